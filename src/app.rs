@@ -1,0 +1,390 @@
+//! What each command does: the glue between the pipeline and the terminal.
+//! Only this module and `output` perform I/O.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Cli, Color, Command, Input, Render};
+use crate::diag::Finding;
+use crate::emit::{self, Templates};
+use crate::report::{self, Format, Style};
+use crate::run::{self, Compiled};
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Clean.
+    Success,
+    /// Findings (validation errors, warnings with --deny-warnings) or drift.
+    Failure,
+    /// Usage or I/O error.
+    Error,
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        match s {
+            ExitStatus::Success => 0.into(),
+            ExitStatus::Failure => 1.into(),
+            ExitStatus::Error => 2.into(),
+        }
+    }
+}
+
+fn print_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> ExitStatus {
+    let report = miette::Report::new(e);
+    let _ = writeln!(std::io::stderr(), "{report:?}");
+    ExitStatus::Error
+}
+
+/// Runs the command line.
+pub fn run(cli: Cli) -> ExitStatus {
+    match cli.command {
+        Command::Validate { input } => validate(&input),
+        Command::Build { input, render } => build(&input, &render),
+        Command::Check { input, render } => check(&input, &render),
+        Command::Show { input, env } => show(&input, env.as_deref()),
+        Command::Explain { code, list } => explain(code.as_deref(), list),
+        Command::Init { path } => init(&path),
+        Command::Fmt { config, check } => fmt(&config, check),
+        Command::Reference => {
+            let _ = std::io::stdout().write_all(crate::model::schema::reference().as_bytes());
+            ExitStatus::Success
+        }
+        Command::Templates { dump } => templates(dump.as_deref()),
+    }
+}
+
+fn style(input: &Input) -> Style {
+    let color = match input.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+    };
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100);
+    Style { color, width }
+}
+
+/// Reads and validates the config, printing findings. `None` means an I/O error was printed.
+fn compile(input: &Input) -> Option<Compiled> {
+    match run::read(&input.config) {
+        Ok((source, finding)) => Some(run::compile_with(source, finding)),
+        Err(e) => {
+            print_error(e);
+            None
+        }
+    }
+}
+
+fn env_names(c: &Compiled) -> Vec<String> {
+    c.project
+        .as_ref()
+        .map(|p| p.envs.iter().map(|e| e.env.name.value.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Prints findings in the chosen format. Machine formats go to stdout, human to stderr.
+fn print_findings(input: &Input, c: &Compiled, findings: &[Finding]) {
+    let envs = env_names(c);
+    match input.format {
+        Format::Human => {
+            if !findings.is_empty() {
+                let _ = std::io::stderr().write_all(report::human(&c.source, findings, &envs, style(input)).as_bytes());
+            }
+        }
+        Format::Json => {
+            let _ = std::io::stdout().write_all(report::json(&c.source, findings).as_bytes());
+        }
+        Format::Github => {
+            let _ = std::io::stdout().write_all(report::github(&c.source, findings, &envs).as_bytes());
+        }
+        Format::Sarif => {
+            let _ = std::io::stdout().write_all(report::sarif(&c.source, findings, &envs).as_bytes());
+        }
+    }
+}
+
+fn validate(input: &Input) -> ExitStatus {
+    let Some(c) = compile(input) else {
+        return ExitStatus::Error;
+    };
+    print_findings(input, &c, &c.findings);
+    if c.failed(input.deny_warnings) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
+fn out_dir(input: &Input, render: &Render) -> PathBuf {
+    render.out.clone().unwrap_or_else(|| {
+        input
+            .config
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("generated"), |p| p.join("generated"))
+    })
+}
+
+/// Validates and renders; prints findings. `Err` carries the exit status.
+fn plan(input: &Input, render: &Render) -> Result<emit::Plan, ExitStatus> {
+    let c = compile(input).ok_or(ExitStatus::Error)?;
+    print_findings(input, &c, &c.findings);
+    if c.failed(input.deny_warnings) {
+        let _ = writeln!(std::io::stderr(), "nothing was written: fix the errors above first");
+        return Err(ExitStatus::Failure);
+    }
+    let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
+    let templates = Templates::new(render.templates.as_deref()).map_err(print_error)?;
+    emit::plan(project, &templates).map_err(print_error)
+}
+
+fn build(input: &Input, render: &Render) -> ExitStatus {
+    let plan = match plan(input, render) {
+        Ok(p) => p,
+        Err(s) => return s,
+    };
+    let out = out_dir(input, render);
+    match crate::output::build(&plan, &out) {
+        Ok(changes) => {
+            let mut stdout = std::io::stdout().lock();
+            if changes.is_empty() {
+                let _ = writeln!(stdout, "{} is up to date ({} files)", out.display(), plan.files.len());
+            } else {
+                let _ = writeln!(stdout, "{}:", out.display());
+                for c in &changes {
+                    let _ = writeln!(stdout, "{c}");
+                }
+            }
+            ExitStatus::Success
+        }
+        Err(e) => print_error(e),
+    }
+}
+
+fn check(input: &Input, render: &Render) -> ExitStatus {
+    let plan = match plan(input, render) {
+        Ok(p) => p,
+        Err(s) => return s,
+    };
+    let out = out_dir(input, render);
+    let drift = crate::output::check(&plan, &out);
+    if drift.is_empty() {
+        return ExitStatus::Success;
+    }
+    let mut stdout = std::io::stdout().lock();
+    for d in &drift {
+        let _ = match d {
+            crate::output::Drift::Missing(p) => writeln!(stdout, "missing: {}", out.join(p).display()),
+            crate::output::Drift::Extra(p) => {
+                writeln!(stdout, "extra: {} (no longer produced by cluster.kdl)", out.join(p).display())
+            }
+            crate::output::Drift::Changed(p, diff) => {
+                writeln!(stdout, "drifted: {}\n{diff}", out.join(p).display())
+            }
+        };
+    }
+    let _ = writeln!(
+        stdout,
+        "{} file(s) in {} differ from {}; run `topogen build --config {}` to regenerate them",
+        drift.len(),
+        out.display(),
+        input.config.display(),
+        input.config.display()
+    );
+    ExitStatus::Failure
+}
+
+fn show(input: &Input, only: Option<&str>) -> ExitStatus {
+    let Some(c) = compile(input) else {
+        return ExitStatus::Error;
+    };
+    print_findings(input, &c, &c.findings);
+    let Some(project) = &c.project else {
+        return ExitStatus::Failure;
+    };
+    if let Some(env) = only {
+        if !project.envs.iter().any(|e| e.env.name.value == env) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: no environment `{env}`; cluster.kdl defines {}",
+                env_names(&c).join(", ")
+            );
+            return ExitStatus::Error;
+        }
+    }
+    let text = crate::show::render(project, only);
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    if c.failed(input.deny_warnings) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
+fn explain(code: Option<&str>, list: bool) -> ExitStatus {
+    let mut out = std::io::stdout().lock();
+    if list {
+        for r in crate::check::registry() {
+            let _ = writeln!(out, "{:<44} {:<7} {}", r.code, r.severity, r.summary);
+        }
+        return ExitStatus::Success;
+    }
+    let code = code.unwrap_or_default();
+    match crate::check::find(code) {
+        Some(r) => {
+            let _ = write!(
+                out,
+                "# {}\n\n{} by default: {}.\n\n{}\n\n## Example\n\n```kdl\n{}```\n\nUse instead:\n\n```kdl\n{}```\n",
+                r.code, r.severity, r.summary, r.docs.trim_end(), r.fail, r.fixed
+            );
+            ExitStatus::Success
+        }
+        None => {
+            let codes: Vec<&str> = crate::check::registry().iter().map(|r| r.code).collect();
+            let guess = codes
+                .iter()
+                .map(|c| (strsim::jaro_winkler(code, c.trim_start_matches("topogen::")), c))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .filter(|(s, _)| *s > 0.7)
+                .map(|(_, c)| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: no rule `{code}`{guess}\n  `topogen explain --list` lists every rule"
+            );
+            ExitStatus::Error
+        }
+    }
+}
+
+/// The starter topology `topogen init` writes: the reference cluster.
+pub const STARTER: &str = include_str!("../cluster.kdl");
+
+fn init(path: &Path) -> ExitStatus {
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path);
+    match file {
+        Ok(mut f) => match f.write_all(STARTER.as_bytes()) {
+            Ok(()) => {
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "wrote {}: edit it, then run `topogen build`",
+                    path.display()
+                );
+                ExitStatus::Success
+            }
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "error: cannot write {}: {e}", path.display());
+                ExitStatus::Error
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {} already exists; topogen init never overwrites a file",
+                path.display()
+            );
+            ExitStatus::Error
+        }
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: cannot write {}: {e}", path.display());
+            ExitStatus::Error
+        }
+    }
+}
+
+fn fmt(config: &Path, check_only: bool) -> ExitStatus {
+    let input = Input {
+        config: config.to_path_buf(),
+        format: Format::Human,
+        deny_warnings: false,
+        color: Color::Auto,
+    };
+    let source = match run::read(config) {
+        Ok((s, None)) => s,
+        Ok((s, Some(f))) => {
+            let c = run::compile_with(s, Some(f));
+            print_findings(&input, &c, &c.findings);
+            return ExitStatus::Failure;
+        }
+        Err(e) => return print_error(e),
+    };
+    let formatted = match crate::format::format(&source.text) {
+        Ok(f) => f,
+        Err(findings) => {
+            let c = Compiled {
+                source,
+                project: None,
+                findings,
+            };
+            print_findings(&input, &c, &c.findings);
+            return ExitStatus::Failure;
+        }
+    };
+    if formatted == *source.text {
+        return ExitStatus::Success;
+    }
+    if check_only {
+        let diff = similar::TextDiff::from_lines(source.text.as_ref(), formatted.as_str())
+            .unified_diff()
+            .header(&config.display().to_string(), "formatted")
+            .to_string();
+        let _ = write!(std::io::stdout(), "{diff}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "{} is not formatted; run `topogen fmt --config {}`",
+            config.display(),
+            config.display()
+        );
+        return ExitStatus::Failure;
+    }
+    let tmp = config.with_extension("kdl.topogen-fmt");
+    let result = std::fs::write(&tmp, &formatted).and_then(|()| std::fs::rename(&tmp, config));
+    match result {
+        Ok(()) => {
+            let _ = writeln!(std::io::stdout(), "formatted {}", config.display());
+            ExitStatus::Success
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            let _ = writeln!(std::io::stderr(), "error: cannot write {}: {e}", config.display());
+            ExitStatus::Error
+        }
+    }
+}
+
+fn templates(dump: Option<&Path>) -> ExitStatus {
+    let names = emit::templates::built_in_names();
+    match dump {
+        None => {
+            let mut out = std::io::stdout().lock();
+            for n in names {
+                let _ = writeln!(out, "{n}");
+            }
+            ExitStatus::Success
+        }
+        Some(dir) => {
+            for n in names {
+                let path = dir.join(&n);
+                if path.exists() {
+                    let _ = writeln!(std::io::stderr(), "skipped {} (exists)", path.display());
+                    continue;
+                }
+                let text = emit::templates::built_in(&n).unwrap_or_default();
+                let r = path
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(&path, text));
+                if let Err(e) = r {
+                    let _ = writeln!(std::io::stderr(), "error: cannot write {}: {e}", path.display());
+                    return ExitStatus::Error;
+                }
+                let _ = writeln!(std::io::stdout(), "wrote {}", path.display());
+            }
+            ExitStatus::Success
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Validation: the rule registry and the run over every environment.
+//!
+//! Each rule is one unit in `rules/`: its code, severity, documentation with a
+//! failing and a fixed example, and the check itself. [`RULES`] lists them all,
+//! sorted by code; `topogen explain CODE` prints a rule's documentation.
+
+pub mod rules;
+
+use crate::diag::{Findings, Severity};
+use crate::model::Topology;
+
+/// How a rule runs.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Reported while reading the file (syntax and schema).
+    Lowering,
+    /// Runs on each environment's resolved topology.
+    Topology(fn(&Topology, &mut Findings)),
+    /// Runs once on every string value of the parsed document.
+    Document(fn(&kdl::KdlDocument, &mut Findings)),
+}
+
+/// A validation rule.
+pub struct Rule {
+    /// Stable code, `topogen::<area>::<name>`.
+    pub code: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// One line: what the rule reports.
+    pub summary: &'static str,
+    /// Markdown: what it does, why it matters.
+    pub docs: &'static str,
+    /// A `cluster.kdl` that this rule rejects.
+    pub fail: &'static str,
+    /// The same file, fixed.
+    pub fixed: &'static str,
+    /// How it runs.
+    pub check: Check,
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule").field("code", &self.code).finish()
+    }
+}
+
+/// Every rule, sorted by code.
+pub fn registry() -> &'static [&'static Rule] {
+    rules::ALL
+}
+
+/// The rule with `code`; `kafka::replication` is accepted for
+/// `topogen::kafka::replication`.
+pub fn find(code: &str) -> Option<&'static Rule> {
+    let code = code.trim();
+    registry()
+        .iter()
+        .copied()
+        .find(|r| r.code == code || r.code.strip_prefix("topogen::") == Some(code))
+}
+
+/// Runs every topology rule on every environment and every document rule once.
+pub fn run(doc: Option<&kdl::KdlDocument>, project: &crate::model::Project, out: &mut Findings) {
+    if let Some(doc) = doc {
+        let mut local = Findings::default();
+        for rule in registry() {
+            if let Check::Document(f) = rule.check {
+                f(doc, &mut local);
+            }
+        }
+        out.absorb(local);
+    }
+    for topo in &project.envs {
+        let mut local = Findings::for_env(&topo.env.name.value);
+        for rule in registry() {
+            if let Check::Topology(f) = rule.check {
+                f(topo, &mut local);
+            }
+        }
+        out.absorb(local);
+    }
+}

@@ -1,0 +1,35 @@
+//! `topogen::schema::missing`: a required node, property or argument is missing.
+
+use crate::check::{Check, Rule};
+use crate::diag::Severity;
+
+/// The rule.
+pub const RULE: Rule = Rule {
+    code: "topogen::schema::missing",
+    severity: Severity::Error,
+    summary: "a required node, property or argument is missing",
+    docs: r#"## What it does
+Reports required nodes (`cluster`, `hetzner`, `gitops`, at least one `environment`),
+required properties (`pool … count=`) and required arguments (`pool NAME`).
+
+## Why is this bad?
+topogen has no sensible default for these: where the cluster runs, how many nodes a pool
+has, where ArgoCD syncs from."#,
+    fail: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan { range control from=10 to=19 }
+    pool control role=server server-type=cx23 range=control
+    gitops repo="my-org/config" overlay="overlays/dev"
+    environment dev
+}
+"#,
+    fixed: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan { range control from=10 to=19 }
+    pool control role=server server-type=cx23 count=1 range=control
+    gitops repo="my-org/config" overlay="overlays/dev"
+    environment dev
+}
+"#,
+    check: Check::Lowering,
+};

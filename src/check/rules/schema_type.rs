@@ -1,0 +1,36 @@
+//! `topogen::schema::type`: a value of the wrong type or out of range.
+
+use crate::check::{Check, Rule};
+use crate::diag::Severity;
+
+/// The rule.
+pub const RULE: Rule = Rule {
+    code: "topogen::schema::type",
+    severity: Severity::Error,
+    summary: "a value of the wrong type or out of range",
+    docs: r#"## What it does
+Reports values of the wrong type (a string where a number belongs), numbers out of range
+(a count that overflows, a port above 65535) and malformed values (a CIDR, a time of day,
+an unknown enumeration word).
+
+## Why is this bad?
+The value cannot mean what the user intended; topogen replaces it with the default so that
+the other rules can still run, and reports it here."#,
+    fail: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan { range control from=10 to=19 }
+    pool control role=server server-type=cx23 count="one" range=control
+    gitops repo="my-org/config" overlay="overlays/dev"
+    environment dev
+}
+"#,
+    fixed: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan { range control from=10 to=19 }
+    pool control role=server server-type=cx23 count=1 range=control
+    gitops repo="my-org/config" overlay="overlays/dev"
+    environment dev
+}
+"#,
+    check: Check::Lowering,
+};

@@ -1,0 +1,35 @@
+//! `topogen::schema::unknown-property`: a property or argument that the node does not take.
+
+use crate::check::{Check, Rule};
+use crate::diag::Severity;
+
+/// The rule.
+pub const RULE: Rule = Rule {
+    code: "topogen::schema::unknown-property",
+    severity: Severity::Error,
+    summary: "a property or argument that the node does not take",
+    docs: r#"## What it does
+Reports properties a node does not have (with a "did you mean"), and arguments where the
+node takes none or fewer.
+
+## Why is this bad?
+A typo such as `cuont=3` would leave the real setting at its default: the silent drift
+topogen exists to prevent."#,
+    fail: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan { range control from=10 to=19 }
+    pool control role=server server-type=cx23 cuont=1 range=control
+    gitops repo="my-org/config" overlay="overlays/dev"
+    environment dev
+}
+"#,
+    fixed: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan { range control from=10 to=19 }
+    pool control role=server server-type=cx23 count=1 range=control
+    gitops repo="my-org/config" overlay="overlays/dev"
+    environment dev
+}
+"#,
+    check: Check::Lowering,
+};

@@ -1,0 +1,136 @@
+//! The command line (clap derive types only; behaviour lives in `app`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+/// Compile cluster.kdl — one declarative description of a K3s cluster on
+/// Hetzner Cloud — into every file that describes it: Terraform tfvars,
+/// cloud-init, Strimzi resources, scheduling snippets, GitHub workflows and
+/// docs. Problems are reported like rustc reports errors, all in one run.
+///
+/// Typical use: `topogen build` before committing, `topogen check` in CI,
+/// `topogen validate` as a pre-commit hook.
+#[derive(Debug, Parser)]
+#[command(name = "topogen", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by the commands that read cluster.kdl.
+#[derive(Debug, Args, Clone)]
+pub struct Input {
+    /// The topology file.
+    #[arg(short, long, value_name = "FILE", default_value = "cluster.kdl")]
+    pub config: PathBuf,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Treat warnings as errors (exit 1 on any finding).
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// When to colour the human format.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+/// Options of the commands that render artifacts.
+#[derive(Debug, Args, Clone)]
+pub struct Render {
+    /// Output directory [default: `generated/` next to the config file].
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// A directory of templates that replace built-in ones by name (see `topogen templates`).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// When to use colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate cluster.kdl and print its problems; silent and exit 0 when clean.
+    ///
+    /// Fast enough for a pre-commit hook. Exit 1 on errors (or warnings with
+    /// --deny-warnings), 2 when the file cannot be read.
+    Validate {
+        #[command(flatten)]
+        input: Input,
+    },
+    /// Validate, then write every artifact into the output directory.
+    ///
+    /// Atomic: on any error nothing on disk changes, and an interrupted build
+    /// never leaves a half-written tree. Prints one line per changed file.
+    Build {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        render: Render,
+    },
+    /// Fail (exit 1) if the output directory differs from what cluster.kdl produces.
+    ///
+    /// Renders in memory and prints a unified diff per drifted file, plus the
+    /// missing and extra files. Writes nothing. Use it in CI.
+    Check {
+        #[command(flatten)]
+        input: Input,
+        #[command(flatten)]
+        render: Render,
+    },
+    /// Print the resolved topology: nodes, IPs, labels, IP-plan usage, monthly cost.
+    Show {
+        #[command(flatten)]
+        input: Input,
+        /// Only this environment.
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
+    },
+    /// Print the documentation of a rule, with a failing and a fixed example.
+    ///
+    /// `topogen explain kafka::replication`; `topogen explain --list` lists every rule.
+    Explain {
+        /// The rule's code, with or without the `topogen::` prefix.
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// List every rule with its summary.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Write a starter cluster.kdl (the reference cluster); never overwrites a file.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "cluster.kdl")]
+        path: PathBuf,
+    },
+    /// Format cluster.kdl canonically, keeping comments.
+    Fmt {
+        /// The file to format.
+        #[arg(short, long, value_name = "FILE", default_value = "cluster.kdl")]
+        config: PathBuf,
+        /// Do not write; exit 1 if the file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the cluster.kdl language reference (Markdown), generated from the schema.
+    Reference,
+    /// List the built-in templates, or copy them into DIR to start an overlay.
+    Templates {
+        /// Copy every built-in template into this directory (never overwriting).
+        #[arg(long, value_name = "DIR")]
+        dump: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,205 @@
+//! Findings: what the stages report about `cluster.kdl`.
+//!
+//! Every problem — a KDL syntax error, an unknown property, a Kafka replication
+//! factor larger than the broker pool — becomes one [`Finding`]: a stable code
+//! from the rule registry, a severity, a message in the user's terms, labeled
+//! spans into the file (the first label is the primary one) and a help line.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A byte range in `cluster.kdl`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub offset: usize,
+    /// Length in bytes.
+    pub len: usize,
+}
+
+impl Span {
+    /// A span from a byte offset and a length.
+    pub fn new(offset: usize, len: usize) -> Self {
+        Self { offset, len }
+    }
+}
+
+impl From<miette::SourceSpan> for Span {
+    fn from(s: miette::SourceSpan) -> Self {
+        Span::new(s.offset(), s.len())
+    }
+}
+
+impl From<Span> for miette::SourceSpan {
+    fn from(s: Span) -> Self {
+        (s.offset, s.len).into()
+    }
+}
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth fixing; fails only with `--deny-warnings`.
+    Warning,
+    /// The topology cannot be built.
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// A labeled span: one of the places a finding points at.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What is there, in a few words.
+    pub text: String,
+}
+
+/// One problem in `cluster.kdl`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Finding {
+    /// Stable rule code, e.g. `topogen::kafka::replication`.
+    pub code: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, lowercase, no final period.
+    pub message: String,
+    /// The places that disagree; the first is the primary one.
+    pub labels: Vec<Label>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The environments the finding was seen in (empty: not environment-specific).
+    pub envs: Vec<String>,
+}
+
+impl Finding {
+    /// A finding of `rule`, with the rule's default severity.
+    pub fn new(rule: &crate::check::Rule, message: impl Into<String>) -> Self {
+        Self {
+            code: rule.code,
+            severity: rule.severity,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+            envs: Vec::new(),
+        }
+    }
+
+    /// Adds a labeled span. The first one added is the primary span.
+    #[must_use]
+    pub fn label(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+        });
+        self
+    }
+
+    /// Sets the help line.
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Overrides the rule's default severity.
+    #[must_use]
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// The primary span, if any.
+    pub fn primary(&self) -> Option<Span> {
+        self.labels.first().map(|l| l.span)
+    }
+}
+
+/// The findings of a run, in a stable order.
+#[derive(Debug, Default)]
+pub struct Findings {
+    items: Vec<Finding>,
+    env: Option<String>,
+}
+
+impl Findings {
+    /// Findings collected while looking at environment `env`.
+    pub fn for_env(env: &str) -> Self {
+        Self {
+            items: Vec::new(),
+            env: Some(env.to_owned()),
+        }
+    }
+
+    /// Records a finding.
+    pub fn push(&mut self, mut finding: Finding) {
+        if let Some(env) = &self.env {
+            finding.envs = vec![env.clone()];
+        }
+        self.items.push(finding);
+    }
+
+    /// Moves every finding of `other` into `self`, merging duplicates: the same
+    /// problem seen in several environments is reported once, naming them all.
+    pub fn absorb(&mut self, other: Findings) {
+        for f in other.items {
+            match self.items.iter_mut().find(|g| {
+                g.code == f.code
+                    && g.severity == f.severity
+                    && g.message == f.message
+                    && g.labels == f.labels
+            }) {
+                Some(g) => {
+                    for e in f.envs {
+                        if !g.envs.contains(&e) {
+                            g.envs.push(e);
+                        }
+                    }
+                }
+                None => self.items.push(f),
+            }
+        }
+    }
+
+    /// True when any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// Number of findings.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when there is nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The findings, sorted by position in the file, then code.
+    pub fn into_sorted(mut self) -> Vec<Finding> {
+        self.items.sort_by(|a, b| {
+            (a.primary().map(|s| s.offset), a.code, &a.message).cmp(&(
+                b.primary().map(|s| s.offset),
+                b.code,
+                &b.message,
+            ))
+        });
+        self.items
+    }
+
+    /// The findings as recorded.
+    pub fn iter(&self) -> impl Iterator<Item = &Finding> {
+        self.items.iter()
+    }
+}

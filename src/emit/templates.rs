@@ -1,0 +1,352 @@
+//! The minijinja environment: embedded templates, the user's overlay, and the
+//! escaping filters.
+//!
+//! Templates live in `templates/` and are embedded in the binary, so an
+//! installed `topogen` works anywhere. `--templates DIR` overlays them by
+//! name, Nix-style: a file in DIR with the same relative path replaces the
+//! built-in one; every other template stays built in.
+//!
+//! Workflows contain GitHub's `${{ }}` and shell scripts contain `${#x}`, so
+//! the delimiters get an extra brace instead of escaping everywhere:
+//! `{{{ value }}}`, `{{% if %}}`, `{{# comment #}}`.
+//!
+//! Every value from `cluster.kdl` that lands in a script, HCL or YAML goes
+//! through the filter for that language (`sh`, `hcl`, `yaml`, `md`); YAML
+//! templates additionally auto-escape (JSON-quote) anything unfiltered.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use include_dir::{Dir, include_dir};
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+
+static BUILT_IN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// The template set of one run: built-in templates plus the user's overlay.
+pub struct Templates {
+    env: Environment<'static>,
+    overridden: Vec<String>,
+}
+
+/// The user's template directory could not be read.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum TemplateError {
+    /// Reading the overlay failed.
+    #[error("cannot read template overlay `{path}`: {message}")]
+    #[diagnostic(
+        code(topogen::template::overlay),
+        help("--templates takes a directory laid out like topogen's templates/ (see `topogen templates`)")
+    )]
+    Overlay {
+        /// The file or directory.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A template does not parse.
+    #[error("template `{name}` does not parse: {message}")]
+    #[diagnostic(code(topogen::template::syntax))]
+    Syntax {
+        /// Template name.
+        name: String,
+        /// minijinja's message.
+        message: String,
+    },
+    /// An overlay template has a name topogen does not use.
+    #[error("`{name}` in the template overlay replaces no built-in template")]
+    #[diagnostic(
+        code(topogen::template::unknown),
+        help("built-in templates are listed by `topogen templates`; a typo here would be silently ignored")
+    )]
+    Unknown {
+        /// The file's relative path.
+        name: String,
+    },
+}
+
+fn syntax() -> SyntaxConfig {
+    SyntaxConfig::builder()
+        .block_delimiters("{{%", "%}}")
+        .variable_delimiters("{{{", "}}}")
+        .comment_delimiters("{{#", "#}}")
+        .build()
+        .expect("static delimiters are valid")
+}
+
+/// Names of every built-in template, sorted.
+pub fn built_in_names() -> Vec<String> {
+    fn walk(dir: &Dir<'_>, out: &mut Vec<String>) {
+        for f in dir.files() {
+            out.push(f.path().to_string_lossy().replace('\\', "/"));
+        }
+        for d in dir.dirs() {
+            walk(d, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&BUILT_IN, &mut out);
+    out.sort();
+    out
+}
+
+/// The text of a built-in template.
+pub fn built_in(name: &str) -> Option<&'static str> {
+    BUILT_IN.get_file(name).and_then(|f| f.contents_utf8())
+}
+
+impl Templates {
+    /// The built-in templates, with `overlay` (a `--templates` directory) on top.
+    pub fn new(overlay: Option<&Path>) -> Result<Self, TemplateError> {
+        let mut sources: BTreeMap<String, String> = built_in_names()
+            .into_iter()
+            .filter_map(|n| built_in(&n).map(|t| (n, t.to_owned())))
+            .collect();
+        let mut overridden = Vec::new();
+        if let Some(dir) = overlay {
+            let mut files = Vec::new();
+            collect(dir, dir, &mut files)?;
+            for (name, path) in files {
+                if !sources.contains_key(&name) {
+                    return Err(TemplateError::Unknown { name });
+                }
+                let text = std::fs::read_to_string(&path).map_err(|e| TemplateError::Overlay {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                sources.insert(name.clone(), text);
+                overridden.push(name);
+            }
+        }
+        let mut env = Environment::new();
+        env.set_syntax(syntax());
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_keep_trailing_newline(true);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_auto_escape_callback(|name| {
+            let name = name.strip_suffix(".j2").unwrap_or(name);
+            if name.ends_with(".yml") || name.ends_with(".yaml") {
+                AutoEscape::Json
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.add_filter("sh", sh);
+        env.add_filter("hcl", hcl);
+        env.add_filter("yaml", yaml);
+        env.add_filter("md", md);
+        env.add_filter("eur", eur);
+        for (name, text) in sources {
+            env.add_template_owned(name.clone(), text)
+                .map_err(|e| TemplateError::Syntax {
+                    name,
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(Self { env, overridden })
+    }
+
+    /// Renders template `name` with `ctx`.
+    pub fn render<S: serde::Serialize>(&self, name: &str, ctx: S) -> Result<String, super::EmitError> {
+        let err = |e: Error| super::EmitError {
+            template: name.to_owned(),
+            message: format!("{e:#}"),
+        };
+        let t = self.env.get_template(name).map_err(err)?;
+        t.render(ctx).map_err(err)
+    }
+
+    /// Templates replaced by the overlay.
+    pub fn overridden(&self) -> &[String] {
+        &self.overridden
+    }
+}
+
+fn collect(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, std::path::PathBuf)>,
+) -> Result<(), TemplateError> {
+    let overlay_err = |p: &Path, e: std::io::Error| TemplateError::Overlay {
+        path: p.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| overlay_err(dir, e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| overlay_err(dir, e))?;
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            collect(root, &p, out)?;
+        } else {
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, p));
+        }
+    }
+    Ok(())
+}
+
+fn as_text(v: &Value) -> Result<String, Error> {
+    if v.is_undefined() || v.is_none() {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "cannot quote an undefined or none value",
+        ));
+    }
+    Ok(v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+}
+
+/// Quotes a value as one shell word, inert in any context: single quotes, and
+/// `$'…'` ANSI-C quoting when it holds control characters (so that it stays
+/// on one line inside a YAML block scalar).
+pub fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=+@%,".contains(&b))
+    {
+        return s.to_owned();
+    }
+    if s.chars().any(char::is_control) {
+        let mut out = String::from("$'");
+        for c in s.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if c.is_control() => {
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("\\x{b:02x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return out;
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+fn sh(v: Value) -> Result<Value, Error> {
+    Ok(Value::from_safe_string(sh_quote(&as_text(&v)?)))
+}
+
+/// An HCL string literal: escapes quotes, backslashes, control characters and
+/// the template sequences `${` and `%{`.
+pub fn hcl_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn hcl(v: Value) -> Result<Value, Error> {
+    if let Some(n) = v.as_i64() {
+        return Ok(Value::from_safe_string(n.to_string()));
+    }
+    if v.kind() == minijinja::value::ValueKind::Bool {
+        return Ok(Value::from_safe_string(v.is_true().to_string()));
+    }
+    Ok(Value::from_safe_string(hcl_quote(&as_text(&v)?)))
+}
+
+/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+pub fn yaml_quote(s: &str) -> String {
+    serde_json::to_string(s).expect("strings always serialise")
+}
+
+fn yaml(v: Value) -> Result<Value, Error> {
+    Ok(Value::from_safe_string(yaml_quote(&as_text(&v)?)))
+}
+
+/// Text for a Markdown table cell: pipes, backticks, HTML and newlines neutralised.
+pub fn md_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '`' => out.push('\''),
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn md(v: Value) -> Result<Value, Error> {
+    Ok(Value::from_safe_string(md_cell(&as_text(&v)?)))
+}
+
+fn eur(v: Value) -> Result<Value, Error> {
+    let x = f64::try_from(v.clone())
+        .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("not a number: {v}")))?;
+    Ok(Value::from_safe_string(format!("€{x:.2}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_template_parses() {
+        let t = Templates::new(None).unwrap();
+        assert!(t.overridden().is_empty());
+        for name in built_in_names() {
+            assert!(t.env.get_template(&name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn sh_quote_is_inert() {
+        assert_eq!(sh_quote("role=kafka"), "role=kafka");
+        assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(sh_quote("it's"), "'it'\\''s'");
+        assert_eq!(sh_quote("$(rm -rf /)"), "'$(rm -rf /)'");
+        assert_eq!(sh_quote("a\nb"), "$'a\\nb'");
+        assert_eq!(sh_quote(""), "''");
+    }
+
+    #[test]
+    fn hcl_quote_escapes_templates() {
+        assert_eq!(hcl_quote("${var.x}"), "\"$${var.x}\"");
+        assert_eq!(hcl_quote("%{ if }"), "\"%%{ if }\"");
+        assert_eq!(hcl_quote("a\"b\\"), "\"a\\\"b\\\\\"");
+        assert_eq!(hcl_quote("$x %d"), "\"$x %d\"");
+    }
+
+    #[test]
+    fn md_cell_neutralises_tables() {
+        assert_eq!(md_cell("a|b<c>\n`d`"), "a\\|b&lt;c&gt; 'd'");
+    }
+}

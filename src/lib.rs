@@ -1,0 +1,27 @@
+//! topogen: compile one `cluster.kdl` into every artifact of the cluster.
+//!
+//! The pipeline, one module per stage; each stage takes data and returns
+//! data, and only [`output`] touches the disk:
+//!
+//! 1. [`source`]: read the file (size, encoding and nesting limits).
+//! 2. [`model::lower`]: KDL → one [`model::Topology`] per environment.
+//! 3. [`check`]: run every rule of the registry → [`diag::Findings`].
+//! 4. [`emit`]: render every artifact in memory → [`emit::Plan`].
+//! 5. [`output`]: write the plan atomically (`build`) or diff it (`check`).
+//!
+//! This is a library for the binary and its tests, not a stable API.
+
+pub mod check;
+pub mod app;
+pub mod cli;
+pub mod diag;
+pub mod emit;
+pub mod format;
+pub mod model;
+pub mod output;
+pub mod report;
+pub mod run;
+pub mod show;
+pub mod source;
+
+pub use run::{Compiled, compile};

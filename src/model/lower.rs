@@ -1,0 +1,1220 @@
+//! Lowering: KDL text → one [`Topology`] per environment, collecting every
+//! syntax and schema problem on the way.
+//!
+//! Lowering never stops at the first problem: a wrong value is reported and
+//! replaced by its default, so that the rules still see a whole topology and
+//! the user gets all problems in one run.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use ipnet::{IpNet, Ipv4Net};
+use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
+
+use super::catalog::{self, Catalog, ServerType};
+use super::schema::{self, NodeSchema};
+use super::*;
+use crate::check::rules::{
+    schema_duplicate, schema_missing, schema_type, schema_unknown_node, schema_unknown_property,
+    syntax_kdl, syntax_limits,
+};
+use crate::diag::{Finding, Findings};
+use crate::source::{self, Source};
+
+/// The result of lowering: the project when the file could be read as a
+/// cluster at all, and every problem found on the way.
+pub struct Lowered {
+    /// Every environment's topology (`None` after a syntax error).
+    pub project: Option<Project>,
+    /// The parsed document (for rules that look at raw text values).
+    pub document: Option<KdlDocument>,
+    /// Syntax and schema findings.
+    pub findings: Findings,
+}
+
+/// Parses and lowers `cluster.kdl`.
+pub fn lower(src: &Source) -> Lowered {
+    let mut out = Findings::default();
+    let doc = match parse(src, &mut out) {
+        Some(doc) => doc,
+        None => {
+            return Lowered {
+                project: None,
+                document: None,
+                findings: out,
+            };
+        }
+    };
+    let project = lower_document(&doc, &mut out);
+    Lowered {
+        project,
+        document: Some(doc),
+        findings: out,
+    }
+}
+
+/// KDL syntax only: limits first, then the KDL v2 parser.
+fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
+    let (depth, at) = source::max_depth(&src.text);
+    if depth > source::MAX_DEPTH {
+        out.push(
+            Finding::new(
+                &syntax_limits::RULE,
+                format!("blocks nest {depth} deep; topogen reads at most {}", source::MAX_DEPTH),
+            )
+            .label(Span::new(at, 1), "nesting exceeds the limit here")
+            .help("cluster.kdl needs at most 4 levels of `{ }`; look for unbalanced braces"),
+        );
+        return None;
+    }
+    match KdlDocument::parse_v2(&src.text) {
+        Ok(doc) => Some(doc),
+        Err(err) => {
+            for d in err.diagnostics {
+                let msg = d
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| "invalid KDL".to_owned());
+                let mut f = Finding::new(&syntax_kdl::RULE, lowercase_first(&msg)).label(
+                    d.span.into(),
+                    d.label.clone().unwrap_or_else(|| "here".to_owned()),
+                );
+                f = f.help(d.help.clone().unwrap_or_else(|| {
+                    "cluster.kdl is KDL v2: strings with spaces or starting with a digit need quotes, booleans are #true/#false".to_owned()
+                }));
+                out.push(f);
+            }
+            None
+        }
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let s = s.trim_end_matches('.');
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) if !c.as_str().starts_with(|ch: char| ch.is_uppercase()) => {
+            first.to_lowercase().chain(c).collect()
+        }
+        _ => s.to_owned(),
+    }
+}
+
+fn lower_document(doc: &KdlDocument, out: &mut Findings) -> Option<Project> {
+    let mut cx = Cx { out };
+    let mut clusters = Vec::new();
+    for node in doc.nodes() {
+        if node.name().value() == "cluster" {
+            clusters.push(node);
+        } else {
+            cx.unknown_node(node, &["cluster"], "the top level");
+        }
+    }
+    let Some(cluster) = clusters.first().copied() else {
+        cx.out.push(
+            Finding::new(&schema_missing::RULE, "no `cluster` node")
+                .label(Span::new(0, 0), "expected `cluster NAME { … }`")
+                .help("start the file with `cluster my-cluster { … }`; `topogen init` writes a complete example"),
+        );
+        return None;
+    };
+    for extra in &clusters[1..] {
+        cx.out.push(
+            Finding::new(&schema_duplicate::RULE, "more than one `cluster` node")
+                .label(extra.span().into(), "second cluster")
+                .label(cluster.span().into(), "first defined here")
+                .help("a cluster.kdl describes one cluster; move the other one to its own file"),
+        );
+    }
+    let entries = cx.entries(cluster, schema::node("", "cluster")?);
+    let name = cx.arg_str(&entries, 0, "cluster name", "k3s");
+    let body = cluster.children().cloned().unwrap_or_default();
+    // validate the base's children and the environments' (all spans are in one file)
+    cx.children(&body, "cluster");
+    let mut base = KdlDocument::new();
+    let mut envs = Vec::new();
+    for n in body.nodes() {
+        if n.name().value() == "environment" {
+            envs.push(n);
+        } else {
+            base.nodes_mut().push(n.clone());
+        }
+    }
+    if envs.is_empty() {
+        cx.out.push(
+            Finding::new(&schema_missing::RULE, "no `environment` is defined")
+                .label(label_span(cluster), "this cluster has no environment")
+                .help("add at least one, e.g. `environment dev` — every artifact is built per environment"),
+        );
+        return None;
+    }
+    let mut topologies = Vec::new();
+    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    for env_node in envs {
+        let e = cx.entries(env_node, schema::node("cluster", "environment")?);
+        let env_name = cx.arg_str(&e, 0, "environment name", "env");
+        if let Some(first) = seen.get(&env_name.value) {
+            cx.out.push(
+                Finding::new(
+                    &schema_duplicate::RULE,
+                    format!("environment `{}` is defined twice", env_name.value),
+                )
+                .label(env_name.span, "defined again here")
+                .label(*first, "first defined here")
+                .help("merge the two blocks into one"),
+            );
+            continue;
+        }
+        seen.insert(env_name.value.clone(), env_name.span);
+        let production = cx
+            .bool_(&e, "production")
+            .unwrap_or(Spanned::new(false, env_name.span));
+        let mut merged = base.clone();
+        if let Some(overlay) = env_node.children() {
+            for child in overlay.nodes() {
+                if child.name().value() == "environment" {
+                    cx.out.push(
+                        Finding::new(&schema_unknown_node::RULE, "environments cannot nest")
+                            .label(child.name().span().into(), "inner `environment`")
+                            .help("move this block out to the `cluster` level"),
+                    );
+                }
+            }
+            let overlay: KdlDocument = {
+                let mut d = overlay.clone();
+                d.nodes_mut().retain(|n| n.name().value() != "environment");
+                d
+            };
+            merge::merge_document(&mut merged, &overlay);
+        }
+        let env = Environment {
+            name: env_name,
+            production,
+            span: env_node.span().into(),
+        };
+        // findings from the base repeat per environment; Findings::absorb merges them
+        let mut local = Findings::default();
+        let topo = Cx { out: &mut local }.topology(env, name.clone(), &merged);
+        cx.out.absorb(local);
+        topologies.push(topo);
+    }
+    Some(Project { envs: topologies })
+}
+
+/// The span of a node's name (the whole node is too long to underline).
+fn label_span(node: &KdlNode) -> Span {
+    node.name().span().into()
+}
+
+/// The properties and arguments of one node, checked against its schema.
+struct Entries<'n> {
+    node: &'n KdlNode,
+    args: Vec<&'n KdlEntry>,
+    props: BTreeMap<&'n str, &'n KdlEntry>,
+}
+
+struct Cx<'o> {
+    out: &'o mut Findings,
+}
+
+fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+fn did_you_mean(word: &str, candidates: &[&str]) -> String {
+    match suggest(word, candidates.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if candidates.is_empty() => "this node takes none".to_owned(),
+        None => format!(
+            "expected one of {}",
+            candidates
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn type_name(v: &KdlValue) -> &'static str {
+    match v {
+        KdlValue::String(_) => "a string",
+        KdlValue::Integer(_) => "an integer",
+        KdlValue::Float(_) => "a number",
+        KdlValue::Bool(_) => "a boolean",
+        KdlValue::Null => "#null",
+    }
+}
+
+fn show(v: &KdlValue) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
+}
+
+impl Cx<'_> {
+    fn unknown_node(&mut self, node: &KdlNode, allowed: &[&str], where_: &str) {
+        let name = node.name().value();
+        self.out.push(
+            Finding::new(
+                &schema_unknown_node::RULE,
+                format!("unknown node `{name}` in {where_}"),
+            )
+            .label(node.name().span().into(), "not part of the cluster.kdl language here")
+            .help(did_you_mean(name, allowed)),
+        );
+    }
+
+    /// Checks a node's entries against its schema.
+    fn entries<'n>(&mut self, node: &'n KdlNode, schema: &NodeSchema) -> Entries<'n> {
+        let free_keys = schema.props.iter().any(|p| p.name == "KEY");
+        let allowed: Vec<&str> = schema
+            .props
+            .iter()
+            .map(|p| p.name)
+            .filter(|n| *n != "KEY")
+            .collect();
+        let max_args = if schema.args.iter().any(|a| a.name.ends_with('…')) {
+            usize::MAX
+        } else {
+            schema.args.len()
+        };
+        let mut e = Entries {
+            node,
+            args: Vec::new(),
+            props: BTreeMap::new(),
+        };
+        for entry in node.entries() {
+            match entry.name() {
+                None => {
+                    if e.args.len() >= max_args {
+                        let msg = if max_args == 0 {
+                            format!("`{}` takes no arguments", schema.name)
+                        } else {
+                            format!("`{}` takes {} argument(s)", schema.name, max_args)
+                        };
+                        let mut f = Finding::new(&schema_unknown_property::RULE, msg)
+                            .label(entry.span().into(), "unexpected argument");
+                        f = f.help(if schema.props.is_empty() {
+                            format!("write it as `{}`", schema.example)
+                        } else {
+                            format!("did you mean a property `key={}`? e.g. `{}`", show(entry.value()), schema.example)
+                        });
+                        self.out.push(f);
+                    }
+                    e.args.push(entry);
+                }
+                Some(key) => {
+                    let k = key.value();
+                    if !free_keys && !allowed.contains(&k) {
+                        self.out.push(
+                            Finding::new(
+                                &schema_unknown_property::RULE,
+                                format!("unknown property `{k}` on `{}`", schema.name),
+                            )
+                            .label(key.span().into(), "unknown property")
+                            .help(did_you_mean(k, &allowed)),
+                        );
+                        continue;
+                    }
+                    if let Some(prev) = e.props.get(k) {
+                        self.out.push(
+                            Finding::new(
+                                &schema_duplicate::RULE,
+                                format!("property `{k}` is given twice"),
+                            )
+                            .label(entry.span().into(), "given again here")
+                            .label(prev.span().into(), "first given here")
+                            .help("KDL keeps only the last one; remove one of them"),
+                        );
+                    }
+                    e.props.insert(k, entry);
+                }
+            }
+        }
+        for a in schema.args.iter().take(1) {
+            if a.default == schema::REQ_MARK && e.args.is_empty() {
+                self.out.push(
+                    Finding::new(
+                        &schema_missing::RULE,
+                        format!("`{}` needs its {} argument", schema.name, a.name),
+                    )
+                    .label(label_span(node), format!("missing {}", a.name))
+                    .help(format!("e.g. `{}`", schema.example)),
+                );
+            }
+        }
+        e
+    }
+
+    /// Checks child node names against the schema; reports unknown and duplicated nodes.
+    fn children<'d>(&mut self, doc: &'d KdlDocument, path: &str) -> Vec<&'d KdlNode> {
+        let (parent_path, name) = match path.rsplit_once(" > ") {
+            Some((p, n)) => (p, n),
+            None => ("", path),
+        };
+        let Some(schema) = schema::node(parent_path, name) else {
+            return doc.nodes().iter().collect();
+        };
+        let mut seen: Vec<(&str, Option<String>, Span)> = Vec::new();
+        let mut kept = Vec::new();
+        for child in doc.nodes() {
+            let cname = child.name().value();
+            if !schema.children.contains(&cname) {
+                self.unknown_node(child, schema.children, &format!("`{name}`"));
+                continue;
+            }
+            let child_schema = schema::node(path, cname);
+            let repeats = child_schema.is_some_and(|s| s.repeats);
+            let key = if repeats && child_schema.is_some_and(|s| !s.args.is_empty()) {
+                child.entries().iter().find(|e| e.name().is_none()).map(|e| e.value().to_string())
+            } else {
+                None
+            };
+            let is_list = repeats && key.is_none();
+            if !is_list && cname != "environment" {
+                if let Some((_, _, first)) = seen.iter().find(|(n, k, _)| *n == cname && *k == key) {
+                    let what = match &key {
+                        Some(k) => format!("`{cname} {k}` is defined twice"),
+                        None => format!("`{cname}` is given twice"),
+                    };
+                    self.out.push(
+                        Finding::new(&schema_duplicate::RULE, what)
+                            .label(label_span(child), "defined again here")
+                            .label(*first, "first defined here")
+                            .help("merge them into one node (environments override the base in `environment` blocks)"),
+                    );
+                    continue;
+                }
+            }
+            seen.push((cname, key, label_span(child)));
+            kept.push(child);
+        }
+        kept
+    }
+
+    fn value<'n>(&mut self, e: &Entries<'n>, key: &str) -> Option<&'n KdlEntry> {
+        e.props.get(key).copied()
+    }
+
+    fn type_error(&mut self, entry: &KdlEntry, expected: &str, help: &str) {
+        let name = entry
+            .name()
+            .map(|n| format!("`{}`", n.value()))
+            .unwrap_or_else(|| "argument".to_owned());
+        self.out.push(
+            Finding::new(
+                &schema_type::RULE,
+                format!(
+                    "{name} must be {expected}, found {} `{}`",
+                    type_name(entry.value()),
+                    show(entry.value())
+                ),
+            )
+            .label(entry.span().into(), format!("expected {expected}"))
+            .help(help.to_owned()),
+        );
+    }
+
+    fn missing(&mut self, e: &Entries<'_>, key: &str, example: &str) {
+        self.out.push(
+            Finding::new(
+                &schema_missing::RULE,
+                format!("`{}` needs `{key}`", e.node.name().value()),
+            )
+            .label(label_span(e.node), format!("`{key}` is missing"))
+            .help(format!("add it, e.g. `{example}`")),
+        );
+    }
+
+    fn str_entry(&mut self, entry: &KdlEntry) -> Option<Spanned<String>> {
+        match entry.value() {
+            KdlValue::String(s) => Some(Spanned::new(s.clone(), entry.span().into())),
+            _ => {
+                self.type_error(
+                    entry,
+                    "a string",
+                    "quote the value: `key=\"value\"`",
+                );
+                None
+            }
+        }
+    }
+
+    fn str_(&mut self, e: &Entries<'_>, key: &str) -> Option<Spanned<String>> {
+        let entry = self.value(e, key)?;
+        self.str_entry(entry)
+    }
+
+    fn str_or(&mut self, e: &Entries<'_>, key: &str, default: &str) -> Spanned<String> {
+        self.str_(e, key)
+            .unwrap_or_else(|| Spanned::new(default.to_owned(), label_span(e.node)))
+    }
+
+    fn req_str(&mut self, e: &Entries<'_>, key: &str, example: &str) -> Spanned<String> {
+        if !e.props.contains_key(key) {
+            self.missing(e, key, example);
+        }
+        self.str_or(e, key, "")
+    }
+
+    fn arg_str(&mut self, e: &Entries<'_>, idx: usize, _what: &str, default: &str) -> Spanned<String> {
+        match e.args.get(idx) {
+            Some(entry) => self
+                .str_entry(entry)
+                .unwrap_or_else(|| Spanned::new(default.to_owned(), entry.span().into())),
+            None => Spanned::new(default.to_owned(), label_span(e.node)),
+        }
+    }
+
+    fn int(&mut self, e: &Entries<'_>, key: &str, min: u32, max: u32) -> Option<Spanned<u32>> {
+        let entry = self.value(e, key)?;
+        self.int_entry(entry, min, max)
+    }
+
+    fn int_entry(&mut self, entry: &KdlEntry, min: u32, max: u32) -> Option<Spanned<u32>> {
+        match entry.value() {
+            KdlValue::Integer(i) if *i >= i128::from(min) && *i <= i128::from(max) => {
+                Some(Spanned::new(*i as u32, entry.span().into()))
+            }
+            KdlValue::Integer(_) => {
+                self.type_error(
+                    entry,
+                    &format!("a whole number from {min} to {max}"),
+                    &format!("use a value between {min} and {max}"),
+                );
+                None
+            }
+            _ => {
+                self.type_error(entry, "a whole number", "write the number without quotes, e.g. `count=3`");
+                None
+            }
+        }
+    }
+
+    fn req_int(&mut self, e: &Entries<'_>, key: &str, min: u32, max: u32, example: &str) -> Spanned<u32> {
+        if !e.props.contains_key(key) {
+            self.missing(e, key, example);
+        }
+        self.int(e, key, min, max)
+            .unwrap_or_else(|| Spanned::new(min, label_span(e.node)))
+    }
+
+    fn bool_(&mut self, e: &Entries<'_>, key: &str) -> Option<Spanned<bool>> {
+        let entry = self.value(e, key)?;
+        match entry.value() {
+            KdlValue::Bool(b) => Some(Spanned::new(*b, entry.span().into())),
+            _ => {
+                self.type_error(entry, "#true or #false", "KDL v2 booleans are written `#true` and `#false`");
+                None
+            }
+        }
+    }
+
+    fn float(&mut self, e: &Entries<'_>, key: &str) -> Option<Spanned<f64>> {
+        let entry = self.value(e, key)?;
+        match entry.value() {
+            KdlValue::Float(f) if f.is_finite() && *f >= 0.0 => Some(Spanned::new(*f, entry.span().into())),
+            KdlValue::Integer(i) if *i >= 0 && *i <= 1_000_000 => Some(Spanned::new(*i as f64, entry.span().into())),
+            _ => {
+                self.type_error(entry, "a non-negative number", "e.g. `eur-per-month=7.49`");
+                None
+            }
+        }
+    }
+
+    fn parsed<T: std::str::FromStr>(
+        &mut self,
+        s: &Spanned<String>,
+        what: &str,
+        help: &str,
+    ) -> Option<Spanned<T>> {
+        match s.value.parse::<T>() {
+            Ok(v) => Some(Spanned::new(v, s.span)),
+            Err(_) => {
+                self.out.push(
+                    Finding::new(&schema_type::RULE, format!("`{}` is not {what}", s.value))
+                        .label(s.span, format!("expected {what}"))
+                        .help(help.to_owned()),
+                );
+                None
+            }
+        }
+    }
+
+    fn one_of(&mut self, s: &Spanned<String>, allowed: &[&str], what: &str) -> bool {
+        if allowed.contains(&s.value.as_str()) {
+            return true;
+        }
+        self.out.push(
+            Finding::new(&schema_type::RULE, format!("unknown {what} `{}`", s.value))
+                .label(s.span, format!("not a {what}"))
+                .help(did_you_mean(&s.value, allowed)),
+        );
+        false
+    }
+
+    /// Reads `path`'s single child node `name` from `doc`, with its schema.
+    fn single<'d>(&mut self, doc: &'d KdlDocument, path: &str, name: &str) -> Option<(&'d KdlNode, Entries<'d>)> {
+        let node = doc.nodes().iter().find(|n| n.name().value() == name)?;
+        let schema = schema::node(path, name)?;
+        let e = self.entries(node, schema);
+        Some((node, e))
+    }
+
+    fn many<'d>(&mut self, doc: &'d KdlDocument, path: &str, name: &str) -> Vec<(&'d KdlNode, Entries<'d>)> {
+        let Some(schema) = schema::node(path, name) else {
+            return Vec::new();
+        };
+        let mut keys: Vec<String> = Vec::new();
+        let mut out = Vec::new();
+        for node in doc.nodes().iter().filter(|n| n.name().value() == name) {
+            // duplicates were reported by `children`; keep the first
+            let key = node.entries().iter().find(|e| e.name().is_none()).map(|e| e.value().to_string());
+            if let Some(k) = &key {
+                if !schema.args.is_empty() && keys.contains(k) {
+                    continue;
+                }
+                keys.push(k.clone());
+            }
+            let e = self.entries(node, schema);
+            out.push((node, e));
+        }
+        out
+    }
+
+    fn topology(&mut self, env: Environment, cluster: Spanned<String>, doc: &KdlDocument) -> Topology {
+        let cluster_span = cluster.span;
+        let top = self.children(doc, "cluster");
+        let _ = top;
+        let hetzner = self.hetzner(doc, cluster_span);
+        let versions = self.versions(doc, cluster_span);
+        let network = self.network(doc, cluster_span);
+        let ip_plan = self.ip_plan(doc);
+        let catalog = self.catalog(doc);
+        let pools = self.pools(doc);
+        let kafka = self.kafka(doc, &pools);
+        let profiles = self.profiles(doc);
+        let ingress = self.ingress(doc, cluster_span);
+        let firewall = self.firewall(doc);
+        let schedule = self.schedule(doc, cluster_span);
+        let gitops = self.gitops(doc, cluster_span);
+        let secrets = self.secrets(doc);
+        Topology {
+            env,
+            cluster,
+            hetzner,
+            versions,
+            network,
+            ip_plan,
+            pools,
+            kafka,
+            profiles,
+            ingress,
+            firewall,
+            catalog,
+            schedule,
+            gitops,
+            secrets,
+        }
+    }
+
+    fn hetzner(&mut self, doc: &KdlDocument, fallback: Span) -> Hetzner {
+        let Some((node, e)) = self.single(doc, "cluster", "hetzner") else {
+            self.out.push(
+                Finding::new(&schema_missing::RULE, "no `hetzner` node: where should the servers run?")
+                    .label(fallback, "this cluster has no `hetzner` node")
+                    .help("add `hetzner location=nbg1 datacenter=nbg1-dc3`"),
+            );
+            let s = |v: &str| Spanned::new(v.to_owned(), fallback);
+            return Hetzner {
+                location: s("nbg1"),
+                datacenter: s("nbg1-dc3"),
+                network_zone: s("eu-central"),
+                image: s("ubuntu-24.04"),
+                span: fallback,
+            };
+        };
+        let location = self.req_str(&e, "location", "location=nbg1");
+        let datacenter = self.req_str(&e, "datacenter", "datacenter=nbg1-dc3");
+        let zone = catalog::zone_of(&location.value).unwrap_or("eu-central");
+        Hetzner {
+            network_zone: self.str_or(&e, "network-zone", zone),
+            image: self.str_or(&e, "image", "ubuntu-24.04"),
+            location,
+            datacenter,
+            span: label_span(node),
+        }
+    }
+
+    fn versions(&mut self, doc: &KdlDocument, fallback: Span) -> Versions {
+        let path = "cluster > versions";
+        let found = self.single(doc, "cluster", "versions");
+        let span = found.as_ref().map_or(fallback, |(n, _)| label_span(n));
+        let children = found
+            .and_then(|(n, _)| n.children())
+            .map(|c| {
+                self.children(c, path);
+                c.clone()
+            })
+            .unwrap_or_default();
+        let mut get = |name: &str| -> Spanned<String> {
+            let schema = schema::node(path, name).expect("schema lists every version");
+            let default = schema.args[0].default;
+            match self.single(&children, path, name) {
+                Some((node, e)) => {
+                    if e.args.is_empty() {
+                        self.missing(&e, "VERSION", schema.example);
+                        Spanned::new(default.to_owned(), label_span(node))
+                    } else {
+                        self.arg_str(&e, 0, "version", default)
+                    }
+                }
+                None => Spanned::new(default.to_owned(), span),
+            }
+        };
+        Versions {
+            terraform: get("terraform"),
+            terraform_cli: get("terraform-cli"),
+            hcloud_provider: get("hcloud-provider"),
+            hcloud_cli: get("hcloud-cli"),
+            k3s: get("k3s"),
+            helm: get("helm"),
+            traefik_chart: get("traefik-chart"),
+            strimzi: get("strimzi"),
+            kafka: get("kafka"),
+            argocd_operator: get("argocd-operator"),
+            span,
+        }
+    }
+
+    fn network(&mut self, doc: &KdlDocument, fallback: Span) -> Network {
+        let default_net: Ipv4Net = "10.0.0.0/16".parse().expect("literal");
+        let default_sub: Ipv4Net = "10.0.1.0/24".parse().expect("literal");
+        let Some((node, e)) = self.single(doc, "cluster", "network") else {
+            return Network {
+                cidr: Spanned::new(default_net, fallback),
+                subnet: Spanned::new(default_sub, fallback),
+                span: fallback,
+            };
+        };
+        let help = "write an IPv4 network in CIDR notation, e.g. \"10.0.0.0/16\"";
+        let cidr = e
+            .args
+            .first()
+            .and_then(|a| self.str_entry(a))
+            .and_then(|s| self.parsed::<Ipv4Net>(&s, "an IPv4 CIDR", help))
+            .unwrap_or(Spanned::new(default_net, label_span(node)));
+        let subnet = self
+            .str_(&e, "subnet")
+            .and_then(|s| self.parsed::<Ipv4Net>(&s, "an IPv4 CIDR", help))
+            .unwrap_or(Spanned::new(default_sub, label_span(node)));
+        Network {
+            cidr,
+            subnet,
+            span: label_span(node),
+        }
+    }
+
+    fn ip_plan(&mut self, doc: &KdlDocument) -> Vec<IpRange> {
+        let Some((node, _)) = self.single(doc, "cluster", "ip-plan") else {
+            return Vec::new();
+        };
+        let Some(children) = node.children() else {
+            return Vec::new();
+        };
+        self.children(children, "cluster > ip-plan");
+        self.many(children, "cluster > ip-plan", "range")
+            .into_iter()
+            .map(|(n, e)| {
+                let name = self.arg_str(&e, 0, "range name", "");
+                let from = self.req_int(&e, "from", 0, 16_777_215, "from=20");
+                let to = self.req_int(&e, "to", 0, 16_777_215, "to=29");
+                IpRange {
+                    name,
+                    from,
+                    to,
+                    reserved: self.bool_(&e, "reserved").is_some_and(|b| b.value),
+                    purpose: self.str_(&e, "purpose").map(|s| s.value),
+                    span: label_span(n),
+                }
+            })
+            .collect()
+    }
+
+    fn catalog(&mut self, doc: &KdlDocument) -> Catalog {
+        let mut cat = Catalog::default();
+        let Some((node, _)) = self.single(doc, "cluster", "catalog") else {
+            return cat;
+        };
+        let Some(children) = node.children() else {
+            return cat;
+        };
+        let path = "cluster > catalog";
+        self.children(children, path);
+        for (n, e) in self.many(children, path, "server-type") {
+            let name = self.arg_str(&e, 0, "server type", "");
+            let known = cat.server_types.get(&name.value).cloned();
+            let vcpu = self.int(&e, "vcpu", 1, 1024).map(|v| v.value);
+            let ram = self.int(&e, "ram-gb", 1, 65_536).map(|v| v.value);
+            let price = self.float(&e, "eur-per-month").map(|v| v.value);
+            let (vcpu, ram) = match (vcpu.or(known.as_ref().map(|k| k.vcpu)), ram.or(known.as_ref().map(|k| k.ram_gb))) {
+                (Some(v), Some(r)) => (v, r),
+                _ => {
+                    self.missing(&e, "vcpu` and `ram-gb", "server-type cx33 vcpu=4 ram-gb=8 eur-per-month=5.49");
+                    (0, 0)
+                }
+            };
+            cat.server_types.insert(
+                name.value,
+                ServerType {
+                    vcpu,
+                    ram_gb: ram,
+                    eur_per_month: price.or(known.and_then(|k| k.eur_per_month)),
+                    span: Some(label_span(n)),
+                },
+            );
+        }
+        if let Some((_, e)) = self.single(children, path, "primary-ip") {
+            if let Some(p) = self.float(&e, "eur-per-month") {
+                cat.primary_ip_eur = p.value;
+            }
+        }
+        cat
+    }
+
+    fn pools(&mut self, doc: &KdlDocument) -> Vec<Pool> {
+        let path = "cluster > pool";
+        self.many(doc, "cluster", "pool")
+            .into_iter()
+            .map(|(n, e)| {
+                let name = self.arg_str(&e, 0, "pool name", "");
+                let role_s = self.req_str(&e, "role", "role=agent");
+                let role = if role_s.value.is_empty() || self.one_of(&role_s, &["server", "agent"], "K3s role") {
+                    Spanned::new(if role_s.value == "server" { Role::Server } else { Role::Agent }, role_s.span)
+                } else {
+                    Spanned::new(Role::Agent, role_s.span)
+                };
+                let server_type = self.req_str(&e, "server-type", "server-type=cx23");
+                let count = self.req_int(&e, "count", 0, 65_536, "count=3");
+                let range = self.req_str(&e, "range", "range=workers");
+                let apps = self
+                    .bool_(&e, "apps")
+                    .unwrap_or(Spanned::new(role.value == Role::Agent, label_span(n)));
+                let mut labels = Vec::new();
+                let mut taints = Vec::new();
+                let mut primary_ip = None;
+                if let Some(children) = n.children() {
+                    self.children(children, path);
+                    if let Some((_, le)) = self.single(children, path, "labels") {
+                        labels = self.key_values(&le);
+                    }
+                    for (tn, te) in self.many(children, path, "taint") {
+                        let key = self.arg_str(&te, 0, "taint key", "");
+                        let effect = self.str_or(&te, "effect", "NoSchedule");
+                        self.one_of(&effect, &["NoSchedule", "PreferNoSchedule", "NoExecute"], "taint effect");
+                        taints.push(Taint {
+                            key,
+                            value: self.str_or(&te, "value", ""),
+                            effect,
+                            span: label_span(tn),
+                        });
+                    }
+                    if let Some((pn, pe)) = self.single(children, path, "primary-ip") {
+                        let node = self
+                            .int(&pe, "node", 0, 65_535)
+                            .unwrap_or(Spanned::new(0, label_span(pn)));
+                        let address = self.str_(&pe, "address").and_then(|s| {
+                            self.parsed::<Ipv4Addr>(&s, "an IPv4 address", "e.g. address=\"203.0.113.10\"")
+                        });
+                        primary_ip = Some(PrimaryIp {
+                            node,
+                            address,
+                            span: label_span(pn),
+                        });
+                    }
+                }
+                Pool {
+                    name,
+                    role,
+                    server_type,
+                    count,
+                    range,
+                    labels,
+                    taints,
+                    primary_ip,
+                    apps,
+                    span: label_span(n),
+                }
+            })
+            .collect()
+    }
+
+    /// `labels k=v …` / `prefer k=v weight=…`: every property except `except`.
+    fn key_values_except(&mut self, e: &Entries<'_>, except: &[&str]) -> Vec<KeyValue> {
+        let mut out = Vec::new();
+        for entry in e.node.entries() {
+            let Some(key) = entry.name() else { continue };
+            if except.contains(&key.value()) {
+                continue;
+            }
+            if let Some(value) = self.str_entry(entry) {
+                out.push(KeyValue {
+                    key: Spanned::new(key.value().to_owned(), key.span().into()),
+                    value,
+                    span: entry.span().into(),
+                });
+            }
+        }
+        out
+    }
+
+    fn key_values(&mut self, e: &Entries<'_>) -> Vec<KeyValue> {
+        self.key_values_except(e, &[])
+    }
+
+    fn one_label(&mut self, e: &Entries<'_>, except: &[&str]) -> Option<KeyValue> {
+        let mut kvs = self.key_values_except(e, except);
+        if kvs.len() != 1 {
+            self.out.push(
+                Finding::new(
+                    &schema_missing::RULE,
+                    format!("`{}` takes exactly one `key=value` label, found {}", e.node.name().value(), kvs.len()),
+                )
+                .label(label_span(e.node), "here")
+                .help("write one node per label, e.g. `prefer role=worker weight=100`"),
+            );
+        }
+        if kvs.is_empty() { None } else { Some(kvs.remove(0)) }
+    }
+
+    fn kafka(&mut self, doc: &KdlDocument, pools: &[Pool]) -> Option<Kafka> {
+        let (node, e) = self.single(doc, "cluster", "kafka")?;
+        let path = "cluster > kafka";
+        let name = self.arg_str(&e, 0, "Kafka cluster name", "kafka");
+        let brokers = self.req_str(&e, "brokers", "brokers=kafka");
+        let controllers = self.str_(&e, "controllers").unwrap_or_else(|| brokers.clone());
+        let namespace = self.str_or(&e, "namespace", "kafka");
+        let metadata_version = self.str_(&e, "metadata-version");
+        let empty = KdlDocument::new();
+        let children = node.children().unwrap_or(&empty);
+        self.children(children, path);
+        let broker_count = pools
+            .iter()
+            .find(|p| p.name.value == brokers.value)
+            .map_or(1, |p| p.count.value);
+        let node_span = label_span(node);
+        let replication = match self.single(children, path, "replication") {
+            Some((rn, re)) => {
+                let factor = self
+                    .int(&re, "factor", 1, 1000)
+                    .unwrap_or(Spanned::new(broker_count.clamp(1, 3), label_span(rn)));
+                let min_insync = self
+                    .int(&re, "min-insync", 1, 1000)
+                    .unwrap_or(Spanned::new(factor.value.saturating_sub(1).max(1), label_span(rn)));
+                Replication {
+                    factor,
+                    min_insync,
+                    span: label_span(rn),
+                }
+            }
+            None => {
+                let factor = broker_count.clamp(1, 3);
+                Replication {
+                    factor: Spanned::new(factor, node_span),
+                    min_insync: Spanned::new(factor.saturating_sub(1).max(1), node_span),
+                    span: node_span,
+                }
+            }
+        };
+        let mut listeners = Vec::new();
+        for (ln, le) in self.many(children, path, "listener") {
+            let name = self.arg_str(&le, 0, "listener name", "");
+            let kind = self.req_str(&le, "type", "type=internal");
+            let port = self.req_int(&le, "port", 1, 65_535, "port=9092");
+            listeners.push(Listener {
+                name,
+                kind,
+                port,
+                tls: self.bool_(&le, "tls").unwrap_or(Spanned::new(false, label_span(ln))),
+                bootstrap_node_port: self.int(&le, "bootstrap-node-port", 1, 65_535),
+                broker_node_port: self.int(&le, "broker-node-port", 1, 65_535),
+                span: label_span(ln),
+            });
+        }
+        let storage = match self.single(children, path, "storage") {
+            Some((sn, se)) => {
+                let kind = self.str_or(&se, "type", "persistent-claim");
+                self.one_of(&kind, &["persistent-claim", "ephemeral"], "storage type");
+                Storage {
+                    size: self.str_(&se, "size").or_else(|| {
+                        (kind.value == "persistent-claim").then(|| Spanned::new("20Gi".to_owned(), label_span(sn)))
+                    }),
+                    kind,
+                    class: self.str_(&se, "class"),
+                    delete_claim: self.bool_(&se, "delete-claim").is_some_and(|b| b.value),
+                    span: label_span(sn),
+                }
+            }
+            None => Storage {
+                kind: Spanned::new("persistent-claim".to_owned(), node_span),
+                size: Some(Spanned::new("20Gi".to_owned(), node_span)),
+                class: None,
+                delete_claim: false,
+                span: node_span,
+            },
+        };
+        let resources = match self.single(children, path, "resources") {
+            Some((_, re)) => Resources {
+                memory: self.str_(&re, "memory"),
+                cpu: self.str_(&re, "cpu"),
+            },
+            None => Resources::default(),
+        };
+        Some(Kafka {
+            name,
+            namespace,
+            brokers,
+            controllers,
+            metadata_version,
+            replication,
+            listeners,
+            storage,
+            resources,
+            span: node_span,
+        })
+    }
+
+    fn profiles(&mut self, doc: &KdlDocument) -> Vec<Profile> {
+        let Some((node, _)) = self.single(doc, "cluster", "scheduling") else {
+            return Vec::new();
+        };
+        let Some(children) = node.children() else {
+            return Vec::new();
+        };
+        let path = "cluster > scheduling";
+        self.children(children, path);
+        let ppath = "cluster > scheduling > profile";
+        self.many(children, path, "profile")
+            .into_iter()
+            .map(|(pn, pe)| {
+                let name = self.arg_str(&pe, 0, "profile name", "");
+                let mut profile = Profile {
+                    name,
+                    prefer: Vec::new(),
+                    avoid: Vec::new(),
+                    require: Vec::new(),
+                    span: label_span(pn),
+                };
+                if let Some(c) = pn.children() {
+                    self.children(c, ppath);
+                    for (n, e) in self.many(c, ppath, "prefer") {
+                        let weight = match self.int(&e, "weight", 1, 100) {
+                            Some(w) => w,
+                            None => {
+                                if !e.props.contains_key("weight") {
+                                    self.missing(&e, "weight", "prefer role=worker weight=100");
+                                }
+                                Spanned::new(1, label_span(n))
+                            }
+                        };
+                        if let Some(label) = self.one_label(&e, &["weight"]) {
+                            profile.prefer.push(Preference {
+                                label,
+                                weight,
+                                span: label_span(n),
+                            });
+                        }
+                    }
+                    for (_, e) in self.many(c, ppath, "avoid") {
+                        profile.avoid.extend(self.one_label(&e, &[]));
+                    }
+                    for (_, e) in self.many(c, ppath, "require") {
+                        profile.require.extend(self.one_label(&e, &[]));
+                    }
+                }
+                profile
+            })
+            .collect()
+    }
+
+    fn ingress(&mut self, doc: &KdlDocument, fallback: Span) -> Ingress {
+        match self.single(doc, "cluster", "ingress") {
+            Some((n, e)) => Ingress {
+                http_node_port: self.int(&e, "http-node-port", 1, 65_535).unwrap_or(Spanned::new(30080, label_span(n))),
+                https_node_port: self.int(&e, "https-node-port", 1, 65_535).unwrap_or(Spanned::new(30443, label_span(n))),
+                span: label_span(n),
+            },
+            None => Ingress {
+                http_node_port: Spanned::new(30080, fallback),
+                https_node_port: Spanned::new(30443, fallback),
+                span: fallback,
+            },
+        }
+    }
+
+    fn firewall(&mut self, doc: &KdlDocument) -> Vec<FirewallRule> {
+        let Some((node, _)) = self.single(doc, "cluster", "firewall") else {
+            return Vec::new();
+        };
+        let Some(children) = node.children() else {
+            return Vec::new();
+        };
+        let path = "cluster > firewall";
+        self.children(children, path);
+        self.many(children, path, "allow")
+            .into_iter()
+            .map(|(n, e)| {
+                let name = self.arg_str(&e, 0, "rule name", "");
+                let mut sources = Vec::new();
+                for a in e.args.iter().skip(1) {
+                    if let Some(s) = self.str_entry(a) {
+                        if let Some(net) = self.parsed::<IpNet>(&s, "a CIDR", "e.g. \"203.0.113.0/24\" or \"2001:db8::/32\"") {
+                            sources.push(net);
+                        }
+                    }
+                }
+                let protocol = match self.str_(&e, "protocol") {
+                    Some(p) if self.one_of(&p, &["tcp", "udp"], "protocol") => {
+                        Spanned::new(if p.value == "udp" { Protocol::Udp } else { Protocol::Tcp }, p.span)
+                    }
+                    _ => Spanned::new(Protocol::Tcp, label_span(n)),
+                };
+                let ports = self.ports(&e, label_span(n));
+                FirewallRule {
+                    name,
+                    protocol,
+                    ports,
+                    sources,
+                    reason: self.str_(&e, "reason"),
+                    span: label_span(n),
+                }
+            })
+            .collect()
+    }
+
+    fn ports(&mut self, e: &Entries<'_>, fallback: Span) -> Spanned<(u32, u32)> {
+        let Some(entry) = self.value(e, "port") else {
+            self.missing(e, "port", "port=22");
+            return Spanned::new((0, 0), fallback);
+        };
+        let span: Span = entry.span().into();
+        let bad = |cx: &mut Self| {
+            cx.type_error(entry, "a port (1-65535) or a range \"A-B\"", "e.g. `port=22` or `port=\"30001-30004\"`");
+            Spanned::new((0, 0), span)
+        };
+        match entry.value() {
+            KdlValue::Integer(i) if (1..=65_535).contains(i) => Spanned::new((*i as u32, *i as u32), span),
+            KdlValue::String(s) => {
+                let parse = |x: &str| x.trim().parse::<u32>().ok().filter(|p| (1..=65_535).contains(p));
+                match s.split_once('-') {
+                    Some((a, b)) => match (parse(a), parse(b)) {
+                        (Some(a), Some(b)) if a <= b => Spanned::new((a, b), span),
+                        _ => bad(self),
+                    },
+                    None => match parse(s) {
+                        Some(p) => Spanned::new((p, p), span),
+                        None => bad(self),
+                    },
+                }
+            }
+            _ => bad(self),
+        }
+    }
+
+    fn schedule(&mut self, doc: &KdlDocument, fallback: Span) -> Schedule {
+        let Some((n, e)) = self.single(doc, "cluster", "schedule") else {
+            return Schedule {
+                hours_per_day: Spanned::new(24, fallback),
+                days_per_month: Spanned::new(30, fallback),
+                destroy_at: None,
+                span: fallback,
+            };
+        };
+        let destroy_at = self.str_(&e, "destroy-at").and_then(|s| {
+            let hm = s.value.split_once(':').and_then(|(h, m)| {
+                let (h, m) = (h.parse::<u32>().ok()?, m.parse::<u32>().ok()?);
+                (h < 24 && m < 60 && s.value.len() == 5).then_some((h, m))
+            });
+            if hm.is_none() {
+                self.out.push(
+                    Finding::new(&schema_type::RULE, format!("`{}` is not a time of day", s.value))
+                        .label(s.span, "expected \"HH:MM\" (UTC)")
+                        .help("e.g. destroy-at=\"23:30\""),
+                );
+            }
+            hm.map(|v| Spanned::new(v, s.span))
+        });
+        Schedule {
+            hours_per_day: self.int(&e, "hours-per-day", 1, 24).unwrap_or(Spanned::new(24, label_span(n))),
+            days_per_month: self.int(&e, "days-per-month", 1, 31).unwrap_or(Spanned::new(30, label_span(n))),
+            destroy_at,
+            span: label_span(n),
+        }
+    }
+
+    fn gitops(&mut self, doc: &KdlDocument, fallback: Span) -> GitOps {
+        match self.single(doc, "cluster", "gitops") {
+            Some((n, e)) => GitOps {
+                repo: self.req_str(&e, "repo", "repo=\"my-org/config\""),
+                overlay: self.req_str(&e, "overlay", "overlay=\"overlays/minimal\""),
+                revision: self.str_or(&e, "revision", "main"),
+                namespace: self.str_or(&e, "namespace", "argocd"),
+                span: label_span(n),
+            },
+            None => {
+                self.out.push(
+                    Finding::new(&schema_missing::RULE, "no `gitops` node: where should ArgoCD sync from?")
+                        .label(fallback, "this cluster has no `gitops` node")
+                        .help("add `gitops repo=\"my-org/config\" overlay=\"overlays/minimal\"`"),
+                );
+                let s = |v: &str| Spanned::new(v.to_owned(), fallback);
+                GitOps {
+                    repo: s("owner/config"),
+                    overlay: s("overlays/minimal"),
+                    revision: s("main"),
+                    namespace: s("argocd"),
+                    span: fallback,
+                }
+            }
+        }
+    }
+
+    fn secrets(&mut self, doc: &KdlDocument) -> Vec<Secret> {
+        let Some((node, _)) = self.single(doc, "cluster", "secrets") else {
+            return Vec::new();
+        };
+        let Some(children) = node.children() else {
+            return Vec::new();
+        };
+        let path = "cluster > secrets";
+        self.children(children, path);
+        let uses: Vec<&str> = SecretUse::ALL.iter().map(|u| u.as_str()).collect();
+        self.many(children, path, "secret")
+            .into_iter()
+            .filter_map(|(n, e)| {
+                let name = self.arg_str(&e, 0, "secret name", "");
+                let usage = self.req_str(&e, "use", "use=hcloud-token");
+                if usage.value.is_empty() || !self.one_of(&usage, &uses, "secret use") {
+                    return None;
+                }
+                let u = *SecretUse::ALL.iter().find(|u| u.as_str() == usage.value)?;
+                Some(Secret {
+                    name,
+                    usage: Spanned::new(u, usage.span),
+                    optional: self.bool_(&e, "optional").is_some_and(|b| b.value),
+                    description: self.str_(&e, "description").map(|s| s.value),
+                    span: label_span(n),
+                })
+            })
+            .collect()
+    }
+}

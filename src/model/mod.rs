@@ -1,0 +1,557 @@
+//! The typed model of `cluster.kdl`.
+//!
+//! [`lower`] turns the KDL document into one [`Topology`] per environment
+//! (the base with the environment's overlay merged in, see [`merge`]). Every
+//! value a rule can blame carries the [`Span`] it came from.
+//!
+//! **Architecture invariant:** `model/` knows nothing of templates or files.
+
+pub mod catalog;
+pub mod schema;
+pub mod lower;
+pub mod merge;
+mod resolve;
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use ipnet::{IpNet, Ipv4Net};
+
+pub use crate::diag::Span;
+pub use resolve::Node;
+
+/// A value and the place in `cluster.kdl` it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written (or, for a default, the node that omits it).
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    /// A spanned value.
+    pub fn new(value: T, span: Span) -> Self {
+        Self { value, span }
+    }
+}
+
+impl<T> std::ops::Deref for Spanned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// Every environment of the cluster, resolved. What the emitters render.
+#[derive(Clone, Debug)]
+pub struct Project {
+    /// One topology per `environment` block, in file order.
+    pub envs: Vec<Topology>,
+}
+
+/// The cluster as one environment sees it: the base with the overlay applied.
+#[derive(Clone, Debug)]
+pub struct Topology {
+    /// Which environment this is.
+    pub env: Environment,
+    /// The cluster name (`cluster NAME`).
+    pub cluster: Spanned<String>,
+    /// Hetzner Cloud placement.
+    pub hetzner: Hetzner,
+    /// Pinned tool and operator versions.
+    pub versions: Versions,
+    /// The private network and subnet.
+    pub network: Network,
+    /// Named host-offset ranges inside the subnet.
+    pub ip_plan: Vec<IpRange>,
+    /// Node pools, in file order.
+    pub pools: Vec<Pool>,
+    /// The Strimzi Kafka cluster, if any.
+    pub kafka: Option<Kafka>,
+    /// Scheduling profiles for apps.
+    pub profiles: Vec<Profile>,
+    /// Traefik's NodePorts.
+    pub ingress: Ingress,
+    /// Inbound firewall rules.
+    pub firewall: Vec<FirewallRule>,
+    /// Server types and prices.
+    pub catalog: catalog::Catalog,
+    /// When the cluster runs, for cost figures and the destroy schedule.
+    pub schedule: Schedule,
+    /// Where ArgoCD bootstraps from.
+    pub gitops: GitOps,
+    /// GitHub Actions secrets, by name.
+    pub secrets: Vec<Secret>,
+}
+
+/// An environment (`environment NAME`).
+#[derive(Clone, Debug)]
+pub struct Environment {
+    /// Its name, e.g. `dev`.
+    pub name: Spanned<String>,
+    /// `production=#true`: stricter rules apply.
+    pub production: Spanned<bool>,
+    /// The whole `environment` node.
+    pub span: Span,
+}
+
+/// `hetzner location=… datacenter=… network-zone=… image=…`.
+#[derive(Clone, Debug)]
+pub struct Hetzner {
+    /// Location, e.g. `nbg1`.
+    pub location: Spanned<String>,
+    /// Datacenter, e.g. `nbg1-dc3` (Primary IPs are bound to one).
+    pub datacenter: Spanned<String>,
+    /// Network zone, e.g. `eu-central`.
+    pub network_zone: Spanned<String>,
+    /// OS image, e.g. `ubuntu-22.04`.
+    pub image: Spanned<String>,
+    /// The whole node.
+    pub span: Span,
+}
+
+/// `versions { … }`: every pinned version.
+#[derive(Clone, Debug)]
+pub struct Versions {
+    /// Terraform `required_version` constraint, e.g. `>= 1.13`.
+    pub terraform: Spanned<String>,
+    /// The Terraform CLI the workflows install, e.g. `1.13.4`.
+    pub terraform_cli: Spanned<String>,
+    /// hcloud provider constraint, e.g. `~> 1.54`.
+    pub hcloud_provider: Spanned<String>,
+    /// hcloud CLI the workflows install, e.g. `v1.47.0`.
+    pub hcloud_cli: Spanned<String>,
+    /// K3s release, e.g. `v1.34.1+k3s1`.
+    pub k3s: Spanned<String>,
+    /// Helm release installed on the control plane.
+    pub helm: Spanned<String>,
+    /// Traefik Helm chart version.
+    pub traefik_chart: Spanned<String>,
+    /// Strimzi operator release.
+    pub strimzi: Spanned<String>,
+    /// Kafka version run by Strimzi.
+    pub kafka: Spanned<String>,
+    /// ArgoCD operator release.
+    pub argocd_operator: Spanned<String>,
+    /// The whole `versions` node.
+    pub span: Span,
+}
+
+/// `network CIDR subnet=CIDR`.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// The Hetzner network, e.g. `10.0.0.0/16`.
+    pub cidr: Spanned<Ipv4Net>,
+    /// The cloud subnet the servers live in, e.g. `10.0.1.0/24`.
+    pub subnet: Spanned<Ipv4Net>,
+    /// The whole node.
+    pub span: Span,
+}
+
+/// `range NAME from=N to=M`: host offsets `N..=M` of the subnet.
+#[derive(Clone, Debug)]
+pub struct IpRange {
+    /// Its name, referenced by pools.
+    pub name: Spanned<String>,
+    /// First host offset.
+    pub from: Spanned<u32>,
+    /// Last host offset (inclusive).
+    pub to: Spanned<u32>,
+    /// Not for nodes (network, gateway, DHCP, future use).
+    pub reserved: bool,
+    /// What the range is for, shown in the IP table.
+    pub purpose: Option<String>,
+    /// The whole node.
+    pub span: Span,
+}
+
+/// K3s role of a pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// K3s server (control plane).
+    Server,
+    /// K3s agent.
+    Agent,
+}
+
+impl Role {
+    /// The word used in `cluster.kdl`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Server => "server",
+            Role::Agent => "agent",
+        }
+    }
+}
+
+/// `pool NAME role=… server-type=… count=… range=…`.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    /// Pool name; nodes are `NAME-0`, `NAME-1`, …
+    pub name: Spanned<String>,
+    /// K3s server or agent.
+    pub role: Spanned<Role>,
+    /// Hetzner server type, e.g. `cx23`.
+    pub server_type: Spanned<String>,
+    /// Number of nodes.
+    pub count: Spanned<u32>,
+    /// The IP-plan range the nodes take their addresses from.
+    pub range: Spanned<String>,
+    /// Kubernetes node labels.
+    pub labels: Vec<KeyValue>,
+    /// Kubernetes node taints.
+    pub taints: Vec<Taint>,
+    /// The node that holds a persistent Primary IP, if any.
+    pub primary_ip: Option<PrimaryIp>,
+    /// Whether app workloads may schedule here.
+    pub apps: Spanned<bool>,
+    /// The whole node.
+    pub span: Span,
+}
+
+/// A `key=value` pair (a label or a selector).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyValue {
+    /// Label key.
+    pub key: Spanned<String>,
+    /// Label value.
+    pub value: Spanned<String>,
+    /// The whole entry.
+    pub span: Span,
+}
+
+/// `taint KEY value=… effect=…`.
+#[derive(Clone, Debug)]
+pub struct Taint {
+    /// Taint key.
+    pub key: Spanned<String>,
+    /// Taint value (may be empty).
+    pub value: Spanned<String>,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: Spanned<String>,
+    /// The whole node.
+    pub span: Span,
+}
+
+/// `primary-ip node=N [address=IP]`.
+#[derive(Clone, Debug)]
+pub struct PrimaryIp {
+    /// Index of the node in its pool.
+    pub node: Spanned<u32>,
+    /// The Primary IP's address, when known (it is stable once created).
+    pub address: Option<Spanned<Ipv4Addr>>,
+    /// The whole node.
+    pub span: Span,
+}
+
+/// `kafka NAME namespace=… brokers=POOL controllers=POOL { … }`.
+#[derive(Clone, Debug)]
+pub struct Kafka {
+    /// Kafka resource name.
+    pub name: Spanned<String>,
+    /// Namespace of the Strimzi resources.
+    pub namespace: Spanned<String>,
+    /// The pool whose nodes run brokers.
+    pub brokers: Spanned<String>,
+    /// The pool whose nodes run KRaft controllers.
+    pub controllers: Spanned<String>,
+    /// KRaft metadata version; default derived from the Kafka version.
+    pub metadata_version: Option<Spanned<String>>,
+    /// Replication settings.
+    pub replication: Replication,
+    /// Listeners.
+    pub listeners: Vec<Listener>,
+    /// Broker storage.
+    pub storage: Storage,
+    /// Pod resources.
+    pub resources: Resources,
+    /// The whole node.
+    pub span: Span,
+}
+
+/// `replication factor=N min-insync=M`.
+#[derive(Clone, Debug)]
+pub struct Replication {
+    /// `default.replication.factor` and the internal topics' factors.
+    pub factor: Spanned<u32>,
+    /// `min.insync.replicas` (and `transaction.state.log.min.isr`).
+    pub min_insync: Spanned<u32>,
+    /// The whole node.
+    pub span: Span,
+}
+
+/// `listener NAME type=… port=… [tls=…] [bootstrap-node-port=…] [broker-node-port=…]`.
+#[derive(Clone, Debug)]
+pub struct Listener {
+    /// Listener name (`^[a-z0-9]{1,11}$`).
+    pub name: Spanned<String>,
+    /// Strimzi listener type, e.g. `internal`, `nodeport`.
+    pub kind: Spanned<String>,
+    /// Container port.
+    pub port: Spanned<u32>,
+    /// TLS on the listener.
+    pub tls: Spanned<bool>,
+    /// NodePort of the bootstrap service (nodeport listeners).
+    pub bootstrap_node_port: Option<Spanned<u32>>,
+    /// NodePort of broker 0; broker N gets this plus N (nodeport listeners).
+    pub broker_node_port: Option<Spanned<u32>>,
+    /// The whole node.
+    pub span: Span,
+}
+
+/// `storage type=… [size=…] [class=…] [delete-claim=…]`.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    /// `ephemeral` or `persistent-claim`.
+    pub kind: Spanned<String>,
+    /// Volume size, e.g. `20Gi` (persistent-claim).
+    pub size: Option<Spanned<String>>,
+    /// Storage class, e.g. `local-path`.
+    pub class: Option<Spanned<String>>,
+    /// Delete the claim when the cluster is deleted.
+    pub delete_claim: bool,
+    /// The node.
+    pub span: Span,
+}
+
+/// `resources [memory=…] [cpu=…]`: requests, and the memory limit.
+#[derive(Clone, Debug, Default)]
+pub struct Resources {
+    /// Memory request and limit, e.g. `2Gi`.
+    pub memory: Option<Spanned<String>>,
+    /// CPU request, e.g. `500m`.
+    pub cpu: Option<Spanned<String>>,
+}
+
+/// `profile NAME { prefer …; avoid …; require … }`.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    /// Profile name; one affinity snippet each.
+    pub name: Spanned<String>,
+    /// Preferred node labels, with weights.
+    pub prefer: Vec<Preference>,
+    /// Labels a node must not carry (required `NotIn`).
+    pub avoid: Vec<KeyValue>,
+    /// Labels a node must carry (required `In`).
+    pub require: Vec<KeyValue>,
+    /// The whole node.
+    pub span: Span,
+}
+
+/// `prefer KEY=VALUE weight=N`.
+#[derive(Clone, Debug)]
+pub struct Preference {
+    /// The label.
+    pub label: KeyValue,
+    /// Weight 1–100.
+    pub weight: Spanned<u32>,
+    /// The whole node.
+    pub span: Span,
+}
+
+/// `ingress http-node-port=… https-node-port=…`: Traefik's NodePorts.
+#[derive(Clone, Debug)]
+pub struct Ingress {
+    /// HTTP NodePort.
+    pub http_node_port: Spanned<u32>,
+    /// HTTPS NodePort (ArgoCD's UI is served here).
+    pub https_node_port: Spanned<u32>,
+    /// The node.
+    pub span: Span,
+}
+
+/// Transport protocol of a firewall rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Protocol {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+impl Protocol {
+    /// Lowercase name, as Hetzner spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+}
+
+/// `allow NAME [SOURCE…] port=N|"A-B" [protocol=…] [reason=…]`.
+#[derive(Clone, Debug)]
+pub struct FirewallRule {
+    /// What the rule is for, e.g. `ssh`.
+    pub name: Spanned<String>,
+    /// TCP or UDP.
+    pub protocol: Spanned<Protocol>,
+    /// First and last port.
+    pub ports: Spanned<(u32, u32)>,
+    /// Source networks; empty means the whole internet.
+    pub sources: Vec<Spanned<IpNet>>,
+    /// Why it is open to the internet (acknowledges the exposure lint).
+    pub reason: Option<Spanned<String>>,
+    /// The whole node.
+    pub span: Span,
+}
+
+impl FirewallRule {
+    /// The effective sources: the whole internet when none are given.
+    pub fn effective_sources(&self) -> Vec<IpNet> {
+        if self.sources.is_empty() {
+            vec![
+                "0.0.0.0/0".parse().expect("literal"),
+                "::/0".parse().expect("literal"),
+            ]
+        } else {
+            self.sources.iter().map(|s| s.value).collect()
+        }
+    }
+
+    /// True when the rule is open to every address.
+    pub fn is_public(&self) -> bool {
+        self.effective_sources().iter().any(|n| n.prefix_len() == 0)
+    }
+
+    /// The port in Hetzner's syntax: `22` or `30001-30004`.
+    pub fn port_string(&self) -> String {
+        let (a, b) = self.ports.value;
+        if a == b { a.to_string() } else { format!("{a}-{b}") }
+    }
+}
+
+/// `schedule hours-per-day=… days-per-month=… [destroy-at="HH:MM"]`.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    /// Hours the cluster runs per day.
+    pub hours_per_day: Spanned<u32>,
+    /// Days it runs per month.
+    pub days_per_month: Spanned<u32>,
+    /// Daily destroy time in UTC, `(hour, minute)`.
+    pub destroy_at: Option<Spanned<(u32, u32)>>,
+    /// The node.
+    pub span: Span,
+}
+
+/// `gitops repo=… overlay=… [revision=…]`.
+#[derive(Clone, Debug)]
+pub struct GitOps {
+    /// GitHub repository `owner/name` ArgoCD syncs from.
+    pub repo: Spanned<String>,
+    /// Kustomize overlay path in that repository.
+    pub overlay: Spanned<String>,
+    /// Branch, tag or commit.
+    pub revision: Spanned<String>,
+    /// ArgoCD's namespace.
+    pub namespace: Spanned<String>,
+    /// The node.
+    pub span: Span,
+}
+
+/// What a workflow uses a secret for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SecretUse {
+    /// Hetzner Cloud API token.
+    HcloudToken,
+    /// SSH public key installed on the servers.
+    SshPublicKey,
+    /// SSH private key the workflows log in with.
+    SshPrivateKey,
+    /// Token ArgoCD reads the config repository with.
+    ConfigRepoToken,
+    /// Token the nodes pull private images with.
+    RegistryToken,
+    /// ArgoCD admin password.
+    ArgocdAdminPassword,
+}
+
+impl SecretUse {
+    /// Every use, in a stable order.
+    pub const ALL: [SecretUse; 6] = [
+        SecretUse::HcloudToken,
+        SecretUse::SshPublicKey,
+        SecretUse::SshPrivateKey,
+        SecretUse::ConfigRepoToken,
+        SecretUse::RegistryToken,
+        SecretUse::ArgocdAdminPassword,
+    ];
+
+    /// The word used in `cluster.kdl`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretUse::HcloudToken => "hcloud-token",
+            SecretUse::SshPublicKey => "ssh-public-key",
+            SecretUse::SshPrivateKey => "ssh-private-key",
+            SecretUse::ConfigRepoToken => "config-repo-token",
+            SecretUse::RegistryToken => "registry-token",
+            SecretUse::ArgocdAdminPassword => "argocd-admin-password",
+        }
+    }
+
+    /// Whether the workflows cannot run without it.
+    pub fn required(self) -> bool {
+        !matches!(self, SecretUse::ArgocdAdminPassword)
+    }
+}
+
+/// `secret NAME use=… [optional=…] [description=…]`.
+#[derive(Clone, Debug)]
+pub struct Secret {
+    /// GitHub secret name.
+    pub name: Spanned<String>,
+    /// What the workflows use it for.
+    pub usage: Spanned<SecretUse>,
+    /// The workflows run without it.
+    pub optional: bool,
+    /// One line for the README table.
+    pub description: Option<String>,
+    /// The node.
+    pub span: Span,
+}
+
+impl Topology {
+    /// The pool named `name`.
+    pub fn pool(&self, name: &str) -> Option<&Pool> {
+        self.pools.iter().find(|p| p.name.value == name)
+    }
+
+    /// The IP-plan range named `name`.
+    pub fn range(&self, name: &str) -> Option<&IpRange> {
+        self.ip_plan.iter().find(|r| r.name.value == name)
+    }
+
+    /// The K3s server pool (validation ensures there is exactly one).
+    pub fn server_pool(&self) -> Option<&Pool> {
+        self.pools.iter().find(|p| p.role.value == Role::Server)
+    }
+
+    /// The secret used for `usage`.
+    pub fn secret(&self, usage: SecretUse) -> Option<&Secret> {
+        self.secrets.iter().find(|s| s.usage.value == usage)
+    }
+
+    /// Every distinct label key → values carried by some pool.
+    pub fn label_values(&self) -> BTreeMap<&str, Vec<&str>> {
+        let mut map: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for p in &self.pools {
+            for l in &p.labels {
+                let v = map.entry(&l.key.value).or_default();
+                if !v.contains(&l.value.value.as_str()) {
+                    v.push(&l.value.value);
+                }
+            }
+        }
+        map
+    }
+}
+
+impl Pool {
+    /// True when the pool's nodes carry label `key=value`.
+    pub fn has_label(&self, key: &str, value: &str) -> bool {
+        self.labels
+            .iter()
+            .any(|l| l.key.value == key && l.value.value == value)
+    }
+}

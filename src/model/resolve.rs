@@ -1,0 +1,84 @@
+//! Nodes and addresses derived from pools and the IP plan.
+
+use std::net::Ipv4Addr;
+
+use super::{Pool, Role, Topology};
+
+/// One server of a pool, with everything derived for it.
+#[derive(Clone, Debug)]
+pub struct Node<'a> {
+    /// The pool it belongs to.
+    pub pool: &'a Pool,
+    /// Its index in the pool.
+    pub index: u32,
+    /// Short name: `kafka-0`; a single-server control-plane pool's node is
+    /// just the pool name (`control`), as the root module names it.
+    pub name: String,
+    /// Hetzner server name: `<env>-<cluster>-<name>`.
+    pub server_name: String,
+    /// Private IP: host `range.from + index` of the subnet (`None` when the
+    /// range is unknown or the address falls outside the subnet).
+    pub ip: Option<Ipv4Addr>,
+    /// Whether it holds the pool's persistent Primary IP.
+    pub primary_ip: bool,
+}
+
+impl Topology {
+    /// The host `offset` of the subnet, if it lies inside it.
+    pub fn host(&self, offset: u32) -> Option<Ipv4Addr> {
+        let net = self.network.subnet.value;
+        let base = u32::from(net.network());
+        let size = 1u64 << (32 - u32::from(net.prefix_len()));
+        (u64::from(offset) < size).then(|| Ipv4Addr::from(base.wrapping_add(offset)))
+    }
+
+    /// Every node of every pool, pool by pool, in index order.
+    pub fn nodes(&self) -> Vec<Node<'_>> {
+        let mut out = Vec::new();
+        for pool in &self.pools {
+            self.push_nodes(pool, &mut out);
+        }
+        out
+    }
+
+    /// The nodes of one pool.
+    pub fn pool_nodes<'a>(&'a self, pool: &'a Pool) -> Vec<Node<'a>> {
+        let mut out = Vec::new();
+        self.push_nodes(pool, &mut out);
+        out
+    }
+
+    fn push_nodes<'a>(&'a self, pool: &'a Pool, out: &mut Vec<Node<'a>>) {
+        let from = self.range(&pool.range.value).map(|r| r.from.value);
+        let single = pool.role.value == Role::Server && pool.count.value == 1;
+        out.reserve(pool.count.value as usize);
+        for index in 0..pool.count.value {
+            let name = if single {
+                pool.name.value.clone()
+            } else {
+                format!("{}-{index}", pool.name.value)
+            };
+            out.push(Node {
+                pool,
+                index,
+                server_name: format!("{}-{}-{name}", self.env.name.value, self.cluster.value),
+                ip: from.and_then(|f| f.checked_add(index)).and_then(|o| self.host(o)),
+                primary_ip: pool.primary_ip.as_ref().is_some_and(|p| p.node.value == index),
+                name,
+            });
+        }
+    }
+
+    /// The Primary IP's Hetzner name for `pool`: `<env>-<cluster>-<pool>-ip`.
+    pub fn primary_ip_name(&self, pool: &Pool) -> String {
+        format!(
+            "{}-{}-{}-ip",
+            self.env.name.value, self.cluster.value, pool.name.value
+        )
+    }
+
+    /// Number of nodes in all pools.
+    pub fn node_count(&self) -> u32 {
+        self.pools.iter().map(|p| p.count.value).sum()
+    }
+}

@@ -1,0 +1,302 @@
+//! Rendering findings for people and machines: `--format human|json|github|sarif`.
+
+use std::fmt::Write as _;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use serde::Serialize;
+
+use crate::diag::{Finding, Severity};
+use crate::source::Source;
+
+/// Output format of diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-style report with source snippets (colour only on a terminal).
+    Human,
+    /// One JSON document: `{"diagnostics": [...]}`.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…::…`).
+    Github,
+    /// SARIF 2.1.0, for code-scanning upload.
+    Sarif,
+}
+
+/// How to draw the human format.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    /// ANSI colours.
+    pub color: bool,
+    /// Wrap width.
+    pub width: usize,
+}
+
+fn env_note(f: &Finding, all_envs: &[String]) -> Option<String> {
+    if f.envs.is_empty() || f.envs.len() == all_envs.len() {
+        None
+    } else {
+        Some(format!(
+            "in environment{} {}",
+            if f.envs.len() == 1 { "" } else { "s" },
+            f.envs
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+}
+
+fn message(f: &Finding, all_envs: &[String]) -> String {
+    match env_note(f, all_envs) {
+        Some(note) => format!("{} ({note})", f.message),
+        None => f.message.clone(),
+    }
+}
+
+/// The miette diagnostic of a finding.
+pub fn to_miette(f: &Finding, all_envs: &[String]) -> MietteDiagnostic {
+    let mut d = MietteDiagnostic::new(message(f, all_envs))
+        .with_code(f.code)
+        .with_severity(match f.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        });
+    for (i, l) in f.labels.iter().enumerate() {
+        let span = (l.span.offset, l.span.len);
+        d = d.and_label(if i == 0 {
+            LabeledSpan::new_primary_with_span(Some(l.text.clone()), span)
+        } else {
+            LabeledSpan::new_with_span(Some(l.text.clone()), span)
+        });
+    }
+    if let Some(h) = &f.help {
+        d = d.with_help(h.clone());
+    }
+    d
+}
+
+/// The human report: every finding as rustc would show it, then a summary line.
+pub fn human(src: &Source, findings: &[Finding], all_envs: &[String], style: Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width);
+    let named = NamedSource::new(&src.name, src.text.clone()).with_language("kdl");
+    let mut out = String::new();
+    for f in findings {
+        let report = miette::Report::new(to_miette(f, all_envs)).with_source_code(named.clone());
+        let _ = handler.render_report(&mut out, report.as_ref());
+        out.push('\n');
+    }
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let warnings = findings.len() - errors;
+    if !findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}: {} error{}, {} warning{}",
+            src.name,
+            errors,
+            if errors == 1 { "" } else { "s" },
+            warnings,
+            if warnings == 1 { "" } else { "s" }
+        );
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonSpan<'a> {
+    line: usize,
+    column: usize,
+    offset: usize,
+    length: usize,
+    label: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    code: &'a str,
+    severity: Severity,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    help: Option<&'a str>,
+    environments: &'a [String],
+    labels: Vec<JsonSpan<'a>>,
+}
+
+/// `{"diagnostics": [...]}`, one object per finding; the first label is the primary span.
+pub fn json(src: &Source, findings: &[Finding]) -> String {
+    let list: Vec<JsonFinding<'_>> = findings
+        .iter()
+        .map(|f| {
+            let (line, column) = f.primary().map_or((1, 1), |s| src.line_col(s.offset));
+            JsonFinding {
+                code: f.code,
+                severity: f.severity,
+                message: &f.message,
+                file: &src.name,
+                line,
+                column,
+                help: f.help.as_deref(),
+                environments: &f.envs,
+                labels: f
+                    .labels
+                    .iter()
+                    .map(|l| {
+                        let (line, column) = src.line_col(l.span.offset);
+                        JsonSpan {
+                            line,
+                            column,
+                            offset: l.span.offset,
+                            length: l.span.len,
+                            label: &l.text,
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&serde_json::json!({ "diagnostics": list }))
+        .expect("findings serialise");
+    s.push('\n');
+    s
+}
+
+/// Escapes workflow-command data (the message): `%`, `\r`, `\n`.
+pub fn gh_escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes workflow-command property values: data escapes plus `:` and `,`.
+pub fn gh_escape_property(s: &str) -> String {
+    gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// One `::error`/`::warning` workflow command per finding.
+pub fn github(src: &Source, findings: &[Finding], all_envs: &[String]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let (line, col) = f.primary().map_or((1, 1), |s| src.line_col(s.offset));
+        let (end_line, end_col) = f
+            .primary()
+            .map_or((line, col), |s| src.line_col(s.offset + s.len.max(1) - 1));
+        let mut msg = message(f, all_envs);
+        if let Some(h) = &f.help {
+            msg.push_str("\nhelp: ");
+            msg.push_str(h);
+        }
+        let _ = writeln!(
+            out,
+            "::{} file={},line={},endLine={},col={},endColumn={},title={}::{}",
+            f.severity,
+            gh_escape_property(&src.name),
+            line,
+            end_line,
+            col,
+            end_col.max(col).max(1),
+            gh_escape_property(f.code),
+            gh_escape_data(&msg)
+        );
+    }
+    out
+}
+
+/// A SARIF 2.1.0 log: the rule registry as `tool.driver.rules`, one result per finding.
+pub fn sarif(src: &Source, findings: &[Finding], all_envs: &[String]) -> String {
+    let rules: Vec<serde_json::Value> = crate::check::registry()
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.code,
+                "name": r.code.rsplit("::").next().unwrap_or(r.code),
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": r.summary },
+                "help": { "text": r.docs, "markdown": r.docs },
+                "defaultConfiguration": { "level": level(r.severity) },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            let region = |offset: usize, len: usize| {
+                let (sl, sc) = src.line_col(offset);
+                let (el, ec) = src.line_col(offset + len);
+                serde_json::json!({
+                    "startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec.max(1),
+                    "charOffset": offset, "charLength": len,
+                })
+            };
+            let location = |offset: usize, len: usize| {
+                serde_json::json!({
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": src.name },
+                        "region": region(offset, len),
+                    }
+                })
+            };
+            let primary = f.primary().unwrap_or_default();
+            let mut text = message(f, all_envs);
+            if let Some(h) = &f.help {
+                text.push_str("\nhelp: ");
+                text.push_str(h);
+            }
+            let rule_index = crate::check::registry()
+                .iter()
+                .position(|r| r.code == f.code)
+                .unwrap_or(0);
+            serde_json::json!({
+                "ruleId": f.code,
+                "ruleIndex": rule_index,
+                "level": level(f.severity),
+                "message": { "text": text },
+                "locations": [location(primary.offset, primary.len)],
+                "relatedLocations": f.labels.iter().enumerate().map(|(i, l)| {
+                    let mut loc = location(l.span.offset, l.span.len);
+                    loc["id"] = serde_json::json!(i);
+                    loc["message"] = serde_json::json!({ "text": l.text });
+                    loc
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let log = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "topogen",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/trading-cz/topogen",
+                "rules": rules,
+            }},
+            "artifacts": [{ "location": { "uri": src.name } }],
+            "results": results,
+        }]
+    });
+    let mut s = serde_json::to_string_pretty(&log).expect("sarif serialises");
+    s.push('\n');
+    s
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_escaping_follows_the_documented_rules() {
+        assert_eq!(gh_escape_data("50%\r\nx"), "50%25%0D%0Ax");
+        assert_eq!(gh_escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+}

@@ -1,0 +1,116 @@
+//! The pipeline as functions: read → lower → check (→ plan in `emit`).
+
+use std::path::Path;
+
+use crate::diag::{Finding, Findings, Severity, Span};
+use crate::model::Project;
+use crate::source::{self, Source};
+
+/// The outcome of reading and validating `cluster.kdl`.
+pub struct Compiled {
+    /// The file.
+    pub source: Source,
+    /// Every environment, when the file could be read as a cluster.
+    pub project: Option<Project>,
+    /// Every finding, sorted by position.
+    pub findings: Vec<Finding>,
+}
+
+impl Compiled {
+    /// True when any finding is an error (or, with `deny_warnings`, any finding).
+    pub fn failed(&self, deny_warnings: bool) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Error || deny_warnings)
+    }
+}
+
+/// Why `cluster.kdl` could not be read at all.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    #[error("cannot read `{path}`: {source}")]
+    #[diagnostic(
+        code(topogen::io::read),
+        help("pass the topology with `--config FILE`, or run `topogen init` to create cluster.kdl")
+    )]
+    Io {
+        /// The path.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Reads `path` as bytes, within the size limit. Invalid UTF-8 and oversize
+/// files become findings of `topogen::syntax::limits`, not I/O errors.
+pub fn read(path: &Path) -> Result<(Source, Option<Finding>), ReadError> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let io = |source| ReadError::Io {
+        path: name.clone(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(source::MAX_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    Ok(from_bytes(&name, bytes))
+}
+
+/// A source from raw bytes, with the finding that explains why it is unreadable.
+pub fn from_bytes(name: &str, bytes: Vec<u8>) -> (Source, Option<Finding>) {
+    let rule = &crate::check::rules::syntax_limits::RULE;
+    if bytes.len() > source::MAX_BYTES {
+        let f = Finding::new(
+            rule,
+            format!(
+                "the file is larger than {} MiB",
+                source::MAX_BYTES / (1024 * 1024)
+            ),
+        )
+        .label(Span::new(0, 0), "file starts here")
+        .help("a cluster.kdl is a few KiB; check that this is the right file");
+        return (Source::new(name, ""), Some(f));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => (Source::new(name, text), None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let f = Finding::new(rule, "the file is not valid UTF-8")
+                .label(Span::new(at, 1), format!("invalid byte at offset {at}"))
+                .help("save cluster.kdl as UTF-8");
+            (Source::new(name, text), Some(f))
+        }
+    }
+}
+
+/// Lowers and checks `source`: every finding of every stage, in one run.
+pub fn compile(source: Source) -> Compiled {
+    compile_with(source, None)
+}
+
+/// [`compile`], starting with a finding from reading the file.
+pub fn compile_with(source: Source, read_finding: Option<Finding>) -> Compiled {
+    let mut findings = Findings::default();
+    if let Some(f) = read_finding {
+        findings.push(f);
+        return Compiled {
+            source,
+            project: None,
+            findings: findings.into_sorted(),
+        };
+    }
+    let lowered = crate::model::lower::lower(&source);
+    findings.absorb(lowered.findings);
+    if let Some(project) = &lowered.project {
+        crate::check::run(lowered.document.as_ref(), project, &mut findings);
+    }
+    Compiled {
+        source,
+        project: lowered.project,
+        findings: findings.into_sorted(),
+    }
+}
