@@ -6,12 +6,33 @@
 //! serde_yaml. The result is a [`Plan`]: relative path → contents, shared by
 //! `build` (write) and `check` (diff).
 //!
+//! Layout of the output directory (`generated/`), mirroring the infra
+//! repository so that it can be copied over it:
+//!
+//! ```text
+//! environments/<env>.tfvars              Terraform variables (tfvars.rs)
+//! cloud-init/<env>/<pool>.yaml           user-data per pool (cloud_init.rs)
+//! pins/<env>/<tool>.version              version pins install steps read (pins.rs)
+//! k8s/<env>/strimzi/*.yaml               Kafka + KafkaNodePool (strimzi.rs)
+//! k8s/<env>/scheduling/<profile>-*.yaml  affinity / nodeSelector snippets (scheduling.rs)
+//! .github/workflows/*.yml                GitHub Actions (workflows.rs)
+//! TOPOLOGY.md                            architecture, IP plan, nodes, costs (docs.rs)
+//! .topogen-manifest                      the files topogen owns (output.rs)
+//! ```
+//!
 //! **Architecture invariant:** emit only runs on a topology that validated
 //! without errors, and never fails on user input: a render error is a bug
 //! in a template (or in a user's `--templates` override).
 
+mod cloud_init;
 pub mod context;
+mod docs;
+mod pins;
+mod scheduling;
+mod strimzi;
 pub mod templates;
+mod tfvars;
+mod workflows;
 
 use std::collections::BTreeMap;
 
@@ -55,10 +76,13 @@ pub struct EmitError {
 /// Renders every artifact of every environment.
 pub fn plan(project: &Project, templates: &Templates) -> Result<Plan, EmitError> {
     let cx = context::ProjectCtx::new(project);
-    let plan = Plan::default();
-    for env in &cx.envs {
-        let _ = env;
-    }
-    let _ = templates;
+    let mut plan = Plan::default();
+    tfvars::emit(&cx, templates, &mut plan)?;
+    cloud_init::emit(&cx, templates, &mut plan)?;
+    pins::emit(&cx, templates, &mut plan)?;
+    strimzi::emit(&cx, templates, &mut plan)?;
+    scheduling::emit(&cx, templates, &mut plan)?;
+    workflows::emit(&cx, templates, &mut plan)?;
+    docs::emit(&cx, templates, &mut plan)?;
     Ok(plan)
 }

@@ -79,6 +79,9 @@ fn syntax() -> SyntaxConfig {
 pub fn built_in_names() -> Vec<String> {
     fn walk(dir: &Dir<'_>, out: &mut Vec<String>) {
         for f in dir.files() {
+            if f.path().file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+                continue;
+            }
             out.push(f.path().to_string_lossy().replace('\\', "/"));
         }
         for d in dir.dirs() {
