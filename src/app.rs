@@ -59,7 +59,10 @@ fn style(input: &Input) -> Style {
     let color = match input.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
     };
     let width = std::env::var("COLUMNS")
         .ok()
@@ -92,17 +95,20 @@ fn print_findings(input: &Input, c: &Compiled, findings: &[Finding]) {
     match input.format {
         Format::Human => {
             if !findings.is_empty() {
-                let _ = std::io::stderr().write_all(report::human(&c.source, findings, &envs, style(input)).as_bytes());
+                let _ = std::io::stderr()
+                    .write_all(report::human(&c.source, findings, &envs, style(input)).as_bytes());
             }
         }
         Format::Json => {
             let _ = std::io::stdout().write_all(report::json(&c.source, findings).as_bytes());
         }
         Format::Github => {
-            let _ = std::io::stdout().write_all(report::github(&c.source, findings, &envs).as_bytes());
+            let _ =
+                std::io::stdout().write_all(report::github(&c.source, findings, &envs).as_bytes());
         }
         Format::Sarif => {
-            let _ = std::io::stdout().write_all(report::sarif(&c.source, findings, &envs).as_bytes());
+            let _ =
+                std::io::stdout().write_all(report::sarif(&c.source, findings, &envs).as_bytes());
         }
     }
 }
@@ -134,7 +140,10 @@ fn plan(input: &Input, render: &Render) -> Result<emit::Plan, ExitStatus> {
     let c = compile(input).ok_or(ExitStatus::Error)?;
     print_findings(input, &c, &c.findings);
     if c.failed(input.deny_warnings) {
-        let _ = writeln!(std::io::stderr(), "nothing was written: fix the errors above first");
+        let _ = writeln!(
+            std::io::stderr(),
+            "nothing was written: fix the errors above first"
+        );
         return Err(ExitStatus::Failure);
     }
     let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
@@ -152,7 +161,12 @@ fn build(input: &Input, render: &Render) -> ExitStatus {
         Ok(changes) => {
             let mut stdout = std::io::stdout().lock();
             if changes.is_empty() {
-                let _ = writeln!(stdout, "{} is up to date ({} files)", out.display(), plan.files.len());
+                let _ = writeln!(
+                    stdout,
+                    "{} is up to date ({} files)",
+                    out.display(),
+                    plan.files.len()
+                );
             } else {
                 let _ = writeln!(stdout, "{}:", out.display());
                 for c in &changes {
@@ -178,9 +192,15 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
     let mut stdout = std::io::stdout().lock();
     for d in &drift {
         let _ = match d {
-            crate::output::Drift::Missing(p) => writeln!(stdout, "missing: {}", out.join(p).display()),
+            crate::output::Drift::Missing(p) => {
+                writeln!(stdout, "missing: {}", out.join(p).display())
+            }
             crate::output::Drift::Extra(p) => {
-                writeln!(stdout, "extra: {} (no longer produced by cluster.kdl)", out.join(p).display())
+                writeln!(
+                    stdout,
+                    "extra: {} (no longer produced by cluster.kdl)",
+                    out.join(p).display()
+                )
             }
             crate::output::Drift::Changed(p, diff) => {
                 writeln!(stdout, "drifted: {}\n{diff}", out.join(p).display())
@@ -239,7 +259,12 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
             let _ = write!(
                 out,
                 "# {}\n\n{} by default: {}.\n\n{}\n\n## Example\n\n```kdl\n{}```\n\nUse instead:\n\n```kdl\n{}```\n",
-                r.code, r.severity, r.summary, r.docs.trim_end(), r.fail, r.fixed
+                r.code,
+                r.severity,
+                r.summary,
+                r.docs.trim_end(),
+                r.fail,
+                r.fixed
             );
             ExitStatus::Success
         }
@@ -247,7 +272,12 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
             let codes: Vec<&str> = crate::check::registry().iter().map(|r| r.code).collect();
             let guess = codes
                 .iter()
-                .map(|c| (strsim::jaro_winkler(code, c.trim_start_matches("topogen::")), c))
+                .map(|c| {
+                    (
+                        strsim::jaro_winkler(code, c.trim_start_matches("topogen::")),
+                        c,
+                    )
+                })
                 .max_by(|a, b| a.0.total_cmp(&b.0))
                 .filter(|(s, _)| *s > 0.7)
                 .map(|(_, c)| format!("; did you mean `{c}`?"))
@@ -265,7 +295,10 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
 pub const STARTER: &str = include_str!("../cluster.kdl");
 
 fn init(path: &Path) -> ExitStatus {
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path);
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path);
     match file {
         Ok(mut f) => match f.write_all(STARTER.as_bytes()) {
             Ok(()) => {
@@ -277,7 +310,11 @@ fn init(path: &Path) -> ExitStatus {
                 ExitStatus::Success
             }
             Err(e) => {
-                let _ = writeln!(std::io::stderr(), "error: cannot write {}: {e}", path.display());
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: cannot write {}: {e}",
+                    path.display()
+                );
                 ExitStatus::Error
             }
         },
@@ -290,7 +327,11 @@ fn init(path: &Path) -> ExitStatus {
             ExitStatus::Error
         }
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: cannot write {}: {e}", path.display());
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: cannot write {}: {e}",
+                path.display()
+            );
             ExitStatus::Error
         }
     }
@@ -350,7 +391,11 @@ fn fmt(config: &Path, check_only: bool) -> ExitStatus {
         }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
-            let _ = writeln!(std::io::stderr(), "error: cannot write {}: {e}", config.display());
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: cannot write {}: {e}",
+                config.display()
+            );
             ExitStatus::Error
         }
     }
@@ -379,7 +424,11 @@ fn templates(dump: Option<&Path>) -> ExitStatus {
                     .map_or(Ok(()), std::fs::create_dir_all)
                     .and_then(|()| std::fs::write(&path, text));
                 if let Err(e) = r {
-                    let _ = writeln!(std::io::stderr(), "error: cannot write {}: {e}", path.display());
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "error: cannot write {}: {e}",
+                        path.display()
+                    );
                     return ExitStatus::Error;
                 }
                 let _ = writeln!(std::io::stdout(), "wrote {}", path.display());

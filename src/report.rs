@@ -90,7 +90,10 @@ pub fn human(src: &Source, findings: &[Finding], all_envs: &[String], style: Sty
         let _ = handler.render_report(&mut out, report.as_ref());
         out.push('\n');
     }
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     let warnings = findings.len() - errors;
     if !findings.is_empty() {
         let _ = writeln!(
@@ -168,7 +171,9 @@ pub fn json(src: &Source, findings: &[Finding]) -> String {
 
 /// Escapes workflow-command data (the message): `%`, `\r`, `\n`.
 pub fn gh_escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes workflow-command property values: data escapes plus `:` and `,`.

@@ -32,7 +32,9 @@ pub enum ReadError {
     #[error("cannot read `{path}`: {source}")]
     #[diagnostic(
         code(topogen::io::read),
-        help("pass the topology with `--config FILE`, or run `topogen init` to create cluster.kdl")
+        help(
+            "pass the topology with `--config FILE`, or run `topogen init` to create cluster.kdl"
+        )
     )]
     Io {
         /// The path.

@@ -8,7 +8,11 @@ use crate::model::Project;
 /// Renders every environment (or only `only`) as plain-text tables.
 pub fn render(project: &Project, only: Option<&str>) -> String {
     let mut out = String::new();
-    for topo in project.envs.iter().filter(|t| only.is_none_or(|o| t.env.name.value == o)) {
+    for topo in project
+        .envs
+        .iter()
+        .filter(|t| only.is_none_or(|o| t.env.name.value == o))
+    {
         let e = EnvCtx::new(topo);
         let _ = writeln!(
             out,
@@ -21,10 +25,18 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
             e.network.cidr,
             e.network.subnet
         );
-        let _ = writeln!(out, "\n  {:<14} {:<32} {:<7} {:<6} {:<15} {:<8} labels", "node", "server", "role", "type", "private ip", "public");
+        let _ = writeln!(
+            out,
+            "\n  {:<14} {:<32} {:<7} {:<6} {:<15} {:<8} labels",
+            "node", "server", "role", "type", "private ip", "public"
+        );
         for p in &e.pools {
             for n in &p.nodes {
-                let labels: Vec<String> = p.labels.iter().map(|l| format!("{}={}", l.key, l.value)).collect();
+                let labels: Vec<String> = p
+                    .labels
+                    .iter()
+                    .map(|l| format!("{}={}", l.key, l.value))
+                    .collect();
                 let _ = writeln!(
                     out,
                     "  {:<14} {:<32} {:<7} {:<6} {:<15} {:<8} {}",
@@ -38,7 +50,11 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
                 );
             }
         }
-        let _ = writeln!(out, "\n  {:<16} {:<33} {:>5}  use", "range", "addresses", "used");
+        let _ = writeln!(
+            out,
+            "\n  {:<16} {:<33} {:>5}  use",
+            "range", "addresses", "used"
+        );
         for r in &e.ranges {
             let size = r.to.saturating_sub(r.from) + 1;
             let _ = writeln!(
@@ -48,7 +64,11 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
                 format!("{} - {}", r.first, r.last),
                 r.nodes.len(),
                 size,
-                if r.reserved { format!("reserved: {}", r.purpose) } else { r.purpose.clone() }
+                if r.reserved {
+                    format!("reserved: {}", r.purpose)
+                } else {
+                    r.purpose.clone()
+                }
             );
         }
         let c = &e.cost;
@@ -60,18 +80,31 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
                 row.pool,
                 row.count,
                 row.server_type,
-                row.total_eur.map_or("no price".to_owned(), |t| format!("{t:.2}"))
+                row.total_eur
+                    .map_or("no price".to_owned(), |t| format!("{t:.2}"))
             );
         }
-        let _ = writeln!(out, "  {:<16} {:>2} x {:<6} {:>9.2}", "primary ips", c.primary_ips, "", c.primary_ips_eur);
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>2} x {:<6} {:>9.2}",
+            "primary ips", c.primary_ips, "", c.primary_ips_eur
+        );
         let _ = writeln!(out, "  {:<28} {:>9.2}", "always on", c.always_on_eur);
         let _ = writeln!(
             out,
             "  {:<28} {:>9.2}  ({} h/day, {} days/month; saves {}%)",
-            "with the schedule", c.ephemeral_eur, e.schedule.hours_per_day, e.schedule.days_per_month, c.saving_percent
+            "with the schedule",
+            c.ephemeral_eur,
+            e.schedule.hours_per_day,
+            e.schedule.days_per_month,
+            c.saving_percent
         );
         if !c.unpriced.is_empty() {
-            let _ = writeln!(out, "  not priced (add eur-per-month in `catalog`): {}", c.unpriced.join(", "));
+            let _ = writeln!(
+                out,
+                "  not priced (add eur-per-month in `catalog`): {}",
+                c.unpriced.join(", ")
+            );
         }
         out.push('\n');
     }

@@ -116,7 +116,10 @@ mod tests {
     #[test]
     fn depth_ignores_strings_and_comments() {
         assert_eq!(max_depth("a { b { c } }").0, 2);
-        assert_eq!(max_depth("a \"{{{{\" // {{{{\n/* { /* { */ */ b #\"{{\"#").0, 0);
+        assert_eq!(
+            max_depth("a \"{{{{\" // {{{{\n/* { /* { */ */ b #\"{{\"#").0,
+            0
+        );
         assert_eq!(max_depth(&"a {".repeat(100_000)).0, 100_000);
     }
 

@@ -60,7 +60,10 @@ fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
         out.push(
             Finding::new(
                 &syntax_limits::RULE,
-                format!("blocks nest {depth} deep; topogen reads at most {}", source::MAX_DEPTH),
+                format!(
+                    "blocks nest {depth} deep; topogen reads at most {}",
+                    source::MAX_DEPTH
+                ),
             )
             .label(Span::new(at, 1), "nesting exceeds the limit here")
             .help("cluster.kdl needs at most 4 levels of `{ }`; look for unbalanced braces"),
@@ -268,7 +271,10 @@ impl Cx<'_> {
                 &schema_unknown_node::RULE,
                 format!("unknown node `{name}` in {where_}"),
             )
-            .label(node.name().span().into(), "not part of the cluster.kdl language here")
+            .label(
+                node.name().span().into(),
+                "not part of the cluster.kdl language here",
+            )
             .help(did_you_mean(name, allowed)),
         );
     }
@@ -306,7 +312,11 @@ impl Cx<'_> {
                         f = f.help(if schema.props.is_empty() {
                             format!("write it as `{}`", schema.example)
                         } else {
-                            format!("did you mean a property `key={}`? e.g. `{}`", show(entry.value()), schema.example)
+                            format!(
+                                "did you mean a property `key={}`? e.g. `{}`",
+                                show(entry.value()),
+                                schema.example
+                            )
                         });
                         self.out.push(f);
                     }
@@ -375,13 +385,18 @@ impl Cx<'_> {
             let child_schema = schema::node(path, cname);
             let repeats = child_schema.is_some_and(|s| s.repeats);
             let key = if repeats && child_schema.is_some_and(|s| !s.args.is_empty()) {
-                child.entries().iter().find(|e| e.name().is_none()).map(|e| e.value().to_string())
+                child
+                    .entries()
+                    .iter()
+                    .find(|e| e.name().is_none())
+                    .map(|e| e.value().to_string())
             } else {
                 None
             };
             let is_list = repeats && key.is_none();
             if !is_list && cname != "environment" {
-                if let Some((_, _, first)) = seen.iter().find(|(n, k, _)| *n == cname && *k == key) {
+                if let Some((_, _, first)) = seen.iter().find(|(n, k, _)| *n == cname && *k == key)
+                {
                     let what = match &key {
                         Some(k) => format!("`{cname} {k}` is defined twice"),
                         None => format!("`{cname}` is given twice"),
@@ -425,6 +440,16 @@ impl Cx<'_> {
     }
 
     fn missing(&mut self, e: &Entries<'_>, key: &str, example: &str) {
+        // `cuont=3` already got "did you mean `count`?": don't also say `count` is missing
+        let misspelled = e
+            .node
+            .entries()
+            .iter()
+            .filter_map(|x| x.name())
+            .any(|n| !e.props.contains_key(n.value()) && suggest(n.value(), [key]).is_some());
+        if misspelled {
+            return;
+        }
         self.out.push(
             Finding::new(
                 &schema_missing::RULE,
@@ -439,11 +464,7 @@ impl Cx<'_> {
         match entry.value() {
             KdlValue::String(s) => Some(Spanned::new(s.clone(), entry.span().into())),
             _ => {
-                self.type_error(
-                    entry,
-                    "a string",
-                    "quote the value: `key=\"value\"`",
-                );
+                self.type_error(entry, "a string", "quote the value: `key=\"value\"`");
                 None
             }
         }
@@ -466,7 +487,13 @@ impl Cx<'_> {
         self.str_or(e, key, "")
     }
 
-    fn arg_str(&mut self, e: &Entries<'_>, idx: usize, _what: &str, default: &str) -> Spanned<String> {
+    fn arg_str(
+        &mut self,
+        e: &Entries<'_>,
+        idx: usize,
+        _what: &str,
+        default: &str,
+    ) -> Spanned<String> {
         match e.args.get(idx) {
             Some(entry) => self
                 .str_entry(entry)
@@ -494,13 +521,24 @@ impl Cx<'_> {
                 None
             }
             _ => {
-                self.type_error(entry, "a whole number", "write the number without quotes, e.g. `count=3`");
+                self.type_error(
+                    entry,
+                    "a whole number",
+                    "write the number without quotes, e.g. `count=3`",
+                );
                 None
             }
         }
     }
 
-    fn req_int(&mut self, e: &Entries<'_>, key: &str, min: u32, max: u32, example: &str) -> Spanned<u32> {
+    fn req_int(
+        &mut self,
+        e: &Entries<'_>,
+        key: &str,
+        min: u32,
+        max: u32,
+        example: &str,
+    ) -> Spanned<u32> {
         if !e.props.contains_key(key) {
             self.missing(e, key, example);
         }
@@ -513,7 +551,11 @@ impl Cx<'_> {
         match entry.value() {
             KdlValue::Bool(b) => Some(Spanned::new(*b, entry.span().into())),
             _ => {
-                self.type_error(entry, "#true or #false", "KDL v2 booleans are written `#true` and `#false`");
+                self.type_error(
+                    entry,
+                    "#true or #false",
+                    "KDL v2 booleans are written `#true` and `#false`",
+                );
                 None
             }
         }
@@ -522,8 +564,12 @@ impl Cx<'_> {
     fn float(&mut self, e: &Entries<'_>, key: &str) -> Option<Spanned<f64>> {
         let entry = self.value(e, key)?;
         match entry.value() {
-            KdlValue::Float(f) if f.is_finite() && *f >= 0.0 => Some(Spanned::new(*f, entry.span().into())),
-            KdlValue::Integer(i) if *i >= 0 && *i <= 1_000_000 => Some(Spanned::new(*i as f64, entry.span().into())),
+            KdlValue::Float(f) if f.is_finite() && *f >= 0.0 => {
+                Some(Spanned::new(*f, entry.span().into()))
+            }
+            KdlValue::Integer(i) if *i >= 0 && *i <= 1_000_000 => {
+                Some(Spanned::new(*i as f64, entry.span().into()))
+            }
             _ => {
                 self.type_error(entry, "a non-negative number", "e.g. `eur-per-month=7.49`");
                 None
@@ -563,14 +609,24 @@ impl Cx<'_> {
     }
 
     /// Reads `path`'s single child node `name` from `doc`, with its schema.
-    fn single<'d>(&mut self, doc: &'d KdlDocument, path: &str, name: &str) -> Option<(&'d KdlNode, Entries<'d>)> {
+    fn single<'d>(
+        &mut self,
+        doc: &'d KdlDocument,
+        path: &str,
+        name: &str,
+    ) -> Option<(&'d KdlNode, Entries<'d>)> {
         let node = doc.nodes().iter().find(|n| n.name().value() == name)?;
         let schema = schema::node(path, name)?;
         let e = self.entries(node, schema);
         Some((node, e))
     }
 
-    fn many<'d>(&mut self, doc: &'d KdlDocument, path: &str, name: &str) -> Vec<(&'d KdlNode, Entries<'d>)> {
+    fn many<'d>(
+        &mut self,
+        doc: &'d KdlDocument,
+        path: &str,
+        name: &str,
+    ) -> Vec<(&'d KdlNode, Entries<'d>)> {
         let Some(schema) = schema::node(path, name) else {
             return Vec::new();
         };
@@ -578,7 +634,11 @@ impl Cx<'_> {
         let mut out = Vec::new();
         for node in doc.nodes().iter().filter(|n| n.name().value() == name) {
             // duplicates were reported by `children`; keep the first
-            let key = node.entries().iter().find(|e| e.name().is_none()).map(|e| e.value().to_string());
+            let key = node
+                .entries()
+                .iter()
+                .find(|e| e.name().is_none())
+                .map(|e| e.value().to_string());
             if let Some(k) = &key {
                 if !schema.args.is_empty() && keys.contains(k) {
                     continue;
@@ -591,7 +651,12 @@ impl Cx<'_> {
         out
     }
 
-    fn topology(&mut self, env: Environment, cluster: Spanned<String>, doc: &KdlDocument) -> Topology {
+    fn topology(
+        &mut self,
+        env: Environment,
+        cluster: Spanned<String>,
+        doc: &KdlDocument,
+    ) -> Topology {
         let cluster_span = cluster.span;
         let top = self.children(doc, "cluster");
         let _ = top;
@@ -630,9 +695,12 @@ impl Cx<'_> {
     fn hetzner(&mut self, doc: &KdlDocument, fallback: Span) -> Hetzner {
         let Some((node, e)) = self.single(doc, "cluster", "hetzner") else {
             self.out.push(
-                Finding::new(&schema_missing::RULE, "no `hetzner` node: where should the servers run?")
-                    .label(fallback, "this cluster has no `hetzner` node")
-                    .help("add `hetzner location=nbg1 datacenter=nbg1-dc3`"),
+                Finding::new(
+                    &schema_missing::RULE,
+                    "no `hetzner` node: where should the servers run?",
+                )
+                .label(fallback, "this cluster has no `hetzner` node")
+                .help("add `hetzner location=nbg1 datacenter=nbg1-dc3`"),
             );
             let s = |v: &str| Spanned::new(v.to_owned(), fallback);
             return Hetzner {
@@ -766,10 +834,17 @@ impl Cx<'_> {
             let vcpu = self.int(&e, "vcpu", 1, 1024).map(|v| v.value);
             let ram = self.int(&e, "ram-gb", 1, 65_536).map(|v| v.value);
             let price = self.float(&e, "eur-per-month").map(|v| v.value);
-            let (vcpu, ram) = match (vcpu.or(known.as_ref().map(|k| k.vcpu)), ram.or(known.as_ref().map(|k| k.ram_gb))) {
+            let (vcpu, ram) = match (
+                vcpu.or(known.as_ref().map(|k| k.vcpu)),
+                ram.or(known.as_ref().map(|k| k.ram_gb)),
+            ) {
                 (Some(v), Some(r)) => (v, r),
                 _ => {
-                    self.missing(&e, "vcpu` and `ram-gb", "server-type cx33 vcpu=4 ram-gb=8 eur-per-month=5.49");
+                    self.missing(
+                        &e,
+                        "vcpu` and `ram-gb",
+                        "server-type cx33 vcpu=4 ram-gb=8 eur-per-month=5.49",
+                    );
                     (0, 0)
                 }
             };
@@ -798,8 +873,17 @@ impl Cx<'_> {
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "pool name", "");
                 let role_s = self.req_str(&e, "role", "role=agent");
-                let role = if role_s.value.is_empty() || self.one_of(&role_s, &["server", "agent"], "K3s role") {
-                    Spanned::new(if role_s.value == "server" { Role::Server } else { Role::Agent }, role_s.span)
+                let role = if role_s.value.is_empty()
+                    || self.one_of(&role_s, &["server", "agent"], "K3s role")
+                {
+                    Spanned::new(
+                        if role_s.value == "server" {
+                            Role::Server
+                        } else {
+                            Role::Agent
+                        },
+                        role_s.span,
+                    )
                 } else {
                     Spanned::new(Role::Agent, role_s.span)
                 };
@@ -820,7 +904,11 @@ impl Cx<'_> {
                     for (tn, te) in self.many(children, path, "taint") {
                         let key = self.arg_str(&te, 0, "taint key", "");
                         let effect = self.str_or(&te, "effect", "NoSchedule");
-                        self.one_of(&effect, &["NoSchedule", "PreferNoSchedule", "NoExecute"], "taint effect");
+                        self.one_of(
+                            &effect,
+                            &["NoSchedule", "PreferNoSchedule", "NoExecute"],
+                            "taint effect",
+                        );
                         taints.push(Taint {
                             key,
                             value: self.str_or(&te, "value", ""),
@@ -833,7 +921,11 @@ impl Cx<'_> {
                             .int(&pe, "node", 0, 65_535)
                             .unwrap_or(Spanned::new(0, label_span(pn)));
                         let address = self.str_(&pe, "address").and_then(|s| {
-                            self.parsed::<Ipv4Addr>(&s, "an IPv4 address", "e.g. address=\"203.0.113.10\"")
+                            self.parsed::<Ipv4Addr>(
+                                &s,
+                                "an IPv4 address",
+                                "e.g. address=\"203.0.113.10\"",
+                            )
                         });
                         primary_ip = Some(PrimaryIp {
                             node,
@@ -887,13 +979,21 @@ impl Cx<'_> {
             self.out.push(
                 Finding::new(
                     &schema_missing::RULE,
-                    format!("`{}` takes exactly one `key=value` label, found {}", e.node.name().value(), kvs.len()),
+                    format!(
+                        "`{}` takes exactly one `key=value` label, found {}",
+                        e.node.name().value(),
+                        kvs.len()
+                    ),
                 )
                 .label(label_span(e.node), "here")
                 .help("write one node per label, e.g. `prefer role=worker weight=100`"),
             );
         }
-        if kvs.is_empty() { None } else { Some(kvs.remove(0)) }
+        if kvs.is_empty() {
+            None
+        } else {
+            Some(kvs.remove(0))
+        }
     }
 
     fn kafka(&mut self, doc: &KdlDocument, pools: &[Pool]) -> Option<Kafka> {
@@ -901,7 +1001,9 @@ impl Cx<'_> {
         let path = "cluster > kafka";
         let name = self.arg_str(&e, 0, "Kafka cluster name", "kafka");
         let brokers = self.req_str(&e, "brokers", "brokers=kafka");
-        let controllers = self.str_(&e, "controllers").unwrap_or_else(|| brokers.clone());
+        let controllers = self
+            .str_(&e, "controllers")
+            .unwrap_or_else(|| brokers.clone());
         let namespace = self.str_or(&e, "namespace", "kafka");
         let metadata_version = self.str_(&e, "metadata-version");
         let empty = KdlDocument::new();
@@ -917,9 +1019,10 @@ impl Cx<'_> {
                 let factor = self
                     .int(&re, "factor", 1, 1000)
                     .unwrap_or(Spanned::new(broker_count.clamp(1, 3), label_span(rn)));
-                let min_insync = self
-                    .int(&re, "min-insync", 1, 1000)
-                    .unwrap_or(Spanned::new(factor.value.saturating_sub(1).max(1), label_span(rn)));
+                let min_insync = self.int(&re, "min-insync", 1, 1000).unwrap_or(Spanned::new(
+                    factor.value.saturating_sub(1).max(1),
+                    label_span(rn),
+                ));
                 Replication {
                     factor,
                     min_insync,
@@ -944,7 +1047,9 @@ impl Cx<'_> {
                 name,
                 kind,
                 port,
-                tls: self.bool_(&le, "tls").unwrap_or(Spanned::new(false, label_span(ln))),
+                tls: self
+                    .bool_(&le, "tls")
+                    .unwrap_or(Spanned::new(false, label_span(ln))),
                 bootstrap_node_port: self.int(&le, "bootstrap-node-port", 1, 65_535),
                 broker_node_port: self.int(&le, "broker-node-port", 1, 65_535),
                 span: label_span(ln),
@@ -956,7 +1061,8 @@ impl Cx<'_> {
                 self.one_of(&kind, &["persistent-claim", "ephemeral"], "storage type");
                 Storage {
                     size: self.str_(&se, "size").or_else(|| {
-                        (kind.value == "persistent-claim").then(|| Spanned::new("20Gi".to_owned(), label_span(sn)))
+                        (kind.value == "persistent-claim")
+                            .then(|| Spanned::new("20Gi".to_owned(), label_span(sn)))
                     }),
                     kind,
                     class: self.str_(&se, "class"),
@@ -1049,8 +1155,12 @@ impl Cx<'_> {
     fn ingress(&mut self, doc: &KdlDocument, fallback: Span) -> Ingress {
         match self.single(doc, "cluster", "ingress") {
             Some((n, e)) => Ingress {
-                http_node_port: self.int(&e, "http-node-port", 1, 65_535).unwrap_or(Spanned::new(30080, label_span(n))),
-                https_node_port: self.int(&e, "https-node-port", 1, 65_535).unwrap_or(Spanned::new(30443, label_span(n))),
+                http_node_port: self
+                    .int(&e, "http-node-port", 1, 65_535)
+                    .unwrap_or(Spanned::new(30080, label_span(n))),
+                https_node_port: self
+                    .int(&e, "https-node-port", 1, 65_535)
+                    .unwrap_or(Spanned::new(30443, label_span(n))),
                 span: label_span(n),
             },
             None => Ingress {
@@ -1077,15 +1187,24 @@ impl Cx<'_> {
                 let mut sources = Vec::new();
                 for a in e.args.iter().skip(1) {
                     if let Some(s) = self.str_entry(a) {
-                        if let Some(net) = self.parsed::<IpNet>(&s, "a CIDR", "e.g. \"203.0.113.0/24\" or \"2001:db8::/32\"") {
+                        if let Some(net) = self.parsed::<IpNet>(
+                            &s,
+                            "a CIDR",
+                            "e.g. \"203.0.113.0/24\" or \"2001:db8::/32\"",
+                        ) {
                             sources.push(net);
                         }
                     }
                 }
                 let protocol = match self.str_(&e, "protocol") {
-                    Some(p) if self.one_of(&p, &["tcp", "udp"], "protocol") => {
-                        Spanned::new(if p.value == "udp" { Protocol::Udp } else { Protocol::Tcp }, p.span)
-                    }
+                    Some(p) if self.one_of(&p, &["tcp", "udp"], "protocol") => Spanned::new(
+                        if p.value == "udp" {
+                            Protocol::Udp
+                        } else {
+                            Protocol::Tcp
+                        },
+                        p.span,
+                    ),
                     _ => Spanned::new(Protocol::Tcp, label_span(n)),
                 };
                 let ports = self.ports(&e, label_span(n));
@@ -1108,13 +1227,24 @@ impl Cx<'_> {
         };
         let span: Span = entry.span().into();
         let bad = |cx: &mut Self| {
-            cx.type_error(entry, "a port (1-65535) or a range \"A-B\"", "e.g. `port=22` or `port=\"30001-30004\"`");
+            cx.type_error(
+                entry,
+                "a port (1-65535) or a range \"A-B\"",
+                "e.g. `port=22` or `port=\"30001-30004\"`",
+            );
             Spanned::new((0, 0), span)
         };
         match entry.value() {
-            KdlValue::Integer(i) if (1..=65_535).contains(i) => Spanned::new((*i as u32, *i as u32), span),
+            KdlValue::Integer(i) if (1..=65_535).contains(i) => {
+                Spanned::new((*i as u32, *i as u32), span)
+            }
             KdlValue::String(s) => {
-                let parse = |x: &str| x.trim().parse::<u32>().ok().filter(|p| (1..=65_535).contains(p));
+                let parse = |x: &str| {
+                    x.trim()
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|p| (1..=65_535).contains(p))
+                };
                 match s.split_once('-') {
                     Some((a, b)) => match (parse(a), parse(b)) {
                         (Some(a), Some(b)) if a <= b => Spanned::new((a, b), span),
@@ -1146,16 +1276,23 @@ impl Cx<'_> {
             });
             if hm.is_none() {
                 self.out.push(
-                    Finding::new(&schema_type::RULE, format!("`{}` is not a time of day", s.value))
-                        .label(s.span, "expected \"HH:MM\" (UTC)")
-                        .help("e.g. destroy-at=\"23:30\""),
+                    Finding::new(
+                        &schema_type::RULE,
+                        format!("`{}` is not a time of day", s.value),
+                    )
+                    .label(s.span, "expected \"HH:MM\" (UTC)")
+                    .help("e.g. destroy-at=\"23:30\""),
                 );
             }
             hm.map(|v| Spanned::new(v, s.span))
         });
         Schedule {
-            hours_per_day: self.int(&e, "hours-per-day", 1, 24).unwrap_or(Spanned::new(24, label_span(n))),
-            days_per_month: self.int(&e, "days-per-month", 1, 31).unwrap_or(Spanned::new(30, label_span(n))),
+            hours_per_day: self
+                .int(&e, "hours-per-day", 1, 24)
+                .unwrap_or(Spanned::new(24, label_span(n))),
+            days_per_month: self
+                .int(&e, "days-per-month", 1, 31)
+                .unwrap_or(Spanned::new(30, label_span(n))),
             destroy_at,
             span: label_span(n),
         }
@@ -1172,9 +1309,12 @@ impl Cx<'_> {
             },
             None => {
                 self.out.push(
-                    Finding::new(&schema_missing::RULE, "no `gitops` node: where should ArgoCD sync from?")
-                        .label(fallback, "this cluster has no `gitops` node")
-                        .help("add `gitops repo=\"my-org/config\" overlay=\"overlays/minimal\"`"),
+                    Finding::new(
+                        &schema_missing::RULE,
+                        "no `gitops` node: where should ArgoCD sync from?",
+                    )
+                    .label(fallback, "this cluster has no `gitops` node")
+                    .help("add `gitops repo=\"my-org/config\" overlay=\"overlays/minimal\"`"),
                 );
                 let s = |v: &str| Spanned::new(v.to_owned(), fallback);
                 GitOps {
@@ -1190,7 +1330,17 @@ impl Cx<'_> {
 
     fn secrets(&mut self, doc: &KdlDocument) -> Vec<Secret> {
         let Some((node, _)) = self.single(doc, "cluster", "secrets") else {
-            return Vec::new();
+            // no `secrets` block: the conventional names
+            return SecretUse::ALL
+                .iter()
+                .map(|&u| Secret {
+                    name: Spanned::new(u.default_name().to_owned(), Span::default()),
+                    usage: Spanned::new(u, Span::default()),
+                    optional: !u.required(),
+                    description: None,
+                    span: Span::default(),
+                })
+                .collect();
         };
         let Some(children) = node.children() else {
             return Vec::new();

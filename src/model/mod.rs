@@ -7,10 +7,10 @@
 //! **Architecture invariant:** `model/` knows nothing of templates or files.
 
 pub mod catalog;
-pub mod schema;
 pub mod lower;
 pub mod merge;
 mod resolve;
+pub mod schema;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -418,7 +418,11 @@ impl FirewallRule {
     /// The port in Hetzner's syntax: `22` or `30001-30004`.
     pub fn port_string(&self) -> String {
         let (a, b) = self.ports.value;
-        if a == b { a.to_string() } else { format!("{a}-{b}") }
+        if a == b {
+            a.to_string()
+        } else {
+            format!("{a}-{b}")
+        }
     }
 }
 
@@ -487,6 +491,18 @@ impl SecretUse {
             SecretUse::ConfigRepoToken => "config-repo-token",
             SecretUse::RegistryToken => "registry-token",
             SecretUse::ArgocdAdminPassword => "argocd-admin-password",
+        }
+    }
+
+    /// The conventional GitHub secret name, used when `cluster.kdl` has no `secrets` block.
+    pub fn default_name(self) -> &'static str {
+        match self {
+            SecretUse::HcloudToken => "HCLOUD_TOKEN",
+            SecretUse::SshPublicKey => "SSH_PUBLIC_KEY",
+            SecretUse::SshPrivateKey => "SSH_PRIVATE_KEY",
+            SecretUse::ConfigRepoToken => "TOKEN_GIT_REPO_CONFIG",
+            SecretUse::RegistryToken => "GHCR_TOKEN",
+            SecretUse::ArgocdAdminPassword => "ARGOCD_ADMIN_PASSWORD",
         }
     }
 

@@ -62,8 +62,13 @@ impl Topology {
                 pool,
                 index,
                 server_name: format!("{}-{}-{name}", self.env.name.value, self.cluster.value),
-                ip: from.and_then(|f| f.checked_add(index)).and_then(|o| self.host(o)),
-                primary_ip: pool.primary_ip.as_ref().is_some_and(|p| p.node.value == index),
+                ip: from
+                    .and_then(|f| f.checked_add(index))
+                    .and_then(|o| self.host(o)),
+                primary_ip: pool
+                    .primary_ip
+                    .as_ref()
+                    .is_some_and(|p| p.node.value == index),
                 name,
             });
         }
