@@ -39,7 +39,7 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
                     .collect();
                 let _ = writeln!(
                     out,
-                    "  {:<14} {:<32} {:<7} {:<6} {:<15} {:<8} {}",
+                    "  {:<14} {:<32} {:<7} {:<6} {:<15} {:<9} {}",
                     n.name,
                     n.server_name,
                     p.role,
