@@ -1,0 +1,349 @@
+//! End-to-end tests of every command and exit code, running the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const REPO_KDL: &str = include_str!("../cluster.kdl");
+
+/// A scratch directory removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("topogen-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn topogen(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_topogen"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("TOPOGEN_FAULT_AT")
+        .output()
+        .unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited, not killed")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+const BROKEN: &str = "cluster demo {\n    hetzner location=nbg1 datacenter=nbg1-dc3\n    ip-plan { range control from=10 to=19 }\n    pool control role=server server-type=cx23 cuont=1 range=control\n    gitops repo=\"my-org/config\" overlay=\"overlays/dev\"\n    environment dev\n}\n";
+
+#[test]
+fn validate_is_silent_and_exits_0_on_the_repository_cluster() {
+    let s = Scratch::new("validate-ok");
+    s.write("cluster.kdl", REPO_KDL);
+    let o = topogen(&s.0, &["validate"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(
+        o.stdout.is_empty() && o.stderr.is_empty(),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn validate_reports_problems_with_code_span_and_help_and_exits_1() {
+    let s = Scratch::new("validate-bad");
+    s.write("cluster.kdl", BROKEN);
+    let o = topogen(&s.0, &["validate"]);
+    assert_eq!(code(&o), 1);
+    let err = text(&o.stderr);
+    assert!(err.contains("topogen::schema::unknown-property"), "{err}");
+    assert!(err.contains("cluster.kdl:4:47"), "{err}");
+    assert!(err.contains("did you mean `count`?"), "{err}");
+    assert!(err.contains("1 error"), "{err}");
+}
+
+#[test]
+fn missing_file_and_usage_errors_exit_2() {
+    let s = Scratch::new("missing");
+    let o = topogen(&s.0, &["validate", "--config", "nope.kdl"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("cannot read `nope.kdl`"));
+    assert_eq!(code(&topogen(&s.0, &["validate", "--no-such-flag"])), 2);
+    assert_eq!(code(&topogen(&s.0, &["frobnicate"])), 2);
+}
+
+#[test]
+fn json_format_is_machine_readable() {
+    let s = Scratch::new("json");
+    s.write("cluster.kdl", BROKEN);
+    let o = topogen(&s.0, &["validate", "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "topogen::schema::unknown-property");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["line"], 4);
+    assert_eq!(d["column"], 47);
+    assert_eq!(d["help"], "did you mean `count`?");
+}
+
+#[test]
+fn build_writes_then_is_a_no_op_and_check_passes() {
+    let s = Scratch::new("build");
+    s.write("cluster.kdl", REPO_KDL);
+    let o = topogen(&s.0, &["build"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("created .topogen-manifest") || out.contains("created"),
+        "{out}"
+    );
+    assert!(s.path("generated/.topogen-manifest").is_file());
+    let o = topogen(&s.0, &["build"]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        text(&o.stdout).contains("is up to date"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = topogen(&s.0, &["check"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stdout));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn check_fails_with_a_diff_after_a_one_word_edit_and_writes_nothing() {
+    let s = Scratch::new("check-drift");
+    s.write("cluster.kdl", REPO_KDL);
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let before = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
+    let edited = REPO_KDL.replacen("count=3 range=kafka", "count=4 range=kafka", 1);
+    assert_ne!(edited, REPO_KDL);
+    s.write("cluster.kdl", &edited);
+    let o = topogen(&s.0, &["check"]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stdout));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("drifted:") || out.contains("missing:"),
+        "{out}"
+    );
+    assert!(out.contains("run `topogen build"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn check_reports_a_hand_edited_and_an_extra_file() {
+    let s = Scratch::new("check-edit");
+    s.write("cluster.kdl", REPO_KDL);
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let manifest = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
+    let owned: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
+    if let Some(first) = owned.first() {
+        let p = s.path(&format!("generated/{first}"));
+        let mut t = std::fs::read_to_string(&p).unwrap();
+        t.push_str("# hand edit\n");
+        std::fs::write(&p, t).unwrap();
+        let o = topogen(&s.0, &["check"]);
+        assert_eq!(code(&o), 1);
+        let out = text(&o.stdout);
+        assert!(
+            out.contains("drifted: ") && !out.contains("+# hand edit"),
+            "{out}"
+        );
+        assert!(
+            out.contains("-# hand edit"),
+            "diff shows the hand edit being removed: {out}"
+        );
+    }
+}
+
+#[test]
+fn build_refuses_on_errors_and_changes_nothing() {
+    let s = Scratch::new("build-bad");
+    s.write("cluster.kdl", REPO_KDL);
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let before = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
+    s.write("cluster.kdl", BROKEN);
+    let o = topogen(&s.0, &["build"]);
+    assert_eq!(code(&o), 1);
+    assert!(text(&o.stderr).contains("nothing was written"));
+    assert_eq!(
+        std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn build_keeps_files_it_does_not_own_and_never_overwrites_them() {
+    let s = Scratch::new("ownership");
+    s.write("cluster.kdl", REPO_KDL);
+    s.write("generated/NOTES.txt", "mine\n");
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    assert_eq!(
+        std::fs::read_to_string(s.path("generated/NOTES.txt")).unwrap(),
+        "mine\n"
+    );
+    let manifest = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
+    assert!(!manifest.contains("NOTES.txt"));
+    // an edit that produces fewer files removes only owned ones
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    assert!(s.path("generated/NOTES.txt").is_file());
+}
+
+#[test]
+fn explain_prints_docs_and_examples() {
+    let s = Scratch::new("explain");
+    let o = topogen(&s.0, &["explain", "schema::unknown-property"]);
+    assert_eq!(code(&o), 0);
+    let out = text(&o.stdout);
+    assert!(
+        out.starts_with("# topogen::schema::unknown-property"),
+        "{out}"
+    );
+    assert!(
+        out.contains("## What it does") && out.contains("Use instead:"),
+        "{out}"
+    );
+    let o = topogen(&s.0, &["explain", "topogen::schema::unknown-propertee"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("did you mean `topogen::schema::unknown-property`?"));
+    let o = topogen(&s.0, &["explain", "--list"]);
+    assert_eq!(code(&o), 0);
+    for r in topogen::check::registry() {
+        assert!(text(&o.stdout).contains(r.code), "{}", r.code);
+    }
+}
+
+#[test]
+fn init_writes_the_starter_and_never_overwrites() {
+    let s = Scratch::new("init");
+    let o = topogen(&s.0, &["init"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        std::fs::read_to_string(s.path("cluster.kdl")).unwrap(),
+        REPO_KDL
+    );
+    s.write("cluster.kdl", "mine");
+    let o = topogen(&s.0, &["init"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        std::fs::read_to_string(s.path("cluster.kdl")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        code(&topogen(
+            &s.0,
+            &["validate", "--config", "../nope/cluster.kdl"]
+        )),
+        2
+    );
+}
+
+#[test]
+fn fmt_check_and_write() {
+    let s = Scratch::new("fmt");
+    s.write("cluster.kdl", REPO_KDL);
+    assert_eq!(code(&topogen(&s.0, &["fmt", "--check"])), 0);
+    let messy = REPO_KDL
+        .replace("\n    pool kafka", "\n  pool kafka")
+        .replace(
+            "labels role=worker workload=apps",
+            "labels role=worker workload=apps   ",
+        )
+        .replace("\n\n    ingress", "\n\n\n\n    ingress");
+    s.write("cluster.kdl", &messy);
+    let o = topogen(&s.0, &["fmt", "--check"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        std::fs::read_to_string(s.path("cluster.kdl")).unwrap(),
+        messy
+    );
+    assert_eq!(code(&topogen(&s.0, &["fmt"])), 0);
+    assert_eq!(
+        std::fs::read_to_string(s.path("cluster.kdl")).unwrap(),
+        REPO_KDL
+    );
+}
+
+#[test]
+fn show_prints_the_resolved_environment() {
+    let s = Scratch::new("show");
+    s.write("cluster.kdl", REPO_KDL);
+    let o = topogen(&s.0, &["show", "--env", "prod"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("prod-k3s-trading-kafka-2") && out.contains("10.1.1.22"),
+        "{out}"
+    );
+    assert!(!out.contains("environment dev"), "{out}");
+    let o = topogen(&s.0, &["show", "--env", "qa"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("defines dev, prod"));
+}
+
+#[test]
+fn the_language_reference_is_current() {
+    let s = Scratch::new("reference");
+    let o = topogen(&s.0, &["reference"]);
+    assert_eq!(code(&o), 0);
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cluster-kdl.md"))
+            .unwrap();
+    assert_eq!(
+        text(&o.stdout),
+        committed,
+        "run `topogen reference > docs/cluster-kdl.md`"
+    );
+}
+
+#[test]
+fn template_overlay_replaces_by_name_and_rejects_unknown_names() {
+    let s = Scratch::new("templates");
+    s.write("cluster.kdl", REPO_KDL);
+    let o = topogen(&s.0, &["templates"]);
+    assert_eq!(code(&o), 0);
+    let names = text(&o.stdout);
+    let Some(first) = names.lines().next() else {
+        return;
+    };
+    s.write(
+        &format!("overlay/{first}"),
+        "overridden {{{ cluster if cluster is defined else 'x' }}}\n",
+    );
+    let o = topogen(&s.0, &["build", "--templates", "overlay"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    s.write("bad/no-such-template.j2", "x");
+    let o = topogen(&s.0, &["build", "--templates", "bad"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("replaces no built-in template"));
+}
+
+#[test]
+fn the_committed_generated_tree_does_not_drift() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root.join("generated/.topogen-manifest").exists() {
+        return; // not built yet in this checkout
+    }
+    let o = topogen(root, &["check"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stdout));
+}
