@@ -147,6 +147,8 @@ pub struct RangeCtx {
     pub reserved: bool,
     /// What it is for.
     pub purpose: String,
+    /// Number of addresses (`to - from + 1`).
+    pub size: u32,
     /// Pools that take addresses from it.
     pub pools: Vec<String>,
     /// `name (ip)` of each node in it.
@@ -271,6 +273,47 @@ pub struct KafkaCtx {
     pub internal_bootstrap: Option<String>,
     /// The external NodePort listener, if any.
     pub external: Option<ExternalCtx>,
+    /// Every listener, in file order (the order of `spec.kafka.listeners`).
+    pub listeners: Vec<ListenerCtx>,
+    /// Storage of every node pool.
+    pub storage: StorageCtx,
+    /// Pod resources of every node pool.
+    pub resources: ResourcesCtx,
+}
+
+/// A Kafka listener.
+#[derive(Debug, Serialize)]
+pub struct ListenerCtx {
+    /// Name.
+    pub name: String,
+    /// Strimzi listener type (`internal`, `nodeport`, …).
+    pub kind: String,
+    /// Container port.
+    pub port: u32,
+    /// TLS on the listener.
+    pub tls: bool,
+}
+
+/// Kafka storage.
+#[derive(Debug, Serialize)]
+pub struct StorageCtx {
+    /// `persistent-claim` or `ephemeral`.
+    pub kind: String,
+    /// Volume size (`20Gi`), if any.
+    pub size: Option<String>,
+    /// Storage class, if any.
+    pub class: Option<String>,
+    /// Delete the claim with the cluster.
+    pub delete_claim: bool,
+}
+
+/// Kafka pod resources.
+#[derive(Debug, Serialize)]
+pub struct ResourcesCtx {
+    /// Memory request and limit.
+    pub memory: Option<String>,
+    /// CPU request.
+    pub cpu: Option<String>,
 }
 
 /// The external NodePort listener.
@@ -292,6 +335,12 @@ pub struct ExternalCtx {
     pub via_primary_ip: String,
     /// Its address, if recorded.
     pub address: Option<String>,
+    /// Index of this listener in `spec.kafka.listeners`.
+    pub listener_index: u32,
+    /// JSON pointers (into the Kafka resource, `k8s/<env>/strimzi/kafka.yaml`)
+    /// of every broker's `advertisedHost`: the deploy step sets each to the
+    /// Primary IP's address when `address` is not recorded.
+    pub advertised_host_pointers: Vec<String>,
 }
 
 /// One broker's NodePort.
@@ -562,8 +611,15 @@ impl EnvCtx {
                 name: r.name.value.clone(),
                 from: r.from.value,
                 to: r.to.value,
-                first: t.host(r.from.value).map(|a| a.to_string()).unwrap_or_default(),
-                last: t.host(r.to.value).map(|a| a.to_string()).unwrap_or_default(),
+                size: r.to.value.saturating_sub(r.from.value) + 1,
+                first: t
+                    .host(r.from.value)
+                    .map(|a| a.to_string())
+                    .unwrap_or_default(),
+                last: t
+                    .host(r.to.value)
+                    .map(|a| a.to_string())
+                    .unwrap_or_default(),
                 reserved: r.reserved,
                 purpose: r.purpose.clone().unwrap_or_default(),
                 pools: t
@@ -587,8 +643,9 @@ impl EnvCtx {
             let external = k
                 .listeners
                 .iter()
-                .find(|l| l.kind.value == "nodeport")
-                .and_then(|l| {
+                .enumerate()
+                .find(|(_, l)| l.kind.value == "nodeport")
+                .and_then(|(li, l)| {
                     let bootstrap = l.bootstrap_node_port.as_ref()?.value;
                     let first = l.broker_node_port.as_ref()?.value;
                     let ip = broker_pool.and_then(|p| p.primary_ip.as_ref());
@@ -608,18 +665,26 @@ impl EnvCtx {
                         via_node: ip.map(|i| i.node.clone()).unwrap_or_default(),
                         via_primary_ip: ip.map(|i| i.name.clone()).unwrap_or_default(),
                         address: ip.and_then(|i| i.address.clone()),
+                        listener_index: li as u32,
+                        advertised_host_pointers: (0..brokers)
+                            .map(|b| {
+                                format!(
+                                    "/spec/kafka/listeners/{li}/configuration/brokers/{b}/advertisedHost"
+                                )
+                            })
+                            .collect(),
                     })
                 });
-            let internal_bootstrap = k
-                .listeners
-                .iter()
-                .find(|l| l.kind.value == "internal")
-                .map(|l| {
-                    format!(
-                        "{}-kafka-bootstrap.{}:{}",
-                        k.name.value, k.namespace.value, l.port.value
-                    )
-                });
+            let internal_bootstrap =
+                k.listeners
+                    .iter()
+                    .find(|l| l.kind.value == "internal")
+                    .map(|l| {
+                        format!(
+                            "{}-kafka-bootstrap.{}:{}",
+                            k.name.value, k.namespace.value, l.port.value
+                        )
+                    });
             KafkaCtx {
                 name: k.name.value.clone(),
                 namespace: k.namespace.value.clone(),
@@ -638,6 +703,26 @@ impl EnvCtx {
                 min_insync: k.replication.min_insync.value,
                 internal_bootstrap,
                 external,
+                listeners: k
+                    .listeners
+                    .iter()
+                    .map(|l| ListenerCtx {
+                        name: l.name.value.clone(),
+                        kind: l.kind.value.clone(),
+                        port: l.port.value,
+                        tls: l.tls.value,
+                    })
+                    .collect(),
+                storage: StorageCtx {
+                    kind: k.storage.kind.value.clone(),
+                    size: k.storage.size.as_ref().map(|s| s.value.clone()),
+                    class: k.storage.class.as_ref().map(|s| s.value.clone()),
+                    delete_claim: k.storage.delete_claim,
+                },
+                resources: ResourcesCtx {
+                    memory: k.resources.memory.as_ref().map(|s| s.value.clone()),
+                    cpu: k.resources.cpu.as_ref().map(|s| s.value.clone()),
+                },
             }
         });
         let cost = cost(t, &pools);
@@ -707,7 +792,7 @@ impl EnvCtx {
                             weight: x.weight.value,
                         })
                         .collect();
-                    prefer.sort_by(|a, b| b.weight.cmp(&a.weight));
+                    prefer.sort_by_key(|p| std::cmp::Reverse(p.weight));
                     let kv = |v: &Vec<crate::model::KeyValue>| {
                         v.iter()
                             .map(|l| KvCtx {
