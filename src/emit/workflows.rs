@@ -1,9 +1,198 @@
-//! Emitter stub: filled in by the artifact's owner.
+//! GitHub Actions: the deploy orchestrator, the maintenance workflow, the
+//! five reusable stages and the drift check, shared by every environment.
+//!
+//! The workflows are one set for the whole project: each one takes the
+//! environment as an input and selects that environment's facts with a
+//! shell `case` generated from [`ProjectCtx`], so that nothing about the
+//! topology is written into a template.
+//!
+//! The few things a template cannot safely build itself are prepared here:
+//! GitHub expressions that embed a name from `cluster.kdl` (a secret name, a
+//! Terraform variable) are built from identifier-safe names, so a hostile
+//! name can never open a `${{ }}` expression of its own, and templates only
+//! ever see them as JSON-quoted YAML scalars.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
 
 use super::context::ProjectCtx;
 use super::{EmitError, Plan, Templates};
 
-/// Renders this artifact kind for every environment into `plan`.
-pub(crate) fn emit(_cx: &ProjectCtx, _t: &Templates, _plan: &mut Plan) -> Result<(), EmitError> {
+/// Where the workflows go, relative to the output directory.
+const DIR: &str = ".github/workflows";
+
+/// Every workflow: file name in `.github/workflows/` (the template is
+/// `workflows/<file>.j2`).
+pub(crate) const FILES: &[&str] = &["hcloud-maintenance.yml", "topogen-drift-check.yml"];
+
+/// What every workflow template sees: the project plus the derived values
+/// that are about GitHub rather than the topology.
+#[derive(Serialize)]
+struct WorkflowCtx<'a> {
+    /// The whole project.
+    cx: &'a ProjectCtx,
+    /// Where the repository keeps topogen's output (paths in `run:` scripts).
+    generated: &'static str,
+    /// topogen's own version, for the drift check's install step.
+    topogen_version: &'static str,
+    /// The Rust release that builds topogen (its MSRV).
+    rust_version: &'static str,
+    /// Secrets by use (`hcloud_token`), each with its `${{ secrets.X }}` expression.
+    secrets: BTreeMap<String, SecretRef>,
+    /// Terraform variables that receive a Primary IP ID, over all environments.
+    primary_ip_vars: Vec<StepOutput>,
+    /// Per-environment values derived for the workflows, in `cx.envs` order.
+    envs: Vec<EnvExtra>,
+    /// Any environment runs Kafka.
+    any_kafka: bool,
+    /// Any environment exposes Kafka through a NodePort listener.
+    any_external: bool,
+    /// Any environment must look up its Kafka Primary IP's address at deploy time.
+    any_ip_lookup: bool,
+}
+
+/// A secret as a reusable workflow declares and receives it.
+#[derive(Serialize)]
+struct SecretRef {
+    /// The secret's name (identifier-safe).
+    name: String,
+    /// `${{ secrets.NAME }}`.
+    expr: String,
+    /// Workflows may run without it.
+    optional: bool,
+}
+
+/// A value one step hands to another through `$GITHUB_OUTPUT`.
+#[derive(Serialize)]
+struct StepOutput {
+    /// The output's name (identifier-safe), also the Terraform variable.
+    name: String,
+    /// `${{ steps.primary_ips.outputs.NAME }}`.
+    expr: String,
+}
+
+/// Per-environment values that exist only for the workflows.
+#[derive(Serialize)]
+struct EnvExtra {
+    /// kubectl release matching the K3s version (`v1.34.1` for `v1.34.1+k3s1`).
+    kubectl_version: String,
+}
+
+/// Replaces every character that may not appear in a GitHub expression
+/// identifier. Validation already restricts these names; this keeps the
+/// generated `${{ }}` well-formed whatever reaches it.
+fn ident(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+impl<'a> WorkflowCtx<'a> {
+    fn new(cx: &'a ProjectCtx) -> Self {
+        let first = cx.envs.first();
+        let optional: BTreeSet<String> = first
+            .map(|e| {
+                e.secret_list
+                    .iter()
+                    .filter(|s| s.optional)
+                    .map(|s| s.usage.replace('-', "_"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let secrets = first
+            .map(|e| {
+                e.secrets
+                    .iter()
+                    .map(|(usage, name)| {
+                        let name = ident(name);
+                        let r = SecretRef {
+                            expr: format!("${{{{ secrets.{name} }}}}"),
+                            name,
+                            optional: optional.contains(usage),
+                        };
+                        (usage.clone(), r)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let primary_ip_vars: BTreeSet<String> = cx
+            .envs
+            .iter()
+            .flat_map(|e| e.pools.iter())
+            .filter_map(|p| p.primary_ip.as_ref().map(|ip| ident(&ip.tf_var)))
+            .collect();
+        let external = |e: &super::context::EnvCtx| {
+            e.kafka.as_ref().and_then(|k| k.external.as_ref()).is_some()
+        };
+        Self {
+            cx,
+            generated: "generated",
+            topogen_version: env!("CARGO_PKG_VERSION"),
+            rust_version: env!("CARGO_PKG_RUST_VERSION"),
+            secrets,
+            primary_ip_vars: primary_ip_vars
+                .into_iter()
+                .map(|name| StepOutput {
+                    expr: format!("${{{{ steps.primary_ips.outputs.{name} }}}}"),
+                    name,
+                })
+                .collect(),
+            envs: cx
+                .envs
+                .iter()
+                .map(|e| EnvExtra {
+                    kubectl_version: e
+                        .versions
+                        .k3s
+                        .split('+')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                })
+                .collect(),
+            any_kafka: cx.envs.iter().any(|e| e.kafka.is_some()),
+            any_external: cx.envs.iter().any(external),
+            any_ip_lookup: cx.envs.iter().any(|e| {
+                e.kafka
+                    .as_ref()
+                    .and_then(|k| k.external.as_ref())
+                    .is_some_and(|x| x.address.is_none())
+            }),
+        }
+    }
+}
+
+/// Renders every workflow into `plan`.
+pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
+    let ctx = WorkflowCtx::new(cx);
+    for file in FILES {
+        let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;
+        plan.add(format!("{DIR}/{file}"), text);
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ident;
+
+    #[test]
+    fn ident_cannot_open_an_expression() {
+        assert_eq!(ident("HCLOUD_TOKEN"), "HCLOUD_TOKEN");
+        assert_eq!(ident("X }} ${{ github.token"), "X_______github_token");
+        assert_eq!(ident("1X"), "_1X");
+        assert_eq!(ident(""), "_");
+    }
 }
