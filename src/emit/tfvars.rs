@@ -1,9 +1,239 @@
-//! Emitter stub: filled in by the artifact's owner.
+//! `environments/<env>.tfvars`: the Terraform root module's variables.
+//!
+//! The template writes attributes without padding; [`align`] then lines up
+//! the `=` signs and trailing comments exactly as `terraform fmt` (hclwrite)
+//! does, so the output is byte-identical to what `terraform fmt` would leave
+//! and a `--templates` override cannot get the alignment wrong.
+//!
+//! hclwrite's rule, which [`align`] reproduces: a line is split into *lead*,
+//! *assign* (from its first `=` to the end, when the brackets after that `=`
+//! balance) and a trailing *comment*. Consecutive lines with an assign form a
+//! chain whose `=` signs are aligned one space after the longest lead; a line
+//! without one (a blank line, a comment line, `name = [` opening a multi-line
+//! value, a `}`) ends the chain. Trailing comments are aligned the same way
+//! over consecutive lines that have one.
 
-use super::context::ProjectCtx;
+use serde::Serialize;
+
+use super::context::{EnvCtx, ProjectCtx};
 use super::{EmitError, Plan, Templates};
 
-/// Renders this artifact kind for every environment into `plan`.
-pub(crate) fn emit(_cx: &ProjectCtx, _t: &Templates, _plan: &mut Plan) -> Result<(), EmitError> {
+const TEMPLATE: &str = "terraform/env.tfvars.j2";
+
+#[derive(Serialize)]
+struct Ctx<'a> {
+    env: &'a EnvCtx,
+}
+
+/// Renders `environments/<env>.tfvars` for every environment.
+pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
+    for env in &cx.envs {
+        let text = t.render(TEMPLATE, Ctx { env })?;
+        plan.add(format!("environments/{}.tfvars", env.env), align(&text));
+    }
     Ok(())
+}
+
+/// One line split into hclwrite's cells.
+struct Line<'a> {
+    /// Everything before the `=` (or the whole line), right-trimmed.
+    lead: &'a str,
+    /// From the `=` up to the comment, right-trimmed.
+    assign: Option<&'a str>,
+    /// The trailing comment, from `#` or `//` to the end of the line.
+    comment: Option<&'a str>,
+}
+
+/// Aligns `=` signs and trailing comments the way `terraform fmt` does.
+pub(crate) fn align(text: &str) -> String {
+    let lines: Vec<Line<'_>> = text.lines().map(split).collect();
+    let width = |s: &str| s.chars().count();
+
+    // Column of the `=` for each line, per chain of consecutive assigns.
+    let mut eq_col = vec![0usize; lines.len()];
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].assign.is_none() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < lines.len() && lines[i].assign.is_some() {
+            i += 1;
+        }
+        let max = lines[start..i]
+            .iter()
+            .map(|l| width(l.lead))
+            .max()
+            .unwrap_or(0);
+        eq_col[start..i].fill(max + 1);
+    }
+
+    let body: Vec<String> = lines
+        .iter()
+        .zip(&eq_col)
+        .map(|(l, &col)| match l.assign {
+            Some(a) => format!("{}{}{a}", l.lead, " ".repeat(col - width(l.lead))),
+            None => l.lead.to_owned(),
+        })
+        .collect();
+
+    // Trailing comments, per chain of consecutive commented lines.
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].comment.is_none() {
+            out.push_str(&body[i]);
+            out.push('\n');
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < lines.len() && lines[i].comment.is_some() {
+            i += 1;
+        }
+        let max = body[start..i].iter().map(|b| width(b)).max().unwrap_or(0);
+        for j in start..i {
+            out.push_str(&body[j]);
+            out.push_str(&" ".repeat(max + 1 - width(&body[j])));
+            out.push_str(lines[j].comment.unwrap_or_default());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Splits one line into lead, assign and comment, as hclwrite's
+/// `linesForFormat` does: a comment is only a *trailing* comment when
+/// something precedes it, and an `=` only starts an assign cell when it is not
+/// the first token and the brackets after it balance.
+fn split(line: &str) -> Line<'_> {
+    let line = line.trim_end();
+    let bytes = line.as_bytes();
+    let mut tokens_before = 0usize;
+    let mut eq: Option<usize> = None;
+    let mut depth_after_eq = 0i32;
+    let mut comment: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b' ' | b'\t' => {
+                i += 1;
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'#' => {
+                comment = Some(i);
+                break;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                comment = Some(i);
+                break;
+            }
+            b'[' | b'{' | b'(' => {
+                depth_after_eq += 1;
+                i += 1;
+            }
+            b']' | b'}' | b')' => {
+                depth_after_eq -= 1;
+                i += 1;
+            }
+            b'=' => {
+                let prev = i.checked_sub(1).map(|p| bytes[p]);
+                let next = bytes.get(i + 1).copied();
+                let operator = matches!(prev, Some(b'=' | b'!' | b'<' | b'>'))
+                    || matches!(next, Some(b'=' | b'>'));
+                if !operator && eq.is_none() && tokens_before > 0 {
+                    eq = Some(i);
+                    depth_after_eq = 0;
+                }
+                i += 1;
+            }
+            _ => {
+                while i < bytes.len() && !b" \t\"#[]{}()=,".contains(&bytes[i]) {
+                    i += 1;
+                }
+                // A lone `,` is a token of its own.
+                if i < bytes.len() && bytes[i] == b',' {
+                    i += 1;
+                }
+            }
+        }
+        tokens_before += 1;
+    }
+    let (code, comment) = match comment {
+        Some(c) if tokens_before > 0 => (line[..c].trim_end(), Some(&line[c..])),
+        _ => (line, None),
+    };
+    match eq {
+        Some(e) if depth_after_eq == 0 && e < code.len() => Line {
+            lead: code[..e].trim_end(),
+            assign: Some(&code[e..]),
+            comment,
+        },
+        _ => Line {
+            lead: code,
+            assign: None,
+            comment,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::align;
+
+    #[test]
+    fn aligns_like_terraform_fmt() {
+        let input = "\
+# header
+environment = \"dev\" # c
+cluster_name = \"k3s-trading\"
+
+a = \"cx23\" # x
+bb = 3 # y
+# comment line
+list = [\"1\", \"2\"]
+multi = [
+  {
+    description = \"ssh\"
+    source_ips = [\"0.0.0.0/0\"]
+  },
+]
+x = 1
+";
+        let want = "\
+# header
+environment  = \"dev\" # c
+cluster_name = \"k3s-trading\"
+
+a  = \"cx23\" # x
+bb = 3      # y
+# comment line
+list = [\"1\", \"2\"]
+multi = [
+  {
+    description = \"ssh\"
+    source_ips  = [\"0.0.0.0/0\"]
+  },
+]
+x = 1
+";
+        assert_eq!(align(input), want);
+    }
+
+    #[test]
+    fn strings_hide_equals_and_hashes() {
+        assert_eq!(
+            align("a = \"x = # y\" # z\nlong = 1\n"),
+            "a    = \"x = # y\" # z\nlong = 1\n"
+        );
+    }
 }
