@@ -279,7 +279,7 @@ fn kafka_file(k: &KafkaCtx) -> Result<String, EmitError> {
              # before applying this file, the deploy-strimzi workflow looks up the\n\
              # address of the Primary IP named `{}` and adds it\n\
              # (JSON Patch `add`) at each of these JSON pointers:\n",
-            ext.via_primary_ip
+            ext.via_primary_ip.escape_debug()
         ));
         for p in &ext.advertised_host_pointers {
             header.push_str(&format!("#   {p}\n"));
