@@ -1,0 +1,79 @@
+//! `topogen::ip::pool-capacity`: a pool has more nodes than its range has addresses.
+
+use crate::check::{Check, Rule};
+use crate::diag::{Finding, Findings, Severity};
+use crate::model::Topology;
+
+/// The rule.
+pub const RULE: Rule = Rule {
+    code: "topogen::ip::pool-capacity",
+    severity: Severity::Error,
+    summary: "a pool's count does not fit its IP range",
+    docs: r#"## What it does
+Checks, in every environment, that each pool's `count` fits the range it takes addresses
+from: node `i` gets offset `from + i`, so a range `20-29` holds at most 10 nodes.
+
+## Why is this bad?
+The extra nodes would get addresses of the next range (another pool's nodes, DHCP, the
+broadcast address). An environment overlay that scales a pool up (`pool worker count=30`)
+is the usual way to outgrow a range that fits in the base."#,
+    fail: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan {
+        range reserved from=1 to=9 reserved=#true
+        range control from=10 to=19
+        range kafka from=20 to=29
+    }
+    pool control role=server server-type=cx23 count=1 range=control apps=#true
+    pool kafka role=agent server-type=cx23 count=12 range=kafka
+    gitops repo="my-org/config" overlay="overlays/dev"
+    environment dev
+}
+"#,
+    fixed: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan {
+        range reserved from=1 to=9 reserved=#true
+        range control from=10 to=19
+        range kafka from=20 to=39
+    }
+    pool control role=server server-type=cx23 count=1 range=control apps=#true
+    pool kafka role=agent server-type=cx23 count=12 range=kafka
+    gitops repo="my-org/config" overlay="overlays/dev"
+    environment dev
+}
+"#,
+    check: Check::Topology(check),
+};
+
+fn check(t: &Topology, out: &mut Findings) {
+    for p in &t.pools {
+        let Some(r) = t.range(&p.range.value) else {
+            continue;
+        };
+        if r.from.value > r.to.value {
+            continue; // topogen::ip::range-bounds
+        }
+        let capacity = u64::from(r.to.value) - u64::from(r.from.value) + 1;
+        let count = u64::from(p.count.value);
+        if count <= capacity {
+            continue;
+        }
+        let needed_to = u64::from(r.from.value) + count - 1;
+        out.push(
+            Finding::new(
+                &RULE,
+                format!(
+                    "pool `{}` has {count} nodes, but range `{}` ({}-{}) holds {capacity}",
+                    p.name.value, r.name.value, r.from.value, r.to.value
+                ),
+            )
+            .label(p.count.span, format!("{count} nodes"))
+            .label(r.span, format!("{capacity} addresses"))
+            .help(format!(
+                "lower `count` to {capacity}, or widen range `{}` to `to={needed_to}` if those offsets are free",
+                r.name.value
+            )),
+        );
+    }
+}

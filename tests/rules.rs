@@ -1,0 +1,183 @@
+//! Every rule of the registry against its own examples: the failing example
+//! reports the rule (with spans inside the file), the fixed one reports
+//! nothing of it and no error at all, and the rendered diagnostic of the
+//! failing example is snapshotted (`snapshots/rules/<code>.snap`).
+
+use std::collections::BTreeSet;
+
+use topogen::check::{Rule, registry};
+use topogen::diag::{Finding, Severity};
+use topogen::report::{self, Style};
+use topogen::source::Source;
+
+fn compile(text: &str) -> (Source, Vec<Finding>, Vec<String>) {
+    let source = Source::new("cluster.kdl", text);
+    let compiled = topogen::compile(source.clone());
+    let envs = compiled
+        .project
+        .as_ref()
+        .map(|p| p.envs.iter().map(|t| t.env.name.value.clone()).collect())
+        .unwrap_or_default();
+    (source, compiled.findings, envs)
+}
+
+fn render(source: &Source, findings: &[Finding], envs: &[String]) -> String {
+    report::human(
+        source,
+        findings,
+        envs,
+        Style {
+            color: false,
+            width: 80,
+        },
+    )
+}
+
+fn snapshot_name(rule: &Rule) -> String {
+    rule.code.replace("::", "__")
+}
+
+#[test]
+fn every_failing_example_reports_its_rule() {
+    let mut problems = Vec::new();
+    for rule in registry() {
+        let (source, findings, envs) = compile(rule.fail);
+        let own: Vec<&Finding> = findings.iter().filter(|f| f.code == rule.code).collect();
+        if own.is_empty() {
+            problems.push(format!(
+                "{}: the failing example does not report it; it reports:\n{}",
+                rule.code,
+                render(&source, &findings, &envs)
+            ));
+        }
+        for f in &findings {
+            for l in &f.labels {
+                let end = l.span.offset.checked_add(l.span.len);
+                if end.is_none_or(|e| e > source.text.len()) {
+                    problems.push(format!(
+                        "{}: label {:?} of `{}` lies outside the example",
+                        rule.code, l, f.message
+                    ));
+                }
+            }
+            if f.code == rule.code && f.labels.is_empty() {
+                problems.push(format!(
+                    "{}: a finding without a label: {}",
+                    rule.code, f.message
+                ));
+            }
+            if f.code == rule.code && f.help.is_none() {
+                problems.push(format!(
+                    "{}: a finding without help: {}",
+                    rule.code, f.message
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn every_fixed_example_is_clean() {
+    let mut problems = Vec::new();
+    for rule in registry() {
+        let (source, findings, envs) = compile(rule.fixed);
+        if findings
+            .iter()
+            .any(|f| f.code == rule.code || f.severity == Severity::Error)
+        {
+            problems.push(format!(
+                "{}: the fixed example still fails:\n{}",
+                rule.code,
+                render(&source, &findings, &envs)
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+#[test]
+fn failing_examples_render() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots/rules");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for rule in registry() {
+            let (source, findings, envs) = compile(rule.fail);
+            insta::with_settings!({ description => rule.fail }, {
+                insta::assert_snapshot!(snapshot_name(rule), render(&source, &findings, &envs));
+            });
+        }
+    });
+}
+
+#[test]
+fn registry_is_sorted_unique_and_documented() {
+    let codes: Vec<&str> = registry().iter().map(|r| r.code).collect();
+    let mut sorted = codes.clone();
+    sorted.sort_unstable();
+    assert_eq!(codes, sorted, "rules::ALL must be sorted by code");
+    let unique: BTreeSet<&str> = codes.iter().copied().collect();
+    assert_eq!(unique.len(), codes.len(), "rule codes must be unique");
+    for rule in registry() {
+        assert!(rule.code.starts_with("topogen::"), "{}", rule.code);
+        assert!(
+            rule.code
+                .trim_start_matches("topogen::")
+                .split("::")
+                .all(|p| !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')),
+            "{}: codes are `topogen::<area>::<name>` in lowercase",
+            rule.code
+        );
+        assert!(!rule.summary.is_empty(), "{}: no summary", rule.code);
+        assert!(
+            rule.docs.contains("## What it does") && rule.docs.contains("## Why is this bad?"),
+            "{}: docs need ruff's sections",
+            rule.code
+        );
+        assert!(
+            !rule.fail.is_empty() && !rule.fixed.is_empty(),
+            "{}: examples",
+            rule.code
+        );
+        assert_ne!(
+            rule.fail, rule.fixed,
+            "{}: the fixed example must differ",
+            rule.code
+        );
+    }
+}
+
+#[test]
+fn the_repository_cluster_validates() {
+    let (source, findings, envs) = compile(include_str!("../cluster.kdl"));
+    assert!(
+        findings.is_empty(),
+        "cluster.kdl should validate without findings:\n{}",
+        render(&source, &findings, &envs)
+    );
+}
+
+#[test]
+fn the_examples_validate_without_errors() {
+    for (name, text) in [
+        (
+            "examples/minimal",
+            include_str!("../examples/minimal/cluster.kdl"),
+        ),
+        (
+            "examples/large",
+            include_str!("../examples/large/cluster.kdl"),
+        ),
+    ] {
+        let (source, findings, envs) = compile(text);
+        assert!(
+            !findings.iter().any(|f| f.severity == Severity::Error),
+            "{name} should validate without errors:\n{}",
+            render(&source, &findings, &envs)
+        );
+    }
+}
