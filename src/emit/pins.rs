@@ -1,9 +1,38 @@
-//! Emitter stub: filled in by the artifact's owner.
+//! `pins/<env>/<tool>.version`: the versions the install steps read.
+//!
+//! One line each, the version and nothing else, so that a workflow step can
+//! use `$(cat pins/dev/strimzi.version)`:
+//!
+//! ```text
+//! pins/<env>/k3s.version              the K3s release
+//! pins/<env>/strimzi.version          the Strimzi operator release
+//! pins/<env>/argocd-operator.version  the ArgoCD operator release
+//! ```
+
+use serde::Serialize;
 
 use super::context::ProjectCtx;
 use super::{EmitError, Plan, Templates};
 
-/// Renders this artifact kind for every environment into `plan`.
-pub(crate) fn emit(_cx: &ProjectCtx, _t: &Templates, _plan: &mut Plan) -> Result<(), EmitError> {
+const TEMPLATE: &str = "pins/version.j2";
+
+#[derive(Serialize)]
+struct Ctx<'a> {
+    version: &'a str,
+}
+
+/// Renders the version pins of every environment.
+pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
+    for env in &cx.envs {
+        let v = &env.versions;
+        for (tool, version) in [
+            ("k3s", &v.k3s),
+            ("strimzi", &v.strimzi),
+            ("argocd-operator", &v.argocd_operator),
+        ] {
+            let text = t.render(TEMPLATE, Ctx { version })?;
+            plan.add(format!("pins/{}/{tool}.version", env.env), text);
+        }
+    }
     Ok(())
 }
