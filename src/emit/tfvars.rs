@@ -230,6 +230,15 @@ x = 1
     }
 
     #[test]
+    fn aligns_comments_in_multi_line_lists() {
+        // Checked against `terraform fmt` 1.11.
+        assert_eq!(
+            align("ips = [\n  \"10.0.1.99\", # a\n  \"10.0.1.100\", # b\n]\n"),
+            "ips = [\n  \"10.0.1.99\",  # a\n  \"10.0.1.100\", # b\n]\n"
+        );
+    }
+
+    #[test]
     fn strings_hide_equals_and_hashes() {
         assert_eq!(
             align("a = \"x = # y\" # z\nlong = 1\n"),
