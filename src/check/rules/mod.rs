@@ -1,11 +1,29 @@
 //! One file per rule: its code, documentation, examples and check.
 
+pub mod cost_unpriced;
 pub mod ip_duplicate_address;
 pub mod ip_pool_capacity;
 pub mod ip_pool_range;
 pub mod ip_range_bounds;
 pub mod ip_range_overlap;
 pub mod ip_subnet;
+pub mod kafka_external_address;
+pub mod kafka_listener;
+pub mod kafka_listener_node_ports;
+pub mod kafka_min_insync;
+pub mod kafka_pool_labels;
+pub mod kafka_pools;
+pub mod kafka_quorum;
+pub mod kafka_replication;
+pub mod kafka_version;
+pub mod labels_kubelet;
+pub mod labels_syntax;
+pub mod pool_primary_ip;
+pub mod pool_server;
+pub mod pool_server_type;
+pub mod scheduling_control_plane;
+pub mod scheduling_no_eligible_pool;
+pub mod scheduling_unmatched_selector;
 pub mod schema_duplicate;
 pub mod schema_missing;
 pub mod schema_type;
@@ -19,12 +37,30 @@ use super::Rule;
 
 /// Every rule, sorted by code (a test keeps it sorted and unique).
 pub static ALL: &[&Rule] = &[
+    &cost_unpriced::RULE,
     &ip_duplicate_address::RULE,
     &ip_pool_capacity::RULE,
     &ip_pool_range::RULE,
     &ip_range_bounds::RULE,
     &ip_range_overlap::RULE,
     &ip_subnet::RULE,
+    &kafka_external_address::RULE,
+    &kafka_listener::RULE,
+    &kafka_listener_node_ports::RULE,
+    &kafka_min_insync::RULE,
+    &kafka_pool_labels::RULE,
+    &kafka_pools::RULE,
+    &kafka_quorum::RULE,
+    &kafka_replication::RULE,
+    &kafka_version::RULE,
+    &labels_kubelet::RULE,
+    &labels_syntax::RULE,
+    &pool_primary_ip::RULE,
+    &pool_server::RULE,
+    &pool_server_type::RULE,
+    &scheduling_control_plane::RULE,
+    &scheduling_no_eligible_pool::RULE,
+    &scheduling_unmatched_selector::RULE,
     &schema_duplicate::RULE,
     &schema_missing::RULE,
     &schema_type::RULE,

@@ -12,12 +12,19 @@ pub(crate) fn suggest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+    // close enough by Jaro-Winkler; the fewest edits wins, then the higher score
+    let mut best: Option<(usize, f64, &'a str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(word, c);
+        if score < 0.8 {
+            continue;
+        }
+        let edits = strsim::levenshtein(word, c);
+        if best.is_none_or(|(e, s, _)| edits < e || (edits == e && score > s)) {
+            best = Some((edits, score, c));
+        }
+    }
+    best.map(|(_, _, c)| c)
 }
 
 /// `` did you mean `x`? `` followed by a space, or nothing.

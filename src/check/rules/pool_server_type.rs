@@ -1,0 +1,66 @@
+//! `topogen::pool::server-type`: a pool's server type is not in the catalog.
+
+use crate::check::{Check, Rule};
+use crate::diag::{Finding, Findings, Severity};
+use crate::model::Topology;
+
+use super::support;
+
+/// The rule.
+pub const RULE: Rule = Rule {
+    code: "topogen::pool::server-type",
+    severity: Severity::Error,
+    summary: "a pool's server type is unknown",
+    docs: r#"## What it does
+Checks every pool's `server-type` against the server-type catalog (the built-in Hetzner
+types plus any `catalog { server-type … }` of `cluster.kdl`), suggesting the closest name.
+
+## Why is this bad?
+Hetzner rejects an unknown type only at `terraform apply`, after other resources were
+created; and the generated comments (vCPU, RAM) and the cost table need the type's
+facts. A type Hetzner offers that topogen does not know can be added to the catalog."#,
+    fail: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan {
+        range reserved from=1 to=9 reserved=#true
+        range control from=10 to=19
+        range workers from=30 to=49
+    }
+    pool control role=server server-type=cx23 count=1 range=control apps=#true
+    pool worker role=agent server-type=cx24 count=2 range=workers
+    gitops repo="my-org/config" overlay="overlays/dev"
+    environment dev
+}
+"#,
+    fixed: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan {
+        range reserved from=1 to=9 reserved=#true
+        range control from=10 to=19
+        range workers from=30 to=49
+    }
+    pool control role=server server-type=cx23 count=1 range=control apps=#true
+    pool worker role=agent server-type=cx23 count=2 range=workers
+    gitops repo="my-org/config" overlay="overlays/dev"
+    environment dev
+}
+"#,
+    check: Check::Topology(check),
+};
+
+fn check(t: &Topology, out: &mut Findings) {
+    for p in &t.pools {
+        let ty = &p.server_type.value;
+        if ty.is_empty() || t.catalog.server_types.contains_key(ty) {
+            continue;
+        }
+        let hint = support::did_you_mean(ty, t.catalog.server_types.keys().map(String::as_str));
+        out.push(
+            Finding::new(&RULE, format!("unknown server type `{ty}` in pool `{}`", p.name.value))
+                .label(p.server_type.span, "not in the server-type catalog")
+                .help(format!(
+                    "{hint}if Hetzner offers it, describe it: `catalog {{ server-type {ty} vcpu=… ram-gb=… eur-per-month=… }}`"
+                )),
+        );
+    }
+}
