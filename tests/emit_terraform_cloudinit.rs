@@ -2,9 +2,10 @@
 //! the repository's `cluster.kdl` and the examples, today's values of the
 //! hand-written tfvars, cross-file agreement, and injection resistance.
 //!
-//! Where the real tools are installed (`terraform`, `bash`), the output is
-//! also checked with them: `terraform fmt` must leave every tfvars file
-//! unchanged and `bash -n` must accept every setup script.
+//! Where the real tools are installed (`terraform`, `bash`, `shellcheck`),
+//! the output is also checked with them: `terraform fmt` must leave every
+//! tfvars file unchanged, and `bash -n` and `shellcheck` must accept every
+//! setup script.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -131,14 +132,20 @@ fn tool(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// `bash -n` on a script; panics with bash's message when it rejects it.
+/// `bash -n` and, where installed, `shellcheck` on a script; panics with the
+/// tool's message when it rejects it.
 fn bash_n(name: &str, script: &str) {
-    let Some(bash) = tool("bash") else {
-        eprintln!("bash not found: skipping `bash -n` of {name}");
+    run_on_stdin("bash", &["-n", "/dev/stdin"], name, script);
+    run_on_stdin("shellcheck", &["-s", "bash", "-S", "warning", "-"], name, script);
+}
+
+fn run_on_stdin(program: &str, args: &[&str], name: &str, script: &str) {
+    let Some(path) = tool(program) else {
+        eprintln!("{program} not found: skipping it on {name}");
         return;
     };
-    let out = Command::new(bash)
-        .args(["-n", "/dev/stdin"])
+    let out = Command::new(path)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -154,7 +161,8 @@ fn bash_n(name: &str, script: &str) {
         .expect("bash runs");
     assert!(
         out.status.success(),
-        "bash -n rejects {name}: {}",
+        "{program} rejects {name}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
 }
