@@ -158,6 +158,26 @@ fn snapshots_of_the_repository_cluster() {
 }
 
 #[test]
+fn snapshots_of_the_examples() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots/emit-k8s");
+    settings.set_prepend_module_to_snapshot(false);
+    for example in ["minimal", "large"] {
+        let path = format!(
+            "{}/examples/{example}/cluster.kdl",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let files = files(&text);
+        settings.bind(|| {
+            for (path, text) in files.iter().filter(|(p, _)| mine(p)) {
+                insta::assert_snapshot!(format!("{example}__{}", path.replace('/', "__")), text);
+            }
+        });
+    }
+}
+
+#[test]
 fn every_yaml_file_is_one_document_after_the_generated_header() {
     let files = files(REPO_KDL);
     for (path, text) in files
