@@ -24,7 +24,16 @@ const DIR: &str = ".github/workflows";
 
 /// Every workflow: file name in `.github/workflows/` (the template is
 /// `workflows/<file>.j2`).
-pub(crate) const FILES: &[&str] = &["hcloud-maintenance.yml", "topogen-drift-check.yml"];
+pub(crate) const FILES: &[&str] = &[
+    "deploy-cluster.yml",
+    "hcloud-maintenance.yml",
+    "01-reusable-provision-infra.yml",
+    "02-reusable-verify-cluster.yml",
+    "03-reusable-deploy-argocd.yml",
+    "04-reusable-deploy-strimzi.yml",
+    "05-reusable-verify-access.yml",
+    "topogen-drift-check.yml",
+];
 
 /// What every workflow template sees: the project plus the derived values
 /// that are about GitHub rather than the topology.
@@ -77,6 +86,9 @@ struct StepOutput {
 struct EnvExtra {
     /// kubectl release matching the K3s version (`v1.34.1` for `v1.34.1+k3s1`).
     kubectl_version: String,
+    /// Per pool (in `pools` order), the node-label selector of its labels
+    /// (`role=kafka,workload=mixed`; empty without labels).
+    selectors: Vec<String>,
 }
 
 /// Replaces every character that may not appear in a GitHub expression
@@ -160,6 +172,17 @@ impl<'a> WorkflowCtx<'a> {
                         .next()
                         .unwrap_or_default()
                         .to_owned(),
+                    selectors: e
+                        .pools
+                        .iter()
+                        .map(|p| {
+                            p.labels
+                                .iter()
+                                .map(|l| format!("{}={}", l.key, l.value))
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        })
+                        .collect(),
                 })
                 .collect(),
             any_kafka: cx.envs.iter().any(|e| e.kafka.is_some()),
