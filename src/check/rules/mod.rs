@@ -1,6 +1,9 @@
 //! One file per rule: its code, documentation, examples and check.
 
 pub mod cost_unpriced;
+pub mod exposure_public;
+pub mod firewall_unopened;
+pub mod firewall_unused;
 pub mod ip_duplicate_address;
 pub mod ip_pool_capacity;
 pub mod ip_pool_range;
@@ -21,6 +24,8 @@ pub mod labels_syntax;
 pub mod pool_primary_ip;
 pub mod pool_server;
 pub mod pool_server_type;
+pub mod ports_node_port_conflict;
+pub mod ports_node_port_range;
 pub mod scheduling_control_plane;
 pub mod scheduling_no_eligible_pool;
 pub mod scheduling_unmatched_selector;
@@ -38,6 +43,9 @@ use super::Rule;
 /// Every rule, sorted by code (a test keeps it sorted and unique).
 pub static ALL: &[&Rule] = &[
     &cost_unpriced::RULE,
+    &exposure_public::RULE,
+    &firewall_unopened::RULE,
+    &firewall_unused::RULE,
     &ip_duplicate_address::RULE,
     &ip_pool_capacity::RULE,
     &ip_pool_range::RULE,
@@ -58,6 +66,8 @@ pub static ALL: &[&Rule] = &[
     &pool_primary_ip::RULE,
     &pool_server::RULE,
     &pool_server_type::RULE,
+    &ports_node_port_conflict::RULE,
+    &ports_node_port_range::RULE,
     &scheduling_control_plane::RULE,
     &scheduling_no_eligible_pool::RULE,
     &scheduling_unmatched_selector::RULE,

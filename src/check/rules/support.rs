@@ -144,14 +144,6 @@ pub(crate) fn repelling_taint(pool: &Pool) -> Option<&Taint> {
         .find(|t| t.effect.value == "NoSchedule" || t.effect.value == "NoExecute")
 }
 
-/// The number of brokers (the broker pool's count; 0 without Kafka or pool).
-pub(crate) fn broker_count(t: &Topology) -> u32 {
-    t.kafka
-        .as_ref()
-        .and_then(|k| t.pool(&k.brokers.value))
-        .map_or(0, |p| p.count.value)
-}
-
 /// The listener types Strimzi accepts.
 pub(crate) const LISTENER_TYPES: &[&str] = &[
     "internal",
@@ -177,27 +169,37 @@ pub(crate) struct PortUse {
     pub(crate) plaintext_kafka: bool,
     /// For broker ports: where the broker count comes from.
     pub(crate) count_span: Option<Span>,
+    /// For Kafka ports: the listener's name and where its `tls` is decided.
+    pub(crate) listener: Option<(String, Span)>,
 }
 
 /// Every NodePort the topology exposes: Traefik's two, and for each
 /// `type=nodeport` Kafka listener its bootstrap port and one port per broker.
 pub(crate) fn node_ports(t: &Topology) -> Vec<PortUse> {
+    // without an `ingress` node the ports are defaults, spanned on the cluster name
+    let default = if t.ingress.span == t.cluster.span {
+        " (the default; no `ingress` node)"
+    } else {
+        ""
+    };
     let mut out = vec![
         PortUse {
             first: t.ingress.http_node_port.value,
             last: t.ingress.http_node_port.value,
-            what: "`ingress http-node-port`".to_owned(),
+            what: format!("`ingress http-node-port`{default}"),
             span: t.ingress.http_node_port.span,
             plaintext_kafka: false,
             count_span: None,
+            listener: None,
         },
         PortUse {
             first: t.ingress.https_node_port.value,
             last: t.ingress.https_node_port.value,
-            what: "`ingress https-node-port`".to_owned(),
+            what: format!("`ingress https-node-port`{default}"),
             span: t.ingress.https_node_port.span,
             plaintext_kafka: false,
             count_span: None,
+            listener: None,
         },
     ];
     let Some(kafka) = &t.kafka else {
@@ -219,6 +221,7 @@ pub(crate) fn node_ports(t: &Topology) -> Vec<PortUse> {
                 span: b.span,
                 plaintext_kafka: plaintext,
                 count_span: None,
+                listener: Some((l.name.value.clone(), l.tls.span)),
             });
         }
         if let (Some(b), Some(n)) = (&l.broker_node_port, brokers.checked_sub(1)) {
@@ -234,6 +237,7 @@ pub(crate) fn node_ports(t: &Topology) -> Vec<PortUse> {
                 span: b.span,
                 plaintext_kafka: plaintext,
                 count_span: broker_pool.map(|p| p.count.span),
+                listener: Some((l.name.value.clone(), l.tls.span)),
             });
         }
     }
@@ -281,6 +285,15 @@ pub(crate) fn port_range(first: u32, last: u32) -> String {
         first.to_string()
     } else {
         format!("{first}-{last}")
+    }
+}
+
+/// `port=22` or `port="30001-30004"`, as written in `cluster.kdl`.
+pub(crate) fn port_prop(first: u32, last: u32) -> String {
+    if first == last {
+        format!("port={first}")
+    } else {
+        format!("port=\"{first}-{last}\"")
     }
 }
 
