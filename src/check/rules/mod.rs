@@ -4,6 +4,8 @@ pub mod cost_unpriced;
 pub mod exposure_public;
 pub mod firewall_unopened;
 pub mod firewall_unused;
+pub mod gitops_source;
+pub mod hetzner_location;
 pub mod ip_duplicate_address;
 pub mod ip_pool_capacity;
 pub mod ip_pool_range;
@@ -21,6 +23,8 @@ pub mod kafka_replication;
 pub mod kafka_version;
 pub mod labels_kubelet;
 pub mod labels_syntax;
+pub mod names_dns_label;
+pub mod names_length;
 pub mod pool_primary_ip;
 pub mod pool_server;
 pub mod pool_server_type;
@@ -37,6 +41,8 @@ pub mod schema_unknown_property;
 pub(crate) mod support;
 pub mod syntax_kdl;
 pub mod syntax_limits;
+pub mod versions_syntax;
+pub mod versions_terraform_cli;
 
 use super::Rule;
 
@@ -46,6 +52,8 @@ pub static ALL: &[&Rule] = &[
     &exposure_public::RULE,
     &firewall_unopened::RULE,
     &firewall_unused::RULE,
+    &gitops_source::RULE,
+    &hetzner_location::RULE,
     &ip_duplicate_address::RULE,
     &ip_pool_capacity::RULE,
     &ip_pool_range::RULE,
@@ -63,6 +71,8 @@ pub static ALL: &[&Rule] = &[
     &kafka_version::RULE,
     &labels_kubelet::RULE,
     &labels_syntax::RULE,
+    &names_dns_label::RULE,
+    &names_length::RULE,
     &pool_primary_ip::RULE,
     &pool_server::RULE,
     &pool_server_type::RULE,
@@ -78,4 +88,6 @@ pub static ALL: &[&Rule] = &[
     &schema_unknown_property::RULE,
     &syntax_kdl::RULE,
     &syntax_limits::RULE,
+    &versions_syntax::RULE,
+    &versions_terraform_cli::RULE,
 ];
