@@ -32,6 +32,16 @@ impl From<ExitStatus> for std::process::ExitCode {
 }
 
 fn print_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> ExitStatus {
+    let _ = miette::set_hook(Box::new(|_| {
+        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stderr().is_terminal();
+        let theme = if color {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::unicode_nocolor()
+        };
+        Box::new(miette::GraphicalReportHandler::new_themed(theme).with_width(100))
+    }));
     let report = miette::Report::new(e);
     let _ = writeln!(std::io::stderr(), "{report:?}");
     ExitStatus::Error
@@ -41,7 +51,10 @@ fn print_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> ExitStatus
 pub fn run(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Validate { input } => validate(&input),
-        Command::Build { input, render } => build(&input, &render),
+        Command::Build { input, mut render } => {
+            render.writes = true;
+            build(&input, &render)
+        }
         Command::Check { input, render } => check(&input, &render),
         Command::Show { input, env } => show(&input, env.as_deref()),
         Command::Explain { code, list } => explain(code.as_deref(), list),
@@ -125,18 +138,54 @@ fn validate(input: &Input) -> ExitStatus {
     }
 }
 
-fn out_dir(input: &Input, render: &Render) -> PathBuf {
-    render.out.clone().unwrap_or_else(|| {
-        input
-            .config
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("generated"), |p| p.join("generated"))
-    })
+/// The directory cluster.kdl lives in: the repository root that `output` paths are relative to.
+fn config_dir(input: &Input) -> PathBuf {
+    input
+        .config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Prefix of the workflow files in the plan.
+const WORKFLOWS: &str = ".github/workflows/";
+
+/// The plan split by destination: the output directory, and the workflows'
+/// out-of-tree directory when `output workflows=…` names one.
+fn targets(
+    input: &Input,
+    render: &Render,
+    output: &crate::model::Output,
+    plan: emit::Plan,
+) -> Vec<(PathBuf, emit::Plan)> {
+    let root = config_dir(input);
+    let out = render.out.clone().unwrap_or_else(|| {
+        if root == Path::new(".") {
+            PathBuf::from(&output.dir)
+        } else {
+            root.join(&output.dir)
+        }
+    });
+    let Some(wf) = &output.workflows else {
+        return vec![(out, plan)];
+    };
+    let (mut main, mut workflows) = (emit::Plan::default(), emit::Plan::default());
+    for (path, text) in plan.files {
+        match path.strip_prefix(WORKFLOWS) {
+            Some(rest) => workflows.files.insert(rest.to_owned(), text),
+            None => main.files.insert(path, text),
+        };
+    }
+    let wf_dir = if root == Path::new(".") {
+        PathBuf::from(wf)
+    } else {
+        root.join(wf)
+    };
+    vec![(out, main), (wf_dir, workflows)]
 }
 
 /// Validates and renders; prints findings. `Err` carries the exit status.
-fn plan(input: &Input, render: &Render) -> Result<emit::Plan, ExitStatus> {
+fn plan(input: &Input, render: &Render) -> Result<Vec<(PathBuf, emit::Plan)>, ExitStatus> {
     let c = compile(input).ok_or(ExitStatus::Error)?;
     print_findings(input, &c, &c.findings);
     if c.failed(input.deny_warnings) {
@@ -148,70 +197,79 @@ fn plan(input: &Input, render: &Render) -> Result<emit::Plan, ExitStatus> {
     }
     let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
     let templates = Templates::new(render.templates.as_deref()).map_err(print_error)?;
-    emit::plan(project, &templates).map_err(print_error)
+    let plan = emit::plan(project, &templates).map_err(print_error)?;
+    Ok(targets(input, render, &project.output, plan))
 }
 
 fn build(input: &Input, render: &Render) -> ExitStatus {
-    let plan = match plan(input, render) {
+    let targets = match plan(input, render) {
         Ok(p) => p,
         Err(s) => return s,
     };
-    let out = out_dir(input, render);
-    match crate::output::build(&plan, &out) {
-        Ok(changes) => {
-            let mut stdout = std::io::stdout().lock();
-            if changes.is_empty() {
-                let _ = writeln!(
-                    stdout,
-                    "{} is up to date ({} files)",
-                    out.display(),
-                    plan.files.len()
-                );
-            } else {
-                let _ = writeln!(stdout, "{}:", out.display());
-                for c in &changes {
-                    let _ = writeln!(stdout, "{c}");
+    // each target directory is replaced atomically on its own
+    for (out, plan) in &targets {
+        match crate::output::build(plan, out) {
+            Ok(changes) => {
+                let mut stdout = std::io::stdout().lock();
+                if changes.is_empty() {
+                    let _ = writeln!(
+                        stdout,
+                        "{} is up to date ({} files)",
+                        out.display(),
+                        plan.files.len()
+                    );
+                } else {
+                    let _ = writeln!(stdout, "{}:", out.display());
+                    for c in &changes {
+                        let _ = writeln!(stdout, "{c}");
+                    }
                 }
             }
-            ExitStatus::Success
+            Err(e) => return print_error(e),
         }
-        Err(e) => print_error(e),
     }
+    ExitStatus::Success
 }
 
 fn check(input: &Input, render: &Render) -> ExitStatus {
-    let plan = match plan(input, render) {
+    let targets = match plan(input, render) {
         Ok(p) => p,
         Err(s) => return s,
     };
-    let out = out_dir(input, render);
-    let drift = crate::output::check(&plan, &out);
-    if drift.is_empty() {
-        return ExitStatus::Success;
-    }
     let mut stdout = std::io::stdout().lock();
-    for d in &drift {
-        let _ = match d {
-            crate::output::Drift::Missing(p) => {
-                writeln!(stdout, "missing: {}", out.join(p).display())
-            }
-            crate::output::Drift::Extra(p) => {
-                writeln!(
-                    stdout,
-                    "extra: {} (no longer produced by cluster.kdl)",
-                    out.join(p).display()
-                )
-            }
-            crate::output::Drift::Changed(p, diff) => {
-                writeln!(stdout, "drifted: {}\n{diff}", out.join(p).display())
-            }
-        };
+    let mut drifted = 0;
+    let mut dirs = Vec::new();
+    for (out, plan) in &targets {
+        let drift = crate::output::check(plan, out);
+        drifted += drift.len();
+        if !drift.is_empty() {
+            dirs.push(out.display().to_string());
+        }
+        for d in &drift {
+            let _ = match d {
+                crate::output::Drift::Missing(p) => {
+                    writeln!(stdout, "missing: {}", out.join(p).display())
+                }
+                crate::output::Drift::Extra(p) => {
+                    writeln!(
+                        stdout,
+                        "extra: {} (no longer produced by cluster.kdl)",
+                        out.join(p).display()
+                    )
+                }
+                crate::output::Drift::Changed(p, diff) => {
+                    writeln!(stdout, "drifted: {}\n{diff}", out.join(p).display())
+                }
+            };
+        }
+    }
+    if drifted == 0 {
+        return ExitStatus::Success;
     }
     let _ = writeln!(
         stdout,
-        "{} file(s) in {} differ from {}; run `topogen build --config {}` to regenerate them",
-        drift.len(),
-        out.display(),
+        "{drifted} file(s) in {} differ from {}; run `topogen build --config {}` to regenerate them",
+        dirs.join(" and "),
         input.config.display(),
         input.config.display()
     );

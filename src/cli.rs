@@ -47,6 +47,9 @@ pub struct Render {
     /// A directory of templates that replace built-in ones by name (see `topogen templates`).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Set by `build` (not a flag): whether this run writes.
+    #[arg(skip)]
+    pub writes: bool,
 }
 
 /// When to use colour.

@@ -171,6 +171,11 @@ impl Findings {
         }
     }
 
+    /// Keeps only the findings for which `keep` is true.
+    pub fn retain(&mut self, keep: impl FnMut(&Finding) -> bool) {
+        self.items.retain(keep);
+    }
+
     /// True when any finding is an error.
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|f| f.severity == Severity::Error)

@@ -108,7 +108,15 @@ pub fn compile_with(source: Source, read_finding: Option<Finding>) -> Compiled {
     let lowered = crate::model::lower::lower(&source);
     findings.absorb(lowered.findings);
     if let Some(project) = &lowered.project {
-        crate::check::run(lowered.document.as_ref(), project, &mut findings);
+        let mut checked = Findings::default();
+        crate::check::run(lowered.document.as_ref(), project, &mut checked);
+        // a rule that blames a placeholder repeats a schema error already reported
+        checked.retain(|f| {
+            !f.labels
+                .iter()
+                .any(|l| lowered.poisoned.binary_search(&l.span).is_ok())
+        });
+        findings.absorb(checked);
     }
     Compiled {
         source,

@@ -133,7 +133,9 @@ fn check_fails_with_a_diff_after_a_one_word_edit_and_writes_nothing() {
     s.write("cluster.kdl", REPO_KDL);
     assert_eq!(code(&topogen(&s.0, &["build"])), 0);
     let before = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
-    let edited = REPO_KDL.replacen("count=3 range=kafka", "count=4 range=kafka", 1);
+    let edited = REPO_KDL
+        .replacen("count=3 range=kafka", "count=5 range=kafka", 1)
+        .replacen("port=\"30001-30004\"", "port=\"30001-30006\"", 1);
     assert_ne!(edited, REPO_KDL);
     s.write("cluster.kdl", &edited);
     let o = topogen(&s.0, &["check"]);
@@ -346,4 +348,39 @@ fn the_committed_generated_tree_does_not_drift() {
     }
     let o = topogen(root, &["check"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stdout));
+}
+
+#[test]
+fn workflows_can_go_to_an_out_of_tree_directory_without_touching_other_files() {
+    let s = Scratch::new("out-of-tree");
+    let kdl = REPO_KDL.replace(
+        "    environment dev {",
+        "    output workflows=\".github/workflows\"\n\n    environment dev {",
+    );
+    s.write("cluster.kdl", &kdl);
+    s.write(".github/workflows/ci.yml", "on: push\n");
+    let o = topogen(&s.0, &["build"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let wf = s.path(".github/workflows");
+    assert_eq!(
+        std::fs::read_to_string(wf.join("ci.yml")).unwrap(),
+        "on: push\n"
+    );
+    assert!(wf.join(".topogen-manifest").is_file());
+    assert!(!s.path("generated/.github").exists());
+    assert_eq!(code(&topogen(&s.0, &["check"])), 0);
+    std::fs::write(wf.join("ci.yml"), "on: pull_request\n").unwrap();
+    assert_eq!(
+        code(&topogen(&s.0, &["check"])),
+        0,
+        "unowned files are not drift"
+    );
+    let bad = kdl.replace(
+        "workflows=\".github/workflows\"",
+        "workflows=\"../elsewhere\"",
+    );
+    s.write("cluster.kdl", &bad);
+    let o = topogen(&s.0, &["validate"]);
+    assert_eq!(code(&o), 1);
+    assert!(text(&o.stderr).contains("must be a path inside the repository"));
 }

@@ -19,6 +19,9 @@ pub struct ProjectCtx {
     pub envs: Vec<EnvCtx>,
     /// Distinct destroy schedules: `{cron, envs}`.
     pub destroy_schedules: Vec<DestroySchedule>,
+    /// The output directory relative to the repository root (`generated`):
+    /// workflows read the tfvars, pins and manifests under it.
+    pub output_dir: String,
 }
 
 /// A cron line of the maintenance workflow and the environments it destroys.
@@ -506,6 +509,7 @@ impl ProjectCtx {
                 .map(|t| t.cluster.value.clone())
                 .unwrap_or_default(),
             env_names: envs.iter().map(|e| e.env.clone()).collect(),
+            output_dir: project.output.dir.clone(),
             envs,
             destroy_schedules,
         }

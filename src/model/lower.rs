@@ -30,6 +30,10 @@ pub struct Lowered {
     pub document: Option<KdlDocument>,
     /// Syntax and schema findings.
     pub findings: Findings,
+    /// Spans of values that were missing or invalid and replaced by a
+    /// placeholder: a rule finding that points at one is a cascade of the
+    /// schema error already reported there, and is dropped.
+    pub poisoned: Vec<Span>,
 }
 
 /// Parses and lowers `cluster.kdl`.
@@ -42,14 +46,19 @@ pub fn lower(src: &Source) -> Lowered {
                 project: None,
                 document: None,
                 findings: out,
+                poisoned: Vec::new(),
             };
         }
     };
-    let project = lower_document(&doc, &mut out);
+    let mut poisoned = Vec::new();
+    let project = lower_document(&doc, &mut out, &mut poisoned);
+    poisoned.sort_unstable();
+    poisoned.dedup();
     Lowered {
         project,
         document: Some(doc),
         findings: out,
+        poisoned,
     }
 }
 
@@ -103,8 +112,12 @@ fn lowercase_first(s: &str) -> String {
     }
 }
 
-fn lower_document(doc: &KdlDocument, out: &mut Findings) -> Option<Project> {
-    let mut cx = Cx { out };
+fn lower_document(
+    doc: &KdlDocument,
+    out: &mut Findings,
+    poisoned: &mut Vec<Span>,
+) -> Option<Project> {
+    let mut cx = Cx { out, poisoned };
     let mut clusters = Vec::new();
     for node in doc.nodes() {
         if node.name().value() == "cluster" {
@@ -197,16 +210,41 @@ fn lower_document(doc: &KdlDocument, out: &mut Findings) -> Option<Project> {
         };
         // findings from the base repeat per environment; Findings::absorb merges them
         let mut local = Findings::default();
-        let topo = Cx { out: &mut local }.topology(env, name.clone(), &merged);
+        let topo = Cx {
+            out: &mut local,
+            poisoned: cx.poisoned,
+        }
+        .topology(env, name.clone(), &merged);
         cx.out.absorb(local);
         topologies.push(topo);
     }
-    Some(Project { envs: topologies })
+    let output = cx.output(&base);
+    Some(Project {
+        envs: topologies,
+        output,
+    })
+}
+
+/// An output path must stay inside the repository: relative, no `..`.
+fn safe_relative_path(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with('/')
+        && !p.contains('\\')
+        && !p.chars().any(char::is_control)
+        && p.split('/').all(|c| c != "..")
+        && p.split('/').any(|c| !c.is_empty() && c != ".")
 }
 
 /// The span of a node's name (the whole node is too long to underline).
 fn label_span(node: &KdlNode) -> Span {
     node.name().span().into()
+}
+
+/// Where a placeholder for property `key` points: the bad entry, or the node when it is missing.
+fn fallback_span(e: &Entries<'_>, key: &str) -> Span {
+    e.props
+        .get(key)
+        .map_or_else(|| label_span(e.node), |x| x.span().into())
 }
 
 /// The properties and arguments of one node, checked against its schema.
@@ -218,6 +256,7 @@ struct Entries<'n> {
 
 struct Cx<'o> {
     out: &'o mut Findings,
+    poisoned: &'o mut Vec<Span>,
 }
 
 fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -421,6 +460,7 @@ impl Cx<'_> {
     }
 
     fn type_error(&mut self, entry: &KdlEntry, expected: &str, help: &str) {
+        self.poisoned.push(entry.span().into());
         let name = entry
             .name()
             .map(|n| format!("`{}`", n.value()))
@@ -440,6 +480,7 @@ impl Cx<'_> {
     }
 
     fn missing(&mut self, e: &Entries<'_>, key: &str, example: &str) {
+        self.poisoned.push(label_span(e.node));
         // `cuont=3` already got "did you mean `count`?": don't also say `count` is missing
         let misspelled = e
             .node
@@ -477,7 +518,7 @@ impl Cx<'_> {
 
     fn str_or(&mut self, e: &Entries<'_>, key: &str, default: &str) -> Spanned<String> {
         self.str_(e, key)
-            .unwrap_or_else(|| Spanned::new(default.to_owned(), label_span(e.node)))
+            .unwrap_or_else(|| Spanned::new(default.to_owned(), fallback_span(e, key)))
     }
 
     fn req_str(&mut self, e: &Entries<'_>, key: &str, example: &str) -> Spanned<String> {
@@ -543,7 +584,7 @@ impl Cx<'_> {
             self.missing(e, key, example);
         }
         self.int(e, key, min, max)
-            .unwrap_or_else(|| Spanned::new(min, label_span(e.node)))
+            .unwrap_or_else(|| Spanned::new(min, fallback_span(e, key)))
     }
 
     fn bool_(&mut self, e: &Entries<'_>, key: &str) -> Option<Spanned<bool>> {
@@ -586,6 +627,7 @@ impl Cx<'_> {
         match s.value.parse::<T>() {
             Ok(v) => Some(Spanned::new(v, s.span)),
             Err(_) => {
+                self.poisoned.push(s.span);
                 self.out.push(
                     Finding::new(&schema_type::RULE, format!("`{}` is not {what}", s.value))
                         .label(s.span, format!("expected {what}"))
@@ -600,6 +642,7 @@ impl Cx<'_> {
         if allowed.contains(&s.value.as_str()) {
             return true;
         }
+        self.poisoned.push(s.span);
         self.out.push(
             Finding::new(&schema_type::RULE, format!("unknown {what} `{}`", s.value))
                 .label(s.span, format!("not a {what}"))
@@ -780,11 +823,14 @@ impl Cx<'_> {
             .first()
             .and_then(|a| self.str_entry(a))
             .and_then(|s| self.parsed::<Ipv4Net>(&s, "an IPv4 CIDR", help))
-            .unwrap_or(Spanned::new(default_net, label_span(node)));
+            .unwrap_or_else(|| {
+                let span = e.args.first().map_or(label_span(node), |a| a.span().into());
+                Spanned::new(default_net, span)
+            });
         let subnet = self
             .str_(&e, "subnet")
             .and_then(|s| self.parsed::<Ipv4Net>(&s, "an IPv4 CIDR", help))
-            .unwrap_or(Spanned::new(default_sub, label_span(node)));
+            .unwrap_or_else(|| Spanned::new(default_sub, fallback_span(&e, "subnet")));
         Network {
             cidr,
             subnet,
@@ -1326,6 +1372,37 @@ impl Cx<'_> {
                 }
             }
         }
+    }
+
+    fn output(&mut self, doc: &KdlDocument) -> Output {
+        let mut out = Output::default();
+        let Some((_, e)) = self.single(doc, "cluster", "output") else {
+            return out;
+        };
+        let path = |cx: &mut Self, key: &str| {
+            let v = cx.str_(&e, key)?;
+            if safe_relative_path(&v.value) {
+                Some(v.value.trim_end_matches('/').to_owned())
+            } else {
+                cx.out.push(
+                    Finding::new(
+                        &schema_type::RULE,
+                        format!("`{key}` must be a path inside the repository"),
+                    )
+                    .label(
+                        v.span,
+                        "absolute, empty or leaving the repository with `..`",
+                    )
+                    .help("write a relative path such as `generated` or `.github/workflows`"),
+                );
+                None
+            }
+        };
+        if let Some(d) = path(self, "dir") {
+            out.dir = d;
+        }
+        out.workflows = path(self, "workflows");
+        out
     }
 
     fn secrets(&mut self, doc: &KdlDocument) -> Vec<Secret> {

@@ -48,6 +48,26 @@ impl<T> std::ops::Deref for Spanned<T> {
 pub struct Project {
     /// One topology per `environment` block, in file order.
     pub envs: Vec<Topology>,
+    /// Where the build writes.
+    pub output: Output,
+}
+
+/// `output dir=… workflows=…`: where the build writes, relative to cluster.kdl's directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    /// The output directory (default `generated`).
+    pub dir: String,
+    /// An out-of-tree directory for the GitHub workflows, if any.
+    pub workflows: Option<String>,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Self {
+            dir: "generated".to_owned(),
+            workflows: None,
+        }
+    }
 }
 
 /// The cluster as one environment sees it: the base with the overlay applied.

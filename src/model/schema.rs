@@ -85,6 +85,7 @@ pub const NODES: &[NodeSchema] = &[
             "schedule",
             "gitops",
             "secrets",
+            "output",
             "environment",
         ],
         example: "cluster k3s-trading { … }",
@@ -808,6 +809,29 @@ pub const NODES: &[NodeSchema] = &[
         ],
         children: &[],
         example: "secret HCLOUD_TOKEN use=hcloud-token description=\"Hetzner Cloud API token\"",
+    },
+    NodeSchema {
+        name: "output",
+        parent: "cluster",
+        repeats: false,
+        doc: "Where `topogen build` writes, relative to the directory of cluster.kdl (the repository root). Not per environment.",
+        args: &[],
+        props: &[
+            f(
+                "dir",
+                "relative path",
+                "generated",
+                "The output directory; `--out` overrides it. Workflows refer to the tfvars and pins under it.",
+            ),
+            f(
+                "workflows",
+                "relative path",
+                "inside `dir`",
+                "Write the GitHub workflows here instead, e.g. `.github/workflows`. topogen owns only the files it lists in that directory's `.topogen-manifest`; the directory is replaced atomically, other files in it are kept.",
+            ),
+        ],
+        children: &[],
+        example: "output dir=generated workflows=\".github/workflows\"",
     },
     NodeSchema {
         name: "environment",
