@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Drives the REAL pre-commit framework with the hooks of .pre-commit-hooks.yaml
+# on a scratch git repository, and asserts what a user sees:
+#   1. a commit of a good cluster.kdl with its generated/ goes through;
+#   2. a commit of a broken cluster.kdl is blocked by topogen-validate, and the
+#      output shows the diagnostic code;
+#   3. a hand edit of a generated file is blocked by topogen-check (with a diff);
+#   4. a cluster.kdl change committed without `topogen build` is blocked; after
+#      `topogen build` it goes through;
+#   5. a commit that touches neither cluster.kdl, templates/ nor generated/
+#      does not run the hooks (the `files:` patterns).
+#
+#   scripts/precommit-test.sh [--as-remote] [--keep]
+#
+# Default mode: the hooks are copied from .pre-commit-hooks.yaml (id, name,
+# files, pass_filenames, the entry's arguments) into a `repo: local` config
+# with `language: system` and the built binary by absolute path as the entry,
+# so no cargo build happens inside pre-commit.
+# --as-remote: additionally use this repository exactly as a user does
+# (`repo: <this repository>`, `rev: HEAD`, `language: rust`: pre-commit clones
+# it and builds topogen with cargo). Needs the manifest committed; slow (a
+# release build unless CARGO_TARGET_DIR is shared).
+#
+#   TOPOGEN_BIN       the binary (default: target/release/topogen, built if missing)
+#   CONFORMANCE_HOME  where ../shared/conformance/install.sh put pre-commit
+# Last line: "precommit: N passed, M failed"; exit 1 on any failure, 2 when
+# pre-commit is not installed.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+as_remote=0 keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --as-remote) as_remote=1; shift ;;
+    --keep) keep=1; shift ;;
+    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "precommit-test: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+CONFORMANCE_HOME="${CONFORMANCE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/topogen-conformance}"
+PRECOMMIT="$CONFORMANCE_HOME/venv/bin/pre-commit"
+PY="$CONFORMANCE_HOME/venv/bin/python"
+if [ ! -x "$PRECOMMIT" ]; then
+  cat >&2 <<EOF
+precommit-test: NOT RUN: pre-commit is not installed in $CONFORMANCE_HOME.
+  Install it with: bash <shared>/conformance/install.sh   (pre-commit 4.7.0 from PyPI)
+  or: python3 -m venv $CONFORMANCE_HOME/venv && $CONFORMANCE_HOME/venv/bin/pip install pre-commit pyyaml
+EOF
+  exit 2
+fi
+
+if [ -n "${TOPOGEN_BIN:-}" ]; then
+  BIN="$TOPOGEN_BIN"
+else
+  BIN="$REPO/target/release/topogen"
+  [ -x "$BIN" ] || (cd "$REPO" && cargo build --release --locked --quiet)
+fi
+BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/topogen-precommit.XXXXXX")"
+if [ "$keep" = 1 ]; then echo "precommit-test: keeping $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi
+
+# Isolated from the caller's git configuration (hooksPath, signing) and from
+# the user's pre-commit cache, as ../shared/conformance/precommit-smoke.sh does.
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+export GIT_AUTHOR_NAME=precommit-test GIT_AUTHOR_EMAIL=precommit-test@example.invalid
+export GIT_COMMITTER_NAME=precommit-test GIT_COMMITTER_EMAIL=precommit-test@example.invalid
+export PRE_COMMIT_HOME="$CONFORMANCE_HOME/pre-commit-home"
+export NO_COLOR=1 PRE_COMMIT_COLOR=never
+unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "PASS $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+section() { printf '\n=== %s\n' "$*"; }
+
+# commit MESSAGE: stage everything, attempt a real `git commit` (hooks run),
+# leave the output in $WORK/last.log and return git's exit code.
+commit() {
+  git add -A
+  local rc=0
+  git commit -m "$1" > "$WORK/last.log" 2>&1 || rc=$?
+  sed 's/^/    | /' "$WORK/last.log"
+  return $rc
+}
+expect_commit() {
+  if commit "$2"; then ok "$1"; else bad "$1 (the commit was blocked)"; fi
+}
+expect_blocked() {
+  if commit "$2"; then bad "$1 (the commit went through)"; else ok "$1"; fi
+}
+expect_output() {
+  if grep -qE -- "$2" "$WORK/last.log"; then ok "$1"; else bad "$1 (no line matches /$2/)"; fi
+}
+
+# ------------------------------------------------------------ the manifest
+section "the hooks of .pre-commit-hooks.yaml"
+"$PY" - "$REPO/.pre-commit-hooks.yaml" "$BIN" "$WORK/local-config.yaml" <<'PY'
+import shlex, sys, yaml
+manifest, binary, out = sys.argv[1:]
+hooks = yaml.safe_load(open(manifest))
+ids = [h["id"] for h in hooks]
+assert ids == ["topogen-validate", "topogen-check"], ids
+local = []
+for h in hooks:
+    assert h["pass_filenames"] is False, h["id"]
+    assert h["language"] in ("rust", "system"), h["language"]
+    argv = shlex.split(h["entry"])
+    assert argv[0] == "topogen", h["entry"]
+    entry = " ".join([shlex.quote(binary)] + argv[1:])
+    local.append({k: v for k, v in h.items() if k not in ("language", "entry", "minimum_pre_commit_version")}
+                 | {"entry": entry, "language": "system"})
+    print(f"  {h['id']}: entry `{h['entry']}`, files /{h['files']}/ -> local entry `{entry}`")
+yaml.safe_dump({"repos": [{"repo": "local", "hooks": local}]}, open(out, "w"), sort_keys=False)
+PY
+ok "manifest declares topogen-validate and topogen-check with pass_filenames: false"
+
+# ------------------------------------------------------------ scratch repo
+new_repo() {
+  local dir="$1" config="$2"
+  mkdir -p "$dir"
+  cd "$dir"
+  git init -q -b main .
+  cp "$REPO/cluster.kdl" cluster.kdl
+  echo "# infra" > README.md
+  cp "$config" .pre-commit-config.yaml
+  "$BIN" build --color never > /dev/null
+  "$PRECOMMIT" install > /dev/null
+}
+
+run_scenarios() {
+  local label="$1"
+  section "[$label] 1. a good cluster.kdl and its generated/ are committed"
+  expect_commit "[$label] good commit goes through" "initial topology"
+  expect_output "[$label] topogen-validate ran and passed" 'topogen validate.*Passed'
+  expect_output "[$label] topogen-check ran and passed" 'topogen check.*Passed'
+
+  section "[$label] 2. a broken cluster.kdl is blocked by topogen-validate"
+  cp cluster.kdl "$WORK/good.kdl"
+  sed -i '0,/count=3/s//cuont=3/' cluster.kdl
+  local codes code
+  # The codes topogen itself reports for this file (json format); the hook's
+  # human output must show each of them.
+  codes="$("$BIN" validate --format json 2>/dev/null | "$PY" -c 'import json,sys; print(" ".join(sorted({d["code"] for d in json.load(sys.stdin)["diagnostics"] if d["severity"] == "error"})))' || true)"
+  expect_blocked "[$label] broken commit is blocked" "typo in cluster.kdl"
+  expect_output "[$label] topogen-validate failed" 'topogen validate.*Failed'
+  for code in topogen::schema::unknown-property $codes; do
+    expect_output "[$label] the output shows the diagnostic code $code" "$code"
+  done
+  expect_output "[$label] the typo gets a suggestion" 'did you mean `count`'
+  expect_output "[$label] the output points into cluster.kdl" 'cluster\.kdl:[0-9]+:[0-9]+'
+  expect_output "[$label] the output says how to fix it (help line)" 'help:'
+  cp "$WORK/good.kdl" cluster.kdl
+
+  section "[$label] 3. a hand edit of a generated file is blocked by topogen-check"
+  local gen
+  gen="$(cd generated && find . -name '*.tfvars' -type f | sort | head -1)"
+  gen="generated/${gen#./}"
+  sed -i '0,/= "nbg1"/s//= "fsn1"/' "$gen"
+  expect_blocked "[$label] hand edit of $gen is blocked" "hand edit"
+  expect_output "[$label] topogen-validate still passes" 'topogen validate.*Passed'
+  expect_output "[$label] topogen-check failed" 'topogen check.*Failed'
+  expect_output "[$label] the drift is reported with a diff" "drifted: .*${gen#generated/}"
+  expect_output "[$label] the fix is named" 'topogen build'
+  git checkout -q -- "$gen"
+
+  section "[$label] 4. cluster.kdl changed without topogen build, then rebuilt"
+  sed -i '0,/pool worker role=agent server-type=cx23 count=1/s//pool worker role=agent server-type=cx23 count=2/' cluster.kdl
+  if cmp -s cluster.kdl "$WORK/good.kdl"; then bad "[$label] could not edit the worker count"; fi
+  expect_blocked "[$label] a cluster.kdl change without build is blocked" "two workers, not built"
+  expect_output "[$label] topogen-check failed" 'topogen check.*Failed'
+  "$BIN" build --color never > /dev/null
+  expect_commit "[$label] after topogen build the commit goes through" "two workers"
+
+  section "[$label] 5. an unrelated change does not run the hooks"
+  echo "more" >> README.md
+  expect_commit "[$label] README-only commit goes through" "docs"
+  expect_output "[$label] the hooks were skipped (files: filter)" 'topogen validate.*Skipped'
+  cd "$WORK"
+}
+
+new_repo "$WORK/local" "$WORK/local-config.yaml"
+run_scenarios local
+
+if [ "$as_remote" = 1 ]; then
+  section "as a user: repo: $REPO, rev: HEAD, language: rust (pre-commit builds topogen)"
+  rev="$(git -C "$REPO" rev-parse HEAD)"
+  if ! git -C "$REPO" cat-file -e "$rev:.pre-commit-hooks.yaml" 2>/dev/null; then
+    bad "remote: .pre-commit-hooks.yaml is not committed at $rev"
+  else
+    cat > "$WORK/remote-config.yaml" <<EOF
+repos:
+  - repo: $REPO
+    rev: $rev
+    hooks:
+      - id: topogen-validate
+      - id: topogen-check
+EOF
+    new_repo "$WORK/remote" "$WORK/remote-config.yaml"
+    t0=$(date +%s)
+    if "$PRECOMMIT" install-hooks > "$WORK/install-hooks.log" 2>&1; then
+      ok "remote: pre-commit built the hooks (language: rust) in $(( $(date +%s) - t0 ))s"
+      run_scenarios remote
+    else
+      bad "remote: pre-commit install-hooks failed"
+      tail -30 "$WORK/install-hooks.log" | sed 's/^/    | /'
+    fi
+  fi
+fi
+
+section "summary"
+echo "precommit: $passed passed, $failed failed"
+[ "$failed" = 0 ]
