@@ -38,6 +38,9 @@ pub mod schema_missing;
 pub mod schema_type;
 pub mod schema_unknown_node;
 pub mod schema_unknown_property;
+pub mod secrets_literal;
+pub mod secrets_name;
+pub mod secrets_usage;
 pub(crate) mod support;
 pub mod syntax_kdl;
 pub mod syntax_limits;
@@ -86,6 +89,9 @@ pub static ALL: &[&Rule] = &[
     &schema_type::RULE,
     &schema_unknown_node::RULE,
     &schema_unknown_property::RULE,
+    &secrets_literal::RULE,
+    &secrets_name::RULE,
+    &secrets_usage::RULE,
     &syntax_kdl::RULE,
     &syntax_limits::RULE,
     &versions_syntax::RULE,

@@ -1,0 +1,100 @@
+//! `topogen::secrets::name`: a secret name GitHub Actions does not accept.
+
+use crate::check::{Check, Rule};
+use crate::diag::{Finding, Findings, Severity};
+use crate::model::Topology;
+
+/// The rule.
+pub const RULE: Rule = Rule {
+    code: "topogen::secrets::name",
+    severity: Severity::Error,
+    summary: "a secret name GitHub Actions does not accept",
+    docs: r#"## What it does
+Checks every `secret` name against GitHub's rules for Actions secrets as topogen uses them:
+`^[A-Z_][A-Z0-9_]*$` (uppercase letters, digits and `_`, not starting with a digit), and
+not starting with `GITHUB_`, which GitHub reserves.
+
+## Why is this bad?
+GitHub refuses to store such a secret, so the workflows read an empty value: `hcloud`
+fails to authenticate halfway through a deployment. The names are also written into
+workflow expressions (`${{ secrets.NAME }}`), where only this syntax is safe."#,
+    fail: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan {
+        range reserved from=1 to=9 reserved=#true
+        range control from=10 to=19
+    }
+    pool control role=server server-type=cx23 count=1 range=control apps=#true
+    gitops repo="my-org/config" overlay="overlays/dev"
+    secrets {
+        secret HCLOUD_TOKEN use=hcloud-token
+        secret SSH_PUBLIC_KEY use=ssh-public-key
+        secret SSH_PRIVATE_KEY use=ssh-private-key
+        secret GITHUB_CONFIG_TOKEN use=config-repo-token
+        secret ghcr-token use=registry-token
+    }
+    environment dev
+}
+"#,
+    fixed: r#"cluster demo {
+    hetzner location=nbg1 datacenter=nbg1-dc3
+    ip-plan {
+        range reserved from=1 to=9 reserved=#true
+        range control from=10 to=19
+    }
+    pool control role=server server-type=cx23 count=1 range=control apps=#true
+    gitops repo="my-org/config" overlay="overlays/dev"
+    secrets {
+        secret HCLOUD_TOKEN use=hcloud-token
+        secret SSH_PUBLIC_KEY use=ssh-public-key
+        secret SSH_PRIVATE_KEY use=ssh-private-key
+        secret CONFIG_REPO_TOKEN use=config-repo-token
+        secret GHCR_TOKEN use=registry-token
+    }
+    environment dev
+}
+"#,
+    check: Check::Topology(check),
+};
+
+fn problem(name: &str) -> Option<&'static str> {
+    if name.starts_with("GITHUB_") {
+        Some("GitHub reserves names starting with `GITHUB_`")
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        Some("a name cannot start with a digit")
+    } else if !name
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    {
+        Some("only uppercase letters, digits and `_` are allowed")
+    } else {
+        None
+    }
+}
+
+fn check(t: &Topology, out: &mut Findings) {
+    for s in &t.secrets {
+        let name = &s.name.value;
+        if name.is_empty() {
+            continue; // missing: a lowering error already says so
+        }
+        let Some(p) = problem(name) else { continue };
+        let upper: String = name
+            .to_ascii_uppercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let suggestion = upper.strip_prefix("GITHUB_").unwrap_or(&upper);
+        let suggestion =
+            if suggestion.starts_with(|c: char| c.is_ascii_digit()) || suggestion.is_empty() {
+                format!("S_{suggestion}")
+            } else {
+                suggestion.to_owned()
+            };
+        out.push(
+            Finding::new(&RULE, format!("secret name `{name}` is not a valid GitHub Actions secret name"))
+                .label(s.name.span, p)
+                .help(format!("rename it, e.g. `secret {suggestion} …`, and store it under that name in the repository's secrets")),
+        );
+    }
+}
