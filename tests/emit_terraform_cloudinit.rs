@@ -136,7 +136,12 @@ fn tool(name: &str) -> Option<PathBuf> {
 /// tool's message when it rejects it.
 fn bash_n(name: &str, script: &str) {
     run_on_stdin("bash", &["-n", "/dev/stdin"], name, script);
-    run_on_stdin("shellcheck", &["-s", "bash", "-S", "warning", "-"], name, script);
+    run_on_stdin(
+        "shellcheck",
+        &["-s", "bash", "-S", "warning", "-"],
+        name,
+        script,
+    );
 }
 
 fn run_on_stdin(program: &str, args: &[&str], name: &str, script: &str) {
