@@ -130,22 +130,20 @@ fn check(t: &Topology, out: &mut Findings) {
             .help(help),
         );
     }
-    if let Some(problem) = overlay_problem(&g.overlay.value) {
-        if !g.overlay.value.is_empty() {
-            out.push(
-                Finding::new(
-                    &RULE,
-                    format!(
-                        "overlay path `{}` is not a path inside the repository",
-                        g.overlay.value
-                    ),
-                )
-                .label(g.overlay.span, problem)
-                .help(
-                    "use a relative path to a Kustomize overlay, e.g. `overlay=\"overlays/dev\"`",
+    if let Some(problem) = overlay_problem(&g.overlay.value)
+        && !g.overlay.value.is_empty()
+    {
+        out.push(
+            Finding::new(
+                &RULE,
+                format!(
+                    "overlay path `{}` is not a path inside the repository",
+                    g.overlay.value
                 ),
-            );
-        }
+            )
+            .label(g.overlay.span, problem)
+            .help("use a relative path to a Kustomize overlay, e.g. `overlay=\"overlays/dev\"`"),
+        );
     }
     if let Some(problem) = revision_problem(&g.revision.value) {
         out.push(

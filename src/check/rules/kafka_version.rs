@@ -99,27 +99,27 @@ fn metadata(s: &str) -> Option<(u64, u64)> {
 fn check(t: &Topology, out: &mut Findings) {
     let Some(k) = &t.kafka else { return };
     let v = &t.versions;
-    if let Some((_, kafkas)) = SUPPORTED.iter().find(|(s, _)| *s == v.strimzi.value) {
-        if !kafkas.contains(&v.kafka.value.as_str()) {
-            out.push(
-                Finding::new(
-                    &RULE,
-                    format!(
-                        "Strimzi {} does not support Kafka {}",
-                        v.strimzi.value, v.kafka.value
-                    ),
-                )
-                .label(v.kafka.span, "unsupported Kafka version")
-                .label(v.strimzi.span, format!("supports {}", kafkas.join(" and ")))
-                .help(format!(
-                    "{}Strimzi {} runs Kafka {}",
-                    support::did_you_mean(&v.kafka.value, kafkas.iter().copied()),
-                    v.strimzi.value,
-                    support::list(kafkas, 8)
-                )),
-            );
-            return;
-        }
+    if let Some((_, kafkas)) = SUPPORTED.iter().find(|(s, _)| *s == v.strimzi.value)
+        && !kafkas.contains(&v.kafka.value.as_str())
+    {
+        out.push(
+            Finding::new(
+                &RULE,
+                format!(
+                    "Strimzi {} does not support Kafka {}",
+                    v.strimzi.value, v.kafka.value
+                ),
+            )
+            .label(v.kafka.span, "unsupported Kafka version")
+            .label(v.strimzi.span, format!("supports {}", kafkas.join(" and ")))
+            .help(format!(
+                "{}Strimzi {} runs Kafka {}",
+                support::did_you_mean(&v.kafka.value, kafkas.iter().copied()),
+                v.strimzi.value,
+                support::list(kafkas, 8)
+            )),
+        );
+        return;
     }
     let Some(mv) = &k.metadata_version else {
         return;

@@ -109,10 +109,10 @@ fn check(t: &Topology, out: &mut Findings) {
             ),
         )
         .label(u.span, "outside 30000-32767");
-        if let Some(count) = u.count_span {
-            if u.first >= MIN {
-                f = f.label(count, "one NodePort per broker");
-            }
+        if let Some(count) = u.count_span
+            && u.first >= MIN
+        {
+            f = f.label(count, "one NodePort per broker");
         }
         let width = u.last - u.first;
         let start = if u.first < MIN {

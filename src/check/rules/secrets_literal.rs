@@ -81,21 +81,24 @@ fn all(s: &str, f: impl Fn(u8) -> bool) -> bool {
 fn classify(w: &str) -> Option<&'static str> {
     let alnum = |b: u8| b.is_ascii_alphanumeric();
     for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
-        if let Some(rest) = w.strip_prefix(prefix) {
-            if rest.len() >= 30 && all(rest, alnum) {
-                return Some("a GitHub token");
-            }
-        }
-    }
-    if let Some(rest) = w.strip_prefix("github_pat_") {
-        if rest.len() >= 20 && all(rest, |b| alnum(b) || b == b'_') {
+        if let Some(rest) = w.strip_prefix(prefix)
+            && rest.len() >= 30
+            && all(rest, alnum)
+        {
             return Some("a GitHub token");
         }
     }
-    if let Some(rest) = w.strip_prefix("glpat-") {
-        if rest.len() >= 20 && all(rest, |b| alnum(b) || b == b'_' || b == b'-') {
-            return Some("a GitLab token");
-        }
+    if let Some(rest) = w.strip_prefix("github_pat_")
+        && rest.len() >= 20
+        && all(rest, |b| alnum(b) || b == b'_')
+    {
+        return Some("a GitHub token");
+    }
+    if let Some(rest) = w.strip_prefix("glpat-")
+        && rest.len() >= 20
+        && all(rest, |b| alnum(b) || b == b'_' || b == b'-')
+    {
+        return Some("a GitLab token");
     }
     if ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"]
         .iter()
@@ -155,10 +158,10 @@ fn walk(doc: &KdlDocument, out: &mut Findings) {
         for entry in node.entries() {
             if let Some(what) = entry.name().and_then(|n| looks_like_secret(n.value())) {
                 report(out, what, entry.span().into());
-            } else if let KdlValue::String(s) = entry.value() {
-                if let Some(what) = looks_like_secret(s) {
-                    report(out, what, entry.span().into());
-                }
+            } else if let KdlValue::String(s) = entry.value()
+                && let Some(what) = looks_like_secret(s)
+            {
+                report(out, what, entry.span().into());
             }
         }
         if let Some(children) = node.children() {

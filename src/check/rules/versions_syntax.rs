@@ -81,9 +81,12 @@ fn v_prefixed(s: &str) -> bool {
     s.strip_prefix('v').is_some_and(plain)
 }
 
+/// A pinned version: its name, value, well-formedness test and expected form.
+type Pin<'a> = (&'a str, &'a Spanned<String>, fn(&str) -> bool, &'a str);
+
 fn check(t: &Topology, out: &mut Findings) {
     let v = &t.versions;
-    let checks: [(&str, &Spanned<String>, fn(&str) -> bool, &str); 10] = [
+    let checks: [Pin<'_>; 10] = [
         ("k3s", &v.k3s, k3s, "a K3s release such as `v1.34.1+k3s1`"),
         ("strimzi", &v.strimzi, plain, "a version such as `0.48.0`"),
         ("kafka", &v.kafka, plain, "a version such as `4.0.0`"),
