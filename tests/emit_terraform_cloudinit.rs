@@ -296,6 +296,9 @@ fn assert_pools_agree(files: &BTreeMap<String, String>) {
             let count: usize = tfvar(t, &format!("{prefix}_node_count")).parse().unwrap();
             let ips = tf_list(t, &format!("{prefix}_private_ips"));
             assert_eq!(ips.len(), count, "{path}: {prefix}");
+            if count == 0 {
+                continue; // a root-module pool the topology does not have
+            }
             let pool = prefix.replace('_', "-");
             let ci = &files[&format!("cloud-init/{env}/{pool}.yaml")];
             let pool_ips = script(ci)

@@ -37,7 +37,9 @@ pub enum TemplateError {
     #[error("cannot read template overlay `{path}`: {message}")]
     #[diagnostic(
         code(topogen::template::overlay),
-        help("--templates takes a directory laid out like topogen's templates/ (see `topogen templates`)")
+        help(
+            "--templates takes a directory laid out like topogen's templates/ (see `topogen templates`)"
+        )
     )]
     Overlay {
         /// The file or directory.
@@ -58,7 +60,9 @@ pub enum TemplateError {
     #[error("`{name}` in the template overlay replaces no built-in template")]
     #[diagnostic(
         code(topogen::template::unknown),
-        help("built-in templates are listed by `topogen templates`; a typo here would be silently ignored")
+        help(
+            "built-in templates are listed by `topogen templates`; a typo here would be silently ignored"
+        )
     )]
     Unknown {
         /// The file's relative path.
@@ -79,7 +83,10 @@ fn syntax() -> SyntaxConfig {
 pub fn built_in_names() -> Vec<String> {
     fn walk(dir: &Dir<'_>, out: &mut Vec<String>) {
         for f in dir.files() {
-            if f.path().file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            if f.path()
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
                 continue;
             }
             out.push(f.path().to_string_lossy().replace('\\', "/"));
@@ -152,7 +159,11 @@ impl Templates {
     }
 
     /// Renders template `name` with `ctx`.
-    pub fn render<S: serde::Serialize>(&self, name: &str, ctx: S) -> Result<String, super::EmitError> {
+    pub fn render<S: serde::Serialize>(
+        &self,
+        name: &str,
+        ctx: S,
+    ) -> Result<String, super::EmitError> {
         let err = |e: Error| super::EmitError {
             template: name.to_owned(),
             message: format!("{e:#}"),
@@ -212,13 +223,14 @@ fn as_text(v: &Value) -> Result<String, Error> {
 /// on one line inside a YAML block scalar).
 pub fn sh_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./:=+@%,".contains(&b))
     {
         return s.to_owned();
     }
-    if s.chars().any(char::is_control) {
+    // U+2028/U+2029 are line breaks to YAML parsers: keep them escaped too
+    let breaks_line = |c: char| c.is_control() || c == '\u{2028}' || c == '\u{2029}';
+    if s.chars().any(breaks_line) {
         let mut out = String::from("$'");
         for c in s.chars() {
             match c {
@@ -227,6 +239,8 @@ pub fn sh_quote(s: &str) -> String {
                 '\n' => out.push_str("\\n"),
                 '\t' => out.push_str("\\t"),
                 '\r' => out.push_str("\\r"),
+                '\u{2028}' => out.push_str("\\u2028"),
+                '\u{2029}' => out.push_str("\\u2029"),
                 c if c.is_control() => {
                     let mut buf = [0u8; 4];
                     for b in c.encode_utf8(&mut buf).bytes() {
@@ -338,6 +352,7 @@ mod tests {
         assert_eq!(sh_quote("$(rm -rf /)"), "'$(rm -rf /)'");
         assert_eq!(sh_quote("a\nb"), "$'a\\nb'");
         assert_eq!(sh_quote(""), "''");
+        assert_eq!(sh_quote("a\u{2028}b"), "$'a\\u2028b'");
     }
 
     #[test]
