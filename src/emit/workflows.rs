@@ -89,6 +89,9 @@ struct EnvExtra {
     /// Per pool (in `pools` order), the node-label selector of its labels
     /// (`role=kafka,workload=mixed`; empty without labels).
     selectors: Vec<String>,
+    /// Per pool, the step output (and Terraform variable) that receives its
+    /// Primary IP's ID, identifier-safe as in `primary_ip_vars`; empty without one.
+    primary_ip_outputs: Vec<String>,
 }
 
 /// Replaces every character that may not appear in a GitHub expression
@@ -183,6 +186,16 @@ impl<'a> WorkflowCtx<'a> {
                                 .join(",")
                         })
                         .collect(),
+                    primary_ip_outputs: e
+                        .pools
+                        .iter()
+                        .map(|p| {
+                            p.primary_ip
+                                .as_ref()
+                                .map(|ip| ident(&ip.tf_var))
+                                .unwrap_or_default()
+                        })
+                        .collect(),
                 })
                 .collect(),
             any_kafka: cx.envs.iter().any(|e| e.kafka.is_some()),
@@ -197,9 +210,35 @@ impl<'a> WorkflowCtx<'a> {
     }
 }
 
+/// GitHub evaluates `${{ }}` in every string of a workflow *after* parsing
+/// the YAML, inside `run:` scripts too, so neither YAML nor shell quoting
+/// makes it inert. Validation rejects such values; should one get through,
+/// it is broken up here (`$ {{`) before any template sees it.
+fn defuse(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) if s.contains("${{") => *s = s.replace("${{", "$ {{"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(defuse),
+        serde_json::Value::Object(map) => map.values_mut().for_each(defuse),
+        _ => {}
+    }
+}
+
 /// Renders every workflow into `plan`.
 pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
     let ctx = WorkflowCtx::new(cx);
+    let mut ctx = serde_json::to_value(&ctx).map_err(|e| EmitError {
+        template: "workflows".to_owned(),
+        message: e.to_string(),
+    })?;
+    // The expressions built here (`expr`) are the only ones a value supplies.
+    let exprs: Vec<(String, serde_json::Value)> = ["secrets", "primary_ip_vars"]
+        .iter()
+        .map(|k| ((*k).to_owned(), ctx[*k].take()))
+        .collect();
+    defuse(&mut ctx);
+    for (k, v) in exprs {
+        ctx[k] = v;
+    }
     for file in FILES {
         let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;
         plan.add(format!("{DIR}/{file}"), text);
@@ -209,13 +248,23 @@ pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<()
 
 #[cfg(test)]
 mod tests {
-    use super::ident;
+    use super::{defuse, ident};
 
     #[test]
     fn ident_cannot_open_an_expression() {
         assert_eq!(ident("HCLOUD_TOKEN"), "HCLOUD_TOKEN");
-        assert_eq!(ident("X }} ${{ github.token"), "X_______github_token");
+        assert_eq!(ident("X }} ${{ github.token"), "X________github_token");
         assert_eq!(ident("1X"), "_1X");
         assert_eq!(ident(""), "_");
+    }
+
+    #[test]
+    fn defuse_breaks_every_expression() {
+        let mut v = serde_json::json!({"a": ["${{ secrets.X }}", 3], "b": {"c": "a${{b"}});
+        defuse(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"a": ["$ {{ secrets.X }}", 3], "b": {"c": "a$ {{b"}})
+        );
     }
 }
