@@ -6,7 +6,8 @@
 #                          [--no-negative-control]
 #
 # For the repository's cluster.kdl and every examples/*/cluster.kdl:
-#   1. `topogen build --config X --out <tmpdir>`;
+#   1. `topogen build` of a copy of X in a temporary directory (so that
+#      out-of-tree targets such as `output workflows=...` stay in it too);
 #   2. ../shared/conformance/check-tree.sh on that tree (yamllint, python-hcl2,
 #      hcl2json, terraform fmt, cloud-init schema, actionlint, the GitHub
 #      workflow schema, zizmor, the Strimzi 0.48 CRD schemas faithful and
@@ -260,14 +261,18 @@ for kdl in "${configs[@]}"; do
   esac
   tree="$WORK/$name"
   section "$rel_kdl -> $tree"
-  build_args=(build --config "$kdl" --out "$tree" --color never)
+  # Build a copy, so that out-of-tree targets (`output workflows=...`) land in
+  # the temporary tree too, never in the repository.
+  mkdir -p "$tree"
+  cp "$kdl" "$tree/cluster.kdl"
+  build_args=(build --config "$tree/cluster.kdl" --color never)
   [ -n "$templates" ] && build_args+=(--templates "$templates")
   if ! "$BIN" "${build_args[@]}" > "$WORK/$name.build.log" 2>&1; then
     fail "topogen-build $rel_kdl"
     sed 's/^/    /' "$WORK/$name.build.log"
     continue
   fi
-  pass "topogen-build $rel_kdl ($(find "$tree" -type f ! -name .topogen-manifest | wc -l) files)"
+  pass "topogen-build $rel_kdl ($(find "$tree" -type f ! -name .topogen-manifest ! -name cluster.kdl ! -name '.*topogen-lock' | wc -l) files)"
 
   if [ "$have_validators" = 1 ]; then
     rc=0
@@ -346,7 +351,9 @@ if n != 1:
 open(p, "w").write(t2)
 PY
     rc=0
-    "$BIN" build --config "$REPO/cluster.kdl" --out "$neg/out" --templates "$neg/templates" > "$neg/build.log" 2>&1 || rc=$?
+    mkdir -p "$neg/out"
+    cp "$REPO/cluster.kdl" "$neg/out/cluster.kdl"
+    "$BIN" build --config "$neg/out/cluster.kdl" --templates "$neg/templates" > "$neg/build.log" 2>&1 || rc=$?
     if [ $rc != 0 ]; then
       pass "negative-control (topogen itself refused the broken template: exit $rc)"
       sed 's/^/    /' "$neg/build.log" | head -20
