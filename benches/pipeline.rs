@@ -1,0 +1,147 @@
+//! In-process benchmarks of each pipeline stage (issue 6), with divan:
+//!
+//! ```text
+//! cargo bench --bench pipeline
+//! ```
+//!
+//! Inputs: the repository's `cluster.kdl` and generated topologies of 10,
+//! 100 and 1,000 nodes (`examples/gen_topology.rs`). Stages:
+//!
+//! - `parse`: KDL v2 text → document (the kdl crate alone);
+//! - `lower`: parse + schema + environment overlays → `Project`;
+//! - `check`: every validation rule on the lowered project;
+//! - `compile`: lower + check, what `topogen validate` does after reading;
+//! - `templates`: building the minijinja environment (every template parsed);
+//! - `render`: `emit::plan`, every artifact of every environment in memory;
+//! - `diff`: `output::check` against an up-to-date tree on disk;
+//! - `noop_build`: `output::build` of an unchanged tree (lock, compare, no write).
+//!
+//! A benchmark is not a test: nothing here asserts a time.
+
+#[allow(dead_code)]
+#[path = "../examples/gen_topology.rs"]
+mod gen_topology;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use divan::{Bencher, black_box};
+use topogen::emit::{self, Plan, Templates};
+use topogen::source::Source;
+
+fn main() {
+    divan::main();
+}
+
+/// The inputs, by name.
+const INPUTS: &[&str] = &["cluster.kdl", "n10", "n100", "n1000"];
+
+fn text(input: &str) -> String {
+    match input {
+        "cluster.kdl" => include_str!("../cluster.kdl").to_owned(),
+        n => gen_topology::topology(n.trim_start_matches('n').parse().expect("nNUMBER")),
+    }
+}
+
+fn source(input: &str) -> Source {
+    Source::new(input, text(input))
+}
+
+/// The lowered project; panics if the input does not validate (a bench
+/// must measure the success path).
+fn project(input: &str) -> topogen::model::Project {
+    let c = topogen::compile(source(input));
+    assert!(
+        !c.failed(false),
+        "{input} does not validate: {:#?}",
+        c.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+    c.project.expect("a project")
+}
+
+fn templates() -> &'static Templates {
+    static T: OnceLock<Templates> = OnceLock::new();
+    T.get_or_init(|| Templates::new(None).expect("built-in templates parse"))
+}
+
+fn plan(input: &str) -> Plan {
+    emit::plan(&project(input), templates()).expect("renders")
+}
+
+/// A fresh directory under the system temp dir, holding the built tree.
+fn built_tree(input: &str, plan: &Plan) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("topogen-bench-{}-{input}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("temp dir");
+    let out = root.join("generated");
+    topogen::output::build(plan, &out).expect("build");
+    out
+}
+
+#[divan::bench(args = INPUTS)]
+fn parse(bencher: Bencher, input: &str) {
+    let text = text(input);
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&text))
+        .bench(|| kdl::KdlDocument::parse_v2(black_box(&text)).expect("parses"));
+}
+
+#[divan::bench(args = INPUTS)]
+fn lower(bencher: Bencher, input: &str) {
+    let src = source(input);
+    bencher.bench(|| topogen::model::lower::lower(black_box(&src)));
+}
+
+#[divan::bench(args = INPUTS)]
+fn check(bencher: Bencher, input: &str) {
+    let src = source(input);
+    let lowered = topogen::model::lower::lower(&src);
+    let project = lowered.project.as_ref().expect("a project");
+    bencher.bench(|| {
+        let mut findings = topogen::diag::Findings::default();
+        topogen::check::run(lowered.document.as_ref(), black_box(project), &mut findings);
+        findings
+    });
+}
+
+#[divan::bench(args = INPUTS)]
+fn compile(bencher: Bencher, input: &str) {
+    let src = source(input);
+    bencher.bench(|| topogen::compile(black_box(src.clone())));
+}
+
+#[divan::bench]
+fn templates_new() -> Templates {
+    Templates::new(None).expect("built-in templates parse")
+}
+
+#[divan::bench(args = INPUTS)]
+fn render(bencher: Bencher, input: &str) {
+    let project = project(input);
+    let t = templates();
+    bencher.bench(|| emit::plan(black_box(&project), t).expect("renders"));
+}
+
+#[divan::bench(args = INPUTS)]
+fn diff(bencher: Bencher, input: &str) {
+    let plan = plan(input);
+    let out = built_tree(input, &plan);
+    bencher.bench(|| {
+        let drift = topogen::output::check(black_box(&plan), &out);
+        assert!(drift.is_empty());
+        drift
+    });
+    let _ = std::fs::remove_dir_all(out.parent().expect("root"));
+}
+
+#[divan::bench(args = INPUTS)]
+fn noop_build(bencher: Bencher, input: &str) {
+    let plan = plan(input);
+    let out = built_tree(input, &plan);
+    bencher.bench(|| {
+        let changes = topogen::output::build(black_box(&plan), &out).expect("build");
+        assert!(changes.is_empty());
+        changes
+    });
+    let _ = std::fs::remove_dir_all(out.parent().expect("root"));
+}
