@@ -284,15 +284,15 @@ fn show(input: &Input, only: Option<&str>) -> ExitStatus {
     let Some(project) = &c.project else {
         return ExitStatus::Failure;
     };
-    if let Some(env) = only {
-        if !project.envs.iter().any(|e| e.env.name.value == env) {
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: no environment `{env}`; cluster.kdl defines {}",
-                env_names(&c).join(", ")
-            );
-            return ExitStatus::Error;
-        }
+    if let Some(env) = only
+        && !project.envs.iter().any(|e| e.env.name.value == env)
+    {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: no environment `{env}`; cluster.kdl defines {}",
+            env_names(&c).join(", ")
+        );
+        return ExitStatus::Error;
     }
     let text = crate::show::render(project, only);
     let _ = std::io::stdout().write_all(text.as_bytes());

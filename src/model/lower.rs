@@ -433,21 +433,21 @@ impl Cx<'_> {
                 None
             };
             let is_list = repeats && key.is_none();
-            if !is_list && cname != "environment" {
-                if let Some((_, _, first)) = seen.iter().find(|(n, k, _)| *n == cname && *k == key)
-                {
-                    let what = match &key {
-                        Some(k) => format!("`{cname} {k}` is defined twice"),
-                        None => format!("`{cname}` is given twice"),
-                    };
-                    self.out.push(
+            if !is_list
+                && cname != "environment"
+                && let Some((_, _, first)) = seen.iter().find(|(n, k, _)| *n == cname && *k == key)
+            {
+                let what = match &key {
+                    Some(k) => format!("`{cname} {k}` is defined twice"),
+                    None => format!("`{cname}` is given twice"),
+                };
+                self.out.push(
                         Finding::new(&schema_duplicate::RULE, what)
                             .label(label_span(child), "defined again here")
                             .label(*first, "first defined here")
                             .help("merge them into one node (environments override the base in `environment` blocks)"),
                     );
-                    continue;
-                }
+                continue;
             }
             seen.push((cname, key, label_span(child)));
             kept.push(child);
@@ -904,10 +904,10 @@ impl Cx<'_> {
                 },
             );
         }
-        if let Some((_, e)) = self.single(children, path, "primary-ip") {
-            if let Some(p) = self.float(&e, "eur-per-month") {
-                cat.primary_ip_eur = p.value;
-            }
+        if let Some((_, e)) = self.single(children, path, "primary-ip")
+            && let Some(p) = self.float(&e, "eur-per-month")
+        {
+            cat.primary_ip_eur = p.value;
         }
         cat
     }
@@ -1232,14 +1232,14 @@ impl Cx<'_> {
                 let name = self.arg_str(&e, 0, "rule name", "");
                 let mut sources = Vec::new();
                 for a in e.args.iter().skip(1) {
-                    if let Some(s) = self.str_entry(a) {
-                        if let Some(net) = self.parsed::<IpNet>(
+                    if let Some(s) = self.str_entry(a)
+                        && let Some(net) = self.parsed::<IpNet>(
                             &s,
                             "a CIDR",
                             "e.g. \"203.0.113.0/24\" or \"2001:db8::/32\"",
-                        ) {
-                            sources.push(net);
-                        }
+                        )
+                    {
+                        sources.push(net);
                     }
                 }
                 let protocol = match self.str_(&e, "protocol") {
