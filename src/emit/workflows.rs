@@ -41,8 +41,9 @@ pub(crate) const FILES: &[&str] = &[
 struct WorkflowCtx<'a> {
     /// The whole project.
     cx: &'a ProjectCtx,
-    /// Where the repository keeps topogen's output (paths in `run:` scripts).
-    generated: &'static str,
+    /// Where the repository keeps topogen's output (paths in `run:` scripts):
+    /// `output dir=…` of cluster.kdl.
+    generated: &'a str,
     /// topogen's own version, for the drift check's install step.
     topogen_version: &'static str,
     /// The Rust release that builds topogen (its MSRV).
@@ -153,7 +154,7 @@ impl<'a> WorkflowCtx<'a> {
         };
         Self {
             cx,
-            generated: "generated",
+            generated: &cx.output_dir,
             topogen_version: env!("CARGO_PKG_VERSION"),
             rust_version: env!("CARGO_PKG_RUST_VERSION"),
             secrets,
