@@ -128,7 +128,7 @@ fn check(t: &Topology, out: &mut Findings) {
             format!(
                 "`allow {}` opens {} to the whole internet",
                 r.name.value,
-                what.join(" and ")
+                support::join_and(&what)
             ),
         )
         .label(

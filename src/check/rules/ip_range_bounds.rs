@@ -100,7 +100,10 @@ fn check(t: &Topology, out: &mut Findings) {
         }
         let mut f = Finding::new(
             &RULE,
-            format!("range `{name}` includes {}", taken.join(" and ")),
+            format!(
+                "range `{name}` includes {}",
+                super::support::join_and(&taken)
+            ),
         );
         if from <= 1 {
             f = f.label(r.from.span, "starts on a special address");

@@ -51,6 +51,15 @@ pub(crate) fn list<S: AsRef<str>>(items: &[S], max: usize) -> String {
     }
 }
 
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn join_and(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// What is wrong with `s` as a DNS-1123 label (`[a-z0-9]([-a-z0-9]*[a-z0-9])?`, ≤ 63).
 pub(crate) fn dns_label_problem(s: &str) -> Option<&'static str> {
     if s.is_empty() {
