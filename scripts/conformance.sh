@@ -97,7 +97,7 @@ explain_missing() {
 
 NOT CHECKED: the third-party validators could not run here.
   shared/ folder: $SHARED $( [ "$have_shared" = 1 ] && echo "(found)" || echo "(absent; set TOPOGEN_SHARED to its path)")
-  validators:     $CONFORMANCE_HOME $( [ "$have_validators" = 1 ] && echo "(found)" || echo "(absent; run: bash \$TOPOGEN_SHARED/conformance/install.sh)")
+  validators:     $CONFORMANCE_HOME $( [ -x "$VENV/python" ] && echo "(found)" || echo "(absent; run: bash \$TOPOGEN_SHARED/conformance/install.sh)")
 What was therefore not checked, and where each validator or schema comes from upstream:
   - YAML syntax of every .yml/.yaml: yamllint 1.38.0 (PyPI)
   - tfvars syntax: python-hcl2 8.1.4 (PyPI, hcl2tojson) and HashiCorp's hclsyntax
@@ -114,7 +114,10 @@ What was therefore not checked, and where each validator or schema comes from up
     kubernetes-validate 1.37.0 (PyPI)
   - SARIF output: the OASIS SARIF 2.1.0 schema (errata 01), oasis-tcs/sarif-spec
     sarif-2.1/schema/sarif-schema-2.1.0.json, checked with check-jsonschema
-  - pre-commit hooks: pre-commit 4.7.0 (PyPI)
+  - shell scripts in workflow run: steps and cloud-init write_files: shellcheck (Debian package)
+  - pre-commit hooks (scripts/precommit-test.sh): pre-commit 4.7.0 (PyPI)
+Terraform (fmt, init, plan against tests/terraform) and the no-credential check of
+the tfvars files ran where reported above.
 EOF
 }
 
