@@ -713,6 +713,11 @@ impl Cx<'_> {
         let profiles = self.profiles(doc);
         let ingress = self.ingress(doc, cluster_span);
         let firewall = self.firewall(doc);
+        let firewall_span = doc
+            .nodes()
+            .iter()
+            .find(|n| n.name().value() == "firewall")
+            .map(label_span);
         let schedule = self.schedule(doc, cluster_span);
         let gitops = self.gitops(doc, cluster_span);
         let secrets = self.secrets(doc);
@@ -728,6 +733,7 @@ impl Cx<'_> {
             profiles,
             ingress,
             firewall,
+            firewall_span,
             catalog,
             schedule,
             gitops,
@@ -1208,11 +1214,13 @@ impl Cx<'_> {
                     .int(&e, "https-node-port", 1, 65_535)
                     .unwrap_or(Spanned::new(30443, label_span(n))),
                 span: label_span(n),
+                explicit: true,
             },
             None => Ingress {
                 http_node_port: Spanned::new(30080, fallback),
                 https_node_port: Spanned::new(30443, fallback),
                 span: fallback,
+                explicit: false,
             },
         }
     }

@@ -95,6 +95,8 @@ pub struct Topology {
     pub ingress: Ingress,
     /// Inbound firewall rules.
     pub firewall: Vec<FirewallRule>,
+    /// The `firewall` node's name, when the topology has one.
+    pub firewall_span: Option<Span>,
     /// Server types and prices.
     pub catalog: catalog::Catalog,
     /// When the cluster runs, for cost figures and the destroy schedule.
@@ -377,6 +379,8 @@ pub struct Ingress {
     pub http_node_port: Spanned<u32>,
     /// HTTPS NodePort (ArgoCD's UI is served here).
     pub https_node_port: Spanned<u32>,
+    /// Whether cluster.kdl has an `ingress` node (else the ports are defaults).
+    pub explicit: bool,
     /// The node.
     pub span: Span,
 }

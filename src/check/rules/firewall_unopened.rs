@@ -126,9 +126,9 @@ fn check(t: &Topology, out: &mut Findings) {
             ),
         )
         .label(u.span, "exposed here");
-        if let Some(last) = t.firewall.last() {
+        if let Some(span) = t.firewall_span {
             f = f.label(
-                last.span,
+                span,
                 format!(
                     "the firewall opens TCP {}",
                     if opened.is_empty() {

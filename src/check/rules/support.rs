@@ -186,7 +186,7 @@ pub(crate) struct PortUse {
 /// `type=nodeport` Kafka listener its bootstrap port and one port per broker.
 pub(crate) fn node_ports(t: &Topology) -> Vec<PortUse> {
     // without an `ingress` node the ports are defaults, spanned on the cluster name
-    let default = if t.ingress.span == t.cluster.span {
+    let default = if !t.ingress.explicit {
         " (the default; no `ingress` node)"
     } else {
         ""
