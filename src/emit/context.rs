@@ -4,13 +4,60 @@
 //! Templates never compute topology facts themselves; they only format what
 //! is here.
 
-use serde::Serialize;
+use std::sync::OnceLock;
+
+use serde::{Serialize, Serializer};
 
 use crate::model::{Project, Role, SecretUse, Topology};
 
+/// The context converted to a template value once, on first use.
+///
+/// minijinja converts a serde context into its own values on every render,
+/// and drops them afterwards. The environment and project contexts hold
+/// every node (twice: by pool and by range) and are rendered into many
+/// files (one cloud-init per pool, every workflow, the docs), so converting
+/// them per render made the emit stage O(pools × nodes). With this cache
+/// each is converted once per run: serialising a `minijinja::Value` into a
+/// value is a reference-count increment.
+#[derive(Debug, Default)]
+struct ValueCache(OnceLock<minijinja::Value>);
+
+/// `Serialize` for a context type with a [`ValueCache`]: into a template
+/// value through the cache, anything else (JSON, YAML) field by field.
+macro_rules! cached_serialize {
+    ($ty:ident) => {
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                if minijinja::value::serializing_for_value() {
+                    /// The fields, without the cache (no recursion).
+                    struct Fields<'a>(&'a $ty);
+                    impl Serialize for Fields<'_> {
+                        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                            $ty::serialize(self.0, s)
+                        }
+                    }
+                    self.cache
+                        .0
+                        .get_or_init(|| minijinja::Value::from_serialize(Fields(self)))
+                        .serialize(s)
+                } else {
+                    $ty::serialize(self, s)
+                }
+            }
+        }
+    };
+}
+
+cached_serialize!(ProjectCtx);
+cached_serialize!(EnvCtx);
+
 /// Everything about all environments (workflows, which are shared).
 #[derive(Debug, Serialize)]
+#[serde(remote = "Self")]
 pub struct ProjectCtx {
+    /// This context as a template value (see [`ValueCache`]).
+    #[serde(skip)]
+    cache: ValueCache,
     /// The cluster name.
     pub cluster: String,
     /// Environment names, in file order.
@@ -37,7 +84,11 @@ pub struct DestroySchedule {
 
 /// Everything about one environment.
 #[derive(Debug, Serialize)]
+#[serde(remote = "Self")]
 pub struct EnvCtx {
+    /// This context as a template value (see [`ValueCache`]).
+    #[serde(skip)]
+    cache: ValueCache,
     /// Environment name.
     pub env: String,
     /// Production environment.
@@ -512,6 +563,7 @@ impl ProjectCtx {
             output_dir: project.output.dir.clone(),
             envs,
             destroy_schedules,
+            cache: ValueCache::default(),
         }
     }
 }
@@ -745,6 +797,7 @@ impl EnvCtx {
                 .map(|s| format!("{} {} * * *", s.value.1, s.value.0)),
         };
         Self {
+            cache: ValueCache::default(),
             env: t.env.name.value.clone(),
             production: t.env.production.value,
             cluster: t.cluster.value.clone(),
