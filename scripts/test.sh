@@ -61,9 +61,9 @@ install_tools() {
 step "install: conformance validators and shellcheck" install_tools
 
 # ------------------------------------------------------------------ Rust
-step "cargo fmt --check" cargo fmt --all --check
+step "cargo fmt --check" cargo fmt --all --check -- --color never
 step "cargo clippy --all-targets --locked -- -D warnings" cargo clippy --all-targets --locked -- -D warnings
-step "cargo test --locked" cargo test --locked
+step "cargo test --locked" cargo test --locked --no-fail-fast
 
 # ------------------------------------------------------------------ fuzz
 # >>> FUZZ: a short, bounded fuzz run goes here (owner: fuzzing). <<<
