@@ -125,7 +125,6 @@ new_repo() {
   cp "$REPO/cluster.kdl" cluster.kdl
   echo "# infra" > README.md
   cp "$config" .pre-commit-config.yaml
-  "$BIN" build --color never > /dev/null
   "$PRECOMMIT" install > /dev/null
 }
 
@@ -181,6 +180,7 @@ run_scenarios() {
 }
 
 new_repo "$WORK/local" "$WORK/local-config.yaml"
+"$BIN" build --color never > /dev/null
 run_scenarios local
 
 if [ "$as_remote" = 1 ]; then
@@ -201,6 +201,25 @@ EOF
     t0=$(date +%s)
     if "$PRECOMMIT" install-hooks > "$WORK/install-hooks.log" 2>&1; then
       ok "remote: pre-commit built the hooks (language: rust) in $(( $(date +%s) - t0 ))s"
+      # From here on, build with the binary pre-commit built (HEAD's), so
+      # that the scratch repository's generated/ matches what the hook checks.
+      hook_bin="$("$PY" - "$PRE_COMMIT_HOME/db.db" "$REPO" "$rev" <<'PY'
+import os, sqlite3, sys
+db, repo, rev = sys.argv[1:]
+(path,) = sqlite3.connect(db).execute("SELECT path FROM repos WHERE repo = ? AND ref = ?", (repo, rev)).fetchone()
+for d, _, fs in os.walk(path):
+    if os.path.basename(d) == "bin" and "topogen" in fs:
+        print(os.path.join(d, "topogen"))
+        break
+PY
+)"
+      if [ -x "$hook_bin" ]; then
+        echo "  the hook's binary: $hook_bin"
+        BIN="$hook_bin"
+      else
+        bad "remote: cannot find the topogen that pre-commit built"
+      fi
+      "$BIN" build --color never > /dev/null
       run_scenarios remote
     else
       bad "remote: pre-commit install-hooks failed"

@@ -78,7 +78,11 @@ step "topogen check (committed generated/ does not drift)" cargo run --release -
 # ------------------------------------------------------------------ conformance
 export TOPOGEN_BIN="$REPO/target/release/topogen"
 step "conformance: every artifact through the real validators" bash scripts/conformance.sh
-step "pre-commit: the hooks under the real pre-commit framework" bash scripts/precommit-test.sh
+# --as-remote also installs the hooks as a user does (repo: this clone,
+# language: rust, pre-commit runs cargo install); sharing the target directory
+# keeps that build incremental.
+step "pre-commit: the hooks under the real pre-commit framework" \
+  env CARGO_TARGET_DIR="$REPO/target" bash scripts/precommit-test.sh --as-remote
 
 # ------------------------------------------------------------------ summary
 header "summary"
