@@ -318,7 +318,7 @@ fn stage(
         }
     }
     let _ = out;
-    sync_dir(staging);
+    sync_tree(staging)?;
     fault("staged");
     Ok(())
 }
@@ -329,7 +329,49 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     let mut f = fs::File::create(path).map_err(io("cannot write", path))?;
     f.write_all(bytes).map_err(io("cannot write", path))?;
-    f.sync_all().map_err(io("cannot sync", path))?;
+    Ok(())
+}
+
+/// Makes the staged tree durable before it is swapped in: every file's data
+/// and every directory entry.
+///
+/// On Linux, one `syncfs(2)` on the staging directory's file system. It was
+/// one `fsync` per file, which cost ~3.5 ms each on the development VM's
+/// disk (180 ms for the 52 files of a 1,000-node build, 130 ms for the
+/// repository's 32); syncfs flushes the same data (and the subdirectories,
+/// which were not synced before) in one call, ~15-20 ms there (issue 6).
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn sync_tree(dir: &Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let d = fs::File::open(dir).map_err(io("cannot sync", dir))?;
+    // SAFETY: `d` is an open file descriptor for the duration of the call;
+    // syncfs reads no memory of this process.
+    let rc = unsafe { libc::syncfs(d.as_raw_fd()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io("cannot sync", dir)(std::io::Error::last_os_error()))
+    }
+}
+
+/// Elsewhere: `fsync` every file and directory of the staged tree.
+#[cfg(not(target_os = "linux"))]
+fn sync_tree(dir: &Path) -> Result<()> {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).map_err(io("cannot read directory", &d))? {
+            let p = e.map_err(io("cannot read directory", &d))?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !p.is_symlink() {
+                fs::File::open(&p)
+                    .and_then(|f| f.sync_all())
+                    .map_err(io("cannot sync", &p))?;
+            }
+        }
+        sync_dir(&d);
+    }
     Ok(())
 }
 
