@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks of topogen (issue 6): hyperfine medians of
+# `validate`, `check`, a no-op `build` and a cold `build` on the repository's
+# cluster.kdl and on generated topologies of 10, 100 and 1,000 nodes, each as
+# a ratio to the process floor (bench/floor: start, write one file, exit),
+# with peak RSS (/usr/bin/time) and, where valgrind is installed, the
+# instruction count (callgrind: the same on a busy machine as on an idle one).
+#
+#   scripts/bench.sh                 # prints the Markdown table
+#   BENCH_SIZES="10 100 1000 3000" BENCH_RUNS=50 scripts/bench.sh
+#   BENCH_CALLGRIND=0 scripts/bench.sh   # skip the instruction counts
+#
+# Writes nothing in the repository except target/; scratch files go to a
+# temporary directory that is removed at the end (BENCH_KEEP=1 keeps it).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SIZES=${BENCH_SIZES:-"10 100 1000"}
+RUNS=${BENCH_RUNS:-30}
+WARMUP=${BENCH_WARMUP:-5}
+CALLGRIND=${BENCH_CALLGRIND:-1}
+
+need_apt() {
+    local pkg=$1
+    echo "bench: installing $pkg (apt-get)" >&2
+    apt-get install -y "$pkg" >/dev/null 2>&1 ||
+        { apt-get update >/dev/null 2>&1 && apt-get install -y "$pkg" >/dev/null 2>&1; } ||
+        { echo "bench: cannot install $pkg; install it and run again" >&2; exit 2; }
+}
+command -v hyperfine >/dev/null || need_apt hyperfine
+[ -x /usr/bin/time ] || need_apt time
+command -v python3 >/dev/null || need_apt python3
+if [ "$CALLGRIND" = 1 ] && ! command -v valgrind >/dev/null; then
+    echo "bench: valgrind not found; no instruction counts (apt-get install valgrind)" >&2
+    CALLGRIND=0
+fi
+
+echo "bench: building (release)" >&2
+cargo build --release --quiet --bin topogen --example gen_topology
+cargo build --release --quiet --manifest-path bench/floor/Cargo.toml --target-dir target/floor
+TOPOGEN=$ROOT/target/release/topogen
+GEN=$ROOT/target/release/examples/gen_topology
+FLOOR=$ROOT/target/floor/release/floor
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/topogen-bench.XXXXXX")
+[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
+
+# inputs: name → directory holding cluster.kdl (generated/ is built beside it)
+INPUTS=(repo)
+mkdir -p "$W/repo"
+cp cluster.kdl "$W/repo/cluster.kdl"
+for n in $SIZES; do
+    mkdir -p "$W/n$n"
+    "$GEN" "$n" "$W/n$n/cluster.kdl"
+    INPUTS+=("n$n")
+done
+for i in "${INPUTS[@]}"; do
+    if ! "$TOPOGEN" validate --color never --config "$W/$i/cluster.kdl" >/dev/null 2>"$W/$i/validate.err"; then
+        echo "bench: $i does not validate:" >&2
+        cat "$W/$i/validate.err" >&2
+        exit 1
+    fi
+    "$TOPOGEN" build --config "$W/$i/cluster.kdl" >/dev/null
+done
+
+# hyperfine one command; the median (s) goes to $W/<key>.json
+hf() {
+    local key=$1
+    shift
+    hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" \
+        --export-json "$W/$key.json" "$@" >/dev/null 2>&1 || {
+        echo "bench: hyperfine failed for $key: $*" >&2
+        exit 1
+    }
+}
+
+# peak RSS (KiB), the largest of 5 runs; $1 = key, $2 = optional prepare command
+rss() {
+    local key=$1 prep=$2
+    shift 2
+    local max=0 v
+    for _ in 1 2 3 4 5; do
+        [ -z "$prep" ] || eval "$prep"
+        v=$(/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1)
+        [ "$v" -gt "$max" ] && max=$v
+    done
+    echo "$max" >"$W/$key.rss"
+}
+
+# instructions of one run under callgrind
+instr() {
+    local key=$1 prep=$2
+    shift 2
+    if [ "$CALLGRIND" != 1 ]; then
+        echo "" >"$W/$key.ir"
+        return
+    fi
+    [ -z "$prep" ] || eval "$prep"
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null |
+        sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' >"$W/$key.ir"
+}
+
+echo "bench: process floor" >&2
+hf floor "$FLOOR $W/floor.out"
+rss floor "" "$FLOOR" "$W/floor.out"
+instr floor "" "$FLOOR" "$W/floor.out"
+
+for i in "${INPUTS[@]}"; do
+    cfg=$W/$i/cluster.kdl
+    cold=$W/$i/cold
+    echo "bench: $i" >&2
+    hf "$i-validate" "$TOPOGEN validate --config $cfg"
+    rss "$i-validate" "" "$TOPOGEN" validate --config "$cfg"
+    instr "$i-validate" "" "$TOPOGEN" validate --config "$cfg"
+
+    hf "$i-check" "$TOPOGEN check --config $cfg"
+    rss "$i-check" "" "$TOPOGEN" check --config "$cfg"
+    instr "$i-check" "" "$TOPOGEN" check --config "$cfg"
+
+    hf "$i-noop" "$TOPOGEN build --config $cfg"
+    rss "$i-noop" "" "$TOPOGEN" build --config "$cfg"
+    instr "$i-noop" "" "$TOPOGEN" build --config "$cfg"
+
+    hf "$i-cold" --prepare "rm -rf $cold" "$TOPOGEN build --config $cfg --out $cold"
+    rss "$i-cold" "rm -rf $cold" "$TOPOGEN" build --config "$cfg" --out "$cold"
+    instr "$i-cold" "rm -rf $cold" "$TOPOGEN" build --config "$cfg" --out "$cold"
+done
+
+# node counts and artifact sizes, for the table
+for i in "${INPUTS[@]}"; do
+    find "$W/$i/generated" -type f | wc -l >"$W/$i.files"
+    du -sk "$W/$i/generated" | cut -f1 >"$W/$i.kib"
+done
+
+python3 - "$W" "${INPUTS[@]}" <<'EOF'
+import json, os, re, sys
+
+w, inputs = sys.argv[1], sys.argv[2:]
+
+def median(key):
+    with open(os.path.join(w, key + ".json")) as f:
+        return json.load(f)["results"][0]["median"]
+
+def read(key, ext):
+    try:
+        with open(os.path.join(w, f"{key}.{ext}")) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+def nodes(i):
+    if i == "repo":
+        return "5"
+    return i[1:]
+
+floor = median("floor")
+floor_ir = read("floor", "ir")
+print(f"Process floor (bench/floor): median {floor*1e3:.2f} ms, "
+      f"peak RSS {int(read('floor', 'rss'))/1024:.1f} MiB"
+      + (f", {int(floor_ir)/1e6:.2f} M instructions" if floor_ir else "") + ".\n")
+print("| input | nodes | files | command | median | × floor | peak RSS | instructions |")
+print("|---|---:|---:|---|---:|---:|---:|---:|")
+labels = [("validate", "validate"), ("check", "check"), ("noop", "build (no-op)"), ("cold", "build (cold)")]
+for i in inputs:
+    name = "cluster.kdl" if i == "repo" else f"{i[1:]}-node"
+    for key, label in labels:
+        k = f"{i}-{key}"
+        m = median(k)
+        rss = int(read(k, "rss")) / 1024
+        ir = read(k, "ir")
+        irs = f"{int(ir)/1e6:.1f} M" if ir else "–"
+        print(f"| {name} | {nodes(i)} | {read(i, 'files')} | `{label}` | {m*1e3:.2f} ms | "
+              f"{m/floor:.1f}× | {rss:.1f} MiB | {irs} |")
+EOF
