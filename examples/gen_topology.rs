@@ -29,7 +29,7 @@ struct PoolSpec {
 }
 
 /// The text of a valid `cluster.kdl` with `n` nodes (`n >= 5`).
-pub fn topology(n: usize) -> String {
+pub(crate) fn topology(n: usize) -> String {
     let n = n.max(5);
     let mut pools = vec![PoolSpec {
         name: "control".to_owned(),
