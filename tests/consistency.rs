@@ -78,10 +78,18 @@ fn the_kafka_count_agrees_across_every_artifact() {
                 .find(|l| l.starts_with("kafka_node_count"))
                 .expect("kafka_node_count");
             assert!(line.contains(&format!("= {count}")), "{line}");
-            let ips = tf
+            // the list, single- or multi-line (one address per line past 4 nodes)
+            let ips: String = tf
                 .lines()
-                .find(|l| l.starts_with("kafka_private_ips"))
-                .expect("kafka_private_ips");
+                .skip_while(|l| !l.starts_with("kafka_private_ips"))
+                .scan(false, |done, l| {
+                    if *done {
+                        return None;
+                    }
+                    *done = l.split('#').next().unwrap_or_default().contains(']');
+                    Some(l.split('#').next().unwrap_or_default().to_owned())
+                })
+                .collect();
             assert_eq!(ips.matches('"').count() as u32, 2 * count, "{ips}");
             let pool = yaml(
                 &files,
