@@ -23,8 +23,8 @@
 #      schema (check-jsonschema);
 #   6. every artifact kind (tfvars, cloud-init, workflows, Strimzi resources,
 #      affinity snippets, the drift-check workflow) was checked at least once;
-#   7. negative control: a deliberately mis-indented workflow template (a
-#      --templates overlay) must make the validators fail.
+#   7. negative controls: a mis-indented workflow step and an unescaped tfvars
+#      value (--templates overlays) must make the validators fail.
 # Any FAIL fails the run (exit 1). The last line is "conformance: N passed, M failed".
 #
 # Where things come from:
@@ -409,47 +409,79 @@ elif [ "$have_validators" = 1 ]; then
 fi
 
 # ------------------------------------------------------------ negative control
-# The harness must be able to fail: a workflow template with a mis-indented
-# step (a --templates overlay) must be rejected by the validators, with their
-# own message.
-if [ "$have_validators" = 1 ] && [ "$negative" = 1 ] && [ -z "$templates" ]; then
-  section "negative control: a mis-indented workflow step must fail"
-  neg="$WORK/negative"
-  mkdir -p "$neg/templates"
-  tpl=workflows/topogen-drift-check.yml.j2
-  if "$BIN" templates --dump "$neg/templates" > /dev/null 2>&1 && [ -f "$neg/templates/$tpl" ]; then
-    # Indent the first `- name:` step line by one extra space.
-    "$VENV/python" - "$neg/templates/$tpl" <<'PY'
+# The harness must be able to fail. Each control breaks one built-in template
+# in a --templates overlay, builds the repository's cluster.kdl with it, and
+# expects the validators to reject the file it produces, with their own
+# message. Where topogen itself refuses the broken template, that counts too.
+#   negative_control LABEL TEMPLATE PY_REGEX REPLACEMENT FILE_GLOB
+negative_control() {
+  local label="$1" tpl="$2" regex="$3" repl="$4" glob="$5"
+  local neg="$WORK/negative-$label" rc=0 f rel out
+  section "negative control: $label"
+  mkdir -p "$neg/templates" "$neg/out"
+  if ! "$BIN" templates --dump "$neg/templates" > /dev/null 2>&1 || [ ! -f "$neg/templates/$tpl" ]; then
+    fail "negative-control $label: could not dump the built-in template $tpl"
+    return
+  fi
+  if ! "$VENV/python" - "$neg/templates/$tpl" "$regex" "$repl" <<'PY'
 import re, sys
-p = sys.argv[1]
+p, regex, repl = sys.argv[1:]
 t = open(p).read()
-t2, n = re.subn(r"(?m)^(\s+)(- name:)", r"\1 \2", t, count=1)
+t2, n = re.subn(regex, repl, t, count=1, flags=re.M)
 if n != 1:
-    sys.exit("no step to mis-indent")
+    sys.exit(f"the pattern {regex!r} is not in {p}")
 open(p, "w").write(t2)
 PY
-    rc=0
-    mkdir -p "$neg/out"
-    cp "$REPO/cluster.kdl" "$neg/out/cluster.kdl"
-    "$BIN" build --config "$neg/out/cluster.kdl" --templates "$neg/templates" > "$neg/build.log" 2>&1 || rc=$?
-    if [ $rc != 0 ]; then
-      pass "negative-control (topogen itself refused the broken template: exit $rc)"
-      sed 's/^/    /' "$neg/build.log" | head -20
-    else
-      rc=0
-      bash "$SHARED/conformance/check-tree.sh" "$neg/out" --schemas "$STRIMZI_SCHEMAS" \
-        --k8s-version "$K8S_VERSION" --quiet > "$neg/check.log" 2>&1 || rc=$?
-      if [ $rc = 1 ] && grep -q '^FAIL .*topogen-drift-check' "$neg/check.log"; then
-        pass "negative-control (the validators rejected it:)"
-        sed -n '/^FAIL .*topogen-drift-check/,/^\(PASS\|SKIP\)/p' "$neg/check.log" | grep -v '^\(PASS\|SKIP\)' | head -20 | sed 's/^/    /'
-      else
-        fail "negative-control: a mis-indented step in $tpl passed every validator (exit $rc)"
-        tail -5 "$neg/check.log" | sed 's/^/    /'
-      fi
-    fi
-  else
-    fail "negative-control: could not dump the built-in template $tpl"
+  then
+    fail "negative-control $label: the template changed; update the control"
+    return
   fi
+  cp "$REPO/cluster.kdl" "$neg/out/cluster.kdl"
+  "$BIN" build --config "$neg/out/cluster.kdl" --templates "$neg/templates" > "$neg/build.log" 2>&1 || rc=$?
+  if [ $rc != 0 ]; then
+    pass "negative-control $label (topogen itself refused the broken template: exit $rc)"
+    sed 's/^/    /' "$neg/build.log" | head -20
+    return
+  fi
+  rc=0
+  bash "$SHARED/conformance/check-tree.sh" "$neg/out" --schemas "$STRIMZI_SCHEMAS" \
+    --k8s-version "$K8S_VERSION" --quiet > "$neg/check.log" 2>&1 || rc=$?
+  local caught=""
+  if [ $rc = 1 ]; then
+    caught="$(awk -v g="$glob" '
+      /^FAIL / { show = ($3 ~ g) } /^(PASS|SKIP) / { show = 0 }
+      show { print "    " $0 }' "$neg/check.log" | head -24)"
+  fi
+  # tfvars: Terraform itself, against the variables-only module.
+  if [ -n "$TF" ] && [[ "$glob" == *tfvars* ]]; then
+    mkdir -p "$neg/tf"
+    cp "$REPO"/tests/terraform/*.tf "$neg/tf/"
+    (cd "$neg/tf" && "$TF" init -input=false -no-color > /dev/null 2>&1) || true
+    while IFS= read -r -d '' f; do
+      rel="${f#"$neg/out"/}"
+      if ! out="$(cd "$neg/tf" && "$TF" plan -input=false -no-color -lock=false -refresh=false \
+                  -var-file="$f" -var hcloud_token=x -var ssh_public_key=x 2>&1)"; then
+        caught+=$'\n'"    FAIL terraform-plan $rel"$'\n'"$(grep -E '^(Error|  on |[[:space:]]+[0-9]+:)' <<<"$out" | head -6 | sed 's/^/        /')"
+      fi
+    done < <(find "$neg/out" -name '*.tfvars' -type f -print0 | sort -z)
+  fi
+  caught="${caught#$'\n'}"
+  if [ -n "$caught" ]; then
+    pass "negative-control $label (rejected, in the validators' words:)"
+    printf '%s\n' "$caught"
+  else
+    fail "negative-control $label: the broken $tpl passed every validator (check-tree exit $rc)"
+    tail -5 "$neg/check.log" | sed 's/^/    /'
+  fi
+}
+
+if [ "$have_validators" = 1 ] && [ "$negative" = 1 ] && [ -z "$templates" ]; then
+  # A workflow step indented one space too far.
+  negative_control "mis-indented workflow step" workflows/topogen-drift-check.yml.j2 \
+    '^(\s+)(- name:)' '\1 \2' 'topogen-drift-check'
+  # A value written without its escape filter: `cluster_name = k3s-trading`.
+  negative_control "unescaped tfvars value" terraform/env.tfvars.j2 \
+    '(cluster_name = \{\{\{ env\.cluster) \| hcl( \}\}\})' '\1\2' '[.]tfvars'
 fi
 
 # ------------------------------------------------------------ coverage
