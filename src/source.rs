@@ -40,10 +40,12 @@ impl Source {
     }
 }
 
-/// How deeply `{ }` blocks nest, ignoring braces in strings and comments.
+/// How deeply `{ }` blocks and `/* */` comments nest, ignoring braces in
+/// strings and comments.
 ///
-/// The KDL parser recurses once per level, so a hostile file nested 100,000
-/// deep would overflow the stack; this scan runs first, in constant stack.
+/// The KDL parser recurses once per level of either, so a hostile file nested
+/// 100,000 deep would overflow the stack; this scan runs first, in constant
+/// stack.
 pub fn max_depth(text: &str) -> (usize, usize) {
     let b = text.as_bytes();
     let (mut i, mut depth, mut max, mut at) = (0, 0usize, 0usize, 0usize);
@@ -55,11 +57,20 @@ pub fn max_depth(text: &str) -> (usize, usize) {
                 }
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
+                // the KDL parser also recurses once per nested `/* /* */ */`
                 let mut nest = 1;
+                if depth + nest > max {
+                    max = depth + nest;
+                    at = i;
+                }
                 i += 2;
                 while i < b.len() && nest > 0 {
                     if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
                         nest += 1;
+                        if depth + nest > max {
+                            max = depth + nest;
+                            at = i;
+                        }
                         i += 1;
                     } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
                         nest -= 1;
@@ -118,9 +129,12 @@ mod tests {
         assert_eq!(max_depth("a { b { c } }").0, 2);
         assert_eq!(
             max_depth("a \"{{{{\" // {{{{\n/* { /* { */ */ b #\"{{\"#").0,
-            0
+            2 // the two nested comments, not the braces inside them
         );
         assert_eq!(max_depth(&"a {".repeat(100_000)).0, 100_000);
+        // nested block comments recurse in the parser too
+        assert_eq!(max_depth(&"/*".repeat(100_000)).0, 100_000);
+        assert_eq!(max_depth("a { /* /* */ */ }").0, 3);
     }
 
     #[test]
