@@ -118,9 +118,70 @@ pub fn compile_with(source: Source, read_finding: Option<Finding>) -> Compiled {
         });
         findings.absorb(checked);
     }
+    let (source, findings) = redact(source, findings.into_sorted());
     Compiled {
         source,
         project: lowered.project,
-        findings: findings.into_sorted(),
+        findings,
     }
+}
+
+/// A secret found in `cluster.kdl` is never repeated: every report quotes the
+/// source, so the value of each `secrets::literal` span is masked there (byte
+/// for byte, so that every span stays valid), and in every message.
+fn redact(source: Source, mut findings: Vec<Finding>) -> (Source, Vec<Finding>) {
+    let code = crate::check::rules::secrets_literal::RULE.code;
+    let spans: Vec<Span> = findings
+        .iter()
+        .filter(|f| f.code == code)
+        .filter_map(Finding::primary)
+        .collect();
+    if spans.is_empty() {
+        return (source, findings);
+    }
+    let mut bytes = source.text.as_bytes().to_vec();
+    let mut secrets: Vec<String> = Vec::new();
+    for span in spans {
+        let end = span.offset.saturating_add(span.len).min(bytes.len());
+        let Some(slice) = source.text.get(span.offset..end) else {
+            continue;
+        };
+        // keep a property's name: `description=` stays readable
+        let keep = match (slice.find('='), slice.find(['"', '#'])) {
+            (Some(eq), Some(q)) if eq < q => eq + 1,
+            (Some(eq), None) => eq + 1,
+            _ => 0,
+        };
+        let value = &slice[keep..];
+        secrets.extend(
+            value
+                .split(|c: char| c.is_whitespace() || c == '"' || c == '#')
+                .filter(|w| w.len() >= 8)
+                .map(str::to_owned),
+        );
+        for (i, c) in value.char_indices() {
+            if !matches!(c, '\n' | '\r' | '"' | '#') {
+                let at = span.offset + keep + i;
+                bytes[at..at + c.len_utf8()].fill(b'*');
+            }
+        }
+    }
+    let text = String::from_utf8(bytes).unwrap_or_else(|_| source.text.to_string());
+    let scrub = |s: &mut String| {
+        for secret in &secrets {
+            if s.contains(secret.as_str()) {
+                *s = s.replace(secret.as_str(), "***");
+            }
+        }
+    };
+    for f in &mut findings {
+        scrub(&mut f.message);
+        if let Some(h) = &mut f.help {
+            scrub(h);
+        }
+        for l in &mut f.labels {
+            scrub(&mut l.text);
+        }
+    }
+    (Source::new(source.name, text), findings)
 }
