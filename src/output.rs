@@ -85,6 +85,21 @@ pub enum OutputError {
         /// The file.
         path: String,
     },
+    /// A planned path would leave the output directory (a bug: validation
+    /// should have rejected the name it came from).
+    #[error(
+        "refusing to write `{path}`: the path leaves the output directory or has an empty component"
+    )]
+    #[diagnostic(
+        code(topogen::io::unsafe_path),
+        help(
+            "nothing was written; a pool, environment or cluster name in cluster.kdl is probably empty or contains `/` or `..`"
+        )
+    )]
+    UnsafePath {
+        /// The planned path.
+        path: String,
+    },
     /// The output path is not a directory.
     #[error("`{path}` is not a directory")]
     #[diagnostic(
@@ -229,6 +244,10 @@ fn try_lock(file: &fs::File) -> bool {
 
 /// Writes `plan` into `out` atomically and returns what changed.
 pub fn build(plan: &Plan, out: &Path) -> Result<Vec<Change>> {
+    // defence in depth: no planned file may land outside `out`
+    if let Some(bad) = plan.files.keys().find(|p| !safe_relative(p)) {
+        return Err(OutputError::UnsafePath { path: bad.clone() });
+    }
     if out.exists() && !out.is_dir() {
         return Err(OutputError::NotADirectory {
             path: out.display().to_string(),
