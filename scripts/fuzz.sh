@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Fuzz parse -> validate -> render (fuzz/fuzz_targets/compile.rs) with
+# cargo-fuzz / libFuzzer on the nightly toolchain.
+#
+#   scripts/fuzz.sh --short        CI: about 90 s of fuzzing (after the build),
+#                                  fails on any crash; falls back to the stable
+#                                  proptest mutation fuzzer when nightly or
+#                                  cargo-fuzz cannot be had
+#   scripts/fuzz.sh --long [SECS]  the long run (default 3600 s), one job per
+#                                  core minus one; keeps growing fuzz/corpus/
+#   scripts/fuzz.sh --repro FILE   re-run one input (e.g. fuzz/artifacts/compile/crash-*)
+#
+# Crashes land in fuzz/artifacts/compile/. Turn each one into a regression
+# test (tests/hostile.rs or tests/properties.rs), then fix it.
+#
+# The sanitizer is off (-s none): topogen denies unsafe code outside one
+# renameat2 call in output.rs, which the target does not reach, and ASan made
+# each execution ~15x slower. The build goes to a cache directory outside the
+# work tree so that CI runs on the same machine reuse it.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MODE=${1:---short}
+TARGET=compile
+export CARGO_TARGET_DIR="${TOPOGEN_FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/topogen-fuzz/target}"
+CORPUS="$ROOT/fuzz/corpus/$TARGET"
+ARTIFACTS="$ROOT/fuzz/artifacts/$TARGET"
+
+log() { printf '[fuzz] %s\n' "$*" >&2; }
+
+stable_fallback() {
+    log "libFuzzer unavailable ($1): running the stable proptest mutation fuzzer instead"
+    PROPTEST_CASES="${PROPTEST_CASES:-3000}" cargo test --release --test properties -- mutations
+    exit $?
+}
+
+have_nightly() { rustup run nightly rustc --version >/dev/null 2>&1; }
+
+if [ "$MODE" = "--short" ] || [ "$MODE" = "--long" ] || [ "$MODE" = "--repro" ]; then
+    have_nightly || { rustup toolchain install nightly --profile minimal >/dev/null 2>&1 || true; }
+    have_nightly || stable_fallback "no nightly toolchain"
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        log "installing cargo-fuzz from crates.io"
+        cargo install cargo-fuzz --locked >/dev/null 2>&1 || stable_fallback "cargo-fuzz cannot be installed"
+    fi
+else
+    sed -n '2,19p' "$0"
+    exit 2
+fi
+
+# the seed corpus: the repository's topologies, the rule examples, the hostile corpus
+mkdir -p "$CORPUS" "$ARTIFACTS"
+cp -n fuzz/seeds/* "$CORPUS"/ 2>/dev/null || true
+for f in cluster.kdl examples/*/*.kdl examples/*.kdl tests/fixtures/*/*.kdl tests/fixtures/*.kdl tests/hostile/*.kdl; do
+    [ -f "$f" ] && cp "$f" "$CORPUS/seed-$(echo "$f" | tr '/' '_')"
+done
+
+log "building the fuzz target (nightly, sanitizer off) into $CARGO_TARGET_DIR"
+(cd fuzz && cargo +nightly fuzz build -O -s none "$TARGET")
+BIN="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/$TARGET"
+
+COMMON=(-dict="$ROOT/fuzz/kdl.dict" -max_len=16384 -timeout=10 -rss_limit_mb=4096
+        -artifact_prefix="$ARTIFACTS/" -print_final_stats=1)
+case "$MODE" in
+    --short)
+        log "short run: 90 s"
+        "$BIN" "${COMMON[@]}" -max_total_time=90 "$CORPUS"
+        ;;
+    --long)
+        SECS=${2:-3600}
+        JOBS=$(( $(nproc) > 1 ? $(nproc) - 1 : 1 ))
+        log "long run: $SECS s, $JOBS job(s); stop early with Ctrl-C"
+        if [ "$JOBS" -gt 1 ]; then
+            "$BIN" "${COMMON[@]}" -max_total_time="$SECS" -fork="$JOBS" -ignore_crashes=1 "$CORPUS"
+        else
+            "$BIN" "${COMMON[@]}" -max_total_time="$SECS" "$CORPUS"
+        fi
+        ls "$ARTIFACTS" 2>/dev/null | grep -q . && { log "crashes found:"; ls "$ARTIFACTS"; exit 1; }
+        ;;
+    --repro)
+        "$BIN" "${2:?--repro FILE}"
+        ;;
+esac
