@@ -920,3 +920,22 @@ fn an_empty_name_never_writes_stray_paths() {
             .exists()
     );
 }
+
+/// Regression: miette pads labels with a `{:width$}` format, and a width past
+/// u16::MAX panics ("Formatting argument out of range"), so any finding past
+/// column 65535 of one line crashed the human report (exit 101).
+#[test]
+fn a_finding_far_along_one_long_line_renders() {
+    let text = format!("cluster x {}= {{\n", "k=1 ".repeat(20_000));
+    let o = validate_file(text.as_bytes());
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
