@@ -75,6 +75,10 @@ pub fn to_miette(f: &Finding, all_envs: &[String]) -> MietteDiagnostic {
     d
 }
 
+/// Past this column a source snippet is useless to a reader, and miette's
+/// renderer cannot pad beyond `u16::MAX`: the finding names its place instead.
+const MAX_SNIPPET_COLUMN: usize = 4096;
+
 /// The human report: every finding as rustc would show it, then a summary line.
 pub fn human(src: &Source, findings: &[Finding], all_envs: &[String], style: Style) -> String {
     let theme = if style.color {
@@ -86,7 +90,21 @@ pub fn human(src: &Source, findings: &[Finding], all_envs: &[String], style: Sty
     let named = NamedSource::new(&src.name, src.text.clone()).with_language("kdl");
     let mut out = String::new();
     for f in findings {
-        let report = miette::Report::new(to_miette(f, all_envs)).with_source_code(named.clone());
+        let far = f
+            .labels
+            .iter()
+            .any(|l| src.line_col(l.span.offset).1 > MAX_SNIPPET_COLUMN);
+        let report = if far {
+            // miette pads labels with a `{:width$}` format that panics past
+            // u16::MAX columns: name the place instead of drawing it
+            let mut plain = f.clone();
+            let (line, col) = f.primary().map_or((1, 1), |s| src.line_col(s.offset));
+            plain.message = format!("{} (at {}:{line}:{col})", plain.message, src.name);
+            plain.labels.clear();
+            miette::Report::new(to_miette(&plain, all_envs))
+        } else {
+            miette::Report::new(to_miette(f, all_envs)).with_source_code(named.clone())
+        };
         let _ = handler.render_report(&mut out, report.as_ref());
         out.push('\n');
     }
