@@ -216,19 +216,10 @@ struct Lock {
 }
 
 impl Lock {
+    /// Locks the directory that holds `out` itself (an advisory `flock` on
+    /// its descriptor): no lock file is left behind for users to commit.
     fn acquire(parent: &Path, out: &Path) -> Result<Self> {
-        let name = format!(
-            ".{}.topogen-lock",
-            out.file_name()
-                .map_or("generated".into(), |n| n.to_string_lossy())
-        );
-        let path = parent.join(name);
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io("cannot create lock file", &path))?;
+        let file = fs::File::open(parent).map_err(io("cannot open for locking", parent))?;
         if !try_lock(&file) {
             return Err(OutputError::Locked {
                 path: out.display().to_string(),

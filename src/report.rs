@@ -230,6 +230,7 @@ pub fn github(src: &Source, findings: &[Finding], all_envs: &[String]) -> String
 
 /// A SARIF 2.1.0 log: the rule registry as `tool.driver.rules`, one result per finding.
 pub fn sarif(src: &Source, findings: &[Finding], all_envs: &[String]) -> String {
+    let uri = sarif_uri(&src.name);
     let rules: Vec<serde_json::Value> = crate::check::registry()
         .iter()
         .map(|r| {
@@ -257,7 +258,7 @@ pub fn sarif(src: &Source, findings: &[Finding], all_envs: &[String]) -> String 
             let location = |offset: usize, len: usize| {
                 serde_json::json!({
                     "physicalLocation": {
-                        "artifactLocation": { "uri": src.name },
+                        "artifactLocation": { "uri": uri },
                         "region": region(offset, len),
                     }
                 })
@@ -297,13 +298,31 @@ pub fn sarif(src: &Source, findings: &[Finding], all_envs: &[String]) -> String 
                 "informationUri": "https://github.com/trading-cz/topogen",
                 "rules": rules,
             }},
-            "artifacts": [{ "location": { "uri": src.name } }],
+            "artifacts": [{ "location": { "uri": uri } }],
             "results": results,
         }]
     });
     let mut s = serde_json::to_string_pretty(&log).expect("sarif serialises");
     s.push('\n');
     s
+}
+
+/// `name` as a SARIF `artifactLocation.uri` (an RFC 3986 URI reference):
+/// bytes outside the unreserved set and `/` percent-encoded; an absolute path
+/// becomes a `file://` URI.
+fn sarif_uri(name: &str) -> String {
+    let mut uri = String::new();
+    if name.starts_with('/') {
+        uri.push_str("file://");
+    }
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            let _ = write!(uri, "%{b:02X}");
+        }
+    }
+    uri
 }
 
 fn level(s: Severity) -> &'static str {

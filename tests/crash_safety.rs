@@ -276,12 +276,8 @@ fn sigkill_at_random_moments_leaves_old_or_new_and_recovers() {
 #[test]
 fn concurrent_builds_are_serialised() {
     let f = fixture();
-    let lock = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(f.dir.join(".generated.topogen-lock"))
-        .unwrap();
+    // the build locks the directory that holds generated/ (no lock file)
+    let lock = fs::File::open(&f.dir).unwrap();
     lock.try_lock().expect("take the build lock");
     let o = build(&f.dir, &[]);
     assert_eq!(o.status.code(), Some(2), "locked build: {}", stderr(&o));

@@ -432,7 +432,6 @@ fn is_uri_reference(s: &str) -> bool {
 }
 
 #[test]
-#[ignore = "src/report.rs writes the file name into artifactLocation.uri unencoded; un-ignore with the percent-encoding fix"]
 fn sarif_artifact_uris_are_uri_references() {
     let s = Scratch::new("sarif-uri");
     s.write(AWKWARD_NAME, BROKEN);
