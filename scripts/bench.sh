@@ -134,13 +134,13 @@ for i in "${INPUTS[@]}"; do
 done
 
 python3 - "$W" "${INPUTS[@]}" <<'EOF'
-import json, os, re, sys
+import json, os, sys
 
 w, inputs = sys.argv[1], sys.argv[2:]
 
-def median(key):
+def result(key):
     with open(os.path.join(w, key + ".json")) as f:
-        return json.load(f)["results"][0]["median"]
+        return json.load(f)["results"][0]
 
 def read(key, ext):
     try:
@@ -150,26 +150,51 @@ def read(key, ext):
         return ""
 
 def nodes(i):
-    if i == "repo":
-        return "5"
-    return i[1:]
+    return "5" if i == "repo" else i[1:]
 
-floor = median("floor")
+def ms(x):
+    return f"{x*1e3:.2f} ms"
+
+fl = result("floor")
+floor, floor_min = fl["median"], fl["min"]
 floor_ir = read("floor", "ir")
-print(f"Process floor (bench/floor): median {floor*1e3:.2f} ms, "
-      f"peak RSS {int(read('floor', 'rss'))/1024:.1f} MiB"
+print(f"Process floor (bench/floor): median {ms(floor)}, min {ms(floor_min)}, "
+      f"CPU {ms(fl['user'] + fl['system'])}, peak RSS {int(read('floor', 'rss'))/1024:.1f} MiB"
       + (f", {int(floor_ir)/1e6:.2f} M instructions" if floor_ir else "") + ".\n")
-print("| input | nodes | files | command | median | × floor | peak RSS | instructions |")
-print("|---|---:|---:|---|---:|---:|---:|---:|")
+print("| input | nodes | files | command | median | × floor | min | × floor (min) | CPU (user+sys) | peak RSS | instructions |")
+print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 labels = [("validate", "validate"), ("check", "check"), ("noop", "build (no-op)"), ("cold", "build (cold)")]
 for i in inputs:
     name = "cluster.kdl" if i == "repo" else f"{i[1:]}-node"
     for key, label in labels:
         k = f"{i}-{key}"
-        m = median(k)
+        r = result(k)
         rss = int(read(k, "rss")) / 1024
         ir = read(k, "ir")
         irs = f"{int(ir)/1e6:.1f} M" if ir else "–"
-        print(f"| {name} | {nodes(i)} | {read(i, 'files')} | `{label}` | {m*1e3:.2f} ms | "
-              f"{m/floor:.1f}× | {rss:.1f} MiB | {irs} |")
+        print(f"| {name} | {nodes(i)} | {read(i, 'files')} | `{label}` | {ms(r['median'])} | "
+              f"{r['median']/floor:.1f}× | {ms(r['min'])} | {r['min']/floor_min:.1f}× | "
+              f"{ms(r['user'] + r['system'])} | {rss:.1f} MiB | {irs} |")
+
+# the curve: cold build against the node count
+gen = [i for i in inputs if i != "repo"]
+if len(gen) > 1:
+    print("\nScaling of `build (cold)` with the node count:\n")
+    print("| nodes | median | CPU (user+sys) | peak RSS | RSS per added node | instructions | instructions per added node |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    prev = None
+    for i in gen:
+        k = f"{i}-cold"
+        r = result(k)
+        n, ir, rss = int(nodes(i)), read(k, "ir"), int(read(k, "rss"))
+        irs = f"{int(ir)/1e6:.1f} M" if ir else "–"
+        d_ir = d_rss = "–"
+        if prev:
+            pn, pir, prss = prev
+            d_rss = f"{(rss - prss) / (n - pn):.1f} KiB"
+            if ir and pir:
+                d_ir = f"{(int(ir) - int(pir)) / (n - pn) / 1e3:.0f} k"
+        prev = (n, ir, rss)
+        print(f"| {n} | {ms(r['median'])} | {ms(r['user'] + r['system'])} | "
+              f"{rss/1024:.1f} MiB | {d_rss} | {irs} | {d_ir} |")
 EOF
