@@ -240,6 +240,8 @@ pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<()
     for (k, v) in exprs {
         ctx[k] = v;
     }
+    // converted to a template value once, not once per workflow
+    let ctx = minijinja::Value::from_serialize(&ctx);
     for file in FILES {
         let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;
         plan.add(format!("{DIR}/{file}"), text);
