@@ -413,7 +413,9 @@ impl Cx<'_> {
         let Some(schema) = schema::node(parent_path, name) else {
             return doc.nodes().iter().collect();
         };
-        let mut seen: Vec<(&str, Option<String>, Span)> = Vec::new();
+        // (name, key) → first definition: hashing keeps this linear for any input
+        let mut seen: std::collections::HashMap<(&str, Option<String>), Span> =
+            std::collections::HashMap::new();
         let mut kept = Vec::new();
         for child in doc.nodes() {
             let cname = child.name().value();
@@ -435,7 +437,7 @@ impl Cx<'_> {
             let is_list = repeats && key.is_none();
             if !is_list
                 && cname != "environment"
-                && let Some((_, _, first)) = seen.iter().find(|(n, k, _)| *n == cname && *k == key)
+                && let Some(first) = seen.get(&(cname, key.clone()))
             {
                 let what = match &key {
                     Some(k) => format!("`{cname} {k}` is defined twice"),
@@ -449,7 +451,8 @@ impl Cx<'_> {
                     );
                 continue;
             }
-            seen.push((cname, key, label_span(child)));
+            seen.entry((cname, key))
+                .or_insert_with(|| label_span(child));
             kept.push(child);
         }
         kept
@@ -673,7 +676,7 @@ impl Cx<'_> {
         let Some(schema) = schema::node(path, name) else {
             return Vec::new();
         };
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut out = Vec::new();
         for node in doc.nodes().iter().filter(|n| n.name().value() == name) {
             // duplicates were reported by `children`; keep the first
@@ -682,11 +685,11 @@ impl Cx<'_> {
                 .iter()
                 .find(|e| e.name().is_none())
                 .map(|e| e.value().to_string());
-            if let Some(k) = &key {
-                if !schema.args.is_empty() && keys.contains(k) {
-                    continue;
-                }
-                keys.push(k.clone());
+            if let Some(k) = key
+                && !schema.args.is_empty()
+                && !keys.insert(k)
+            {
+                continue;
             }
             let e = self.entries(node, schema);
             out.push((node, e));
