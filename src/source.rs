@@ -40,8 +40,8 @@ impl Source {
     }
 }
 
-/// How deeply `{ }` blocks and `/* */` comments nest, ignoring braces in
-/// strings and comments.
+/// How deeply `{ }` blocks, `/* */` comments and chains of `/-` slashdashes
+/// nest, ignoring braces in strings and comments.
 ///
 /// The KDL parser recurses once per level of either, so a hostile file nested
 /// 100,000 deep would overflow the stack; this scan runs first, in constant
@@ -49,8 +49,21 @@ impl Source {
 pub fn max_depth(text: &str) -> (usize, usize) {
     let b = text.as_bytes();
     let (mut i, mut depth, mut max, mut at) = (0, 0usize, 0usize, 0usize);
+    // consecutive `/-` slashdashes: the parser recurses once per link of the chain
+    let mut slashdashes = 0usize;
     while i < b.len() {
         match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'-') => {
+                slashdashes += 1;
+                if depth + slashdashes > max {
+                    max = depth + slashdashes;
+                    at = i;
+                }
+                i += 2;
+                continue;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            _ if slashdashes > 0 && !matches!(b[i], b'/') => slashdashes = 0,
             b'/' if b.get(i + 1) == Some(&b'/') => {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;

@@ -70,7 +70,7 @@ fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
             Finding::new(
                 &syntax_limits::RULE,
                 format!(
-                    "blocks nest {depth} deep; topogen reads at most {}",
+                    "blocks, comments or `/-` chains nest {depth} deep; topogen reads at most {}",
                     source::MAX_DEPTH
                 ),
             )
@@ -391,6 +391,7 @@ impl Cx<'_> {
         }
         for a in schema.args.iter().take(1) {
             if a.default == schema::REQ_MARK && e.args.is_empty() {
+                self.poisoned.push(label_span(node));
                 self.out.push(
                     Finding::new(
                         &schema_missing::RULE,

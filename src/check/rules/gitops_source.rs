@@ -115,7 +115,7 @@ fn check(t: &Topology, out: &mut Findings) {
     let repo_ok = repo
         .split_once('/')
         .is_some_and(|(o, n)| owner_ok(o) && name_ok(n));
-    if !repo.is_empty() && !repo_ok {
+    if !repo_ok {
         let help = match from_url(repo) {
             Some(short) => format!("write the repository as `owner/name`: `repo=\"{short}\"`"),
             None => "write the GitHub repository as `owner/name`, e.g. `repo=\"my-org/config\"`"
@@ -130,9 +130,7 @@ fn check(t: &Topology, out: &mut Findings) {
             .help(help),
         );
     }
-    if let Some(problem) = overlay_problem(&g.overlay.value)
-        && !g.overlay.value.is_empty()
-    {
+    if let Some(problem) = overlay_problem(&g.overlay.value) {
         out.push(
             Finding::new(
                 &RULE,

@@ -20,6 +20,7 @@ pub mod kafka_pool_labels;
 pub mod kafka_pools;
 pub mod kafka_quorum;
 pub mod kafka_replication;
+pub mod kafka_storage;
 pub mod kafka_version;
 pub mod labels_kubelet;
 pub mod labels_syntax;
@@ -71,6 +72,7 @@ pub static ALL: &[&Rule] = &[
     &kafka_pools::RULE,
     &kafka_quorum::RULE,
     &kafka_replication::RULE,
+    &kafka_storage::RULE,
     &kafka_version::RULE,
     &labels_kubelet::RULE,
     &labels_syntax::RULE,

@@ -49,9 +49,7 @@ the label syntax is what keeps them from breaking out of their quoting."#,
 
 fn report(out: &mut Findings, what: &str, name: &Spanned<String>, letter_first: bool) {
     let v = &name.value;
-    if v.is_empty() {
-        return; // missing: a lowering error already says so
-    }
+    // a missing name is a placeholder the run drops as a cascade; `""` written out is reported
     let problem = support::dns_label_problem(v).or_else(|| {
         (letter_first && !v.starts_with(|c: char| c.is_ascii_lowercase()))
             .then_some("it must start with a letter")
@@ -72,7 +70,14 @@ fn report(out: &mut Findings, what: &str, name: &Spanned<String>, letter_first: 
         format!(", e.g. `{fixed}`")
     };
     out.push(
-        Finding::new(&RULE, format!("{what} `{v}` is not a valid DNS label"))
+        Finding::new(
+            &RULE,
+            if v.is_empty() {
+                format!("the {what} is empty")
+            } else {
+                format!("{what} `{v}` is not a valid DNS label")
+            },
+        )
             .label(name.span, problem)
             .help(format!(
                 "use at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit{example}"

@@ -58,7 +58,9 @@ workflow expressions (`${{ secrets.NAME }}`), where only this syntax is safe."#,
 };
 
 fn problem(name: &str) -> Option<&'static str> {
-    if name.starts_with("GITHUB_") {
+    if name.is_empty() {
+        Some("the name is empty")
+    } else if name.starts_with("GITHUB_") {
         Some("GitHub reserves names starting with `GITHUB_`")
     } else if name.starts_with(|c: char| c.is_ascii_digit()) {
         Some("a name cannot start with a digit")
@@ -75,9 +77,7 @@ fn problem(name: &str) -> Option<&'static str> {
 fn check(t: &Topology, out: &mut Findings) {
     for s in &t.secrets {
         let name = &s.name.value;
-        if name.is_empty() {
-            continue; // missing: a lowering error already says so
-        }
+        // a missing name is a placeholder the run drops as a cascade; `""` is reported
         let Some(p) = problem(name) else { continue };
         let upper: String = name
             .to_ascii_uppercase()
