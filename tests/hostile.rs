@@ -607,9 +607,10 @@ fn hostile_values_are_rejected_or_inert() {
 fn validate_file(bytes: &[u8]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cluster.kdl"), bytes).unwrap();
-    Command::new(BIN)
+    // a hang is a failure too: `timeout` ends it after 60 s (exit 124)
+    Command::new("timeout")
+        .args(["60", BIN, "validate", "--color", "never"])
         .current_dir(dir.path())
-        .args(["validate", "--color", "never"])
         .output()
         .unwrap()
 }
