@@ -79,7 +79,7 @@ fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
         );
         return None;
     }
-    match KdlDocument::parse_v2(&src.text) {
+    match super::fastkdl::parse(&src.text).map_or_else(|| KdlDocument::parse_v2(&src.text), Ok) {
         Ok(doc) => Some(doc),
         Err(err) => {
             for d in err.diagnostics {

@@ -7,6 +7,7 @@
 //! **Architecture invariant:** `model/` knows nothing of templates or files.
 
 pub mod catalog;
+pub mod fastkdl;
 pub mod lower;
 pub mod merge;
 mod resolve;
