@@ -152,21 +152,31 @@ impl Findings {
     /// Moves every finding of `other` into `self`, merging duplicates: the same
     /// problem seen in several environments is reported once, naming them all.
     pub fn absorb(&mut self, other: Findings) {
+        // index by identity (everything but the environments): linear, not quadratic
+        let mut index: std::collections::HashMap<
+            (&'static str, Severity, String, Vec<Label>),
+            usize,
+        > = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, g)| ((g.code, g.severity, g.message.clone(), g.labels.clone()), i))
+            .collect();
         for f in other.items {
-            match self.items.iter_mut().find(|g| {
-                g.code == f.code
-                    && g.severity == f.severity
-                    && g.message == f.message
-                    && g.labels == f.labels
-            }) {
-                Some(g) => {
+            let key = (f.code, f.severity, f.message.clone(), f.labels.clone());
+            match index.get(&key) {
+                Some(&i) => {
+                    let g = &mut self.items[i];
                     for e in f.envs {
                         if !g.envs.contains(&e) {
                             g.envs.push(e);
                         }
                     }
                 }
-                None => self.items.push(f),
+                None => {
+                    index.insert(key, self.items.len());
+                    self.items.push(f);
+                }
             }
         }
     }

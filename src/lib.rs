@@ -11,8 +11,8 @@
 //!
 //! This is a library for the binary and its tests, not a stable API.
 
-pub mod check;
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod emit;

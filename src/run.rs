@@ -118,12 +118,41 @@ pub fn compile_with(source: Source, read_finding: Option<Finding>) -> Compiled {
         });
         findings.absorb(checked);
     }
-    let (source, findings) = redact(source, findings.into_sorted());
+    let (source, findings) = redact(source, cap(findings.into_sorted()));
     Compiled {
         source,
         project: lowered.project,
         findings,
     }
+}
+
+/// The most findings a run reports: past this, the rest are summarised in
+/// one finding (a file with 300,000 broken lines must not take minutes).
+pub const MAX_FINDINGS: usize = 200;
+
+fn cap(mut findings: Vec<Finding>) -> Vec<Finding> {
+    if findings.len() <= MAX_FINDINGS {
+        return findings;
+    }
+    let rest = findings.split_off(MAX_FINDINGS);
+    let errors = rest
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let mut summary = Finding::new(
+        &crate::check::rules::syntax_limits::RULE,
+        format!(
+            "{} more problems not shown ({errors} errors, {} warnings)",
+            rest.len(),
+            rest.len() - errors
+        ),
+    )
+    .help("fix the problems above first; they are often the cause of the rest");
+    if errors == 0 {
+        summary = summary.severity(Severity::Warning);
+    }
+    findings.push(summary);
+    findings
 }
 
 /// A secret found in `cluster.kdl` is never repeated: every report quotes the

@@ -51,6 +51,7 @@ pub fn max_depth(text: &str) -> (usize, usize) {
     let (mut i, mut depth, mut max, mut at) = (0, 0usize, 0usize, 0usize);
     // consecutive `/-` slashdashes: the parser recurses once per link of the chain
     let mut slashdashes = 0usize;
+    let mut annotations = 0usize;
     while i < b.len() {
         match b[i] {
             b'/' if b.get(i + 1) == Some(&b'-') => {
@@ -60,6 +61,20 @@ pub fn max_depth(text: &str) -> (usize, usize) {
                     at = i;
                 }
                 i += 2;
+                continue;
+            }
+            b'(' => {
+                // a type annotation `(t)`: the parser also recurses once per
+                // annotation of an adjacent chain `(t)(t)(t)…`
+                annotations += 1;
+                if depth + slashdashes + annotations > max {
+                    max = depth + slashdashes + annotations;
+                    at = i;
+                }
+                while i < b.len() && b[i] != b')' {
+                    i += 1;
+                }
+                i += 1;
                 continue;
             }
             b' ' | b'\t' | b'\n' | b'\r' => {}
@@ -128,6 +143,8 @@ pub fn max_depth(text: &str) -> (usize, usize) {
             b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        // anything but `(` ends a chain of adjacent type annotations
+        annotations = 0;
         i += 1;
     }
     (max, at)
@@ -145,6 +162,9 @@ mod tests {
             2 // the two nested comments, not the braces inside them
         );
         assert_eq!(max_depth(&"a {".repeat(100_000)).0, 100_000);
+        assert_eq!(max_depth(&format!("{}node", "/- ".repeat(1000))).0, 1000);
+        assert_eq!(max_depth(&format!("{}node", "(t)".repeat(1000))).0, 1000);
+        assert_eq!(max_depth("(a)node (b)x (c)y").0, 1);
         // nested block comments recurse in the parser too
         assert_eq!(max_depth(&"/*".repeat(100_000)).0, 100_000);
         assert_eq!(max_depth("a { /* /* */ */ }").0, 3);

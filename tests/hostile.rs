@@ -565,7 +565,9 @@ fn hostile_values_are_rejected_or_inert() {
                     let _ = rendered(&o.compiled);
                 }
                 Some(plan) => {
-                    if (site.reject && !plain(value)) || (site.empty_rejected && value.is_empty()) {
+                    if (site.reject && !plain(value) && !value.is_empty())
+                        || (site.empty_rejected && value.is_empty())
+                    {
                         violations.push(format!(
                             "{what}: {value:?} must be rejected at this site but was accepted"
                         ));

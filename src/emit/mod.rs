@@ -64,7 +64,9 @@ impl Plan {
 #[error("template `{template}` failed to render: {message}")]
 #[diagnostic(
     code(topogen::template::render),
-    help("if you override this template with --templates, check it against the built-in one (`topogen templates`)")
+    help(
+        "if you override this template with --templates, check it against the built-in one (`topogen templates`)"
+    )
 )]
 pub struct EmitError {
     /// The template's name.
