@@ -9,6 +9,24 @@ use std::fmt;
 
 use serde::Serialize;
 
+/// The candidate closest to `word`, if it is close enough to be a typo: the
+/// one place "did you mean" suggestions are chosen, for lowering and rules.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // close enough by Jaro-Winkler; the fewest edits wins, then the higher score
+    let mut best: Option<(usize, f64, &'a str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(word, c);
+        if score < 0.8 {
+            continue;
+        }
+        let edits = strsim::levenshtein(word, c);
+        if best.is_none_or(|(e, s, _)| edits < e || (edits == e && score > s)) {
+            best = Some((edits, score, c));
+        }
+    }
+    best.map(|(_, _, c)| c)
+}
+
 /// A byte range in `cluster.kdl`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {

@@ -18,7 +18,7 @@ use crate::check::rules::{
     schema_duplicate, schema_missing, schema_type, schema_unknown_node, schema_unknown_property,
     syntax_kdl, syntax_limits,
 };
-use crate::diag::{Finding, Findings};
+use crate::diag::{Finding, Findings, suggest};
 use crate::source::{self, Source};
 
 /// The result of lowering: the project when the file could be read as a
@@ -257,15 +257,6 @@ struct Entries<'n> {
 struct Cx<'o> {
     out: &'o mut Findings,
     poisoned: &'o mut Vec<Span>,
-}
-
-fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
 }
 
 fn did_you_mean(word: &str, candidates: &[&str]) -> String {

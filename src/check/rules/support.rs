@@ -7,25 +7,7 @@
 
 use crate::model::{KeyValue, Pool, Span, Taint, Topology};
 
-/// The candidate closest to `word`, if it is close enough to be a typo.
-pub(crate) fn suggest<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    // close enough by Jaro-Winkler; the fewest edits wins, then the higher score
-    let mut best: Option<(usize, f64, &'a str)> = None;
-    for c in candidates {
-        let score = strsim::jaro_winkler(word, c);
-        if score < 0.8 {
-            continue;
-        }
-        let edits = strsim::levenshtein(word, c);
-        if best.is_none_or(|(e, s, _)| edits < e || (edits == e && score > s)) {
-            best = Some((edits, score, c));
-        }
-    }
-    best.map(|(_, _, c)| c)
-}
+pub(crate) use crate::diag::suggest;
 
 /// `` did you mean `x`? `` followed by a space, or nothing.
 pub(crate) fn did_you_mean<'a>(
