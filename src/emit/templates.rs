@@ -10,17 +10,22 @@
 //! the delimiters get an extra brace instead of escaping everywhere:
 //! `{{{ value }}}`, `{{% if %}}`, `{{# comment #}}`.
 //!
-//! Every value from `cluster.kdl` that lands in a script, HCL or YAML goes
-//! through the filter for that language (`sh`, `hcl`, `yaml`, `md`); YAML
-//! templates additionally auto-escape (JSON-quote) anything unfiltered.
+//! Every value from `cluster.kdl` that lands in a script or HCL goes through
+//! the filter for that language (`sh`, `hcl`). Templates named `*.yml` /
+//! `*.yaml` auto-escape (JSON-quote) anything unfiltered and break up any
+//! `${{` a value brings (see [`GhExpr`]); `*.md` templates auto-escape every
+//! value as Markdown table-cell text ([`md_cell`]). Auto-escaping is done by
+//! the formatter, without a filter call per value: TOPOLOGY.md writes a few
+//! values per node, and a filter call costs about as much as the rest of
+//! the write (issue 6).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use include_dir::{Dir, include_dir};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::Value;
-use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+use minijinja::value::{Object, Value, ValueKind};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 
 static BUILT_IN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
@@ -139,12 +144,17 @@ impl Templates {
             let name = name.strip_suffix(".j2").unwrap_or(name);
             if name.ends_with(".yml") || name.ends_with(".yaml") {
                 AutoEscape::Json
+            } else if name.ends_with(".md") {
+                AutoEscape::Custom(MARKDOWN)
             } else {
                 AutoEscape::None
             }
         });
+        env.set_formatter(format_value);
         env.add_filter("sh", sh);
+        env.add_filter("shwords", shwords);
         env.add_filter("hcl", hcl);
+        env.add_filter("oneline", oneline);
         env.add_filter("yaml", yaml);
         env.add_filter("md", md);
         env.add_filter("mermaid", mermaid);
@@ -209,6 +219,76 @@ fn collect(
     Ok(())
 }
 
+/// The auto-escape mode of `*.md` templates.
+const MARKDOWN: &str = "markdown";
+
+/// A GitHub Actions expression topogen built itself (`${{ secrets.NAME }}`
+/// from an identifier-safe name): the one kind of value a workflow template
+/// may write with `${{` intact.
+///
+/// GitHub evaluates `${{ }}` in every string of a workflow *after* parsing
+/// the YAML, inside `run:` scripts too, so neither YAML nor shell quoting
+/// makes one inert. Validation rejects such values in `cluster.kdl`; should
+/// one get through, the formatter breaks it up (`$ {{`) in whatever a YAML
+/// template writes, filtered or not, unless it is a `GhExpr`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GhExpr(pub String);
+
+impl Object for GhExpr {
+    fn render(self: &std::sync::Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl serde::Serialize for GhExpr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if minijinja::value::serializing_for_value() {
+            Value::from_object(self.clone()).serialize(s)
+        } else {
+            s.serialize_str(&self.0)
+        }
+    }
+}
+
+/// Breaks up every `${{` (see [`GhExpr`]).
+fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains("${{") {
+        std::borrow::Cow::Owned(s.replace("${{", "$ {{"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Writes one `{{{ value }}}`: the template's auto-escape mode applied to it
+/// (see the module documentation).
+fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> Result<(), Error> {
+    let write = |out: &mut Output<'_>, s: &str| out.write_str(s).map_err(Error::from);
+    match state.auto_escape() {
+        AutoEscape::Json => {
+            if let Some(expr) = value.downcast_object_ref::<GhExpr>() {
+                return write(out, &yaml_quote(&expr.0));
+            }
+            if value.is_safe() || value.kind() == ValueKind::Undefined {
+                let text = value.to_string();
+                return write(out, &defuse(&text));
+            }
+            let json = match value.as_str() {
+                Some(s) => yaml_quote(s),
+                None => serde_json::to_string(value).map_err(|e| {
+                    Error::new(ErrorKind::BadSerialization, "unable to format to JSON")
+                        .with_source(e)
+                })?,
+            };
+            write(out, &defuse(&json))
+        }
+        AutoEscape::Custom(MARKDOWN) if !value.is_safe() => write(out, &md_cell(&as_text(value)?)),
+        _ => match value.as_str() {
+            Some(s) => write(out, s),
+            None => write(out, &value.to_string()),
+        },
+    }
+}
+
 fn as_text(v: &Value) -> Result<String, Error> {
     if v.is_undefined() || v.is_none() {
         return Err(Error::new(
@@ -261,6 +341,19 @@ fn sh(v: Value) -> Result<Value, Error> {
     Ok(Value::from_safe_string(sh_quote(&as_text(&v)?)))
 }
 
+/// A list as shell words: each item [`sh_quote`]d, separated by spaces (one
+/// filter call for a pool's nodes, not one per node).
+fn shwords(v: Value) -> Result<Value, Error> {
+    let mut out = String::new();
+    for item in v.try_iter()? {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&sh_quote(&as_text(&item)?));
+    }
+    Ok(Value::from_safe_string(out))
+}
+
 /// An HCL string literal: escapes quotes, backslashes, control characters and
 /// the template sequences `${` and `%{`.
 pub fn hcl_quote(s: &str) -> String {
@@ -299,6 +392,14 @@ fn hcl(v: Value) -> Result<Value, Error> {
 /// A YAML double-quoted scalar (JSON string syntax is valid YAML).
 pub fn yaml_quote(s: &str) -> String {
     serde_json::to_string(s).expect("strings always serialise")
+}
+
+/// Text for a one-line comment (tfvars `#`): line breaks become spaces.
+fn oneline(v: Value) -> Result<Value, Error> {
+    let s = as_text(&v)?;
+    Ok(Value::from_safe_string(
+        s.replace(['\r', '\n', '\u{2028}', '\u{2029}'], " "),
+    ))
 }
 
 fn yaml(v: Value) -> Result<Value, Error> {

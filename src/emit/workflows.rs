@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::context::ProjectCtx;
+use super::templates::GhExpr;
 use super::{EmitError, Plan, Templates};
 
 /// Where the workflows go, relative to the output directory.
@@ -68,7 +69,7 @@ struct SecretRef {
     /// The secret's name (identifier-safe).
     name: String,
     /// `${{ secrets.NAME }}`.
-    expr: String,
+    expr: GhExpr,
     /// Workflows may run without it.
     optional: bool,
 }
@@ -79,7 +80,7 @@ struct StepOutput {
     /// The output's name (identifier-safe), also the Terraform variable.
     name: String,
     /// `${{ steps.primary_ips.outputs.NAME }}`.
-    expr: String,
+    expr: GhExpr,
 }
 
 /// Per-environment values that exist only for the workflows.
@@ -134,7 +135,7 @@ impl<'a> WorkflowCtx<'a> {
                     .map(|(usage, name)| {
                         let name = ident(name);
                         let r = SecretRef {
-                            expr: format!("${{{{ secrets.{name} }}}}"),
+                            expr: GhExpr(format!("${{{{ secrets.{name} }}}}")),
                             name,
                             optional: optional.contains(usage),
                         };
@@ -161,7 +162,7 @@ impl<'a> WorkflowCtx<'a> {
             primary_ip_vars: primary_ip_vars
                 .into_iter()
                 .map(|name| StepOutput {
-                    expr: format!("${{{{ steps.primary_ips.outputs.{name} }}}}"),
+                    expr: GhExpr(format!("${{{{ steps.primary_ips.outputs.{name} }}}}")),
                     name,
                 })
                 .collect(),
@@ -211,37 +212,11 @@ impl<'a> WorkflowCtx<'a> {
     }
 }
 
-/// GitHub evaluates `${{ }}` in every string of a workflow *after* parsing
-/// the YAML, inside `run:` scripts too, so neither YAML nor shell quoting
-/// makes it inert. Validation rejects such values; should one get through,
-/// it is broken up here (`$ {{`) before any template sees it.
-fn defuse(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::String(s) if s.contains("${{") => *s = s.replace("${{", "$ {{"),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(defuse),
-        serde_json::Value::Object(map) => map.values_mut().for_each(defuse),
-        _ => {}
-    }
-}
-
 /// Renders every workflow into `plan`.
 pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
-    let ctx = WorkflowCtx::new(cx);
-    let mut ctx = serde_json::to_value(&ctx).map_err(|e| EmitError {
-        template: "workflows".to_owned(),
-        message: e.to_string(),
-    })?;
-    // The expressions built here (`expr`) are the only ones a value supplies.
-    let exprs: Vec<(String, serde_json::Value)> = ["secrets", "primary_ip_vars"]
-        .iter()
-        .map(|k| ((*k).to_owned(), ctx[*k].take()))
-        .collect();
-    defuse(&mut ctx);
-    for (k, v) in exprs {
-        ctx[k] = v;
-    }
-    // converted to a template value once, not once per workflow
-    let ctx = minijinja::Value::from_serialize(&ctx);
+    // converted to a template value once, not once per workflow; the project
+    // context inside it is converted once per run (see `context`)
+    let ctx = minijinja::Value::from_serialize(WorkflowCtx::new(cx));
     for file in FILES {
         let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;
         plan.add(format!("{DIR}/{file}"), text);
@@ -251,7 +226,7 @@ pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<()
 
 #[cfg(test)]
 mod tests {
-    use super::{defuse, ident};
+    use super::ident;
 
     #[test]
     fn ident_cannot_open_an_expression() {
@@ -259,15 +234,5 @@ mod tests {
         assert_eq!(ident("X }} ${{ github.token"), "X________github_token");
         assert_eq!(ident("1X"), "_1X");
         assert_eq!(ident(""), "_");
-    }
-
-    #[test]
-    fn defuse_breaks_every_expression() {
-        let mut v = serde_json::json!({"a": ["${{ secrets.X }}", 3], "b": {"c": "a${{b"}});
-        defuse(&mut v);
-        assert_eq!(
-            v,
-            serde_json::json!({"a": ["$ {{ secrets.X }}", 3], "b": {"c": "a$ {{b"}})
-        );
     }
 }
