@@ -77,14 +77,19 @@ pub struct EmitError {
 
 /// Renders every artifact of every environment.
 pub fn plan(project: &Project, templates: &Templates) -> Result<Plan, EmitError> {
-    let cx = context::ProjectCtx::new(project);
+    plan_with(&context::ProjectCtx::new(project), templates)
+}
+
+/// Renders every artifact from a context the caller built (and may keep:
+/// the command line never frees it, see `app::plan`).
+pub fn plan_with(cx: &context::ProjectCtx, templates: &Templates) -> Result<Plan, EmitError> {
     let mut plan = Plan::default();
-    tfvars::emit(&cx, templates, &mut plan)?;
-    cloud_init::emit(&cx, templates, &mut plan)?;
-    pins::emit(&cx, templates, &mut plan)?;
-    strimzi::emit(&cx, templates, &mut plan)?;
-    scheduling::emit(&cx, templates, &mut plan)?;
-    workflows::emit(&cx, templates, &mut plan)?;
-    docs::emit(&cx, templates, &mut plan)?;
+    tfvars::emit(cx, templates, &mut plan)?;
+    cloud_init::emit(cx, templates, &mut plan)?;
+    pins::emit(cx, templates, &mut plan)?;
+    strimzi::emit(cx, templates, &mut plan)?;
+    scheduling::emit(cx, templates, &mut plan)?;
+    workflows::emit(cx, templates, &mut plan)?;
+    docs::emit(cx, templates, &mut plan)?;
     Ok(plan)
 }
