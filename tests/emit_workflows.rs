@@ -346,16 +346,29 @@ fn every_agent_gets_the_join_token() {
         let c = topogen::compile(Source::new("cluster.kdl", kdl));
         let project = c.project.unwrap();
         let provision = &workflows(kdl)["01-reusable-provision-infra.yml"];
+        // each `agent` call on a line of its own: `agent` takes three
+        // arguments and ignores the rest, so calls run together on one line
+        // would register only the first node (a bug an earlier template had)
+        let calls: Vec<&str> = provision
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("agent "))
+            .collect();
+        let mut expected = Vec::new();
         for t in &project.envs {
             for node in t.nodes() {
                 if node.pool.role.value == topogen::model::Role::Server {
                     continue;
                 }
                 let route = if node.primary_ip { "direct" } else { "jump" };
-                let line = format!("agent {} {} {route}", node.server_name, node.ip.unwrap());
-                assert!(provision.contains(&line), "{line}");
+                expected.push(format!(
+                    "agent {} {} {route}",
+                    node.server_name,
+                    node.ip.unwrap()
+                ));
             }
         }
+        assert_eq!(calls, expected);
     }
 }
 

@@ -296,6 +296,12 @@ pub struct NodeCtx {
     pub ip: String,
     /// Holds the pool's Primary IP.
     pub primary_ip: bool,
+    /// How SSH reaches it: `direct` through its Primary IP, else `jump`
+    /// through the control plane.
+    pub reach: &'static str,
+    /// Its public address, for people: `Primary IP <name> (persistent[,
+    /// <address>])`, or `ephemeral`.
+    pub public_ip: String,
 }
 
 /// Kafka.
@@ -583,6 +589,17 @@ impl EnvCtx {
             index: n.index,
             ip: n.ip.map(|ip| ip.to_string()).unwrap_or_default(),
             primary_ip: n.primary_ip,
+            reach: if n.primary_ip { "direct" } else { "jump" },
+            public_ip: match &n.pool.primary_ip {
+                Some(ip) if n.primary_ip => {
+                    let name = t.primary_ip_name(n.pool);
+                    match &ip.address {
+                        Some(a) => format!("Primary IP {name} (persistent, {})", a.value),
+                        None => format!("Primary IP {name} (persistent)"),
+                    }
+                }
+                _ => "ephemeral".to_owned(),
+            },
         };
         let pools: Vec<PoolCtx> = t
             .pools
@@ -659,6 +676,8 @@ impl EnvCtx {
                 index: 0,
                 ip: String::new(),
                 primary_ip: false,
+                reach: "jump",
+                public_ip: String::new(),
             });
         let ranges = t
             .ip_plan
