@@ -301,7 +301,7 @@ pub struct NodeCtx {
     pub reach: &'static str,
     /// Its public address, for people: `Primary IP <name> (persistent[,
     /// <address>])`, or `ephemeral`.
-    pub public_ip: String,
+    pub public_ip: std::borrow::Cow<'static, str>,
 }
 
 /// Kafka.
@@ -594,11 +594,11 @@ impl EnvCtx {
                 Some(ip) if n.primary_ip => {
                     let name = t.primary_ip_name(n.pool);
                     match &ip.address {
-                        Some(a) => format!("Primary IP {name} (persistent, {})", a.value),
-                        None => format!("Primary IP {name} (persistent)"),
+                        Some(a) => format!("Primary IP {name} (persistent, {})", a.value).into(),
+                        None => format!("Primary IP {name} (persistent)").into(),
                     }
                 }
-                _ => "ephemeral".to_owned(),
+                _ => "ephemeral".into(),
             },
         };
         let pools: Vec<PoolCtx> = t
@@ -677,7 +677,7 @@ impl EnvCtx {
                 ip: String::new(),
                 primary_ip: false,
                 reach: "jump",
-                public_ip: String::new(),
+                public_ip: "".into(),
             });
         let ranges = t
             .ip_plan

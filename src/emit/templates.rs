@@ -300,9 +300,10 @@ fn escape_auto(mode: AutoEscape, value: &Value, out: &mut String) -> Result<(), 
             };
             out.push_str(&defuse(&text));
         }
-        AutoEscape::Custom(MARKDOWN) if !value.is_safe() => {
-            out.push_str(&md_cell(&as_text(value)?))
-        }
+        AutoEscape::Custom(MARKDOWN) if !value.is_safe() => match value.as_str() {
+            Some(s) if md_plain(s) => out.push_str(s),
+            _ => out.push_str(&md_cell(&as_text(value)?)),
+        },
         _ => match value.as_str() {
             Some(s) => out.push_str(s),
             None => out.push_str(&value.to_string()),
@@ -550,7 +551,10 @@ fn md_plain(s: &str) -> bool {
 
 /// Text for a Markdown table cell: pipes, backticks, HTML and newlines neutralised.
 pub fn md_cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    if md_plain(s) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
             '|' => out.push_str("\\|"),
