@@ -601,6 +601,8 @@ impl EnvCtx {
                 _ => "ephemeral".into(),
             },
         };
+        // `nodes()` lists the nodes pool by pool, in pool order
+        let mut by_pool = nodes.iter().peekable();
         let pools: Vec<PoolCtx> = t
             .pools
             .iter()
@@ -612,11 +614,10 @@ impl EnvCtx {
                 } else {
                     snake(&p.name.value)
                 };
-                let pool_nodes: Vec<NodeCtx> = nodes
-                    .iter()
-                    .filter(|n| std::ptr::eq(n.pool, p))
-                    .map(node_ctx)
-                    .collect();
+                let mut pool_nodes = Vec::with_capacity(p.count.value as usize);
+                while let Some(n) = by_pool.next_if(|n| std::ptr::eq(n.pool, p)) {
+                    pool_nodes.push(node_ctx(n));
+                }
                 PoolCtx {
                     name: p.name.value.clone(),
                     role: p.role.value.as_str().to_owned(),

@@ -288,28 +288,34 @@ fn escape_auto(mode: AutoEscape, value: &Value, out: &mut String) -> Result<(), 
                 out.push_str(&yaml_quote(&expr.0));
                 return Ok(());
             }
-            let text = if value.is_safe() || value.kind() == ValueKind::Undefined {
-                value.to_string()
-            } else if let Some(s) = value.as_str() {
-                yaml_quote(s)
-            } else {
-                serde_json::to_string(value).map_err(|e| {
+            if value.is_safe() || value.kind() == ValueKind::Undefined {
+                out.push_str(&defuse(&text(value)));
+                return Ok(());
+            }
+            let json = match value.as_str() {
+                Some(s) => yaml_quote(s),
+                None => serde_json::to_string(value).map_err(|e| {
                     Error::new(ErrorKind::BadSerialization, "unable to format to JSON")
                         .with_source(e)
-                })?
+                })?,
             };
-            out.push_str(&defuse(&text));
+            out.push_str(&defuse(&json));
         }
         AutoEscape::Custom(MARKDOWN) if !value.is_safe() => match value.as_str() {
             Some(s) if md_plain(s) => out.push_str(s),
             _ => out.push_str(&md_cell(&as_text(value)?)),
         },
-        _ => match value.as_str() {
-            Some(s) => out.push_str(s),
-            None => out.push_str(&value.to_string()),
-        },
+        _ => out.push_str(&text(value)),
     }
     Ok(())
+}
+
+/// A value's text, borrowed when it is a string.
+fn text(value: &Value) -> std::borrow::Cow<'_, str> {
+    match value.as_str() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(value.to_string()),
+    }
 }
 
 /// One piece of a [`rows`] format.
@@ -362,7 +368,9 @@ fn parse_row_format(format: &str) -> Result<Vec<Piece<'_>>, Error> {
             Some("md") => Some(md as Filter),
             Some("mermaid") => Some(mermaid as Filter),
             Some("oneline") => Some(oneline as Filter),
-            Some("safe") => Some((|v: Value| Ok(Value::from_safe_string(as_text(&v)?))) as Filter),
+            Some("safe") => {
+                Some((|v: Value| Ok(Value::from_safe_string(as_text(&v)?.into_owned()))) as Filter)
+            }
             Some(other) => return Err(bad(&format!("no filter `{other}` in rows"))),
         };
         if field.is_empty() {
@@ -425,14 +433,14 @@ fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Res
     Ok(Value::from_safe_string(out))
 }
 
-fn as_text(v: &Value) -> Result<String, Error> {
+fn as_text(v: &Value) -> Result<std::borrow::Cow<'_, str>, Error> {
     if v.is_undefined() || v.is_none() {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
             "cannot quote an undefined or none value",
         ));
     }
-    Ok(v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+    Ok(text(v))
 }
 
 /// Quotes a value as one shell word, inert in any context: single quotes, and
@@ -470,7 +478,16 @@ pub fn sh_quote(s: &str) -> String {
         out.push('\'');
         return out;
     }
-    format!("'{}'", s.replace('\'', "'\\''"))
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for (i, part) in s.split('\'').enumerate() {
+        if i > 0 {
+            out.push_str("'\\''");
+        }
+        out.push_str(part);
+    }
+    out.push('\'');
+    out
 }
 
 fn sh(v: Value) -> Result<Value, Error> {
