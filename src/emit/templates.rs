@@ -326,8 +326,55 @@ enum Piece<'a> {
     Field(&'a str, Option<Filter>),
 }
 
-/// An escaping filter [`rows`] can apply to a field.
-type Filter = fn(Value) -> Result<Value, Error>;
+/// An escaping filter [`rows`] can apply to a field: the same function as
+/// the template filter of that name, on text (no template value in between).
+#[derive(Clone, Copy)]
+enum Filter {
+    Sh,
+    Hcl,
+    Yaml,
+    Md,
+    Mermaid,
+    Oneline,
+    Safe,
+}
+
+impl Filter {
+    fn by_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "sh" => Self::Sh,
+            "hcl" => Self::Hcl,
+            "yaml" => Self::Yaml,
+            "md" => Self::Md,
+            "mermaid" => Self::Mermaid,
+            "oneline" => Self::Oneline,
+            "safe" => Self::Safe,
+            _ => return None,
+        })
+    }
+
+    /// Appends `value` filtered; in a YAML template, `${{` is broken up as
+    /// in anything else the template writes.
+    fn apply(self, value: &Value, mode: AutoEscape, out: &mut String) -> Result<(), Error> {
+        let text = as_text(value)?;
+        let filtered: std::borrow::Cow<'_, str> = match self {
+            Self::Sh => sh_quote(&text).into(),
+            Self::Hcl if value.as_i64().is_some() || value.kind() == ValueKind::Bool => text,
+            Self::Hcl => hcl_quote(&text).into(),
+            Self::Yaml => yaml_quote(&text).into(),
+            Self::Md => md_cell(&text).into(),
+            Self::Mermaid => mermaid_label(&text).into(),
+            Self::Oneline => oneline_text(&text).into_owned().into(),
+            Self::Safe => text,
+        };
+        if mode == AutoEscape::Json {
+            out.push_str(&defuse(&filtered));
+        } else {
+            out.push_str(&filtered);
+        }
+        Ok(())
+    }
+}
 
 fn parse_row_format(format: &str) -> Result<Vec<Piece<'_>>, Error> {
     let bad = |why: &str| {
@@ -362,16 +409,9 @@ fn parse_row_format(format: &str) -> Result<Vec<Piece<'_>>, Error> {
         };
         let filter = match filter {
             None => None,
-            Some("sh") => Some(sh as Filter),
-            Some("hcl") => Some(hcl as Filter),
-            Some("yaml") => Some(yaml as Filter),
-            Some("md") => Some(md as Filter),
-            Some("mermaid") => Some(mermaid as Filter),
-            Some("oneline") => Some(oneline as Filter),
-            Some("safe") => {
-                Some((|v: Value| Ok(Value::from_safe_string(as_text(&v)?.into_owned()))) as Filter)
-            }
-            Some(other) => return Err(bad(&format!("no filter `{other}` in rows"))),
+            Some(name) => Some(
+                Filter::by_name(name).ok_or_else(|| bad(&format!("no filter `{name}` in rows")))?,
+            ),
         };
         if field.is_empty() {
             return Err(bad("an empty `{}`"));
@@ -421,11 +461,10 @@ fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Res
                             format!("rows: no `{name}` in {item}"),
                         ));
                     }
-                    let value = match filter {
-                        Some(f) => f(value)?,
-                        None => value,
-                    };
-                    escape_auto(mode, &value, &mut out)?;
+                    match filter {
+                        Some(f) => f.apply(&value, mode, &mut out)?,
+                        None => escape_auto(mode, &value, &mut out)?,
+                    }
                 }
             }
         }
@@ -512,6 +551,13 @@ fn shwords(v: Value) -> Result<Value, Error> {
 pub fn hcl_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
+    if s.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'"' | b'\\' | b'$' | b'%'))
+    {
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -548,10 +594,19 @@ pub fn yaml_quote(s: &str) -> String {
 }
 
 /// Text for a one-line comment (tfvars `#`): line breaks become spaces.
+/// Text for a one-line comment: line breaks become spaces.
+pub fn oneline_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let breaks = |c: char| matches!(c, '\r' | '\n' | '\u{2028}' | '\u{2029}');
+    if s.contains(breaks) {
+        std::borrow::Cow::Owned(s.replace(breaks, " "))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 fn oneline(v: Value) -> Result<Value, Error> {
-    let s = as_text(&v)?;
     Ok(Value::from_safe_string(
-        s.replace(['\r', '\n', '\u{2028}', '\u{2029}'], " "),
+        oneline_text(&as_text(&v)?).into_owned(),
     ))
 }
 
