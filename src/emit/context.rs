@@ -108,7 +108,7 @@ pub struct EnvCtx {
     /// Pools with their nodes.
     pub pools: Vec<PoolCtx>,
     /// The control plane node (the server pool's first node).
-    pub control_plane: NodeCtx,
+    pub control_plane: Node,
     /// Agent pools only (they join the control plane).
     pub agent_pools: Vec<String>,
     /// Total number of nodes.
@@ -206,7 +206,7 @@ pub struct RangeCtx {
     /// Pools that take addresses from it.
     pub pools: Vec<String>,
     /// `name (ip)` of each node in it.
-    pub nodes: Vec<NodeCtx>,
+    pub nodes: Vec<Node>,
 }
 
 /// One pool.
@@ -243,7 +243,7 @@ pub struct PoolCtx {
     /// The persistent Primary IP, if any.
     pub primary_ip: Option<PrimaryIpCtx>,
     /// The nodes.
-    pub nodes: Vec<NodeCtx>,
+    pub nodes: Vec<Node>,
 }
 
 /// A `key=value` pair.
@@ -279,6 +279,72 @@ pub struct PrimaryIpCtx {
     pub node: String,
     /// The address when recorded in cluster.kdl.
     pub address: Option<String>,
+}
+
+/// A node, shared by its pool and its IP range.
+///
+/// In a template it is an object read field by field: at 1,000 nodes,
+/// converting every node into a map of template values (twice, by pool and
+/// by range) was the largest part of building the template context
+/// (issue 6). Serialised anywhere else (JSON, YAML) it is its fields.
+#[derive(Debug, Clone)]
+pub struct Node(std::sync::Arc<NodeCtx>);
+
+impl std::ops::Deref for Node {
+    type Target = NodeCtx;
+    fn deref(&self) -> &NodeCtx {
+        &self.0
+    }
+}
+
+impl Serialize for Node {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if minijinja::value::serializing_for_value() {
+            minijinja::Value::from_dyn_object(self.0.clone()).serialize(s)
+        } else {
+            self.0.serialize(s)
+        }
+    }
+}
+
+impl minijinja::value::Object for NodeCtx {
+    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        self.field(key.as_str()?)
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Str(NodeCtx::FIELDS)
+    }
+}
+
+impl NodeCtx {
+    /// The fields a template can read, in declaration order.
+    const FIELDS: &'static [&'static str] = &[
+        "name",
+        "server_name",
+        "pool",
+        "index",
+        "ip",
+        "primary_ip",
+        "reach",
+        "public_ip",
+    ];
+
+    /// Field `name` as a template value.
+    fn field(&self, name: &str) -> Option<minijinja::Value> {
+        use minijinja::Value;
+        Some(match name {
+            "name" => Value::from(self.name.as_str()),
+            "server_name" => Value::from(self.server_name.as_str()),
+            "pool" => Value::from(self.pool.as_str()),
+            "index" => Value::from(self.index),
+            "ip" => Value::from(self.ip.as_str()),
+            "primary_ip" => Value::from(self.primary_ip),
+            "reach" => Value::from(self.reach),
+            "public_ip" => Value::from(&*self.public_ip),
+            _ => return None,
+        })
+    }
 }
 
 /// One node.
@@ -582,24 +648,28 @@ impl EnvCtx {
     /// Builds the context of one environment.
     pub fn new(t: &Topology) -> Self {
         let nodes = t.nodes();
-        let node_ctx = |n: &crate::model::Node<'_>| NodeCtx {
-            name: n.name.clone(),
-            server_name: n.server_name.clone(),
-            pool: n.pool.name.value.clone(),
-            index: n.index,
-            ip: n.ip.map(|ip| ip.to_string()).unwrap_or_default(),
-            primary_ip: n.primary_ip,
-            reach: if n.primary_ip { "direct" } else { "jump" },
-            public_ip: match &n.pool.primary_ip {
-                Some(ip) if n.primary_ip => {
-                    let name = t.primary_ip_name(n.pool);
-                    match &ip.address {
-                        Some(a) => format!("Primary IP {name} (persistent, {})", a.value).into(),
-                        None => format!("Primary IP {name} (persistent)").into(),
+        let node_ctx = |n: &crate::model::Node<'_>| {
+            Node(std::sync::Arc::new(NodeCtx {
+                name: n.name.clone(),
+                server_name: n.server_name.clone(),
+                pool: n.pool.name.value.clone(),
+                index: n.index,
+                ip: n.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                primary_ip: n.primary_ip,
+                reach: if n.primary_ip { "direct" } else { "jump" },
+                public_ip: match &n.pool.primary_ip {
+                    Some(ip) if n.primary_ip => {
+                        let name = t.primary_ip_name(n.pool);
+                        match &ip.address {
+                            Some(a) => {
+                                format!("Primary IP {name} (persistent, {})", a.value).into()
+                            }
+                            None => format!("Primary IP {name} (persistent)").into(),
+                        }
                     }
-                }
-                _ => "ephemeral".into(),
-            },
+                    _ => "ephemeral".into(),
+                },
+            }))
         };
         // `nodes()` lists the nodes pool by pool, in pool order
         let mut by_pool = nodes.iter().peekable();
@@ -670,15 +740,17 @@ impl EnvCtx {
             .iter()
             .find(|p| p.server)
             .and_then(|p| p.nodes.first().cloned())
-            .unwrap_or(NodeCtx {
-                name: String::new(),
-                server_name: String::new(),
-                pool: String::new(),
-                index: 0,
-                ip: String::new(),
-                primary_ip: false,
-                reach: "jump",
-                public_ip: "".into(),
+            .unwrap_or_else(|| {
+                Node(std::sync::Arc::new(NodeCtx {
+                    name: String::new(),
+                    server_name: String::new(),
+                    pool: String::new(),
+                    index: 0,
+                    ip: String::new(),
+                    primary_ip: false,
+                    reach: "jump",
+                    public_ip: "".into(),
+                }))
             });
         let ranges = t
             .ip_plan
