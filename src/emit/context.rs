@@ -347,6 +347,24 @@ impl NodeCtx {
     }
 }
 
+/// `a.b.c.d`, without the formatting machinery (one per node and environment).
+fn dotted(ip: std::net::Ipv4Addr) -> String {
+    let mut out = String::with_capacity(15);
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if octet >= 100 {
+            out.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            out.push(char::from(b'0' + octet / 10 % 10));
+        }
+        out.push(char::from(b'0' + octet % 10));
+    }
+    out
+}
+
 /// One node.
 #[derive(Debug, Serialize, Clone)]
 pub struct NodeCtx {
@@ -648,13 +666,11 @@ impl EnvCtx {
     /// Builds the context of one environment.
     pub fn new(t: &Topology) -> Self {
         let nodes = t.nodes();
-        let node_ctx = |n: &crate::model::Node<'_>| {
+        let node_ctx = |n: crate::model::Node<'_>| {
             Node(std::sync::Arc::new(NodeCtx {
-                name: n.name.clone(),
-                server_name: n.server_name.clone(),
                 pool: n.pool.name.value.clone(),
                 index: n.index,
-                ip: n.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                ip: n.ip.map(dotted).unwrap_or_default(),
                 primary_ip: n.primary_ip,
                 reach: if n.primary_ip { "direct" } else { "jump" },
                 public_ip: match &n.pool.primary_ip {
@@ -669,10 +685,12 @@ impl EnvCtx {
                     }
                     _ => "ephemeral".into(),
                 },
+                name: n.name,
+                server_name: n.server_name,
             }))
         };
         // `nodes()` lists the nodes pool by pool, in pool order
-        let mut by_pool = nodes.iter().peekable();
+        let mut by_pool = nodes.into_iter().peekable();
         let pools: Vec<PoolCtx> = t
             .pools
             .iter()
@@ -1067,5 +1085,24 @@ fn cost(t: &Topology, pools: &[PoolCtx]) -> CostCtx {
         ephemeral_eur: ephemeral,
         saving_percent: saving,
         unpriced,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dotted;
+
+    #[test]
+    fn dotted_matches_display() {
+        for ip in [
+            "0.0.0.0",
+            "10.0.1.20",
+            "255.255.255.255",
+            "1.10.100.9",
+            "192.168.0.100",
+        ] {
+            let ip: std::net::Ipv4Addr = ip.parse().unwrap();
+            assert_eq!(dotted(ip), ip.to_string());
+        }
     }
 }
