@@ -504,3 +504,74 @@ fn yaml_hostile_label_values_round_trip_intact() {
         assert_eq!(row.len(), 8, "{row:?}");
     }
 }
+
+/// A pool of more than 8 nodes is drawn as its Primary IP node and one box
+/// for the rest, wherever in the pool the Primary IP is: the first and last
+/// of the rest and their count are right, and every node is still in the
+/// node table.
+#[test]
+fn a_large_pool_is_one_mermaid_box_beside_its_primary_ip_node() {
+    // staging overrides the pool to 5 nodes; all 15 there too
+    let large = edit(
+        include_str!("../examples/large/cluster.kdl"),
+        "pool worker count=5",
+        "pool worker count=15",
+    );
+    for (held, first, last) in [(0, 1, 14), (7, 0, 14), (14, 0, 13)] {
+        let text = edit(
+            &large,
+            "labels role=worker workload=apps\n    }",
+            &format!("labels role=worker workload=apps\n        primary-ip node={held}\n    }}"),
+        );
+        let docs = &files(&text)["TOPOLOGY.md"];
+        let prod = docs
+            .split("## Environment ")
+            .find(|s| s.starts_with("prod"))
+            .expect("the prod section");
+        let diagram = prod
+            .split("```mermaid")
+            .nth(1)
+            .and_then(|d| d.split("```").next())
+            .expect("the diagram");
+        let boxes: Vec<&str> = diagram
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("p3n") || l.starts_with("p3rest"))
+            .collect();
+        assert_eq!(boxes.len(), 2, "{held}: {boxes:#?}");
+        let ip = |i: u32| format!("10.21.0.{}", 100 + i);
+        assert_eq!(
+            boxes[0],
+            format!(
+                "p3n{held}[\"worker-{held}<br/>{}<br/>role=worker<br/>workload=apps<br/>Primary IP\"]",
+                ip(held)
+            )
+        );
+        assert_eq!(
+            boxes[1],
+            format!(
+                "p3rest[\"worker-{first} … worker-{last}<br/>14 nodes, {} … {}<br/>role=worker<br/>workload=apps\"]",
+                ip(first),
+                ip(last)
+            )
+        );
+        let edges: Vec<&str> = diagram
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("fw ") && (l.ends_with(" p3rest") || l.contains("| p3n")))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                format!("fw ==>|\"Primary IP prod-market-data-worker-ip\"| p3n{held}"),
+                "fw -.->|\"ephemeral IPv4\"| p3rest".to_owned(),
+            ]
+        );
+        for i in 0..15 {
+            assert!(
+                prod.contains(&format!("| worker-{i} | prod-market-data-worker-{i} |")),
+                "{held}: worker-{i} missing from the node table"
+            );
+        }
+    }
+}

@@ -533,14 +533,19 @@ fn sh(v: Value) -> Result<Value, Error> {
     Ok(Value::from_safe_string(sh_quote(&as_text(&v)?)))
 }
 
-/// A list as shell words: each item [`sh_quote`]d, separated by spaces (one
-/// filter call for a pool's nodes, not one per node).
-fn shwords(v: Value) -> Result<Value, Error> {
+/// `items|shwords` or `items|shwords("attribute")`: a list as shell words,
+/// each item (or that attribute of each item) [`sh_quote`]d, separated by
+/// spaces — one filter call for a pool's nodes, not one per node.
+fn shwords(v: Value, attribute: Option<&str>) -> Result<Value, Error> {
     let mut out = String::new();
     for item in v.try_iter()? {
         if !out.is_empty() {
             out.push(' ');
         }
+        let item = match attribute {
+            Some(name) => item.get_attr(name)?,
+            None => item,
+        };
         out.push_str(&sh_quote(&as_text(&item)?));
     }
     Ok(Value::from_safe_string(out))
