@@ -218,7 +218,8 @@ fn build(input: &Input, render: &Render) -> ExitStatus {
     for (out, plan) in &targets {
         match crate::output::build(plan, out) {
             Ok(changes) => {
-                let mut stdout = std::io::stdout().lock();
+                // one write for the list, not one per line
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
                 if changes.is_empty() {
                     let _ = writeln!(
                         stdout,

@@ -184,10 +184,15 @@ fn walk(dir: &Path) -> Result<BTreeMap<String, PathBuf>> {
     Ok(out)
 }
 
-/// The files of the plan plus its manifest.
-fn with_manifest(plan: &Plan) -> BTreeMap<String, String> {
-    let mut files = plan.files.clone();
-    files.insert(MANIFEST.to_owned(), manifest(plan));
+/// The files of the plan plus its manifest (the plan's texts borrowed, not
+/// copied: 1.3 MB at 1,000 nodes).
+fn with_manifest(plan: &Plan) -> BTreeMap<&str, std::borrow::Cow<'_, str>> {
+    let mut files: BTreeMap<&str, std::borrow::Cow<'_, str>> = plan
+        .files
+        .iter()
+        .map(|(rel, text)| (rel.as_str(), text.as_str().into()))
+        .collect();
+    files.insert(MANIFEST, manifest(plan).into());
     files
 }
 
@@ -303,8 +308,17 @@ fn stage(
     let _ = fs::remove_dir_all(staging);
     fs::create_dir(staging).map_err(io("cannot create staging directory", staging))?;
     let mut written = 0usize;
+    // each directory created once, not once per file in it
+    let mut made = BTreeSet::new();
     for (rel, contents) in with_manifest(plan) {
-        write_file(&staging.join(&rel), contents.as_bytes())?;
+        let path = staging.join(&rel);
+        if let Some(d) = path.parent()
+            && d != staging
+            && made.insert(d.to_path_buf())
+        {
+            fs::create_dir_all(d).map_err(io("cannot create directory", d))?;
+        }
+        write_file(&path, contents.as_bytes())?;
         written += 1;
         if written == 1 {
             fault("staging");
@@ -333,10 +347,8 @@ fn stage(
     Ok(())
 }
 
+/// Writes a new file; its directory exists.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(d) = path.parent() {
-        fs::create_dir_all(d).map_err(io("cannot create directory", d))?;
-    }
     let mut f = fs::File::create(path).map_err(io("cannot write", path))?;
     f.write_all(bytes).map_err(io("cannot write", path))?;
     Ok(())
@@ -494,11 +506,11 @@ pub fn check(plan: &Plan, out: &Path) -> Vec<Drift> {
     for (rel, want) in with_manifest(plan) {
         let path = out.join(&rel);
         match fs::read(&path) {
-            Err(_) => drift.push(Drift::Missing(rel)),
+            Err(_) => drift.push(Drift::Missing(rel.to_owned())),
             Ok(have) if have == want.as_bytes() => {}
             Ok(have) => {
                 let have = String::from_utf8_lossy(&have);
-                let diff = similar::TextDiff::from_lines(have.as_ref(), want.as_str())
+                let diff = similar::TextDiff::from_lines(have.as_ref(), &*want)
                     .unified_diff()
                     .context_radius(3)
                     .header(
@@ -506,7 +518,7 @@ pub fn check(plan: &Plan, out: &Path) -> Vec<Drift> {
                         &format!("b/{rel} (from cluster.kdl)"),
                     )
                     .to_string();
-                drift.push(Drift::Changed(rel, diff));
+                drift.push(Drift::Changed(rel.to_owned(), diff));
             }
         }
     }
