@@ -311,7 +311,7 @@ fn stage(
     // each directory created once, not once per file in it
     let mut made = BTreeSet::new();
     for (rel, contents) in with_manifest(plan) {
-        let path = staging.join(&rel);
+        let path = staging.join(rel);
         if let Some(d) = path.parent()
             && d != staging
             && made.insert(d.to_path_buf())
@@ -504,7 +504,7 @@ pub enum Drift {
 pub fn check(plan: &Plan, out: &Path) -> Vec<Drift> {
     let mut drift = Vec::new();
     for (rel, want) in with_manifest(plan) {
-        let path = out.join(&rel);
+        let path = out.join(rel);
         match fs::read(&path) {
             Err(_) => drift.push(Drift::Missing(rel.to_owned())),
             Ok(have) if have == want.as_bytes() => {}
