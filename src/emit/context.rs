@@ -205,7 +205,7 @@ pub struct RangeCtx {
     pub size: u32,
     /// Pools that take addresses from it.
     pub pools: Vec<String>,
-    /// `name (ip)` of each node in it.
+    /// The nodes that take their addresses from it, pool by pool.
     pub nodes: Vec<Node>,
 }
 

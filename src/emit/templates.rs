@@ -429,12 +429,12 @@ fn parse_row_format(format: &str) -> Result<Vec<Piece<'_>>, Error> {
 /// `{field}` replaced by that attribute of the item (or by a keyword
 /// argument of that name), escaped as the template auto-escapes values, or
 /// by the filter in `{field|sh}` (`sh`, `hcl`, `yaml`, `md`, `mermaid`,
-/// `oneline`, and `safe` for none); `{{` and `}}` are literal braces. Lines are joined by line
-/// breaks, without a final one.
+/// `oneline`, and `safe` for none); `{{` and `}}` are literal braces. Lines
+/// are joined by line breaks, without a final one.
 ///
-/// A table row per node written by a template loop costs about 5,500
-/// instructions; the same row here costs a fifth of that (issue 6). The
-/// row's layout stays in the template.
+/// A table row per node written by a template loop cost about 5,500
+/// instructions; the same row here costs less than half of that (issue 6,
+/// BENCHMARKS.md). The row's layout stays in the template.
 fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Result<Value, Error> {
     let pieces = parse_row_format(format)?;
     let extra: Vec<(&str, Value)> = extra
