@@ -76,7 +76,12 @@ case "$MODE" in
         else
             "$BIN" "${COMMON[@]}" -max_total_time="$SECS" "$CORPUS"
         fi
-        ls "$ARTIFACTS" 2>/dev/null | grep -q . && { log "crashes found:"; ls "$ARTIFACTS"; exit 1; }
+        if [ -n "$(find "$ARTIFACTS" -mindepth 1 -print -quit 2>/dev/null)" ]; then
+            log "crashes found:"
+            ls "$ARTIFACTS"
+            exit 1
+        fi
+        log "no crash"
         ;;
     --repro)
         "$BIN" "${2:?--repro FILE}"
