@@ -20,6 +20,7 @@
 //! the write (issue 6).
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 
 use include_dir::{Dir, include_dir};
@@ -151,13 +152,12 @@ impl Templates {
             }
         });
         env.set_formatter(format_value);
-        env.add_filter("sh", sh);
+        for (name, filter) in Filter::TEMPLATE_FILTERS {
+            env.add_filter(name, move |v: Value| {
+                Ok::<_, Error>(Value::from_safe_string(filter.text(&v)?.into_owned()))
+            });
+        }
         env.add_filter("shwords", shwords);
-        env.add_filter("hcl", hcl);
-        env.add_filter("oneline", oneline);
-        env.add_filter("yaml", yaml);
-        env.add_filter("md", md);
-        env.add_filter("mermaid", mermaid);
         env.add_filter("eur", eur);
         env.add_filter("rows", rows);
         for (name, text) in sources {
@@ -263,34 +263,19 @@ fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
 /// Writes one `{{{ value }}}`: the template's auto-escape mode applied to it
 /// (see the module documentation).
 fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> Result<(), Error> {
-    // the common case, a value that needs no escaping, without a copy
-    let plain = match state.auto_escape() {
-        AutoEscape::Json => value.is_safe(),
-        AutoEscape::Custom(MARKDOWN) => value.is_safe() || value.as_str().is_some_and(md_plain),
-        _ => true,
-    };
-    if plain
-        && value.downcast_object_ref::<GhExpr>().is_none()
-        && let Some(s) = value.as_str().filter(|s| !s.contains("${{"))
-    {
-        return out.write_str(s).map_err(Error::from);
-    }
-    let mut buf = String::new();
-    escape_auto(state.auto_escape(), value, &mut buf)?;
-    out.write_str(&buf).map_err(Error::from)
+    escape_auto(state.auto_escape(), value, out)
 }
 
-/// Appends `value` to `out` as the auto-escape mode `mode` writes it.
-fn escape_auto(mode: AutoEscape, value: &Value, out: &mut String) -> Result<(), Error> {
+/// Writes `value` to `out` as the auto-escape mode `mode` writes it; a value
+/// that needs no escaping is written without a copy.
+fn escape_auto(mode: AutoEscape, value: &Value, out: &mut impl fmt::Write) -> Result<(), Error> {
     match mode {
         AutoEscape::Json => {
             if let Some(expr) = value.downcast_object_ref::<GhExpr>() {
-                out.push_str(&yaml_quote(&expr.0));
-                return Ok(());
+                return Ok(out.write_str(&yaml_quote(&expr.0))?);
             }
             if value.is_safe() || value.kind() == ValueKind::Undefined {
-                out.push_str(&defuse(&text(value)));
-                return Ok(());
+                return Ok(out.write_str(&defuse(&text(value)))?);
             }
             let json = match value.as_str() {
                 Some(s) => yaml_quote(s),
@@ -299,13 +284,13 @@ fn escape_auto(mode: AutoEscape, value: &Value, out: &mut String) -> Result<(), 
                         .with_source(e)
                 })?,
             };
-            out.push_str(&defuse(&json));
+            out.write_str(&defuse(&json))?;
         }
         AutoEscape::Custom(MARKDOWN) if !value.is_safe() => match value.as_str() {
-            Some(s) if md_plain(s) => out.push_str(s),
-            _ => out.push_str(&md_cell(&as_text(value)?)),
+            Some(s) if md_plain(s) => out.write_str(s)?,
+            _ => out.write_str(&md_cell(&as_text(value)?))?,
         },
-        _ => out.push_str(&text(value)),
+        _ => out.write_str(&text(value))?,
     }
     Ok(())
 }
@@ -326,8 +311,8 @@ enum Piece<'a> {
     Field(&'a str, Option<Filter>),
 }
 
-/// An escaping filter [`rows`] can apply to a field: the same function as
-/// the template filter of that name, on text (no template value in between).
+/// An escaping filter: the template filter of that name, and what [`rows`]
+/// applies to a field (`{ip|hcl}`) — one definition for both.
 #[derive(Clone, Copy)]
 enum Filter {
     Sh,
@@ -336,37 +321,51 @@ enum Filter {
     Md,
     Mermaid,
     Oneline,
+    /// No escaping (`rows` only: minijinja has its own `safe`).
     Safe,
 }
 
 impl Filter {
+    /// The escaping filters, by template name.
+    const TEMPLATE_FILTERS: [(&'static str, Self); 6] = [
+        ("sh", Self::Sh),
+        ("hcl", Self::Hcl),
+        ("yaml", Self::Yaml),
+        ("md", Self::Md),
+        ("mermaid", Self::Mermaid),
+        ("oneline", Self::Oneline),
+    ];
+
     fn by_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "sh" => Self::Sh,
-            "hcl" => Self::Hcl,
-            "yaml" => Self::Yaml,
-            "md" => Self::Md,
-            "mermaid" => Self::Mermaid,
-            "oneline" => Self::Oneline,
-            "safe" => Self::Safe,
-            _ => return None,
-        })
+        if name == "safe" {
+            return Some(Self::Safe);
+        }
+        Self::TEMPLATE_FILTERS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, f)| f)
     }
 
-    /// Appends `value` filtered; in a YAML template, `${{` is broken up as
-    /// in anything else the template writes.
-    fn apply(self, value: &Value, mode: AutoEscape, out: &mut String) -> Result<(), Error> {
+    /// `value` escaped by this filter (an undefined or none value is an error).
+    fn text(self, value: &Value) -> Result<std::borrow::Cow<'_, str>, Error> {
         let text = as_text(value)?;
-        let filtered: std::borrow::Cow<'_, str> = match self {
+        Ok(match self {
             Self::Sh => sh_quote(&text).into(),
-            Self::Hcl if hcl_bare(value) => text,
+            // integers and booleans bare, everything else quoted
+            Self::Hcl if integer(value).is_some() || value.kind() == ValueKind::Bool => text,
             Self::Hcl => hcl_quote(&text).into(),
             Self::Yaml => yaml_quote(&text).into(),
             Self::Md => md_cell(&text).into(),
             Self::Mermaid => mermaid_label(&text).into(),
             Self::Oneline => oneline_text(&text).into_owned().into(),
             Self::Safe => text,
-        };
+        })
+    }
+
+    /// Appends `value` filtered; in a YAML template, `${{` is broken up as
+    /// in anything else the template writes.
+    fn apply(self, value: &Value, mode: AutoEscape, out: &mut String) -> Result<(), Error> {
+        let filtered = self.text(value)?;
         if mode == AutoEscape::Json {
             out.push_str(&defuse(&filtered));
         } else {
@@ -529,10 +528,6 @@ pub fn sh_quote(s: &str) -> String {
     out
 }
 
-fn sh(v: Value) -> Result<Value, Error> {
-    Ok(Value::from_safe_string(sh_quote(&as_text(&v)?)))
-}
-
 /// `items|shwords` or `items|shwords("attribute")`: a list as shell words,
 /// each item (or that attribute of each item) [`sh_quote`]d, separated by
 /// spaces — one filter call for a pool's nodes, not one per node.
@@ -546,7 +541,7 @@ fn shwords(v: Value, attribute: Option<&str>) -> Result<Value, Error> {
             Some(name) => item.get_attr(name)?,
             None => item,
         };
-        out.push_str(&sh_quote(&as_text(&item)?));
+        out.push_str(&Filter::Sh.text(&item)?);
     }
     Ok(Value::from_safe_string(out))
 }
@@ -583,16 +578,6 @@ pub fn hcl_quote(s: &str) -> String {
     out
 }
 
-fn hcl(v: Value) -> Result<Value, Error> {
-    if let Some(n) = integer(&v) {
-        return Ok(Value::from_safe_string(n.to_string()));
-    }
-    if v.kind() == minijinja::value::ValueKind::Bool {
-        return Ok(Value::from_safe_string(v.is_true().to_string()));
-    }
-    Ok(Value::from_safe_string(hcl_quote(&as_text(&v)?)))
-}
-
 /// The value as an integer, if it is one (`Value::as_i64` on a string builds
 /// an error to say it is not: ~850 instructions per call).
 fn integer(v: &Value) -> Option<i64> {
@@ -601,18 +586,12 @@ fn integer(v: &Value) -> Option<i64> {
         .flatten()
 }
 
-/// `hcl` writes integers and booleans bare, everything else quoted.
-fn hcl_bare(v: &Value) -> bool {
-    integer(v).is_some() || v.kind() == ValueKind::Bool
-}
-
 /// A YAML double-quoted scalar (JSON string syntax is valid YAML).
 pub fn yaml_quote(s: &str) -> String {
     serde_json::to_string(s).expect("strings always serialise")
 }
 
 /// Text for a one-line comment (tfvars `#`): line breaks become spaces.
-/// Text for a one-line comment: line breaks become spaces.
 pub fn oneline_text(s: &str) -> std::borrow::Cow<'_, str> {
     let breaks = |c: char| matches!(c, '\r' | '\n' | '\u{2028}' | '\u{2029}');
     if s.contains(breaks) {
@@ -620,16 +599,6 @@ pub fn oneline_text(s: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Borrowed(s)
     }
-}
-
-fn oneline(v: Value) -> Result<Value, Error> {
-    Ok(Value::from_safe_string(
-        oneline_text(&as_text(&v)?).into_owned(),
-    ))
-}
-
-fn yaml(v: Value) -> Result<Value, Error> {
-    Ok(Value::from_safe_string(yaml_quote(&as_text(&v)?)))
 }
 
 /// True when [`md_cell`] would return `s` unchanged.
@@ -659,20 +628,12 @@ pub fn md_cell(s: &str) -> String {
     out
 }
 
-fn md(v: Value) -> Result<Value, Error> {
-    Ok(Value::from_safe_string(md_cell(&as_text(&v)?)))
-}
-
 /// Text for a Mermaid node label inside a Markdown table or diagram:
 /// [`md_cell`], and `"` as Mermaid's `#quot;` entity. A filter, not a
 /// template macro: TOPOLOGY.md calls it for every node and label, and a
 /// minijinja macro call costs about 7,000 instructions (issue 6).
 pub fn mermaid_label(s: &str) -> String {
     md_cell(s).replace('"', "#quot;")
-}
-
-fn mermaid(v: Value) -> Result<Value, Error> {
-    Ok(Value::from_safe_string(mermaid_label(&as_text(&v)?)))
 }
 
 fn eur(v: Value) -> Result<Value, Error> {
