@@ -203,7 +203,7 @@ check_terraform() {
              -var-file="$f" -var hcloud_token=dummy-token -var ssh_public_key=ssh-ed25519-dummy 2>&1)" || rc=$?
     if [ $rc != 0 ] || grep -qiE 'undeclared variable|^(│ )?(Error|Warning):' <<<"$out"; then
       fail "terraform-plan $rel"
-      grep -vE '^\s*$' <<<"$out" | sed 's/^/    /' | head -40
+      grep -vE '^\s*$' <<<"$out" | sed 's/^/    /' | sed -n 1,40p
     else
       pass "terraform-plan $rel"; kind_seen[tfvars]=1
     fi
@@ -306,7 +306,7 @@ PY
     if [ "$rel" != "$current" ]; then flush; current="$rel" msgs=""; fi
     if ! out="$(shellcheck -s "$shell" -S warning -f gcc -e "$SHELLCHECK_EXCLUDE" "$f" 2>&1)"; then
       msgs+="    $where (line:column within the script):"$'\n'
-      msgs+="$(sed "s|^$f:|      |" <<<"$out" | head -20)"$'\n'
+      msgs+="$(sed "s|^$f:|      |" <<<"$out" | sed -n 1,20p)"$'\n'
     fi
   done < "$idx.tsv"
   flush
@@ -399,7 +399,7 @@ EOF
     results="$("$VENV/python" -c 'import json,sys; print(sum(len(r.get("results", [])) for r in json.load(open(sys.argv[1]))["runs"]))' "$out" 2>&1)" || results="unreadable"
     rc=0; msg="$("$VENV/check-jsonschema" --color never --schemafile "$SARIF_SCHEMA" "$out" 2>&1)" || rc=$?
     if [ $rc = 0 ]; then pass "sarif-2.1.0-schema $base ($results results)"; kind_seen[sarif]=1
-    else fail "sarif-2.1.0-schema $base"; sed 's/^/    /' <<<"$msg" | head -40; fi
+    else fail "sarif-2.1.0-schema $base"; sed 's/^/    /' <<<"$msg" | sed -n 1,40p; fi
   done
   if grep -q '"ruleId"' "$WORK/sarif/sarif-broken.sarif" 2>/dev/null; then
     pass "sarif-results: the broken topology's findings are SARIF results"
@@ -442,7 +442,7 @@ PY
   "$BIN" build --config "$neg/out/cluster.kdl" --templates "$neg/templates" > "$neg/build.log" 2>&1 || rc=$?
   if [ $rc != 0 ]; then
     pass "negative-control $label (topogen itself refused the broken template: exit $rc)"
-    sed 's/^/    /' "$neg/build.log" | head -20
+    sed 's/^/    /' "$neg/build.log" | sed -n 1,20p
     return
   fi
   rc=0
@@ -452,7 +452,7 @@ PY
   if [ $rc = 1 ]; then
     caught="$(awk -v g="$glob" '
       /^FAIL / { show = ($3 ~ g) } /^(PASS|SKIP) / { show = 0 }
-      show { print "    " $0 }' "$neg/check.log" | head -24)"
+      show { print "    " $0 }' "$neg/check.log" | sed -n 1,24p)"
   fi
   # tfvars: Terraform itself, against the variables-only module.
   if [ -n "$TF" ] && [[ "$glob" == *tfvars* ]]; then
@@ -463,7 +463,7 @@ PY
       rel="${f#"$neg/out"/}"
       if ! out="$(cd "$neg/tf" && "$TF" plan -input=false -no-color -lock=false -refresh=false \
                   -var-file="$f" -var hcloud_token=x -var ssh_public_key=x 2>&1)"; then
-        caught+=$'\n'"    FAIL terraform-plan $rel"$'\n'"$(grep -E '^(Error|  on |[[:space:]]+[0-9]+:)' <<<"$out" | head -6 | sed 's/^/        /')"
+        caught+=$'\n'"    FAIL terraform-plan $rel"$'\n'"$(grep -E '^(Error|  on |[[:space:]]+[0-9]+:)' <<<"$out" | sed -n 1,6p | sed 's/^/        /')"
       fi
     done < <(find "$neg/out" -name '*.tfvars' -type f -print0 | sort -z)
   fi

@@ -154,7 +154,7 @@ run_scenarios() {
 
   section "[$label] 3. a hand edit of a generated file is blocked by topogen-check"
   local gen
-  gen="$(cd generated && find . -name '*.tfvars' -type f | sort | head -1)"
+  gen="$(cd generated && find . -name '*.tfvars' -type f | sort | sed -n 1p)"
   gen="generated/${gen#./}"
   sed -i '0,/= "nbg1"/s//= "fsn1"/' "$gen"
   expect_blocked "[$label] hand edit of $gen is blocked" "hand edit"

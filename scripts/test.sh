@@ -37,7 +37,7 @@ header "environment"
 echo "repository: $REPO ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "shared:     $TOPOGEN_SHARED"
 cargo --version; rustc --version; python3 --version; node --version 2>/dev/null || echo "node: missing"
-if command -v terraform >/dev/null 2>&1; then terraform version | head -1; else echo "terraform: not installed (the conformance suite says what it skips)"; fi
+if command -v terraform >/dev/null 2>&1; then terraform version 2>/dev/null | sed -n 1p || echo "terraform: version not readable"; else echo "terraform: not installed (the conformance suite says what it skips)"; fi
 if [ ! -f "$TOPOGEN_SHARED/conformance/install.sh" ]; then
   echo "FATAL: shared/ not found at $TOPOGEN_SHARED (expected beside the clone; set TOPOGEN_SHARED)" >&2
   exit 1
@@ -51,7 +51,7 @@ install_tools() {
   # The shellcheck linter: the cloud-init tests lint the generated scripts with it where
   # installed. apt-get update only if nobody refreshed the lists this hour.
   if ! command -v shellcheck >/dev/null 2>&1; then
-    if ! find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/null | grep -q .; then
+    if ! find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/null | grep -c . >/dev/null; then
       apt-get update -qq
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck > /dev/null
