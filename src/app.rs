@@ -4,8 +4,10 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use crate::cache::{Key, Store};
 use crate::cli::{Cli, Color, Command, Input, Render};
 use crate::diag::Finding;
+use crate::emit::templates::Sources;
 use crate::emit::{self, Templates};
 use crate::report::{self, Format, Style};
 use crate::run::{self, Compiled};
@@ -150,25 +152,35 @@ fn config_dir(input: &Input) -> PathBuf {
 /// Prefix of the workflow files in the plan.
 const WORKFLOWS: &str = ".github/workflows/";
 
-/// The plan split by destination: the output directory, and the workflows'
+/// Where a run writes: the output directory, then the workflows'
 /// out-of-tree directory when `output workflows=…` names one.
-fn targets(
-    input: &Input,
-    render: &Render,
-    output: &crate::model::Output,
-    plan: emit::Plan,
-) -> Vec<(PathBuf, emit::Plan)> {
+fn target_dirs(input: &Input, render: &Render, output: &crate::model::Output) -> Vec<PathBuf> {
     let root = config_dir(input);
-    let out = render.out.clone().unwrap_or_else(|| {
+    let under_root = |dir: &str| {
         if root == Path::new(".") {
-            PathBuf::from(&output.dir)
+            PathBuf::from(dir)
         } else {
-            root.join(&output.dir)
+            root.join(dir)
         }
-    });
-    let Some(wf) = &output.workflows else {
-        return vec![(out, plan)];
     };
+    let mut dirs = vec![
+        render
+            .out
+            .clone()
+            .unwrap_or_else(|| under_root(&output.dir)),
+    ];
+    dirs.extend(output.workflows.as_deref().map(under_root));
+    dirs
+}
+
+/// Each destination directory with its part of the plan.
+type Targets = Vec<(PathBuf, emit::Plan)>;
+
+/// The plan split by destination, in the order of [`target_dirs`].
+fn split(dirs: Vec<PathBuf>, plan: emit::Plan) -> Targets {
+    if dirs.len() == 1 {
+        return dirs.into_iter().zip([plan]).collect();
+    }
     let (mut main, mut workflows) = (emit::Plan::default(), emit::Plan::default());
     for (path, text) in plan.files {
         match path.strip_prefix(WORKFLOWS) {
@@ -176,50 +188,106 @@ fn targets(
             None => main.files.insert(path, text),
         };
     }
-    let wf_dir = if root == Path::new(".") {
-        PathBuf::from(wf)
-    } else {
-        root.join(wf)
-    };
-    vec![(out, main), (wf_dir, workflows)]
+    dirs.into_iter().zip([main, workflows]).collect()
 }
 
-/// Validates and renders; prints findings. `Err` carries the exit status.
-fn plan(input: &Input, render: &Render) -> Result<Vec<(PathBuf, emit::Plan)>, ExitStatus> {
-    let c = compile(input).ok_or(ExitStatus::Error)?;
-    print_findings(input, &c, &c.findings);
-    if c.failed(input.deny_warnings) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "nothing was written: fix the errors above first"
-        );
-        return Err(ExitStatus::Failure);
+/// A validated run that renders: the config, its templates, where it writes,
+/// and the key of its inputs (none with `--no-cache`).
+struct Job {
+    c: Compiled,
+    sources: Sources,
+    dirs: Vec<PathBuf>,
+    key: Option<Key>,
+}
+
+impl Job {
+    /// Validates, printing findings. `Err` carries the exit status.
+    fn new(input: &Input, render: &Render) -> Result<Self, ExitStatus> {
+        let c = compile(input).ok_or(ExitStatus::Error)?;
+        print_findings(input, &c, &c.findings);
+        if c.failed(input.deny_warnings) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "nothing was written: fix the errors above first"
+            );
+            return Err(ExitStatus::Failure);
+        }
+        let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
+        let dirs = target_dirs(input, render, &project.output);
+        let sources = Sources::load(render.templates.as_deref()).map_err(print_error)?;
+        let key = (!render.no_cache).then(|| Key::new(&c.source.text, sources.overrides()));
+        Ok(Self {
+            c,
+            sources,
+            dirs,
+            key,
+        })
     }
-    let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
-    let templates = Templates::new(render.templates.as_deref()).map_err(print_error)?;
-    let cx = emit::context::ProjectCtx::new(project);
-    let plan = emit::plan_with(&cx, &templates).map_err(print_error)?;
-    let targets = targets(input, render, &project.output, plan);
-    // The process ends soon after: freeing the syntax tree, the templates and
-    // the template values node by node would cost more than all the writing
-    // (7 % of a 1,000-node build, issue 6); the kernel takes them back at exit.
-    std::mem::forget(cx);
-    std::mem::forget(templates);
-    std::mem::forget(c);
-    Ok(targets)
+
+    /// When the build record vouches for every directory: their file counts.
+    fn up_to_date(&self) -> Option<Vec<usize>> {
+        let (key, store) = (self.key?, Store::user()?);
+        self.dirs.iter().map(|d| store.verify(d, key)).collect()
+    }
+
+    /// [`Self::up_to_date`], unless an interrupted build left something to clean up.
+    fn nothing_to_build(&self) -> Option<Vec<usize>> {
+        let counts = self.up_to_date()?;
+        (!self.dirs.iter().any(|d| crate::output::interrupted(d))).then_some(counts)
+    }
+
+    /// Renders every artifact, split by destination.
+    fn render(self) -> Result<(Option<Key>, Targets), ExitStatus> {
+        let Self {
+            c,
+            sources,
+            dirs,
+            key,
+        } = self;
+        let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
+        let templates = Templates::compile(sources).map_err(print_error)?;
+        let cx = emit::context::ProjectCtx::new(project);
+        let plan = emit::plan_with(&cx, &templates).map_err(print_error)?;
+        // The process ends soon after: freeing the syntax tree, the templates and
+        // the template values node by node would cost more than all the writing
+        // (7 % of a 1,000-node build, issue 6); the kernel takes them back at exit.
+        std::mem::forget(cx);
+        std::mem::forget(templates);
+        std::mem::forget(c);
+        Ok((key, split(dirs, plan)))
+    }
+}
+
+/// Records that `out` now holds `plan` (see [`crate::cache`]).
+fn remember(out: &Path, key: Option<Key>, plan: &emit::Plan) {
+    if let (Some(key), Some(store)) = (key, Store::user()) {
+        let files = crate::output::with_manifest(plan);
+        store.record(out, key, files.iter().map(|(rel, t)| (*rel, t.as_bytes())));
+    }
 }
 
 fn build(input: &Input, render: &Render) -> ExitStatus {
-    let targets = match plan(input, render) {
-        Ok(p) => p,
+    let job = match Job::new(input, render) {
+        Ok(j) => j,
+        Err(s) => return s,
+    };
+    // one write for the whole report, not one per line
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    if let Some(counts) = job.nothing_to_build() {
+        for (out, n) in job.dirs.iter().zip(counts) {
+            let _ = writeln!(stdout, "{} is up to date ({n} files)", out.display());
+        }
+        return ExitStatus::Success;
+    }
+    let (key, targets) = match job.render() {
+        Ok(t) => t,
         Err(s) => return s,
     };
     // each target directory is replaced atomically on its own
     for (out, plan) in &targets {
         match crate::output::build(plan, out) {
             Ok(changes) => {
-                // one write for the list, not one per line
-                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                remember(out, key, plan);
                 if changes.is_empty() {
                     let _ = writeln!(
                         stdout,
@@ -234,15 +302,25 @@ fn build(input: &Input, render: &Render) -> ExitStatus {
                     }
                 }
             }
-            Err(e) => return print_error(e),
+            Err(e) => {
+                drop(stdout);
+                return print_error(e);
+            }
         }
     }
     ExitStatus::Success
 }
 
 fn check(input: &Input, render: &Render) -> ExitStatus {
-    let targets = match plan(input, render) {
-        Ok(p) => p,
+    let job = match Job::new(input, render) {
+        Ok(j) => j,
+        Err(s) => return s,
+    };
+    if job.up_to_date().is_some() {
+        return ExitStatus::Success;
+    }
+    let (key, targets) = match job.render() {
+        Ok(t) => t,
         Err(s) => return s,
     };
     let mut stdout = std::io::stdout().lock();
@@ -273,6 +351,9 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         }
     }
     if drifted == 0 {
+        for (out, plan) in &targets {
+            remember(out, key, plan);
+        }
         return ExitStatus::Success;
     }
     let _ = writeln!(

@@ -47,6 +47,10 @@ pub struct Render {
     /// A directory of templates that replace built-in ones by name (see `topogen templates`).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Render everything, even when the local build record says the output
+    /// is up to date (see `TOPOGEN_CACHE_DIR` in the README).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Set by `build` (not a flag): whether this run writes.
     #[arg(skip)]
     pub writes: bool,

@@ -9,9 +9,13 @@
 //! 4. [`emit`]: render every artifact in memory → [`emit::Plan`].
 //! 5. [`output`]: write the plan atomically (`build`) or diff it (`check`).
 //!
+//! [`cache`] lets an up-to-date `build` or `check` skip stage 4 (and 5's
+//! render-and-compare) when a local record vouches for the output tree.
+//!
 //! This is a library for the binary and its tests, not a stable API.
 
 pub mod app;
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod diag;

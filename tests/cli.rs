@@ -33,10 +33,18 @@ impl Drop for Scratch {
 }
 
 fn topogen(dir: &Path, args: &[&str]) -> Output {
+    // a scratch run keeps its build records inside the scratch directory; a
+    // run in the repository keeps none
+    let records = if dir.starts_with(std::env::temp_dir()) {
+        dir.join(".records")
+    } else {
+        PathBuf::new()
+    };
     Command::new(env!("CARGO_BIN_EXE_topogen"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("TOPOGEN_CACHE_DIR", records)
         .env_remove("TOPOGEN_FAULT_AT")
         .output()
         .unwrap()
@@ -383,4 +391,136 @@ fn workflows_can_go_to_an_out_of_tree_directory_without_touching_other_files() {
     let o = topogen(&s.0, &["validate"]);
     assert_eq!(code(&o), 1);
     assert!(text(&o.stderr).contains("must be a path inside the repository"));
+}
+
+/// The build record of `generated/` in scratch `s`.
+fn record_of(s: &Scratch) -> PathBuf {
+    let mut records: Vec<_> = std::fs::read_dir(s.path(".records"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    assert_eq!(records.len(), 1, "{records:?}");
+    records.pop().unwrap()
+}
+
+#[test]
+fn build_and_a_clean_check_leave_a_record_that_the_next_run_trusts() {
+    let s = Scratch::new("record");
+    s.write("cluster.kdl", REPO_KDL);
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let record = std::fs::read_to_string(record_of(&s)).unwrap();
+    let manifest = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
+    let owned = manifest.lines().filter(|l| !l.starts_with('#')).count();
+    // every owned file and the manifest, by hash
+    assert_eq!(
+        record
+            .lines()
+            .filter(|l| l.len() > 33 && l.as_bytes()[32] == b' ')
+            .count(),
+        owned + 1,
+        "{record}"
+    );
+    let o = topogen(&s.0, &["build"]);
+    assert_eq!(
+        text(&o.stdout),
+        format!("generated is up to date ({owned} files)\n")
+    );
+
+    // a check that finds nothing to change writes the record too
+    std::fs::remove_dir_all(s.path(".records")).unwrap();
+    assert_eq!(code(&topogen(&s.0, &["check"])), 0);
+    assert_eq!(std::fs::read_to_string(record_of(&s)).unwrap(), record);
+}
+
+#[test]
+fn a_record_never_hides_a_hand_edit_a_deleted_file_or_a_changed_input() {
+    let s = Scratch::new("record-drift");
+    s.write("cluster.kdl", REPO_KDL);
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let topology = s.path("generated/TOPOLOGY.md");
+    let good = std::fs::read_to_string(&topology).unwrap();
+
+    std::fs::write(&topology, format!("{good}hand edit\n")).unwrap();
+    let o = topogen(&s.0, &["check"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stdout).contains("-hand edit"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    std::fs::remove_file(&topology).unwrap();
+    let o = topogen(&s.0, &["check"]);
+    assert_eq!(code(&o), 1);
+    assert!(text(&o.stdout).contains("missing: generated/TOPOLOGY.md"));
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    assert_eq!(std::fs::read_to_string(&topology).unwrap(), good);
+
+    let edited = REPO_KDL
+        .replacen("count=3 range=kafka", "count=5 range=kafka", 1)
+        .replacen("port=\"30001-30004\"", "port=\"30001-30006\"", 1);
+    s.write("cluster.kdl", &edited);
+    let o = topogen(&s.0, &["check"]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("drifted: generated/environments/"));
+}
+
+#[test]
+fn a_record_is_only_trusted_for_the_same_template_overrides() {
+    let s = Scratch::new("record-templates");
+    s.write("cluster.kdl", REPO_KDL);
+    s.write("overlay/pins/version.j2", "{{{ version }}}\n");
+    let args = ["--templates", "overlay"];
+    assert_eq!(code(&topogen(&s.0, &[&["build"][..], &args].concat())), 0);
+    assert_eq!(code(&topogen(&s.0, &[&["check"][..], &args].concat())), 0);
+    s.write("overlay/pins/version.j2", "version={{{ version }}}\n");
+    let o = topogen(&s.0, &[&["check"][..], &args].concat());
+    assert_eq!(code(&o), 1);
+    assert!(text(&o.stdout).contains("+version="), "{}", text(&o.stdout));
+}
+
+#[test]
+fn check_trusts_the_record_and_no_cache_does_not() {
+    // What the record is: a statement that a render of these inputs wrote
+    // these bytes. Forge one, and only `--no-cache` (a fresh clone, CI)
+    // sees the drift; this is why the record lives outside the repository.
+    let s = Scratch::new("record-forged");
+    s.write("cluster.kdl", REPO_KDL);
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let topology = s.path("generated/TOPOLOGY.md");
+    let good = std::fs::read(&topology).unwrap();
+    let mut edited = good.clone();
+    edited.extend_from_slice(b"hand edit\n");
+    std::fs::write(&topology, &edited).unwrap();
+    let path = record_of(&s);
+    let record = std::fs::read_to_string(&path).unwrap();
+    let forged = record.replace(
+        &format!("{:032x} TOPOLOGY.md", topogen::cache::digest(&good)),
+        &format!("{:032x} TOPOLOGY.md", topogen::cache::digest(&edited)),
+    );
+    assert_ne!(forged, record);
+    std::fs::write(&path, forged).unwrap();
+    assert_eq!(code(&topogen(&s.0, &["check"])), 0);
+    assert_eq!(code(&topogen(&s.0, &["check", "--no-cache"])), 1);
+    assert_eq!(
+        code(&topogen(
+            &s.0,
+            &["check", "--config", "cluster.kdl", "--no-cache"]
+        )),
+        1
+    );
+}
+
+#[test]
+fn an_interrupted_build_is_cleaned_up_even_when_the_record_matches() {
+    let s = Scratch::new("record-leftover");
+    s.write("cluster.kdl", REPO_KDL);
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let leftover = s.path(".generated.topogen-staging-1");
+    std::fs::create_dir_all(&leftover).unwrap();
+    assert_eq!(code(&topogen(&s.0, &["check"])), 0);
+    let o = topogen(&s.0, &["build"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(!leftover.exists());
 }

@@ -58,11 +58,20 @@ fn leftovers(parent: &Path) -> Vec<String> {
 
 fn topogen(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(BIN);
-    c.current_dir(dir).args(args).env_remove("TOPOGEN_FAULT_AT");
+    c.current_dir(dir)
+        .args(args)
+        .env_remove("TOPOGEN_FAULT_AT")
+        .env("TOPOGEN_CACHE_DIR", records(dir));
     for (k, v) in env {
         c.env(k, v);
     }
     c.stdin(Stdio::null()).output().expect("run topogen")
+}
+
+/// Build records stay inside the scratch project (beside generated/, which
+/// is the tree the assertions compare).
+fn records(dir: &Path) -> PathBuf {
+    dir.join(".records")
 }
 
 fn build(dir: &Path, env: &[(&str, &str)]) -> Output {
@@ -254,6 +263,7 @@ fn sigkill_at_random_moments_leaves_old_or_new_and_recovers() {
             .current_dir(&f.dir)
             .args(["build", "--color", "never"])
             .env_remove("TOPOGEN_FAULT_AT")
+            .env("TOPOGEN_CACHE_DIR", records(&f.dir))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -294,6 +304,7 @@ fn concurrent_builds_are_serialised() {
             Command::new(BIN)
                 .current_dir(&f.dir)
                 .args(["build", "--color", "never"])
+                .env("TOPOGEN_CACHE_DIR", records(&f.dir))
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()

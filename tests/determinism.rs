@@ -48,6 +48,8 @@ fn env_a() -> Vec<(&'static str, &'static str)> {
         ("LC_ALL", "C"),
         ("HOME", "/root"),
         ("USER", "root"),
+        // no build record: every run here renders
+        ("TOPOGEN_CACHE_DIR", ""),
     ]
 }
 

@@ -48,6 +48,7 @@ fn topogen(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("TOPOGEN_CACHE_DIR", "")
         .env_remove("TOPOGEN_FAULT_AT")
         .output()
         .unwrap()

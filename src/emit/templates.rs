@@ -19,6 +19,7 @@
 //! values per node, and a filter call costs about as much as the rest of
 //! the write (issue 6).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
@@ -112,29 +113,56 @@ pub fn built_in(name: &str) -> Option<&'static str> {
     BUILT_IN.get_file(name).and_then(|f| f.contents_utf8())
 }
 
-impl Templates {
-    /// The built-in templates, with `overlay` (a `--templates` directory) on top.
-    pub fn new(overlay: Option<&Path>) -> Result<Self, TemplateError> {
-        let mut sources: BTreeMap<String, String> = built_in_names()
+/// The text of every template of a run: the built-in ones, with a
+/// `--templates` directory on top.
+pub struct Sources {
+    texts: BTreeMap<String, Cow<'static, str>>,
+    overridden: Vec<String>,
+}
+
+impl Sources {
+    /// Reads the overlay; a file that does not replace a built-in template is an error.
+    pub fn load(overlay: Option<&Path>) -> Result<Self, TemplateError> {
+        let mut texts: BTreeMap<String, Cow<'static, str>> = built_in_names()
             .into_iter()
-            .filter_map(|n| built_in(&n).map(|t| (n, t.to_owned())))
+            .filter_map(|n| built_in(&n).map(|t| (n, Cow::Borrowed(t))))
             .collect();
         let mut overridden = Vec::new();
         if let Some(dir) = overlay {
             let mut files = Vec::new();
             collect(dir, dir, &mut files)?;
             for (name, path) in files {
-                if !sources.contains_key(&name) {
+                if !texts.contains_key(&name) {
                     return Err(TemplateError::Unknown { name });
                 }
                 let text = std::fs::read_to_string(&path).map_err(|e| TemplateError::Overlay {
                     path: path.display().to_string(),
                     message: e.to_string(),
                 })?;
-                sources.insert(name.clone(), text);
+                texts.insert(name.clone(), Cow::Owned(text));
                 overridden.push(name);
             }
         }
+        Ok(Self { texts, overridden })
+    }
+
+    /// The replaced templates: name and text, by name.
+    pub fn overrides(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.overridden
+            .iter()
+            .filter_map(|n| self.texts.get(n).map(|t| (n.as_str(), t.as_ref())))
+    }
+}
+
+impl Templates {
+    /// The built-in templates, with `overlay` (a `--templates` directory) on top.
+    pub fn new(overlay: Option<&Path>) -> Result<Self, TemplateError> {
+        Self::compile(Sources::load(overlay)?)
+    }
+
+    /// Compiles every template of `sources`.
+    pub fn compile(sources: Sources) -> Result<Self, TemplateError> {
+        let Sources { texts, overridden } = sources;
         let mut env = Environment::new();
         env.set_syntax(syntax());
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -160,7 +188,7 @@ impl Templates {
         env.add_filter("shwords", shwords);
         env.add_filter("eur", eur);
         env.add_filter("rows", rows);
-        for (name, text) in sources {
+        for (name, text) in texts {
             env.add_template_owned(name.clone(), text)
                 .map_err(|e| TemplateError::Syntax {
                     name,

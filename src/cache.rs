@@ -1,0 +1,257 @@
+//! The local build record: lets an up-to-date `build` or `check` skip
+//! rendering.
+//!
+//! Rendering is a pure function of three inputs: the bytes of `cluster.kdl`,
+//! the `--templates` overrides, and topogen itself ([`ENGINE`], a hash of
+//! the sources it was built from). After a build — or a check that found
+//! nothing to change — topogen records, per output directory, the hash of
+//! those inputs ([`Key`]) and the hash of every file it produced. A later
+//! run with the same key only has to hash the files on disk: when each
+//! matches, rendering again would produce the same bytes, so the tree is up
+//! to date. Any difference — an edited, missing or extra owned file (the
+//! manifest is one of the hashed files), another input, another topogen —
+//! falls back to the full render and the usual diff. `--no-cache` always
+//! renders.
+//!
+//! The record lives in the user's cache directory (`$TOPOGEN_CACHE_DIR`,
+//! else `$XDG_CACHE_HOME/topogen`, else `~/.cache/topogen`; an empty
+//! `TOPOGEN_CACHE_DIR` turns it off), never in the repository: it travels
+//! through no merge, and a fresh clone — a CI runner — always renders.
+//! Writing it is best effort and atomic (temporary file + rename); a record
+//! that cannot be read or does not parse is a miss.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
+
+/// A hash of the sources this topogen was built from (`build.rs`).
+pub const ENGINE: &str = env!("TOPOGEN_ENGINE");
+
+/// First line of a record; a new layout gets a new version.
+const HEADER: &str = "topogen build record v1";
+
+/// The hash of everything the rendered files depend on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Key(u128);
+
+impl Key {
+    /// The key of a run: `config` is the text of `cluster.kdl`, `overrides`
+    /// the templates replaced by `--templates` (name, text).
+    pub fn new<'a>(config: &str, overrides: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut h = Xxh3::new();
+        let mut field = |bytes: &[u8]| {
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        };
+        field(ENGINE.as_bytes());
+        field(config.as_bytes());
+        for (name, text) in overrides {
+            field(name.as_bytes());
+            field(text.as_bytes());
+        }
+        Key(h.digest128())
+    }
+}
+
+/// A directory of build records.
+#[derive(Clone, Debug)]
+pub struct Store(PathBuf);
+
+impl Store {
+    /// A store in `dir`.
+    pub fn at(dir: impl Into<PathBuf>) -> Self {
+        Store(dir.into())
+    }
+
+    /// The user's store, or `None` when there is none (or it is turned off).
+    pub fn user() -> Option<Self> {
+        if let Some(d) = std::env::var_os("TOPOGEN_CACHE_DIR") {
+            return (!d.is_empty()).then(|| Store::at(d));
+        }
+        let base = match std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+            Some(d) => PathBuf::from(d),
+            None => {
+                PathBuf::from(std::env::var_os("HOME").filter(|d| !d.is_empty())?).join(".cache")
+            }
+        };
+        Some(Store::at(base.join("topogen")))
+    }
+
+    /// The record of output directory `out` (which must exist), and `out`'s
+    /// absolute path as the record states it.
+    fn record_path(&self, out: &Path) -> Option<(PathBuf, String)> {
+        let abs = fs::canonicalize(out).ok()?;
+        let abs = abs.to_str()?.to_owned();
+        let name = format!("{:016x}", xxh3_64(abs.as_bytes()));
+        Some((self.0.join(name), abs))
+    }
+
+    /// Records that `out` holds exactly `files` (relative path → contents,
+    /// the manifest included), built from `key`. Best effort: a record that
+    /// cannot be written only costs the next run a render.
+    pub fn record<'a>(
+        &self,
+        out: &Path,
+        key: Key,
+        files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) {
+        let Some((path, abs)) = self.record_path(out) else {
+            return;
+        };
+        let lines: Vec<String> = files
+            .into_iter()
+            .map(|(rel, bytes)| format!("{:032x} {rel}", digest(bytes)))
+            .collect();
+        let mut text = format!(
+            "{HEADER}\nout {abs}\nkey {:032x}\nfiles {}\n",
+            key.0,
+            lines.len()
+        );
+        for l in &lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+        let tmp = self.0.join(format!(".{}.tmp", std::process::id()));
+        let ok = fs::create_dir_all(&self.0).is_ok()
+            && fs::write(&tmp, text).is_ok()
+            && fs::rename(&tmp, &path).is_ok();
+        if !ok {
+            let _ = fs::remove_file(&tmp);
+        }
+    }
+
+    /// When `out` was recorded with `key` and every recorded file is on disk
+    /// with the recorded contents: the number of files (manifest excluded).
+    pub fn verify(&self, out: &Path, key: Key) -> Option<usize> {
+        let (path, abs) = self.record_path(out)?;
+        let text = fs::read_to_string(path).ok()?;
+        let mut lines = text.lines();
+        if lines.next()? != HEADER
+            || lines.next()?.strip_prefix("out ")? != abs
+            || lines.next()?.strip_prefix("key ")? != format!("{:032x}", key.0)
+        {
+            return None;
+        }
+        let count: usize = lines.next()?.strip_prefix("files ")?.parse().ok()?;
+        let mut seen = 0;
+        let mut manifest = false;
+        for line in lines {
+            let (hash, rel) = line.split_once(' ')?;
+            let hash = u128::from_str_radix(hash, 16).ok()?;
+            if !crate::output::safe_relative(rel) || digest(&fs::read(out.join(rel)).ok()?) != hash
+            {
+                return None;
+            }
+            manifest |= rel == crate::output::MANIFEST;
+            seen += 1;
+        }
+        // a truncated record, or one without the manifest, proves nothing
+        (seen == count && manifest).then(|| count - 1)
+    }
+}
+
+/// The hash a record keeps of a file's contents.
+pub fn digest(bytes: &[u8]) -> u128 {
+    xxh3_128(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An output directory with a manifest and one file, recorded in a store beside it.
+    fn setup(name: &str) -> (PathBuf, Store, Key) {
+        let root =
+            std::env::temp_dir().join(format!("topogen-cache-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let out = root.join("generated");
+        fs::create_dir_all(out.join("pins")).unwrap();
+        fs::write(out.join(crate::output::MANIFEST), "pins/k3s.version\n").unwrap();
+        fs::write(out.join("pins/k3s.version"), "v1.33.4+k3s1\n").unwrap();
+        let store = Store::at(root.join("cache"));
+        let key = Key::new("cluster demo {}", []);
+        store.record(
+            &out,
+            key,
+            [
+                (crate::output::MANIFEST, &b"pins/k3s.version\n"[..]),
+                ("pins/k3s.version", &b"v1.33.4+k3s1\n"[..]),
+            ],
+        );
+        (out, store, key)
+    }
+
+    fn record_text(store: &Store, out: &Path) -> (PathBuf, String) {
+        let (path, _) = store.record_path(out).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        (path, text)
+    }
+
+    #[test]
+    fn a_recorded_tree_verifies_with_its_file_count() {
+        let (out, store, key) = setup("ok");
+        assert_eq!(store.verify(&out, key), Some(1));
+    }
+
+    #[test]
+    fn another_input_misses() {
+        let (out, store, _) = setup("key");
+        assert_eq!(store.verify(&out, Key::new("cluster other {}", [])), None);
+        let over = Key::new("cluster demo {}", [("pins/version.j2", "x")]);
+        assert_eq!(store.verify(&out, over), None);
+    }
+
+    #[test]
+    fn an_edited_or_missing_file_misses() {
+        let (out, store, key) = setup("edit");
+        fs::write(out.join("pins/k3s.version"), "v1.34.0+k3s1\n").unwrap();
+        assert_eq!(store.verify(&out, key), None);
+        fs::remove_file(out.join("pins/k3s.version")).unwrap();
+        assert_eq!(store.verify(&out, key), None);
+    }
+
+    #[test]
+    fn an_edited_manifest_misses() {
+        let (out, store, key) = setup("manifest");
+        fs::write(out.join(crate::output::MANIFEST), "").unwrap();
+        assert_eq!(store.verify(&out, key), None);
+    }
+
+    #[test]
+    fn a_truncated_or_foreign_record_misses() {
+        let (out, store, key) = setup("truncated");
+        let (path, text) = record_text(&store, &out);
+        let cut: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+        fs::write(&path, cut).unwrap();
+        assert_eq!(store.verify(&out, key), None);
+
+        let (out, store, key) = setup("foreign");
+        let (path, text) = record_text(&store, &out);
+        fs::write(&path, text.replace("\nout /", "\nout /elsewhere/")).unwrap();
+        assert_eq!(store.verify(&out, key), None);
+    }
+
+    #[test]
+    fn a_record_without_the_manifest_or_leaving_the_tree_misses() {
+        let (out, store, key) = setup("nomanifest");
+        store.record(&out, key, [("pins/k3s.version", &b"v1.33.4+k3s1\n"[..])]);
+        assert_eq!(store.verify(&out, key), None);
+
+        let (out, store, key) = setup("escape");
+        let (path, text) = record_text(&store, &out);
+        fs::write(
+            &path,
+            text.replace(" pins/k3s.version", " ../generated/pins/k3s.version"),
+        )
+        .unwrap();
+        assert_eq!(store.verify(&out, key), None);
+    }
+
+    #[test]
+    fn no_record_and_no_tree_miss() {
+        let (out, store, key) = setup("none");
+        assert_eq!(Store::at(out.join("empty")).verify(&out, key), None);
+        assert_eq!(store.verify(&out.join("absent"), key), None);
+    }
+}
