@@ -144,9 +144,10 @@ fn lower_document(
     }
     let entries = cx.entries(cluster, schema::node("", "cluster")?);
     let name = cx.arg_str(&entries, 0, "cluster name", "k3s");
-    let body = cluster.children().cloned().unwrap_or_default();
+    let empty = KdlDocument::new();
+    let body = cluster.children().unwrap_or(&empty);
     // validate the base's children and the environments' (all spans are in one file)
-    cx.children(&body, "cluster");
+    cx.children(body, "cluster");
     let mut base = KdlDocument::new();
     let mut envs = Vec::new();
     for n in body.nodes() {
@@ -164,9 +165,11 @@ fn lower_document(
         );
         return None;
     }
+    let output = cx.output(&base);
     let mut topologies = Vec::new();
     let mut seen: BTreeMap<String, Span> = BTreeMap::new();
-    for env_node in envs {
+    let last = envs.len() - 1;
+    for (i, env_node) in envs.into_iter().enumerate() {
         let e = cx.entries(env_node, schema::node("cluster", "environment")?);
         let env_name = cx.arg_str(&e, 0, "environment name", "env");
         if let Some(first) = seen.get(&env_name.value) {
@@ -185,7 +188,12 @@ fn lower_document(
         let production = cx
             .bool_(&e, "production")
             .unwrap_or(Spanned::new(false, env_name.span));
-        let mut merged = base.clone();
+        // the last environment takes the base instead of a copy
+        let mut merged = if i == last {
+            std::mem::take(&mut base)
+        } else {
+            base.clone()
+        };
         if let Some(overlay) = env_node.children() {
             for child in overlay.nodes() {
                 if child.name().value() == "environment" {
@@ -196,12 +204,11 @@ fn lower_document(
                     );
                 }
             }
-            let overlay: KdlDocument = {
-                let mut d = overlay.clone();
-                d.nodes_mut().retain(|n| n.name().value() != "environment");
-                d
-            };
-            merge::merge_document(&mut merged, &overlay);
+            let nodes = overlay.nodes().iter();
+            merge::merge_nodes(
+                &mut merged,
+                nodes.filter(|n| n.name().value() != "environment"),
+            );
         }
         let env = Environment {
             name: env_name,
@@ -218,7 +225,6 @@ fn lower_document(
         cx.out.absorb(local);
         topologies.push(topo);
     }
-    let output = cx.output(&base);
     Some(Project {
         envs: topologies,
         output,
@@ -406,7 +412,7 @@ impl Cx<'_> {
             return doc.nodes().iter().collect();
         };
         // (name, key) → first definition: hashing keeps this linear for any input
-        let mut seen: std::collections::HashMap<(&str, Option<String>), Span> =
+        let mut seen: std::collections::HashMap<(&str, Option<&KdlValue>), Span> =
             std::collections::HashMap::new();
         let mut kept = Vec::new();
         for child in doc.nodes() {
@@ -422,14 +428,14 @@ impl Cx<'_> {
                     .entries()
                     .iter()
                     .find(|e| e.name().is_none())
-                    .map(|e| e.value().to_string())
+                    .map(KdlEntry::value)
             } else {
                 None
             };
             let is_list = repeats && key.is_none();
             if !is_list
                 && cname != "environment"
-                && let Some(first) = seen.get(&(cname, key.clone()))
+                && let Some(first) = seen.get(&(cname, key))
             {
                 let what = match &key {
                     Some(k) => format!("`{cname} {k}` is defined twice"),
@@ -668,7 +674,7 @@ impl Cx<'_> {
         let Some(schema) = schema::node(path, name) else {
             return Vec::new();
         };
-        let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut keys: std::collections::HashSet<&KdlValue> = std::collections::HashSet::new();
         let mut out = Vec::new();
         for node in doc.nodes().iter().filter(|n| n.name().value() == name) {
             // duplicates were reported by `children`; keep the first
@@ -676,7 +682,7 @@ impl Cx<'_> {
                 .entries()
                 .iter()
                 .find(|e| e.name().is_none())
-                .map(|e| e.value().to_string());
+                .map(KdlEntry::value);
             if let Some(k) = key
                 && !schema.args.is_empty()
                 && !keys.insert(k)

@@ -77,8 +77,13 @@ fn matches(a: &KdlNode, b: &KdlNode) -> bool {
 
 /// Merges `overlay` into `base` by the rule in the module docs.
 pub fn merge_document(base: &mut KdlDocument, overlay: &KdlDocument) {
+    merge_nodes(base, overlay.nodes());
+}
+
+/// [`merge_document`] with the overlay's nodes given one by one.
+pub fn merge_nodes<'o>(base: &mut KdlDocument, overlay: impl IntoIterator<Item = &'o KdlNode>) {
     let mut replaced_lists: Vec<&str> = Vec::new();
-    for o in overlay.nodes() {
+    for o in overlay {
         let name = o.name().value();
         if LISTS.contains(&name) {
             if !replaced_lists.contains(&name) {
