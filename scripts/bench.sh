@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Whole-process benchmarks of topogen (issue 6): hyperfine medians of
-# `validate`, `check`, a no-op `build` and a cold `build` on the repository's
+# `validate`; `check` and a no-op `build` with the build record (the usual
+# case: the tree is up to date) and `check --no-cache` (a full render and
+# compare, as on a fresh clone); and a cold `build` on the repository's
 # cluster.kdl and on generated topologies of 10, 100 and 1,000 nodes, each as
 # a ratio to the process floor (bench/floor: start, write one file, exit),
 # with peak RSS (/usr/bin/time) and, where valgrind is installed, the
@@ -45,6 +47,8 @@ FLOOR=$ROOT/target/floor/release/floor
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/topogen-bench.XXXXXX")
 [ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
+# build records go to the scratch directory, not the user's cache
+export TOPOGEN_CACHE_DIR=$W/records
 
 # inputs: name → directory holding cluster.kdl (generated/ is built beside it)
 INPUTS=(repo)
@@ -118,6 +122,10 @@ for i in "${INPUTS[@]}"; do
     rss "$i-check" "" "$TOPOGEN" check --config "$cfg"
     instr "$i-check" "" "$TOPOGEN" check --config "$cfg"
 
+    hf "$i-fullcheck" "$TOPOGEN check --no-cache --config $cfg"
+    rss "$i-fullcheck" "" "$TOPOGEN" check --no-cache --config "$cfg"
+    instr "$i-fullcheck" "" "$TOPOGEN" check --no-cache --config "$cfg"
+
     hf "$i-noop" "$TOPOGEN build --config $cfg"
     rss "$i-noop" "" "$TOPOGEN" build --config "$cfg"
     instr "$i-noop" "" "$TOPOGEN" build --config "$cfg"
@@ -163,7 +171,8 @@ print(f"Process floor (bench/floor): median {ms(floor)}, min {ms(floor_min)}, "
       + (f", {int(floor_ir)/1e6:.2f} M instructions" if floor_ir else "") + ".\n")
 print("| input | nodes | files | command | median | × floor | min | × floor (min) | CPU (user+sys) | peak RSS | instructions |")
 print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
-labels = [("validate", "validate"), ("check", "check"), ("noop", "build (no-op)"), ("cold", "build (cold)")]
+labels = [("validate", "validate"), ("check", "check"), ("fullcheck", "check --no-cache"),
+          ("noop", "build (no-op)"), ("cold", "build (cold)")]
 for i in inputs:
     name = "cluster.kdl" if i == "repo" else f"{i[1:]}-node"
     for key, label in labels:

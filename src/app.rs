@@ -53,10 +53,11 @@ fn print_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> ExitStatus
 pub fn run(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Validate { input } => validate(&input),
-        Command::Build { input, mut render } => {
-            render.writes = true;
-            build(&input, &render)
-        }
+        Command::Build {
+            input,
+            render,
+            sync,
+        } => build(&input, &render, sync),
         Command::Check { input, render } => check(&input, &render),
         Command::Show { input, env } => show(&input, env.as_deref()),
         Command::Explain { code, list } => explain(code.as_deref(), list),
@@ -266,7 +267,7 @@ fn remember(out: &Path, key: Option<Key>, plan: &emit::Plan) {
     }
 }
 
-fn build(input: &Input, render: &Render) -> ExitStatus {
+fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
     let job = match Job::new(input, render) {
         Ok(j) => j,
         Err(s) => return s,
@@ -285,7 +286,7 @@ fn build(input: &Input, render: &Render) -> ExitStatus {
     };
     // each target directory is replaced atomically on its own
     for (out, plan) in &targets {
-        match crate::output::build(plan, out) {
+        match crate::output::build_with(plan, out, sync) {
             Ok(changes) => {
                 remember(out, key, plan);
                 if changes.is_empty() {

@@ -51,9 +51,6 @@ pub struct Render {
     /// is up to date (see `TOPOGEN_CACHE_DIR` in the README).
     #[arg(long)]
     pub no_cache: bool,
-    /// Set by `build` (not a flag): whether this run writes.
-    #[arg(skip)]
-    pub writes: bool,
 }
 
 /// When to use colour.
@@ -87,6 +84,12 @@ pub enum Command {
         input: Input,
         #[command(flatten)]
         render: Render,
+        /// Flush the new tree to disk before swapping it in, so that it also
+        /// survives a power cut (slower: it waits for the disk). Without it
+        /// the swap is still atomic for every process, and `check` finds a
+        /// tree a power cut damaged.
+        #[arg(long)]
+        sync: bool,
     },
     /// Fail (exit 1) if the output directory differs from what cluster.kdl produces.
     ///

@@ -136,6 +136,27 @@ fn build_writes_then_is_a_no_op_and_check_passes() {
 }
 
 #[test]
+fn build_sync_writes_the_same_tree() {
+    let s = Scratch::new("build-sync");
+    s.write("cluster.kdl", REPO_KDL);
+    assert_eq!(code(&topogen(&s.0, &["build", "--out", "plain"])), 0);
+    let o = topogen(&s.0, &["build", "--sync", "--out", "synced"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let manifest = std::fs::read_to_string(s.path("plain/.topogen-manifest")).unwrap();
+    for rel in manifest.lines().filter(|l| !l.starts_with('#')) {
+        assert_eq!(
+            std::fs::read(s.path(&format!("plain/{rel}"))).unwrap(),
+            std::fs::read(s.path(&format!("synced/{rel}"))).unwrap(),
+            "{rel}"
+        );
+    }
+    assert_eq!(
+        code(&topogen(&s.0, &["check", "--no-cache", "--out", "synced"])),
+        0
+    );
+}
+
+#[test]
 fn check_fails_with_a_diff_after_a_one_word_edit_and_writes_nothing() {
     let s = Scratch::new("check-drift");
     s.write("cluster.kdl", REPO_KDL);

@@ -1,7 +1,7 @@
 //! Validation: the rule registry and the run over every environment.
 //!
 //! Each rule is one unit in `rules/`: its code, severity, documentation with a
-//! failing and a fixed example, and the check itself. [`RULES`] lists them all,
+//! failing and a fixed example, and the check itself. [`registry`] lists them all,
 //! sorted by code; `topogen explain CODE` prints a rule's documentation.
 
 pub mod rules;

@@ -383,8 +383,8 @@ pub struct NodeCtx {
     /// How SSH reaches it: `direct` through its Primary IP, else `jump`
     /// through the control plane.
     pub reach: &'static str,
-    /// Its public address, for people: `Primary IP <name> (persistent[,
-    /// <address>])`, or `ephemeral`.
+    /// Its public address, for people:
+    /// `Primary IP <name> (persistent[, <address>])`, or `ephemeral`.
     pub public_ip: std::borrow::Cow<'static, str>,
 }
 
