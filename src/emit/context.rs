@@ -330,6 +330,20 @@ impl NodeCtx {
         "public_ip",
     ];
 
+    /// Field `name` when it is text: what `rows` and `shwords` read without
+    /// making a template value of it.
+    pub(crate) fn text_field(&self, name: &str) -> Option<&str> {
+        Some(match name {
+            "name" => &self.name,
+            "server_name" => &self.server_name,
+            "pool" => &self.pool,
+            "ip" => &self.ip,
+            "reach" => self.reach,
+            "public_ip" => &self.public_ip,
+            _ => return None,
+        })
+    }
+
     /// Field `name` as a template value.
     fn field(&self, name: &str) -> Option<minijinja::Value> {
         use minijinja::Value;

@@ -26,6 +26,8 @@ use std::path::Path;
 
 use include_dir::{Dir, include_dir};
 use minijinja::syntax::SyntaxConfig;
+
+use super::context::NodeCtx;
 use minijinja::value::{Kwargs, Object, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 
@@ -297,6 +299,11 @@ fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> R
 /// Writes `value` to `out` as the auto-escape mode `mode` writes it; a value
 /// that needs no escaping is written without a copy.
 fn escape_auto(mode: AutoEscape, value: &Value, out: &mut impl fmt::Write) -> Result<(), Error> {
+    if !value.is_safe()
+        && let Some(s) = value.as_str()
+    {
+        return escape_text(mode, s, out);
+    }
     match mode {
         AutoEscape::Json => {
             if let Some(expr) = value.downcast_object_ref::<GhExpr>() {
@@ -323,6 +330,17 @@ fn escape_auto(mode: AutoEscape, value: &Value, out: &mut impl fmt::Write) -> Re
     Ok(())
 }
 
+/// [`escape_auto`] of a string value that is not marked safe.
+fn escape_text(mode: AutoEscape, s: &str, out: &mut impl fmt::Write) -> Result<(), Error> {
+    match mode {
+        AutoEscape::Json => out.write_str(&defuse(&yaml_quote(s)))?,
+        AutoEscape::Custom(MARKDOWN) if md_plain(s) => out.write_str(s)?,
+        AutoEscape::Custom(MARKDOWN) => out.write_str(&md_cell(s))?,
+        _ => out.write_str(s)?,
+    }
+    Ok(())
+}
+
 /// A value's text, borrowed when it is a string.
 fn text(value: &Value) -> std::borrow::Cow<'_, str> {
     match value.as_str() {
@@ -341,7 +359,7 @@ enum Piece<'a> {
 
 /// An escaping filter: the template filter of that name, and what [`rows`]
 /// applies to a field (`{ip|hcl}`) — one definition for both.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Filter {
     Sh,
     Hcl,
@@ -375,31 +393,39 @@ impl Filter {
     }
 
     /// `value` escaped by this filter (an undefined or none value is an error).
-    fn text(self, value: &Value) -> Result<std::borrow::Cow<'_, str>, Error> {
+    fn text(self, value: &Value) -> Result<Cow<'_, str>, Error> {
         let text = as_text(value)?;
-        Ok(match self {
-            Self::Sh => sh_quote(&text).into(),
-            // integers and booleans bare, everything else quoted
-            Self::Hcl if integer(value).is_some() || value.kind() == ValueKind::Bool => text,
-            Self::Hcl => hcl_quote(&text).into(),
-            Self::Yaml => yaml_quote(&text).into(),
-            Self::Md => md_cell(&text).into(),
-            Self::Mermaid => mermaid_label(&text).into(),
-            Self::Oneline => oneline_text(&text).into_owned().into(),
-            Self::Safe => text,
+        // integers and booleans bare in HCL, everything else quoted
+        if self == Self::Hcl && (integer(value).is_some() || value.kind() == ValueKind::Bool) {
+            return Ok(text);
+        }
+        Ok(match text {
+            Cow::Borrowed(s) => self.text_str(s),
+            Cow::Owned(s) => Cow::Owned(self.text_str(&s).into_owned()),
         })
     }
 
-    /// Appends `value` filtered; in a YAML template, `${{` is broken up as
-    /// in anything else the template writes.
-    fn apply(self, value: &Value, mode: AutoEscape, out: &mut String) -> Result<(), Error> {
-        let filtered = self.text(value)?;
-        if mode == AutoEscape::Json {
-            out.push_str(&defuse(&filtered));
-        } else {
-            out.push_str(&filtered);
+    /// Text `s` escaped by this filter: [`Filter::text`] of a string value.
+    fn text_str(self, s: &str) -> Cow<'_, str> {
+        match self {
+            Self::Sh => sh_quote(s).into(),
+            Self::Hcl => hcl_quote(s).into(),
+            Self::Yaml => yaml_quote(s).into(),
+            Self::Md => md_cell(s).into(),
+            Self::Mermaid => mermaid_label(s).into(),
+            Self::Oneline => oneline_text(s),
+            Self::Safe => s.into(),
         }
-        Ok(())
+    }
+}
+
+/// Appends text a filter produced; in a YAML template, `${{` is broken up as
+/// in anything else the template writes.
+fn push_filtered(filtered: &str, mode: AutoEscape, out: &mut String) {
+    if mode == AutoEscape::Json {
+        out.push_str(&defuse(filtered));
+    } else {
+        out.push_str(filtered);
     }
 }
 
@@ -474,11 +500,23 @@ fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Res
         if i > 0 {
             out.push('\n');
         }
+        // a node's text fields are read in place, not made into values
+        let node = item.downcast_object_ref::<NodeCtx>();
         for piece in &pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Field(name, filter) => {
-                    let value = match extra.iter().find(|(k, _)| k == name) {
+                    let extra = extra.iter().find(|(k, _)| k == name);
+                    if extra.is_none()
+                        && let Some(s) = node.and_then(|n| n.text_field(name))
+                    {
+                        match filter {
+                            Some(f) => push_filtered(&f.text_str(s), mode, &mut out),
+                            None => escape_text(mode, s, &mut out)?,
+                        }
+                        continue;
+                    }
+                    let value = match extra {
                         Some((_, v)) => v.clone(),
                         None => item.get_attr(name)?,
                     };
@@ -489,7 +527,7 @@ fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Res
                         ));
                     }
                     match filter {
-                        Some(f) => f.apply(&value, mode, &mut out)?,
+                        Some(f) => push_filtered(&f.text(&value)?, mode, &mut out),
                         None => escape_auto(mode, &value, &mut out)?,
                     }
                 }
@@ -565,11 +603,17 @@ fn shwords(v: Value, attribute: Option<&str>) -> Result<Value, Error> {
         if !out.is_empty() {
             out.push(' ');
         }
-        let item = match attribute {
-            Some(name) => item.get_attr(name)?,
-            None => item,
+        let Some(name) = attribute else {
+            out.push_str(&Filter::Sh.text(&item)?);
+            continue;
         };
-        out.push_str(&Filter::Sh.text(&item)?);
+        match item
+            .downcast_object_ref::<NodeCtx>()
+            .and_then(|n| n.text_field(name))
+        {
+            Some(s) => out.push_str(&sh_quote(s)),
+            None => out.push_str(&Filter::Sh.text(&item.get_attr(name)?)?),
+        }
     }
     Ok(Value::from_safe_string(out))
 }
