@@ -333,6 +333,12 @@ fn escape_auto(mode: AutoEscape, value: &Value, out: &mut impl fmt::Write) -> Re
 /// [`escape_auto`] of a string value that is not marked safe.
 fn escape_text(mode: AutoEscape, s: &str, out: &mut impl fmt::Write) -> Result<(), Error> {
     match mode {
+        // quotes around it are the whole escaping, and there is no `${{`
+        AutoEscape::Json if json_plain(s) && !s.contains('$') => {
+            out.write_char('"')?;
+            out.write_str(s)?;
+            out.write_char('"')?;
+        }
         AutoEscape::Json => out.write_str(&defuse(&yaml_quote(s)))?,
         AutoEscape::Custom(MARKDOWN) if md_plain(s) => out.write_str(s)?,
         AutoEscape::Custom(MARKDOWN) => out.write_str(&md_cell(s))?,
@@ -403,6 +409,19 @@ impl Filter {
             Cow::Borrowed(s) => self.text_str(s),
             Cow::Owned(s) => Cow::Owned(self.text_str(&s).into_owned()),
         })
+    }
+
+    /// Appends text `s` escaped by this filter ([`Filter::text_str`]),
+    /// without an intermediate string when it needs no escaping.
+    fn push_str(self, s: &str, out: &mut String) {
+        match self {
+            Self::Safe => out.push_str(s),
+            Self::Sh if sh_plain(s) => out.push_str(s),
+            Self::Md if md_plain(s) => out.push_str(s),
+            Self::Hcl if hcl_plain(s) => push_quoted(out, s),
+            Self::Yaml if json_plain(s) => push_quoted(out, s),
+            _ => out.push_str(&self.text_str(s)),
+        }
     }
 
     /// Text `s` escaped by this filter: [`Filter::text`] of a string value.
@@ -511,6 +530,10 @@ fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Res
                         && let Some(s) = node.and_then(|n| n.text_field(name))
                     {
                         match filter {
+                            // no filter makes `${{` of text without a `$`
+                            Some(f) if mode != AutoEscape::Json || !s.contains('$') => {
+                                f.push_str(s, &mut out)
+                            }
                             Some(f) => push_filtered(&f.text_str(s), mode, &mut out),
                             None => escape_text(mode, s, &mut out)?,
                         }
@@ -551,10 +574,7 @@ fn as_text(v: &Value) -> Result<std::borrow::Cow<'_, str>, Error> {
 /// `$'…'` ANSI-C quoting when it holds control characters (so that it stays
 /// on one line inside a YAML block scalar).
 pub fn sh_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=+@%,".contains(&b))
-    {
+    if sh_plain(s) {
         return s.to_owned();
     }
     // U+2028/U+2029 are line breaks to YAML parsers: keep them escaped too
@@ -623,9 +643,7 @@ fn shwords(v: Value, attribute: Option<&str>) -> Result<Value, Error> {
 pub fn hcl_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
-    if s.bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'"' | b'\\' | b'$' | b'%'))
-    {
+    if hcl_plain(s) {
         out.push_str(s);
         out.push('"');
         return out;
@@ -661,6 +679,33 @@ fn integer(v: &Value) -> Option<i64> {
 /// A YAML double-quoted scalar (JSON string syntax is valid YAML).
 pub fn yaml_quote(s: &str) -> String {
     serde_json::to_string(s).expect("strings always serialise")
+}
+
+/// True when [`sh_quote`] returns `s` unchanged.
+fn sh_plain(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=+@%,".contains(&b))
+}
+
+/// True when [`hcl_quote`] only puts `s` between double quotes.
+fn hcl_plain(s: &str) -> bool {
+    s.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'"' | b'\\' | b'$' | b'%'))
+}
+
+/// True when [`yaml_quote`] (JSON) only puts `s` between double quotes:
+/// JSON escapes `"`, `\` and the control characters below U+0020.
+fn json_plain(s: &str) -> bool {
+    !s.bytes().any(|b| b < b' ' || b == b'"' || b == b'\\')
+}
+
+/// Appends `s` between double quotes.
+fn push_quoted(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    out.push_str(s);
+    out.push('"');
 }
 
 /// Text for a one-line comment (tfvars `#`): line breaks become spaces.
@@ -744,6 +789,68 @@ mod tests {
         assert_eq!(hcl_quote("%{ if }"), "\"%%{ if }\"");
         assert_eq!(hcl_quote("a\"b\\"), "\"a\\\"b\\\\\"");
         assert_eq!(hcl_quote("$x %d"), "\"$x %d\"");
+    }
+
+    #[test]
+    fn the_fast_paths_write_what_the_filters_write() {
+        let mut samples: Vec<String> = (0u8..128).map(|b| format!("a{}b", b as char)).collect();
+        samples.extend(
+            [
+                "",
+                "10.0.1.20",
+                "kafka-0",
+                "dev-k3s-worker-12",
+                "it's",
+                "a\"b",
+                "a\\b",
+                "${{ github.token }}",
+                "$x",
+                "%{ if }",
+                "${var.x}",
+                "ü",
+                "\u{2028}",
+                "a|b",
+                "<x>",
+                "`x`",
+                "$\u{1}{{",
+            ]
+            .map(str::to_owned),
+        );
+        let filters = [
+            Filter::Sh,
+            Filter::Hcl,
+            Filter::Yaml,
+            Filter::Md,
+            Filter::Mermaid,
+            Filter::Oneline,
+            Filter::Safe,
+        ];
+        for s in &samples {
+            for f in filters {
+                let mut fast = String::new();
+                f.push_str(s, &mut fast);
+                assert_eq!(fast, f.text_str(s), "{s:?}");
+                // why `rows` skips `defuse` for text without a `$`
+                if !s.contains('$') {
+                    assert_eq!(defuse(&fast), fast, "{s:?}");
+                }
+            }
+            for mode in [
+                AutoEscape::Json,
+                AutoEscape::Custom(MARKDOWN),
+                AutoEscape::None,
+            ] {
+                let (mut text, mut value) = (String::new(), String::new());
+                escape_text(mode, s, &mut text).unwrap();
+                // the general path, as a template value takes it
+                match mode {
+                    AutoEscape::Json => value.push_str(&defuse(&yaml_quote(s))),
+                    AutoEscape::Custom(_) => value.push_str(&md_cell(s)),
+                    _ => value.push_str(s),
+                }
+                assert_eq!(text, value, "{s:?} {mode:?}");
+            }
+        }
     }
 
     #[test]
