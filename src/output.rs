@@ -209,7 +209,15 @@ pub(crate) fn with_manifest(plan: &Plan) -> BTreeMap<&str, std::borrow::Cow<'_, 
 
 /// What `build` would change, without changing anything.
 pub fn changes(plan: &Plan, out: &Path) -> Result<Vec<Change>> {
-    let owned = read_manifest(out);
+    Ok(changes_owned(plan, out, &read_manifest(out)))
+}
+
+/// [`changes`], given the files the manifest on disk lists.
+fn changes_owned(plan: &Plan, out: &Path, owned: &BTreeSet<String>) -> Vec<Change> {
+    if !out.is_dir() {
+        // a first build: no file to open
+        return plan.files.keys().cloned().map(Change::Created).collect();
+    }
     let mut changes = Vec::new();
     for (path, contents) in &plan.files {
         match fs::read(out.join(path)) {
@@ -219,11 +227,11 @@ pub fn changes(plan: &Plan, out: &Path) -> Result<Vec<Change>> {
         }
     }
     for path in owned {
-        if !plan.files.contains_key(&path) && out.join(&path).exists() {
-            changes.push(Change::Removed(path));
+        if !plan.files.contains_key(path) && out.join(path).exists() {
+            changes.push(Change::Removed(path.clone()));
         }
     }
-    Ok(changes)
+    changes
 }
 
 /// Holds the build lock until dropped.
@@ -285,11 +293,11 @@ pub fn build_with(plan: &Plan, out: &Path, sync: bool) -> Result<Vec<Change>> {
         .file_name()
         .map_or("generated".into(), |n| n.to_string_lossy().into_owned());
     recover(&parent, &base, out)?;
-    let changes = changes(plan, out)?;
+    let owned = read_manifest(out);
+    let changes = changes_owned(plan, out, &owned);
     if changes.is_empty() {
         return Ok(changes);
     }
-    let owned = read_manifest(out);
     let existing = if out.is_dir() {
         walk(out)?
     } else {

@@ -54,7 +54,9 @@ pub fn read(path: &Path) -> Result<(Source, Option<Finding>), ReadError> {
         source,
     };
     let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
+    // sized from the file's length: one read, not a doubling series of them
+    let len = file.metadata().map_or(0, |m| m.len() as usize);
+    let mut bytes = Vec::with_capacity(len.min(source::MAX_BYTES) + 1);
     file.take(source::MAX_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(io)?;
