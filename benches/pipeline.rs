@@ -14,7 +14,9 @@
 //! - `templates`: building the minijinja environment (every template parsed);
 //! - `render`: `emit::plan`, every artifact of every environment in memory;
 //! - `diff`: `output::check` against an up-to-date tree on disk;
-//! - `noop_build`: `output::build` of an unchanged tree (lock, compare, no write).
+//! - `noop_build`: `output::build` of an unchanged tree (lock, compare, no write);
+//! - `record_verify`: `cache::Store::verify`, what an up-to-date `build` or
+//!   `check` does instead of `templates` + `render` + `diff` (hash the tree).
 //!
 //! A benchmark is not a test: nothing here asserts a time.
 
@@ -143,5 +145,18 @@ fn noop_build(bencher: Bencher, input: &str) {
         assert!(changes.is_empty());
         changes
     });
+    let _ = std::fs::remove_dir_all(out.parent().expect("root"));
+}
+
+#[divan::bench(args = INPUTS)]
+fn record_verify(bencher: Bencher, input: &str) {
+    use topogen::cache::{Key, Store};
+    let plan = plan(input);
+    let out = built_tree(input, &plan);
+    let store = Store::at(out.parent().expect("root").join("records"));
+    let key = Key::new(&text(input), []);
+    let files = topogen::output::with_manifest(&plan);
+    store.record(&out, key, files.iter().map(|(rel, t)| (*rel, t.as_bytes())));
+    bencher.bench(|| store.verify(black_box(&out), key).expect("recorded"));
     let _ = std::fs::remove_dir_all(out.parent().expect("root"));
 }
