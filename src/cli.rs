@@ -94,7 +94,10 @@ pub enum Command {
     /// Fail (exit 1) if the output directory differs from what cluster.kdl produces.
     ///
     /// Renders in memory and prints a unified diff per drifted file, plus the
-    /// missing and extra files. Writes nothing. Use it in CI.
+    /// missing and extra files. Writes nothing in the repository. Use it in CI
+    /// and in a pre-commit hook: when this machine's build record shows the
+    /// tree is what these inputs render, it only hashes the files (see
+    /// `--no-cache`).
     Check {
         #[command(flatten)]
         input: Input,
