@@ -160,11 +160,11 @@ pub fn digest(bytes: &[u8]) -> u128 {
 mod tests {
     use super::*;
 
-    /// An output directory with a manifest and one file, recorded in a store beside it.
-    fn setup(name: &str) -> (PathBuf, Store, Key) {
-        let root =
-            std::env::temp_dir().join(format!("topogen-cache-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
+    /// An output directory with a manifest and one file, recorded in a store
+    /// beside it, in a temporary directory removed when the first value drops.
+    fn setup() -> (tempfile::TempDir, PathBuf, Store, Key) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
         let out = root.join("generated");
         fs::create_dir_all(out.join("pins")).unwrap();
         fs::write(out.join(crate::output::MANIFEST), "pins/k3s.version\n").unwrap();
@@ -179,7 +179,7 @@ mod tests {
                 ("pins/k3s.version", &b"v1.33.4+k3s1\n"[..]),
             ],
         );
-        (out, store, key)
+        (tmp, out, store, key)
     }
 
     fn record_text(store: &Store, out: &Path) -> (PathBuf, String) {
@@ -190,13 +190,13 @@ mod tests {
 
     #[test]
     fn a_recorded_tree_verifies_with_its_file_count() {
-        let (out, store, key) = setup("ok");
+        let (_tmp, out, store, key) = setup();
         assert_eq!(store.verify(&out, key), Some(1));
     }
 
     #[test]
     fn another_input_misses() {
-        let (out, store, _) = setup("key");
+        let (_tmp, out, store, _) = setup();
         assert_eq!(store.verify(&out, Key::new("cluster other {}", [])), None);
         let over = Key::new("cluster demo {}", [("pins/version.j2", "x")]);
         assert_eq!(store.verify(&out, over), None);
@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn an_edited_or_missing_file_misses() {
-        let (out, store, key) = setup("edit");
+        let (_tmp, out, store, key) = setup();
         fs::write(out.join("pins/k3s.version"), "v1.34.0+k3s1\n").unwrap();
         assert_eq!(store.verify(&out, key), None);
         fs::remove_file(out.join("pins/k3s.version")).unwrap();
@@ -213,20 +213,20 @@ mod tests {
 
     #[test]
     fn an_edited_manifest_misses() {
-        let (out, store, key) = setup("manifest");
+        let (_tmp, out, store, key) = setup();
         fs::write(out.join(crate::output::MANIFEST), "").unwrap();
         assert_eq!(store.verify(&out, key), None);
     }
 
     #[test]
     fn a_truncated_or_foreign_record_misses() {
-        let (out, store, key) = setup("truncated");
+        let (_tmp, out, store, key) = setup();
         let (path, text) = record_text(&store, &out);
         let cut: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
         fs::write(&path, cut).unwrap();
         assert_eq!(store.verify(&out, key), None);
 
-        let (out, store, key) = setup("foreign");
+        let (_tmp, out, store, key) = setup();
         let (path, text) = record_text(&store, &out);
         fs::write(&path, text.replace("\nout /", "\nout /elsewhere/")).unwrap();
         assert_eq!(store.verify(&out, key), None);
@@ -234,11 +234,11 @@ mod tests {
 
     #[test]
     fn a_record_without_the_manifest_or_leaving_the_tree_misses() {
-        let (out, store, key) = setup("nomanifest");
+        let (_tmp, out, store, key) = setup();
         store.record(&out, key, [("pins/k3s.version", &b"v1.33.4+k3s1\n"[..])]);
         assert_eq!(store.verify(&out, key), None);
 
-        let (out, store, key) = setup("escape");
+        let (_tmp, out, store, key) = setup();
         let (path, text) = record_text(&store, &out);
         fs::write(
             &path,
@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn no_record_and_no_tree_miss() {
-        let (out, store, key) = setup("none");
+        let (_tmp, out, store, key) = setup();
         assert_eq!(Store::at(out.join("empty")).verify(&out, key), None);
         assert_eq!(store.verify(&out.join("absent"), key), None);
     }
