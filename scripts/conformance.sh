@@ -63,6 +63,8 @@ K8S_VERSION=1.34
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/topogen-conformance.XXXXXX")"
 if [ "$keep" = 1 ]; then echo "conformance: keeping $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi
+# topogen's build records go to the scratch directory, not the user's cache
+export TOPOGEN_CACHE_DIR="$WORK/records"
 
 passed=0 failed=0
 failures=()

@@ -60,6 +60,8 @@ BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/topogen-precommit.XXXXXX")"
 if [ "$keep" = 1 ]; then echo "precommit-test: keeping $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi
+# topogen's build records go to the scratch directory, not the user's cache
+export TOPOGEN_CACHE_DIR="$WORK/records"
 
 # Isolated from the caller's git configuration (hooksPath, signing) and from
 # the user's pre-commit cache, as ../shared/conformance/precommit-smoke.sh does.
