@@ -282,11 +282,11 @@ impl serde::Serialize for GhExpr {
 }
 
 /// Breaks up every `${{` (see [`GhExpr`]).
-fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
+fn defuse(s: &str) -> Cow<'_, str> {
     if s.contains("${{") {
-        std::borrow::Cow::Owned(s.replace("${{", "$ {{"))
+        Cow::Owned(s.replace("${{", "$ {{"))
     } else {
-        std::borrow::Cow::Borrowed(s)
+        Cow::Borrowed(s)
     }
 }
 
@@ -312,19 +312,15 @@ fn escape_auto(mode: AutoEscape, value: &Value, out: &mut impl fmt::Write) -> Re
             if value.is_safe() || value.kind() == ValueKind::Undefined {
                 return Ok(out.write_str(&defuse(&text(value)))?);
             }
-            let json = match value.as_str() {
-                Some(s) => yaml_quote(s),
-                None => serde_json::to_string(value).map_err(|e| {
-                    Error::new(ErrorKind::BadSerialization, "unable to format to JSON")
-                        .with_source(e)
-                })?,
-            };
+            // strings took escape_text above: what is left is numbers, lists, maps
+            let json = serde_json::to_string(value).map_err(|e| {
+                Error::new(ErrorKind::BadSerialization, "unable to format to JSON").with_source(e)
+            })?;
             out.write_str(&defuse(&json))?;
         }
-        AutoEscape::Custom(MARKDOWN) if !value.is_safe() => match value.as_str() {
-            Some(s) if md_plain(s) => out.write_str(s)?,
-            _ => out.write_str(&md_cell(&as_text(value)?))?,
-        },
+        AutoEscape::Custom(MARKDOWN) if !value.is_safe() => {
+            out.write_str(&md_cell(&as_text(value)?))?;
+        }
         _ => out.write_str(&text(value))?,
     }
     Ok(())
@@ -348,10 +344,10 @@ fn escape_text(mode: AutoEscape, s: &str, out: &mut impl fmt::Write) -> Result<(
 }
 
 /// A value's text, borrowed when it is a string.
-fn text(value: &Value) -> std::borrow::Cow<'_, str> {
+fn text(value: &Value) -> Cow<'_, str> {
     match value.as_str() {
-        Some(s) => std::borrow::Cow::Borrowed(s),
-        None => std::borrow::Cow::Owned(value.to_string()),
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(value.to_string()),
     }
 }
 
@@ -560,7 +556,7 @@ fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Res
     Ok(Value::from_safe_string(out))
 }
 
-fn as_text(v: &Value) -> Result<std::borrow::Cow<'_, str>, Error> {
+fn as_text(v: &Value) -> Result<Cow<'_, str>, Error> {
     if v.is_undefined() || v.is_none() {
         return Err(Error::new(
             ErrorKind::InvalidOperation,
@@ -631,7 +627,7 @@ fn shwords(v: Value, attribute: Option<&str>) -> Result<Value, Error> {
             .downcast_object_ref::<NodeCtx>()
             .and_then(|n| n.text_field(name))
         {
-            Some(s) => out.push_str(&sh_quote(s)),
+            Some(s) => Filter::Sh.push_str(s, &mut out),
             None => out.push_str(&Filter::Sh.text(&item.get_attr(name)?)?),
         }
     }
@@ -709,12 +705,12 @@ fn push_quoted(out: &mut String, s: &str) {
 }
 
 /// Text for a one-line comment (tfvars `#`): line breaks become spaces.
-pub fn oneline_text(s: &str) -> std::borrow::Cow<'_, str> {
+pub fn oneline_text(s: &str) -> Cow<'_, str> {
     let breaks = |c: char| matches!(c, '\r' | '\n' | '\u{2028}' | '\u{2029}');
     if s.contains(breaks) {
-        std::borrow::Cow::Owned(s.replace(breaks, " "))
+        Cow::Owned(s.replace(breaks, " "))
     } else {
-        std::borrow::Cow::Borrowed(s)
+        Cow::Borrowed(s)
     }
 }
 
