@@ -347,17 +347,11 @@ impl NodeCtx {
     /// Field `name` as a template value.
     fn field(&self, name: &str) -> Option<minijinja::Value> {
         use minijinja::Value;
-        Some(match name {
-            "name" => Value::from(self.name.as_str()),
-            "server_name" => Value::from(self.server_name.as_str()),
-            "pool" => Value::from(self.pool.as_str()),
-            "index" => Value::from(self.index),
-            "ip" => Value::from(self.ip.as_str()),
-            "primary_ip" => Value::from(self.primary_ip),
-            "reach" => Value::from(self.reach),
-            "public_ip" => Value::from(&*self.public_ip),
-            _ => return None,
-        })
+        match name {
+            "index" => Some(Value::from(self.index)),
+            "primary_ip" => Some(Value::from(self.primary_ip)),
+            _ => self.text_field(name).map(Value::from),
+        }
     }
 }
 

@@ -81,7 +81,7 @@ pub fn plan(project: &Project, templates: &Templates) -> Result<Plan, EmitError>
 }
 
 /// Renders every artifact from a context the caller built (and may keep:
-/// the command line never frees it, see `app::plan`).
+/// the command line never frees it, see `Job::render` in `app.rs`).
 pub fn plan_with(cx: &context::ProjectCtx, templates: &Templates) -> Result<Plan, EmitError> {
     let mut plan = Plan::default();
     tfvars::emit(cx, templates, &mut plan)?;
