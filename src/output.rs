@@ -274,10 +274,7 @@ pub fn build_with(plan: &Plan, out: &Path, sync: bool) -> Result<Vec<Change>> {
             path: out.display().to_string(),
         });
     }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let parent = parent_of(out).to_path_buf();
     if !parent.is_dir() {
         return Err(OutputError::Io {
             action: "cannot write into",
@@ -289,9 +286,7 @@ pub fn build_with(plan: &Plan, out: &Path, sync: bool) -> Result<Vec<Change>> {
         });
     }
     let _lock = Lock::acquire(&parent, out)?;
-    let base = out
-        .file_name()
-        .map_or("generated".into(), |n| n.to_string_lossy().into_owned());
+    let base = base_of(out);
     recover(&parent, &base, out)?;
     let owned = read_manifest(out);
     let changes = changes_owned(plan, out, &owned);
@@ -418,15 +413,12 @@ fn sync_tree(dir: &Path) -> Result<()> {
                     .map_err(io("cannot sync", &p))?;
             }
         }
-        sync_dir(&d, true);
+        sync_dir(&d);
     }
     Ok(())
 }
 
-fn sync_dir(dir: &Path, sync: bool) {
-    if !sync {
-        return;
-    }
+fn sync_dir(dir: &Path) {
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
@@ -434,13 +426,19 @@ fn sync_dir(dir: &Path, sync: bool) {
 
 /// Puts the staged tree in place of `out`.
 fn swap(staging: &Path, out: &Path, parent: &Path, base: &str, sync: bool) -> Result<()> {
+    // with `build --sync`, the rename itself is made durable too
+    let flush_rename = || {
+        if sync {
+            sync_dir(parent);
+        }
+    };
     if !out.exists() {
         fs::rename(staging, out).map_err(io("cannot move the new tree into place at", out))?;
-        sync_dir(parent, sync);
+        flush_rename();
         return Ok(());
     }
     if exchange(staging, out).is_ok() {
-        sync_dir(parent, sync);
+        flush_rename();
         fault("swapped");
         // `staging` now holds the old tree
         let _ = fs::remove_dir_all(staging);
@@ -454,7 +452,7 @@ fn swap(staging: &Path, out: &Path, parent: &Path, base: &str, sync: bool) -> Re
         let _ = fs::rename(&old, out);
         return Err(io("cannot move the new tree into place at", out)(e));
     }
-    sync_dir(parent, sync);
+    flush_rename();
     let _ = fs::remove_dir_all(&old);
     Ok(())
 }
@@ -489,23 +487,49 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
+/// The directory that holds `out`: where its staging directory and a
+/// moved-aside old tree go.
+fn parent_of(out: &Path) -> &Path {
+    match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// The name `out`'s staging and moved-aside directories are derived from.
+fn base_of(out: &Path) -> String {
+    out.file_name()
+        .map_or("generated".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// What an interrupted build of `base` can leave beside it.
+enum Leftover {
+    /// The previous tree, moved aside (`.<base>.topogen-old-<pid>`).
+    Old,
+    /// A half-written new tree (`.<base>.topogen-staging-<pid>`).
+    Staging,
+}
+
+/// Whether the entry `name` in the parent is a leftover of `base`.
+fn leftover(name: &str, base: &str) -> Option<Leftover> {
+    let rest = name.strip_prefix('.')?.strip_prefix(base)?;
+    if rest.starts_with(OLD) {
+        Some(Leftover::Old)
+    } else if rest.starts_with(STAGING) {
+        Some(Leftover::Staging)
+    } else {
+        None
+    }
+}
+
 /// True when an interrupted build left a staging directory or a moved-aside
 /// tree beside `out`: only a real build ([`build`]) cleans that up.
 pub fn interrupted(out: &Path) -> bool {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let Some(base) = out.file_name().map(|n| format!(".{}", n.to_string_lossy())) else {
-        return false;
-    };
-    fs::read_dir(parent).is_ok_and(|entries| {
-        entries.filter_map(|e| e.ok()).any(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .strip_prefix(base.as_str())
-                .is_some_and(|rest| rest.starts_with(OLD) || rest.starts_with(STAGING))
-        })
+    let base = base_of(out);
+    fs::read_dir(parent_of(out)).is_ok_and(|entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .any(|e| leftover(&e.file_name().to_string_lossy(), &base).is_some())
     })
 }
 
@@ -521,18 +545,16 @@ fn recover(parent: &Path, base: &str, out: &Path) -> Result<()> {
         .collect();
     names.sort();
     for (name, path) in names {
-        let Some(rest) = name.strip_prefix(&format!(".{base}")) else {
-            continue;
-        };
-        if rest.starts_with(OLD) {
-            if out.exists() {
+        match leftover(&name, base) {
+            Some(Leftover::Old) if out.exists() => {
                 let _ = fs::remove_dir_all(&path);
-            } else {
-                fs::rename(&path, out)
-                    .map_err(io("cannot restore the previous tree from", &path))?;
             }
-        } else if rest.starts_with(STAGING) {
-            let _ = fs::remove_dir_all(&path);
+            Some(Leftover::Old) => fs::rename(&path, out)
+                .map_err(io("cannot restore the previous tree from", &path))?,
+            Some(Leftover::Staging) => {
+                let _ = fs::remove_dir_all(&path);
+            }
+            None => {}
         }
     }
     Ok(())
