@@ -196,13 +196,17 @@ fn split(dirs: Vec<PathBuf>, plan: emit::Plan) -> Targets {
 }
 
 /// A validated run that renders: the config, its templates, where it writes,
-/// and the key of its inputs (none with `--no-cache`).
+/// and where its build record goes with the key of its inputs (none with
+/// `--no-cache` or without a cache directory).
 struct Job {
     c: Compiled,
     sources: Sources,
     dirs: Vec<PathBuf>,
-    key: Option<Key>,
+    record: Option<Record>,
 }
+
+/// The key of a run's inputs and the store its build records go to.
+type Record = (Key, Store);
 
 impl Job {
     /// Validates, printing findings. `Err` carries the exit status.
@@ -219,19 +223,24 @@ impl Job {
         let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
         let dirs = target_dirs(input, render, &project.output);
         let sources = Sources::load(render.templates.as_deref()).map_err(print_error)?;
-        let key = (!render.no_cache).then(|| Key::new(&c.source.text, sources.overrides()));
+        let record = match Store::user() {
+            Some(store) if !render.no_cache => {
+                Some((Key::new(&c.source.text, sources.overrides()), store))
+            }
+            _ => None,
+        };
         Ok(Self {
             c,
             sources,
             dirs,
-            key,
+            record,
         })
     }
 
     /// When the build record vouches for every directory: their file counts.
     fn up_to_date(&self) -> Option<Vec<usize>> {
-        let (key, store) = (self.key?, Store::user()?);
-        self.dirs.iter().map(|d| store.verify(d, key)).collect()
+        let (key, store) = self.record.as_ref()?;
+        self.dirs.iter().map(|d| store.verify(d, *key)).collect()
     }
 
     /// [`Self::up_to_date`], unless an interrupted build left something to clean up.
@@ -241,12 +250,12 @@ impl Job {
     }
 
     /// Renders every artifact, split by destination.
-    fn render(self) -> Result<(Option<Key>, Targets), ExitStatus> {
+    fn render(self) -> Result<(Option<Record>, Targets), ExitStatus> {
         let Self {
             c,
             sources,
             dirs,
-            key,
+            record,
         } = self;
         let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
         let templates = Templates::compile(sources).map_err(print_error)?;
@@ -258,15 +267,15 @@ impl Job {
         std::mem::forget(cx);
         std::mem::forget(templates);
         std::mem::forget(c);
-        Ok((key, split(dirs, plan)))
+        Ok((record, split(dirs, plan)))
     }
 }
 
 /// Records that `out` now holds `plan` (see [`crate::cache`]).
-fn remember(out: &Path, key: Option<Key>, plan: &emit::Plan) {
-    if let (Some(key), Some(store)) = (key, Store::user()) {
+fn remember(out: &Path, record: Option<&Record>, plan: &emit::Plan) {
+    if let Some((key, store)) = record {
         let files = crate::output::with_manifest(plan);
-        store.record(out, key, files.iter().map(|(rel, t)| (*rel, t.as_bytes())));
+        store.record(out, *key, files.iter().map(|(rel, t)| (*rel, t.as_bytes())));
     }
 }
 
@@ -284,7 +293,7 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
         std::mem::forget(job);
         return ExitStatus::Success;
     }
-    let (key, targets) = match job.render() {
+    let (record, targets) = match job.render() {
         Ok(t) => t,
         Err(s) => return s,
     };
@@ -292,7 +301,7 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
     for (out, plan) in &targets {
         match crate::output::build_with(plan, out, sync) {
             Ok(changes) => {
-                remember(out, key, plan);
+                remember(out, record.as_ref(), plan);
                 if changes.is_empty() {
                     let _ = writeln!(
                         stdout,
@@ -325,7 +334,7 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         std::mem::forget(job);
         return ExitStatus::Success;
     }
-    let (key, targets) = match job.render() {
+    let (record, targets) = match job.render() {
         Ok(t) => t,
         Err(s) => return s,
     };
@@ -358,7 +367,7 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
     }
     if drifted == 0 {
         for (out, plan) in &targets {
-            remember(out, key, plan);
+            remember(out, record.as_ref(), plan);
         }
         return ExitStatus::Success;
     }
