@@ -50,6 +50,15 @@ fn topogen(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A scratch project holding the repository's cluster.kdl, built once.
+fn built(name: &str) -> Scratch {
+    let s = Scratch::new(name);
+    s.write("cluster.kdl", REPO_KDL);
+    let o = topogen(&s.0, &["build"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    s
+}
+
 fn code(o: &Output) -> i32 {
     o.status.code().expect("exited, not killed")
 }
@@ -158,9 +167,7 @@ fn build_sync_writes_the_same_tree() {
 
 #[test]
 fn check_fails_with_a_diff_after_a_one_word_edit_and_writes_nothing() {
-    let s = Scratch::new("check-drift");
-    s.write("cluster.kdl", REPO_KDL);
-    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let s = built("check-drift");
     let before = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
     let edited = REPO_KDL
         .replacen("count=3 range=kafka", "count=5 range=kafka", 1)
@@ -183,9 +190,7 @@ fn check_fails_with_a_diff_after_a_one_word_edit_and_writes_nothing() {
 
 #[test]
 fn check_reports_a_hand_edited_and_an_extra_file() {
-    let s = Scratch::new("check-edit");
-    s.write("cluster.kdl", REPO_KDL);
-    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let s = built("check-edit");
     let manifest = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
     let owned: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
     if let Some(first) = owned.first() {
@@ -209,9 +214,7 @@ fn check_reports_a_hand_edited_and_an_extra_file() {
 
 #[test]
 fn build_refuses_on_errors_and_changes_nothing() {
-    let s = Scratch::new("build-bad");
-    s.write("cluster.kdl", REPO_KDL);
-    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let s = built("build-bad");
     let before = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
     s.write("cluster.kdl", BROKEN);
     let o = topogen(&s.0, &["build"]);
@@ -427,9 +430,7 @@ fn record_of(s: &Scratch) -> PathBuf {
 
 #[test]
 fn build_and_a_clean_check_leave_a_record_that_the_next_run_trusts() {
-    let s = Scratch::new("record");
-    s.write("cluster.kdl", REPO_KDL);
-    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let s = built("record");
     let record = std::fs::read_to_string(record_of(&s)).unwrap();
     let manifest = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
     let owned = manifest.lines().filter(|l| !l.starts_with('#')).count();
@@ -456,9 +457,7 @@ fn build_and_a_clean_check_leave_a_record_that_the_next_run_trusts() {
 
 #[test]
 fn a_record_never_hides_a_hand_edit_a_deleted_file_or_a_changed_input() {
-    let s = Scratch::new("record-drift");
-    s.write("cluster.kdl", REPO_KDL);
-    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let s = built("record-drift");
     let topology = s.path("generated/TOPOLOGY.md");
     let good = std::fs::read_to_string(&topology).unwrap();
 
@@ -506,9 +505,7 @@ fn check_trusts_the_record_and_no_cache_does_not() {
     // What the record is: a statement that a render of these inputs wrote
     // these bytes. Forge one, and only `--no-cache` (a fresh clone, CI)
     // sees the drift; this is why the record lives outside the repository.
-    let s = Scratch::new("record-forged");
-    s.write("cluster.kdl", REPO_KDL);
-    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let s = built("record-forged");
     let topology = s.path("generated/TOPOLOGY.md");
     let good = std::fs::read(&topology).unwrap();
     let mut edited = good.clone();
@@ -534,9 +531,7 @@ fn check_trusts_the_record_and_no_cache_does_not() {
 
 #[test]
 fn an_interrupted_build_is_cleaned_up_even_when_the_record_matches() {
-    let s = Scratch::new("record-leftover");
-    s.write("cluster.kdl", REPO_KDL);
-    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    let s = built("record-leftover");
     let leftover = s.path(".generated.topogen-staging-1");
     std::fs::create_dir_all(&leftover).unwrap();
     assert_eq!(code(&topogen(&s.0, &["check"])), 0);
