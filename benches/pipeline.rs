@@ -155,8 +155,7 @@ fn record_verify(bencher: Bencher, input: &str) {
     let out = built_tree(input, &plan);
     let store = Store::at(out.parent().expect("root").join("records"));
     let key = Key::new(&text(input), []);
-    let files = topogen::output::with_manifest(&plan);
-    store.record(&out, key, files.iter().map(|(rel, t)| (*rel, t.as_bytes())));
+    store.record_plan(&out, key, &plan);
     bencher.bench(|| store.verify(black_box(&out), key).expect("recorded"));
     let _ = std::fs::remove_dir_all(out.parent().expect("root"));
 }

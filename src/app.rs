@@ -274,8 +274,7 @@ impl Job {
 /// Records that `out` now holds `plan` (see [`crate::cache`]).
 fn remember(out: &Path, record: Option<&Record>, plan: &emit::Plan) {
     if let Some((key, store)) = record {
-        let files = crate::output::with_manifest(plan);
-        store.record(out, *key, files.iter().map(|(rel, t)| (*rel, t.as_bytes())));
+        store.record_plan(out, *key, plan);
     }
 }
 

@@ -121,6 +121,13 @@ impl Store {
         }
     }
 
+    /// [`Store::record`] of what a build of `plan` leaves in `out`: its files
+    /// and its manifest.
+    pub fn record_plan(&self, out: &Path, key: Key, plan: &crate::emit::Plan) {
+        let files = crate::output::with_manifest(plan);
+        self.record(out, key, files.iter().map(|(rel, t)| (*rel, t.as_bytes())));
+    }
+
     /// When `out` was recorded with `key` and every recorded file is on disk
     /// with the recorded contents: the number of files (manifest excluded).
     pub fn verify(&self, out: &Path, key: Key) -> Option<usize> {

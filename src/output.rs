@@ -197,7 +197,7 @@ fn walk(dir: &Path) -> Result<BTreeMap<String, PathBuf>> {
 
 /// The files of the plan plus its manifest (the plan's texts borrowed, not
 /// copied: 1.3 MB at 1,000 nodes).
-pub fn with_manifest(plan: &Plan) -> BTreeMap<&str, std::borrow::Cow<'_, str>> {
+pub(crate) fn with_manifest(plan: &Plan) -> BTreeMap<&str, std::borrow::Cow<'_, str>> {
     let mut files: BTreeMap<&str, std::borrow::Cow<'_, str>> = plan
         .files
         .iter()
