@@ -2,9 +2,9 @@
 //!
 //! One file per artifact kind. Text people read and edit around (tfvars,
 //! cloud-init, workflows, Markdown) comes from the minijinja templates in
-//! `templates/`; Kubernetes objects are typed values serialised with
-//! serde_yaml. The result is a [`Plan`]: relative path → contents, shared by
-//! `build` (write) and `check` (diff).
+//! `templates/`; Kubernetes objects are typed values, written as serde_yaml
+//! writes them (`yaml.rs`). The result is a [`Plan`]: relative path →
+//! contents, shared by `build` (write) and `check` (diff).
 //!
 //! Layout of the output directory (`generated/`), mirroring the infra
 //! repository so that it can be copied over it:
@@ -33,6 +33,7 @@ mod strimzi;
 pub mod templates;
 mod tfvars;
 mod workflows;
+mod yaml;
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,6 @@
 //! Scheduling snippets: per profile and environment, a Kubernetes `Affinity`
-//! and the `nodeSelector` that approximates it, as typed values serialised
-//! with serde_yaml.
+//! and the `nodeSelector` that approximates it, as typed values written as
+//! YAML (`yaml.rs`).
 //!
 //! ```text
 //! k8s/<env>/scheduling/<profile>-affinity.yaml        `affinity:` only
@@ -154,11 +154,10 @@ fn node_selector_header(p: &ProfileCtx) -> String {
 }
 
 fn yaml<T: Serialize>(mut header: String, value: &T) -> Result<String, EmitError> {
-    let text = serde_yaml::to_string(value).map_err(|e| EmitError {
+    super::yaml::append(value, &mut header).map_err(|e| EmitError {
         template: "scheduling (serde_yaml)".to_owned(),
         message: e.to_string(),
     })?;
-    header.push_str(&text);
     Ok(header)
 }
 

@@ -1,5 +1,5 @@
 //! Strimzi 0.48 in KRaft mode: one `Kafka` and one `KafkaNodePool` per pool
-//! role set, per environment, as typed values serialised with serde_yaml.
+//! role set, per environment, as typed values written as YAML (`yaml.rs`).
 //!
 //! ```text
 //! k8s/<env>/strimzi/kafka.yaml                  the Kafka resource
@@ -263,11 +263,10 @@ pub(crate) fn emit(cx: &ProjectCtx, _t: &Templates, plan: &mut Plan) -> Result<(
 }
 
 fn document<T: Serialize>(mut header: String, value: &T) -> Result<String, EmitError> {
-    let yaml = serde_yaml::to_string(value).map_err(|e| EmitError {
+    super::yaml::append(value, &mut header).map_err(|e| EmitError {
         template: "strimzi (serde_yaml)".to_owned(),
         message: e.to_string(),
     })?;
-    header.push_str(&yaml);
     Ok(header)
 }
 
@@ -485,7 +484,8 @@ mod tests {
             operator: "In",
             values: vec![": &a *b\n---".to_owned()],
         };
-        let text = serde_yaml::to_string(&m).unwrap();
+        let mut text = String::new();
+        crate::emit::yaml::append(&m, &mut text).unwrap();
         let back: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
         assert_eq!(back["values"][0].as_str(), Some(": &a *b\n---"));
     }
