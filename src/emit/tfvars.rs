@@ -57,6 +57,9 @@ struct Line<'a> {
 }
 
 /// Aligns `=` signs and trailing comments the way `terraform fmt` does.
+///
+/// Widths are computed first and the text is written once, without a string
+/// per line (a pool's IP list is a line per node: issue 6).
 pub(crate) fn align(text: &str) -> String {
     let lines: Vec<Line<'_>> = text.lines().map(split).collect();
     let width = |s: &str| s.chars().count();
@@ -81,34 +84,39 @@ pub(crate) fn align(text: &str) -> String {
         eq_col[start..i].fill(max + 1);
     }
 
-    let body: Vec<String> = lines
-        .iter()
-        .zip(&eq_col)
-        .map(|(l, &col)| match l.assign {
-            Some(a) => format!("{}{}{a}", l.lead, " ".repeat(col - width(l.lead))),
-            None => l.lead.to_owned(),
-        })
-        .collect();
+    // Width of each line before its comment: lead, padding, assign.
+    let body_width = |j: usize| match lines[j].assign {
+        Some(a) => eq_col[j] + width(a),
+        None => width(lines[j].lead),
+    };
+    let pad = |n: usize, out: &mut String| out.extend(std::iter::repeat_n(' ', n));
 
     // Trailing comments, per chain of consecutive commented lines.
-    let mut out = String::with_capacity(text.len() + 64);
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut i = 0;
     while i < lines.len() {
-        if lines[i].comment.is_none() {
-            out.push_str(&body[i]);
-            out.push('\n');
-            i += 1;
-            continue;
-        }
         let start = i;
-        while i < lines.len() && lines[i].comment.is_some() {
+        let comment_col = if lines[i].comment.is_some() {
+            while i < lines.len() && lines[i].comment.is_some() {
+                i += 1;
+            }
+            (start..i).map(body_width).max().unwrap_or(0) + 1
+        } else {
             i += 1;
-        }
-        let max = body[start..i].iter().map(|b| width(b)).max().unwrap_or(0);
-        for j in start..i {
-            out.push_str(&body[j]);
-            out.push_str(&" ".repeat(max + 1 - width(&body[j])));
-            out.push_str(lines[j].comment.unwrap_or_default());
+            0
+        };
+        for (j, line) in lines.iter().enumerate().take(i).skip(start) {
+            out.push_str(line.lead);
+            let mut written = width(line.lead);
+            if let Some(a) = line.assign {
+                pad(eq_col[j] - written, &mut out);
+                out.push_str(a);
+                written = eq_col[j] + width(a);
+            }
+            if let Some(c) = line.comment {
+                pad(comment_col - written, &mut out);
+                out.push_str(c);
+            }
             out.push('\n');
         }
     }
