@@ -495,7 +495,8 @@ fn parse_row_format(format: &str) -> Result<Vec<Piece<'_>>, Error> {
 
 /// `items|rows(format, name=value…)`: one line per item, `format` with every
 /// `{field}` replaced by that attribute of the item (or by a keyword
-/// argument of that name), escaped as the template auto-escapes values, or
+/// argument of that name; `{.}` is the item itself), escaped as the template
+/// auto-escapes values, or
 /// by the filter in `{field|sh}` (`sh`, `hcl`, `yaml`, `md`, `mermaid`,
 /// `oneline`, and `safe` for none); `{{` and `}}` are literal braces. Lines
 /// are joined by line breaks, without a final one.
@@ -537,6 +538,7 @@ fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Res
                     }
                     let value = match extra {
                         Some((_, v)) => v.clone(),
+                        None if *name == "." => item.clone(),
                         None => item.get_attr(name)?,
                     };
                     if value.is_undefined() {
@@ -888,6 +890,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(yml, "- \"a|b\" 'a|b' {x}\n- \"it's\" 'it'\\''s' {x}");
+        let words = render_one(
+            "t.yml",
+            r#"{{{ ["a b", "c"]|rows("w+=({.|sh}) # {.}") }}}"#,
+            ctx.clone(),
+        )
+        .unwrap();
+        assert_eq!(words, "w+=('a b') # \"a b\"\nw+=(c) # \"c\"");
         for bad in ["{name", "name}", "{}", "{name|nope}", "{missing}"] {
             let e = render_one(
                 "t.md",
