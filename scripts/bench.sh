@@ -11,6 +11,7 @@
 #   scripts/bench.sh                 # prints the Markdown table
 #   BENCH_SIZES="10 100 1000 3000" BENCH_RUNS=50 scripts/bench.sh
 #   BENCH_CALLGRIND=0 scripts/bench.sh   # skip the instruction counts
+#   BENCH_SETTLE=0 scripts/bench.sh      # no wait before timing (see below)
 #
 # Writes nothing in the repository except target/; scratch files go to a
 # temporary directory that is removed at the end (BENCH_KEEP=1 keeps it).
@@ -50,12 +51,15 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/topogen-bench.XXXXXX")
 # build records go to the scratch directory, not the user's cache
 export TOPOGEN_CACHE_DIR=$W/records
 
-# Before each cold build the previous output tree is moved aside, not deleted:
-# on a journal-less ext4 (this VM's root), every new inode skips the inodes
-# deleted in the last minute (fs/ext4/ialloc.c, recently_deleted), so deleting
-# 50-90 files before each of 40 runs made every run slower than the one before
-# (BENCHMARKS.md, "The cold build and the file system"). The trees are deleted
-# with $W at the end.
+# On a journal-less ext4 (this VM's root file system), creating a file skips
+# every inode of its group deleted in the last minute, or the last six while
+# the deletion is not written back (fs/ext4/ialloc.c, recently_deleted): a
+# cold build measured right after something deleted files pays for them
+# (BENCHMARKS.md, "The cold build and the file system"). So before each cold
+# build the previous output tree is moved aside, not deleted (the trees go
+# with $W at the end), and the timing starts once the deletions of the
+# compiler and of earlier runs are written back and a minute old
+# (BENCH_SETTLE seconds, 0 to skip).
 mkdir -p "$W/trash"
 cat >"$W/aside" <<'SH'
 #!/bin/sh
@@ -80,6 +84,13 @@ for i in "${INPUTS[@]}"; do
     fi
     "$TOPOGEN" build --config "$W/$i/cluster.kdl" >/dev/null
 done
+
+SETTLE=${BENCH_SETTLE:-65}
+if [ "$SETTLE" -gt 0 ]; then
+    echo "bench: sync, then ${SETTLE}s for recent deletions to age (BENCH_SETTLE)" >&2
+    sync
+    sleep "$SETTLE"
+fi
 
 # hyperfine one command; the median (s) goes to $W/<key>.json
 hf() {
