@@ -28,7 +28,7 @@ use include_dir::{Dir, include_dir};
 use minijinja::syntax::SyntaxConfig;
 
 use super::context::NodeCtx;
-use minijinja::value::{Kwargs, Object, Value, ValueKind};
+use minijinja::value::{Kwargs, Object, ObjectRepr, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 
 static BUILT_IN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
@@ -293,6 +293,9 @@ fn defuse(s: &str) -> Cow<'_, str> {
 /// Writes one `{{{ value }}}`: the template's auto-escape mode applied to it
 /// (see the module documentation).
 fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> Result<(), Error> {
+    if let Some(rows) = value.downcast_object_ref::<Rows>() {
+        return rows.write(out);
+    }
     escape_auto(state.auto_escape(), value, out)
 }
 
@@ -505,34 +508,85 @@ fn parse_row_format(format: &str) -> Result<Vec<Piece<'_>>, Error> {
 /// instructions; the same row here costs less than half of that (issue 6,
 /// BENCHMARKS.md). The row's layout stays in the template.
 fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Result<Value, Error> {
-    let pieces = parse_row_format(format)?;
-    let extra: Vec<(&str, Value)> = extra
+    parse_row_format(format)?;
+    let extra = extra
         .args()
-        .map(|k| Ok((k, extra.get::<Value>(k)?)))
+        .map(|k| Ok((k.to_owned(), extra.get::<Value>(k)?)))
         .collect::<Result<_, Error>>()?;
-    let mode = state.auto_escape();
-    let mut out = String::new();
-    for (i, item) in items.try_iter()?.enumerate() {
-        if i > 0 {
-            out.push('\n');
+    // an error in an item is found here, not when the rows are written
+    items.try_iter()?;
+    Ok(Value::from_object(Rows {
+        items,
+        format: format.to_owned(),
+        extra,
+        mode: state.auto_escape(),
+    }))
+}
+
+/// What [`rows`] returns: the formatter writes it straight into the
+/// template's output (at 1,000 nodes TOPOLOGY.md's node table is 300 KB that
+/// would otherwise be built as a string, then copied); anything else that
+/// reads it (another filter) gets the same text from `render`.
+#[derive(Debug)]
+struct Rows {
+    items: Value,
+    format: String,
+    extra: Vec<(String, Value)>,
+    /// The auto-escape mode of the template that called `rows`.
+    mode: AutoEscape,
+}
+
+impl Object for Rows {
+    fn repr(self: &std::sync::Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn render(self: &std::sync::Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f).map_err(|_| fmt::Error)
+    }
+}
+
+impl Rows {
+    /// Writes the rows to `out`, through a small buffer: the row pieces are
+    /// appended to a string, which goes to `out` a few kilobytes at a time.
+    fn write(&self, out: &mut impl fmt::Write) -> Result<(), Error> {
+        const FLUSH: usize = 8 << 10;
+        let pieces = parse_row_format(&self.format)?;
+        let mut buf = String::with_capacity(FLUSH + 512);
+        for (i, item) in self.items.try_iter()?.enumerate() {
+            if i > 0 {
+                buf.push('\n');
+            }
+            self.row(&item, &pieces, &mut buf)?;
+            if buf.len() >= FLUSH {
+                out.write_str(&buf)?;
+                buf.clear();
+            }
         }
+        out.write_str(&buf)?;
+        Ok(())
+    }
+
+    /// Appends the row of `item`.
+    fn row(&self, item: &Value, pieces: &[Piece<'_>], out: &mut String) -> Result<(), Error> {
+        let mode = self.mode;
         // a node's text fields are read in place, not made into values
         let node = item.downcast_object_ref::<NodeCtx>();
-        for piece in &pieces {
+        for piece in pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Field(name, filter) => {
-                    let extra = extra.iter().find(|(k, _)| k == name);
+                    let extra = self.extra.iter().find(|(k, _)| k == name);
                     if extra.is_none()
                         && let Some(s) = node.and_then(|n| n.text_field(name))
                     {
                         match filter {
                             // no filter makes `${{` of text without a `$`
                             Some(f) if mode != AutoEscape::Json || !s.contains('$') => {
-                                f.push_str(s, &mut out)
+                                f.push_str(s, out)
                             }
-                            Some(f) => push_filtered(&f.text_str(s), mode, &mut out),
-                            None => escape_text(mode, s, &mut out)?,
+                            Some(f) => push_filtered(&f.text_str(s), mode, out),
+                            None => escape_text(mode, s, out)?,
                         }
                         continue;
                     }
@@ -548,14 +602,14 @@ fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Res
                         ));
                     }
                     match filter {
-                        Some(f) => push_filtered(&f.text(&value)?, mode, &mut out),
-                        None => escape_auto(mode, &value, &mut out)?,
+                        Some(f) => push_filtered(&f.text(&value)?, mode, out),
+                        None => escape_auto(mode, &value, out)?,
                     }
                 }
             }
         }
+        Ok(())
     }
-    Ok(Value::from_safe_string(out))
 }
 
 fn as_text(v: &Value) -> Result<Cow<'_, str>, Error> {
