@@ -733,23 +733,59 @@ pub fn yaml_quote(s: &str) -> String {
     serde_json::to_string(s).expect("strings always serialise")
 }
 
+/// The bytes each escaping function leaves alone, as tables: the fast paths
+/// below test every byte of every value written, and a lookup is cheaper
+/// than a chain of comparisons (issue 6).
+#[derive(Clone, Copy)]
+enum Plain {
+    /// ASCII letters and digits, and the listed bytes.
+    AlnumAnd,
+    /// Printable ASCII (space to `~`) but the listed bytes.
+    PrintableBut,
+    /// Any byte from the space up (UTF-8 included) but the listed ones.
+    NonControlBut,
+}
+
+const fn byte_table(kind: Plain, listed: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut is_listed = false;
+        let mut j = 0;
+        while j < listed.len() {
+            is_listed |= listed[j] == b;
+            j += 1;
+        }
+        table[i] = match kind {
+            Plain::AlnumAnd => b.is_ascii_alphanumeric() || is_listed,
+            Plain::PrintableBut => b >= b' ' && b <= b'~' && !is_listed,
+            Plain::NonControlBut => b >= b' ' && !is_listed,
+        };
+        i += 1;
+    }
+    table
+}
+
+static SH_PLAIN: [bool; 256] = byte_table(Plain::AlnumAnd, b"-_./:=+@%,");
+static HCL_PLAIN: [bool; 256] = byte_table(Plain::PrintableBut, b"\"\\$%");
+static MD_PLAIN: [bool; 256] = byte_table(Plain::PrintableBut, b"|<>`");
+static JSON_PLAIN: [bool; 256] = byte_table(Plain::NonControlBut, b"\"\\");
+
 /// True when [`sh_quote`] returns `s` unchanged.
 fn sh_plain(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=+@%,".contains(&b))
+    !s.is_empty() && s.bytes().all(|b| SH_PLAIN[usize::from(b)])
 }
 
 /// True when [`hcl_quote`] only puts `s` between double quotes.
 fn hcl_plain(s: &str) -> bool {
-    s.bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'"' | b'\\' | b'$' | b'%'))
+    s.bytes().all(|b| HCL_PLAIN[usize::from(b)])
 }
 
 /// True when [`yaml_quote`] (JSON) only puts `s` between double quotes:
 /// JSON escapes `"`, `\` and the control characters below U+0020.
 fn json_plain(s: &str) -> bool {
-    !s.bytes().any(|b| b < b' ' || b == b'"' || b == b'\\')
+    s.bytes().all(|b| JSON_PLAIN[usize::from(b)])
 }
 
 /// Appends `s` between double quotes.
@@ -763,7 +799,8 @@ fn push_quoted(out: &mut String, s: &str) {
 /// Text for a one-line comment (tfvars `#`): line breaks become spaces.
 pub fn oneline_text(s: &str) -> Cow<'_, str> {
     let breaks = |c: char| matches!(c, '\r' | '\n' | '\u{2028}' | '\u{2029}');
-    if s.contains(breaks) {
+    // U+2028 and U+2029 start with byte E2: most text has none of these bytes
+    if s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0xE2)) && s.contains(breaks) {
         Cow::Owned(s.replace(breaks, " "))
     } else {
         Cow::Borrowed(s)
@@ -772,9 +809,7 @@ pub fn oneline_text(s: &str) -> Cow<'_, str> {
 
 /// True when [`md_cell`] would return `s` unchanged.
 fn md_plain(s: &str) -> bool {
-    !s.bytes()
-        .any(|b| matches!(b, b'|' | b'<' | b'>' | b'`') || b.is_ascii_control())
-        && s.is_ascii()
+    s.bytes().all(|b| MD_PLAIN[usize::from(b)])
 }
 
 /// Text for a Markdown table cell: pipes, backticks, HTML and newlines neutralised.
@@ -841,6 +876,39 @@ mod tests {
         assert_eq!(hcl_quote("%{ if }"), "\"%%{ if }\"");
         assert_eq!(hcl_quote("a\"b\\"), "\"a\\\"b\\\\\"");
         assert_eq!(hcl_quote("$x %d"), "\"$x %d\"");
+    }
+
+    #[test]
+    fn oneline_text_breaks_no_line() {
+        assert_eq!(oneline_text("a\u{2028}b\r\nc\u{2029}"), "a b  c ");
+        assert!(matches!(oneline_text("tête-à-tête ₂"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_byte_tables_are_the_escaping_rules() {
+        for b in 0..=255u8 {
+            let c = b as char;
+            assert_eq!(
+                SH_PLAIN[usize::from(b)],
+                b.is_ascii_alphanumeric() || b"-_./:=+@%,".contains(&b),
+                "sh {c:?}"
+            );
+            assert_eq!(
+                HCL_PLAIN[usize::from(b)],
+                (b' '..=b'~').contains(&b) && !b"\"\\$%".contains(&b),
+                "hcl {c:?}"
+            );
+            assert_eq!(
+                MD_PLAIN[usize::from(b)],
+                b.is_ascii() && !b.is_ascii_control() && !b"|<>`".contains(&b),
+                "md {c:?}"
+            );
+            assert_eq!(
+                JSON_PLAIN[usize::from(b)],
+                b >= b' ' && b != b'"' && b != b'\\',
+                "json {c:?}"
+            );
+        }
     }
 
     #[test]
