@@ -333,15 +333,19 @@ impl NodeCtx {
     /// Field `name` when it is text: what `rows` and `shwords` read without
     /// making a template value of it.
     pub(crate) fn text_field(&self, name: &str) -> Option<&str> {
-        Some(match name {
-            "name" => &self.name,
-            "server_name" => &self.server_name,
-            "pool" => &self.pool,
-            "ip" => &self.ip,
-            "reach" => self.reach,
-            "public_ip" => &self.public_ip,
-            _ => return None,
-        })
+        TextField::named(name).map(|f| self.text(f))
+    }
+
+    /// A text field, found by [`TextField::named`] once for many nodes.
+    pub(crate) fn text(&self, field: TextField) -> &str {
+        match field {
+            TextField::Name => &self.name,
+            TextField::ServerName => &self.server_name,
+            TextField::Pool => &self.pool,
+            TextField::Ip => &self.ip,
+            TextField::Reach => self.reach,
+            TextField::PublicIp => &self.public_ip,
+        }
     }
 
     /// Field `name` as a template value.
@@ -352,6 +356,32 @@ impl NodeCtx {
             "primary_ip" => Some(Value::from(self.primary_ip)),
             _ => self.text_field(name).map(Value::from),
         }
+    }
+}
+
+/// A text field of [`NodeCtx`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TextField {
+    Name,
+    ServerName,
+    Pool,
+    Ip,
+    Reach,
+    PublicIp,
+}
+
+impl TextField {
+    /// The text field a template calls `name`.
+    pub(crate) fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "name" => Self::Name,
+            "server_name" => Self::ServerName,
+            "pool" => Self::Pool,
+            "ip" => Self::Ip,
+            "reach" => Self::Reach,
+            "public_ip" => Self::PublicIp,
+            _ => return None,
+        })
     }
 }
 

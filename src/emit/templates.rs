@@ -27,7 +27,7 @@ use std::path::Path;
 use include_dir::{Dir, include_dir};
 use minijinja::syntax::SyntaxConfig;
 
-use super::context::NodeCtx;
+use super::context::{NodeCtx, TextField};
 use minijinja::value::{Kwargs, Object, ObjectRepr, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior};
 
@@ -546,18 +546,33 @@ impl Object for Rows {
     }
 }
 
+/// A piece of a row format, looked up once for every item.
+enum Slot<'a> {
+    /// Text copied as it is: the format's own, or a keyword argument
+    /// escaped once (it is the same in every row).
+    Text(Cow<'a, str>),
+    /// A field of the item; `text` when nodes have it as a text field.
+    Field {
+        name: &'a str,
+        text: Option<TextField>,
+        filter: Option<Filter>,
+    },
+    /// A keyword argument that is undefined: an error in any row.
+    Undefined(&'a str),
+}
+
 impl Rows {
     /// Writes the rows to `out`, through a small buffer: the row pieces are
     /// appended to a string, which goes to `out` a few kilobytes at a time.
     fn write(&self, out: &mut impl fmt::Write) -> Result<(), Error> {
         const FLUSH: usize = 8 << 10;
-        let pieces = parse_row_format(&self.format)?;
+        let slots = self.slots(&parse_row_format(&self.format)?)?;
         let mut buf = String::with_capacity(FLUSH + 512);
         for (i, item) in self.items.try_iter()?.enumerate() {
             if i > 0 {
                 buf.push('\n');
             }
-            self.row(&item, &pieces, &mut buf)?;
+            self.row(&item, &slots, &mut buf)?;
             if buf.len() >= FLUSH {
                 out.write_str(&buf)?;
                 buf.clear();
@@ -567,19 +582,52 @@ impl Rows {
         Ok(())
     }
 
+    /// The format's pieces with each field looked up: keyword arguments
+    /// written out, node fields found by name once.
+    fn slots<'a>(&'a self, pieces: &[Piece<'a>]) -> Result<Vec<Slot<'a>>, Error> {
+        pieces
+            .iter()
+            .map(|piece| {
+                Ok(match *piece {
+                    Piece::Text(t) => Slot::Text(Cow::Borrowed(t)),
+                    Piece::Field(name, filter) => {
+                        match self.extra.iter().find(|(k, _)| k == name) {
+                            Some((_, v)) if v.is_undefined() => Slot::Undefined(name),
+                            Some((_, v)) => {
+                                let mut text = String::new();
+                                match filter {
+                                    Some(f) => push_filtered(&f.text(v)?, self.mode, &mut text),
+                                    None => escape_auto(self.mode, v, &mut text)?,
+                                }
+                                Slot::Text(Cow::Owned(text))
+                            }
+                            None => Slot::Field {
+                                name,
+                                text: TextField::named(name),
+                                filter,
+                            },
+                        }
+                    }
+                })
+            })
+            .collect()
+    }
+
     /// Appends the row of `item`.
-    fn row(&self, item: &Value, pieces: &[Piece<'_>], out: &mut String) -> Result<(), Error> {
+    fn row(&self, item: &Value, slots: &[Slot<'_>], out: &mut String) -> Result<(), Error> {
         let mode = self.mode;
         // a node's text fields are read in place, not made into values
         let node = item.downcast_object_ref::<NodeCtx>();
-        for piece in pieces {
-            match piece {
-                Piece::Text(t) => out.push_str(t),
-                Piece::Field(name, filter) => {
-                    let extra = self.extra.iter().find(|(k, _)| k == name);
-                    if extra.is_none()
-                        && let Some(s) = node.and_then(|n| n.text_field(name))
-                    {
+        for slot in slots {
+            let (name, filter) = match slot {
+                Slot::Text(t) => {
+                    out.push_str(t);
+                    continue;
+                }
+                Slot::Undefined(name) => (*name, None),
+                Slot::Field { name, text, filter } => {
+                    if let (Some(node), Some(field)) = (node, text) {
+                        let s = node.text(*field);
                         match filter {
                             // no filter makes `${{` of text without a `$`
                             Some(f) if mode != AutoEscape::Json || !s.contains('$') => {
@@ -590,22 +638,23 @@ impl Rows {
                         }
                         continue;
                     }
-                    let value = match extra {
-                        Some((_, v)) => v.clone(),
-                        None if *name == "." => item.clone(),
-                        None => item.get_attr(name)?,
-                    };
-                    if value.is_undefined() {
-                        return Err(Error::new(
-                            ErrorKind::UndefinedError,
-                            format!("rows: no `{name}` in {item}"),
-                        ));
-                    }
-                    match filter {
-                        Some(f) => push_filtered(&f.text(&value)?, mode, out),
-                        None => escape_auto(mode, &value, out)?,
-                    }
+                    (*name, *filter)
                 }
+            };
+            let value = match slot {
+                Slot::Undefined(_) => Value::UNDEFINED,
+                _ if name == "." => item.clone(),
+                _ => item.get_attr(name)?,
+            };
+            if value.is_undefined() {
+                return Err(Error::new(
+                    ErrorKind::UndefinedError,
+                    format!("rows: no `{name}` in {item}"),
+                ));
+            }
+            match filter {
+                Some(f) => push_filtered(&f.text(&value)?, mode, out),
+                None => escape_auto(mode, &value, out)?,
             }
         }
         Ok(())
