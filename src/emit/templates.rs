@@ -307,6 +307,13 @@ fn escape_auto(mode: AutoEscape, value: &Value, out: &mut impl fmt::Write) -> Re
     {
         return escape_text(mode, s, out);
     }
+    // an integer is its digits in every mode (JSON, Markdown, text), written
+    // without the string the general paths below make of it
+    if value.is_integer()
+        && let Some(n) = value.as_i64()
+    {
+        return Ok(write!(out, "{n}")?);
+    }
     match mode {
         AutoEscape::Json => {
             if let Some(expr) = value.downcast_object_ref::<GhExpr>() {
@@ -1018,6 +1025,24 @@ mod tests {
                     _ => value.push_str(s),
                 }
                 assert_eq!(text, value, "{s:?} {mode:?}");
+            }
+        }
+        // integers: their digits, as the general path writes them
+        for n in [0i64, 7, 31001, -5, i64::MAX, i64::MIN] {
+            let v = Value::from(n);
+            for mode in [
+                AutoEscape::Json,
+                AutoEscape::Custom(MARKDOWN),
+                AutoEscape::None,
+            ] {
+                let mut fast = String::new();
+                escape_auto(mode, &v, &mut fast).unwrap();
+                let general = match mode {
+                    AutoEscape::Json => serde_json::to_string(&v).unwrap(),
+                    AutoEscape::Custom(_) => md_cell(&v.to_string()),
+                    _ => v.to_string(),
+                };
+                assert_eq!(fast, general, "{n} {mode:?}");
             }
         }
     }
