@@ -410,8 +410,8 @@ pub struct NodeCtx {
     pub name: String,
     /// Hetzner server name.
     pub server_name: String,
-    /// Pool name.
-    pub pool: String,
+    /// Pool name, shared by the pool's nodes.
+    pub pool: std::sync::Arc<str>,
     /// Index in the pool.
     pub index: u32,
     /// Private IP.
@@ -704,9 +704,9 @@ impl EnvCtx {
     /// Builds the context of one environment.
     pub fn new(t: &Topology) -> Self {
         let nodes = t.nodes();
-        let node_ctx = |n: crate::model::Node<'_>| {
+        let node_ctx = |n: crate::model::Node<'_>, pool: &std::sync::Arc<str>| {
             Node(std::sync::Arc::new(NodeCtx {
-                pool: n.pool.name.value.clone(),
+                pool: pool.clone(),
                 index: n.index,
                 ip: n.ip.map(dotted).unwrap_or_default(),
                 primary_ip: n.primary_ip,
@@ -741,8 +741,9 @@ impl EnvCtx {
                     snake(&p.name.value)
                 };
                 let mut pool_nodes = Vec::with_capacity(p.count.value as usize);
+                let pool_name: std::sync::Arc<str> = p.name.value.as_str().into();
                 while let Some(n) = by_pool.next_if(|n| std::ptr::eq(n.pool, p)) {
-                    pool_nodes.push(node_ctx(n));
+                    pool_nodes.push(node_ctx(n, &pool_name));
                 }
                 PoolCtx {
                     name: p.name.value.clone(),
@@ -800,7 +801,7 @@ impl EnvCtx {
                 Node(std::sync::Arc::new(NodeCtx {
                     name: String::new(),
                     server_name: String::new(),
-                    pool: String::new(),
+                    pool: "".into(),
                     index: 0,
                     ip: String::new(),
                     primary_ip: false,
