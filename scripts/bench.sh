@@ -52,14 +52,16 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/topogen-bench.XXXXXX")
 export TOPOGEN_CACHE_DIR=$W/records
 
 # On a journal-less ext4 (this VM's root file system), creating a file skips
-# every inode of its group deleted in the last minute, or the last six while
-# the deletion is not written back (fs/ext4/ialloc.c, recently_deleted): a
-# cold build measured right after something deleted files pays for them
-# (BENCHMARKS.md, "The cold build and the file system"). So before each cold
-# build the previous output tree is moved aside, not deleted (the trees go
-# with $W at the end), and the timing starts once the deletions of the
-# compiler and of earlier runs are written back and a minute old
-# (BENCH_SETTLE seconds, 0 to skip).
+# every inode of its group deleted in the last minute, or in the last six
+# while the inode's table block is unwritten (fs/ext4/ialloc.c,
+# recently_deleted) — and creating files dirties those blocks again. A cold
+# build measured within six minutes of a mass deletion (a compile's
+# temporaries, a test run's scratch directories, the previous benchmark's
+# clean-up) pays for it, more with every run (BENCHMARKS.md, "The cold build
+# and the file system"). So before each cold build the previous output tree
+# is moved aside, not deleted (the trees go with $W at the end), valgrind
+# runs after every timing, and the timing starts BENCH_SETTLE seconds (370,
+# 0 to skip) after the set-up.
 mkdir -p "$W/trash"
 cat >"$W/aside" <<'SH'
 #!/bin/sh
@@ -85,9 +87,9 @@ for i in "${INPUTS[@]}"; do
     "$TOPOGEN" build --config "$W/$i/cluster.kdl" >/dev/null
 done
 
-SETTLE=${BENCH_SETTLE:-65}
+SETTLE=${BENCH_SETTLE:-370}
 if [ "$SETTLE" -gt 0 ]; then
-    echo "bench: sync, then ${SETTLE}s for recent deletions to age (BENCH_SETTLE)" >&2
+    echo "bench: waiting ${SETTLE}s for recent file deletions to age (BENCH_SETTLE)" >&2
     sync
     sleep "$SETTLE"
 fi
@@ -129,35 +131,39 @@ instr() {
         sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' >"$W/$key.ir"
 }
 
+# every timing first, then peak RSS and instructions: valgrind creates and
+# deletes files of its own, which the cold builds would pay for (see above)
 echo "bench: process floor" >&2
 hf floor "$FLOOR $W/floor.out"
-rss floor "" "$FLOOR" "$W/floor.out"
-instr floor "" "$FLOOR" "$W/floor.out"
-
 for i in "${INPUTS[@]}"; do
     cfg=$W/$i/cluster.kdl
     cold=$W/$i/cold
     echo "bench: $i" >&2
     hf "$i-validate" "$TOPOGEN validate --config $cfg"
-    rss "$i-validate" "" "$TOPOGEN" validate --config "$cfg"
-    instr "$i-validate" "" "$TOPOGEN" validate --config "$cfg"
-
     hf "$i-check" "$TOPOGEN check --config $cfg"
-    rss "$i-check" "" "$TOPOGEN" check --config "$cfg"
-    instr "$i-check" "" "$TOPOGEN" check --config "$cfg"
-
     hf "$i-fullcheck" "$TOPOGEN check --no-cache --config $cfg"
-    rss "$i-fullcheck" "" "$TOPOGEN" check --no-cache --config "$cfg"
-    instr "$i-fullcheck" "" "$TOPOGEN" check --no-cache --config "$cfg"
-
     hf "$i-noop" "$TOPOGEN build --config $cfg"
-    rss "$i-noop" "" "$TOPOGEN" build --config "$cfg"
-    instr "$i-noop" "" "$TOPOGEN" build --config "$cfg"
+    hf "$i-cold" --prepare "$W/aside $cold $W/trash" "$TOPOGEN build --config $cfg --out $cold"
+done
 
-    aside="$W/aside $cold $W/trash"
-    hf "$i-cold" --prepare "$aside" "$TOPOGEN build --config $cfg --out $cold"
-    rss "$i-cold" "$aside" "$TOPOGEN" build --config "$cfg" --out "$cold"
-    instr "$i-cold" "$aside" "$TOPOGEN" build --config "$cfg" --out "$cold"
+echo "bench: peak RSS and instructions" >&2
+rss floor "" "$FLOOR" "$W/floor.out"
+instr floor "" "$FLOOR" "$W/floor.out"
+for i in "${INPUTS[@]}"; do
+    cfg=$W/$i/cluster.kdl
+    cold=$W/$i/cold
+    for cmd in validate check fullcheck noop cold; do
+        prep="" out=()
+        case $cmd in
+            validate) args=(validate) ;;
+            check) args=(check) ;;
+            fullcheck) args=(check --no-cache) ;;
+            noop) args=(build) ;;
+            cold) args=(build) prep="$W/aside $cold $W/trash" out=(--out "$cold") ;;
+        esac
+        rss "$i-$cmd" "$prep" "$TOPOGEN" "${args[@]}" --config "$cfg" "${out[@]}"
+        instr "$i-$cmd" "$prep" "$TOPOGEN" "${args[@]}" --config "$cfg" "${out[@]}"
+    done
 done
 
 # node counts and artifact sizes, for the table
