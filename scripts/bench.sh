@@ -59,13 +59,15 @@ export TOPOGEN_CACHE_DIR=$W/records
 # temporaries, a test run's scratch directories, the previous benchmark's
 # clean-up) pays for it, more with every run (BENCHMARKS.md, "The cold build
 # and the file system"). So before each cold build the previous output tree
-# is moved aside, not deleted (the trees go with $W at the end), valgrind
+# is moved aside, not deleted (the trees go with $W at the end), and written
+# back (sync: no run shares the disk with the previous runs' writes), valgrind
 # runs after every timing, and the timing starts BENCH_SETTLE seconds (370,
 # 0 to skip) after the set-up.
 mkdir -p "$W/trash"
 cat >"$W/aside" <<'SH'
 #!/bin/sh
-[ ! -e "$1" ] || exec mv "$1" "$2/$(date +%s%N)"
+[ ! -e "$1" ] || mv "$1" "$2/$(date +%s%N)"
+exec sync
 SH
 chmod +x "$W/aside"
 
