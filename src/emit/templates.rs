@@ -506,13 +506,12 @@ fn parse_row_format(format: &str) -> Result<Vec<Piece<'_>>, Error> {
 /// `items|rows(format, name=value…)`: one line per item, `format` with every
 /// `{field}` replaced by that attribute of the item (or by a keyword
 /// argument of that name; `{.}` is the item itself), escaped as the template
-/// auto-escapes values, or
-/// by the filter in `{field|sh}` (`sh`, `hcl`, `yaml`, `md`, `mermaid`,
-/// `oneline`, and `safe` for none); `{{` and `}}` are literal braces. Lines
-/// are joined by line breaks, without a final one.
+/// auto-escapes values, or by the filter in `{field|sh}` (`sh`, `hcl`,
+/// `yaml`, `md`, `mermaid`, `oneline`, and `safe` for none); `{{` and `}}`
+/// are literal braces. Lines are joined by line breaks, without a final one.
 ///
 /// A table row per node written by a template loop cost about 5,500
-/// instructions; the same row here costs less than half of that (issue 6,
+/// instructions; the same row here costs about 650 (issue 6,
 /// BENCHMARKS.md). The row's layout stays in the template.
 fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Result<Value, Error> {
     parse_row_format(format)?;
@@ -520,7 +519,8 @@ fn rows(state: &State<'_, '_>, items: Value, format: &str, extra: Kwargs) -> Res
         .args()
         .map(|k| Ok((k.to_owned(), extra.get::<Value>(k)?)))
         .collect::<Result<_, Error>>()?;
-    // an error in an item is found here, not when the rows are written
+    // a format or a value that is not a list is reported at the call, not
+    // when the rows are written
     items.try_iter()?;
     Ok(Value::from_object(Rows {
         items,
