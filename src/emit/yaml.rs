@@ -170,10 +170,10 @@ impl<'a> Emit<'a> {
         Ok(())
     }
 
-    fn integer(self, n: impl itoa_like::Integer) -> Result<(), Fallback> {
+    fn integer(self, n: impl fmt::Display) -> Result<(), Fallback> {
         self.scalar(|out| {
-            n.push(out);
-            Ok(())
+            use fmt::Write as _;
+            write!(out, "{n}").map_err(|_| Fallback)
         })
     }
 
@@ -244,40 +244,6 @@ impl Block<'_> {
         }
         Ok(())
     }
-}
-
-/// Integers written without `fmt`.
-mod itoa_like {
-    pub(super) trait Integer: Copy {
-        fn push(self, out: &mut String);
-    }
-
-    macro_rules! integer {
-        ($($t:ty),*) => {$(
-            impl Integer for $t {
-                fn push(self, out: &mut String) {
-                    let mut buf = [0u8; 40];
-                    let mut i = buf.len();
-                    let negative = self < (0 as $t);
-                    let mut n = (self as i128).unsigned_abs();
-                    loop {
-                        i -= 1;
-                        buf[i] = b'0' + (n % 10) as u8;
-                        n /= 10;
-                        if n == 0 {
-                            break;
-                        }
-                    }
-                    if negative {
-                        i -= 1;
-                        buf[i] = b'-';
-                    }
-                    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
-                }
-            }
-        )*};
-    }
-    integer!(i8, i16, i32, i64, u8, u16, u32, u64);
 }
 
 impl<'a> ser::Serializer for Emit<'a> {
