@@ -26,8 +26,10 @@ pub struct Report {
 
 /// The outputs a `run:` script writes to `$GITHUB_OUTPUT`: the literal names
 /// of `echo`/`printf` lines that append to it (directly or inside a group
-/// `{ … } >> "$GITHUB_OUTPUT"`), and whether some write uses a computed
-/// name (then the set is open: any name may be written).
+/// `{ … } >> "$GITHUB_OUTPUT"`), the names a shell function writing
+/// `"$N=…"` is called with (`output NAME VALUE`, each call's N-th word), and
+/// whether some write uses a name computed otherwise (then the set is open:
+/// any name may be written).
 pub fn run_outputs(script: &str) -> (BTreeSet<String>, bool) {
     let lines: Vec<&str> = script.lines().collect();
     let mut names = BTreeSet::new();
@@ -36,8 +38,7 @@ pub fn run_outputs(script: &str) -> (BTreeSet<String>, bool) {
         if !line.contains("GITHUB_OUTPUT") || !line.contains(">>") {
             continue;
         }
-        let trimmed = line.trim_start();
-        let writers: Vec<&str> = if trimmed.starts_with('}') {
+        let writers: Vec<usize> = if line.trim_start().starts_with('}') {
             // Back to the line that opens the group.
             let mut depth = 0usize;
             let mut start = i;
@@ -53,17 +54,23 @@ pub fn run_outputs(script: &str) -> (BTreeSet<String>, bool) {
                     depth -= 1;
                 }
             }
-            lines[start + 1..i].to_vec()
+            (start + 1..i).collect()
         } else {
-            vec![line]
+            vec![i]
         };
         for w in writers {
-            match written_name(w) {
-                Some(Some(name)) => {
+            match written_name(lines[w]) {
+                Some(Written::Name(name)) => {
                     names.insert(name);
                 }
-                Some(None) => open = true,
-                None if !w.trim().is_empty() && !w.trim_start().starts_with('#') => open = true,
+                Some(Written::Positional(n)) => match function_call_words(&lines, w, n) {
+                    Some(words) => names.extend(words),
+                    None => open = true,
+                },
+                Some(Written::Computed) => open = true,
+                None if !lines[w].trim().is_empty() && !lines[w].trim_start().starts_with('#') => {
+                    open = true
+                }
                 None => {}
             }
         }
@@ -71,10 +78,23 @@ pub fn run_outputs(script: &str) -> (BTreeSet<String>, bool) {
     (names, open)
 }
 
-/// `Some(Some(name))` for `echo "name=…"` / `printf 'name=…'` / `name<<EOF`,
-/// `Some(None)` for an echo whose name is computed, `None` for a line that
-/// writes nothing recognisable.
-fn written_name(line: &str) -> Option<Option<String>> {
+enum Written {
+    Name(String),
+    /// `echo "$N=…"`: the function's N-th argument.
+    Positional(usize),
+    Computed,
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// `echo "name=…"` / `printf 'name=…'` / `echo "name<<EOF"`; `None` for a
+/// line that is no `echo`/`printf`.
+fn written_name(line: &str) -> Option<Written> {
     let t = line.trim_start();
     let rest = t
         .strip_prefix("echo ")
@@ -89,14 +109,41 @@ fn written_name(line: &str) -> Option<Option<String>> {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect();
     let after = &rest[name.len()..];
-    if !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && (after.starts_with('=') || after.starts_with("<<"))
-    {
-        Some(Some(name))
-    } else {
-        Some(None)
+    let ends_name = after.starts_with('=') || after.starts_with("<<");
+    if is_name(&name) && ends_name {
+        return Some(Written::Name(name));
     }
+    if let Some(digits) = rest.strip_prefix('$') {
+        let n: String = digits.chars().take_while(char::is_ascii_digit).collect();
+        if !n.is_empty() && digits[n.len()..].starts_with('=') {
+            return n.parse().ok().map(Written::Positional);
+        }
+    }
+    Some(Written::Computed)
+}
+
+/// The `n`-th word of every call of the shell function that encloses line
+/// `at`; `None` when there is no enclosing function, no call, or a call
+/// whose word is not a literal name.
+fn function_call_words(lines: &[&str], at: usize, n: usize) -> Option<Vec<String>> {
+    let fname = lines[..at].iter().rev().find_map(|l| {
+        let t = l.trim();
+        let name = t.strip_suffix('{')?.trim_end().strip_suffix("()")?.trim();
+        is_name(name).then_some(name)
+    })?;
+    let mut words = Vec::new();
+    for l in lines {
+        let mut parts = l.split_whitespace();
+        if parts.next() != Some(fname) {
+            continue;
+        }
+        let word = parts.nth(n - 1)?.trim_matches(['"', '\'']);
+        if !is_name(word) {
+            return None;
+        }
+        words.push(word.to_string());
+    }
+    (!words.is_empty()).then_some(words)
 }
 
 /// The outputs a step writes: `(names, open)`.
@@ -738,8 +785,16 @@ mod tests {
             run_outputs("{\n  echo \"ns=$x\"\n  echo \"name<<EOF\"\n} >> \"$GITHUB_OUTPUT\"\n");
         assert_eq!(n.into_iter().collect::<Vec<_>>(), ["name", "ns"]);
         assert!(!open);
-        let (_, open) = run_outputs("echo \"$1=$2\" >> \"$GITHUB_OUTPUT\"\n");
+        let (_, open) = run_outputs("echo \"$name=$2\" >> \"$GITHUB_OUTPUT\"\n");
         assert!(open, "a computed name opens the set");
+        let script =
+            "out() {\n  echo \"$1=$2\" >> \"$GITHUB_OUTPUT\"\n}\nout first 1\nout second \"$x\"\n";
+        let (n, open) = run_outputs(script);
+        assert_eq!(n.into_iter().collect::<Vec<_>>(), ["first", "second"]);
+        assert!(!open, "a function's positional name is each call's word");
+        let (_, open) =
+            run_outputs("out() {\n  echo \"$1=$2\" >> \"$GITHUB_OUTPUT\"\n}\nout \"$dynamic\" 1\n");
+        assert!(open, "a call with a computed word opens the set");
         let (n, open) = run_outputs("echo hi\n");
         assert!(n.is_empty() && !open);
     }
