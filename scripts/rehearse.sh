@@ -3,11 +3,12 @@
 #
 #   scripts/rehearse.sh [--keep]
 #
-# 1. builds the runner (its own crate and workspace) and runs its tests: the
-#    expression language and scheduler against GitHub's documented semantics,
-#    fixture workflows for every feature, the generated workflows' static pass
-#    and its negative controls, the real deploy and maintenance workflows run
-#    against an outside world that is down;
+# 1. builds the runner (its own crate and workspace), checks its fmt and
+#    clippy, and runs its tests: the expression language and scheduler
+#    against GitHub's documented semantics, fixture workflows for every
+#    feature, the generated workflows' static pass and its negative controls,
+#    the real deploy and maintenance workflows run against an outside world
+#    that is down;
 # 2. the static pass (`rehearse check`) over the committed
 #    generated/.github/workflows/;
 # 3. the same over the workflows `topogen build` writes for every
@@ -24,7 +25,7 @@ keep=0
 case "${1:-}" in
   --keep) keep=1 ;;
   "") ;;
-  -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "rehearse: unknown argument $1 (see --help)" >&2; exit 2 ;;
 esac
 export CARGO_TERM_COLOR=never
@@ -49,6 +50,18 @@ else
   exit 1
 fi
 REHEARSE="$CRATE/target/debug/rehearse"
+
+section "the runner's own style"
+if cargo fmt --manifest-path "$CRATE/Cargo.toml" --check; then
+  pass "cargo fmt --check (tests/rehearsal)"
+else
+  fail "cargo fmt --check (tests/rehearsal)"
+fi
+if cargo clippy --locked --quiet --manifest-path "$CRATE/Cargo.toml" --all-targets -- -D warnings; then
+  pass "cargo clippy -D warnings (tests/rehearsal)"
+else
+  fail "cargo clippy -D warnings (tests/rehearsal)"
+fi
 
 section "the runner's tests"
 # Each libtest test counts as one check.

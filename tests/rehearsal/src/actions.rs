@@ -296,7 +296,9 @@ fn setup_terraform(ctx: &ActionRun<'_>) -> Result<Effect, String> {
     Ok(effect)
 }
 
-/// dtolnay/rust-toolchain: the machine's cargo and rustc on PATH.
+/// dtolnay/rust-toolchain: the machine's cargo and rustc on PATH, and
+/// `cargo install` into the job's RUNNER_TEMP (its `bin` on PATH, as
+/// `~/.cargo/bin` is on a hosted runner).
 fn rust_toolchain(ctx: &ActionRun<'_>) -> Result<Effect, String> {
     let cargo = host_command("cargo").ok_or("rust-toolchain: no `cargo` on this machine's PATH")?;
     let dir = cargo.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -316,8 +318,14 @@ fn rust_toolchain(ctx: &ActionRun<'_>) -> Result<Effect, String> {
         env.push(("CARGO_HOME".to_string(), format!("{home}/.cargo")));
         env.push(("RUSTUP_HOME".to_string(), format!("{home}/.rustup")));
     }
+    // `cargo install` writes into the job's scratch space, not this machine's.
+    let install_root = ctx.runner_temp.join("cargo-install");
+    env.push((
+        "CARGO_INSTALL_ROOT".to_string(),
+        install_root.display().to_string(),
+    ));
     Ok(Effect {
-        path: vec![dir.clone()],
+        path: vec![install_root.join("bin"), dir.clone()],
         env,
         outputs: vec![("name".to_string(), wanted.clone())],
         log: vec![format!(

@@ -5,7 +5,8 @@
 //! inputs, secrets and outputs, and masking of every secret in the log.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
+use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -485,6 +486,60 @@ pub fn parse_file_commands(text: &str) -> Result<Vec<(String, String)>, String> 
     Ok(out)
 }
 
+/// Hands every line a step's shell writes to `on_line`, until the pipe
+/// closes or the shell has exited (a background process that still holds
+/// the pipe does not hold the step up: what the shell wrote before it exited
+/// is drained, then reading stops).
+fn capture(
+    reader: &std::io::PipeReader,
+    child: &mut std::process::Child,
+    on_line: &mut dyn FnMut(&str),
+) -> std::io::Result<()> {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let mut pending: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 8192];
+    let mut emit = |pending: &mut Vec<u8>, data: &[u8], last: bool| {
+        pending.extend_from_slice(data);
+        while let Some(i) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=i).collect();
+            on_line(String::from_utf8_lossy(&line[..i]).trim_end_matches('\r'));
+        }
+        if last && !pending.is_empty() {
+            on_line(&String::from_utf8_lossy(pending));
+            pending.clear();
+        }
+    };
+    let tick = Timespec {
+        tv_sec: 0,
+        tv_nsec: 100_000_000,
+    };
+    loop {
+        let mut fds = [PollFd::new(reader, PollFlags::IN)];
+        if poll(&mut fds, Some(&tick))? > 0 {
+            match (&*reader).read(&mut buf)? {
+                0 => {
+                    emit(&mut pending, &[], true);
+                    return Ok(());
+                }
+                n => emit(&mut pending, &buf[..n], false),
+            }
+        } else if child.try_wait()?.is_some() {
+            break;
+        }
+    }
+    rustix::fs::fcntl_setfl(reader, rustix::fs::OFlags::NONBLOCK)?;
+    loop {
+        match (&*reader).read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => emit(&mut pending, &buf[..n], false),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        }
+    }
+    emit(&mut pending, &[], true);
+    Ok(())
+}
+
 /// State of one running job of steps.
 struct JobRun {
     env: BTreeMap<String, String>,
@@ -495,6 +550,8 @@ struct JobRun {
     workspace: PathBuf,
     temp: PathBuf,
     home: PathBuf,
+    /// The process group of each `run:` step, ended with the job.
+    process_groups: Vec<u32>,
 }
 
 impl Runner<'_> {
@@ -769,6 +826,10 @@ impl Runner<'_> {
             })
             .collect();
         let dir = self.opts.work.join(format!("{:02}-{safe}", self.seq));
+        // Never a workspace left by an earlier run.
+        std::fs::create_dir_all(&self.opts.work)
+            .and_then(|()| std::fs::create_dir(&dir))
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
         let (workspace, temp, home) = (dir.join("workspace"), dir.join("temp"), dir.join("home"));
         for d in [&workspace, &temp, &home, &dir.join("files")] {
             std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
@@ -782,6 +843,7 @@ impl Runner<'_> {
             workspace,
             temp,
             home,
+            process_groups: Vec::new(),
         })
     }
 
@@ -950,6 +1012,17 @@ impl Runner<'_> {
                 }
             }
         }
+        // The runner ends the processes a job's steps left behind.
+        for group in &run.process_groups {
+            let pid = rustix::process::Pid::from_raw(i32::try_from(*group).unwrap_or(0));
+            if let Some(pid) = pid
+                && rustix::process::kill_process_group(pid, rustix::process::Signal::KILL).is_ok()
+            {
+                self.log(&format!(
+                    "[{path}] cleaning up orphan processes (group {group})"
+                ));
+            }
+        }
         (
             if run.failed {
                 Outcome::Failure
@@ -1105,15 +1178,16 @@ impl Runner<'_> {
                 let writer2 = writer
                     .try_clone()
                     .map_err(|e| (format!("pipe: {e}"), BTreeMap::new()))?;
-                cmd.stdout(writer).stderr(writer2);
+                cmd.stdout(writer).stderr(writer2).process_group(0);
                 let mut child = cmd
                     .spawn()
                     .map_err(|e| (format!("bash: {e}"), BTreeMap::new()))?;
                 drop(cmd);
-                for line in BufReader::new(reader).lines() {
-                    let Ok(line) = line else { break };
-                    self.output_line(path, &line);
-                }
+                run.process_groups.push(child.id());
+                capture(&reader, &mut child, &mut |line| {
+                    self.output_line(path, line)
+                })
+                .map_err(|e| (format!("reading the step's output: {e}"), BTreeMap::new()))?;
                 let status = child
                     .wait()
                     .map_err(|e| (format!("bash: {e}"), BTreeMap::new()))?;

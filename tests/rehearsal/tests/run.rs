@@ -227,6 +227,23 @@ fn step_semantics_file_commands_shell_and_masking() {
             .any(|l| l.contains("always() step ran; job.status=failure"))
     );
     assert_eq!(report.result, Outcome::Failure);
+
+    // A background process holding the step's output does not hold the step
+    // up, and the runner ends it with its job.
+    assert_eq!(report.job("background").unwrap().result, Outcome::Success);
+    assert_eq!(
+        report.job("after_background").unwrap().result,
+        Outcome::Success,
+        "{:#?}",
+        report.log
+    );
+    assert!(
+        report
+            .log
+            .iter()
+            .any(|l| l.contains("[background] cleaning up orphan processes"))
+    );
+    assert!(!report.log.iter().any(|l| l.contains("late output")));
 }
 
 #[test]
