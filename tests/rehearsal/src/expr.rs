@@ -1047,6 +1047,28 @@ mod tests {
     }
 
     #[test]
+    fn the_documentation_examples() {
+        // Each example of the docs' "Functions" section, with its documented result.
+        assert_eq!(ev("contains('Hello world', 'llo')"), Value::Bool(true));
+        assert_eq!(
+            ev("contains(fromJSON('[\"push\", \"pull_request\"]'), github.event_name)"),
+            Value::Bool(false)
+        );
+        assert_eq!(ev("startsWith('Hello world', 'He')"), Value::Bool(true));
+        assert_eq!(ev("endsWith('Hello world', 'ld')"), Value::Bool(true));
+        assert_eq!(
+            ev("format('Hello {0} {1} {2}', 'Mona', 'the', 'Octocat')"),
+            Value::str("Hello Mona the Octocat")
+        );
+        assert_eq!(
+            ev("format('{{Hello {0} {1} {2}!}}', 'Mona', 'the', 'Octocat')"),
+            Value::str("{Hello Mona the Octocat!}")
+        );
+        assert_eq!(ev("join(github.labels.*.name, ', ')"), Value::str("Bug, x"));
+        assert_eq!(ev("fromJSON('{\"a\": 1}').a"), Value::Num(1.0));
+    }
+
+    #[test]
     fn unknown_and_unimplemented_functions_are_refused() {
         assert!(
             parse("hashFiles('**/x')")

@@ -363,3 +363,80 @@ fn a_skipped_ancestor_skips_a_default_job_and_always_still_runs() {
         ]
     );
 }
+
+#[test]
+fn stand_ins_come_first_on_path_with_their_environment_and_terraform_uses_the_mirror() {
+    let work = tempfile::tempdir().unwrap();
+    let (stand_ins, mirror) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let hcloud = stand_ins.path().join("hcloud");
+    std::fs::write(
+        &hcloud,
+        "#!/bin/sh\necho \"stand-in hcloud $* state=$REHEARSAL_FAKE_CLOUD\"\n",
+    )
+    .unwrap();
+    let mut perm = std::fs::metadata(&hcloud).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&hcloud, perm).unwrap();
+    let repo = fixture("hooks");
+    let mut opts = options(&repo, work.path(), &[]);
+    opts.stand_in_path = vec![stand_ins.path().to_path_buf()];
+    opts.extra_env = vec![
+        (
+            "REHEARSAL_FAKE_CLOUD".to_string(),
+            "/fake/cloud.json".to_string(),
+        ),
+        (
+            "EXPECTED_MIRROR".to_string(),
+            mirror.path().display().to_string(),
+        ),
+    ];
+    opts.terraform_mirror = Some(mirror.path().to_path_buf());
+    let report = run::run(
+        &repo.join(".github/workflows/hooks.yml"),
+        dispatch(&[]),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(
+        result(&report, "standins"),
+        Outcome::Success,
+        "{:#?}",
+        report.log
+    );
+    assert!(
+        report
+            .summary
+            .contains("stand-in hcloud server list state=/fake/cloud.json"),
+        "{}",
+        report.summary
+    );
+    let has_terraform = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .any(|d| d.join("terraform").is_file());
+    if has_terraform {
+        assert_eq!(
+            result(&report, "terraform"),
+            Outcome::Success,
+            "{:#?}",
+            report.log
+        );
+        assert!(
+            report.summary.contains("/setup-terraform"),
+            "{}",
+            report.summary
+        );
+        assert!(
+            report
+                .log
+                .iter()
+                .any(|l| l.contains("setup-terraform: requested 1.13.4, using this machine's"))
+        );
+    } else {
+        assert_eq!(result(&report, "terraform"), Outcome::Failure);
+        assert!(
+            report
+                .log
+                .iter()
+                .any(|l| l.contains("no `terraform` on this machine's PATH"))
+        );
+    }
+}
