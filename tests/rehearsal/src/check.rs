@@ -116,7 +116,10 @@ fn written_name(line: &str) -> Option<Written> {
     if let Some(digits) = rest.strip_prefix('$') {
         let n: String = digits.chars().take_while(char::is_ascii_digit).collect();
         if !n.is_empty() && digits[n.len()..].starts_with('=') {
-            return n.parse().ok().map(Written::Positional);
+            return Some(match n.parse() {
+                Ok(i) if i > 0 => Written::Positional(i),
+                _ => Written::Computed,
+            });
         }
     }
     Some(Written::Computed)
@@ -795,6 +798,8 @@ mod tests {
         let (_, open) =
             run_outputs("out() {\n  echo \"$1=$2\" >> \"$GITHUB_OUTPUT\"\n}\nout \"$dynamic\" 1\n");
         assert!(open, "a call with a computed word opens the set");
+        let (_, open) = run_outputs("f() {\n  echo \"$0=1\" >> \"$GITHUB_OUTPUT\"\n}\nf a\n");
+        assert!(open, "`$0` is no argument");
         let (n, open) = run_outputs("echo hi\n");
         assert!(n.is_empty() && !open);
     }

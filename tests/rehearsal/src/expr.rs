@@ -1125,6 +1125,30 @@ mod tests {
     }
 
     #[test]
+    fn no_input_of_up_to_three_symbols_panics() {
+        // Every string of length <= 3 over the symbols that steer the lexer
+        // and parser: an error or a value, never a panic.
+        let alphabet = [
+            "", "a", ".", "*", "[", "]", "(", ")", "'", "!", "=", "<", "&", "|", ",", "-", "1",
+            "0x", "e", " ", "needs", "format(", "}}", "${{",
+        ];
+        let scope = scope();
+        for a in alphabet {
+            for b in alphabet {
+                for c in alphabet {
+                    let src = format!("{a}{b}{c}");
+                    if let Ok(e) = parse(&src) {
+                        let _ = eval(&e, &scope);
+                        let _ = references(&e);
+                    }
+                    let _ = eval_template(&src, &scope);
+                    let _ = parse_condition(&src);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn references_are_the_longest_paths() {
         let e =
             parse("needs.a.outputs.ip == steps['s-1'].outputs.x && contains(needs.*.result, 'x')")

@@ -189,6 +189,8 @@ struct Runner<'o> {
     summary: String,
     concurrency: Vec<String>,
     seq: usize,
+    /// A workflow command the runner does not implement, seen in this step.
+    refused: Option<String>,
 }
 
 /// Runs `path` for `event`. An `Err` is a refusal before anything ran (the
@@ -301,6 +303,7 @@ pub fn run(path: &Path, event: Event, opts: &Options) -> Result<Report, String> 
         summary: String::new(),
         concurrency: Vec::new(),
         seq: 0,
+        refused: None,
     };
     for value in opts.secrets.values() {
         runner.add_mask(value);
@@ -994,11 +997,7 @@ impl Runner<'_> {
             match expr::eval_template(v, &ctx.scope(Site::JobOutput, None)) {
                 Ok(v) => {
                     let v = v.to_text();
-                    if base
-                        .secrets
-                        .values()
-                        .any(|s| !s.is_empty() && v.contains(s.as_str()))
-                    {
+                    if self.masks.iter().any(|m| v.contains(m.as_str())) {
                         self.log(&format!(
                             "[{path}] warning: skip output `{k}` since it may contain secret"
                         ));
@@ -1191,6 +1190,9 @@ impl Runner<'_> {
                 let status = child
                     .wait()
                     .map_err(|e| (format!("bash: {e}"), BTreeMap::new()))?;
+                if let Some(refusal) = self.refused.take() {
+                    return Err((refusal, BTreeMap::new()));
+                }
                 let read = |f: &Path| std::fs::read_to_string(f).unwrap_or_default();
                 let outputs: BTreeMap<String, String> = parse_file_commands(&read(&out_f))
                     .map_err(|e| (format!("$GITHUB_OUTPUT: {e}"), BTreeMap::new()))?
@@ -1251,6 +1253,11 @@ impl Runner<'_> {
                     return;
                 }
                 "endgroup" | "debug" => return,
+                "set-output" | "save-state" | "set-env" | "add-path" | "stop-commands" => {
+                    self.refused.get_or_insert_with(|| {
+                        format!("unsupported: the `::{name}::` workflow command (deprecated or not implemented; use the file commands)")
+                    });
+                }
                 _ => {}
             }
         }

@@ -440,3 +440,25 @@ fn stand_ins_come_first_on_path_with_their_environment_and_terraform_uses_the_mi
         );
     }
 }
+
+#[test]
+fn deprecated_workflow_commands_fail_the_step() {
+    let wf = format!("{HEAD}    steps:\n      - run: echo '::set-output name=x::1'\n");
+    let repo = scratch_repo(&[("w.yml", &wf)]);
+    let work = tempfile::tempdir().unwrap();
+    let report = run::run(
+        &repo.path().join(".github/workflows/w.yml"),
+        dispatch(&[]),
+        &options(repo.path(), work.path(), &[]),
+    )
+    .unwrap();
+    assert_eq!(result(&report, "j"), Outcome::Failure);
+    assert!(
+        report
+            .log
+            .iter()
+            .any(|l| l.contains("unsupported: the `::set-output::` workflow command")),
+        "{:#?}",
+        report.log
+    );
+}
