@@ -25,6 +25,10 @@ pub struct ActionRun<'a> {
     pub workspace: &'a Path,
     pub runner_temp: &'a Path,
     pub terraform_mirror: Option<&'a Path>,
+    /// The job's HOME (what `~` means in a path input).
+    pub home: &'a Path,
+    /// Where `actions/cache` keeps its entries.
+    pub cache: &'a Path,
 }
 
 impl ActionRun<'_> {
@@ -40,9 +44,22 @@ pub struct Effect {
     pub env: Vec<(String, String)>,
     pub outputs: Vec<(String, String)>,
     pub log: Vec<String>,
+    /// Work left for the end of the job (the action's `post` step).
+    pub post: Option<Post>,
 }
 
-pub const ACTIONS: [Action; 3] = [
+/// An action's post step, run when the job's steps are done.
+#[derive(Debug)]
+pub enum Post {
+    /// actions/cache: save `paths` under `key` if the job succeeded.
+    CacheSave {
+        key: String,
+        paths: Vec<PathBuf>,
+        entry: PathBuf,
+    },
+}
+
+pub const ACTIONS: [Action; 4] = [
     Action {
         repo: "actions/checkout",
         sha: "11bd71901bbe5b1630ceea73d27597364c9af683",
@@ -58,6 +75,14 @@ pub const ACTIONS: [Action; 3] = [
         inputs: &["terraform_version", "terraform_wrapper"],
         outputs: &[],
         behaviour: setup_terraform,
+    },
+    Action {
+        repo: "actions/cache",
+        sha: "5a3ec84eff668545956fd18022155c47e93e2684",
+        tag: "v4.2.3",
+        inputs: &["path", "key", "restore-keys"],
+        outputs: &["cache-hit"],
+        behaviour: cache,
     },
     Action {
         repo: "dtolnay/rust-toolchain",
@@ -118,6 +143,11 @@ pub fn check_inputs(action: &Action, with: &[(String, Value)]) -> Vec<String> {
         && !with.iter().any(|(k, _)| k == "terraform_wrapper")
     {
         errors.push("unsupported: `hashicorp/setup-terraform` without `terraform_wrapper: false` (the wrapper is on by default and not emulated)".to_string());
+    }
+    if action.repo == "actions/cache"
+        && !(with.iter().any(|(k, _)| k == "path") && with.iter().any(|(k, _)| k == "key"))
+    {
+        errors.push("`actions/cache` needs `path:` and `key:`".to_string());
     }
     if action.repo == "dtolnay/rust-toolchain" && !with.iter().any(|(k, _)| k == "toolchain") {
         errors.push("`dtolnay/rust-toolchain` pinned to a commit needs `toolchain:`".to_string());
@@ -233,6 +263,153 @@ fn checkout(ctx: &ActionRun<'_>) -> Result<Effect, String> {
     })
 }
 
+/// A cache key as a file name: every byte outside `[A-Za-z0-9._-]` as `%XX`.
+fn key_file(key: &str) -> String {
+    key.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Copies the tree at `from` to `to` (files, directories, symlinks).
+pub fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    let meta = from
+        .symlink_metadata()
+        .map_err(|e| format!("{}: {e}", from.display()))?;
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(from).map_err(|e| e.to_string())?;
+        std::os::unix::fs::symlink(target, to).map_err(|e| format!("{}: {e}", to.display()))
+    } else if meta.is_dir() {
+        std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+        for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+            let entry = entry.map_err(|e| e.to_string())?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        std::fs::copy(from, to)
+            .map(|_| ())
+            .map_err(|e| format!("{}: {e}", to.display()))
+    }
+}
+
+/// The cached paths: one per line of `path`, `~` as the job's HOME,
+/// relative ones in the workspace. Globs are refused.
+fn cache_paths(ctx: &ActionRun<'_>) -> Result<Vec<PathBuf>, String> {
+    let text = ctx.input("path").map(Value::to_text).unwrap_or_default();
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.contains(['*', '?', '[', '!']) {
+            return Err(format!(
+                "unsupported: cache path pattern `{line}` (only plain paths)"
+            ));
+        }
+        out.push(if line == "~" {
+            ctx.home.to_path_buf()
+        } else if let Some(rest) = line.strip_prefix("~/") {
+            ctx.home.join(rest)
+        } else {
+            ctx.workspace.join(line)
+        });
+    }
+    Ok(out)
+}
+
+/// actions/cache: restores the entry of `key` (else the newest entry whose
+/// key starts with a `restore-keys` line) into the paths; on an exact miss the
+/// post step saves them when the job succeeded. Entries live in a local
+/// directory (one per key), shared by the runs that share it.
+fn cache(ctx: &ActionRun<'_>) -> Result<Effect, String> {
+    let key = ctx.input("key").map(Value::to_text).unwrap_or_default();
+    if key.is_empty() {
+        return Err("cache: `key` is empty".to_string());
+    }
+    let paths = cache_paths(ctx)?;
+    let entry = ctx.cache.join(key_file(&key));
+    let mut effect = Effect::default();
+    let restore_keys: Vec<String> = ctx
+        .input("restore-keys")
+        .map(Value::to_text)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| key_file(l.trim()))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let found = if entry.is_dir() {
+        Some((entry.clone(), true))
+    } else {
+        let mut candidates: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+        if let Ok(dir) = std::fs::read_dir(ctx.cache) {
+            for e in dir.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if restore_keys.iter().any(|p| name.starts_with(p.as_str())) {
+                    let modified = e
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .map_err(|e| e.to_string())?;
+                    candidates.push((modified, e.path()));
+                }
+            }
+        }
+        candidates.sort();
+        candidates.pop().map(|(_, p)| (p, false))
+    };
+    match &found {
+        Some((dir, exact)) => {
+            for (i, p) in paths.iter().enumerate() {
+                let saved = dir.join(i.to_string());
+                if saved.symlink_metadata().is_ok() {
+                    copy_tree(&saved, p)?;
+                }
+            }
+            effect.log.push(format!(
+                "cache: restored `{key}` from {} (exact: {exact})",
+                dir.display()
+            ));
+        }
+        None => effect.log.push(format!("cache: no entry for `{key}`")),
+    }
+    let hit = matches!(found, Some((_, true)));
+    effect
+        .outputs
+        .push(("cache-hit".to_string(), hit.to_string()));
+    if !hit {
+        effect.post = Some(Post::CacheSave { key, paths, entry });
+    }
+    Ok(effect)
+}
+
+/// Runs a post step; its log lines.
+pub fn run_post(post: &Post) -> Result<Vec<String>, String> {
+    match post {
+        Post::CacheSave { key, paths, entry } => {
+            if entry.exists() {
+                return Ok(vec![format!(
+                    "cache: `{key}` was saved meanwhile; not saved again"
+                )]);
+            }
+            let staging = entry.with_extension("saving");
+            let _ = std::fs::remove_dir_all(&staging);
+            std::fs::create_dir_all(&staging).map_err(|e| format!("{}: {e}", staging.display()))?;
+            for (i, p) in paths.iter().enumerate() {
+                if p.symlink_metadata().is_ok() {
+                    copy_tree(p, &staging.join(i.to_string()))?;
+                }
+            }
+            std::fs::rename(&staging, entry).map_err(|e| format!("{}: {e}", entry.display()))?;
+            Ok(vec![format!("cache: saved `{key}`")])
+        }
+    }
+}
+
 /// The directory of a command on the runner's own PATH.
 fn host_command(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -332,6 +509,7 @@ fn rust_toolchain(ctx: &ActionRun<'_>) -> Result<Effect, String> {
             "rust-toolchain: requested {wanted}, using this machine's toolchain in {}",
             dir.display()
         )],
+        post: None,
     })
 }
 

@@ -7,7 +7,7 @@
 //!     [--input K=V]... [--secret K=V]... [--var K=V]... [--schedule CRON]
 //!     [--repo DIR] [--repository OWNER/NAME] [--work DIR]
 //!     [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR]
-//!     [--summary FILE]
+//!     [--cache-dir DIR] [--summary FILE]
 //! ```
 //! Exit status: 0 success, 1 the run or the check failed, 2 usage error or a
 //! refusal (unsupported feature, inputs GitHub would reject).
@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use rehearsal::{check, run};
 
-const USAGE: &str = "usage: rehearse check FILE|DIR...\n       rehearse run FILE [--event E] [--input K=V]... [--secret K=V]... [--var K=V]... [--schedule CRON] [--repo DIR] [--repository OWNER/NAME] [--work DIR] [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR] [--summary FILE]";
+const USAGE: &str = "usage: rehearse check FILE|DIR...\n       rehearse run FILE [--event E] [--input K=V]... [--secret K=V]... [--var K=V]... [--schedule CRON] [--repo DIR] [--repository OWNER/NAME] [--work DIR] [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR] [--cache-dir DIR] [--summary FILE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -111,7 +111,7 @@ fn run_cmd(args: &[String]) -> Result<ExitCode, String> {
     let (mut event, mut inputs, mut schedule) = ("workflow_dispatch".to_string(), Vec::new(), None);
     let (mut secrets, mut vars) = (BTreeMap::new(), BTreeMap::new());
     let (mut repo, mut work, mut summary, mut mirror) = (None, None, None, None);
-    let (mut stand_ins, mut env) = (Vec::new(), Vec::new());
+    let (mut stand_ins, mut env, mut cache_dir) = (Vec::new(), Vec::new(), None);
     let mut repository = "topogen/rehearsal".to_string();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("`{flag}` needs a value"))?;
@@ -134,6 +134,7 @@ fn run_cmd(args: &[String]) -> Result<ExitCode, String> {
             "--env" => env.push(kv(flag, value)?),
             "--terraform-mirror" => mirror = Some(PathBuf::from(value)),
             "--summary" => summary = Some(PathBuf::from(value)),
+            "--cache-dir" => cache_dir = Some(PathBuf::from(value)),
             other => return Err(format!("unknown flag `{other}`\n{USAGE}")),
         }
     }
@@ -167,6 +168,7 @@ fn run_cmd(args: &[String]) -> Result<ExitCode, String> {
         stand_in_path: stand_ins,
         extra_env: env,
         terraform_mirror: mirror,
+        cache_dir,
         echo: true,
     };
     let report = run::run(&file, event, &opts)?;

@@ -36,6 +36,9 @@ pub struct Options {
     pub extra_env: Vec<(String, String)>,
     /// A Terraform provider mirror `hashicorp/setup-terraform` installs from.
     pub terraform_mirror: Option<PathBuf>,
+    /// Where `actions/cache` keeps entries (default: `work/actions-cache`);
+    /// runs that share it share the cache.
+    pub cache_dir: Option<PathBuf>,
     /// Print each log line as it is produced.
     pub echo: bool,
 }
@@ -555,6 +558,8 @@ struct JobRun {
     home: PathBuf,
     /// The process group of each `run:` step, ended with the job.
     process_groups: Vec<u32>,
+    /// Actions' post steps, run in reverse order after the last step.
+    posts: Vec<(String, actions::Post)>,
 }
 
 impl Runner<'_> {
@@ -847,6 +852,7 @@ impl Runner<'_> {
             temp,
             home,
             process_groups: Vec::new(),
+            posts: Vec::new(),
         })
     }
 
@@ -990,6 +996,23 @@ impl Runner<'_> {
             }
             record.steps.push((label, conclusion));
         }
+        // Post steps (actions/cache saves only after a successful job).
+        while let Some((label, post)) = run.posts.pop() {
+            if run.failed {
+                self.log(&format!("[{path}] skip: Post {label}"));
+                continue;
+            }
+            self.log(&format!("[{path}] ▶ Post {label}"));
+            match actions::run_post(&post) {
+                Ok(lines) => lines
+                    .iter()
+                    .for_each(|l| self.log(&format!("[{path}] {l}"))),
+                Err(e) => {
+                    self.log(&format!("[{path}] error: {e}"));
+                    run.failed = true;
+                }
+            }
+        }
         ctx.set("steps", Value::Obj(run.steps.clone().into_iter().collect()));
         ctx.set("env", str_obj(&run.env));
         let mut outs = BTreeMap::new();
@@ -1065,6 +1088,13 @@ impl Runner<'_> {
                     };
                     evaluated.push((k.clone(), v));
                 }
+                let cache_dir = self
+                    .opts
+                    .cache_dir
+                    .clone()
+                    .unwrap_or_else(|| self.opts.work.join("actions-cache"));
+                std::fs::create_dir_all(&cache_dir)
+                    .map_err(|e| (format!("{}: {e}", cache_dir.display()), BTreeMap::new()))?;
                 let effect = actions::run(
                     action,
                     &ActionRun {
@@ -1073,6 +1103,8 @@ impl Runner<'_> {
                         workspace: &run.workspace,
                         runner_temp: &run.temp,
                         terraform_mirror: self.opts.terraform_mirror.as_deref(),
+                        home: &run.home,
+                        cache: &cache_dir,
                     },
                 )
                 .map_err(|e| (e, BTreeMap::new()))?;
@@ -1083,6 +1115,9 @@ impl Runner<'_> {
                     run.path.insert(0, p);
                 }
                 run.env.extend(effect.env);
+                if let Some(post) = effect.post {
+                    run.posts.push((step.label(), post));
+                }
                 Ok(effect.outputs.into_iter().collect())
             }
             StepBody::Run {

@@ -164,6 +164,7 @@ fn options(work: &Path, stand_ins: &Path) -> Options {
         stand_in_path: vec![stand_ins.to_path_buf()],
         extra_env: Vec::new(),
         terraform_mirror: None,
+        cache_dir: None,
         echo: false,
     }
 }

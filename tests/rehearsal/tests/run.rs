@@ -26,6 +26,7 @@ fn options(repo: &Path, work: &Path, secrets: &[(&str, &str)]) -> Options {
         stand_in_path: Vec::new(),
         extra_env: Vec::new(),
         terraform_mirror: None,
+        cache_dir: None,
         echo: false,
     }
 }
@@ -461,4 +462,50 @@ fn deprecated_workflow_commands_fail_the_step() {
         "{:#?}",
         report.log
     );
+}
+
+#[test]
+fn cache_restores_what_a_successful_job_saved_and_nothing_from_a_failed_one() {
+    let repo = fixture("cache");
+    let store = tempfile::tempdir().unwrap();
+    let once = |fail: &str| {
+        let work = tempfile::tempdir().unwrap();
+        let mut opts = options(&repo, work.path(), &[]);
+        opts.cache_dir = Some(store.path().to_path_buf());
+        run::run(
+            &repo.join(".github/workflows/cache.yml"),
+            dispatch(&[("fail", fail)]),
+            &opts,
+        )
+        .unwrap()
+    };
+    let failed = once("true");
+    assert_eq!(failed.result, Outcome::Failure);
+    assert!(failed.summary.contains("built the tool"));
+    assert!(
+        failed.log.iter().any(|l| l.contains("skip: Post ")),
+        "{:#?}",
+        failed.log
+    );
+    let first = once("false");
+    assert_eq!(first.result, Outcome::Success, "{:#?}", first.log);
+    assert!(
+        first.summary.contains("built the tool"),
+        "a failed job saved nothing: {}",
+        first.summary
+    );
+    assert!(
+        first
+            .log
+            .iter()
+            .any(|l| l.contains("cache: saved `tool-Linux-v1`"))
+    );
+    let second = once("false");
+    assert_eq!(second.result, Outcome::Success, "{:#?}", second.log);
+    assert!(
+        !second.summary.contains("built the tool"),
+        "cache-hit skips the build: {}",
+        second.summary
+    );
+    assert!(second.summary.contains("marker: built"));
 }
