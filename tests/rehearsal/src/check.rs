@@ -574,6 +574,9 @@ impl Pass {
                         self.err(wf, &at, msg);
                     }
                 }
+                for msg in impossible_results(e) {
+                    self.err(wf, &at, msg);
+                }
             }
         }
     }
@@ -727,6 +730,45 @@ impl Pass {
         }
         None
     }
+}
+
+/// The values a job's `result` or a step's `outcome`/`conclusion` takes.
+const RESULTS: [&str; 4] = ["success", "failure", "cancelled", "skipped"];
+
+/// Comparisons of a result with a string it never takes (`== 'failed'`,
+/// `contains(needs.*.result, 'succeeded')`): the condition could never hold
+/// (or always would), which is how a cleanup job silently never runs.
+fn impossible_results(e: &Expr) -> Vec<String> {
+    fn result_path(e: &Expr) -> Option<String> {
+        let refs = expr::references(e);
+        let [path] = refs.as_slice() else { return None };
+        let last = path.last()?.as_str();
+        let is_result = matches!(path[0].as_str(), "needs" | "jobs") && last == "result"
+            || path[0] == "steps" && (last == "outcome" || last == "conclusion");
+        is_result.then(|| path.join("."))
+    }
+    let mut out = Vec::new();
+    expr::walk(e, &mut |node| {
+        let pair = match node {
+            Expr::Bin(expr::BinOp::Eq | expr::BinOp::Ne, a, b) => Some((a.as_ref(), b.as_ref())),
+            Expr::Call(name, args) if name.eq_ignore_ascii_case("contains") && args.len() == 2 => {
+                Some((&args[0], &args[1]))
+            }
+            _ => None,
+        };
+        let Some((a, b)) = pair else { return };
+        for (subject, other) in [(a, b), (b, a)] {
+            if let (Some(path), Expr::Lit(Value::Str(lit))) = (result_path(subject), other)
+                && !RESULTS.iter().any(|r| r.eq_ignore_ascii_case(lit))
+            {
+                out.push(format!(
+                    "`{path}` is never `{lit}` (it is one of {})",
+                    names(RESULTS.into_iter())
+                ));
+            }
+        }
+    });
+    out
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {

@@ -54,7 +54,7 @@ fn the_generated_workflows_pass_the_static_pass() {
 
 #[test]
 fn negative_controls_fail_the_static_pass_with_a_clear_message() {
-    let controls: [(&str, &str, &str, &str); 8] = [
+    let controls: [(&str, &str, &str, &str); 9] = [
         (
             "deploy-cluster.yml",
             "      environment: ${{ inputs.environment }}\n    secrets:\n      \"HCLOUD_TOKEN\": \"${{ secrets.HCLOUD_TOKEN }}\"\n      \"SSH_PUBLIC_KEY\"",
@@ -78,6 +78,12 @@ fn negative_controls_fail_the_static_pass_with_a_clear_message() {
             "control_plane_ip: ${{ steps.addresses.outputs.control_plane_ip }}",
             "control_plane_ip: ${{ steps.address.outputs.control_plane_ip }}",
             "job `provision` has no step with id `address`",
+        ),
+        (
+            "deploy-cluster.yml",
+            "contains(needs.*.result, 'failure')",
+            "contains(needs.*.result, 'failed')",
+            "`needs.*.result` is never `failed`",
         ),
         (
             "01-reusable-provision-infra.yml",
