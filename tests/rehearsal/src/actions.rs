@@ -231,21 +231,7 @@ fn checkout(ctx: &ActionRun<'_>) -> Result<Effect, String> {
     };
     let files = repo_files(ctx.repo)?;
     for rel in &files {
-        let from = ctx.repo.join(rel);
-        let to = dest.join(rel);
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
-        let meta = from
-            .symlink_metadata()
-            .map_err(|e| format!("{}: {e}", from.display()))?;
-        if meta.file_type().is_symlink() {
-            let target = std::fs::read_link(&from).map_err(|e| e.to_string())?;
-            std::os::unix::fs::symlink(target, &to)
-                .map_err(|e| format!("{}: {e}", to.display()))?;
-        } else if meta.is_file() {
-            std::fs::copy(&from, &to).map_err(|e| format!("{}: {e}", to.display()))?;
-        }
+        copy_tree(&ctx.repo.join(rel), &dest.join(rel))?;
     }
     let commit = git(ctx.repo, &["rev-parse", "HEAD"]).unwrap_or_default();
     Ok(Effect {
