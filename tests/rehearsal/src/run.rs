@@ -101,6 +101,11 @@ impl Report {
     pub fn job(&self, path: &str) -> Option<&JobRecord> {
         self.jobs.iter().find(|j| j.path == path)
     }
+
+    /// Whether some log line contains `needle`.
+    pub fn logged(&self, needle: &str) -> bool {
+        self.log.iter().any(|l| l.contains(needle))
+    }
 }
 
 /// Jobs in an order that respects `needs` (declaration order among the

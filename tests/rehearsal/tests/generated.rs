@@ -246,10 +246,5 @@ fn the_2330_schedule_selects_destroy_cluster_on_dev() {
         "{:#?}",
         report.log
     );
-    assert!(
-        report
-            .log
-            .iter()
-            .any(|l| l.contains("curl: the outside world is offline"))
-    );
+    assert!(report.logged("curl: the outside world is offline"));
 }

@@ -112,23 +112,14 @@ fn failure_in_a_reusable_job_runs_the_failure_cleanup_and_skips_dependants() {
         "{}",
         report.summary
     );
-    assert!(
-        report
-            .log
-            .iter()
-            .any(|l| l.contains("error: failing on purpose"))
-    );
+    assert!(report.logged("error: failing on purpose"));
 }
 
 #[test]
 fn secrets_are_masked_and_reach_a_callee_only_when_passed() {
     let report = run_calls("false");
-    assert!(
-        report.log.iter().any(|l| l.contains("the token is ***")),
-        "{:#?}",
-        report.log
-    );
-    assert!(!report.log.iter().any(|l| l.contains("s3cr3t-token")));
+    assert!(report.logged("the token is ***"), "{:#?}", report.log);
+    assert!(!report.logged("s3cr3t-token"));
 }
 
 #[test]
@@ -179,29 +170,13 @@ fn step_semantics_file_commands_shell_and_masking() {
         Outcome::Success,
         "continue-on-error turns the failure into a success conclusion"
     );
+    assert!(!report.logged("not reached"), "{:#?}", report.log);
+    assert!(report.logged("outcome and conclusion as documented"));
     assert!(
-        !report.log.iter().any(|l| l.contains("not reached")),
-        "{:#?}",
-        report.log
-    );
-    assert!(
-        report
-            .log
-            .iter()
-            .any(|l| l.contains("outcome and conclusion as documented"))
-    );
-    assert!(
-        report.log.iter().any(|l| l.contains("tool-ran")),
+        report.logged("tool-ran"),
         "$GITHUB_PATH entry used by a later step"
     );
-    assert!(
-        report
-            .log
-            .iter()
-            .any(|l| l.contains("printing *** and ***")),
-        "{:#?}",
-        report.log
-    );
+    assert!(report.logged("printing *** and ***"), "{:#?}", report.log);
     assert!(
         !report
             .log
@@ -221,12 +196,7 @@ fn step_semantics_file_commands_shell_and_masking() {
             Outcome::Success
         ]
     );
-    assert!(
-        report
-            .log
-            .iter()
-            .any(|l| l.contains("always() step ran; job.status=failure"))
-    );
+    assert!(report.logged("always() step ran; job.status=failure"));
     assert_eq!(report.result, Outcome::Failure);
 
     // A background process holding the step's output does not hold the step
@@ -238,13 +208,8 @@ fn step_semantics_file_commands_shell_and_masking() {
         "{:#?}",
         report.log
     );
-    assert!(
-        report
-            .log
-            .iter()
-            .any(|l| l.contains("[background] cleaning up orphan processes"))
-    );
-    assert!(!report.log.iter().any(|l| l.contains("late output")));
+    assert!(report.logged("[background] cleaning up orphan processes"));
+    assert!(!report.logged("late output"));
 }
 
 #[test]
@@ -425,20 +390,10 @@ fn stand_ins_come_first_on_path_with_their_environment_and_terraform_uses_the_mi
             "{}",
             report.summary
         );
-        assert!(
-            report
-                .log
-                .iter()
-                .any(|l| l.contains("setup-terraform: requested 1.13.4, using this machine's"))
-        );
+        assert!(report.logged("setup-terraform: requested 1.13.4, using this machine's"));
     } else {
         assert_eq!(result(&report, "terraform"), Outcome::Failure);
-        assert!(
-            report
-                .log
-                .iter()
-                .any(|l| l.contains("no `terraform` on this machine's PATH"))
-        );
+        assert!(report.logged("no `terraform` on this machine's PATH"));
     }
 }
 
@@ -455,10 +410,7 @@ fn deprecated_workflow_commands_fail_the_step() {
     .unwrap();
     assert_eq!(result(&report, "j"), Outcome::Failure);
     assert!(
-        report
-            .log
-            .iter()
-            .any(|l| l.contains("unsupported: the `::set-output::` workflow command")),
+        report.logged("unsupported: the `::set-output::` workflow command"),
         "{:#?}",
         report.log
     );
@@ -482,11 +434,7 @@ fn cache_restores_what_a_successful_job_saved_and_nothing_from_a_failed_one() {
     let failed = once("true");
     assert_eq!(failed.result, Outcome::Failure);
     assert!(failed.summary.contains("built the tool"));
-    assert!(
-        failed.log.iter().any(|l| l.contains("skip: Post ")),
-        "{:#?}",
-        failed.log
-    );
+    assert!(failed.logged("skip: Post "), "{:#?}", failed.log);
     let first = once("false");
     assert_eq!(first.result, Outcome::Success, "{:#?}", first.log);
     assert!(
@@ -494,12 +442,7 @@ fn cache_restores_what_a_successful_job_saved_and_nothing_from_a_failed_one() {
         "a failed job saved nothing: {}",
         first.summary
     );
-    assert!(
-        first
-            .log
-            .iter()
-            .any(|l| l.contains("cache: saved `tool-Linux-v1`"))
-    );
+    assert!(first.logged("cache: saved `tool-Linux-v1`"));
     let second = once("false");
     assert_eq!(second.result, Outcome::Success, "{:#?}", second.log);
     assert!(
