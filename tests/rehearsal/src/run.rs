@@ -199,6 +199,10 @@ struct Runner<'o> {
     seq: usize,
     /// A workflow command the runner does not implement, seen in this step.
     refused: Option<String>,
+    /// Concurrency groups held by the workflows and jobs now running.
+    held: Vec<String>,
+    /// The run was cancelled (a concurrency deadlock).
+    cancelled: bool,
 }
 
 /// Runs `path` for `event`. An `Err` is a refusal before anything ran (the
@@ -312,6 +316,8 @@ pub fn run(path: &Path, event: Event, opts: &Options) -> Result<Report, String> 
         concurrency: Vec::new(),
         seq: 0,
         refused: None,
+        held: Vec::new(),
+        cancelled: false,
     };
     for value in opts.secrets.values() {
         runner.add_mask(value);
@@ -323,11 +329,10 @@ pub fn run(path: &Path, event: Event, opts: &Options) -> Result<Report, String> 
     };
     runner.log(&format!("run `{}` on {event_name}", path.display()));
     let results = runner.run_workflow(&wf, &base, "");
-    let failed = results
-        .values()
-        .any(|(o, _)| matches!(o, Outcome::Failure | Outcome::Cancelled));
-    let result = if failed {
+    let result = if results.values().any(|(o, _)| *o == Outcome::Failure) {
         Outcome::Failure
+    } else if runner.cancelled || results.values().any(|(o, _)| *o == Outcome::Cancelled) {
+        Outcome::Cancelled
     } else {
         Outcome::Success
     };
@@ -605,6 +610,8 @@ impl Runner<'_> {
         ctx.set("inputs", base.inputs.clone());
         ctx.set("secrets", str_obj(&base.secrets));
         ctx.set("vars", str_obj(&self.opts.vars));
+        let mut results: BTreeMap<String, (Outcome, BTreeMap<String, String>)> = BTreeMap::new();
+        let mut holds = false;
         if let Some(c) = &wf.concurrency {
             match expr::eval_template(&c.group, &ctx.scope(Site::WorkflowConcurrency, None)) {
                 Ok(g) => {
@@ -613,12 +620,22 @@ impl Runner<'_> {
                         "concurrency group `{g}` (cancel-in-progress: {})",
                         c.cancel_in_progress
                     ));
-                    self.concurrency.push(g);
+                    self.concurrency.push(g.clone());
+                    if self.held.contains(&g) {
+                        // A called workflow waiting for a group its caller holds.
+                        self.log(&format!("Canceling since a deadlock was detected for concurrency group `{g}` between a caller and `{}`", wf.path.display()));
+                        self.cancelled = true;
+                        for job in &wf.jobs {
+                            results.insert(job.id.clone(), (Outcome::Cancelled, BTreeMap::new()));
+                        }
+                        return results;
+                    }
+                    self.held.push(g);
+                    holds = true;
                 }
                 Err(e) => self.log(&format!("error: concurrency: {e}")),
             }
         }
-        let mut results: BTreeMap<String, (Outcome, BTreeMap<String, String>)> = BTreeMap::new();
         let order = job_order(wf).unwrap_or_default();
         for i in order {
             let job = &wf.jobs[i];
@@ -644,9 +661,9 @@ impl Runner<'_> {
                 .collect();
             // Job-level status functions look at every ancestor job.
             let status = Status {
-                success: anc.iter().all(|o| *o == Outcome::Success),
+                success: !self.cancelled && anc.iter().all(|o| *o == Outcome::Success),
                 failure: anc.contains(&Outcome::Failure),
-                cancelled: anc.contains(&Outcome::Cancelled),
+                cancelled: self.cancelled || anc.contains(&Outcome::Cancelled),
             };
             let name = match &job.name {
                 Some(n) => expr::eval_template(n, &jctx.scope(Site::JobName, None))
@@ -679,8 +696,14 @@ impl Runner<'_> {
                         && let Ok(g) =
                             expr::eval_template(&c.group, &jctx.scope(Site::JobConcurrency, None))
                     {
+                        let g = g.to_text();
                         self.log(&format!("[{path}] concurrency group `{g}`"));
-                        record.concurrency = Some(g.to_text());
+                        record.concurrency = Some(g.clone());
+                        if self.held.contains(&g) {
+                            self.log(&format!("[{path}] Canceling since a deadlock was detected for concurrency group `{g}` between a workflow and this job"));
+                            self.cancelled = true;
+                            record.result = Outcome::Cancelled;
+                        }
                     }
                     if let Some(env) = &job.environment {
                         match expr::eval_template(env, &jctx.scope(Site::JobEnvironment, None)) {
@@ -690,6 +713,15 @@ impl Runner<'_> {
                             }
                             Err(e) => self.log(&format!("[{path}] error: environment: {e}")),
                         }
+                    }
+                    if record.result == Outcome::Cancelled {
+                        self.log(&format!("[{path}] result: cancelled"));
+                        results.insert(job.id.clone(), (Outcome::Cancelled, BTreeMap::new()));
+                        self.jobs.push(record);
+                        continue;
+                    }
+                    if let Some(g) = &record.concurrency {
+                        self.held.push(g.clone());
                     }
                     let (result, outputs) = match &job.kind {
                         JobKind::Steps { .. } => {
@@ -701,6 +733,9 @@ impl Runner<'_> {
                             secrets,
                         } => self.run_call_job(wf, uses, with, secrets, &jctx, base, &path),
                     };
+                    if record.concurrency.is_some() {
+                        self.held.pop();
+                    }
                     record.result = result;
                     record.outputs = outputs;
                 }
@@ -708,6 +743,9 @@ impl Runner<'_> {
             self.log(&format!("[{path}] result: {}", record.result.as_str()));
             results.insert(job.id.clone(), (record.result, record.outputs.clone()));
             self.jobs.push(record);
+        }
+        if holds {
+            self.held.pop();
         }
         results
     }
@@ -938,9 +976,9 @@ impl Runner<'_> {
                 )]),
             );
             let status = Status {
-                success: !run.failed,
+                success: !run.failed && !self.cancelled,
                 failure: run.failed,
-                cancelled: false,
+                cancelled: self.cancelled,
             };
             let label = step
                 .name

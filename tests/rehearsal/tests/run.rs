@@ -452,3 +452,36 @@ fn cache_restores_what_a_successful_job_saved_and_nothing_from_a_failed_one() {
     );
     assert!(second.summary.contains("marker: built"));
 }
+
+#[test]
+fn a_called_workflow_in_its_callers_concurrency_group_cancels_the_run() {
+    let caller = "on:\n  workflow_dispatch:\nconcurrency: deploy\njobs:\n  call:\n    uses: ./.github/workflows/callee.yml\n  after:\n    needs: call\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n  notify:\n    needs: call\n    if: cancelled()\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo notified\n  last:\n    needs: [after, notify]\n    if: always()\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n";
+    let callee = "on:\n  workflow_call:\nconcurrency: deploy\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo never\n";
+    let repo = scratch_repo(&[("caller.yml", caller), ("callee.yml", callee)]);
+    let work = tempfile::tempdir().unwrap();
+    let report = run::run(
+        &repo.path().join(".github/workflows/caller.yml"),
+        dispatch(&[]),
+        &options(repo.path(), work.path(), &[]),
+    )
+    .unwrap();
+    assert!(
+        report.logged("Canceling since a deadlock was detected for concurrency group `deploy`"),
+        "{:#?}",
+        report.log
+    );
+    assert_eq!(result(&report, "call"), Outcome::Cancelled);
+    assert_eq!(result(&report, "after"), Outcome::Skipped);
+    assert_eq!(
+        result(&report, "notify"),
+        Outcome::Success,
+        "cancelled() is true after the cancellation"
+    );
+    assert_eq!(
+        result(&report, "last"),
+        Outcome::Success,
+        "always() still runs"
+    );
+    assert!(!report.logged("never"));
+    assert_eq!(report.result, Outcome::Cancelled);
+}
