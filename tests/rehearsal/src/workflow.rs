@@ -220,7 +220,11 @@ impl Reader {
                         Some((k, v))
                     } else {
                         self.unsupported(
-                            &format!("{at}.{k}"),
+                            &if at.is_empty() {
+                                k.clone()
+                            } else {
+                                format!("{at}.{k}")
+                            },
                             "the rehearsal runner does not implement this key",
                         );
                         None
@@ -732,19 +736,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Workflow, Vec<String>> {
     for (k, v) in r.map(
         "",
         &doc,
-        &[
-            "name",
-            "run-name",
-            "on",
-            "permissions",
-            "concurrency",
-            "env",
-            "jobs",
-        ],
+        &["name", "on", "permissions", "concurrency", "env", "jobs"],
     ) {
         match k.as_str() {
             "name" => wf.name = Some(r.string("name", v)),
-            "run-name" => {}
             "on" => {
                 saw_on = true;
                 wf.on = r.triggers(v);

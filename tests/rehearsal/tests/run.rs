@@ -275,6 +275,7 @@ fn features_it_does_not_implement_are_refused() {
         (format!("{HEAD}    steps:\n      - uses: actions/cache@0123456789012345678901234567890123456789\n"), "has no local behaviour"),
         (format!("{HEAD}    steps:\n      - run: 'true'\n        shell: python\n"), "unsupported: `jobs.j.steps[0].shell`"),
         (format!("{HEAD}    steps:\n      - run: echo ${{{{ hashFiles('x') }}}}\n"), "unsupported: function `hashFiles`"),
+        (format!("run-name: x\n{HEAD}    steps:\n      - run: 'true'\n"), "unsupported: `run-name`"),
         ("on:\n  issues:\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n".to_string(), "unsupported: `on.issues`"),
         ("on:\n  workflow_dispatch:\njobs:\n  j:\n    runs-on: windows-latest\n    steps:\n      - run: 'true'\n".to_string(), "runner `windows-latest`"),
         ("on:\n  workflow_dispatch:\njobs:\n  j:\n    uses: owner/repo/.github/workflows/x.yml@main\n".to_string(), "unsupported: reusable workflow `owner/repo"),
