@@ -4,7 +4,7 @@
 //! ```text
 //! rehearse check FILE|DIR...
 //! rehearse run FILE [--event workflow_dispatch|schedule|pull_request|push]
-//!     [--input K=V]... [--secret K=V]... [--var K=V]... [--schedule CRON]
+//!     [--input K=V]... [--secret K=V]... [--secret-file K=PATH]... [--var K=V]... [--schedule CRON]
 //!     [--repo DIR] [--repository OWNER/NAME] [--work DIR]
 //!     [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR]
 //!     [--cache-dir DIR] [--summary FILE]
@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use rehearsal::{check, run};
 
-const USAGE: &str = "usage: rehearse check FILE|DIR...\n       rehearse run FILE [--event E] [--input K=V]... [--secret K=V]... [--var K=V]... [--schedule CRON] [--repo DIR] [--repository OWNER/NAME] [--work DIR] [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR] [--cache-dir DIR] [--summary FILE]";
+const USAGE: &str = "usage: rehearse check FILE|DIR...\n       rehearse run FILE [--event E] [--input K=V]... [--secret K=V]... [--secret-file K=PATH]... [--var K=V]... [--schedule CRON] [--repo DIR] [--repository OWNER/NAME] [--work DIR] [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR] [--cache-dir DIR] [--summary FILE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -121,6 +121,11 @@ fn run_cmd(args: &[String]) -> Result<ExitCode, String> {
             "--secret" => {
                 let (k, v) = kv(flag, value)?;
                 secrets.insert(k, v);
+            }
+            "--secret-file" => {
+                let (k, path) = kv(flag, value)?;
+                let v = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+                secrets.insert(k, v.trim_end_matches('\n').to_string());
             }
             "--var" => {
                 let (k, v) = kv(flag, value)?;

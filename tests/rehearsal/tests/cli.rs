@@ -62,13 +62,15 @@ fn run_exits_2_on_a_refusal_and_1_on_a_failed_run() {
     let wf = "on:\n  workflow_dispatch:\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          echo \"token ${{ secrets.T }}\"\n          exit 4\n";
     std::fs::write(wfdir.join("w.yml"), wf).unwrap();
     let summary = repo.path().join("summary.md");
+    let secret_file = repo.path().join("t.secret");
+    std::fs::write(&secret_file, "abc123\n").unwrap();
     let (code, stdout, _) = rehearse(&[
         "run",
         wfdir.join("w.yml").to_str().unwrap(),
         "--repo",
         repo.path().to_str().unwrap(),
-        "--secret",
-        "T=abc123",
+        "--secret-file",
+        &format!("T={}", secret_file.display()),
         "--summary",
         summary.to_str().unwrap(),
     ]);
