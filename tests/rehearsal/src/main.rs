@@ -7,7 +7,7 @@
 //!     [--input K=V]... [--secret K=V]... [--secret-file K=PATH]... [--var K=V]... [--schedule CRON]
 //!     [--repo DIR] [--repository OWNER/NAME] [--work DIR]
 //!     [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR]
-//!     [--cache-dir DIR] [--summary FILE]
+//!     [--cache-dir DIR] [--reject-environment NAME]... [--summary FILE]
 //! ```
 //! Exit status: 0 success, 1 the run or the check failed, 2 usage error or a
 //! refusal (unsupported feature, inputs GitHub would reject).
@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use rehearsal::{check, run};
 
-const USAGE: &str = "usage: rehearse check FILE|DIR...\n       rehearse run FILE [--event E] [--input K=V]... [--secret K=V]... [--secret-file K=PATH]... [--var K=V]... [--schedule CRON] [--repo DIR] [--repository OWNER/NAME] [--work DIR] [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR] [--cache-dir DIR] [--summary FILE]";
+const USAGE: &str = "usage: rehearse check FILE|DIR...\n       rehearse run FILE [--event E] [--input K=V]... [--secret K=V]... [--secret-file K=PATH]... [--var K=V]... [--schedule CRON] [--repo DIR] [--repository OWNER/NAME] [--work DIR] [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR] [--cache-dir DIR] [--reject-environment NAME]... [--summary FILE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -112,6 +112,7 @@ fn run_cmd(args: &[String]) -> Result<ExitCode, String> {
     let (mut secrets, mut vars) = (BTreeMap::new(), BTreeMap::new());
     let (mut repo, mut work, mut summary, mut mirror) = (None, None, None, None);
     let (mut stand_ins, mut env, mut cache_dir) = (Vec::new(), Vec::new(), None);
+    let mut rejected = Vec::new();
     let mut repository = "topogen/rehearsal".to_string();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("`{flag}` needs a value"))?;
@@ -140,6 +141,7 @@ fn run_cmd(args: &[String]) -> Result<ExitCode, String> {
             "--terraform-mirror" => mirror = Some(PathBuf::from(value)),
             "--summary" => summary = Some(PathBuf::from(value)),
             "--cache-dir" => cache_dir = Some(PathBuf::from(value)),
+            "--reject-environment" => rejected.push(value.clone()),
             other => return Err(format!("unknown flag `{other}`\n{USAGE}")),
         }
     }
@@ -174,6 +176,7 @@ fn run_cmd(args: &[String]) -> Result<ExitCode, String> {
         extra_env: env,
         terraform_mirror: mirror,
         cache_dir,
+        rejected_environments: rejected,
         echo: true,
     };
     let report = run::run(&file, event, &opts)?;

@@ -39,6 +39,9 @@ pub struct Options {
     /// Where `actions/cache` keeps entries (default: `work/actions-cache`);
     /// runs that share it share the cache.
     pub cache_dir: Option<PathBuf>,
+    /// Environments whose deployment a reviewer rejects (a job targeting one
+    /// fails before its first step); every other environment is approved.
+    pub rejected_environments: Vec<String>,
     /// Print each log line as it is produced.
     pub echo: bool,
 }
@@ -705,18 +708,31 @@ impl Runner<'_> {
                             record.result = Outcome::Cancelled;
                         }
                     }
-                    if let Some(env) = &job.environment {
+                    if let Some(env) = &job.environment
+                        && record.result == Outcome::Skipped
+                    {
                         match expr::eval_template(env, &jctx.scope(Site::JobEnvironment, None)) {
+                            Ok(e) if self.opts.rejected_environments.contains(&e.to_text()) => {
+                                self.log(&format!("[{path}] deployment to environment `{e}` was rejected by a reviewer"));
+                                record.environment = Some(e.to_text());
+                                record.result = Outcome::Failure;
+                            }
                             Ok(e) => {
-                                self.log(&format!("[{path}] environment `{e}` (protection rules are not simulated)"));
+                                self.log(&format!(
+                                    "[{path}] environment `{e}` (deployment approved)"
+                                ));
                                 record.environment = Some(e.to_text());
                             }
-                            Err(e) => self.log(&format!("[{path}] error: environment: {e}")),
+                            Err(e) => {
+                                self.log(&format!("[{path}] error: environment: {e}"));
+                                record.result = Outcome::Failure;
+                            }
                         }
                     }
-                    if record.result == Outcome::Cancelled {
-                        self.log(&format!("[{path}] result: cancelled"));
-                        results.insert(job.id.clone(), (Outcome::Cancelled, BTreeMap::new()));
+                    if record.result != Outcome::Skipped {
+                        // Cancelled (a deadlock) or failed before its first step.
+                        self.log(&format!("[{path}] result: {}", record.result.as_str()));
+                        results.insert(job.id.clone(), (record.result, BTreeMap::new()));
                         self.jobs.push(record);
                         continue;
                     }

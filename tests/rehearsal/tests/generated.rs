@@ -171,6 +171,7 @@ fn options(work: &Path, stand_ins: &Path) -> Options {
         extra_env: Vec::new(),
         terraform_mirror: None,
         cache_dir: None,
+        rejected_environments: Vec::new(),
         echo: false,
     }
 }

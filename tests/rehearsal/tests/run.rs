@@ -27,6 +27,7 @@ fn options(repo: &Path, work: &Path, secrets: &[(&str, &str)]) -> Options {
         extra_env: Vec::new(),
         terraform_mirror: None,
         cache_dir: None,
+        rejected_environments: Vec::new(),
         echo: false,
     }
 }
@@ -113,6 +114,25 @@ fn failure_in_a_reusable_job_runs_the_failure_cleanup_and_skips_dependants() {
         report.summary
     );
     assert!(report.logged("error: failing on purpose"));
+}
+
+#[test]
+fn a_rejected_environment_fails_its_job_before_any_step() {
+    let work = tempfile::tempdir().unwrap();
+    let repo = fixture("calls");
+    let mut opts = options(&repo, work.path(), &[("TOKEN", "token-value")]);
+    opts.rejected_environments = vec!["dev".to_string()];
+    let report = run::run(
+        &repo.join(".github/workflows/caller.yml"),
+        dispatch(&[("environment", "dev"), ("fail", "true")]),
+        &opts,
+    )
+    .unwrap();
+    let cleanup = report.job("cleanup").unwrap();
+    assert_eq!(cleanup.result, Outcome::Failure, "{:#?}", report.log);
+    assert!(cleanup.steps.is_empty(), "no step ran");
+    assert!(report.logged("[cleanup] deployment to environment `dev` was rejected by a reviewer"));
+    assert!(!report.summary.contains("cleanup dev"));
 }
 
 #[test]
