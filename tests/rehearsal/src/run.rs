@@ -19,7 +19,7 @@ use crate::workflow::{
 };
 
 /// GitHub's default `run` shell on Linux: `bash --noprofile --norc -eo pipefail {0}`.
-pub const SHELL: [&str; 4] = ["bash", "--noprofile", "--norc", "-eo"];
+pub const SHELL: [&str; 5] = ["bash", "--noprofile", "--norc", "-eo", "pipefail"];
 
 pub struct Options {
     /// The repository `actions/checkout` copies.
@@ -1216,7 +1216,6 @@ impl Runner<'_> {
                 path_var.push(host_path);
                 let mut cmd = Command::new(SHELL[0]);
                 cmd.args(&SHELL[1..])
-                    .arg("pipefail")
                     .arg(&script_f)
                     .current_dir(&cwd)
                     .env_clear()
