@@ -82,6 +82,7 @@ step "topogen check (committed generated/ does not drift)" cargo run --release -
 # ------------------------------------------------------------------ conformance
 export TOPOGEN_BIN="$REPO/target/release/topogen"
 step "conformance: every artifact through the real validators" bash scripts/conformance.sh
+step "rehearsal: the generated workflows through the offline runner" bash scripts/rehearse.sh
 # --as-remote also installs the hooks as a user does (repo: this clone,
 # language: rust, pre-commit runs cargo install); sharing the target directory
 # keeps that build incremental.

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Deploy rehearsal (issue 14, part 1): the workflow runner in tests/rehearsal/.
+#
+#   scripts/rehearse.sh [--keep]
+#
+# 1. builds the runner (its own crate and workspace), checks its fmt and
+#    clippy, and runs its tests: the expression language and scheduler
+#    against GitHub's documented semantics, fixture workflows for every
+#    feature, the generated workflows' static pass and its negative controls,
+#    the real deploy and maintenance workflows run against an outside world
+#    that is down;
+# 2. the static pass (`rehearse check`) over the committed
+#    generated/.github/workflows/;
+# 3. the same over the workflows `topogen build` writes for every
+#    examples/*/cluster.kdl (a copy in a scratch directory).
+# Every check counts; the last line is "rehearsal: N passed, M failed"; the
+# exit status is non-zero if any failed.
+#
+#   TOPOGEN_BIN   the topogen binary (default: cargo build --release --locked)
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CRATE="$REPO/tests/rehearsal"
+keep=0
+case "${1:-}" in
+  --keep) keep=1 ;;
+  "") ;;
+  -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "rehearse: unknown argument $1 (see --help)" >&2; exit 2 ;;
+esac
+export CARGO_TERM_COLOR=never
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/topogen-rehearsal.XXXXXX")"
+if [ "$keep" = 1 ]; then echo "rehearse: keeping $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi
+export TOPOGEN_CACHE_DIR="$WORK/records"
+
+passed=0 failed=0
+failures=()
+pass() { passed=$((passed + 1)); echo "PASS $*"; }
+fail() { failed=$((failed + 1)); failures+=("$1"); echo "FAIL $*"; }
+section() { printf '\n=== %s\n' "$*"; }
+
+# ------------------------------------------------------------ the runner
+section "build the runner"
+if cargo build --locked --quiet --manifest-path "$CRATE/Cargo.toml" --all-targets; then
+  pass "build tests/rehearsal"
+else
+  fail "build tests/rehearsal"
+  echo "rehearsal: $passed passed, $failed failed"
+  exit 1
+fi
+REHEARSE="$CRATE/target/debug/rehearse"
+
+section "the runner's own style"
+if cargo fmt --manifest-path "$CRATE/Cargo.toml" --check; then
+  pass "cargo fmt --check (tests/rehearsal)"
+else
+  fail "cargo fmt --check (tests/rehearsal)"
+fi
+if cargo clippy --locked --quiet --manifest-path "$CRATE/Cargo.toml" --all-targets -- -D warnings; then
+  pass "cargo clippy -D warnings (tests/rehearsal)"
+else
+  fail "cargo clippy -D warnings (tests/rehearsal)"
+fi
+
+section "the runner's tests"
+# Each libtest test counts as one check.
+rc=0
+cargo test --locked --no-fail-fast --manifest-path "$CRATE/Cargo.toml" 2>&1 | tee "$WORK/test.log" || rc=$?
+while read -r line; do
+  name="${line#test }"
+  name="${name% ... *}"
+  case "$line" in
+    *" ... ok") pass "test $name" > /dev/null ;;
+    *" ... FAILED") fail "test $name" ;;
+  esac
+done < <(grep -E '^test .* \.\.\. (ok|FAILED)$' "$WORK/test.log")
+echo "tests: $passed passed, $failed failed so far"
+if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
+  fail "cargo test (exit $rc without a failing test: see above)"
+fi
+
+# ------------------------------------------------------------ static pass
+section "static pass: committed generated/.github/workflows"
+if "$REHEARSE" check "$REPO/generated/.github/workflows"; then
+  pass "static pass: generated/.github/workflows"
+else
+  fail "static pass: generated/.github/workflows"
+fi
+
+section "static pass: the examples' builds"
+if [ -n "${TOPOGEN_BIN:-}" ]; then
+  BIN="$TOPOGEN_BIN"
+else
+  (cd "$REPO" && cargo build --release --locked --quiet)
+  BIN="$REPO/target/release/topogen"
+fi
+for config in "$REPO"/examples/*/cluster.kdl; do
+  name="$(basename "$(dirname "$config")")"
+  dir="$WORK/examples/$name"
+  mkdir -p "$dir"
+  cp "$config" "$dir/cluster.kdl"
+  if ! "$BIN" build --config "$dir/cluster.kdl" > "$dir/build.log" 2>&1; then
+    cat "$dir/build.log"
+    fail "examples/$name: topogen build"
+    continue
+  fi
+  found=0
+  while IFS= read -r -d '' wf; do
+    found=1
+    if "$REHEARSE" check "$wf"; then
+      pass "static pass: examples/$name ${wf#"$dir"/}"
+    else
+      fail "static pass: examples/$name ${wf#"$dir"/}"
+    fi
+  done < <(find "$dir" -type d -path '*/.github/workflows' -print0)
+  [ "$found" = 1 ] || fail "examples/$name: the build wrote no .github/workflows directory"
+done
+
+# ------------------------------------------------------------ summary
+section "summary"
+for f in "${failures[@]}"; do echo "FAILED $f"; done
+echo "rehearsal: $passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,508 @@
+//! Fixture workflows executed end to end, each asserting a documented
+//! GitHub semantic (and the ones `wrkflw` 0.8 gets wrong: `with:` values
+//! evaluated before the call, `if: failure()` after a reusable job fails).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rehearsal::run::{self, Event, Options, Outcome, Report};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn options(repo: &Path, work: &Path, secrets: &[(&str, &str)]) -> Options {
+    Options {
+        repo: repo.to_path_buf(),
+        work: work.to_path_buf(),
+        repository: "owner/repo".to_string(),
+        secrets: secrets
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        vars: BTreeMap::new(),
+        stand_in_path: Vec::new(),
+        extra_env: Vec::new(),
+        terraform_mirror: None,
+        cache_dir: None,
+        rejected_environments: Vec::new(),
+        echo: false,
+    }
+}
+
+fn dispatch(inputs: &[(&str, &str)]) -> Event {
+    Event::Dispatch(
+        inputs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+fn result(report: &Report, job: &str) -> Outcome {
+    report
+        .job(job)
+        .unwrap_or_else(|| panic!("no job `{job}` in {:#?}", report.jobs))
+        .result
+}
+
+fn run_calls(fail: &str) -> Report {
+    let work = tempfile::tempdir().unwrap();
+    let repo = fixture("calls");
+    let opts = options(&repo, work.path(), &[("TOKEN", "s3cr3t-token")]);
+    run::run(
+        &repo.join(".github/workflows/caller.yml"),
+        dispatch(&[("environment", "dev"), ("fail", fail)]),
+        &opts,
+    )
+    .unwrap()
+}
+
+#[test]
+fn reusable_call_gets_evaluated_inputs_and_maps_outputs_back() {
+    let report = run_calls("false");
+    assert_eq!(report.result, Outcome::Success, "{:#?}", report.log);
+    // The callee saw the caller's values, not the `${{ }}` text.
+    assert_eq!(report.job("call").unwrap().outputs["seen"], "dev@10.0.1.10");
+    assert_eq!(report.job("call/work").unwrap().name, "work on dev");
+    assert_eq!(result(&report, "after"), Outcome::Success);
+    assert_eq!(
+        result(&report, "cleanup"),
+        Outcome::Skipped,
+        "failure() is false when nothing failed"
+    );
+    assert!(
+        report
+            .summary
+            .contains("call=success after=success seen=dev@10.0.1.10"),
+        "{}",
+        report.summary
+    );
+    assert_eq!(report.concurrency, vec!["caller-dev".to_string()]);
+}
+
+#[test]
+fn failure_in_a_reusable_job_runs_the_failure_cleanup_and_skips_dependants() {
+    let report = run_calls("true");
+    assert_eq!(report.result, Outcome::Failure);
+    assert_eq!(result(&report, "call/work"), Outcome::Failure);
+    assert_eq!(
+        result(&report, "call"),
+        Outcome::Failure,
+        "a call job fails with its called job"
+    );
+    assert_eq!(
+        result(&report, "after"),
+        Outcome::Skipped,
+        "default if: success() skips it"
+    );
+    assert_eq!(
+        result(&report, "cleanup"),
+        Outcome::Success,
+        "if: failure() runs after a reusable job failed"
+    );
+    assert_eq!(
+        report.job("cleanup").unwrap().environment.as_deref(),
+        Some("dev")
+    );
+    assert!(report.summary.contains("cleanup dev"));
+    assert!(
+        report.summary.contains("call=failure after=skipped"),
+        "{}",
+        report.summary
+    );
+    assert!(report.logged("error: failing on purpose"));
+}
+
+#[test]
+fn a_rejected_environment_fails_its_job_before_any_step() {
+    let work = tempfile::tempdir().unwrap();
+    let repo = fixture("calls");
+    let mut opts = options(&repo, work.path(), &[("TOKEN", "token-value")]);
+    opts.rejected_environments = vec!["dev".to_string()];
+    let report = run::run(
+        &repo.join(".github/workflows/caller.yml"),
+        dispatch(&[("environment", "dev"), ("fail", "true")]),
+        &opts,
+    )
+    .unwrap();
+    let cleanup = report.job("cleanup").unwrap();
+    assert_eq!(cleanup.result, Outcome::Failure, "{:#?}", report.log);
+    assert!(cleanup.steps.is_empty(), "no step ran");
+    assert!(report.logged("[cleanup] deployment to environment `dev` was rejected by a reviewer"));
+    assert!(!report.summary.contains("cleanup dev"));
+}
+
+#[test]
+fn secrets_are_masked_and_reach_a_callee_only_when_passed() {
+    let report = run_calls("false");
+    assert!(report.logged("the token is ***"), "{:#?}", report.log);
+    assert!(!report.logged("s3cr3t-token"));
+}
+
+#[test]
+fn a_choice_outside_the_options_is_refused_before_anything_runs() {
+    let work = tempfile::tempdir().unwrap();
+    let repo = fixture("calls");
+    let err = run::run(
+        &repo.join(".github/workflows/caller.yml"),
+        dispatch(&[("environment", "staging")]),
+        &options(&repo, work.path(), &[]),
+    )
+    .unwrap_err();
+    assert!(err.contains("`staging` is not one of the options"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(work.path()).unwrap().count(),
+        0,
+        "no job ran"
+    );
+}
+
+#[test]
+fn step_semantics_file_commands_shell_and_masking() {
+    let work = tempfile::tempdir().unwrap();
+    let repo = fixture("steps");
+    let report = run::run(
+        &repo.join(".github/workflows/steps.yml"),
+        dispatch(&[]),
+        &options(&repo, work.path(), &[("PASSWORD", "hunter2")]),
+    )
+    .unwrap();
+    let files = report.job("files").unwrap();
+    assert_eq!(files.result, Outcome::Success, "{:#?}", report.log);
+    assert_eq!(
+        files.outputs["multi"], "line one\nline two",
+        "heredoc form of $GITHUB_OUTPUT"
+    );
+    assert_eq!(
+        files.outputs["layer"], "step/w/set by a step",
+        "step env over job env over workflow env; $GITHUB_ENV carried"
+    );
+    assert!(
+        !files.outputs.contains_key("leak"),
+        "an output holding a secret is dropped"
+    );
+    let piped = &files.steps[2];
+    assert_eq!(
+        piped.1,
+        Outcome::Success,
+        "continue-on-error turns the failure into a success conclusion"
+    );
+    assert!(!report.logged("not reached"), "{:#?}", report.log);
+    assert!(report.logged("outcome and conclusion as documented"));
+    assert!(
+        report.logged("tool-ran"),
+        "$GITHUB_PATH entry used by a later step"
+    );
+    assert!(report.logged("printing *** and ***"), "{:#?}", report.log);
+    assert!(
+        !report
+            .log
+            .iter()
+            .any(|l| l.contains("hunter2") || l.contains("runtime-mask-value"))
+    );
+
+    let errexit = report.job("errexit").unwrap();
+    assert_eq!(errexit.result, Outcome::Failure);
+    let outcomes: Vec<Outcome> = errexit.steps.iter().map(|s| s.1).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Failure,
+            Outcome::Skipped,
+            Outcome::Success,
+            Outcome::Success
+        ]
+    );
+    assert!(report.logged("always() step ran; job.status=failure"));
+    assert_eq!(report.result, Outcome::Failure);
+
+    // A background process holding the step's output does not hold the step
+    // up, and the runner ends it with its job.
+    assert_eq!(report.job("background").unwrap().result, Outcome::Success);
+    assert_eq!(
+        report.job("after_background").unwrap().result,
+        Outcome::Success,
+        "{:#?}",
+        report.log
+    );
+    assert!(report.logged("[background] cleaning up orphan processes"));
+    assert!(!report.logged("late output"));
+}
+
+#[test]
+fn schedule_sets_the_event_and_leaves_inputs_empty_and_checkout_copies_the_repo() {
+    let work = tempfile::tempdir().unwrap();
+    let repo = fixture("schedule");
+    let mut opts = options(&repo, work.path(), &[]);
+    opts.vars.insert("REGION".to_string(), "nbg1".to_string());
+    let report = run::run(
+        &repo.join(".github/workflows/nightly.yml"),
+        Event::Schedule(None),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(report.result, Outcome::Success, "{:#?}", report.log);
+    assert!(
+        report
+            .summary
+            .contains("event=schedule cron=30 23 * * * input=[] var=nbg1"),
+        "{}",
+        report.summary
+    );
+    assert!(report.summary.contains("checked out"));
+    let err = run::run(
+        &repo.join(".github/workflows/nightly.yml"),
+        Event::Schedule(Some("0 1 * * *".into())),
+        &opts,
+    )
+    .unwrap_err();
+    assert!(err.contains("no schedule `0 1 * * *`"), "{err}");
+}
+
+/// Writes `files` as `.github/workflows/<name>` of a scratch repository.
+fn scratch_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    for (name, text) in files {
+        std::fs::write(wf.join(name), text).unwrap();
+    }
+    dir
+}
+
+fn refusal(files: &[(&str, &str)]) -> String {
+    let repo = scratch_repo(files);
+    let work = tempfile::tempdir().unwrap();
+    run::run(
+        &repo.path().join(".github/workflows").join(files[0].0),
+        dispatch(&[]),
+        &options(repo.path(), work.path(), &[]),
+    )
+    .unwrap_err()
+}
+
+const HEAD: &str = "on:\n  workflow_dispatch:\njobs:\n  j:\n    runs-on: ubuntu-latest\n";
+
+#[test]
+fn features_it_does_not_implement_are_refused() {
+    let cases = [
+        (format!("{HEAD}    strategy:\n      matrix:\n        x: [1]\n    steps:\n      - run: 'true'\n"), "unsupported: `jobs.j.strategy`"),
+        (format!("{HEAD}    container: debian\n    steps:\n      - run: 'true'\n"), "unsupported: `jobs.j.container`"),
+        (format!("{HEAD}    steps:\n      - uses: actions/checkout@v4\n"), "is not pinned to a full commit SHA"),
+        (format!("{HEAD}    steps:\n      - uses: actions/cache@0123456789012345678901234567890123456789\n"), "has no local behaviour"),
+        (format!("{HEAD}    steps:\n      - run: 'true'\n        shell: python\n"), "unsupported: `jobs.j.steps[0].shell`"),
+        (format!("{HEAD}    steps:\n      - run: echo ${{{{ hashFiles('x') }}}}\n"), "unsupported: function `hashFiles`"),
+        (format!("run-name: x\n{HEAD}    steps:\n      - run: 'true'\n"), "unsupported: `run-name`"),
+        ("on:\n  issues:\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n".to_string(), "unsupported: `on.issues`"),
+        ("on:\n  workflow_dispatch:\njobs:\n  j:\n    runs-on: windows-latest\n    steps:\n      - run: 'true'\n".to_string(), "runner `windows-latest`"),
+        ("on:\n  workflow_dispatch:\njobs:\n  j:\n    uses: owner/repo/.github/workflows/x.yml@main\n".to_string(), "unsupported: reusable workflow `owner/repo"),
+    ];
+    for (text, expected) in cases {
+        let err = refusal(&[("w.yml", &text)]);
+        assert!(
+            err.contains(expected),
+            "expected `{expected}` in: {err}\n--- workflow:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_call_with_an_undeclared_input_is_refused() {
+    let caller = "on:\n  workflow_dispatch:\njobs:\n  c:\n    uses: ./.github/workflows/callee.yml\n    with:\n      environment: dev\n      env: dev\n";
+    let callee = "on:\n  workflow_call:\n    inputs:\n      environment:\n        type: string\n        required: true\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n";
+    let err = refusal(&[("caller.yml", caller), ("callee.yml", callee)]);
+    assert!(
+        err.contains("input `env` is not declared by `./.github/workflows/callee.yml`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_skipped_ancestor_skips_a_default_job_and_always_still_runs() {
+    // docs ("Using conditions to control job execution"): a job whose needs
+    // failed or were skipped is skipped unless its `if:` says otherwise;
+    // failure() is true when any ancestor failed.
+    let wf = "on:\n  workflow_dispatch:\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: exit 1\n  b:\n    needs: a\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n  c:\n    needs: b\n    if: always()\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n  d:\n    needs: c\n    if: failure()\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n  e:\n    needs: c\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n";
+    let repo = scratch_repo(&[("w.yml", wf)]);
+    let work = tempfile::tempdir().unwrap();
+    let report = run::run(
+        &repo.path().join(".github/workflows/w.yml"),
+        dispatch(&[]),
+        &options(repo.path(), work.path(), &[]),
+    )
+    .unwrap();
+    let results: Vec<(&str, Outcome)> = report
+        .jobs
+        .iter()
+        .map(|j| (j.path.as_str(), j.result))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("a", Outcome::Failure),
+            ("b", Outcome::Skipped),
+            ("c", Outcome::Success),
+            ("d", Outcome::Success),
+            ("e", Outcome::Skipped),
+        ]
+    );
+}
+
+#[test]
+fn stand_ins_come_first_on_path_with_their_environment_and_terraform_uses_the_mirror() {
+    let work = tempfile::tempdir().unwrap();
+    let (stand_ins, mirror) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let hcloud = stand_ins.path().join("hcloud");
+    std::fs::write(
+        &hcloud,
+        "#!/bin/sh\necho \"stand-in hcloud $* state=$REHEARSAL_FAKE_CLOUD\"\n",
+    )
+    .unwrap();
+    let mut perm = std::fs::metadata(&hcloud).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&hcloud, perm).unwrap();
+    let repo = fixture("hooks");
+    let mut opts = options(&repo, work.path(), &[]);
+    opts.stand_in_path = vec![stand_ins.path().to_path_buf()];
+    opts.extra_env = vec![
+        (
+            "REHEARSAL_FAKE_CLOUD".to_string(),
+            "/fake/cloud.json".to_string(),
+        ),
+        (
+            "EXPECTED_MIRROR".to_string(),
+            mirror.path().display().to_string(),
+        ),
+    ];
+    opts.terraform_mirror = Some(mirror.path().to_path_buf());
+    let report = run::run(
+        &repo.join(".github/workflows/hooks.yml"),
+        dispatch(&[]),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(
+        result(&report, "standins"),
+        Outcome::Success,
+        "{:#?}",
+        report.log
+    );
+    assert!(
+        report
+            .summary
+            .contains("stand-in hcloud server list state=/fake/cloud.json"),
+        "{}",
+        report.summary
+    );
+    let has_terraform = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .any(|d| d.join("terraform").is_file());
+    if has_terraform {
+        assert_eq!(
+            result(&report, "terraform"),
+            Outcome::Success,
+            "{:#?}",
+            report.log
+        );
+        assert!(
+            report.summary.contains("/setup-terraform"),
+            "{}",
+            report.summary
+        );
+        assert!(report.logged("setup-terraform: requested 1.13.4, using this machine's"));
+    } else {
+        assert_eq!(result(&report, "terraform"), Outcome::Failure);
+        assert!(report.logged("no `terraform` on this machine's PATH"));
+    }
+}
+
+#[test]
+fn deprecated_workflow_commands_fail_the_step() {
+    let wf = format!("{HEAD}    steps:\n      - run: echo '::set-output name=x::1'\n");
+    let repo = scratch_repo(&[("w.yml", &wf)]);
+    let work = tempfile::tempdir().unwrap();
+    let report = run::run(
+        &repo.path().join(".github/workflows/w.yml"),
+        dispatch(&[]),
+        &options(repo.path(), work.path(), &[]),
+    )
+    .unwrap();
+    assert_eq!(result(&report, "j"), Outcome::Failure);
+    assert!(
+        report.logged("unsupported: the `::set-output::` workflow command"),
+        "{:#?}",
+        report.log
+    );
+}
+
+#[test]
+fn cache_restores_what_a_successful_job_saved_and_nothing_from_a_failed_one() {
+    let repo = fixture("cache");
+    let store = tempfile::tempdir().unwrap();
+    let once = |fail: &str| {
+        let work = tempfile::tempdir().unwrap();
+        let mut opts = options(&repo, work.path(), &[]);
+        opts.cache_dir = Some(store.path().to_path_buf());
+        run::run(
+            &repo.join(".github/workflows/cache.yml"),
+            dispatch(&[("fail", fail)]),
+            &opts,
+        )
+        .unwrap()
+    };
+    let failed = once("true");
+    assert_eq!(failed.result, Outcome::Failure);
+    assert!(failed.summary.contains("built the tool"));
+    assert!(failed.logged("skip: Post "), "{:#?}", failed.log);
+    let first = once("false");
+    assert_eq!(first.result, Outcome::Success, "{:#?}", first.log);
+    assert!(
+        first.summary.contains("built the tool"),
+        "a failed job saved nothing: {}",
+        first.summary
+    );
+    assert!(first.logged("cache: saved `tool-Linux-v1`"));
+    let second = once("false");
+    assert_eq!(second.result, Outcome::Success, "{:#?}", second.log);
+    assert!(
+        !second.summary.contains("built the tool"),
+        "cache-hit skips the build: {}",
+        second.summary
+    );
+    assert!(second.summary.contains("marker: built"));
+}
+
+#[test]
+fn a_called_workflow_in_its_callers_concurrency_group_cancels_the_run() {
+    let caller = "on:\n  workflow_dispatch:\nconcurrency: deploy\njobs:\n  call:\n    uses: ./.github/workflows/callee.yml\n  after:\n    needs: call\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n  notify:\n    needs: call\n    if: cancelled()\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo notified\n  last:\n    needs: [after, notify]\n    if: always()\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n";
+    let callee = "on:\n  workflow_call:\nconcurrency: deploy\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo never\n";
+    let repo = scratch_repo(&[("caller.yml", caller), ("callee.yml", callee)]);
+    let work = tempfile::tempdir().unwrap();
+    let report = run::run(
+        &repo.path().join(".github/workflows/caller.yml"),
+        dispatch(&[]),
+        &options(repo.path(), work.path(), &[]),
+    )
+    .unwrap();
+    assert!(
+        report.logged("Canceling since a deadlock was detected for concurrency group `deploy`"),
+        "{:#?}",
+        report.log
+    );
+    assert_eq!(result(&report, "call"), Outcome::Cancelled);
+    assert_eq!(result(&report, "after"), Outcome::Skipped);
+    assert_eq!(
+        result(&report, "notify"),
+        Outcome::Success,
+        "cancelled() is true after the cancellation"
+    );
+    assert_eq!(
+        result(&report, "last"),
+        Outcome::Success,
+        "always() still runs"
+    );
+    assert!(!report.logged("never"));
+    assert_eq!(report.result, Outcome::Cancelled);
+}
