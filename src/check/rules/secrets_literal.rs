@@ -16,7 +16,8 @@ Looks at every name and string value of `cluster.kdl` for something that looks l
 credential: a PEM private key (`-----BEGIN … PRIVATE KEY-----`), a GitHub token (`ghp_`,
 `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), a GitLab or Slack token, an AWS access key
 id (`AKIA…`), a 64-character Hetzner Cloud API token, or a long random-looking string
-(mixed letters and digits with high entropy). The finding never repeats the value.
+(mixed letters and digits with high entropy); the known formats in any letter case. The
+finding never repeats the value, and nothing topogen prints does (each such word is masked).
 
 ## Why is this bad?
 `cluster.kdl` is committed, reviewed and copied into generated files: a credential in it is
@@ -62,64 +63,82 @@ leaked token must be revoked, not just deleted from the file."#,
     check: Check::Document(check),
 };
 
-/// What `s` looks like, if it looks like a credential.
+/// What `s` looks like, if it looks like a credential: the one "is it
+/// secret-shaped" predicate, used by this rule and by everything that prints
+/// a value ([`crate::term`]).
 pub(crate) fn looks_like_secret(s: &str) -> Option<&'static str> {
     if s.contains("-----BEGIN") && s.contains("PRIVATE KEY") {
         return Some("a private key");
     }
-    if s.len() < 16 {
-        return None;
-    }
-    let token_char = |c: char| c.is_ascii_alphanumeric() || "_-+/=.".contains(c);
-    s.split(|c: char| !token_char(c)).find_map(classify)
+    s.split(|c: char| !token_char(c)).find_map(secret_word)
+}
+
+/// A character tokens and keys are made of; words are split at any other.
+pub(crate) fn token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_-+/=.".contains(c)
 }
 
 fn all(s: &str, f: impl Fn(u8) -> bool) -> bool {
     !s.is_empty() && s.bytes().all(f)
 }
 
-fn classify(w: &str) -> Option<&'static str> {
-    let alnum = |b: u8| b.is_ascii_alphanumeric();
-    for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
-        if let Some(rest) = w.strip_prefix(prefix)
-            && rest.len() >= 30
-            && all(rest, alnum)
-        {
-            return Some("a GitHub token");
-        }
+/// What the word `w` (a run of [`token_char`]s) looks like, if it looks like
+/// a credential. The known formats are matched in any letter case, so that a
+/// token lower- or upper-cased (in a suggested fix, say) is still one.
+pub(crate) fn secret_word(w: &str) -> Option<&'static str> {
+    if w.len() < 16 {
+        return None;
     }
-    if let Some(rest) = w.strip_prefix("github_pat_")
-        && rest.len() >= 20
-        && all(rest, |b| alnum(b) || b == b'_')
+    let alnum = |b: u8| b.is_ascii_alphanumeric();
+    let lower = w.to_ascii_lowercase();
+    // a prefix anywhere in the word: `prod-ghp_…` is as secret as `ghp_…`
+    let token = |prefix: &str, min: usize, ok: &dyn Fn(u8) -> bool| {
+        lower.match_indices(prefix).any(|(i, _)| {
+            lower.as_bytes()[i + prefix.len()..]
+                .iter()
+                .take_while(|&&b| ok(b))
+                .count()
+                >= min
+        })
+    };
+    if ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"]
+        .iter()
+        .any(|p| token(p, 30, &alnum))
+        || token("github_pat_", 20, &|b| alnum(b) || b == b'_')
     {
         return Some("a GitHub token");
     }
-    if let Some(rest) = w.strip_prefix("glpat-")
-        && rest.len() >= 20
-        && all(rest, |b| alnum(b) || b == b'_' || b == b'-')
-    {
+    if token("glpat-", 20, &|b| alnum(b) || b == b'_' || b == b'-') {
         return Some("a GitLab token");
     }
     if ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"]
         .iter()
-        .any(|p| w.starts_with(p))
+        .any(|p| lower.starts_with(p))
         && w.len() >= 24
     {
         return Some("a Slack token");
     }
-    if (w.starts_with("AKIA") || w.starts_with("ASIA"))
-        && w.len() == 20
-        && all(w, |b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    // AKIA or ASIA and 16 base-32 characters (`[A-Z2-7]`), at least one a digit
+    if let Some(rest) = lower
+        .strip_prefix("akia")
+        .or_else(|| lower.strip_prefix("asia"))
+        && rest.len() == 16
+        && all(rest, |b| {
+            b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)
+        })
+        && rest.bytes().any(|b| b.is_ascii_digit())
     {
         return Some("an AWS access key");
     }
     let upper = w.bytes().any(|b| b.is_ascii_uppercase());
-    let lower = w.bytes().any(|b| b.is_ascii_lowercase());
+    let lower_case = w.bytes().any(|b| b.is_ascii_lowercase());
     let digit = w.bytes().any(|b| b.is_ascii_digit());
-    if w.len() == 64 && all(w, alnum) && upper && lower && digit {
+    // a letter past `f`: a hex digest (a SHA-256) is not a token
+    let not_hex = lower.bytes().any(|b| b.is_ascii_lowercase() && b > b'f');
+    if w.len() == 64 && all(w, alnum) && digit && not_hex {
         return Some("a Hetzner Cloud API token");
     }
-    if w.len() >= 32 && upper && lower && digit && entropy(w) >= 4.0 {
+    if w.len() >= 32 && upper && lower_case && digit && entropy(w) >= 4.0 {
         return Some("a token or key (a long random string)");
     }
     None
@@ -191,7 +210,27 @@ mod tests {
         assert_eq!(s("AKIAIOSFODNN7EXAMPLE"), Some("an AWS access key"));
         let hetzner = "aB3".repeat(21) + "x";
         assert_eq!(s(&hetzner), Some("a Hetzner Cloud API token"));
+        // whatever the case, and inside a longer word
+        for variant in [
+            "GHP_EXAMPLE0TOPOGEN0FAKE0TOKEN0000000000",
+            "ghp_example0topogen0fake0token0000000000",
+            "prod-ghp_EXAMPLE0topogen0fake0token0000000000-1",
+        ] {
+            assert_eq!(s(variant), Some("a GitHub token"), "{variant}");
+        }
+        assert_eq!(s("akiaiosfodnn7example"), Some("an AWS access key"));
+        assert_eq!(
+            s(&hetzner.to_ascii_lowercase()),
+            Some("a Hetzner Cloud API token")
+        );
+        assert_eq!(
+            s(&hetzner.to_ascii_uppercase()),
+            Some("a Hetzner Cloud API token")
+        );
         for ok in [
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "asiapacificregionxyz",
+            "market-data-ingestion-2025-worker-01",
             "c643d5d7d56f664e4a1c2425113dc5a55854e192",
             "node-role.kubernetes.io/control-plane",
             "overlays/production/market-data-ingestion",
