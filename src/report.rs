@@ -144,10 +144,10 @@ impl SourceCode for Snippet {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner =
-            self.excerpt
-                .text
-                .read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self
+            .excerpt
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
         let start = if context_lines_before == 0 {
             span.offset()
         } else {

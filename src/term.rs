@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use crate::check::rules::secrets_literal::{secret_word, token_char};
+use crate::check::rules::secrets_literal::secret_ranges;
 
 /// True for a character never printed raw: the C0 and C1 controls (`\n`, `\r`,
 /// `\t`, ESC, DEL, U+0085 among them), the line and paragraph separators
@@ -101,27 +101,21 @@ fn render(s: &str, layout: bool, mut edit: impl FnMut(Edit)) -> Cow<'_, str> {
     let mut out = String::new();
     // s[..done] is in `out` (or needs no change, while `out` is empty)
     let mut done = 0;
-    let mut word: Option<usize> = None;
+    let mut masks = secret_ranges(s).peekable();
     let mut chars = s.char_indices().peekable();
-    loop {
-        let next = chars.next();
-        if let Some((i, c)) = next
-            && token_char(c)
-        {
-            word.get_or_insert(i);
+    while let Some((at, c)) = chars.next() {
+        if let Some(mask) = masks.next_if(|m| m.start == at) {
+            // a word of ASCII token characters: nothing in it to escape
+            out.push_str(&s[done..at]);
+            out.extend(std::iter::repeat_n('*', mask.len()));
+            done = mask.end;
+            while chars.next_if(|&(i, _)| i < mask.end).is_some() {}
             continue;
         }
-        let at = next.map_or(s.len(), |(i, _)| i);
-        if let Some(start) = word.take()
-            && secret_word(&s[start..at]).is_some()
-        {
-            out.push_str(&s[done..start]);
-            out.extend(std::iter::repeat_n('*', at - start));
-            done = at;
-        }
-        let Some((_, c)) = next else { break };
         let keep = layout
-            && (c == '\n' || c == '\t' || (c == '\r' && chars.peek().is_some_and(|&(_, n)| n == '\n')));
+            && (c == '\n'
+                || c == '\t'
+                || (c == '\r' && chars.peek().is_some_and(|&(_, n)| n == '\n')));
         if unprintable(c) && !keep {
             out.push_str(&s[done..at]);
             let shown_at = out.len();
@@ -204,7 +198,8 @@ impl miette::Diagnostic for ShownError {
 mod tests {
     use super::*;
 
-    const HOSTILE: &str = "a\u{1b}]52;c;aGk=\u{7}b\u{1b}[2Jc\u{9b}d\u{2028}e\u{202e}f\u{85}g\rh\ni\tj";
+    const HOSTILE: &str =
+        "a\u{1b}]52;c;aGk=\u{7}b\u{1b}[2Jc\u{9b}d\u{2028}e\u{202e}f\u{85}g\rh\ni\tj";
 
     #[test]
     fn every_unprintable_character_is_escaped() {
@@ -235,6 +230,11 @@ mod tests {
                 format!("environment `{}`, pool x", "*".repeat(variant.len()))
             );
         }
+        // the punctuation around a word stays: a diff line keeps its `-`
+        assert_eq!(
+            shown_text(&format!("-{token}.\n")),
+            format!("-{}.\n", "*".repeat(token.len()))
+        );
         let s = shown(&format!("\u{1b}{token}\u{1b}")).into_owned();
         assert_eq!(s, format!("\\u{{1b}}{}\\u{{1b}}", "*".repeat(token.len())));
     }

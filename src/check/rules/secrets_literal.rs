@@ -70,19 +70,36 @@ pub(crate) fn looks_like_secret(s: &str) -> Option<&'static str> {
     if s.contains("-----BEGIN") && s.contains("PRIVATE KEY") {
         return Some("a private key");
     }
-    s.split(|c: char| !token_char(c)).find_map(secret_word)
+    words(s).find_map(|(_, w)| secret_word(w))
 }
 
-/// A character tokens and keys are made of; words are split at any other.
-pub(crate) fn token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_-+/=.".contains(c)
+/// The byte ranges of `s` that look like credentials, in order: what every
+/// printed text masks.
+pub(crate) fn secret_ranges(s: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    words(s)
+        .filter(|(_, w)| secret_word(w).is_some())
+        .map(|(at, w)| at..at + w.len())
+}
+
+/// The words of `s` with their byte offsets: runs of the characters tokens
+/// and keys are made of, without the punctuation at their ends (the `-` of a
+/// diff line, a sentence's full stop).
+fn words(s: &str) -> impl Iterator<Item = (usize, &str)> {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || "_-+/=.".contains(c);
+    let edge = |c: char| !c.is_ascii_alphanumeric();
+    s.split(move |c: char| !token_char(c)).filter_map(move |w| {
+        let t = w.trim_start_matches(edge);
+        let at = t.as_ptr() as usize - s.as_ptr() as usize;
+        let t = t.trim_end_matches(edge);
+        (!t.is_empty()).then_some((at, t))
+    })
 }
 
 fn all(s: &str, f: impl Fn(u8) -> bool) -> bool {
     !s.is_empty() && s.bytes().all(f)
 }
 
-/// What the word `w` (a run of [`token_char`]s) looks like, if it looks like
+/// What the word `w` (see [`words`]) looks like, if it looks like
 /// a credential. The known formats are matched in any letter case, so that a
 /// token lower- or upper-cased (in a suggested fix, say) is still one.
 pub(crate) fn secret_word(w: &str) -> Option<&'static str> {
