@@ -11,6 +11,7 @@ use crate::emit::templates::Sources;
 use crate::emit::{self, Templates};
 use crate::report::{self, Format, Style};
 use crate::run::{self, Compiled};
+use crate::term::{shown, shown_text};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +45,7 @@ fn print_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> ExitStatus
         };
         Box::new(miette::GraphicalReportHandler::new_themed(theme).with_width(100))
     }));
-    let report = miette::Report::new(e);
+    let report = miette::Report::new(crate::term::ShownError::new(&e));
     let _ = writeln!(std::io::stderr(), "{report:?}");
     ExitStatus::Error
 }
@@ -287,7 +288,11 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     if let Some(counts) = job.nothing_to_build() {
         for (out, n) in job.dirs.iter().zip(counts) {
-            let _ = writeln!(stdout, "{} is up to date ({n} files)", out.display());
+            let _ = writeln!(
+                stdout,
+                "{} is up to date ({n} files)",
+                shown(&out.display().to_string())
+            );
         }
         std::mem::forget(job);
         return ExitStatus::Success;
@@ -305,13 +310,13 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
                     let _ = writeln!(
                         stdout,
                         "{} is up to date ({} files)",
-                        out.display(),
+                        shown(&out.display().to_string()),
                         plan.files.len()
                     );
                 } else {
-                    let _ = writeln!(stdout, "{}:", out.display());
+                    let _ = writeln!(stdout, "{}:", shown(&out.display().to_string()));
                     for c in &changes {
-                        let _ = writeln!(stdout, "{c}");
+                        let _ = writeln!(stdout, "{}", shown(&c.to_string()));
                     }
                 }
             }
@@ -344,22 +349,24 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         let drift = crate::output::check(plan, out);
         drifted += drift.len();
         if !drift.is_empty() {
-            dirs.push(out.display().to_string());
+            dirs.push(shown(&out.display().to_string()).into_owned());
         }
         for d in &drift {
+            // a path or a diff line may come from the tree on disk: shown, never raw
+            let path = |p: &str| shown(&out.join(p).display().to_string()).into_owned();
             let _ = match d {
                 crate::output::Drift::Missing(p) => {
-                    writeln!(stdout, "missing: {}", out.join(p).display())
+                    writeln!(stdout, "missing: {}", path(p))
                 }
                 crate::output::Drift::Extra(p) => {
                     writeln!(
                         stdout,
                         "extra: {} (no longer produced by cluster.kdl)",
-                        out.join(p).display()
+                        path(p)
                     )
                 }
                 crate::output::Drift::Changed(p, diff) => {
-                    writeln!(stdout, "drifted: {}\n{diff}", out.join(p).display())
+                    writeln!(stdout, "drifted: {}\n{}", path(p), shown_text(diff))
                 }
             };
         }
@@ -374,8 +381,8 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         stdout,
         "{drifted} file(s) in {} differ from {}; run `topogen build --config {}` to regenerate them",
         dirs.join(" and "),
-        input.config.display(),
-        input.config.display()
+        shown(&input.config.display().to_string()),
+        shown(&input.config.display().to_string())
     );
     ExitStatus::Failure
 }
@@ -393,8 +400,9 @@ fn show(input: &Input, only: Option<&str>) -> ExitStatus {
     {
         let _ = writeln!(
             std::io::stderr(),
-            "error: no environment `{env}`; cluster.kdl defines {}",
-            env_names(&c).join(", ")
+            "error: no environment `{}`; cluster.kdl defines {}",
+            shown(env),
+            shown(&env_names(&c).join(", "))
         );
         return ExitStatus::Error;
     }
@@ -446,7 +454,8 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
                 .unwrap_or_default();
             let _ = writeln!(
                 std::io::stderr(),
-                "error: no rule `{code}`{guess}\n  `topogen explain --list` lists every rule"
+                "error: no rule `{}`{guess}\n  `topogen explain --list` lists every rule",
+                shown(code)
             );
             ExitStatus::Error
         }
@@ -535,7 +544,7 @@ fn fmt(config: &Path, check_only: bool) -> ExitStatus {
             .unified_diff()
             .header(&config.display().to_string(), "formatted")
             .to_string();
-        let _ = write!(std::io::stdout(), "{diff}");
+        let _ = write!(std::io::stdout(), "{}", shown_text(&diff));
         let _ = writeln!(
             std::io::stderr(),
             "{} is not formatted; run `topogen fmt --config {}`",
