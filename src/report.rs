@@ -14,7 +14,7 @@ use miette::{
 };
 use serde::Serialize;
 
-use crate::diag::{Finding, Label, Severity};
+use crate::diag::{Finding, Label, Severity, Span};
 use crate::source::Source;
 use crate::term::{self, Excerpt};
 
@@ -131,7 +131,7 @@ impl Snippet {
         for l in &mut f.labels {
             let start = self.excerpt.shown_offset(l.span.offset);
             let end = self.excerpt.shown_offset(l.span.offset + l.span.len);
-            l.span = crate::diag::Span::new(start, end - start);
+            l.span = Span::new(start, end - start);
         }
         f
     }
@@ -435,5 +435,45 @@ mod tests {
     fn github_escaping_follows_the_documented_rules() {
         assert_eq!(gh_escape_data("50%\r\nx"), "50%25%0D%0Ax");
         assert_eq!(gh_escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+
+    /// An excerpt with escaped characters before, inside and after a span
+    /// still underlines exactly the span's text, at the file's line and column.
+    #[test]
+    fn an_escaped_excerpt_underlines_what_the_span_covers() {
+        let text = "a\n/* \u{1b}]52;c;x\u{7} \u{202e} */ pool \"k\u{2028}b\" x=1 // \u{85}\n";
+        let src = Source::new("c\u{1b}.kdl", text);
+        let at = text.find("\"k").unwrap();
+        let len = "\"k\u{2028}b\"".len();
+        let rule = crate::check::registry()[0];
+        let f = Finding::new(rule, "bad `k\u{2028}b`").label(Span::new(at, len), "here");
+        let style = Style {
+            color: false,
+            width: 200,
+        };
+        let out = human(&src, &[f], &[], style);
+        assert!(
+            !out.chars().any(|c| term::unprintable(c) && c != '\n'),
+            "{out}"
+        );
+        let (line, col) = src.line_col(at);
+        assert!(
+            out.contains(&format!("[c\\u{{1b}}.kdl:{line}:{col}]")),
+            "{out}"
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        let quoted = lines.iter().position(|l| l.contains("pool \"k")).unwrap();
+        let start = lines[quoted].find("\"k").unwrap();
+        let shown = "\"k\\u{2028}b\"";
+        // the underline below the quoted line spans the escaped value exactly
+        let under = lines[quoted + 1];
+        let dashes: Vec<usize> = under
+            .char_indices()
+            .filter(|&(_, c)| c == '─' || c == '┬')
+            .map(|(i, _)| under[..i].chars().count())
+            .collect();
+        let first = lines[quoted][..start].chars().count();
+        assert_eq!(dashes.first(), Some(&first), "{out}");
+        assert_eq!(dashes.len(), shown.chars().count(), "{out}");
     }
 }
