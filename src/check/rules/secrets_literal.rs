@@ -70,6 +70,9 @@ pub(crate) fn looks_like_secret(s: &str) -> Option<&'static str> {
     if s.contains("-----BEGIN") && s.contains("PRIVATE KEY") {
         return Some("a private key");
     }
+    if s.len() < 16 {
+        return None;
+    }
     words(s).find_map(|(_, w)| secret_word(w))
 }
 
