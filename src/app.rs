@@ -11,7 +11,7 @@ use crate::emit::templates::Sources;
 use crate::emit::{self, Templates};
 use crate::report::{self, Format, Style};
 use crate::run::{self, Compiled};
-use crate::term::{shown, shown_text};
+use crate::term::{shown, shown_path, shown_text};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -288,11 +288,7 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     if let Some(counts) = job.nothing_to_build() {
         for (out, n) in job.dirs.iter().zip(counts) {
-            let _ = writeln!(
-                stdout,
-                "{} is up to date ({n} files)",
-                shown(&out.display().to_string())
-            );
+            let _ = writeln!(stdout, "{} is up to date ({n} files)", shown_path(out));
         }
         std::mem::forget(job);
         return ExitStatus::Success;
@@ -310,11 +306,11 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
                     let _ = writeln!(
                         stdout,
                         "{} is up to date ({} files)",
-                        shown(&out.display().to_string()),
+                        shown_path(out),
                         plan.files.len()
                     );
                 } else {
-                    let _ = writeln!(stdout, "{}:", shown(&out.display().to_string()));
+                    let _ = writeln!(stdout, "{}:", shown_path(out));
                     for c in &changes {
                         let _ = writeln!(stdout, "{}", shown(&c.to_string()));
                     }
@@ -349,11 +345,11 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         let drift = crate::output::check(plan, out);
         drifted += drift.len();
         if !drift.is_empty() {
-            dirs.push(shown(&out.display().to_string()).into_owned());
+            dirs.push(shown_path(out));
         }
         for d in &drift {
             // a path or a diff line may come from the tree on disk: shown, never raw
-            let path = |p: &str| shown(&out.join(p).display().to_string()).into_owned();
+            let path = |p: &str| shown_path(&out.join(p));
             let _ = match d {
                 crate::output::Drift::Missing(p) => {
                     writeln!(stdout, "missing: {}", path(p))
@@ -381,8 +377,8 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         stdout,
         "{drifted} file(s) in {} differ from {}; run `topogen build --config {}` to regenerate them",
         dirs.join(" and "),
-        shown(&input.config.display().to_string()),
-        shown(&input.config.display().to_string())
+        shown_path(&input.config),
+        shown_path(&input.config)
     );
     ExitStatus::Failure
 }
@@ -476,7 +472,7 @@ fn init(path: &Path) -> ExitStatus {
                 let _ = writeln!(
                     std::io::stdout(),
                     "wrote {}: edit it, then run `topogen build`",
-                    path.display()
+                    shown_path(path)
                 );
                 ExitStatus::Success
             }
@@ -484,7 +480,7 @@ fn init(path: &Path) -> ExitStatus {
                 let _ = writeln!(
                     std::io::stderr(),
                     "error: cannot write {}: {e}",
-                    path.display()
+                    shown_path(path)
                 );
                 ExitStatus::Error
             }
@@ -493,7 +489,7 @@ fn init(path: &Path) -> ExitStatus {
             let _ = writeln!(
                 std::io::stderr(),
                 "error: {} already exists; topogen init never overwrites a file",
-                path.display()
+                shown_path(path)
             );
             ExitStatus::Error
         }
@@ -501,7 +497,7 @@ fn init(path: &Path) -> ExitStatus {
             let _ = writeln!(
                 std::io::stderr(),
                 "error: cannot write {}: {e}",
-                path.display()
+                shown_path(path)
             );
             ExitStatus::Error
         }
@@ -548,8 +544,8 @@ fn fmt(config: &Path, check_only: bool) -> ExitStatus {
         let _ = writeln!(
             std::io::stderr(),
             "{} is not formatted; run `topogen fmt --config {}`",
-            config.display(),
-            config.display()
+            shown_path(config),
+            shown_path(config)
         );
         return ExitStatus::Failure;
     }
@@ -557,7 +553,7 @@ fn fmt(config: &Path, check_only: bool) -> ExitStatus {
     let result = std::fs::write(&tmp, &formatted).and_then(|()| std::fs::rename(&tmp, config));
     match result {
         Ok(()) => {
-            let _ = writeln!(std::io::stdout(), "formatted {}", config.display());
+            let _ = writeln!(std::io::stdout(), "formatted {}", shown_path(config));
             ExitStatus::Success
         }
         Err(e) => {
@@ -565,7 +561,7 @@ fn fmt(config: &Path, check_only: bool) -> ExitStatus {
             let _ = writeln!(
                 std::io::stderr(),
                 "error: cannot write {}: {e}",
-                config.display()
+                shown_path(config)
             );
             ExitStatus::Error
         }
@@ -586,7 +582,7 @@ fn templates(dump: Option<&Path>) -> ExitStatus {
             for n in names {
                 let path = dir.join(&n);
                 if path.exists() {
-                    let _ = writeln!(std::io::stderr(), "skipped {} (exists)", path.display());
+                    let _ = writeln!(std::io::stderr(), "skipped {} (exists)", shown_path(&path));
                     continue;
                 }
                 let text = emit::templates::built_in(&n).unwrap_or_default();
@@ -598,11 +594,11 @@ fn templates(dump: Option<&Path>) -> ExitStatus {
                     let _ = writeln!(
                         std::io::stderr(),
                         "error: cannot write {}: {e}",
-                        path.display()
+                        shown_path(&path)
                     );
                     return ExitStatus::Error;
                 }
-                let _ = writeln!(std::io::stdout(), "wrote {}", path.display());
+                let _ = writeln!(std::io::stdout(), "wrote {}", shown_path(&path));
             }
             ExitStatus::Success
         }

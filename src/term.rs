@@ -45,6 +45,11 @@ pub fn shown_text(s: &str) -> Cow<'_, str> {
     render(s, true, |_| {})
 }
 
+/// A path as it is printed: [`shown`].
+pub fn shown_path(path: &std::path::Path) -> String {
+    shown(&path.display().to_string()).into_owned()
+}
+
 /// One escaped character: `len` bytes at `at` in the original became
 /// `shown_len` bytes at `shown_at`.
 #[derive(Clone, Copy, Debug)]

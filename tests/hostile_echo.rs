@@ -338,3 +338,32 @@ fn errors_print_nothing_raw() {
         assert_clean(what, &o);
     }
 }
+
+/// The commands that write files name them: `init`, `templates --dump` and
+/// `fmt`, given hostile paths, print them escaped.
+#[test]
+fn written_paths_print_nothing_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("c{}{TOKEN}", HOSTILE.replace('/', ""));
+    let config = format!("{name}.kdl");
+    let dump = format!("dump{name}");
+    let runs: [(&str, &[&str], i32); 5] = [
+        ("init", &["init", &config], 0),
+        ("init again", &["init", &config], 2),
+        ("fmt", &["fmt", "--config", &config], 0),
+        ("templates --dump", &["templates", "--dump", &dump], 0),
+        ("templates --dump again", &["templates", "--dump", &dump], 0),
+    ];
+    for (what, args, code) in runs {
+        if what == "fmt" {
+            // unformatted, so that fmt writes it and says so
+            let path = dir.path().join(&config);
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, text.replacen("    pool", "  pool", 1)).unwrap();
+        }
+        let o = topogen(dir.path(), args);
+        assert_eq!(o.status.code(), Some(code), "{what}: {o:?}");
+        assert!(!o.stdout.is_empty() || !o.stderr.is_empty(), "{what}");
+        assert_clean(what, &o);
+    }
+}
