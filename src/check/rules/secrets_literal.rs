@@ -153,9 +153,16 @@ pub(crate) fn secret_word(w: &str) -> Option<&'static str> {
     let upper = w.bytes().any(|b| b.is_ascii_uppercase());
     let lower_case = w.bytes().any(|b| b.is_ascii_lowercase());
     let digit = w.bytes().any(|b| b.is_ascii_digit());
+    // 64 letters and digits, also as a part of a longer name (`<token>-k3s-1`);
     // a letter past `f`: a hex digest (a SHA-256) is not a token
-    let not_hex = lower.bytes().any(|b| b.is_ascii_lowercase() && b > b'f');
-    if w.len() == 64 && all(w, alnum) && digit && not_hex {
+    if lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|part| {
+            part.len() == 64
+                && part.bytes().any(|b| b.is_ascii_digit())
+                && part.bytes().any(|b| b > b'f' && b.is_ascii_lowercase())
+        })
+    {
         return Some("a Hetzner Cloud API token");
     }
     if w.len() >= 32 && upper && lower_case && digit && entropy(w) >= 4.0 {
@@ -245,6 +252,13 @@ mod tests {
         );
         assert_eq!(
             s(&hetzner.to_ascii_uppercase()),
+            Some("a Hetzner Cloud API token")
+        );
+        assert_eq!(
+            s(&format!(
+                "{}-k3s-trading-control-1",
+                hetzner.to_ascii_uppercase()
+            )),
             Some("a Hetzner Cloud API token")
         );
         for ok in [
