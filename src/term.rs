@@ -202,6 +202,54 @@ impl miette::Diagnostic for ShownError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Text mixing the characters that matter here: plain, token-shaped,
+    /// controls, line terminators, bidi controls, multi-byte letters.
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            "[a-z .=/-]{0,6}",
+            Just("ghp_R4nd0mL00k1ngT0k3nV4lu3xyzABCDEF123456".to_owned()),
+            Just("\r\n".to_owned()),
+            any::<char>().prop_map(String::from),
+            prop::sample::select(vec![
+                '\u{1b}', '\u{7}', '\u{9b}', '\u{85}', '\u{2028}', '\u{2029}', '\u{202e}',
+                '\u{2066}', '\r', '\n', '\t', '\u{7f}', 'é', '─',
+            ])
+            .prop_map(String::from),
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn nothing_unprintable_gets_through(s in text()) {
+            prop_assert!(!shown(&s).chars().any(unprintable));
+            let t = shown_text(&s);
+            let mut chars = t.chars().peekable();
+            while let Some(c) = chars.next() {
+                let layout = c == '\n' || c == '\t' || (c == '\r' && chars.peek() == Some(&'\n'));
+                prop_assert!(!unprintable(c) || layout, "U+{:04X} in {t:?}", u32::from(c));
+            }
+            prop_assert!(!shown(&s).contains("R4nd0m"));
+        }
+
+        #[test]
+        fn excerpt_offsets_round_trip(s in text()) {
+            let e = Excerpt::new(&s);
+            let expected = shown_text(&s);
+            prop_assert_eq!(e.text.as_str(), expected.as_ref());
+            let mut last = 0;
+            for i in s.char_indices().map(|(i, _)| i).chain([s.len()]) {
+                let at = e.shown_offset(i);
+                prop_assert!(at >= last && at <= e.text.len() && e.text.is_char_boundary(at));
+                prop_assert_eq!(e.file_offset(at), i);
+                last = at;
+            }
+        }
+    }
 
     const HOSTILE: &str =
         "a\u{1b}]52;c;aGk=\u{7}b\u{1b}[2Jc\u{9b}d\u{2028}e\u{202e}f\u{85}g\rh\ni\tj";
