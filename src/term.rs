@@ -103,6 +103,11 @@ impl Excerpt {
 /// `layout`) and secret-shaped words masked, reporting each escape to `edit`.
 /// Masks keep a word's length, so they are no edit.
 fn render(s: &str, layout: bool, mut edit: impl FnMut(Edit)) -> Cow<'_, str> {
+    // the common case, printable ASCII and no secret, without decoding characters
+    let printable = |b: u8| (b' '..=b'~').contains(&b) || (layout && (b == b'\n' || b == b'\t'));
+    if s.bytes().all(printable) && secret_ranges(s).next().is_none() {
+        return Cow::Borrowed(s);
+    }
     let mut out = String::new();
     // s[..done] is in `out` (or needs no change, while `out` is empty)
     let mut done = 0;

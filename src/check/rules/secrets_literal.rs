@@ -109,63 +109,68 @@ pub(crate) fn secret_word(w: &str) -> Option<&'static str> {
     if w.len() < 16 {
         return None;
     }
+    let b = w.as_bytes();
     let alnum = |b: u8| b.is_ascii_alphanumeric();
-    let lower = w.to_ascii_lowercase();
-    // a prefix anywhere in the word: `prod-ghp_…` is as secret as `ghp_…`
-    let token = |prefix: &str, min: usize, ok: &dyn Fn(u8) -> bool| {
-        lower.match_indices(prefix).any(|(i, _)| {
-            lower.as_bytes()[i + prefix.len()..]
-                .iter()
-                .take_while(|&&b| ok(b))
-                .count()
-                >= min
-        })
+    let is = |at: usize, text: &str| {
+        b.get(at..at + text.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(text.as_bytes()))
     };
-    if ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"]
-        .iter()
-        .any(|p| token(p, 30, &alnum))
-        || token("github_pat_", 20, &|b| alnum(b) || b == b'_')
-    {
-        return Some("a GitHub token");
+    let run =
+        |from: usize, ok: &dyn Fn(u8) -> bool| b[from..].iter().take_while(|&&c| ok(c)).count();
+    // a prefix anywhere in the word (`prod-ghp_…` is as secret as `ghp_…`),
+    // found from its `_` or `-`, without a lower-cased copy of every word
+    for (i, &c) in b.iter().enumerate() {
+        let github = c == b'_'
+            && ((i >= 3
+                && is(i - 3, "gh")
+                && b"pousrPOUSR".contains(&b[i - 1])
+                && run(i + 1, &alnum) >= 30)
+                || (i >= 10
+                    && is(i - 10, "github_pat")
+                    && run(i + 1, &|c| alnum(c) || c == b'_') >= 20));
+        if github {
+            return Some("a GitHub token");
+        }
+        if c == b'-'
+            && i >= 5
+            && is(i - 5, "glpat")
+            && run(i + 1, &|c| alnum(c) || c == b'_' || c == b'-') >= 20
+        {
+            return Some("a GitLab token");
+        }
     }
-    if token("glpat-", 20, &|b| alnum(b) || b == b'_' || b == b'-') {
-        return Some("a GitLab token");
-    }
-    if ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"]
-        .iter()
-        .any(|p| lower.starts_with(p))
+    if is(0, "xox")
+        && b"bpars".contains(&b[3].to_ascii_lowercase())
+        && b[4] == b'-'
         && w.len() >= 24
     {
         return Some("a Slack token");
     }
     // AKIA or ASIA and 16 base-32 characters (`[A-Z2-7]`), at least one a digit
-    if let Some(rest) = lower
-        .strip_prefix("akia")
-        .or_else(|| lower.strip_prefix("asia"))
-        && rest.len() == 16
-        && all(rest, |b| {
-            b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)
+    if w.len() == 20
+        && (is(0, "akia") || is(0, "asia"))
+        && all(&w[4..], |c| {
+            c.is_ascii_alphabetic() || (b'2'..=b'7').contains(&c)
         })
-        && rest.bytes().any(|b| b.is_ascii_digit())
+        && b[4..].iter().any(u8::is_ascii_digit)
     {
         return Some("an AWS access key");
     }
-    let upper = w.bytes().any(|b| b.is_ascii_uppercase());
-    let lower_case = w.bytes().any(|b| b.is_ascii_lowercase());
-    let digit = w.bytes().any(|b| b.is_ascii_digit());
     // 64 letters and digits, also as a part of a longer name (`<token>-k3s-1`);
     // a letter past `f`: a hex digest (a SHA-256) is not a token
-    if lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|part| {
-            part.len() == 64
-                && part.bytes().any(|b| b.is_ascii_digit())
-                && part.bytes().any(|b| b > b'f' && b.is_ascii_lowercase())
-        })
-    {
+    if w.split(|c: char| !c.is_ascii_alphanumeric()).any(|part| {
+        part.len() == 64
+            && part.bytes().any(|c| c.is_ascii_digit())
+            && part
+                .bytes()
+                .any(|c| c.to_ascii_lowercase() > b'f' && c.is_ascii_alphabetic())
+    }) {
         return Some("a Hetzner Cloud API token");
     }
-    if w.len() >= 32 && upper && lower_case && digit && entropy(w) >= 4.0 {
+    let upper = b.iter().any(u8::is_ascii_uppercase);
+    let lower = b.iter().any(u8::is_ascii_lowercase);
+    let digit = b.iter().any(u8::is_ascii_digit);
+    if w.len() >= 32 && upper && lower && digit && entropy(w) >= 4.0 {
         return Some("a token or key (a long random string)");
     }
     None
@@ -242,9 +247,12 @@ mod tests {
             "GHP_EXAMPLE0TOPOGEN0FAKE0TOKEN0000000000",
             "ghp_example0topogen0fake0token0000000000",
             "prod-ghp_EXAMPLE0topogen0fake0token0000000000-1",
+            "GITHUB_PAT_11ABCDEFG0123456789_abcdefghij",
         ] {
             assert_eq!(s(variant), Some("a GitHub token"), "{variant}");
         }
+        assert_eq!(s("x GLPAT-abcdefghij0123456789"), Some("a GitLab token"));
+        assert_eq!(s("XOXB-1234567890-abcdefghij"), Some("a Slack token"));
         assert_eq!(s("akiaiosfodnn7example"), Some("an AWS access key"));
         assert_eq!(
             s(&hetzner.to_ascii_lowercase()),
