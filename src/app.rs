@@ -11,6 +11,7 @@ use crate::emit::templates::Sources;
 use crate::emit::{self, Templates};
 use crate::report::{self, Format, Style};
 use crate::run::{self, Compiled};
+use crate::term::{shown, shown_path, shown_text};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +45,7 @@ fn print_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> ExitStatus
         };
         Box::new(miette::GraphicalReportHandler::new_themed(theme).with_width(100))
     }));
-    let report = miette::Report::new(e);
+    let report = miette::Report::new(crate::term::ShownError::new(&e));
     let _ = writeln!(std::io::stderr(), "{report:?}");
     ExitStatus::Error
 }
@@ -287,7 +288,7 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     if let Some(counts) = job.nothing_to_build() {
         for (out, n) in job.dirs.iter().zip(counts) {
-            let _ = writeln!(stdout, "{} is up to date ({n} files)", out.display());
+            let _ = writeln!(stdout, "{} is up to date ({n} files)", shown_path(out));
         }
         std::mem::forget(job);
         return ExitStatus::Success;
@@ -305,13 +306,13 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
                     let _ = writeln!(
                         stdout,
                         "{} is up to date ({} files)",
-                        out.display(),
+                        shown_path(out),
                         plan.files.len()
                     );
                 } else {
-                    let _ = writeln!(stdout, "{}:", out.display());
+                    let _ = writeln!(stdout, "{}:", shown_path(out));
                     for c in &changes {
-                        let _ = writeln!(stdout, "{c}");
+                        let _ = writeln!(stdout, "{}", shown(&c.to_string()));
                     }
                 }
             }
@@ -344,22 +345,24 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         let drift = crate::output::check(plan, out);
         drifted += drift.len();
         if !drift.is_empty() {
-            dirs.push(out.display().to_string());
+            dirs.push(shown_path(out));
         }
         for d in &drift {
+            // a path or a diff line may come from the tree on disk: shown, never raw
+            let path = |p: &str| shown_path(&out.join(p));
             let _ = match d {
                 crate::output::Drift::Missing(p) => {
-                    writeln!(stdout, "missing: {}", out.join(p).display())
+                    writeln!(stdout, "missing: {}", path(p))
                 }
                 crate::output::Drift::Extra(p) => {
                     writeln!(
                         stdout,
                         "extra: {} (no longer produced by cluster.kdl)",
-                        out.join(p).display()
+                        path(p)
                     )
                 }
                 crate::output::Drift::Changed(p, diff) => {
-                    writeln!(stdout, "drifted: {}\n{diff}", out.join(p).display())
+                    writeln!(stdout, "drifted: {}\n{}", path(p), shown_text(diff))
                 }
             };
         }
@@ -374,8 +377,8 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         stdout,
         "{drifted} file(s) in {} differ from {}; run `topogen build --config {}` to regenerate them",
         dirs.join(" and "),
-        input.config.display(),
-        input.config.display()
+        shown_path(&input.config),
+        shown_path(&input.config)
     );
     ExitStatus::Failure
 }
@@ -393,8 +396,9 @@ fn show(input: &Input, only: Option<&str>) -> ExitStatus {
     {
         let _ = writeln!(
             std::io::stderr(),
-            "error: no environment `{env}`; cluster.kdl defines {}",
-            env_names(&c).join(", ")
+            "error: no environment `{}`; cluster.kdl defines {}",
+            shown(env),
+            shown(&env_names(&c).join(", "))
         );
         return ExitStatus::Error;
     }
@@ -446,7 +450,8 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
                 .unwrap_or_default();
             let _ = writeln!(
                 std::io::stderr(),
-                "error: no rule `{code}`{guess}\n  `topogen explain --list` lists every rule"
+                "error: no rule `{}`{guess}\n  `topogen explain --list` lists every rule",
+                shown(code)
             );
             ExitStatus::Error
         }
@@ -467,7 +472,7 @@ fn init(path: &Path) -> ExitStatus {
                 let _ = writeln!(
                     std::io::stdout(),
                     "wrote {}: edit it, then run `topogen build`",
-                    path.display()
+                    shown_path(path)
                 );
                 ExitStatus::Success
             }
@@ -475,7 +480,7 @@ fn init(path: &Path) -> ExitStatus {
                 let _ = writeln!(
                     std::io::stderr(),
                     "error: cannot write {}: {e}",
-                    path.display()
+                    shown_path(path)
                 );
                 ExitStatus::Error
             }
@@ -484,7 +489,7 @@ fn init(path: &Path) -> ExitStatus {
             let _ = writeln!(
                 std::io::stderr(),
                 "error: {} already exists; topogen init never overwrites a file",
-                path.display()
+                shown_path(path)
             );
             ExitStatus::Error
         }
@@ -492,7 +497,7 @@ fn init(path: &Path) -> ExitStatus {
             let _ = writeln!(
                 std::io::stderr(),
                 "error: cannot write {}: {e}",
-                path.display()
+                shown_path(path)
             );
             ExitStatus::Error
         }
@@ -535,12 +540,12 @@ fn fmt(config: &Path, check_only: bool) -> ExitStatus {
             .unified_diff()
             .header(&config.display().to_string(), "formatted")
             .to_string();
-        let _ = write!(std::io::stdout(), "{diff}");
+        let _ = write!(std::io::stdout(), "{}", shown_text(&diff));
         let _ = writeln!(
             std::io::stderr(),
             "{} is not formatted; run `topogen fmt --config {}`",
-            config.display(),
-            config.display()
+            shown_path(config),
+            shown_path(config)
         );
         return ExitStatus::Failure;
     }
@@ -548,7 +553,7 @@ fn fmt(config: &Path, check_only: bool) -> ExitStatus {
     let result = std::fs::write(&tmp, &formatted).and_then(|()| std::fs::rename(&tmp, config));
     match result {
         Ok(()) => {
-            let _ = writeln!(std::io::stdout(), "formatted {}", config.display());
+            let _ = writeln!(std::io::stdout(), "formatted {}", shown_path(config));
             ExitStatus::Success
         }
         Err(e) => {
@@ -556,7 +561,7 @@ fn fmt(config: &Path, check_only: bool) -> ExitStatus {
             let _ = writeln!(
                 std::io::stderr(),
                 "error: cannot write {}: {e}",
-                config.display()
+                shown_path(config)
             );
             ExitStatus::Error
         }
@@ -577,7 +582,7 @@ fn templates(dump: Option<&Path>) -> ExitStatus {
             for n in names {
                 let path = dir.join(&n);
                 if path.exists() {
-                    let _ = writeln!(std::io::stderr(), "skipped {} (exists)", path.display());
+                    let _ = writeln!(std::io::stderr(), "skipped {} (exists)", shown_path(&path));
                     continue;
                 }
                 let text = emit::templates::built_in(&n).unwrap_or_default();
@@ -589,11 +594,11 @@ fn templates(dump: Option<&Path>) -> ExitStatus {
                     let _ = writeln!(
                         std::io::stderr(),
                         "error: cannot write {}: {e}",
-                        path.display()
+                        shown_path(&path)
                     );
                     return ExitStatus::Error;
                 }
-                let _ = writeln!(std::io::stdout(), "wrote {}", path.display());
+                let _ = writeln!(std::io::stdout(), "wrote {}", shown_path(&path));
             }
             ExitStatus::Success
         }

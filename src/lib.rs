@@ -27,5 +27,6 @@ pub mod report;
 pub mod run;
 pub mod show;
 pub mod source;
+pub mod term;
 
 pub use run::{Compiled, compile};

@@ -1,12 +1,22 @@
 //! Rendering findings for people and machines: `--format human|json|github|sarif`.
+//!
+//! Every text of a finding and every excerpt of the file is printed as
+//! [`term`] shows it, in all four formats: the machine formats end up in logs,
+//! on terminals (`jq -r`) and in code-scanning pages too, and a JSON escape
+//! (`\u2028`) protects none of them once the string is decoded.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
 use serde::Serialize;
 
-use crate::diag::{Finding, Severity};
+use crate::diag::{Finding, Label, Severity, Span};
 use crate::source::Source;
+use crate::term::{self, Excerpt};
 
 /// Output format of diagnostics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -46,6 +56,26 @@ fn env_note(f: &Finding, all_envs: &[String]) -> Option<String> {
     }
 }
 
+/// `f` with every text as [`term::shown`] prints it.
+fn printable(f: &Finding) -> Finding {
+    let shown = |s: &str| term::shown(s).into_owned();
+    Finding {
+        code: f.code,
+        severity: f.severity,
+        message: shown(&f.message),
+        labels: f
+            .labels
+            .iter()
+            .map(|l| Label {
+                span: l.span,
+                text: shown(&l.text),
+            })
+            .collect(),
+        help: f.help.as_deref().map(shown),
+        envs: f.envs.iter().map(|e| shown(e)).collect(),
+    }
+}
+
 fn message(f: &Finding, all_envs: &[String]) -> String {
     match env_note(f, all_envs) {
         Some(note) => format!("{} ({note})", f.message),
@@ -53,8 +83,8 @@ fn message(f: &Finding, all_envs: &[String]) -> String {
     }
 }
 
-/// The miette diagnostic of a finding.
-pub fn to_miette(f: &Finding, all_envs: &[String]) -> MietteDiagnostic {
+/// The miette diagnostic of a finding (already [`printable`]).
+fn to_miette(f: &Finding, all_envs: &[String]) -> MietteDiagnostic {
     let mut d = MietteDiagnostic::new(message(f, all_envs))
         .with_code(f.code)
         .with_severity(match f.severity {
@@ -79,6 +109,65 @@ pub fn to_miette(f: &Finding, all_envs: &[String]) -> MietteDiagnostic {
 /// renderer cannot pad beyond `u16::MAX`: the finding names its place instead.
 const MAX_SNIPPET_COLUMN: usize = 4096;
 
+/// The file as the human report quotes it: the [`Excerpt`] of its text, with
+/// lines and columns counted in the file itself, as the other formats count them.
+struct Snippet {
+    name: String,
+    file: Source,
+    excerpt: Excerpt,
+}
+
+impl Snippet {
+    fn new(src: &Source) -> Self {
+        Self {
+            name: term::shown(&src.name).into_owned(),
+            file: src.clone(),
+            excerpt: Excerpt::new(&src.text),
+        }
+    }
+
+    /// `f`'s labels moved to where their text is in the excerpt.
+    fn relabel(&self, mut f: Finding) -> Finding {
+        for l in &mut f.labels {
+            let start = self.excerpt.shown_offset(l.span.offset);
+            let end = self.excerpt.shown_offset(l.span.offset + l.span.len);
+            l.span = Span::new(start, end - start);
+        }
+        f
+    }
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .excerpt
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let start = if context_lines_before == 0 {
+            span.offset()
+        } else {
+            inner.span().offset()
+        };
+        let (line, column) = self.file.line_col(self.excerpt.file_offset(start));
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.name.clone(),
+                inner.data(),
+                *inner.span(),
+                line - 1,
+                column - 1,
+                inner.line_count(),
+            )
+            .with_language("kdl"),
+        ))
+    }
+}
+
 /// The human report: every finding as rustc would show it, then a summary line.
 pub fn human(src: &Source, findings: &[Finding], all_envs: &[String], style: Style) -> String {
     let theme = if style.color {
@@ -87,23 +176,25 @@ pub fn human(src: &Source, findings: &[Finding], all_envs: &[String], style: Sty
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width);
-    let named = NamedSource::new(&src.name, src.text.clone()).with_language("kdl");
+    let snippet = Arc::new(Snippet::new(src));
     let mut out = String::new();
     for f in findings {
         let far = f
             .labels
             .iter()
             .any(|l| src.line_col(l.span.offset).1 > MAX_SNIPPET_COLUMN);
+        let f = printable(f);
         let report = if far {
             // miette pads labels with a `{:width$}` format that panics past
             // u16::MAX columns: name the place instead of drawing it
-            let mut plain = f.clone();
-            let (line, col) = f.primary().map_or((1, 1), |s| src.line_col(s.offset));
-            plain.message = format!("{} (at {}:{line}:{col})", plain.message, src.name);
+            let mut plain = f;
+            let (line, col) = plain.primary().map_or((1, 1), |s| src.line_col(s.offset));
+            plain.message = format!("{} (at {}:{line}:{col})", plain.message, snippet.name);
             plain.labels.clear();
             miette::Report::new(to_miette(&plain, all_envs))
         } else {
-            miette::Report::new(to_miette(f, all_envs)).with_source_code(named.clone())
+            miette::Report::new(to_miette(&snippet.relabel(f), all_envs))
+                .with_source_code(Arc::clone(&snippet))
         };
         let _ = handler.render_report(&mut out, report.as_ref());
         out.push('\n');
@@ -117,7 +208,7 @@ pub fn human(src: &Source, findings: &[Finding], all_envs: &[String], style: Sty
         let _ = writeln!(
             out,
             "{}: {} error{}, {} warning{}",
-            src.name,
+            snippet.name,
             errors,
             if errors == 1 { "" } else { "s" },
             warnings,
@@ -151,6 +242,8 @@ struct JsonFinding<'a> {
 
 /// `{"diagnostics": [...]}`, one object per finding; the first label is the primary span.
 pub fn json(src: &Source, findings: &[Finding]) -> String {
+    let findings: Vec<Finding> = findings.iter().map(printable).collect();
+    let name = term::shown(&src.name);
     let list: Vec<JsonFinding<'_>> = findings
         .iter()
         .map(|f| {
@@ -159,7 +252,7 @@ pub fn json(src: &Source, findings: &[Finding]) -> String {
                 code: f.code,
                 severity: f.severity,
                 message: &f.message,
-                file: &src.name,
+                file: &name,
                 line,
                 column,
                 help: f.help.as_deref(),
@@ -203,6 +296,7 @@ pub fn gh_escape_property(s: &str) -> String {
 pub fn github(src: &Source, findings: &[Finding], all_envs: &[String]) -> String {
     let mut out = String::new();
     for f in findings {
+        let f = &printable(f);
         let (line, col) = f.primary().map_or((1, 1), |s| src.line_col(s.offset));
         let (end_line, end_col) = f
             .primary()
@@ -216,7 +310,7 @@ pub fn github(src: &Source, findings: &[Finding], all_envs: &[String]) -> String
             out,
             "::{} file={},line={},endLine={},col={},endColumn={},title={}::{}",
             f.severity,
-            gh_escape_property(&src.name),
+            gh_escape_property(&term::shown(&src.name)),
             line,
             end_line,
             col,
@@ -247,6 +341,7 @@ pub fn sarif(src: &Source, findings: &[Finding], all_envs: &[String]) -> String 
     let results: Vec<serde_json::Value> = findings
         .iter()
         .map(|f| {
+            let f = &printable(f);
             let region = |offset: usize, len: usize| {
                 let (sl, sc) = src.line_col(offset);
                 let (el, ec) = src.line_col(offset + len);
@@ -340,5 +435,45 @@ mod tests {
     fn github_escaping_follows_the_documented_rules() {
         assert_eq!(gh_escape_data("50%\r\nx"), "50%25%0D%0Ax");
         assert_eq!(gh_escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+    }
+
+    /// An excerpt with escaped characters before, inside and after a span
+    /// still underlines exactly the span's text, at the file's line and column.
+    #[test]
+    fn an_escaped_excerpt_underlines_what_the_span_covers() {
+        let text = "a\n/* \u{1b}]52;c;x\u{7} \u{202e} */ pool \"k\u{2028}b\" x=1 // \u{85}\n";
+        let src = Source::new("c\u{1b}.kdl", text);
+        let at = text.find("\"k").unwrap();
+        let len = "\"k\u{2028}b\"".len();
+        let rule = crate::check::registry()[0];
+        let f = Finding::new(rule, "bad `k\u{2028}b`").label(Span::new(at, len), "here");
+        let style = Style {
+            color: false,
+            width: 200,
+        };
+        let out = human(&src, &[f], &[], style);
+        assert!(
+            !out.chars().any(|c| term::unprintable(c) && c != '\n'),
+            "{out}"
+        );
+        let (line, col) = src.line_col(at);
+        assert!(
+            out.contains(&format!("[c\\u{{1b}}.kdl:{line}:{col}]")),
+            "{out}"
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        let quoted = lines.iter().position(|l| l.contains("pool \"k")).unwrap();
+        let start = lines[quoted].find("\"k").unwrap();
+        let shown = "\"k\\u{2028}b\"";
+        // the underline below the quoted line spans the escaped value exactly
+        let under = lines[quoted + 1];
+        let dashes: Vec<usize> = under
+            .char_indices()
+            .filter(|&(_, c)| c == '─' || c == '┬')
+            .map(|(i, _)| under[..i].chars().count())
+            .collect();
+        let first = lines[quoted][..start].chars().count();
+        assert_eq!(dashes.first(), Some(&first), "{out}");
+        assert_eq!(dashes.len(), shown.chars().count(), "{out}");
     }
 }

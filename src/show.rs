@@ -1,9 +1,12 @@
 //! `topogen show`: the resolved topology as tables.
+//!
+//! Every cell that comes from `cluster.kdl` is printed as [`shown`] shows it.
 
 use std::fmt::Write as _;
 
 use crate::emit::context::EnvCtx;
 use crate::model::Project;
+use crate::term::shown;
 
 /// Renders every environment (or only `only`) as plain-text tables.
 pub fn render(project: &Project, only: Option<&str>) -> String {
@@ -17,13 +20,13 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
         let _ = writeln!(
             out,
             "environment {}{}: cluster {} in {} ({}), network {} subnet {}",
-            e.env,
+            shown(&e.env),
             if e.production { " (production)" } else { "" },
-            e.cluster,
-            e.hetzner.location,
-            e.hetzner.datacenter,
-            e.network.cidr,
-            e.network.subnet
+            shown(&e.cluster),
+            shown(&e.hetzner.location),
+            shown(&e.hetzner.datacenter),
+            shown(&e.network.cidr),
+            shown(&e.network.subnet)
         );
         let _ = writeln!(
             out,
@@ -35,16 +38,16 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
                 let labels: Vec<String> = p
                     .labels
                     .iter()
-                    .map(|l| format!("{}={}", l.key, l.value))
+                    .map(|l| format!("{}={}", shown(&l.key), shown(&l.value)))
                     .collect();
                 let _ = writeln!(
                     out,
                     "  {:<14} {:<32} {:<7} {:<6} {:<15} {:<9} {}",
-                    n.name,
-                    n.server_name,
-                    p.role,
-                    p.server_type,
-                    n.ip,
+                    shown(&n.name),
+                    shown(&n.server_name),
+                    shown(&p.role),
+                    shown(&p.server_type),
+                    shown(&n.ip),
                     if n.primary_ip { "primary" } else { "ephemeral" },
                     labels.join(",")
                 );
@@ -60,14 +63,14 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
             let _ = writeln!(
                 out,
                 "  {:<16} {:<33} {:>2}/{:<3} {}",
-                r.name,
+                shown(&r.name),
                 format!("{} - {}", r.first, r.last),
                 r.nodes.len(),
                 size,
                 if r.reserved {
-                    format!("reserved: {}", r.purpose)
+                    format!("reserved: {}", shown(&r.purpose))
                 } else {
-                    r.purpose.clone()
+                    shown(&r.purpose).into_owned()
                 }
             );
         }
@@ -77,9 +80,9 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
             let _ = writeln!(
                 out,
                 "  {:<16} {:>2} x {:<6} {:>9}",
-                row.pool,
+                shown(&row.pool),
                 row.count,
-                row.server_type,
+                shown(&row.server_type),
                 row.total_eur
                     .map_or("no price".to_owned(), |t| format!("{t:.2}"))
             );
@@ -103,7 +106,7 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
             let _ = writeln!(
                 out,
                 "  not priced (add eur-per-month in `catalog`): {}",
-                c.unpriced.join(", ")
+                shown(&c.unpriced.join(", "))
             );
         }
         out.push('\n');

@@ -97,7 +97,7 @@ fn check(t: &Topology, out: &mut Findings) {
                 .take(11)
                 .map(char::from)
                 .collect();
-            let example = if fixed.is_empty() {
+            let example = if fixed.is_empty() || !support::may_echo(name) {
                 "external".to_owned()
             } else {
                 fixed

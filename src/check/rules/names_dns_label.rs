@@ -63,6 +63,7 @@ fn report(out: &mut Findings, what: &str, name: &Spanned<String>, letter_first: 
     fixed = fixed.trim_matches('-').chars().take(63).collect();
     let fixed = fixed.trim_end_matches('-');
     let example = if fixed.is_empty()
+        || !support::may_echo(v)
         || letter_first && !fixed.starts_with(|c: char| c.is_ascii_lowercase())
     {
         String::new()

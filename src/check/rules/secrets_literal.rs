@@ -16,7 +16,8 @@ Looks at every name and string value of `cluster.kdl` for something that looks l
 credential: a PEM private key (`-----BEGIN … PRIVATE KEY-----`), a GitHub token (`ghp_`,
 `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), a GitLab or Slack token, an AWS access key
 id (`AKIA…`), a 64-character Hetzner Cloud API token, or a long random-looking string
-(mixed letters and digits with high entropy). The finding never repeats the value.
+(mixed letters and digits with high entropy); the known formats in any letter case. The
+finding never repeats the value, and nothing topogen prints does (each such word is masked).
 
 ## Why is this bad?
 `cluster.kdl` is committed, reviewed and copied into generated files: a credential in it is
@@ -62,7 +63,9 @@ leaked token must be revoked, not just deleted from the file."#,
     check: Check::Document(check),
 };
 
-/// What `s` looks like, if it looks like a credential.
+/// What `s` looks like, if it looks like a credential: the one "is it
+/// secret-shaped" predicate, used by this rule and by everything that prints
+/// a value ([`crate::term`]).
 pub(crate) fn looks_like_secret(s: &str) -> Option<&'static str> {
     if s.contains("-----BEGIN") && s.contains("PRIVATE KEY") {
         return Some("a private key");
@@ -70,55 +73,103 @@ pub(crate) fn looks_like_secret(s: &str) -> Option<&'static str> {
     if s.len() < 16 {
         return None;
     }
+    words(s).find_map(|(_, w)| secret_word(w))
+}
+
+/// The byte ranges of `s` that look like credentials, in order: what every
+/// printed text masks.
+pub(crate) fn secret_ranges(s: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    words(s)
+        .filter(|(_, w)| secret_word(w).is_some())
+        .map(|(at, w)| at..at + w.len())
+}
+
+/// The words of `s` with their byte offsets: runs of the characters tokens
+/// and keys are made of, without the punctuation at their ends (the `-` of a
+/// diff line, a sentence's full stop).
+fn words(s: &str) -> impl Iterator<Item = (usize, &str)> {
     let token_char = |c: char| c.is_ascii_alphanumeric() || "_-+/=.".contains(c);
-    s.split(|c: char| !token_char(c)).find_map(classify)
+    let edge = |c: char| !c.is_ascii_alphanumeric();
+    s.split(move |c: char| !token_char(c)).filter_map(move |w| {
+        let t = w.trim_start_matches(edge);
+        let at = t.as_ptr() as usize - s.as_ptr() as usize;
+        let t = t.trim_end_matches(edge);
+        (!t.is_empty()).then_some((at, t))
+    })
 }
 
 fn all(s: &str, f: impl Fn(u8) -> bool) -> bool {
     !s.is_empty() && s.bytes().all(f)
 }
 
-fn classify(w: &str) -> Option<&'static str> {
+/// What the word `w` (see [`words`]) looks like, if it looks like
+/// a credential. The known formats are matched in any letter case, so that a
+/// token lower- or upper-cased (in a suggested fix, say) is still one.
+pub(crate) fn secret_word(w: &str) -> Option<&'static str> {
+    if w.len() < 16 {
+        return None;
+    }
+    let b = w.as_bytes();
     let alnum = |b: u8| b.is_ascii_alphanumeric();
-    for prefix in ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"] {
-        if let Some(rest) = w.strip_prefix(prefix)
-            && rest.len() >= 30
-            && all(rest, alnum)
-        {
+    let is = |at: usize, text: &str| {
+        b.get(at..at + text.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(text.as_bytes()))
+    };
+    let run =
+        |from: usize, ok: &dyn Fn(u8) -> bool| b[from..].iter().take_while(|&&c| ok(c)).count();
+    // a prefix anywhere in the word (`prod-ghp_…` is as secret as `ghp_…`),
+    // found from its `_` or `-`, without a lower-cased copy of every word
+    for (i, &c) in b.iter().enumerate() {
+        let github = c == b'_'
+            && ((i >= 3
+                && is(i - 3, "gh")
+                && b"pousrPOUSR".contains(&b[i - 1])
+                && run(i + 1, &alnum) >= 30)
+                || (i >= 10
+                    && is(i - 10, "github_pat")
+                    && run(i + 1, &|c| alnum(c) || c == b'_') >= 20));
+        if github {
             return Some("a GitHub token");
         }
+        if c == b'-'
+            && i >= 5
+            && is(i - 5, "glpat")
+            && run(i + 1, &|c| alnum(c) || c == b'_' || c == b'-') >= 20
+        {
+            return Some("a GitLab token");
+        }
     }
-    if let Some(rest) = w.strip_prefix("github_pat_")
-        && rest.len() >= 20
-        && all(rest, |b| alnum(b) || b == b'_')
-    {
-        return Some("a GitHub token");
-    }
-    if let Some(rest) = w.strip_prefix("glpat-")
-        && rest.len() >= 20
-        && all(rest, |b| alnum(b) || b == b'_' || b == b'-')
-    {
-        return Some("a GitLab token");
-    }
-    if ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"]
-        .iter()
-        .any(|p| w.starts_with(p))
+    if is(0, "xox")
+        && b"bpars".contains(&b[3].to_ascii_lowercase())
+        && b[4] == b'-'
         && w.len() >= 24
     {
         return Some("a Slack token");
     }
-    if (w.starts_with("AKIA") || w.starts_with("ASIA"))
-        && w.len() == 20
-        && all(w, |b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    // AKIA or ASIA and 16 base-32 characters (`[A-Z2-7]`), at least one a digit
+    if w.len() == 20
+        && (is(0, "akia") || is(0, "asia"))
+        && all(&w[4..], |c| {
+            c.is_ascii_alphabetic() || (b'2'..=b'7').contains(&c)
+        })
+        && b[4..].iter().any(u8::is_ascii_digit)
     {
         return Some("an AWS access key");
     }
-    let upper = w.bytes().any(|b| b.is_ascii_uppercase());
-    let lower = w.bytes().any(|b| b.is_ascii_lowercase());
-    let digit = w.bytes().any(|b| b.is_ascii_digit());
-    if w.len() == 64 && all(w, alnum) && upper && lower && digit {
+    // 64 letters and digits, also as a part of a longer name (`<token>-k3s-1`);
+    // a letter past `f`: a hex digest (a SHA-256) is not a token
+    if w.split(|c: char| !c.is_ascii_alphanumeric()).any(|part| {
+        part.len() == 64
+            && part.bytes().any(|c| c.is_ascii_digit())
+            && part
+                .bytes()
+                .any(|c| c.to_ascii_lowercase() > b'f' && c.is_ascii_alphabetic())
+    }) {
         return Some("a Hetzner Cloud API token");
     }
+    let upper = b.iter().any(u8::is_ascii_uppercase);
+    let lower = b.iter().any(u8::is_ascii_lowercase);
+    let digit = b.iter().any(u8::is_ascii_digit);
     if w.len() >= 32 && upper && lower && digit && entropy(w) >= 4.0 {
         return Some("a token or key (a long random string)");
     }
@@ -191,7 +242,37 @@ mod tests {
         assert_eq!(s("AKIAIOSFODNN7EXAMPLE"), Some("an AWS access key"));
         let hetzner = "aB3".repeat(21) + "x";
         assert_eq!(s(&hetzner), Some("a Hetzner Cloud API token"));
+        // whatever the case, and inside a longer word
+        for variant in [
+            "GHP_EXAMPLE0TOPOGEN0FAKE0TOKEN0000000000",
+            "ghp_example0topogen0fake0token0000000000",
+            "prod-ghp_EXAMPLE0topogen0fake0token0000000000-1",
+            "GITHUB_PAT_11ABCDEFG0123456789_abcdefghij",
+        ] {
+            assert_eq!(s(variant), Some("a GitHub token"), "{variant}");
+        }
+        assert_eq!(s("x GLPAT-abcdefghij0123456789"), Some("a GitLab token"));
+        assert_eq!(s("XOXB-1234567890-abcdefghij"), Some("a Slack token"));
+        assert_eq!(s("akiaiosfodnn7example"), Some("an AWS access key"));
+        assert_eq!(
+            s(&hetzner.to_ascii_lowercase()),
+            Some("a Hetzner Cloud API token")
+        );
+        assert_eq!(
+            s(&hetzner.to_ascii_uppercase()),
+            Some("a Hetzner Cloud API token")
+        );
+        assert_eq!(
+            s(&format!(
+                "{}-k3s-trading-control-1",
+                hetzner.to_ascii_uppercase()
+            )),
+            Some("a Hetzner Cloud API token")
+        );
         for ok in [
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "asiapacificregionxyz",
+            "market-data-ingestion-2025-worker-01",
             "c643d5d7d56f664e4a1c2425113dc5a55854e192",
             "node-role.kubernetes.io/control-plane",
             "overlays/production/market-data-ingestion",

@@ -4,6 +4,8 @@ use crate::check::{Check, Rule};
 use crate::diag::{Finding, Findings, Severity};
 use crate::model::Topology;
 
+use super::support;
+
 /// The rule.
 pub const RULE: Rule = Rule {
     code: "topogen::secrets::name",
@@ -79,7 +81,13 @@ fn check(t: &Topology, out: &mut Findings) {
         let name = &s.name.value;
         // a missing name is a placeholder the run drops as a cascade; `""` is reported
         let Some(p) = problem(name) else { continue };
-        let upper: String = name
+        // a token as the name: the fix is named after the secret's use instead
+        let from = if support::may_echo(name) {
+            name.as_str()
+        } else {
+            s.usage.value.as_str()
+        };
+        let upper: String = from
             .to_ascii_uppercase()
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })

@@ -17,6 +17,13 @@ pub(crate) fn did_you_mean<'a>(
     suggest(word, candidates).map_or_else(String::new, |s| format!("did you mean `{s}`? "))
 }
 
+/// True when a suggested fix may be derived from `value` (lower-cased, say):
+/// never from something that looks like a credential, which the fix would
+/// repeat in a form the masking of printed text may not recognise.
+pub(crate) fn may_echo(value: &str) -> bool {
+    super::secrets_literal::looks_like_secret(value).is_none()
+}
+
 /// A list of names in backticks: `` `a`, `b` and `c` ``, at most `max` of them.
 pub(crate) fn list<S: AsRef<str>>(items: &[S], max: usize) -> String {
     let shown: Vec<String> = items
