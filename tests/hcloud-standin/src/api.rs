@@ -143,17 +143,14 @@ pub fn update(cloud: &mut Cloud, kind: &str, prior: &V, state: &mut V) -> R {
         "hcloud_floating_ip" => floating_ip_update(cloud, state),
         "hcloud_load_balancer" => load_balancer_update(cloud, state),
         "hcloud_server_network" => {
-            let (server, network) = server_network_ids(cloud, state)?;
+            let (server, network) = server_network_ids(state)?;
             let srv = server_mut(cloud, server)?;
             if let Some(att) = srv.private_net.iter_mut().find(|p| p.network == network) {
                 att.alias_ips = strings(get(state, "alias_ips"));
             }
             Ok(())
         }
-        _ => {
-            let _ = prior;
-            Err(invalid(format!("{kind} cannot be updated in place")))
-        }
+        _ => Err(invalid(format!("{kind} cannot be updated in place"))),
     }
 }
 
@@ -201,7 +198,7 @@ pub fn delete(cloud: &mut Cloud, kind: &str, state: &V) -> R {
             Ok(())
         }
         "hcloud_server_network" => {
-            let (server, network) = server_network_ids(cloud, state)?;
+            let (server, network) = server_network_ids(state)?;
             if let Ok(srv) = server_mut(cloud, server) {
                 srv.private_net.retain(|p| p.network != network);
             }
@@ -312,7 +309,7 @@ pub fn read(cloud: &Cloud, kind: &str, state: &mut V) -> bool {
                 .iter()
                 .any(|x| Some(x.id) == nid && x.subnets.iter().any(|s| s.ip_range == range))
         }
-        "hcloud_server_network" => server_network_ids(cloud, state).is_ok_and(|(srv, net)| {
+        "hcloud_server_network" => server_network_ids(state).is_ok_and(|(srv, net)| {
             cloud
                 .servers
                 .iter()
@@ -461,7 +458,7 @@ fn server_create(cloud: &mut Cloud, state: &mut V) -> R {
     let server_labels = labels(get(state, "labels"));
     check_labels(&server_labels)?;
 
-    let (me, created) = cloud.next();
+    let (me, created) = cloud.new_id();
     let mut srv = Server {
         id: me,
         name,
@@ -647,7 +644,7 @@ fn attach_primary(
             } else {
                 cloud.free_ipv6()
             };
-            let (pid, created) = cloud.next();
+            let (pid, created) = cloud.new_id();
             cloud.primary_ips.push(PrimaryIp {
                 id: pid,
                 name: format!("primary_ip-{pid}"),
@@ -937,7 +934,7 @@ fn network_create(cloud: &mut Cloud, state: &mut V) -> R {
             "ip_range {range} is not a private (RFC 1918) IPv4 range"
         )));
     }
-    let (me, created) = cloud.next();
+    let (me, created) = cloud.new_id();
     cloud.networks.push(Network {
         id: me,
         name,
@@ -994,7 +991,7 @@ fn subnet_create(cloud: &mut Cloud, state: &mut V) -> R {
     Ok(())
 }
 
-fn server_network_ids(cloud: &Cloud, state: &V) -> R<(u64, u64)> {
+fn server_network_ids(state: &V) -> R<(u64, u64)> {
     let server = id(get(state, "server_id")).ok_or_else(|| invalid("server_id is required"))?;
     let network = match (id(get(state, "network_id")), text(get(state, "subnet_id"))) {
         (Some(nid), _) => nid,
@@ -1004,12 +1001,11 @@ fn server_network_ids(cloud: &Cloud, state: &V) -> R<(u64, u64)> {
             .ok_or_else(|| invalid(format!("{subnet} is not a subnet ID (<network_id>-<cidr>)")))?,
         (None, None) => return Err(invalid("either network_id or subnet_id must be set")),
     };
-    let _ = cloud;
     Ok((server, network))
 }
 
 fn server_network_create(cloud: &mut Cloud, state: &mut V) -> R {
-    let (server, network) = server_network_ids(cloud, state)?;
+    let (server, network) = server_network_ids(state)?;
     let srv = server_mut(cloud, server)?.clone();
     if srv.private_net.iter().any(|p| p.network == network) {
         return Err(ApiError::new(
@@ -1149,7 +1145,7 @@ fn firewall_create(cloud: &mut Cloud, state: &mut V) -> R {
     )?;
     let rules = firewall_rules(state)?;
     let applied_to = firewall_apply_to(cloud, state)?;
-    let (me, created) = cloud.next();
+    let (me, created) = cloud.new_id();
     cloud.firewalls.push(crate::cloud::Firewall {
         id: me,
         name,
@@ -1263,7 +1259,7 @@ fn primary_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
     } else {
         cloud.free_ipv6()
     };
-    let (me, created) = cloud.next();
+    let (me, created) = cloud.new_id();
     let name = text(get(state, "name"))
         .map(str::to_owned)
         .unwrap_or_else(|| format!("primary_ip-{me}"));
@@ -1422,7 +1418,7 @@ fn ssh_key_create(cloud: &mut Cloud, state: &mut V) -> R {
             "SSH key with the same fingerprint already exists",
         ));
     }
-    let (me, created) = cloud.next();
+    let (me, created) = cloud.new_id();
     let key_labels = labels(get(state, "labels"));
     cloud.ssh_keys.push(SshKey {
         id: me,
@@ -1448,7 +1444,7 @@ fn placement_group_create(cloud: &mut Cloud, state: &mut V) -> R {
         &name,
         0,
     )?;
-    let (me, created) = cloud.next();
+    let (me, created) = cloud.new_id();
     cloud.placement_groups.push(PlacementGroup {
         id: me,
         name,
@@ -1497,7 +1493,7 @@ fn volume_create(cloud: &mut Cloud, state: &mut V) -> R {
     if flag(get(state, "automount")) == Some(true) && server.is_none() {
         return Err(invalid("automount needs server_id"));
     }
-    let (me, created) = cloud.next();
+    let (me, created) = cloud.new_id();
     let linux_device = format!("/dev/disk/by-id/scsi-0HC_Volume_{me}");
     cloud.volumes.push(Volume {
         id: me,
@@ -1576,7 +1572,7 @@ fn floating_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
         "ipv6" => cloud.free_ipv6(),
         other => return Err(invalid(format!("invalid input in field 'type': {other}"))),
     };
-    let (me, created) = cloud.next();
+    let (me, created) = cloud.new_id();
     let name = text(get(state, "name"))
         .map(str::to_owned)
         .unwrap_or_else(|| format!("floating_ip-{me}"));
@@ -1677,7 +1673,7 @@ fn load_balancer_create(cloud: &mut Cloud, state: &mut V) -> R {
         .and_then(|a| text(get(a, "type")))
         .unwrap_or("round_robin")
         .to_owned();
-    let (me, created) = cloud.next();
+    let (me, created) = cloud.new_id();
     cloud.load_balancers.push(LoadBalancer {
         id: me,
         name,

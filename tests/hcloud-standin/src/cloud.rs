@@ -268,7 +268,7 @@ pub struct FloatingIp {
 
 impl Cloud {
     /// A new ID and a `created` timestamp.
-    pub fn next(&mut self) -> (u64, String) {
+    pub fn new_id(&mut self) -> (u64, String) {
         self.last_id += 1;
         self.clock += 1;
         (self.last_id, timestamp(self.clock))
@@ -399,7 +399,15 @@ pub fn save(path: &Path, cloud: &Cloud) -> Result<(), String> {
 pub fn with_cloud<T>(
     f: impl FnOnce(&mut Cloud) -> Result<T, ApiError>,
 ) -> Result<Result<T, ApiError>, String> {
-    let path = state_path()?;
+    with_cloud_at(&state_path()?, f)
+}
+
+/// [`with_cloud`] on the cloud at `path`.
+pub fn with_cloud_at<T>(
+    path: &Path,
+    f: impl FnOnce(&mut Cloud) -> Result<T, ApiError>,
+) -> Result<Result<T, ApiError>, String> {
+    let path = path.to_path_buf();
     let lock_path = {
         let mut p = path.clone().into_os_string();
         p.push(".lock");

@@ -6,9 +6,7 @@ use tf_provider::value::ValueAny as V;
 
 use crate::catalog::catalog;
 use crate::cloud::{Cloud, Labels};
-use crate::values::{
-    flag, get, id, items, list_n, list_s, map_s, n, object, put, s, strings, text,
-};
+use crate::values::{flag, get, id, list_n, list_s, map_s, n, object, put, s, strings, text};
 
 /// Whether `labels` match a label selector (`k=v`, `k==v`, `k!=v`, `k`, `!k`,
 /// `k in (a,b)`, `k notin (a,b)`, comma-separated, all must hold).
@@ -438,6 +436,5 @@ pub fn read(cloud: &Cloud, kind: &str, config: &V, out: &mut V) -> Result<(), St
             ));
         }
     }
-    let _ = items;
     Ok(())
 }

@@ -119,10 +119,6 @@ pub fn n(x: u64) -> V {
     V::Number(i64::try_from(x).unwrap_or(i64::MAX))
 }
 
-pub fn opt_n(x: Option<u64>) -> V {
-    x.map_or(V::Null, n)
-}
-
 pub fn list_n(xs: impl IntoIterator<Item = u64>) -> V {
     V::List(xs.into_iter().map(n).collect())
 }

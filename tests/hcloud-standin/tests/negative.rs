@@ -195,7 +195,7 @@ fn a_name_already_used_in_the_project_is_refused() {
     let p = Project::new("cluster");
     let mut c = seeded();
     // A network of the same name made outside this Terraform state.
-    let (id, created) = c.next();
+    let (id, created) = c.new_id();
     c.networks.push(hcloud_standin::cloud::Network {
         id,
         name: "kafka-dev-network".into(),

@@ -178,7 +178,7 @@ fn copy_dir(from: &Path, to: &Path) {
 /// A Primary IP created outside Terraform (as the workflows do with the hcloud CLI).
 pub fn outside_primary_ip(c: &mut Cloud, name: &str, node: &str, datacenter: &str) -> u64 {
     let ip = c.free_ipv4().expect("a free address");
-    let (id, created) = c.next();
+    let (id, created) = c.new_id();
     let mut labels = Labels::new();
     labels.insert("environment".into(), "dev".into());
     labels.insert("node".into(), node.into());
