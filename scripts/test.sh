@@ -88,6 +88,8 @@ step "conformance: every artifact through the real validators" bash scripts/conf
 step "pre-commit: the hooks under the real pre-commit framework" \
   env CARGO_TARGET_DIR="$REPO/target" bash scripts/precommit-test.sh --as-remote
 
+step "standin: the hcloud provider stand-in under the real Terraform" bash scripts/standin.sh
+
 # ------------------------------------------------------------------ summary
 header "summary"
 for s in "${steps_ok[@]}"; do echo "ok     $s"; done

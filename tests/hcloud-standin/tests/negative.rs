@@ -17,6 +17,14 @@ fn cluster_with(file: &str, from: &str, to: &str) -> Project {
     p
 }
 
+/// The `cluster` fixture as it is, initialised over the seeded fake cloud.
+fn cluster() -> Project {
+    let p = Project::new("cluster");
+    p.set_cloud(&seeded());
+    p.init();
+    p
+}
+
 fn fails_with(run: &Run, message: &str) {
     assert!(
         !run.ok,
@@ -238,9 +246,7 @@ fn a_placement_group_of_another_type_is_the_providers_validation_error() {
 
 #[test]
 fn ipv4_disabled_with_a_primary_ip_is_refused_on_update() {
-    let p = Project::new("cluster");
-    p.set_cloud(&seeded());
-    p.init();
+    let p = cluster();
     p.ok(&["apply", "-no-color", "-input=false", "-auto-approve", VARS]);
     p.edit(
         "main.tf",
@@ -251,5 +257,50 @@ fn ipv4_disabled_with_a_primary_ip_is_refused_on_update() {
     fails_with(
         &run,
         "this operation is not allowed: ipv4_enabled = false | ipv4 =",
+    );
+}
+
+#[test]
+fn no_api_token_is_the_providers_configure_error() {
+    let p = cluster();
+    let run = p.tf_with(
+        &["plan", "-no-color", "-input=false", VARS],
+        &[("HCLOUD_TOKEN", "")],
+    );
+    fails_with(&run, "Missing Hetzner Cloud API token");
+}
+
+#[test]
+fn a_token_of_the_wrong_length_is_the_providers_validation_error() {
+    let p = cluster_with(
+        "versions.tf",
+        "provider \"hcloud\" {}",
+        "provider \"hcloud\" {\n  token = \"short\"\n}",
+    );
+    fails_with(
+        &p.tf(&["validate", "-no-color"]),
+        "expected length of token to be in the range (64 - 64)",
+    );
+}
+
+#[test]
+fn a_tfvars_key_the_module_does_not_declare_is_terraforms_warning() {
+    // Terraform only warns for a -var-file key (it errors for -var); a caller that wants
+    // it fatal, like the conformance suite, fails on this warning.
+    let p = cluster_with(
+        "dev.tfvars",
+        "environment    = \"dev\"\n",
+        "environment    = \"dev\"\nworker_private_ips = []\n",
+    );
+    let run = p.ok(&["plan", "-no-color", "-input=false", VARS]);
+    assert!(
+        run.all().contains("Warning: Value for undeclared variable"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.all().contains("\"worker_private_ips\""),
+        "{}",
+        run.all()
     );
 }

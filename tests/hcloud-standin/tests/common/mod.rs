@@ -113,6 +113,11 @@ impl Project {
 
     /// `terraform ARGS` in the copy.
     pub fn tf(&self, args: &[&str]) -> Run {
+        self.tf_with(args, &[])
+    }
+
+    /// `terraform ARGS` with environment variables set over the usual ones.
+    pub fn tf_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let out = Command::new("terraform")
             .arg(format!("-chdir={}", self.dir.path().display()))
             .args(args)
@@ -125,6 +130,7 @@ impl Project {
             .env("HTTP_PROXY", "http://127.0.0.1:9")
             .env_remove("TF_PLUGIN_CACHE_DIR")
             .env_remove("TF_LOG")
+            .envs(env.iter().copied())
             .output()
             .expect("terraform runs");
         Run {
