@@ -292,3 +292,89 @@ fn a_generated_shaped_module_deploys_rescales_and_is_destroyed_keeping_outside_p
         "the outside Primary IPs survive, unassigned; the servers' own ones died with them"
     );
 }
+
+#[test]
+fn attachments_data_sources_and_a_server_with_its_own_primary_ips_apply_and_destroy_cleanly() {
+    let p = Project::new("extras");
+    p.init();
+    p.ok(&["validate", "-no-color"]);
+    p.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    let c = p.cloud();
+    let srv = &c.servers[0];
+    assert_eq!(
+        (
+            srv.name.as_str(),
+            srv.image.as_str(),
+            srv.datacenter.as_str()
+        ),
+        ("box", "debian-12", "fsn1-dc14")
+    );
+    assert_eq!(
+        srv.private_net[0].ip, "10.10.0.2",
+        "the first free address after the gateway"
+    );
+    assert_eq!(
+        c.primary_ips.len(),
+        2,
+        "no public_net block: an IPv4 and an IPv6 Primary IP"
+    );
+    assert!(
+        c.primary_ips
+            .iter()
+            .all(|i| i.auto_delete && i.assignee_id == Some(srv.id))
+    );
+    assert_eq!(c.volumes[0].server, Some(srv.id));
+    let applied: Vec<(Option<u64>, Option<&str>, bool)> = c.firewalls[0]
+        .applied_to
+        .iter()
+        .map(|a| (a.server, a.label_selector.as_deref(), a.attachment))
+        .collect();
+    assert_eq!(
+        applied,
+        [
+            (Some(srv.id), None, true),
+            (None, Some("role=worker"), true)
+        ]
+    );
+    let out = p.ok(&["output", "-no-color", "-json", "box"]);
+    let out: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(out["private_ip"], "10.10.0.2");
+    assert_eq!(out["looked_up"][0]["ip"], "10.10.0.2");
+    assert_eq!(
+        (
+            out["rules"].as_i64(),
+            out["applied_to"].as_i64(),
+            out["disk"].as_i64()
+        ),
+        (Some(1), Some(2), Some(40))
+    );
+    assert_eq!(
+        out["ipv4"],
+        c.primary_ips
+            .iter()
+            .find(|i| i.kind == "ipv4")
+            .unwrap()
+            .ip
+            .as_str()
+    );
+    assert_eq!(
+        out["device"],
+        format!("/dev/disk/by-id/scsi-0HC_Volume_{}", c.volumes[0].id)
+    );
+
+    let again = p.tf(&["plan", "-no-color", "-input=false", "-detailed-exitcode"]);
+    assert_eq!(again.code, Some(0), "{}", again.all());
+
+    p.ok(&["destroy", "-no-color", "-input=false", "-auto-approve"]);
+    let c = p.cloud();
+    assert_eq!(
+        c,
+        hcloud_standin::cloud::Cloud {
+            format: c.format,
+            last_id: c.last_id,
+            clock: c.clock,
+            ..Default::default()
+        },
+        "nothing is left, not even the server's own Primary IPs"
+    );
+}
