@@ -9,6 +9,8 @@
 //!
 //! Field names follow the Hetzner Cloud API's objects where they have one (`public_net`,
 //! `private_net`, `applied_to`, `assignee_id`, …), so that a CLI stand-in can print them.
+//! Every field may be left out of a hand-written file (it then takes its default); a
+//! top-level key the format does not have is an error, and so is another `format`.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -78,6 +80,7 @@ pub struct Cloud {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct Server {
     pub id: u64,
     pub name: String,
@@ -103,6 +106,7 @@ pub struct Server {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct PublicNet {
     /// The assigned IPv4 Primary IP, if any.
     pub ipv4: Option<AssignedIp>,
@@ -111,6 +115,7 @@ pub struct PublicNet {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct AssignedIp {
     /// The Primary IP's ID.
     pub id: u64,
@@ -119,6 +124,7 @@ pub struct AssignedIp {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct PrivateNet {
     pub network: u64,
     pub ip: String,
@@ -127,6 +133,7 @@ pub struct PrivateNet {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct Network {
     pub id: u64,
     pub name: String,
@@ -139,6 +146,7 @@ pub struct Network {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct Subnet {
     /// `cloud`, `server` or `vswitch`.
     #[serde(rename = "type")]
@@ -150,6 +158,7 @@ pub struct Subnet {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct Firewall {
     pub id: u64,
     pub name: String,
@@ -160,6 +169,7 @@ pub struct Firewall {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(default)]
 pub struct FirewallRule {
     pub direction: String,
     pub protocol: String,
@@ -170,6 +180,7 @@ pub struct FirewallRule {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(default)]
 pub struct AppliedTo {
     /// `server` or `label_selector`.
     #[serde(rename = "type")]
@@ -182,6 +193,7 @@ pub struct AppliedTo {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct SshKey {
     pub id: u64,
     pub name: String,
@@ -192,6 +204,7 @@ pub struct SshKey {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct PlacementGroup {
     pub id: u64,
     pub name: String,
@@ -202,6 +215,7 @@ pub struct PlacementGroup {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct PrimaryIp {
     pub id: u64,
     pub name: String,
@@ -221,6 +235,7 @@ pub struct PrimaryIp {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct Volume {
     pub id: u64,
     pub name: String,
@@ -235,6 +250,7 @@ pub struct Volume {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct LoadBalancer {
     pub id: u64,
     pub name: String,
@@ -251,6 +267,7 @@ pub struct LoadBalancer {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct FloatingIp {
     pub id: u64,
     pub name: String,

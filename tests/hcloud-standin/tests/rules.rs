@@ -150,3 +150,35 @@ fn concurrent_writers_each_get_their_own_id() {
     let c: Cloud = cloud::load(&path).unwrap();
     assert_eq!((c.last_id, c.clock, c.format), (8, 8, cloud::FORMAT));
 }
+
+#[test]
+fn a_hand_written_cloud_file_may_leave_fields_out_but_not_invent_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cloud.json");
+    std::fs::write(&path, r#"{"format":1,"primary_ips":[{"id":3,"name":"ip","type":"ipv4","datacenter":"nbg1-dc3"}]}"#).unwrap();
+    let c = cloud::load(&path).unwrap();
+    assert_eq!(
+        (
+            c.primary_ips[0].id,
+            c.primary_ips[0].assignee_id,
+            c.servers.len()
+        ),
+        (3, None, 0)
+    );
+    std::fs::write(&path, r#"{"format":1,"servers_typo":[]}"#).unwrap();
+    assert!(
+        cloud::load(&path)
+            .unwrap_err()
+            .contains("unknown field `servers_typo`")
+    );
+    std::fs::write(&path, r#"{"format":2}"#).unwrap();
+    assert!(
+        cloud::load(&path)
+            .unwrap_err()
+            .contains("has format 2, the stand-in reads format 1")
+    );
+    assert_eq!(
+        cloud::load(&dir.path().join("absent.json")).unwrap().format,
+        cloud::FORMAT
+    );
+}
