@@ -279,7 +279,7 @@ pub fn data_source(diags: &mut Diagnostics, kind: &str, config: &V) {
             .filter(|k| !matches!(get(config, k), V::Null))
             .collect();
         if set.len() != 1 {
-            let listed: Vec<String> = keys.iter().map(|k| format!("[<.{k}]")).collect();
+            let listed: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
             diags.root_error(
                 "Invalid Attribute Combination",
                 format!(

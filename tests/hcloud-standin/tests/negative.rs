@@ -304,3 +304,18 @@ fn a_tfvars_key_the_module_does_not_declare_is_terraforms_warning() {
         run.all()
     );
 }
+
+#[test]
+fn a_data_source_given_two_keys_is_the_providers_validation_error() {
+    let p = Project::new("extras");
+    p.edit(
+        "main.tf",
+        "  name = \"fsn1\"\n",
+        "  name = \"fsn1\"\n  id   = 1\n",
+    );
+    p.init();
+    fails_with(
+        &p.tf(&["validate", "-no-color"]),
+        "Exactly one of these attributes must be configured: [id,name]",
+    );
+}
