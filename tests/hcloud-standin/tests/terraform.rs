@@ -378,3 +378,33 @@ fn attachments_data_sources_and_a_server_with_its_own_primary_ips_apply_and_dest
         "nothing is left, not even the server's own Primary IPs"
     );
 }
+
+#[test]
+fn what_changes_in_the_fake_cloud_outside_terraform_shows_in_the_next_plan() {
+    let p = Project::new("extras");
+    p.init();
+    p.ok(&["apply", "-no-color", "-input=false", "-auto-approve"]);
+    let mut c = p.cloud();
+    // (not `role`: the fixture's server data source selects by it)
+    c.servers[0].labels.insert("owner".into(), "someone".into());
+    c.volumes.clear();
+    p.set_cloud(&c);
+    let plan = p.tf(&["plan", "-no-color", "-input=false", "-detailed-exitcode"]);
+    assert_eq!(plan.code, Some(2), "{}", plan.all());
+    assert!(
+        plan.stdout.contains("hcloud_volume.data will be created"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("hcloud_server.box will be updated in-place"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout.contains("- \"owner\" = \"someone\" -> null"),
+        "{}",
+        plan.stdout
+    );
+}
