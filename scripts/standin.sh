@@ -6,7 +6,7 @@
 #
 # Installs Debian's protobuf-compiler when `protoc` is missing (tf-provider's build runs
 # tonic-build). The build is a debug build: on 2 cores it is the faster end to end (the
-# Terraform runs take seconds either way; see tests/hcloud-standin/README.md for times).
+# Terraform runs take seconds either way; cold: 2m18s of CPU against 4m57s for release).
 # The crate has its own workspace, lock file and target directory
 # (tests/hcloud-standin/target/; override with CARGO_TARGET_DIR).
 set -euo pipefail
