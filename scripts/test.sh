@@ -89,6 +89,8 @@ step "rehearsal: the generated workflows through the offline runner" bash script
 step "pre-commit: the hooks under the real pre-commit framework" \
   env CARGO_TARGET_DIR="$REPO/target" bash scripts/precommit-test.sh --as-remote
 
+step "standin: the hcloud provider stand-in under the real Terraform" bash scripts/standin.sh
+
 # ------------------------------------------------------------------ summary
 header "summary"
 for s in "${steps_ok[@]}"; do echo "ok     $s"; done

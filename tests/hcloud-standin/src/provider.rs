@@ -1,0 +1,352 @@
+//! The plugin: tf-provider's traits over the schema file, the provider's validations
+//! ([`crate::validate`]), the API ([`crate::api`]) and the data sources ([`crate::data`]).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use serde_json::Value as Json;
+use tf_provider::schema::{Block, Schema};
+use tf_provider::value::ValueAny as V;
+use tf_provider::{
+    AttributePath, DataSource, Diagnostics, DynamicDataSource, DynamicResource, Provider, Resource,
+};
+
+use crate::cloud::{read_cloud, with_cloud};
+use crate::schema::{provider_json, to_schema};
+use crate::values::{
+    complete, get, has_unknown, is_unknown, put, settle, text, unknown_computed,
+    unknown_in_new_elements,
+};
+use crate::{api, data, validate};
+
+/// The arguments whose change replaces the object (ForceNew / RequiresReplace; NOTES.md,
+/// "ForceNew and Default").
+pub fn force_new(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "hcloud_server" => &["image", "location", "datacenter", "user_data", "ssh_keys"],
+        "hcloud_network" => &["ip_range"],
+        "hcloud_network_subnet" => &[
+            "network_id",
+            "type",
+            "network_zone",
+            "ip_range",
+            "vswitch_id",
+        ],
+        "hcloud_server_network" => &["network_id", "subnet_id", "server_id", "ip"],
+        "hcloud_firewall_attachment" => &["firewall_id"],
+        "hcloud_primary_ip" => &["type", "datacenter"],
+        "hcloud_volume" => &["location"],
+        "hcloud_volume_attachment" => &["volume_id", "server_id"],
+        "hcloud_floating_ip" => &["type", "home_location"],
+        "hcloud_load_balancer" => &["location", "network_zone"],
+        "hcloud_rdns" => &[
+            "server_id",
+            "primary_ip_id",
+            "floating_ip_id",
+            "load_balancer_id",
+            "ip_address",
+        ],
+        "hcloud_ssh_key" => &["public_key"],
+        _ => &[],
+    }
+}
+
+/// The stand-in provider.
+pub struct HcloudStandin {
+    schema: Json,
+}
+
+impl Default for HcloudStandin {
+    fn default() -> Self {
+        Self {
+            schema: provider_json(),
+        }
+    }
+}
+
+struct StandinResource {
+    kind: String,
+    entry: Json,
+}
+
+struct StandinDataSource {
+    kind: String,
+    entry: Json,
+}
+
+fn api_error(
+    diags: &mut Diagnostics,
+    result: Result<Result<(), crate::cloud::ApiError>, String>,
+) -> Option<()> {
+    match result {
+        Ok(Ok(())) => Some(()),
+        Ok(Err(e)) => {
+            diags.root_error_short(e.to_string());
+            None
+        }
+        Err(e) => {
+            diags.root_error_short(e);
+            None
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for StandinResource {
+    type State<'a> = V;
+    type PrivateState<'a> = V;
+    type ProviderMetaState<'a> = V;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(to_schema(&self.entry))
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: V) -> Option<()> {
+        validate::resource(diags, &self.kind, &config);
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: V,
+        private: V,
+        _meta: V,
+    ) -> Option<(V, V)> {
+        let cloud = match read_cloud() {
+            Ok(c) => c,
+            Err(e) => {
+                diags.root_error_short(e);
+                return None;
+            }
+        };
+        let mut state = state;
+        if api::read(&cloud, &self.kind, &mut state) {
+            Some((state, private))
+        } else {
+            Some((V::Null, private))
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        proposed: V,
+        config: V,
+        _meta: V,
+    ) -> Option<(V, V)> {
+        let mut state = proposed;
+        unknown_computed(&mut state, &config, &self.entry["block"]);
+        if self.kind == "hcloud_ssh_key" && matches!(get(&config, "labels"), V::Null) {
+            // The framework's Default: {} (resourceutil/labels.go:46-51).
+            put(&mut state, "labels", V::Map(Default::default()));
+        }
+        Some((state, V::Null))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        prior: V,
+        proposed: V,
+        config: V,
+        private: V,
+        _meta: V,
+    ) -> Option<(V, V, Vec<AttributePath>)> {
+        let replace: Vec<AttributePath> = force_new(&self.kind)
+            .iter()
+            .filter(|k| {
+                let new = get(&proposed, k);
+                has_unknown(new) || new != get(&prior, k)
+            })
+            .map(|k| AttributePath::new(*k))
+            .collect();
+        let mut state = proposed;
+        if replace.is_empty() {
+            unknown_in_new_elements(&mut state, &prior, &self.entry["block"]);
+        } else {
+            unknown_computed(&mut state, &config, &self.entry["block"]);
+        }
+        Some((state, private, replace))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: V,
+        private: V,
+        _meta: V,
+    ) -> Option<V> {
+        Some(private)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: V,
+        _config: V,
+        private: V,
+        _meta: V,
+    ) -> Option<(V, V)> {
+        let mut state = planned;
+        let kind = self.kind.clone();
+        let result = with_cloud(|cloud| api::create(cloud, &kind, &mut state));
+        api_error(diags, result)?;
+        settle(&mut state);
+        Some((state, private))
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: V,
+        planned: V,
+        _config: V,
+        private: V,
+        _meta: V,
+    ) -> Option<(V, V)> {
+        let mut state = planned;
+        let kind = self.kind.clone();
+        let result = with_cloud(|cloud| api::update(cloud, &kind, &prior, &mut state));
+        api_error(diags, result)?;
+        settle(&mut state);
+        Some((state, private))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: V,
+        _private: V,
+        _meta: V,
+    ) -> Option<()> {
+        let kind = self.kind.clone();
+        let result = with_cloud(|cloud| api::delete(cloud, &kind, &prior));
+        api_error(diags, result)
+    }
+}
+
+#[async_trait]
+impl DataSource for StandinDataSource {
+    type State<'a> = V;
+    type ProviderMetaState<'a> = V;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(to_schema(&self.entry))
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: V) -> Option<()> {
+        validate::data_source(diags, &self.kind, &config);
+        Some(())
+    }
+
+    async fn read<'a>(&self, diags: &mut Diagnostics, config: V, _meta: V) -> Option<V> {
+        let cloud = match read_cloud() {
+            Ok(c) => c,
+            Err(e) => {
+                diags.root_error_short(e);
+                return None;
+            }
+        };
+        let mut out = config.clone();
+        if let Err(e) = data::read(&cloud, &self.kind, &config, &mut out) {
+            diags.root_error_short(e);
+            return None;
+        }
+        complete(&mut out, &self.entry["block"]);
+        Some(out)
+    }
+}
+
+#[async_trait]
+impl Provider for HcloudStandin {
+    type Config<'a> = V;
+    type MetaState<'a> = V;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(to_schema(&self.schema["provider"]))
+    }
+
+    fn meta_schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(Schema {
+            version: 0,
+            block: Block {
+                version: 0,
+                description: "".into(),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: V) -> Option<()> {
+        validate::provider(diags, &config);
+        Some(())
+    }
+
+    async fn configure<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        _terraform_version: String,
+        config: V,
+    ) -> Option<()> {
+        let token = text(get(&config, "token"))
+            .map(str::to_owned)
+            .or_else(|| std::env::var("HCLOUD_TOKEN").ok())
+            .filter(|t| !t.is_empty());
+        if token.is_none() && !is_unknown(get(&config, "token")) {
+            diags.root_error(
+                "Missing Hetzner Cloud API token",
+                "While configuring the provider, the Hetzner Cloud API token was not found in the HCLOUD_TOKEN environment variable or provider configuration block token attribute.",
+            );
+            return None;
+        }
+        if let Some(interval) = text(get(&config, "poll_interval"))
+            && !validate::go_duration(interval)
+        {
+            diags.error_short(
+                format!("time: invalid duration \"{interval}\""),
+                AttributePath::new("poll_interval"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn get_resources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
+        let all = self.schema["resource_schemas"].as_object()?;
+        Some(
+            all.iter()
+                .map(|(kind, entry)| {
+                    let short = kind.trim_start_matches("hcloud_").to_owned();
+                    let res: Box<dyn DynamicResource> = Box::new(StandinResource {
+                        kind: kind.clone(),
+                        entry: entry.clone(),
+                    });
+                    (short, res)
+                })
+                .collect(),
+        )
+    }
+
+    fn get_data_sources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
+        let all = self.schema["data_source_schemas"].as_object()?;
+        Some(
+            all.iter()
+                .map(|(kind, entry)| {
+                    let short = kind.trim_start_matches("hcloud_").to_owned();
+                    let ds: Box<dyn DynamicDataSource> = Box::new(StandinDataSource {
+                        kind: kind.clone(),
+                        entry: entry.clone(),
+                    });
+                    (short, ds)
+                })
+                .collect(),
+        )
+    }
+}
