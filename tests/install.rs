@@ -1,0 +1,243 @@
+//! What a user installs and the conventions a Rust CLI is expected to keep:
+//! the declared MSRV against the lock file, `--version` with the commit,
+//! shared options before the command, shell completions and the man page.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn topogen(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_topogen"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("TOPOGEN_CACHE_DIR", "")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `git ARGS` in the repository; `None` when git fails (not a clone).
+fn git(args: &[&str]) -> Option<String> {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .ok()?;
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+}
+
+/// `1.95` → `(1, 95, 0)`.
+fn version(s: &str) -> (u64, u64, u64) {
+    let mut parts = s.split('.').map(|p| p.parse::<u64>().unwrap());
+    (
+        parts.next().unwrap(),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    )
+}
+
+/// `rust-version` of Cargo.toml is the highest `rust-version` of any package
+/// in Cargo.lock (the resolved graph for this host, from the local registry
+/// cache): neither a promise the lock breaks (1.89 with kdl 6.7.1 needing
+/// 1.95) nor a demand higher than the dependencies make.
+#[test]
+fn declared_msrv_is_the_lock_files_highest_rust_version() {
+    let host = Command::new("rustc").arg("-vV").output().unwrap();
+    let host = String::from_utf8(host.stdout).unwrap();
+    let host = host
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .unwrap()
+        .to_owned();
+    let o = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--offline",
+            "--filter-platform",
+            &host,
+        ])
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cargo metadata: {}", stderr(&o));
+    let meta: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let packages = meta["packages"].as_array().unwrap();
+    let ours = packages.iter().find(|p| p["name"] == "topogen").unwrap();
+    let declared = ours["rust_version"].as_str().expect("rust-version is set");
+    let (needed, by) = packages
+        .iter()
+        .filter(|p| p["name"] != "topogen")
+        .filter_map(|p| {
+            let v = p["rust_version"].as_str()?;
+            Some((version(v), format!("{} {} ({v})", p["name"], p["version"])))
+        })
+        .max()
+        .unwrap();
+    assert!(packages.len() > 50, "the whole graph is resolved");
+    assert_eq!(
+        version(declared),
+        needed,
+        "Cargo.toml declares rust-version {declared}, the lock's highest is {by}"
+    );
+    assert_eq!(declared, env!("CARGO_PKG_RUST_VERSION"));
+}
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let o = topogen(Path::new(ROOT), &["--version"]);
+    assert!(o.status.success());
+    let line = stdout(&o);
+    let expected = match git(&["log", "-1", "--format=%h %cs", "--abbrev=12"]) {
+        Some(rev) if git(&["rev-parse", "--show-toplevel"]).is_some() => rev,
+        _ => "unknown revision".to_owned(),
+    };
+    assert_eq!(
+        line,
+        format!("topogen {} ({expected})\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// The shared options mean the same before and after the command's name.
+#[test]
+fn shared_options_are_accepted_before_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let minimal = Path::new(ROOT).join("examples/minimal/cluster.kdl");
+    std::fs::copy(&minimal, dir.path().join("small.kdl")).unwrap();
+    let before = topogen(
+        dir.path(),
+        &["--config", "small.kdl", "--format", "json", "validate"],
+    );
+    let after = topogen(
+        dir.path(),
+        &["validate", "--config", "small.kdl", "--format", "json"],
+    );
+    assert_eq!(before.status.code(), Some(0), "{}", stderr(&before));
+    assert_eq!(stdout(&before), stdout(&after));
+    let json: serde_json::Value = serde_json::from_slice(&before.stdout).unwrap();
+    assert!(!json["diagnostics"].as_array().unwrap().is_empty());
+    // without --config there is no cluster.kdl in the directory
+    let missing = topogen(dir.path(), &["--format", "json", "validate"]);
+    assert_eq!(missing.status.code(), Some(2));
+    // fmt formats the file the shared --config names
+    let fmt = topogen(dir.path(), &["-c", "small.kdl", "fmt", "--check"]);
+    assert_eq!(fmt.status.code(), Some(0), "{}", stderr(&fmt));
+}
+
+/// bash completes command names, option names and option values from the
+/// script `topogen completions bash` prints.
+#[test]
+fn bash_completion_completes_commands_options_and_values() {
+    let script = topogen(Path::new(ROOT), &["completions", "bash"]);
+    assert!(script.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("topogen.bash");
+    std::fs::write(&file, &script.stdout).unwrap();
+    let complete = |words: &[&str]| -> String {
+        let cword = words.len() - 1;
+        let cur = words[cword];
+        let prev = if cword > 0 { words[cword - 1] } else { "" };
+        let program = format!(
+            "source \"$1\"; COMP_WORDS=({}); COMP_CWORD={cword}; _topogen topogen '{cur}' '{prev}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            words
+                .iter()
+                .map(|w| format!("'{w}'"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let o = Command::new("bash")
+            .args(["-c", &program, "bash"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(complete(&["topogen", "va"]), "validate\n");
+    assert_eq!(complete(&["topogen", "com"]), "completions\n");
+    assert_eq!(
+        complete(&["topogen", "--format", ""]),
+        "human\njson\ngithub\nsarif\n"
+    );
+    let check = complete(&["topogen", "check", "--"]);
+    for option in ["--no-cache", "--templates", "--config", "--deny-warnings"] {
+        assert!(check.lines().any(|l| l == option), "{option} in {check}");
+    }
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let o = topogen(Path::new(ROOT), &["completions", shell]);
+        assert!(o.status.success(), "{shell}");
+        assert!(stdout(&o).contains("validate"), "{shell}");
+    }
+}
+
+/// `topogen man` renders with groff without a warning, for topogen and for
+/// every command, each page with its options.
+#[test]
+fn man_pages_render_for_topogen_and_every_command() {
+    let pages: Vec<(Vec<&str>, &str, &str)> = vec![
+        (vec!["man"], "topogen", "--deny-warnings"),
+        (vec!["man", "check"], "topogen-check", "--no-cache"),
+        (vec!["man", "validate"], "topogen-validate", "--config"),
+        (vec!["man", "completions"], "topogen-completions", "bash"),
+    ];
+    for (args, title, option) in pages {
+        let o = topogen(Path::new(ROOT), &args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let roff = stdout(&o);
+        assert!(roff.starts_with(".ie"), "{args:?}");
+        assert!(roff.contains(&format!(".TH {title} 1")), "{args:?}: {roff}");
+        let mut groff = Command::new("groff")
+            .args(["-k", "-man", "-Tutf8", "-ww"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("groff (Debian package groff-base) renders the page");
+        std::io::Write::write_all(groff.stdin.as_mut().unwrap(), roff.as_bytes()).unwrap();
+        let out = groff.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(stderr(&out), "", "{args:?}: groff warnings");
+        // groff overstrikes bold text: strip "x\bx" pairs before looking
+        let plain: String = {
+            let mut chars: Vec<char> = Vec::new();
+            for c in String::from_utf8_lossy(&out.stdout).chars() {
+                if c == '\u{8}' {
+                    chars.pop();
+                    chars.push('\u{0}');
+                } else if chars.last() == Some(&'\u{0}') {
+                    chars.pop();
+                    chars.push(c);
+                } else {
+                    chars.push(c);
+                }
+            }
+            chars.into_iter().collect()
+        };
+        assert!(plain.contains("NAME"), "{args:?}");
+        assert!(plain.contains(option), "{args:?}: {option} in\n{plain}");
+    }
+    let top = stdout(&topogen(Path::new(ROOT), &["man"]));
+    for command in ["validate", "build", "check", "show", "completions", "man"] {
+        assert!(
+            top.contains(&format!("topogen\\-{command}(1)")),
+            "{command}"
+        );
+    }
+    let o = topogen(Path::new(ROOT), &["man", "chek"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no command `chek`"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`check`"), "{}", stderr(&o));
+}
