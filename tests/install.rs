@@ -241,3 +241,82 @@ fn man_pages_render_for_topogen_and_every_command() {
     assert!(stderr(&o).contains("no command `chek`"), "{}", stderr(&o));
     assert!(stderr(&o).contains("`check`"), "{}", stderr(&o));
 }
+
+/// The findings of the repository's cluster.kdl with its `topogen` line
+/// replaced, as (code, the text each label's span covers, help).
+fn pin_findings(line: &str) -> Vec<(String, Vec<String>, String)> {
+    let kdl = std::fs::read_to_string(Path::new(ROOT).join("cluster.kdl")).unwrap();
+    let pinned = kdl
+        .lines()
+        .find(|l| l.trim_start().starts_with("topogen "))
+        .expect("cluster.kdl pins topogen");
+    let text = kdl.replace(pinned, line);
+    let c = topogen::compile(topogen::source::Source::new("cluster.kdl", text.as_str()));
+    c.findings
+        .iter()
+        .map(|f| {
+            let spans = f
+                .labels
+                .iter()
+                .map(|l| text[l.span.offset..l.span.offset + l.span.len].to_owned())
+                .collect();
+            (f.code.to_owned(), spans, f.help.clone().unwrap_or_default())
+        })
+        .collect()
+}
+
+/// A pin the drift check cannot install from is one error at the value,
+/// with the fix; a good pin is silent, and `git` has a default.
+#[test]
+fn a_malformed_pin_is_one_error_at_its_value() {
+    let rev = "0123456789abcdef0123456789abcdef01234567";
+    assert_eq!(pin_findings(&format!("topogen rev=\"{rev}\"")), vec![]);
+    assert_eq!(
+        pin_findings(&format!(
+            "topogen git=\"https://git.example.org/topogen.git\" rev=\"{rev}\""
+        )),
+        vec![]
+    );
+    let found = pin_findings("topogen rev=v0.1.0");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "topogen::schema::type");
+    assert_eq!(found[0].1, vec!["rev=v0.1.0"]);
+    assert!(found[0].2.contains("git rev-parse"), "{}", found[0].2);
+    let found = pin_findings(&format!("topogen rev=\"{}\"", rev.to_uppercase()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let found = pin_findings(&format!(
+        "topogen git=\"git@github.com:trading-cz/topogen\" rev=\"{rev}\""
+    ));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "topogen::schema::type");
+    assert_eq!(
+        found[0].1,
+        vec!["git=\"git@github.com:trading-cz/topogen\""]
+    );
+    assert!(found[0].2.contains("https://"), "{}", found[0].2);
+    let found = pin_findings("topogen git=\"https://github.com/trading-cz/topogen\"");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].2.contains("rev="), "{found:?}");
+    let found = pin_findings(&format!("topogen rev=\"{rev}\" tag=v1"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "topogen::schema::unknown-property");
+}
+
+/// `topogen reference` (and so docs/cluster-kdl.md) documents the pin.
+#[test]
+fn the_reference_documents_the_pin() {
+    let o = topogen(Path::new(ROOT), &["reference"]);
+    let text = stdout(&o);
+    let section = text
+        .split("\n### ")
+        .find(|s| s.starts_with("`cluster > topogen`"))
+        .expect("a `cluster > topogen` section");
+    for needle in [
+        "`git`",
+        "`rev`",
+        "cargo install --locked --git",
+        "drift-check",
+    ] {
+        assert!(section.contains(needle), "{needle} in {section}");
+    }
+}
