@@ -320,3 +320,111 @@ fn the_reference_documents_the_pin() {
         assert!(section.contains(needle), "{needle} in {section}");
     }
 }
+
+/// The README's `console` blocks (the tour, the command list, `--version`)
+/// are run and must print what the README shows (`...` stands for lines
+/// left out, `[..]` for part of a line). They run in a copy of the README
+/// whose `README.in/` holds the tour's cluster.kdl: the repository's with
+/// the Kafka pool cut to two nodes. `TRYCMD=overwrite cargo test --test
+/// install readme` writes the real output back into README.md.
+#[test]
+fn readme_console_examples_print_what_they_show() {
+    let root = Path::new(ROOT);
+    let dir = tempfile::tempdir().unwrap();
+    let readme = dir.path().join("README.md");
+    std::fs::copy(root.join("README.md"), &readme).unwrap();
+    let kdl = std::fs::read_to_string(root.join("cluster.kdl")).unwrap();
+    let pool = "pool kafka role=agent server-type=cx23 count=3 range=kafka {";
+    assert_eq!(
+        kdl.matches(pool).count(),
+        1,
+        "the tour edits the kafka pool"
+    );
+    std::fs::create_dir(dir.path().join("README.in")).unwrap();
+    std::fs::write(
+        dir.path().join("README.in/cluster.kdl"),
+        kdl.replace(pool, &pool.replace("count=3", "count=2")),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&readme).unwrap();
+    assert!(
+        text.matches("```console").count() >= 3,
+        "the README's examples"
+    );
+    trycmd::TestCases::new()
+        .register_bin(
+            "topogen",
+            std::path::PathBuf::from(env!("CARGO_BIN_EXE_topogen")),
+        )
+        .env("NO_COLOR", "1")
+        .env("TOPOGEN_CACHE_DIR", "")
+        .case(&readme)
+        .run();
+    if std::env::var_os("TRYCMD").is_some_and(|v| v == "overwrite") {
+        std::fs::copy(&readme, root.join("README.md")).unwrap();
+    }
+}
+
+/// The 40-hex revisions `text` writes after `prefix` (prose such as
+/// `--rev REV` is not one).
+fn revs_after(text: &str, prefix: &str) -> Vec<String> {
+    text.match_indices(prefix)
+        .map(|(i, _)| {
+            text[i + prefix.len()..]
+                .chars()
+                .take(40)
+                .collect::<String>()
+        })
+        .filter(|r| r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect()
+}
+
+/// The pinned topogen is one commit everywhere it is written — the README's
+/// `cargo install --rev` and pre-commit `rev:`, `topogen rev=` in every
+/// bundled cluster.kdl — and a commit of this repository's history that
+/// offers the pre-commit hooks (`scripts/precommit-test.sh --as-remote`
+/// installs the hook from it).
+#[test]
+fn the_pinned_commit_is_one_commit_of_this_history() {
+    let root = Path::new(ROOT);
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let mut pins: Vec<(String, String)> = Vec::new();
+    for rev in revs_after(&readme, "--rev ") {
+        pins.push(("README.md `cargo install --rev`".into(), rev));
+    }
+    for rev in revs_after(&readme, "\n    rev: ") {
+        pins.push(("README.md pre-commit `rev:`".into(), rev));
+    }
+    for file in [
+        "cluster.kdl",
+        "examples/minimal/cluster.kdl",
+        "examples/large/cluster.kdl",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("topogen "))
+            .unwrap_or_else(|| panic!("{file} pins topogen"));
+        for rev in revs_after(line, " rev=\"") {
+            pins.push((file.to_owned(), rev));
+        }
+    }
+    assert_eq!(pins.len(), 5, "{pins:?}");
+    let rev = pins[0].1.clone();
+    for (place, r) in &pins {
+        assert_eq!(r, &rev, "{place} pins {r}, {} pins {rev}", pins[0].0);
+    }
+    let head = git(&["rev-parse", "HEAD"]).expect("a git clone of topogen");
+    assert!(
+        git(&["cat-file", "-e", &format!("{rev}^{{commit}}")]).is_some(),
+        "{rev} is not a commit of this repository (a shallow clone? `git fetch --unshallow`)"
+    );
+    assert!(
+        git(&["merge-base", "--is-ancestor", &rev, &head]).is_some(),
+        "{rev} is not in the history of HEAD"
+    );
+    assert!(
+        git(&["cat-file", "-e", &format!("{rev}:.pre-commit-hooks.yaml")]).is_some(),
+        "{rev} has no .pre-commit-hooks.yaml"
+    );
+}
