@@ -428,3 +428,41 @@ fn the_pinned_commit_is_one_commit_of_this_history() {
         "{rev} has no .pre-commit-hooks.yaml"
     );
 }
+
+/// `--version` names the commit, the generated files never do: a build
+/// holds neither the revision nor its date, so committing topogen changes
+/// no generated file.
+#[test]
+fn no_generated_file_names_topogens_revision() {
+    let version = stdout(&topogen(Path::new(ROOT), &["--version"]));
+    let inner = version
+        .split_once(" (")
+        .and_then(|(_, rest)| rest.strip_suffix(")\n"))
+        .expect("topogen X.Y.Z (REVISION)");
+    assert_ne!(inner, "unknown revision", "the tests run in a git clone");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(ROOT).join("cluster.kdl"),
+        dir.path().join("cluster.kdl"),
+    )
+    .unwrap();
+    let o = topogen(dir.path(), &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut files = 0;
+    let mut stack = vec![dir.path().join("generated")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files += 1;
+                let text = std::fs::read_to_string(&p).unwrap();
+                for part in inner.split(' ') {
+                    assert!(!text.contains(part), "{} holds `{part}`", p.display());
+                }
+            }
+        }
+    }
+    assert!(files > 20, "{files} files");
+}
