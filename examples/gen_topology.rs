@@ -198,6 +198,8 @@ pub(crate) fn topology(n: usize) -> String {
 
     gitops repo="trading-cz/config" overlay="overlays/minimal" revision=main
 
+    topogen rev="0123456789abcdef0123456789abcdef01234567"
+
     secrets {{
         secret HCLOUD_TOKEN use=hcloud-token description="Hetzner Cloud API token (read+write)"
         secret SSH_PUBLIC_KEY use=ssh-public-key description="ED25519 public key for server access"

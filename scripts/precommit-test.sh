@@ -17,9 +17,14 @@
 # with `language: system` and the built binary by absolute path as the entry,
 # so no cargo build happens inside pre-commit.
 # --as-remote: additionally use this repository exactly as a user does
-# (`repo: <this repository>`, `rev: HEAD`, `language: rust`: pre-commit clones
-# it and builds topogen with cargo). Needs the manifest committed; slow (a
-# release build unless CARGO_TARGET_DIR is shared).
+# (`language: rust`: pre-commit clones it and builds topogen with cargo):
+#   - `pre-commit try-repo <this repository> --ref HEAD`: the hooks of this
+#     commit pass a good tree and block a broken cluster.kdl;
+#   - `repo: <this repository>` with the README's `rev:` in an installed
+#     .pre-commit-config.yaml: the revision the README tells users to pin
+#     exists, offers the hooks, builds, and runs every scenario above.
+# Needs the manifest committed; slow (two release builds unless
+# CARGO_TARGET_DIR is shared).
 #
 #   TOPOGEN_BIN       the binary (default: target/release/topogen, built if missing)
 #   CONFORMANCE_HOME  where ../shared/conformance/install.sh put pre-commit
@@ -185,10 +190,44 @@ new_repo "$WORK/local" "$WORK/local-config.yaml"
 "$BIN" build --color never > /dev/null
 run_scenarios local
 
+# try_repo: `pre-commit try-repo` with the hooks of HEAD (built by
+# pre-commit, language: rust) on a good tree, then on a broken cluster.kdl.
+try_repo() {
+  local head
+  head="$(git -C "$REPO" rev-parse HEAD)"
+  section "try-repo: the hooks of HEAD ($head) as pre-commit builds them"
+  mkdir -p "$WORK/try"
+  cd "$WORK/try"
+  git init -q -b main .
+  cp "$REPO/cluster.kdl" cluster.kdl
+  "$BIN" build --color never > /dev/null
+  git add -A
+  local rc=0
+  "$PRECOMMIT" try-repo "$REPO" --ref "$head" --all-files > "$WORK/last.log" 2>&1 || rc=$?
+  sed 's/^/    | /' "$WORK/last.log"
+  if [ $rc = 0 ]; then ok "try-repo: both hooks pass a good tree"; else bad "try-repo: a good tree failed (exit $rc)"; fi
+  expect_output "try-repo: topogen-validate ran" 'topogen validate.*Passed'
+  expect_output "try-repo: topogen-check ran" 'topogen check.*Passed'
+  sed -i '0,/count=3/s//cuont=3/' cluster.kdl
+  git add -A
+  rc=0
+  "$PRECOMMIT" try-repo "$REPO" topogen-validate --ref "$head" --all-files > "$WORK/last.log" 2>&1 || rc=$?
+  sed 's/^/    | /' "$WORK/last.log"
+  if [ $rc != 0 ]; then ok "try-repo: a broken cluster.kdl fails"; else bad "try-repo: a broken cluster.kdl passed"; fi
+  expect_output "try-repo: the diagnostic is shown" 'topogen::schema::unknown-property'
+  cd "$WORK"
+}
+
 if [ "$as_remote" = 1 ]; then
-  section "as a user: repo: $REPO, rev: HEAD, language: rust (pre-commit builds topogen)"
-  rev="$(git -C "$REPO" rev-parse HEAD)"
-  if ! git -C "$REPO" cat-file -e "$rev:.pre-commit-hooks.yaml" 2>/dev/null; then
+  try_repo
+  # the revision a user copies from the README's pre-commit snippet
+  rev="$(sed -n 's/^    rev: \([0-9a-f]\{40\}\)\( .*\)\{0,1\}$/\1/p' "$REPO/README.md" | sed -n 1p)"
+  section "as a user: repo: $REPO, rev: ${rev:-?} (the README's), language: rust (pre-commit builds topogen)"
+  if [ -z "$rev" ]; then
+    bad "remote: the README's pre-commit snippet has no 40-hex \`rev:\`"
+  elif ! git -C "$REPO" cat-file -e "$rev^{commit}" 2>/dev/null; then
+    bad "remote: the README's rev $rev is not a commit of this repository"
+  elif ! git -C "$REPO" cat-file -e "$rev:.pre-commit-hooks.yaml" 2>/dev/null; then
     bad "remote: .pre-commit-hooks.yaml is not committed at $rev"
   else
     cat > "$WORK/remote-config.yaml" <<EOF

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Every test of the project, in one command (the README's test command; CI
 # runs it through .ci/run): install the validators, cargo fmt/clippy/test,
-# `topogen check` on the committed generated/, the conformance suite, the
-# pre-commit test. Runs as root on a fresh Debian 12 machine with the Rust
-# toolchain, Python 3.11 and Node 20; the read-only shared/ folder lies beside
-# the repository (override with TOPOGEN_SHARED).
+# `topogen check` on the committed generated/, the cargo-dist release check,
+# the conformance suite, the pre-commit test. Runs as root on a fresh Debian
+# 12 machine with the Rust toolchain, Python 3.11 and Node 20; the read-only
+# shared/ folder lies beside the repository (override with TOPOGEN_SHARED).
 #
 # Every step runs even when an earlier one failed, so that one run reports
 # everything; the exit code is non-zero if any step failed.
@@ -78,6 +78,11 @@ step "fuzz: 90 s of cargo-fuzz over parse, validate, render" bash scripts/fuzz.s
 # ------------------------------------------------------------------ drift
 # The committed generated/ must be exactly what the repository's cluster.kdl produces.
 step "topogen check (committed generated/ does not drift)" cargo run --release --locked --quiet -- check --color never
+
+# ------------------------------------------------------------------ release
+# cargo-dist: release.yml is what dist-workspace.toml generates, and a tag
+# would release every target's archive with its checksum (offline).
+step "release: dist generate --check and dist plan (offline)" bash scripts/dist-check.sh
 
 # ------------------------------------------------------------------ conformance
 export TOPOGEN_BIN="$REPO/target/release/topogen"

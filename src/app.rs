@@ -52,23 +52,66 @@ fn print_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> ExitStatus
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> ExitStatus {
+    let input = &cli.input;
     match cli.command {
-        Command::Validate { input } => validate(&input),
-        Command::Build {
-            input,
-            render,
-            sync,
-        } => build(&input, &render, sync),
-        Command::Check { input, render } => check(&input, &render),
-        Command::Show { input, env } => show(&input, env.as_deref()),
+        Command::Validate => validate(input),
+        Command::Build { render, sync } => build(input, &render, sync),
+        Command::Check { render } => check(input, &render),
+        Command::Show { env } => show(input, env.as_deref()),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Init { path } => init(&path),
-        Command::Fmt { config, check } => fmt(&config, check),
+        Command::Fmt { check } => fmt(input, check),
         Command::Reference => {
             let _ = std::io::stdout().write_all(crate::model::schema::reference().as_bytes());
             ExitStatus::Success
         }
         Command::Templates { dump } => templates(dump.as_deref()),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "topogen", &mut std::io::stdout());
+            ExitStatus::Success
+        }
+        Command::Man { command } => man(command.as_deref()),
+    }
+}
+
+/// `topogen man [COMMAND]`: topogen(1), or topogen-COMMAND(1).
+fn man(command: Option<&str>) -> ExitStatus {
+    let mut top = <Cli as clap::CommandFactory>::command();
+    // propagates the shared options into each command's page
+    top.build();
+    let page = match command {
+        None => top,
+        Some(name) => match top.find_subcommand(name) {
+            Some(sub) => sub.clone().name(format!("topogen-{name}")),
+            None => {
+                let names: Vec<String> = top
+                    .get_subcommands()
+                    .filter(|c| c.get_name() != "help")
+                    .map(|c| format!("`{}`", c.get_name()))
+                    .collect();
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: no command `{name}` has a manual page\n  help: the commands are {}",
+                    names.join(", ")
+                );
+                return ExitStatus::Error;
+            }
+        },
+    };
+    let mut out = Vec::new();
+    match clap_mangen::Man::new(page).render(&mut out) {
+        Ok(()) => {
+            let _ = std::io::stdout().write_all(&out);
+            ExitStatus::Success
+        }
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: cannot render the manual page: {e}"
+            );
+            ExitStatus::Error
+        }
     }
 }
 
@@ -504,18 +547,13 @@ fn init(path: &Path) -> ExitStatus {
     }
 }
 
-fn fmt(config: &Path, check_only: bool) -> ExitStatus {
-    let input = Input {
-        config: config.to_path_buf(),
-        format: Format::Human,
-        deny_warnings: false,
-        color: Color::Auto,
-    };
+fn fmt(input: &Input, check_only: bool) -> ExitStatus {
+    let config = input.config.as_path();
     let source = match run::read(config) {
         Ok((s, None)) => s,
         Ok((s, Some(f))) => {
             let c = run::compile_with(s, Some(f));
-            print_findings(&input, &c, &c.findings);
+            print_findings(input, &c, &c.findings);
             return ExitStatus::Failure;
         }
         Err(e) => return print_error(e),
@@ -528,7 +566,7 @@ fn fmt(config: &Path, check_only: bool) -> ExitStatus {
                 project: None,
                 findings,
             };
-            print_findings(&input, &c, &c.findings);
+            print_findings(input, &c, &c.findings);
             return ExitStatus::Failure;
         }
     };

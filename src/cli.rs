@@ -14,27 +14,54 @@ use crate::report::Format;
 /// Typical use: `topogen build` before committing, `topogen check` in CI,
 /// `topogen validate` as a pre-commit hook.
 #[derive(Debug, Parser)]
-#[command(name = "topogen", version, about, long_about, max_term_width = 100)]
+#[command(
+    name = "topogen",
+    version = VERSION,
+    about,
+    long_about,
+    max_term_width = 100
+)]
 pub struct Cli {
+    /// The options every command accepts, before or after its name.
+    #[command(flatten)]
+    pub input: Input,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Options shared by the commands that read cluster.kdl.
+/// `--version`: the crate's version and the commit it was built from
+/// (`build.rs`). Only `--version` and the man page show the commit: nothing
+/// topogen writes depends on it, so that output stays deterministic.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("TOPOGEN_GIT_REVISION"),
+    ")"
+);
+
+/// Options shared by the commands that read cluster.kdl, accepted before
+/// the command's name (`topogen --config x validate`) or after it.
 #[derive(Debug, Args, Clone)]
 pub struct Input {
     /// The topology file.
-    #[arg(short, long, value_name = "FILE", default_value = "cluster.kdl")]
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "cluster.kdl",
+        global = true,
+        help_heading = "Shared options"
+    )]
     pub config: PathBuf,
     /// How to print diagnostics.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, value_enum, default_value_t = Format::Human, global = true, help_heading = "Shared options")]
     pub format: Format,
     /// Treat warnings as errors (exit 1 on any finding).
-    #[arg(long)]
+    #[arg(long, global = true, help_heading = "Shared options")]
     pub deny_warnings: bool,
     /// When to colour the human format.
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true, help_heading = "Shared options")]
     pub color: Color,
 }
 
@@ -71,17 +98,12 @@ pub enum Command {
     ///
     /// Fast enough for a pre-commit hook. Exit 1 on errors (or warnings with
     /// --deny-warnings), 2 when the file cannot be read.
-    Validate {
-        #[command(flatten)]
-        input: Input,
-    },
+    Validate,
     /// Validate, then write every artifact into the output directory.
     ///
     /// Atomic: on any error nothing on disk changes, and an interrupted build
     /// never leaves a half-written tree. Prints one line per changed file.
     Build {
-        #[command(flatten)]
-        input: Input,
         #[command(flatten)]
         render: Render,
         /// Flush the new tree to disk before swapping it in, so that it also
@@ -100,14 +122,10 @@ pub enum Command {
     /// `--no-cache`).
     Check {
         #[command(flatten)]
-        input: Input,
-        #[command(flatten)]
         render: Render,
     },
     /// Print the resolved topology: nodes, IPs, labels, IP-plan usage, monthly cost.
     Show {
-        #[command(flatten)]
-        input: Input,
         /// Only this environment.
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
@@ -130,10 +148,9 @@ pub enum Command {
         path: PathBuf,
     },
     /// Format cluster.kdl canonically, keeping comments.
+    ///
+    /// Formats the file `--config` names.
     Fmt {
-        /// The file to format.
-        #[arg(short, long, value_name = "FILE", default_value = "cluster.kdl")]
-        config: PathBuf,
         /// Do not write; exit 1 if the file is not formatted.
         #[arg(long)]
         check: bool,
@@ -145,5 +162,23 @@ pub enum Command {
         /// Copy every built-in template into this directory (never overwriting).
         #[arg(long, value_name = "DIR")]
         dump: Option<PathBuf>,
+    },
+    /// Print a shell completion script.
+    ///
+    /// bash: `topogen completions bash > ~/.local/share/bash-completion/completions/topogen`;
+    /// zsh: into a directory of `$fpath` as `_topogen`; fish:
+    /// `~/.config/fish/completions/topogen.fish`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), of topogen or of one command.
+    ///
+    /// `topogen man | man -l -`; `topogen man > ~/.local/share/man/man1/topogen.1`.
+    Man {
+        /// The command whose page to print (`topogen-check(1)`); topogen's own page without it.
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
     },
 }

@@ -117,6 +117,103 @@ fn snapshots_of_the_repository_cluster() {
     });
 }
 
+/// The drift check installs exactly the commit cluster.kdl pins, with
+/// `--locked`, on topogen's MSRV, from the Actions cache after the first
+/// run; it needs no repository variable and no topogen sources in the
+/// repository.
+#[test]
+fn drift_check_installs_the_pinned_commit_cached_on_the_msrv() {
+    const REV: &str = "89abcdef0123456789abcdef0123456789abcdef";
+    let pinned = REPO_KDL
+        .lines()
+        .find(|l| l.trim_start().starts_with("topogen "))
+        .expect("cluster.kdl pins topogen");
+    let text = edit(
+        REPO_KDL,
+        pinned,
+        &format!("    topogen git=\"https://git.example.org/tools/topogen.git\" rev=\"{REV}\""),
+    );
+    let files = workflows(&text);
+    let drift = &files["topogen-drift-check.yml"];
+    assert!(!drift.contains("vars."), "no repository variable: {drift}");
+    let doc = parse("drift", drift);
+    let job = &jobs(&doc)[0].1;
+    let steps = steps(job);
+    let uses = |prefix: &str| {
+        steps
+            .iter()
+            .copied()
+            .find(|s| {
+                s.get("uses")
+                    .and_then(Value::as_str)
+                    .is_some_and(|u| u.starts_with(prefix))
+            })
+            .unwrap_or_else(|| panic!("a step uses {prefix}"))
+    };
+    let cache = uses("actions/cache@");
+    let key = get(cache, &["with", "key"]).as_str().unwrap();
+    assert_eq!(
+        key,
+        format!("topogen-${{{{ runner.os }}}}-${{{{ runner.arch }}}}-{REV}")
+    );
+    assert_eq!(get(cache, &["with", "path"]).as_str(), Some("~/.topogen"));
+    let toolchain = uses("dtolnay/rust-toolchain@");
+    assert_eq!(
+        get(toolchain, &["with", "toolchain"]).as_str(),
+        Some(env!("CARGO_PKG_RUST_VERSION"))
+    );
+    let install = steps
+        .iter()
+        .copied()
+        .find(|s| {
+            s.get("run")
+                .and_then(Value::as_str)
+                .is_some_and(|r| r.contains("cargo install"))
+        })
+        .expect("an install step");
+    let run = get(install, &["run"]).as_str().unwrap();
+    assert!(
+        run.contains(
+            "cargo install --locked --root \"$HOME/.topogen\" --git \"$TOPOGEN_GIT\" --rev \"$TOPOGEN_REV\" topogen"
+        ),
+        "{run}"
+    );
+    assert_eq!(
+        get(install, &["env", "TOPOGEN_GIT"]).as_str(),
+        Some("https://git.example.org/tools/topogen.git")
+    );
+    assert_eq!(get(install, &["env", "TOPOGEN_REV"]).as_str(), Some(REV));
+    // a cache hit skips the toolchain and the build
+    let skip = "steps.cache-topogen.outputs.cache-hit != 'true'";
+    assert_eq!(get(cache, &["id"]).as_str(), Some("cache-topogen"));
+    assert_eq!(get(toolchain, &["if"]).as_str(), Some(skip));
+    assert_eq!(get(install, &["if"]).as_str(), Some(skip));
+    let check = steps.last().unwrap();
+    let run = get(check, &["run"]).as_str().unwrap();
+    assert!(run.contains("$HOME/.topogen/bin"), "{run}");
+    assert!(run.contains("topogen check --no-cache"), "{run}");
+}
+
+/// Without `topogen git=… rev=…` nothing says which topogen made the files,
+/// so there is no drift check to generate; every other workflow is.
+#[test]
+fn without_a_pin_there_is_no_drift_check() {
+    let pinned = REPO_KDL
+        .lines()
+        .find(|l| l.trim_start().starts_with("topogen "))
+        .expect("cluster.kdl pins topogen");
+    let files = workflows(&edit(REPO_KDL, pinned, ""));
+    let expected: Vec<&str> = WORKFLOWS
+        .iter()
+        .copied()
+        .filter(|w| *w != "topogen-drift-check.yml")
+        .collect();
+    assert_eq!(
+        files.keys().map(String::as_str).collect::<Vec<_>>(),
+        expected
+    );
+}
+
 #[test]
 fn every_workflow_parses_and_opens_with_the_header() {
     for kdl in [REPO_KDL, MINIMAL_KDL, LARGE_KDL] {
@@ -465,6 +562,9 @@ fn hostile_values_stay_quoted() {
         t.versions.hcloud_cli.value = HOSTILE.to_owned();
         t.versions.argocd_operator.value = HOSTILE.to_owned();
     }
+    let pin = project.topogen.as_mut().expect("cluster.kdl pins topogen");
+    pin.git.value = HOSTILE.to_owned();
+    pin.rev.value = HOSTILE.to_owned();
     let files = topogen::emit::plan(&project, &Templates::new(None).unwrap())
         .expect("plan")
         .files;

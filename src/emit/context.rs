@@ -69,6 +69,17 @@ pub struct ProjectCtx {
     /// The output directory relative to the repository root (`generated`):
     /// workflows read the tfvars, pins and manifests under it.
     pub output_dir: String,
+    /// `topogen git=… rev=…`: the topogen the drift check installs.
+    pub topogen: Option<PinCtx>,
+}
+
+/// The pinned topogen: its git URL and full commit hash.
+#[derive(Debug, Serialize)]
+pub struct PinCtx {
+    /// An `https://` URL.
+    pub git: String,
+    /// 40 lowercase hexadecimal digits.
+    pub rev: String,
 }
 
 /// A cron line of the maintenance workflow and the environments it destroys.
@@ -689,6 +700,10 @@ impl ProjectCtx {
                 .unwrap_or_default(),
             env_names: envs.iter().map(|e| e.env.clone()).collect(),
             output_dir: project.output.dir.clone(),
+            topogen: project.topogen.as_ref().map(|p| PinCtx {
+                git: p.git.value.clone(),
+                rev: p.rev.value.clone(),
+            }),
             envs,
             destroy_schedules,
             cache: ValueCache::default(),

@@ -23,6 +23,10 @@ use super::{EmitError, Plan, Templates};
 /// Where the workflows go, relative to the output directory.
 const DIR: &str = ".github/workflows";
 
+/// The drift check, generated only when cluster.kdl pins topogen
+/// (`topogen git=… rev=…`): it installs exactly that commit.
+const DRIFT_CHECK: &str = "topogen-drift-check.yml";
+
 /// Every workflow: file name in `.github/workflows/` (the template is
 /// `workflows/<file>.j2`).
 pub(crate) const FILES: &[&str] = &[
@@ -33,7 +37,7 @@ pub(crate) const FILES: &[&str] = &[
     "03-reusable-deploy-argocd.yml",
     "04-reusable-deploy-strimzi.yml",
     "05-reusable-verify-access.yml",
-    "topogen-drift-check.yml",
+    DRIFT_CHECK,
 ];
 
 /// What every workflow template sees: the project plus the derived values
@@ -45,10 +49,11 @@ struct WorkflowCtx<'a> {
     /// Where the repository keeps topogen's output (paths in `run:` scripts):
     /// `output dir=…` of cluster.kdl.
     generated: &'a str,
-    /// topogen's own version, for the drift check's install step.
-    topogen_version: &'static str,
     /// The Rust release that builds topogen (its MSRV).
     rust_version: &'static str,
+    /// The drift check's cache key for the pinned topogen:
+    /// `topogen-${{ runner.os }}-${{ runner.arch }}-<rev>`.
+    topogen_cache_key: Option<GhExpr>,
     /// Secrets by use (`hcloud_token`), each with its `${{ secrets.X }}` expression.
     secrets: BTreeMap<String, SecretRef>,
     /// Terraform variables that receive a Primary IP ID, over all environments.
@@ -156,8 +161,15 @@ impl<'a> WorkflowCtx<'a> {
         Self {
             cx,
             generated: &cx.output_dir,
-            topogen_version: env!("CARGO_PKG_VERSION"),
             rust_version: env!("CARGO_PKG_RUST_VERSION"),
+            // validation admits only 40 hexadecimal digits; keeping only
+            // those here too, the key can never open an expression of its own
+            topogen_cache_key: cx.topogen.as_ref().map(|p| {
+                let rev: String = p.rev.chars().filter(char::is_ascii_hexdigit).collect();
+                GhExpr(format!(
+                    "topogen-${{{{ runner.os }}}}-${{{{ runner.arch }}}}-{rev}"
+                ))
+            }),
             secrets,
             primary_ip_vars: primary_ip_vars
                 .into_iter()
@@ -218,6 +230,9 @@ pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<()
     // context inside it is converted once per run (see `context`)
     let ctx = minijinja::Value::from_serialize(WorkflowCtx::new(cx));
     for file in FILES {
+        if *file == DRIFT_CHECK && cx.topogen.is_none() {
+            continue;
+        }
         let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;
         plan.add(format!("{DIR}/{file}"), text);
     }

@@ -166,6 +166,7 @@ fn lower_document(
         return None;
     }
     let output = cx.output(&base);
+    let topogen = cx.pin(&base);
     let mut topologies = Vec::new();
     let mut seen: BTreeMap<String, Span> = BTreeMap::new();
     let last = envs.len() - 1;
@@ -228,6 +229,7 @@ fn lower_document(
     Some(Project {
         envs: topologies,
         output,
+        topogen,
     })
 }
 
@@ -1452,5 +1454,57 @@ impl Cx<'_> {
                 })
             })
             .collect()
+    }
+
+    /// `topogen git=… rev=…`, when present and well-formed.
+    fn pin(&mut self, doc: &KdlDocument) -> Option<Pin> {
+        let (_, e) = self.single(doc, "cluster", "topogen")?;
+        let git = self.str_or(&e, "git", TOPOGEN_GIT);
+        let rev = self.req_str(
+            &e,
+            "rev",
+            "rev=\"0123456789abcdef0123456789abcdef01234567\"",
+        );
+        let mut ok = !rev.value.is_empty();
+        if ok
+            && !(rev.value.len() == 40
+                && rev
+                    .value
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        {
+            self.out.push(
+                Finding::new(
+                    &schema_type::RULE,
+                    format!("`rev` must be a full commit hash, not `{}`", rev.value),
+                )
+                .label(rev.span, "not 40 lowercase hexadecimal digits")
+                .help("pin the commit the tag or branch names: `git rev-parse TAG^{commit}` in topogen's repository"),
+            );
+            ok = false;
+        }
+        let url_ok = git.value.strip_prefix("https://").is_some_and(|rest| {
+            rest.split('/').next().is_some_and(|host| !host.is_empty())
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~/:@%+".contains(&b))
+        });
+        if !url_ok {
+            self.out.push(
+                Finding::new(
+                    &schema_type::RULE,
+                    format!("`git` must be an https URL, not `{}`", git.value),
+                )
+                .label(
+                    git.span,
+                    "`cargo install --git` fetches from here on a CI runner",
+                )
+                .help(format!(
+                    "write the repository's https URL, e.g. `git=\"{TOPOGEN_GIT}\"`"
+                )),
+            );
+            ok = false;
+        }
+        ok.then_some(Pin { git, rev })
     }
 }

@@ -51,7 +51,21 @@ pub struct Project {
     pub envs: Vec<Topology>,
     /// Where the build writes.
     pub output: Output,
+    /// `topogen git=… rev=…`: the topogen the drift check installs.
+    pub topogen: Option<Pin>,
 }
+
+/// `topogen git=… rev=…`: a commit of topogen's git repository.
+#[derive(Clone, Debug)]
+pub struct Pin {
+    /// An `https://` URL.
+    pub git: Spanned<String>,
+    /// A full 40-hex commit hash, lowercase.
+    pub rev: Spanned<String>,
+}
+
+/// Where topogen's sources live, unless `topogen git=…` says otherwise.
+pub const TOPOGEN_GIT: &str = "https://github.com/trading-cz/topogen";
 
 /// `output dir=… workflows=…`: where the build writes, relative to cluster.kdl's directory.
 #[derive(Clone, Debug, PartialEq, Eq)]

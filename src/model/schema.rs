@@ -86,6 +86,7 @@ pub const NODES: &[NodeSchema] = &[
             "gitops",
             "secrets",
             "output",
+            "topogen",
             "environment",
         ],
         example: "cluster k3s-trading { … }",
@@ -832,6 +833,29 @@ pub const NODES: &[NodeSchema] = &[
         ],
         children: &[],
         example: "output dir=generated workflows=\".github/workflows\"",
+    },
+    NodeSchema {
+        name: "topogen",
+        parent: "cluster",
+        repeats: false,
+        doc: "The topogen this repository's generated files are made with, pinned to a commit. The drift-check workflow installs exactly it (`cargo install --locked --git GIT --rev REV topogen`, cached by revision); give the pre-commit hook the same `rev:`. Without it no drift-check workflow is generated: a workflow cannot know which topogen made the files.",
+        args: &[],
+        props: &[
+            f(
+                "git",
+                "https URL",
+                "https://github.com/trading-cz/topogen",
+                "topogen's git repository.",
+            ),
+            f(
+                "rev",
+                "40-hex commit",
+                REQ,
+                "The full commit hash (`git rev-parse HEAD` of the topogen you run): a branch or tag could move.",
+            ),
+        ],
+        children: &[],
+        example: "topogen rev=\"0123456789abcdef0123456789abcdef01234567\"",
     },
     NodeSchema {
         name: "environment",
