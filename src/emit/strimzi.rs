@@ -264,7 +264,7 @@ pub(crate) fn emit(cx: &ProjectCtx, _t: &Templates, plan: &mut Plan) -> Result<(
 
 fn document<T: Serialize>(mut header: String, value: &T) -> Result<String, EmitError> {
     super::yaml::append(value, &mut header).map_err(|e| EmitError {
-        template: "strimzi (serde_yaml)".to_owned(),
+        template: "strimzi (yaml)".to_owned(),
         message: e.to_string(),
     })?;
     Ok(header)
