@@ -153,6 +153,8 @@ fn benign(site: &Site) -> &'static str {
         "gitops-overlay" => "overlays/xmarkerx",
         "version" => "v1.34.2+k3s1",
         "secret-name" => "XMARKERX",
+        "storage-size" => "7373Gi",
+        "resources-cpu" => "737m",
         _ => "xmarkerx",
     }
 }
@@ -443,13 +445,17 @@ fn scripts(path: &str, text: &str) -> Vec<String> {
     out
 }
 
-/// Unescaped `|` per line: the shape of Markdown tables.
+/// Unescaped `|` per line (after an even number of backslashes): the shape
+/// of Markdown tables.
 fn md_shape(text: &str) -> Vec<usize> {
     text.lines()
         .map(|l| {
             let b = l.as_bytes();
             (0..b.len())
-                .filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\'))
+                .filter(|&i| {
+                    b[i] == b'|'
+                        && b[..i].iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 0
+                })
                 .count()
         })
         .collect()

@@ -891,7 +891,7 @@ const fn byte_table(kind: Plain, listed: &[u8]) -> [bool; 256] {
 
 static SH_PLAIN: [bool; 256] = byte_table(Plain::AlnumAnd, b"-_./:=+@%,");
 static HCL_PLAIN: [bool; 256] = byte_table(Plain::PrintableBut, b"\"\\$%");
-static MD_PLAIN: [bool; 256] = byte_table(Plain::PrintableBut, b"|<>`");
+static MD_PLAIN: [bool; 256] = byte_table(Plain::PrintableBut, b"|<>`\\");
 static JSON_PLAIN: [bool; 256] = byte_table(Plain::TextBut, b"\"\\");
 static TEXT_PLAIN: [bool; 256] = byte_table(Plain::TextBut, b"");
 
@@ -959,7 +959,7 @@ fn md_plain(s: &str) -> bool {
     s.bytes().all(|b| MD_PLAIN[usize::from(b)])
 }
 
-/// Text for a Markdown table cell: pipes, backticks and HTML neutralised,
+/// Text for a Markdown table cell: pipes, backslashes, backticks and HTML neutralised,
 /// line breaks as spaces, every other [`hazard`] shown as `\u{…}`.
 pub fn md_cell(s: &str) -> String {
     if md_plain(s) {
@@ -969,6 +969,8 @@ pub fn md_cell(s: &str) -> String {
     for c in s.chars() {
         match c {
             '|' => out.push_str("\\|"),
+            // `\|` would be a backslash, then a live pipe
+            '\\' => out.push_str("\\\\"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '`' => out.push('\''),
@@ -1143,7 +1145,7 @@ mod tests {
             );
             assert_eq!(
                 MD_PLAIN[usize::from(b)],
-                b.is_ascii() && !b.is_ascii_control() && !b"|<>`".contains(&b),
+                b.is_ascii() && !b.is_ascii_control() && !b"|<>`\\".contains(&b),
                 "md {c:?}"
             );
             let lead = b == 0x7f || [0xc2, 0xd8, 0xe2, 0xef].contains(&b);
@@ -1315,5 +1317,6 @@ mod tests {
     fn md_cell_neutralises_tables() {
         assert_eq!(md_cell("a|b<c>\n`d`"), "a\\|b&lt;c&gt; 'd'");
         assert_eq!(md_cell("a\u{2028}b\u{202e}c"), "a b\\u{202e}c");
+        assert_eq!(md_cell("a\\|b"), "a\\\\\\|b");
     }
 }
