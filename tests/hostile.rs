@@ -257,11 +257,16 @@ fn same_yaml(
     }
 }
 
-/// String `h` is `w` with the marker replaced by the value (see [`same_yaml`]).
+/// String `h` is `w` with the marker replaced by the value (see
+/// [`same_yaml`]), or by the value as a Markdown cell in a shell word (a
+/// job summary's table row: `md|sh`), with any `${{` broken up as workflow
+/// templates do.
 fn same_text(w: &str, h: &str, marker: &str, value: &str) -> bool {
-    let quoted = topogen::emit::templates::sh_quote(value);
-    *h == w.replace(marker, value)
-        || *h == w.replace(marker, &quoted)
+    use topogen::emit::templates::{md_cell, sh_quote};
+    let quoted = sh_quote(value);
+    [value.to_owned(), quoted.clone(), sh_quote(&md_cell(value))]
+        .iter()
+        .any(|r| *h == w.replace(marker, r) || *h == w.replace(marker, &r.replace("${{", "$ {{")))
         || *h == w.replace(&format!("'{marker}'"), &quoted)
         || *h == w.replace(&format!("\"{marker}\""), &quoted)
 }
