@@ -24,8 +24,8 @@ use serde::Deserialize as _;
 use topogen::emit::{Plan, Templates};
 use topogen::source::Source;
 
-#[path = "support/pyyaml.rs"]
-mod pyyaml;
+#[path = "support/venv.rs"]
+mod venv;
 
 const CLUSTER: &str = include_str!("../cluster.kdl");
 const BIN: &str = env!("CARGO_BIN_EXE_topogen");
@@ -336,11 +336,7 @@ fn map_json(
 }
 
 fn hcl2tojson() -> Option<PathBuf> {
-    let home = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    let p = home.join("topogen-conformance/venv/bin/hcl2tojson");
-    p.exists().then_some(p)
+    venv::tool("hcl2tojson")
 }
 
 /// Parses every file with python-hcl2 in one process: path → JSON.
@@ -562,7 +558,7 @@ struct YamlPair {
 /// structure and scalar types of the benign build, strings with the value
 /// substituted. The violations, one line each.
 fn check_yaml_1_1(pairs: &[YamlPair]) -> Vec<String> {
-    let Some(python) = pyyaml::python() else {
+    let Some(python) = venv::python() else {
         eprintln!(
             "SKIP YAML 1.1 check of {} files: PyYAML not found; run `bash /work/shared/conformance/install.sh` \
              (or the conformance installer of this repository) to enable it",
@@ -575,7 +571,7 @@ fn check_yaml_1_1(pairs: &[YamlPair]) -> Vec<String> {
         texts.insert(format!("{i:06}-base"), p.base.clone());
         texts.insert(format!("{i:06}-have"), p.have.clone());
     }
-    let parsed = pyyaml::load_all(&python, &texts);
+    let parsed = venv::load_all(&python, &texts);
     let mut violations = Vec::new();
     for (i, p) in pairs.iter().enumerate() {
         let base = parsed[&format!("{i:06}-base")]
@@ -584,7 +580,7 @@ fn check_yaml_1_1(pairs: &[YamlPair]) -> Vec<String> {
         match &parsed[&format!("{i:06}-have")] {
             Err(e) => violations.push(format!("{}: PyYAML cannot read it: {e}", p.what)),
             Ok(have) => {
-                if !pyyaml::same(base, have, &|w, h| same_text(w, h, &p.marker, &p.value)) {
+                if !venv::same(base, have, &|w, h| same_text(w, h, &p.marker, &p.value)) {
                     violations.push(format!(
                         "{}: PyYAML (YAML 1.1) reads another structure or type than the benign build's",
                         p.what

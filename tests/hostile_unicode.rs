@@ -14,8 +14,8 @@ use std::process::Command;
 use topogen::emit::{Plan, Templates};
 use topogen::source::Source;
 
-#[path = "support/pyyaml.rs"]
-mod pyyaml;
+#[path = "support/venv.rs"]
+mod venv;
 
 const CLUSTER: &str = include_str!("../cluster.kdl");
 const BIN: &str = env!("CARGO_BIN_EXE_topogen");
@@ -251,7 +251,7 @@ fn an_output_dir_past_validation_changes_no_yaml_structure() {
         pairs.len() >= LINE_TERMINATORS.len(),
         "the value reached no file"
     );
-    let Some(python) = pyyaml::python() else {
+    let Some(python) = venv::python() else {
         eprintln!(
             "SKIP the YAML 1.1 half: PyYAML not found; run `bash /work/shared/conformance/install.sh`"
         );
@@ -262,14 +262,14 @@ fn an_output_dir_past_validation_changes_no_yaml_structure() {
         texts.insert(format!("{name} base"), want.clone());
         texts.insert(format!("{name} have"), have.clone());
     }
-    let parsed = pyyaml::load_all(&python, &texts);
+    let parsed = venv::load_all(&python, &texts);
     for (name, (value, _, _)) in &pairs {
         let want = parsed[&format!("{name} base")].as_ref().unwrap();
         let have = parsed[&format!("{name} have")]
             .as_ref()
             .unwrap_or_else(|e| panic!("{name}: PyYAML cannot read it: {e}"));
         assert!(
-            pyyaml::same(want, have, &|w, h| h == w.replace(MARKER, value)),
+            venv::same(want, have, &|w, h| h == w.replace(MARKER, value)),
             "{name}: PyYAML reads another structure"
         );
     }

@@ -1069,14 +1069,7 @@ mod tests {
             .collect::<Vec<_>>();
         // C0, DEL, C1, U+061C, U+200E/F, U+2028/9, U+202A-E, U+2066-9, BOM, FFFE/F
         assert_eq!(hazards.len(), 32 + 1 + 32 + 1 + 2 + 2 + 5 + 4 + 3);
-        let filters = [
-            Filter::Sh,
-            Filter::Hcl,
-            Filter::Yaml,
-            Filter::Md,
-            Filter::Mermaid,
-            Filter::Oneline,
-        ];
+        let filters = Filter::TEMPLATE_FILTERS.map(|(_, f)| f);
         for c in hazards {
             for s in [c.to_string(), format!("a{c}b"), format!("é{c}${{{{")] {
                 for f in filters {
@@ -1185,14 +1178,7 @@ mod tests {
             ]
             .map(str::to_owned),
         );
-        let filters = [
-            Filter::Sh,
-            Filter::Hcl,
-            Filter::Yaml,
-            Filter::Md,
-            Filter::Mermaid,
-            Filter::Oneline,
-        ];
+        let filters = Filter::TEMPLATE_FILTERS.map(|(_, f)| f);
         for s in &samples {
             for f in filters {
                 let mut fast = String::new();

@@ -1,18 +1,24 @@
-//! PyYAML, a YAML 1.1 reader (what GitHub's and most Python and Go tooling
-//! read YAML as), from the conformance suite's virtualenv: each file parsed
-//! into JSON that keeps every scalar's type.
+//! The conformance suite's virtualenv (installed by
+//! `../shared/conformance/install.sh`), and PyYAML from it: a YAML 1.1
+//! reader, as GitHub and most Python and Go tooling read YAML, each file
+//! parsed into JSON that keeps every scalar's type.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The conformance venv's python (with PyYAML), if installed.
-pub(crate) fn python() -> Option<PathBuf> {
+/// A program of the conformance suite's virtualenv, if installed.
+pub(crate) fn tool(name: &str) -> Option<PathBuf> {
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    let p = cache.join("topogen-conformance/venv/bin/python");
+    let p = cache.join("topogen-conformance/venv/bin").join(name);
     p.exists().then_some(p)
+}
+
+/// The conformance venv's python (with PyYAML), if installed.
+pub(crate) fn python() -> Option<PathBuf> {
+    tool("python")
 }
 
 /// Every document of a file: strings as JSON strings, lists as arrays,
