@@ -5,7 +5,8 @@
 #   scripts/conformance.sh [--allow-missing] [--keep] [--templates DIR]
 #                          [--no-negative-control]
 #
-# For the repository's cluster.kdl and every examples/*/cluster.kdl:
+# For the repository's cluster.kdl, every examples/*/cluster.kdl and
+# tests/hostile/yaml11/cluster.kdl (YAML 1.1 keywords as label values):
 #   1. `topogen build` of a copy of X in a temporary directory (so that
 #      out-of-tree targets such as `output workflows=...` stay in it too);
 #   2. ../shared/conformance/check-tree.sh on that tree (yamllint, python-hcl2,
@@ -127,6 +128,9 @@ EOF
 # ------------------------------------------------------------ configurations
 configs=("$REPO/cluster.kdl")
 for c in "$REPO"/examples/*/cluster.kdl; do [ -f "$c" ] && configs+=("$c"); done
+# names and label values that are YAML 1.1 booleans, nulls, numbers and dates
+# when written plain (`on`, `null`, `012`, `2001-12-14`: issue 11)
+configs+=("$REPO/tests/hostile/yaml11/cluster.kdl")
 
 # Terraform: one empty CLI config so that no ~/.terraformrc is needed or read.
 TF=""

@@ -164,11 +164,10 @@ fn read_manifest(out: &Path) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// A manifest line must stay inside the output directory.
+/// A manifest line or a plan's file path must stay inside the output
+/// directory: the model's one rule for paths.
 pub(crate) fn safe_relative(p: &str) -> bool {
-    !p.starts_with('/')
-        && !p.contains('\\')
-        && p.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+    crate::model::path::check(p).is_ok()
 }
 
 /// Every file under `dir`, relative, sorted (symlinks are listed, not followed).

@@ -414,7 +414,7 @@ fn workflows_can_go_to_an_out_of_tree_directory_without_touching_other_files() {
     s.write("cluster.kdl", &bad);
     let o = topogen(&s.0, &["validate"]);
     assert_eq!(code(&o), 1);
-    assert!(text(&o.stderr).contains("must be a path inside the repository"));
+    assert!(text(&o.stderr).contains("is not a portable path inside the repository"));
 }
 
 /// The build record of `generated/` in scratch `s`.

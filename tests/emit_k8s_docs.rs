@@ -495,9 +495,9 @@ fn yaml_hostile_label_values_round_trip_intact() {
 
     let ns = yaml(&files, "k8s/dev/scheduling/apps-node-selector.yaml");
     assert_eq!(ns["nodeSelector"]["role"].as_str(), Some(HOSTILE));
-    // the header comment names the avoided label on one escaped line
+    // the header comment names the avoided label on one line
     let raw = &files["k8s/dev/scheduling/apps-node-selector.yaml"];
-    assert!(raw.contains("#   avoid role=: &a *b\\n---\n"));
+    assert!(raw.contains("#   avoid role=: &a *b ---\n"));
 
     // and TOPOLOGY.md keeps it inside its table cell
     for row in node_rows(&files["TOPOLOGY.md"], "dev") {

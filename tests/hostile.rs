@@ -8,7 +8,9 @@
 //! intact and inert in every artifact — YAML parsed by serde_yaml and HCL by
 //! `hcl2tojson` compare equal to the rendering of a benign marker with the
 //! value substituted (so the value arrived intact and changed no structure),
-//! every shell script passes `bash -n`, Markdown tables keep their shape.
+//! every shell script passes `bash -n`, Markdown tables keep their shape;
+//! and YAML read by PyYAML, a YAML 1.1 reader (U+2028 is a line break to it,
+//! `on` a boolean), has the benign build's structure and types too.
 //! Plus: a 50 MB file, nesting 100,000 deep, invalid UTF-8, overflowing
 //! counts and ports, and literal secrets, which must be rejected and never
 //! appear in any output or diagnostic.
@@ -21,6 +23,9 @@ use kdl::{KdlDocument, KdlValue};
 use serde::Deserialize as _;
 use topogen::emit::{Plan, Templates};
 use topogen::source::Source;
+
+#[path = "support/venv.rs"]
+mod venv;
 
 const CLUSTER: &str = include_str!("../cluster.kdl");
 const BIN: &str = env!("CARGO_BIN_EXE_topogen");
@@ -73,6 +78,8 @@ struct Site {
     empty_rejected: bool,
     find: String,
     replace: String,
+    /// A second place the value goes (a label and the profile that selects it).
+    also: Option<(String, String)>,
 }
 
 fn sites() -> Vec<Site> {
@@ -91,6 +98,9 @@ fn sites() -> Vec<Site> {
             },
             find: str_prop(n, "find"),
             replace: str_prop(n, "replace"),
+            also: n
+                .get("find2")
+                .map(|_| (str_prop(n, "find2"), str_prop(n, "replace2"))),
         })
         .collect()
 }
@@ -106,7 +116,7 @@ fn kdl_string(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if c.is_control()
-                || matches!(c as u32, 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069 | 0xFEFF) =>
+                || matches!(c as u32, 0x200E | 0x200F | 0x2028 | 0x2029 | 0x202A..=0x202E | 0x2066..=0x2069 | 0xFEFF) =>
             {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32));
             }
@@ -118,17 +128,22 @@ fn kdl_string(s: &str) -> String {
 }
 
 fn place(site: &Site, value: &str) -> String {
-    assert!(
-        CLUSTER.contains(&site.find),
-        "site {}: `{}` is not in cluster.kdl",
-        site.name,
-        site.find
-    );
-    CLUSTER.replacen(
-        &site.find,
-        &site.replace.replace("VALUE", &kdl_string(value)),
-        1,
-    )
+    let mut text = CLUSTER.to_owned();
+    for (find, replace) in
+        std::iter::once((&site.find, &site.replace)).chain(site.also.as_ref().map(|(f, r)| (f, r)))
+    {
+        assert!(
+            text.contains(find.as_str()),
+            "site {}: `{find}` is not in cluster.kdl",
+            site.name,
+        );
+        text = text.replacen(
+            find.as_str(),
+            &replace.replace("VALUE", &kdl_string(value)),
+            1,
+        );
+    }
+    text
 }
 
 /// The benign value a site is rendered with for the differential comparison.
@@ -137,7 +152,12 @@ fn benign(site: &Site) -> &'static str {
         "gitops-repo" => "trading-cz/xmarkerx",
         "gitops-overlay" => "overlays/xmarkerx",
         "version" => "v1.34.2+k3s1",
+        "hcloud-cli-version" => "v1.47.7",
+        "terraform-constraint" => ">= 1.3.7",
+        "provider-constraint" => "~> 1.54.7",
         "secret-name" => "XMARKERX",
+        "storage-size" => "7373Gi",
+        "resources-cpu" => "737m",
         _ => "xmarkerx",
     }
 }
@@ -223,20 +243,7 @@ fn same_yaml(
 ) -> bool {
     use serde_yaml::Value as V;
     match (want, have) {
-        (V::String(w), V::String(h)) => {
-            *h == w.replace(marker, value)
-                || *h == w.replace(marker, &topogen::emit::templates::sh_quote(value))
-                || *h
-                    == w.replace(
-                        &format!("'{marker}'"),
-                        &topogen::emit::templates::sh_quote(value),
-                    )
-                || *h
-                    == w.replace(
-                        &format!("\"{marker}\""),
-                        &topogen::emit::templates::sh_quote(value),
-                    )
-        }
+        (V::String(w), V::String(h)) => same_text(w, h, marker, value),
         (V::Sequence(w), V::Sequence(h)) => {
             w.len() == h.len() && w.iter().zip(h).all(|(a, b)| same_yaml(a, b, marker, value))
         }
@@ -251,6 +258,20 @@ fn same_yaml(
         }
         (w, h) => w == h,
     }
+}
+
+/// String `h` is `w` with the marker replaced by the value (see
+/// [`same_yaml`]), or by the value as a Markdown cell in a shell word (a
+/// job summary's table row: `md|sh`), with any `${{` broken up as workflow
+/// templates do.
+fn same_text(w: &str, h: &str, marker: &str, value: &str) -> bool {
+    use topogen::emit::templates::{md_cell, sh_quote};
+    let quoted = sh_quote(value);
+    [value.to_owned(), quoted.clone(), sh_quote(&md_cell(value))]
+        .iter()
+        .any(|r| *h == w.replace(marker, r) || *h == w.replace(marker, &r.replace("${{", "$ {{")))
+        || *h == w.replace(&format!("'{marker}'"), &quoted)
+        || *h == w.replace(&format!("\"{marker}\""), &quoted)
 }
 
 /// The value of an HCL quoted string as python-hcl2 returns it (raw source):
@@ -318,11 +339,7 @@ fn map_json(
 }
 
 fn hcl2tojson() -> Option<PathBuf> {
-    let home = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    let p = home.join("topogen-conformance/venv/bin/hcl2tojson");
-    p.exists().then_some(p)
+    venv::tool("hcl2tojson")
 }
 
 /// Parses every file with python-hcl2 in one process: path → JSON.
@@ -432,16 +449,37 @@ fn scripts(path: &str, text: &str) -> Vec<String> {
     out
 }
 
-/// Unescaped `|` per line: the shape of Markdown tables.
+/// Unescaped `|` per line (after an even number of backslashes): the shape
+/// of Markdown tables.
 fn md_shape(text: &str) -> Vec<usize> {
     text.lines()
         .map(|l| {
             let b = l.as_bytes();
             (0..b.len())
-                .filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\'))
+                .filter(|&i| {
+                    b[i] == b'|'
+                        && b[..i].iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 0
+                })
                 .count()
         })
         .collect()
+}
+
+/// The benign build's text of `path`: the same path, or the path with the
+/// value replaced by the marker (a name in a path), at one place or all.
+fn counterpart<'a>(path: &str, value: &str, marker: &str, base: &'a Plan) -> Option<&'a String> {
+    if let Some(t) = base.files.get(path) {
+        return Some(t);
+    }
+    if value.is_empty() {
+        return None;
+    }
+    let one_at = path
+        .match_indices(value)
+        .map(|(i, _)| format!("{}{marker}{}", &path[..i], &path[i + value.len()..]));
+    std::iter::once(path.replace(value, marker))
+        .chain(one_at)
+        .find_map(|p| base.files.get(&p))
 }
 
 /// Proves that `value`, accepted at `site`, is intact and inert in `plan`,
@@ -452,6 +490,7 @@ fn assert_inert(
     base: &Plan,
     plan: &Plan,
     hcl: &mut Vec<(String, String, String)>,
+    yaml: &mut Vec<YamlPair>,
 ) {
     let what = format!("site {} value {value:?}", site.name);
     let marker = benign(site);
@@ -460,10 +499,13 @@ fn assert_inert(
     }
     for (path, text) in &plan.files {
         assert!(text.ends_with('\n'), "{what}: {path} has no final newline");
-        let base_path = path.replace(value, marker);
-        let Some(base_text) = base.files.get(path).or_else(|| base.files.get(&base_path)) else {
+        let Some(base_text) = counterpart(path, value, marker, base) else {
             panic!("{what}: {path} has no counterpart in the benign build");
         };
+        // the value did not reach this file: nothing to compare
+        if text == base_text {
+            continue;
+        }
         if path.ends_with(".yaml") || path.ends_with(".yml") {
             let want = yaml_docs(path, base_text);
             let have = yaml_docs(path, text);
@@ -475,6 +517,15 @@ fn assert_inert(
                         .all(|(w, h)| same_yaml(w, h, marker, value)),
                 "{what}: {path} parses differently than the benign build with the value substituted\n{text}"
             );
+            if text != base_text {
+                yaml.push(YamlPair {
+                    what: format!("{what}: {path}"),
+                    marker: marker.to_owned(),
+                    value: value.to_owned(),
+                    base: base_text.clone(),
+                    have: text.clone(),
+                });
+            }
         }
         if path.ends_with(".tfvars") {
             hcl.push((what.clone(), base_text.clone(), text.clone()));
@@ -495,6 +546,54 @@ fn assert_inert(
         plan.files.len(),
         "{what}: a different set of files"
     );
+}
+
+/// A YAML file of a hostile build and its benign counterpart.
+struct YamlPair {
+    what: String,
+    marker: String,
+    value: String,
+    base: String,
+    have: String,
+}
+
+/// Every YAML file a hostile value changed, read by PyYAML (YAML 1.1): the
+/// structure and scalar types of the benign build, strings with the value
+/// substituted. The violations, one line each.
+fn check_yaml_1_1(pairs: &[YamlPair]) -> Vec<String> {
+    let Some(python) = venv::python() else {
+        eprintln!(
+            "SKIP YAML 1.1 check of {} files: PyYAML not found; run `bash /work/shared/conformance/install.sh` \
+             (or the conformance installer of this repository) to enable it",
+            pairs.len()
+        );
+        return Vec::new();
+    };
+    let mut texts = BTreeMap::new();
+    for (i, p) in pairs.iter().enumerate() {
+        texts.insert(format!("{i:06}-base"), p.base.clone());
+        texts.insert(format!("{i:06}-have"), p.have.clone());
+    }
+    let parsed = venv::load_all(&python, &texts);
+    let mut violations = Vec::new();
+    for (i, p) in pairs.iter().enumerate() {
+        let base = parsed[&format!("{i:06}-base")]
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{}: the benign build is not YAML 1.1: {e}", p.what));
+        match &parsed[&format!("{i:06}-have")] {
+            Err(e) => violations.push(format!("{}: PyYAML cannot read it: {e}", p.what)),
+            Ok(have) => {
+                if !venv::same(base, have, &|w, h| same_text(w, h, &p.marker, &p.value)) {
+                    violations.push(format!(
+                        "{}: PyYAML (YAML 1.1) reads another structure or type than the benign build's",
+                        p.what
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("PyYAML: {} YAML files read and compared", pairs.len());
+    violations
 }
 
 fn check_hcl(marker_for: &BTreeMap<String, (String, String)>, hcl: &[(String, String, String)]) {
@@ -542,6 +641,7 @@ fn hostile_values_are_rejected_or_inert() {
     let sites = sites();
     assert!(values.len() >= 30 && sites.len() >= 10);
     let mut hcl = Vec::new();
+    let mut yaml = Vec::new();
     let mut marker_for = BTreeMap::new();
     let (mut rejected, mut accepted) = (0, 0);
     let mut accepted_list = Vec::new();
@@ -578,7 +678,7 @@ fn hostile_values_are_rejected_or_inert() {
                     let key = format!("site {} value {value:?}", site.name);
                     marker_for.insert(key, (benign(site).to_owned(), value.clone()));
                     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        assert_inert(site, value, &base_plan, plan, &mut hcl);
+                        assert_inert(site, value, &base_plan, plan, &mut hcl, &mut yaml);
                     }));
                     if let Err(e) = r {
                         let msg = e
@@ -593,6 +693,7 @@ fn hostile_values_are_rejected_or_inert() {
         }
     }
     check_hcl(&marker_for, &hcl);
+    violations.extend(check_yaml_1_1(&yaml));
     assert!(
         violations.is_empty(),
         "{} hostile case(s) failed:\n{}",

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::context::{EnvCtx, KafkaCtx, PoolCtx, ProjectCtx};
+use super::templates::oneline_text;
 use super::{EmitError, Plan, Templates};
 
 const API_VERSION: &str = "kafka.strimzi.io/v1beta2";
@@ -264,7 +265,7 @@ pub(crate) fn emit(cx: &ProjectCtx, _t: &Templates, plan: &mut Plan) -> Result<(
 
 fn document<T: Serialize>(mut header: String, value: &T) -> Result<String, EmitError> {
     super::yaml::append(value, &mut header).map_err(|e| EmitError {
-        template: "strimzi (serde_yaml)".to_owned(),
+        template: "strimzi (yaml)".to_owned(),
         message: e.to_string(),
     })?;
     Ok(header)
@@ -278,7 +279,7 @@ fn kafka_file(k: &KafkaCtx) -> Result<String, EmitError> {
              # before applying this file, the deploy-strimzi workflow looks up the\n\
              # address of the Primary IP named `{}` and adds it\n\
              # (JSON Patch `add`) at each of these JSON pointers:\n",
-            ext.via_primary_ip.escape_debug()
+            oneline_text(&ext.via_primary_ip)
         ));
         for p in &ext.advertised_host_pointers {
             header.push_str(&format!("#   {p}\n"));

@@ -14,7 +14,11 @@
 //! the filter for that language (`sh`, `hcl`). Templates named `*.yml` /
 //! `*.yaml` auto-escape (JSON-quote) anything unfiltered and break up any
 //! `${{` a value brings (see [`GhExpr`]); `*.md` templates auto-escape every
-//! value as Markdown table-cell text ([`md_cell`]). Auto-escaping is done by
+//! value as Markdown table-cell text ([`md_cell`]); any other template
+//! (tfvars, pins) writes a value as one line of text ([`oneline_text`]).
+//! Every filter and mode writes a [`hazard`] (a control, a Unicode line
+//! break, a bidi control) escaped. No value from `cluster.kdl` or the
+//! command line goes through `safe`. Auto-escaping is done by
 //! the formatter, without a filter call per value: TOPOLOGY.md writes a few
 //! values per node, and a filter call costs about as much as the rest of
 //! the write (issue 6).
@@ -326,11 +330,12 @@ fn escape_auto(mode: AutoEscape, value: &Value, out: &mut impl fmt::Write) -> Re
             let json = serde_json::to_string(value).map_err(|e| {
                 Error::new(ErrorKind::BadSerialization, "unable to format to JSON").with_source(e)
             })?;
-            out.write_str(&defuse(&json))?;
+            out.write_str(&defuse(&json_hazards_escaped(json)))?;
         }
         AutoEscape::Custom(MARKDOWN) if !value.is_safe() => {
             out.write_str(&md_cell(&as_text(value)?))?;
         }
+        _ if !value.is_safe() => out.write_str(&oneline_text(&text(value)))?,
         _ => out.write_str(&text(value))?,
     }
     Ok(())
@@ -348,7 +353,8 @@ fn escape_text(mode: AutoEscape, s: &str, out: &mut impl fmt::Write) -> Result<(
         AutoEscape::Json => out.write_str(&defuse(&yaml_quote(s)))?,
         AutoEscape::Custom(MARKDOWN) if md_plain(s) => out.write_str(s)?,
         AutoEscape::Custom(MARKDOWN) => out.write_str(&md_cell(s))?,
-        _ => out.write_str(s)?,
+        // tfvars and pins: a value stays on its line, shows no hazard
+        _ => out.write_str(&oneline_text(s))?,
     }
     Ok(())
 }
@@ -371,7 +377,7 @@ enum Piece<'a> {
 
 /// An escaping filter: the template filter of that name, and what [`rows`]
 /// applies to a field (`{ip|hcl}`) — one definition for both.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Filter {
     Sh,
     Hcl,
@@ -379,8 +385,6 @@ enum Filter {
     Md,
     Mermaid,
     Oneline,
-    /// No escaping (`rows` only: minijinja has its own `safe`).
-    Safe,
 }
 
 impl Filter {
@@ -395,9 +399,6 @@ impl Filter {
     ];
 
     fn by_name(name: &str) -> Option<Self> {
-        if name == "safe" {
-            return Some(Self::Safe);
-        }
         Self::TEMPLATE_FILTERS
             .iter()
             .find(|(n, _)| *n == name)
@@ -421,7 +422,6 @@ impl Filter {
     /// without an intermediate string when it needs no escaping.
     fn push_str(self, s: &str, out: &mut String) {
         match self {
-            Self::Safe => out.push_str(s),
             Self::Sh if sh_plain(s) => out.push_str(s),
             Self::Md if md_plain(s) => out.push_str(s),
             Self::Hcl if hcl_plain(s) => push_quoted(out, s),
@@ -439,7 +439,6 @@ impl Filter {
             Self::Md => md_cell(s).into(),
             Self::Mermaid => mermaid_label(s).into(),
             Self::Oneline => oneline_text(s),
-            Self::Safe => s.into(),
         }
     }
 }
@@ -507,7 +506,7 @@ fn parse_row_format(format: &str) -> Result<Vec<Piece<'_>>, Error> {
 /// `{field}` replaced by that attribute of the item (or by a keyword
 /// argument of that name; `{.}` is the item itself), escaped as the template
 /// auto-escapes values, or by the filter in `{field|sh}` (`sh`, `hcl`,
-/// `yaml`, `md`, `mermaid`, `oneline`, and `safe` for none); `{{` and `}}`
+/// `yaml`, `md`, `mermaid`, `oneline`; there is no `safe`); `{{` and `}}`
 /// are literal braces. Lines are joined by line breaks, without a final one.
 ///
 /// A table row per node written by a template loop cost about 5,500
@@ -679,15 +678,15 @@ fn as_text(v: &Value) -> Result<Cow<'_, str>, Error> {
 }
 
 /// Quotes a value as one shell word, inert in any context: single quotes, and
-/// `$'…'` ANSI-C quoting when it holds control characters (so that it stays
-/// on one line inside a YAML block scalar).
+/// `$'…'` ANSI-C quoting when it holds a [`hazard`] (so that it stays on one
+/// line inside a YAML block scalar, and no bidi control reorders the script
+/// a reviewer reads): the hazard is written as its UTF-8 bytes (`\xe2\x80\xa8`),
+/// which every shell with `$'…'` reads in any locale.
 pub fn sh_quote(s: &str) -> String {
     if sh_plain(s) {
         return s.to_owned();
     }
-    // U+2028/U+2029 are line breaks to YAML parsers: keep them escaped too
-    let breaks_line = |c: char| c.is_control() || c == '\u{2028}' || c == '\u{2029}';
-    if s.chars().any(breaks_line) {
+    if s.chars().any(hazard) {
         let mut out = String::from("$'");
         for c in s.chars() {
             match c {
@@ -696,11 +695,8 @@ pub fn sh_quote(s: &str) -> String {
                 '\n' => out.push_str("\\n"),
                 '\t' => out.push_str("\\t"),
                 '\r' => out.push_str("\\r"),
-                '\u{2028}' => out.push_str("\\u2028"),
-                '\u{2029}' => out.push_str("\\u2029"),
-                c if c.is_control() => {
-                    let mut buf = [0u8; 4];
-                    for b in c.encode_utf8(&mut buf).bytes() {
+                c if hazard(c) => {
+                    for b in c.encode_utf8(&mut [0u8; 4]).bytes() {
                         out.push_str(&format!("\\x{b:02x}"));
                     }
                 }
@@ -746,8 +742,8 @@ fn shwords(v: Value, attribute: Option<&str>) -> Result<Value, Error> {
     Ok(Value::from_safe_string(out))
 }
 
-/// An HCL string literal: escapes quotes, backslashes, control characters and
-/// the template sequences `${` and `%{`.
+/// An HCL string literal: escapes quotes, backslashes, every [`hazard`]
+/// (`\u2028`) and the template sequences `${` and `%{`.
 pub fn hcl_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -768,7 +764,7 @@ pub fn hcl_quote(s: &str) -> String {
                 out.push(c);
                 out.push(c);
             }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if hazard(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -784,9 +780,66 @@ fn integer(v: &Value) -> Option<i64> {
         .flatten()
 }
 
-/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+/// Whether `c` breaks a line to some reader of a generated file, or hides or
+/// reorders the text a reviewer sees: every C0 and C1 control (DEL, NEL
+/// and tab included), the Unicode line and paragraph separators (line
+/// breaks to YAML 1.1 readers such as PyYAML and libyaml), the bidirectional
+/// controls (U+061C, U+200E–F, U+202A–E, U+2066–9), the byte-order mark and
+/// U+FFFE/U+FFFF, which YAML does not allow. Every escaping filter and
+/// auto-escape mode writes these escaped, never as they are.
+pub(crate) fn hazard(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+                | '\u{FFFE}'
+                | '\u{FFFF}'
+        )
+}
+
+/// A YAML double-quoted scalar: JSON string syntax (valid YAML), with every
+/// [`hazard`] JSON leaves as it is (DEL, C1, U+2028, bidi controls) written
+/// as `\uXXXX` too.
 pub fn yaml_quote(s: &str) -> String {
-    serde_json::to_string(s).expect("strings always serialise")
+    json_hazards_escaped(serde_json::to_string(s).expect("strings always serialise"))
+}
+
+/// serde_json's text with every [`hazard`] it left as it is written `\uXXXX`.
+/// JSON text holds a character other than ASCII only inside a string, where
+/// `\uXXXX` is the same character (to JSON and to YAML).
+fn json_hazards_escaped(json: String) -> String {
+    if text_plain(&json) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 12);
+    for c in json.chars() {
+        if hazard(c) {
+            push_u4(c, &mut out);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Appends `\uXXXX` (JSON, YAML and HCL escape; every hazard is in the BMP).
+fn push_u4(c: char, out: &mut String) {
+    use fmt::Write as _;
+    let _ = write!(out, "\\u{:04x}", c as u32);
+}
+
+/// Appends `\u{…}`: a hazard made visible in text that has no escapes of
+/// its own (comments, Markdown).
+fn push_visible(c: char, out: &mut String) {
+    use fmt::Write as _;
+    let _ = write!(out, "\\u{{{:x}}}", c as u32);
 }
 
 /// The bytes each escaping function leaves alone, as tables: the fast paths
@@ -798,9 +851,16 @@ enum Plain {
     AlnumAnd,
     /// Printable ASCII (space to `~`) but the listed bytes.
     PrintableBut,
-    /// Any byte from the space up (UTF-8 included) but the listed ones.
-    NonControlBut,
+    /// Any byte from the space up (UTF-8 included) but DEL, the first bytes
+    /// of a [`hazard`] beyond ASCII, and the listed bytes.
+    TextBut,
 }
+
+/// The first UTF-8 byte of every [`hazard`] above DEL: C2 (U+0080–U+009F),
+/// D8 (U+061C), E2 (U+2028, U+200E…), EF (U+FEFF, U+FFFE). A string without
+/// these bytes and without bytes below the space has no hazard; one with
+/// them is looked at character by character.
+const HAZARD_LEADS: &[u8] = b"\x7f\xc2\xd8\xe2\xef";
 
 const fn byte_table(kind: Plain, listed: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
@@ -813,10 +873,16 @@ const fn byte_table(kind: Plain, listed: &[u8]) -> [bool; 256] {
             is_listed |= listed[j] == b;
             j += 1;
         }
+        let mut is_lead = false;
+        let mut j = 0;
+        while j < HAZARD_LEADS.len() {
+            is_lead |= HAZARD_LEADS[j] == b;
+            j += 1;
+        }
         table[i] = match kind {
             Plain::AlnumAnd => b.is_ascii_alphanumeric() || is_listed,
             Plain::PrintableBut => b >= b' ' && b <= b'~' && !is_listed,
-            Plain::NonControlBut => b >= b' ' && !is_listed,
+            Plain::TextBut => b >= b' ' && !is_lead && !is_listed,
         };
         i += 1;
     }
@@ -825,8 +891,9 @@ const fn byte_table(kind: Plain, listed: &[u8]) -> [bool; 256] {
 
 static SH_PLAIN: [bool; 256] = byte_table(Plain::AlnumAnd, b"-_./:=+@%,");
 static HCL_PLAIN: [bool; 256] = byte_table(Plain::PrintableBut, b"\"\\$%");
-static MD_PLAIN: [bool; 256] = byte_table(Plain::PrintableBut, b"|<>`");
-static JSON_PLAIN: [bool; 256] = byte_table(Plain::NonControlBut, b"\"\\");
+static MD_PLAIN: [bool; 256] = byte_table(Plain::PrintableBut, b"|<>`\\");
+static JSON_PLAIN: [bool; 256] = byte_table(Plain::TextBut, b"\"\\");
+static TEXT_PLAIN: [bool; 256] = byte_table(Plain::TextBut, b"");
 
 /// True when [`sh_quote`] returns `s` unchanged.
 fn sh_plain(s: &str) -> bool {
@@ -838,10 +905,16 @@ fn hcl_plain(s: &str) -> bool {
     s.bytes().all(|b| HCL_PLAIN[usize::from(b)])
 }
 
-/// True when [`yaml_quote`] (JSON) only puts `s` between double quotes:
-/// JSON escapes `"`, `\` and the control characters below U+0020.
+/// True when [`yaml_quote`] only puts `s` between double quotes: JSON
+/// escapes `"`, `\` and the control characters below U+0020, and
+/// [`yaml_quote`] every other [`hazard`].
 fn json_plain(s: &str) -> bool {
     s.bytes().all(|b| JSON_PLAIN[usize::from(b)])
+}
+
+/// True when `s` certainly has no [`hazard`] (see [`HAZARD_LEADS`]).
+fn text_plain(s: &str) -> bool {
+    s.bytes().all(|b| TEXT_PLAIN[usize::from(b)])
 }
 
 /// Appends `s` between double quotes.
@@ -852,15 +925,33 @@ fn push_quoted(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Text for a one-line comment (tfvars `#`): line breaks become spaces.
+/// A character that ends a line to some reader (YAML 1.1 counts NEL, U+2028
+/// and U+2029), or white space a comment may as well show as a space.
+fn line_break_or_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// Text for a one-line comment (`#` in tfvars and YAML) and for templates
+/// without an auto-escape mode: every line break becomes a space, every
+/// other [`hazard`] is shown as `\u{…}`.
 pub fn oneline_text(s: &str) -> Cow<'_, str> {
-    let breaks = |c: char| matches!(c, '\r' | '\n' | '\u{2028}' | '\u{2029}');
-    // U+2028 and U+2029 start with byte E2: most text has none of these bytes
-    if s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0xE2)) && s.contains(breaks) {
-        Cow::Owned(s.replace(breaks, " "))
-    } else {
-        Cow::Borrowed(s)
+    if text_plain(s) {
+        return Cow::Borrowed(s);
     }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if line_break_or_space(c) {
+            out.push(' ');
+        } else if hazard(c) {
+            push_visible(c, &mut out);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// True when [`md_cell`] would return `s` unchanged.
@@ -868,7 +959,8 @@ fn md_plain(s: &str) -> bool {
     s.bytes().all(|b| MD_PLAIN[usize::from(b)])
 }
 
-/// Text for a Markdown table cell: pipes, backticks, HTML and newlines neutralised.
+/// Text for a Markdown table cell: pipes, backslashes, backticks and HTML neutralised,
+/// line breaks as spaces, every other [`hazard`] shown as `\u{…}`.
 pub fn md_cell(s: &str) -> String {
     if md_plain(s) {
         return s.to_owned();
@@ -877,11 +969,13 @@ pub fn md_cell(s: &str) -> String {
     for c in s.chars() {
         match c {
             '|' => out.push_str("\\|"),
+            // `\|` would be a backslash, then a live pipe
+            '\\' => out.push_str("\\\\"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '`' => out.push('\''),
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() => {}
+            c if line_break_or_space(c) => out.push(' '),
+            c if hazard(c) => push_visible(c, &mut out),
             c => out.push(c),
         }
     }
@@ -915,6 +1009,19 @@ mod tests {
         }
     }
 
+    /// `safe` writes a value as it is: no built-in template applies it to
+    /// anything but topogen's own version (a constant of the build).
+    #[test]
+    fn no_built_in_template_writes_a_value_unescaped() {
+        for name in built_in_names() {
+            let text = built_in(&name).unwrap().replace("topogen_version|safe", "");
+            let compact = text.replace(' ', "");
+            assert!(!compact.contains("|safe"), "{name} uses `safe`");
+            // nor does a `rows` format: it has no `safe`
+            assert!(Filter::by_name("safe").is_none());
+        }
+    }
+
     #[test]
     fn sh_quote_is_inert() {
         assert_eq!(sh_quote("role=kafka"), "role=kafka");
@@ -923,7 +1030,10 @@ mod tests {
         assert_eq!(sh_quote("$(rm -rf /)"), "'$(rm -rf /)'");
         assert_eq!(sh_quote("a\nb"), "$'a\\nb'");
         assert_eq!(sh_quote(""), "''");
-        assert_eq!(sh_quote("a\u{2028}b"), "$'a\\u2028b'");
+        assert_eq!(sh_quote("a\u{2028}b"), "$'a\\xe2\\x80\\xa8b'");
+        assert_eq!(sh_quote("a\u{85}b"), "$'a\\xc2\\x85b'");
+        assert_eq!(sh_quote("admin\u{202e}txt"), "$'admin\\xe2\\x80\\xaetxt'");
+        assert_eq!(sh_quote("tête-à-tête"), "'tête-à-tête'");
     }
 
     #[test]
@@ -932,12 +1042,84 @@ mod tests {
         assert_eq!(hcl_quote("%{ if }"), "\"%%{ if }\"");
         assert_eq!(hcl_quote("a\"b\\"), "\"a\\\"b\\\\\"");
         assert_eq!(hcl_quote("$x %d"), "\"$x %d\"");
+        assert_eq!(
+            hcl_quote("a\u{2029}\u{85}\u{2066}b"),
+            "\"a\\u2029\\u0085\\u2066b\""
+        );
     }
 
     #[test]
     fn oneline_text_breaks_no_line() {
-        assert_eq!(oneline_text("a\u{2028}b\r\nc\u{2029}"), "a b  c ");
-        assert!(matches!(oneline_text("tête-à-tête ₂"), Cow::Borrowed(_)));
+        assert_eq!(oneline_text("a\u{2028}b\r\nc\u{2029}\u{85}"), "a b  c  ");
+        assert_eq!(
+            oneline_text("a\u{1b}[0m\u{202e}\u{7f}"),
+            "a\\u{1b}[0m\\u{202e}\\u{7f}"
+        );
+        assert!(matches!(oneline_text("tête-à-tête"), Cow::Borrowed(_)));
+        assert_eq!(oneline_text("10 € – ₂"), "10 € – ₂");
+    }
+
+    /// Every hazard, alone and between letters, through every filter and
+    /// auto-escape mode: none is written as it is.
+    #[test]
+    fn no_filter_or_mode_writes_a_hazard() {
+        let hazards = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| hazard(c))
+            .collect::<Vec<_>>();
+        // C0, DEL, C1, U+061C, U+200E/F, U+2028/9, U+202A-E, U+2066-9, BOM, FFFE/F
+        assert_eq!(hazards.len(), 32 + 1 + 32 + 1 + 2 + 2 + 5 + 4 + 3);
+        let filters = Filter::TEMPLATE_FILTERS.map(|(_, f)| f);
+        for c in hazards {
+            for s in [c.to_string(), format!("a{c}b"), format!("é{c}${{{{")] {
+                for f in filters {
+                    let mut out = String::new();
+                    f.push_str(&s, &mut out);
+                    assert!(!out.contains(c), "{f:?} writes {c:?} as it is: {out:?}");
+                }
+                for mode in [
+                    AutoEscape::Json,
+                    AutoEscape::Custom(MARKDOWN),
+                    AutoEscape::None,
+                ] {
+                    let mut out = String::new();
+                    escape_text(mode, &s, &mut out).unwrap();
+                    assert!(!out.contains(c), "{mode:?} writes {c:?} as it is: {out:?}");
+                    let mut out = String::new();
+                    escape_auto(mode, &Value::from(vec![s.clone()]), &mut out).unwrap();
+                    assert!(
+                        !out.contains(c),
+                        "{mode:?} writes a list with {c:?}: {out:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The first byte of every hazard's UTF-8 sends the text off the fast
+    /// paths that write it as it is.
+    #[test]
+    fn every_hazard_leaves_the_fast_paths() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let first = usize::from(c.encode_utf8(&mut [0; 4]).as_bytes()[0]);
+            if hazard(c) {
+                assert!(!TEXT_PLAIN[first] && !JSON_PLAIN[first], "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn yaml_quote_is_json_with_every_hazard_escaped() {
+        assert_eq!(yaml_quote("a\u{2028}b"), "\"a\\u2028b\"");
+        assert_eq!(
+            yaml_quote("\u{7f}\u{85}\u{feff}"),
+            "\"\\u007f\\u0085\\ufeff\""
+        );
+        assert_eq!(yaml_quote("10 € – ₂"), "\"10 € – ₂\"");
+        for s in ["a\u{2028}\u{202e}\"b\n", "x\u{ffff}"] {
+            let back: String = serde_json::from_str(&yaml_quote(s)).unwrap();
+            assert_eq!(back, s);
+        }
     }
 
     #[test]
@@ -956,14 +1138,16 @@ mod tests {
             );
             assert_eq!(
                 MD_PLAIN[usize::from(b)],
-                b.is_ascii() && !b.is_ascii_control() && !b"|<>`".contains(&b),
+                b.is_ascii() && !b.is_ascii_control() && !b"|<>`\\".contains(&b),
                 "md {c:?}"
             );
+            let lead = b == 0x7f || [0xc2, 0xd8, 0xe2, 0xef].contains(&b);
             assert_eq!(
                 JSON_PLAIN[usize::from(b)],
-                b >= b' ' && b != b'"' && b != b'\\',
+                b >= b' ' && b != b'"' && b != b'\\' && !lead,
                 "json {c:?}"
             );
+            assert_eq!(TEXT_PLAIN[usize::from(b)], b >= b' ' && !lead, "text {c:?}");
         }
     }
 
@@ -985,6 +1169,8 @@ mod tests {
                 "${var.x}",
                 "ü",
                 "\u{2028}",
+                "a\u{85}b\u{202e}",
+                "10 € – ₂",
                 "a|b",
                 "<x>",
                 "`x`",
@@ -992,15 +1178,7 @@ mod tests {
             ]
             .map(str::to_owned),
         );
-        let filters = [
-            Filter::Sh,
-            Filter::Hcl,
-            Filter::Yaml,
-            Filter::Md,
-            Filter::Mermaid,
-            Filter::Oneline,
-            Filter::Safe,
-        ];
+        let filters = Filter::TEMPLATE_FILTERS.map(|(_, f)| f);
         for s in &samples {
             for f in filters {
                 let mut fast = String::new();
@@ -1022,7 +1200,7 @@ mod tests {
                 match mode {
                     AutoEscape::Json => value.push_str(&defuse(&yaml_quote(s))),
                     AutoEscape::Custom(_) => value.push_str(&md_cell(s)),
-                    _ => value.push_str(s),
+                    _ => value.push_str(&oneline_text(s)),
                 }
                 assert_eq!(text, value, "{s:?} {mode:?}");
             }
@@ -1124,5 +1302,7 @@ mod tests {
     #[test]
     fn md_cell_neutralises_tables() {
         assert_eq!(md_cell("a|b<c>\n`d`"), "a\\|b&lt;c&gt; 'd'");
+        assert_eq!(md_cell("a\u{2028}b\u{202e}c"), "a b\\u{202e}c");
+        assert_eq!(md_cell("a\\|b"), "a\\\\\\|b");
     }
 }

@@ -12,6 +12,7 @@ use ipnet::{IpNet, Ipv4Net};
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 
 use super::catalog::{self, Catalog, ServerType};
+use super::path;
 use super::schema::{self, NodeSchema};
 use super::*;
 use crate::check::rules::{
@@ -231,16 +232,6 @@ fn lower_document(
         output,
         topogen,
     })
-}
-
-/// An output path must stay inside the repository: relative, no `..`.
-fn safe_relative_path(p: &str) -> bool {
-    !p.is_empty()
-        && !p.starts_with('/')
-        && !p.contains('\\')
-        && !p.chars().any(char::is_control)
-        && p.split('/').all(|c| c != "..")
-        && p.split('/').any(|c| !c.is_empty() && c != ".")
 }
 
 /// The span of a node's name (the whole node is too long to underline).
@@ -1390,29 +1381,52 @@ impl Cx<'_> {
         let Some((_, e)) = self.single(doc, "cluster", "output") else {
             return out;
         };
+        // a final `/` is allowed (`generated/`) and dropped
         let path = |cx: &mut Self, key: &str| {
             let v = cx.str_(&e, key)?;
-            if safe_relative_path(&v.value) {
-                Some(v.value.trim_end_matches('/').to_owned())
-            } else {
-                cx.out.push(
-                    Finding::new(
-                        &schema_type::RULE,
-                        format!("`{key}` must be a path inside the repository"),
-                    )
-                    .label(
-                        v.span,
-                        "absolute, empty or leaving the repository with `..`",
-                    )
-                    .help("write a relative path such as `generated` or `.github/workflows`"),
-                );
-                None
+            let trimmed = v.value.trim_end_matches('/');
+            match path::check(trimmed) {
+                Ok(()) => Some(Spanned::new(trimmed.to_owned(), v.span)),
+                Err(problem) => {
+                    cx.out.push(
+                        Finding::new(
+                            &schema_type::RULE,
+                            format!("`output {key}` is not a portable path inside the repository: {problem}"),
+                        )
+                        .label(v.span, problem.to_string())
+                        .help(
+                            "write a relative path of letters, digits, `.`, `_`, `-` and `/`, such as `generated` or `.github/workflows`",
+                        ),
+                    );
+                    None
+                }
             }
         };
-        if let Some(d) = path(self, "dir") {
-            out.dir = d;
+        let dir = path(self, "dir");
+        let workflows = path(self, "workflows");
+        if let Some(d) = &dir {
+            out.dir.clone_from(&d.value);
         }
-        out.workflows = path(self, "workflows");
+        if let Some(w) = workflows {
+            if path::overlap(&out.dir, &w.value) {
+                let mut f = Finding::new(
+                    &schema_type::RULE,
+                    format!(
+                        "`output workflows` (`{}`) and the output directory (`{}`) overlap",
+                        w.value, out.dir
+                    ),
+                )
+                .label(w.span, "the workflows directory");
+                if let Some(d) = &dir {
+                    f = f.label(d.span, "the output directory");
+                }
+                self.out.push(f.help(
+                    "each build replaces both directories whole: give them paths that do not contain each other, such as `generated` and `.github/workflows`",
+                ));
+            } else {
+                out.workflows = Some(w.value);
+            }
+        }
         out
     }
 

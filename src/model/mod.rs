@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod fastkdl;
 pub mod lower;
 pub mod merge;
+pub mod path;
 mod resolve;
 pub mod schema;
 

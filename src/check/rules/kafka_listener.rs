@@ -89,7 +89,8 @@ fn check(t: &Topology, out: &mut Findings) {
     let mut ports: HashMap<u32, (&str, Span)> = HashMap::new();
     for l in &k.listeners {
         let name = l.name.value.as_str();
-        if !name.is_empty() && !name_ok(name) {
+        // a missing name is a placeholder on a poisoned node: its finding is dropped
+        if !name_ok(name) {
             let fixed: String = name
                 .to_ascii_lowercase()
                 .bytes()
@@ -105,7 +106,11 @@ fn check(t: &Topology, out: &mut Findings) {
             out.push(
                 Finding::new(
                     &RULE,
-                    format!("listener name `{name}` is not valid for Strimzi"),
+                    if name.is_empty() {
+                        "an empty listener name is not valid for Strimzi".to_owned()
+                    } else {
+                        format!("listener name `{name}` is not valid for Strimzi")
+                    },
                 )
                 .label(l.name.span, "expected 1-11 lowercase letters or digits")
                 .help(format!("rename it, e.g. `listener {example} …`")),

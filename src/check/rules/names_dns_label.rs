@@ -14,7 +14,8 @@ pub const RULE: Rule = Rule {
     docs: r#"## What it does
 Checks that the names which end up in Kubernetes object names, namespaces and Hetzner
 server names are DNS-1123 labels (at most 63 lowercase letters, digits and `-`, starting
-and ending with a letter or digit): the cluster, the environments, the pools, the Kafka
+and ending with a letter or digit): the cluster, the environments, the pools (which must
+also start with a letter: they name Terraform variables, `<pool>_node_count`), the Kafka
 cluster name (which must also start with a letter: its Services are DNS-1035 labels) and
 namespace, the scheduling profiles and the GitOps namespace.
 
@@ -90,7 +91,7 @@ fn check(t: &Topology, out: &mut Findings) {
     report(out, "cluster name", &t.cluster, false);
     report(out, "environment name", &t.env.name, false);
     for p in &t.pools {
-        report(out, "pool name", &p.name, false);
+        report(out, "pool name", &p.name, true);
     }
     if let Some(k) = &t.kafka {
         report(out, "Kafka cluster name", &k.name, true);
