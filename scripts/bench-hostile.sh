@@ -125,6 +125,7 @@ row() {
     code=$(grep -o 'topogen::[a-z:_-]*' "$err" | sort | uniq -c | sort -rn | awk '{print $2}' || true)
     if grep -qx 'topogen::syntax::limits' <<<"$code"; then code=topogen::syntax::limits; fi
     code=${code%%$'\n'*}
+    # shellcheck disable=SC2016 # the backticks are Markdown
     printf '| %s | %s KiB | `%s` | %s | %s | %s s | %s s | %s MiB |\n' "$name" \
         "$(du -k "$dir/cluster.kdl" | cut -f1)" "${args[*]}" "$rc" "${code:-–}" "$t" \
         "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')" \
