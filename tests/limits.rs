@@ -277,3 +277,29 @@ fn an_overlay_that_writes_without_end_is_stopped_at_the_byte_limit() {
         e.message
     );
 }
+
+/// minijinja's filters that make a value far larger than their input stop
+/// before building it: a value past the byte limit could never be written.
+#[test]
+fn an_overlay_filter_that_would_build_a_huge_value_is_refused() {
+    for (filter, template) in [
+        ("indent", "{{{ \"a\\nb\"|indent(100000000000) }}}\n"),
+        (
+            "replace",
+            "{{{ (\"x\" * 2000000)|replace(\"x\", \"yyyyyyyyyy\") }}}\n",
+        ),
+        ("join", "{{{ range(100000)|join(\"x\" * 200) }}}\n"),
+    ] {
+        let dir = overlay(template);
+        let e = plan_with_overlay(dir.path());
+        assert_eq!(e.template, "docs/TOPOLOGY.md.j2");
+        assert!(
+            e.message.contains(&format!(
+                "`{filter}` would make a value larger than the {} MiB",
+                source::MAX_RENDERED_BYTES >> 20
+            )),
+            "{filter}: {}",
+            e.message
+        );
+    }
+}

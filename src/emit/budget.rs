@@ -5,7 +5,8 @@
 use std::cell::Cell;
 use std::io;
 
-use minijinja::{ErrorKind, Template};
+use minijinja::value::{Kwargs, StringInput, Value};
+use minijinja::{Environment, Error, ErrorKind, State, Template};
 
 use crate::source::{MAX_RENDERED_BYTES, MAX_TEMPLATE_FUEL};
 
@@ -89,4 +90,80 @@ pub(crate) fn render<S: serde::Serialize>(t: &Template<'_, '_>, ctx: S) -> Resul
     }
     Ok(String::from_utf8(out.buf)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// minijinja's filters whose result can be far larger than their input,
+/// checked against [`MAX_RENDERED_BYTES`] before they run: such a value could
+/// never be written, and building it could exhaust memory first.
+pub(crate) fn guard_filters(env: &mut Environment<'_>) {
+    env.add_filter("indent", indent);
+    env.add_filter("replace", replace);
+    env.add_filter("join", join);
+}
+
+fn fits(size: usize, filter: &str) -> Result<(), Error> {
+    if size <= MAX_RENDERED_BYTES {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::InvalidOperation,
+        format!(
+            "`{filter}` would make a value larger than the {} MiB the templates may write",
+            MAX_RENDERED_BYTES >> 20
+        ),
+    ))
+}
+
+fn indent(
+    value: StringInput<'_>,
+    width: Option<usize>,
+    first: Option<bool>,
+    blank: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let w = match width {
+        Some(w) => w,
+        None => kwargs.get::<Option<usize>>("width")?.unwrap_or(4),
+    };
+    let s = value.as_str();
+    let lines = s.bytes().filter(|&b| b == b'\n').count() + 1;
+    fits(lines.saturating_mul(w).saturating_add(s.len()), "indent")?;
+    minijinja::filters::indent(value, width, first, blank, kwargs)
+}
+
+fn replace(
+    state: &State<'_, '_>,
+    value: StringInput<'_>,
+    from: StringInput<'_>,
+    to: StringInput<'_>,
+) -> Result<Value, Error> {
+    let (v, f) = (value.as_str(), from.as_str());
+    let n = if f.is_empty() {
+        v.chars().count() + 1
+    } else {
+        v.matches(f).count()
+    };
+    fits(
+        n.saturating_mul(to.as_str().len()).saturating_add(v.len()),
+        "replace",
+    )?;
+    minijinja::filters::replace(state, value, from, to)
+}
+
+fn join(
+    state: &State<'_, '_>,
+    value: &Value,
+    joiner: Option<StringInput<'_>>,
+) -> Result<Value, Error> {
+    if let Ok(items) = value.try_iter() {
+        let sep = joiner.as_ref().map_or(0, |j| j.as_str().len());
+        let mut size = 0usize;
+        for item in items {
+            size = size
+                .saturating_add(sep)
+                .saturating_add(item.as_str().map_or(0, str::len));
+            fits(size, "join")?;
+        }
+    }
+    minijinja::filters::join(state, value, joiner)
 }

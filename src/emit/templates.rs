@@ -172,6 +172,7 @@ impl Templates {
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_fuel(Some(crate::source::MAX_TEMPLATE_FUEL));
+        super::budget::guard_filters(&mut env);
         env.set_auto_escape_callback(|name| {
             let name = name.strip_suffix(".j2").unwrap_or(name);
             if name.ends_with(".yml") || name.ends_with(".yaml") {
