@@ -84,8 +84,7 @@ fn line_states(text: &str) -> Vec<(usize, bool)> {
 /// Formats `text` canonically. Syntax errors come back as findings.
 pub fn format(text: &str) -> Result<String, Vec<Finding>> {
     let src = crate::source::Source::new("cluster.kdl", text);
-    let (depth, _) = crate::source::max_depth(text);
-    if depth > crate::source::MAX_DEPTH || kdl::KdlDocument::parse_v2(text).is_err() {
+    if !crate::source::scan(text).within_limits() || kdl::KdlDocument::parse_v2(text).is_err() {
         return Err(crate::compile(src).findings);
     }
     let states = line_states(text);

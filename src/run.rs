@@ -69,10 +69,7 @@ pub fn from_bytes(name: &str, bytes: Vec<u8>) -> (Source, Option<Finding>) {
     if bytes.len() > source::MAX_BYTES {
         let f = Finding::new(
             rule,
-            format!(
-                "the file is larger than {} MiB",
-                source::MAX_BYTES / (1024 * 1024)
-            ),
+            format!("the file is larger than {} KiB", source::MAX_BYTES / 1024),
         )
         .label(Span::new(0, 0), "file starts here")
         .help("a cluster.kdl is a few KiB; check that this is the right file");
@@ -128,15 +125,11 @@ pub fn compile_with(source: Source, read_finding: Option<Finding>) -> Compiled {
     }
 }
 
-/// The most findings a run reports: past this, the rest are summarised in
-/// one finding (a file with 300,000 broken lines must not take minutes).
-pub const MAX_FINDINGS: usize = 200;
-
 fn cap(mut findings: Vec<Finding>) -> Vec<Finding> {
-    if findings.len() <= MAX_FINDINGS {
+    if findings.len() <= source::MAX_FINDINGS {
         return findings;
     }
-    let rest = findings.split_off(MAX_FINDINGS);
+    let rest = findings.split_off(source::MAX_FINDINGS);
     let errors = rest
         .iter()
         .filter(|f| f.severity == Severity::Error)

@@ -24,6 +24,7 @@
 //! without errors, and never fails on user input: a render error is a bug
 //! in a template (or in a user's `--templates` override).
 
+mod budget;
 mod cloud_init;
 pub mod context;
 mod docs;
@@ -84,6 +85,7 @@ pub fn plan(project: &Project, templates: &Templates) -> Result<Plan, EmitError>
 /// Renders every artifact from a context the caller built (and may keep:
 /// the command line never frees it, see `Job::render` in `app.rs`).
 pub fn plan_with(cx: &context::ProjectCtx, templates: &Templates) -> Result<Plan, EmitError> {
+    let _budget = budget::Session::start();
     let mut plan = Plan::default();
     tfvars::emit(cx, templates, &mut plan)?;
     cloud_init::emit(cx, templates, &mut plan)?;

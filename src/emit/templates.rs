@@ -175,6 +175,8 @@ impl Templates {
         env.set_keep_trailing_newline(true);
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
+        env.set_fuel(Some(crate::source::MAX_TEMPLATE_FUEL));
+        super::budget::guard_filters(&mut env);
         env.set_auto_escape_callback(|name| {
             let name = name.strip_suffix(".j2").unwrap_or(name);
             if name.ends_with(".yml") || name.ends_with(".yaml") {
@@ -215,7 +217,10 @@ impl Templates {
             message: format!("{e:#}"),
         };
         let t = self.env.get_template(name).map_err(err)?;
-        t.render(ctx).map_err(err)
+        super::budget::render(&t, ctx).map_err(|message| super::EmitError {
+            template: name.to_owned(),
+            message,
+        })
     }
 
     /// Templates replaced by the overlay.

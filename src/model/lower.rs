@@ -65,19 +65,42 @@ pub fn lower(src: &Source) -> Lowered {
 
 /// KDL syntax only: limits first, then the KDL v2 parser.
 fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
-    let (depth, at) = source::max_depth(&src.text);
-    if depth > source::MAX_DEPTH {
+    let scan = source::scan(&src.text);
+    if scan.depth > source::MAX_DEPTH {
         out.push(
             Finding::new(
                 &syntax_limits::RULE,
                 format!(
-                    "blocks, comments or `/-` chains nest {depth} deep; topogen reads at most {}",
+                    "blocks, comments or `/-` chains nest {} deep; topogen reads at most {}",
+                    scan.depth,
                     source::MAX_DEPTH
                 ),
             )
-            .label(Span::new(at, 1), "nesting exceeds the limit here")
+            .label(
+                Span::new(scan.depth_at, 1),
+                "nesting exceeds the limit here",
+            )
             .help("cluster.kdl needs at most 4 levels of `{ }`; look for unbalanced braces"),
         );
+    }
+    if scan.words > source::MAX_WORDS {
+        out.push(
+            Finding::new(
+                &syntax_limits::RULE,
+                format!(
+                    "the file has {} nodes, arguments and properties; topogen reads at most {}",
+                    scan.words,
+                    source::MAX_WORDS
+                ),
+            )
+            .label(
+                Span::new(scan.words_at, 1),
+                format!("word {} starts here", source::MAX_WORDS + 1),
+            )
+            .help("a cluster.kdl has a few hundred; check that this is the right file"),
+        );
+    }
+    if !scan.within_limits() {
         return None;
     }
     match super::fastkdl::parse(&src.text).map_or_else(|| KdlDocument::parse_v2(&src.text), Ok) {
@@ -166,6 +189,9 @@ fn lower_document(
         );
         return None;
     }
+    if !cx.within_env_limits(cluster, &base, &envs) {
+        return None;
+    }
     let output = cx.output(&base);
     let topogen = cx.pin(&base);
     let mut topologies = Vec::new();
@@ -227,11 +253,22 @@ fn lower_document(
         cx.out.absorb(local);
         topologies.push(topo);
     }
+    if !cx.within_node_limit(&topologies) {
+        return None;
+    }
     Some(Project {
         envs: topologies,
         output,
         topogen,
     })
+}
+
+/// Nodes, arguments and properties of `doc`, children included.
+fn words(doc: &KdlDocument) -> usize {
+    doc.nodes()
+        .iter()
+        .map(|n| 1 + n.entries().len() + n.children().map_or(0, words))
+        .sum()
 }
 
 /// The span of a node's name (the whole node is too long to underline).
@@ -293,6 +330,110 @@ fn show(v: &KdlValue) -> String {
 }
 
 impl Cx<'_> {
+    /// Environments, and words of every environment's merged topology, within
+    /// [`source::MAX_ENVIRONMENTS`] and [`source::MAX_ENV_WORDS`]: checked
+    /// before any environment is merged, so a file that asks for too much is
+    /// rejected in the time it takes to count.
+    fn within_env_limits(
+        &mut self,
+        cluster: &KdlNode,
+        base: &KdlDocument,
+        envs: &[&KdlNode],
+    ) -> bool {
+        if let Some(extra) = envs.get(source::MAX_ENVIRONMENTS) {
+            self.out.push(
+                Finding::new(
+                    &syntax_limits::RULE,
+                    format!(
+                        "the cluster defines {} environments; topogen builds at most {}",
+                        envs.len(),
+                        source::MAX_ENVIRONMENTS
+                    ),
+                )
+                .label(
+                    label_span(extra),
+                    format!(
+                        "environment {} of {}",
+                        source::MAX_ENVIRONMENTS + 1,
+                        envs.len()
+                    ),
+                )
+                .help("build the other environments from a second file (`--config`)"),
+            );
+            return false;
+        }
+        let base_words = words(base);
+        let total: usize = envs
+            .iter()
+            .map(|e| base_words + e.children().map_or(0, words))
+            .sum();
+        if total <= source::MAX_ENV_WORDS {
+            return true;
+        }
+        let mut f = Finding::new(
+            &syntax_limits::RULE,
+            format!(
+                "{} environments each repeat a base of {base_words} nodes, arguments and properties, \
+                 {total} in all; topogen reads at most {}",
+                envs.len(),
+                source::MAX_ENV_WORDS
+            ),
+        )
+        .label(label_span(cluster), format!("a base of {base_words}"));
+        if let Some(last) = envs.last() {
+            f = f.label(
+                label_span(last),
+                format!("environment {} of {}", envs.len(), envs.len()),
+            );
+        }
+        self.out.push(f.help(
+            "remove the nodes the environments do not need, or build some environments from a second file (`--config`)",
+        ));
+        false
+    }
+
+    /// The servers of every environment together within [`source::MAX_NODES`]:
+    /// checked on the lowered pools, before any node, name or address is
+    /// derived from them.
+    fn within_node_limit(&mut self, topologies: &[Topology]) -> bool {
+        let total: u64 = topologies
+            .iter()
+            .flat_map(|t| &t.pools)
+            .map(|p| u64::from(p.count.value))
+            .sum();
+        if total <= source::MAX_NODES {
+            return true;
+        }
+        // the largest counts, each where it is written (a base pool's count
+        // is the same span in every environment)
+        let mut counts: Vec<(Span, u32)> = topologies
+            .iter()
+            .flat_map(|t| &t.pools)
+            .map(|p| (p.count.span, p.count.value))
+            .collect();
+        counts.sort_unstable();
+        counts.dedup_by_key(|c| c.0);
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let whose = match topologies {
+            [one] => format!("environment `{}` has", one.env.name.value),
+            all => format!("the {} environments have", all.len()),
+        };
+        let mut f = Finding::new(
+            &syntax_limits::RULE,
+            format!(
+                "{whose} {total} nodes in all; topogen builds at most {}",
+                source::MAX_NODES
+            ),
+        );
+        for (span, count) in counts.into_iter().take(3) {
+            f = f.label(span, format!("{count} nodes"));
+        }
+        self.out.push(f.help(
+            "lower the pools' `count` (Kubernetes supports at most 5,000 nodes per cluster), or build some environments from a second file (`--config`)",
+        ));
+        false
+    }
+
     fn unknown_node(&mut self, node: &KdlNode, allowed: &[&str], where_: &str) {
         let name = node.name().value();
         self.out.push(

@@ -893,6 +893,59 @@ pub fn node(parent: &str, name: &str) -> Option<&'static NodeSchema> {
     NODES.iter().find(|n| n.name == name && n.parent == parent)
 }
 
+/// The "Limits" section of the reference, from the constants in `source.rs`.
+fn limits() -> String {
+    use crate::source as l;
+    let rows = [
+        (
+            "size of the file".to_owned(),
+            format!("{} KiB", l::MAX_BYTES / 1024),
+        ),
+        (
+            "nesting of `{ }` blocks, `/* */` comments, `/-` chains and type annotations"
+                .to_owned(),
+            l::MAX_DEPTH.to_string(),
+        ),
+        (
+            "words: node names, arguments and properties, outside comments".to_owned(),
+            l::MAX_WORDS.to_string(),
+        ),
+        ("environments".to_owned(), l::MAX_ENVIRONMENTS.to_string()),
+        (
+            "nodes, arguments and properties of all environments, each with the base merged in"
+                .to_owned(),
+            l::MAX_ENV_WORDS.to_string(),
+        ),
+        (
+            "servers (the pools' `count`) of all environments".to_owned(),
+            l::MAX_NODES.to_string(),
+        ),
+        (
+            "instructions (minijinja fuel) the templates of one build run".to_owned(),
+            l::MAX_TEMPLATE_FUEL.to_string(),
+        ),
+        (
+            "bytes the templates of one build write".to_owned(),
+            format!("{} MiB", l::MAX_RENDERED_BYTES >> 20),
+        ),
+        (
+            "findings shown (the rest are summed up in one)".to_owned(),
+            l::MAX_FINDINGS.to_string(),
+        ),
+    ];
+    let mut s = String::from(
+        "\n## Limits\n\n\
+         topogen reads, checks and renders any file in bounded time and memory. A file past\n\
+         one of these limits is a `topogen::syntax::limits` error (a template past its fuel or\n\
+         bytes, `topogen::template::render`); a real cluster.kdl is far below each.\n\n\
+         | limit | at most |\n|---|---:|\n",
+    );
+    for (what, max) in rows {
+        s.push_str(&format!("| {what} | {max} |\n"));
+    }
+    s
+}
+
 /// The language reference (`docs/cluster-kdl.md`), generated from [`NODES`].
 pub fn reference() -> String {
     use std::fmt::Write as _;
@@ -903,6 +956,7 @@ pub fn reference() -> String {
          need quotes (`size=\"20Gi\"`); booleans are `#true` and `#false`.\n\n",
     );
     s.push_str(super::merge::DOCS);
+    s.push_str(&limits());
     s.push_str("\n## Nodes\n");
     for n in NODES {
         let path = if n.parent.is_empty() {

@@ -1,4 +1,4 @@
-//! `topogen::syntax::limits`: the file is too large, too deeply nested or not UTF-8.
+//! `topogen::syntax::limits`: the file is not UTF-8, or asks for more than topogen's limits.
 
 use crate::check::{Check, Rule};
 use crate::diag::Severity;
@@ -7,15 +7,21 @@ use crate::diag::Severity;
 pub const RULE: Rule = Rule {
     code: "topogen::syntax::limits",
     severity: Severity::Error,
-    summary: "the file is too large, too deeply nested or not UTF-8",
+    summary: "the file is not UTF-8, or asks for more than topogen's limits",
     docs: r#"## What it does
-Rejects files that are not UTF-8, larger than 4 MiB, or nested more than 64 blocks deep,
-before parsing them.
+Rejects a file that is not UTF-8 or goes past one of the limits listed under "Limits" in
+`topogen reference` (docs/cluster-kdl.md), each checked before the work it bounds: the
+file's size, nesting and words (node names, arguments, properties) before parsing; the
+number of environments, and their words once each has merged the base, before merging;
+the servers of all environments (the pools' `count`) before any node or address is
+derived. Past the shown findings' limit, the rest are summed up in one finding of this
+code.
 
 ## Why is this bad?
-A real cluster.kdl is a few KiB and 4 levels deep. Anything else is a mistake (an
-unbalanced brace, a binary file) or an attack on the tools that read it; topogen runs in
-pre-commit hooks and must answer instantly, never crash."#,
+A real cluster.kdl is a few KiB, a few hundred words and 4 levels deep. Anything else
+is a mistake (an unbalanced brace, a binary file, a `count` with a digit too many) or an
+attack on the tools that read it; topogen runs in pre-commit hooks and on every pull
+request, and must answer in a fraction of a second, in a few MiB, and never crash."#,
     fail: r#"cluster demo {
     hetzner location=nbg1 datacenter=nbg1-dc3
     ip-plan { range control from=10 to=19 }

@@ -1,0 +1,169 @@
+//! What the templates of one plan may spend: minijinja fuel (instructions)
+//! and bytes written, so that an overlay's endless loop or runaway output
+//! ends in an error naming the template, not a hang or an out-of-memory kill.
+
+use std::cell::Cell;
+use std::io;
+
+use minijinja::value::{Kwargs, StringInput, Value};
+use minijinja::{Environment, Error, ErrorKind, State, Template};
+
+use crate::source::{MAX_RENDERED_BYTES, MAX_TEMPLATE_FUEL};
+
+thread_local! {
+    /// Fuel spent and bytes written by the plan rendering on this thread;
+    /// `None` outside [`Session`] (each render is still bounded on its own).
+    static SPENT: Cell<Option<(u64, usize)>> = const { Cell::new(None) };
+}
+
+/// One plan's budget: every render on this thread until the session is
+/// dropped counts against [`MAX_TEMPLATE_FUEL`] and [`MAX_RENDERED_BYTES`].
+pub(crate) struct Session(Option<(u64, usize)>);
+
+impl Session {
+    pub(crate) fn start() -> Self {
+        Self(SPENT.replace(Some((0, 0))))
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        SPENT.set(self.0);
+    }
+}
+
+/// An output that refuses to grow past `left` bytes.
+struct Capped {
+    buf: Vec<u8>,
+    left: usize,
+    over: bool,
+}
+
+impl io::Write for Capped {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        if b.len() > self.left {
+            self.over = true;
+            return Err(io::Error::other("the rendered files are too large"));
+        }
+        self.left -= b.len();
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Renders `t` within what is left of the session's budget; the error is a
+/// message for [`super::EmitError`].
+pub(crate) fn render<S: serde::Serialize>(t: &Template<'_, '_>, ctx: S) -> Result<String, String> {
+    let (fuel, written) = SPENT.get().unwrap_or((0, 0));
+    let out_of_fuel = || {
+        format!(
+            "the templates ran out of fuel: they may run {MAX_TEMPLATE_FUEL} instructions in \
+             all (a loop that does not end, or loops nested too deep?)"
+        )
+    };
+    let mut out = Capped {
+        buf: Vec::with_capacity(4096),
+        left: MAX_RENDERED_BYTES.saturating_sub(written),
+        over: false,
+    };
+    let spent = match t.render_captured_to(ctx, &mut out) {
+        Ok(captured) => captured.state().fuel_levels().map_or(0, |(spent, _)| spent),
+        Err(_) if out.over => {
+            return Err(format!(
+                "the rendered files would exceed {} MiB",
+                MAX_RENDERED_BYTES >> 20
+            ));
+        }
+        Err(e) if e.kind() == ErrorKind::OutOfFuel => return Err(out_of_fuel()),
+        Err(e) => return Err(format!("{e:#}")),
+    };
+    if SPENT.get().is_some() {
+        let fuel = fuel.saturating_add(spent);
+        if fuel > MAX_TEMPLATE_FUEL {
+            return Err(out_of_fuel());
+        }
+        SPENT.set(Some((fuel, written + out.buf.len())));
+    }
+    Ok(String::from_utf8(out.buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// minijinja's filters whose result can be far larger than their input,
+/// checked against [`MAX_RENDERED_BYTES`] before they run: such a value could
+/// never be written, and building it could exhaust memory first.
+pub(crate) fn guard_filters(env: &mut Environment<'_>) {
+    env.add_filter("indent", indent);
+    env.add_filter("replace", replace);
+    env.add_filter("join", join);
+}
+
+fn fits(size: usize, filter: &str) -> Result<(), Error> {
+    if size <= MAX_RENDERED_BYTES {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::InvalidOperation,
+        format!(
+            "`{filter}` would make a value larger than the {} MiB the templates may write",
+            MAX_RENDERED_BYTES >> 20
+        ),
+    ))
+}
+
+fn indent(
+    value: StringInput<'_>,
+    width: Option<usize>,
+    first: Option<bool>,
+    blank: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let w = match width {
+        Some(w) => w,
+        None => kwargs.get::<Option<usize>>("width")?.unwrap_or(4),
+    };
+    let s = value.as_str();
+    let lines = s.bytes().filter(|&b| b == b'\n').count() + 1;
+    fits(lines.saturating_mul(w).saturating_add(s.len()), "indent")?;
+    minijinja::filters::indent(value, width, first, blank, kwargs)
+}
+
+fn replace(
+    state: &State<'_, '_>,
+    value: StringInput<'_>,
+    from: StringInput<'_>,
+    to: StringInput<'_>,
+) -> Result<Value, Error> {
+    let (v, f) = (value.as_str(), from.as_str());
+    let n = if f.is_empty() {
+        v.chars().count() + 1
+    } else {
+        v.matches(f).count()
+    };
+    fits(
+        n.saturating_mul(to.as_str().len()).saturating_add(v.len()),
+        "replace",
+    )?;
+    minijinja::filters::replace(state, value, from, to)
+}
+
+fn join(
+    state: &State<'_, '_>,
+    value: &Value,
+    joiner: Option<StringInput<'_>>,
+) -> Result<Value, Error> {
+    if let Ok(items) = value.try_iter() {
+        let sep = joiner.as_ref().map_or(0, |j| j.as_str().len());
+        let mut size = 0usize;
+        for item in items {
+            size = size
+                .saturating_add(sep)
+                .saturating_add(item.as_str().map_or(0, str::len));
+            fits(size, "join")?;
+        }
+    }
+    minijinja::filters::join(state, value, joiner)
+}
