@@ -189,7 +189,16 @@ impl Dir {
 
     /// How `rel` (beneath this directory) is reported.
     pub fn show(&self, rel: impl AsRef<Path>) -> String {
-        self.path.join(rel).display().to_string()
+        self.join(rel).display().to_string()
+    }
+
+    /// The path of `rel` beneath this directory (`generated`, not `./generated`).
+    fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
+        if self.path == Path::new(".") {
+            rel.as_ref().to_path_buf()
+        } else {
+            self.path.join(rel)
+        }
     }
 
     fn io(
@@ -265,9 +274,12 @@ impl Dir {
                             Err(_) => break,
                         }
                     }
-                    _ if i + 1 < comps.len() => return FsError::NotADirectory { path },
+                    Kind::Dir => break,
+                    _ if i + 1 < comps.len() || e == Errno::NOTDIR => {
+                        return FsError::NotADirectory { path };
+                    }
                     Kind::Other(what) => return FsError::Special { path, what },
-                    _ => break,
+                    Kind::File => break,
                 }
             }
         }
@@ -299,7 +311,7 @@ impl Dir {
         match self.open_beneath(rel, DIR_FLAGS, Mode::empty()) {
             Ok(fd) => Ok(Some(Dir {
                 fd,
-                path: self.path.join(rel),
+                path: self.join(rel),
             })),
             Err(Errno::NOENT) => Ok(None),
             Err(e) => Err(self.explain("cannot open directory", rel, e)),

@@ -571,7 +571,18 @@ impl<'a> Pending<'a> {
             Some(out) => walk(out)?,
             None => BTreeMap::new(),
         };
+        // a file or link where the plan needs a directory is in the way too
+        let dirs: BTreeSet<&str> = plan
+            .files
+            .keys()
+            .flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..i]))
+            .collect();
         for (rel, e) in &existing {
+            if dirs.contains(rel.as_str()) {
+                return Err(OutputError::NotOwned {
+                    path: e.dir.show(&e.name),
+                });
+            }
             if !plan.files.contains_key(rel) || self.owned.paths().contains(rel) {
                 continue;
             }
