@@ -23,6 +23,7 @@ use std::io::{Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use rustix::io::Errno;
@@ -399,7 +400,8 @@ impl Dir {
 
     /// Removes the entry `name` and, for a directory, everything in it;
     /// links are removed, never followed. An explicit stack, not recursion:
-    /// a hostile tree may nest deeper than the call stack.
+    /// a hostile tree may nest deeper than the call stack. Each directory is
+    /// listed once and only the directories being emptied are held open.
     pub fn remove_tree(&self, name: impl AsRef<OsStr>) -> Result<(), FsError> {
         let name = name.as_ref();
         match self.kind(name)? {
@@ -410,35 +412,37 @@ impl Dir {
                     .map_err(|e| self.io("cannot remove", name, e));
             }
         }
-        let first = self
-            .sub(name)?
-            .ok_or_else(|| self.io("cannot remove", name, Errno::NOENT))?;
-        let mut stack: Vec<(Dir, OsString)> = vec![(first, name.to_owned())];
-        while let Some((dir, _)) = stack.last() {
-            let mut deeper = None;
-            for (entry, kind) in dir.entries()? {
-                if kind == Kind::Dir {
-                    deeper = Some(entry);
-                    break;
-                }
-                rustix::fs::unlinkat(&dir.fd, &entry, AtFlags::empty())
-                    .map_err(|e| dir.io("cannot remove", &entry, e))?;
-            }
-            if let Some(entry) = deeper {
-                let sub = dir
-                    .sub(&entry)?
-                    .ok_or_else(|| dir.io("cannot remove", &entry, Errno::NOENT))?;
-                stack.push((sub, entry));
+        // (the directory holding it, its name, whether it was emptied already)
+        let mut stack: Vec<(Option<Rc<Dir>>, OsString, bool)> =
+            vec![(None, name.to_owned(), false)];
+        while let Some((parent, name, emptied)) = stack.pop() {
+            let at: &Dir = parent.as_deref().unwrap_or(self);
+            if emptied {
+                rustix::fs::unlinkat(&at.fd, &name, AtFlags::REMOVEDIR)
+                    .map_err(|e| at.io("cannot remove", &name, e))?;
                 continue;
             }
-            let (_, name) = stack
-                .pop()
-                .unwrap_or_else(|| unreachable!("the loop saw an entry"));
-            let parent = stack.last().map_or(self, |(d, _)| d);
-            rustix::fs::unlinkat(&parent.fd, &name, AtFlags::REMOVEDIR)
-                .map_err(|e| parent.io("cannot remove", &name, e))?;
+            let dir = Rc::new(
+                at.sub(&name)?
+                    .ok_or_else(|| at.io("cannot remove", &name, Errno::NOENT))?,
+            );
+            let entries = dir.entries()?;
+            stack.push((parent.clone(), name, true));
+            for (entry, kind) in entries {
+                if kind == Kind::Dir {
+                    stack.push((Some(dir.clone()), entry, false));
+                } else {
+                    rustix::fs::unlinkat(&dir.fd, &entry, AtFlags::empty())
+                        .map_err(|e| dir.io("cannot remove", &entry, e))?;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Removes the directory `name` if it is empty; true when it is gone.
+    pub fn remove_empty_dir(&self, name: &OsStr) -> bool {
+        rustix::fs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR).is_ok()
     }
 
     /// Renames `from` to `to` in this directory; with `exchange`, swaps the
@@ -561,7 +565,10 @@ impl Dir {
             rustix::fs::renameat(&tmp.fd, name, &self.fd, name)
                 .map_err(|e| self.io("cannot write", name, e))
         });
-        let _ = self.remove_tree(&tmp_name);
+        // emptied by the rename: one rmdir, unless the write failed
+        if !self.remove_empty_dir(OsStr::new(&tmp_name)) {
+            let _ = self.remove_tree(&tmp_name);
+        }
         result
     }
 }

@@ -430,7 +430,8 @@ impl Located {
             .unwrap_or_else(|| unreachable!("the anchor"))
     }
 
-    /// Removes the (empty) parents this build created: a failed build leaves none.
+    /// Removes the parents this build created, while they are empty: a
+    /// failed build leaves none.
     fn undo_created(&self) {
         for &i in self.created.iter().rev() {
             let name = self.chain[i]
@@ -438,7 +439,9 @@ impl Located {
                 .file_name()
                 .map(|n| n.to_owned())
                 .unwrap_or_default();
-            let _ = self.chain[i - 1].remove_tree(name);
+            if !self.chain[i - 1].remove_empty_dir(&name) {
+                break;
+            }
         }
     }
 }
