@@ -158,9 +158,10 @@ impl Store {
         {
             return None;
         }
-        let mut text = String::new();
-        file.take(MAX_READ as u64).read_to_string(&mut text).ok()?;
-        Some(text)
+        // sized from the file's length: one read, not a doubling series of them
+        let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+        file.take(MAX_READ as u64).read_to_end(&mut bytes).ok()?;
+        String::from_utf8(bytes).ok()
     }
 
     /// The trusted record of `out`, checked to be `out`'s: its key and its
