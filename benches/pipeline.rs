@@ -156,6 +156,7 @@ fn record_verify(bencher: Bencher, input: &str) {
     let store = Store::at(out.parent().expect("root").join("records"));
     let key = Key::new(&text(input), []);
     store.record_plan(&out, key, &plan);
-    bencher.bench(|| store.verify(black_box(&out), key).expect("recorded"));
+    let target = topogen::output::Target::named(&out);
+    bencher.bench(|| store.verify(black_box(&target), key).expect("recorded"));
     let _ = std::fs::remove_dir_all(out.parent().expect("root"));
 }

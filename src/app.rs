@@ -9,6 +9,7 @@ use crate::cli::{Cli, Color, Command, Input, Render};
 use crate::diag::Finding;
 use crate::emit::templates::Sources;
 use crate::emit::{self, Templates};
+use crate::output::Target;
 use crate::report::{self, Format, Style};
 use crate::run::{self, Compiled};
 use crate::term::{shown, shown_path, shown_text};
@@ -202,30 +203,26 @@ const WORKFLOWS: &str = ".github/workflows/";
 
 /// Where a run writes: the output directory, then the workflows'
 /// out-of-tree directory when `output workflows=…` names one.
-fn target_dirs(input: &Input, render: &Render, output: &crate::model::Output) -> Vec<PathBuf> {
+fn target_dirs(input: &Input, render: &Render, output: &crate::model::Output) -> Vec<Target> {
     let root = config_dir(input);
-    let under_root = |dir: &str| {
-        if root == Path::new(".") {
-            PathBuf::from(dir)
-        } else {
-            root.join(dir)
-        }
-    };
-    let mut dirs = vec![
-        render
-            .out
-            .clone()
-            .unwrap_or_else(|| under_root(&output.dir)),
-    ];
-    dirs.extend(output.workflows.as_deref().map(under_root));
+    let mut dirs = vec![match &render.out {
+        Some(out) => Target::named(out),
+        None => Target::beneath(&root, &output.dir),
+    }];
+    dirs.extend(
+        output
+            .workflows
+            .as_deref()
+            .map(|w| Target::beneath(&root, w)),
+    );
     dirs
 }
 
 /// Each destination directory with its part of the plan.
-type Targets = Vec<(PathBuf, emit::Plan)>;
+type Targets = Vec<(Target, emit::Plan)>;
 
 /// The plan split by destination, in the order of [`target_dirs`].
-fn split(dirs: Vec<PathBuf>, plan: emit::Plan) -> Targets {
+fn split(dirs: Vec<Target>, plan: emit::Plan) -> Targets {
     if dirs.len() == 1 {
         return dirs.into_iter().zip([plan]).collect();
     }
@@ -245,7 +242,7 @@ fn split(dirs: Vec<PathBuf>, plan: emit::Plan) -> Targets {
 struct Job {
     c: Compiled,
     sources: Sources,
-    dirs: Vec<PathBuf>,
+    dirs: Vec<Target>,
     record: Option<Record>,
 }
 
@@ -290,7 +287,7 @@ impl Job {
     /// [`Self::up_to_date`], unless an interrupted build left something to clean up.
     fn nothing_to_build(&self) -> Option<Vec<usize>> {
         let counts = self.up_to_date()?;
-        (!self.dirs.iter().any(|d| crate::output::interrupted(d))).then_some(counts)
+        (!self.dirs.iter().any(crate::output::interrupted)).then_some(counts)
     }
 
     /// Renders every artifact, split by destination.
@@ -316,9 +313,9 @@ impl Job {
 }
 
 /// Records that `out` now holds `plan` (see [`crate::cache`]).
-fn remember(out: &Path, record: Option<&Record>, plan: &emit::Plan) {
+fn remember(out: &Target, record: Option<&Record>, plan: &emit::Plan) {
     if let Some((key, store)) = record {
-        store.record_plan(out, *key, plan);
+        store.record_plan(out.path(), *key, plan);
     }
 }
 
@@ -331,7 +328,11 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     if let Some(counts) = job.nothing_to_build() {
         for (out, n) in job.dirs.iter().zip(counts) {
-            let _ = writeln!(stdout, "{} is up to date ({n} files)", shown_path(out));
+            let _ = writeln!(
+                stdout,
+                "{} is up to date ({n} files)",
+                shown_path(out.path())
+            );
         }
         std::mem::forget(job);
         return ExitStatus::Success;
@@ -340,28 +341,45 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
         Ok(t) => t,
         Err(s) => return s,
     };
-    // each target directory is replaced atomically on its own
-    for (out, plan) in &targets {
-        match crate::output::build_with(plan, out, sync) {
-            Ok(changes) => {
-                remember(out, record.as_ref(), plan);
-                if changes.is_empty() {
-                    let _ = writeln!(
-                        stdout,
-                        "{} is up to date ({} files)",
-                        shown_path(out),
-                        plan.files.len()
-                    );
-                } else {
-                    let _ = writeln!(stdout, "{}:", shown_path(out));
-                    for c in &changes {
-                        let _ = writeln!(stdout, "{}", shown(&c.to_string()));
-                    }
-                }
-            }
-            Err(e) => {
-                drop(stdout);
-                return print_error(e);
+    // what topogen last wrote in each directory: only such files are deleted
+    let written: Vec<_> = targets
+        .iter()
+        .map(|(out, _)| {
+            record
+                .as_ref()
+                .and_then(|(_, store)| store.written(out.path()))
+        })
+        .collect();
+    let dests: Vec<_> = targets
+        .iter()
+        .zip(&written)
+        .map(|((target, plan), written)| crate::output::Destination {
+            target,
+            plan,
+            written: written.as_ref(),
+        })
+        .collect();
+    // every directory is replaced, or none is
+    let changes = match crate::output::build_all(&dests, sync) {
+        Ok(c) => c,
+        Err(e) => {
+            drop(stdout);
+            return print_error(e);
+        }
+    };
+    for ((out, plan), changes) in targets.iter().zip(changes) {
+        remember(out, record.as_ref(), plan);
+        if changes.is_empty() {
+            let _ = writeln!(
+                stdout,
+                "{} is up to date ({} files)",
+                shown_path(out.path()),
+                plan.files.len()
+            );
+        } else {
+            let _ = writeln!(stdout, "{}:", shown_path(out.path()));
+            for c in &changes {
+                let _ = writeln!(stdout, "{}", shown(&c.to_string()));
             }
         }
     }
@@ -385,7 +403,8 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
     let mut drifted = 0;
     let mut dirs = Vec::new();
     for (out, plan) in &targets {
-        let drift = crate::output::check(plan, out);
+        let drift = crate::output::check_target(plan, out);
+        let out = out.path();
         drifted += drift.len();
         if !drift.is_empty() {
             dirs.push(shown_path(out));
@@ -406,6 +425,14 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
                 }
                 crate::output::Drift::Changed(p, diff) => {
                     writeln!(stdout, "drifted: {}\n{}", path(p), shown_text(diff))
+                }
+                crate::output::Drift::Unreadable(p, why) => {
+                    writeln!(
+                        stdout,
+                        "drifted: {}: {} (contents not shown)",
+                        path(p),
+                        shown(&why.to_string())
+                    )
                 }
             };
         }
@@ -505,29 +532,16 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
 pub const STARTER: &str = include_str!("../cluster.kdl");
 
 fn init(path: &Path) -> ExitStatus {
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path);
-    match file {
-        Ok(mut f) => match f.write_all(STARTER.as_bytes()) {
-            Ok(()) => {
-                let _ = writeln!(
-                    std::io::stdout(),
-                    "wrote {}: edit it, then run `topogen build`",
-                    shown_path(path)
-                );
-                ExitStatus::Success
-            }
-            Err(e) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "error: cannot write {}: {e}",
-                    shown_path(path)
-                );
-                ExitStatus::Error
-            }
-        },
+    // created exclusively: never through a link, never over anything
+    match crate::fsutil::create_new(path, STARTER.as_bytes()) {
+        Ok(()) => {
+            let _ = writeln!(
+                std::io::stdout(),
+                "wrote {}: edit it, then run `topogen build`",
+                shown_path(path)
+            );
+            ExitStatus::Success
+        }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let _ = writeln!(
                 std::io::stderr(),
@@ -587,22 +601,23 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
         );
         return ExitStatus::Failure;
     }
-    let tmp = config.with_extension("kdl.topogen-fmt");
-    let result = std::fs::write(&tmp, &formatted).and_then(|()| std::fs::rename(&tmp, config));
+    // written exclusively into a directory just created beside it, then
+    // renamed over it: no planted file or link is ever written through
+    let name = config
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let mode = std::fs::symlink_metadata(config).map_or(0o644, |m| {
+        std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777
+    });
+    let result = crate::fsutil::Dir::open(&config_dir(input))
+        .and_then(|dir| dir.replace_file(name, formatted.as_bytes(), mode));
     match result {
         Ok(()) => {
             let _ = writeln!(std::io::stdout(), "formatted {}", shown_path(config));
             ExitStatus::Success
         }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: cannot write {}: {e}",
-                shown_path(config)
-            );
-            ExitStatus::Error
-        }
+        Err(e) => print_error(e),
     }
 }
 
@@ -616,29 +631,43 @@ fn templates(dump: Option<&Path>) -> ExitStatus {
             }
             ExitStatus::Success
         }
-        Some(dir) => {
-            for n in names {
-                let path = dir.join(&n);
-                if path.exists() {
-                    let _ = writeln!(std::io::stderr(), "skipped {} (exists)", shown_path(&path));
-                    continue;
-                }
-                let text = emit::templates::built_in(&n).unwrap_or_default();
-                let r = path
-                    .parent()
-                    .map_or(Ok(()), std::fs::create_dir_all)
-                    .and_then(|()| std::fs::write(&path, text));
-                if let Err(e) = r {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "error: cannot write {}: {e}",
-                        shown_path(&path)
-                    );
-                    return ExitStatus::Error;
-                }
-                let _ = writeln!(std::io::stdout(), "wrote {}", shown_path(&path));
-            }
-            ExitStatus::Success
-        }
+        Some(dir) => match dump_templates(dir, &names) {
+            Ok(()) => ExitStatus::Success,
+            Err(e) => print_error(e),
+        },
     }
+}
+
+/// `templates --dump DIR`: `DIR` as the user named it (created when
+/// missing), everything beneath it created without following a link, each
+/// file exclusively; an existing one is skipped.
+fn dump_templates(dir: &Path, names: &[String]) -> Result<(), crate::fsutil::FsError> {
+    use crate::fsutil::{Dir, FsError};
+    std::fs::create_dir_all(dir).map_err(|e| FsError::Io {
+        action: "cannot create directory",
+        path: dir.display().to_string(),
+        source: e,
+    })?;
+    let root = Dir::open_named(dir)?;
+    let mut out = std::io::stdout().lock();
+    for n in names {
+        let path = dir.join(n);
+        let mut comps: Vec<&str> = n.split('/').collect();
+        let file = comps.pop().unwrap_or_default();
+        let mut at = None;
+        for c in comps {
+            let mut made = false;
+            let cur: &Dir = at.as_ref().unwrap_or(&root);
+            at = Some(cur.sub_or_create(c, &mut made)?);
+        }
+        let at = at.as_ref().unwrap_or(&root);
+        if at.kind(file)?.is_some() {
+            let _ = writeln!(std::io::stderr(), "skipped {} (exists)", shown_path(&path));
+            continue;
+        }
+        let text = emit::templates::built_in(n).unwrap_or_default();
+        at.create_file(file, text.as_bytes(), 0o666)?;
+        let _ = writeln!(out, "wrote {}", shown_path(&path));
+    }
+    Ok(())
 }

@@ -9,6 +9,9 @@
 //! 4. [`emit`]: render every artifact in memory → [`emit::Plan`].
 //! 5. [`output`]: write the plan atomically (`build`) or diff it (`check`).
 //!
+//! [`fsutil`] is the one place a path is resolved: beneath a directory,
+//! following no link, reading only regular files and never more than a cap.
+//!
 //! [`cache`] lets an up-to-date `build` or `check` skip stage 4 (and 5's
 //! render-and-compare) when a local record vouches for the output tree.
 //!
@@ -21,6 +24,7 @@ pub mod cli;
 pub mod diag;
 pub mod emit;
 pub mod format;
+pub mod fsutil;
 pub mod model;
 pub mod output;
 pub mod report;

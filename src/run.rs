@@ -53,7 +53,8 @@ pub fn read(path: &Path) -> Result<(Source, Option<Finding>), ReadError> {
         path: name.clone(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
+    // a regular file, not a link, a FIFO or a device (crate::fsutil)
+    let file = crate::fsutil::open_regular(path).map_err(io)?;
     // sized from the file's length: one read, not a doubling series of them
     let len = file.metadata().map_or(0, |m| m.len() as usize);
     let mut bytes = Vec::with_capacity(len.min(source::MAX_BYTES) + 1);

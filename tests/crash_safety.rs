@@ -82,10 +82,10 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A project with an "old" generated/ tree (a previous build, one owned file
-/// since dropped from the plan, one owned file with stale contents, and
-/// hand-written files topogen does not own) and the tree a build must produce
-/// from it.
+/// A project with an "old" generated/ tree (a build of an older cluster.kdl,
+/// whose owned files for one more environment the build record shows
+/// topogen wrote, one owned file with stale contents, and hand-written files
+/// topogen does not own) and the tree a build must produce from it.
 struct Fixture {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
@@ -100,6 +100,14 @@ fn unowned(g_out: &Path) {
     std::os::unix::fs::symlink("NOTES.md", g_out.join("notes-link")).unwrap();
 }
 
+/// The cluster with one environment more: its build owns files the current
+/// cluster.kdl no longer produces.
+fn older_cluster() -> String {
+    let prod = "    environment prod production=#true {";
+    assert!(CLUSTER.contains(prod));
+    CLUSTER.replace(prod, &format!("    environment qa {{\n    }}\n{prod}"))
+}
+
 fn fixture() -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("project");
@@ -110,12 +118,15 @@ fn fixture() -> Fixture {
     assert!(o.status.success(), "first build failed: {}", stderr(&o));
     unowned(&g_out);
     let new = tree(&g_out);
-    // age the tree: an owned file no longer produced, a stale owned file
-    let mut manifest = fs::read_to_string(g_out.join(".topogen-manifest")).unwrap();
-    manifest.push_str("retired/old-artifact.yaml\n");
-    fs::write(g_out.join(".topogen-manifest"), manifest).unwrap();
-    fs::create_dir_all(g_out.join("retired")).unwrap();
-    fs::write(g_out.join("retired/old-artifact.yaml"), "old: true\n").unwrap();
+    // age the tree: built from the older cluster.kdl, then a stale owned file
+    fs::write(dir.join("cluster.kdl"), older_cluster()).unwrap();
+    let o = build(&dir, &[]);
+    assert!(o.status.success(), "older build failed: {}", stderr(&o));
+    fs::write(dir.join("cluster.kdl"), CLUSTER).unwrap();
+    assert!(
+        tree(&g_out).keys().any(|k| k.starts_with("cloud-init/qa/")),
+        "the older build owns files for `qa`"
+    );
     let owned = new
         .keys()
         .find(|k| k.ends_with(".tfvars") || k.ends_with(".yaml"))

@@ -135,16 +135,7 @@ impl Sources {
             .collect();
         let mut overridden = Vec::new();
         if let Some(dir) = overlay {
-            let mut files = Vec::new();
-            collect(dir, dir, &mut files)?;
-            for (name, path) in files {
-                if !texts.contains_key(&name) {
-                    return Err(TemplateError::Unknown { name });
-                }
-                let text = std::fs::read_to_string(&path).map_err(|e| TemplateError::Overlay {
-                    path: path.display().to_string(),
-                    message: e.to_string(),
-                })?;
+            for (name, text) in read_overlay(dir, &texts)? {
                 texts.insert(name.clone(), Cow::Owned(text));
                 overridden.push(name);
             }
@@ -229,34 +220,52 @@ impl Templates {
     }
 }
 
-fn collect(
-    root: &Path,
+/// Every template of the overlay `dir`, by name. The overlay is read
+/// through [`crate::fsutil`]: `dir` as the user named it, everything in it
+/// without following a link (a link, a loop of links or a FIFO is an error
+/// naming it), each file capped; a file or directory that can replace no
+/// built-in template is an error, which also bounds how deep the walk goes.
+fn read_overlay(
     dir: &Path,
-    out: &mut Vec<(String, std::path::PathBuf)>,
-) -> Result<(), TemplateError> {
-    let overlay_err = |p: &Path, e: std::io::Error| TemplateError::Overlay {
-        path: p.display().to_string(),
+    built_in: &BTreeMap<String, Cow<'static, str>>,
+) -> Result<Vec<(String, String)>, TemplateError> {
+    use crate::fsutil::{Dir, Kind, MAX_READ, lossy};
+    let overlay_err = |e: crate::fsutil::FsError| TemplateError::Overlay {
+        path: dir.display().to_string(),
         message: e.to_string(),
     };
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| overlay_err(dir, e))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| overlay_err(dir, e))?;
-    entries.sort_by_key(|e| e.path());
-    for e in entries {
-        let p = e.path();
-        if p.is_dir() {
-            collect(root, &p, out)?;
-        } else {
-            let rel = p
-                .strip_prefix(root)
-                .unwrap_or(&p)
-                .to_string_lossy()
-                .replace('\\', "/");
-            out.push((rel, p));
+    let mut out = Vec::new();
+    let mut stack = vec![(Dir::open_named(dir).map_err(overlay_err)?, String::new())];
+    while let Some((d, prefix)) = stack.pop() {
+        for (entry, kind) in d.entries().map_err(overlay_err)? {
+            let name = format!("{prefix}{}", lossy(&entry));
+            match kind {
+                Kind::Dir => {
+                    let sub = format!("{name}/");
+                    if !built_in.keys().any(|k| k.starts_with(&sub)) {
+                        return Err(TemplateError::Unknown { name: sub });
+                    }
+                    if let Some(s) = d.sub(&entry).map_err(overlay_err)? {
+                        stack.push((s, sub));
+                    }
+                }
+                _ if !built_in.contains_key(&name) => return Err(TemplateError::Unknown { name }),
+                Kind::File | Kind::Link | Kind::Other(_) => {
+                    let bytes = d
+                        .read(&entry, MAX_READ)
+                        .map_err(overlay_err)?
+                        .unwrap_or_default();
+                    let text = String::from_utf8(bytes).map_err(|_| TemplateError::Overlay {
+                        path: d.show(&entry),
+                        message: "not valid UTF-8".into(),
+                    })?;
+                    out.push((name, text));
+                }
+            }
         }
     }
-    Ok(())
+    out.sort();
+    Ok(out)
 }
 
 /// The auto-escape mode of `*.md` templates.
