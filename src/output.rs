@@ -338,7 +338,14 @@ impl Target {
     /// exists). With `create`, missing parents beneath the root are created;
     /// without, a missing parent is `None`.
     fn locate(&self, create: bool) -> Result<Option<Located>> {
-        if !safe_relative(&self.rel) || self.rel.split('/').any(|c| c == ".git") {
+        // a directory from cluster.kdl is held to the model's whole rule; one
+        // named on the command line only has to stay beneath its parent
+        let allowed = if self.create_parents {
+            safe_relative(&self.rel)
+        } else {
+            crate::model::path::stays_beneath(&self.rel).is_ok()
+        };
+        if !allowed {
             return Err(OutputError::UnsafePath {
                 path: self.shown.display().to_string(),
             });

@@ -58,11 +58,22 @@ fn portable(c: char) -> bool {
 /// Checks a relative path (see the module documentation); the first
 /// problem found, characters first.
 pub fn check(path: &str) -> Result<(), PathProblem> {
-    if path.is_empty() {
-        return Err(PathProblem::Empty);
-    }
     if let Some(c) = path.chars().find(|&c| !portable(c)) {
         return Err(PathProblem::Character(c));
+    }
+    if path.split('/').any(|c| c.starts_with('-')) {
+        return Err(PathProblem::Dash);
+    }
+    stays_beneath(path)
+}
+
+/// The part of [`check`] that keeps a path inside its directory, whatever
+/// its characters: not empty, relative, no empty, `.` or `..` component,
+/// nothing named `.git`. A directory named on the command line (`--out`)
+/// is held to this only: the user chose its name, and it reaches no file.
+pub fn stays_beneath(path: &str) -> Result<(), PathProblem> {
+    if path.is_empty() {
+        return Err(PathProblem::Empty);
     }
     if path.starts_with('/') {
         return Err(PathProblem::Absolute);
@@ -72,7 +83,6 @@ pub fn check(path: &str) -> Result<(), PathProblem> {
             "" => return Err(PathProblem::EmptyComponent),
             "." => return Err(PathProblem::Dot),
             ".." => return Err(PathProblem::Parent),
-            c if c.starts_with('-') => return Err(PathProblem::Dash),
             c if c.eq_ignore_ascii_case(".git") => return Err(PathProblem::Git),
             _ => {}
         }
