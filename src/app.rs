@@ -688,7 +688,20 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
+    let reported = Reported {
+        source: source.clone(),
+        envs: Vec::new(),
+        findings: Vec::new(),
+    };
+    // the JSON document's `fmt`: was the file unformatted, and the diff that formats it
+    let report = |unformatted: bool, diff: Option<&str>| {
+        let fmt = serde_json::json!({
+            "file": shown_path(config), "unformatted": unformatted, "diff": diff,
+        });
+        reported.document(input, None, member("fmt", fmt));
+    };
     if formatted == *source.text {
+        report(false, None);
         return ExitStatus::Success;
     }
     if check_only {
@@ -696,7 +709,11 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
             .unified_diff()
             .header(&config.display().to_string(), "formatted")
             .to_string();
-        let _ = write!(std::io::stdout(), "{}", shown_text(&diff));
+        let diff = shown_text(&diff);
+        if input.format == Format::Human {
+            let _ = write!(std::io::stdout(), "{diff}");
+        }
+        report(true, Some(&diff));
         let _ = writeln!(
             std::io::stderr(),
             "{} is not formatted; run `topogen fmt --config {}`",
@@ -718,7 +735,8 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
         .and_then(|dir| dir.replace_file(name, formatted.as_bytes(), mode));
     match result {
         Ok(()) => {
-            let _ = writeln!(std::io::stdout(), "formatted {}", shown_path(config));
+            let _ = writeln!(prose(input), "formatted {}", shown_path(config));
+            report(true, None);
             ExitStatus::Success
         }
         Err(e) => print_error(e),

@@ -7,10 +7,12 @@
 //!   escaped (`%`→`%25`, `\r`→`%0D`, `\n`→`%0A`, `:`→`%3A`, `,`→`%2C`) and
 //!   the message escaped (`%`, `\r`, `\n`);
 //! - `--format json`: serde_json, field by field;
-//! - `--format sarif`: the SARIF 2.1.0 structure with rules from the registry.
-//!   The full JSON-schema validation against the OASIS schema runs in
-//!   `scripts/conformance.sh` (check-jsonschema), since no JSON-schema crate
-//!   is a dependency.
+//! - `--format sarif`: the SARIF 2.1.0 structure with rules from the registry,
+//!   and each log validated against the OASIS schema with check-jsonschema
+//!   (as `scripts/conformance.sh` does) when the conformance venv is installed,
+//!   since no JSON-schema crate is a dependency;
+//! - every command that prints, in every machine format: one document on stdout
+//!   (docs/formats.md), `check`'s drift in each.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -573,22 +575,31 @@ fn every_command_prints_one_document_in_each_machine_format() {
     let s = Scratch::new("every");
     s.write("broken.kdl", BROKEN);
     drifted(&s);
-    let runs: &[(&[&str], i32)] = &[
-        (&["validate"], 0),
-        (&["show"], 0),
-        (&["show", "--env", "prod"], 0),
-        (&["check"], 1),
-        (&["build", "--out", "other"], 0),
-        (&["build", "--out", "other"], 0),
-        (&["check", "--out", "other"], 0),
-        (&["validate", "-c", "broken.kdl"], 1),
-        (&["show", "-c", "broken.kdl"], 1),
-        (&["check", "-c", "broken.kdl"], 1),
-        (&["build", "-c", "broken.kdl"], 1),
+    s.write("syntax.kdl", "cluster demo {\n    pool control count=1\n");
+    s.write(
+        "ugly.kdl",
+        &include_str!("../cluster.kdl").replace("\n    ", "\n  "),
+    );
+    // the arguments, the exit status, and whether github and sarif report something
+    let runs: &[(&[&str], i32, bool)] = &[
+        (&["validate"], 0, false),
+        (&["show"], 0, false),
+        (&["show", "--env", "prod"], 0, false),
+        (&["check"], 1, true),
+        (&["build", "--out", "other"], 0, false),
+        (&["build", "--out", "other"], 0, false),
+        (&["check", "--out", "other"], 0, false),
+        (&["fmt", "--check"], 0, false),
+        (&["fmt", "--check", "-c", "ugly.kdl"], 1, false),
+        (&["validate", "-c", "broken.kdl"], 1, true),
+        (&["show", "-c", "broken.kdl"], 1, true),
+        (&["check", "-c", "broken.kdl"], 1, true),
+        (&["build", "-c", "broken.kdl"], 1, true),
+        (&["fmt", "--check", "-c", "syntax.kdl"], 1, true),
     ];
     let mut logs = Vec::new();
     for format in ["json", "github", "sarif"] {
-        for (args, code) in runs {
+        for (args, code, reports) in runs {
             let mut argv = args.to_vec();
             argv.extend(["--format", format]);
             let what = argv.join(" ");
@@ -597,21 +608,39 @@ fn every_command_prints_one_document_in_each_machine_format() {
             let out = stdout(&o);
             match format {
                 "json" => {
-                    one_document(&o, &what);
+                    let v = one_document(&o, &what);
+                    let diagnostics = v["diagnostics"].as_array().unwrap();
+                    let broken = args.contains(&"broken.kdl") || args.contains(&"syntax.kdl");
+                    assert_eq!(diagnostics.is_empty(), !broken, "{what}");
+                    let member = match args[0] {
+                        "show" => "environments",
+                        "check" => "drift",
+                        "build" => "outputs",
+                        "fmt" => "fmt",
+                        _ => "diagnostics",
+                    };
+                    // errors stop build, check and fmt, which then report only them;
+                    // show shows what it resolved
+                    let stopped = broken && matches!(args[0], "build" | "check" | "fmt");
+                    assert_eq!(v.get(member).is_some(), !stopped, "{what}: {v}");
+                    if member == "fmt" && !stopped {
+                        assert_eq!(v["fmt"]["unformatted"], *code == 1, "{what}: {v}");
+                        assert_eq!(v["fmt"]["diff"].is_string(), *code == 1, "{what}: {v}");
+                    }
                 }
                 "github" => {
                     for line in out.lines() {
                         let cmd = parse_workflow_command(line);
                         assert!(matches!(cmd.name.as_str(), "error" | "warning"), "{what}");
                     }
-                    assert_eq!(*code == 0, out.is_empty(), "{what}:\n{out}");
+                    assert_eq!(*reports, !out.is_empty(), "{what}:\n{out}");
                 }
                 _ => {
                     let log: Value = serde_json::from_str(&out)
                         .unwrap_or_else(|e| panic!("{what}: not one SARIF log ({e}):\n{out}"));
                     assert_eq!(log["version"], "2.1.0", "{what}");
                     let results = log["runs"][0]["results"].as_array().unwrap();
-                    assert_eq!(*code == 0, results.is_empty(), "{what}");
+                    assert_eq!(*reports, !results.is_empty(), "{what}");
                     logs.push((what, out));
                 }
             }
