@@ -168,9 +168,7 @@ impl Reported {
 
     /// True when the findings fail the run.
     fn failed(&self, input: &Input) -> bool {
-        self.findings
-            .iter()
-            .any(|f| f.severity == crate::diag::Severity::Error || input.deny_warnings)
+        run::failed(&self.findings, input.deny_warnings)
     }
 
     /// The human format: the findings on stderr, at once, before anything the
