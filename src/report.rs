@@ -589,6 +589,37 @@ mod tests {
         assert_eq!(gh_escape_property("a:b,c%"), "a%3Ab%2Cc%25");
     }
 
+    /// A drifted file is located at the first line of the file on disk that
+    /// the diff removes or, past its end, adds after.
+    #[test]
+    fn drift_is_located_at_the_first_difference() {
+        let changed = |have: &str, want: &str| {
+            let diff = similar::TextDiff::from_lines(have, want)
+                .unified_diff()
+                .context_radius(3)
+                .header("a", "b")
+                .to_string();
+            let out = crate::output::Drift::Changed("f".into(), diff);
+            Drift::new(std::path::Path::new("gen"), &out).line()
+        };
+        let lines: String = (1..=20).map(|i| format!("{i}\n")).collect();
+        assert_eq!(
+            changed(&lines, &lines.replace("\n9\n", "\nnine\n")),
+            Some(9)
+        );
+        assert_eq!(
+            changed(&lines, &lines.replace("1\n2\n", "one\n2\n")),
+            Some(1)
+        );
+        assert_eq!(changed(&lines, &format!("{lines}21\n")), Some(21));
+        assert_eq!(changed("", "new\n"), Some(1));
+        let missing = Drift::new(
+            std::path::Path::new("gen"),
+            &crate::output::Drift::Missing("f".into()),
+        );
+        assert_eq!((missing.line(), missing.path.as_str()), (None, "gen/f"));
+    }
+
     /// An excerpt with escaped characters before, inside and after a span
     /// still underlines exactly the span's text, at the file's line and column.
     #[test]
