@@ -20,8 +20,8 @@
 #      variables-only module tests/terraform/ (fails on any error and on any
 #      "Value for undeclared variable" warning); no credential in a tfvars file.
 # Then:
-#   5. `topogen validate --format sarif` output against the OASIS SARIF 2.1.0
-#      schema (check-jsonschema);
+#   5. `topogen validate --format sarif` and a drifted `check --format sarif`
+#      output against the OASIS SARIF 2.1.0 schema (check-jsonschema);
 #   6. every artifact kind (tfvars, cloud-init, workflows, Strimzi resources,
 #      affinity snippets, the drift-check workflow) was checked at least once;
 #   7. negative controls: a mis-indented workflow step and an unescaped tfvars
@@ -411,6 +411,23 @@ EOF
     pass "sarif-results: the broken topology's findings are SARIF results"
   else
     fail "sarif-results: the broken topology produced no SARIF result"
+  fi
+  # check's drift results: a built copy of the reference cluster, one file edited by hand
+  drift_dir="$WORK/sarif/drift"
+  mkdir -p "$drift_dir"
+  cp "$REPO/cluster.kdl" "$drift_dir/cluster.kdl"
+  if "$BIN" build --config "$drift_dir/cluster.kdl" > /dev/null 2>&1; then
+    echo "edited by hand" >> "$drift_dir/generated/TOPOLOGY.md"
+    rc=0; "$BIN" check --no-cache --config "$drift_dir/cluster.kdl" --format sarif \
+      > "$WORK/sarif/drift.sarif" 2> /dev/null || rc=$?
+    if msg="$("$VENV/check-jsonschema" --color never --schemafile "$SARIF_SCHEMA" "$WORK/sarif/drift.sarif" 2>&1)" \
+      && [ $rc = 1 ] && grep -q '"ruleId": "topogen::drift"' "$WORK/sarif/drift.sarif"; then
+      pass "sarif-2.1.0-schema check-drift (a topogen::drift result)"
+    else
+      fail "sarif-2.1.0-schema check-drift (exit $rc)"; sed 's/^/    /' <<<"$msg" | sed -n 1,40p
+    fi
+  else
+    fail "sarif-2.1.0-schema check-drift: the reference cluster did not build"
   fi
 elif [ "$have_validators" = 1 ]; then
   unchecked+=("SARIF output (schema $SARIF_SCHEMA not found)")

@@ -150,27 +150,77 @@ fn env_names(c: &Compiled) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The findings a command reports, with what the formats need to print them.
+struct Reported {
+    source: crate::source::Source,
+    envs: Vec<String>,
+    findings: Vec<Finding>,
+}
+
+impl Reported {
+    fn new(c: &Compiled, findings: &[Finding]) -> Self {
+        Self {
+            source: c.source.clone(),
+            envs: env_names(c),
+            findings: findings.to_vec(),
+        }
+    }
+
+    /// True when the findings fail the run.
+    fn failed(&self, input: &Input) -> bool {
+        run::failed(&self.findings, input.deny_warnings)
+    }
+
+    /// The human format: the findings on stderr, at once, before anything the
+    /// command prints next. The machine formats wait for [`Self::document`].
+    fn human(&self, input: &Input) {
+        if input.format == Format::Human && !self.findings.is_empty() {
+            let text = report::human(&self.source, &self.findings, &self.envs, style(input));
+            let _ = std::io::stderr().write_all(text.as_bytes());
+        }
+    }
+
+    /// A machine format: the command's one document on stdout, its findings
+    /// with `drift` (`check`) and, in `json`, the further `members`.
+    fn document(
+        &self,
+        input: &Input,
+        drift: Option<&[report::Drift]>,
+        mut members: serde_json::Map<String, serde_json::Value>,
+    ) {
+        let (src, findings, envs) = (&self.source, &self.findings[..], &self.envs[..]);
+        let text = match input.format {
+            Format::Human => return,
+            Format::Json => {
+                if let Some(drift) = drift {
+                    members.insert(
+                        "drift".into(),
+                        serde_json::to_value(drift).expect("drift serialises"),
+                    );
+                }
+                report::json(src, findings, members)
+            }
+            Format::Github => report::github(src, findings, envs, drift.unwrap_or_default()),
+            Format::Sarif => report::sarif(src, findings, envs, drift.unwrap_or_default()),
+        };
+        let _ = std::io::stdout().write_all(text.as_bytes());
+    }
+}
+
 /// Prints findings in the chosen format. Machine formats go to stdout, human to stderr.
 fn print_findings(input: &Input, c: &Compiled, findings: &[Finding]) {
-    let envs = env_names(c);
-    match input.format {
-        Format::Human => {
-            if !findings.is_empty() {
-                let _ = std::io::stderr()
-                    .write_all(report::human(&c.source, findings, &envs, style(input)).as_bytes());
-            }
-        }
-        Format::Json => {
-            let _ = std::io::stdout().write_all(report::json(&c.source, findings).as_bytes());
-        }
-        Format::Github => {
-            let _ =
-                std::io::stdout().write_all(report::github(&c.source, findings, &envs).as_bytes());
-        }
-        Format::Sarif => {
-            let _ =
-                std::io::stdout().write_all(report::sarif(&c.source, findings, &envs).as_bytes());
-        }
+    let r = Reported::new(c, findings);
+    r.human(input);
+    r.document(input, None, serde_json::Map::new());
+}
+
+/// Where a command's own lines go: stdout in the human format; stderr in the
+/// machine formats, whose stdout is the one document.
+fn prose(input: &Input) -> Box<dyn Write> {
+    if input.format == Format::Human {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(std::io::stderr().lock())
     }
 }
 
@@ -250,15 +300,17 @@ struct Job {
 type Record = (Key, Store);
 
 impl Job {
-    /// Validates, printing findings. `Err` carries the exit status.
-    fn new(input: &Input, render: &Render) -> Result<Self, ExitStatus> {
+    /// Validates, printing findings in the human format (the machine formats
+    /// print them with what the command reports, from the [`Reported`]).
+    /// When they fail the run, the machine formats' document holds only them
+    /// and `stopped` says on stderr what was not done. `Err` carries the exit status.
+    fn new(input: &Input, render: &Render, stopped: &str) -> Result<(Self, Reported), ExitStatus> {
         let c = compile(input).ok_or(ExitStatus::Error)?;
-        print_findings(input, &c, &c.findings);
-        if c.failed(input.deny_warnings) {
-            let _ = writeln!(
-                std::io::stderr(),
-                "nothing was written: fix the errors above first"
-            );
+        let reported = Reported::new(&c, &c.findings);
+        reported.human(input);
+        if reported.failed(input) {
+            reported.document(input, None, serde_json::Map::new());
+            let _ = writeln!(std::io::stderr(), "{stopped}: fix the errors above first");
             return Err(ExitStatus::Failure);
         }
         let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
@@ -270,12 +322,15 @@ impl Job {
             }
             _ => None,
         };
-        Ok(Self {
-            c,
-            sources,
-            dirs,
-            record,
-        })
+        Ok((
+            Self {
+                c,
+                sources,
+                dirs,
+                record,
+            },
+            reported,
+        ))
     }
 
     /// When the build record vouches for every directory: their file counts.
@@ -319,22 +374,49 @@ fn remember(out: &Target, record: Option<&Record>, plan: &emit::Plan) {
     }
 }
 
+/// One output directory as `build --format json` reports it.
+fn output_json(dir: &Path, files: usize, changes: &[crate::output::Change]) -> serde_json::Value {
+    use crate::output::Change;
+    let changes: Vec<serde_json::Value> = changes
+        .iter()
+        .map(|c| {
+            let (change, path) = match c {
+                Change::Created(p) => ("created", p),
+                Change::Updated(p) => ("updated", p),
+                Change::Removed(p) => ("removed", p),
+                Change::Kept(p) => ("kept", p),
+            };
+            serde_json::json!({ "change": change, "path": shown_path(&dir.join(path)) })
+        })
+        .collect();
+    serde_json::json!({ "directory": shown_path(dir), "files": files, "changes": changes })
+}
+
+/// The JSON document's member `name`.
+fn member(name: &str, value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    std::iter::once((name.to_owned(), value)).collect()
+}
+
 fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
-    let job = match Job::new(input, render) {
+    let (job, reported) = match Job::new(input, render, "nothing was written") {
         Ok(j) => j,
         Err(s) => return s,
     };
     // one write for the whole report, not one per line
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut lines = std::io::BufWriter::new(prose(input));
+    let mut outputs = Vec::new();
     if let Some(counts) = job.nothing_to_build() {
         for (out, n) in job.dirs.iter().zip(counts) {
             let _ = writeln!(
-                stdout,
+                lines,
                 "{} is up to date ({n} files)",
                 shown_path(out.path())
             );
+            outputs.push(output_json(out.path(), n, &[]));
         }
         std::mem::forget(job);
+        drop(lines);
+        reported.document(input, None, member("outputs", outputs.into()));
         return ExitStatus::Success;
     }
     let (record, targets) = match job.render() {
@@ -363,7 +445,7 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
     let changes = match crate::output::build_all(&dests, sync) {
         Ok(c) => c,
         Err(e) => {
-            drop(stdout);
+            drop(lines);
             return print_error(e);
         }
     };
@@ -371,28 +453,52 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
         remember(out, record.as_ref(), plan);
         if changes.is_empty() {
             let _ = writeln!(
-                stdout,
+                lines,
                 "{} is up to date ({} files)",
                 shown_path(out.path()),
                 plan.files.len()
             );
         } else {
-            let _ = writeln!(stdout, "{}:", shown_path(out.path()));
+            let _ = writeln!(lines, "{}:", shown_path(out.path()));
             for c in &changes {
-                let _ = writeln!(stdout, "{}", shown(&c.to_string()));
+                let _ = writeln!(lines, "{}", shown(&c.to_string()));
             }
         }
+        outputs.push(output_json(out.path(), plan.files.len(), &changes));
     }
+    drop(lines);
+    reported.document(input, None, member("outputs", outputs.into()));
     ExitStatus::Success
 }
 
+/// How `check` shows a drifted file in the human format.
+fn print_drift(out: &mut dyn Write, d: &report::Drift) {
+    use report::DriftKind;
+    let path = &d.path;
+    let _ = match d.kind {
+        DriftKind::Missing => writeln!(out, "missing: {path}"),
+        DriftKind::Extra => writeln!(out, "extra: {path} (no longer produced by cluster.kdl)"),
+        DriftKind::Changed => writeln!(
+            out,
+            "drifted: {path}\n{}",
+            d.diff.as_deref().unwrap_or_default()
+        ),
+        DriftKind::Unreadable => writeln!(
+            out,
+            "drifted: {path}: {} (contents not shown)",
+            d.reason.as_deref().unwrap_or_default()
+        ),
+    };
+}
+
 fn check(input: &Input, render: &Render) -> ExitStatus {
-    let job = match Job::new(input, render) {
+    let (job, reported) = match Job::new(input, render, "nothing was compared") {
         Ok(j) => j,
         Err(s) => return s,
     };
     if job.up_to_date().is_some() {
         std::mem::forget(job);
+        reported.document(input, Some(&[]), serde_json::Map::new());
         return ExitStatus::Success;
     }
     let (record, targets) = match job.render() {
@@ -400,52 +506,34 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         Err(s) => return s,
     };
     let mut stdout = std::io::stdout().lock();
-    let mut drifted = 0;
+    let mut drift = Vec::new();
     let mut dirs = Vec::new();
     for (out, plan) in &targets {
-        let drift = crate::output::check_target(plan, out);
+        let found = crate::output::check_target(plan, out);
         let out = out.path();
-        drifted += drift.len();
-        if !drift.is_empty() {
+        if !found.is_empty() {
             dirs.push(shown_path(out));
         }
-        for d in &drift {
-            // a path or a diff line may come from the tree on disk: shown, never raw
-            let path = |p: &str| shown_path(&out.join(p));
-            let _ = match d {
-                crate::output::Drift::Missing(p) => {
-                    writeln!(stdout, "missing: {}", path(p))
-                }
-                crate::output::Drift::Extra(p) => {
-                    writeln!(
-                        stdout,
-                        "extra: {} (no longer produced by cluster.kdl)",
-                        path(p)
-                    )
-                }
-                crate::output::Drift::Changed(p, diff) => {
-                    writeln!(stdout, "drifted: {}\n{}", path(p), shown_text(diff))
-                }
-                crate::output::Drift::Unreadable(p, why) => {
-                    writeln!(
-                        stdout,
-                        "drifted: {}: {} (contents not shown)",
-                        path(p),
-                        shown(&why.to_string())
-                    )
-                }
-            };
+        // a path or a diff line may come from the tree on disk: shown, never raw
+        for d in found.iter().map(|d| report::Drift::new(out, d)) {
+            if input.format == Format::Human {
+                print_drift(&mut stdout, &d);
+            }
+            drift.push(d);
         }
     }
-    if drifted == 0 {
+    drop(stdout);
+    reported.document(input, Some(&drift), serde_json::Map::new());
+    if drift.is_empty() {
         for (out, plan) in &targets {
             remember(out, record.as_ref(), plan);
         }
         return ExitStatus::Success;
     }
     let _ = writeln!(
-        stdout,
-        "{drifted} file(s) in {} differ from {}; run `topogen build --config {}` to regenerate them",
+        prose(input),
+        "{} file(s) in {} differ from {}; run `topogen build --config {}` to regenerate them",
+        drift.len(),
         dirs.join(" and "),
         shown_path(&input.config),
         shown_path(&input.config)
@@ -457,11 +545,7 @@ fn show(input: &Input, only: Option<&str>) -> ExitStatus {
     let Some(c) = compile(input) else {
         return ExitStatus::Error;
     };
-    print_findings(input, &c, &c.findings);
-    let Some(project) = &c.project else {
-        return ExitStatus::Failure;
-    };
-    if let Some(env) = only
+    if let (Some(project), Some(env)) = (&c.project, only)
         && !project.envs.iter().any(|e| e.env.name.value == env)
     {
         let _ = writeln!(
@@ -472,9 +556,27 @@ fn show(input: &Input, only: Option<&str>) -> ExitStatus {
         );
         return ExitStatus::Error;
     }
-    let text = crate::show::render(project, only);
-    let _ = std::io::stdout().write_all(text.as_bytes());
-    if c.failed(input.deny_warnings) {
+    // `--env X`: the findings seen in X, and those of no one environment
+    let findings: Vec<Finding> = c
+        .findings
+        .iter()
+        .filter(|f| only.is_none_or(|o| f.envs.is_empty() || f.envs.iter().any(|e| e == o)))
+        .cloned()
+        .collect();
+    let reported = Reported::new(&c, &findings);
+    reported.human(input);
+    let Some(project) = &c.project else {
+        reported.document(input, None, serde_json::Map::new());
+        return ExitStatus::Failure;
+    };
+    if input.format == Format::Human {
+        let text = crate::show::render(project, only);
+        let _ = std::io::stdout().write_all(text.as_bytes());
+    } else {
+        let envs = crate::show::json(project, only);
+        reported.document(input, None, member("environments", envs));
+    }
+    if reported.failed(input) {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
@@ -584,7 +686,20 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
+    let reported = Reported {
+        source: source.clone(),
+        envs: Vec::new(),
+        findings: Vec::new(),
+    };
+    // the JSON document's `fmt`: was the file unformatted, and the diff that formats it
+    let report = |unformatted: bool, diff: Option<&str>| {
+        let fmt = serde_json::json!({
+            "file": shown_path(config), "unformatted": unformatted, "diff": diff,
+        });
+        reported.document(input, None, member("fmt", fmt));
+    };
     if formatted == *source.text {
+        report(false, None);
         return ExitStatus::Success;
     }
     if check_only {
@@ -592,7 +707,11 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
             .unified_diff()
             .header(&config.display().to_string(), "formatted")
             .to_string();
-        let _ = write!(std::io::stdout(), "{}", shown_text(&diff));
+        let diff = shown_text(&diff);
+        if input.format == Format::Human {
+            let _ = write!(std::io::stdout(), "{diff}");
+        }
+        report(true, Some(&diff));
         let _ = writeln!(
             std::io::stderr(),
             "{} is not formatted; run `topogen fmt --config {}`",
@@ -614,7 +733,8 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
         .and_then(|dir| dir.replace_file(name, formatted.as_bytes(), mode));
     match result {
         Ok(()) => {
-            let _ = writeln!(std::io::stdout(), "formatted {}", shown_path(config));
+            let _ = writeln!(prose(input), "formatted {}", shown_path(config));
+            report(true, None);
             ExitStatus::Success
         }
         Err(e) => print_error(e),

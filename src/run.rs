@@ -17,12 +17,17 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    /// True when any finding is an error (or, with `deny_warnings`, any finding).
+    /// True when its findings fail the run ([`failed`]).
     pub fn failed(&self, deny_warnings: bool) -> bool {
-        self.findings
-            .iter()
-            .any(|f| f.severity == Severity::Error || deny_warnings)
+        failed(&self.findings, deny_warnings)
     }
+}
+
+/// True when any finding is an error (or, with `deny_warnings`, any finding).
+pub fn failed(findings: &[Finding], deny_warnings: bool) -> bool {
+    findings
+        .iter()
+        .any(|f| f.severity == Severity::Error || deny_warnings)
 }
 
 /// Why `cluster.kdl` could not be read at all.

@@ -174,7 +174,7 @@ fn plans_and_diagnostics_are_stable_in_process() {
         .replace("port=22", "port=99999");
     let diag = || {
         let c = topogen::compile(topogen::source::Source::new("cluster.kdl", broken.as_str()));
-        topogen::report::json(&c.source, &c.findings)
+        topogen::report::json(&c.source, &c.findings, Default::default())
     };
     let d = diag();
     for _ in 0..3 {

@@ -7,10 +7,12 @@
 //!   escaped (`%`→`%25`, `\r`→`%0D`, `\n`→`%0A`, `:`→`%3A`, `,`→`%2C`) and
 //!   the message escaped (`%`, `\r`, `\n`);
 //! - `--format json`: serde_json, field by field;
-//! - `--format sarif`: the SARIF 2.1.0 structure with rules from the registry.
-//!   The full JSON-schema validation against the OASIS schema runs in
-//!   `scripts/conformance.sh` (check-jsonschema), since no JSON-schema crate
-//!   is a dependency.
+//! - `--format sarif`: the SARIF 2.1.0 structure with rules from the registry,
+//!   and each log validated against the OASIS schema with check-jsonschema
+//!   (as `scripts/conformance.sh` does) when the conformance venv is installed,
+//!   since no JSON-schema crate is a dependency;
+//! - every command that prints, in every machine format: one document on stdout
+//!   (docs/formats.md), `check`'s drift in each.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -342,10 +344,11 @@ fn sarif_log_has_the_registry_as_rules_and_one_result_per_finding() {
 
     let rules = driver["rules"].as_array().expect("rules");
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    let codes: Vec<&str> = registry.iter().map(|(c, _)| c.as_str()).collect();
+    let mut codes: Vec<&str> = registry.iter().map(|(c, _)| c.as_str()).collect();
+    codes.push("topogen::drift");
     assert_eq!(
         ids, codes,
-        "tool.driver.rules is the rule registry, in order"
+        "tool.driver.rules is the rule registry, in order, then drift"
     );
     for (r, (_, severity)) in rules.iter().zip(&registry) {
         assert!(!r["shortDescription"]["text"].as_str().unwrap().is_empty());
@@ -455,4 +458,498 @@ fn sarif_artifact_uris_are_uri_references() {
     for u in &uris {
         assert!(is_uri_reference(u), "not an RFC 3986 URI reference: {u:?}");
     }
+}
+
+// ------------------------------------------------------- every command, every format
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// `stdout` as exactly one JSON document (serde_json refuses anything after it),
+/// at version 1 with a `diagnostics` array.
+fn one_document(o: &Output, what: &str) -> Value {
+    let v: Value = serde_json::from_str(&stdout(o))
+        .unwrap_or_else(|e| panic!("{what}: not one JSON document ({e}):\n{}", stdout(o)));
+    assert_eq!(v["version"], 1, "{what}: {v}");
+    assert!(v["diagnostics"].is_array(), "{what}: {v}");
+    v
+}
+
+/// A built copy of the reference cluster, then three drifted files: a line of
+/// `environments/dev.tfvars` changed, a line appended to `TOPOLOGY.md`, and
+/// `pins/dev/k3s.version` deleted. The original fifth line of dev.tfvars.
+fn drifted(s: &Scratch) -> String {
+    s.write("cluster.kdl", include_str!("../cluster.kdl"));
+    let o = topogen(&s.0, &["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let tfvars = s.0.join("generated/environments/dev.tfvars");
+    let text = std::fs::read_to_string(&tfvars).unwrap();
+    let fifth = text.lines().nth(4).unwrap().to_owned();
+    let edited: Vec<&str> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 4 {
+                "region = \"hand-edited\""
+            } else {
+                l
+            }
+        })
+        .collect();
+    std::fs::write(&tfvars, edited.join("\n") + "\n").unwrap();
+    let topology = s.0.join("generated/TOPOLOGY.md");
+    let mut text = std::fs::read_to_string(&topology).unwrap();
+    text.push_str("a note by hand\n");
+    std::fs::write(&topology, text).unwrap();
+    std::fs::remove_file(s.0.join("generated/pins/dev/k3s.version")).unwrap();
+    fifth
+}
+
+/// The SARIF 2.1.0 schema the conformance suite validates against
+/// (`shared/schemas/sarif-2.1.0/` in `$TOPOGEN_SHARED`, or beside the
+/// repository or one of its parents), and its validator, when both are installed.
+fn sarif_validator() -> Option<(PathBuf, PathBuf)> {
+    const SCHEMA: &str = "schemas/sarif-2.1.0/sarif-schema-2.1.0.json";
+    let schema = std::env::var_os("TOPOGEN_SHARED")
+        .map(|s| PathBuf::from(s).join(SCHEMA))
+        .into_iter()
+        .chain(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .ancestors()
+                .map(|a| a.join("shared").join(SCHEMA)),
+        )
+        .find(|p| p.is_file());
+    match (schema, venv::tool("check-jsonschema")) {
+        (Some(schema), Some(tool)) => Some((tool, schema)),
+        _ => {
+            eprintln!(
+                "SKIP SARIF schema validation: check-jsonschema or shared/{SCHEMA} not found; \
+                 run `bash /work/shared/conformance/install.sh` to enable it"
+            );
+            None
+        }
+    }
+}
+
+/// Validates SARIF logs (what printed it, the log) against the OASIS schema,
+/// in one run of the validator, when it is installed.
+fn validate_sarif(logs: &[(String, String)]) {
+    let Some((tool, schema)) = sarif_validator() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = logs
+        .iter()
+        .enumerate()
+        .map(|(i, (_, log))| {
+            let file = dir.path().join(format!("{i}.sarif"));
+            std::fs::write(&file, log).unwrap();
+            file
+        })
+        .collect();
+    let o = Command::new(tool)
+        .args(["--color", "never", "--schemafile"])
+        .arg(&schema)
+        .args(&files)
+        .output()
+        .unwrap();
+    let whats: Vec<&str> = logs.iter().map(|(what, _)| what.as_str()).collect();
+    assert!(
+        o.status.success(),
+        "not valid SARIF 2.1.0 (files numbered in this order: {whats:?}):\n{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+}
+
+#[path = "support/venv.rs"]
+#[allow(dead_code)]
+mod venv;
+
+/// Every command that prints, clean, drifted and with errors: in `json` its
+/// stdout is one document, in `github` only workflow commands, in `sarif` one
+/// SARIF log the OASIS schema accepts.
+#[test]
+fn every_command_prints_one_document_in_each_machine_format() {
+    let s = Scratch::new("every");
+    s.write("broken.kdl", BROKEN);
+    drifted(&s);
+    s.write("syntax.kdl", "cluster demo {\n    pool control count=1\n");
+    s.write(
+        "ugly.kdl",
+        &include_str!("../cluster.kdl").replace("\n    ", "\n  "),
+    );
+    // the arguments, the exit status, and whether github and sarif report something
+    let runs: &[(&[&str], i32, bool)] = &[
+        (&["validate"], 0, false),
+        (&["show"], 0, false),
+        (&["show", "--env", "prod"], 0, false),
+        (&["check"], 1, true),
+        (&["build", "--out", "other"], 0, false),
+        (&["build", "--out", "other"], 0, false),
+        (&["check", "--out", "other"], 0, false),
+        (&["fmt", "--check"], 0, false),
+        (&["fmt", "--check", "-c", "ugly.kdl"], 1, false),
+        (&["validate", "-c", "broken.kdl"], 1, true),
+        (&["show", "-c", "broken.kdl"], 1, true),
+        (&["check", "-c", "broken.kdl"], 1, true),
+        (&["build", "-c", "broken.kdl"], 1, true),
+        (&["fmt", "--check", "-c", "syntax.kdl"], 1, true),
+    ];
+    let mut logs = Vec::new();
+    for format in ["json", "github", "sarif"] {
+        for (args, code, reports) in runs {
+            let mut argv = args.to_vec();
+            argv.extend(["--format", format]);
+            let what = argv.join(" ");
+            let o = topogen(&s.0, &argv);
+            assert_eq!(o.status.code(), Some(*code), "{what}: {}", stderr(&o));
+            let out = stdout(&o);
+            match format {
+                "json" => {
+                    let v = one_document(&o, &what);
+                    let diagnostics = v["diagnostics"].as_array().unwrap();
+                    let broken = args.contains(&"broken.kdl") || args.contains(&"syntax.kdl");
+                    assert_eq!(diagnostics.is_empty(), !broken, "{what}");
+                    let member = match args[0] {
+                        "show" => "environments",
+                        "check" => "drift",
+                        "build" => "outputs",
+                        "fmt" => "fmt",
+                        _ => "diagnostics",
+                    };
+                    // errors stop build, check and fmt, which then report only them;
+                    // show shows what it resolved
+                    let stopped = broken && matches!(args[0], "build" | "check" | "fmt");
+                    assert_eq!(v.get(member).is_some(), !stopped, "{what}: {v}");
+                    if member == "fmt" && !stopped {
+                        assert_eq!(v["fmt"]["unformatted"], *code == 1, "{what}: {v}");
+                        assert_eq!(v["fmt"]["diff"].is_string(), *code == 1, "{what}: {v}");
+                    }
+                }
+                "github" => {
+                    for line in out.lines() {
+                        let cmd = parse_workflow_command(line);
+                        assert!(matches!(cmd.name.as_str(), "error" | "warning"), "{what}");
+                    }
+                    assert_eq!(*reports, !out.is_empty(), "{what}:\n{out}");
+                }
+                _ => {
+                    let log: Value = serde_json::from_str(&out)
+                        .unwrap_or_else(|e| panic!("{what}: not one SARIF log ({e}):\n{out}"));
+                    assert_eq!(log["version"], "2.1.0", "{what}");
+                    let results = log["runs"][0]["results"].as_array().unwrap();
+                    assert_eq!(*reports, !results.is_empty(), "{what}");
+                    logs.push((what, out));
+                }
+            }
+        }
+    }
+    validate_sarif(&logs);
+}
+
+#[test]
+fn check_json_lists_each_drifted_file_with_a_unified_diff() {
+    let s = Scratch::new("check-json");
+    let fifth = drifted(&s);
+    let o = topogen(&s.0, &["check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = one_document(&o, "check --format json");
+    assert_eq!(v["diagnostics"], serde_json::json!([]));
+    let drift = v["drift"].as_array().expect("a drift array");
+    let by_path: BTreeMap<&str, &Value> = drift
+        .iter()
+        .map(|d| (d["path"].as_str().unwrap(), d))
+        .collect();
+    assert_eq!(
+        by_path.keys().copied().collect::<Vec<_>>(),
+        [
+            "generated/TOPOLOGY.md",
+            "generated/environments/dev.tfvars",
+            "generated/pins/dev/k3s.version"
+        ],
+        "{v}"
+    );
+    let tfvars = by_path["generated/environments/dev.tfvars"];
+    assert_eq!(tfvars["kind"], "changed");
+    let diff = tfvars["diff"].as_str().expect("a diff");
+    // a unified diff from the file on disk to what cluster.kdl generates
+    let lines: Vec<&str> = diff.lines().collect();
+    assert!(
+        lines[0].starts_with("--- a/environments/dev.tfvars"),
+        "{diff}"
+    );
+    assert!(
+        lines[1].starts_with("+++ b/environments/dev.tfvars"),
+        "{diff}"
+    );
+    assert!(lines[2].starts_with("@@ -"), "{diff}");
+    assert!(lines.contains(&"-region = \"hand-edited\""), "{diff}");
+    assert!(lines.contains(&format!("+{fifth}").as_str()), "{diff}");
+    let topology = by_path["generated/TOPOLOGY.md"];
+    assert_eq!(topology["kind"], "changed");
+    assert!(
+        topology["diff"]
+            .as_str()
+            .unwrap()
+            .contains("\n-a note by hand\n")
+    );
+    let pin = by_path["generated/pins/dev/k3s.version"];
+    assert_eq!(pin["kind"], "missing");
+    assert!(pin["diff"].is_null());
+    for d in drift {
+        assert!(s.0.join(d["path"].as_str().unwrap()).exists() || d["kind"] == "missing");
+    }
+    // the prose is on stderr, never in the document
+    assert!(
+        stderr(&o).contains("3 file(s) in generated differ"),
+        "{}",
+        stderr(&o)
+    );
+
+    // clean: an empty list; not compared (errors): no list at all
+    topogen(&s.0, &["build"]);
+    let o = topogen(&s.0, &["check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        one_document(&o, "clean check")["drift"],
+        serde_json::json!([])
+    );
+    s.write("cluster.kdl", BROKEN);
+    let o = topogen(&s.0, &["check", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = one_document(&o, "check of a broken config");
+    assert!(v.get("drift").is_none(), "{v}");
+    assert!(!v["diagnostics"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn check_github_annotates_each_drifted_file_at_its_first_difference() {
+    let s = Scratch::new("check-github");
+    drifted(&s);
+    let o = topogen(&s.0, &["check", "--format", "github"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    let cmds: Vec<WorkflowCommand> = out.lines().map(parse_workflow_command).collect();
+    assert_eq!(cmds.len(), 3, "one annotation per drifted file:\n{out}");
+    let topology_lines = include_str!("../generated/TOPOLOGY.md").lines().count();
+    let expected = [
+        ("generated/TOPOLOGY.md", Some(topology_lines + 1), "differs"),
+        ("generated/environments/dev.tfvars", Some(5), "differs"),
+        ("generated/pins/dev/k3s.version", None, "is missing"),
+    ];
+    for (cmd, (file, line, says)) in cmds.iter().zip(expected) {
+        assert_eq!(cmd.name, "error");
+        assert_eq!(cmd.props["title"], "topogen::drift");
+        assert_eq!(cmd.props["file"], file);
+        assert_eq!(
+            cmd.props.get("line").map(|l| l.parse::<usize>().unwrap()),
+            line,
+            "{file}: the line on disk where it first differs"
+        );
+        assert!(
+            cmd.data.starts_with(&format!("`{file}` {says}")),
+            "{}",
+            cmd.data
+        );
+        assert!(
+            cmd.data
+                .contains("\nhelp: run `topogen build --config cluster.kdl`"),
+            "{}",
+            cmd.data
+        );
+    }
+}
+
+#[test]
+fn check_sarif_carries_a_drift_result_per_file() {
+    let s = Scratch::new("check-sarif");
+    drifted(&s);
+    let o = topogen(&s.0, &["check", "--format", "sarif"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    validate_sarif(&[("check --format sarif".to_owned(), out.clone())]);
+    let log: Value = serde_json::from_str(&out).unwrap();
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    let uris: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            assert_eq!(r["ruleId"], "topogen::drift");
+            assert_eq!(r["level"], "error");
+            let index = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[index]["id"], "topogen::drift");
+            assert!(rules[index]["help"]["text"].is_string());
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        uris,
+        [
+            "generated/TOPOLOGY.md",
+            "generated/environments/dev.tfvars",
+            "generated/pins/dev/k3s.version"
+        ]
+    );
+    assert_eq!(
+        results[1]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        5
+    );
+    let artifacts: Vec<&str> = run["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["location"]["uri"].as_str().unwrap())
+        .collect();
+    for u in &uris {
+        assert!(artifacts.contains(u), "{u} is an artifact of the run");
+    }
+}
+
+#[test]
+fn check_never_says_nothing_was_written() {
+    let s = Scratch::new("check-words");
+    s.write("cluster.kdl", BROKEN);
+    let o = topogen(&s.0, &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(!err.contains("written"), "{err}");
+    assert!(
+        err.contains("nothing was compared: fix the errors above first"),
+        "{err}"
+    );
+    let o = topogen(&s.0, &["build"]);
+    assert!(stderr(&o).contains("nothing was written: fix the errors above first"));
+}
+
+/// The same cluster with a mistake only `prod` makes: 30 workers in a
+/// 20-address range.
+fn prod_only_mistake() -> String {
+    include_str!("../cluster.kdl").replace(
+        "environment prod production=#true {",
+        "environment prod production=#true {\n        pool worker count=30",
+    )
+}
+
+#[test]
+fn show_env_reports_only_that_environments_findings() {
+    let s = Scratch::new("show-env");
+    s.write("cluster.kdl", &prod_only_mistake());
+    let o = topogen(&s.0, &["show", "--env", "dev", "--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "dev has no finding: {}",
+        stdout(&o)
+    );
+    assert_eq!(
+        one_document(&o, "dev")["diagnostics"],
+        serde_json::json!([])
+    );
+    let o = topogen(&s.0, &["show", "--env", "dev"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stderr(&o), "");
+    let o = topogen(&s.0, &["show", "--env", "prod", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = one_document(&o, "prod");
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{v}");
+    assert_eq!(diags[0]["code"], "topogen::ip::pool-capacity");
+    assert_eq!(diags[0]["environments"], serde_json::json!(["prod"]));
+    let o = topogen(&s.0, &["show", "--format", "json"]);
+    assert_eq!(
+        one_document(&o, "all")["diagnostics"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn show_json_is_the_resolved_topology_the_tables_show() {
+    let s = Scratch::new("show-json");
+    s.write("cluster.kdl", include_str!("../cluster.kdl"));
+    let o = topogen(&s.0, &["show", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = one_document(&o, "show --format json");
+    let tables = stdout(&topogen(&s.0, &["show"]));
+    let envs = v["environments"].as_array().expect("environments");
+    let names: Vec<&str> = envs.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["dev", "prod"]);
+    assert_eq!(envs[0]["production"], false);
+    assert_eq!(envs[1]["production"], true);
+    assert_eq!(envs[1]["network"]["subnet"], "10.1.1.0/24");
+    for e in envs {
+        let pools = e["pools"].as_array().unwrap();
+        let nodes = e["nodes"].as_array().unwrap();
+        let count: u64 = pools.iter().map(|p| p["count"].as_u64().unwrap()).sum();
+        assert_eq!(nodes.len() as u64, count, "one node per pool member");
+        for n in nodes {
+            let pool = pools
+                .iter()
+                .find(|p| p["name"] == n["pool"])
+                .expect("a node's pool is a pool");
+            assert_eq!(n["labels"], pool["labels"]);
+            assert_eq!(n["role"], pool["role"]);
+            // the same node is a row of the human table
+            let (name, server, ip) = (
+                n["name"].as_str().unwrap(),
+                n["server"].as_str().unwrap(),
+                n["private_ip"].as_str().unwrap(),
+            );
+            assert!(
+                tables.lines().any(|l| {
+                    let w: Vec<&str> = l.split_whitespace().collect();
+                    w.len() > 4 && w[0] == name && w[1] == server && w[4] == ip
+                }),
+                "node {name} {server} {ip} is in the tables"
+            );
+            let range = e["ranges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["name"] == pool["range"])
+                .expect("a pool's range is a range");
+            let last_octet = |ip: &str| ip.rsplit('.').next().unwrap().parse::<u32>().unwrap();
+            let at = last_octet(ip);
+            assert!(
+                last_octet(range["first"].as_str().unwrap()) <= at
+                    && at <= last_octet(range["last"].as_str().unwrap()),
+                "{ip} is in range {range}"
+            );
+        }
+        for r in e["ranges"].as_array().unwrap() {
+            let used = pools
+                .iter()
+                .filter(|p| p["range"] == r["name"])
+                .map(|p| p["count"].as_u64().unwrap())
+                .sum::<u64>();
+            assert_eq!(r["used"], used, "{r}");
+        }
+        let cost = &e["cost"];
+        assert_eq!(cost["currency"], "EUR");
+        let always_on = format!("{:.2}", cost["always_on_per_month"].as_f64().unwrap());
+        assert!(
+            tables
+                .lines()
+                .any(|l| l.trim_start().starts_with("always on") && l.ends_with(&always_on)),
+            "always on {always_on} is in the tables"
+        );
+    }
+    // the labels the topology gives its kafka nodes
+    let kafka = envs[0]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["pool"] == "kafka")
+        .unwrap();
+    assert!(
+        kafka["labels"].as_object().is_some_and(|l| !l.is_empty()),
+        "{kafka}"
+    );
 }

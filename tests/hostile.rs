@@ -208,9 +208,13 @@ fn rendered(c: &topogen::Compiled) -> String {
         width: 100,
     };
     let mut s = topogen::report::human(&c.source, &c.findings, &[], style);
-    s.push_str(&topogen::report::json(&c.source, &c.findings));
-    s.push_str(&topogen::report::github(&c.source, &c.findings, &[]));
-    s.push_str(&topogen::report::sarif(&c.source, &c.findings, &[]));
+    s.push_str(&topogen::report::json(
+        &c.source,
+        &c.findings,
+        Default::default(),
+    ));
+    s.push_str(&topogen::report::github(&c.source, &c.findings, &[], &[]));
+    s.push_str(&topogen::report::sarif(&c.source, &c.findings, &[], &[]));
     s
 }
 

@@ -69,6 +69,46 @@ fn assert_clean(what: &str, o: &Output) {
     }
 }
 
+/// Every string of a JSON value (keys too), one a line.
+fn strings(v: &serde_json::Value, out: &mut String) {
+    match v {
+        serde_json::Value::String(s) => {
+            out.push_str(s);
+            out.push('\n');
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| {
+            out.push_str(k);
+            out.push('\n');
+            strings(x, out);
+        }),
+        _ => {}
+    }
+}
+
+/// [`assert_clean`], and for the JSON formats the same of every string
+/// decoded, as `jq -r` prints it: a JSON escape (`\u001b`) protects nothing.
+/// Returns stdout as a reader sees it: decoded in the JSON formats.
+fn assert_clean_in(format: &str, what: &str, o: &Output) -> String {
+    assert_clean(what, o);
+    if !matches!(format, "json" | "sarif") {
+        return String::from_utf8_lossy(&o.stdout).into_owned();
+    }
+    {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{what}: not one JSON document: {e}"));
+        let mut decoded = String::new();
+        strings(&v, &mut decoded);
+        let decoded = Output {
+            status: o.status,
+            stdout: decoded.into_bytes(),
+            stderr: Vec::new(),
+        };
+        assert_clean(&format!("{what}, decoded"), &decoded);
+        String::from_utf8(decoded.stdout).unwrap()
+    }
+}
+
 /// A KDL quoted string holding `s`, every unprintable character as an escape.
 fn kdl(s: &str) -> String {
     let mut out = String::from("\"");
@@ -155,13 +195,13 @@ fn findings_print_nothing_raw_in_any_format() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cluster.kdl"), hostile_cluster()).unwrap();
     for command in ["validate", "build", "check", "show"] {
-        for format in ["human", "json", "github", "sarif"] {
+        for format in FORMATS {
             let o = topogen(
                 dir.path(),
                 &[command, "--format", format, "--color", "never"],
             );
             assert_eq!(o.status.code(), Some(1), "{command} --format {format}");
-            assert_clean(&format!("{command} --format {format}"), &o);
+            assert_clean_in(format, &format!("{command} --format {format}"), &o);
         }
     }
     // the hostile text did reach the reports, escaped
@@ -226,6 +266,9 @@ fn colour_is_the_only_escape_sequence() {
     );
 }
 
+/// The formats every command prints in.
+const FORMATS: [&str; 4] = ["human", "json", "github", "sarif"];
+
 /// `show` prints every range purpose and name; none of them raw.
 #[test]
 fn show_prints_nothing_raw() {
@@ -235,10 +278,16 @@ fn show_prints_nothing_raw() {
         format!("purpose={}", kdl(&format!("workers{HOSTILE}{TOKEN}"))),
     )]);
     std::fs::write(dir.path().join("cluster.kdl"), text).unwrap();
-    let o = topogen(dir.path(), &["show", "--color", "never"]);
-    assert_clean("show", &o);
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("workers\\u{1b}]52;c;SGVsbG8=\\u{7}|"), "{out}");
+    for format in FORMATS {
+        let o = topogen(
+            dir.path(),
+            &["show", "--color", "never", "--format", format],
+        );
+        let out = assert_clean_in(format, &format!("show --format {format}"), &o);
+        if matches!(format, "human" | "json") {
+            assert!(out.contains("workers\\u{1b}]52;c;SGVsbG8=\\u{7}|"), "{out}");
+        }
+    }
     // an environment asked for on the command line is quoted, not echoed
     let env = format!("dev{HOSTILE}{TOKEN}");
     let o = topogen(dir.path(), &["show", "--env", &env, "--color", "never"]);
@@ -270,11 +319,22 @@ fn drift_diffs_print_nothing_raw() {
     m.push_str(evil);
     m.push('\n');
     std::fs::write(&manifest, m).unwrap();
-    let o = topogen(dir.path(), &["check", "--color", "never"]);
-    assert_eq!(o.status.code(), Some(1), "{o:?}");
-    assert_clean("check", &o);
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("-\\u{1b}]52;c;SGVsbG8=\\u{7}|"), "{out}");
+    for format in FORMATS {
+        let o = topogen(
+            dir.path(),
+            &["check", "--color", "never", "--format", format],
+        );
+        assert_eq!(o.status.code(), Some(1), "{o:?}");
+        let out = assert_clean_in(format, &format!("check --format {format}"), &o);
+        if matches!(format, "human" | "json") {
+            assert!(out.contains("-\\u{1b}]52;c;SGVsbG8=\\u{7}|"), "{out}");
+            // the hostile file name, in the manifest's diff
+            assert!(
+                out.contains("-evil\\u{1b}]52;c;SGk=\\u{7}\\u{202e}.md"),
+                "{out}"
+            );
+        }
+    }
 }
 
 /// `fmt --check` prints a diff of `cluster.kdl`, comments and all.

@@ -633,9 +633,9 @@ pub fn check_findings(c: &topogen::Compiled) {
         assert!(f.code.starts_with("topogen::"), "{}", f.code);
     }
     let _ = errors(c);
-    let _ = topogen::report::json(&c.source, &c.findings);
-    let _ = topogen::report::github(&c.source, &c.findings, &[]);
-    let _ = topogen::report::sarif(&c.source, &c.findings, &[]);
+    let _ = topogen::report::json(&c.source, &c.findings, Default::default());
+    let _ = topogen::report::github(&c.source, &c.findings, &[], &[]);
+    let _ = topogen::report::sarif(&c.source, &c.findings, &[], &[]);
 }
 
 proptest! {

@@ -41,9 +41,9 @@ fn topogen_fuzz_one(data: &[u8]) {
         width: 80,
     };
     let _ = topogen::report::human(&compiled.source, &compiled.findings, &envs, style);
-    let _ = topogen::report::json(&compiled.source, &compiled.findings);
-    let _ = topogen::report::github(&compiled.source, &compiled.findings, &envs);
-    let _ = topogen::report::sarif(&compiled.source, &compiled.findings, &envs);
+    let _ = topogen::report::json(&compiled.source, &compiled.findings, Default::default());
+    let _ = topogen::report::github(&compiled.source, &compiled.findings, &envs, &[]);
+    let _ = topogen::report::sarif(&compiled.source, &compiled.findings, &envs, &[]);
     if compiled.findings.is_empty() || compiled.project.is_some() {
         // `topogen fmt` on anything that parsed
         let _ = topogen::format::format(&compiled.source.text);
