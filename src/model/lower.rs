@@ -106,6 +106,11 @@ fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
     match super::fastkdl::parse(&src.text).map_or_else(|| KdlDocument::parse_v2(&src.text), Ok) {
         Ok(doc) => Some(doc),
         Err(err) => {
+            let diagnosed = super::syntax::diagnose(&src.text);
+            if !diagnosed.is_empty() {
+                diagnosed.into_iter().for_each(|f| out.push(f));
+                return None;
+            }
             for d in err.diagnostics {
                 let msg = d
                     .message

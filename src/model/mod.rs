@@ -13,6 +13,7 @@ pub mod merge;
 pub mod path;
 mod resolve;
 pub mod schema;
+pub mod syntax;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;

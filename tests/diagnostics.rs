@@ -1,0 +1,116 @@
+//! One mistake, one finding: the repository's cluster.kdl with one mistake
+//! made in it, validated by the real binary; each test asserts the one
+//! finding it gets (code, message, help, the line it points at).
+
+use std::process::Command;
+
+use serde_json::Value;
+
+const REPO_KDL: &str = include_str!("../cluster.kdl");
+
+/// `cluster.kdl` with `from` replaced by `to` (which must occur once).
+fn edited(edits: &[(&str, &str)]) -> String {
+    let mut text = REPO_KDL.to_owned();
+    for (from, to) in edits {
+        assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// The diagnostics `topogen validate --format json` reports for `text`.
+fn diagnostics(text: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cluster.kdl"), text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_topogen"))
+        .args(["validate", "--format", "json"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("TOPOGEN_CACHE_DIR", dir.path().join(".records"))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    doc["diagnostics"].as_array().unwrap().clone()
+}
+
+/// The one finding of `text`.
+fn only(text: &str) -> Value {
+    let d = diagnostics(text);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    d[0].clone()
+}
+
+/// The 1-based line of the first occurrence of `needle` in `text`.
+fn line_of(text: &str, needle: &str) -> u64 {
+    let at = text.find(needle).unwrap();
+    text[..at].matches('\n').count() as u64 + 1
+}
+
+#[test]
+fn an_unquoted_value_starting_with_a_digit_says_quote_it() {
+    for (from, to, key, value) in [
+        (
+            "subnet=\"10.1.1.0/24\"",
+            "subnet=10.1.1.0/24",
+            "subnet",
+            "10.1.1.0/24",
+        ),
+        ("memory=\"2Gi\"", "memory=2Gi", "memory", "2Gi"),
+        (
+            "destroy-at=\"23:30\"",
+            "destroy-at=23:30",
+            "destroy-at",
+            "23:30",
+        ),
+    ] {
+        let text = edited(&[(from, to)]);
+        let f = only(&text);
+        assert_eq!(f["code"], "topogen::syntax::kdl");
+        assert_eq!(
+            f["message"],
+            format!("the value `{value}` of `{key}` starts with a digit but is not a number")
+        );
+        assert_eq!(
+            f["help"],
+            format!(
+                "quote it: `{key}=\"{value}\"` (in KDL v2 a value that starts with a digit must be a number)"
+            )
+        );
+        // the label underlines the value itself
+        let label = &f["labels"][0];
+        assert_eq!(label["line"], line_of(&text, to));
+        let offset = label["offset"].as_u64().unwrap() as usize;
+        assert_eq!(&text[offset..offset + value.len()], value);
+        assert_eq!(label["length"], value.len());
+    }
+}
+
+#[test]
+fn a_missing_closing_brace_names_the_unclosed_node() {
+    let worker = "        labels role=worker workload=apps\n    }\n";
+    let text = edited(&[(worker, "        labels role=worker workload=apps\n")]);
+    let f = only(&text);
+    assert_eq!(f["code"], "topogen::syntax::kdl");
+    assert_eq!(f["message"], "the block of `pool worker` is never closed");
+    let kafka = line_of(&text, "    kafka trading-cluster");
+    assert_eq!(
+        f["help"],
+        format!("add `}}` before line {kafka} to close `pool worker`")
+    );
+    let lines: Vec<u64> = f["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["line"].as_u64().unwrap())
+        .collect();
+    let pool = line_of(&text, "    pool worker");
+    let last = text.trim_end().matches('\n').count() as u64 + 1;
+    // the node, its `{`, the sibling that shows where `}` belongs, the end of the file
+    assert_eq!(lines, [pool, pool, kafka, last]);
+}
