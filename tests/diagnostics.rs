@@ -114,3 +114,48 @@ fn a_missing_closing_brace_names_the_unclosed_node() {
     // the node, its `{`, the sibling that shows where `}` belongs, the end of the file
     assert_eq!(lines, [pool, pool, kafka, last]);
 }
+
+#[test]
+fn a_typo_in_an_overlay_pool_is_one_error_with_a_suggestion() {
+    let overlay = "        schedule destroy-at=\"23:30\"\n";
+    let text = edited(&[(
+        overlay,
+        "        schedule destroy-at=\"23:30\"\n        pool workr count=2\n",
+    )]);
+    let f = only(&text);
+    assert_eq!(f["code"], "topogen::schema::unmatched-override");
+    assert_eq!(
+        f["message"],
+        "no `pool workr` in the base to override; did you mean `worker`?"
+    );
+    assert_eq!(
+        f["help"],
+        "the base's pools are `control`, `kafka` and `worker`; to add `pool workr` in this environment only, write `new=#true` on it"
+    );
+    assert_eq!(f["labels"][0]["line"], line_of(&text, "pool workr"));
+    assert_eq!(f["labels"][0]["length"], "pool workr".len());
+}
+
+#[test]
+fn an_environment_adds_a_pool_with_new() {
+    // the new pool, a range for it and a listener, in `dev` only
+    let text = edited(&[(
+        "        schedule destroy-at=\"23:30\"\n",
+        "        schedule destroy-at=\"23:30\"\n        ip-plan { range workers to=39; range gpu new=#true from=40 to=49 }\n        pool gpu new=#true role=agent server-type=cx23 count=1 range=gpu\n        kafka trading-cluster { listener tls new=#true type=internal port=9093 tls=#true }\n",
+    )]);
+    assert_eq!(diagnostics(&text), Vec::<Value>::new());
+    // the pool is there: 11 nodes do not fit its new range
+    let f = only(&text.replace("count=1 range=gpu", "count=11 range=gpu"));
+    assert_eq!(f["code"], "topogen::ip::pool-capacity", "{f:#}");
+    // `new=#true` on a pool the base has is a mistake of its own
+    let text = edited(&[(
+        "        schedule destroy-at=\"23:30\"\n",
+        "        schedule destroy-at=\"23:30\"\n        pool worker new=#true count=1\n",
+    )]);
+    let f = only(&text);
+    assert_eq!(f["code"], "topogen::schema::unmatched-override");
+    assert_eq!(
+        f["message"],
+        "`pool worker` is in the base already: `new=#true` adds a pool"
+    );
+}

@@ -17,7 +17,7 @@ use super::schema::{self, NodeSchema};
 use super::*;
 use crate::check::rules::{
     schema_duplicate, schema_missing, schema_type, schema_unknown_node, schema_unknown_property,
-    syntax_kdl, syntax_limits,
+    schema_unmatched_override, syntax_kdl, syntax_limits,
 };
 use crate::diag::{Finding, Findings, suggest};
 use crate::source::{self, Source};
@@ -238,10 +238,12 @@ fn lower_document(
                 }
             }
             let nodes = overlay.nodes().iter();
-            merge::merge_nodes(
+            for u in merge::merge_nodes(
                 &mut merged,
                 nodes.filter(|n| n.name().value() != "environment"),
-            );
+            ) {
+                cx.unmatched_override(&u);
+            }
         }
         let env = Environment {
             name: env_name,
@@ -452,6 +454,55 @@ impl Cx<'_> {
             )
             .help(did_you_mean(name, allowed)),
         );
+    }
+
+    /// An environment's `pool`, `range` or `listener` that overrides nothing
+    /// in the base, or says `new=#true` for one it overrides.
+    fn unmatched_override(&mut self, u: &merge::Unmatched<'_>) {
+        let kind = u.node.name().value();
+        let name = label_span(u.node);
+        let span = u
+            .node
+            .entries()
+            .iter()
+            .find(|e| e.name().is_none())
+            .map_or(name, |arg| {
+                let end = arg.span().offset() + arg.span().len();
+                Span::new(name.offset, end - name.offset)
+            });
+        let what = format!("{kind} {}", u.key);
+        let f = if u.exists {
+            let new = u.node.entry("new").map_or(span, |e| e.span().into());
+            Finding::new(
+                &schema_unmatched_override::RULE,
+                format!("`{what}` is in the base already: `new=#true` adds a {kind}"),
+            )
+            .label(new, "adds a second one")
+            .help(format!(
+                "remove `new=#true` to override the base's `{what}`"
+            ))
+        } else {
+            let hint = suggest(&u.key, u.candidates.iter().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            let theirs = if u.candidates.is_empty() {
+                format!("the base has no `{kind}`")
+            } else {
+                format!(
+                    "the base's {kind}s are {}",
+                    crate::check::rules::support::list(&u.candidates, 8)
+                )
+            };
+            Finding::new(
+                &schema_unmatched_override::RULE,
+                format!("no `{what}` in the base to override{hint}"),
+            )
+            .label(span, "overrides nothing")
+            .help(format!(
+                "{theirs}; to add `{what}` in this environment only, write `new=#true` on it"
+            ))
+        };
+        self.out.push(f);
     }
 
     /// Checks a node's entries against its schema.
