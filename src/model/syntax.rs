@@ -119,7 +119,9 @@ fn tokens(text: &str) -> Vec<Token> {
                 i += 1;
             }
             _ => {
+                // at least one byte: a stray `)` is a word of its own
                 let start = i;
+                i += 1;
                 // `key="value"`: the string is its own token
                 while i < b.len() && !ends_word(b, i) {
                     i += 1;
@@ -353,6 +355,14 @@ mod tests {
                 .as_deref()
                 .is_some_and(|h| h.starts_with("quote it: `\"2Gi\"`"))
         );
+    }
+
+    #[test]
+    fn every_byte_is_consumed() {
+        for text in [")", "a ) b", "(t", "\"", "#\"", "/*", "\\", "a=) {", "é=1x"] {
+            assert!(tokens(text).len() <= text.len(), "{text:?}");
+            let _ = diagnose(text);
+        }
     }
 
     #[test]
