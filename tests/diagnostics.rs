@@ -159,3 +159,50 @@ fn an_environment_adds_a_pool_with_new() {
         "`pool worker` is in the base already: `new=#true` adds a pool"
     );
 }
+
+#[test]
+fn a_value_that_failed_to_lower_feeds_no_other_rule() {
+    // the broker count is unknown: not a `firewall::unused` warning about broker ports
+    let kafka = "pool kafka role=agent server-type=cx23 count=3";
+    let text = edited(&[(kafka, "pool kafka role=agent server-type=cx23 count=\"3\"")]);
+    let f = only(&text);
+    assert_eq!(f["code"], "topogen::schema::type");
+    assert_eq!(
+        f["message"],
+        "`count` must be a whole number, found a string `\"3\"`"
+    );
+    let text = edited(&[("brokers=kafka", "brokers=kafak")]);
+    let f = only(&text);
+    assert_eq!(f["code"], "topogen::kafka::pools");
+    assert_eq!(f["labels"][0]["line"], line_of(&text, "brokers=kafak"));
+}
+
+#[test]
+fn an_invalid_label_is_not_suggested_to_the_selectors_that_miss_it() {
+    let text = edited(&[("labels role=worker", "labels role='worker'")]);
+    let f = only(&text);
+    assert_eq!(f["code"], "topogen::labels::syntax");
+    assert_eq!(
+        f["message"],
+        "label value `'worker'` is not a valid Kubernetes label value"
+    );
+}
+
+#[test]
+fn the_same_clash_in_several_environments_is_one_finding_naming_them() {
+    // dev (10.0.1.0/24) and prod (10.1.1.0/24): two subnets, one clash of offsets
+    let text = edited(&[(
+        "pool worker role=agent server-type=cx23 count=1 range=workers",
+        "pool worker role=agent server-type=cx23 count=1 range=kafka",
+    )]);
+    let d: Vec<Value> = diagnostics(&text)
+        .into_iter()
+        .filter(|f| f["code"] == "topogen::ip::duplicate-address")
+        .collect();
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(
+        d[0]["message"],
+        "pools `kafka` and `worker` both get host offset 20: both take addresses from range `kafka`"
+    );
+    assert_eq!(d[0]["environments"], serde_json::json!(["dev", "prod"]));
+}

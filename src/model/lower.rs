@@ -263,6 +263,11 @@ fn lower_document(
     if !cx.within_node_limit(&topologies) {
         return None;
     }
+    cx.poisoned.sort_unstable();
+    cx.poisoned.dedup();
+    for t in &mut topologies {
+        t.invalid.clone_from(cx.poisoned);
+    }
     Some(Project {
         envs: topologies,
         output,
@@ -929,6 +934,7 @@ impl Cx<'_> {
             schedule,
             gitops,
             secrets,
+            invalid: Vec::new(),
         }
     }
 
