@@ -206,3 +206,33 @@ fn the_same_clash_in_several_environments_is_one_finding_naming_them() {
     );
     assert_eq!(d[0]["environments"], serde_json::json!(["dev", "prod"]));
 }
+
+#[test]
+fn a_missing_opening_brace_names_the_node_that_lacks_it() {
+    let pool = "pool kafka role=agent server-type=cx23 count=3 range=kafka {";
+    let text = edited(&[(
+        pool,
+        "pool kafka role=agent server-type=cx23 count=3 range=kafka",
+    )]);
+    let f = only(&text);
+    assert_eq!(f["code"], "topogen::syntax::kdl");
+    assert_eq!(f["message"], "this `}` closes no block");
+    let line = line_of(&text, "    pool kafka");
+    assert_eq!(
+        f["help"],
+        format!("add `{{` at the end of line {line} to open the block of `pool kafka`")
+    );
+    assert_eq!(f["labels"][1]["line"], line);
+}
+
+#[test]
+fn an_unterminated_string_is_one_error_on_its_line() {
+    let text = edited(&[("purpose=\"Kafka brokers\"", "purpose=\"Kafka brokers")]);
+    let f = only(&text);
+    assert_eq!(f["code"], "topogen::syntax::kdl");
+    assert_eq!(f["message"], "this string is never closed");
+    assert_eq!(
+        f["labels"][0]["line"],
+        line_of(&text, "purpose=\"Kafka brokers")
+    );
+}

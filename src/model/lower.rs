@@ -32,8 +32,9 @@ pub struct Lowered {
     /// Syntax and schema findings.
     pub findings: Findings,
     /// Spans of values that were missing or invalid and replaced by a
-    /// placeholder: a rule finding that points at one is a cascade of the
-    /// schema error already reported there, and is dropped.
+    /// placeholder, sorted (as every topology's `invalid`) when there is a
+    /// project: a rule finding that points at one is a cascade of the schema
+    /// error already reported there, and is dropped.
     pub poisoned: Vec<Span>,
 }
 
@@ -53,8 +54,6 @@ pub fn lower(src: &Source) -> Lowered {
     };
     let mut poisoned = Vec::new();
     let project = lower_document(&doc, &mut out, &mut poisoned);
-    poisoned.sort_unstable();
-    poisoned.dedup();
     Lowered {
         project,
         document: Some(doc),

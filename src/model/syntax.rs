@@ -26,10 +26,12 @@ enum Token {
     },
     /// A quoted or raw string.
     Str,
+    /// A `"` string that the line ends before it is closed.
+    Unterminated(Span),
     /// `{`.
     Open(usize),
-    /// `}`.
-    Close,
+    /// `}`: its offset, whether it starts its line, its line's indentation.
+    Close(usize, bool, usize),
     /// A node terminator: a newline (not escaped) or `;`.
     End,
 }
@@ -91,14 +93,33 @@ fn tokens(text: &str) -> Vec<Token> {
                 i += 1;
             }
             b'}' => {
-                out.push(Token::Close);
+                out.push(Token::Close(i, at_line_start, indent));
                 at_line_start = false;
                 i += 1;
             }
-            b'"' => {
+            b'"' if b[i..].starts_with(b"\"\"\"") => {
                 out.push(Token::Str);
                 at_line_start = false;
-                i = skip_string(b, i + 1, b"\"");
+                i = skip_string(b, i + 3, b"\"\"\"");
+            }
+            b'"' => {
+                // a one-line string: a newline before the closing quote ends it
+                let start = i;
+                i += 1;
+                while i < b.len() && !matches!(b[i], b'"' | b'\n') {
+                    i += usize::from(b[i] == b'\\') + 1;
+                }
+                if b.get(i) == Some(&b'"') {
+                    out.push(Token::Str);
+                    i += 1;
+                } else {
+                    let end = i.min(b.len());
+                    out.push(Token::Unterminated(Span::new(
+                        start,
+                        text[start..end].trim_end().len(),
+                    )));
+                }
+                at_line_start = false;
             }
             b'#' if matches!(b.get(i + 1), Some(b'#' | b'"')) => {
                 let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
@@ -166,6 +187,11 @@ pub fn diagnose(text: &str) -> Vec<Finding> {
         .iter()
         .filter_map(|t| match *t {
             Token::Word { span, .. } => unquoted_value(text, span),
+            Token::Unterminated(span) => Some(
+                Finding::new(&syntax_kdl::RULE, "this string is never closed")
+                    .label(span, "no closing `\"` on this line")
+                    .help("end it with `\"` on the same line; a string of several lines is written between `\"\"\"` and `\"\"\"`"),
+            ),
             _ => None,
         })
         .collect();
@@ -232,14 +258,22 @@ struct Block {
     indent: usize,
 }
 
-/// A `{` the file never closes: the block that a node at its own
-/// indentation (a sibling, not a child) interrupts first, else the innermost.
+/// A `{` the file never closes, or a `}` that closes nothing.
+///
+/// Braces alone cannot say which block lacks its `}`: the parser matches the
+/// last `}` to the innermost block and blames the outermost. Indentation can:
+/// the unclosed block is the first one that a line indented outside it (a
+/// sibling node, or the `}` of an outer block) interrupts, else the innermost.
 fn unclosed_block(text: &str, toks: &[Token]) -> Option<Finding> {
     let mut stack: Vec<Block> = Vec::new();
-    // the first block a sibling line interrupted, and that line
+    // the first block a line indented outside it interrupted, and that line
     let mut interrupted: Option<(Block, Span)> = None;
     // the words of the node being read: its name and first argument
-    let mut node: Option<(Span, usize, bool)> = None;
+    let mut node: Option<(Span, usize, bool, bool)> = None;
+    // the last node that started a line, and the depth it is at
+    let mut prev: Option<(Span, usize, usize)> = None;
+    // the first node whose next line is indented under it without a `{`
+    let mut no_brace: Option<Span> = None;
     for t in toks {
         match *t {
             Token::Word {
@@ -247,43 +281,58 @@ fn unclosed_block(text: &str, toks: &[Token]) -> Option<Finding> {
                 line_start,
                 indent,
             } => {
-                if line_start
-                    && interrupted.is_none()
-                    && let Some(top) = stack.last()
-                    && indent <= top.indent
-                {
-                    interrupted = Some((*top, span));
+                if line_start {
+                    if interrupted.is_none()
+                        && let Some(top) = stack.last()
+                        && indent <= top.indent
+                    {
+                        interrupted = Some((*top, span));
+                    }
+                    if no_brace.is_none()
+                        && let Some((name, ind, depth)) = prev
+                        && depth == stack.len()
+                        && indent > ind
+                    {
+                        no_brace = Some(name);
+                    }
                 }
                 // the node's name and its first argument (`pool worker`)
                 node = match node {
-                    None => Some((span, indent, false)),
-                    Some((name, ind, false)) if !text[span.offset..].starts_with('=') => {
-                        let w = &text[span.offset..span.offset + span.len];
-                        let end = if w.contains('=') {
-                            name.offset + name.len
-                        } else {
-                            span.offset + span.len
-                        };
-                        Some((Span::new(name.offset, end - name.offset), ind, true))
+                    None => Some((span, indent, false, line_start)),
+                    Some((name, ind, false, start)) if !snippet(text, span).contains('=') => {
+                        let end = span.offset + span.len;
+                        Some((Span::new(name.offset, end - name.offset), ind, true, start))
                     }
-                    other => other,
+                    Some((name, ind, _, start)) => Some((name, ind, true, start)),
                 };
             }
-            Token::Str => {}
+            Token::Str | Token::Unterminated(_) => {}
             Token::Open(at) => {
-                let (span, indent, _) = node.unwrap_or((Span::new(at, 1), 0, false));
+                let (span, indent, ..) = node.unwrap_or((Span::new(at, 1), 0, false, false));
                 stack.push(Block {
                     node: span,
                     brace: at,
                     indent,
                 });
                 node = None;
+                prev = None;
             }
-            Token::Close => {
-                stack.pop();
+            Token::Close(at, line_start, indent) => {
+                let Some(top) = stack.pop() else {
+                    return Some(stray_close(text, at, no_brace));
+                };
+                if line_start && interrupted.is_none() && indent < top.indent {
+                    interrupted = Some((top, Span::new(at, 1)));
+                }
+                node = None;
+                prev = None;
+            }
+            Token::End => {
+                if let Some((span, indent, _, true)) = node {
+                    prev = Some((span, indent, stack.len()));
+                }
                 node = None;
             }
-            Token::End => node = None,
         }
     }
     let innermost = stack.pop()?;
@@ -291,7 +340,7 @@ fn unclosed_block(text: &str, toks: &[Token]) -> Option<Finding> {
         Some((b, s)) => (b, Some(s)),
         None => (innermost, None),
     };
-    let name = &text[block.node.offset..block.node.offset + block.node.len];
+    let name = snippet(text, block.node);
     let mut f = Finding::new(
         &syntax_kdl::RULE,
         format!("the block of `{name}` is never closed"),
@@ -300,9 +349,11 @@ fn unclosed_block(text: &str, toks: &[Token]) -> Option<Finding> {
     .label(Span::new(block.brace, 1), "opened here");
     let help = match sibling {
         Some(s) => {
-            let line = text[..s.offset].bytes().filter(|&b| b == b'\n').count() + 1;
-            f = f.label(s, "this line is indented as a sibling, not a child");
-            format!("add `}}` before line {line} to close `{name}`")
+            f = f.label(s, "this line is indented outside the block");
+            format!(
+                "add `}}` before line {} to close `{name}`",
+                line_of(text, s.offset)
+            )
         }
         None => format!("add `}}` to close `{name}`"),
     };
@@ -315,6 +366,37 @@ fn unclosed_block(text: &str, toks: &[Token]) -> Option<Finding> {
         )
         .help(help),
     )
+}
+
+/// A `}` with no block left to close: the `{` missing is most likely after
+/// the node whose children are indented under it without one.
+fn stray_close(text: &str, at: usize, no_brace: Option<Span>) -> Finding {
+    let f = Finding::new(&syntax_kdl::RULE, "this `}` closes no block")
+        .label(Span::new(at, 1), "one `}` too many");
+    match no_brace {
+        Some(node) => {
+            let name = snippet(text, node);
+            f.label(
+                node,
+                "the next line is indented under it, but it opens no `{`",
+            )
+            .help(format!(
+                "add `{{` at the end of line {} to open the block of `{name}`",
+                line_of(text, node.offset)
+            ))
+        }
+        None => f.help("remove it, or add the `{` it was meant to close"),
+    }
+}
+
+/// The text at `span`.
+fn snippet(text: &str, span: Span) -> &str {
+    &text[span.offset..span.offset + span.len]
+}
+
+/// The 1-based line of `offset`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset].bytes().filter(|&b| b == b'\n').count() + 1
 }
 
 #[cfg(test)]
@@ -366,6 +448,17 @@ mod tests {
     }
 
     #[test]
+    fn a_string_the_line_ends_is_unterminated_and_nothing_after_it_is_skewed() {
+        let text = "a {\n    b x=\"open\n    c y=\"}\"\n}\n";
+        let got = messages(text);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "this string is never closed");
+        assert_eq!(got[0].1[0], Span::new(text.find("\"open").unwrap(), 5));
+        // multi-line and escaped newlines are not unterminated
+        assert!(diagnose("a \"\"\"\n  x \"y\n  \"\"\" b=\"c\\\n d\"\n").is_empty());
+    }
+
+    #[test]
     fn values_in_strings_and_comments_are_not_words() {
         assert!(diagnose("n a=\"1.2.3\" // b=1.2.3\n/* c=2Gi */ d=#\"3x\"# { }").is_empty());
     }
@@ -386,6 +479,34 @@ mod tests {
         assert_eq!(
             f.help.as_deref(),
             Some("add `}` before line 4 to close `pool a`")
+        );
+    }
+
+    #[test]
+    fn a_close_brace_indented_outside_the_block_shows_where_the_missing_one_goes() {
+        let text = "a {\n    b {\n        c {\n            d 1\n    }\n    e 2\n}\n";
+        let got = diagnose(text);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].message, "the block of `c` is never closed");
+        assert_eq!(
+            got[0].help.as_deref(),
+            Some("add `}` before line 5 to close `c`")
+        );
+    }
+
+    #[test]
+    fn a_stray_close_brace_points_at_the_node_missing_its_open_brace() {
+        let text = "a {\n    pool x n=1\n        labels r=1\n    }\n    b 1\n}\n";
+        let got = diagnose(text);
+        assert_eq!(got.len(), 1);
+        let f = &got[0];
+        assert_eq!(f.message, "this `}` closes no block");
+        assert_eq!(f.labels[0].span, Span::new(text.len() - 2, 1));
+        assert_eq!(&text[f.labels[1].span.offset..][..6], "pool x");
+        assert_eq!(f.labels[1].span.len, 6);
+        assert_eq!(
+            f.help.as_deref(),
+            Some("add `{` at the end of line 2 to open the block of `pool x`")
         );
     }
 
