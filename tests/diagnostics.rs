@@ -236,3 +236,12 @@ fn an_unterminated_string_is_one_error_on_its_line() {
         line_of(&text, "purpose=\"Kafka brokers")
     );
 }
+
+#[test]
+fn new_outside_an_environment_is_reported() {
+    let text = edited(&[("pool worker role=agent", "pool worker new=#true role=agent")]);
+    let f = only(&text);
+    assert_eq!(f["code"], "topogen::schema::unmatched-override");
+    assert_eq!(f["message"], "`new=#true` on `pool` outside an environment");
+    assert_eq!(f["labels"][0]["line"], line_of(&text, "pool worker new"));
+}

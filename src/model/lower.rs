@@ -193,6 +193,7 @@ fn lower_document(
         );
         return None;
     }
+    cx.new_in_base(&base);
     if !cx.within_env_limits(cluster, &base, &envs) {
         return None;
     }
@@ -507,6 +508,37 @@ impl Cx<'_> {
             ))
         };
         self.out.push(f);
+    }
+
+    /// `new=#true` in the base: only an environment adds to the base.
+    fn new_in_base(&mut self, base: &KdlDocument) {
+        let children = |parent: &'static str, child: &'static str| {
+            base.nodes()
+                .iter()
+                .filter(move |n| n.name().value() == parent)
+                .filter_map(KdlNode::children)
+                .flat_map(|d| d.nodes())
+                .filter(move |n| n.name().value() == child)
+        };
+        let nodes = base.nodes().iter().filter(|n| n.name().value() == "pool");
+        for n in nodes
+            .chain(children("ip-plan", "range"))
+            .chain(children("kafka", "listener"))
+        {
+            if let Some(e) = n.entry("new") {
+                self.out.push(
+                    Finding::new(
+                        &schema_unmatched_override::RULE,
+                        format!(
+                            "`new=#true` on `{}` outside an environment",
+                            n.name().value()
+                        ),
+                    )
+                    .label(e.span().into(), "means nothing in the base")
+                    .help("remove it: `new=#true` adds a node in an `environment` block"),
+                );
+            }
+        }
     }
 
     /// Checks a node's entries against its schema.

@@ -11,8 +11,8 @@ pub const RULE: Rule = Rule {
     docs: r#"## What it does
 In an `environment` block, a `pool`, `range` or `listener` overrides the base's node of
 the same name. This rule reports one whose name the base does not have, suggesting the
-closest name; an environment that adds one deliberately writes `new=#true` on it (and
-`new=#true` on a name the base has is reported too).
+closest name; an environment that adds one deliberately writes `new=#true` on it (`new=#true` on a name the base has, or outside an environment, is
+reported too).
 
 ## Why is this bad?
 A typo in the name (`pool workr count=2`) would otherwise add a second, half-defined pool
