@@ -17,7 +17,7 @@ use super::schema::{self, NodeSchema};
 use super::*;
 use crate::check::rules::{
     schema_duplicate, schema_missing, schema_type, schema_unknown_node, schema_unknown_property,
-    syntax_kdl, syntax_limits,
+    schema_unmatched_override, syntax_kdl, syntax_limits,
 };
 use crate::diag::{Finding, Findings, suggest};
 use crate::source::{self, Source};
@@ -32,8 +32,9 @@ pub struct Lowered {
     /// Syntax and schema findings.
     pub findings: Findings,
     /// Spans of values that were missing or invalid and replaced by a
-    /// placeholder: a rule finding that points at one is a cascade of the
-    /// schema error already reported there, and is dropped.
+    /// placeholder, sorted (as every topology's `invalid`) when there is a
+    /// project: a rule finding that points at one is a cascade of the schema
+    /// error already reported there, and is dropped.
     pub poisoned: Vec<Span>,
 }
 
@@ -53,8 +54,6 @@ pub fn lower(src: &Source) -> Lowered {
     };
     let mut poisoned = Vec::new();
     let project = lower_document(&doc, &mut out, &mut poisoned);
-    poisoned.sort_unstable();
-    poisoned.dedup();
     Lowered {
         project,
         document: Some(doc),
@@ -106,6 +105,11 @@ fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
     match super::fastkdl::parse(&src.text).map_or_else(|| KdlDocument::parse_v2(&src.text), Ok) {
         Ok(doc) => Some(doc),
         Err(err) => {
+            let diagnosed = super::syntax::diagnose(&src.text);
+            if !diagnosed.is_empty() {
+                diagnosed.into_iter().for_each(|f| out.push(f));
+                return None;
+            }
             for d in err.diagnostics {
                 let msg = d
                     .message
@@ -189,6 +193,7 @@ fn lower_document(
         );
         return None;
     }
+    cx.new_in_base(&base);
     if !cx.within_env_limits(cluster, &base, &envs) {
         return None;
     }
@@ -233,10 +238,12 @@ fn lower_document(
                 }
             }
             let nodes = overlay.nodes().iter();
-            merge::merge_nodes(
+            for u in merge::merge_nodes(
                 &mut merged,
                 nodes.filter(|n| n.name().value() != "environment"),
-            );
+            ) {
+                cx.unmatched_override(&u);
+            }
         }
         let env = Environment {
             name: env_name,
@@ -255,6 +262,11 @@ fn lower_document(
     }
     if !cx.within_node_limit(&topologies) {
         return None;
+    }
+    cx.poisoned.sort_unstable();
+    cx.poisoned.dedup();
+    for t in &mut topologies {
+        t.invalid.clone_from(cx.poisoned);
     }
     Some(Project {
         envs: topologies,
@@ -447,6 +459,86 @@ impl Cx<'_> {
             )
             .help(did_you_mean(name, allowed)),
         );
+    }
+
+    /// An environment's `pool`, `range` or `listener` that overrides nothing
+    /// in the base, or says `new=#true` for one it overrides.
+    fn unmatched_override(&mut self, u: &merge::Unmatched<'_>) {
+        let kind = u.node.name().value();
+        let name = label_span(u.node);
+        let span = u
+            .node
+            .entries()
+            .iter()
+            .find(|e| e.name().is_none())
+            .map_or(name, |arg| {
+                let end = arg.span().offset() + arg.span().len();
+                Span::new(name.offset, end - name.offset)
+            });
+        let what = format!("{kind} {}", u.key);
+        let f = if u.exists {
+            let new = u.node.entry("new").map_or(span, |e| e.span().into());
+            Finding::new(
+                &schema_unmatched_override::RULE,
+                format!("`{what}` is in the base already: `new=#true` adds a {kind}"),
+            )
+            .label(new, "adds a second one")
+            .help(format!(
+                "remove `new=#true` to override the base's `{what}`"
+            ))
+        } else {
+            let hint = suggest(&u.key, u.candidates.iter().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            let theirs = if u.candidates.is_empty() {
+                format!("the base has no `{kind}`")
+            } else {
+                format!(
+                    "the base's {kind}s are {}",
+                    crate::check::rules::support::list(&u.candidates, 8)
+                )
+            };
+            Finding::new(
+                &schema_unmatched_override::RULE,
+                format!("no `{what}` in the base to override{hint}"),
+            )
+            .label(span, "overrides nothing")
+            .help(format!(
+                "{theirs}; to add `{what}` in this environment only, write `new=#true` on it"
+            ))
+        };
+        self.out.push(f);
+    }
+
+    /// `new=#true` in the base: only an environment adds to the base.
+    fn new_in_base(&mut self, base: &KdlDocument) {
+        let children = |parent: &'static str, child: &'static str| {
+            base.nodes()
+                .iter()
+                .filter(move |n| n.name().value() == parent)
+                .filter_map(KdlNode::children)
+                .flat_map(|d| d.nodes())
+                .filter(move |n| n.name().value() == child)
+        };
+        let nodes = base.nodes().iter().filter(|n| n.name().value() == "pool");
+        for n in nodes
+            .chain(children("ip-plan", "range"))
+            .chain(children("kafka", "listener"))
+        {
+            if let Some(e) = n.entry("new") {
+                self.out.push(
+                    Finding::new(
+                        &schema_unmatched_override::RULE,
+                        format!(
+                            "`new=#true` on `{}` outside an environment",
+                            n.name().value()
+                        ),
+                    )
+                    .label(e.span().into(), "means nothing in the base")
+                    .help("remove it: `new=#true` adds a node in an `environment` block"),
+                );
+            }
+        }
     }
 
     /// Checks a node's entries against its schema.
@@ -873,6 +965,7 @@ impl Cx<'_> {
             schedule,
             gitops,
             secrets,
+            invalid: Vec::new(),
         }
     }
 

@@ -11,7 +11,10 @@
 //!    property of that name, the others are kept), the overlay's arguments if
 //!    it gives any besides the identifying one, and its children merged by
 //!    this same rule.
-//! 3. An unmatched overlay node is appended.
+//! 3. An unmatched overlay node is appended — except a `pool`, `range` or
+//!    `listener`, whose name the base must have (a typo would otherwise add a
+//!    half-defined pool): one the environment adds deliberately says so with
+//!    `new=#true`.
 //! 4. Nodes that may repeat without a name (`prefer`, `avoid`, `require`):
 //!    if the overlay gives any of one kind, they replace the base's list.
 //!
@@ -35,7 +38,10 @@ like Nix's `//` applied at every level:
    property of that name, the others are kept), the overlay's arguments if
    it gives any besides the identifying one, and its children merged by
    this same rule.
-3. An unmatched overlay node is appended.
+3. An unmatched overlay node is appended — except a `pool`, `range` or
+   `listener`, whose name the base must have (a typo would otherwise add a
+   half-defined pool): one the environment adds deliberately says so with
+   `new=#true`.
 4. Nodes that may repeat without a name (`prefer`, `avoid`, `require`):
    if the overlay gives any of one kind, they replace the base's list.
 
@@ -57,6 +63,34 @@ const KEYED: &[&str] = &[
     "kafka",
 ];
 
+/// Keyed nodes an overlay may only override: adding one takes `new=#true`.
+const OVERRIDE_ONLY: &[&str] = &["range", "pool", "listener"];
+
+/// An overlay node that [`OVERRIDE_ONLY`] refuses.
+#[derive(Debug)]
+pub struct Unmatched<'o> {
+    /// The overlay's node.
+    pub node: &'o KdlNode,
+    /// Its name argument (`workr` of `pool workr`).
+    pub key: String,
+    /// The names the base has for this kind of node.
+    pub candidates: Vec<String>,
+    /// `new=#true` on a node the base has: the base's one is overridden.
+    pub exists: bool,
+}
+
+/// `new=#true`: the overlay adds this node.
+fn is_new(node: &KdlNode) -> bool {
+    node.get("new")
+        .is_some_and(|v| matches!(v, kdl::KdlValue::Bool(true)))
+}
+
+/// A node's name argument as written, without quotes.
+fn key_name(node: &KdlNode) -> Option<String> {
+    let v = node.entries().iter().find(|e| e.name().is_none())?.value();
+    Some(v.as_string().map_or_else(|| v.to_string(), str::to_owned))
+}
+
 /// Nodes that repeat without a key; an overlay replaces the whole list.
 const LISTS: &[&str] = &["prefer", "avoid", "require"];
 
@@ -75,13 +109,18 @@ fn matches(a: &KdlNode, b: &KdlNode) -> bool {
     a.name().value() == b.name().value() && key(a) == key(b)
 }
 
-/// Merges `overlay` into `base` by the rule in the module docs.
-pub fn merge_document(base: &mut KdlDocument, overlay: &KdlDocument) {
-    merge_nodes(base, overlay.nodes());
+/// Merges `overlay` into `base` by the rule in the module docs; returns the
+/// overlay nodes that name nothing in the base to override.
+pub fn merge_document<'o>(base: &mut KdlDocument, overlay: &'o KdlDocument) -> Vec<Unmatched<'o>> {
+    merge_nodes(base, overlay.nodes())
 }
 
 /// [`merge_document`] with the overlay's nodes given one by one.
-pub fn merge_nodes<'o>(base: &mut KdlDocument, overlay: impl IntoIterator<Item = &'o KdlNode>) {
+pub fn merge_nodes<'o>(
+    base: &mut KdlDocument,
+    overlay: impl IntoIterator<Item = &'o KdlNode>,
+) -> Vec<Unmatched<'o>> {
+    let mut unmatched = Vec::new();
     let mut replaced_lists: Vec<&str> = Vec::new();
     for o in overlay {
         let name = o.name().value();
@@ -93,14 +132,34 @@ pub fn merge_nodes<'o>(base: &mut KdlDocument, overlay: impl IntoIterator<Item =
             base.nodes_mut().push(o.clone());
             continue;
         }
-        match base.nodes_mut().iter_mut().find(|b| matches(b, o)) {
-            Some(b) => merge_node(b, o),
-            None => base.nodes_mut().push(o.clone()),
+        let found = base.nodes_mut().iter_mut().find(|b| matches(b, o));
+        let exists = found.is_some();
+        // an override-only node must match, unless it says it is new (and then must not)
+        let refused = OVERRIDE_ONLY.contains(&name) && key(o).is_some() && exists == is_new(o);
+        match found {
+            Some(b) => unmatched.extend(merge_node(b, o)),
+            None if !refused => base.nodes_mut().push(o.clone()),
+            None => {}
+        }
+        if refused {
+            let candidates = base
+                .nodes()
+                .iter()
+                .filter(|b| b.name().value() == name)
+                .filter_map(key_name)
+                .collect();
+            unmatched.push(Unmatched {
+                node: o,
+                key: key_name(o).unwrap_or_default(),
+                candidates,
+                exists,
+            });
         }
     }
+    unmatched
 }
 
-fn merge_node(base: &mut KdlNode, overlay: &KdlNode) {
+fn merge_node<'o>(base: &mut KdlNode, overlay: &'o KdlNode) -> Vec<Unmatched<'o>> {
     let keyed = key(base).is_some();
     let args: Vec<_> = overlay
         .entries()
@@ -139,8 +198,9 @@ fn merge_node(base: &mut KdlNode, overlay: &KdlNode) {
             None => base.entries_mut().push(e.clone()),
         }
     }
-    if let Some(oc) = overlay.children() {
-        merge_document(base.ensure_children(), oc);
+    match overlay.children() {
+        Some(oc) => merge_document(base.ensure_children(), oc),
+        None => Vec::new(),
     }
 }
 
@@ -151,7 +211,7 @@ mod tests {
     fn merged(base: &str, overlay: &str) -> String {
         let mut b: KdlDocument = base.parse().unwrap();
         let o: KdlDocument = overlay.parse().unwrap();
-        merge_document(&mut b, &o);
+        assert!(merge_document(&mut b, &o).is_empty());
         b.clear_format_recursive();
         b.to_string()
     }
@@ -160,12 +220,12 @@ mod tests {
     fn properties_override_and_children_merge() {
         let out = merged(
             "pool kafka count=3 range=kafka { labels role=kafka }\npool worker count=1",
-            "pool kafka count=5 { labels zone=a }\npool gpu count=1",
+            "pool kafka count=5 { labels zone=a }\npool gpu count=1 new=#true",
         );
         assert!(out.contains("pool kafka count=5 range=kafka"), "{out}");
         assert!(out.contains("labels role=kafka zone=a"), "{out}");
         assert!(out.contains("pool worker count=1"), "{out}");
-        assert!(out.contains("pool gpu count=1"), "{out}");
+        assert!(out.contains("pool gpu count=1 new=#true"), "{out}");
     }
 
     #[test]
@@ -181,5 +241,33 @@ mod tests {
         assert!(out.contains("prefer e=f weight=3"), "{out}");
         assert!(!out.contains("prefer a=b"), "{out}");
         assert!(out.contains("avoid x=y"), "{out}");
+    }
+
+    #[test]
+    fn a_pool_range_or_listener_the_base_lacks_takes_new() {
+        let mut b: KdlDocument = "pool worker count=1\nkafka k { listener plain port=1 }"
+            .parse()
+            .unwrap();
+        let o: KdlDocument =
+            "pool workr count=2\npool worker count=3 new=#true\nkafka k { listener plian port=2 }"
+                .parse()
+                .unwrap();
+        let refused: Vec<(String, Vec<String>, bool)> = merge_document(&mut b, &o)
+            .into_iter()
+            .map(|u| (u.key, u.candidates, u.exists))
+            .collect();
+        let s = |v: &str| v.to_owned();
+        assert_eq!(
+            refused,
+            [
+                (s("workr"), vec![s("worker")], false),
+                (s("worker"), vec![s("worker")], true),
+                (s("plian"), vec![s("plain")], false),
+            ]
+        );
+        b.clear_format_recursive();
+        let out = b.to_string();
+        assert!(!out.contains("workr") && !out.contains("plian"), "{out}");
+        assert!(out.contains("pool worker count=3 new=#true"), "{out}");
     }
 }

@@ -13,6 +13,7 @@ pub mod merge;
 pub mod path;
 mod resolve;
 pub mod schema;
+pub mod syntax;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -121,6 +122,9 @@ pub struct Topology {
     pub gitops: GitOps,
     /// GitHub Actions secrets, by name.
     pub secrets: Vec<Secret>,
+    /// Spans of values that failed to lower and hold a placeholder, sorted: a
+    /// rule skips what it would derive from one (see [`Topology::is_invalid`]).
+    pub invalid: Vec<Span>,
 }
 
 /// An environment (`environment NAME`).
@@ -568,6 +572,12 @@ pub struct Secret {
 }
 
 impl Topology {
+    /// True when the value at `span` failed to lower: a placeholder stands in
+    /// for it, and a finding derived from it would repeat the error there.
+    pub fn is_invalid(&self, span: Span) -> bool {
+        self.invalid.binary_search(&span).is_ok()
+    }
+
     /// The pool named `name`.
     pub fn pool(&self, name: &str) -> Option<&Pool> {
         self.pools.iter().find(|p| p.name.value == name)

@@ -14,7 +14,9 @@ pub const RULE: Rule = Rule {
     docs: r#"## What it does
 Checks that every port a firewall `allow` opens is used by something: SSH (22), the
 Kubernetes API on the server (6443), Traefik's NodePorts, and the Kafka external
-listener's bootstrap and broker NodePorts. UDP rules open nothing topogen runs.
+listener's bootstrap and broker NodePorts. UDP rules open nothing topogen runs. While the
+broker count is unknown (the broker pool is missing or its `count` is invalid, each an
+error of its own), the ports from `broker-node-port` up count as used.
 
 ## Why is this bad?
 An open port nothing listens on today is a port something will listen on tomorrow without
@@ -93,6 +95,7 @@ fn check(t: &Topology, out: &mut Findings) {
             .iter()
             .map(|&(p, _)| (p, p))
             .chain(support::node_ports(t).iter().map(|u| (u.first, u.last)))
+            .chain(unknown_broker_ports(t))
             .collect(),
     );
     for r in &t.firewall {
@@ -148,4 +151,19 @@ fn check(t: &Topology, out: &mut Findings) {
                 .help(help),
         );
     }
+}
+
+/// With the broker count unknown (its pool missing or its `count` invalid,
+/// each an error of its own), every port from a listener's
+/// `broker-node-port` up may be in use.
+fn unknown_broker_ports(t: &Topology) -> Vec<(u32, u32)> {
+    if support::brokers_known(t) {
+        return Vec::new();
+    }
+    t.kafka
+        .iter()
+        .flat_map(|k| &k.listeners)
+        .filter_map(|l| l.broker_node_port.as_ref())
+        .map(|b| (b.value, b.value.max(65_535)))
+        .collect()
 }

@@ -68,17 +68,13 @@ fn check(t: &Topology, out: &mut Findings) {
     for cur in spans {
         if let Some(prev) = reach {
             if cur.0 <= prev.1 {
+                // offsets, not addresses: the same clash in environments with
+                // different subnets is one finding naming them all
                 let (a, b) = (cur.0, prev.1.min(cur.1));
-                let addr = |o: u64| {
-                    u32::try_from(o)
-                        .ok()
-                        .and_then(|o| t.host(o))
-                        .map_or_else(|| format!("offset {o}"), |ip| ip.to_string())
-                };
                 let at = if a == b {
-                    addr(a)
+                    format!("host offset {a}")
                 } else {
-                    format!("{}-{}", addr(a), addr(b))
+                    format!("host offsets {a}-{b}")
                 };
                 let (later, earlier) = if cur.2.span.offset >= prev.2.span.offset {
                     (cur.2, prev.2)

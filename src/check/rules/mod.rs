@@ -39,6 +39,7 @@ pub mod schema_missing;
 pub mod schema_type;
 pub mod schema_unknown_node;
 pub mod schema_unknown_property;
+pub mod schema_unmatched_override;
 pub mod secrets_literal;
 pub mod secrets_name;
 pub mod secrets_usage;
@@ -91,6 +92,7 @@ pub static ALL: &[&Rule] = &[
     &schema_type::RULE,
     &schema_unknown_node::RULE,
     &schema_unknown_property::RULE,
+    &schema_unmatched_override::RULE,
     &secrets_literal::RULE,
     &secrets_name::RULE,
     &secrets_usage::RULE,

@@ -78,11 +78,20 @@ pending forever. Kubernetes accepts all three without a word."#,
 
 fn check(t: &Topology, out: &mut Findings) {
     let mut labels: Vec<String> = Vec::new();
+    // labels that labels::syntax rejects: a selector close to one is the same mistake
+    let mut invalid: Vec<String> = Vec::new();
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
     for p in &t.pools {
         for l in &p.labels {
             if seen.insert((&l.key.value, &l.value.value)) {
-                labels.push(format!("{}={}", l.key.value, l.value.value));
+                let written = format!("{}={}", l.key.value, l.value.value);
+                if support::label_key_problem(&l.key.value).is_some()
+                    || support::label_value_problem(&l.value.value).is_some()
+                {
+                    invalid.push(written);
+                } else {
+                    labels.push(written);
+                }
             }
         }
     }
@@ -98,6 +107,9 @@ fn check(t: &Topology, out: &mut Findings) {
                 continue;
             }
             let written = format!("{}={}", s.key.value, s.value.value);
+            if support::suggest(&written, invalid.iter().map(String::as_str)).is_some() {
+                continue;
+            }
             let effect = match how {
                 "prefer" => "prefers nothing",
                 "avoid" => "keeps apps off nothing",

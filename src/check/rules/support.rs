@@ -173,6 +173,16 @@ pub(crate) struct PortUse {
 
 /// Every NodePort the topology exposes: Traefik's two, and for each
 /// `type=nodeport` Kafka listener its bootstrap port and one port per broker.
+/// The number of Kafka brokers is known: the broker pool exists and its
+/// `count` lowered (else the error about either is what to report, not the
+/// broker NodePorts it leaves unused).
+pub(crate) fn brokers_known(t: &Topology) -> bool {
+    t.kafka.as_ref().is_none_or(|k| {
+        t.pool(&k.brokers.value)
+            .is_some_and(|p| !t.is_invalid(p.count.span))
+    })
+}
+
 pub(crate) fn node_ports(t: &Topology) -> Vec<PortUse> {
     // without an `ingress` node the ports are defaults, spanned on the cluster name
     let default = if !t.ingress.explicit {
