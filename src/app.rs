@@ -487,45 +487,56 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
         for r in crate::check::registry() {
             let _ = writeln!(out, "{:<44} {:<7} {}", r.code, r.severity, r.summary);
         }
+        for e in crate::errors::ALL {
+            let _ = writeln!(out, "{:<44} {:<7} {}", e.code, "error", e.summary);
+        }
         return ExitStatus::Success;
     }
     let code = code.unwrap_or_default();
-    match crate::check::find(code) {
-        Some(r) => {
-            let _ = write!(
-                out,
-                "# {}\n\n{} by default: {}.\n\n{}\n\n## Example\n\n```kdl\n{}```\n\nUse instead:\n\n```kdl\n{}```\n",
-                r.code,
-                r.severity,
-                r.summary,
-                r.docs.trim_end(),
-                r.fail,
-                r.fixed
-            );
-            ExitStatus::Success
-        }
-        None => {
-            let codes: Vec<&str> = crate::check::registry().iter().map(|r| r.code).collect();
-            let guess = codes
-                .iter()
-                .map(|c| {
-                    (
-                        strsim::jaro_winkler(code, c.trim_start_matches("topogen::")),
-                        c,
-                    )
-                })
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .filter(|(s, _)| *s > 0.7)
-                .map(|(_, c)| format!("; did you mean `{c}`?"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: no rule `{}`{guess}\n  `topogen explain --list` lists every rule",
-                shown(code)
-            );
-            ExitStatus::Error
-        }
+    if let Some(r) = crate::check::find(code) {
+        let _ = write!(
+            out,
+            "# {}\n\n{} by default: {}.\n\n{}\n\n## Example\n\n```kdl\n{}```\n\nUse instead:\n\n```kdl\n{}```\n",
+            r.code,
+            r.severity,
+            r.summary,
+            r.docs.trim_end(),
+            r.fail,
+            r.fixed
+        );
+        return ExitStatus::Success;
     }
+    if let Some(e) = crate::errors::find(code) {
+        let _ = write!(
+            out,
+            "# {}\n\nerror, stops the command: {}.\n\n{}\n",
+            e.code,
+            e.summary,
+            e.docs.trim_end()
+        );
+        return ExitStatus::Success;
+    }
+    let codes = crate::check::registry()
+        .iter()
+        .map(|r| r.code)
+        .chain(crate::errors::ALL.iter().map(|e| e.code));
+    let guess = codes
+        .map(|c| {
+            (
+                strsim::jaro_winkler(code, c.trim_start_matches("topogen::")),
+                c,
+            )
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(s, _)| *s > 0.7)
+        .map(|(_, c)| format!("; did you mean `{c}`?"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        std::io::stderr(),
+        "error: no rule or error code `{}`{guess}\n  `topogen explain --list` lists every code",
+        shown(code)
+    );
+    ExitStatus::Error
 }
 
 /// The starter topology `topogen init` writes: the reference cluster.

@@ -130,14 +130,15 @@ pub enum Command {
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
     },
-    /// Print the documentation of a rule, with a failing and a fixed example.
+    /// Print the documentation of a rule (with a failing and a fixed example) or of an error code.
     ///
-    /// `topogen explain kafka::replication`; `topogen explain --list` lists every rule.
+    /// `topogen explain kafka::replication`, `topogen explain io::symlink`;
+    /// `topogen explain --list` lists every code.
     Explain {
-        /// The rule's code, with or without the `topogen::` prefix.
+        /// The rule's or error's code, with or without the `topogen::` prefix.
         #[arg(required_unless_present = "list")]
         code: Option<String>,
-        /// List every rule with its summary.
+        /// List every rule and error code with its summary.
         #[arg(long)]
         list: bool,
     },

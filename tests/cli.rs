@@ -265,6 +265,78 @@ fn explain_prints_docs_and_examples() {
     for r in topogen::check::registry() {
         assert!(text(&o.stdout).contains(r.code), "{}", r.code);
     }
+    for e in topogen::errors::ALL {
+        assert!(text(&o.stdout).contains(e.code), "{}", e.code);
+    }
+}
+
+#[test]
+fn explain_knows_the_codes_of_io_and_template_errors() {
+    let s = Scratch::new("explain-io");
+    let o = topogen(&s.0, &["explain", "io::symlink"]);
+    assert_eq!(code(&o), 0);
+    let out = text(&o.stdout);
+    assert!(out.starts_with("# topogen::io::symlink\n"), "{out}");
+    assert!(out.contains("SECURITY.md"), "{out}");
+    // the code an unreadable config prints is one explain knows
+    let o = topogen(&s.0, &["validate", "--config", "absent.kdl"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("topogen::io::read"));
+    assert_eq!(code(&topogen(&s.0, &["explain", "topogen::io::read"])), 0);
+    let o = topogen(&s.0, &["explain", "io::symlnk"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("did you mean `topogen::io::symlink`?"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn reference_tables_keep_their_cells_on_github() {
+    let s = Scratch::new("reference-cells");
+    let o = topogen(&s.0, &["reference"]);
+    let doc = text(&o.stdout);
+    // GitHub ends a cell at every `|` not escaped as `\|`, even inside backticks
+    let cells = |row: &str| row.replace("\\|", "").matches('|').count();
+    let mut header = 0;
+    let mut rows = 0;
+    for line in doc.lines() {
+        if !line.starts_with('|') {
+            header = 0;
+            continue;
+        }
+        if header == 0 {
+            header = cells(line);
+            continue;
+        }
+        rows += 1;
+        assert_eq!(cells(line), header, "{line}");
+    }
+    assert!(rows > 50, "{rows} table rows");
+    assert!(
+        doc.contains("`server` \\| `agent`"),
+        "the role's type is escaped"
+    );
+    // the environment node points at the merge rule, which comes first
+    let rule = doc.find("## Environments").unwrap();
+    let node = doc.find("### `cluster > environment`").unwrap();
+    assert!(rule < node);
+    assert!(doc[node..].contains("[Environments](#environments) at the top of this page"));
+}
+
+#[test]
+fn user_facing_text_never_says_the_seed() {
+    let s = Scratch::new("seed-words");
+    let mut texts = vec![text(&topogen(&s.0, &["reference"]).stdout)];
+    for r in topogen::check::registry() {
+        texts.push(text(&topogen(&s.0, &["explain", r.code]).stdout));
+    }
+    texts.push(text(&topogen(&s.0, &["--help"]).stdout));
+    texts.push(text(&topogen(&s.0, &["init", "--help"]).stdout));
+    for t in texts {
+        assert!(!t.to_lowercase().contains("seed"), "{t}");
+    }
 }
 
 #[test]
