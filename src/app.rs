@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cache::{Key, Store};
-use crate::cli::{Cli, Color, Command, Input, Render};
+use crate::cli::{Cli, Color, Command, Example, Input, Render};
 use crate::diag::Finding;
 use crate::emit::templates::Sources;
 use crate::emit::{self, Templates};
@@ -60,7 +60,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Check { render } => check(input, &render),
         Command::Show { env } => show(input, env.as_deref()),
         Command::Explain { code, list } => explain(code.as_deref(), list),
-        Command::Init { path } => init(&path),
+        Command::Init { path, example } => init(&path, example),
         Command::Fmt { check } => fmt(input, check),
         Command::Reference => {
             let _ = std::io::stdout().write_all(crate::model::schema::reference().as_bytes());
@@ -539,12 +539,21 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
     ExitStatus::Error
 }
 
-/// The starter topology `topogen init` writes: the reference cluster.
-pub const STARTER: &str = include_str!("../cluster.kdl");
+impl Example {
+    /// The `cluster.kdl` `topogen init --example` writes.
+    pub fn text(self) -> &'static str {
+        match self {
+            Example::Starter => include_str!("../examples/starter/cluster.kdl"),
+            Example::Trading => include_str!("../cluster.kdl"),
+            Example::Minimal => include_str!("../examples/minimal/cluster.kdl"),
+            Example::Large => include_str!("../examples/large/cluster.kdl"),
+        }
+    }
+}
 
-fn init(path: &Path) -> ExitStatus {
+fn init(path: &Path, example: Example) -> ExitStatus {
     // created exclusively: never through a link, never over anything
-    match crate::fsutil::create_new(path, STARTER.as_bytes()) {
+    match crate::fsutil::create_new(path, example.text().as_bytes()) {
         Ok(()) => {
             let _ = writeln!(
                 std::io::stdout(),

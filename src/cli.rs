@@ -91,6 +91,21 @@ pub enum Color {
     Never,
 }
 
+/// The clusters `topogen init` can write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Example {
+    /// A neutral three-pool cluster with Kafka, placeholder names (examples/starter).
+    Starter,
+    /// The trading cluster topogen was built for: two environments, every feature
+    /// (the repository's cluster.kdl).
+    #[value(alias = "seed")]
+    Trading,
+    /// A single-node development cluster, accepted with warnings (examples/minimal).
+    Minimal,
+    /// Five Kafka nodes and fifteen workers in a /22 (examples/large).
+    Large,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -142,11 +157,17 @@ pub enum Command {
         #[arg(long)]
         list: bool,
     },
-    /// Write a starter cluster.kdl (the reference cluster); never overwrites a file.
+    /// Write a starter cluster.kdl; never overwrites a file.
+    ///
+    /// Without `--example`, a neutral cluster with placeholder names that
+    /// validates and builds as it is; `--example` picks a fuller one.
     Init {
         /// Where to write it.
         #[arg(default_value = "cluster.kdl")]
         path: PathBuf,
+        /// Which cluster to start from.
+        #[arg(long, value_enum, default_value_t = Example::Starter)]
+        example: Example,
     },
     /// Format cluster.kdl canonically, keeping comments.
     ///

@@ -344,10 +344,37 @@ fn init_writes_the_starter_and_never_overwrites() {
     let s = Scratch::new("init");
     let o = topogen(&s.0, &["init"]);
     assert_eq!(code(&o), 0);
+    let starter = std::fs::read_to_string(s.path("cluster.kdl")).unwrap();
     assert_eq!(
-        std::fs::read_to_string(s.path("cluster.kdl")).unwrap(),
-        REPO_KDL
+        starter,
+        include_str!("../examples/starter/cluster.kdl"),
+        "the neutral starter"
     );
+    // placeholder names, no other team's repository or names
+    assert!(starter.contains("cluster example {"), "{starter}");
+    assert!(starter.contains("my-org/"), "{starter}");
+    assert!(!starter.to_lowercase().contains("trading"), "{starter}");
+    // it validates without a finding and builds as it is
+    let o = topogen(&s.0, &["validate"]);
+    assert_eq!((code(&o), text(&o.stderr)), (0, String::new()));
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    assert!(s.path("generated/TOPOLOGY.md").is_file());
+    assert_eq!(code(&topogen(&s.0, &["check"])), 0);
+    // the bundled clusters stay available; `seed` is accepted for the trading one
+    for (example, want) in [
+        ("trading", REPO_KDL),
+        ("seed", REPO_KDL),
+        ("minimal", include_str!("../examples/minimal/cluster.kdl")),
+        ("large", include_str!("../examples/large/cluster.kdl")),
+    ] {
+        let name = format!("{example}.kdl");
+        let o = topogen(&s.0, &["init", &name, "--example", example]);
+        assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+        assert_eq!(std::fs::read_to_string(s.path(&name)).unwrap(), want);
+    }
+    let o = topogen(&s.0, &["init", "x.kdl", "--example", "huge"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("starter, trading, minimal, large"));
     s.write("cluster.kdl", "mine");
     let o = topogen(&s.0, &["init"]);
     assert_eq!(code(&o), 2);

@@ -397,6 +397,7 @@ fn the_pinned_commit_is_one_commit_of_this_history() {
     }
     for file in [
         "cluster.kdl",
+        "examples/starter/cluster.kdl",
         "examples/minimal/cluster.kdl",
         "examples/large/cluster.kdl",
     ] {
@@ -409,7 +410,7 @@ fn the_pinned_commit_is_one_commit_of_this_history() {
             pins.push((file.to_owned(), rev));
         }
     }
-    assert_eq!(pins.len(), 5, "{pins:?}");
+    assert_eq!(pins.len(), 6, "{pins:?}");
     let rev = pins[0].1.clone();
     for (place, r) in &pins {
         assert_eq!(r, &rev, "{place} pins {r}, {} pins {rev}", pins[0].0);
