@@ -12,7 +12,7 @@ use crate::emit::{self, Templates};
 use crate::output::Target;
 use crate::report::{self, Format, Style};
 use crate::run::{self, Compiled};
-use crate::term::{shown, shown_path, shown_text};
+use crate::term::{shown, shown_diff, shown_path};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +53,21 @@ fn print_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> ExitStatus
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> ExitStatus {
-    let input = &cli.input;
+    let mut input = cli.input;
+    if matches!(
+        cli.command,
+        Command::Validate
+            | Command::Build { .. }
+            | Command::Check { .. }
+            | Command::Show { .. }
+            | Command::Fmt { .. }
+    ) {
+        match run::locate(input.given_config.as_deref()) {
+            Ok(path) => input.config = path,
+            Err(e) => return print_error(e),
+        }
+    }
+    let input = &input;
     match cli.command {
         Command::Validate => validate(input),
         Command::Build { render, sync } => build(input, &render, sync),
@@ -116,15 +130,18 @@ fn man(command: Option<&str>) -> ExitStatus {
     }
 }
 
-fn style(input: &Input) -> Style {
-    let color = match input.color {
+/// Whether to colour what goes to a stream: `--color`, and with `auto`,
+/// colour only on a terminal and without `NO_COLOR`.
+fn colored(input: &Input, terminal: bool) -> bool {
+    match input.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal()
-        }
-    };
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal,
+    }
+}
+
+fn style(input: &Input) -> Style {
+    let color = colored(input, std::io::stderr().is_terminal());
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
@@ -400,6 +417,7 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         Err(s) => return s,
     };
     let mut stdout = std::io::stdout().lock();
+    let color = colored(input, stdout.is_terminal());
     let mut drifted = 0;
     let mut dirs = Vec::new();
     for (out, plan) in &targets {
@@ -424,7 +442,7 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
                     )
                 }
                 crate::output::Drift::Changed(p, diff) => {
-                    writeln!(stdout, "drifted: {}\n{}", path(p), shown_text(diff))
+                    writeln!(stdout, "drifted: {}\n{}", path(p), shown_diff(diff, color))
                 }
                 crate::output::Drift::Unreadable(p, why) => {
                     writeln!(
@@ -604,15 +622,22 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
+    if config == Path::new(run::STDIN) && !check_only {
+        // a filter, like `rustfmt` on standard input
+        let _ = std::io::stdout().write_all(formatted.as_bytes());
+        return ExitStatus::Success;
+    }
     if formatted == *source.text {
         return ExitStatus::Success;
     }
     if check_only {
         let diff = similar::TextDiff::from_lines(source.text.as_ref(), formatted.as_str())
             .unified_diff()
-            .header(&config.display().to_string(), "formatted")
+            .header(&source.name, "formatted")
             .to_string();
-        let _ = write!(std::io::stdout(), "{}", shown_text(&diff));
+        let mut stdout = std::io::stdout().lock();
+        let color = colored(input, stdout.is_terminal());
+        let _ = write!(stdout, "{}", shown_diff(&diff, color));
         let _ = writeln!(
             std::io::stderr(),
             "{} is not formatted; run `topogen fmt --config {}`",

@@ -44,15 +44,19 @@ pub const VERSION: &str = concat!(
 /// the command's name (`topogen --config x validate`) or after it.
 #[derive(Debug, Args, Clone)]
 pub struct Input {
-    /// The topology file.
+    /// The topology file; `-` reads standard input [default: `cluster.kdl` in the working
+    /// directory or the nearest parent, up to the repository's root]
     #[arg(
-        short,
-        long,
+        short = 'c',
+        long = "config",
+        id = "config",
         value_name = "FILE",
-        default_value = "cluster.kdl",
         global = true,
         help_heading = "Shared options"
     )]
+    pub given_config: Option<PathBuf>,
+    /// The topology file in use: `--config`, or the one `run::locate` found.
+    #[arg(skip)]
     pub config: PathBuf,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human, global = true, help_heading = "Shared options")]
@@ -60,7 +64,7 @@ pub struct Input {
     /// Treat warnings as errors (exit 1 on any finding).
     #[arg(long, global = true, help_heading = "Shared options")]
     pub deny_warnings: bool,
-    /// When to colour the human format.
+    /// When to colour diagnostics and the diffs of `check` and `fmt --check`.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true, help_heading = "Shared options")]
     pub color: Color,
 }

@@ -35,6 +35,11 @@ pub const ALL: &[ErrorCode] = &[
         "An output directory, or a directory beneath it, exists as a file. Move the file away;\ntopogen creates the directory.",
     ),
     e(
+        "topogen::io::no_config",
+        "no `--config` was given and no cluster.kdl was found",
+        "Without `--config`, topogen reads the `cluster.kdl` of the working directory or of\nthe nearest parent directory, like cargo finds `Cargo.toml`; the search stops at the\nrepository's root (the directory holding `.git`). The message names where it looked.\nRun topogen inside the repository, pass `--config FILE` (`-` reads standard input),\nor create the file with `topogen init`.",
+    ),
+    e(
         "topogen::io::not_owned",
         "a file the build would write exists and was not written by topogen",
         "topogen overwrites only files its manifest (`.topogen-manifest` in the output\ndirectory) lists. Move the file away (or delete it) and build again; nothing was\nchanged.",

@@ -32,7 +32,7 @@ impl Drop for Scratch {
     }
 }
 
-fn topogen(dir: &Path, args: &[&str]) -> Output {
+fn command(dir: &Path, args: &[&str]) -> Command {
     // a scratch run keeps its build records inside the scratch directory; a
     // run in the repository keeps none
     let records = if dir.starts_with(std::env::temp_dir()) {
@@ -40,14 +40,33 @@ fn topogen(dir: &Path, args: &[&str]) -> Output {
     } else {
         PathBuf::new()
     };
-    Command::new(env!("CARGO_BIN_EXE_topogen"))
-        .args(args)
+    let mut c = Command::new(env!("CARGO_BIN_EXE_topogen"));
+    c.args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("TOPOGEN_CACHE_DIR", records)
-        .env_remove("TOPOGEN_FAULT_AT")
-        .output()
-        .unwrap()
+        .env_remove("TOPOGEN_FAULT_AT");
+    c
+}
+
+fn topogen(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().unwrap()
+}
+
+/// [`topogen`] with `input` on standard input.
+fn topogen_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = command(dir, args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // topogen stops reading past its limit: a broken pipe then is expected
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    child.wait_with_output().unwrap()
 }
 
 /// A scratch project holding the repository's cluster.kdl, built once.
@@ -637,4 +656,148 @@ fn an_interrupted_build_is_cleaned_up_even_when_the_record_matches() {
     let o = topogen(&s.0, &["build"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     assert!(!leftover.exists());
+}
+
+#[test]
+fn config_is_found_in_the_nearest_parent_up_to_the_repository_root() {
+    let s = Scratch::new("discovery");
+    std::fs::create_dir_all(s.path("repo/.git")).unwrap();
+    s.write("repo/cluster.kdl", REPO_KDL);
+    std::fs::create_dir_all(s.path("repo/k8s/apps")).unwrap();
+    let deep = s.path("repo/k8s/apps");
+    let o = topogen(&deep, &["validate", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    // found upward, and the output directory stays beside it
+    let o = topogen(&deep, &["build"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).starts_with("../../generated:"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(s.path("repo/generated/TOPOLOGY.md").is_file());
+    assert!(!deep.join("generated").exists());
+    assert_eq!(code(&topogen(&deep, &["check"])), 0);
+    // a finding names the file it found
+    s.write("repo/cluster.kdl", BROKEN);
+    let o = topogen(&deep, &["validate"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("../../cluster.kdl"),
+        "{}",
+        text(&o.stderr)
+    );
+    // a cluster.kdl above the repository's root is not this repository's
+    std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
+    s.write("cluster.kdl", REPO_KDL);
+    let o = topogen(&deep, &["validate"]);
+    assert_eq!(code(&o), 2);
+    // miette wraps the message at 100 columns
+    let err = text(&o.stderr)
+        .replace("\n  │ ", " ")
+        .replace("\n        ", " ");
+    assert!(err.contains("topogen::io::no_config"), "{err}");
+    assert!(
+        err.contains(&format!("no `cluster.kdl` in `{}`", deep.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "up to `{}`, the repository's root",
+            s.path("repo").display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("--config FILE"), "{err}");
+    // an explicit --config is taken as given, never searched for
+    s.write("repo/cluster.kdl", REPO_KDL);
+    let o = topogen(&deep, &["validate", "--config", "cluster.kdl"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("topogen::io::read"));
+    // a link named cluster.kdl is found, and refused as --config would refuse it
+    std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
+    std::os::unix::fs::symlink(s.path("cluster.kdl"), s.path("repo/cluster.kdl")).unwrap();
+    let o = topogen(&deep, &["validate"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("symbolic link"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn config_dash_reads_standard_input() {
+    let s = Scratch::new("stdin");
+    let o = topogen_stdin(&s.0, &["validate", "-c", "-"], REPO_KDL.as_bytes());
+    assert_eq!((code(&o), text(&o.stderr)), (0, String::new()));
+    let o = topogen_stdin(&s.0, &["-c", "-", "validate"], BROKEN.as_bytes());
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("<stdin>:4:"),
+        "{}",
+        text(&o.stderr)
+    );
+    // bounded like a file
+    let big = format!("{REPO_KDL}{}", "// padding\n".repeat(30_000));
+    let o = topogen_stdin(&s.0, &["validate", "-c", "-"], big.as_bytes());
+    assert_eq!(code(&o), 1);
+    assert!(text(&o.stderr).contains("topogen::syntax::limits"));
+    // build and check treat the working directory as the config's
+    let o = topogen_stdin(&s.0, &["build", "-c", "-"], REPO_KDL.as_bytes());
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(s.path("generated/TOPOLOGY.md").is_file());
+    let o = topogen_stdin(&s.0, &["check", "-c", "-"], REPO_KDL.as_bytes());
+    assert_eq!(code(&o), 0, "{}", text(&o.stdout));
+    // fmt is a filter on standard input; --check diffs it
+    let messy = REPO_KDL.replace("\n    pool kafka", "\n  pool kafka");
+    let o = topogen_stdin(&s.0, &["fmt", "-c", "-"], messy.as_bytes());
+    assert_eq!((code(&o), text(&o.stdout)), (0, REPO_KDL.to_owned()));
+    let o = topogen_stdin(&s.0, &["fmt", "--check", "-c", "-"], messy.as_bytes());
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stdout).starts_with("--- <stdin>"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn diffs_are_coloured_only_when_asked_or_on_a_terminal() {
+    let s = built("color");
+    let file = s.path("generated/TOPOLOGY.md");
+    let edited = std::fs::read_to_string(&file).unwrap() + "hand edit\n";
+    std::fs::write(&file, edited).unwrap();
+    // piped (as here), and with NO_COLOR: plain
+    let plain = topogen(&s.0, &["check"]);
+    assert_eq!(code(&plain), 1);
+    assert!(!plain.stdout.contains(&0x1b), "{}", text(&plain.stdout));
+    let o = command(&s.0, &["check"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert_eq!(o.stdout, plain.stdout);
+    let painted = topogen(&s.0, &["check", "--color", "always"]);
+    assert_eq!(code(&painted), 1);
+    let out = text(&painted.stdout);
+    assert!(out.contains("\x1b[31m-hand edit\x1b[0m\n"), "{out}");
+    assert!(
+        out.contains("\x1b[1m--- a/TOPOLOGY.md (on disk)\x1b[0m"),
+        "{out}"
+    );
+    assert_eq!(code(&topogen(&s.0, &["check", "--color", "never"])), 1);
+    // fmt --check too
+    s.write(
+        "cluster.kdl",
+        &REPO_KDL.replace("\n    pool kafka", "\n  pool kafka"),
+    );
+    let o = topogen(&s.0, &["fmt", "--check", "--color", "always"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stdout).contains("\x1b[32m+    pool kafka"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = topogen(&s.0, &["fmt", "--check"]);
+    assert!(!o.stdout.contains(&0x1b));
 }
