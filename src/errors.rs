@@ -30,14 +30,14 @@ pub const ALL: &[ErrorCode] = &[
         "Two `topogen build` runs on one output directory take turns: the second stops here\nand changes nothing. Wait for the other to finish; the lock is released when its\nprocess ends, even when it was killed.",
     ),
     e(
-        "topogen::io::not_a_directory",
-        "a path that must be a directory is a file",
-        "An output directory, or a directory beneath it, exists as a file. Move the file away;\ntopogen creates the directory.",
-    ),
-    e(
         "topogen::io::no_config",
         "no `--config` was given and no cluster.kdl was found",
         "Without `--config`, topogen reads the `cluster.kdl` of the working directory or of\nthe nearest parent directory, like cargo finds `Cargo.toml`; the search stops at the\nrepository's root (the directory holding `.git`). The message names where it looked.\nRun topogen inside the repository, pass `--config FILE` (`-` reads standard input),\nor create the file with `topogen init`.",
+    ),
+    e(
+        "topogen::io::not_a_directory",
+        "a path that must be a directory is a file",
+        "An output directory, or a directory beneath it, exists as a file. Move the file away;\ntopogen creates the directory.",
     ),
     e(
         "topogen::io::not_owned",
