@@ -71,7 +71,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     match cli.command {
         Command::Validate => validate(input),
         Command::Build { render, sync } => build(input, &render, sync),
-        Command::Check { render } => check(input, &render),
+        Command::Check { render, drift_only } => check(input, &render, !drift_only),
         Command::Show { env } => show(input, env.as_deref()),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Init { path, example } => init(&path, example),
@@ -267,10 +267,21 @@ struct Job {
 type Record = (Key, Store);
 
 impl Job {
-    /// Validates, printing findings. `Err` carries the exit status.
-    fn new(input: &Input, render: &Render) -> Result<Self, ExitStatus> {
+    /// Validates, printing findings (with `findings`; else only whether it
+    /// failed). `Err` carries the exit status.
+    fn new(input: &Input, render: &Render, findings: bool) -> Result<Self, ExitStatus> {
         let c = compile(input).ok_or(ExitStatus::Error)?;
-        print_findings(input, &c, &c.findings);
+        if !findings && c.failed(input.deny_warnings) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} does not validate, so it was not compared; `topogen validate` prints its problems",
+                shown(&c.source.name)
+            );
+            return Err(ExitStatus::Failure);
+        }
+        if findings {
+            print_findings(input, &c, &c.findings);
+        }
         if c.failed(input.deny_warnings) {
             let _ = writeln!(
                 std::io::stderr(),
@@ -337,7 +348,7 @@ fn remember(out: &Target, record: Option<&Record>, plan: &emit::Plan) {
 }
 
 fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
-    let job = match Job::new(input, render) {
+    let job = match Job::new(input, render, true) {
         Ok(j) => j,
         Err(s) => return s,
     };
@@ -403,8 +414,8 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
     ExitStatus::Success
 }
 
-fn check(input: &Input, render: &Render) -> ExitStatus {
-    let job = match Job::new(input, render) {
+fn check(input: &Input, render: &Render, findings: bool) -> ExitStatus {
+    let job = match Job::new(input, render, findings) {
         Ok(j) => j,
         Err(s) => return s,
     };

@@ -142,6 +142,11 @@ pub enum Command {
     Check {
         #[command(flatten)]
         render: Render,
+        /// Print only the drift: when cluster.kdl does not validate, one line
+        /// saying so instead of its problems (the `topogen-check` pre-commit
+        /// hook, so that it does not repeat what `topogen-validate` prints).
+        #[arg(long)]
+        drift_only: bool,
     },
     /// Print the resolved topology: nodes, IPs, labels, IP-plan usage, monthly cost.
     Show {
