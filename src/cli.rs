@@ -44,8 +44,8 @@ pub const VERSION: &str = concat!(
 /// the command's name (`topogen --config x validate`) or after it.
 #[derive(Debug, Args, Clone)]
 pub struct Input {
-    /// The topology file; `-` reads standard input [default: `cluster.kdl` in the working
-    /// directory or the nearest parent, up to the repository's root]
+    /// The topology file, `-` for standard input [default: cluster.kdl, here or in the
+    /// nearest parent directory up to the repository's root]
     #[arg(
         short = 'c',
         long = "config",
@@ -154,8 +154,9 @@ pub enum Command {
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
     },
-    /// Print the documentation of a rule (with a failing and a fixed example) or of an error code.
+    /// Print the documentation of a rule or an error code.
     ///
+    /// A rule's comes with a failing and a fixed example.
     /// `topogen explain kafka::replication`, `topogen explain io::symlink`;
     /// `topogen explain --list` lists every code.
     Explain {
