@@ -516,9 +516,6 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
         for r in crate::check::registry() {
             let _ = writeln!(out, "{:<44} {:<7} {}", r.code, r.severity, r.summary);
         }
-        for e in crate::errors::ALL {
-            let _ = writeln!(out, "{:<44} {:<7} {}", e.code, "error", e.summary);
-        }
         return ExitStatus::Success;
     }
     let code = code.unwrap_or_default();
@@ -545,6 +542,24 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
         );
         return ExitStatus::Success;
     }
+    // an area (`io`, `kafka`): the codes in it
+    let area = format!("{}::", code.trim_start_matches("topogen::"));
+    let listed: Vec<(&str, String, &str)> = crate::check::registry()
+        .iter()
+        .map(|r| (r.code, r.severity.to_string(), r.summary))
+        .chain(
+            crate::errors::ALL
+                .iter()
+                .map(|e| (e.code, "error".to_owned(), e.summary)),
+        )
+        .filter(|(c, _, _)| c.trim_start_matches("topogen::").starts_with(&area))
+        .collect();
+    if !listed.is_empty() {
+        for (c, severity, summary) in listed {
+            let _ = writeln!(out, "{c:<44} {severity:<7} {summary}");
+        }
+        return ExitStatus::Success;
+    }
     let codes = crate::check::registry()
         .iter()
         .map(|r| r.code)
@@ -562,7 +577,7 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
         .unwrap_or_default();
     let _ = writeln!(
         std::io::stderr(),
-        "error: no rule or error code `{}`{guess}\n  `topogen explain --list` lists every code",
+        "error: no rule or error code `{}`{guess}\n  `topogen explain --list` lists every rule, `topogen explain io` and `topogen explain template` the error codes",
         shown(code)
     );
     ExitStatus::Error

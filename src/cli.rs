@@ -158,7 +158,8 @@ pub enum Command {
     ///
     /// A rule's comes with a failing and a fixed example.
     /// `topogen explain kafka::replication`, `topogen explain io::symlink`;
-    /// `topogen explain --list` lists every code.
+    /// `topogen explain --list` lists every rule, and an area (`topogen explain io`,
+    /// `topogen explain template`, `topogen explain kafka`) lists its codes.
     Explain {
         /// The rule's or error's code, with or without the `topogen::` prefix.
         #[arg(required_unless_present = "list")]
