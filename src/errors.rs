@@ -25,6 +25,11 @@ const fn e(code: &'static str, summary: &'static str, docs: &'static str) -> Err
 /// Every fixed error, sorted by code.
 pub const ALL: &[ErrorCode] = &[
     e(
+        "topogen::io::foreign_config",
+        "the cluster.kdl found in a parent directory belongs to another user",
+        "Without `--config`, topogen looks for `cluster.kdl` in the working directory and its\nparents. One found in a parent but owned by another user is not read, as git refuses\na repository another user owns: outside a repository the search reaches shared\ndirectories such as `/tmp`, where anyone may plant one. If you trust the file, name\nit with `--config`.",
+    ),
+    e(
         "topogen::io::locked",
         "another build is writing the same output directory",
         "Two `topogen build` runs on one output directory take turns: the second stops here\nand changes nothing. Wait for the other to finish; the lock is released when its\nprocess ends, even when it was killed.",

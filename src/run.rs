@@ -42,6 +42,18 @@ pub enum ReadError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The `cluster.kdl` found in a parent directory belongs to another user.
+    #[error("`{path}` belongs to another user, so topogen did not read it")]
+    #[diagnostic(
+        code(topogen::io::foreign_config),
+        help(
+            "if you trust it, name it: `--config {path}`; otherwise run topogen where your own cluster.kdl is"
+        )
+    )]
+    Foreign {
+        /// The file found.
+        path: String,
+    },
     /// `--config` was not given and no `cluster.kdl` was found.
     #[error("no `cluster.kdl` in `{from}` or any parent directory up to `{to}`, {root}")]
     #[diagnostic(
@@ -70,7 +82,10 @@ pub const STDIN: &str = "-";
 /// directory or of its nearest parent, as a relative path (`../cluster.kdl`).
 /// The search stops at the repository's root (a directory holding `.git`) or
 /// the file system's root. An entry named `cluster.kdl` is taken whatever it
-/// is: [`read`] then refuses a link or a special file, as for `--config`.
+/// is: [`read`] then refuses a link or a special file, as for `--config`. One
+/// in a parent directory that another user owns is refused, as git refuses
+/// such a repository: outside a repository the search reaches shared
+/// directories such as `/tmp`, where anyone may plant one.
 pub fn locate(given: Option<&Path>) -> Result<PathBuf, ReadError> {
     if let Some(path) = given {
         return Ok(path.to_path_buf());
@@ -80,10 +95,18 @@ pub fn locate(given: Option<&Path>) -> Result<PathBuf, ReadError> {
         source,
     })?;
     let exists = |p: PathBuf| std::fs::symlink_metadata(p).is_ok();
+    let me = rustix::process::geteuid().as_raw();
     let mut up = PathBuf::new();
     for dir in cwd.ancestors() {
-        if exists(dir.join(CONFIG)) {
-            return Ok(up.join(CONFIG));
+        if let Ok(meta) = std::fs::symlink_metadata(dir.join(CONFIG)) {
+            let path = up.join(CONFIG);
+            let owner = std::os::unix::fs::MetadataExt::uid(&meta);
+            if up.as_os_str().is_empty() || owner == me {
+                return Ok(path);
+            }
+            return Err(ReadError::Foreign {
+                path: path.display().to_string(),
+            });
         }
         if exists(dir.join(".git")) {
             return Err(ReadError::NotFound {

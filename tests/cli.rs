@@ -734,6 +734,23 @@ fn config_is_found_in_the_nearest_parent_up_to_the_repository_root() {
         "{}",
         text(&o.stderr)
     );
+    // one another user owns is not read (only root can make one here)
+    std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
+    s.write("repo/cluster.kdl", REPO_KDL);
+    if std::os::unix::fs::chown(s.path("repo/cluster.kdl"), Some(65534), None).is_ok() {
+        let o = topogen(&deep, &["validate"]);
+        assert_eq!(code(&o), 2);
+        let err = text(&o.stderr);
+        assert!(err.contains("topogen::io::foreign_config"), "{err}");
+        assert!(
+            err.contains("`../../cluster.kdl` belongs to another user"),
+            "{err}"
+        );
+        let o = topogen(&deep, &["validate", "-c", "../../cluster.kdl"]);
+        assert_eq!(code(&o), 0, "named, it is read");
+    } else {
+        eprintln!("not root: the foreign-owner case is not exercised");
+    }
 }
 
 #[test]
