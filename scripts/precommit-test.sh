@@ -157,6 +157,11 @@ run_scenarios() {
   expect_output "[$label] the typo gets a suggestion" 'did you mean `count`'
   expect_output "[$label] the output points into cluster.kdl" 'cluster\.kdl:[0-9]+:[0-9]+'
   expect_output "[$label] the output says how to fix it (help line)" 'help:'
+  if [ "$(grep -c 'topogen::schema::unknown-property' "$WORK/last.log")" = 1 ]; then
+    ok "[$label] the diagnostic is printed once, not by both hooks"
+  else
+    bad "[$label] the diagnostic is printed once, not by both hooks"
+  fi
   cp "$WORK/good.kdl" cluster.kdl
 
   section "[$label] 3. a hand edit of a generated file is blocked by topogen-check"

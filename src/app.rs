@@ -5,14 +5,14 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cache::{Key, Store};
-use crate::cli::{Cli, Color, Command, Input, Render};
+use crate::cli::{Cli, Color, Command, Example, Input, Render};
 use crate::diag::Finding;
 use crate::emit::templates::Sources;
 use crate::emit::{self, Templates};
 use crate::output::Target;
 use crate::report::{self, Format, Style};
 use crate::run::{self, Compiled};
-use crate::term::{shown, shown_path, shown_text};
+use crate::term::{shown, shown_diff, shown_path, shown_text};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,14 +53,28 @@ fn print_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> ExitStatus
 
 /// Runs the command line.
 pub fn run(cli: Cli) -> ExitStatus {
-    let input = &cli.input;
+    let mut input = cli.input;
+    if matches!(
+        cli.command,
+        Command::Validate
+            | Command::Build { .. }
+            | Command::Check { .. }
+            | Command::Show { .. }
+            | Command::Fmt { .. }
+    ) {
+        match run::locate(input.given_config.as_deref()) {
+            Ok(path) => input.config = path,
+            Err(e) => return print_error(e),
+        }
+    }
+    let input = &input;
     match cli.command {
         Command::Validate => validate(input),
         Command::Build { render, sync } => build(input, &render, sync),
-        Command::Check { render } => check(input, &render),
+        Command::Check { render, drift_only } => check(input, &render, !drift_only),
         Command::Show { env } => show(input, env.as_deref()),
         Command::Explain { code, list } => explain(code.as_deref(), list),
-        Command::Init { path } => init(&path),
+        Command::Init { path, example } => init(&path, example),
         Command::Fmt { check } => fmt(input, check),
         Command::Reference => {
             let _ = std::io::stdout().write_all(crate::model::schema::reference().as_bytes());
@@ -116,15 +130,18 @@ fn man(command: Option<&str>) -> ExitStatus {
     }
 }
 
-fn style(input: &Input) -> Style {
-    let color = match input.color {
+/// Whether to colour what goes to a stream: `--color`, and with `auto`,
+/// colour only on a terminal and without `NO_COLOR`.
+fn colored(input: &Input, terminal: bool) -> bool {
+    match input.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal()
-        }
-    };
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && terminal,
+    }
+}
+
+fn style(input: &Input) -> Style {
+    let color = colored(input, std::io::stderr().is_terminal());
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
@@ -303,10 +320,26 @@ impl Job {
     /// Validates, printing findings in the human format (the machine formats
     /// print them with what the command reports, from the [`Reported`]).
     /// When they fail the run, the machine formats' document holds only them
-    /// and `stopped` says on stderr what was not done. `Err` carries the exit status.
-    fn new(input: &Input, render: &Render, stopped: &str) -> Result<(Self, Reported), ExitStatus> {
+    /// and `stopped` says on stderr what was not done. Without `findings`
+    /// (`check --drift-only`, the second pre-commit hook) no finding is
+    /// printed: a file that does not validate is one line. `Err` carries the
+    /// exit status.
+    fn new(
+        input: &Input,
+        render: &Render,
+        stopped: &str,
+        findings: bool,
+    ) -> Result<(Self, Reported), ExitStatus> {
         let c = compile(input).ok_or(ExitStatus::Error)?;
-        let reported = Reported::new(&c, &c.findings);
+        if !findings && c.failed(input.deny_warnings) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} does not validate, so it was not compared; `topogen validate` prints its problems",
+                shown(&c.source.name)
+            );
+            return Err(ExitStatus::Failure);
+        }
+        let reported = Reported::new(&c, if findings { &c.findings } else { &[] });
         reported.human(input);
         if reported.failed(input) {
             reported.document(input, None, serde_json::Map::new());
@@ -398,7 +431,7 @@ fn member(name: &str, value: serde_json::Value) -> serde_json::Map<String, serde
 }
 
 fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
-    let (job, reported) = match Job::new(input, render, "nothing was written") {
+    let (job, reported) = match Job::new(input, render, "nothing was written", true) {
         Ok(j) => j,
         Err(s) => return s,
     };
@@ -472,7 +505,7 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
 }
 
 /// How `check` shows a drifted file in the human format.
-fn print_drift(out: &mut dyn Write, d: &report::Drift) {
+fn print_drift(out: &mut dyn Write, d: &report::Drift, color: bool) {
     use report::DriftKind;
     let path = &d.path;
     let _ = match d.kind {
@@ -481,7 +514,7 @@ fn print_drift(out: &mut dyn Write, d: &report::Drift) {
         DriftKind::Changed => writeln!(
             out,
             "drifted: {path}\n{}",
-            d.diff.as_deref().unwrap_or_default()
+            shown_diff(d.diff.as_deref().unwrap_or_default(), color)
         ),
         DriftKind::Unreadable => writeln!(
             out,
@@ -491,8 +524,8 @@ fn print_drift(out: &mut dyn Write, d: &report::Drift) {
     };
 }
 
-fn check(input: &Input, render: &Render) -> ExitStatus {
-    let (job, reported) = match Job::new(input, render, "nothing was compared") {
+fn check(input: &Input, render: &Render, findings: bool) -> ExitStatus {
+    let (job, reported) = match Job::new(input, render, "nothing was compared", findings) {
         Ok(j) => j,
         Err(s) => return s,
     };
@@ -506,6 +539,7 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         Err(s) => return s,
     };
     let mut stdout = std::io::stdout().lock();
+    let color = colored(input, stdout.is_terminal());
     let mut drift = Vec::new();
     let mut dirs = Vec::new();
     for (out, plan) in &targets {
@@ -517,7 +551,7 @@ fn check(input: &Input, render: &Render) -> ExitStatus {
         // a path or a diff line may come from the tree on disk: shown, never raw
         for d in found.iter().map(|d| report::Drift::new(out, d)) {
             if input.format == Format::Human {
-                print_drift(&mut stdout, &d);
+                print_drift(&mut stdout, &d, color);
             }
             drift.push(d);
         }
@@ -592,50 +626,85 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
         return ExitStatus::Success;
     }
     let code = code.unwrap_or_default();
-    match crate::check::find(code) {
-        Some(r) => {
-            let _ = write!(
-                out,
-                "# {}\n\n{} by default: {}.\n\n{}\n\n## Example\n\n```kdl\n{}```\n\nUse instead:\n\n```kdl\n{}```\n",
-                r.code,
-                r.severity,
-                r.summary,
-                r.docs.trim_end(),
-                r.fail,
-                r.fixed
-            );
-            ExitStatus::Success
-        }
-        None => {
-            let codes: Vec<&str> = crate::check::registry().iter().map(|r| r.code).collect();
-            let guess = codes
+    if let Some(r) = crate::check::find(code) {
+        let _ = write!(
+            out,
+            "# {}\n\n{} by default: {}.\n\n{}\n\n## Example\n\n```kdl\n{}```\n\nUse instead:\n\n```kdl\n{}```\n",
+            r.code,
+            r.severity,
+            r.summary,
+            r.docs.trim_end(),
+            r.fail,
+            r.fixed
+        );
+        return ExitStatus::Success;
+    }
+    if let Some(e) = crate::errors::find(code) {
+        let _ = write!(
+            out,
+            "# {}\n\nerror, stops the command: {}.\n\n{}\n",
+            e.code,
+            e.summary,
+            e.docs.trim_end()
+        );
+        return ExitStatus::Success;
+    }
+    // an area (`io`, `kafka`): the codes in it
+    let area = format!("{}::", code.trim_start_matches("topogen::"));
+    let listed: Vec<(&str, String, &str)> = crate::check::registry()
+        .iter()
+        .map(|r| (r.code, r.severity.to_string(), r.summary))
+        .chain(
+            crate::errors::ALL
                 .iter()
-                .map(|c| {
-                    (
-                        strsim::jaro_winkler(code, c.trim_start_matches("topogen::")),
-                        c,
-                    )
-                })
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .filter(|(s, _)| *s > 0.7)
-                .map(|(_, c)| format!("; did you mean `{c}`?"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                std::io::stderr(),
-                "error: no rule `{}`{guess}\n  `topogen explain --list` lists every rule",
-                shown(code)
-            );
-            ExitStatus::Error
+                .map(|e| (e.code, "error".to_owned(), e.summary)),
+        )
+        .filter(|(c, _, _)| c.trim_start_matches("topogen::").starts_with(&area))
+        .collect();
+    if !listed.is_empty() {
+        for (c, severity, summary) in listed {
+            let _ = writeln!(out, "{c:<44} {severity:<7} {summary}");
+        }
+        return ExitStatus::Success;
+    }
+    let codes = crate::check::registry()
+        .iter()
+        .map(|r| r.code)
+        .chain(crate::errors::ALL.iter().map(|e| e.code));
+    let guess = codes
+        .map(|c| {
+            (
+                strsim::jaro_winkler(code, c.trim_start_matches("topogen::")),
+                c,
+            )
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(s, _)| *s > 0.7)
+        .map(|(_, c)| format!("; did you mean `{c}`?"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        std::io::stderr(),
+        "error: no rule or error code `{}`{guess}\n  `topogen explain --list` lists every rule, `topogen explain io` and `topogen explain template` the error codes",
+        shown(code)
+    );
+    ExitStatus::Error
+}
+
+impl Example {
+    /// The `cluster.kdl` `topogen init --example` writes.
+    pub fn text(self) -> &'static str {
+        match self {
+            Example::Starter => include_str!("../examples/starter/cluster.kdl"),
+            Example::Trading => include_str!("../cluster.kdl"),
+            Example::Minimal => include_str!("../examples/minimal/cluster.kdl"),
+            Example::Large => include_str!("../examples/large/cluster.kdl"),
         }
     }
 }
 
-/// The starter topology `topogen init` writes: the reference cluster.
-pub const STARTER: &str = include_str!("../cluster.kdl");
-
-fn init(path: &Path) -> ExitStatus {
+fn init(path: &Path, example: Example) -> ExitStatus {
     // created exclusively: never through a link, never over anything
-    match crate::fsutil::create_new(path, STARTER.as_bytes()) {
+    match crate::fsutil::create_new(path, example.text().as_bytes()) {
         Ok(()) => {
             let _ = writeln!(
                 std::io::stdout(),
@@ -686,6 +755,11 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
+    if config == Path::new(run::STDIN) && !check_only {
+        // a filter, like `rustfmt` on standard input
+        let _ = std::io::stdout().write_all(formatted.as_bytes());
+        return ExitStatus::Success;
+    }
     let reported = Reported {
         source: source.clone(),
         envs: Vec::new(),
@@ -705,11 +779,13 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
     if check_only {
         let diff = similar::TextDiff::from_lines(source.text.as_ref(), formatted.as_str())
             .unified_diff()
-            .header(&config.display().to_string(), "formatted")
+            .header(&source.name, "formatted")
             .to_string();
         let diff = shown_text(&diff);
         if input.format == Format::Human {
-            let _ = write!(std::io::stdout(), "{diff}");
+            let mut stdout = std::io::stdout().lock();
+            let color = colored(input, stdout.is_terminal());
+            let _ = write!(stdout, "{}", shown_diff(&diff, color));
         }
         report(true, Some(&diff));
         let _ = writeln!(

@@ -44,15 +44,19 @@ pub const VERSION: &str = concat!(
 /// the command's name (`topogen --config x validate`) or after it.
 #[derive(Debug, Args, Clone)]
 pub struct Input {
-    /// The topology file.
+    /// The topology file, `-` for standard input [default: cluster.kdl, here or in the
+    /// nearest parent directory up to the repository's root]
     #[arg(
-        short,
-        long,
+        short = 'c',
+        long = "config",
+        id = "config",
         value_name = "FILE",
-        default_value = "cluster.kdl",
         global = true,
         help_heading = "Shared options"
     )]
+    pub given_config: Option<PathBuf>,
+    /// The topology file in use: `--config`, or the one `run::locate` found.
+    #[arg(skip)]
     pub config: PathBuf,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human, global = true, help_heading = "Shared options")]
@@ -60,7 +64,7 @@ pub struct Input {
     /// Treat warnings as errors (exit 1 on any finding).
     #[arg(long, global = true, help_heading = "Shared options")]
     pub deny_warnings: bool,
-    /// When to colour the human format.
+    /// When to colour diagnostics and the diffs of `check` and `fmt --check`.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true, help_heading = "Shared options")]
     pub color: Color,
 }
@@ -89,6 +93,21 @@ pub enum Color {
     Always,
     /// Never.
     Never,
+}
+
+/// The clusters `topogen init` can write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Example {
+    /// A neutral three-pool cluster with Kafka, placeholder names (examples/starter).
+    Starter,
+    /// The trading cluster topogen was built for: two environments, every feature
+    /// (the repository's cluster.kdl).
+    #[value(alias = "seed")]
+    Trading,
+    /// A single-node development cluster, accepted with warnings (examples/minimal).
+    Minimal,
+    /// Five Kafka nodes and fifteen workers in a /22 (examples/large).
+    Large,
 }
 
 /// The commands.
@@ -123,6 +142,11 @@ pub enum Command {
     Check {
         #[command(flatten)]
         render: Render,
+        /// Print only the drift: when cluster.kdl does not validate, one line
+        /// saying so instead of its problems (the `topogen-check` pre-commit
+        /// hook, so that it does not repeat what `topogen-validate` prints).
+        #[arg(long)]
+        drift_only: bool,
     },
     /// Print the resolved topology: nodes, IPs, labels, IP-plan usage, monthly cost.
     Show {
@@ -130,22 +154,31 @@ pub enum Command {
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
     },
-    /// Print the documentation of a rule, with a failing and a fixed example.
+    /// Print the documentation of a rule or an error code.
     ///
-    /// `topogen explain kafka::replication`; `topogen explain --list` lists every rule.
+    /// A rule's comes with a failing and a fixed example.
+    /// `topogen explain kafka::replication`, `topogen explain io::symlink`;
+    /// `topogen explain --list` lists every rule, and an area (`topogen explain io`,
+    /// `topogen explain template`, `topogen explain kafka`) lists its codes.
     Explain {
-        /// The rule's code, with or without the `topogen::` prefix.
+        /// The rule's or error's code, with or without the `topogen::` prefix.
         #[arg(required_unless_present = "list")]
         code: Option<String>,
-        /// List every rule with its summary.
+        /// List every rule and error code with its summary.
         #[arg(long)]
         list: bool,
     },
-    /// Write a starter cluster.kdl (the reference cluster); never overwrites a file.
+    /// Write a starter cluster.kdl; never overwrites a file.
+    ///
+    /// Without `--example`, a neutral cluster with placeholder names that
+    /// validates and builds as it is; `--example` picks a fuller one.
     Init {
         /// Where to write it.
         #[arg(default_value = "cluster.kdl")]
         path: PathBuf,
+        /// Which cluster to start from.
+        #[arg(long, value_enum, default_value_t = Example::Starter)]
+        example: Example,
     },
     /// Format cluster.kdl canonically, keeping comments.
     ///

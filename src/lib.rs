@@ -23,6 +23,7 @@ pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod emit;
+pub mod errors;
 pub mod format;
 pub mod fsutil;
 pub mod model;

@@ -1,6 +1,6 @@
 //! The pipeline as functions: read → lower → check (→ plan in `emit`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diag::{Finding, Findings, Severity, Span};
 use crate::model::Project;
@@ -47,12 +47,106 @@ pub enum ReadError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The `cluster.kdl` found in a parent directory belongs to another user.
+    #[error("`{path}` belongs to another user, so topogen did not read it")]
+    #[diagnostic(
+        code(topogen::io::foreign_config),
+        help(
+            "if you trust it, name it: `--config {path}`; otherwise run topogen where your own cluster.kdl is"
+        )
+    )]
+    Foreign {
+        /// The file found.
+        path: String,
+    },
+    /// `--config` was not given and no `cluster.kdl` was found.
+    #[error("no `cluster.kdl` in `{from}` or any parent directory up to `{to}`, {root}")]
+    #[diagnostic(
+        code(topogen::io::no_config),
+        help(
+            "run topogen inside the repository that holds cluster.kdl, pass the topology with `--config FILE` (`-` reads standard input), or run `topogen init` to create one"
+        )
+    )]
+    NotFound {
+        /// The working directory, where the search started.
+        from: String,
+        /// The last directory searched.
+        to: String,
+        /// Why the search stopped there.
+        root: &'static str,
+    },
 }
 
-/// Reads `path` as bytes, within the size limit. Invalid UTF-8 and oversize
-/// files become findings of `topogen::syntax::limits`, not I/O errors.
+/// The file name topogen looks for when `--config` is not given.
+pub const CONFIG: &str = "cluster.kdl";
+
+/// `--config -`: the topology is read from standard input.
+pub const STDIN: &str = "-";
+
+/// The topology file: `given`, or else the `cluster.kdl` of the working
+/// directory or of its nearest parent, as a relative path (`../cluster.kdl`).
+/// The search stops at the repository's root (a directory holding `.git`) or
+/// the file system's root. An entry named `cluster.kdl` is taken whatever it
+/// is: [`read`] then refuses a link or a special file, as for `--config`. One
+/// in a parent directory that another user owns is refused, as git refuses
+/// such a repository: outside a repository the search reaches shared
+/// directories such as `/tmp`, where anyone may plant one.
+pub fn locate(given: Option<&Path>) -> Result<PathBuf, ReadError> {
+    if let Some(path) = given {
+        return Ok(path.to_path_buf());
+    }
+    let cwd = std::env::current_dir().map_err(|source| ReadError::Io {
+        path: ".".to_owned(),
+        source,
+    })?;
+    let exists = |p: PathBuf| std::fs::symlink_metadata(p).is_ok();
+    let me = rustix::process::geteuid().as_raw();
+    let mut up = PathBuf::new();
+    for dir in cwd.ancestors() {
+        if let Ok(meta) = std::fs::symlink_metadata(dir.join(CONFIG)) {
+            let path = up.join(CONFIG);
+            let owner = std::os::unix::fs::MetadataExt::uid(&meta);
+            if up.as_os_str().is_empty() || owner == me {
+                return Ok(path);
+            }
+            return Err(ReadError::Foreign {
+                path: path.display().to_string(),
+            });
+        }
+        if exists(dir.join(".git")) {
+            return Err(ReadError::NotFound {
+                from: cwd.display().to_string(),
+                to: dir.display().to_string(),
+                root: "the repository's root",
+            });
+        }
+        up.push("..");
+    }
+    Err(ReadError::NotFound {
+        from: cwd.display().to_string(),
+        to: "/".to_owned(),
+        root: "the file system's root",
+    })
+}
+
+/// Reads `path` as bytes, within the size limit (`-`: standard input, shown
+/// as `<stdin>`). Invalid UTF-8 and oversize input become findings of
+/// `topogen::syntax::limits`, not I/O errors.
 pub fn read(path: &Path) -> Result<(Source, Option<Finding>), ReadError> {
     use std::io::Read;
+    if path == Path::new(STDIN) {
+        let name = "<stdin>";
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(source::MAX_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|source| ReadError::Io {
+                path: name.to_owned(),
+                source,
+            })?;
+        return Ok(from_bytes(name, bytes));
+    }
     let name = path.display().to_string();
     let io = |source| ReadError::Io {
         path: name.clone(),

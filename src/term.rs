@@ -45,6 +45,41 @@ pub fn shown_text(s: &str) -> Cow<'_, str> {
     render(s, true, |_| {})
 }
 
+/// A unified diff as [`shown_text`] prints it, coloured when `color`: the
+/// file headers bold, hunk headers cyan, removed lines red, added lines
+/// green. The colour codes are added after escaping, so they are the only
+/// escapes the diff sends.
+pub fn shown_diff(diff: &str, color: bool) -> String {
+    let text = shown_text(diff);
+    if !color {
+        return text.into_owned();
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        let code = if body.starts_with("+++") || body.starts_with("---") {
+            "1"
+        } else if body.starts_with("@@") {
+            "36"
+        } else if body.starts_with('+') {
+            "32"
+        } else if body.starts_with('-') {
+            "31"
+        } else {
+            ""
+        };
+        if code.is_empty() {
+            out.push_str(line);
+        } else {
+            let _ = write!(out, "\x1b[{code}m{body}\x1b[0m{end}");
+        }
+    }
+    out
+}
+
 /// A path as it is printed: [`shown`].
 pub fn shown_path(path: &std::path::Path) -> String {
     shown(&path.display().to_string()).into_owned()
@@ -206,6 +241,20 @@ impl miette::Diagnostic for ShownError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_coloured_diff_escapes_first_then_colours_each_line() {
+        let diff = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old\x1b[2J\n+new\n same\n";
+        let plain = super::shown_diff(diff, false);
+        assert_eq!(plain, super::shown_text(diff));
+        assert!(!plain.contains('\x1b'));
+        let painted = super::shown_diff(diff, true);
+        assert_eq!(
+            painted,
+            "\x1b[1m--- a/x\x1b[0m\n\x1b[1m+++ b/x\x1b[0m\n\x1b[36m@@ -1 +1 @@\x1b[0m\n\
+             \x1b[31m-old\\u{1b}[2J\x1b[0m\n\x1b[32m+new\x1b[0m\n same\n"
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -32,7 +32,7 @@ impl Drop for Scratch {
     }
 }
 
-fn topogen(dir: &Path, args: &[&str]) -> Output {
+fn command(dir: &Path, args: &[&str]) -> Command {
     // a scratch run keeps its build records inside the scratch directory; a
     // run in the repository keeps none
     let records = if dir.starts_with(std::env::temp_dir()) {
@@ -40,14 +40,33 @@ fn topogen(dir: &Path, args: &[&str]) -> Output {
     } else {
         PathBuf::new()
     };
-    Command::new(env!("CARGO_BIN_EXE_topogen"))
-        .args(args)
+    let mut c = Command::new(env!("CARGO_BIN_EXE_topogen"));
+    c.args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("TOPOGEN_CACHE_DIR", records)
-        .env_remove("TOPOGEN_FAULT_AT")
-        .output()
-        .unwrap()
+        .env_remove("TOPOGEN_FAULT_AT");
+    c
+}
+
+fn topogen(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().unwrap()
+}
+
+/// [`topogen`] with `input` on standard input.
+fn topogen_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = command(dir, args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // topogen stops reading past its limit: a broken pipe then is expected
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    child.wait_with_output().unwrap()
 }
 
 /// A scratch project holding the repository's cluster.kdl, built once.
@@ -268,14 +287,123 @@ fn explain_prints_docs_and_examples() {
 }
 
 #[test]
+fn explain_knows_the_codes_of_io_and_template_errors() {
+    let s = Scratch::new("explain-io");
+    let o = topogen(&s.0, &["explain", "io::symlink"]);
+    assert_eq!(code(&o), 0);
+    let out = text(&o.stdout);
+    assert!(out.starts_with("# topogen::io::symlink\n"), "{out}");
+    assert!(out.contains("SECURITY.md"), "{out}");
+    // the code an unreadable config prints is one explain knows
+    let o = topogen(&s.0, &["validate", "--config", "absent.kdl"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("topogen::io::read"));
+    assert_eq!(code(&topogen(&s.0, &["explain", "topogen::io::read"])), 0);
+    // an area lists its codes: every error code is in `io` or `template`
+    let io = text(&topogen(&s.0, &["explain", "io"]).stdout);
+    let template = text(&topogen(&s.0, &["explain", "topogen::template"]).stdout);
+    for e in topogen::errors::ALL {
+        assert!(
+            io.contains(e.code) || template.contains(e.code),
+            "{}",
+            e.code
+        );
+    }
+    assert!(io.lines().all(|l| l.starts_with("topogen::io::")), "{io}");
+    let kafka = text(&topogen(&s.0, &["explain", "kafka"]).stdout);
+    assert!(kafka.contains("topogen::kafka::replication"), "{kafka}");
+    let o = topogen(&s.0, &["explain", "io::symlnk"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("did you mean `topogen::io::symlink`?"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn reference_tables_keep_their_cells_on_github() {
+    let s = Scratch::new("reference-cells");
+    let o = topogen(&s.0, &["reference"]);
+    let doc = text(&o.stdout);
+    // GitHub ends a cell at every `|` not escaped as `\|`, even inside backticks
+    let cells = |row: &str| row.replace("\\|", "").matches('|').count();
+    let mut header = 0;
+    let mut rows = 0;
+    for line in doc.lines() {
+        if !line.starts_with('|') {
+            header = 0;
+            continue;
+        }
+        if header == 0 {
+            header = cells(line);
+            continue;
+        }
+        rows += 1;
+        assert_eq!(cells(line), header, "{line}");
+    }
+    assert!(rows > 50, "{rows} table rows");
+    assert!(
+        doc.contains("`server` \\| `agent`"),
+        "the role's type is escaped"
+    );
+    // the environment node points at the merge rule, which comes first
+    let rule = doc.find("## Environments").unwrap();
+    let node = doc.find("### `cluster > environment`").unwrap();
+    assert!(rule < node);
+    assert!(doc[node..].contains("[Environments](#environments) at the top of this page"));
+}
+
+#[test]
+fn user_facing_text_never_says_the_seed() {
+    let s = Scratch::new("seed-words");
+    let mut texts = vec![text(&topogen(&s.0, &["reference"]).stdout)];
+    for r in topogen::check::registry() {
+        texts.push(text(&topogen(&s.0, &["explain", r.code]).stdout));
+    }
+    texts.push(text(&topogen(&s.0, &["--help"]).stdout));
+    texts.push(text(&topogen(&s.0, &["init", "--help"]).stdout));
+    for t in texts {
+        assert!(!t.to_lowercase().contains("seed"), "{t}");
+    }
+}
+
+#[test]
 fn init_writes_the_starter_and_never_overwrites() {
     let s = Scratch::new("init");
     let o = topogen(&s.0, &["init"]);
     assert_eq!(code(&o), 0);
+    let starter = std::fs::read_to_string(s.path("cluster.kdl")).unwrap();
     assert_eq!(
-        std::fs::read_to_string(s.path("cluster.kdl")).unwrap(),
-        REPO_KDL
+        starter,
+        include_str!("../examples/starter/cluster.kdl"),
+        "the neutral starter"
     );
+    // placeholder names, no other team's repository or names
+    assert!(starter.contains("cluster example {"), "{starter}");
+    assert!(starter.contains("my-org/"), "{starter}");
+    assert!(!starter.to_lowercase().contains("trading"), "{starter}");
+    // it validates without a finding and builds as it is
+    let o = topogen(&s.0, &["validate"]);
+    assert_eq!((code(&o), text(&o.stderr)), (0, String::new()));
+    assert_eq!(code(&topogen(&s.0, &["build"])), 0);
+    assert!(s.path("generated/TOPOLOGY.md").is_file());
+    assert_eq!(code(&topogen(&s.0, &["check"])), 0);
+    // the bundled clusters stay available; `seed` is accepted for the trading one
+    for (example, want) in [
+        ("trading", REPO_KDL),
+        ("seed", REPO_KDL),
+        ("minimal", include_str!("../examples/minimal/cluster.kdl")),
+        ("large", include_str!("../examples/large/cluster.kdl")),
+    ] {
+        let name = format!("{example}.kdl");
+        let o = topogen(&s.0, &["init", &name, "--example", example]);
+        assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+        assert_eq!(std::fs::read_to_string(s.path(&name)).unwrap(), want);
+    }
+    let o = topogen(&s.0, &["init", "x.kdl", "--example", "huge"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("starter, trading, minimal, large"));
     s.write("cluster.kdl", "mine");
     let o = topogen(&s.0, &["init"]);
     assert_eq!(code(&o), 2);
@@ -538,4 +666,165 @@ fn an_interrupted_build_is_cleaned_up_even_when_the_record_matches() {
     let o = topogen(&s.0, &["build"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     assert!(!leftover.exists());
+}
+
+#[test]
+fn config_is_found_in_the_nearest_parent_up_to_the_repository_root() {
+    let s = Scratch::new("discovery");
+    std::fs::create_dir_all(s.path("repo/.git")).unwrap();
+    s.write("repo/cluster.kdl", REPO_KDL);
+    std::fs::create_dir_all(s.path("repo/k8s/apps")).unwrap();
+    let deep = s.path("repo/k8s/apps");
+    let o = topogen(&deep, &["validate", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    // found upward, and the output directory stays beside it
+    let o = topogen(&deep, &["build"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).starts_with("../../generated:"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(s.path("repo/generated/TOPOLOGY.md").is_file());
+    assert!(!deep.join("generated").exists());
+    assert_eq!(code(&topogen(&deep, &["check"])), 0);
+    // a finding names the file it found
+    s.write("repo/cluster.kdl", BROKEN);
+    let o = topogen(&deep, &["validate"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("../../cluster.kdl"),
+        "{}",
+        text(&o.stderr)
+    );
+    // a cluster.kdl above the repository's root is not this repository's
+    std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
+    s.write("cluster.kdl", REPO_KDL);
+    let o = topogen(&deep, &["validate"]);
+    assert_eq!(code(&o), 2);
+    // miette wraps the message at 100 columns
+    let err = text(&o.stderr)
+        .replace("\n  │ ", " ")
+        .replace("\n        ", " ");
+    assert!(err.contains("topogen::io::no_config"), "{err}");
+    assert!(
+        err.contains(&format!("no `cluster.kdl` in `{}`", deep.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "up to `{}`, the repository's root",
+            s.path("repo").display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("--config FILE"), "{err}");
+    // an explicit --config is taken as given, never searched for
+    s.write("repo/cluster.kdl", REPO_KDL);
+    let o = topogen(&deep, &["validate", "--config", "cluster.kdl"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("topogen::io::read"));
+    // a link named cluster.kdl is found, and refused as --config would refuse it
+    std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
+    std::os::unix::fs::symlink(s.path("cluster.kdl"), s.path("repo/cluster.kdl")).unwrap();
+    let o = topogen(&deep, &["validate"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("symbolic link"),
+        "{}",
+        text(&o.stderr)
+    );
+    // one another user owns is not read (only root can make one here)
+    std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
+    s.write("repo/cluster.kdl", REPO_KDL);
+    if std::os::unix::fs::chown(s.path("repo/cluster.kdl"), Some(65534), None).is_ok() {
+        let o = topogen(&deep, &["validate"]);
+        assert_eq!(code(&o), 2);
+        let err = text(&o.stderr);
+        assert!(err.contains("topogen::io::foreign_config"), "{err}");
+        assert!(
+            err.contains("`../../cluster.kdl` belongs to another user"),
+            "{err}"
+        );
+        let o = topogen(&deep, &["validate", "-c", "../../cluster.kdl"]);
+        assert_eq!(code(&o), 0, "named, it is read");
+    } else {
+        eprintln!("not root: the foreign-owner case is not exercised");
+    }
+}
+
+#[test]
+fn config_dash_reads_standard_input() {
+    let s = Scratch::new("stdin");
+    let o = topogen_stdin(&s.0, &["validate", "-c", "-"], REPO_KDL.as_bytes());
+    assert_eq!((code(&o), text(&o.stderr)), (0, String::new()));
+    let o = topogen_stdin(&s.0, &["-c", "-", "validate"], BROKEN.as_bytes());
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stderr).contains("<stdin>:4:"),
+        "{}",
+        text(&o.stderr)
+    );
+    // bounded like a file
+    let big = format!("{REPO_KDL}{}", "// padding\n".repeat(30_000));
+    let o = topogen_stdin(&s.0, &["validate", "-c", "-"], big.as_bytes());
+    assert_eq!(code(&o), 1);
+    assert!(text(&o.stderr).contains("topogen::syntax::limits"));
+    // build and check treat the working directory as the config's
+    let o = topogen_stdin(&s.0, &["build", "-c", "-"], REPO_KDL.as_bytes());
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(s.path("generated/TOPOLOGY.md").is_file());
+    let o = topogen_stdin(&s.0, &["check", "-c", "-"], REPO_KDL.as_bytes());
+    assert_eq!(code(&o), 0, "{}", text(&o.stdout));
+    // fmt is a filter on standard input; --check diffs it
+    let messy = REPO_KDL.replace("\n    pool kafka", "\n  pool kafka");
+    let o = topogen_stdin(&s.0, &["fmt", "-c", "-"], messy.as_bytes());
+    assert_eq!((code(&o), text(&o.stdout)), (0, REPO_KDL.to_owned()));
+    let o = topogen_stdin(&s.0, &["fmt", "--check", "-c", "-"], messy.as_bytes());
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stdout).starts_with("--- <stdin>"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn diffs_are_coloured_only_when_asked_or_on_a_terminal() {
+    let s = built("color");
+    let file = s.path("generated/TOPOLOGY.md");
+    let edited = std::fs::read_to_string(&file).unwrap() + "hand edit\n";
+    std::fs::write(&file, edited).unwrap();
+    // piped (as here), and with NO_COLOR: plain
+    let plain = topogen(&s.0, &["check"]);
+    assert_eq!(code(&plain), 1);
+    assert!(!plain.stdout.contains(&0x1b), "{}", text(&plain.stdout));
+    let o = command(&s.0, &["check"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert_eq!(o.stdout, plain.stdout);
+    let painted = topogen(&s.0, &["check", "--color", "always"]);
+    assert_eq!(code(&painted), 1);
+    let out = text(&painted.stdout);
+    assert!(out.contains("\x1b[31m-hand edit\x1b[0m\n"), "{out}");
+    assert!(
+        out.contains("\x1b[1m--- a/TOPOLOGY.md (on disk)\x1b[0m"),
+        "{out}"
+    );
+    assert_eq!(code(&topogen(&s.0, &["check", "--color", "never"])), 1);
+    // fmt --check too
+    s.write(
+        "cluster.kdl",
+        &REPO_KDL.replace("\n    pool kafka", "\n  pool kafka"),
+    );
+    let o = topogen(&s.0, &["fmt", "--check", "--color", "always"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o.stdout).contains("\x1b[32m+    pool kafka"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = topogen(&s.0, &["fmt", "--check"]);
+    assert!(!o.stdout.contains(&0x1b));
 }

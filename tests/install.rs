@@ -397,6 +397,7 @@ fn the_pinned_commit_is_one_commit_of_this_history() {
     }
     for file in [
         "cluster.kdl",
+        "examples/starter/cluster.kdl",
         "examples/minimal/cluster.kdl",
         "examples/large/cluster.kdl",
     ] {
@@ -409,7 +410,7 @@ fn the_pinned_commit_is_one_commit_of_this_history() {
             pins.push((file.to_owned(), rev));
         }
     }
-    assert_eq!(pins.len(), 5, "{pins:?}");
+    assert_eq!(pins.len(), 6, "{pins:?}");
     let rev = pins[0].1.clone();
     for (place, r) in &pins {
         assert_eq!(r, &rev, "{place} pins {r}, {} pins {rev}", pins[0].0);
@@ -465,4 +466,52 @@ fn no_generated_file_names_topogens_revision() {
         }
     }
     assert!(files > 20, "{files} files");
+}
+
+/// The two hooks of `.pre-commit-hooks.yaml` run on the same commit: what
+/// `topogen-validate` prints about cluster.kdl, `topogen-check` does not print
+/// again, and both still block a broken commit.
+#[test]
+fn the_two_hooks_do_not_print_the_same_diagnostics() {
+    let manifest = std::fs::read_to_string(Path::new(ROOT).join(".pre-commit-hooks.yaml")).unwrap();
+    let entries: Vec<Vec<&str>> = manifest
+        .lines()
+        .filter_map(|l| l.strip_prefix("  entry: "))
+        .map(|e| e.split_whitespace().collect())
+        .collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(Path::new(ROOT).join("cluster.kdl")).unwrap();
+    std::fs::write(dir.path().join("cluster.kdl"), &good).unwrap();
+    assert_eq!(topogen(dir.path(), &["build"]).status.code(), Some(0));
+    // a typo: an error, and the warnings it leads to
+    let broken = good.replacen("count=3", "cuont=3", 1);
+    std::fs::write(dir.path().join("cluster.kdl"), broken).unwrap();
+    let codes = |o: &Output| -> std::collections::BTreeSet<String> {
+        let all = stdout(o) + &stderr(o);
+        all.split(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '-' || c == '_'))
+            .filter(|w| w.starts_with("topogen::"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let runs: Vec<Output> = entries
+        .iter()
+        .map(|argv| {
+            assert_eq!(argv[0], "topogen");
+            topogen(dir.path(), &argv[1..])
+        })
+        .collect();
+    for (argv, o) in entries.iter().zip(&runs) {
+        assert_eq!(o.status.code(), Some(1), "{argv:?} blocks the commit");
+    }
+    let (validate, check) = (codes(&runs[0]), codes(&runs[1]));
+    assert!(
+        validate.contains("topogen::schema::unknown-property"),
+        "{validate:?}"
+    );
+    assert!(validate.is_disjoint(&check), "{validate:?} and {check:?}");
+    assert!(stderr(&runs[1]).contains("`topogen validate` prints its problems"));
+    // plain `topogen check` still prints the problems for CI and other callers
+    let o = topogen(dir.path(), &["check"]);
+    assert!(stderr(&o).contains("topogen::schema::unknown-property"));
 }

@@ -1,8 +1,8 @@
 //! Built-in facts about Hetzner Cloud: server types and locations.
 //!
 //! `catalog { server-type … }` in `cluster.kdl` overrides or extends the
-//! server types; prices are only built in where the seed's cost table states
-//! them — anything else must be priced in `cluster.kdl` to appear in cost
+//! server types; prices are only built in for the types the reference cluster uses
+//! (`cx22`, `cx23`) — anything else must be priced in `cluster.kdl` to appear in cost
 //! figures.
 
 use std::collections::BTreeMap;

@@ -879,7 +879,7 @@ pub const NODES: &[NodeSchema] = &[
         name: "environment",
         parent: "cluster",
         repeats: true,
-        doc: "An environment: an overlay on the base, merged by the rule in \"Environments\" below. Every artifact is built once per environment.",
+        doc: "An environment: an overlay on the base, merged by the rule in [Environments](#environments) at the top of this page. Every artifact is built once per environment.",
         args: &[f("NAME", "DNS label", REQ, "Environment name, e.g. `dev`.")],
         props: &[f(
             "production",
@@ -959,9 +959,16 @@ fn limits() -> String {
          | limit | at most |\n|---|---:|\n",
     );
     for (what, max) in rows {
-        s.push_str(&format!("| {what} | {max} |\n"));
+        s.push_str(&format!("| {} | {} |\n", cell(&what), cell(&max)));
     }
     s
+}
+
+/// `text` as one cell of a Markdown table: a `|`, even inside backticks,
+/// would end the cell on GitHub, so it is escaped as `\|` (which GitHub shows
+/// as `|`, also in code).
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
 }
 
 /// The language reference (`docs/cluster-kdl.md`), generated from [`NODES`].
@@ -995,11 +1002,21 @@ pub fn reference() -> String {
                 let _ = writeln!(
                     s,
                     "| `{}` (argument) | {} | {} | {} |",
-                    a.name, a.ty, a.default, a.doc
+                    cell(a.name),
+                    cell(a.ty),
+                    cell(a.default),
+                    cell(a.doc)
                 );
             }
             for p in n.props {
-                let _ = writeln!(s, "| `{}` | {} | {} | {} |", p.name, p.ty, p.default, p.doc);
+                let _ = writeln!(
+                    s,
+                    "| `{}` | {} | {} | {} |",
+                    cell(p.name),
+                    cell(p.ty),
+                    cell(p.default),
+                    cell(p.doc)
+                );
             }
         }
         if !n.children.is_empty() {

@@ -11,7 +11,7 @@ pub const RULE: Rule = Rule {
     summary: "a pool's server type has no price, so the cost table is incomplete",
     docs: r#"## What it does
 Warns when a pool uses a server type whose monthly price is unknown: topogen only builds in
-the prices the seed's cost table states, so other types need `eur-per-month=` in the
+the prices of `cx22` and `cx23`, so other types need `eur-per-month=` in the
 `catalog`.
 
 ## Why is this bad?

@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
 Checks every `range` of the `ip-plan` in every environment: `from` is not after `to`, the
 range fits in the subnet (`to` below the subnet's size: 256 offsets in a /24), and a range
 that is not `reserved=#true` stays clear of offset 0 (the network address), offset 1 (the
-gateway; topogen keeps the first host for it, as the seed's plan does) and the last offset
+gateway; topogen keeps the first host for it, as Hetzner's network does) and the last offset
 (the broadcast address).
 
 ## Why is this bad?
