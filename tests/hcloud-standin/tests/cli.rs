@@ -515,6 +515,130 @@ fn delete_and_describe_as_the_maintenance_workflow_uses_them() {
 }
 
 #[test]
+fn a_leftover_volume_made_with_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = small_cloud(dir.path());
+    let o = hcloud(
+        &state,
+        &[
+            "volume",
+            "create",
+            "--name",
+            "dev-left",
+            "--size",
+            "10",
+            "--location",
+            "nbg1",
+            "--label",
+            "environment=dev",
+            "--enable-protection",
+            "delete",
+        ],
+    );
+    assert_eq!(
+        (o.code, o.stdout.as_str(), o.stderr.as_str()),
+        (
+            0,
+            "Volume 5 created\nResource protection enabled for volume 5\n",
+            "Waiting for create_volume (volume: 5) ...\nWaiting for create_volume (volume: 5) ... done\n\
+             Waiting for change_protection (volume: 5) ...\nWaiting for change_protection (volume: 5) ... done\n"
+        )
+    );
+    assert_eq!(
+        ok(
+            &state,
+            &[
+                "volume",
+                "list",
+                "-l",
+                "environment=dev",
+                "-o",
+                "noheader",
+                "-o",
+                "columns=name,protection"
+            ]
+        ),
+        "dev-data   \ndev-left   delete\n"
+    );
+    // Attached to a server by name; the API's rules apply.
+    assert_eq!(
+        ok(
+            &state,
+            &[
+                "--quiet",
+                "volume",
+                "create",
+                "--name",
+                "w",
+                "--size",
+                "20",
+                "--server",
+                "dev-worker-0"
+            ]
+        ),
+        ""
+    );
+    assert_eq!(
+        ok(
+            &state,
+            &[
+                "volume",
+                "describe",
+                "w",
+                "-o",
+                "format={{.Server.Name}} {{.Location.Name}} {{.LinuxDevice}}"
+            ]
+        ),
+        "dev-worker-0 nbg1 /dev/disk/by-id/scsi-0HC_Volume_6\n"
+    );
+    fails(
+        &state,
+        &[
+            "volume",
+            "create",
+            "--name",
+            "tiny",
+            "--size",
+            "5",
+            "--location",
+            "nbg1",
+        ],
+        1,
+        "hcloud: invalid input in field 'size': from 10 to 10240 GB (invalid_input)\n",
+    );
+    fails(
+        &state,
+        &["volume", "create", "--name", "x"],
+        1,
+        "hcloud: required flag(s) \"size\" not set\n",
+    );
+    fails(
+        &state,
+        &[
+            "volume",
+            "create",
+            "--name",
+            "x",
+            "--size",
+            "10",
+            "--location",
+            "nbg1",
+            "--enable-protection",
+            "rebuild,all",
+        ],
+        1,
+        "hcloud: unknown protection level: rebuild, all\n",
+    );
+    // A protected volume is not deleted.
+    fails(
+        &state,
+        &["volume", "delete", "dev-left"],
+        1,
+        "hcloud: cannot delete resource because it is protected (protected)\n",
+    );
+}
+
+#[test]
 fn the_real_clis_errors_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let state = small_cloud(dir.path());

@@ -178,7 +178,7 @@ fn set(parsed: &mut Parsed, f: &Flag, value: &str) -> Result<(), String> {
             }
         },
         "string" => Value::Str(value.to_owned()),
-        "int64" => match value.parse::<i64>() {
+        "int64" | "int" => match value.parse::<i64>() {
             Ok(n) => Value::Int(n),
             Err(e) => {
                 let why = if matches!(

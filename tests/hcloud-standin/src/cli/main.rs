@@ -261,6 +261,7 @@ fn run(argv: &[String], out: &mut Out) -> Result<(), Fail> {
                 "list" => list(g, kind, &parsed, out),
                 "describe" => describe(g, kind, &parsed, out),
                 "delete" => delete(g, kind, &parsed, out),
+                "create" if g == "volume" => volume_create(&parsed, out),
                 "create" => primary_ip_create(&parsed, out),
                 "ip" => server_ip(&parsed, out),
                 _ => Err(standin(format!("hcloud {g} {v} is not implemented"))),
@@ -492,12 +493,7 @@ fn delete(group: &str, kind: &spec::Kind, p: &Parsed, out: &mut Out) -> Result<(
 
 fn primary_ip_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
     let opts = output_opts(&p.list("output"));
-    let protection = p.list("enable-protection");
-    for level in &protection {
-        if level.to_lowercase() != "delete" {
-            return Err(go(format!("unknown protection level: {level}")));
-        }
-    }
+    let protection = protection_levels(p)?;
     let json_out = opts.contains_key("json");
     if opts.contains_key("yaml") {
         return Err(standin("-o yaml is not implemented (use -o json)"));
@@ -544,11 +540,126 @@ fn primary_ip_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
     let obj = objects::get(&cloud, "primary-ip", &me.to_string())
         .ok_or_else(|| standin("the created Primary IP is not in the fake cloud"))?;
     out.cmd(&format!("Primary IP {me} created\n"));
+    if !protection.is_empty() {
+        wait(out, "change_protection", &format!("primary_ip: {me}"));
+        out.cmd(&format!(
+            "Resource protection enabled for primary IP {me}\n"
+        ));
+    }
     if json_out {
         out.stdout += &json_text(&serde_json::json!({ "primary_ip": obj.json() }));
     } else {
         let ip = &cloud.primary_ips[obj.index];
         out.cmd(&format!("IP{}: {}\n", &ip.kind[2..], ip.ip));
+    }
+    Ok(())
+}
+
+/// `--enable-protection`: getChangeProtectionOpts.
+fn protection_levels(p: &Parsed) -> Result<Vec<String>, Fail> {
+    let levels = p.list("enable-protection");
+    let unknown: Vec<&str> = levels
+        .iter()
+        .filter(|l| l.to_lowercase() != "delete")
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(go(format!(
+            "unknown protection level: {}",
+            unknown.join(", ")
+        )));
+    }
+    Ok(levels)
+}
+
+/// state.WaitForActions without a terminal: a start line and a done line on stderr.
+fn wait(out: &mut Out, command: &str, resources: &str) {
+    if !out.quiet {
+        out.stderr += &format!(
+            "Waiting for {command} ({resources}) ...\nWaiting for {command} ({resources}) ... done\n"
+        );
+    }
+}
+
+fn volume_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
+    let opts = output_opts(&p.list("output"));
+    let protection = protection_levels(p)?;
+    if opts.contains_key("yaml") {
+        return Err(standin("-o yaml is not implemented (use -o json)"));
+    }
+    let json_out = opts.contains_key("json");
+    if json_out {
+        out.out_to_stderr = true;
+    }
+    let server = p.string("server");
+    let server_id = if server.is_empty() {
+        None
+    } else {
+        let cloud = read()?;
+        let obj = objects::get(&cloud, "server", &server)
+            .ok_or_else(|| go(format!("server not found: {server}")))?;
+        Some(obj.id())
+    };
+    let labels = p.map("label");
+    let mut state = object([
+        ("name", s(p.string("name"))),
+        ("size", V::Number(p.int("size"))),
+        (
+            "labels",
+            V::Map(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), s(v.clone())))
+                    .collect(),
+            ),
+        ),
+        ("automount", V::Bool(p.boolean("automount"))),
+        ("delete_protection", V::Bool(!protection.is_empty())),
+        ("location", V::Unknown),
+        ("server_id", V::Unknown),
+        ("id", V::Unknown),
+        ("linux_device", V::Unknown),
+    ]);
+    let location = p.string("location");
+    if !location.is_empty() {
+        let name = location
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| {
+                hcloud_standin::catalog::catalog()
+                    .locations
+                    .iter()
+                    .find(|l| l.id == id)
+            })
+            .map_or(location.clone(), |l| l.name.clone());
+        hcloud_standin::values::put(&mut state, "location", s(name));
+    }
+    if let Some(id) = server_id {
+        hcloud_standin::values::put(&mut state, "server_id", n(id));
+    }
+    let format = p.string("format");
+    if !format.is_empty() {
+        hcloud_standin::values::put(&mut state, "format", s(format));
+    }
+    let (cloud, me) = change(|c| {
+        api::create(c, "hcloud_volume", &mut state)?;
+        let me = id(get(&state, "id")).unwrap_or(0);
+        Ok((c.clone(), me))
+    })?;
+    let mut resources = format!("volume: {me}");
+    if let Some(srv) = server_id {
+        resources += &format!(", server: {srv}");
+    }
+    wait(out, "create_volume", &resources);
+    out.cmd(&format!("Volume {me} created\n"));
+    if !protection.is_empty() {
+        wait(out, "change_protection", &format!("volume: {me}"));
+        out.cmd(&format!("Resource protection enabled for volume {me}\n"));
+    }
+    if json_out {
+        let obj = objects::get(&cloud, "volume", &me.to_string())
+            .ok_or_else(|| standin("the created volume is not in the fake cloud"))?;
+        out.stdout += &json_text(&serde_json::json!({ "volume": obj.json() }));
     }
     Ok(())
 }

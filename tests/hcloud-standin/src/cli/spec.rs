@@ -29,7 +29,7 @@ pub struct Flag {
     pub name: String,
     #[serde(default)]
     pub shorthand: Option<String>,
-    /// pflag's type: `bool`, `string`, `int64`, `duration`, `stringSlice`, `stringArray`,
+    /// pflag's type: `bool`, `string`, `int`, `int64`, `duration`, `stringSlice`, `stringArray`,
     /// `stringToString`.
     #[serde(rename = "type")]
     pub kind: String,
