@@ -639,6 +639,143 @@ fn a_leftover_volume_made_with_the_cli() {
 }
 
 #[test]
+fn a_leftover_worker_made_with_the_cli_and_removed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = small_cloud(dir.path());
+    let user_data = dir.path().join("user-data.yaml");
+    std::fs::write(&user_data, "#cloud-config\nruncmd: [\"true\"]\n").unwrap();
+    let o = hcloud(
+        &state,
+        &[
+            "server",
+            "create",
+            "--name",
+            "dev-worker-9",
+            "--type",
+            "cx22",
+            "--image",
+            "ubuntu-24.04",
+            "--location",
+            "nbg1",
+            "--label",
+            "environment=dev",
+            "--label",
+            "role=worker",
+            "--user-data-from-file",
+            user_data.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        o.stdout,
+        "Server 5 created\nIPv4: 192.0.2.1\nIPv6: 2001:db8:1::1\nIPv6 Network: 2001:db8:1::/64\n\
+         Root password: standin-root-password-5\n"
+    );
+    assert_eq!(
+        o.stderr,
+        "Waiting for create_server (server: 5) ...\nWaiting for create_server (server: 5) ... done\n\
+         Waiting for start_server (server: 5) ...\nWaiting for start_server (server: 5) ... done\n"
+    );
+    let c = cloud::load(&state).unwrap();
+    let srv = c.servers.iter().find(|s| s.name == "dev-worker-9").unwrap();
+    assert_eq!(
+        srv.user_data.as_deref(),
+        Some("#cloud-config\nruncmd: [\"true\"]\n")
+    );
+    assert_eq!(srv.datacenter, "nbg1-dc3");
+    // The maintenance workflow's check-clean finds it by label …
+    assert_eq!(
+        ok(
+            &state,
+            &[
+                "server",
+                "list",
+                "-l",
+                "environment=dev,role=worker",
+                "-o",
+                "noheader",
+                "-o",
+                "columns=id"
+            ]
+        ),
+        "2\n5\n"
+    );
+    assert_eq!(ok(&state, &["server", "ip", "dev-worker-9"]), "192.0.2.1\n");
+    assert_eq!(
+        ok(&state, &["server", "ip", "-6", "dev-worker-9"]),
+        "2001:db8:1::1\n"
+    );
+    // … and its own Primary IPs (auto_delete) go with it.
+    assert_eq!(
+        ok(
+            &state,
+            &[
+                "primary-ip",
+                "list",
+                "-o",
+                "noheader",
+                "-o",
+                "columns=assignee,auto_delete"
+            ]
+        ),
+        "Server dev-worker-9   yes\nServer dev-worker-9   yes\n"
+    );
+    ok(&state, &["server", "delete", "dev-worker-9"]);
+    assert_eq!(ok(&state, &["primary-ip", "list", "-o", "noheader"]), "");
+
+    // The CLI's own lookups come before the API's.
+    fails(
+        &state,
+        &[
+            "server",
+            "create",
+            "--name",
+            "x",
+            "--type",
+            "cx99",
+            "--image",
+            "ubuntu-24.04",
+        ],
+        1,
+        "hcloud: server type not found: cx99\n",
+    );
+    fails(
+        &state,
+        &[
+            "server",
+            "create",
+            "--name",
+            "x",
+            "--type",
+            "cx22",
+            "--image",
+            "ubuntu-24.04",
+            "--ssh-key",
+            "nope",
+        ],
+        1,
+        "hcloud: SSH key not found: nope\n",
+    );
+    fails(
+        &state,
+        &[
+            "server",
+            "create",
+            "--name",
+            "x",
+            "--type",
+            "cx22",
+            "--image",
+            "ubuntu-24.04",
+            "--volume",
+            "v",
+        ],
+        3,
+        "hcloud (stand-in): `hcloud server create --volume` is not implemented\n",
+    );
+}
+
+#[test]
 fn the_real_clis_errors_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let state = small_cloud(dir.path());

@@ -262,6 +262,7 @@ fn run(argv: &[String], out: &mut Out) -> Result<(), Fail> {
                 "describe" => describe(g, kind, &parsed, out),
                 "delete" => delete(g, kind, &parsed, out),
                 "create" if g == "volume" => volume_create(&parsed, out),
+                "create" if g == "server" => server_create(&parsed, out),
                 "create" => primary_ip_create(&parsed, out),
                 "ip" => server_ip(&parsed, out),
                 _ => Err(standin(format!("hcloud {g} {v} is not implemented"))),
@@ -660,6 +661,224 @@ fn volume_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
         let obj = objects::get(&cloud, "volume", &me.to_string())
             .ok_or_else(|| standin("the created volume is not in the fake cloud"))?;
         out.stdout += &json_text(&serde_json::json!({ "volume": obj.json() }));
+    }
+    Ok(())
+}
+
+/// `hcloud server create`: the flags the rehearsal needs to make a server by hand (a
+/// leftover worker); `--volume`, `--automount`, `--enable-backup`,
+/// `--allow-deprecated-image` and more than one `--user-data-from-file` are refused.
+fn server_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
+    let opts = output_opts(&p.list("output"));
+    if opts.contains_key("yaml") {
+        return Err(standin("-o yaml is not implemented (use -o json)"));
+    }
+    for f in [
+        "volume",
+        "automount",
+        "enable-backup",
+        "allow-deprecated-image",
+    ] {
+        if p.changed(f) {
+            return Err(standin(format!(
+                "`hcloud server create --{f}` is not implemented"
+            )));
+        }
+    }
+    let json_out = opts.contains_key("json");
+    if json_out {
+        out.out_to_stderr = true;
+    }
+    let levels = p.list("enable-protection");
+    let unknown: Vec<&str> = levels
+        .iter()
+        .filter(|l| !["delete", "rebuild"].contains(&l.to_lowercase().as_str()))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(go(format!(
+            "unknown protection level: {}",
+            unknown.join(", ")
+        )));
+    }
+    let has = |l: &str| levels.iter().any(|x| x.to_lowercase() == l);
+
+    // createOptsFromFlags: the CLI looks up the type, the image and every reference
+    // itself before it calls the API.
+    let cat = hcloud_standin::catalog::catalog();
+    let type_name = p.string("type");
+    let server_type = cat
+        .server_types
+        .iter()
+        .find(|t| t.name == type_name || t.id.to_string() == type_name)
+        .ok_or_else(|| go(format!("server type not found: {type_name}")))?;
+    let image_name = p.string("image");
+    if cat.image(&image_name, &server_type.architecture).is_none() {
+        return Err(go(format!(
+            "image {image_name} for architecture {} not found",
+            server_type.architecture
+        )));
+    }
+    let user_data = match p.list("user-data-from-file").as_slice() {
+        [] => None,
+        [file] => {
+            let text = if file == "-" {
+                let mut t = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut t)
+                    .map_err(|e| go(e.to_string()))?;
+                t
+            } else {
+                std::fs::read_to_string(file)
+                    .map_err(|e| go(format!("open {file}: {}", e.kind())))?
+            };
+            Some(text)
+        }
+        _ => {
+            return Err(standin(
+                "more than one --user-data-from-file (a multipart user data) is not implemented",
+            ));
+        }
+    };
+    let v4 = p.string("primary-ipv4");
+    let v6 = p.string("primary-ipv6");
+    let without_v4 = p.boolean("without-ipv4");
+    let without_v6 = p.boolean("without-ipv6");
+    if without_v4 && without_v6 && p.list("network").is_empty() {
+        return Err(go(
+            "a server can not be created without IPv4, IPv6 and a private network. Choose at least one of those options to create the server",
+        ));
+    }
+    let cloud0 = read()?;
+    let lookup = |kind: &str, what: &str, x: &str| -> Result<u64, Fail> {
+        objects::get(&cloud0, kind, x)
+            .map(|o| o.id())
+            .ok_or_else(|| go(format!("{what} not found: {x}")))
+    };
+    let primary = |x: &str, what: &str| -> Result<V, Fail> {
+        if x.is_empty() {
+            Ok(V::Null)
+        } else {
+            Ok(n(lookup("primary-ip", what, x)?))
+        }
+    };
+    let public_net = object([
+        ("ipv4_enabled", V::Bool(!without_v4)),
+        ("ipv6_enabled", V::Bool(!without_v6)),
+        ("ipv4", primary(&v4, "primary ipv4")?),
+        ("ipv6", primary(&v6, "primary ipv6")?),
+    ]);
+    let mut ssh_keys = Vec::new();
+    for k in p.list("ssh-key") {
+        ssh_keys.push(s(lookup("ssh-key", "SSH key", &k)?.to_string()));
+    }
+    let mut networks = Vec::new();
+    for x in p.list("network") {
+        networks.push(object([(
+            "network_id",
+            n(lookup("network", "network", &x)?),
+        )]));
+    }
+    let mut firewalls = Vec::new();
+    for x in p.list("firewall") {
+        firewalls.push(n(lookup("firewall", "firewall", &x)?));
+    }
+    let pg = p.string("placement-group");
+    let labels = p.map("label");
+    let mut state = object([
+        ("name", s(p.string("name"))),
+        ("server_type", s(server_type.name.clone())),
+        ("image", s(image_name)),
+        (
+            "labels",
+            V::Map(
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), s(v.clone())))
+                    .collect(),
+            ),
+        ),
+        ("user_data", user_data.map_or(V::Null, s)),
+        ("ssh_keys", V::List(ssh_keys.clone())),
+        ("public_net", V::List(vec![public_net])),
+        ("network", V::List(networks)),
+        ("firewall_ids", V::List(firewalls)),
+        ("delete_protection", V::Bool(has("delete"))),
+        ("rebuild_protection", V::Bool(has("rebuild"))),
+        (
+            "placement_group_id",
+            if pg.is_empty() {
+                V::Null
+            } else {
+                n(lookup("placement-group", "placement group", &pg)?)
+            },
+        ),
+    ]);
+    for (flag, key) in [("location", "location"), ("datacenter", "datacenter")] {
+        let x = p.string(flag);
+        if !x.is_empty() {
+            hcloud_standin::values::put(&mut state, key, s(x));
+        }
+    }
+    let start = !p.changed("start-after-create") || p.boolean("start-after-create");
+    let (cloud, me) = change(|c| {
+        api::create(c, "hcloud_server", &mut state)?;
+        let me = id(get(&state, "id")).unwrap_or(0);
+        if !start && let Some(srv) = c.servers.iter_mut().find(|x| x.id == me) {
+            srv.status = "off".into();
+        }
+        Ok((c.clone(), me))
+    })?;
+    wait(out, "create_server", &format!("server: {me}"));
+    if start {
+        wait(out, "start_server", &format!("server: {me}"));
+    }
+    out.cmd(&format!("Server {me} created\n"));
+    if !levels.is_empty() {
+        wait(out, "change_protection", &format!("server: {me}"));
+        out.cmd(&format!("Resource protection enabled for server {me}\n"));
+    }
+    let obj = objects::get(&cloud, "server", &me.to_string())
+        .ok_or_else(|| standin("the created server is not in the fake cloud"))?;
+    let root_password = if ssh_keys.is_empty() {
+        format!("standin-root-password-{me}")
+    } else {
+        String::new()
+    };
+    if json_out {
+        out.stdout += &json_text(&serde_json::json!({
+            "server": obj.json(),
+            "root_password": if root_password.is_empty() { serde_json::Value::Null } else { root_password.clone().into() },
+        }));
+        return Ok(());
+    }
+    let srv = &cloud.servers[obj.index];
+    if let Some(a) = &srv.public_net.ipv4 {
+        out.cmd(&format!("IPv4: {}\n", a.ip));
+    }
+    if let Some(a) = &srv.public_net.ipv6 {
+        let net = cloud
+            .primary_ips
+            .iter()
+            .find(|x| x.id == a.id)
+            .map_or(String::new(), |x| x.ip_network.clone());
+        out.cmd(&format!(
+            "IPv6: {}1\nIPv6 Network: {net}\n",
+            net.split('/').next().unwrap_or("")
+        ));
+    }
+    if !srv.private_net.is_empty() {
+        out.cmd("Private Networks:\n");
+        for pn in &srv.private_net {
+            let net = cloud
+                .networks
+                .iter()
+                .find(|x| x.id == pn.network)
+                .map_or(pn.network.to_string(), |x| x.name.clone());
+            out.cmd(&format!("\t- {} ({net})\n", pn.ip));
+        }
+    }
+    if !root_password.is_empty() {
+        out.cmd(&format!("Root password: {root_password}\n"));
     }
     Ok(())
 }
