@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The hcloud provider stand-in (tests/hcloud-standin/): builds it, installs it into a
 # filesystem mirror as registry.terraform.io/hetznercloud/hcloud 1.54.0, and runs its
-# tests with the machine's real Terraform, offline. Last line:
+# tests with the machine's real Terraform, offline. The same crate builds the `hcloud`
+# CLI stand-in (v1.47.0) over the same fake cloud; its tests (tests/cli.rs) run here too.
+# Last line:
 #   standin: N passed, M failed
 #
 # Installs Debian's protobuf-compiler when `protoc` is missing (tf-provider's build runs
@@ -44,6 +46,7 @@ if ! cargo build --locked --all-targets; then
   exit 1
 fi
 echo "standin: built in $(( $(date +%s) - t0 ))s"
+echo "standin: hcloud CLI stand-in at ${CARGO_TARGET_DIR:-$CRATE/target}/debug/hcloud"
 
 # The filesystem mirror and the CLI configuration that names it.
 scratch="$(mktemp -d)"

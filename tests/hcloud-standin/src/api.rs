@@ -16,6 +16,7 @@ use crate::cloud::{
     ApiError, AppliedTo, AssignedIp, Cloud, FirewallRule, FloatingIp, Labels, LoadBalancer,
     Network, PlacementGroup, PrimaryIp, PrivateNet, PublicNet, Server, SshKey, Subnet, Volume,
 };
+use crate::named::Named;
 use crate::validate::label_error;
 use crate::values::{
     fill, flag, get, id, ids, items, items_mut, labels, list_n, list_s, map_s, n, put, s, strings,
@@ -46,6 +47,27 @@ fn unique(taken: impl IntoIterator<Item = (u64, String)>, name: &str, me: u64) -
         return Err(ApiError::new("uniqueness_error", "name is already used"));
     }
     Ok(())
+}
+
+/// [`unique`] among the objects of one kind.
+fn unique_in<T: Named>(list: &[T], name: &str, me: u64) -> R {
+    unique(list.iter().map(|x| (x.id(), x.name().to_owned())), name, me)
+}
+
+/// What every update does, whatever the kind: the planned name (unique among the
+/// kind's objects), labels and delete protection (for the kinds that have one) go onto
+/// the object, which is returned for the kind's own fields.
+fn update_common<'a, T: Named>(list: &'a mut [T], state: &V, what: &str) -> R<&'a mut T> {
+    let me = the_id(state)?;
+    let name = required(state, "name")?.to_owned();
+    unique_in(list, &name, me)?;
+    let obj = find_mut(list, me, T::id, what)?;
+    obj.set_name(name);
+    obj.set_labels(labels(get(state, "labels")));
+    if let Some(p) = obj.delete_protection_mut() {
+        *p = flag(get(state, "delete_protection")).unwrap_or(false);
+    }
+    Ok(obj)
 }
 
 fn check_labels(l: &Labels) -> R {
@@ -90,17 +112,7 @@ pub fn update(cloud: &mut Cloud, kind: &str, prior: &V, state: &mut V) -> R {
     match kind {
         "hcloud_server" => server_update(cloud, prior, state),
         "hcloud_network" => {
-            let me = the_id(state)?;
-            let name = required(state, "name")?.to_owned();
-            unique(
-                cloud.networks.iter().map(|x| (x.id, x.name.clone())),
-                &name,
-                me,
-            )?;
-            let net = network_mut(cloud, me)?;
-            net.name = name;
-            net.labels = labels(get(state, "labels"));
-            net.delete_protection = flag(get(state, "delete_protection")).unwrap_or(false);
+            let net = update_common(&mut cloud.networks, state, "network")?;
             net.expose_routes_to_vswitch =
                 flag(get(state, "expose_routes_to_vswitch")).unwrap_or(false);
             Ok(())
@@ -108,33 +120,9 @@ pub fn update(cloud: &mut Cloud, kind: &str, prior: &V, state: &mut V) -> R {
         "hcloud_firewall" => firewall_update(cloud, state),
         "hcloud_firewall_attachment" => attachment_apply(cloud, state),
         "hcloud_primary_ip" => primary_ip_update(cloud, state),
-        "hcloud_ssh_key" => {
-            let me = the_id(state)?;
-            let name = required(state, "name")?.to_owned();
-            unique(
-                cloud.ssh_keys.iter().map(|x| (x.id, x.name.clone())),
-                &name,
-                me,
-            )?;
-            let key = find_mut(&mut cloud.ssh_keys, me, |k| k.id, "SSH key")?;
-            key.name = name;
-            key.labels = labels(get(state, "labels"));
-            Ok(())
-        }
+        "hcloud_ssh_key" => update_common(&mut cloud.ssh_keys, state, "SSH key").map(|_| ()),
         "hcloud_placement_group" => {
-            let me = the_id(state)?;
-            let name = required(state, "name")?.to_owned();
-            unique(
-                cloud
-                    .placement_groups
-                    .iter()
-                    .map(|x| (x.id, x.name.clone())),
-                &name,
-                me,
-            )?;
-            let pg = find_mut(&mut cloud.placement_groups, me, |p| p.id, "placement group")?;
-            pg.name = name;
-            pg.labels = labels(get(state, "labels"));
+            let me = update_common(&mut cloud.placement_groups, state, "placement group")?.id;
             let servers = placement_servers(cloud, me);
             put(state, "servers", list_n(servers));
             Ok(())
@@ -394,11 +382,7 @@ const SPREAD_LIMIT: usize = 10;
 
 fn server_create(cloud: &mut Cloud, state: &mut V) -> R {
     let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.servers.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        0,
-    )?;
+    unique_in(&cloud.servers, &name, 0)?;
     let type_name = required(state, "server_type")?.to_owned();
     let Some(server_type) = catalog().server_type(&type_name) else {
         return Err(not_found(format!("server type {type_name} not found")));
@@ -761,11 +745,7 @@ fn private_attachment(
 fn server_update(cloud: &mut Cloud, prior: &V, state: &mut V) -> R {
     let me = the_id(state)?;
     let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.servers.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        me,
-    )?;
+    unique_in(&cloud.servers, &name, me)?;
     let type_name = required(state, "server_type")?.to_owned();
     let location = server_mut(cloud, me)?.location.clone();
     match catalog().server_type(&type_name) {
@@ -923,11 +903,7 @@ fn private_v4(range: &str) -> bool {
 
 fn network_create(cloud: &mut Cloud, state: &mut V) -> R {
     let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.networks.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        0,
-    )?;
+    unique_in(&cloud.networks, &name, 0)?;
     let range = required(state, "ip_range")?.to_owned();
     if !private_v4(&range) {
         return Err(invalid(format!(
@@ -1138,11 +1114,7 @@ fn firewall_apply_to(cloud: &Cloud, state: &V) -> R<Vec<AppliedTo>> {
 
 fn firewall_create(cloud: &mut Cloud, state: &mut V) -> R {
     let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.firewalls.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        0,
-    )?;
+    unique_in(&cloud.firewalls, &name, 0)?;
     let rules = firewall_rules(state)?;
     let applied_to = firewall_apply_to(cloud, state)?;
     let (me, created) = cloud.new_id();
@@ -1162,18 +1134,9 @@ fn firewall_create(cloud: &mut Cloud, state: &mut V) -> R {
 }
 
 fn firewall_update(cloud: &mut Cloud, state: &mut V) -> R {
-    let me = the_id(state)?;
-    let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.firewalls.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        me,
-    )?;
     let rules = firewall_rules(state)?;
     let applied_to = firewall_apply_to(cloud, state)?;
-    let fw = find_mut(&mut cloud.firewalls, me, |f| f.id, "firewall")?;
-    fw.name = name;
-    fw.labels = labels(get(state, "labels"));
+    let fw = update_common(&mut cloud.firewalls, state, "firewall")?;
     fw.rules = rules;
     fw.applied_to.retain(|a| a.attachment);
     fw.applied_to.extend(applied_to);
@@ -1263,11 +1226,7 @@ fn primary_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
     let name = text(get(state, "name"))
         .map(str::to_owned)
         .unwrap_or_else(|| format!("primary_ip-{me}"));
-    unique(
-        cloud.primary_ips.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        0,
-    )?;
+    unique_in(&cloud.primary_ips, &name, 0)?;
     let ip_labels = labels(get(state, "labels"));
     check_labels(&ip_labels)?;
     cloud.primary_ips.push(PrimaryIp {
@@ -1338,26 +1297,16 @@ fn assign_primary(cloud: &mut Cloud, pid: u64, server: u64) -> R {
 }
 
 fn primary_ip_update(cloud: &mut Cloud, state: &mut V) -> R {
-    let me = the_id(state)?;
-    let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.primary_ips.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        me,
-    )?;
+    let ip = update_common(&mut cloud.primary_ips, state, "primary IP")?;
+    ip.auto_delete = flag(get(state, "auto_delete")).unwrap_or(false);
+    let (me, current) = (ip.id, ip.assignee_id);
     let assignee = id(get(state, "assignee_id")).filter(|a| *a != 0);
-    let current = find_mut(&mut cloud.primary_ips, me, |p| p.id, "primary IP")?.assignee_id;
     if current != assignee {
         unassign_primary(cloud, me);
         if let Some(srv) = assignee {
             assign_primary(cloud, me, srv)?;
         }
     }
-    let ip = find_mut(&mut cloud.primary_ips, me, |p| p.id, "primary IP")?;
-    ip.name = name;
-    ip.labels = labels(get(state, "labels"));
-    ip.auto_delete = flag(get(state, "auto_delete")).unwrap_or(false);
-    ip.delete_protection = flag(get(state, "delete_protection")).unwrap_or(false);
     fill(state, "assignee_id", n(assignee.unwrap_or(0)));
     Ok(())
 }
@@ -1394,11 +1343,7 @@ fn fingerprint(blob: &str) -> String {
 
 fn ssh_key_create(cloud: &mut Cloud, state: &mut V) -> R {
     let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.ssh_keys.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        0,
-    )?;
+    unique_in(&cloud.ssh_keys, &name, 0)?;
     let key = required(state, "public_key")?.trim().to_owned();
     let mut parts = key.split_whitespace();
     let (Some(kind), Some(blob)) = (parts.next(), parts.next()) else {
@@ -1436,14 +1381,7 @@ fn ssh_key_create(cloud: &mut Cloud, state: &mut V) -> R {
 
 fn placement_group_create(cloud: &mut Cloud, state: &mut V) -> R {
     let name = required(state, "name")?.to_owned();
-    unique(
-        cloud
-            .placement_groups
-            .iter()
-            .map(|x| (x.id, x.name.clone())),
-        &name,
-        0,
-    )?;
+    unique_in(&cloud.placement_groups, &name, 0)?;
     let (me, created) = cloud.new_id();
     cloud.placement_groups.push(PlacementGroup {
         id: me,
@@ -1461,11 +1399,7 @@ fn placement_group_create(cloud: &mut Cloud, state: &mut V) -> R {
 
 fn volume_create(cloud: &mut Cloud, state: &mut V) -> R {
     let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.volumes.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        0,
-    )?;
+    unique_in(&cloud.volumes, &name, 0)?;
     let size = id(get(state, "size")).unwrap_or(0);
     if !(10..=10_240).contains(&size) {
         return Err(invalid(
@@ -1515,22 +1449,12 @@ fn volume_create(cloud: &mut Cloud, state: &mut V) -> R {
 }
 
 fn volume_update(cloud: &mut Cloud, state: &mut V) -> R {
-    let me = the_id(state)?;
-    let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.volumes.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        me,
-    )?;
-    let vol = find_mut(&mut cloud.volumes, me, |v| v.id, "volume")?;
+    let vol = update_common(&mut cloud.volumes, state, "volume")?;
     let size = id(get(state, "size")).unwrap_or(0);
     if size < vol.size {
         return Err(invalid("a volume cannot shrink"));
     }
     vol.size = size;
-    vol.name = name;
-    vol.labels = labels(get(state, "labels"));
-    vol.delete_protection = flag(get(state, "delete_protection")).unwrap_or(false);
     vol.server = id(get(state, "server_id")).filter(|s| *s != 0);
     Ok(())
 }
@@ -1576,11 +1500,7 @@ fn floating_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
     let name = text(get(state, "name"))
         .map(str::to_owned)
         .unwrap_or_else(|| format!("floating_ip-{me}"));
-    unique(
-        cloud.floating_ips.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        0,
-    )?;
+    unique_in(&cloud.floating_ips, &name, 0)?;
     cloud.floating_ips.push(FloatingIp {
         id: me,
         name: name.clone(),
@@ -1604,23 +1524,13 @@ fn floating_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
 }
 
 fn floating_ip_update(cloud: &mut Cloud, state: &mut V) -> R {
-    let me = the_id(state)?;
-    let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.floating_ips.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        me,
-    )?;
     let server = id(get(state, "server_id")).filter(|s| *s != 0);
     if let Some(srv) = server {
         server_mut(cloud, srv)?;
     }
-    let f = find_mut(&mut cloud.floating_ips, me, |f| f.id, "floating IP")?;
-    f.name = name;
+    let f = update_common(&mut cloud.floating_ips, state, "floating IP")?;
     f.server = server;
     f.description = text(get(state, "description")).map(str::to_owned);
-    f.labels = labels(get(state, "labels"));
-    f.delete_protection = flag(get(state, "delete_protection")).unwrap_or(false);
     Ok(())
 }
 
@@ -1642,11 +1552,7 @@ fn lb_targets(cloud: &Cloud, state: &V) -> R<Vec<u64>> {
 
 fn load_balancer_create(cloud: &mut Cloud, state: &mut V) -> R {
     let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.load_balancers.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        0,
-    )?;
+    unique_in(&cloud.load_balancers, &name, 0)?;
     let lb_type = required(state, "load_balancer_type")?.to_owned();
     if !LB_TYPES.contains(&lb_type.as_str()) {
         return Err(not_found(format!("load balancer type {lb_type} not found")));
@@ -1707,19 +1613,8 @@ fn load_balancer_create(cloud: &mut Cloud, state: &mut V) -> R {
 }
 
 fn load_balancer_update(cloud: &mut Cloud, state: &mut V) -> R {
-    let me = the_id(state)?;
-    let name = required(state, "name")?.to_owned();
-    unique(
-        cloud.load_balancers.iter().map(|x| (x.id, x.name.clone())),
-        &name,
-        me,
-    )?;
     let targets = lb_targets(cloud, state)?;
-    let lb = find_mut(&mut cloud.load_balancers, me, |l| l.id, "load balancer")?;
-    lb.name = name;
-    lb.targets = targets;
-    lb.labels = labels(get(state, "labels"));
-    lb.delete_protection = flag(get(state, "delete_protection")).unwrap_or(false);
+    update_common(&mut cloud.load_balancers, state, "load balancer")?.targets = targets;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod api;
 pub mod catalog;
 pub mod cloud;
 pub mod data;
+pub mod named;
 pub mod provider;
 pub mod schema;
 pub mod validate;

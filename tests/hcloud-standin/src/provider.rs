@@ -316,37 +316,36 @@ impl Provider for HcloudStandin {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        let all = self.schema["resource_schemas"].as_object()?;
-        Some(
-            all.iter()
-                .map(|(kind, entry)| {
-                    let short = kind.trim_start_matches("hcloud_").to_owned();
-                    let res: Box<dyn DynamicResource> = Box::new(StandinResource {
-                        kind: kind.clone(),
-                        entry: entry.clone(),
-                    });
-                    (short, res)
-                })
-                .collect(),
-        )
+        by_short_name(&self.schema["resource_schemas"], |kind, entry| {
+            Box::new(StandinResource { kind, entry }) as Box<dyn DynamicResource>
+        })
     }
 
     fn get_data_sources(
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
-        let all = self.schema["data_source_schemas"].as_object()?;
-        Some(
-            all.iter()
-                .map(|(kind, entry)| {
-                    let short = kind.trim_start_matches("hcloud_").to_owned();
-                    let ds: Box<dyn DynamicDataSource> = Box::new(StandinDataSource {
-                        kind: kind.clone(),
-                        entry: entry.clone(),
-                    });
-                    (short, ds)
-                })
-                .collect(),
-        )
+        by_short_name(&self.schema["data_source_schemas"], |kind, entry| {
+            Box::new(StandinDataSource { kind, entry }) as Box<dyn DynamicDataSource>
+        })
     }
+}
+
+/// The schemas of one map (`resource_schemas`, `data_source_schemas`) keyed by the name
+/// tf-provider serves them under (`server` for `hcloud_server`), each made by `make`
+/// from its full type name and schema entry.
+fn by_short_name<T>(
+    schemas: &Json,
+    make: impl Fn(String, Json) -> T,
+) -> Option<HashMap<String, T>> {
+    Some(
+        schemas
+            .as_object()?
+            .iter()
+            .map(|(kind, entry)| {
+                let short = kind.trim_start_matches("hcloud_").to_owned();
+                (short, make(kind.clone(), entry.clone()))
+            })
+            .collect(),
+    )
 }
