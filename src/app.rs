@@ -634,8 +634,8 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
             r.severity,
             r.summary,
             r.docs.trim_end(),
-            r.fail,
-            r.fixed
+            r.fail_file(),
+            r.fixed_file()
         );
         return ExitStatus::Success;
     }
