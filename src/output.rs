@@ -197,12 +197,19 @@ impl From<FsError> for OutputError {
 type Result<T, E = OutputError> = std::result::Result<T, E>;
 
 /// A test-only fault-injection hook: when `TOPOGEN_FAULT_AT` names this
-/// point, the process aborts here, as a crash or `kill -9` would.
+/// point, the process aborts here, as a crash or `kill -9` would. Compiled in
+/// only with the `fault-injection` feature, which only `cargo test` turns on.
+#[cfg(feature = "fault-injection")]
 fn fault(point: &str) {
     if std::env::var_os("TOPOGEN_FAULT_AT").is_some_and(|v| v == point) {
         std::process::abort();
     }
 }
+
+/// Without the `fault-injection` feature (every build but the tests') a fault
+/// point is nothing.
+#[cfg(not(feature = "fault-injection"))]
+fn fault(_point: &str) {}
 
 /// The manifest text for a plan: one owned path per line.
 pub fn manifest(plan: &Plan) -> String {
