@@ -172,11 +172,14 @@ fn run_on_stdin(program: &str, args: &[&str], name: &str, script: &str) {
     );
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("topogen-tfci-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A scratch directory, removed when the value drops.
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        // no random suffix: topogen masks a path that looks like a token
+        .prefix(&format!("topogen-tfci-{name}-{}", std::process::id()))
+        .rand_bytes(0)
+        .tempdir()
+        .unwrap()
 }
 
 // ---------------------------------------------------------------------------
@@ -461,7 +464,7 @@ fn taints_become_node_taint_flags() {
 #[test]
 fn a_hostile_label_value_stays_inert() {
     let dir = scratch("pwned");
-    let marker = dir.join("pwned");
+    let marker = dir.path().join("pwned");
     let value = format!("'$(touch {})", marker.display());
     let kdl_value = value.replace('\\', "\\\\").replace('"', "\\\"");
     let text = REPO_KDL.replace(
@@ -532,16 +535,15 @@ fn assert_terraform_fmt_leaves(name: &str, text: &str) {
         return;
     };
     let dir = scratch(&format!("fmt-{}", name.replace('/', "-")));
-    let file = dir.join("x.tfvars");
+    let file = dir.path().join("x.tfvars");
     std::fs::write(&file, text).unwrap();
     let out = Command::new(terraform)
         .args(["fmt", "-no-color", "-check", "-diff"])
         .arg(Path::new("x.tfvars"))
-        .current_dir(&dir)
+        .current_dir(dir.path())
         .env("TF_CLI_CONFIG_FILE", "/dev/null")
         .output()
         .expect("terraform runs");
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.status.success(),
         "terraform fmt would change {name}:\n{}{}",
