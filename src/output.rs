@@ -25,9 +25,9 @@
 //! files the disk never received, and `check` reports those and `build`
 //! rewrites them from `cluster.kdl`. The flush waits for the disk (and
 //! `syncfs` for every dirty file of the file system, other programs'
-//! included): 5 ms of a 14 ms 1,000-node build on the development VM, and
+//! included): a large share of a 1,000-node build (BENCHMARKS.md), and
 //! unbounded on a busy machine — too much to pay by default in a pre-commit
-//! hook, for files that can always be rebuilt (issue 6).
+//! hook, for files that can always be rebuilt.
 //!
 //! **Ownership.** The manifest `generated/.topogen-manifest` lists the files
 //! topogen owns. It is committed, so anyone can edit it: it is parsed
