@@ -62,11 +62,8 @@ fn concat(files: &BTreeMap<String, String>, prefixes: &[&str]) -> String {
     out
 }
 
-fn snapshot(name: &str, text: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots/emit");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!(name, text));
+fn snapshot(input: &str, output: &str, text: &str) {
+    snapshots::settings().bind(|| insta::assert_snapshot!(snapshots::name(input, output), text));
 }
 
 /// The value of a single-line tfvars attribute, comment stripped.
@@ -189,9 +186,9 @@ fn scratch(name: &str) -> tempfile::TempDir {
 #[test]
 fn snapshot_repository_cluster() {
     let files = build(REPO_KDL);
-    snapshot("seed-tfvars", &concat(&files, &["environments/"]));
-    snapshot("seed-cloud-init", &concat(&files, &["cloud-init/"]));
-    snapshot("seed-pins", &concat(&files, &["pins/"]));
+    snapshot("seed", "environments", &concat(&files, &["environments/"]));
+    snapshot("seed", "cloud-init", &concat(&files, &["cloud-init/"]));
+    snapshot("seed", "pins", &concat(&files, &["pins/"]));
 }
 
 #[test]
@@ -199,7 +196,8 @@ fn snapshot_examples() {
     for (name, kdl) in [("minimal", MINIMAL_KDL), ("large", LARGE_KDL)] {
         let files = build(kdl);
         snapshot(
-            &format!("{name}-tfvars-pins"),
+            name,
+            "environments-and-pins",
             &concat(&files, &["environments/", "pins/"]),
         );
     }
@@ -581,3 +579,6 @@ fn pins_are_one_line_versions() {
         }
     }
 }
+
+#[path = "support/snapshots.rs"]
+mod snapshots;

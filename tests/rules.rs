@@ -2,11 +2,11 @@
 //! into the base cluster (`topogen::check::example`): the failing example
 //! reports the rule and nothing else (with spans inside the file), the fixed one
 //! reports nothing of it and no error at all, and the rendered diagnostic of the
-//! failing example is snapshotted (`snapshots/rules/<code>.snap`).
+//! failing example is snapshotted (`snapshots/rules/<code>__fail.snap`).
 
 use std::collections::BTreeSet;
 
-use topogen::check::{Rule, example, registry};
+use topogen::check::{example, registry};
 use topogen::diag::{Finding, Severity};
 use topogen::report::{self, Style};
 use topogen::source::Source;
@@ -32,10 +32,6 @@ fn render(source: &Source, findings: &[Finding], envs: &[String]) -> String {
             width: 80,
         },
     )
-}
-
-fn snapshot_name(rule: &Rule) -> String {
-    rule.code.replace("::", "__")
 }
 
 /// The findings a failing example cannot avoid besides its own rule's: one
@@ -138,16 +134,15 @@ fn every_fixed_example_is_clean() {
 
 #[test]
 fn failing_examples_render() {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots/rules");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.bind(|| {
+    snapshots::settings().bind(|| {
         for rule in registry() {
             let file = rule.fail_file();
             let (source, findings, envs) = compile(&file);
             insta::with_settings!({ description => file }, {
-                insta::assert_snapshot!(snapshot_name(rule), render(&source, &findings, &envs));
+                insta::assert_snapshot!(
+                    snapshots::name(rule.code, "fail"),
+                    render(&source, &findings, &envs)
+                );
             });
         }
     });
@@ -222,3 +217,36 @@ fn the_examples_validate_without_errors() {
         );
     }
 }
+
+/// Every snapshot is `snapshots/<test>/<input>__<output>.snap` of a test file
+/// that takes its settings from `tests/support/snapshots.rs`.
+#[test]
+fn every_snapshot_follows_the_one_layout() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut problems = Vec::new();
+    for dir in std::fs::read_dir(root.join("snapshots")).unwrap() {
+        let dir = dir.unwrap().path();
+        let test = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let source = std::fs::read_to_string(root.join("tests").join(format!("{test}.rs")));
+        if !source.is_ok_and(|s| s.contains("\"support/snapshots.rs\"")) {
+            problems.push(format!(
+                "snapshots/{test}/: no tests/{test}.rs using support/snapshots.rs"
+            ));
+        }
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let name = file.unwrap().file_name().to_string_lossy().into_owned();
+            if name.ends_with(".snap.new") || name.ends_with(".pending-snap") {
+                continue; // insta's snapshots awaiting review
+            }
+            if !name.ends_with(".snap") || !name.contains("__") {
+                problems.push(format!(
+                    "snapshots/{test}/{name}: not <input>__<output>.snap"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[path = "support/snapshots.rs"]
+mod snapshots;
