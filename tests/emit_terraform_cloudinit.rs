@@ -501,7 +501,6 @@ fn a_hostile_label_value_stays_inert() {
         );
         assert!(!marker.exists(), "the label value ran a command");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---------------------------------------------------------------------------
