@@ -79,9 +79,10 @@ fn name(key: &str) -> &str {
     key.split(' ').next().unwrap_or_default()
 }
 
-/// Places `fragment` into [`BASE`] and returns the complete file, or says why
-/// the fragment cannot be placed (the rules module documents the placement).
-pub fn place(fragment: &str) -> Result<String, String> {
+/// Places each fragment in turn into [`BASE`] (a rule's fixed example goes
+/// over its failing one) and returns the complete file, or says why a fragment
+/// cannot be placed (the rules module documents the placement).
+pub fn place(fragments: &[&str]) -> Result<String, String> {
     let mut lines = BASE.lines();
     let mut header = lines
         .next()
@@ -91,6 +92,26 @@ pub fn place(fragment: &str) -> Result<String, String> {
     let body: Vec<&str> = lines.collect();
     let body = body.split_last().map(|(_, b)| b).unwrap_or_default();
     let mut base = nodes(body.iter().map(|l| l.strip_prefix(INDENT).unwrap_or(l)))?;
+    for fragment in fragments {
+        place_one(fragment, &mut header, &mut base)?;
+    }
+    let mut out = format!("{header} {{\n");
+    for line in base.iter().flatten() {
+        if !line.is_empty() {
+            out.push_str(INDENT);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+fn place_one<'a>(
+    fragment: &'a str,
+    header: &mut String,
+    base: &mut Vec<Node<'a>>,
+) -> Result<(), String> {
     let mut placed: Vec<String> = Vec::new();
     for node in nodes(fragment.lines())? {
         let k = key(&node);
@@ -107,7 +128,7 @@ pub fn place(fragment: &str) -> Result<String, String> {
             if node.len() > 1 || node[0].contains('{') {
                 return Err("a `cluster` line only renames the cluster: no children".to_owned());
             }
-            header = node[0].to_owned();
+            *header = node[0].to_owned();
         } else if placed.contains(&k) {
             // the fragment repeats a node (`schema::duplicate`): after the last one
             let at = base.iter().rposition(|n| key(n) == k).unwrap_or(base.len());
@@ -127,16 +148,7 @@ pub fn place(fragment: &str) -> Result<String, String> {
             placed.push(k);
         }
     }
-    let mut out = format!("{header} {{\n");
-    for line in base.iter().flatten() {
-        if !line.is_empty() {
-            out.push_str(INDENT);
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
-    out.push_str("}\n");
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -145,12 +157,13 @@ mod tests {
 
     #[test]
     fn an_empty_fragment_is_the_base() {
-        assert_eq!(place("").as_deref(), Ok(BASE));
+        assert_eq!(place(&[""]).as_deref(), Ok(BASE));
     }
 
     #[test]
     fn a_node_replaces_its_namesake_in_place() {
-        let file = place("pool kafka role=agent server-type=cx23 count=5 range=kafka\n").unwrap();
+        let file =
+            place(&["pool kafka role=agent server-type=cx23 count=5 range=kafka\n"]).unwrap();
         assert!(file.contains(
             "\n    pool kafka role=agent server-type=cx23 count=5 range=kafka\n    kafka events"
         ));
@@ -159,7 +172,7 @@ mod tests {
 
     #[test]
     fn new_nodes_follow_their_kind_or_precede_the_environments() {
-        let file = place("pool worker role=agent server-type=cx23 count=2 range=workers\nversions {\n    kafka \"4.1.0\"\n}\n").unwrap();
+        let file = place(&["pool worker role=agent server-type=cx23 count=2 range=workers\nversions {\n    kafka \"4.1.0\"\n}\n"]).unwrap();
         let pos = |s: &str| file.find(s).unwrap();
         assert!(pos("pool kafka") < pos("pool worker") && pos("pool worker") < pos("kafka events"));
         assert!(pos("gitops") < pos("versions {") && pos("versions {") < pos("environment dev"));
@@ -168,20 +181,29 @@ mod tests {
 
     #[test]
     fn slashdash_removes_and_cluster_renames() {
-        let file = place("cluster other\n/-kafka events\n").unwrap();
+        let file = place(&["cluster other\n/-kafka events\n"]).unwrap();
         assert!(file.starts_with("cluster other {\n"));
         assert!(!file.contains("kafka events") && !file.contains("replication"));
         assert!(
-            place("/-pool nothing\n")
+            place(&["/-pool nothing\n"])
                 .unwrap_err()
                 .contains("no `pool nothing`")
         );
-        assert!(place("  indented\n").is_err());
+        assert!(place(&["  indented\n"]).is_err());
+    }
+
+    #[test]
+    fn later_fragments_go_over_earlier_ones() {
+        let fail = "kafka events brokers=kafak\n";
+        let fixed = "kafka events brokers=kafka\n";
+        let file = place(&[fail, fixed]).unwrap();
+        assert!(file.contains("    kafka events brokers=kafka\n") && !file.contains("kafak"));
+        assert!(place(&["pol worker\n", "/-pol worker\n"]).unwrap() == BASE);
     }
 
     #[test]
     fn a_repeated_node_is_kept_twice() {
-        let file = place("hetzner location=nbg1\nhetzner location=fsn1\n").unwrap();
+        let file = place(&["hetzner location=nbg1\nhetzner location=fsn1\n"]).unwrap();
         assert!(
             file.contains("    hetzner location=nbg1\n    hetzner location=fsn1\n    ip-plan {")
         );

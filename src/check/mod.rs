@@ -35,7 +35,8 @@ pub struct Rule {
     /// The fragment of `cluster.kdl` this rule rejects, placed into
     /// [`example::BASE`] (see [`Rule::fail_file`] and the rules module docs).
     pub fail: &'static str,
-    /// The same fragment, fixed ([`Rule::fixed_file`]).
+    /// What fixes it: a fragment placed over the failing example
+    /// ([`Rule::fixed_file`]).
     pub fixed: &'static str,
     /// How it runs.
     pub check: Check,
@@ -47,15 +48,17 @@ impl Rule {
     /// # Panics
     /// When the fragment cannot be placed; `tests/rules.rs` places every rule's.
     pub fn fail_file(&self) -> String {
-        example::place(self.fail).unwrap_or_else(|e| panic!("{}: fail: {e}", self.code))
+        example::place(&[self.fail]).unwrap_or_else(|e| panic!("{}: fail: {e}", self.code))
     }
 
-    /// The fixed example as a complete `cluster.kdl`.
+    /// The fixed example as a complete `cluster.kdl`: [`Rule::fixed`] placed
+    /// over the failing example.
     ///
     /// # Panics
     /// When the fragment cannot be placed; `tests/rules.rs` places every rule's.
     pub fn fixed_file(&self) -> String {
-        example::place(self.fixed).unwrap_or_else(|e| panic!("{}: fixed: {e}", self.code))
+        example::place(&[self.fail, self.fixed])
+            .unwrap_or_else(|e| panic!("{}: fixed: {e}", self.code))
     }
 }
 

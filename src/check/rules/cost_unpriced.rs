@@ -19,8 +19,7 @@ The generated cost tables (always-on and ephemeral) would silently leave the poo
 understate the monthly bill."#,
     fail: r#"pool worker role=agent server-type=cx33 count=2 range=workers
 "#,
-    fixed: r#"pool worker role=agent server-type=cx33 count=2 range=workers
-catalog {
+    fixed: r#"catalog {
     server-type cx33 vcpu=4 ram-gb=8 eur-per-month=5.49
 }
 "#,

@@ -22,16 +22,15 @@ would be wired to the wrong node."#,
     fail: r#"pool worker role=agent server-type=cx23 count=2 range=workers
 pool batch role=agent server-type=cx23 count=2 range=workers
 "#,
-    fixed: r#"ip-plan {
+    fixed: r#"/-pool kafka
+/-kafka events
+ip-plan {
     range reserved from=1 to=9 reserved=#true
     range control from=10 to=19
     range workers from=30 to=49
     range batch from=50 to=59
 }
-pool worker role=agent server-type=cx23 count=2 range=workers
 pool batch role=agent server-type=cx23 count=2 range=batch
-/-pool kafka
-/-kafka events
 "#,
     check: Check::Topology(check),
 };

@@ -25,8 +25,6 @@ is the usual way to outgrow a range that fits in the base."#,
     range control from=10 to=19
     range kafka from=20 to=39
 }
-pool kafka role=agent server-type=cx23 count=12 range=kafka
-/-kafka events
 "#,
     check: Check::Topology(check),
 };

@@ -40,8 +40,6 @@ pool batch role=agent server-type=cx23 count=2 range=dhcp
 }
 pool worker role=agent server-type=cx23 count=2 range=workers
 pool batch role=agent server-type=cx23 count=2 range=batch
-/-pool kafka
-/-kafka events
 "#,
     check: Check::Topology(check),
 };

@@ -34,8 +34,6 @@ push a range that fits in the base out of that environment."#,
     range control from=10 to=19
     range workers from=240 to=249
 }
-/-pool kafka
-/-kafka events
 "#,
     check: Check::Topology(check),
 };

@@ -30,8 +30,6 @@ nodes, with DHCP, or with the infrastructure kept out of the plan."#,
     range control from=10 to=19
     range workers from=30 to=49
 }
-/-pool kafka
-/-kafka events
 "#,
     check: Check::Topology(check),
 };

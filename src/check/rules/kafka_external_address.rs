@@ -32,16 +32,6 @@ firewall {
     labels role=kafka
     primary-ip node=0
 }
-
-kafka events brokers=kafka {
-    replication factor=3 min-insync=2
-    listener external type=nodeport port=9094 bootstrap-node-port=30001 broker-node-port=30002
-}
-firewall {
-    allow kafka "203.0.113.0/24" port="30001-30004"
-    allow http "203.0.113.0/24" port=30080
-    allow https "203.0.113.0/24" port=30443
-}
 "#,
     check: Check::Topology(check),
 };

@@ -4,9 +4,10 @@
 //!
 //! A rule's `fail` and `fixed` examples hold only the children of `cluster` that
 //! matter, written without the cluster's indentation, as ruff keeps its fixtures
-//! small. [`crate::check::example::place`] puts a fragment into one base cluster,
-//! [`crate::check::example::BASE`] (valid and without findings), and the result is
-//! the complete file that `tests/rules.rs` compiles and `topogen explain` prints:
+//! small. [`crate::check::example::place`] puts `fail` into one base cluster,
+//! [`crate::check::example::BASE`] (valid and without findings), and `fixed` over
+//! that failing file, so `fixed` is the fix alone; the results are the complete
+//! files that `tests/rules.rs` compiles and `topogen explain` prints:
 //!
 //! - A fragment is a list of nodes: a node starts at a line that begins with
 //!   neither white space nor `}`, and owns the lines below it up to the next one.
@@ -23,7 +24,7 @@
 //!
 //! Placement is textual, so a fragment may be invalid KDL (`syntax::kdl`). The
 //! failing example reports its rule and nothing else (a test lists the two
-//! unavoidable exceptions); the fixed one reports neither the rule nor any error.
+//! unavoidable exceptions); the fixed one reports nothing at all.
 
 pub mod cost_unpriced;
 pub mod exposure_public;

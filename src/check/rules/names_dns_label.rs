@@ -27,7 +27,6 @@ the label syntax is what keeps them from breaking out of their quoting."#,
 /-kafka events
 "#,
     fixed: r#"cluster demo-cluster
-/-kafka events
 "#,
     check: Check::Topology(check),
 };

@@ -24,7 +24,6 @@ of a pool that has grown."#,
 pool market-data-ingestion-workers role=agent server-type=cx23 count=12 range=workers
 "#,
     fixed: r#"cluster hft-platform
-/-kafka events
 "#,
     check: Check::Topology(check),
 };

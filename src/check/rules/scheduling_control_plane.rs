@@ -34,20 +34,12 @@ scheduling {
 /-pool kafka
 /-kafka events
 "#,
-    fixed: r#"pool ops role=agent server-type=cx23 count=1 range=kafka apps=#false {
-    labels role=ops
-}
-pool worker role=agent server-type=cx23 count=2 range=workers {
-    labels role=worker
-}
-scheduling {
+    fixed: r#"scheduling {
     profile apps {
         prefer role=worker weight=100
         avoid role=ops
     }
 }
-/-pool kafka
-/-kafka events
 "#,
     check: Check::Topology(check),
 };

@@ -30,10 +30,7 @@ scheduling {
     }
 }
 "#,
-    fixed: r#"pool worker role=agent server-type=cx23 count=2 range=workers {
-    labels role=worker
-}
-scheduling {
+    fixed: r#"scheduling {
     profile batch {
         require role=worker
         avoid role=control-plane

@@ -35,8 +35,8 @@ scheduling {
 /-pool kafka
 /-kafka events
 "#,
-    fixed: r#"pool worker role=agent server-type=cx23 count=2 range=workers {
-    labels role=worker
+    fixed: r#"pool kafka role=agent server-type=cx23 count=3 range=kafka {
+    labels role=kafka
 }
 scheduling {
     profile apps {

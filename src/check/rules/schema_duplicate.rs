@@ -21,7 +21,8 @@ construction. Per-environment differences belong in `environment` blocks."#,
 }
 pool control role=server server-type=cx23 count=1 range=control
 "#,
-    fixed: r#"pool control role=server server-type=cx23 count=1 range=control apps=#false {
+    fixed: r#"/-pool control
+pool control role=server server-type=cx23 count=1 range=control apps=#false {
     labels role=control-plane
     taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
 }

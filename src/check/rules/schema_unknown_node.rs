@@ -17,7 +17,8 @@ A misspelled node (`pol` for `pool`) would otherwise be silently ignored, and th
 topology would quietly lack what the user wrote."#,
     fail: r#"pol worker role=agent server-type=cx23 count=1 range=workers
 "#,
-    fixed: r#"pool worker role=agent server-type=cx23 count=1 range=workers
+    fixed: r#"/-pol worker
+pool worker role=agent server-type=cx23 count=1 range=workers
 "#,
     check: Check::Lowering,
 };

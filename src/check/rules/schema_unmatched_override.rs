@@ -30,13 +30,10 @@ environment prod {
     range workers from=30 to=49
     range batch from=50 to=59
 }
-pool worker role=agent server-type=cx23 count=1 range=workers
 environment prod {
     pool worker count=2
     pool batch new=#true role=agent server-type=cx23 count=1 range=batch
 }
-/-pool kafka
-/-kafka events
 "#,
     check: Check::Lowering,
 };

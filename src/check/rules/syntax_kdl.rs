@@ -24,10 +24,8 @@ with spaces, slashes or a leading digit need quotes; booleans are `#true`/`#fals
 pool control role=server server-type=cx23 count=1 range=control {
 /-kafka events
 "#,
-    fixed: r#"ip-plan { range control from=10 to=19 }
+    fixed: r#"/-pool kafka
 pool control role=server server-type=cx23 count=1 range=control apps=#true
-/-pool kafka
-/-kafka events
 "#,
     check: Check::Lowering,
 };
