@@ -70,14 +70,16 @@ fn plan(input: &str) -> Plan {
     emit::plan(&project(input), templates()).expect("renders")
 }
 
-/// A fresh directory under the system temp dir, holding the built tree.
-fn built_tree(input: &str, plan: &Plan) -> PathBuf {
-    let root = std::env::temp_dir().join(format!("topogen-bench-{}-{input}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).expect("temp dir");
-    let out = root.join("generated");
+/// A fresh temporary directory (removed when the first value drops) and the
+/// tree built in it.
+fn built_tree(input: &str, plan: &Plan) -> (tempfile::TempDir, PathBuf) {
+    let root = tempfile::Builder::new()
+        .prefix(&format!("topogen-bench-{input}-"))
+        .tempdir()
+        .expect("temp dir");
+    let out = root.path().join("generated");
     topogen::output::build(plan, &out).expect("build");
-    out
+    (root, out)
 }
 
 #[divan::bench(args = INPUTS)]
@@ -127,36 +129,33 @@ fn render(bencher: Bencher, input: &str) {
 #[divan::bench(args = INPUTS)]
 fn diff(bencher: Bencher, input: &str) {
     let plan = plan(input);
-    let out = built_tree(input, &plan);
+    let (_root, out) = built_tree(input, &plan);
     bencher.bench(|| {
         let drift = topogen::output::check(black_box(&plan), &out);
         assert!(drift.is_empty());
         drift
     });
-    let _ = std::fs::remove_dir_all(out.parent().expect("root"));
 }
 
 #[divan::bench(args = INPUTS)]
 fn noop_build(bencher: Bencher, input: &str) {
     let plan = plan(input);
-    let out = built_tree(input, &plan);
+    let (_root, out) = built_tree(input, &plan);
     bencher.bench(|| {
         let changes = topogen::output::build(black_box(&plan), &out).expect("build");
         assert!(changes.is_empty());
         changes
     });
-    let _ = std::fs::remove_dir_all(out.parent().expect("root"));
 }
 
 #[divan::bench(args = INPUTS)]
 fn record_verify(bencher: Bencher, input: &str) {
     use topogen::cache::{Key, Store};
     let plan = plan(input);
-    let out = built_tree(input, &plan);
-    let store = Store::at(out.parent().expect("root").join("records"));
+    let (root, out) = built_tree(input, &plan);
+    let store = Store::at(root.path().join("records"));
     let key = Key::new(&text(input), []);
     store.record_plan(&out, key, &plan);
     let target = topogen::output::Target::named(&out);
     bencher.bench(|| store.verify(black_box(&target), key).expect("recorded"));
-    let _ = std::fs::remove_dir_all(out.parent().expect("root"));
 }

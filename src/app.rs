@@ -392,7 +392,7 @@ impl Job {
         let plan = emit::plan_with(&cx, &templates).map_err(print_error)?;
         // The process ends soon after: freeing the syntax tree, the templates and
         // the template values node by node would cost more than all the writing
-        // (7 % of a 1,000-node build, issue 6); the kernel takes them back at exit.
+        // (BENCHMARKS.md); the kernel takes them back at exit.
         std::mem::forget(cx);
         std::mem::forget(templates);
         std::mem::forget(c);
@@ -634,8 +634,8 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
             r.severity,
             r.summary,
             r.docs.trim_end(),
-            r.fail,
-            r.fixed
+            r.fail_file(),
+            r.fixed_file()
         );
         return ExitStatus::Success;
     }

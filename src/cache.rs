@@ -14,7 +14,7 @@
 //! renders.
 //!
 //! The record lives in the user's cache directory (`$TOPOGEN_CACHE_DIR`,
-//! else `$XDG_CACHE_HOME/topogen`, else `~/.cache/topogen`; an empty
+//! else `$XDG_CACHE_HOME/topogen` when that is absolute, else `~/.cache/topogen`; an empty
 //! `TOPOGEN_CACHE_DIR` turns it off), never in the repository: it travels
 //! through no merge, and a fresh clone — a CI runner — always renders.
 //! Writing it is best effort and atomic (a file created exclusively in a
@@ -70,6 +70,21 @@ impl Key {
 #[derive(Clone, Debug)]
 pub struct Store(PathBuf);
 
+/// The XDG base directory for caches: `$XDG_CACHE_HOME` when it is an absolute
+/// path (the XDG spec ignores a relative one), else `.cache` in the home
+/// directory (`std::env::home_dir`: `$HOME`, else the user database).
+fn cache_home(
+    xdg_cache_home: Option<std::ffi::OsString>,
+    home_dir: impl FnOnce() -> Option<PathBuf>,
+) -> Option<PathBuf> {
+    match xdg_cache_home.map(PathBuf::from) {
+        Some(d) if d.is_absolute() => Some(d),
+        _ => home_dir()
+            .filter(|h| !h.as_os_str().is_empty())
+            .map(|h| h.join(".cache")),
+    }
+}
+
 impl Store {
     /// A store in `dir`.
     pub fn at(dir: impl Into<PathBuf>) -> Self {
@@ -81,12 +96,7 @@ impl Store {
         if let Some(d) = std::env::var_os("TOPOGEN_CACHE_DIR") {
             return (!d.is_empty()).then(|| Store::at(d));
         }
-        let base = match std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-            Some(d) => PathBuf::from(d),
-            None => {
-                PathBuf::from(std::env::var_os("HOME").filter(|d| !d.is_empty())?).join(".cache")
-            }
-        };
+        let base = cache_home(std::env::var_os("XDG_CACHE_HOME"), std::env::home_dir)?;
         Some(Store::at(base.join("topogen")))
     }
 
@@ -229,6 +239,22 @@ pub fn digest(bytes: &[u8]) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_home_follows_the_xdg_spec() {
+        let home = || Some(PathBuf::from("/home/u"));
+        let at = |x: &str| cache_home(Some(x.into()), home);
+        assert_eq!(at("/var/cache"), Some(PathBuf::from("/var/cache")));
+        // empty or relative: ignored, as the XDG spec says
+        assert_eq!(at(""), Some(PathBuf::from("/home/u/.cache")));
+        assert_eq!(at("rel/cache"), Some(PathBuf::from("/home/u/.cache")));
+        assert_eq!(
+            cache_home(None, home),
+            Some(PathBuf::from("/home/u/.cache"))
+        );
+        assert_eq!(cache_home(None, || None), None);
+        assert_eq!(cache_home(None, || Some(PathBuf::new())), None);
+    }
 
     /// An output directory with a manifest and one file, recorded in a store
     /// beside it, in a temporary directory removed when the first value drops.

@@ -25,9 +25,9 @@
 //! files the disk never received, and `check` reports those and `build`
 //! rewrites them from `cluster.kdl`. The flush waits for the disk (and
 //! `syncfs` for every dirty file of the file system, other programs'
-//! included): 5 ms of a 14 ms 1,000-node build on the development VM, and
+//! included): a large share of a 1,000-node build (BENCHMARKS.md), and
 //! unbounded on a busy machine — too much to pay by default in a pre-commit
-//! hook, for files that can always be rebuilt (issue 6).
+//! hook, for files that can always be rebuilt.
 //!
 //! **Ownership.** The manifest `generated/.topogen-manifest` lists the files
 //! topogen owns. It is committed, so anyone can edit it: it is parsed
@@ -197,12 +197,19 @@ impl From<FsError> for OutputError {
 type Result<T, E = OutputError> = std::result::Result<T, E>;
 
 /// A test-only fault-injection hook: when `TOPOGEN_FAULT_AT` names this
-/// point, the process aborts here, as a crash or `kill -9` would.
+/// point, the process aborts here, as a crash or `kill -9` would. Compiled in
+/// only with the `fault-injection` feature, which only `cargo test` turns on.
+#[cfg(feature = "fault-injection")]
 fn fault(point: &str) {
     if std::env::var_os("TOPOGEN_FAULT_AT").is_some_and(|v| v == point) {
         std::process::abort();
     }
 }
+
+/// Without the `fault-injection` feature (every build but the tests') a fault
+/// point is nothing.
+#[cfg(not(feature = "fault-injection"))]
+fn fault(_point: &str) {}
 
 /// The manifest text for a plan: one owned path per line.
 pub fn manifest(plan: &Plan) -> String {

@@ -445,6 +445,14 @@ pub fn github(src: &Source, findings: &[Finding], all_envs: &[String], drift: &[
 
 /// A SARIF 2.1.0 log: the rule registry and [`DRIFT_CODE`] as
 /// `tool.driver.rules`, one result per finding, then one per drifted file.
+//
+// Written with `serde_json::json!`, not with the `serde-sarif` crate (issue 12
+// weighed it): serde-sarif 0.8 generates its types from the SARIF schema at
+// build time (schemafy_lib, syn, prettyplease) and brings strum and
+// typed-builder, 12 new crates in Cargo.lock for the two dozen properties
+// written here; and its struct field order would reorder every key of today's
+// log. The log is checked against the official SARIF 2.1.0 schema instead
+// (`tests/formats.rs`, `validate_sarif`).
 pub fn sarif(src: &Source, findings: &[Finding], all_envs: &[String], drift: &[Drift]) -> String {
     let uri = sarif_uri(&src.name);
     let mut rules: Vec<serde_json::Value> = crate::check::registry()

@@ -94,8 +94,9 @@ impl Scan {
 ///
 /// The KDL parser recurses once per level of nesting, so a hostile file
 /// nested 100,000 deep would overflow the stack; and its error path (the
-/// `kdl` crate) spends about 4 µs and 1 KiB per word, so 300,000 words take
-/// seconds and hundreds of MiB. Both limits are checked before it runs.
+/// `kdl` crate) spends time and memory on every word, so a few hundred
+/// thousand words take seconds and hundreds of MiB (BENCHMARKS.md, "Hostile
+/// inputs"). Both limits are checked before it runs.
 pub fn scan(text: &str) -> Scan {
     let b = text.as_bytes();
     let mut out = Scan::default();

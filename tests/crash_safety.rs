@@ -8,6 +8,11 @@
 //! build) give a clear error with exit 2 and lose nothing; files topogen does
 //! not own are carried over and never overwritten.
 
+// the fault points abort only in a binary built with this feature; the self
+// dev-dependency in Cargo.toml turns it on for `cargo test`
+#[cfg(not(feature = "fault-injection"))]
+compile_error!("tests/crash_safety.rs needs topogen's `fault-injection` feature");
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};

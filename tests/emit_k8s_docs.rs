@@ -143,13 +143,10 @@ fn external_brokers(kafka: &Value) -> (u64, Vec<(u64, u64, u64)>) {
 #[test]
 fn snapshots_of_the_repository_cluster() {
     let files = files(REPO_KDL);
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots/emit-k8s");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
+    snapshots::settings().bind(|| {
         let mut n = 0;
         for (path, text) in files.iter().filter(|(p, _)| mine(p)) {
-            insta::assert_snapshot!(format!("seed__{}", path.replace('/', "__")), text);
+            insta::assert_snapshot!(snapshots::name("seed", path), text);
             n += 1;
         }
         // 2 environments × (Kafka + 1 node pool + 2 snippets) + TOPOLOGY.md
@@ -159,9 +156,7 @@ fn snapshots_of_the_repository_cluster() {
 
 #[test]
 fn snapshots_of_the_examples() {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots/emit-k8s");
-    settings.set_prepend_module_to_snapshot(false);
+    let settings = snapshots::settings();
     for example in ["minimal", "large"] {
         let path = format!(
             "{}/examples/{example}/cluster.kdl",
@@ -171,7 +166,7 @@ fn snapshots_of_the_examples() {
         let files = files(&text);
         settings.bind(|| {
             for (path, text) in files.iter().filter(|(p, _)| mine(p)) {
-                insta::assert_snapshot!(format!("{example}__{}", path.replace('/', "__")), text);
+                insta::assert_snapshot!(snapshots::name(example, path), text);
             }
         });
     }
@@ -417,15 +412,10 @@ fn separate_controllers_get_their_own_pool_and_node_ids_after_the_brokers() {
     assert_eq!(tol["key"], "dedicated");
     assert_eq!(tol["value"], "kraft");
     assert_eq!(tol["effect"], "NoSchedule");
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots/emit-k8s");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
+    snapshots::settings().bind(|| {
         for pool in ["kafka", "kraft"] {
-            insta::assert_snapshot!(
-                format!("separate-controllers__kafkanodepool-{pool}.yaml"),
-                files[&format!("k8s/dev/strimzi/kafkanodepool-{pool}.yaml")]
-            );
+            let path = format!("k8s/dev/strimzi/kafkanodepool-{pool}.yaml");
+            insta::assert_snapshot!(snapshots::name("separate-controllers", &path), files[&path]);
         }
     });
 }
@@ -575,3 +565,6 @@ fn a_large_pool_is_one_mermaid_box_beside_its_primary_ip_node() {
         }
     }
 }
+
+#[path = "support/snapshots.rs"]
+mod snapshots;

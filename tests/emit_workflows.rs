@@ -107,12 +107,9 @@ fn snapshots_of_the_repository_cluster() {
         WORKFLOWS,
         "the seed's whole set"
     );
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots/emit-workflows");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
+    snapshots::settings().bind(|| {
         for (name, text) in &files {
-            insta::assert_snapshot!(name.trim_end_matches(".yml"), text);
+            insta::assert_snapshot!(snapshots::name("seed", name), text);
         }
     });
 }
@@ -605,3 +602,6 @@ fn hostile_values_stay_quoted() {
         }
     }
 }
+
+#[path = "support/snapshots.rs"]
+mod snapshots;

@@ -20,28 +20,24 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-/// A scratch directory removed on drop.
-struct Scratch(PathBuf);
+/// A scratch directory (its path, and the `TempDir` that removes it on drop).
+struct Scratch(PathBuf, #[allow(dead_code)] tempfile::TempDir);
 
 impl Scratch {
     fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("topogen-formats-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
+        let tmp = tempfile::Builder::new()
+            // no random suffix: topogen masks a path that looks like a token
+            .prefix(&format!("topogen-formats-{name}-{}", std::process::id()))
+            .rand_bytes(0)
+            .tempdir()
+            .unwrap();
+        Scratch(tmp.path().to_path_buf(), tmp)
     }
     fn write(&self, rel: &str, text: &str) -> PathBuf {
         let p = self.0.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, text).unwrap();
         p
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -3,7 +3,9 @@
 //! Each rule is one unit in `rules/`: its code, severity, documentation with a
 //! failing and a fixed example, and the check itself. [`registry`] lists them all,
 //! sorted by code; `topogen explain CODE` prints a rule's documentation.
+//! The examples are fragments that [`example::place`] puts into one base cluster.
 
+pub mod example;
 pub mod rules;
 
 use crate::diag::{Findings, Severity};
@@ -30,12 +32,34 @@ pub struct Rule {
     pub summary: &'static str,
     /// Markdown: what it does, why it matters.
     pub docs: &'static str,
-    /// A `cluster.kdl` that this rule rejects.
+    /// The fragment of `cluster.kdl` this rule rejects, placed into
+    /// [`example::BASE`] (see [`Rule::fail_file`] and the rules module docs).
     pub fail: &'static str,
-    /// The same file, fixed.
+    /// What fixes it: a fragment placed over the failing example
+    /// ([`Rule::fixed_file`]).
     pub fixed: &'static str,
     /// How it runs.
     pub check: Check,
+}
+
+impl Rule {
+    /// The failing example as a complete `cluster.kdl`.
+    ///
+    /// # Panics
+    /// When the fragment cannot be placed; `tests/rules.rs` places every rule's.
+    pub fn fail_file(&self) -> String {
+        example::place(&[self.fail]).unwrap_or_else(|e| panic!("{}: fail: {e}", self.code))
+    }
+
+    /// The fixed example as a complete `cluster.kdl`: [`Rule::fixed`] placed
+    /// over the failing example.
+    ///
+    /// # Panics
+    /// When the fragment cannot be placed; `tests/rules.rs` places every rule's.
+    pub fn fixed_file(&self) -> String {
+        example::place(&[self.fail, self.fixed])
+            .unwrap_or_else(|e| panic!("{}: fixed: {e}", self.code))
+    }
 }
 
 impl std::fmt::Debug for Rule {

@@ -52,15 +52,14 @@ impl Topology {
         let from = self.range(&pool.range.value).map(|r| r.from.value);
         let single = pool.role.value == Role::Server && pool.count.value == 1;
         out.reserve(pool.count.value as usize);
-        // built by hand, not with format!: a 1,000-node build names 2,000 nodes
-        // and format! cost ~1,200 instructions a name (issue 6)
+        // concatenated, not format!: a 1,000-node build names 2,000 nodes
         let prefix = [self.env.name.value.as_str(), "-", &self.cluster.value, "-"].concat();
-        let mut digits = [0u8; 10];
+        let mut digits = itoa::Buffer::new();
         for index in 0..pool.count.value {
             let name = if single {
                 pool.name.value.clone()
             } else {
-                let index = decimal(index, &mut digits);
+                let index = digits.format(index);
                 [pool.name.value.as_str(), "-", index].concat()
             };
             out.push(Node {
@@ -90,31 +89,5 @@ impl Topology {
     /// Number of nodes in all pools.
     pub fn node_count(&self) -> u32 {
         self.pools.iter().map(|p| p.count.value).sum()
-    }
-}
-
-/// `n` in decimal, written into `buf`.
-fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // only ASCII digits were written
-    std::str::from_utf8(&buf[i..]).unwrap_or("0")
-}
-
-#[cfg(test)]
-mod decimal_tests {
-    #[test]
-    fn decimal_matches_display() {
-        let mut buf = [0u8; 10];
-        for n in [0, 1, 9, 10, 99, 100, 1000, 4_294_967_295] {
-            assert_eq!(super::decimal(n, &mut buf), n.to_string());
-        }
     }
 }

@@ -22,66 +22,27 @@ These are the ports scanners try first: SSH and the API server are brute-forced 
 minutes of a server getting an address, and plaintext Kafka hands market data (and the
 ability to write into topics) to anyone. Sometimes it is the right trade-off (GitHub-hosted
 runners have no fixed address); `reason=` records that it was decided, not forgotten."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=3 range=kafka {
-        labels role=kafka
-        primary-ip node=0
-    }
-    kafka events brokers=kafka {
-        replication factor=3 min-insync=2
-        listener plain type=internal port=9092
-        listener external type=nodeport port=9094 bootstrap-node-port=30001 broker-node-port=30002
-    }
-    firewall {
-        allow ssh port=22
-        allow kafka port="30001-30004"
-        allow http port=30080
-        allow https port=30443
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"pool kafka role=agent server-type=cx23 count=3 range=kafka {
+    labels role=kafka
+    primary-ip node=0
+}
+kafka events brokers=kafka {
+    replication factor=3 min-insync=2
+    listener plain type=internal port=9092
+    listener external type=nodeport port=9094 bootstrap-node-port=30001 broker-node-port=30002
+}
+firewall {
+    allow ssh port=22
+    allow kafka port="30001-30004"
+    allow http port=30080
+    allow https port=30443
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=3 range=kafka {
-        labels role=kafka
-        primary-ip node=0
-    }
-    kafka events brokers=kafka {
-        replication factor=3 min-insync=2
-        listener plain type=internal port=9092
-        listener external type=nodeport port=9094 bootstrap-node-port=30001 broker-node-port=30002
-    }
-    firewall {
-        allow ssh port=22 reason="GitHub-hosted runners have no fixed address"
-        allow kafka "203.0.113.0/24" port="30001-30004"
-        allow http port=30080
-        allow https port=30443
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"firewall {
+    allow ssh port=22 reason="GitHub-hosted runners have no fixed address"
+    allow kafka "203.0.113.0/24" port="30001-30004"
+    allow http port=30080
+    allow https port=30443
 }
 "#,
     check: Check::Topology(check),

@@ -18,27 +18,9 @@ is a valid Git branch, tag or commit name.
 ArgoCD is bootstrapped from these values after the cluster is up: a URL where `owner/name`
 is expected, or an overlay path that escapes the repository, fails the deployment at its
 very last step. They are also written into workflow steps and YAML."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="https://github.com/my-org/config.git" overlay="../overlays/dev" revision="main branch"
-    environment dev
-}
+    fail: r#"gitops repo="https://github.com/my-org/config.git" overlay="../overlays/dev" revision="main branch"
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev" revision=main
-    environment dev
-}
+    fixed: r#"gitops repo="my-org/config" overlay="overlays/dev" revision=main
 "#,
     check: Check::Topology(check),
 };

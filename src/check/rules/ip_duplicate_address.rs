@@ -19,34 +19,18 @@ sorting, so the check stays fast on large topologies.
 Hetzner refuses to attach a second server with an address already in use, so the
 deployment fails half-way; with the addresses in cloud-init and K3s flags, the cluster
 would be wired to the wrong node."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=2 range=workers
-    pool batch role=agent server-type=cx23 count=2 range=workers
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fail: r#"pool worker role=agent server-type=cx23 count=2 range=workers
+pool batch role=agent server-type=cx23 count=2 range=workers
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-        range batch from=50 to=59
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=2 range=workers
-    pool batch role=agent server-type=cx23 count=2 range=batch
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"/-pool kafka
+/-kafka events
+ip-plan {
+    range reserved from=1 to=9 reserved=#true
+    range control from=10 to=19
+    range workers from=30 to=49
+    range batch from=50 to=59
 }
+pool batch role=agent server-type=cx23 count=2 range=batch
 "#,
     check: Check::Topology(check),
 };

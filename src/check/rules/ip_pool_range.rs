@@ -20,36 +20,26 @@ name) and that this range is not marked `reserved=#true`.
 Without a range the pool's nodes have no private addresses, and every artifact that lists
 them (tfvars, cloud-init, the IP table) would be wrong. A reserved range is kept for the
 gateway, DHCP or future use: nodes placed there collide with whatever it was kept for."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-        range dhcp from=200 to=254 reserved=#true
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=2 range=worker
-    pool batch role=agent server-type=cx23 count=2 range=dhcp
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"ip-plan {
+    range reserved from=1 to=9 reserved=#true
+    range control from=10 to=19
+    range workers from=30 to=49
+    range dhcp from=200 to=254 reserved=#true
 }
+pool worker role=agent server-type=cx23 count=2 range=worker
+pool batch role=agent server-type=cx23 count=2 range=dhcp
+/-pool kafka
+/-kafka events
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-        range batch from=50 to=59
-        range dhcp from=200 to=254 reserved=#true
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=2 range=workers
-    pool batch role=agent server-type=cx23 count=2 range=batch
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"ip-plan {
+    range reserved from=1 to=9 reserved=#true
+    range control from=10 to=19
+    range workers from=30 to=49
+    range batch from=50 to=59
+    range dhcp from=200 to=254 reserved=#true
 }
+pool worker role=agent server-type=cx23 count=2 range=workers
+pool batch role=agent server-type=cx23 count=2 range=batch
 "#,
     check: Check::Topology(check),
 };

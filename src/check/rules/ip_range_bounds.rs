@@ -22,31 +22,17 @@ Offsets are turned into addresses per environment; an offset past the subnet giv
 addresses Hetzner will not attach, and a node on the gateway or broadcast address breaks
 the private network for every node. A smaller subnet in one environment's overlay can
 push a range that fits in the base out of that environment."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    network "10.0.0.0/16" subnet="10.0.1.0/24"
-    ip-plan {
-        range control from=1 to=9
-        range workers from=250 to=260
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=2 range=workers
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"ip-plan {
+    range control from=1 to=9
+    range workers from=250 to=260
 }
+/-pool kafka
+/-kafka events
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    network "10.0.0.0/16" subnet="10.0.1.0/24"
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=240 to=249
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=2 range=workers
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"ip-plan {
+    range reserved from=1 to=9 reserved=#true
+    range control from=10 to=19
+    range workers from=240 to=249
 }
 "#,
     check: Check::Topology(check),

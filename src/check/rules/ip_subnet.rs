@@ -24,34 +24,12 @@ network is one of the private ranges of RFC 1918 (`10.0.0.0/8`, `172.16.0.0/12`,
 Hetzner refuses a subnet outside its network only when `terraform apply` runs, half-way
 through creating the cluster. An environment overlay that changes the network but forgets
 the subnet (`network "10.1.0.0/16"` with the base's `10.0.1.0/24`) is the usual cause."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    network "10.0.0.0/16" subnet="10.0.1.0/24"
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-    environment prod production=#true {
-        network "10.1.0.0/16"
-    }
+    fail: r#"environment prod production=#true {
+    network "10.1.0.0/16"
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    network "10.0.0.0/16" subnet="10.0.1.0/24"
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-    environment prod production=#true {
-        network "10.1.0.0/16" subnet="10.1.1.0/24"
-    }
+    fixed: r#"environment prod production=#true {
+    network "10.1.0.0/16" subnet="10.1.1.0/24"
 }
 "#,
     check: Check::Topology(check),

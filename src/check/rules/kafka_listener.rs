@@ -24,54 +24,18 @@ unique.
 The Kafka custom resource would be accepted by Kubernetes but refused by the Cluster
 Operator at reconcile time, after the cluster was provisioned: the deploy workflow waits
 for a Kafka cluster that never becomes ready."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=3 range=kafka {
-        labels role=kafka
-    }
-    kafka events brokers=kafka {
-        replication factor=3 min-insync=2
-        listener plain type=internal port=9092
-        listener "Plain_TLS" type=internal port=9092 tls=#true
-        listener metrics type=clusterip port=9404
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"kafka events brokers=kafka {
+    replication factor=3 min-insync=2
+    listener plain type=internal port=9092
+    listener "Plain_TLS" type=internal port=9092 tls=#true
+    listener metrics type=clusterip port=9404
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=3 range=kafka {
-        labels role=kafka
-    }
-    kafka events brokers=kafka {
-        replication factor=3 min-insync=2
-        listener plain type=internal port=9092
-        listener tls type=internal port=9093 tls=#true
-        listener clients type=cluster-ip port=9095
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"kafka events brokers=kafka {
+    replication factor=3 min-insync=2
+    listener plain type=internal port=9092
+    listener tls type=internal port=9093 tls=#true
+    listener clients type=cluster-ip port=9095
 }
 "#,
     check: Check::Topology(check),

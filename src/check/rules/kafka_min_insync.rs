@@ -19,48 +19,14 @@ Producers writing with `acks=all` need `min-insync` replicas in sync. Above the 
 can never write; equal to it, a single broker down (a restart, an upgrade, a node lost)
 stops every such producer. One below the factor lets one broker fail. Strimzi does not
 compare the two, so nothing else catches this before production traffic does."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=3 range=kafka {
-        labels role=kafka
-    }
-    kafka events brokers=kafka {
-        replication factor=3 min-insync=3
-        listener plain type=internal port=9092
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"kafka events brokers=kafka {
+    replication factor=3 min-insync=3
+    listener plain type=internal port=9092
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=3 range=kafka {
-        labels role=kafka
-    }
-    kafka events brokers=kafka {
-        replication factor=3 min-insync=2
-        listener plain type=internal port=9092
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"kafka events brokers=kafka {
+    replication factor=3 min-insync=2
+    listener plain type=internal port=9092
 }
 "#,
     check: Check::Topology(check),

@@ -19,48 +19,20 @@ A KRaft quorum needs a majority of its controllers: one controller is a single p
 failure, and an even count tolerates no more failures than the odd count below it (4
 controllers survive one loss, like 3) while adding one more voter to every metadata write.
 Strimzi warns about both; a production cluster should not depend on luck."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=2 range=kafka {
-        labels role=kafka
-    }
-    kafka events brokers=kafka {
-        replication factor=2 min-insync=1
-        listener plain type=internal port=9092
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"pool kafka role=agent server-type=cx23 count=2 range=kafka {
+    labels role=kafka
+}
+kafka events brokers=kafka {
+    replication factor=2 min-insync=1
+    listener plain type=internal port=9092
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=3 range=kafka {
-        labels role=kafka
-    }
-    kafka events brokers=kafka {
-        replication factor=3 min-insync=2
-        listener plain type=internal port=9092
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"pool kafka role=agent server-type=cx23 count=3 range=kafka {
+    labels role=kafka
+}
+kafka events brokers=kafka {
+    replication factor=3 min-insync=2
+    listener plain type=internal port=9092
 }
 "#,
     check: Check::Topology(check),

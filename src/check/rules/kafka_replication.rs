@@ -17,51 +17,11 @@ pool's `count` in each environment.
 Strimzi refuses a `default.replication.factor` (and the internal topics' factors) above
 the broker count, and Kafka cannot place more replicas than it has brokers: topic creation
 fails. An environment that scales the broker pool down is the usual cause."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=3 range=kafka {
-        labels role=kafka
-    }
-    kafka events brokers=kafka {
-        replication factor=3 min-insync=2
-        listener plain type=internal port=9092
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev {
-        pool kafka count=1
-    }
+    fail: r#"environment dev {
+    pool kafka count=1
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=3 range=kafka {
-        labels role=kafka
-    }
-    kafka events brokers=kafka {
-        replication factor=3 min-insync=2
-        listener plain type=internal port=9092
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fixed: r#"environment dev
 "#,
     check: Check::Topology(check),
 };

@@ -19,50 +19,16 @@ storage class is a DNS-1123 subdomain (the name of a `StorageClass`), and `size`
 ## Why is this bad?
 The Strimzi CRD accepts any string here; the API server or the operator refuses it only
 when the node pool is applied, in the middle of a deploy, with the cluster half up."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=3 range=kafka {
-        labels role=kafka
-    }
-    kafka events brokers=kafka {
-        replication factor=3 min-insync=2
-        listener plain type=internal port=9092
-        storage type=persistent-claim size="20 GB" class="Local Path"
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"kafka events brokers=kafka {
+    replication factor=3 min-insync=2
+    listener plain type=internal port=9092
+    storage type=persistent-claim size="20 GB" class="Local Path"
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool kafka role=agent server-type=cx23 count=3 range=kafka {
-        labels role=kafka
-    }
-    kafka events brokers=kafka {
-        replication factor=3 min-insync=2
-        listener plain type=internal port=9092
-        storage type=persistent-claim size="20Gi" class=local-path
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"kafka events brokers=kafka {
+    replication factor=3 min-insync=2
+    listener plain type=internal port=9092
+    storage type=persistent-claim size="20Gi" class=local-path
 }
 "#,
     check: Check::Topology(check),

@@ -22,42 +22,12 @@ The agent fails to start ("unknown 'kubernetes.io' or 'k8s.io' labels specified 
 --node-labels") and the node never joins the cluster. A classic example is
 `node-role.kubernetes.io/worker`: use your own key such as `role=worker`, or label the node
 through the API afterwards. Taints are not affected."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        labels "node-role.kubernetes.io/worker"=""
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"pool worker role=agent server-type=cx23 count=2 range=workers {
+    labels "node-role.kubernetes.io/worker"=""
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        labels role=worker
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"pool worker role=agent server-type=cx23 count=2 range=workers {
+    labels role=worker
 }
 "#,
     check: Check::Topology(check),

@@ -23,44 +23,14 @@ K3s refuses to start an agent with an invalid `--node-label` or `--node-taint`, 
 API server refuses an affinity with an invalid key: the node never joins, or the app never
 deploys. These values are also written into shell scripts and YAML, where the label syntax
 is what keeps them from breaking out of their quoting."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        labels role="apps worker"
-        taint "dedicated/" value=apps effect=NoSchedule
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"pool worker role=agent server-type=cx23 count=2 range=workers {
+    labels role="apps worker"
+    taint "dedicated/" value=apps effect=NoSchedule
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        labels role=apps-worker
-        taint dedicated value=apps effect=NoSchedule
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"pool worker role=agent server-type=cx23 count=2 range=workers {
+    labels role=apps-worker
+    taint dedicated value=apps effect=NoSchedule
 }
 "#,
     check: Check::Topology(check),

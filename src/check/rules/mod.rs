@@ -1,4 +1,30 @@
 //! One file per rule: its code, documentation, examples and check.
+//!
+//! # Examples are fragments
+//!
+//! A rule's `fail` and `fixed` examples hold only the children of `cluster` that
+//! matter, written without the cluster's indentation, as ruff keeps its fixtures
+//! small. [`crate::check::example::place`] puts `fail` into one base cluster,
+//! [`crate::check::example::BASE`] (valid and without findings), and `fixed` over
+//! that failing file, so `fixed` is the fix alone; the results are the complete
+//! files that `tests/rules.rs` compiles and `topogen explain` prints:
+//!
+//! - A fragment is a list of nodes: a node starts at a line that begins with
+//!   neither white space nor `}`, and owns the lines below it up to the next one.
+//! - A node is known by its name and, when that is a bare word, its first argument
+//!   (`pool kafka`, `environment dev`, `kafka events`; `hetzner`, `ip-plan`,
+//!   `firewall`). A fragment node replaces the base node of the same key in place,
+//!   with all its children: write the whole node as it should read.
+//! - A node the base lacks goes after the base's last node of the same name (a new
+//!   pool after the pools), or, when there is none, before the first
+//!   `environment`. A key the fragment repeats is placed again after the first
+//!   (`schema::duplicate`).
+//! - `/-pool kafka` (KDL's "comment this node out") removes that base node.
+//! - A line `cluster NAME` (no children) renames the cluster.
+//!
+//! Placement is textual, so a fragment may be invalid KDL (`syntax::kdl`). The
+//! failing example reports its rule and nothing else (a test lists the two
+//! unavoidable exceptions); the fixed one reports nothing at all.
 
 pub mod cost_unpriced;
 pub mod exposure_public;

@@ -21,34 +21,12 @@ environment) and that no two pools give the same `address=`.
 The persistent Primary IP is what outside clients and DNS point at; a Primary IP on a node
 that is never created is billed every month and reachable by nobody, and everything
 advertised through it (the Kafka external listener, the ArgoCD URL) points nowhere."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        primary-ip node=2
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"pool worker role=agent server-type=cx23 count=2 range=workers {
+    primary-ip node=2
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        primary-ip node=0
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"pool worker role=agent server-type=cx23 count=2 range=workers {
+    primary-ip node=0
 }
 "#,
     check: Check::Topology(check),

@@ -19,31 +19,11 @@ control-plane node: every agent joins the one server's private IP with the token
 writes. With no server nothing can join; with two server pools, or a server pool of three,
 the extra servers would start clusters of their own (K3s HA needs an embedded-etcd
 bootstrap topogen does not generate)."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=3 range=control apps=#true
-    pool worker role=server server-type=cx23 count=2 range=workers
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fail: r#"pool control role=server server-type=cx23 count=3 range=control apps=#true
+pool worker role=server server-type=cx23 count=2 range=workers
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=2 range=workers
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fixed: r#"pool control role=server server-type=cx23 count=1 range=control apps=#true
+pool worker role=agent server-type=cx23 count=2 range=workers
 "#,
     check: Check::Topology(check),
 };

@@ -19,31 +19,9 @@ types plus any `catalog { server-type … }` of `cluster.kdl`), suggesting the c
 Hetzner rejects an unknown type only at `terraform apply`, after other resources were
 created; and the generated comments (vCPU, RAM) and the cost table need the type's
 facts. A type Hetzner offers that topogen does not know can be added to the catalog."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx24 count=2 range=workers
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fail: r#"pool worker role=agent server-type=cx24 count=2 range=workers
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=2 range=workers
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fixed: r#"pool worker role=agent server-type=cx23 count=2 range=workers
 "#,
     check: Check::Topology(check),
 };

@@ -20,59 +20,25 @@ profiles at all, a warning says that nothing but a taint could keep apps off the
 ## Why is this bad?
 Apps never land on the control plane: a busy app starves the K3s server, ArgoCD and the
 operators of CPU and memory, and an evicted control plane takes the whole cluster with it."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool ops role=agent server-type=cx23 count=1 range=kafka apps=#false {
-        labels role=ops
-    }
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        labels role=worker
-    }
-    scheduling {
-        profile apps {
-            prefer role=worker weight=100
-        }
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"pool ops role=agent server-type=cx23 count=1 range=kafka apps=#false {
+    labels role=ops
 }
+pool worker role=agent server-type=cx23 count=2 range=workers {
+    labels role=worker
+}
+scheduling {
+    profile apps {
+        prefer role=worker weight=100
+    }
+}
+/-pool kafka
+/-kafka events
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
+    fixed: r#"scheduling {
+    profile apps {
+        prefer role=worker weight=100
+        avoid role=ops
     }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool ops role=agent server-type=cx23 count=1 range=kafka apps=#false {
-        labels role=ops
-    }
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        labels role=worker
-    }
-    scheduling {
-        profile apps {
-            prefer role=worker weight=100
-            avoid role=ops
-        }
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
 }
 "#,
     check: Check::Topology(check),

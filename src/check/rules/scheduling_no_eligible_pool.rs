@@ -20,54 +20,21 @@ can run: a pool that satisfies every `require`, matches no `avoid`, and has no
 Each selector may match some pool on its own while together they exclude all of them, or
 the only pool they allow is tainted or scaled to zero in one environment. Kubernetes
 accepts the affinity and the apps stay `Pending` forever."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
+    fail: r#"pool worker role=agent server-type=cx23 count=2 range=workers {
+    labels role=worker
+}
+scheduling {
+    profile batch {
+        require role=worker
+        avoid role=worker
     }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        labels role=worker
-    }
-    scheduling {
-        profile batch {
-            require role=worker
-            avoid role=worker
-        }
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
+    fixed: r#"scheduling {
+    profile batch {
+        require role=worker
+        avoid role=control-plane
     }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        labels role=worker
-    }
-    scheduling {
-        profile batch {
-            require role=worker
-            avoid role=control-plane
-        }
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
 }
 "#,
     check: Check::Topology(check),

@@ -23,54 +23,26 @@ A selector that matches no node is the classic silent drift: a `prefer` that mat
 nothing does nothing, an `avoid` that matches nothing protects nothing (apps land on the
 nodes it was meant to keep them off), and a `require` that matches nothing leaves the apps
 pending forever. Kubernetes accepts all three without a word."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        labels role=worker
-    }
-    scheduling {
-        profile apps {
-            prefer role=workers weight=100
-            avoid role=controlplane
-        }
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"pool worker role=agent server-type=cx23 count=2 range=workers {
+    labels role=worker
 }
+scheduling {
+    profile apps {
+        prefer role=workers weight=100
+        avoid role=controlplane
+    }
+}
+/-pool kafka
+/-kafka events
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range kafka from=20 to=29
-        range workers from=30 to=49
+    fixed: r#"pool kafka role=agent server-type=cx23 count=3 range=kafka {
+    labels role=kafka
+}
+scheduling {
+    profile apps {
+        prefer role=worker weight=100
+        avoid role=control-plane
     }
-    pool control role=server server-type=cx23 count=1 range=control apps=#false {
-        labels role=control-plane
-        taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
-    }
-    pool worker role=agent server-type=cx23 count=2 range=workers {
-        labels role=worker
-    }
-    scheduling {
-        profile apps {
-            prefer role=worker weight=100
-            avoid role=control-plane
-        }
-    }
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
 }
 "#,
     check: Check::Topology(check),

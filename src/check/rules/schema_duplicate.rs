@@ -15,21 +15,16 @@ and two nodes with the same name (two `pool kafka`, two `environment dev`).
 ## Why is this bad?
 KDL keeps the last property silently, and two definitions of one pool disagree by
 construction. Per-environment differences belong in `environment` blocks."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 count=1 range=control
-    pool control role=server server-type=cx23 count=1 range=control
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"pool control role=server server-type=cx23 count=1 range=control apps=#false {
+    labels role=control-plane
+    taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
 }
+pool control role=server server-type=cx23 count=1 range=control
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 count=1 range=control
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"/-pool control
+pool control role=server server-type=cx23 count=1 range=control apps=#false {
+    labels role=control-plane
+    taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
 }
 "#,
     check: Check::Lowering,

@@ -16,20 +16,14 @@ an unknown enumeration word).
 ## Why is this bad?
 The value cannot mean what the user intended; topogen replaces it with the default so that
 the other rules can still run, and reports it here."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 count="one" range=control
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"pool control role=server server-type=cx23 count="one" range=control apps=#false {
+    labels role=control-plane
+    taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 count=1 range=control
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"pool control role=server server-type=cx23 count=1 range=control apps=#false {
+    labels role=control-plane
+    taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
 }
 "#,
     check: Check::Lowering,

@@ -15,22 +15,10 @@ known name.
 ## Why is this bad?
 A misspelled node (`pol` for `pool`) would otherwise be silently ignored, and the
 topology would quietly lack what the user wrote."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 count=1 range=control
-    pol worker role=agent server-type=cx23 count=1 range=control
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fail: r#"pol worker role=agent server-type=cx23 count=1 range=workers
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 count=1 range=control
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fixed: r#"/-pol worker
+pool worker role=agent server-type=cx23 count=1 range=workers
 "#,
     check: Check::Lowering,
 };

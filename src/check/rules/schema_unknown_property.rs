@@ -15,20 +15,14 @@ node takes none or fewer.
 ## Why is this bad?
 A typo such as `cuont=3` would leave the real setting at its default: the silent drift
 topogen exists to prevent."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 cuont=1 range=control
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"pool control role=server server-type=cx23 cuont=1 range=control apps=#false {
+    labels role=control-plane
+    taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 count=1 range=control
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"pool control role=server server-type=cx23 count=1 range=control apps=#false {
+    labels role=control-plane
+    taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
 }
 "#,
     check: Check::Lowering,

@@ -18,36 +18,21 @@ reported too).
 A typo in the name (`pool workr count=2`) would otherwise add a second, half-defined pool
 instead of changing the one meant, and the error would be three missing properties of a
 pool nobody intended."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range control from=10 to=19
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=1 range=workers
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-    environment prod {
-        pool workr count=2
-    }
+    fail: r#"pool worker role=agent server-type=cx23 count=1 range=workers
+environment prod {
+    pool workr count=2
 }
+/-pool kafka
+/-kafka events
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range control from=10 to=19
-        range workers from=30 to=49
-        range batch from=50 to=59
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    pool worker role=agent server-type=cx23 count=1 range=workers
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-    environment prod {
-        pool worker count=2
-        pool batch new=#true role=agent server-type=cx23 count=1 range=batch
-    }
+    fixed: r#"ip-plan {
+    range control from=10 to=19
+    range workers from=30 to=49
+    range batch from=50 to=59
+}
+environment prod {
+    pool worker count=2
+    pool batch new=#true role=agent server-type=cx23 count=1 range=batch
 }
 "#,
     check: Check::Lowering,

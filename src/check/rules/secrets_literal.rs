@@ -24,40 +24,20 @@ finding never repeats the value, and nothing topogen prints does (each such word
 leaked the moment it is pushed. Secrets belong in GitHub Actions secrets; `cluster.kdl`
 names them (`secret HCLOUD_TOKEN use=hcloud-token`) and never holds their values. A
 leaked token must be revoked, not just deleted from the file."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    secrets {
-        secret HCLOUD_TOKEN use=hcloud-token
-        secret SSH_PUBLIC_KEY use=ssh-public-key
-        secret SSH_PRIVATE_KEY use=ssh-private-key
-        secret CONFIG_REPO_TOKEN use=config-repo-token description="ghp_EXAMPLE0topogen0fake0token0000000000"
-        secret GHCR_TOKEN use=registry-token
-    }
-    environment dev
+    fail: r#"secrets {
+    secret HCLOUD_TOKEN use=hcloud-token
+    secret SSH_PUBLIC_KEY use=ssh-public-key
+    secret SSH_PRIVATE_KEY use=ssh-private-key
+    secret CONFIG_REPO_TOKEN use=config-repo-token description="ghp_EXAMPLE0topogen0fake0token0000000000"
+    secret GHCR_TOKEN use=registry-token
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    secrets {
-        secret HCLOUD_TOKEN use=hcloud-token
-        secret SSH_PUBLIC_KEY use=ssh-public-key
-        secret SSH_PRIVATE_KEY use=ssh-private-key
-        secret CONFIG_REPO_TOKEN use=config-repo-token description="PAT that reads the config repository"
-        secret GHCR_TOKEN use=registry-token
-    }
-    environment dev
+    fixed: r#"secrets {
+    secret HCLOUD_TOKEN use=hcloud-token
+    secret SSH_PUBLIC_KEY use=ssh-public-key
+    secret SSH_PRIVATE_KEY use=ssh-private-key
+    secret CONFIG_REPO_TOKEN use=config-repo-token description="PAT that reads the config repository"
+    secret GHCR_TOKEN use=registry-token
 }
 "#,
     check: Check::Document(check),

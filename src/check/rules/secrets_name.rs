@@ -20,40 +20,20 @@ not starting with `GITHUB_`, which GitHub reserves.
 GitHub refuses to store such a secret, so the workflows read an empty value: `hcloud`
 fails to authenticate halfway through a deployment. The names are also written into
 workflow expressions (`${{ secrets.NAME }}`), where only this syntax is safe."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    secrets {
-        secret HCLOUD_TOKEN use=hcloud-token
-        secret SSH_PUBLIC_KEY use=ssh-public-key
-        secret SSH_PRIVATE_KEY use=ssh-private-key
-        secret GITHUB_CONFIG_TOKEN use=config-repo-token
-        secret ghcr-token use=registry-token
-    }
-    environment dev
+    fail: r#"secrets {
+    secret HCLOUD_TOKEN use=hcloud-token
+    secret SSH_PUBLIC_KEY use=ssh-public-key
+    secret SSH_PRIVATE_KEY use=ssh-private-key
+    secret GITHUB_CONFIG_TOKEN use=config-repo-token
+    secret ghcr-token use=registry-token
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    secrets {
-        secret HCLOUD_TOKEN use=hcloud-token
-        secret SSH_PUBLIC_KEY use=ssh-public-key
-        secret SSH_PRIVATE_KEY use=ssh-private-key
-        secret CONFIG_REPO_TOKEN use=config-repo-token
-        secret GHCR_TOKEN use=registry-token
-    }
-    environment dev
+    fixed: r#"secrets {
+    secret HCLOUD_TOKEN use=hcloud-token
+    secret SSH_PUBLIC_KEY use=ssh-public-key
+    secret SSH_PRIVATE_KEY use=ssh-private-key
+    secret CONFIG_REPO_TOKEN use=config-repo-token
+    secret GHCR_TOKEN use=registry-token
 }
 "#,
     check: Check::Topology(check),

@@ -20,40 +20,20 @@ uses the conventional names (`HCLOUD_TOKEN`, …).
 A workflow step that reads a secret nobody declared gets an empty string: Terraform,
 `hcloud` or the ArgoCD bootstrap fail with an authentication error far from the cause.
 Two secrets for one use leave it to chance which one a workflow reads."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    secrets {
-        secret HCLOUD_TOKEN use=hcloud-token
-        secret SSH_PUBLIC_KEY use=ssh-public-key
-        secret SSH_PRIVATE_KEY use=ssh-private-key
-        secret CONFIG_REPO_TOKEN use=config-repo-token
-        secret REGISTRY_TOKEN use=config-repo-token
-    }
-    environment dev
+    fail: r#"secrets {
+    secret HCLOUD_TOKEN use=hcloud-token
+    secret SSH_PUBLIC_KEY use=ssh-public-key
+    secret SSH_PRIVATE_KEY use=ssh-private-key
+    secret CONFIG_REPO_TOKEN use=config-repo-token
+    secret REGISTRY_TOKEN use=config-repo-token
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    secrets {
-        secret HCLOUD_TOKEN use=hcloud-token
-        secret SSH_PUBLIC_KEY use=ssh-public-key
-        secret SSH_PRIVATE_KEY use=ssh-private-key
-        secret CONFIG_REPO_TOKEN use=config-repo-token
-        secret GHCR_TOKEN use=registry-token
-    }
-    environment dev
+    fixed: r#"secrets {
+    secret HCLOUD_TOKEN use=hcloud-token
+    secret SSH_PUBLIC_KEY use=ssh-public-key
+    secret SSH_PRIVATE_KEY use=ssh-private-key
+    secret CONFIG_REPO_TOKEN use=config-repo-token
+    secret GHCR_TOKEN use=registry-token
 }
 "#,
     check: Check::Topology(check),

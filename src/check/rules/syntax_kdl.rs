@@ -20,21 +20,12 @@ KDL v2 parser's, with its span.
 ## Why is this bad?
 Nothing can be read from a file that does not parse. cluster.kdl is KDL v2: strings
 with spaces, slashes or a leading digit need quotes; booleans are `#true`/`#false`."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 count=1 range=control {
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fail: r#"ip-plan { range control from=10 to=19 }
+pool control role=server server-type=cx23 count=1 range=control {
+/-kafka events
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 count=1 range=control
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fixed: r#"/-pool kafka
+pool control role=server server-type=cx23 count=1 range=control apps=#true
 "#,
     check: Check::Lowering,
 };

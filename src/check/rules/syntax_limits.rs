@@ -22,20 +22,11 @@ A real cluster.kdl is a few KiB, a few hundred words and 4 levels deep. Anything
 is a mistake (an unbalanced brace, a binary file, a `count` with a digit too many) or an
 attack on the tools that read it; topogen runs in pre-commit hooks and on every pull
 request, and must answer in a fraction of a second, in a few MiB, and never crash."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 count=1 range=control { labels { a { b { c { d { e { f { g { h { i { j { k { l { m { n { o { p { q { r { s { t { u { v { w { x { y { z { aa { ab { ac { ad { ae { af { ag { ah { ai { aj { ak { al { am { an { ao { ap { aq { ar { as { at { au { av { aw { ax { ay { az { ba { bb { bc { bd { be { bf { bg { bh { bi { bj { bk { bl { bm; }}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fail: r#"pool control role=server server-type=cx23 count=1 range=control { labels { a { b { c { d { e { f { g { h { i { j { k { l { m { n { o { p { q { r { s { t { u { v { w { x { y { z { aa { ab { ac { ad { ae { af { ag { ah { ai { aj { ak { al { am { an { ao { ap { aq { ar { as { at { au { av { aw { ax { ay { az { ba { bb { bc { bd { be { bf { bg { bh { bi { bj { bk { bl { bm; }}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    ip-plan { range control from=10 to=19 }
-    pool control role=server server-type=cx23 count=1 range=control
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"pool control role=server server-type=cx23 count=1 range=control apps=#false {
+    labels role=control-plane
+    taint "node-role.kubernetes.io/control-plane" effect=NoSchedule
 }
 "#,
     check: Check::Lowering,

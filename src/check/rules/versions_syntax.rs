@@ -24,40 +24,20 @@ The versions are written into install scripts, workflow steps and Terraform bloc
 malformed one fails at install time, on a fresh server, in the middle of a deployment (or
 worse, matches something unintended such as a release channel instead of a pin). The
 strict form is also what keeps a version from breaking out of its quoting."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    versions {
-        terraform ">= 1.13"
-        terraform-cli "1.13.4"
-        hcloud-provider "~ 1.54"
-        hcloud-cli "v1.47.0"
-        k3s "1.34.1"
-    }
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"versions {
+    terraform ">= 1.13"
+    terraform-cli "1.13.4"
+    hcloud-provider "~ 1.54"
+    hcloud-cli "v1.47.0"
+    k3s "1.34.1"
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    versions {
-        terraform ">= 1.13"
-        terraform-cli "1.13.4"
-        hcloud-provider "~> 1.54"
-        hcloud-cli "v1.47.0"
-        k3s "v1.34.1+k3s1"
-    }
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"versions {
+    terraform ">= 1.13"
+    terraform-cli "1.13.4"
+    hcloud-provider "~> 1.54"
+    hcloud-cli "v1.47.0"
+    k3s "v1.34.1+k3s1"
 }
 "#,
     check: Check::Topology(check),

@@ -19,40 +19,20 @@ installs, satisfies the `versions { terraform … }` constraint the root module 
 ## Why is this bad?
 A pinned version that is never installed: `terraform init` refuses to run with "Unsupported
 Terraform Core version", and every deployment fails at its first step."#,
-    fail: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    versions {
-        terraform ">= 1.13"
-        terraform-cli "1.12.2"
-        hcloud-provider "~> 1.54"
-        hcloud-cli "v1.47.0"
-        k3s "v1.34.1+k3s1"
-    }
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fail: r#"versions {
+    terraform ">= 1.13"
+    terraform-cli "1.12.2"
+    hcloud-provider "~> 1.54"
+    hcloud-cli "v1.47.0"
+    k3s "v1.34.1+k3s1"
 }
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=nbg1 datacenter=nbg1-dc3
-    versions {
-        terraform ">= 1.13"
-        terraform-cli "1.13.4"
-        hcloud-provider "~> 1.54"
-        hcloud-cli "v1.47.0"
-        k3s "v1.34.1+k3s1"
-    }
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-    }
-    pool control role=server server-type=cx23 count=1 range=control apps=#true
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
+    fixed: r#"versions {
+    terraform ">= 1.13"
+    terraform-cli "1.13.4"
+    hcloud-provider "~> 1.54"
+    hcloud-cli "v1.47.0"
+    k3s "v1.34.1+k3s1"
 }
 "#,
     check: Check::Topology(check),
