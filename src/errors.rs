@@ -50,6 +50,11 @@ pub const ALL: &[ErrorCode] = &[
         "topogen overwrites only files its manifest (`.topogen-manifest` in the output\ndirectory) lists. Move the file away (or delete it) and build again; nothing was\nchanged.",
     ),
     e(
+        "topogen::io::out_path",
+        "`--out` is outside the repository, or not a portable path",
+        "The generated workflows and Terraform module read the tfvars, cloud-init, pins and\nmodule under the output directory by its path in the repository. `--out DIR` must\ntherefore lie beneath the directory of cluster.kdl and be a portable path there\n(letters, digits, `.`, `_`, `-` and `/`). To build somewhere else, copy cluster.kdl\nthere and build the copy.",
+    ),
+    e(
         "topogen::io::overlap",
         "the two output directories are one, or one holds the other",
         "`output dir=` and `output workflows=` must name separate directories, neither inside\nthe other: each build would otherwise delete the other's files.",
