@@ -442,6 +442,22 @@ impl Job {
         let templates = Templates::compile(sources).map_err(print_error)?;
         let cx = emit::context::ProjectCtx::new(project);
         let plan = emit::plan_with(&cx, &templates).map_err(print_error)?;
+        // every file a workflow or the Terraform module reads is written too
+        let envs: Vec<&str> = project
+            .envs
+            .iter()
+            .map(|t| t.env.name.value.as_str())
+            .collect();
+        let layout = emit::refs::Layout {
+            dir: &project.output.dir,
+            workflows: project.output.workflows.as_deref(),
+        };
+        if let Some(d) = emit::refs::dangling(&plan, layout, &envs)
+            .into_iter()
+            .next()
+        {
+            return Err(print_error(emit::refs::DanglingError(d)));
+        }
         // The process ends soon after: freeing the syntax tree, the templates and
         // the template values node by node would cost more than all the writing
         // (7 % of a 1,000-node build, issue 6); the kernel takes them back at exit.

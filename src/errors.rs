@@ -95,6 +95,11 @@ pub const ALL: &[ErrorCode] = &[
         "The operating system refused an operation (its message follows the path): no\nspace, no permission, a read-only file system. Nothing in any output directory was\nchanged; fix the cause and run the command again.",
     ),
     e(
+        "topogen::template::dangling",
+        "a generated file names a file the build does not write",
+        "Every path a generated workflow or Terraform file reads (the tfvars, cloud-init,\npins and Kubernetes files under the output directory, a reusable workflow) must be a\nfile the same build writes, laid out as the repository holds them. A template\noverlay (`--templates`) that names another path is refused before anything is\nwritten; compare it with the built-in template (`topogen templates --dump DIR`).",
+    ),
+    e(
         "topogen::template::overlay",
         "the `--templates` directory cannot be read",
         "`--templates DIR` takes a directory laid out like topogen's `templates/`\n(`topogen templates --dump DIR` writes a copy to start from). Check the path and the\nfile's permissions.",

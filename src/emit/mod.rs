@@ -29,6 +29,7 @@ mod cloud_init;
 pub mod context;
 mod docs;
 mod pins;
+pub mod refs;
 mod scheduling;
 mod strimzi;
 pub mod templates;
