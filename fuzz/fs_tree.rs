@@ -31,7 +31,6 @@ use topogen::output::{Destination, Drift, Target};
 
 const SECRET: &str = "sentinel-private-key-9c41";
 const CLUSTER: &str = include_str!("../cluster.kdl");
-const WORKFLOWS: &str = ".github/workflows/";
 const UNOWNED: &str = "NOTES.md";
 
 /// The two plans (main, workflows) of the repository's cluster.kdl.
@@ -44,14 +43,7 @@ fn plans() -> &'static (Plan, Plan) {
             .expect("the repository's cluster.kdl compiles");
         let templates = topogen::emit::Templates::new(None).expect("built-in templates");
         let plan = topogen::emit::plan(&project, &templates).expect("it renders");
-        let (mut main, mut wf) = (Plan::default(), Plan::default());
-        for (path, text) in plan.files {
-            match path.strip_prefix(WORKFLOWS) {
-                Some(rest) => wf.files.insert(rest.to_owned(), text),
-                None => main.files.insert(path, text),
-            };
-        }
-        (main, wf)
+        plan.split()
     })
 }
 

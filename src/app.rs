@@ -265,8 +265,60 @@ fn config_dir(input: &Input) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// Prefix of the workflow files in the plan.
-const WORKFLOWS: &str = ".github/workflows/";
+/// `--out` names a directory the generated files cannot name.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("`--out {path}` is not a portable path inside the repository `{root}`")]
+#[diagnostic(
+    code(topogen::io::out_path),
+    help(
+        "the generated workflows and Terraform module name the output directory by its path in the repository: give `--out` a directory beneath the directory of cluster.kdl, named with letters, digits, `.`, `_`, `-` and `/` (to build elsewhere, copy cluster.kdl there)"
+    )
+)]
+struct OutPath {
+    path: String,
+    root: String,
+}
+
+/// `p` made absolute (against the working directory) with its `.` and `..`
+/// components resolved as text.
+fn absolute(p: &Path) -> PathBuf {
+    let mut out = std::env::current_dir().unwrap_or_default();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The output directory as the generated files name it, relative to the
+/// repository root (the directory of cluster.kdl): `output dir`, or
+/// `--out` when it is a portable path beneath the root. Workflows and the
+/// Terraform module derive every path they read from it.
+fn output_dir(
+    input: &Input,
+    render: &Render,
+    output: &crate::model::Output,
+) -> Result<String, OutPath> {
+    let Some(out) = &render.out else {
+        return Ok(output.dir.clone());
+    };
+    let root = absolute(&config_dir(input));
+    absolute(out)
+        .strip_prefix(&root)
+        .ok()
+        .and_then(|rel| rel.to_str())
+        .filter(|rel| crate::model::path::check(rel).is_ok())
+        .map(str::to_owned)
+        .ok_or_else(|| OutPath {
+            path: out.display().to_string(),
+            root: config_dir(input).display().to_string(),
+        })
+}
 
 /// Where a run writes: the output directory, then the workflows'
 /// out-of-tree directory when `output workflows=…` names one.
@@ -293,13 +345,7 @@ fn split(dirs: Vec<Target>, plan: emit::Plan) -> Targets {
     if dirs.len() == 1 {
         return dirs.into_iter().zip([plan]).collect();
     }
-    let (mut main, mut workflows) = (emit::Plan::default(), emit::Plan::default());
-    for (path, text) in plan.files {
-        match path.strip_prefix(WORKFLOWS) {
-            Some(rest) => workflows.files.insert(rest.to_owned(), text),
-            None => main.files.insert(path, text),
-        };
-    }
+    let (main, workflows) = plan.split();
     dirs.into_iter().zip([main, workflows]).collect()
 }
 
@@ -330,7 +376,7 @@ impl Job {
         stopped: &str,
         findings: bool,
     ) -> Result<(Self, Reported), ExitStatus> {
-        let c = compile(input).ok_or(ExitStatus::Error)?;
+        let mut c = compile(input).ok_or(ExitStatus::Error)?;
         if !findings && c.failed(input.deny_warnings) {
             let _ = writeln!(
                 std::io::stderr(),
@@ -346,12 +392,18 @@ impl Job {
             let _ = writeln!(std::io::stderr(), "{stopped}: fix the errors above first");
             return Err(ExitStatus::Failure);
         }
-        let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
+        let project = c.project.as_mut().ok_or(ExitStatus::Failure)?;
         let dirs = target_dirs(input, render, &project.output);
+        // what the generated files call the output directory: `--out` too
+        project.output.dir = output_dir(input, render, &project.output).map_err(print_error)?;
         let sources = Sources::load(render.templates.as_deref()).map_err(print_error)?;
         let record = match Store::user() {
             Some(store) if !render.no_cache => {
-                Some((Key::new(&c.source.text, sources.overrides()), store))
+                // the files name the output directory: it is an input too
+                // (a name no template can have)
+                let layout = ("\0output dir", project.output.dir.as_str());
+                let inputs = sources.overrides().chain(std::iter::once(layout));
+                Some((Key::new(&c.source.text, inputs), store))
             }
             _ => None,
         };
@@ -390,6 +442,22 @@ impl Job {
         let templates = Templates::compile(sources).map_err(print_error)?;
         let cx = emit::context::ProjectCtx::new(project);
         let plan = emit::plan_with(&cx, &templates).map_err(print_error)?;
+        // every file a workflow or the Terraform module reads is written too
+        let envs: Vec<&str> = project
+            .envs
+            .iter()
+            .map(|t| t.env.name.value.as_str())
+            .collect();
+        let layout = emit::refs::Layout {
+            dir: &project.output.dir,
+            workflows: project.output.workflows.as_deref(),
+        };
+        if let Some(d) = emit::refs::dangling(&plan, layout, &envs)
+            .into_iter()
+            .next()
+        {
+            return Err(print_error(emit::refs::DanglingError(d)));
+        }
         // The process ends soon after: freeing the syntax tree, the templates and
         // the template values node by node would cost more than all the writing
         // (BENCHMARKS.md); the kernel takes them back at exit.

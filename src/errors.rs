@@ -50,6 +50,11 @@ pub const ALL: &[ErrorCode] = &[
         "topogen overwrites only files its manifest (`.topogen-manifest` in the output\ndirectory) lists. Move the file away (or delete it) and build again; nothing was\nchanged.",
     ),
     e(
+        "topogen::io::out_path",
+        "`--out` is outside the repository, or not a portable path",
+        "The generated workflows and Terraform module read the tfvars, cloud-init, pins and\nmodule under the output directory by its path in the repository. `--out DIR` must\ntherefore lie beneath the directory of cluster.kdl and be a portable path there\n(letters, digits, `.`, `_`, `-` and `/`). To build somewhere else, copy cluster.kdl\nthere and build the copy.",
+    ),
+    e(
         "topogen::io::overlap",
         "the two output directories are one, or one holds the other",
         "`output dir=` and `output workflows=` must name separate directories, neither inside\nthe other: each build would otherwise delete the other's files.",
@@ -88,6 +93,11 @@ pub const ALL: &[ErrorCode] = &[
         "topogen::io::write",
         "writing or reading the output failed",
         "The operating system refused an operation (its message follows the path): no\nspace, no permission, a read-only file system. Nothing in any output directory was\nchanged; fix the cause and run the command again.",
+    ),
+    e(
+        "topogen::template::dangling",
+        "a generated file names a file the build does not write",
+        "Every path a generated workflow or Terraform file reads (the tfvars, cloud-init,\npins and Kubernetes files under the output directory, a reusable workflow) must be a\nfile the same build writes, laid out as the repository holds them. A template\noverlay (`--templates`) that names another path is refused before anything is\nwritten; compare it with the built-in template (`topogen templates --dump DIR`).",
     ),
     e(
         "topogen::template::overlay",

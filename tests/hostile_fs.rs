@@ -158,10 +158,7 @@ fn a_generated_link_out_of_the_repository_is_refused_by_build_and_check() {
 #[test]
 fn a_link_part_way_along_the_output_path_is_refused_and_nothing_is_created_outside() {
     let w = world();
-    let kdl = CLUSTER.replace(
-        "    environment dev {",
-        "    output dir=\"a/b/generated\"\n\n    environment dev {",
-    );
+    let kdl = CLUSTER.replace("output dir=generated", "output dir=\"a/b/generated\"");
     fs::write(w.p("cluster.kdl"), kdl).unwrap();
     fs::create_dir(w.p("a")).unwrap();
     symlink(&w.outside, w.p("a/b")).unwrap();
@@ -428,10 +425,9 @@ fn a_template_overlay_with_links_loops_or_fifos_is_refused() {
 // --------------------------------------------- class 5: two directories, one transaction
 
 fn with_workflows(dir: &str) -> String {
-    CLUSTER.replace(
-        "    environment dev {",
-        &format!("    output workflows=\"{dir}\"\n\n    environment dev {{"),
-    )
+    let bundled = "output dir=generated workflows=\".github/workflows\"";
+    assert!(CLUSTER.contains(bundled));
+    CLUSTER.replace(bundled, &format!("output workflows=\"{dir}\""))
 }
 
 #[test]
@@ -520,10 +516,7 @@ fn overlapping_output_directories_and_git_are_refused() {
         fs::write(w.p(".git/objects/pack"), "git's\n").unwrap();
         fs::write(
             w.p("cluster.kdl"),
-            CLUSTER.replace(
-                "    environment dev {",
-                &format!("    {kdl}\n\n    environment dev {{"),
-            ),
+            CLUSTER.replace("output dir=generated workflows=\".github/workflows\"", kdl),
         )
         .unwrap();
         let o = w.run(&["build"]);
@@ -694,13 +687,14 @@ fn an_owned_file_is_deleted_only_when_its_contents_are_what_topogen_wrote() {
     assert_eq!(w.run(&["check", "--no-cache"]).status.code(), Some(0));
 }
 
-/// The build record of `generated/` (the only record in the store).
+/// The build record of `generated/` (the workflows directory has its own).
 fn record(w: &World) -> PathBuf {
     let dir = w.project.join("../records");
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .filter(|p| fs::read_to_string(p).is_ok_and(|r| r.contains(" TOPOLOGY.md\n")))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     files.pop().unwrap()
@@ -747,8 +741,7 @@ fn a_forged_record_anyone_else_could_write_does_not_hide_drift() {
 #[test]
 fn the_generated_drift_workflow_never_trusts_a_build_record() {
     let w = world().built();
-    let wf =
-        fs::read_to_string(w.p("generated/.github/workflows/topogen-drift-check.yml")).unwrap();
+    let wf = fs::read_to_string(w.p(".github/workflows/topogen-drift-check.yml")).unwrap();
     let runs: Vec<&str> = wf
         .lines()
         .map(str::trim)

@@ -8,7 +8,6 @@
 //! a top-level `defaults:` key).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 
 use topogen::emit::{Plan, Templates};
@@ -28,7 +27,11 @@ const LINE_TERMINATORS: [char; 7] = [
 
 /// The repository's cluster.kdl with `output PROPS`.
 fn with_output(props: &str) -> String {
-    CLUSTER.replacen(ANCHOR, &format!("    output {props}\n\n{ANCHOR}"), 1)
+    let bundled = "    output dir=generated workflows=\".github/workflows\"\n";
+    assert!(CLUSTER.contains(bundled));
+    CLUSTER
+        .replacen(bundled, "", 1)
+        .replacen(ANCHOR, &format!("    output {props}\n\n{ANCHOR}"), 1)
 }
 
 fn compile(text: &str) -> topogen::Compiled {
@@ -135,26 +138,10 @@ fn the_output_directories_must_not_overlap() {
     assert!(output_findings(&c).is_empty());
 }
 
-/// Every file under `dir`, relative path → bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn the_command_line_out_path_reaches_no_file() {
+    // the files name the output directory (workflows read the tfvars under
+    // it): an `--out` they cannot name is refused before anything is written
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cluster.kdl"), CLUSTER).unwrap();
     let out_name = "gen\u{2028}defaults:\u{85}x";
@@ -166,25 +153,35 @@ fn the_command_line_out_path_reaches_no_file() {
             .current_dir(dir.path())
             .output()
             .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{command}: {err}");
+        assert!(err.contains("topogen::io::out_path"), "{command}: {err}");
         assert!(
-            o.status.success(),
-            "{command}: {}",
-            String::from_utf8_lossy(&o.stderr)
+            !err.contains('\u{2028}') && !err.contains('\u{85}'),
+            "{command}: {err}"
         );
     }
-    let files = tree(&out);
-    assert!(files.len() > 20, "{}", files.len());
-    for (path, bytes) in &files {
-        let text = String::from_utf8_lossy(bytes);
-        assert!(
-            !text.contains(out_name) && !text.contains('\u{2028}') && !text.contains('\u{85}'),
-            "{path} holds the --out path"
-        );
-    }
-    let wf = String::from_utf8_lossy(&files[".github/workflows/01-reusable-provision-infra.yml"]);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only cluster.kdl"
+    );
+    // a portable `--out` beneath the root is what the workflows name
+    let o = Command::new(BIN)
+        .args(["build", "--color", "never", "--no-cache", "--out", "other"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.path().join("other/environments/dev.tfvars").is_file());
+    let wf = std::fs::read_to_string(
+        dir.path()
+            .join(".github/workflows/01-reusable-provision-infra.yml"),
+    )
+    .unwrap();
     assert!(
-        wf.contains("GENERATED: \"generated\""),
-        "cluster.kdl's dir, not --out"
+        wf.contains("GENERATED: \"other\""),
+        "--out, not cluster.kdl's dir"
     );
 }
 

@@ -29,6 +29,7 @@ mod cloud_init;
 pub mod context;
 mod docs;
 mod pins;
+pub mod refs;
 mod scheduling;
 mod strimzi;
 pub mod templates;
@@ -41,15 +42,41 @@ use std::collections::BTreeMap;
 use crate::model::Project;
 pub use templates::Templates;
 
+/// Where a planned file goes: the output directory (`output dir`, or
+/// `--out`), or the workflows directory (`output workflows`, GitHub's
+/// `.github/workflows/` at the repository root in the bundled layout).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Destination {
+    /// The output directory.
+    Output,
+    /// The GitHub workflows directory.
+    Workflows,
+}
+
+impl Destination {
+    /// Where [`Destination::Workflows`] files go inside the output directory
+    /// when `output workflows` is not set.
+    pub const WORKFLOWS_IN_OUTPUT: &'static str = ".github/workflows";
+}
+
 /// Every file a build produces: path relative to the output root → contents.
+///
+/// A file added with [`Plan::add_to`] `Destination::Workflows` is keyed by
+/// its path in a single-directory layout (`.github/workflows/<name>`) and
+/// remembers its destination and name, so that [`Plan::split`] routes it by
+/// type, never by its path.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
     /// The files, sorted by path.
     pub files: BTreeMap<String, String>,
+    /// The files that do not go to [`Destination::Output`]: plan path →
+    /// (destination, path inside it).
+    placed: BTreeMap<String, (Destination, String)>,
 }
 
 impl Plan {
-    /// Adds a file. Every artifact ends with exactly one newline.
+    /// Adds a file to the output directory. Every artifact ends with exactly
+    /// one newline.
     pub fn add(&mut self, path: impl Into<String>, mut contents: String) {
         while contents.ends_with("\n\n") {
             contents.pop();
@@ -58,6 +85,39 @@ impl Plan {
             contents.push('\n');
         }
         self.files.insert(path.into(), contents);
+    }
+
+    /// Adds a file `name` to `dest` (see [`Plan`]).
+    pub fn add_to(&mut self, dest: Destination, name: &str, contents: String) {
+        let path = match dest {
+            Destination::Output => name.to_owned(),
+            Destination::Workflows => format!("{}/{name}", Destination::WORKFLOWS_IN_OUTPUT),
+        };
+        if dest != Destination::Output {
+            self.placed.insert(path.clone(), (dest, name.to_owned()));
+        }
+        self.add(path, contents);
+    }
+
+    /// Where the file at plan path `path` goes.
+    pub fn destination(&self, path: &str) -> Destination {
+        self.placed
+            .get(path)
+            .map_or(Destination::Output, |(d, _)| *d)
+    }
+
+    /// The plan split into the output directory's files and the workflows
+    /// directory's files (each keyed by its path inside its directory).
+    pub fn split(self) -> (Plan, Plan) {
+        let (mut output, mut workflows) = (Plan::default(), Plan::default());
+        let mut placed = self.placed;
+        for (path, text) in self.files {
+            match placed.remove(&path) {
+                Some((Destination::Workflows, name)) => workflows.files.insert(name, text),
+                Some((Destination::Output, _)) | None => output.files.insert(path, text),
+            };
+        }
+        (output, workflows)
     }
 }
 

@@ -18,10 +18,7 @@ use serde::Serialize;
 
 use super::context::ProjectCtx;
 use super::templates::GhExpr;
-use super::{EmitError, Plan, Templates};
-
-/// Where the workflows go, relative to the output directory.
-const DIR: &str = ".github/workflows";
+use super::{Destination, EmitError, Plan, Templates};
 
 /// The drift check, generated only when cluster.kdl pins topogen
 /// (`topogen git=… rev=…`): it installs exactly that commit.
@@ -234,7 +231,7 @@ pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<()
             continue;
         }
         let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;
-        plan.add(format!("{DIR}/{file}"), text);
+        plan.add_to(Destination::Workflows, file, text);
     }
     Ok(())
 }

@@ -90,6 +90,21 @@ pub const LOCATIONS: &[(&str, &str, &[&str])] = &[
     ("sin", "ap-southeast", &["sin-dc1"]),
 ];
 
+/// Hetzner's European locations: the only ones that offer the `cx` (Intel
+/// and cost-optimised) and `cax` (Arm) server types.
+pub const EU_LOCATIONS: &[&str] = &["fsn1", "nbg1", "hel1"];
+
+/// The locations that offer a built-in server type, when they are not all
+/// of them: `cx*` and `cax*` only in Europe (`cpx*` and `ccx*` everywhere).
+/// `None` for the others and for a type `cluster.kdl` adds to the catalog,
+/// whose availability topogen does not know.
+pub fn offered_in(server_type: &str) -> Option<&'static [&'static str]> {
+    let built_in = BUILT_IN.iter().any(|(n, ..)| *n == server_type);
+    let eu_only = server_type.starts_with("cax")
+        || (server_type.starts_with("cx") && !server_type.starts_with("cxp"));
+    (built_in && eu_only).then_some(EU_LOCATIONS)
+}
+
 /// The network zone of a known location.
 pub fn zone_of(location: &str) -> Option<&'static str> {
     LOCATIONS

@@ -55,6 +55,7 @@ pub mod names_length;
 pub mod pool_primary_ip;
 pub mod pool_server;
 pub mod pool_server_type;
+pub mod pool_server_type_location;
 pub mod ports_node_port_conflict;
 pub mod ports_node_port_range;
 pub mod scheduling_control_plane;
@@ -108,6 +109,7 @@ pub static ALL: &[&Rule] = &[
     &pool_primary_ip::RULE,
     &pool_server::RULE,
     &pool_server_type::RULE,
+    &pool_server_type_location::RULE,
     &ports_node_port_conflict::RULE,
     &ports_node_port_range::RULE,
     &scheduling_control_plane::RULE,

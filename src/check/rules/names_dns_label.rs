@@ -19,6 +19,11 @@ also start with a letter: they name Terraform variables, `<pool>_node_count`), t
 cluster name (which must also start with a letter: its Services are DNS-1035 labels) and
 namespace, the scheduling profiles and the GitOps namespace.
 
+These names are also the values of the Hetzner labels on servers and Primary IPs
+(`environment`, `cluster`, `role`, `pool`): a DNS-1123 label always satisfies the hcloud
+provider's label-value rule (at most 63 characters of letters, digits, `-`, `_` and `.`,
+starting and ending with a letter or digit), so no label value is refused at apply.
+
 ## Why is this bad?
 Kubernetes and Hetzner refuse such names only when the resource is created, half-way
 through a deployment. The same names are written into shell scripts, HCL and YAML, where

@@ -14,8 +14,28 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The workflows topogen generated for the repository's cluster.kdl: the
+/// files `.github/workflows/.topogen-manifest` lists (the directory also
+/// holds workflows topogen does not own, such as cargo-dist's `release.yml`),
+/// copied once into a directory of their own.
 fn generated() -> PathBuf {
-    repo_root().join("generated/.github/workflows")
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.github/workflows");
+        let dest = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("topogen-workflows-generated/.github/workflows");
+        let _ = std::fs::remove_dir_all(&dest);
+        std::fs::create_dir_all(&dest).unwrap();
+        let manifest = std::fs::read_to_string(src.join(".topogen-manifest")).unwrap();
+        for name in manifest
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            std::fs::copy(src.join(name), dest.join(name)).unwrap();
+        }
+        dest
+    })
+    .clone()
 }
 
 /// A copy of the generated workflows with `file`'s text `from` replaced by
