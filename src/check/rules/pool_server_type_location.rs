@@ -23,31 +23,9 @@ The hcloud provider refuses a server type that is unavailable in the server's lo
 only when it creates that server, at `terraform apply`, after the network, firewall and
 the servers before it were created and billed; the workflow then destroys the half-built
 cluster."#,
-    fail: r#"cluster demo {
-    hetzner location=ash datacenter=ash-dc1
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cpx21 count=1 range=control apps=#true
-    pool worker role=agent server-type=cax21 count=2 range=workers
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fail: r#"hetzner location=ash datacenter=ash-dc1 network-zone=us-east
 "#,
-    fixed: r#"cluster demo {
-    hetzner location=ash datacenter=ash-dc1
-    ip-plan {
-        range reserved from=1 to=9 reserved=#true
-        range control from=10 to=19
-        range workers from=30 to=49
-    }
-    pool control role=server server-type=cpx21 count=1 range=control apps=#true
-    pool worker role=agent server-type=cpx31 count=2 range=workers
-    gitops repo="my-org/config" overlay="overlays/dev"
-    environment dev
-}
+    fixed: r#"hetzner location=nbg1 datacenter=nbg1-dc3
 "#,
     check: Check::Topology(check),
 };
