@@ -287,21 +287,8 @@ impl Api {
                         .into_iter()
                         .flatten()
                         .all(|(k, v)| labels.get(k).map(String::as_str) == v.as_str())
-                        && taints.iter().all(|t| {
-                            t.effect == "PreferNoSchedule"
-                                || pod["tolerations"]
-                                    .as_array()
-                                    .into_iter()
-                                    .flatten()
-                                    .any(|tol| {
-                                        (tol["key"] == t.key.as_str()
-                                            || tol["operator"] == "Exists" && tol["key"].is_null())
-                                            && (tol["operator"] == "Exists"
-                                                || tol["value"] == t.value.as_str())
-                                            && (tol["effect"].is_null()
-                                                || tol["effect"] == t.effect.as_str())
-                                    })
-                        })
+                        && node_affinity_matches(&pod["affinity"], labels)
+                        && tolerates(&pod["tolerations"], taints)
                 });
                 let status = if schedulable { "True" } else { "False" };
                 o["status"] = json!({"conditions": [{"type": "Available", "status": status}]});
@@ -347,6 +334,26 @@ impl Api {
                         "the KafkaNodePools do not hold the controller and broker roles".into(),
                     );
                 }
+                // Each pool's brokers: one per node (the generated
+                // anti-affinity on the hostname), among the Ready nodes its
+                // required node affinity selects and whose taints it tolerates.
+                for p in &pools {
+                    let pod = &p["spec"]["template"]["pod"];
+                    let fits = ready_nodes
+                        .iter()
+                        .filter(|(labels, taints)| {
+                            node_affinity_matches(&pod["affinity"], labels)
+                                && tolerates(&pod["tolerations"], taints)
+                        })
+                        .count() as u64;
+                    let want = p["spec"]["replicas"].as_u64().unwrap_or(0);
+                    if fits < want {
+                        problems.push(format!(
+                            "KafkaNodePool {}: {want} replica(s), {fits} node(s) it may run on",
+                            p["metadata"]["name"].as_str().unwrap_or("")
+                        ));
+                    }
+                }
                 for doc in std::iter::once(&*o).chain(pools.iter().copied()) {
                     problems.extend(super::strimzi::check(doc));
                 }
@@ -358,6 +365,54 @@ impl Api {
             }
         }
     }
+}
+
+/// Whether `tolerations` tolerate every NoSchedule/NoExecute taint.
+fn tolerates(tolerations: &Value, taints: &[Taint]) -> bool {
+    taints.iter().all(|t| {
+        t.effect == "PreferNoSchedule"
+            || tolerations.as_array().into_iter().flatten().any(|tol| {
+                (tol["key"] == t.key.as_str()
+                    || tol["operator"] == "Exists" && tol["key"].is_null())
+                    && (tol["operator"] == "Exists" || tol["value"] == t.value.as_str())
+                    && (tol["effect"].is_null() || tol["effect"] == t.effect.as_str())
+            })
+    })
+}
+
+/// Whether a node with `labels` satisfies `affinity.nodeAffinity`'s required
+/// terms (any term; every expression of it: In, NotIn, Exists, DoesNotExist).
+fn node_affinity_matches(affinity: &Value, labels: &BTreeMap<String, String>) -> bool {
+    let terms = &affinity["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"];
+    let Some(terms) = terms.as_array() else {
+        return true;
+    };
+    terms.iter().any(|term| {
+        term["matchExpressions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|e| {
+                let key = e["key"].as_str().unwrap_or("");
+                let values: Vec<&str> = e["values"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                match e["operator"].as_str() {
+                    Some("In") => labels
+                        .get(key)
+                        .is_some_and(|v| values.contains(&v.as_str())),
+                    Some("NotIn") => labels
+                        .get(key)
+                        .is_none_or(|v| !values.contains(&v.as_str())),
+                    Some("Exists") => labels.contains_key(key),
+                    Some("DoesNotExist") => !labels.contains_key(key),
+                    _ => false,
+                }
+            })
+    })
 }
 
 struct Kind {
