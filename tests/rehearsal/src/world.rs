@@ -54,7 +54,7 @@ pub const NODE_BIN: &str = "/opt/rehearsal/bin";
 /// The tools a node sees as stand-ins (the rest is this machine's).
 pub const NODE_TOOLS: &[&str] = &["curl", "ip", "systemctl", "sleep"];
 /// The tools a workflow runner sees as stand-ins.
-pub const RUNNER_TOOLS: &[&str] = &["ssh", "scp", "kubectl", "helm", "sleep"];
+pub const RUNNER_TOOLS: &[&str] = &["ssh", "scp", "kubectl", "helm", "sleep", "curl"];
 
 /// An error: the message a tool prints, and its exit status.
 #[derive(Debug)]
@@ -862,4 +862,95 @@ pub fn scp(args: &[String]) -> Res<u8> {
         }
         Ok(status_code(out.status))
     }
+}
+
+/// The Strimzi release's single-file install, stood in: its CRDs, the
+/// operator's ServiceAccount and RoleBinding (subject in `myproject`, which
+/// the workflow rewrites) and its Deployment.
+fn strimzi_install(version: &str) -> String {
+    let mut out = String::new();
+    for (kind, plural, short) in [
+        ("Kafka", "kafkas", "k"),
+        ("KafkaNodePool", "kafkanodepools", "knp"),
+        ("KafkaTopic", "kafkatopics", "kt"),
+        ("KafkaUser", "kafkausers", "ku"),
+    ] {
+        out += &format!(
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: {plural}.kafka.strimzi.io\nspec:\n  group: kafka.strimzi.io\n  scope: Namespaced\n  names:\n    kind: {kind}\n    plural: {plural}\n    singular: {}\n    shortNames: [{short}]\n  versions:\n  - name: v1beta2\n    served: true\n    storage: true\n---\n",
+            kind.to_ascii_lowercase()
+        );
+    }
+    out += &format!(
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: strimzi-cluster-operator\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: strimzi-cluster-operator\nsubjects:\n  - kind: ServiceAccount\n    name: strimzi-cluster-operator\n    namespace: myproject\nroleRef:\n  kind: ClusterRole\n  name: strimzi-cluster-operator-namespaced\n  apiGroup: rbac.authorization.k8s.io\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: strimzi-cluster-operator\nspec:\n  template:\n    spec:\n      serviceAccountName: strimzi-cluster-operator\n      containers:\n      - name: strimzi-cluster-operator\n        image: quay.io/strimzi/operator:{version}\n"
+    );
+    out
+}
+
+/// `curl` on the runner: the kubectl release (the kubectl stand-in) and its
+/// checksum, the Strimzi release's install file; any other URL fails as an
+/// unreachable host does. Inside a node, the node's `curl`.
+pub fn curl(args: &[String]) -> Res<u8> {
+    if std::env::var_os(NODE_ENV).is_some() {
+        return node::curl(args);
+    }
+    let (opts, url) = node::parse_curl(args)?;
+    let kubectl = || -> Res<Vec<u8>> {
+        let exe = std::env::current_exe()?;
+        Ok(format!(
+            "#!/bin/sh\n# kubectl, stood in by the rehearsal\nexec '{}' kubectl \"$@\"\n",
+            exe.display()
+        )
+        .into_bytes())
+    };
+    let body = if let Some(rest) = url.strip_prefix("https://dl.k8s.io/release/") {
+        match rest.split_once('/') {
+            Some((v, "bin/linux/amd64/kubectl")) if v.starts_with('v') => kubectl()?,
+            Some((v, "bin/linux/amd64/kubectl.sha256")) if v.starts_with('v') => {
+                node::sha256_hex(&kubectl()?)
+                    .unwrap_or_default()
+                    .into_bytes()
+            }
+            _ => Vec::new(),
+        }
+    } else if let Some(rest) =
+        url.strip_prefix("https://github.com/strimzi/strimzi-kafka-operator/releases/download/")
+    {
+        match rest.split_once('/') {
+            Some((v, file)) if file == format!("strimzi-cluster-operator-{v}.yaml") => {
+                strimzi_install(v).into_bytes()
+            }
+            _ => Vec::new(),
+        }
+    } else {
+        let host = url
+            .split("://")
+            .nth(1)
+            .unwrap_or(&url)
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("");
+        if !opts.silent || opts.show_error {
+            if host.parse::<std::net::Ipv4Addr>().is_ok() {
+                eprintln!("curl: (7) Failed to connect to {host}: Couldn't connect to server");
+            } else {
+                eprintln!("curl: (6) Could not resolve host: {host}");
+            }
+        }
+        return Ok(if host.parse::<std::net::Ipv4Addr>().is_ok() {
+            7
+        } else {
+            6
+        });
+    };
+    if body.is_empty() {
+        if !opts.silent || opts.show_error {
+            eprintln!("curl: (22) The requested URL returned error: 404");
+        }
+        return Ok(if opts.fail { 22 } else { 0 });
+    }
+    match &opts.output {
+        Some(path) => fs::write(path, &body)?,
+        None => std::io::stdout().write_all(&body)?,
+    }
+    Ok(0)
 }

@@ -2,10 +2,10 @@
 //! is called by (`ssh`, `kubectl`, … links) or by its first argument.
 //!
 //! ```text
-//! rehearse-world install DIR      links ssh, scp, kubectl, helm, sleep in DIR
+//! rehearse-world install DIR      links ssh, scp, kubectl, helm, sleep, curl in DIR
 //! rehearse-world boot             boot every server of the fake cloud not yet booted
 //! rehearse-world down             end the world's processes and network namespace
-//! rehearse-world TOOL ARGS…       ssh scp kubectl helm sleep (runner side);
+//! rehearse-world TOOL ARGS…       ssh scp kubectl helm sleep curl (runner side);
 //!                                 curl ip systemctl k3s k3s-install cloud-init listen (in a node)
 //! ```
 //! The world is `$REHEARSAL_WORLD` (a directory), the fake cloud
@@ -31,7 +31,7 @@ fn dispatch(tool: &str, args: &[String]) -> Option<Res<u8>> {
         },
         "helm" => kube::helm(args),
         "sleep" => world::sleep(args).map(|()| 0),
-        "curl" => node::curl(args),
+        "curl" => world::curl(args),
         "ip" => node::ip(args),
         "systemctl" => node::systemctl(args),
         "k3s-install" => node::k3s_install(args),

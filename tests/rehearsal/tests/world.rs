@@ -994,3 +994,88 @@ fn the_k3s_installer_refuses_a_flag_k3s_does_not_have() {
     );
     assert!(!w.path("world/api/dev-k3s-trading-control.json").exists());
 }
+
+/// Run the generated verify-cluster workflow in the runner, called as the
+/// deploy workflow calls it, with the world's stand-ins on its PATH.
+fn verify_in_the_runner(w: &World) -> rehearsal::run::Report {
+    let wf = w.path("repo/.github/workflows");
+    fs::create_dir_all(&wf).unwrap();
+    fs::write(
+        wf.join("02-reusable-verify-cluster.yml"),
+        generated(".github/workflows/02-reusable-verify-cluster.yml"),
+    )
+    .unwrap();
+    let caller = wf.join("caller.yml");
+    fs::write(
+        &caller,
+        "name: caller\non:\n  workflow_dispatch: {}\npermissions: {}\njobs:\n  verify_cluster:\n    uses: ./.github/workflows/02-reusable-verify-cluster.yml\n    with:\n      environment: dev\n      control_plane_ip: 203.0.113.10\n    secrets:\n      SSH_PRIVATE_KEY: ${{ secrets.SSH_PRIVATE_KEY }}\n",
+    )
+    .unwrap();
+    let key = fs::read_to_string(w.path("key")).unwrap();
+    let options = rehearsal::run::Options {
+        repo: w.path("repo"),
+        work: w.path("work"),
+        repository: "owner/infra".into(),
+        secrets: [("SSH_PRIVATE_KEY".to_string(), key)].into_iter().collect(),
+        vars: Default::default(),
+        stand_in_path: vec![w.path("bin")],
+        extra_env: vec![
+            (
+                "REHEARSAL_WORLD".into(),
+                w.path("world").display().to_string(),
+            ),
+            (
+                "HCLOUD_STANDIN_STATE".into(),
+                w.path("cloud.json").display().to_string(),
+            ),
+        ],
+        terraform_mirror: None,
+        cache_dir: None,
+        rejected_environments: Vec::new(),
+        echo: false,
+    };
+    rehearsal::run::run(
+        &caller,
+        rehearsal::run::Event::Dispatch(Vec::new()),
+        &options,
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_verify_workflow_runs_in_the_runner_against_the_world() {
+    let w = provisioned(|s| s);
+    let report = verify_in_the_runner(&w);
+    assert_eq!(
+        report.result,
+        rehearsal::run::Outcome::Success,
+        "{:#?}",
+        report.log
+    );
+    // kubectl came from the (stood-in) release, checksum verified; the
+    // kubeconfig over ssh; the labels from the nodes' cloud-init.
+    assert!(
+        report.logged("pool kafka: 3 node(s) with role=kafka,workload=mixed, 3 expected"),
+        "{:#?}",
+        report.log
+    );
+    assert!(report.logged("5 of 5 nodes Ready"));
+    assert!(!report.log.iter().any(|l| l.contains("OPENSSH PRIVATE KEY")));
+}
+
+#[test]
+fn negative_control_in_the_runner_a_label_cloud_init_does_not_set_fails_verify_cluster() {
+    let w = provisioned(|s| {
+        s.replace(
+            "NODE_LABELS=(role=worker workload=apps)",
+            "NODE_LABELS=(role=worker)",
+        )
+    });
+    let report = verify_in_the_runner(&w);
+    assert_eq!(report.result, rehearsal::run::Outcome::Failure);
+    assert!(
+        report.logged("pool worker: only 0 node(s) carry role=worker,workload=apps"),
+        "{:#?}",
+        report.log
+    );
+}

@@ -351,29 +351,21 @@ fn helm_download(file: &str) -> Option<Vec<u8>> {
     };
     if let Some(name) = file.strip_suffix(".sha256sum") {
         let bytes = tarball(name)?;
-        let mut child = Command::new("sha256sum")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .ok()?;
-        child.stdin.take()?.write_all(&bytes).ok()?;
-        let out = child.wait_with_output().ok()?;
-        let sum = String::from_utf8_lossy(&out.stdout);
-        Some(format!("{}  {name}\n", sum.split_whitespace().next()?).into_bytes())
+        Some(format!("{}  {name}\n", sha256_hex(&bytes)?).into_bytes())
     } else {
         tarball(file)
     }
 }
 
 #[derive(Default)]
-struct CurlOpts {
-    fail: bool,
-    silent: bool,
-    show_error: bool,
-    output: Option<String>,
+pub(super) struct CurlOpts {
+    pub(super) fail: bool,
+    pub(super) silent: bool,
+    pub(super) show_error: bool,
+    pub(super) output: Option<String>,
 }
 
-fn parse_curl(args: &[String]) -> Res<(CurlOpts, String)> {
+pub(super) fn parse_curl(args: &[String]) -> Res<(CurlOpts, String)> {
     let mut o = CurlOpts::default();
     let mut url = None;
     let mut i = 0;
@@ -700,4 +692,21 @@ pub fn listen(args: &[String]) -> Res<u8> {
         drop(s);
     }
     Ok(0)
+}
+
+/// The SHA-256 of `bytes` in hex (by `sha256sum`).
+pub(super) fn sha256_hex(bytes: &[u8]) -> Option<String> {
+    let mut child = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(bytes).ok()?;
+    let out = child.wait_with_output().ok()?;
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()?
+            .to_string(),
+    )
 }
