@@ -921,6 +921,10 @@ pub fn curl(args: &[String]) -> Res<u8> {
             }
             _ => Vec::new(),
         }
+    } else if let Some(rest) =
+        url.strip_prefix("https://github.com/hetznercloud/cli/releases/download/")
+    {
+        hcloud_release(rest)?
     } else {
         let host = url
             .split("://")
@@ -953,4 +957,39 @@ pub fn curl(args: &[String]) -> Res<u8> {
         None => std::io::stdout().write_all(&body)?,
     }
     Ok(0)
+}
+
+/// The hcloud CLI release (`hcloud-linux-amd64.tar.gz` holding `hcloud`, and
+/// `checksums.txt`), when `REHEARSAL_HCLOUD_BIN` names the hcloud stand-in to
+/// put in it; otherwise 404.
+fn hcloud_release(rest: &str) -> Res<Vec<u8>> {
+    let Some(bin) = std::env::var_os("REHEARSAL_HCLOUD_BIN") else {
+        return Ok(Vec::new());
+    };
+    let Some((version, file)) = rest.split_once('/') else {
+        return Ok(Vec::new());
+    };
+    if !version.starts_with('v') {
+        return Ok(Vec::new());
+    }
+    let tarball = || -> Res<Vec<u8>> {
+        let dir = tempfile::tempdir()?;
+        fs::copy(&bin, dir.path().join("hcloud"))?;
+        let out = Command::new("tar")
+            .args(["--mtime=@0", "--owner=0", "--group=0", "-czf", "-", "-C"])
+            .arg(dir.path())
+            .arg("hcloud")
+            .env("GZIP", "-n")
+            .output()?;
+        Ok(out.stdout)
+    };
+    Ok(match file {
+        "hcloud-linux-amd64.tar.gz" => tarball()?,
+        "checksums.txt" => format!(
+            "{}  hcloud-linux-amd64.tar.gz\n",
+            node::sha256_hex(&tarball()?).unwrap_or_default()
+        )
+        .into_bytes(),
+        _ => Vec::new(),
+    })
 }

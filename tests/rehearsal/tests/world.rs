@@ -56,7 +56,8 @@ impl World {
             .collect();
         let cloud = json!({"format": 1, "last_id": 200, "servers": servers,
             "networks": [{"id": 1, "name": "dev-network", "ip_range": "10.0.0.0/16"}],
-            "ssh_keys": [{"id": 2, "name": "dev-key", "public_key": public.trim()}]});
+            "ssh_keys": [{"id": 2, "name": "dev-key", "public_key": public.trim()}],
+            "primary_ips": [{"id": 300, "name": "dev-k3s-trading-kafka-ip", "type": "ipv4", "ip": "203.0.113.20", "assignee_id": 11}]});
         fs::write(d.join("cloud.json"), cloud.to_string()).unwrap();
         let st = Command::new(WORLD_BIN)
             .arg("install")
@@ -69,7 +70,16 @@ impl World {
         fs::create_dir_all(d.join("shim")).unwrap();
         fs::write(
             d.join("shim/hcloud"),
-            "#!/bin/bash\nset -eo pipefail\n[ \"$1 $2\" = \"server ip\" ] || { echo \"hcloud shim: $*\" >&2; exit 1; }\njq -er --arg n \"$3\" '.servers[] | select(.name == $n) | .public_net.ipv4.ip' \"$HCLOUD_STANDIN_STATE\"\n",
+            r#"#!/bin/bash
+set -eo pipefail
+case "$1 $2" in
+  "server ip") jq -er --arg n "$3" '.servers[] | select(.name == $n) | .public_net.ipv4.ip' "$HCLOUD_STANDIN_STATE" ;;
+  "primary-ip describe")
+    [ "$4 $5" = "-o format={{.IP}}" ] || { echo "hcloud shim: $*" >&2; exit 1; }
+    jq -er --arg n "$3" '.primary_ips[] | select(.name == $n) | .ip' "$HCLOUD_STANDIN_STATE" ;;
+  *) echo "hcloud shim: $*" >&2; exit 1 ;;
+esac
+"#,
         )
         .unwrap();
         Command::new("chmod")
@@ -995,28 +1005,38 @@ fn the_k3s_installer_refuses_a_flag_k3s_does_not_have() {
     assert!(!w.path("world/api/dev-k3s-trading-control.json").exists());
 }
 
-/// Run the generated verify-cluster workflow in the runner, called as the
-/// deploy workflow calls it, with the world's stand-ins on its PATH.
-fn verify_in_the_runner(w: &World) -> rehearsal::run::Report {
-    let wf = w.path("repo/.github/workflows");
+/// Run a generated reusable workflow in the runner, called as the deploy
+/// workflow calls it (environment dev, the control plane's address), with
+/// the world's stand-ins on its PATH and `secrets` besides the SSH key.
+fn call_in_the_runner(w: &World, callee: &str, secrets: &[(&str, &str)]) -> rehearsal::run::Report {
+    let wf = w.path("calls/.github/workflows");
     fs::create_dir_all(&wf).unwrap();
     fs::write(
-        wf.join("02-reusable-verify-cluster.yml"),
-        generated(".github/workflows/02-reusable-verify-cluster.yml"),
+        wf.join(callee),
+        generated(&format!(".github/workflows/{callee}")),
     )
     .unwrap();
     let caller = wf.join("caller.yml");
+    let mut passed = String::from("      SSH_PRIVATE_KEY: ${{ secrets.SSH_PRIVATE_KEY }}\n");
+    for (k, _) in secrets {
+        passed += &format!("      {k}: ${{{{ secrets.{k} }}}}\n");
+    }
     fs::write(
         &caller,
-        "name: caller\non:\n  workflow_dispatch: {}\npermissions: {}\njobs:\n  verify_cluster:\n    uses: ./.github/workflows/02-reusable-verify-cluster.yml\n    with:\n      environment: dev\n      control_plane_ip: 203.0.113.10\n    secrets:\n      SSH_PRIVATE_KEY: ${{ secrets.SSH_PRIVATE_KEY }}\n",
+        format!("name: caller\non:\n  workflow_dispatch: {{}}\npermissions:\n  contents: read\njobs:\n  call:\n    uses: ./.github/workflows/{callee}\n    with:\n      environment: dev\n      control_plane_ip: 203.0.113.10\n    secrets:\n{passed}"),
     )
     .unwrap();
     let key = fs::read_to_string(w.path("key")).unwrap();
+    let mut all: std::collections::BTreeMap<String, String> =
+        [("SSH_PRIVATE_KEY".to_string(), key)].into_iter().collect();
+    for (k, v) in secrets {
+        all.insert(k.to_string(), v.to_string());
+    }
     let options = rehearsal::run::Options {
-        repo: w.path("repo"),
+        repo: repo_root(),
         work: w.path("work"),
         repository: "owner/infra".into(),
-        secrets: [("SSH_PRIVATE_KEY".to_string(), key)].into_iter().collect(),
+        secrets: all,
         vars: Default::default(),
         stand_in_path: vec![w.path("bin")],
         extra_env: vec![
@@ -1027,6 +1047,10 @@ fn verify_in_the_runner(w: &World) -> rehearsal::run::Report {
             (
                 "HCLOUD_STANDIN_STATE".into(),
                 w.path("cloud.json").display().to_string(),
+            ),
+            (
+                "REHEARSAL_HCLOUD_BIN".into(),
+                w.path("shim/hcloud").display().to_string(),
             ),
         ],
         terraform_mirror: None,
@@ -1040,6 +1064,10 @@ fn verify_in_the_runner(w: &World) -> rehearsal::run::Report {
         &options,
     )
     .unwrap()
+}
+
+fn verify_in_the_runner(w: &World) -> rehearsal::run::Report {
+    call_in_the_runner(w, "02-reusable-verify-cluster.yml", &[])
 }
 
 #[test]
@@ -1078,4 +1106,92 @@ fn negative_control_in_the_runner_a_label_cloud_init_does_not_set_fails_verify_c
         "{:#?}",
         report.log
     );
+}
+
+#[test]
+fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
+    let w = provisioned(|s| s);
+    let strimzi = call_in_the_runner(
+        &w,
+        "04-reusable-deploy-strimzi.yml",
+        &[("HCLOUD_TOKEN", "hcloud-token")],
+    );
+    assert_eq!(
+        strimzi.result,
+        rehearsal::run::Outcome::Success,
+        "{:#?}",
+        strimzi.log
+    );
+    assert!(
+        strimzi.logged("advertising 203.0.113.20 (dev-k3s-trading-kafka-ip)"),
+        "{:#?}",
+        strimzi.log
+    );
+    let api = w.api("dev-k3s-trading-control");
+    let kafka = api["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "Kafka")
+        .unwrap();
+    assert_eq!(kafka["status"]["conditions"][0]["status"], "True");
+    assert_eq!(
+        kafka["spec"]["kafka"]["listeners"][1]["configuration"]["brokers"][2]["advertisedHost"],
+        "203.0.113.20"
+    );
+    // The operator's RoleBinding was pointed at the namespace by the workflow.
+    let rb = api["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "RoleBinding")
+        .unwrap();
+    assert_eq!(rb["subjects"][0]["namespace"], "kafka");
+
+    let argocd = call_in_the_runner(
+        &w,
+        "03-reusable-deploy-argocd.yml",
+        &[
+            ("TOKEN_GIT_REPO_CONFIG", "git-token"),
+            ("ARGOCD_ADMIN_PASSWORD", "admin-pw"),
+        ],
+    );
+    assert_eq!(
+        argocd.result,
+        rehearsal::run::Outcome::Success,
+        "{:#?}",
+        argocd.log
+    );
+    let api = w.api("dev-k3s-trading-control");
+    let find = |kind: &str, name: &str| {
+        api["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind}/{name}"))
+    };
+    assert_eq!(find("ArgoCD", "argocd")["status"]["phase"], "Available");
+    assert_eq!(
+        find("Secret", "gitops-repository")["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
+        "repository"
+    );
+    assert_eq!(
+        find("Secret", "argocd-cluster")["stringData"]["admin.password"],
+        "admin-pw"
+    );
+    let app = find("Application", "bootstrap");
+    assert_eq!(app["spec"]["source"]["path"], "overlays/minimal");
+    assert_eq!(app["metadata"]["namespace"], "argocd");
+    for secret in ["git-token", "admin-pw", "hcloud-token"] {
+        assert!(
+            !argocd
+                .log
+                .iter()
+                .chain(strimzi.log.iter())
+                .any(|l| l.contains(secret)),
+            "{secret} leaked"
+        );
+    }
 }

@@ -364,6 +364,21 @@ impl Api {
                 o["status"] = json!({"phase": if argocd { "Available" } else { "Pending" }});
             }
         }
+        // The ArgoCD operator creates the instance's admin secret.
+        let instances: Vec<Value> = self
+            .objects
+            .iter()
+            .filter(|o| o["kind"] == "ArgoCD" && o["status"]["phase"] == "Available")
+            .map(|o| o["metadata"].clone())
+            .collect();
+        for m in instances {
+            let (name, ns) = (m["name"].as_str().unwrap_or(""), m["namespace"].as_str());
+            let secret = format!("{name}-cluster");
+            if self.find("Secret", ns, &secret).is_none() {
+                self.objects.push(json!({"apiVersion": "v1", "kind": "Secret",
+                    "metadata": {"name": secret, "namespace": ns}, "data": {"admin.password": "Z2VuZXJhdGVk"}}));
+            }
+        }
     }
 }
 
