@@ -172,9 +172,10 @@ impl World {
             .ok_or_else(|| Fail::new(1, format!("rehearse-world: {WORLD_ENV} is not set")))?;
         let cloud = std::env::var_os(CLOUD_ENV)
             .ok_or_else(|| Fail::new(1, format!("rehearse-world: {CLOUD_ENV} is not set")))?;
+        // Absolute: both are mounted into the nodes' sandboxes.
         Ok(World {
-            dir: PathBuf::from(dir),
-            cloud: PathBuf::from(cloud),
+            dir: std::path::absolute(dir)?,
+            cloud: std::path::absolute(cloud)?,
         })
     }
 

@@ -684,6 +684,20 @@ fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
             .success()
     );
     assert!(!w.run("kubectl", &["frobnicate"], "").status.success());
+    // helm on the node: an unknown flag, a chart it does not know.
+    let helm = |args: &str| {
+        w.ssh(
+            "root@203.0.113.10",
+            &format!("KUBECONFIG=/etc/rancher/k3s/k3s.yaml helm {args}"),
+        )
+    };
+    let bogus = helm(
+        "upgrade --install t traefik --repo https://traefik.github.io/charts --version 37.1.1 --bogus",
+    );
+    assert!(String::from_utf8_lossy(&bogus.stderr).contains("Error: unknown flag: --bogus"));
+    let unknown =
+        helm("upgrade --install t nginx --repo https://example.org/charts --version 1.0.0");
+    assert!(!unknown.status.success());
     assert!(
         !w.run("kubectl", &["get", "nodes", "-o", "table"], "")
             .status
@@ -1194,4 +1208,46 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
             "{secret} leaked"
         );
     }
+}
+
+#[test]
+fn a_destroyed_server_stops_and_a_replaced_one_boots_again() {
+    let w = dev_world(|s| s);
+    w.boot();
+    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    assert!(
+        w.ssh("root@203.0.113.30", "touch /root/before")
+            .status
+            .success()
+    );
+    // Terraform destroys the worker and replaces kafka-0 (new ID, same name).
+    let mut cloud: Value =
+        serde_json::from_str(&fs::read_to_string(w.path("cloud.json")).unwrap()).unwrap();
+    let servers = cloud["servers"].as_array_mut().unwrap();
+    servers.retain(|s| s["name"] != "dev-k3s-trading-worker-0");
+    let kafka0 = servers
+        .iter_mut()
+        .find(|s| s["name"] == "dev-k3s-trading-kafka-0")
+        .unwrap();
+    kafka0["id"] = json!(99);
+    assert!(
+        w.ssh("root@203.0.113.20", "touch /root/before")
+            .status
+            .success()
+    );
+    fs::write(w.path("cloud.json"), cloud.to_string()).unwrap();
+    w.boot();
+    let gone = w.ssh("root@203.0.113.30", "true");
+    assert_eq!(gone.status.code(), Some(255));
+    assert!(!w.path("world/nodes/dev-k3s-trading-worker-0").exists());
+    // The replacement is a fresh machine booting its cloud-init again.
+    assert!(
+        !w.ssh("root@203.0.113.20", "test -f /root/before")
+            .status
+            .success()
+    );
+    assert_eq!(
+        fs::read_to_string(w.path("world/nodes/dev-k3s-trading-kafka-0/server-id")).unwrap(),
+        "99"
+    );
 }
