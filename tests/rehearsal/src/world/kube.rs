@@ -749,6 +749,9 @@ pub fn kubectl(args: &[String]) -> Res<u8> {
     let world = World::from_env()?;
     world.ensure_booted()?;
     let a = parse_kubectl(args)?;
+    if a.flags.iter().any(|(_, v)| v == "-" || v == "/dev/stdin") {
+        read_stdin();
+    }
     // Commands that never talk to the server.
     if a.verb == "create" {
         return create(&world, &a);
@@ -844,11 +847,23 @@ fn create(world: &World, a: &Args) -> Res<u8> {
     }
 }
 
+/// Standard input, read once (before the API's lock is taken: the writer
+/// of a pipe into kubectl may be another kubectl waiting for that lock).
+static STDIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn read_stdin() -> String {
+    STDIN
+        .get_or_init(|| {
+            let mut s = String::new();
+            let _ = std::io::stdin().read_to_string(&mut s);
+            s
+        })
+        .clone()
+}
+
 fn read_source(src: &str) -> Res<String> {
     if src == "-" || src == "/dev/stdin" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s)?;
-        Ok(s)
+        Ok(read_stdin())
     } else if src.contains("://") {
         Err(Fail::new(
             1,
@@ -1002,7 +1017,6 @@ fn apply(api: &mut Api, a: &Args) -> Res<u8> {
                 ));
             }
         }
-        let plural = kind.plural.clone();
         let verb = match api.find(&kind_name, ns.as_deref(), &name) {
             Some(i) => {
                 api.objects[i] = obj;
@@ -1021,8 +1035,7 @@ fn apply(api: &mut Api, a: &Args) -> Res<u8> {
         };
         println!(
             "{}{group}/{name} {}",
-            plural.trim_end_matches('s').to_string()
-                + if plural.ends_with("ses") { "s" } else { "" },
+            kind_name.to_ascii_lowercase(),
             if a.has("--server-side") {
                 "serverside-applied"
             } else {
@@ -1356,7 +1369,12 @@ fn wait(api: &Api, a: &Args) -> Res<u8> {
             ));
         };
         if met {
-            println!("{lower}.{}/{oname} condition met", kind.group);
+            let group = if kind.group.is_empty() {
+                String::new()
+            } else {
+                format!(".{}", kind.group)
+            };
+            println!("{lower}{group}/{oname} condition met");
         } else {
             return Err(Fail::new(
                 1,
