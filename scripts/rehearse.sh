@@ -8,7 +8,9 @@
 #    against GitHub's documented semantics, fixture workflows for every
 #    feature, the generated workflows' static pass and its negative controls,
 #    the real deploy and maintenance workflows run against an outside world
-#    that is down;
+#    that is down; the fake world (tests/world.rs: servers booting the
+#    generated cloud-init in sandboxes, ssh, a fake Kubernetes API, the
+#    verify/Strimzi/ArgoCD workflows run against it; needs root);
 # 2. the static pass (`rehearse check`) over the committed workflows topogen
 #    generated (the files .github/workflows/.topogen-manifest lists);
 # 3. the same over the workflows `topogen build` writes for every
@@ -25,7 +27,7 @@ keep=0
 case "${1:-}" in
   --keep) keep=1 ;;
   "") ;;
-  -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "rehearse: unknown argument $1 (see --help)" >&2; exit 2 ;;
 esac
 export CARGO_TERM_COLOR=never
@@ -64,6 +66,12 @@ else
 fi
 
 section "the runner's tests"
+# The world's sandboxes need mount and network namespaces.
+if [ "$(id -u)" = 0 ]; then
+  pass "root (the world's sandboxes need mount and network namespaces)"
+else
+  fail "root: tests/world.rs needs mount and network namespaces (run as root)"
+fi
 # Each libtest test counts as one check.
 rc=0
 cargo test --locked --no-fail-fast --manifest-path "$CRATE/Cargo.toml" 2>&1 | tee "$WORK/test.log" || rc=$?

@@ -7,6 +7,8 @@
 //! 3. `check`: the cross-file static pass (calls, outputs, step ids, contexts).
 //! 4. `run`: execution (jobs in `needs` order, steps under GitHub's default
 //!    shell, file commands, pinned actions, reusable workflows, masking).
+//! 5. `world`: the outside world's stand-ins (`rehearse-world`): node
+//!    sandboxes booting their cloud-init, ssh/scp, a fake Kubernetes API.
 #![deny(unsafe_code)]
 
 pub mod actions;
@@ -15,3 +17,4 @@ pub mod expr;
 pub mod run;
 pub mod sites;
 pub mod workflow;
+pub mod world;

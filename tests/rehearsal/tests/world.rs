@@ -1,0 +1,1253 @@
+//! The fake world (`rehearse-world`): servers of a fake cloud boot the
+//! generated cloud-init in their sandboxes, the generated workflows' own
+//! step scripts hand the join token over `ssh` and verify the nodes with
+//! `kubectl`, and the stand-ins refuse what the real tools refuse.
+//!
+//! Needs root (mount and network namespaces), like the rehearsal itself.
+//! Waits poll a bounded number of times (never a wall-clock limit).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn generated(path: &str) -> String {
+    fs::read_to_string(repo_root().join("generated").join(path)).unwrap()
+}
+
+const WORLD_BIN: &str = env!("CARGO_BIN_EXE_rehearse-world");
+
+/// A world: a fake cloud file, the world directory, the runner's stand-ins
+/// and an ssh-agent holding the key every server was created with.
+struct World {
+    dir: tempfile::TempDir,
+    agent_pid: String,
+}
+
+/// A server of the fake cloud: name, its cloud-init, private IP, public IP.
+struct Srv<'a>(&'a str, String, &'a str, &'a str);
+
+impl World {
+    fn new(servers: &[Srv]) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir_all(d.join("world")).unwrap();
+        let st = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(d.join("key"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let public = fs::read_to_string(d.join("key.pub")).unwrap();
+        let servers: Vec<Value> = servers
+            .iter()
+            .enumerate()
+            .map(|(i, Srv(name, user_data, private, public))| {
+                json!({"id": 10 + i, "name": name, "user_data": user_data, "status": "running",
+                       "public_net": {"ipv4": {"id": 100 + i, "ip": public}},
+                       "private_net": [{"network": 1, "ip": private}], "ssh_keys": [2]})
+            })
+            .collect();
+        let cloud = json!({"format": 1, "last_id": 200, "servers": servers,
+            "networks": [{"id": 1, "name": "dev-network", "ip_range": "10.0.0.0/16"}],
+            "ssh_keys": [{"id": 2, "name": "dev-key", "public_key": public.trim()}],
+            "primary_ips": [{"id": 300, "name": "dev-k3s-trading-kafka-ip", "type": "ipv4", "ip": "203.0.113.20", "assignee_id": 11}]});
+        fs::write(d.join("cloud.json"), cloud.to_string()).unwrap();
+        let st = Command::new(WORLD_BIN)
+            .arg("install")
+            .arg(d.join("bin"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        // `hcloud server ip NAME` for the workflow step scripts: a shim over
+        // the same file (the hcloud CLI stand-in is another helper's).
+        fs::create_dir_all(d.join("shim")).unwrap();
+        fs::write(
+            d.join("shim/hcloud"),
+            r#"#!/bin/bash
+set -eo pipefail
+case "$1 $2" in
+  "server ip") jq -er --arg n "$3" '.servers[] | select(.name == $n) | .public_net.ipv4.ip' "$HCLOUD_STANDIN_STATE" ;;
+  "primary-ip describe")
+    [ "$4 $5" = "-o format={{.IP}}" ] || { echo "hcloud shim: $*" >&2; exit 1; }
+    jq -er --arg n "$3" '.primary_ips[] | select(.name == $n) | .ip' "$HCLOUD_STANDIN_STATE" ;;
+  *) echo "hcloud shim: $*" >&2; exit 1 ;;
+esac
+"#,
+        )
+        .unwrap();
+        Command::new("chmod")
+            .arg("+x")
+            .arg(d.join("shim/hcloud"))
+            .status()
+            .unwrap();
+        let out = Command::new("ssh-agent")
+            .arg("-a")
+            .arg(d.join("agent.sock"))
+            .arg("-s")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let agent_pid = text
+            .split("SSH_AGENT_PID=")
+            .nth(1)
+            .and_then(|s| s.split(';').next())
+            .unwrap()
+            .to_string();
+        let key = d.join("key");
+        let w = World { dir, agent_pid };
+        let st = w.cmd("ssh-add").args(["-q"]).arg(key).status().unwrap();
+        assert!(st.success());
+        w
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn cmd(&self, program: &str) -> Command {
+        let d = self.dir.path();
+        let mut c = Command::new(program);
+        let path = format!(
+            "{}:{}:{}",
+            d.join("bin").display(),
+            d.join("shim").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        c.env("PATH", path)
+            .env("REHEARSAL_WORLD", d.join("world"))
+            .env("HCLOUD_STANDIN_STATE", d.join("cloud.json"))
+            .env("SSH_AUTH_SOCK", d.join("agent.sock"))
+            .env("KUBECONFIG", d.join("kubeconfig"))
+            .env_remove("REHEARSAL_NODE")
+            .current_dir(d);
+        c
+    }
+
+    fn run(&self, program: &str, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .cmd(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, program: &str, args: &[&str]) -> String {
+        let out = self.run(program, args, "");
+        assert!(
+            out.status.success(),
+            "{program} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn ssh(&self, host: &str, command: &str) -> Output {
+        self.run("ssh", &["-o", "BatchMode=yes", host, command], "")
+    }
+
+    /// Poll `ssh HOST test -f FILE` (at most 400 polls).
+    fn wait_for_file(&self, host: &str, file: &str) {
+        for _ in 0..400 {
+            if self.ssh(host, &format!("test -f {file}")).status.success() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("{file} never appeared on {host}:\n{}", self.console());
+    }
+
+    fn console(&self) -> String {
+        let mut s = String::new();
+        for e in fs::read_dir(self.path("world/nodes"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let log = e.path().join("upper/var/log/cloud-init-output.log");
+            s += &format!(
+                "--- {}\n{}",
+                e.file_name().to_string_lossy(),
+                fs::read_to_string(log).unwrap_or_default()
+            );
+            s += &fs::read_to_string(e.path().join("console.log")).unwrap_or_default();
+        }
+        s
+    }
+
+    fn api(&self, server: &str) -> Value {
+        serde_json::from_str(
+            &fs::read_to_string(self.path(&format!("world/api/{server}.json"))).unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn boot(&self) {
+        self.ok(WORLD_BIN, &["boot"]);
+    }
+
+    /// Fetch the kubeconfig as the verify workflow does.
+    fn fetch_kubeconfig(&self, control_ip: &str) {
+        let out = self.ssh(
+            &format!("root@{control_ip}"),
+            "cat /etc/rancher/k3s/k3s.yaml",
+        );
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout)
+            .replace("https://127.0.0.1:", &format!("https://{control_ip}:"));
+        fs::write(self.path("kubeconfig"), text).unwrap();
+    }
+
+    /// Run a step of a generated workflow under GitHub's default shell.
+    fn step(&self, workflow: &str, step: &str, env: &[(&str, &str)]) -> Output {
+        let wf: serde_yaml::Value =
+            serde_yaml::from_str(&generated(&format!(".github/workflows/{workflow}"))).unwrap();
+        let script = wf["jobs"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .flat_map(|j| j["steps"].as_sequence().cloned().unwrap_or_default())
+            .find(|s| s["name"].as_str() == Some(step))
+            .and_then(|s| s["run"].as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("{workflow} has no step {step:?}"));
+        assert!(
+            !script.contains("${{"),
+            "step {step:?} reads an expression: run it in the runner"
+        );
+        let file = self.path("step.sh");
+        fs::write(&file, script).unwrap();
+        fs::create_dir_all(self.path("runner-temp")).unwrap();
+        let mut c = self.cmd("bash");
+        c.args(["--noprofile", "--norc", "-eo", "pipefail"])
+            .arg(&file);
+        c.env("RUNNER_TEMP", self.path("runner-temp"));
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = self.cmd(WORLD_BIN).arg("down").status();
+        let _ = Command::new("kill").arg(&self.agent_pid).status();
+    }
+}
+
+fn dev_world(edit_worker: impl Fn(String) -> String) -> World {
+    World::new(&[
+        Srv(
+            "dev-k3s-trading-control",
+            generated("cloud-init/dev/control.yaml"),
+            "10.0.1.10",
+            "203.0.113.10",
+        ),
+        Srv(
+            "dev-k3s-trading-kafka-0",
+            generated("cloud-init/dev/kafka.yaml"),
+            "10.0.1.20",
+            "203.0.113.20",
+        ),
+        Srv(
+            "dev-k3s-trading-kafka-1",
+            generated("cloud-init/dev/kafka.yaml"),
+            "10.0.1.21",
+            "203.0.113.21",
+        ),
+        Srv(
+            "dev-k3s-trading-kafka-2",
+            generated("cloud-init/dev/kafka.yaml"),
+            "10.0.1.22",
+            "203.0.113.22",
+        ),
+        Srv(
+            "dev-k3s-trading-worker-0",
+            edit_worker(generated("cloud-init/dev/worker.yaml")),
+            "10.0.1.30",
+            "203.0.113.30",
+        ),
+    ])
+}
+
+/// Boot dev and run the provision workflow's own hand-off step.
+fn provisioned(edit_worker: impl Fn(String) -> String) -> World {
+    let w = dev_world(edit_worker);
+    w.boot();
+    let key = fs::read_to_string(w.path("key")).unwrap();
+    let out = w.step(
+        "01-reusable-provision-infra.yml",
+        "Hand the K3s join token to every agent",
+        &[
+            ("ENVIRONMENT", "dev"),
+            ("CONTROL_PLANE_IP", "203.0.113.10"),
+            ("SSH_PRIVATE_KEY", &key),
+            ("HCLOUD_TOKEN", "t"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "hand-off failed:\n{}{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        w.console()
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("every agent has joined"));
+    w.fetch_kubeconfig("203.0.113.10");
+    w
+}
+
+#[test]
+fn the_control_plane_boots_its_cloud_init_and_registers_with_its_labels() {
+    let w = World::new(&[Srv(
+        "dev-k3s-trading-control",
+        generated("cloud-init/dev/control.yaml"),
+        "10.0.1.10",
+        "203.0.113.10",
+    )]);
+    w.boot();
+    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    let api = w.api("dev-k3s-trading-control");
+    let nodes = api["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(nodes[0]["name"], "dev-k3s-trading-control");
+    assert_eq!(nodes[0]["labels"], json!({"role": "control-plane"}));
+    assert_eq!(nodes[0]["taints"], json!([]));
+    assert_eq!(nodes[0]["internal_ip"], "10.0.1.10");
+    assert_eq!(nodes[0]["external_ip"], "203.0.113.10");
+    let install = &nodes[0]["install"];
+    assert_eq!(install["INSTALL_K3S_VERSION"], "v1.34.1+k3s1");
+    assert_eq!(install["exec"], "server");
+    let args: Vec<&str> = install["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        args,
+        [
+            "--write-kubeconfig-mode",
+            "644",
+            "--disable",
+            "servicelb",
+            "--disable",
+            "traefik",
+            "--tls-san",
+            "203.0.113.10",
+            "--node-ip",
+            "10.0.1.10",
+            "--node-external-ip",
+            "203.0.113.10",
+            "--flannel-iface",
+            "enp7s0",
+            "--node-label",
+            "role=control-plane"
+        ]
+    );
+    // Helm came from the (stood-in) release tarball, checksum verified, and
+    // installed Traefik with the NodePorts of the cloud-init.
+    assert_eq!(api["releases"][0]["chart"], "traefik");
+    assert_eq!(api["releases"][0]["version"], "37.1.1");
+    assert_eq!(
+        api["releases"][0]["set"],
+        json!([
+            "service.type=NodePort",
+            "ports.web.nodePort=30080",
+            "ports.websecure.nodePort=30443"
+        ])
+    );
+    // write_files landed in the node's own root, not on this machine.
+    let script =
+        w.path("world/nodes/dev-k3s-trading-control/upper/usr/local/sbin/topogen-k3s-setup.sh");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&script).unwrap().permissions().mode() & 0o777,
+        0o755
+    );
+    assert!(!Path::new("/usr/local/sbin/topogen-k3s-setup.sh").exists());
+    assert!(!Path::new("/root/k3s-ready.txt").exists());
+    let hostname = w.ssh("root@203.0.113.10", "hostname");
+    assert_eq!(
+        String::from_utf8_lossy(&hostname.stdout).trim(),
+        "dev-k3s-trading-control"
+    );
+}
+
+#[test]
+fn agents_wait_for_the_token_and_join_with_their_labels_after_the_hand_off() {
+    let w = dev_world(|s| s);
+    w.boot();
+    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    // No token yet: the agents have probed the API and are waiting.
+    assert_eq!(
+        w.api("dev-k3s-trading-control")["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    drop(w);
+    let w = provisioned(|s| s);
+    let api = w.api("dev-k3s-trading-control");
+    let nodes = api["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 5);
+    for n in nodes.iter().filter(|n| n["role"] == "agent") {
+        assert_eq!(n["install"]["K3S_URL"], "https://10.0.1.10:6443");
+        assert_eq!(n["install"]["K3S_TOKEN"], "(set)");
+        let name = n["name"].as_str().unwrap();
+        let want = if name.contains("kafka") {
+            json!({"role": "kafka", "workload": "mixed"})
+        } else {
+            json!({"role": "worker", "workload": "apps"})
+        };
+        assert_eq!(n["labels"], want, "{name}");
+    }
+    assert_eq!(
+        w.ok(
+            "kubectl",
+            &[
+                "get",
+                "nodes",
+                "-l",
+                "role=kafka,workload=mixed",
+                "--no-headers"
+            ]
+        )
+        .lines()
+        .count(),
+        3
+    );
+    assert_eq!(
+        w.ok(
+            "kubectl",
+            &[
+                "get",
+                "nodes",
+                "-l",
+                "role=worker,workload=apps",
+                "--no-headers"
+            ]
+        )
+        .lines()
+        .count(),
+        1
+    );
+    // The verify workflow's own step passes on this cluster.
+    let out = w.step(
+        "02-reusable-verify-cluster.yml",
+        "Wait for every node to be Ready",
+        &[("ENVIRONMENT", "dev")],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("pool worker: 1 node(s) with role=worker,workload=apps, 1 expected")
+    );
+}
+
+#[test]
+fn negative_control_a_label_cloud_init_does_not_set_fails_the_verify_step() {
+    let w = provisioned(|s| {
+        assert!(
+            s.contains("NODE_LABELS=(role=worker workload=apps)"),
+            "update this control"
+        );
+        s.replace(
+            "NODE_LABELS=(role=worker workload=apps)",
+            "NODE_LABELS=(role=worker)",
+        )
+    });
+    let out = w.step(
+        "02-reusable-verify-cluster.yml",
+        "Wait for every node to be Ready",
+        &[("ENVIRONMENT", "dev")],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("::error::pool worker: only 0 node(s) carry role=worker,workload=apps"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn taints_come_from_the_flags_cloud_init_passes() {
+    let w = provisioned(|s| s.replace("NODE_TAINTS=()", "NODE_TAINTS=(dedicated=apps:NoSchedule)"));
+    let api = w.api("dev-k3s-trading-control");
+    let worker = api["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "dev-k3s-trading-worker-0")
+        .unwrap();
+    assert_eq!(
+        worker["taints"],
+        json!([{"key": "dedicated", "value": "apps", "effect": "NoSchedule"}])
+    );
+    let nodes: Value =
+        serde_json::from_str(&w.ok("kubectl", &["get", "nodes", "-o", "json"])).unwrap();
+    let taints: Vec<&Value> = nodes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| &n["spec"]["taints"])
+        .filter(|t| !t.as_array().unwrap().is_empty())
+        .collect();
+    assert_eq!(taints.len(), 1);
+}
+
+#[test]
+fn ssh_and_scp_run_in_the_node_sandbox_and_refuse_what_ssh_refuses() {
+    let w = dev_world(|s| s);
+    w.boot();
+    let out = w.ssh(
+        "root@203.0.113.20",
+        "echo hi > /root/mark && hostname && cat /root/mark",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "dev-k3s-trading-kafka-0\nhi\n"
+    );
+    assert!(
+        w.path("world/nodes/dev-k3s-trading-kafka-0/upper/root/mark")
+            .exists()
+    );
+    assert!(
+        !w.path("world/nodes/dev-k3s-trading-kafka-1/upper/root/mark")
+            .exists()
+    );
+    assert!(
+        !w.ssh("root@203.0.113.21", "test -f /root/mark")
+            .status
+            .success()
+    );
+    // The exit status passes through.
+    assert_eq!(w.ssh("root@203.0.113.20", "exit 7").status.code(), Some(7));
+    // A private address answers only through a jump host on its network.
+    let direct = w.ssh("root@10.0.1.21", "true");
+    assert_eq!(direct.status.code(), Some(255));
+    assert!(String::from_utf8_lossy(&direct.stderr).contains("Connection timed out"));
+    let jumped = w.run(
+        "ssh",
+        &[
+            "-o",
+            "BatchMode=yes",
+            "-J",
+            "root@203.0.113.10",
+            "root@10.0.1.21",
+            "hostname",
+        ],
+        "",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&jumped.stdout).trim(),
+        "dev-k3s-trading-kafka-1"
+    );
+    // An unknown address, an unknown option, a key the server does not know.
+    assert_eq!(w.ssh("root@198.51.100.1", "true").status.code(), Some(255));
+    let bad = w.run(
+        "ssh",
+        &[
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "Bogus=1",
+            "root@203.0.113.20",
+            "true",
+        ],
+        "",
+    );
+    assert_eq!(bad.status.code(), Some(255));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Bad configuration option: bogus"));
+    let mut nokey = w.cmd("ssh");
+    nokey
+        .env_remove("SSH_AUTH_SOCK")
+        .args(["-o", "BatchMode=yes", "root@203.0.113.20", "true"]);
+    let nokey = nokey.output().unwrap();
+    assert!(String::from_utf8_lossy(&nokey.stderr).contains("Permission denied (publickey)"));
+    // scp both ways.
+    fs::write(w.path("up.txt"), "payload\n").unwrap();
+    w.ok(
+        "scp",
+        &[
+            "-o",
+            "BatchMode=yes",
+            "up.txt",
+            "root@203.0.113.30:/root/up.txt",
+        ],
+    );
+    w.ok(
+        "scp",
+        &[
+            "-o",
+            "BatchMode=yes",
+            "root@203.0.113.30:/root/up.txt",
+            "down.txt",
+        ],
+    );
+    assert_eq!(fs::read_to_string(w.path("down.txt")).unwrap(), "payload\n");
+}
+
+#[test]
+fn a_cloud_config_key_the_rehearsal_does_not_execute_refuses_the_boot() {
+    let user_data = format!(
+        "{}packages: [jq]\n",
+        generated("cloud-init/dev/control.yaml")
+    );
+    let w = World::new(&[Srv(
+        "dev-k3s-trading-control",
+        user_data,
+        "10.0.1.10",
+        "203.0.113.10",
+    )]);
+    w.boot();
+    for _ in 0..400 {
+        if w.console().contains("runcmd exited") || w.console().contains("unsupported") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        w.console()
+            .contains("unsupported: cloud-config key `packages`"),
+        "{}",
+        w.console()
+    );
+    assert!(!w.path("world/api/dev-k3s-trading-control.json").exists());
+}
+
+#[test]
+fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
+    let w = World::new(&[Srv(
+        "dev-k3s-trading-control",
+        generated("cloud-init/dev/control.yaml"),
+        "10.0.1.10",
+        "203.0.113.10",
+    )]);
+    w.boot();
+    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    // Before the kubeconfig is fetched: nothing to talk to.
+    assert!(!w.run("kubectl", &["get", "nodes"], "").status.success());
+    w.fetch_kubeconfig("203.0.113.10");
+    assert!(
+        w.ok("kubectl", &["version"])
+            .contains("Server Version: v1.34.1+k3s1")
+    );
+    let nodes = w.ok("kubectl", &["get", "nodes", "-o", "wide", "--show-labels"]);
+    assert!(
+        nodes.contains("dev-k3s-trading-control") && nodes.contains("role=control-plane"),
+        "{nodes}"
+    );
+    assert_eq!(
+        w.ok(
+            "kubectl",
+            &["get", "nodes", "-l", "role=kafka", "--no-headers"]
+        ),
+        ""
+    );
+    // Unknown flags and commands fail as kubectl's do.
+    let bad = w.run("kubectl", &["get", "nodes", "--bogus"], "");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("error: unknown flag: --bogus"));
+    assert!(
+        !w.run("kubectl", &["apply", "--timeout=1m", "-f", "-"], "")
+            .status
+            .success()
+    );
+    assert!(!w.run("kubectl", &["frobnicate"], "").status.success());
+    // helm on the node: an unknown flag, a chart it does not know.
+    let helm = |args: &str| {
+        w.ssh(
+            "root@203.0.113.10",
+            &format!("KUBECONFIG=/etc/rancher/k3s/k3s.yaml helm {args}"),
+        )
+    };
+    let bogus = helm(
+        "upgrade --install t traefik --repo https://traefik.github.io/charts --version 37.1.1 --bogus",
+    );
+    assert!(String::from_utf8_lossy(&bogus.stderr).contains("Error: unknown flag: --bogus"));
+    let unknown =
+        helm("upgrade --install t nginx --repo https://example.org/charts --version 1.0.0");
+    assert!(!unknown.status.success());
+    assert!(
+        !w.run("kubectl", &["get", "nodes", "-o", "table"], "")
+            .status
+            .success()
+    );
+    // A namespace through the workflows' create | apply idiom.
+    let ns = w.ok(
+        "kubectl",
+        &[
+            "create",
+            "namespace",
+            "kafka",
+            "--dry-run=client",
+            "-o",
+            "yaml",
+        ],
+    );
+    assert!(
+        w.run("kubectl", &["apply", "-f", "-"], &ns)
+            .status
+            .success()
+    );
+    // Kafka before its CRD: no such kind.
+    let early = w.run(
+        "kubectl",
+        &["-n", "kafka", "apply", "-f", "-"],
+        &generated("k8s/dev/strimzi/kafka.yaml"),
+    );
+    assert!(!early.status.success());
+    assert!(String::from_utf8_lossy(&early.stderr).contains("ensure CRDs are installed first"));
+    // A namespaced object into a namespace that does not exist.
+    let nowhere = w.run(
+        "kubectl",
+        &["-n", "nowhere", "apply", "-f", "-"],
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    );
+    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("namespaces \"nowhere\" not found"));
+    // A Deployment no node can run (a nodeSelector no node carries) never
+    // becomes Available; one that fits does.
+    let deploy = |name: &str, selector: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: kafka}}\nspec:\n  template:\n    spec:\n      nodeSelector: {{{selector}}}\n"
+        )
+    };
+    assert!(
+        w.run(
+            "kubectl",
+            &["apply", "-f", "-"],
+            &deploy("stuck", "role: gpu")
+        )
+        .status
+        .success()
+    );
+    assert!(
+        w.run(
+            "kubectl",
+            &["apply", "-f", "-"],
+            &deploy("fits", "role: control-plane")
+        )
+        .status
+        .success()
+    );
+    let stuck = w.run(
+        "kubectl",
+        &[
+            "-n",
+            "kafka",
+            "wait",
+            "deployment/stuck",
+            "--for=condition=Available",
+            "--timeout=1m",
+        ],
+        "",
+    );
+    assert!(String::from_utf8_lossy(&stuck.stderr).contains("timed out waiting for the condition"));
+    w.ok(
+        "kubectl",
+        &[
+            "-n",
+            "kafka",
+            "wait",
+            "deployment/fits",
+            "--for=condition=Available",
+            "--timeout=1m",
+        ],
+    );
+}
+
+const OPERATOR: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: kafkas.kafka.strimzi.io}
+spec:
+  group: kafka.strimzi.io
+  scope: Namespaced
+  names: {kind: Kafka, plural: kafkas, singular: kafka, shortNames: [k]}
+  versions: [{name: v1beta2, served: true, storage: true}]
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: kafkanodepools.kafka.strimzi.io}
+spec:
+  group: kafka.strimzi.io
+  scope: Namespaced
+  names: {kind: KafkaNodePool, plural: kafkanodepools, singular: kafkanodepool, shortNames: [knp]}
+  versions: [{name: v1beta2, served: true, storage: true}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: strimzi-cluster-operator}
+spec:
+  template:
+    spec:
+      containers: [{name: strimzi-cluster-operator, image: quay.io/strimzi/operator:0.48.0}]
+";
+
+/// Install the operator and the generated Strimzi resources; the result of
+/// waiting for the Kafka to be Ready.
+fn deploy_strimzi(w: &World) -> Output {
+    let ns = w.ok(
+        "kubectl",
+        &[
+            "create",
+            "namespace",
+            "kafka",
+            "--dry-run=client",
+            "-o",
+            "yaml",
+        ],
+    );
+    assert!(
+        w.run("kubectl", &["apply", "-f", "-"], &ns)
+            .status
+            .success()
+    );
+    assert!(
+        w.run(
+            "kubectl",
+            &[
+                "-n",
+                "kafka",
+                "apply",
+                "--server-side",
+                "--force-conflicts",
+                "-f",
+                "-"
+            ],
+            OPERATOR
+        )
+        .status
+        .success()
+    );
+    w.ok(
+        "kubectl",
+        &[
+            "-n",
+            "kafka",
+            "wait",
+            "deployment/strimzi-cluster-operator",
+            "--for=condition=Available",
+            "--timeout=10m",
+        ],
+    );
+    let dir = repo_root().join("generated/k8s/dev/strimzi");
+    w.ok(
+        "kubectl",
+        &[
+            "-n",
+            "kafka",
+            "apply",
+            "-f",
+            dir.join("kafkanodepool-kafka.yaml").to_str().unwrap(),
+        ],
+    );
+    w.ok(
+        "kubectl",
+        &[
+            "-n",
+            "kafka",
+            "apply",
+            "-f",
+            dir.join("kafka.yaml").to_str().unwrap(),
+        ],
+    );
+    w.run(
+        "kubectl",
+        &[
+            "-n",
+            "kafka",
+            "wait",
+            "kafka.kafka.strimzi.io/trading-cluster",
+            "--for=condition=Ready",
+            "--timeout=20m",
+        ],
+        "",
+    )
+}
+
+#[test]
+fn the_generated_strimzi_resources_pass_the_schemas_and_kafka_becomes_ready_on_the_labelled_nodes()
+{
+    let w = provisioned(|s| s);
+    let ready = deploy_strimzi(&w);
+    assert!(
+        ready.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ready.stderr)
+    );
+    // Every apply is recorded.
+    let log = w.api("dev-k3s-trading-control")["log"].clone();
+    let applied: Vec<String> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["verb"] == "apply")
+        .map(|e| {
+            format!(
+                "{}/{}",
+                e["kind"].as_str().unwrap(),
+                e["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        applied,
+        [
+            "Namespace/kafka",
+            "CustomResourceDefinition/kafkas.kafka.strimzi.io",
+            "CustomResourceDefinition/kafkanodepools.kafka.strimzi.io",
+            "Deployment/strimzi-cluster-operator",
+            "KafkaNodePool/kafka",
+            "Kafka/trading-cluster"
+        ]
+    );
+    // A Strimzi resource the 0.48 schema rejects is refused at apply.
+    let pool = generated("k8s/dev/strimzi/kafkanodepool-kafka.yaml");
+    let typo = pool.replacen("  roles:", "  role:", 1);
+    assert_ne!(typo, pool);
+    let refused = w.run("kubectl", &["-n", "kafka", "apply", "-f", "-"], &typo);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("The KafkaNodePool \"kafka\" is invalid")
+            && err.contains("\"roles\" is a required property"),
+        "{err}"
+    );
+}
+
+#[test]
+fn negative_control_kafka_never_ready_when_cloud_init_does_not_label_the_kafka_nodes() {
+    // The Kafka node's cloud-init sets another workload label than the one
+    // its pool's node affinity requires.
+    let w = World::new(&[
+        Srv(
+            "dev-k3s-trading-control",
+            generated("cloud-init/dev/control.yaml"),
+            "10.0.1.10",
+            "203.0.113.10",
+        ),
+        Srv(
+            "dev-k3s-trading-kafka-0",
+            generated("cloud-init/dev/kafka.yaml").replace("workload=mixed", "workload=apps"),
+            "10.0.1.20",
+            "203.0.113.20",
+        ),
+    ]);
+    w.boot();
+    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    let tok = w.ssh(
+        "root@203.0.113.10",
+        "cat /var/lib/rancher/k3s/server/node-token",
+    );
+    let put = w.run(
+        "ssh",
+        &[
+            "-o",
+            "BatchMode=yes",
+            "root@203.0.113.20",
+            "cat > /tmp/k3s-token",
+        ],
+        &String::from_utf8_lossy(&tok.stdout),
+    );
+    assert!(put.status.success());
+    w.wait_for_file("root@203.0.113.20", "/root/k3s-agent-ready.txt");
+    w.fetch_kubeconfig("203.0.113.10");
+    let ready = deploy_strimzi(&w);
+    assert!(!ready.status.success());
+    assert!(
+        String::from_utf8_lossy(&ready.stderr)
+            .contains("KafkaNodePool kafka: 3 replica(s), 0 node(s) it may run on"),
+        "{}",
+        String::from_utf8_lossy(&ready.stderr)
+    );
+}
+
+#[test]
+fn the_k3s_installer_refuses_a_flag_k3s_does_not_have() {
+    let bogus = generated("cloud-init/dev/control.yaml")
+        .replace("--disable servicelb", "--disable-servicelb");
+    assert_ne!(bogus, generated("cloud-init/dev/control.yaml"));
+    let w = World::new(&[Srv(
+        "dev-k3s-trading-control",
+        bogus,
+        "10.0.1.10",
+        "203.0.113.10",
+    )]);
+    w.boot();
+    for _ in 0..400 {
+        if w.console().contains("runcmd exited") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(
+        w.console()
+            .contains("flag provided but not defined: -disable-servicelb"),
+        "{}",
+        w.console()
+    );
+    assert!(!w.path("world/api/dev-k3s-trading-control.json").exists());
+}
+
+/// Run a generated reusable workflow in the runner, called as the deploy
+/// workflow calls it (environment dev, the control plane's address), with
+/// the world's stand-ins on its PATH and `secrets` besides the SSH key.
+fn call_in_the_runner(w: &World, callee: &str, secrets: &[(&str, &str)]) -> rehearsal::run::Report {
+    let wf = w.path("calls/.github/workflows");
+    fs::create_dir_all(&wf).unwrap();
+    fs::write(
+        wf.join(callee),
+        generated(&format!(".github/workflows/{callee}")),
+    )
+    .unwrap();
+    let caller = wf.join("caller.yml");
+    let mut passed = String::from("      SSH_PRIVATE_KEY: ${{ secrets.SSH_PRIVATE_KEY }}\n");
+    for (k, _) in secrets {
+        passed += &format!("      {k}: ${{{{ secrets.{k} }}}}\n");
+    }
+    fs::write(
+        &caller,
+        format!("name: caller\non:\n  workflow_dispatch: {{}}\npermissions:\n  contents: read\njobs:\n  call:\n    uses: ./.github/workflows/{callee}\n    with:\n      environment: dev\n      control_plane_ip: 203.0.113.10\n    secrets:\n{passed}"),
+    )
+    .unwrap();
+    let key = fs::read_to_string(w.path("key")).unwrap();
+    let mut all: std::collections::BTreeMap<String, String> =
+        [("SSH_PRIVATE_KEY".to_string(), key)].into_iter().collect();
+    for (k, v) in secrets {
+        all.insert(k.to_string(), v.to_string());
+    }
+    let options = rehearsal::run::Options {
+        repo: repo_root(),
+        work: w.path("work"),
+        repository: "owner/infra".into(),
+        secrets: all,
+        vars: Default::default(),
+        stand_in_path: vec![w.path("bin")],
+        extra_env: vec![
+            (
+                "REHEARSAL_WORLD".into(),
+                w.path("world").display().to_string(),
+            ),
+            (
+                "HCLOUD_STANDIN_STATE".into(),
+                w.path("cloud.json").display().to_string(),
+            ),
+            (
+                "REHEARSAL_HCLOUD_BIN".into(),
+                w.path("shim/hcloud").display().to_string(),
+            ),
+        ],
+        terraform_mirror: None,
+        cache_dir: None,
+        rejected_environments: Vec::new(),
+        echo: false,
+    };
+    rehearsal::run::run(
+        &caller,
+        rehearsal::run::Event::Dispatch(Vec::new()),
+        &options,
+    )
+    .unwrap()
+}
+
+fn verify_in_the_runner(w: &World) -> rehearsal::run::Report {
+    call_in_the_runner(w, "02-reusable-verify-cluster.yml", &[])
+}
+
+#[test]
+fn the_verify_workflow_runs_in_the_runner_against_the_world() {
+    let w = provisioned(|s| s);
+    let report = verify_in_the_runner(&w);
+    assert_eq!(
+        report.result,
+        rehearsal::run::Outcome::Success,
+        "{:#?}",
+        report.log
+    );
+    // kubectl came from the (stood-in) release, checksum verified; the
+    // kubeconfig over ssh; the labels from the nodes' cloud-init.
+    assert!(
+        report.logged("pool kafka: 3 node(s) with role=kafka,workload=mixed, 3 expected"),
+        "{:#?}",
+        report.log
+    );
+    assert!(report.logged("5 of 5 nodes Ready"));
+    assert!(!report.log.iter().any(|l| l.contains("OPENSSH PRIVATE KEY")));
+}
+
+#[test]
+fn negative_control_in_the_runner_a_label_cloud_init_does_not_set_fails_verify_cluster() {
+    let w = provisioned(|s| {
+        s.replace(
+            "NODE_LABELS=(role=worker workload=apps)",
+            "NODE_LABELS=(role=worker)",
+        )
+    });
+    let report = verify_in_the_runner(&w);
+    assert_eq!(report.result, rehearsal::run::Outcome::Failure);
+    assert!(
+        report.logged("pool worker: only 0 node(s) carry role=worker,workload=apps"),
+        "{:#?}",
+        report.log
+    );
+}
+
+#[test]
+fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
+    let w = provisioned(|s| s);
+    let strimzi = call_in_the_runner(
+        &w,
+        "04-reusable-deploy-strimzi.yml",
+        &[("HCLOUD_TOKEN", "hcloud-token")],
+    );
+    assert_eq!(
+        strimzi.result,
+        rehearsal::run::Outcome::Success,
+        "{:#?}",
+        strimzi.log
+    );
+    assert!(
+        strimzi.logged("advertising 203.0.113.20 (dev-k3s-trading-kafka-ip)"),
+        "{:#?}",
+        strimzi.log
+    );
+    let api = w.api("dev-k3s-trading-control");
+    let kafka = api["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "Kafka")
+        .unwrap();
+    assert_eq!(kafka["status"]["conditions"][0]["status"], "True");
+    assert_eq!(
+        kafka["spec"]["kafka"]["listeners"][1]["configuration"]["brokers"][2]["advertisedHost"],
+        "203.0.113.20"
+    );
+    // The operator's RoleBinding was pointed at the namespace by the workflow.
+    let rb = api["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "RoleBinding")
+        .unwrap();
+    assert_eq!(rb["subjects"][0]["namespace"], "kafka");
+
+    let argocd = call_in_the_runner(
+        &w,
+        "03-reusable-deploy-argocd.yml",
+        &[
+            ("TOKEN_GIT_REPO_CONFIG", "git-token"),
+            ("ARGOCD_ADMIN_PASSWORD", "admin-pw"),
+        ],
+    );
+    assert_eq!(
+        argocd.result,
+        rehearsal::run::Outcome::Success,
+        "{:#?}",
+        argocd.log
+    );
+    let api = w.api("dev-k3s-trading-control");
+    let find = |kind: &str, name: &str| {
+        api["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind}/{name}"))
+    };
+    assert_eq!(find("ArgoCD", "argocd")["status"]["phase"], "Available");
+    assert_eq!(
+        find("Secret", "gitops-repository")["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
+        "repository"
+    );
+    assert_eq!(
+        find("Secret", "argocd-cluster")["stringData"]["admin.password"],
+        "admin-pw"
+    );
+    let app = find("Application", "bootstrap");
+    assert_eq!(app["spec"]["source"]["path"], "overlays/minimal");
+    assert_eq!(app["metadata"]["namespace"], "argocd");
+    for secret in ["git-token", "admin-pw", "hcloud-token"] {
+        assert!(
+            !argocd
+                .log
+                .iter()
+                .chain(strimzi.log.iter())
+                .any(|l| l.contains(secret)),
+            "{secret} leaked"
+        );
+    }
+}
+
+#[test]
+fn a_destroyed_server_stops_and_a_replaced_one_boots_again() {
+    let w = dev_world(|s| s);
+    w.boot();
+    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    assert!(
+        w.ssh("root@203.0.113.30", "touch /root/before")
+            .status
+            .success()
+    );
+    // Terraform destroys the worker and replaces kafka-0 (new ID, same name).
+    let mut cloud: Value =
+        serde_json::from_str(&fs::read_to_string(w.path("cloud.json")).unwrap()).unwrap();
+    let servers = cloud["servers"].as_array_mut().unwrap();
+    servers.retain(|s| s["name"] != "dev-k3s-trading-worker-0");
+    let kafka0 = servers
+        .iter_mut()
+        .find(|s| s["name"] == "dev-k3s-trading-kafka-0")
+        .unwrap();
+    kafka0["id"] = json!(99);
+    assert!(
+        w.ssh("root@203.0.113.20", "touch /root/before")
+            .status
+            .success()
+    );
+    fs::write(w.path("cloud.json"), cloud.to_string()).unwrap();
+    w.boot();
+    let gone = w.ssh("root@203.0.113.30", "true");
+    assert_eq!(gone.status.code(), Some(255));
+    assert!(!w.path("world/nodes/dev-k3s-trading-worker-0").exists());
+    // The replacement is a fresh machine booting its cloud-init again.
+    assert!(
+        !w.ssh("root@203.0.113.20", "test -f /root/before")
+            .status
+            .success()
+    );
+    assert_eq!(
+        fs::read_to_string(w.path("world/nodes/dev-k3s-trading-kafka-0/server-id")).unwrap(),
+        "99"
+    );
+}
