@@ -17,8 +17,15 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// A file of the committed build: the workflows live in the repository's own
+/// `.github/workflows/` (cluster.kdl's `output workflows=`), the rest under `generated/`.
 fn generated(path: &str) -> String {
-    fs::read_to_string(repo_root().join("generated").join(path)).unwrap()
+    let file = if path.starts_with(".github/") {
+        repo_root().join(path)
+    } else {
+        repo_root().join("generated").join(path)
+    };
+    fs::read_to_string(file).unwrap()
 }
 
 const WORLD_BIN: &str = env!("CARGO_BIN_EXE_rehearse-world");
