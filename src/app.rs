@@ -388,12 +388,16 @@ impl Job {
         } = self;
         let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
         let templates = Templates::compile(sources).map_err(print_error)?;
-        let cx = emit::context::ProjectCtx::new(project);
-        let plan = emit::plan_with(&cx, &templates).map_err(print_error)?;
+        let envs: Vec<crate::model::Resolved<'_>> = project
+            .envs
+            .iter()
+            .map(crate::model::Resolved::new)
+            .collect();
+        let plan = emit::plan_with(project, &envs, &templates).map_err(print_error)?;
         // The process ends soon after: freeing the syntax tree, the templates and
-        // the template values node by node would cost more than all the writing
+        // the resolved nodes one by one would cost more than all the writing
         // (7 % of a 1,000-node build, issue 6); the kernel takes them back at exit.
-        std::mem::forget(cx);
+        std::mem::forget(envs);
         std::mem::forget(templates);
         std::mem::forget(c);
         Ok((record, split(dirs, plan)))

@@ -88,7 +88,8 @@ runners have no fixed address); `reason=` records that it was decided, not forgo
 };
 
 fn check(t: &Topology, out: &mut Findings) {
-    let plaintext: Vec<support::PortUse> = support::node_ports(t)
+    let plaintext: Vec<crate::model::resolve::NodePortUse> = t
+        .node_ports()
         .into_iter()
         .filter(|u| u.plaintext_kafka)
         .collect();

@@ -85,7 +85,7 @@ broker count, adding a broker can silently run into the next user's port."#,
 };
 
 fn check(t: &Topology, out: &mut Findings) {
-    let mut uses = support::node_ports(t);
+    let mut uses = t.node_ports();
     uses.sort_by_key(|u| (u.first, u.span.offset));
     let mut reach: Option<usize> = None;
     for i in 0..uses.len() {
