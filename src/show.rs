@@ -38,7 +38,7 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
             "node", "server", "role", "type", "private ip", "public"
         );
         for p in &e.pools {
-            for n in &p.nodes {
+            for n in p.nodes.iter() {
                 let labels: Vec<String> = p
                     .labels
                     .iter()

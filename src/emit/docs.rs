@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::value::{
-    FirewallValue, KafkaValue, Kv, Node, NodeRuns, PoolValue, VersionsValue, control_plane,
+    FirewallValue, KafkaValue, Kv, Node, Nodes, PoolValue, VersionsValue, control_plane,
 };
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;
@@ -71,7 +71,7 @@ struct Range<'a> {
     purpose: &'a str,
     /// Names of the pools that take addresses from it.
     pools: Vec<&'a str>,
-    nodes: NodeRuns<'a>,
+    nodes: Nodes,
 }
 
 /// A scheduling profile.
@@ -171,7 +171,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
                     reserved: r.range.reserved,
                     purpose: r.range.purpose.as_deref().unwrap_or_default(),
                     pools: pools.iter().map(|p| p.name.value.as_str()).collect(),
-                    nodes: NodeRuns(pools.iter().map(|p| p.nodes.as_slice()).collect()),
+                    nodes: Nodes(pools.iter().map(|p| p.nodes.clone()).collect()),
                 }
             })
             .collect(),
@@ -220,7 +220,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
                 .zip(&e.pools)
                 .map(|(row, p)| CostRow {
                     pool: &row.pool,
-                    nodes: match p.nodes.as_slice() {
+                    nodes: match &p.nodes[..] {
                         [] => String::new(),
                         [one] => one.name.clone(),
                         [first, .., last] => format!("{}..{}", first.name, last.name),

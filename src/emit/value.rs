@@ -135,13 +135,65 @@ impl Serialize for Node {
     }
 }
 
-/// A list of nodes, serialised one [`Node`] at a time (no copy of the list).
-#[derive(Clone, Copy)]
-pub(crate) struct Nodes<'a>(pub(crate) &'a [Arc<ResolvedNode>]);
+/// Nodes: in a template, one [`NodeSeq`] object that makes a value of a node
+/// only when the template reads it; anywhere else, the list of [`Node`]s.
+#[derive(Clone)]
+pub(crate) struct Nodes(pub(crate) Vec<Arc<[Arc<ResolvedNode>]>>);
 
-impl Serialize for Nodes<'_> {
+impl Nodes {
+    /// The nodes of one pool.
+    pub(crate) fn of(nodes: &Arc<[Arc<ResolvedNode>]>) -> Self {
+        Self(vec![nodes.clone()])
+    }
+}
+
+impl Serialize for Nodes {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|n| Node(n.clone())))
+        if minijinja::value::serializing_for_value() {
+            let len = self.0.iter().map(|run| run.len()).sum();
+            return Value::from_object(NodeSeq {
+                runs: self.0.clone(),
+                len,
+            })
+            .serialize(s);
+        }
+        s.collect_seq(
+            self.0
+                .iter()
+                .flat_map(|run| run.iter())
+                .map(|n| Node(n.clone())),
+        )
+    }
+}
+
+/// A list of nodes as a template sequence, made of the pools' shared lists
+/// (a pool's nodes are one run, an IP range's are its pools' runs): the
+/// contexts of every emitter hold the same nodes without converting or
+/// copying them (issue 6; issue 12).
+#[derive(Debug)]
+pub(crate) struct NodeSeq {
+    runs: Vec<Arc<[Arc<ResolvedNode>]>>,
+    len: usize,
+}
+
+impl Object for NodeSeq {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let mut i = key.as_usize()?;
+        for run in &self.runs {
+            match run.get(i) {
+                Some(n) => return Some(Value::from_dyn_object(n.clone())),
+                None => i -= run.len(),
+            }
+        }
+        None
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.len)
     }
 }
 
@@ -219,7 +271,7 @@ pub(crate) struct PoolValue<'a> {
     taints: Vec<TaintValue<'a>>,
     apps: bool,
     primary_ip: Option<PrimaryIpValue<'a>>,
-    nodes: Nodes<'a>,
+    nodes: Nodes,
 }
 
 /// A pool's Primary IP.
@@ -258,7 +310,7 @@ impl<'a> PoolValue<'a> {
                 node: &ip.node,
                 address: ip.address.map(|a| a.to_string()),
             }),
-            nodes: Nodes(&p.nodes),
+            nodes: Nodes::of(&p.nodes),
         }
     }
 
@@ -325,20 +377,6 @@ impl<'a> FirewallValue<'a> {
                 source_ips: r.sources.iter().map(ToString::to_string).collect(),
             })
             .collect()
-    }
-}
-
-/// Nodes of several pools as one list (an IP range's), without copying.
-pub(crate) struct NodeRuns<'a>(pub(crate) Vec<&'a [Arc<ResolvedNode>]>);
-
-impl Serialize for NodeRuns<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            self.0
-                .iter()
-                .flat_map(|run| run.iter())
-                .map(|n| Node(n.clone())),
-        )
     }
 }
 

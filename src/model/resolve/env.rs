@@ -61,8 +61,9 @@ pub struct ResolvedPool<'t> {
     pub hetzner_role: String,
     /// The persistent Primary IP, if any.
     pub primary_ip: Option<ResolvedPrimaryIp>,
-    /// Its `count` nodes, in index order.
-    pub nodes: Vec<Arc<ResolvedNode>>,
+    /// Its `count` nodes, in index order (shared: a template reads the
+    /// list without copying it).
+    pub nodes: Arc<[Arc<ResolvedNode>]>,
 }
 
 /// The pool's own fields (`count`, `labels`, …); [`ResolvedPool::primary_ip`]
@@ -227,7 +228,7 @@ impl<'t> Resolved<'t> {
                         address: ip.address.as_ref().map(|a| a.value),
                     }),
                     tf_prefix,
-                    nodes,
+                    nodes: nodes.into(),
                 }
             })
             .collect();
