@@ -440,10 +440,14 @@ impl Job {
         } = self;
         let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
         let templates = Templates::compile(sources).map_err(print_error)?;
-        let cx = emit::context::ProjectCtx::new(project);
-        let plan = emit::plan_with(&cx, &templates).map_err(print_error)?;
+        let envs: Vec<crate::model::Resolved<'_>> = project
+            .envs
+            .iter()
+            .map(crate::model::Resolved::new)
+            .collect();
+        let plan = emit::plan_with(project, &envs, &templates).map_err(print_error)?;
         // every file a workflow or the Terraform module reads is written too
-        let envs: Vec<&str> = project
+        let names: Vec<&str> = project
             .envs
             .iter()
             .map(|t| t.env.name.value.as_str())
@@ -452,16 +456,16 @@ impl Job {
             dir: &project.output.dir,
             workflows: project.output.workflows.as_deref(),
         };
-        if let Some(d) = emit::refs::dangling(&plan, layout, &envs)
+        if let Some(d) = emit::refs::dangling(&plan, layout, &names)
             .into_iter()
             .next()
         {
             return Err(print_error(emit::refs::DanglingError(d)));
         }
         // The process ends soon after: freeing the syntax tree, the templates and
-        // the template values node by node would cost more than all the writing
+        // the resolved nodes one by one would cost more than all the writing
         // (BENCHMARKS.md); the kernel takes them back at exit.
-        std::mem::forget(cx);
+        std::mem::forget(envs);
         std::mem::forget(templates);
         std::mem::forget(c);
         Ok((record, split(dirs, plan)))

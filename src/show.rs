@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::emit::context::EnvCtx;
-use crate::model::Project;
+use crate::model::resolve::{ResolvedPool, ResolvedRange, dotted};
+use crate::model::{Project, Resolved};
 use crate::term::shown;
 
 /// Renders every environment (or only `only`) as plain-text tables.
@@ -16,17 +16,21 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
         .iter()
         .filter(|t| only.is_none_or(|o| t.env.name.value == o))
     {
-        let e = EnvCtx::new(topo);
+        let e = Resolved::new(topo);
         let _ = writeln!(
             out,
             "environment {}{}: cluster {} in {} ({}), network {} subnet {}",
-            shown(&e.env),
-            if e.production { " (production)" } else { "" },
-            shown(&e.cluster),
-            shown(&e.hetzner.location),
-            shown(&e.hetzner.datacenter),
-            shown(&e.network.cidr),
-            shown(&e.network.subnet)
+            shown(&topo.env.name.value),
+            if topo.env.production.value {
+                " (production)"
+            } else {
+                ""
+            },
+            shown(&topo.cluster.value),
+            shown(&topo.hetzner.location.value),
+            shown(&topo.hetzner.datacenter.value),
+            shown(&topo.network.cidr.value.to_string()),
+            shown(&topo.network.subnet.value.to_string())
         );
         let _ = writeln!(
             out,
@@ -34,20 +38,20 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
             "node", "server", "role", "type", "private ip", "public"
         );
         for p in &e.pools {
-            for n in &p.nodes {
+            for n in p.nodes.iter() {
                 let labels: Vec<String> = p
                     .labels
                     .iter()
-                    .map(|l| format!("{}={}", shown(&l.key), shown(&l.value)))
+                    .map(|l| format!("{}={}", shown(&l.key.value), shown(&l.value.value)))
                     .collect();
                 let _ = writeln!(
                     out,
                     "  {:<14} {:<32} {:<7} {:<6} {:<15} {:<9} {}",
                     shown(&n.name),
                     shown(&n.server_name),
-                    shown(&p.role),
-                    shown(&p.server_type),
-                    shown(&n.ip),
+                    shown(p.role.value.as_str()),
+                    shown(&p.server_type.value),
+                    shown(&n.private_ip),
                     if n.primary_ip { "primary" } else { "ephemeral" },
                     labels.join(",")
                 );
@@ -59,17 +63,18 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
             "range", "addresses", "used"
         );
         for r in &e.ranges {
+            let purpose = r.range.purpose.as_deref().unwrap_or_default();
             let _ = writeln!(
                 out,
                 "  {:<16} {:<33} {:>2}/{:<3} {}",
-                shown(&r.name),
-                format!("{} - {}", r.first, r.last),
-                r.nodes.len(),
-                size(r),
-                if r.reserved {
-                    format!("reserved: {}", shown(&r.purpose))
+                shown(&r.range.name.value),
+                format!("{} - {}", address(r.first), address(r.last)),
+                e.range_nodes(r).count(),
+                r.size,
+                if r.range.reserved {
+                    format!("reserved: {}", shown(purpose))
                 } else {
-                    shown(&r.purpose).into_owned()
+                    shown(purpose).into_owned()
                 }
             );
         }
@@ -97,8 +102,8 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
             "  {:<28} {:>9.2}  ({} h/day, {} days/month; saves {}%)",
             "with the schedule",
             c.ephemeral_eur,
-            e.schedule.hours_per_day,
-            e.schedule.days_per_month,
+            topo.schedule.hours_per_day.value,
+            topo.schedule.days_per_month.value,
             c.saving_percent
         );
         if !c.unpriced.is_empty() {
@@ -118,9 +123,9 @@ fn eur(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// The addresses a range holds.
-fn size(r: &crate::emit::context::RangeCtx) -> u32 {
-    r.to.saturating_sub(r.from) + 1
+/// An address in dotted form, empty without one.
+fn address(a: Option<std::net::Ipv4Addr>) -> String {
+    a.map(dotted).unwrap_or_default()
 }
 
 /// The resolved topology as `show --format json` prints it in its
@@ -131,17 +136,18 @@ pub fn json(project: &Project, only: Option<&str>) -> serde_json::Value {
         .envs
         .iter()
         .filter(|t| only.is_none_or(|o| t.env.name.value == o))
-        .map(|topo| env_json(&EnvCtx::new(topo)))
+        .map(|topo| env_json(&Resolved::new(topo)))
         .collect()
 }
 
-fn env_json(e: &EnvCtx) -> serde_json::Value {
+fn env_json(e: &Resolved<'_>) -> serde_json::Value {
     use serde_json::json;
+    let t = e.topo;
     let s = |v: &str| shown(v).into_owned();
-    let labels = |p: &crate::emit::context::PoolCtx| {
+    let labels = |p: &ResolvedPool<'_>| {
         p.labels
             .iter()
-            .map(|l| (s(&l.key), json!(s(&l.value))))
+            .map(|l| (s(&l.key.value), json!(s(&l.value.value))))
             .collect::<serde_json::Map<_, _>>()
     };
     let pools: Vec<_> = e
@@ -149,11 +155,11 @@ fn env_json(e: &EnvCtx) -> serde_json::Value {
         .iter()
         .map(|p| {
             json!({
-                "name": s(&p.name),
-                "role": s(&p.role),
-                "server_type": s(&p.server_type),
-                "count": p.count,
-                "range": s(&p.range),
+                "name": s(&p.name.value),
+                "role": s(p.role.value.as_str()),
+                "server_type": s(&p.server_type.value),
+                "count": p.count.value,
+                "range": s(&p.range.value),
                 "labels": labels(p),
             })
         })
@@ -166,10 +172,10 @@ fn env_json(e: &EnvCtx) -> serde_json::Value {
                 json!({
                     "name": s(&n.name),
                     "server": s(&n.server_name),
-                    "pool": s(&p.name),
-                    "role": s(&p.role),
-                    "server_type": s(&p.server_type),
-                    "private_ip": s(&n.ip),
+                    "pool": s(&p.name.value),
+                    "role": s(p.role.value.as_str()),
+                    "server_type": s(&p.server_type.value),
+                    "private_ip": s(&n.private_ip),
                     "primary_ip": n.primary_ip,
                     "labels": labels(p),
                 })
@@ -179,26 +185,29 @@ fn env_json(e: &EnvCtx) -> serde_json::Value {
     let ranges: Vec<_> = e
         .ranges
         .iter()
-        .map(|r| {
+        .map(|r: &ResolvedRange<'_>| {
             json!({
-                "name": s(&r.name),
-                "first": s(&r.first),
-                "last": s(&r.last),
-                "size": size(r),
-                "used": r.nodes.len(),
-                "reserved": r.reserved,
-                "purpose": s(&r.purpose),
+                "name": s(&r.range.name.value),
+                "first": s(&address(r.first)),
+                "last": s(&address(r.last)),
+                "size": r.size,
+                "used": e.range_nodes(r).count(),
+                "reserved": r.range.reserved,
+                "purpose": s(r.range.purpose.as_deref().unwrap_or_default()),
             })
         })
         .collect();
     let c = &e.cost;
     json!({
-        "name": s(&e.env),
-        "production": e.production,
-        "cluster": s(&e.cluster),
-        "location": s(&e.hetzner.location),
-        "datacenter": s(&e.hetzner.datacenter),
-        "network": { "cidr": s(&e.network.cidr), "subnet": s(&e.network.subnet) },
+        "name": s(&t.env.name.value),
+        "production": t.env.production.value,
+        "cluster": s(&t.cluster.value),
+        "location": s(&t.hetzner.location.value),
+        "datacenter": s(&t.hetzner.datacenter.value),
+        "network": {
+            "cidr": s(&t.network.cidr.value.to_string()),
+            "subnet": s(&t.network.subnet.value.to_string()),
+        },
         "pools": pools,
         "nodes": nodes,
         "ranges": ranges,
@@ -214,8 +223,8 @@ fn env_json(e: &EnvCtx) -> serde_json::Value {
             "primary_ips_per_month": eur(c.primary_ips_eur),
             "always_on_per_month": eur(c.always_on_eur),
             "scheduled_per_month": eur(c.ephemeral_eur),
-            "hours_per_day": e.schedule.hours_per_day,
-            "days_per_month": e.schedule.days_per_month,
+            "hours_per_day": t.schedule.hours_per_day.value,
+            "days_per_month": t.schedule.days_per_month.value,
             "saving_percent": c.saving_percent,
             "unpriced": c.unpriced.iter().map(|u| s(u)).collect::<Vec<_>>(),
         },

@@ -11,23 +11,57 @@
 
 use serde::Serialize;
 
-use super::context::{EnvCtx, PoolCtx, ProjectCtx};
+use super::value::{Node, PoolValue, VersionsValue, control_plane};
 use super::{EmitError, Plan, Templates};
+use crate::model::Resolved;
 
 const TEMPLATE: &str = "cloud-init/node.yaml.j2";
 
+/// What `cloud-init/node.yaml.j2` reads.
 #[derive(Serialize)]
 struct Ctx<'a> {
-    env: &'a EnvCtx,
-    pool: &'a PoolCtx,
+    /// The environment, converted once for all its pools.
+    env: &'a minijinja::Value,
+    pool: PoolValue<'a>,
+}
+
+/// What a node's setup needs of its environment.
+#[derive(Serialize)]
+struct Env<'a> {
+    env: &'a str,
+    versions: VersionsValue<'a>,
+    ingress: Ingress,
+    control_plane: Node,
+}
+
+/// Traefik's NodePorts.
+#[derive(Serialize)]
+struct Ingress {
+    http: u32,
+    https: u32,
 }
 
 /// Renders `cloud-init/<env>/<pool>.yaml` for every pool of every environment.
-pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
-    for env in &cx.envs {
+pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
+    for env in envs {
+        let topo = env.topo;
+        let name = &topo.env.name.value;
+        let value = minijinja::Value::from_serialize(Env {
+            env: name,
+            versions: VersionsValue::new(&topo.versions),
+            ingress: Ingress {
+                http: topo.ingress.http_node_port.value,
+                https: topo.ingress.https_node_port.value,
+            },
+            control_plane: control_plane(env),
+        });
         for pool in &env.pools {
-            let text = t.render(TEMPLATE, Ctx { env, pool })?;
-            plan.add(format!("cloud-init/{}/{}.yaml", env.env, pool.name), text);
+            let ctx = Ctx {
+                env: &value,
+                pool: PoolValue::new(pool),
+            };
+            let text = t.render(TEMPLATE, ctx)?;
+            plan.add(format!("cloud-init/{name}/{}.yaml", pool.name.value), text);
         }
     }
     Ok(())

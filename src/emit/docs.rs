@@ -1,14 +1,262 @@
 //! `TOPOLOGY.md`: the architecture diagram, IP plan, nodes, endpoints, costs,
 //! versions and secrets of every environment, from `templates/docs/TOPOLOGY.md.j2`.
 
-use super::context::ProjectCtx;
+use serde::Serialize;
+
+use super::value::{
+    FirewallValue, KafkaValue, Kv, Node, Nodes, PoolValue, VersionsValue, control_plane,
+};
 use super::{EmitError, Plan, Templates};
+use crate::model::Resolved;
+use crate::model::resolve::dotted;
 
 /// The template, overridable by name with `--templates`.
 const TEMPLATE: &str = "docs/TOPOLOGY.md.j2";
 
+/// What `docs/TOPOLOGY.md.j2` reads.
+#[derive(Serialize)]
+struct Ctx<'a> {
+    /// The cluster name.
+    cluster: &'a str,
+    /// Every environment, in file order.
+    envs: Vec<Env<'a>>,
+}
+
+/// One environment's section.
+#[derive(Serialize)]
+struct Env<'a> {
+    env: &'a str,
+    production: bool,
+    cluster: &'a str,
+    node_count: u32,
+    control_plane: Node,
+    network: Network,
+    hetzner: Hetzner<'a>,
+    versions: VersionsValue<'a>,
+    ranges: Vec<Range<'a>>,
+    pools: Vec<PoolValue<'a>>,
+    kafka: Option<KafkaValue<'a>>,
+    profiles: Vec<Profile<'a>>,
+    ingress: Ingress,
+    firewall: Vec<FirewallValue<'a>>,
+    schedule: Schedule,
+    cost: Cost<'a>,
+    secret_list: Vec<Secret<'a>>,
+}
+
+#[derive(Serialize)]
+struct Network {
+    cidr: String,
+    subnet: String,
+    /// Host 1 of the subnet.
+    gateway: String,
+}
+
+#[derive(Serialize)]
+struct Hetzner<'a> {
+    location: &'a str,
+    datacenter: &'a str,
+    network_zone: &'a str,
+    image: &'a str,
+}
+
+/// A range of the IP plan with the nodes in it.
+#[derive(Serialize)]
+struct Range<'a> {
+    name: &'a str,
+    first: String,
+    last: String,
+    size: u32,
+    reserved: bool,
+    purpose: &'a str,
+    /// Names of the pools that take addresses from it.
+    pools: Vec<&'a str>,
+    nodes: Nodes,
+}
+
+/// A scheduling profile.
+#[derive(Serialize)]
+struct Profile<'a> {
+    name: &'a str,
+    /// Highest weight first.
+    prefer: Vec<Prefer<'a>>,
+    avoid: Vec<Kv<'a>>,
+    require: Vec<Kv<'a>>,
+}
+
+#[derive(Serialize)]
+struct Prefer<'a> {
+    key: &'a str,
+    value: &'a str,
+    weight: u32,
+}
+
+#[derive(Serialize)]
+struct Ingress {
+    http: u32,
+    https: u32,
+}
+
+#[derive(Serialize)]
+struct Schedule {
+    hours_per_day: u32,
+    days_per_month: u32,
+    /// `HH:MM` UTC.
+    destroy_at: Option<String>,
+}
+
+/// The cost table.
+#[derive(Serialize)]
+struct Cost<'a> {
+    rows: Vec<CostRow<'a>>,
+    primary_ips: u32,
+    primary_ips_eur: f64,
+    always_on_eur: f64,
+    ephemeral_eur: f64,
+    saving_percent: u32,
+    unpriced: &'a [String],
+}
+
+#[derive(Serialize)]
+struct CostRow<'a> {
+    pool: &'a str,
+    /// `kafka-0..kafka-2`.
+    nodes: String,
+    server_type: &'a str,
+    count: u32,
+    unit_eur: Option<f64>,
+    total_eur: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Secret<'a> {
+    name: &'a str,
+    usage: &'static str,
+    optional: bool,
+    description: &'a str,
+}
+
+fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
+    let t = e.topo;
+    let host = |a: Option<std::net::Ipv4Addr>| a.map(dotted).unwrap_or_default();
+    let c = &e.cost;
+    Env {
+        env: &t.env.name.value,
+        production: t.env.production.value,
+        cluster: &t.cluster.value,
+        node_count: e.node_count,
+        control_plane: control_plane(e),
+        network: Network {
+            cidr: t.network.cidr.value.to_string(),
+            subnet: t.network.subnet.value.to_string(),
+            gateway: host(e.gateway),
+        },
+        hetzner: Hetzner {
+            location: &t.hetzner.location.value,
+            datacenter: &t.hetzner.datacenter.value,
+            network_zone: &t.hetzner.network_zone.value,
+            image: &t.hetzner.image.value,
+        },
+        versions: VersionsValue::new(&t.versions),
+        ranges: e
+            .ranges
+            .iter()
+            .map(|r| {
+                let pools: Vec<_> = r.pools.iter().filter_map(|&i| e.pools.get(i)).collect();
+                Range {
+                    name: &r.range.name.value,
+                    first: host(r.first),
+                    last: host(r.last),
+                    size: r.size,
+                    reserved: r.range.reserved,
+                    purpose: r.range.purpose.as_deref().unwrap_or_default(),
+                    pools: pools.iter().map(|p| p.name.value.as_str()).collect(),
+                    nodes: Nodes(pools.iter().map(|p| p.nodes.clone()).collect()),
+                }
+            })
+            .collect(),
+        pools: PoolValue::all(e),
+        kafka: KafkaValue::of(e),
+        profiles: t
+            .profiles
+            .iter()
+            .map(|p| {
+                let mut prefer: Vec<Prefer<'_>> = p
+                    .prefer
+                    .iter()
+                    .map(|x| Prefer {
+                        key: &x.label.key.value,
+                        value: &x.label.value.value,
+                        weight: x.weight.value,
+                    })
+                    .collect();
+                prefer.sort_by_key(|p| std::cmp::Reverse(p.weight));
+                Profile {
+                    name: &p.name.value,
+                    prefer,
+                    avoid: Kv::all(&p.avoid),
+                    require: Kv::all(&p.require),
+                }
+            })
+            .collect(),
+        ingress: Ingress {
+            http: t.ingress.http_node_port.value,
+            https: t.ingress.https_node_port.value,
+        },
+        firewall: FirewallValue::all(e),
+        schedule: Schedule {
+            hours_per_day: t.schedule.hours_per_day.value,
+            days_per_month: t.schedule.days_per_month.value,
+            destroy_at: t
+                .schedule
+                .destroy_at
+                .as_ref()
+                .map(|s| format!("{:02}:{:02}", s.value.0, s.value.1)),
+        },
+        cost: Cost {
+            rows: c
+                .rows
+                .iter()
+                .zip(&e.pools)
+                .map(|(row, p)| CostRow {
+                    pool: &row.pool,
+                    nodes: match &p.nodes[..] {
+                        [] => String::new(),
+                        [one] => one.name.clone(),
+                        [first, .., last] => format!("{}..{}", first.name, last.name),
+                    },
+                    server_type: &row.server_type,
+                    count: row.count,
+                    unit_eur: row.unit_eur,
+                    total_eur: row.total_eur,
+                })
+                .collect(),
+            primary_ips: c.primary_ips,
+            primary_ips_eur: c.primary_ips_eur,
+            always_on_eur: c.always_on_eur,
+            ephemeral_eur: c.ephemeral_eur,
+            saving_percent: c.saving_percent,
+            unpriced: &c.unpriced,
+        },
+        secret_list: t
+            .secrets
+            .iter()
+            .map(|s| Secret {
+                name: &s.name.value,
+                usage: s.usage.value.as_str(),
+                optional: s.optional,
+                description: s.description.as_deref().unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
 /// Renders `TOPOLOGY.md` at the top of the output, all environments in one file.
-pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
-    plan.add("TOPOLOGY.md", t.render(TEMPLATE, cx)?);
+pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
+    let ctx = Ctx {
+        cluster: envs.first().map_or("", |e| e.topo.cluster.value.as_str()),
+        envs: envs.iter().map(env).collect(),
+    };
+    plan.add("TOPOLOGY.md", t.render(TEMPLATE, ctx)?);
     Ok(())
 }

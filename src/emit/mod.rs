@@ -26,7 +26,6 @@
 
 mod budget;
 mod cloud_init;
-pub mod context;
 mod docs;
 mod pins;
 pub mod refs;
@@ -34,12 +33,18 @@ mod scheduling;
 mod strimzi;
 pub mod templates;
 mod tfvars;
+mod value;
 mod workflows;
 mod yaml;
 
+// `templates.rs` reads nodes through `super::context::{NodeCtx, TextField}`;
+// they live in `value.rs` now (this alias goes when templates.rs imports them
+// from there).
+use value as context;
+
 use std::collections::BTreeMap;
 
-use crate::model::Project;
+use crate::model::{Project, Resolved};
 pub use templates::Templates;
 
 /// Where a planned file goes: the output directory (`output dir`, or
@@ -139,20 +144,25 @@ pub struct EmitError {
 
 /// Renders every artifact of every environment.
 pub fn plan(project: &Project, templates: &Templates) -> Result<Plan, EmitError> {
-    plan_with(&context::ProjectCtx::new(project), templates)
+    let envs: Vec<Resolved<'_>> = project.envs.iter().map(Resolved::new).collect();
+    plan_with(project, &envs, templates)
 }
 
-/// Renders every artifact from a context the caller built (and may keep:
-/// the command line never frees it, see `Job::render` in `app.rs`).
-pub fn plan_with(cx: &context::ProjectCtx, templates: &Templates) -> Result<Plan, EmitError> {
+/// Renders every artifact from environments the caller resolved (and may
+/// keep: the command line never frees them, see `Job::render` in `app.rs`).
+pub fn plan_with(
+    project: &Project,
+    envs: &[Resolved<'_>],
+    templates: &Templates,
+) -> Result<Plan, EmitError> {
     let _budget = budget::Session::start();
     let mut plan = Plan::default();
-    tfvars::emit(cx, templates, &mut plan)?;
-    cloud_init::emit(cx, templates, &mut plan)?;
-    pins::emit(cx, templates, &mut plan)?;
-    strimzi::emit(cx, templates, &mut plan)?;
-    scheduling::emit(cx, templates, &mut plan)?;
-    workflows::emit(cx, templates, &mut plan)?;
-    docs::emit(cx, templates, &mut plan)?;
+    tfvars::emit(envs, templates, &mut plan)?;
+    cloud_init::emit(envs, templates, &mut plan)?;
+    pins::emit(envs, templates, &mut plan)?;
+    strimzi::emit(envs, templates, &mut plan)?;
+    scheduling::emit(envs, templates, &mut plan)?;
+    workflows::emit(project, envs, templates, &mut plan)?;
+    docs::emit(envs, templates, &mut plan)?;
     Ok(plan)
 }

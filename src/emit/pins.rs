@@ -11,8 +11,8 @@
 
 use serde::Serialize;
 
-use super::context::ProjectCtx;
 use super::{EmitError, Plan, Templates};
+use crate::model::Resolved;
 
 const TEMPLATE: &str = "pins/version.j2";
 
@@ -22,16 +22,19 @@ struct Ctx<'a> {
 }
 
 /// Renders the version pins of every environment.
-pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
-    for env in &cx.envs {
-        let v = &env.versions;
+pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
+    for env in envs {
+        let v = &env.topo.versions;
         for (tool, version) in [
-            ("k3s", &v.k3s),
-            ("strimzi", &v.strimzi),
-            ("argocd-operator", &v.argocd_operator),
+            ("k3s", &v.k3s.value),
+            ("strimzi", &v.strimzi.value),
+            ("argocd-operator", &v.argocd_operator.value),
         ] {
             let text = t.render(TEMPLATE, Ctx { version })?;
-            plan.add(format!("pins/{}/{tool}.version", env.env), text);
+            plan.add(
+                format!("pins/{}/{tool}.version", env.topo.env.name.value),
+                text,
+            );
         }
     }
     Ok(())

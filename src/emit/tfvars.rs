@@ -15,8 +15,9 @@
 
 use serde::Serialize;
 
-use super::context::{EnvCtx, ProjectCtx};
+use super::value::{FirewallValue, Node, PoolValue, VersionsValue, control_plane};
 use super::{EmitError, Plan, Templates};
+use crate::model::Resolved;
 
 const TEMPLATE: &str = "terraform/env.tfvars.j2";
 
@@ -25,23 +26,72 @@ const TEMPLATE: &str = "terraform/env.tfvars.j2";
 /// (`kafka_node_count = 1`) would otherwise create a server nobody described.
 const ROOT_MODULE_AGENT_POOLS: &[&str] = &["kafka", "worker"];
 
+/// What `terraform/env.tfvars.j2` reads.
 #[derive(Serialize)]
 struct Ctx<'a> {
-    env: &'a EnvCtx,
+    env: Env<'a>,
     /// Root-module pools the topology does not have.
     absent_pools: Vec<&'static str>,
 }
 
+/// The environment, as the root module's variables need it.
+#[derive(Serialize)]
+struct Env<'a> {
+    env: &'a str,
+    cluster: &'a str,
+    hetzner: Hetzner<'a>,
+    network: Network,
+    versions: VersionsValue<'a>,
+    control_plane: Node,
+    pools: Vec<PoolValue<'a>>,
+    firewall: Vec<FirewallValue<'a>>,
+}
+
+#[derive(Serialize)]
+struct Hetzner<'a> {
+    location: &'a str,
+    datacenter: &'a str,
+}
+
+#[derive(Serialize)]
+struct Network {
+    cidr: String,
+    subnet: String,
+}
+
 /// Renders `environments/<env>.tfvars` for every environment.
-pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
-    for env in &cx.envs {
+pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
+    for env in envs {
+        let topo = env.topo;
         let absent_pools = ROOT_MODULE_AGENT_POOLS
             .iter()
             .copied()
             .filter(|name| !env.pools.iter().any(|p| !p.server && p.tf_prefix == *name))
             .collect();
-        let text = t.render(TEMPLATE, Ctx { env, absent_pools })?;
-        plan.add(format!("environments/{}.tfvars", env.env), align(&text));
+        let ctx = Ctx {
+            env: Env {
+                env: &topo.env.name.value,
+                cluster: &topo.cluster.value,
+                hetzner: Hetzner {
+                    location: &topo.hetzner.location.value,
+                    datacenter: &topo.hetzner.datacenter.value,
+                },
+                network: Network {
+                    cidr: topo.network.cidr.value.to_string(),
+                    subnet: topo.network.subnet.value.to_string(),
+                },
+                versions: VersionsValue::new(&topo.versions),
+                control_plane: control_plane(env),
+                pools: PoolValue::all(env),
+                firewall: FirewallValue::all(env),
+            },
+            absent_pools,
+        };
+        let text = t.render(TEMPLATE, ctx)?;
+        plan.add(
+            format!("environments/{}.tfvars", topo.env.name.value),
+            align(&text),
+        );
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //!
 //! The workflows are one set for the whole project: each one takes the
 //! environment as an input and selects that environment's facts with a
-//! shell `case` generated from [`ProjectCtx`], so that nothing about the
+//! shell `case` generated from the resolved environments, so that nothing about the
 //! topology is written into a template.
 //!
 //! The few things a template cannot safely build itself are prepared here:
@@ -16,9 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::context::ProjectCtx;
 use super::templates::GhExpr;
+use super::value::{KafkaValue, Node, PoolValue, control_plane};
 use super::{Destination, EmitError, Plan, Templates};
+use crate::model::{Project, Resolved};
 
 /// The drift check, generated only when cluster.kdl pins topogen
 /// (`topogen git=… rev=…`): it installs exactly that commit.
@@ -41,8 +42,8 @@ pub(crate) const FILES: &[&str] = &[
 /// that are about GitHub rather than the topology.
 #[derive(Serialize)]
 struct WorkflowCtx<'a> {
-    /// The whole project.
-    cx: &'a ProjectCtx,
+    /// The project's facts the workflows select from.
+    cx: ProjectCtx<'a>,
     /// Where the repository keeps topogen's output (paths in `run:` scripts):
     /// `output dir=…` of cluster.kdl.
     generated: &'a str,
@@ -63,6 +64,144 @@ struct WorkflowCtx<'a> {
     any_external: bool,
     /// Any environment must look up its Kafka Primary IP's address at deploy time.
     any_ip_lookup: bool,
+}
+
+/// Every environment, as the workflows' `case` statements select it.
+#[derive(Serialize)]
+struct ProjectCtx<'a> {
+    /// Environment names, in file order.
+    env_names: Vec<&'a str>,
+    /// Each environment.
+    envs: Vec<Env<'a>>,
+    /// Distinct destroy schedules.
+    destroy_schedules: Vec<DestroySchedule<'a>>,
+    /// `topogen git=… rev=…`: the topogen the drift check installs.
+    topogen: Option<Pin<'a>>,
+}
+
+/// The pinned topogen.
+#[derive(Serialize)]
+struct Pin<'a> {
+    git: &'a str,
+    rev: &'a str,
+}
+
+/// A cron line of the maintenance workflow and the environments it destroys.
+#[derive(Serialize)]
+struct DestroySchedule<'a> {
+    /// `M H * * *` (UTC).
+    cron: String,
+    /// `HH:MM` (UTC).
+    time: String,
+    envs: Vec<&'a str>,
+}
+
+/// One environment's facts.
+#[derive(Serialize)]
+struct Env<'a> {
+    env: &'a str,
+    cluster: &'a str,
+    /// `<env>-<cluster>`.
+    prefix: &'a str,
+    node_count: u32,
+    control_plane: Node,
+    hetzner: Hetzner<'a>,
+    versions: Versions<'a>,
+    ingress: Ingress,
+    gitops: GitOps<'a>,
+    pools: Vec<PoolValue<'a>>,
+    kafka: Option<KafkaValue<'a>>,
+}
+
+#[derive(Serialize)]
+struct Hetzner<'a> {
+    datacenter: &'a str,
+}
+
+/// The versions the workflows install.
+#[derive(Serialize)]
+struct Versions<'a> {
+    terraform_cli: &'a str,
+    hcloud_cli: &'a str,
+    argocd_operator: &'a str,
+}
+
+#[derive(Serialize)]
+struct Ingress {
+    https: u32,
+}
+
+#[derive(Serialize)]
+struct GitOps<'a> {
+    repo: &'a str,
+    overlay: &'a str,
+    revision: &'a str,
+    namespace: &'a str,
+}
+
+impl<'a> ProjectCtx<'a> {
+    fn new(project: &'a Project, envs: &'a [Resolved<'_>]) -> Self {
+        let mut destroy_schedules: Vec<DestroySchedule<'_>> = Vec::new();
+        for e in envs {
+            let name = e.topo.env.name.value.as_str();
+            if let Some(at) = &e.topo.schedule.destroy_at {
+                let (h, m) = at.value;
+                let cron = format!("{m} {h} * * *");
+                match destroy_schedules.iter_mut().find(|d| d.cron == cron) {
+                    Some(d) => d.envs.push(name),
+                    None => destroy_schedules.push(DestroySchedule {
+                        cron,
+                        time: format!("{h:02}:{m:02}"),
+                        envs: vec![name],
+                    }),
+                }
+            }
+        }
+        Self {
+            env_names: envs
+                .iter()
+                .map(|e| e.topo.env.name.value.as_str())
+                .collect(),
+            envs: envs.iter().map(Env::new).collect(),
+            destroy_schedules,
+            topogen: project.topogen.as_ref().map(|p| Pin {
+                git: &p.git.value,
+                rev: &p.rev.value,
+            }),
+        }
+    }
+}
+
+impl<'a> Env<'a> {
+    fn new(e: &'a Resolved<'_>) -> Self {
+        let t = e.topo;
+        Self {
+            env: &t.env.name.value,
+            cluster: &t.cluster.value,
+            prefix: &e.prefix,
+            node_count: e.node_count,
+            control_plane: control_plane(e),
+            hetzner: Hetzner {
+                datacenter: &t.hetzner.datacenter.value,
+            },
+            versions: Versions {
+                terraform_cli: &t.versions.terraform_cli.value,
+                hcloud_cli: &t.versions.hcloud_cli.value,
+                argocd_operator: &t.versions.argocd_operator.value,
+            },
+            ingress: Ingress {
+                https: t.ingress.https_node_port.value,
+            },
+            gitops: GitOps {
+                repo: &t.gitops.repo.value,
+                overlay: &t.gitops.overlay.value,
+                revision: &t.gitops.revision.value,
+                namespace: &t.gitops.namespace.value,
+            },
+            pools: PoolValue::all(e),
+            kafka: KafkaValue::of(e),
+        }
+    }
 }
 
 /// A secret as a reusable workflow declares and receives it.
@@ -119,14 +258,16 @@ fn ident(s: &str) -> String {
 }
 
 impl<'a> WorkflowCtx<'a> {
-    fn new(cx: &'a ProjectCtx) -> Self {
-        let first = cx.envs.first();
+    fn new(project: &'a Project, envs: &'a [Resolved<'_>]) -> Self {
+        let first = envs.first();
+        let snake = |u: crate::model::SecretUse| u.as_str().replace('-', "_");
         let optional: BTreeSet<String> = first
             .map(|e| {
-                e.secret_list
+                e.topo
+                    .secrets
                     .iter()
                     .filter(|s| s.optional)
-                    .map(|s| s.usage.replace('-', "_"))
+                    .map(|s| snake(s.usage.value))
                     .collect()
             })
             .unwrap_or_default();
@@ -134,35 +275,40 @@ impl<'a> WorkflowCtx<'a> {
             .map(|e| {
                 e.secrets
                     .iter()
-                    .map(|(usage, name)| {
+                    .map(|&(usage, name)| {
+                        let usage = snake(usage);
                         let name = ident(name);
                         let r = SecretRef {
                             expr: GhExpr(format!("${{{{ secrets.{name} }}}}")),
                             name,
-                            optional: optional.contains(usage),
+                            optional: optional.contains(&usage),
                         };
-                        (usage.clone(), r)
+                        (usage, r)
                     })
                     .collect()
             })
             .unwrap_or_default();
-        let primary_ip_vars: BTreeSet<String> = cx
-            .envs
+        let primary_ip_vars: BTreeSet<String> = envs
             .iter()
             .flat_map(|e| e.pools.iter())
             .filter_map(|p| p.primary_ip.as_ref().map(|ip| ident(&ip.tf_var)))
             .collect();
-        let external = |e: &super::context::EnvCtx| {
-            e.kafka.as_ref().and_then(|k| k.external.as_ref()).is_some()
-        };
+        fn external<'e>(e: &'e Resolved<'_>) -> Option<&'e crate::model::resolve::External<'e>> {
+            e.kafka.as_ref().and_then(|k| k.external.as_ref())
+        }
         Self {
-            cx,
-            generated: &cx.output_dir,
+            cx: ProjectCtx::new(project, envs),
+            generated: &project.output.dir,
             rust_version: env!("CARGO_PKG_RUST_VERSION"),
             // validation admits only 40 hexadecimal digits; keeping only
             // those here too, the key can never open an expression of its own
-            topogen_cache_key: cx.topogen.as_ref().map(|p| {
-                let rev: String = p.rev.chars().filter(char::is_ascii_hexdigit).collect();
+            topogen_cache_key: project.topogen.as_ref().map(|p| {
+                let rev: String = p
+                    .rev
+                    .value
+                    .chars()
+                    .filter(char::is_ascii_hexdigit)
+                    .collect();
                 GhExpr(format!(
                     "topogen-${{{{ runner.os }}}}-${{{{ runner.arch }}}}-{rev}"
                 ))
@@ -175,13 +321,14 @@ impl<'a> WorkflowCtx<'a> {
                     name,
                 })
                 .collect(),
-            envs: cx
-                .envs
+            envs: envs
                 .iter()
                 .map(|e| EnvExtra {
                     kubectl_version: e
+                        .topo
                         .versions
                         .k3s
+                        .value
                         .split('+')
                         .next()
                         .unwrap_or_default()
@@ -192,7 +339,7 @@ impl<'a> WorkflowCtx<'a> {
                         .map(|p| {
                             p.labels
                                 .iter()
-                                .map(|l| format!("{}={}", l.key, l.value))
+                                .map(|l| format!("{}={}", l.key.value, l.value.value))
                                 .collect::<Vec<_>>()
                                 .join(",")
                         })
@@ -209,25 +356,26 @@ impl<'a> WorkflowCtx<'a> {
                         .collect(),
                 })
                 .collect(),
-            any_kafka: cx.envs.iter().any(|e| e.kafka.is_some()),
-            any_external: cx.envs.iter().any(external),
-            any_ip_lookup: cx.envs.iter().any(|e| {
-                e.kafka
-                    .as_ref()
-                    .and_then(|k| k.external.as_ref())
-                    .is_some_and(|x| x.address.is_none())
-            }),
+            any_kafka: envs.iter().any(|e| e.kafka.is_some()),
+            any_external: envs.iter().any(|e| external(e).is_some()),
+            any_ip_lookup: envs
+                .iter()
+                .any(|e| external(e).is_some_and(|x| x.address.is_none())),
         }
     }
 }
 
 /// Renders every workflow into `plan`.
-pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
-    // converted to a template value once, not once per workflow; the project
-    // context inside it is converted once per run (see `context`)
-    let ctx = minijinja::Value::from_serialize(WorkflowCtx::new(cx));
+pub(crate) fn emit(
+    project: &Project,
+    envs: &[Resolved<'_>],
+    t: &Templates,
+    plan: &mut Plan,
+) -> Result<(), EmitError> {
+    // converted to a template value once, not once per workflow
+    let ctx = minijinja::Value::from_serialize(WorkflowCtx::new(project, envs));
     for file in FILES {
-        if *file == DRIFT_CHECK && cx.topogen.is_none() {
+        if *file == DRIFT_CHECK && project.topogen.is_none() {
             continue;
         }
         let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;

@@ -11,7 +11,7 @@ pub mod fastkdl;
 pub mod lower;
 pub mod merge;
 pub mod path;
-mod resolve;
+pub mod resolve;
 pub mod schema;
 pub mod syntax;
 
@@ -21,7 +21,7 @@ use std::net::Ipv4Addr;
 use ipnet::{IpNet, Ipv4Net};
 
 pub use crate::diag::Span;
-pub use resolve::Node;
+pub use resolve::{Node, Resolved};
 
 /// A value and the place in `cluster.kdl` it came from.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,6 +1,20 @@
-//! Nodes and addresses derived from pools and the IP plan.
+//! Derived facts: nodes and addresses from pools and the IP plan, and
+//! [`Resolved`], one environment with every fact the rules, `show` and the
+//! emitters read (names, IPs, Kafka's broker set and NodePorts, cost).
+
+mod cost;
+mod env;
+mod kafka;
 
 use std::net::Ipv4Addr;
+
+pub use cost::{Cost, CostRow, HOURS_PER_MONTH};
+pub(crate) use env::dotted;
+pub use env::{
+    Reach, Resolved, ResolvedFirewallRule, ResolvedNode, ResolvedPool, ResolvedPrimaryIp,
+    ResolvedRange,
+};
+pub use kafka::{BrokerPort, External, NodePortUse, ResolvedKafka, default_metadata_version};
 
 use super::{Pool, Role, Topology};
 

@@ -49,7 +49,8 @@ firewall {
 };
 
 fn check(t: &Topology, out: &mut Findings) {
-    let plaintext: Vec<support::PortUse> = support::node_ports(t)
+    let plaintext: Vec<crate::model::resolve::NodePortUse> = t
+        .node_ports()
         .into_iter()
         .filter(|u| u.plaintext_kafka)
         .collect();

@@ -67,7 +67,7 @@ fn check(t: &Topology, out: &mut Findings) {
         .filter(|r| r.protocol.value == Protocol::Tcp)
         .map(|r| r.port_string())
         .collect();
-    for u in support::node_ports(t) {
+    for u in t.node_ports() {
         if t.firewall.is_empty() && u.listener.is_none() {
             continue;
         }

@@ -55,7 +55,7 @@ fn check(t: &Topology, out: &mut Findings) {
         FIXED
             .iter()
             .map(|&(p, _)| (p, p))
-            .chain(support::node_ports(t).iter().map(|u| (u.first, u.last)))
+            .chain(t.node_ports().iter().map(|u| (u.first, u.last)))
             .chain(unknown_broker_ports(t))
             .collect(),
     );

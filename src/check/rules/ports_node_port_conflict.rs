@@ -51,7 +51,7 @@ firewall {
 };
 
 fn check(t: &Topology, out: &mut Findings) {
-    let mut uses = support::node_ports(t);
+    let mut uses = t.node_ports();
     uses.sort_by_key(|u| (u.first, u.span.offset));
     let mut reach: Option<usize> = None;
     for i in 0..uses.len() {

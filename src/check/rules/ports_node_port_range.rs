@@ -56,7 +56,7 @@ const MIN: u32 = 30_000;
 const MAX: u32 = 32_767;
 
 fn check(t: &Topology, out: &mut Findings) {
-    for u in support::node_ports(t) {
+    for u in t.node_ports() {
         if u.first >= MIN && u.last <= MAX {
             continue;
         }

@@ -1,11 +1,13 @@
 //! Helpers shared by the validation rules: name and label syntax, selector
-//! matching, the NodePorts a topology uses and port-interval arithmetic.
+//! matching and port-interval arithmetic. The NodePorts a topology uses, its
+//! broker count and metadata version are facts of the resolved model
+//! (`model::resolve`: `Topology::node_ports`, …), not computed here.
 //!
 //! Everything here is total: no input makes it panic, and nothing is
 //! quadratic in the number of nodes (ports and addresses are handled as
 //! intervals, never enumerated one by one).
 
-use crate::model::{KeyValue, Pool, Span, Taint, Topology};
+use crate::model::{KeyValue, Pool, Taint, Topology};
 
 pub(crate) use crate::diag::suggest;
 
@@ -152,27 +154,6 @@ pub(crate) const LISTENER_TYPES: &[&str] = &[
     "cluster-ip",
 ];
 
-/// One NodePort, or a run of consecutive ones, that the topology uses.
-#[derive(Clone, Debug)]
-pub(crate) struct PortUse {
-    /// First port.
-    pub(crate) first: u32,
-    /// Last port (inclusive).
-    pub(crate) last: u32,
-    /// What uses it, for messages: `` `ingress https-node-port` ``.
-    pub(crate) what: String,
-    /// Where it is set.
-    pub(crate) span: Span,
-    /// A Kafka listener without TLS (plaintext on the wire).
-    pub(crate) plaintext_kafka: bool,
-    /// For broker ports: where the broker count comes from.
-    pub(crate) count_span: Option<Span>,
-    /// For Kafka ports: the listener's name and where its `tls` is decided.
-    pub(crate) listener: Option<(String, Span)>,
-}
-
-/// Every NodePort the topology exposes: Traefik's two, and for each
-/// `type=nodeport` Kafka listener its bootstrap port and one port per broker.
 /// The number of Kafka brokers is known: the broker pool exists and its
 /// `count` lowered (else the error about either is what to report, not the
 /// broker NodePorts it leaves unused).
@@ -181,75 +162,6 @@ pub(crate) fn brokers_known(t: &Topology) -> bool {
         t.pool(&k.brokers.value)
             .is_some_and(|p| !t.is_invalid(p.count.span))
     })
-}
-
-pub(crate) fn node_ports(t: &Topology) -> Vec<PortUse> {
-    // without an `ingress` node the ports are defaults, spanned on the cluster name
-    let default = if !t.ingress.explicit {
-        " (the default; no `ingress` node)"
-    } else {
-        ""
-    };
-    let mut out = vec![
-        PortUse {
-            first: t.ingress.http_node_port.value,
-            last: t.ingress.http_node_port.value,
-            what: format!("`ingress http-node-port`{default}"),
-            span: t.ingress.http_node_port.span,
-            plaintext_kafka: false,
-            count_span: None,
-            listener: None,
-        },
-        PortUse {
-            first: t.ingress.https_node_port.value,
-            last: t.ingress.https_node_port.value,
-            what: format!("`ingress https-node-port`{default}"),
-            span: t.ingress.https_node_port.span,
-            plaintext_kafka: false,
-            count_span: None,
-            listener: None,
-        },
-    ];
-    let Some(kafka) = &t.kafka else {
-        return out;
-    };
-    let broker_pool = t.pool(&kafka.brokers.value);
-    let brokers = broker_pool.map_or(0, |p| p.count.value);
-    for l in kafka
-        .listeners
-        .iter()
-        .filter(|l| l.kind.value == "nodeport")
-    {
-        let plaintext = !l.tls.value;
-        if let Some(b) = &l.bootstrap_node_port {
-            out.push(PortUse {
-                first: b.value,
-                last: b.value,
-                what: format!("the bootstrap of listener `{}`", l.name.value),
-                span: b.span,
-                plaintext_kafka: plaintext,
-                count_span: None,
-                listener: Some((l.name.value.clone(), l.tls.span)),
-            });
-        }
-        if let (Some(b), Some(n)) = (&l.broker_node_port, brokers.checked_sub(1)) {
-            let what = if n == 0 {
-                format!("broker 0 of listener `{}`", l.name.value)
-            } else {
-                format!("brokers 0-{n} of listener `{}`", l.name.value)
-            };
-            out.push(PortUse {
-                first: b.value,
-                last: b.value.saturating_add(n),
-                what,
-                span: b.span,
-                plaintext_kafka: plaintext,
-                count_span: broker_pool.map(|p| p.count.span),
-                listener: Some((l.name.value.clone(), l.tls.span)),
-            });
-        }
-    }
-    out
 }
 
 /// Sorts and merges intervals into disjoint, non-adjacent ones.

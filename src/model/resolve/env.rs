@@ -1,0 +1,337 @@
+//! [`Resolved`]: one environment with every derived fact computed once.
+
+use std::borrow::Cow;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use ipnet::IpNet;
+
+use super::cost::Cost;
+use super::kafka::{NodePortUse, ResolvedKafka};
+use crate::model::catalog::ServerType;
+use crate::model::{FirewallRule, IpRange, Pool, Role, SecretUse, Topology};
+
+/// One environment, resolved: the [`Topology`] it comes from (every input
+/// value with its span) and the facts derived from it — nodes, names,
+/// addresses, the Kafka broker and controller sets and NodePorts, cost.
+///
+/// The rules, `topogen show` and every emitter read these facts here; none
+/// derives them again.
+#[derive(Debug)]
+pub struct Resolved<'t> {
+    /// The environment as written, spans included.
+    pub topo: &'t Topology,
+    /// `<env>-<cluster>`: the prefix of every Hetzner name.
+    pub prefix: String,
+    /// Pools, in file order, each with its nodes.
+    pub pools: Vec<ResolvedPool<'t>>,
+    /// The control plane: the server pool's first node.
+    pub control_plane: Option<Arc<ResolvedNode>>,
+    /// The subnet's gateway (host 1).
+    pub gateway: Option<Ipv4Addr>,
+    /// The IP plan, each range with its users.
+    pub ranges: Vec<ResolvedRange<'t>>,
+    /// Kafka, if any.
+    pub kafka: Option<ResolvedKafka<'t>>,
+    /// Every NodePort the environment exposes (see [`Topology::node_ports`]).
+    pub node_ports: Vec<NodePortUse>,
+    /// Inbound firewall rules, with their effective sources.
+    pub firewall: Vec<ResolvedFirewallRule<'t>>,
+    /// Secret names by use; an optional one may be absent.
+    pub secrets: Vec<(SecretUse, &'t str)>,
+    /// Number of nodes in all pools.
+    pub node_count: u32,
+    /// Monthly cost.
+    pub cost: Cost,
+}
+
+/// A pool and its nodes.
+#[derive(Debug)]
+pub struct ResolvedPool<'t> {
+    /// The pool as written (`count`, `labels`, … with their spans).
+    pub pool: &'t Pool,
+    /// True for the K3s server pool.
+    pub server: bool,
+    /// Its server type's catalog entry (vCPUs, RAM, price), if known.
+    pub catalog: Option<&'t ServerType>,
+    /// Terraform variable prefix: `control_plane` for the server pool, else
+    /// the pool name in snake case.
+    pub tf_prefix: String,
+    /// Value of the Hetzner `role` server label the root module sets.
+    pub hetzner_role: String,
+    /// The persistent Primary IP, if any.
+    pub primary_ip: Option<ResolvedPrimaryIp>,
+    /// Its `count` nodes, in index order (shared: a template reads the
+    /// list without copying it).
+    pub nodes: Arc<[Arc<ResolvedNode>]>,
+}
+
+/// The pool's own fields (`count`, `labels`, …); [`ResolvedPool::primary_ip`]
+/// is the resolved one, the written one is `pool.primary_ip`.
+impl std::ops::Deref for ResolvedPool<'_> {
+    type Target = Pool;
+    fn deref(&self) -> &Pool {
+        self.pool
+    }
+}
+
+/// A pool's persistent Primary IP.
+#[derive(Clone, Debug)]
+pub struct ResolvedPrimaryIp {
+    /// Hetzner name, `<env>-<cluster>-<pool>-ip`.
+    pub name: String,
+    /// Terraform variable that receives its ID (`<tf_prefix>_primary_ip_id`).
+    pub tf_var: String,
+    /// Index of the node that holds it.
+    pub node_index: u32,
+    /// Name of the node that holds it (empty when the index is out of range).
+    pub node: String,
+    /// The address, when recorded in `cluster.kdl`.
+    pub address: Option<Ipv4Addr>,
+}
+
+/// How SSH reaches a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Through its own Primary IP.
+    Direct,
+    /// Through the control plane.
+    Jump,
+}
+
+impl Reach {
+    /// `direct` or `jump`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reach::Direct => "direct",
+            Reach::Jump => "jump",
+        }
+    }
+}
+
+/// One server, shared by its pool and its IP range.
+#[derive(Debug, Clone)]
+pub struct ResolvedNode {
+    /// Short name (`kafka-0`; see [`crate::model::Node::name`]).
+    pub name: String,
+    /// Hetzner server name, `<env>-<cluster>-<name>`.
+    pub server_name: String,
+    /// Pool name, shared by the pool's nodes.
+    pub pool: Arc<str>,
+    /// Index in the pool.
+    pub index: u32,
+    /// Private IP, if the range places it inside the subnet.
+    pub ip: Option<Ipv4Addr>,
+    /// [`Self::ip`] in dotted form, empty without one.
+    pub private_ip: String,
+    /// Holds the pool's Primary IP.
+    pub primary_ip: bool,
+    /// How SSH reaches it.
+    pub reach: Reach,
+    /// Its public address as people read it:
+    /// `Primary IP <name> (persistent[, <address>])`, or `ephemeral`.
+    pub public_ip: Cow<'static, str>,
+}
+
+/// One range of the IP plan and the nodes that take addresses from it.
+#[derive(Debug)]
+pub struct ResolvedRange<'t> {
+    /// The range as written.
+    pub range: &'t IpRange,
+    /// First address.
+    pub first: Option<Ipv4Addr>,
+    /// Last address.
+    pub last: Option<Ipv4Addr>,
+    /// Number of addresses (`to - from + 1`).
+    pub size: u32,
+    /// Indexes (into [`Resolved::pools`]) of the pools that use it.
+    pub pools: Vec<usize>,
+}
+
+/// A firewall rule with its effective sources.
+#[derive(Debug)]
+pub struct ResolvedFirewallRule<'t> {
+    /// The rule as written.
+    pub rule: &'t FirewallRule,
+    /// `22` or `30001-30004`.
+    pub port: String,
+    /// The sources, or every address when none is given.
+    pub sources: Vec<IpNet>,
+}
+
+/// `s` with `-` replaced by `_`.
+pub(crate) fn snake(s: &str) -> String {
+    s.replace('-', "_")
+}
+
+impl<'t> Resolved<'t> {
+    /// Resolves one environment.
+    pub fn new(t: &'t Topology) -> Self {
+        let mut by_pool = t.nodes().into_iter().peekable();
+        let pools: Vec<ResolvedPool<'t>> = t
+            .pools
+            .iter()
+            .map(|p| {
+                let server = p.role.value == Role::Server;
+                let tf_prefix = if server {
+                    "control_plane".to_owned()
+                } else {
+                    snake(&p.name.value)
+                };
+                let pool_name: Arc<str> = p.name.value.as_str().into();
+                let ip_name = p.primary_ip.as_ref().map(|_| t.primary_ip_name(p));
+                let mut nodes = Vec::with_capacity(p.count.value as usize);
+                // `nodes()` lists the nodes pool by pool, in pool order
+                while let Some(n) = by_pool.next_if(|n| std::ptr::eq(n.pool, p)) {
+                    let public_ip: Cow<'static, str> = match (&p.primary_ip, &ip_name) {
+                        (Some(ip), Some(name)) if n.primary_ip => match &ip.address {
+                            Some(a) => {
+                                format!("Primary IP {name} (persistent, {})", a.value).into()
+                            }
+                            None => format!("Primary IP {name} (persistent)").into(),
+                        },
+                        _ => "ephemeral".into(),
+                    };
+                    nodes.push(Arc::new(ResolvedNode {
+                        pool: pool_name.clone(),
+                        index: n.index,
+                        private_ip: n.ip.map(dotted).unwrap_or_default(),
+                        ip: n.ip,
+                        primary_ip: n.primary_ip,
+                        reach: if n.primary_ip {
+                            Reach::Direct
+                        } else {
+                            Reach::Jump
+                        },
+                        public_ip,
+                        name: n.name,
+                        server_name: n.server_name,
+                    }));
+                }
+                ResolvedPool {
+                    pool: p,
+                    server,
+                    catalog: t.catalog.server_types.get(&p.server_type.value),
+                    hetzner_role: if server {
+                        "control-plane".to_owned()
+                    } else {
+                        p.name.value.clone()
+                    },
+                    primary_ip: p.primary_ip.as_ref().map(|ip| ResolvedPrimaryIp {
+                        name: ip_name.clone().unwrap_or_default(),
+                        tf_var: format!("{tf_prefix}_primary_ip_id"),
+                        node_index: ip.node.value,
+                        node: nodes
+                            .get(ip.node.value as usize)
+                            .map(|n| n.name.clone())
+                            .unwrap_or_default(),
+                        address: ip.address.as_ref().map(|a| a.value),
+                    }),
+                    tf_prefix,
+                    nodes: nodes.into(),
+                }
+            })
+            .collect();
+        let control_plane = pools
+            .iter()
+            .find(|p| p.server)
+            .and_then(|p| p.nodes.first().cloned());
+        let ranges = t
+            .ip_plan
+            .iter()
+            .map(|r| ResolvedRange {
+                range: r,
+                first: t.host(r.from.value),
+                last: t.host(r.to.value),
+                size: r.to.value.saturating_sub(r.from.value) + 1,
+                pools: pools
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.range.value == r.name.value)
+                    .map(|(i, _)| i)
+                    .collect(),
+            })
+            .collect();
+        let kafka = t.kafka.as_ref().map(|k| ResolvedKafka::new(t, k, &pools));
+        let cost = Cost::new(t, &pools);
+        Self {
+            topo: t,
+            prefix: format!("{}-{}", t.env.name.value, t.cluster.value),
+            gateway: t.host(1),
+            ranges,
+            kafka,
+            node_ports: t.node_ports(),
+            firewall: t
+                .firewall
+                .iter()
+                .map(|r| ResolvedFirewallRule {
+                    rule: r,
+                    port: r.port_string(),
+                    sources: r.effective_sources(),
+                })
+                .collect(),
+            secrets: SecretUse::ALL
+                .iter()
+                .filter_map(|u| t.secret(*u).map(|s| (*u, s.name.value.as_str())))
+                .collect(),
+            node_count: t.node_count(),
+            control_plane,
+            pools,
+            cost,
+        }
+    }
+
+    /// The resolved pool named `name`.
+    pub fn pool(&self, name: &str) -> Option<&ResolvedPool<'t>> {
+        self.pools.iter().find(|p| p.name.value == name)
+    }
+
+    /// The nodes that take their addresses from `range`, pool by pool.
+    pub fn range_nodes<'s>(
+        &'s self,
+        range: &'s ResolvedRange<'t>,
+    ) -> impl Iterator<Item = &'s Arc<ResolvedNode>> + 's {
+        range
+            .pools
+            .iter()
+            .filter_map(|&i| self.pools.get(i))
+            .flat_map(|p| p.nodes.iter())
+    }
+}
+
+/// `a.b.c.d`, without the formatting machinery (one per node and environment).
+pub(crate) fn dotted(ip: Ipv4Addr) -> String {
+    let mut out = String::with_capacity(15);
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if octet >= 100 {
+            out.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            out.push(char::from(b'0' + octet / 10 % 10));
+        }
+        out.push(char::from(b'0' + octet % 10));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dotted;
+
+    #[test]
+    fn dotted_matches_display() {
+        for ip in [
+            "0.0.0.0",
+            "10.0.1.20",
+            "255.255.255.255",
+            "1.10.100.9",
+            "192.168.0.100",
+        ] {
+            let ip: std::net::Ipv4Addr = ip.parse().unwrap();
+            assert_eq!(dotted(ip), ip.to_string());
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Kafka's derived facts: broker and controller sets, the KRaft metadata
+//! version, the external listener's NodePorts; and every NodePort an
+//! environment exposes, for the rules.
+
+use std::net::Ipv4Addr;
+
+use super::env::ResolvedPool;
+use crate::model::{Kafka, Listener, Span, Topology};
+
+/// Kafka, resolved.
+#[derive(Debug)]
+pub struct ResolvedKafka<'t> {
+    /// Kafka as written.
+    pub kafka: &'t Kafka,
+    /// Index (into [`super::Resolved::pools`]) of the broker pool, if it exists.
+    pub broker_pool: Option<usize>,
+    /// Index of the controller pool, if it exists.
+    pub controller_pool: Option<usize>,
+    /// Brokers and controllers are the same nodes (one dual-role pool).
+    pub dual_role: bool,
+    /// Broker count: the broker pool's node count (0 without the pool).
+    pub brokers: u32,
+    /// Controller count.
+    pub controllers: u32,
+    /// The KRaft metadata version: as written, or Strimzi's default for the
+    /// Kafka version ([`default_metadata_version`]).
+    pub metadata_version: String,
+    /// `host:port` of the internal bootstrap service (first internal listener).
+    pub internal_bootstrap: Option<String>,
+    /// The first `type=nodeport` listener, if it has both NodePorts.
+    pub external: Option<External<'t>>,
+}
+
+/// The external NodePort listener: a bootstrap port and one port per broker.
+#[derive(Debug)]
+pub struct External<'t> {
+    /// The listener as written.
+    pub listener: &'t Listener,
+    /// Its index in `spec.kafka.listeners` (file order).
+    pub index: u32,
+    /// Bootstrap NodePort.
+    pub bootstrap_node_port: u32,
+    /// `(broker id, NodePort)` per broker, ids `0..brokers`.
+    pub brokers: Vec<BrokerPort>,
+    /// Lowest NodePort used.
+    pub first_port: u32,
+    /// Highest NodePort used.
+    pub last_port: u32,
+    /// The node whose Primary IP is advertised (empty without one).
+    pub via_node: String,
+    /// That Primary IP's Hetzner name (empty without one).
+    pub via_primary_ip: String,
+    /// Its address, if recorded.
+    pub address: Option<Ipv4Addr>,
+}
+
+/// One broker's NodePort.
+#[derive(Clone, Copy, Debug)]
+pub struct BrokerPort {
+    /// Kafka node id.
+    pub broker: u32,
+    /// NodePort.
+    pub node_port: u32,
+}
+
+/// The KRaft metadata version Strimzi 0.48 uses by default for a Kafka version.
+pub fn default_metadata_version(kafka: &str) -> String {
+    match kafka {
+        "4.0.0" => "4.0-IV3".to_owned(),
+        "4.1.0" => "4.1-IV1".to_owned(),
+        other => {
+            let mut parts = other.split('.');
+            format!(
+                "{}.{}",
+                parts.next().unwrap_or("0"),
+                parts.next().unwrap_or("0")
+            )
+        }
+    }
+}
+
+impl<'t> ResolvedKafka<'t> {
+    pub(super) fn new(t: &'t Topology, k: &'t Kafka, pools: &[ResolvedPool<'t>]) -> Self {
+        let brokers = t.broker_count();
+        let controllers = t.pool(&k.controllers.value).map_or(0, |p| p.count.value);
+        let index = |name: &str| pools.iter().position(|p| p.name.value == name);
+        let broker_pool = index(&k.brokers.value);
+        let ip = broker_pool
+            .and_then(|i| pools.get(i))
+            .and_then(|p| p.primary_ip.as_ref());
+        let external = k
+            .listeners
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.kind.value == "nodeport")
+            .and_then(|(li, l)| {
+                let bootstrap = l.bootstrap_node_port.as_ref()?.value;
+                let first = l.broker_node_port.as_ref()?.value;
+                let ports: Vec<BrokerPort> = (0..brokers)
+                    .map(|b| BrokerPort {
+                        broker: b,
+                        node_port: first + b,
+                    })
+                    .collect();
+                let last = ports.last().map_or(first, |b| b.node_port);
+                Some(External {
+                    listener: l,
+                    index: li as u32,
+                    bootstrap_node_port: bootstrap,
+                    first_port: bootstrap.min(first),
+                    last_port: bootstrap.max(last),
+                    brokers: ports,
+                    via_node: ip.map(|i| i.node.clone()).unwrap_or_default(),
+                    via_primary_ip: ip.map(|i| i.name.clone()).unwrap_or_default(),
+                    address: ip.and_then(|i| i.address),
+                })
+            });
+        Self {
+            kafka: k,
+            broker_pool,
+            controller_pool: index(&k.controllers.value),
+            dual_role: k.brokers.value == k.controllers.value,
+            brokers,
+            controllers,
+            metadata_version: t.metadata_version().unwrap_or_default(),
+            internal_bootstrap: k
+                .listeners
+                .iter()
+                .find(|l| l.kind.value == "internal")
+                .map(|l| {
+                    format!(
+                        "{}-kafka-bootstrap.{}:{}",
+                        k.name.value, k.namespace.value, l.port.value
+                    )
+                }),
+            external,
+        }
+    }
+}
+
+/// One NodePort, or a run of consecutive ones, that the topology uses.
+#[derive(Clone, Debug)]
+pub struct NodePortUse {
+    /// First port.
+    pub first: u32,
+    /// Last port (inclusive).
+    pub last: u32,
+    /// What uses it, for messages: `` `ingress https-node-port` ``.
+    pub what: String,
+    /// Where it is set.
+    pub span: Span,
+    /// A Kafka listener without TLS (plaintext on the wire).
+    pub plaintext_kafka: bool,
+    /// For broker ports: where the broker count comes from.
+    pub count_span: Option<Span>,
+    /// For Kafka ports: the listener's name and where its `tls` is decided.
+    pub listener: Option<(String, Span)>,
+}
+
+impl Topology {
+    /// Number of Kafka brokers: the broker pool's `count` (0 without Kafka
+    /// or without the pool).
+    pub fn broker_count(&self) -> u32 {
+        self.kafka
+            .as_ref()
+            .and_then(|k| self.pool(&k.brokers.value))
+            .map_or(0, |p| p.count.value)
+    }
+
+    /// The KRaft metadata version Kafka runs with: `metadata-version` as
+    /// written, or Strimzi's default for the Kafka version.
+    pub fn metadata_version(&self) -> Option<String> {
+        let k = self.kafka.as_ref()?;
+        Some(
+            k.metadata_version
+                .as_ref()
+                .map(|m| m.value.clone())
+                .unwrap_or_else(|| default_metadata_version(&self.versions.kafka.value)),
+        )
+    }
+
+    /// Every NodePort the topology exposes: Traefik's two, and for each
+    /// `type=nodeport` Kafka listener its bootstrap port and one port per
+    /// broker, as intervals (never one entry per port).
+    pub fn node_ports(&self) -> Vec<NodePortUse> {
+        // without an `ingress` node the ports are defaults, spanned on the cluster name
+        let default = if !self.ingress.explicit {
+            " (the default; no `ingress` node)"
+        } else {
+            ""
+        };
+        let mut out = vec![
+            NodePortUse {
+                first: self.ingress.http_node_port.value,
+                last: self.ingress.http_node_port.value,
+                what: format!("`ingress http-node-port`{default}"),
+                span: self.ingress.http_node_port.span,
+                plaintext_kafka: false,
+                count_span: None,
+                listener: None,
+            },
+            NodePortUse {
+                first: self.ingress.https_node_port.value,
+                last: self.ingress.https_node_port.value,
+                what: format!("`ingress https-node-port`{default}"),
+                span: self.ingress.https_node_port.span,
+                plaintext_kafka: false,
+                count_span: None,
+                listener: None,
+            },
+        ];
+        let Some(kafka) = &self.kafka else {
+            return out;
+        };
+        let broker_pool = self.pool(&kafka.brokers.value);
+        let brokers = self.broker_count();
+        for l in kafka
+            .listeners
+            .iter()
+            .filter(|l| l.kind.value == "nodeport")
+        {
+            let plaintext = !l.tls.value;
+            if let Some(b) = &l.bootstrap_node_port {
+                out.push(NodePortUse {
+                    first: b.value,
+                    last: b.value,
+                    what: format!("the bootstrap of listener `{}`", l.name.value),
+                    span: b.span,
+                    plaintext_kafka: plaintext,
+                    count_span: None,
+                    listener: Some((l.name.value.clone(), l.tls.span)),
+                });
+            }
+            if let (Some(b), Some(n)) = (&l.broker_node_port, brokers.checked_sub(1)) {
+                let what = if n == 0 {
+                    format!("broker 0 of listener `{}`", l.name.value)
+                } else {
+                    format!("brokers 0-{n} of listener `{}`", l.name.value)
+                };
+                out.push(NodePortUse {
+                    first: b.value,
+                    last: b.value.saturating_add(n),
+                    what,
+                    span: b.span,
+                    plaintext_kafka: plaintext,
+                    count_span: broker_pool.map(|p| p.count.span),
+                    listener: Some((l.name.value.clone(), l.tls.span)),
+                });
+            }
+        }
+        out
+    }
+}
