@@ -15,11 +15,11 @@ use super::catalog::{self, Catalog, ServerType};
 use super::path;
 use super::schema::{self, NodeSchema};
 use super::*;
-use crate::check::rules::{
-    schema_duplicate, schema_missing, schema_type, schema_unknown_node, schema_unknown_property,
-    schema_unmatched_override, syntax_kdl, syntax_limits,
+use crate::codes::{
+    SCHEMA_DUPLICATE, SCHEMA_MISSING, SCHEMA_TYPE, SCHEMA_UNKNOWN_NODE, SCHEMA_UNKNOWN_PROPERTY,
+    SCHEMA_UNMATCHED_OVERRIDE, SYNTAX_KDL, SYNTAX_LIMITS,
 };
-use crate::diag::{Finding, Findings, suggest};
+use crate::diag::{Finding, Findings, list, suggest};
 use crate::source::{self, Source};
 
 /// The result of lowering: the project when the file could be read as a
@@ -68,7 +68,7 @@ fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
     if scan.depth > source::MAX_DEPTH {
         out.push(
             Finding::new(
-                &syntax_limits::RULE,
+                &SYNTAX_LIMITS,
                 format!(
                     "blocks, comments or `/-` chains nest {} deep; topogen reads at most {}",
                     scan.depth,
@@ -85,7 +85,7 @@ fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
     if scan.words > source::MAX_WORDS {
         out.push(
             Finding::new(
-                &syntax_limits::RULE,
+                &SYNTAX_LIMITS,
                 format!(
                     "the file has {} nodes, arguments and properties; topogen reads at most {}",
                     scan.words,
@@ -115,7 +115,7 @@ fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
                     .message
                     .clone()
                     .unwrap_or_else(|| "invalid KDL".to_owned());
-                let mut f = Finding::new(&syntax_kdl::RULE, lowercase_first(&msg)).label(
+                let mut f = Finding::new(&SYNTAX_KDL, lowercase_first(&msg)).label(
                     d.span.into(),
                     d.label.clone().unwrap_or_else(|| "here".to_owned()),
                 );
@@ -156,7 +156,7 @@ fn lower_document(
     }
     let Some(cluster) = clusters.first().copied() else {
         cx.out.push(
-            Finding::new(&schema_missing::RULE, "no `cluster` node")
+            Finding::new(&SCHEMA_MISSING, "no `cluster` node")
                 .label(Span::new(0, 0), "expected `cluster NAME { … }`")
                 .help("start the file with `cluster my-cluster { … }`; `topogen init` writes a complete example"),
         );
@@ -164,7 +164,7 @@ fn lower_document(
     };
     for extra in &clusters[1..] {
         cx.out.push(
-            Finding::new(&schema_duplicate::RULE, "more than one `cluster` node")
+            Finding::new(&SCHEMA_DUPLICATE, "more than one `cluster` node")
                 .label(extra.span().into(), "second cluster")
                 .label(cluster.span().into(), "first defined here")
                 .help("a cluster.kdl describes one cluster; move the other one to its own file"),
@@ -187,7 +187,7 @@ fn lower_document(
     }
     if envs.is_empty() {
         cx.out.push(
-            Finding::new(&schema_missing::RULE, "no `environment` is defined")
+            Finding::new(&SCHEMA_MISSING, "no `environment` is defined")
                 .label(label_span(cluster), "this cluster has no environment")
                 .help("add at least one, e.g. `environment dev` — every artifact is built per environment"),
         );
@@ -208,7 +208,7 @@ fn lower_document(
         if let Some(first) = seen.get(&env_name.value) {
             cx.out.push(
                 Finding::new(
-                    &schema_duplicate::RULE,
+                    &SCHEMA_DUPLICATE,
                     format!("environment `{}` is defined twice", env_name.value),
                 )
                 .label(env_name.span, "defined again here")
@@ -231,7 +231,7 @@ fn lower_document(
             for child in overlay.nodes() {
                 if child.name().value() == "environment" {
                     cx.out.push(
-                        Finding::new(&schema_unknown_node::RULE, "environments cannot nest")
+                        Finding::new(&SCHEMA_UNKNOWN_NODE, "environments cannot nest")
                             .label(child.name().span().into(), "inner `environment`")
                             .help("move this block out to the `cluster` level"),
                     );
@@ -307,9 +307,10 @@ struct Cx<'o> {
     poisoned: &'o mut Vec<Span>,
 }
 
+/// The help line for a word that is none of `candidates`.
 fn did_you_mean(word: &str, candidates: &[&str]) -> String {
-    match suggest(word, candidates.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`?"),
+    match crate::diag::did_you_mean(word, candidates.iter().copied()) {
+        Some(hint) => hint,
         None if candidates.is_empty() => "this node takes none".to_owned(),
         None => format!(
             "expected one of {}",
@@ -355,7 +356,7 @@ impl Cx<'_> {
         if let Some(extra) = envs.get(source::MAX_ENVIRONMENTS) {
             self.out.push(
                 Finding::new(
-                    &syntax_limits::RULE,
+                    &SYNTAX_LIMITS,
                     format!(
                         "the cluster defines {} environments; topogen builds at most {}",
                         envs.len(),
@@ -383,7 +384,7 @@ impl Cx<'_> {
             return true;
         }
         let mut f = Finding::new(
-            &syntax_limits::RULE,
+            &SYNTAX_LIMITS,
             format!(
                 "{} environments each repeat a base of {base_words} nodes, arguments and properties, \
                  {total} in all; topogen reads at most {}",
@@ -431,7 +432,7 @@ impl Cx<'_> {
             all => format!("the {} environments have", all.len()),
         };
         let mut f = Finding::new(
-            &syntax_limits::RULE,
+            &SYNTAX_LIMITS,
             format!(
                 "{whose} {total} nodes in all; topogen builds at most {}",
                 source::MAX_NODES
@@ -450,7 +451,7 @@ impl Cx<'_> {
         let name = node.name().value();
         self.out.push(
             Finding::new(
-                &schema_unknown_node::RULE,
+                &SCHEMA_UNKNOWN_NODE,
                 format!("unknown node `{name}` in {where_}"),
             )
             .label(
@@ -479,7 +480,7 @@ impl Cx<'_> {
         let f = if u.exists {
             let new = u.node.entry("new").map_or(span, |e| e.span().into());
             Finding::new(
-                &schema_unmatched_override::RULE,
+                &SCHEMA_UNMATCHED_OVERRIDE,
                 format!("`{what}` is in the base already: `new=#true` adds a {kind}"),
             )
             .label(new, "adds a second one")
@@ -487,19 +488,16 @@ impl Cx<'_> {
                 "remove `new=#true` to override the base's `{what}`"
             ))
         } else {
-            let hint = suggest(&u.key, u.candidates.iter().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
+            let hint = crate::diag::did_you_mean(&u.key, u.candidates.iter().map(String::as_str))
+                .map(|s| format!("; {s}"))
                 .unwrap_or_default();
             let theirs = if u.candidates.is_empty() {
                 format!("the base has no `{kind}`")
             } else {
-                format!(
-                    "the base's {kind}s are {}",
-                    crate::check::rules::support::list(&u.candidates, 8)
-                )
+                format!("the base's {kind}s are {}", list(&u.candidates, 8))
             };
             Finding::new(
-                &schema_unmatched_override::RULE,
+                &SCHEMA_UNMATCHED_OVERRIDE,
                 format!("no `{what}` in the base to override{hint}"),
             )
             .label(span, "overrides nothing")
@@ -528,7 +526,7 @@ impl Cx<'_> {
             if let Some(e) = n.entry("new") {
                 self.out.push(
                     Finding::new(
-                        &schema_unmatched_override::RULE,
+                        &SCHEMA_UNMATCHED_OVERRIDE,
                         format!(
                             "`new=#true` on `{}` outside an environment",
                             n.name().value()
@@ -569,7 +567,7 @@ impl Cx<'_> {
                         } else {
                             format!("`{}` takes {} argument(s)", schema.name, max_args)
                         };
-                        let mut f = Finding::new(&schema_unknown_property::RULE, msg)
+                        let mut f = Finding::new(&SCHEMA_UNKNOWN_PROPERTY, msg)
                             .label(entry.span().into(), "unexpected argument");
                         f = f.help(if schema.props.is_empty() {
                             format!("write it as `{}`", schema.example)
@@ -589,7 +587,7 @@ impl Cx<'_> {
                     if !free_keys && !allowed.contains(&k) {
                         self.out.push(
                             Finding::new(
-                                &schema_unknown_property::RULE,
+                                &SCHEMA_UNKNOWN_PROPERTY,
                                 format!("unknown property `{k}` on `{}`", schema.name),
                             )
                             .label(key.span().into(), "unknown property")
@@ -600,7 +598,7 @@ impl Cx<'_> {
                     if let Some(prev) = e.props.get(k) {
                         self.out.push(
                             Finding::new(
-                                &schema_duplicate::RULE,
+                                &SCHEMA_DUPLICATE,
                                 format!("property `{k}` is given twice"),
                             )
                             .label(entry.span().into(), "given again here")
@@ -617,7 +615,7 @@ impl Cx<'_> {
                 self.poisoned.push(label_span(node));
                 self.out.push(
                     Finding::new(
-                        &schema_missing::RULE,
+                        &SCHEMA_MISSING,
                         format!("`{}` needs its {} argument", schema.name, a.name),
                     )
                     .label(label_span(node), format!("missing {}", a.name))
@@ -668,7 +666,7 @@ impl Cx<'_> {
                     None => format!("`{cname}` is given twice"),
                 };
                 self.out.push(
-                        Finding::new(&schema_duplicate::RULE, what)
+                        Finding::new(&SCHEMA_DUPLICATE, what)
                             .label(label_span(child), "defined again here")
                             .label(*first, "first defined here")
                             .help("merge them into one node (environments override the base in `environment` blocks)"),
@@ -694,7 +692,7 @@ impl Cx<'_> {
             .unwrap_or_else(|| "argument".to_owned());
         self.out.push(
             Finding::new(
-                &schema_type::RULE,
+                &SCHEMA_TYPE,
                 format!(
                     "{name} must be {expected}, found {} `{}`",
                     type_name(entry.value()),
@@ -720,7 +718,7 @@ impl Cx<'_> {
         }
         self.out.push(
             Finding::new(
-                &schema_missing::RULE,
+                &SCHEMA_MISSING,
                 format!("`{}` needs `{key}`", e.node.name().value()),
             )
             .label(label_span(e.node), format!("`{key}` is missing"))
@@ -856,7 +854,7 @@ impl Cx<'_> {
             Err(_) => {
                 self.poisoned.push(s.span);
                 self.out.push(
-                    Finding::new(&schema_type::RULE, format!("`{}` is not {what}", s.value))
+                    Finding::new(&SCHEMA_TYPE, format!("`{}` is not {what}", s.value))
                         .label(s.span, format!("expected {what}"))
                         .help(help.to_owned()),
                 );
@@ -871,7 +869,7 @@ impl Cx<'_> {
         }
         self.poisoned.push(s.span);
         self.out.push(
-            Finding::new(&schema_type::RULE, format!("unknown {what} `{}`", s.value))
+            Finding::new(&SCHEMA_TYPE, format!("unknown {what} `{}`", s.value))
                 .label(s.span, format!("not a {what}"))
                 .help(did_you_mean(&s.value, allowed)),
         );
@@ -973,7 +971,7 @@ impl Cx<'_> {
         let Some((node, e)) = self.single(doc, "cluster", "hetzner") else {
             self.out.push(
                 Finding::new(
-                    &schema_missing::RULE,
+                    &SCHEMA_MISSING,
                     "no `hetzner` node: where should the servers run?",
                 )
                 .label(fallback, "this cluster has no `hetzner` node")
@@ -1258,7 +1256,7 @@ impl Cx<'_> {
         if kvs.len() != 1 {
             self.out.push(
                 Finding::new(
-                    &schema_missing::RULE,
+                    &SCHEMA_MISSING,
                     format!(
                         "`{}` takes exactly one `key=value` label, found {}",
                         e.node.name().value(),
@@ -1558,12 +1556,9 @@ impl Cx<'_> {
             });
             if hm.is_none() {
                 self.out.push(
-                    Finding::new(
-                        &schema_type::RULE,
-                        format!("`{}` is not a time of day", s.value),
-                    )
-                    .label(s.span, "expected \"HH:MM\" (UTC)")
-                    .help("e.g. destroy-at=\"23:30\""),
+                    Finding::new(&SCHEMA_TYPE, format!("`{}` is not a time of day", s.value))
+                        .label(s.span, "expected \"HH:MM\" (UTC)")
+                        .help("e.g. destroy-at=\"23:30\""),
                 );
             }
             hm.map(|v| Spanned::new(v, s.span))
@@ -1592,7 +1587,7 @@ impl Cx<'_> {
             None => {
                 self.out.push(
                     Finding::new(
-                        &schema_missing::RULE,
+                        &SCHEMA_MISSING,
                         "no `gitops` node: where should ArgoCD sync from?",
                     )
                     .label(fallback, "this cluster has no `gitops` node")
@@ -1624,7 +1619,7 @@ impl Cx<'_> {
                 Err(problem) => {
                     cx.out.push(
                         Finding::new(
-                            &schema_type::RULE,
+                            &SCHEMA_TYPE,
                             format!("`output {key}` is not a portable path inside the repository: {problem}"),
                         )
                         .label(v.span, problem.to_string())
@@ -1644,7 +1639,7 @@ impl Cx<'_> {
         if let Some(w) = workflows {
             if path::overlap(&out.dir, &w.value) {
                 let mut f = Finding::new(
-                    &schema_type::RULE,
+                    &SCHEMA_TYPE,
                     format!(
                         "`output workflows` (`{}`) and the output directory (`{}`) overlap",
                         w.value, out.dir
@@ -1723,7 +1718,7 @@ impl Cx<'_> {
         {
             self.out.push(
                 Finding::new(
-                    &schema_type::RULE,
+                    &SCHEMA_TYPE,
                     format!("`rev` must be a full commit hash, not `{}`", rev.value),
                 )
                 .label(rev.span, "not 40 lowercase hexadecimal digits")
@@ -1740,7 +1735,7 @@ impl Cx<'_> {
         if !url_ok {
             self.out.push(
                 Finding::new(
-                    &schema_type::RULE,
+                    &SCHEMA_TYPE,
                     format!("`git` must be an https URL, not `{}`", git.value),
                 )
                 .label(

@@ -7,14 +7,15 @@
 
 use crate::model::{KeyValue, Pool, Span, Taint, Topology};
 
-pub(crate) use crate::diag::suggest;
+pub(crate) use crate::diag::{list, suggest};
 
-/// `` did you mean `x`? `` followed by a space, or nothing.
+/// [`crate::diag::did_you_mean`] followed by a space, or nothing: the prefix
+/// of a help line that goes on.
 pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> String {
-    suggest(word, candidates).map_or_else(String::new, |s| format!("did you mean `{s}`? "))
+    crate::diag::did_you_mean(word, candidates).map_or_else(String::new, |s| s + " ")
 }
 
 /// True when a suggested fix may be derived from `value` (lower-cased, say):
@@ -22,22 +23,6 @@ pub(crate) fn did_you_mean<'a>(
 /// repeat in a form the masking of printed text may not recognise.
 pub(crate) fn may_echo(value: &str) -> bool {
     super::secrets_literal::looks_like_secret(value).is_none()
-}
-
-/// A list of names in backticks: `` `a`, `b` and `c` ``, at most `max` of them.
-pub(crate) fn list<S: AsRef<str>>(items: &[S], max: usize) -> String {
-    let shown: Vec<String> = items
-        .iter()
-        .take(max)
-        .map(|s| format!("`{}`", s.as_ref()))
-        .collect();
-    let more = items.len().saturating_sub(max);
-    match (shown.split_last(), more) {
-        (None, _) => String::new(),
-        (Some((last, [])), 0) => last.clone(),
-        (Some((last, rest)), 0) => format!("{} and {last}", rest.join(", ")),
-        (Some(_), n) => format!("{} and {n} more", shown.join(", ")),
-    }
 }
 
 /// `a`, `a and b`, `a, b and c`.
