@@ -170,12 +170,12 @@ fn lower_document(
                 .help("a cluster.kdl describes one cluster; move the other one to its own file"),
         );
     }
-    let entries = cx.entries(cluster, schema::node("", "cluster")?);
+    let entries = cx.entries(cluster, &schema::CLUSTER);
     let name = cx.arg_str(&entries, 0, "cluster name", "k3s");
     let empty = KdlDocument::new();
     let body = cluster.children().unwrap_or(&empty);
     // validate the base's children and the environments' (all spans are in one file)
-    cx.children(body, "cluster");
+    cx.children(body, &schema::CLUSTER);
     let mut base = KdlDocument::new();
     let mut envs = Vec::new();
     for n in body.nodes() {
@@ -203,7 +203,7 @@ fn lower_document(
     let mut seen: BTreeMap<String, Span> = BTreeMap::new();
     let last = envs.len() - 1;
     for (i, env_node) in envs.into_iter().enumerate() {
-        let e = cx.entries(env_node, schema::node("cluster", "environment")?);
+        let e = cx.entries(env_node, &schema::ENVIRONMENT);
         let env_name = cx.arg_str(&e, 0, "environment name", "env");
         if let Some(first) = seen.get(&env_name.value) {
             cx.out.push(
@@ -218,9 +218,10 @@ fn lower_document(
             continue;
         }
         seen.insert(env_name.value.clone(), env_name.span);
-        let production = cx
-            .bool_(&e, "production")
-            .unwrap_or(Spanned::new(false, env_name.span));
+        let production = cx.bool_(&e, "production").unwrap_or(Spanned::new(
+            schema::ENVIRONMENT.prop("production").default_bool(),
+            env_name.span,
+        ));
         // the last environment takes the base instead of a copy
         let mut merged = if i == last {
             std::mem::take(&mut base)
@@ -298,6 +299,7 @@ fn fallback_span(e: &Entries<'_>, key: &str) -> Span {
 /// The properties and arguments of one node, checked against its schema.
 struct Entries<'n> {
     node: &'n KdlNode,
+    schema: &'static NodeSchema,
     args: Vec<&'n KdlEntry>,
     props: BTreeMap<&'n str, &'n KdlEntry>,
 }
@@ -540,7 +542,7 @@ impl Cx<'_> {
     }
 
     /// Checks a node's entries against its schema.
-    fn entries<'n>(&mut self, node: &'n KdlNode, schema: &NodeSchema) -> Entries<'n> {
+    fn entries<'n>(&mut self, node: &'n KdlNode, schema: &'static NodeSchema) -> Entries<'n> {
         let free_keys = schema.props.iter().any(|p| p.name == "KEY");
         let allowed: Vec<&str> = schema
             .props
@@ -555,6 +557,7 @@ impl Cx<'_> {
         };
         let mut e = Entries {
             node,
+            schema,
             args: Vec::new(),
             props: BTreeMap::new(),
         };
@@ -611,7 +614,7 @@ impl Cx<'_> {
             }
         }
         for a in schema.args.iter().take(1) {
-            if a.default == schema::REQ_MARK && e.args.is_empty() {
+            if a.default == schema::Default::Required && e.args.is_empty() {
                 self.poisoned.push(label_span(node));
                 self.out.push(
                     Finding::new(
@@ -627,27 +630,20 @@ impl Cx<'_> {
     }
 
     /// Checks child node names against the schema; reports unknown and duplicated nodes.
-    fn children<'d>(&mut self, doc: &'d KdlDocument, path: &str) -> Vec<&'d KdlNode> {
-        let (parent_path, name) = match path.rsplit_once(" > ") {
-            Some((p, n)) => (p, n),
-            None => ("", path),
-        };
-        let Some(schema) = schema::node(parent_path, name) else {
-            return doc.nodes().iter().collect();
-        };
+    fn children<'d>(&mut self, doc: &'d KdlDocument, schema: &NodeSchema) -> Vec<&'d KdlNode> {
+        let name = schema.name;
         // (name, key) → first definition: hashing keeps this linear for any input
         let mut seen: std::collections::HashMap<(&str, Option<&KdlValue>), Span> =
             std::collections::HashMap::new();
         let mut kept = Vec::new();
         for child in doc.nodes() {
             let cname = child.name().value();
-            if !schema.children.contains(&cname) {
-                self.unknown_node(child, schema.children, &format!("`{name}`"));
+            let Some(child_schema) = schema.child(cname) else {
+                self.unknown_node(child, &schema.child_names(), &format!("`{name}`"));
                 continue;
-            }
-            let child_schema = schema::node(path, cname);
-            let repeats = child_schema.is_some_and(|s| s.repeats);
-            let key = if repeats && child_schema.is_some_and(|s| !s.args.is_empty()) {
+            };
+            let repeats = child_schema.repeats;
+            let key = if repeats && !child_schema.args.is_empty() {
                 child
                     .entries()
                     .iter()
@@ -741,16 +737,31 @@ impl Cx<'_> {
         self.str_entry(entry)
     }
 
-    fn str_or(&mut self, e: &Entries<'_>, key: &str, default: &str) -> Spanned<String> {
+    /// String property `key`, or its schema default.
+    fn str_or(&mut self, e: &Entries<'_>, key: &str) -> Spanned<String> {
+        self.str_else(e, key, e.schema.prop(key).default_str())
+    }
+
+    /// String property `key`, or `default` (computed from other values).
+    fn str_else(&mut self, e: &Entries<'_>, key: &str, default: &str) -> Spanned<String> {
         self.str_(e, key)
             .unwrap_or_else(|| Spanned::new(default.to_owned(), fallback_span(e, key)))
     }
 
-    fn req_str(&mut self, e: &Entries<'_>, key: &str, example: &str) -> Spanned<String> {
+    /// Required string property `key`: reported when missing, then empty.
+    fn req_str(&mut self, e: &Entries<'_>, key: &str) -> Spanned<String> {
         if !e.props.contains_key(key) {
-            self.missing(e, key, example);
+            self.missing(e, key, e.schema.prop(key).example);
         }
-        self.str_or(e, key, "")
+        self.str_else(e, key, "")
+    }
+
+    /// String property `key`, or its default, reported unless it is one of
+    /// the words its schema allows.
+    fn word_or(&mut self, e: &Entries<'_>, key: &str, what: &str) -> Spanned<String> {
+        let word = self.str_or(e, key);
+        self.one_of(&word, e.schema.prop(key).words(), what);
+        word
     }
 
     fn arg_str(
@@ -768,9 +779,17 @@ impl Cx<'_> {
         }
     }
 
-    fn int(&mut self, e: &Entries<'_>, key: &str, min: u32, max: u32) -> Option<Spanned<u32>> {
+    /// Integer property `key`, within its schema's bounds.
+    fn int(&mut self, e: &Entries<'_>, key: &str) -> Option<Spanned<u32>> {
         let entry = self.value(e, key)?;
+        let (min, max) = e.schema.prop(key).bounds();
         self.int_entry(entry, min, max)
+    }
+
+    /// Integer property `key`, or its schema default at `span`.
+    fn int_or(&mut self, e: &Entries<'_>, key: &str, span: Span) -> Spanned<u32> {
+        self.int(e, key)
+            .unwrap_or_else(|| Spanned::new(e.schema.prop(key).default_int(), span))
     }
 
     fn int_entry(&mut self, entry: &KdlEntry, min: u32, max: u32) -> Option<Spanned<u32>> {
@@ -797,19 +816,13 @@ impl Cx<'_> {
         }
     }
 
-    fn req_int(
-        &mut self,
-        e: &Entries<'_>,
-        key: &str,
-        min: u32,
-        max: u32,
-        example: &str,
-    ) -> Spanned<u32> {
+    /// Required integer property `key`: reported when missing, then its minimum.
+    fn req_int(&mut self, e: &Entries<'_>, key: &str) -> Spanned<u32> {
+        let field = e.schema.prop(key);
         if !e.props.contains_key(key) {
-            self.missing(e, key, example);
+            self.missing(e, key, field.example);
         }
-        self.int(e, key, min, max)
-            .unwrap_or_else(|| Spanned::new(min, fallback_span(e, key)))
+        self.int_or(e, key, fallback_span(e, key))
     }
 
     fn bool_(&mut self, e: &Entries<'_>, key: &str) -> Option<Spanned<bool>> {
@@ -825,6 +838,18 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+
+    /// Boolean property `key`, or its schema default at `span`.
+    fn bool_or(&mut self, e: &Entries<'_>, key: &str, span: Span) -> Spanned<bool> {
+        self.bool_(e, key)
+            .unwrap_or_else(|| Spanned::new(e.schema.prop(key).default_bool(), span))
+    }
+
+    /// Boolean property `key`, or its schema default.
+    fn flag(&mut self, e: &Entries<'_>, key: &str) -> bool {
+        self.bool_(e, key)
+            .map_or_else(|| e.schema.prop(key).default_bool(), |b| b.value)
     }
 
     fn float(&mut self, e: &Entries<'_>, key: &str) -> Option<Spanned<f64>> {
@@ -876,28 +901,27 @@ impl Cx<'_> {
         false
     }
 
-    /// Reads `path`'s single child node `name` from `doc`, with its schema.
+    /// Reads the node of `schema` from `doc` (the first, if given twice).
     fn single<'d>(
         &mut self,
         doc: &'d KdlDocument,
-        path: &str,
-        name: &str,
+        schema: &'static NodeSchema,
     ) -> Option<(&'d KdlNode, Entries<'d>)> {
-        let node = doc.nodes().iter().find(|n| n.name().value() == name)?;
-        let schema = schema::node(path, name)?;
+        let node = doc
+            .nodes()
+            .iter()
+            .find(|n| n.name().value() == schema.name)?;
         let e = self.entries(node, schema);
         Some((node, e))
     }
 
+    /// Reads every node of `schema` from `doc`, the first of each name.
     fn many<'d>(
         &mut self,
         doc: &'d KdlDocument,
-        path: &str,
-        name: &str,
+        schema: &'static NodeSchema,
     ) -> Vec<(&'d KdlNode, Entries<'d>)> {
-        let Some(schema) = schema::node(path, name) else {
-            return Vec::new();
-        };
+        let name = schema.name;
         let mut keys: std::collections::HashSet<&KdlValue> = std::collections::HashSet::new();
         let mut out = Vec::new();
         for node in doc.nodes().iter().filter(|n| n.name().value() == name) {
@@ -926,7 +950,7 @@ impl Cx<'_> {
         doc: &KdlDocument,
     ) -> Topology {
         let cluster_span = cluster.span;
-        let top = self.children(doc, "cluster");
+        let top = self.children(doc, &schema::CLUSTER);
         let _ = top;
         let hetzner = self.hetzner(doc, cluster_span);
         let versions = self.versions(doc, cluster_span);
@@ -968,7 +992,7 @@ impl Cx<'_> {
     }
 
     fn hetzner(&mut self, doc: &KdlDocument, fallback: Span) -> Hetzner {
-        let Some((node, e)) = self.single(doc, "cluster", "hetzner") else {
+        let Some((node, e)) = self.single(doc, &schema::HETZNER) else {
             self.out.push(
                 Finding::new(
                     &SCHEMA_MISSING,
@@ -982,16 +1006,16 @@ impl Cx<'_> {
                 location: s("nbg1"),
                 datacenter: s("nbg1-dc3"),
                 network_zone: s("eu-central"),
-                image: s("ubuntu-24.04"),
+                image: s(schema::HETZNER.prop("image").default_str()),
                 span: fallback,
             };
         };
-        let location = self.req_str(&e, "location", "location=nbg1");
-        let datacenter = self.req_str(&e, "datacenter", "datacenter=nbg1-dc3");
+        let location = self.req_str(&e, "location");
+        let datacenter = self.req_str(&e, "datacenter");
         let zone = catalog::zone_of(&location.value).unwrap_or("eu-central");
         Hetzner {
-            network_zone: self.str_or(&e, "network-zone", zone),
-            image: self.str_or(&e, "image", "ubuntu-24.04"),
+            network_zone: self.str_else(&e, "network-zone", zone),
+            image: self.str_or(&e, "image"),
             location,
             datacenter,
             span: label_span(node),
@@ -999,20 +1023,18 @@ impl Cx<'_> {
     }
 
     fn versions(&mut self, doc: &KdlDocument, fallback: Span) -> Versions {
-        let path = "cluster > versions";
-        let found = self.single(doc, "cluster", "versions");
+        let found = self.single(doc, &schema::VERSIONS);
         let span = found.as_ref().map_or(fallback, |(n, _)| label_span(n));
         let children = found
             .and_then(|(n, _)| n.children())
             .map(|c| {
-                self.children(c, path);
+                self.children(c, &schema::VERSIONS);
                 c.clone()
             })
             .unwrap_or_default();
-        let mut get = |name: &str| -> Spanned<String> {
-            let schema = schema::node(path, name).expect("schema lists every version");
-            let default = schema.args[0].default;
-            match self.single(&children, path, name) {
+        let mut get = |schema: &'static NodeSchema| -> Spanned<String> {
+            let default = schema.arg(0).map_or("", schema::Field::default_str);
+            match self.single(&children, schema) {
                 Some((node, e)) => {
                     if e.args.is_empty() {
                         self.missing(&e, "VERSION", schema.example);
@@ -1025,24 +1047,33 @@ impl Cx<'_> {
             }
         };
         Versions {
-            terraform: get("terraform"),
-            terraform_cli: get("terraform-cli"),
-            hcloud_provider: get("hcloud-provider"),
-            hcloud_cli: get("hcloud-cli"),
-            k3s: get("k3s"),
-            helm: get("helm"),
-            traefik_chart: get("traefik-chart"),
-            strimzi: get("strimzi"),
-            kafka: get("kafka"),
-            argocd_operator: get("argocd-operator"),
+            terraform: get(&schema::V_TERRAFORM),
+            terraform_cli: get(&schema::V_TERRAFORM_CLI),
+            hcloud_provider: get(&schema::V_HCLOUD_PROVIDER),
+            hcloud_cli: get(&schema::V_HCLOUD_CLI),
+            k3s: get(&schema::V_K3S),
+            helm: get(&schema::V_HELM),
+            traefik_chart: get(&schema::V_TRAEFIK_CHART),
+            strimzi: get(&schema::V_STRIMZI),
+            kafka: get(&schema::V_KAFKA),
+            argocd_operator: get(&schema::V_ARGOCD_OPERATOR),
             span,
         }
     }
 
     fn network(&mut self, doc: &KdlDocument, fallback: Span) -> Network {
-        let default_net: Ipv4Net = "10.0.0.0/16".parse().expect("literal");
-        let default_sub: Ipv4Net = "10.0.1.0/24".parse().expect("literal");
-        let Some((node, e)) = self.single(doc, "cluster", "network") else {
+        // the schema's defaults are valid networks (a unit test parses every one)
+        let default_net: Ipv4Net = schema::NETWORK
+            .arg(0)
+            .map_or("", schema::Field::default_str)
+            .parse()
+            .unwrap_or(Ipv4Net::default());
+        let default_sub: Ipv4Net = schema::NETWORK
+            .prop("subnet")
+            .default_str()
+            .parse()
+            .unwrap_or(Ipv4Net::default());
+        let Some((node, e)) = self.single(doc, &schema::NETWORK) else {
             return Network {
                 cidr: Spanned::new(default_net, fallback),
                 subnet: Spanned::new(default_sub, fallback),
@@ -1071,24 +1102,24 @@ impl Cx<'_> {
     }
 
     fn ip_plan(&mut self, doc: &KdlDocument) -> Vec<IpRange> {
-        let Some((node, _)) = self.single(doc, "cluster", "ip-plan") else {
+        let Some((node, _)) = self.single(doc, &schema::IP_PLAN) else {
             return Vec::new();
         };
         let Some(children) = node.children() else {
             return Vec::new();
         };
-        self.children(children, "cluster > ip-plan");
-        self.many(children, "cluster > ip-plan", "range")
+        self.children(children, &schema::IP_PLAN);
+        self.many(children, &schema::RANGE)
             .into_iter()
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "range name", "");
-                let from = self.req_int(&e, "from", 0, 16_777_215, "from=20");
-                let to = self.req_int(&e, "to", 0, 16_777_215, "to=29");
+                let from = self.req_int(&e, "from");
+                let to = self.req_int(&e, "to");
                 IpRange {
                     name,
                     from,
                     to,
-                    reserved: self.bool_(&e, "reserved").is_some_and(|b| b.value),
+                    reserved: self.flag(&e, "reserved"),
                     purpose: self.str_(&e, "purpose").map(|s| s.value),
                     span: label_span(n),
                 }
@@ -1098,19 +1129,18 @@ impl Cx<'_> {
 
     fn catalog(&mut self, doc: &KdlDocument) -> Catalog {
         let mut cat = Catalog::default();
-        let Some((node, _)) = self.single(doc, "cluster", "catalog") else {
+        let Some((node, _)) = self.single(doc, &schema::CATALOG) else {
             return cat;
         };
         let Some(children) = node.children() else {
             return cat;
         };
-        let path = "cluster > catalog";
-        self.children(children, path);
-        for (n, e) in self.many(children, path, "server-type") {
+        self.children(children, &schema::CATALOG);
+        for (n, e) in self.many(children, &schema::SERVER_TYPE) {
             let name = self.arg_str(&e, 0, "server type", "");
             let known = cat.server_types.get(&name.value).cloned();
-            let vcpu = self.int(&e, "vcpu", 1, 1024).map(|v| v.value);
-            let ram = self.int(&e, "ram-gb", 1, 65_536).map(|v| v.value);
+            let vcpu = self.int(&e, "vcpu").map(|v| v.value);
+            let ram = self.int(&e, "ram-gb").map(|v| v.value);
             let price = self.float(&e, "eur-per-month").map(|v| v.value);
             let (vcpu, ram) = match (
                 vcpu.or(known.as_ref().map(|k| k.vcpu)),
@@ -1136,7 +1166,7 @@ impl Cx<'_> {
                 },
             );
         }
-        if let Some((_, e)) = self.single(children, path, "primary-ip")
+        if let Some((_, e)) = self.single(children, &schema::PRIMARY_IP_PRICE)
             && let Some(p) = self.float(&e, "eur-per-month")
         {
             cat.primary_ip_eur = p.value;
@@ -1145,14 +1175,13 @@ impl Cx<'_> {
     }
 
     fn pools(&mut self, doc: &KdlDocument) -> Vec<Pool> {
-        let path = "cluster > pool";
-        self.many(doc, "cluster", "pool")
+        self.many(doc, &schema::POOL)
             .into_iter()
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "pool name", "");
-                let role_s = self.req_str(&e, "role", "role=agent");
+                let role_s = self.req_str(&e, "role");
                 let role = if role_s.value.is_empty()
-                    || self.one_of(&role_s, &["server", "agent"], "K3s role")
+                    || self.one_of(&role_s, e.schema.prop("role").words(), "K3s role")
                 {
                     Spanned::new(
                         if role_s.value == "server" {
@@ -1165,9 +1194,9 @@ impl Cx<'_> {
                 } else {
                     Spanned::new(Role::Agent, role_s.span)
                 };
-                let server_type = self.req_str(&e, "server-type", "server-type=cx23");
-                let count = self.req_int(&e, "count", 0, 65_536, "count=3");
-                let range = self.req_str(&e, "range", "range=workers");
+                let server_type = self.req_str(&e, "server-type");
+                let count = self.req_int(&e, "count");
+                let range = self.req_str(&e, "range");
                 let apps = self
                     .bool_(&e, "apps")
                     .unwrap_or(Spanned::new(role.value == Role::Agent, label_span(n)));
@@ -1175,29 +1204,22 @@ impl Cx<'_> {
                 let mut taints = Vec::new();
                 let mut primary_ip = None;
                 if let Some(children) = n.children() {
-                    self.children(children, path);
-                    if let Some((_, le)) = self.single(children, path, "labels") {
+                    self.children(children, &schema::POOL);
+                    if let Some((_, le)) = self.single(children, &schema::LABELS) {
                         labels = self.key_values(&le);
                     }
-                    for (tn, te) in self.many(children, path, "taint") {
+                    for (tn, te) in self.many(children, &schema::TAINT) {
                         let key = self.arg_str(&te, 0, "taint key", "");
-                        let effect = self.str_or(&te, "effect", "NoSchedule");
-                        self.one_of(
-                            &effect,
-                            &["NoSchedule", "PreferNoSchedule", "NoExecute"],
-                            "taint effect",
-                        );
+                        let effect = self.word_or(&te, "effect", "taint effect");
                         taints.push(Taint {
                             key,
-                            value: self.str_or(&te, "value", ""),
+                            value: self.str_or(&te, "value"),
                             effect,
                             span: label_span(tn),
                         });
                     }
-                    if let Some((pn, pe)) = self.single(children, path, "primary-ip") {
-                        let node = self
-                            .int(&pe, "node", 0, 65_535)
-                            .unwrap_or(Spanned::new(0, label_span(pn)));
+                    if let Some((pn, pe)) = self.single(children, &schema::PRIMARY_IP) {
+                        let node = self.int_or(&pe, "node", label_span(pn));
                         let address = self.str_(&pe, "address").and_then(|s| {
                             self.parsed::<Ipv4Addr>(
                                 &s,
@@ -1275,29 +1297,28 @@ impl Cx<'_> {
     }
 
     fn kafka(&mut self, doc: &KdlDocument, pools: &[Pool]) -> Option<Kafka> {
-        let (node, e) = self.single(doc, "cluster", "kafka")?;
-        let path = "cluster > kafka";
+        let (node, e) = self.single(doc, &schema::KAFKA)?;
         let name = self.arg_str(&e, 0, "Kafka cluster name", "kafka");
-        let brokers = self.req_str(&e, "brokers", "brokers=kafka");
+        let brokers = self.req_str(&e, "brokers");
         let controllers = self
             .str_(&e, "controllers")
             .unwrap_or_else(|| brokers.clone());
-        let namespace = self.str_or(&e, "namespace", "kafka");
+        let namespace = self.str_or(&e, "namespace");
         let metadata_version = self.str_(&e, "metadata-version");
         let empty = KdlDocument::new();
         let children = node.children().unwrap_or(&empty);
-        self.children(children, path);
+        self.children(children, &schema::KAFKA);
         let broker_count = pools
             .iter()
             .find(|p| p.name.value == brokers.value)
             .map_or(1, |p| p.count.value);
         let node_span = label_span(node);
-        let replication = match self.single(children, path, "replication") {
+        let replication = match self.single(children, &schema::REPLICATION) {
             Some((rn, re)) => {
                 let factor = self
-                    .int(&re, "factor", 1, 1000)
+                    .int(&re, "factor")
                     .unwrap_or(Spanned::new(broker_count.clamp(1, 3), label_span(rn)));
-                let min_insync = self.int(&re, "min-insync", 1, 1000).unwrap_or(Spanned::new(
+                let min_insync = self.int(&re, "min-insync").unwrap_or(Spanned::new(
                     factor.value.saturating_sub(1).max(1),
                     label_span(rn),
                 ));
@@ -1317,46 +1338,53 @@ impl Cx<'_> {
             }
         };
         let mut listeners = Vec::new();
-        for (ln, le) in self.many(children, path, "listener") {
+        for (ln, le) in self.many(children, &schema::LISTENER) {
             let name = self.arg_str(&le, 0, "listener name", "");
-            let kind = self.req_str(&le, "type", "type=internal");
-            let port = self.req_int(&le, "port", 1, 65_535, "port=9092");
+            let kind = self.req_str(&le, "type");
+            let port = self.req_int(&le, "port");
             listeners.push(Listener {
                 name,
                 kind,
                 port,
-                tls: self
-                    .bool_(&le, "tls")
-                    .unwrap_or(Spanned::new(false, label_span(ln))),
-                bootstrap_node_port: self.int(&le, "bootstrap-node-port", 1, 65_535),
-                broker_node_port: self.int(&le, "broker-node-port", 1, 65_535),
+                tls: self.bool_or(&le, "tls", label_span(ln)),
+                bootstrap_node_port: self.int(&le, "bootstrap-node-port"),
+                broker_node_port: self.int(&le, "broker-node-port"),
                 span: label_span(ln),
             });
         }
-        let storage = match self.single(children, path, "storage") {
+        let storage = match self.single(children, &schema::STORAGE) {
             Some((sn, se)) => {
-                let kind = self.str_or(&se, "type", "persistent-claim");
-                self.one_of(&kind, &["persistent-claim", "ephemeral"], "storage type");
+                let kind = self.word_or(&se, "type", "storage type");
                 Storage {
                     size: self.str_(&se, "size").or_else(|| {
-                        (kind.value == "persistent-claim")
-                            .then(|| Spanned::new("20Gi".to_owned(), label_span(sn)))
+                        (kind.value == "persistent-claim").then(|| {
+                            Spanned::new(
+                                se.schema.prop("size").default_str().to_owned(),
+                                label_span(sn),
+                            )
+                        })
                     }),
                     kind,
                     class: self.str_(&se, "class"),
-                    delete_claim: self.bool_(&se, "delete-claim").is_some_and(|b| b.value),
+                    delete_claim: self.flag(&se, "delete-claim"),
                     span: label_span(sn),
                 }
             }
             None => Storage {
-                kind: Spanned::new("persistent-claim".to_owned(), node_span),
-                size: Some(Spanned::new("20Gi".to_owned(), node_span)),
+                kind: Spanned::new(
+                    schema::STORAGE.prop("type").default_str().to_owned(),
+                    node_span,
+                ),
+                size: Some(Spanned::new(
+                    schema::STORAGE.prop("size").default_str().to_owned(),
+                    node_span,
+                )),
                 class: None,
                 delete_claim: false,
                 span: node_span,
             },
         };
-        let resources = match self.single(children, path, "resources") {
+        let resources = match self.single(children, &schema::RESOURCES) {
             Some((_, re)) => Resources {
                 memory: self.str_(&re, "memory"),
                 cpu: self.str_(&re, "cpu"),
@@ -1378,16 +1406,14 @@ impl Cx<'_> {
     }
 
     fn profiles(&mut self, doc: &KdlDocument) -> Vec<Profile> {
-        let Some((node, _)) = self.single(doc, "cluster", "scheduling") else {
+        let Some((node, _)) = self.single(doc, &schema::SCHEDULING) else {
             return Vec::new();
         };
         let Some(children) = node.children() else {
             return Vec::new();
         };
-        let path = "cluster > scheduling";
-        self.children(children, path);
-        let ppath = "cluster > scheduling > profile";
-        self.many(children, path, "profile")
+        self.children(children, &schema::SCHEDULING);
+        self.many(children, &schema::PROFILE)
             .into_iter()
             .map(|(pn, pe)| {
                 let name = self.arg_str(&pe, 0, "profile name", "");
@@ -1399,15 +1425,15 @@ impl Cx<'_> {
                     span: label_span(pn),
                 };
                 if let Some(c) = pn.children() {
-                    self.children(c, ppath);
-                    for (n, e) in self.many(c, ppath, "prefer") {
-                        let weight = match self.int(&e, "weight", 1, 100) {
+                    self.children(c, &schema::PROFILE);
+                    for (n, e) in self.many(c, &schema::PREFER) {
+                        let weight = match self.int(&e, "weight") {
                             Some(w) => w,
                             None => {
                                 if !e.props.contains_key("weight") {
-                                    self.missing(&e, "weight", "prefer role=worker weight=100");
+                                    self.missing(&e, "weight", e.schema.prop("weight").example);
                                 }
-                                Spanned::new(1, label_span(n))
+                                Spanned::new(e.schema.prop("weight").default_int(), label_span(n))
                             }
                         };
                         if let Some(label) = self.one_label(&e, &["weight"]) {
@@ -1418,10 +1444,10 @@ impl Cx<'_> {
                             });
                         }
                     }
-                    for (_, e) in self.many(c, ppath, "avoid") {
+                    for (_, e) in self.many(c, &schema::AVOID) {
                         profile.avoid.extend(self.one_label(&e, &[]));
                     }
-                    for (_, e) in self.many(c, ppath, "require") {
+                    for (_, e) in self.many(c, &schema::REQUIRE) {
                         profile.require.extend(self.one_label(&e, &[]));
                     }
                 }
@@ -1431,20 +1457,22 @@ impl Cx<'_> {
     }
 
     fn ingress(&mut self, doc: &KdlDocument, fallback: Span) -> Ingress {
-        match self.single(doc, "cluster", "ingress") {
+        match self.single(doc, &schema::INGRESS) {
             Some((n, e)) => Ingress {
-                http_node_port: self
-                    .int(&e, "http-node-port", 1, 65_535)
-                    .unwrap_or(Spanned::new(30080, label_span(n))),
-                https_node_port: self
-                    .int(&e, "https-node-port", 1, 65_535)
-                    .unwrap_or(Spanned::new(30443, label_span(n))),
+                http_node_port: self.int_or(&e, "http-node-port", label_span(n)),
+                https_node_port: self.int_or(&e, "https-node-port", label_span(n)),
                 span: label_span(n),
                 explicit: true,
             },
             None => Ingress {
-                http_node_port: Spanned::new(30080, fallback),
-                https_node_port: Spanned::new(30443, fallback),
+                http_node_port: Spanned::new(
+                    schema::INGRESS.prop("http-node-port").default_int(),
+                    fallback,
+                ),
+                https_node_port: Spanned::new(
+                    schema::INGRESS.prop("https-node-port").default_int(),
+                    fallback,
+                ),
                 span: fallback,
                 explicit: false,
             },
@@ -1452,15 +1480,14 @@ impl Cx<'_> {
     }
 
     fn firewall(&mut self, doc: &KdlDocument) -> Vec<FirewallRule> {
-        let Some((node, _)) = self.single(doc, "cluster", "firewall") else {
+        let Some((node, _)) = self.single(doc, &schema::FIREWALL) else {
             return Vec::new();
         };
         let Some(children) = node.children() else {
             return Vec::new();
         };
-        let path = "cluster > firewall";
-        self.children(children, path);
-        self.many(children, path, "allow")
+        self.children(children, &schema::FIREWALL);
+        self.many(children, &schema::ALLOW)
             .into_iter()
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "rule name", "");
@@ -1477,14 +1504,16 @@ impl Cx<'_> {
                     }
                 }
                 let protocol = match self.str_(&e, "protocol") {
-                    Some(p) if self.one_of(&p, &["tcp", "udp"], "protocol") => Spanned::new(
-                        if p.value == "udp" {
-                            Protocol::Udp
-                        } else {
-                            Protocol::Tcp
-                        },
-                        p.span,
-                    ),
+                    Some(p) if self.one_of(&p, e.schema.prop("protocol").words(), "protocol") => {
+                        Spanned::new(
+                            if p.value == "udp" {
+                                Protocol::Udp
+                            } else {
+                                Protocol::Tcp
+                            },
+                            p.span,
+                        )
+                    }
                     _ => Spanned::new(Protocol::Tcp, label_span(n)),
                 };
                 let ports = self.ports(&e, label_span(n));
@@ -1541,10 +1570,16 @@ impl Cx<'_> {
     }
 
     fn schedule(&mut self, doc: &KdlDocument, fallback: Span) -> Schedule {
-        let Some((n, e)) = self.single(doc, "cluster", "schedule") else {
+        let Some((n, e)) = self.single(doc, &schema::SCHEDULE) else {
             return Schedule {
-                hours_per_day: Spanned::new(24, fallback),
-                days_per_month: Spanned::new(30, fallback),
+                hours_per_day: Spanned::new(
+                    schema::SCHEDULE.prop("hours-per-day").default_int(),
+                    fallback,
+                ),
+                days_per_month: Spanned::new(
+                    schema::SCHEDULE.prop("days-per-month").default_int(),
+                    fallback,
+                ),
                 destroy_at: None,
                 span: fallback,
             };
@@ -1564,24 +1599,20 @@ impl Cx<'_> {
             hm.map(|v| Spanned::new(v, s.span))
         });
         Schedule {
-            hours_per_day: self
-                .int(&e, "hours-per-day", 1, 24)
-                .unwrap_or(Spanned::new(24, label_span(n))),
-            days_per_month: self
-                .int(&e, "days-per-month", 1, 31)
-                .unwrap_or(Spanned::new(30, label_span(n))),
+            hours_per_day: self.int_or(&e, "hours-per-day", label_span(n)),
+            days_per_month: self.int_or(&e, "days-per-month", label_span(n)),
             destroy_at,
             span: label_span(n),
         }
     }
 
     fn gitops(&mut self, doc: &KdlDocument, fallback: Span) -> GitOps {
-        match self.single(doc, "cluster", "gitops") {
+        match self.single(doc, &schema::GITOPS) {
             Some((n, e)) => GitOps {
-                repo: self.req_str(&e, "repo", "repo=\"my-org/config\""),
-                overlay: self.req_str(&e, "overlay", "overlay=\"overlays/minimal\""),
-                revision: self.str_or(&e, "revision", "main"),
-                namespace: self.str_or(&e, "namespace", "argocd"),
+                repo: self.req_str(&e, "repo"),
+                overlay: self.req_str(&e, "overlay"),
+                revision: self.str_or(&e, "revision"),
+                namespace: self.str_or(&e, "namespace"),
                 span: label_span(n),
             },
             None => {
@@ -1597,8 +1628,8 @@ impl Cx<'_> {
                 GitOps {
                     repo: s("owner/config"),
                     overlay: s("overlays/minimal"),
-                    revision: s("main"),
-                    namespace: s("argocd"),
+                    revision: s(schema::GITOPS.prop("revision").default_str()),
+                    namespace: s(schema::GITOPS.prop("namespace").default_str()),
                     span: fallback,
                 }
             }
@@ -1607,7 +1638,7 @@ impl Cx<'_> {
 
     fn output(&mut self, doc: &KdlDocument) -> Output {
         let mut out = Output::default();
-        let Some((_, e)) = self.single(doc, "cluster", "output") else {
+        let Some((_, e)) = self.single(doc, &schema::OUTPUT) else {
             return out;
         };
         // a final `/` is allowed (`generated/`) and dropped
@@ -1660,7 +1691,7 @@ impl Cx<'_> {
     }
 
     fn secrets(&mut self, doc: &KdlDocument) -> Vec<Secret> {
-        let Some((node, _)) = self.single(doc, "cluster", "secrets") else {
+        let Some((node, _)) = self.single(doc, &schema::SECRETS) else {
             // no `secrets` block: the conventional names
             return SecretUse::ALL
                 .iter()
@@ -1676,22 +1707,21 @@ impl Cx<'_> {
         let Some(children) = node.children() else {
             return Vec::new();
         };
-        let path = "cluster > secrets";
-        self.children(children, path);
-        let uses: Vec<&str> = SecretUse::ALL.iter().map(|u| u.as_str()).collect();
-        self.many(children, path, "secret")
+        self.children(children, &schema::SECRETS);
+        let uses = schema::SECRET.prop("use").words();
+        self.many(children, &schema::SECRET)
             .into_iter()
             .filter_map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "secret name", "");
-                let usage = self.req_str(&e, "use", "use=hcloud-token");
-                if usage.value.is_empty() || !self.one_of(&usage, &uses, "secret use") {
+                let usage = self.req_str(&e, "use");
+                if usage.value.is_empty() || !self.one_of(&usage, uses, "secret use") {
                     return None;
                 }
                 let u = *SecretUse::ALL.iter().find(|u| u.as_str() == usage.value)?;
                 Some(Secret {
                     name,
                     usage: Spanned::new(u, usage.span),
-                    optional: self.bool_(&e, "optional").is_some_and(|b| b.value),
+                    optional: self.flag(&e, "optional"),
                     description: self.str_(&e, "description").map(|s| s.value),
                     span: label_span(n),
                 })
@@ -1701,13 +1731,9 @@ impl Cx<'_> {
 
     /// `topogen git=… rev=…`, when present and well-formed.
     fn pin(&mut self, doc: &KdlDocument) -> Option<Pin> {
-        let (_, e) = self.single(doc, "cluster", "topogen")?;
-        let git = self.str_or(&e, "git", TOPOGEN_GIT);
-        let rev = self.req_str(
-            &e,
-            "rev",
-            "rev=\"0123456789abcdef0123456789abcdef01234567\"",
-        );
+        let (_, e) = self.single(doc, &schema::TOPOGEN)?;
+        let git = self.str_or(&e, "git");
+        let rev = self.req_str(&e, "rev");
         let mut ok = !rev.value.is_empty();
         if ok
             && !(rev.value.len() == 40
