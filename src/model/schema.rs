@@ -1,9 +1,13 @@
 //! The `cluster.kdl` language: every node, its arguments, properties and
 //! children, with types, defaults and meaning.
 //!
-//! Lowering reads this table to reject unknown nodes and properties (with a
-//! "did you mean"), and `docs/cluster-kdl.md` is generated from it
-//! (`topogen schema`), so the reference can never disagree with the parser.
+//! The language is a tree of statics rooted at [`CLUSTER`]: lowering names a
+//! node by its schema (`&schema::POOL`), never by a path string, and reads
+//! every value through it — unknown nodes and properties (with a "did you
+//! mean"), a property's [`Kind`] (integer bounds, the words of a one-of) and
+//! its typed [`Default`]. `docs/cluster-kdl.md` is generated from the same
+//! tree (`topogen reference`), so the reference cannot disagree with the
+//! parser.
 
 /// What a value is: how lowering reads it and how the reference shows it.
 ///
