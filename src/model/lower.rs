@@ -868,12 +868,13 @@ impl Cx<'_> {
         }
     }
 
+    /// `s`, a value of `field`, parsed as its kind.
     fn parsed<T: std::str::FromStr>(
         &mut self,
         s: &Spanned<String>,
-        what: &str,
-        help: &str,
+        field: &schema::Field,
     ) -> Option<Spanned<T>> {
+        let (what, help) = field.kind.expected();
         match s.value.parse::<T>() {
             Ok(v) => Some(Spanned::new(v, s.span)),
             Err(_) => {
@@ -1063,9 +1064,8 @@ impl Cx<'_> {
 
     fn network(&mut self, doc: &KdlDocument, fallback: Span) -> Network {
         // the schema's defaults are valid networks (a unit test parses every one)
-        let default_net: Ipv4Net = schema::NETWORK
-            .arg(0)
-            .map_or("", schema::Field::default_str)
+        let default_net: Ipv4Net = schema::NETWORK.args[0]
+            .default_str()
             .parse()
             .unwrap_or(Ipv4Net::default());
         let default_sub: Ipv4Net = schema::NETWORK
@@ -1080,19 +1080,19 @@ impl Cx<'_> {
                 span: fallback,
             };
         };
-        let help = "write an IPv4 network in CIDR notation, e.g. \"10.0.0.0/16\"";
+        let net_field = &schema::NETWORK.args[0];
         let cidr = e
             .args
             .first()
             .and_then(|a| self.str_entry(a))
-            .and_then(|s| self.parsed::<Ipv4Net>(&s, "an IPv4 CIDR", help))
+            .and_then(|s| self.parsed::<Ipv4Net>(&s, net_field))
             .unwrap_or_else(|| {
                 let span = e.args.first().map_or(label_span(node), |a| a.span().into());
                 Spanned::new(default_net, span)
             });
         let subnet = self
             .str_(&e, "subnet")
-            .and_then(|s| self.parsed::<Ipv4Net>(&s, "an IPv4 CIDR", help))
+            .and_then(|s| self.parsed::<Ipv4Net>(&s, e.schema.prop("subnet")))
             .unwrap_or_else(|| Spanned::new(default_sub, fallback_span(&e, "subnet")));
         Network {
             cidr,
@@ -1220,13 +1220,9 @@ impl Cx<'_> {
                     }
                     if let Some((pn, pe)) = self.single(children, &schema::PRIMARY_IP) {
                         let node = self.int_or(&pe, "node", label_span(pn));
-                        let address = self.str_(&pe, "address").and_then(|s| {
-                            self.parsed::<Ipv4Addr>(
-                                &s,
-                                "an IPv4 address",
-                                "e.g. address=\"203.0.113.10\"",
-                            )
-                        });
+                        let address = self
+                            .str_(&pe, "address")
+                            .and_then(|s| self.parsed::<Ipv4Addr>(&s, pe.schema.prop("address")));
                         primary_ip = Some(PrimaryIp {
                             node,
                             address,
@@ -1492,13 +1488,10 @@ impl Cx<'_> {
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "rule name", "");
                 let mut sources = Vec::new();
+                let source_field = &schema::ALLOW.args[1];
                 for a in e.args.iter().skip(1) {
                     if let Some(s) = self.str_entry(a)
-                        && let Some(net) = self.parsed::<IpNet>(
-                            &s,
-                            "a CIDR",
-                            "e.g. \"203.0.113.0/24\" or \"2001:db8::/32\"",
-                        )
+                        && let Some(net) = self.parsed::<IpNet>(&s, source_field)
                     {
                         sources.push(net);
                     }

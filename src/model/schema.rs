@@ -71,6 +71,21 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// What a value of a kind lowering parses from a string is (`an IPv4
+    /// CIDR`), and how to write one: the message and help of a value that
+    /// is not one.
+    pub fn expected(&self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Ipv4Cidr => (
+                "an IPv4 CIDR",
+                "write an IPv4 network in CIDR notation, e.g. \"10.0.0.0/16\"",
+            ),
+            Kind::Cidr => ("a CIDR", "e.g. \"203.0.113.0/24\" or \"2001:db8::/32\""),
+            Kind::Ipv4 => ("an IPv4 address", "e.g. address=\"203.0.113.10\""),
+            _ => ("a string", "quote the value: `key=\"value\"`"),
+        }
+    }
+
     /// The kind as the reference shows it.
     pub fn shown(&self) -> String {
         let s = match self {
@@ -265,6 +280,16 @@ const fn f(name: &'static str, kind: Kind, default: Default, doc: &'static str) 
         example: "",
     }
 }
+
+/// The listener types Strimzi accepts.
+pub const LISTENER_TYPES: &[&str] = &[
+    "internal",
+    "route",
+    "loadbalancer",
+    "nodeport",
+    "ingress",
+    "cluster-ip",
+];
 
 /// The `use` of a secret: [`super::SecretUse::ALL`]'s words, in that order
 /// (a test keeps them equal).
@@ -820,14 +845,7 @@ pub static LISTENER: NodeSchema = NodeSchema {
     props: &[
         f(
             "type",
-            Kind::OneOf(&[
-                "internal",
-                "nodeport",
-                "cluster-ip",
-                "loadbalancer",
-                "route",
-                "ingress",
-            ]),
+            Kind::OneOf(LISTENER_TYPES),
             Default::Required,
             "Strimzi listener type.",
         )

@@ -127,15 +127,8 @@ pub(crate) fn repelling_taint(pool: &Pool) -> Option<&Taint> {
         .find(|t| t.effect.value == "NoSchedule" || t.effect.value == "NoExecute")
 }
 
-/// The listener types Strimzi accepts.
-pub(crate) const LISTENER_TYPES: &[&str] = &[
-    "internal",
-    "route",
-    "loadbalancer",
-    "nodeport",
-    "ingress",
-    "cluster-ip",
-];
+/// The listener types Strimzi accepts (the schema's `listener type=`).
+pub(crate) use crate::model::schema::LISTENER_TYPES;
 
 /// One NodePort, or a run of consecutive ones, that the topology uses.
 #[derive(Clone, Debug)]
