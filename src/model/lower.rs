@@ -148,7 +148,7 @@ fn lower_document(
     let mut cx = Cx { out, poisoned };
     let mut clusters = Vec::new();
     for node in doc.nodes() {
-        if node.name().value() == "cluster" {
+        if node.name().value() == schema::CLUSTER.name {
             clusters.push(node);
         } else {
             cx.unknown_node(node, &["cluster"], "the top level");
@@ -179,7 +179,7 @@ fn lower_document(
     let mut base = KdlDocument::new();
     let mut envs = Vec::new();
     for n in body.nodes() {
-        if n.name().value() == "environment" {
+        if n.name().value() == schema::ENVIRONMENT.name {
             envs.push(n);
         } else {
             base.nodes_mut().push(n.clone());
@@ -230,7 +230,7 @@ fn lower_document(
         };
         if let Some(overlay) = env_node.children() {
             for child in overlay.nodes() {
-                if child.name().value() == "environment" {
+                if child.name().value() == schema::ENVIRONMENT.name {
                     cx.out.push(
                         Finding::new(&SCHEMA_UNKNOWN_NODE, "environments cannot nest")
                             .label(child.name().span().into(), "inner `environment`")
@@ -241,7 +241,7 @@ fn lower_document(
             let nodes = overlay.nodes().iter();
             for u in merge::merge_nodes(
                 &mut merged,
-                nodes.filter(|n| n.name().value() != "environment"),
+                nodes.filter(|n| n.name().value() != schema::ENVIRONMENT.name),
             ) {
                 cx.unmatched_override(&u);
             }
@@ -512,18 +512,21 @@ impl Cx<'_> {
 
     /// `new=#true` in the base: only an environment adds to the base.
     fn new_in_base(&mut self, base: &KdlDocument) {
-        let children = |parent: &'static str, child: &'static str| {
+        let children = |parent: &'static NodeSchema, child: &'static NodeSchema| {
             base.nodes()
                 .iter()
-                .filter(move |n| n.name().value() == parent)
+                .filter(move |n| n.name().value() == parent.name)
                 .filter_map(KdlNode::children)
                 .flat_map(|d| d.nodes())
-                .filter(move |n| n.name().value() == child)
+                .filter(move |n| n.name().value() == child.name)
         };
-        let nodes = base.nodes().iter().filter(|n| n.name().value() == "pool");
+        let nodes = base
+            .nodes()
+            .iter()
+            .filter(|n| n.name().value() == schema::POOL.name);
         for n in nodes
-            .chain(children("ip-plan", "range"))
-            .chain(children("kafka", "listener"))
+            .chain(children(&schema::IP_PLAN, &schema::RANGE))
+            .chain(children(&schema::KAFKA, &schema::LISTENER))
         {
             if let Some(e) = n.entry("new") {
                 self.out.push(
@@ -654,7 +657,7 @@ impl Cx<'_> {
             };
             let is_list = repeats && key.is_none();
             if !is_list
-                && cname != "environment"
+                && !std::ptr::eq(child_schema, &schema::ENVIRONMENT)
                 && let Some(first) = seen.get(&(cname, key))
             {
                 let what = match &key {
@@ -966,7 +969,7 @@ impl Cx<'_> {
         let firewall_span = doc
             .nodes()
             .iter()
-            .find(|n| n.name().value() == "firewall")
+            .find(|n| n.name().value() == schema::FIREWALL.name)
             .map(label_span);
         let schedule = self.schedule(doc, cluster_span);
         let gitops = self.gitops(doc, cluster_span);
