@@ -27,6 +27,41 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     best.map(|(_, _, c)| c)
 }
 
+/// `` did you mean `x`? `` for the candidate [`suggest`] picks, if any: the
+/// one way lowering and the rules phrase a suggestion.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    suggest(word, candidates).map(|s| format!("did you mean `{s}`?"))
+}
+
+/// A list of names in backticks: `` `a`, `b` and `c` ``, at most `max` of them.
+pub fn list<S: AsRef<str>>(items: &[S], max: usize) -> String {
+    let shown: Vec<String> = items
+        .iter()
+        .take(max)
+        .map(|s| format!("`{}`", s.as_ref()))
+        .collect();
+    let more = items.len().saturating_sub(max);
+    match (shown.split_last(), more) {
+        (None, _) => String::new(),
+        (Some((last, [])), 0) => last.clone(),
+        (Some((last, rest)), 0) => format!("{} and {last}", rest.join(", ")),
+        (Some(_), n) => format!("{} and {n} more", shown.join(", ")),
+    }
+}
+
+/// What a finding is: its stable code and default severity. A lowering code
+/// ([`crate::codes::Code`]) and a rule of the registry (`check::Rule`) both
+/// are, so this module needs neither.
+pub trait Coded {
+    /// Stable code, `topogen::<area>::<name>`.
+    fn code(&self) -> &'static str;
+    /// Default severity.
+    fn severity(&self) -> Severity;
+}
+
 /// A byte range in `cluster.kdl`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
@@ -101,11 +136,11 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding of `rule`, with the rule's default severity.
-    pub fn new(rule: &crate::check::Rule, message: impl Into<String>) -> Self {
+    /// A finding of `rule` (a code or a rule), with its default severity.
+    pub fn new(rule: &impl Coded, message: impl Into<String>) -> Self {
         Self {
-            code: rule.code,
-            severity: rule.severity,
+            code: rule.code(),
+            severity: rule.severity(),
             message: message.into(),
             labels: Vec::new(),
             help: None,

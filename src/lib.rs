@@ -21,6 +21,7 @@ pub mod app;
 pub mod cache;
 pub mod check;
 pub mod cli;
+pub mod codes;
 pub mod diag;
 pub mod emit;
 pub mod errors;

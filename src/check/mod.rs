@@ -8,7 +8,7 @@
 pub mod example;
 pub mod rules;
 
-use crate::diag::{Findings, Severity};
+use crate::diag::{Coded, Findings, Severity};
 use crate::model::Topology;
 
 /// How a rule runs.
@@ -68,6 +68,16 @@ impl std::fmt::Debug for Rule {
     }
 }
 
+impl Coded for Rule {
+    fn code(&self) -> &'static str {
+        self.code
+    }
+
+    fn severity(&self) -> Severity {
+        self.severity
+    }
+}
+
 /// Every rule, sorted by code.
 pub fn registry() -> &'static [&'static Rule] {
     rules::ALL
@@ -102,5 +112,31 @@ pub fn run(doc: Option<&kdl::KdlDocument>, project: &crate::model::Project, out:
             }
         }
         out.absorb(local);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The codes lowering reports ([`crate::codes`]) are exactly the
+    /// registry's lowering rules, with the same severity: `topogen explain`
+    /// documents every one of them and no rule claims a code nothing reports.
+    #[test]
+    fn lowering_codes_are_the_lowering_rules() {
+        for c in crate::codes::ALL {
+            let rule = find(c.code).unwrap_or_else(|| panic!("{} has no rule", c.code));
+            assert!(matches!(rule.check, Check::Lowering), "{}", c.code);
+            assert_eq!(rule.severity, c.severity, "{}", c.code);
+        }
+        for rule in registry() {
+            if matches!(rule.check, Check::Lowering) {
+                assert!(
+                    crate::codes::ALL.iter().any(|c| c.code == rule.code),
+                    "{} is a lowering rule without a code in codes.rs",
+                    rule.code
+                );
+            }
+        }
     }
 }

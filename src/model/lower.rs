@@ -15,11 +15,11 @@ use super::catalog::{self, Catalog, ServerType};
 use super::path;
 use super::schema::{self, NodeSchema};
 use super::*;
-use crate::check::rules::{
-    schema_duplicate, schema_missing, schema_type, schema_unknown_node, schema_unknown_property,
-    schema_unmatched_override, syntax_kdl, syntax_limits,
+use crate::codes::{
+    SCHEMA_DUPLICATE, SCHEMA_MISSING, SCHEMA_TYPE, SCHEMA_UNKNOWN_NODE, SCHEMA_UNKNOWN_PROPERTY,
+    SCHEMA_UNMATCHED_OVERRIDE, SYNTAX_KDL, SYNTAX_LIMITS,
 };
-use crate::diag::{Finding, Findings, suggest};
+use crate::diag::{Finding, Findings, list, suggest};
 use crate::source::{self, Source};
 
 /// The result of lowering: the project when the file could be read as a
@@ -68,7 +68,7 @@ fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
     if scan.depth > source::MAX_DEPTH {
         out.push(
             Finding::new(
-                &syntax_limits::RULE,
+                &SYNTAX_LIMITS,
                 format!(
                     "blocks, comments or `/-` chains nest {} deep; topogen reads at most {}",
                     scan.depth,
@@ -85,7 +85,7 @@ fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
     if scan.words > source::MAX_WORDS {
         out.push(
             Finding::new(
-                &syntax_limits::RULE,
+                &SYNTAX_LIMITS,
                 format!(
                     "the file has {} nodes, arguments and properties; topogen reads at most {}",
                     scan.words,
@@ -115,7 +115,7 @@ fn parse(src: &Source, out: &mut Findings) -> Option<KdlDocument> {
                     .message
                     .clone()
                     .unwrap_or_else(|| "invalid KDL".to_owned());
-                let mut f = Finding::new(&syntax_kdl::RULE, lowercase_first(&msg)).label(
+                let mut f = Finding::new(&SYNTAX_KDL, lowercase_first(&msg)).label(
                     d.span.into(),
                     d.label.clone().unwrap_or_else(|| "here".to_owned()),
                 );
@@ -148,7 +148,7 @@ fn lower_document(
     let mut cx = Cx { out, poisoned };
     let mut clusters = Vec::new();
     for node in doc.nodes() {
-        if node.name().value() == "cluster" {
+        if node.name().value() == schema::CLUSTER.name {
             clusters.push(node);
         } else {
             cx.unknown_node(node, &["cluster"], "the top level");
@@ -156,7 +156,7 @@ fn lower_document(
     }
     let Some(cluster) = clusters.first().copied() else {
         cx.out.push(
-            Finding::new(&schema_missing::RULE, "no `cluster` node")
+            Finding::new(&SCHEMA_MISSING, "no `cluster` node")
                 .label(Span::new(0, 0), "expected `cluster NAME { … }`")
                 .help("start the file with `cluster my-cluster { … }`; `topogen init` writes a complete example"),
         );
@@ -164,22 +164,22 @@ fn lower_document(
     };
     for extra in &clusters[1..] {
         cx.out.push(
-            Finding::new(&schema_duplicate::RULE, "more than one `cluster` node")
+            Finding::new(&SCHEMA_DUPLICATE, "more than one `cluster` node")
                 .label(extra.span().into(), "second cluster")
                 .label(cluster.span().into(), "first defined here")
                 .help("a cluster.kdl describes one cluster; move the other one to its own file"),
         );
     }
-    let entries = cx.entries(cluster, schema::node("", "cluster")?);
+    let entries = cx.entries(cluster, &schema::CLUSTER);
     let name = cx.arg_str(&entries, 0, "cluster name", "k3s");
     let empty = KdlDocument::new();
     let body = cluster.children().unwrap_or(&empty);
     // validate the base's children and the environments' (all spans are in one file)
-    cx.children(body, "cluster");
+    cx.children(body, &schema::CLUSTER);
     let mut base = KdlDocument::new();
     let mut envs = Vec::new();
     for n in body.nodes() {
-        if n.name().value() == "environment" {
+        if n.name().value() == schema::ENVIRONMENT.name {
             envs.push(n);
         } else {
             base.nodes_mut().push(n.clone());
@@ -187,7 +187,7 @@ fn lower_document(
     }
     if envs.is_empty() {
         cx.out.push(
-            Finding::new(&schema_missing::RULE, "no `environment` is defined")
+            Finding::new(&SCHEMA_MISSING, "no `environment` is defined")
                 .label(label_span(cluster), "this cluster has no environment")
                 .help("add at least one, e.g. `environment dev` — every artifact is built per environment"),
         );
@@ -203,12 +203,12 @@ fn lower_document(
     let mut seen: BTreeMap<String, Span> = BTreeMap::new();
     let last = envs.len() - 1;
     for (i, env_node) in envs.into_iter().enumerate() {
-        let e = cx.entries(env_node, schema::node("cluster", "environment")?);
+        let e = cx.entries(env_node, &schema::ENVIRONMENT);
         let env_name = cx.arg_str(&e, 0, "environment name", "env");
         if let Some(first) = seen.get(&env_name.value) {
             cx.out.push(
                 Finding::new(
-                    &schema_duplicate::RULE,
+                    &SCHEMA_DUPLICATE,
                     format!("environment `{}` is defined twice", env_name.value),
                 )
                 .label(env_name.span, "defined again here")
@@ -218,9 +218,10 @@ fn lower_document(
             continue;
         }
         seen.insert(env_name.value.clone(), env_name.span);
-        let production = cx
-            .bool_(&e, "production")
-            .unwrap_or(Spanned::new(false, env_name.span));
+        let production = cx.bool_(&e, "production").unwrap_or(Spanned::new(
+            schema::ENVIRONMENT.prop("production").default_bool(),
+            env_name.span,
+        ));
         // the last environment takes the base instead of a copy
         let mut merged = if i == last {
             std::mem::take(&mut base)
@@ -229,9 +230,9 @@ fn lower_document(
         };
         if let Some(overlay) = env_node.children() {
             for child in overlay.nodes() {
-                if child.name().value() == "environment" {
+                if child.name().value() == schema::ENVIRONMENT.name {
                     cx.out.push(
-                        Finding::new(&schema_unknown_node::RULE, "environments cannot nest")
+                        Finding::new(&SCHEMA_UNKNOWN_NODE, "environments cannot nest")
                             .label(child.name().span().into(), "inner `environment`")
                             .help("move this block out to the `cluster` level"),
                     );
@@ -240,7 +241,7 @@ fn lower_document(
             let nodes = overlay.nodes().iter();
             for u in merge::merge_nodes(
                 &mut merged,
-                nodes.filter(|n| n.name().value() != "environment"),
+                nodes.filter(|n| n.name().value() != schema::ENVIRONMENT.name),
             ) {
                 cx.unmatched_override(&u);
             }
@@ -298,6 +299,7 @@ fn fallback_span(e: &Entries<'_>, key: &str) -> Span {
 /// The properties and arguments of one node, checked against its schema.
 struct Entries<'n> {
     node: &'n KdlNode,
+    schema: &'static NodeSchema,
     args: Vec<&'n KdlEntry>,
     props: BTreeMap<&'n str, &'n KdlEntry>,
 }
@@ -307,9 +309,10 @@ struct Cx<'o> {
     poisoned: &'o mut Vec<Span>,
 }
 
+/// The help line for a word that is none of `candidates`.
 fn did_you_mean(word: &str, candidates: &[&str]) -> String {
-    match suggest(word, candidates.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`?"),
+    match crate::diag::did_you_mean(word, candidates.iter().copied()) {
+        Some(hint) => hint,
         None if candidates.is_empty() => "this node takes none".to_owned(),
         None => format!(
             "expected one of {}",
@@ -355,7 +358,7 @@ impl Cx<'_> {
         if let Some(extra) = envs.get(source::MAX_ENVIRONMENTS) {
             self.out.push(
                 Finding::new(
-                    &syntax_limits::RULE,
+                    &SYNTAX_LIMITS,
                     format!(
                         "the cluster defines {} environments; topogen builds at most {}",
                         envs.len(),
@@ -383,7 +386,7 @@ impl Cx<'_> {
             return true;
         }
         let mut f = Finding::new(
-            &syntax_limits::RULE,
+            &SYNTAX_LIMITS,
             format!(
                 "{} environments each repeat a base of {base_words} nodes, arguments and properties, \
                  {total} in all; topogen reads at most {}",
@@ -431,7 +434,7 @@ impl Cx<'_> {
             all => format!("the {} environments have", all.len()),
         };
         let mut f = Finding::new(
-            &syntax_limits::RULE,
+            &SYNTAX_LIMITS,
             format!(
                 "{whose} {total} nodes in all; topogen builds at most {}",
                 source::MAX_NODES
@@ -450,7 +453,7 @@ impl Cx<'_> {
         let name = node.name().value();
         self.out.push(
             Finding::new(
-                &schema_unknown_node::RULE,
+                &SCHEMA_UNKNOWN_NODE,
                 format!("unknown node `{name}` in {where_}"),
             )
             .label(
@@ -479,7 +482,7 @@ impl Cx<'_> {
         let f = if u.exists {
             let new = u.node.entry("new").map_or(span, |e| e.span().into());
             Finding::new(
-                &schema_unmatched_override::RULE,
+                &SCHEMA_UNMATCHED_OVERRIDE,
                 format!("`{what}` is in the base already: `new=#true` adds a {kind}"),
             )
             .label(new, "adds a second one")
@@ -487,19 +490,16 @@ impl Cx<'_> {
                 "remove `new=#true` to override the base's `{what}`"
             ))
         } else {
-            let hint = suggest(&u.key, u.candidates.iter().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
+            let hint = crate::diag::did_you_mean(&u.key, u.candidates.iter().map(String::as_str))
+                .map(|s| format!("; {s}"))
                 .unwrap_or_default();
             let theirs = if u.candidates.is_empty() {
                 format!("the base has no `{kind}`")
             } else {
-                format!(
-                    "the base's {kind}s are {}",
-                    crate::check::rules::support::list(&u.candidates, 8)
-                )
+                format!("the base's {kind}s are {}", list(&u.candidates, 8))
             };
             Finding::new(
-                &schema_unmatched_override::RULE,
+                &SCHEMA_UNMATCHED_OVERRIDE,
                 format!("no `{what}` in the base to override{hint}"),
             )
             .label(span, "overrides nothing")
@@ -512,23 +512,26 @@ impl Cx<'_> {
 
     /// `new=#true` in the base: only an environment adds to the base.
     fn new_in_base(&mut self, base: &KdlDocument) {
-        let children = |parent: &'static str, child: &'static str| {
+        let children = |parent: &'static NodeSchema, child: &'static NodeSchema| {
             base.nodes()
                 .iter()
-                .filter(move |n| n.name().value() == parent)
+                .filter(move |n| n.name().value() == parent.name)
                 .filter_map(KdlNode::children)
                 .flat_map(|d| d.nodes())
-                .filter(move |n| n.name().value() == child)
+                .filter(move |n| n.name().value() == child.name)
         };
-        let nodes = base.nodes().iter().filter(|n| n.name().value() == "pool");
+        let nodes = base
+            .nodes()
+            .iter()
+            .filter(|n| n.name().value() == schema::POOL.name);
         for n in nodes
-            .chain(children("ip-plan", "range"))
-            .chain(children("kafka", "listener"))
+            .chain(children(&schema::IP_PLAN, &schema::RANGE))
+            .chain(children(&schema::KAFKA, &schema::LISTENER))
         {
             if let Some(e) = n.entry("new") {
                 self.out.push(
                     Finding::new(
-                        &schema_unmatched_override::RULE,
+                        &SCHEMA_UNMATCHED_OVERRIDE,
                         format!(
                             "`new=#true` on `{}` outside an environment",
                             n.name().value()
@@ -542,7 +545,7 @@ impl Cx<'_> {
     }
 
     /// Checks a node's entries against its schema.
-    fn entries<'n>(&mut self, node: &'n KdlNode, schema: &NodeSchema) -> Entries<'n> {
+    fn entries<'n>(&mut self, node: &'n KdlNode, schema: &'static NodeSchema) -> Entries<'n> {
         let free_keys = schema.props.iter().any(|p| p.name == "KEY");
         let allowed: Vec<&str> = schema
             .props
@@ -557,6 +560,7 @@ impl Cx<'_> {
         };
         let mut e = Entries {
             node,
+            schema,
             args: Vec::new(),
             props: BTreeMap::new(),
         };
@@ -569,7 +573,7 @@ impl Cx<'_> {
                         } else {
                             format!("`{}` takes {} argument(s)", schema.name, max_args)
                         };
-                        let mut f = Finding::new(&schema_unknown_property::RULE, msg)
+                        let mut f = Finding::new(&SCHEMA_UNKNOWN_PROPERTY, msg)
                             .label(entry.span().into(), "unexpected argument");
                         f = f.help(if schema.props.is_empty() {
                             format!("write it as `{}`", schema.example)
@@ -589,7 +593,7 @@ impl Cx<'_> {
                     if !free_keys && !allowed.contains(&k) {
                         self.out.push(
                             Finding::new(
-                                &schema_unknown_property::RULE,
+                                &SCHEMA_UNKNOWN_PROPERTY,
                                 format!("unknown property `{k}` on `{}`", schema.name),
                             )
                             .label(key.span().into(), "unknown property")
@@ -600,7 +604,7 @@ impl Cx<'_> {
                     if let Some(prev) = e.props.get(k) {
                         self.out.push(
                             Finding::new(
-                                &schema_duplicate::RULE,
+                                &SCHEMA_DUPLICATE,
                                 format!("property `{k}` is given twice"),
                             )
                             .label(entry.span().into(), "given again here")
@@ -613,11 +617,11 @@ impl Cx<'_> {
             }
         }
         for a in schema.args.iter().take(1) {
-            if a.default == schema::REQ_MARK && e.args.is_empty() {
+            if a.default == schema::Default::Required && e.args.is_empty() {
                 self.poisoned.push(label_span(node));
                 self.out.push(
                     Finding::new(
-                        &schema_missing::RULE,
+                        &SCHEMA_MISSING,
                         format!("`{}` needs its {} argument", schema.name, a.name),
                     )
                     .label(label_span(node), format!("missing {}", a.name))
@@ -629,27 +633,20 @@ impl Cx<'_> {
     }
 
     /// Checks child node names against the schema; reports unknown and duplicated nodes.
-    fn children<'d>(&mut self, doc: &'d KdlDocument, path: &str) -> Vec<&'d KdlNode> {
-        let (parent_path, name) = match path.rsplit_once(" > ") {
-            Some((p, n)) => (p, n),
-            None => ("", path),
-        };
-        let Some(schema) = schema::node(parent_path, name) else {
-            return doc.nodes().iter().collect();
-        };
+    fn children<'d>(&mut self, doc: &'d KdlDocument, schema: &NodeSchema) -> Vec<&'d KdlNode> {
+        let name = schema.name;
         // (name, key) → first definition: hashing keeps this linear for any input
         let mut seen: std::collections::HashMap<(&str, Option<&KdlValue>), Span> =
             std::collections::HashMap::new();
         let mut kept = Vec::new();
         for child in doc.nodes() {
             let cname = child.name().value();
-            if !schema.children.contains(&cname) {
-                self.unknown_node(child, schema.children, &format!("`{name}`"));
+            let Some(child_schema) = schema.child(cname) else {
+                self.unknown_node(child, &schema.child_names(), &format!("`{name}`"));
                 continue;
-            }
-            let child_schema = schema::node(path, cname);
-            let repeats = child_schema.is_some_and(|s| s.repeats);
-            let key = if repeats && child_schema.is_some_and(|s| !s.args.is_empty()) {
+            };
+            let repeats = child_schema.repeats;
+            let key = if repeats && !child_schema.args.is_empty() {
                 child
                     .entries()
                     .iter()
@@ -660,7 +657,7 @@ impl Cx<'_> {
             };
             let is_list = repeats && key.is_none();
             if !is_list
-                && cname != "environment"
+                && !std::ptr::eq(child_schema, &schema::ENVIRONMENT)
                 && let Some(first) = seen.get(&(cname, key))
             {
                 let what = match &key {
@@ -668,7 +665,7 @@ impl Cx<'_> {
                     None => format!("`{cname}` is given twice"),
                 };
                 self.out.push(
-                        Finding::new(&schema_duplicate::RULE, what)
+                        Finding::new(&SCHEMA_DUPLICATE, what)
                             .label(label_span(child), "defined again here")
                             .label(*first, "first defined here")
                             .help("merge them into one node (environments override the base in `environment` blocks)"),
@@ -694,7 +691,7 @@ impl Cx<'_> {
             .unwrap_or_else(|| "argument".to_owned());
         self.out.push(
             Finding::new(
-                &schema_type::RULE,
+                &SCHEMA_TYPE,
                 format!(
                     "{name} must be {expected}, found {} `{}`",
                     type_name(entry.value()),
@@ -720,7 +717,7 @@ impl Cx<'_> {
         }
         self.out.push(
             Finding::new(
-                &schema_missing::RULE,
+                &SCHEMA_MISSING,
                 format!("`{}` needs `{key}`", e.node.name().value()),
             )
             .label(label_span(e.node), format!("`{key}` is missing"))
@@ -743,16 +740,31 @@ impl Cx<'_> {
         self.str_entry(entry)
     }
 
-    fn str_or(&mut self, e: &Entries<'_>, key: &str, default: &str) -> Spanned<String> {
+    /// String property `key`, or its schema default.
+    fn str_or(&mut self, e: &Entries<'_>, key: &str) -> Spanned<String> {
+        self.str_else(e, key, e.schema.prop(key).default_str())
+    }
+
+    /// String property `key`, or `default` (computed from other values).
+    fn str_else(&mut self, e: &Entries<'_>, key: &str, default: &str) -> Spanned<String> {
         self.str_(e, key)
             .unwrap_or_else(|| Spanned::new(default.to_owned(), fallback_span(e, key)))
     }
 
-    fn req_str(&mut self, e: &Entries<'_>, key: &str, example: &str) -> Spanned<String> {
+    /// Required string property `key`: reported when missing, then empty.
+    fn req_str(&mut self, e: &Entries<'_>, key: &str) -> Spanned<String> {
         if !e.props.contains_key(key) {
-            self.missing(e, key, example);
+            self.missing(e, key, e.schema.prop(key).example);
         }
-        self.str_or(e, key, "")
+        self.str_else(e, key, "")
+    }
+
+    /// String property `key`, or its default, reported unless it is one of
+    /// the words its schema allows.
+    fn word_or(&mut self, e: &Entries<'_>, key: &str, what: &str) -> Spanned<String> {
+        let word = self.str_or(e, key);
+        self.one_of(&word, e.schema.prop(key).words(), what);
+        word
     }
 
     fn arg_str(
@@ -770,9 +782,17 @@ impl Cx<'_> {
         }
     }
 
-    fn int(&mut self, e: &Entries<'_>, key: &str, min: u32, max: u32) -> Option<Spanned<u32>> {
+    /// Integer property `key`, within its schema's bounds.
+    fn int(&mut self, e: &Entries<'_>, key: &str) -> Option<Spanned<u32>> {
         let entry = self.value(e, key)?;
+        let (min, max) = e.schema.prop(key).bounds();
         self.int_entry(entry, min, max)
+    }
+
+    /// Integer property `key`, or its schema default at `span`.
+    fn int_or(&mut self, e: &Entries<'_>, key: &str, span: Span) -> Spanned<u32> {
+        self.int(e, key)
+            .unwrap_or_else(|| Spanned::new(e.schema.prop(key).default_int(), span))
     }
 
     fn int_entry(&mut self, entry: &KdlEntry, min: u32, max: u32) -> Option<Spanned<u32>> {
@@ -799,19 +819,13 @@ impl Cx<'_> {
         }
     }
 
-    fn req_int(
-        &mut self,
-        e: &Entries<'_>,
-        key: &str,
-        min: u32,
-        max: u32,
-        example: &str,
-    ) -> Spanned<u32> {
+    /// Required integer property `key`: reported when missing, then its minimum.
+    fn req_int(&mut self, e: &Entries<'_>, key: &str) -> Spanned<u32> {
+        let field = e.schema.prop(key);
         if !e.props.contains_key(key) {
-            self.missing(e, key, example);
+            self.missing(e, key, field.example);
         }
-        self.int(e, key, min, max)
-            .unwrap_or_else(|| Spanned::new(min, fallback_span(e, key)))
+        self.int_or(e, key, fallback_span(e, key))
     }
 
     fn bool_(&mut self, e: &Entries<'_>, key: &str) -> Option<Spanned<bool>> {
@@ -827,6 +841,18 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+
+    /// Boolean property `key`, or its schema default at `span`.
+    fn bool_or(&mut self, e: &Entries<'_>, key: &str, span: Span) -> Spanned<bool> {
+        self.bool_(e, key)
+            .unwrap_or_else(|| Spanned::new(e.schema.prop(key).default_bool(), span))
+    }
+
+    /// Boolean property `key`, or its schema default.
+    fn flag(&mut self, e: &Entries<'_>, key: &str) -> bool {
+        self.bool_(e, key)
+            .map_or_else(|| e.schema.prop(key).default_bool(), |b| b.value)
     }
 
     fn float(&mut self, e: &Entries<'_>, key: &str) -> Option<Spanned<f64>> {
@@ -845,18 +871,19 @@ impl Cx<'_> {
         }
     }
 
+    /// `s`, a value of `field`, parsed as its kind.
     fn parsed<T: std::str::FromStr>(
         &mut self,
         s: &Spanned<String>,
-        what: &str,
-        help: &str,
+        field: &schema::Field,
     ) -> Option<Spanned<T>> {
+        let (what, help) = field.kind.expected();
         match s.value.parse::<T>() {
             Ok(v) => Some(Spanned::new(v, s.span)),
             Err(_) => {
                 self.poisoned.push(s.span);
                 self.out.push(
-                    Finding::new(&schema_type::RULE, format!("`{}` is not {what}", s.value))
+                    Finding::new(&SCHEMA_TYPE, format!("`{}` is not {what}", s.value))
                         .label(s.span, format!("expected {what}"))
                         .help(help.to_owned()),
                 );
@@ -871,35 +898,34 @@ impl Cx<'_> {
         }
         self.poisoned.push(s.span);
         self.out.push(
-            Finding::new(&schema_type::RULE, format!("unknown {what} `{}`", s.value))
+            Finding::new(&SCHEMA_TYPE, format!("unknown {what} `{}`", s.value))
                 .label(s.span, format!("not a {what}"))
                 .help(did_you_mean(&s.value, allowed)),
         );
         false
     }
 
-    /// Reads `path`'s single child node `name` from `doc`, with its schema.
+    /// Reads the node of `schema` from `doc` (the first, if given twice).
     fn single<'d>(
         &mut self,
         doc: &'d KdlDocument,
-        path: &str,
-        name: &str,
+        schema: &'static NodeSchema,
     ) -> Option<(&'d KdlNode, Entries<'d>)> {
-        let node = doc.nodes().iter().find(|n| n.name().value() == name)?;
-        let schema = schema::node(path, name)?;
+        let node = doc
+            .nodes()
+            .iter()
+            .find(|n| n.name().value() == schema.name)?;
         let e = self.entries(node, schema);
         Some((node, e))
     }
 
+    /// Reads every node of `schema` from `doc`, the first of each name.
     fn many<'d>(
         &mut self,
         doc: &'d KdlDocument,
-        path: &str,
-        name: &str,
+        schema: &'static NodeSchema,
     ) -> Vec<(&'d KdlNode, Entries<'d>)> {
-        let Some(schema) = schema::node(path, name) else {
-            return Vec::new();
-        };
+        let name = schema.name;
         let mut keys: std::collections::HashSet<&KdlValue> = std::collections::HashSet::new();
         let mut out = Vec::new();
         for node in doc.nodes().iter().filter(|n| n.name().value() == name) {
@@ -928,7 +954,7 @@ impl Cx<'_> {
         doc: &KdlDocument,
     ) -> Topology {
         let cluster_span = cluster.span;
-        let top = self.children(doc, "cluster");
+        let top = self.children(doc, &schema::CLUSTER);
         let _ = top;
         let hetzner = self.hetzner(doc, cluster_span);
         let versions = self.versions(doc, cluster_span);
@@ -943,7 +969,7 @@ impl Cx<'_> {
         let firewall_span = doc
             .nodes()
             .iter()
-            .find(|n| n.name().value() == "firewall")
+            .find(|n| n.name().value() == schema::FIREWALL.name)
             .map(label_span);
         let schedule = self.schedule(doc, cluster_span);
         let gitops = self.gitops(doc, cluster_span);
@@ -970,10 +996,10 @@ impl Cx<'_> {
     }
 
     fn hetzner(&mut self, doc: &KdlDocument, fallback: Span) -> Hetzner {
-        let Some((node, e)) = self.single(doc, "cluster", "hetzner") else {
+        let Some((node, e)) = self.single(doc, &schema::HETZNER) else {
             self.out.push(
                 Finding::new(
-                    &schema_missing::RULE,
+                    &SCHEMA_MISSING,
                     "no `hetzner` node: where should the servers run?",
                 )
                 .label(fallback, "this cluster has no `hetzner` node")
@@ -984,16 +1010,16 @@ impl Cx<'_> {
                 location: s("nbg1"),
                 datacenter: s("nbg1-dc3"),
                 network_zone: s("eu-central"),
-                image: s("ubuntu-24.04"),
+                image: s(schema::HETZNER.prop("image").default_str()),
                 span: fallback,
             };
         };
-        let location = self.req_str(&e, "location", "location=nbg1");
-        let datacenter = self.req_str(&e, "datacenter", "datacenter=nbg1-dc3");
+        let location = self.req_str(&e, "location");
+        let datacenter = self.req_str(&e, "datacenter");
         let zone = catalog::zone_of(&location.value).unwrap_or("eu-central");
         Hetzner {
-            network_zone: self.str_or(&e, "network-zone", zone),
-            image: self.str_or(&e, "image", "ubuntu-24.04"),
+            network_zone: self.str_else(&e, "network-zone", zone),
+            image: self.str_or(&e, "image"),
             location,
             datacenter,
             span: label_span(node),
@@ -1001,20 +1027,18 @@ impl Cx<'_> {
     }
 
     fn versions(&mut self, doc: &KdlDocument, fallback: Span) -> Versions {
-        let path = "cluster > versions";
-        let found = self.single(doc, "cluster", "versions");
+        let found = self.single(doc, &schema::VERSIONS);
         let span = found.as_ref().map_or(fallback, |(n, _)| label_span(n));
         let children = found
             .and_then(|(n, _)| n.children())
             .map(|c| {
-                self.children(c, path);
+                self.children(c, &schema::VERSIONS);
                 c.clone()
             })
             .unwrap_or_default();
-        let mut get = |name: &str| -> Spanned<String> {
-            let schema = schema::node(path, name).expect("schema lists every version");
-            let default = schema.args[0].default;
-            match self.single(&children, path, name) {
+        let mut get = |schema: &'static NodeSchema| -> Spanned<String> {
+            let default = schema.arg(0).map_or("", schema::Field::default_str);
+            match self.single(&children, schema) {
                 Some((node, e)) => {
                     if e.args.is_empty() {
                         self.missing(&e, "VERSION", schema.example);
@@ -1027,43 +1051,51 @@ impl Cx<'_> {
             }
         };
         Versions {
-            terraform: get("terraform"),
-            terraform_cli: get("terraform-cli"),
-            hcloud_provider: get("hcloud-provider"),
-            hcloud_cli: get("hcloud-cli"),
-            k3s: get("k3s"),
-            helm: get("helm"),
-            traefik_chart: get("traefik-chart"),
-            strimzi: get("strimzi"),
-            kafka: get("kafka"),
-            argocd_operator: get("argocd-operator"),
+            terraform: get(&schema::V_TERRAFORM),
+            terraform_cli: get(&schema::V_TERRAFORM_CLI),
+            hcloud_provider: get(&schema::V_HCLOUD_PROVIDER),
+            hcloud_cli: get(&schema::V_HCLOUD_CLI),
+            k3s: get(&schema::V_K3S),
+            helm: get(&schema::V_HELM),
+            traefik_chart: get(&schema::V_TRAEFIK_CHART),
+            strimzi: get(&schema::V_STRIMZI),
+            kafka: get(&schema::V_KAFKA),
+            argocd_operator: get(&schema::V_ARGOCD_OPERATOR),
             span,
         }
     }
 
     fn network(&mut self, doc: &KdlDocument, fallback: Span) -> Network {
-        let default_net: Ipv4Net = "10.0.0.0/16".parse().expect("literal");
-        let default_sub: Ipv4Net = "10.0.1.0/24".parse().expect("literal");
-        let Some((node, e)) = self.single(doc, "cluster", "network") else {
+        // the schema's defaults are valid networks (a unit test parses every one)
+        let default_net: Ipv4Net = schema::NETWORK.args[0]
+            .default_str()
+            .parse()
+            .unwrap_or(Ipv4Net::default());
+        let default_sub: Ipv4Net = schema::NETWORK
+            .prop("subnet")
+            .default_str()
+            .parse()
+            .unwrap_or(Ipv4Net::default());
+        let Some((node, e)) = self.single(doc, &schema::NETWORK) else {
             return Network {
                 cidr: Spanned::new(default_net, fallback),
                 subnet: Spanned::new(default_sub, fallback),
                 span: fallback,
             };
         };
-        let help = "write an IPv4 network in CIDR notation, e.g. \"10.0.0.0/16\"";
+        let net_field = &schema::NETWORK.args[0];
         let cidr = e
             .args
             .first()
             .and_then(|a| self.str_entry(a))
-            .and_then(|s| self.parsed::<Ipv4Net>(&s, "an IPv4 CIDR", help))
+            .and_then(|s| self.parsed::<Ipv4Net>(&s, net_field))
             .unwrap_or_else(|| {
                 let span = e.args.first().map_or(label_span(node), |a| a.span().into());
                 Spanned::new(default_net, span)
             });
         let subnet = self
             .str_(&e, "subnet")
-            .and_then(|s| self.parsed::<Ipv4Net>(&s, "an IPv4 CIDR", help))
+            .and_then(|s| self.parsed::<Ipv4Net>(&s, e.schema.prop("subnet")))
             .unwrap_or_else(|| Spanned::new(default_sub, fallback_span(&e, "subnet")));
         Network {
             cidr,
@@ -1073,24 +1105,24 @@ impl Cx<'_> {
     }
 
     fn ip_plan(&mut self, doc: &KdlDocument) -> Vec<IpRange> {
-        let Some((node, _)) = self.single(doc, "cluster", "ip-plan") else {
+        let Some((node, _)) = self.single(doc, &schema::IP_PLAN) else {
             return Vec::new();
         };
         let Some(children) = node.children() else {
             return Vec::new();
         };
-        self.children(children, "cluster > ip-plan");
-        self.many(children, "cluster > ip-plan", "range")
+        self.children(children, &schema::IP_PLAN);
+        self.many(children, &schema::RANGE)
             .into_iter()
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "range name", "");
-                let from = self.req_int(&e, "from", 0, 16_777_215, "from=20");
-                let to = self.req_int(&e, "to", 0, 16_777_215, "to=29");
+                let from = self.req_int(&e, "from");
+                let to = self.req_int(&e, "to");
                 IpRange {
                     name,
                     from,
                     to,
-                    reserved: self.bool_(&e, "reserved").is_some_and(|b| b.value),
+                    reserved: self.flag(&e, "reserved"),
                     purpose: self.str_(&e, "purpose").map(|s| s.value),
                     span: label_span(n),
                 }
@@ -1100,19 +1132,18 @@ impl Cx<'_> {
 
     fn catalog(&mut self, doc: &KdlDocument) -> Catalog {
         let mut cat = Catalog::default();
-        let Some((node, _)) = self.single(doc, "cluster", "catalog") else {
+        let Some((node, _)) = self.single(doc, &schema::CATALOG) else {
             return cat;
         };
         let Some(children) = node.children() else {
             return cat;
         };
-        let path = "cluster > catalog";
-        self.children(children, path);
-        for (n, e) in self.many(children, path, "server-type") {
+        self.children(children, &schema::CATALOG);
+        for (n, e) in self.many(children, &schema::SERVER_TYPE) {
             let name = self.arg_str(&e, 0, "server type", "");
             let known = cat.server_types.get(&name.value).cloned();
-            let vcpu = self.int(&e, "vcpu", 1, 1024).map(|v| v.value);
-            let ram = self.int(&e, "ram-gb", 1, 65_536).map(|v| v.value);
+            let vcpu = self.int(&e, "vcpu").map(|v| v.value);
+            let ram = self.int(&e, "ram-gb").map(|v| v.value);
             let price = self.float(&e, "eur-per-month").map(|v| v.value);
             let (vcpu, ram) = match (
                 vcpu.or(known.as_ref().map(|k| k.vcpu)),
@@ -1138,7 +1169,7 @@ impl Cx<'_> {
                 },
             );
         }
-        if let Some((_, e)) = self.single(children, path, "primary-ip")
+        if let Some((_, e)) = self.single(children, &schema::PRIMARY_IP_PRICE)
             && let Some(p) = self.float(&e, "eur-per-month")
         {
             cat.primary_ip_eur = p.value;
@@ -1147,14 +1178,13 @@ impl Cx<'_> {
     }
 
     fn pools(&mut self, doc: &KdlDocument) -> Vec<Pool> {
-        let path = "cluster > pool";
-        self.many(doc, "cluster", "pool")
+        self.many(doc, &schema::POOL)
             .into_iter()
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "pool name", "");
-                let role_s = self.req_str(&e, "role", "role=agent");
+                let role_s = self.req_str(&e, "role");
                 let role = if role_s.value.is_empty()
-                    || self.one_of(&role_s, &["server", "agent"], "K3s role")
+                    || self.one_of(&role_s, e.schema.prop("role").words(), "K3s role")
                 {
                     Spanned::new(
                         if role_s.value == "server" {
@@ -1167,9 +1197,9 @@ impl Cx<'_> {
                 } else {
                     Spanned::new(Role::Agent, role_s.span)
                 };
-                let server_type = self.req_str(&e, "server-type", "server-type=cx23");
-                let count = self.req_int(&e, "count", 0, 65_536, "count=3");
-                let range = self.req_str(&e, "range", "range=workers");
+                let server_type = self.req_str(&e, "server-type");
+                let count = self.req_int(&e, "count");
+                let range = self.req_str(&e, "range");
                 let apps = self
                     .bool_(&e, "apps")
                     .unwrap_or(Spanned::new(role.value == Role::Agent, label_span(n)));
@@ -1177,36 +1207,25 @@ impl Cx<'_> {
                 let mut taints = Vec::new();
                 let mut primary_ip = None;
                 if let Some(children) = n.children() {
-                    self.children(children, path);
-                    if let Some((_, le)) = self.single(children, path, "labels") {
+                    self.children(children, &schema::POOL);
+                    if let Some((_, le)) = self.single(children, &schema::LABELS) {
                         labels = self.key_values(&le);
                     }
-                    for (tn, te) in self.many(children, path, "taint") {
+                    for (tn, te) in self.many(children, &schema::TAINT) {
                         let key = self.arg_str(&te, 0, "taint key", "");
-                        let effect = self.str_or(&te, "effect", "NoSchedule");
-                        self.one_of(
-                            &effect,
-                            &["NoSchedule", "PreferNoSchedule", "NoExecute"],
-                            "taint effect",
-                        );
+                        let effect = self.word_or(&te, "effect", "taint effect");
                         taints.push(Taint {
                             key,
-                            value: self.str_or(&te, "value", ""),
+                            value: self.str_or(&te, "value"),
                             effect,
                             span: label_span(tn),
                         });
                     }
-                    if let Some((pn, pe)) = self.single(children, path, "primary-ip") {
-                        let node = self
-                            .int(&pe, "node", 0, 65_535)
-                            .unwrap_or(Spanned::new(0, label_span(pn)));
-                        let address = self.str_(&pe, "address").and_then(|s| {
-                            self.parsed::<Ipv4Addr>(
-                                &s,
-                                "an IPv4 address",
-                                "e.g. address=\"203.0.113.10\"",
-                            )
-                        });
+                    if let Some((pn, pe)) = self.single(children, &schema::PRIMARY_IP) {
+                        let node = self.int_or(&pe, "node", label_span(pn));
+                        let address = self
+                            .str_(&pe, "address")
+                            .and_then(|s| self.parsed::<Ipv4Addr>(&s, pe.schema.prop("address")));
                         primary_ip = Some(PrimaryIp {
                             node,
                             address,
@@ -1258,7 +1277,7 @@ impl Cx<'_> {
         if kvs.len() != 1 {
             self.out.push(
                 Finding::new(
-                    &schema_missing::RULE,
+                    &SCHEMA_MISSING,
                     format!(
                         "`{}` takes exactly one `key=value` label, found {}",
                         e.node.name().value(),
@@ -1277,29 +1296,28 @@ impl Cx<'_> {
     }
 
     fn kafka(&mut self, doc: &KdlDocument, pools: &[Pool]) -> Option<Kafka> {
-        let (node, e) = self.single(doc, "cluster", "kafka")?;
-        let path = "cluster > kafka";
+        let (node, e) = self.single(doc, &schema::KAFKA)?;
         let name = self.arg_str(&e, 0, "Kafka cluster name", "kafka");
-        let brokers = self.req_str(&e, "brokers", "brokers=kafka");
+        let brokers = self.req_str(&e, "brokers");
         let controllers = self
             .str_(&e, "controllers")
             .unwrap_or_else(|| brokers.clone());
-        let namespace = self.str_or(&e, "namespace", "kafka");
+        let namespace = self.str_or(&e, "namespace");
         let metadata_version = self.str_(&e, "metadata-version");
         let empty = KdlDocument::new();
         let children = node.children().unwrap_or(&empty);
-        self.children(children, path);
+        self.children(children, &schema::KAFKA);
         let broker_count = pools
             .iter()
             .find(|p| p.name.value == brokers.value)
             .map_or(1, |p| p.count.value);
         let node_span = label_span(node);
-        let replication = match self.single(children, path, "replication") {
+        let replication = match self.single(children, &schema::REPLICATION) {
             Some((rn, re)) => {
                 let factor = self
-                    .int(&re, "factor", 1, 1000)
+                    .int(&re, "factor")
                     .unwrap_or(Spanned::new(broker_count.clamp(1, 3), label_span(rn)));
-                let min_insync = self.int(&re, "min-insync", 1, 1000).unwrap_or(Spanned::new(
+                let min_insync = self.int(&re, "min-insync").unwrap_or(Spanned::new(
                     factor.value.saturating_sub(1).max(1),
                     label_span(rn),
                 ));
@@ -1319,46 +1337,53 @@ impl Cx<'_> {
             }
         };
         let mut listeners = Vec::new();
-        for (ln, le) in self.many(children, path, "listener") {
+        for (ln, le) in self.many(children, &schema::LISTENER) {
             let name = self.arg_str(&le, 0, "listener name", "");
-            let kind = self.req_str(&le, "type", "type=internal");
-            let port = self.req_int(&le, "port", 1, 65_535, "port=9092");
+            let kind = self.req_str(&le, "type");
+            let port = self.req_int(&le, "port");
             listeners.push(Listener {
                 name,
                 kind,
                 port,
-                tls: self
-                    .bool_(&le, "tls")
-                    .unwrap_or(Spanned::new(false, label_span(ln))),
-                bootstrap_node_port: self.int(&le, "bootstrap-node-port", 1, 65_535),
-                broker_node_port: self.int(&le, "broker-node-port", 1, 65_535),
+                tls: self.bool_or(&le, "tls", label_span(ln)),
+                bootstrap_node_port: self.int(&le, "bootstrap-node-port"),
+                broker_node_port: self.int(&le, "broker-node-port"),
                 span: label_span(ln),
             });
         }
-        let storage = match self.single(children, path, "storage") {
+        let storage = match self.single(children, &schema::STORAGE) {
             Some((sn, se)) => {
-                let kind = self.str_or(&se, "type", "persistent-claim");
-                self.one_of(&kind, &["persistent-claim", "ephemeral"], "storage type");
+                let kind = self.word_or(&se, "type", "storage type");
                 Storage {
                     size: self.str_(&se, "size").or_else(|| {
-                        (kind.value == "persistent-claim")
-                            .then(|| Spanned::new("20Gi".to_owned(), label_span(sn)))
+                        (kind.value == "persistent-claim").then(|| {
+                            Spanned::new(
+                                se.schema.prop("size").default_str().to_owned(),
+                                label_span(sn),
+                            )
+                        })
                     }),
                     kind,
                     class: self.str_(&se, "class"),
-                    delete_claim: self.bool_(&se, "delete-claim").is_some_and(|b| b.value),
+                    delete_claim: self.flag(&se, "delete-claim"),
                     span: label_span(sn),
                 }
             }
             None => Storage {
-                kind: Spanned::new("persistent-claim".to_owned(), node_span),
-                size: Some(Spanned::new("20Gi".to_owned(), node_span)),
+                kind: Spanned::new(
+                    schema::STORAGE.prop("type").default_str().to_owned(),
+                    node_span,
+                ),
+                size: Some(Spanned::new(
+                    schema::STORAGE.prop("size").default_str().to_owned(),
+                    node_span,
+                )),
                 class: None,
                 delete_claim: false,
                 span: node_span,
             },
         };
-        let resources = match self.single(children, path, "resources") {
+        let resources = match self.single(children, &schema::RESOURCES) {
             Some((_, re)) => Resources {
                 memory: self.str_(&re, "memory"),
                 cpu: self.str_(&re, "cpu"),
@@ -1380,16 +1405,14 @@ impl Cx<'_> {
     }
 
     fn profiles(&mut self, doc: &KdlDocument) -> Vec<Profile> {
-        let Some((node, _)) = self.single(doc, "cluster", "scheduling") else {
+        let Some((node, _)) = self.single(doc, &schema::SCHEDULING) else {
             return Vec::new();
         };
         let Some(children) = node.children() else {
             return Vec::new();
         };
-        let path = "cluster > scheduling";
-        self.children(children, path);
-        let ppath = "cluster > scheduling > profile";
-        self.many(children, path, "profile")
+        self.children(children, &schema::SCHEDULING);
+        self.many(children, &schema::PROFILE)
             .into_iter()
             .map(|(pn, pe)| {
                 let name = self.arg_str(&pe, 0, "profile name", "");
@@ -1401,15 +1424,15 @@ impl Cx<'_> {
                     span: label_span(pn),
                 };
                 if let Some(c) = pn.children() {
-                    self.children(c, ppath);
-                    for (n, e) in self.many(c, ppath, "prefer") {
-                        let weight = match self.int(&e, "weight", 1, 100) {
+                    self.children(c, &schema::PROFILE);
+                    for (n, e) in self.many(c, &schema::PREFER) {
+                        let weight = match self.int(&e, "weight") {
                             Some(w) => w,
                             None => {
                                 if !e.props.contains_key("weight") {
-                                    self.missing(&e, "weight", "prefer role=worker weight=100");
+                                    self.missing(&e, "weight", e.schema.prop("weight").example);
                                 }
-                                Spanned::new(1, label_span(n))
+                                Spanned::new(e.schema.prop("weight").default_int(), label_span(n))
                             }
                         };
                         if let Some(label) = self.one_label(&e, &["weight"]) {
@@ -1420,10 +1443,10 @@ impl Cx<'_> {
                             });
                         }
                     }
-                    for (_, e) in self.many(c, ppath, "avoid") {
+                    for (_, e) in self.many(c, &schema::AVOID) {
                         profile.avoid.extend(self.one_label(&e, &[]));
                     }
-                    for (_, e) in self.many(c, ppath, "require") {
+                    for (_, e) in self.many(c, &schema::REQUIRE) {
                         profile.require.extend(self.one_label(&e, &[]));
                     }
                 }
@@ -1433,20 +1456,22 @@ impl Cx<'_> {
     }
 
     fn ingress(&mut self, doc: &KdlDocument, fallback: Span) -> Ingress {
-        match self.single(doc, "cluster", "ingress") {
+        match self.single(doc, &schema::INGRESS) {
             Some((n, e)) => Ingress {
-                http_node_port: self
-                    .int(&e, "http-node-port", 1, 65_535)
-                    .unwrap_or(Spanned::new(30080, label_span(n))),
-                https_node_port: self
-                    .int(&e, "https-node-port", 1, 65_535)
-                    .unwrap_or(Spanned::new(30443, label_span(n))),
+                http_node_port: self.int_or(&e, "http-node-port", label_span(n)),
+                https_node_port: self.int_or(&e, "https-node-port", label_span(n)),
                 span: label_span(n),
                 explicit: true,
             },
             None => Ingress {
-                http_node_port: Spanned::new(30080, fallback),
-                https_node_port: Spanned::new(30443, fallback),
+                http_node_port: Spanned::new(
+                    schema::INGRESS.prop("http-node-port").default_int(),
+                    fallback,
+                ),
+                https_node_port: Spanned::new(
+                    schema::INGRESS.prop("https-node-port").default_int(),
+                    fallback,
+                ),
                 span: fallback,
                 explicit: false,
             },
@@ -1454,39 +1479,37 @@ impl Cx<'_> {
     }
 
     fn firewall(&mut self, doc: &KdlDocument) -> Vec<FirewallRule> {
-        let Some((node, _)) = self.single(doc, "cluster", "firewall") else {
+        let Some((node, _)) = self.single(doc, &schema::FIREWALL) else {
             return Vec::new();
         };
         let Some(children) = node.children() else {
             return Vec::new();
         };
-        let path = "cluster > firewall";
-        self.children(children, path);
-        self.many(children, path, "allow")
+        self.children(children, &schema::FIREWALL);
+        self.many(children, &schema::ALLOW)
             .into_iter()
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "rule name", "");
                 let mut sources = Vec::new();
+                let source_field = &schema::ALLOW.args[1];
                 for a in e.args.iter().skip(1) {
                     if let Some(s) = self.str_entry(a)
-                        && let Some(net) = self.parsed::<IpNet>(
-                            &s,
-                            "a CIDR",
-                            "e.g. \"203.0.113.0/24\" or \"2001:db8::/32\"",
-                        )
+                        && let Some(net) = self.parsed::<IpNet>(&s, source_field)
                     {
                         sources.push(net);
                     }
                 }
                 let protocol = match self.str_(&e, "protocol") {
-                    Some(p) if self.one_of(&p, &["tcp", "udp"], "protocol") => Spanned::new(
-                        if p.value == "udp" {
-                            Protocol::Udp
-                        } else {
-                            Protocol::Tcp
-                        },
-                        p.span,
-                    ),
+                    Some(p) if self.one_of(&p, e.schema.prop("protocol").words(), "protocol") => {
+                        Spanned::new(
+                            if p.value == "udp" {
+                                Protocol::Udp
+                            } else {
+                                Protocol::Tcp
+                            },
+                            p.span,
+                        )
+                    }
                     _ => Spanned::new(Protocol::Tcp, label_span(n)),
                 };
                 let ports = self.ports(&e, label_span(n));
@@ -1543,10 +1566,16 @@ impl Cx<'_> {
     }
 
     fn schedule(&mut self, doc: &KdlDocument, fallback: Span) -> Schedule {
-        let Some((n, e)) = self.single(doc, "cluster", "schedule") else {
+        let Some((n, e)) = self.single(doc, &schema::SCHEDULE) else {
             return Schedule {
-                hours_per_day: Spanned::new(24, fallback),
-                days_per_month: Spanned::new(30, fallback),
+                hours_per_day: Spanned::new(
+                    schema::SCHEDULE.prop("hours-per-day").default_int(),
+                    fallback,
+                ),
+                days_per_month: Spanned::new(
+                    schema::SCHEDULE.prop("days-per-month").default_int(),
+                    fallback,
+                ),
                 destroy_at: None,
                 span: fallback,
             };
@@ -1558,41 +1587,34 @@ impl Cx<'_> {
             });
             if hm.is_none() {
                 self.out.push(
-                    Finding::new(
-                        &schema_type::RULE,
-                        format!("`{}` is not a time of day", s.value),
-                    )
-                    .label(s.span, "expected \"HH:MM\" (UTC)")
-                    .help("e.g. destroy-at=\"23:30\""),
+                    Finding::new(&SCHEMA_TYPE, format!("`{}` is not a time of day", s.value))
+                        .label(s.span, "expected \"HH:MM\" (UTC)")
+                        .help("e.g. destroy-at=\"23:30\""),
                 );
             }
             hm.map(|v| Spanned::new(v, s.span))
         });
         Schedule {
-            hours_per_day: self
-                .int(&e, "hours-per-day", 1, 24)
-                .unwrap_or(Spanned::new(24, label_span(n))),
-            days_per_month: self
-                .int(&e, "days-per-month", 1, 31)
-                .unwrap_or(Spanned::new(30, label_span(n))),
+            hours_per_day: self.int_or(&e, "hours-per-day", label_span(n)),
+            days_per_month: self.int_or(&e, "days-per-month", label_span(n)),
             destroy_at,
             span: label_span(n),
         }
     }
 
     fn gitops(&mut self, doc: &KdlDocument, fallback: Span) -> GitOps {
-        match self.single(doc, "cluster", "gitops") {
+        match self.single(doc, &schema::GITOPS) {
             Some((n, e)) => GitOps {
-                repo: self.req_str(&e, "repo", "repo=\"my-org/config\""),
-                overlay: self.req_str(&e, "overlay", "overlay=\"overlays/minimal\""),
-                revision: self.str_or(&e, "revision", "main"),
-                namespace: self.str_or(&e, "namespace", "argocd"),
+                repo: self.req_str(&e, "repo"),
+                overlay: self.req_str(&e, "overlay"),
+                revision: self.str_or(&e, "revision"),
+                namespace: self.str_or(&e, "namespace"),
                 span: label_span(n),
             },
             None => {
                 self.out.push(
                     Finding::new(
-                        &schema_missing::RULE,
+                        &SCHEMA_MISSING,
                         "no `gitops` node: where should ArgoCD sync from?",
                     )
                     .label(fallback, "this cluster has no `gitops` node")
@@ -1602,8 +1624,8 @@ impl Cx<'_> {
                 GitOps {
                     repo: s("owner/config"),
                     overlay: s("overlays/minimal"),
-                    revision: s("main"),
-                    namespace: s("argocd"),
+                    revision: s(schema::GITOPS.prop("revision").default_str()),
+                    namespace: s(schema::GITOPS.prop("namespace").default_str()),
                     span: fallback,
                 }
             }
@@ -1612,7 +1634,7 @@ impl Cx<'_> {
 
     fn output(&mut self, doc: &KdlDocument) -> Output {
         let mut out = Output::default();
-        let Some((_, e)) = self.single(doc, "cluster", "output") else {
+        let Some((_, e)) = self.single(doc, &schema::OUTPUT) else {
             return out;
         };
         // a final `/` is allowed (`generated/`) and dropped
@@ -1624,7 +1646,7 @@ impl Cx<'_> {
                 Err(problem) => {
                     cx.out.push(
                         Finding::new(
-                            &schema_type::RULE,
+                            &SCHEMA_TYPE,
                             format!("`output {key}` is not a portable path inside the repository: {problem}"),
                         )
                         .label(v.span, problem.to_string())
@@ -1644,7 +1666,7 @@ impl Cx<'_> {
         if let Some(w) = workflows {
             if path::overlap(&out.dir, &w.value) {
                 let mut f = Finding::new(
-                    &schema_type::RULE,
+                    &SCHEMA_TYPE,
                     format!(
                         "`output workflows` (`{}`) and the output directory (`{}`) overlap",
                         w.value, out.dir
@@ -1665,7 +1687,7 @@ impl Cx<'_> {
     }
 
     fn secrets(&mut self, doc: &KdlDocument) -> Vec<Secret> {
-        let Some((node, _)) = self.single(doc, "cluster", "secrets") else {
+        let Some((node, _)) = self.single(doc, &schema::SECRETS) else {
             // no `secrets` block: the conventional names
             return SecretUse::ALL
                 .iter()
@@ -1681,22 +1703,21 @@ impl Cx<'_> {
         let Some(children) = node.children() else {
             return Vec::new();
         };
-        let path = "cluster > secrets";
-        self.children(children, path);
-        let uses: Vec<&str> = SecretUse::ALL.iter().map(|u| u.as_str()).collect();
-        self.many(children, path, "secret")
+        self.children(children, &schema::SECRETS);
+        let uses = schema::SECRET.prop("use").words();
+        self.many(children, &schema::SECRET)
             .into_iter()
             .filter_map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "secret name", "");
-                let usage = self.req_str(&e, "use", "use=hcloud-token");
-                if usage.value.is_empty() || !self.one_of(&usage, &uses, "secret use") {
+                let usage = self.req_str(&e, "use");
+                if usage.value.is_empty() || !self.one_of(&usage, uses, "secret use") {
                     return None;
                 }
                 let u = *SecretUse::ALL.iter().find(|u| u.as_str() == usage.value)?;
                 Some(Secret {
                     name,
                     usage: Spanned::new(u, usage.span),
-                    optional: self.bool_(&e, "optional").is_some_and(|b| b.value),
+                    optional: self.flag(&e, "optional"),
                     description: self.str_(&e, "description").map(|s| s.value),
                     span: label_span(n),
                 })
@@ -1706,13 +1727,9 @@ impl Cx<'_> {
 
     /// `topogen git=… rev=…`, when present and well-formed.
     fn pin(&mut self, doc: &KdlDocument) -> Option<Pin> {
-        let (_, e) = self.single(doc, "cluster", "topogen")?;
-        let git = self.str_or(&e, "git", TOPOGEN_GIT);
-        let rev = self.req_str(
-            &e,
-            "rev",
-            "rev=\"0123456789abcdef0123456789abcdef01234567\"",
-        );
+        let (_, e) = self.single(doc, &schema::TOPOGEN)?;
+        let git = self.str_or(&e, "git");
+        let rev = self.req_str(&e, "rev");
         let mut ok = !rev.value.is_empty();
         if ok
             && !(rev.value.len() == 40
@@ -1723,7 +1740,7 @@ impl Cx<'_> {
         {
             self.out.push(
                 Finding::new(
-                    &schema_type::RULE,
+                    &SCHEMA_TYPE,
                     format!("`rev` must be a full commit hash, not `{}`", rev.value),
                 )
                 .label(rev.span, "not 40 lowercase hexadecimal digits")
@@ -1740,7 +1757,7 @@ impl Cx<'_> {
         if !url_ok {
             self.out.push(
                 Finding::new(
-                    &schema_type::RULE,
+                    &SCHEMA_TYPE,
                     format!("`git` must be an https URL, not `{}`", git.value),
                 )
                 .label(

@@ -10,7 +10,7 @@
 
 use kdl::KdlValue;
 
-use crate::check::rules::syntax_kdl;
+use crate::codes::SYNTAX_KDL;
 use crate::diag::{Finding, Span};
 
 /// A word or a brace outside strings and comments.
@@ -188,7 +188,7 @@ pub fn diagnose(text: &str) -> Vec<Finding> {
         .filter_map(|t| match *t {
             Token::Word { span, .. } => unquoted_value(text, span),
             Token::Unterminated(span) => Some(
-                Finding::new(&syntax_kdl::RULE, "this string is never closed")
+                Finding::new(&SYNTAX_KDL, "this string is never closed")
                     .label(span, "no closing `\"` on this line")
                     .help("end it with `\"` on the same line; a string of several lines is written between `\"\"\"` and `\"\"\"`"),
             ),
@@ -221,7 +221,7 @@ fn unquoted_value(text: &str, word: Span) -> Option<Finding> {
     };
     Some(
         Finding::new(
-            &syntax_kdl::RULE,
+            &SYNTAX_KDL,
             format!("{what} starts with a digit but is not a number"),
         )
         .label(
@@ -342,7 +342,7 @@ fn unclosed_block(text: &str, toks: &[Token]) -> Option<Finding> {
     };
     let name = snippet(text, block.node);
     let mut f = Finding::new(
-        &syntax_kdl::RULE,
+        &SYNTAX_KDL,
         format!("the block of `{name}` is never closed"),
     )
     .label(block.node, "this block has no closing `}`")
@@ -371,7 +371,7 @@ fn unclosed_block(text: &str, toks: &[Token]) -> Option<Finding> {
 /// A `}` with no block left to close: the `{` missing is most likely after
 /// the node whose children are indented under it without one.
 fn stray_close(text: &str, at: usize, no_brace: Option<Span>) -> Finding {
-    let f = Finding::new(&syntax_kdl::RULE, "this `}` closes no block")
+    let f = Finding::new(&SYNTAX_KDL, "this `}` closes no block")
         .label(Span::new(at, 1), "one `}` too many");
     match no_brace {
         Some(node) => {

@@ -1,12 +1,12 @@
 //! `topogen::schema::duplicate`: a node, property or name given twice.
 
 use crate::check::{Check, Rule};
-use crate::diag::Severity;
+use crate::codes;
 
 /// The rule.
 pub const RULE: Rule = Rule {
-    code: "topogen::schema::duplicate",
-    severity: Severity::Error,
+    code: codes::SCHEMA_DUPLICATE.code,
+    severity: codes::SCHEMA_DUPLICATE.severity,
     summary: "a node, property or name given twice",
     docs: r#"## What it does
 Reports a property given twice on one node, a single node (such as `hetzner`) given twice,

@@ -1,12 +1,12 @@
 //! `topogen::schema::missing`: a required node, property or argument is missing.
 
 use crate::check::{Check, Rule};
-use crate::diag::Severity;
+use crate::codes;
 
 /// The rule.
 pub const RULE: Rule = Rule {
-    code: "topogen::schema::missing",
-    severity: Severity::Error,
+    code: codes::SCHEMA_MISSING.code,
+    severity: codes::SCHEMA_MISSING.severity,
     summary: "a required node, property or argument is missing",
     docs: r#"## What it does
 Reports required nodes (`cluster`, `hetzner`, `gitops`, at least one `environment`),

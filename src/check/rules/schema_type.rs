@@ -1,12 +1,12 @@
 //! `topogen::schema::type`: a value of the wrong type or out of range.
 
 use crate::check::{Check, Rule};
-use crate::diag::Severity;
+use crate::codes;
 
 /// The rule.
 pub const RULE: Rule = Rule {
-    code: "topogen::schema::type",
-    severity: Severity::Error,
+    code: codes::SCHEMA_TYPE.code,
+    severity: codes::SCHEMA_TYPE.severity,
     summary: "a value of the wrong type or out of range",
     docs: r#"## What it does
 Reports values of the wrong type (a string where a number belongs), numbers out of range

@@ -1,12 +1,12 @@
 //! `topogen::schema::unknown-node`: a node that the cluster.kdl language does not have here.
 
 use crate::check::{Check, Rule};
-use crate::diag::Severity;
+use crate::codes;
 
 /// The rule.
 pub const RULE: Rule = Rule {
-    code: "topogen::schema::unknown-node",
-    severity: Severity::Error,
+    code: codes::SCHEMA_UNKNOWN_NODE.code,
+    severity: codes::SCHEMA_UNKNOWN_NODE.severity,
     summary: "a node that the cluster.kdl language does not have here",
     docs: r#"## What it does
 Reports nodes that are not part of the language at that place, suggesting the closest

@@ -1,12 +1,12 @@
 //! `topogen::schema::unknown-property`: a property or argument that the node does not take.
 
 use crate::check::{Check, Rule};
-use crate::diag::Severity;
+use crate::codes;
 
 /// The rule.
 pub const RULE: Rule = Rule {
-    code: "topogen::schema::unknown-property",
-    severity: Severity::Error,
+    code: codes::SCHEMA_UNKNOWN_PROPERTY.code,
+    severity: codes::SCHEMA_UNKNOWN_PROPERTY.severity,
     summary: "a property or argument that the node does not take",
     docs: r#"## What it does
 Reports properties a node does not have (with a "did you mean"), and arguments where the

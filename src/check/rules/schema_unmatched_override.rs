@@ -1,12 +1,12 @@
 //! `topogen::schema::unmatched-override`: an environment overrides a pool, range or listener the base does not have.
 
 use crate::check::{Check, Rule};
-use crate::diag::Severity;
+use crate::codes;
 
 /// The rule.
 pub const RULE: Rule = Rule {
-    code: "topogen::schema::unmatched-override",
-    severity: Severity::Error,
+    code: codes::SCHEMA_UNMATCHED_OVERRIDE.code,
+    severity: codes::SCHEMA_UNMATCHED_OVERRIDE.severity,
     summary: "an environment overrides a pool, range or listener the base does not have",
     docs: r#"## What it does
 In an `environment` block, a `pool`, `range` or `listener` overrides the base's node of

@@ -9,14 +9,15 @@
 
 use crate::model::{KeyValue, Pool, Taint, Topology};
 
-pub(crate) use crate::diag::suggest;
+pub(crate) use crate::diag::{list, suggest};
 
-/// `` did you mean `x`? `` followed by a space, or nothing.
+/// [`crate::diag::did_you_mean`] followed by a space, or nothing: the prefix
+/// of a help line that goes on.
 pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> String {
-    suggest(word, candidates).map_or_else(String::new, |s| format!("did you mean `{s}`? "))
+    crate::diag::did_you_mean(word, candidates).map_or_else(String::new, |s| s + " ")
 }
 
 /// True when a suggested fix may be derived from `value` (lower-cased, say):
@@ -24,22 +25,6 @@ pub(crate) fn did_you_mean<'a>(
 /// repeat in a form the masking of printed text may not recognise.
 pub(crate) fn may_echo(value: &str) -> bool {
     super::secrets_literal::looks_like_secret(value).is_none()
-}
-
-/// A list of names in backticks: `` `a`, `b` and `c` ``, at most `max` of them.
-pub(crate) fn list<S: AsRef<str>>(items: &[S], max: usize) -> String {
-    let shown: Vec<String> = items
-        .iter()
-        .take(max)
-        .map(|s| format!("`{}`", s.as_ref()))
-        .collect();
-    let more = items.len().saturating_sub(max);
-    match (shown.split_last(), more) {
-        (None, _) => String::new(),
-        (Some((last, [])), 0) => last.clone(),
-        (Some((last, rest)), 0) => format!("{} and {last}", rest.join(", ")),
-        (Some(_), n) => format!("{} and {n} more", shown.join(", ")),
-    }
 }
 
 /// `a`, `a and b`, `a, b and c`.
@@ -144,15 +129,8 @@ pub(crate) fn repelling_taint(pool: &Pool) -> Option<&Taint> {
         .find(|t| t.effect.value == "NoSchedule" || t.effect.value == "NoExecute")
 }
 
-/// The listener types Strimzi accepts.
-pub(crate) const LISTENER_TYPES: &[&str] = &[
-    "internal",
-    "route",
-    "loadbalancer",
-    "nodeport",
-    "ingress",
-    "cluster-ip",
-];
+/// The listener types Strimzi accepts (the schema's `listener type=`).
+pub(crate) use crate::model::schema::LISTENER_TYPES;
 
 /// The number of Kafka brokers is known: the broker pool exists and its
 /// `count` lowered (else the error about either is what to report, not the

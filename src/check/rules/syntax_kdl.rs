@@ -1,12 +1,12 @@
 //! `topogen::syntax::kdl`: the file is not valid KDL v2.
 
 use crate::check::{Check, Rule};
-use crate::diag::Severity;
+use crate::codes;
 
 /// The rule.
 pub const RULE: Rule = Rule {
-    code: "topogen::syntax::kdl",
-    severity: Severity::Error,
+    code: codes::SYNTAX_KDL.code,
+    severity: codes::SYNTAX_KDL.severity,
     summary: "the file is not valid KDL v2",
     docs: r#"## What it does
 Reports KDL syntax errors. The common ones are named in your terms: an unquoted value

@@ -1,12 +1,12 @@
 //! `topogen::syntax::limits`: the file is not UTF-8, or asks for more than topogen's limits.
 
 use crate::check::{Check, Rule};
-use crate::diag::Severity;
+use crate::codes;
 
 /// The rule.
 pub const RULE: Rule = Rule {
-    code: "topogen::syntax::limits",
-    severity: Severity::Error,
+    code: codes::SYNTAX_LIMITS.code,
+    severity: codes::SYNTAX_LIMITS.severity,
     summary: "the file is not UTF-8, or asks for more than topogen's limits",
     docs: r#"## What it does
 Rejects a file that is not UTF-8 or goes past one of the limits listed under "Limits" in
