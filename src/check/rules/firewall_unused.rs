@@ -4,7 +4,7 @@ use crate::check::{Check, Rule};
 use crate::diag::{Finding, Findings, Severity};
 use crate::model::{Protocol, Topology};
 
-use super::support;
+use super::{exposure_internal, support};
 
 /// The rule.
 pub const RULE: Rule = Rule {
@@ -14,7 +14,9 @@ pub const RULE: Rule = Rule {
     docs: r#"## What it does
 Checks that every port a firewall `allow` opens is used by something: SSH (22), the
 Kubernetes API on the server (6443), Traefik's NodePorts, and the Kafka external
-listener's bootstrap and broker NodePorts. UDP rules open nothing topogen runs. While the
+listener's bootstrap and broker NodePorts. UDP rules open nothing topogen runs. The
+cluster-internal ports (kubelet, etcd, the overlay network…) have listeners: opening them
+is `topogen::exposure::internal`'s finding, not this one's. While the
 broker count is unknown (the broker pool is missing or its `count` is invalid, each an
 error of its own), the ports from `broker-node-port` up count as used.
 
@@ -59,16 +61,32 @@ fn check(t: &Topology, out: &mut Findings) {
             .chain(unknown_broker_ports(t))
             .collect(),
     );
+    // Cluster-internal ports have listeners; exposing them is
+    // `topogen::exposure::internal`'s finding, not this one's.
+    let internal = |p: Protocol| {
+        support::merge(
+            exposure_internal::PORTS
+                .iter()
+                .filter(|i| i.protocol == p)
+                .map(|i| (i.first, i.last))
+                .collect(),
+        )
+    };
+    let (internal_tcp, internal_udp) = (internal(Protocol::Tcp), internal(Protocol::Udp));
     for r in &t.firewall {
         let (a, b) = r.ports.value;
         let name = &r.name.value;
         if r.protocol.value == Protocol::Udp {
+            let idle = support::uncovered(a, b, &internal_udp);
+            if idle.is_empty() {
+                continue;
+            }
             out.push(
                 Finding::new(
                     &RULE,
                     format!(
                         "`allow {name}` opens UDP {}, where nothing listens",
-                        r.port_string()
+                        support::port_ranges(&idle)
                     ),
                 )
                 .label(r.protocol.span, "nothing in the cluster listens on UDP")
@@ -76,7 +94,10 @@ fn check(t: &Topology, out: &mut Findings) {
             );
             continue;
         }
-        let idle = support::uncovered(a, b, &used);
+        let idle: Vec<(u32, u32)> = support::uncovered(a, b, &used)
+            .into_iter()
+            .flat_map(|(x, y)| support::uncovered(x, y, &internal_tcp))
+            .collect();
         if idle.is_empty() {
             continue;
         }

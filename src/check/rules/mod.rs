@@ -27,6 +27,7 @@
 //! unavoidable exceptions); the fixed one reports nothing at all.
 
 pub mod cost_unpriced;
+pub mod exposure_internal;
 pub mod exposure_public;
 pub mod firewall_unopened;
 pub mod firewall_unused;
@@ -81,6 +82,7 @@ use super::Rule;
 /// Every rule, sorted by code (a test keeps it sorted and unique).
 pub static ALL: &[&Rule] = &[
     &cost_unpriced::RULE,
+    &exposure_internal::RULE,
     &exposure_public::RULE,
     &firewall_unopened::RULE,
     &firewall_unused::RULE,
