@@ -71,6 +71,9 @@ pub struct ProjectCtx {
     pub output_dir: String,
     /// `topogen git=… rev=…`: the topogen the drift check installs.
     pub topogen: Option<PinCtx>,
+    /// The Terraform root module's own context (`emit/terraform.rs`).
+    #[serde(skip)]
+    pub(crate) terraform: super::terraform::ModuleCtx,
 }
 
 /// The pinned topogen: its git URL and full commit hash.
@@ -704,6 +707,7 @@ impl ProjectCtx {
                 git: p.git.value.clone(),
                 rev: p.rev.value.clone(),
             }),
+            terraform: super::terraform::ModuleCtx::new(project),
             envs,
             destroy_schedules,
             cache: ValueCache::default(),

@@ -11,6 +11,7 @@
 //!
 //! ```text
 //! environments/<env>.tfvars              Terraform variables (tfvars.rs)
+//! terraform/*.tf                         the root module that reads them (terraform.rs)
 //! cloud-init/<env>/<pool>.yaml           user-data per pool (cloud_init.rs)
 //! pins/<env>/<tool>.version              version pins install steps read (pins.rs)
 //! k8s/<env>/strimzi/*.yaml               Kafka + KafkaNodePool (strimzi.rs)
@@ -32,6 +33,7 @@ mod pins;
 mod scheduling;
 mod strimzi;
 pub mod templates;
+mod terraform;
 mod tfvars;
 mod workflows;
 mod yaml;
@@ -88,6 +90,7 @@ pub fn plan_with(cx: &context::ProjectCtx, templates: &Templates) -> Result<Plan
     let _budget = budget::Session::start();
     let mut plan = Plan::default();
     tfvars::emit(cx, templates, &mut plan)?;
+    terraform::emit(&cx.terraform, templates, &mut plan)?;
     cloud_init::emit(cx, templates, &mut plan)?;
     pins::emit(cx, templates, &mut plan)?;
     strimzi::emit(cx, templates, &mut plan)?;

@@ -20,27 +20,44 @@ use super::{EmitError, Plan, Templates};
 
 const TEMPLATE: &str = "terraform/env.tfvars.j2";
 
-/// The agent pools today's root module declares variables for. A topology
-/// without one of them still sets its count to 0: the root module's default
-/// (`kafka_node_count = 1`) would otherwise create a server nobody described.
-const ROOT_MODULE_AGENT_POOLS: &[&str] = &["kafka", "worker"];
+/// With `output terraform="tfvars-only"`: the agent pools today's hand-written
+/// root module declares variables for. A topology without one of them still
+/// sets its count to 0: that module's default (`kafka_node_count = 1`) would
+/// otherwise create a server nobody described. The generated module declares
+/// exactly the topology's pools and needs none of this.
+const HAND_WRITTEN_MODULE_AGENT_POOLS: &[&str] = &["kafka", "worker"];
 
 #[derive(Serialize)]
 struct Ctx<'a> {
     env: &'a EnvCtx,
-    /// Root-module pools the topology does not have.
+    /// For the generated module (`terraform/`): it also reads the network zone,
+    /// the image and the Primary IPs' names.
+    module: bool,
+    /// Hand-written-module pools the topology does not have (`tfvars-only`).
     absent_pools: Vec<&'static str>,
 }
 
 /// Renders `environments/<env>.tfvars` for every environment.
 pub(crate) fn emit(cx: &ProjectCtx, t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
+    let module = cx.terraform.enabled;
     for env in &cx.envs {
-        let absent_pools = ROOT_MODULE_AGENT_POOLS
-            .iter()
-            .copied()
-            .filter(|name| !env.pools.iter().any(|p| !p.server && p.tf_prefix == *name))
-            .collect();
-        let text = t.render(TEMPLATE, Ctx { env, absent_pools })?;
+        let absent_pools = if module {
+            Vec::new()
+        } else {
+            HAND_WRITTEN_MODULE_AGENT_POOLS
+                .iter()
+                .copied()
+                .filter(|name| !env.pools.iter().any(|p| !p.server && p.tf_prefix == *name))
+                .collect()
+        };
+        let text = t.render(
+            TEMPLATE,
+            Ctx {
+                env,
+                module,
+                absent_pools,
+            },
+        )?;
         plan.add(format!("environments/{}.tfvars", env.env), align(&text));
     }
     Ok(())

@@ -1638,6 +1638,15 @@ impl Cx<'_> {
         };
         let dir = path(self, "dir");
         let workflows = path(self, "workflows");
+        if let Some(shape) = self.str_(&e, "terraform")
+            && self.one_of(&shape, &["module", "tfvars-only"], "Terraform output shape")
+        {
+            out.terraform = if shape.value == "module" {
+                TerraformShape::Module
+            } else {
+                TerraformShape::TfvarsOnly
+            };
+        }
         if let Some(d) = &dir {
             out.dir.clone_from(&d.value);
         }

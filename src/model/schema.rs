@@ -848,6 +848,12 @@ pub const NODES: &[NodeSchema] = &[
                 "inside `dir`",
                 "Write the GitHub workflows here instead, e.g. `.github/workflows`: neither inside `dir` nor containing it. topogen owns only the files it lists in that directory's `.topogen-manifest`; the directory is replaced atomically, other files in it are kept.",
             ),
+            f(
+                "terraform",
+                "`module` | `tfvars-only`",
+                "module",
+                "`module`: the Terraform root module in `terraform/` under `dir`, reading `environments/<env>.tfvars` and the generated cloud-init; the provision workflow runs it. `tfvars-only`: the tfvars alone, shaped for a module of your own (README, \"Bring your own module\").",
+            ),
         ],
         children: &[],
         example: "output dir=generated workflows=\".github/workflows\"",
