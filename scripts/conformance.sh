@@ -15,9 +15,11 @@
 #      strict, kubernetes-validate, the Kubernetes Affinity schema);
 #   3. each nodeSelector snippet as spec.nodeSelector of a Pod
 #      (kubernetes-validate --strict);
-#   4. Terraform: `terraform fmt -check` on every tfvars file, and
-#      `terraform init` + `terraform plan -var-file=F` against the
-#      variables-only module tests/terraform/ (fails on any error and on any
+#   4. Terraform: `terraform fmt -check` on every tfvars file and on the
+#      generated module (terraform/*.tf), and `terraform init` +
+#      `terraform plan -var-file=F` against the generated module's own
+#      variables.tf (or, for `output terraform="tfvars-only"`, the
+#      variables-only module tests/terraform/) (fails on any error and on any
 #      "Value for undeclared variable" warning); no credential in a tfvars file.
 # Then:
 #   5. `topogen validate --format sarif` and a drifted `check --format sarif`
@@ -192,8 +194,21 @@ check_terraform() {
   fi
   local mod="$WORK/tf-$name"
   mkdir -p "$mod"
-  cp "$REPO"/tests/terraform/*.tf "$mod/"
-  extra_pool_vars "$kdl" "$mod/extra_pools.tf"
+  if [ -f "$tree/terraform/variables.tf" ]; then
+    # The generated root module (output terraform="module"): its own variables,
+    # validations included, judge the tfvars; the whole module runs against the
+    # provider stand-in in scripts/closed-loop.sh.
+    cp "$tree/terraform/variables.tf" "$mod/"
+    for f in "$tree"/terraform/*.tf; do
+      rel="$name/${f#"$tree"/}"
+      rc=0; out="$("$TF" fmt -check -diff -no-color "$f" 2>&1)" || rc=$?
+      if [ $rc = 0 ]; then pass "terraform-fmt-check $rel"
+      else fail "terraform-fmt-check $rel"; sed 's/^/    /' <<<"$out"; fi
+    done
+  else
+    cp "$REPO"/tests/terraform/*.tf "$mod/"
+    extra_pool_vars "$kdl" "$mod/extra_pools.tf"
+  fi
   if ! out="$(cd "$mod" && "$TF" init -input=false -no-color 2>&1)"; then
     fail "terraform-init $name"
     sed 's/^/    /' <<<"$out"
@@ -480,7 +495,11 @@ PY
   # tfvars: Terraform itself, against the variables-only module.
   if [ -n "$TF" ] && [[ "$glob" == *tfvars* ]]; then
     mkdir -p "$neg/tf"
-    cp "$REPO"/tests/terraform/*.tf "$neg/tf/"
+    if [ -f "$neg/out/terraform/variables.tf" ]; then
+      cp "$neg/out/terraform/variables.tf" "$neg/tf/"
+    else
+      cp "$REPO"/tests/terraform/*.tf "$neg/tf/"
+    fi
     (cd "$neg/tf" && "$TF" init -input=false -no-color > /dev/null 2>&1) || true
     while IFS= read -r -d '' f; do
       rel="${f#"$neg/out"/}"

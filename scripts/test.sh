@@ -95,6 +95,7 @@ step "pre-commit: the hooks under the real pre-commit framework" \
   env CARGO_TARGET_DIR="$REPO/target" bash scripts/precommit-test.sh --as-remote
 
 step "standin: the hcloud provider stand-in under the real Terraform" bash scripts/standin.sh
+step "closed-loop: the generated Terraform module through Terraform and the stand-in" bash scripts/closed-loop.sh
 
 # ------------------------------------------------------------------ summary
 header "summary"

@@ -189,6 +189,7 @@ fn snapshot_repository_cluster() {
     snapshot("seed", "environments", &concat(&files, &["environments/"]));
     snapshot("seed", "cloud-init", &concat(&files, &["cloud-init/"]));
     snapshot("seed", "pins", &concat(&files, &["pins/"]));
+    snapshot("seed", "terraform-module", &concat(&files, &["terraform/"]));
 }
 
 #[test]
@@ -200,7 +201,70 @@ fn snapshot_examples() {
             "environments-and-pins",
             &concat(&files, &["environments/", "pins/"]),
         );
+        snapshot(name, "terraform-module", &concat(&files, &["terraform/"]));
     }
+}
+
+/// `output terraform="tfvars-only"`, for a team with a root module of its own: no
+/// `terraform/`, the tfvars in the shape of today's hand-written module (its
+/// variables only, `<pool>_node_count = 0` for a pool it has and the topology does
+/// not), and a provision workflow that runs the module at the repository root with
+/// the Primary IP IDs as `TF_VAR_*`. README, "Bring your own module".
+#[test]
+fn tfvars_only_is_the_shape_for_a_module_of_your_own() {
+    let own = |kdl: &str| {
+        let text = kdl.replacen(
+            "    hetzner ",
+            "    output terraform=\"tfvars-only\"\n    hetzner ",
+            1,
+        );
+        assert_ne!(text, kdl);
+        build(&text)
+    };
+    let module = build(REPO_KDL);
+    let files = own(REPO_KDL);
+    assert!(module.contains_key("terraform/main.tf"));
+    assert!(
+        !files.keys().any(|p| p.starts_with("terraform/")),
+        "{:?}",
+        files.keys()
+    );
+    for env in ["dev", "prod"] {
+        let path = format!("environments/{env}.tfvars");
+        let (t, m) = (&files[&path], &module[&path]);
+        for name in ["network_zone", "image", "primary_ips"] {
+            let set = |t: &str| t.lines().any(|l| l.split_whitespace().next() == Some(name));
+            assert!(set(m), "{path}: the module reads {name}");
+            assert!(!set(t), "{path}: today's module has no {name}");
+        }
+        // everything else is the same values
+        for name in [
+            "kafka_node_count",
+            "kafka_private_ips",
+            "subnet_cidr",
+            "datacenter",
+        ] {
+            assert_eq!(tfvar(t, name), tfvar(m, name), "{path}: {name}");
+        }
+        assert!(t.contains("terraform apply -var-file=environments/"), "{t}");
+    }
+    let wf = ".github/workflows/01-reusable-provision-infra.yml";
+    assert!(
+        files[wf].contains("TF_VAR_control_plane_primary_ip_id"),
+        "{}",
+        files[wf]
+    );
+    assert!(files[wf].contains("\n          terraform init -input=false\n"));
+    assert!(!files[wf].contains("-chdir="));
+    assert!(module[wf].contains("terraform -chdir=\"$GENERATED/terraform\" \"$@\""));
+    assert!(!module[wf].contains("TF_VAR_control_plane_primary_ip_id"));
+    // a pool today's module has and the topology lacks is set to 0 (its default is 1)
+    let minimal = own(MINIMAL_KDL);
+    let t = &minimal["environments/dev.tfvars"];
+    assert_eq!(tfvar(t, "kafka_node_count"), "0");
+    // the generated module declares exactly the topology's pools: nothing to zero
+    let t = &build(MINIMAL_KDL)["environments/dev.tfvars"];
+    assert!(!t.contains("kafka_node_count"), "{t}");
 }
 
 // ---------------------------------------------------------------------------
@@ -244,6 +308,8 @@ fn tfvars_hold_todays_values() {
         names.sort_unstable();
         let mut expected: Vec<&str> = want.iter().map(|(n, _)| *n).collect();
         expected.extend(["kafka_private_ips", "worker_private_ips", "firewall_rules"]);
+        // what the generated module (terraform/) reads besides
+        expected.extend(["network_zone", "image", "primary_ips"]);
         expected.sort_unstable();
         assert_eq!(names, expected, "{env}");
         assert_eq!(
@@ -281,7 +347,8 @@ fn firewall_rules_come_from_the_topology() {
 // ---------------------------------------------------------------------------
 
 /// Every agent pool's IP list has `<pool>_node_count` entries, consecutive
-/// from the start of its range, and the cloud-init of the pool knows the same IPs.
+/// from the start of its range, and the cloud-init of the pool finds its address
+/// in the same subnet.
 fn assert_pools_agree(files: &BTreeMap<String, String>) {
     for (path, t) in files.iter().filter(|(p, _)| p.starts_with("environments/")) {
         let env = path
@@ -302,14 +369,17 @@ fn assert_pools_agree(files: &BTreeMap<String, String>) {
             }
             let pool = prefix.replace('_', "-");
             let ci = &files[&format!("cloud-init/{env}/{pool}.yaml")];
-            let pool_ips = script(ci)
-                .lines()
-                .find_map(|l| {
-                    l.strip_prefix("POOL_IPS=(")
-                        .map(|r| r.trim_end_matches(')').to_owned())
-                })
-                .expect("POOL_IPS");
-            assert_eq!(pool_ips, ips.join(" "), "{path}: {prefix} vs cloud-init");
+            let subnet = tfvar(t, "subnet_cidr");
+            let subnet = subnet.trim_matches('"');
+            assert!(
+                script(ci).contains(&format!("\nSUBNET={subnet}\n")),
+                "{path}: {prefix} vs cloud-init"
+            );
+            let net: ipnet::Ipv4Net = subnet.parse().unwrap();
+            for ip in &ips {
+                let ip: std::net::Ipv4Addr = ip.trim_matches('"').parse().unwrap();
+                assert!(net.contains(&ip), "{path}: {ip} outside {subnet}");
+            }
         }
         let cp = tfvar(t, "control_plane_private_ip").trim_matches('"');
         for (p, c) in files
@@ -320,7 +390,13 @@ fn assert_pools_agree(files: &BTreeMap<String, String>) {
             if s.contains("CONTROL_PLANE_IP=") {
                 assert!(s.contains(&format!("\nCONTROL_PLANE_IP={cp}\n")), "{p}");
             } else {
-                assert!(s.contains(&format!("POOL_IPS=({cp}")), "{p}: server pool");
+                let net: ipnet::Ipv4Net =
+                    tfvar(t, "subnet_cidr").trim_matches('"').parse().unwrap();
+                assert!(
+                    net.contains(&cp.parse::<std::net::Ipv4Addr>().unwrap()),
+                    "{p}: server pool"
+                );
+                assert!(s.contains(&format!("\nSUBNET={net}\n")), "{p}: server pool");
             }
         }
     }
@@ -342,14 +418,17 @@ fn changing_the_kafka_count_changes_every_file_consistently() {
         )
         .replace("port=\"30001-30004\"", "port=\"30001-30006\"");
     assert_ne!(text, REPO_KDL);
+    let before = build(REPO_KDL);
     let files = build(&text);
     for (env, p) in [("dev", "10.0.1"), ("prod", "10.1.1")] {
         let t = &files[&format!("environments/{env}.tfvars")];
         assert_eq!(tfvar(t, "kafka_node_count"), "5");
         let want: Vec<String> = (20..25).map(|h| format!("{p}.{h}")).collect();
         assert_eq!(tf_list(t, "kafka_private_ips"), want);
-        let s = script(&files[&format!("cloud-init/{env}/kafka.yaml")]);
-        assert!(s.contains(&format!("POOL_IPS=({})", want.join(" "))), "{s}");
+        // the pool's cloud-init names the subnet, not the pool's addresses:
+        // scaling leaves every existing server's user_data as it was
+        let path = format!("cloud-init/{env}/kafka.yaml");
+        assert_eq!(files[&path], before[&path], "{path}");
     }
     assert_pools_agree(&files);
 }

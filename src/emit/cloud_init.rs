@@ -32,6 +32,14 @@ struct Env<'a> {
     versions: VersionsValue<'a>,
     ingress: Ingress,
     control_plane: Node,
+    network: Network,
+}
+
+/// The private network: a node finds its own address in `subnet` (so that
+/// scaling a pool leaves every other node's `user_data` unchanged).
+#[derive(Serialize)]
+struct Network {
+    subnet: String,
 }
 
 /// Traefik's NodePorts.
@@ -54,6 +62,9 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
                 https: topo.ingress.https_node_port.value,
             },
             control_plane: control_plane(env),
+            network: Network {
+                subnet: topo.network.subnet.value.to_string(),
+            },
         });
         for pool in &env.pools {
             let ctx = Ctx {

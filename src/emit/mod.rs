@@ -11,6 +11,7 @@
 //!
 //! ```text
 //! environments/<env>.tfvars              Terraform variables (tfvars.rs)
+//! terraform/*.tf                         the root module that reads them (terraform.rs)
 //! cloud-init/<env>/<pool>.yaml           user-data per pool (cloud_init.rs)
 //! pins/<env>/<tool>.version              version pins install steps read (pins.rs)
 //! k8s/<env>/strimzi/*.yaml               Kafka + KafkaNodePool (strimzi.rs)
@@ -32,6 +33,7 @@ pub mod refs;
 mod scheduling;
 mod strimzi;
 pub mod templates;
+mod terraform;
 mod tfvars;
 mod value;
 mod workflows;
@@ -157,7 +159,9 @@ pub fn plan_with(
 ) -> Result<Plan, EmitError> {
     let _budget = budget::Session::start();
     let mut plan = Plan::default();
-    tfvars::emit(envs, templates, &mut plan)?;
+    let module = terraform::ModuleCtx::new(project);
+    tfvars::emit(envs, module.enabled, templates, &mut plan)?;
+    terraform::emit(&module, templates, &mut plan)?;
     cloud_init::emit(envs, templates, &mut plan)?;
     pins::emit(envs, templates, &mut plan)?;
     strimzi::emit(envs, templates, &mut plan)?;

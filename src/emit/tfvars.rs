@@ -21,16 +21,21 @@ use crate::model::Resolved;
 
 const TEMPLATE: &str = "terraform/env.tfvars.j2";
 
-/// The agent pools today's root module declares variables for. A topology
-/// without one of them still sets its count to 0: the root module's default
-/// (`kafka_node_count = 1`) would otherwise create a server nobody described.
-const ROOT_MODULE_AGENT_POOLS: &[&str] = &["kafka", "worker"];
+/// With `output terraform="tfvars-only"`: the agent pools today's hand-written
+/// root module declares variables for. A topology without one of them still
+/// sets its count to 0: that module's default (`kafka_node_count = 1`) would
+/// otherwise create a server nobody described. The generated module declares
+/// exactly the topology's pools and needs none of this.
+const HAND_WRITTEN_MODULE_AGENT_POOLS: &[&str] = &["kafka", "worker"];
 
 /// What `terraform/env.tfvars.j2` reads.
 #[derive(Serialize)]
 struct Ctx<'a> {
     env: Env<'a>,
-    /// Root-module pools the topology does not have.
+    /// For the generated module (`terraform/`): it also reads the network zone,
+    /// the image and the Primary IPs' names.
+    module: bool,
+    /// Hand-written-module pools the topology does not have (`tfvars-only`).
     absent_pools: Vec<&'static str>,
 }
 
@@ -51,6 +56,8 @@ struct Env<'a> {
 struct Hetzner<'a> {
     location: &'a str,
     datacenter: &'a str,
+    network_zone: &'a str,
+    image: &'a str,
 }
 
 #[derive(Serialize)]
@@ -60,14 +67,23 @@ struct Network {
 }
 
 /// Renders `environments/<env>.tfvars` for every environment.
-pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
+pub(crate) fn emit(
+    envs: &[Resolved<'_>],
+    module: bool,
+    t: &Templates,
+    plan: &mut Plan,
+) -> Result<(), EmitError> {
     for env in envs {
         let topo = env.topo;
-        let absent_pools = ROOT_MODULE_AGENT_POOLS
-            .iter()
-            .copied()
-            .filter(|name| !env.pools.iter().any(|p| !p.server && p.tf_prefix == *name))
-            .collect();
+        let absent_pools = if module {
+            Vec::new()
+        } else {
+            HAND_WRITTEN_MODULE_AGENT_POOLS
+                .iter()
+                .copied()
+                .filter(|name| !env.pools.iter().any(|p| !p.server && p.tf_prefix == *name))
+                .collect()
+        };
         let ctx = Ctx {
             env: Env {
                 env: &topo.env.name.value,
@@ -75,6 +91,8 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
                 hetzner: Hetzner {
                     location: &topo.hetzner.location.value,
                     datacenter: &topo.hetzner.datacenter.value,
+                    network_zone: &topo.hetzner.network_zone.value,
+                    image: &topo.hetzner.image.value,
                 },
                 network: Network {
                     cidr: topo.network.cidr.value.to_string(),
@@ -85,6 +103,7 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
                 pools: PoolValue::all(env),
                 firewall: FirewallValue::all(env),
             },
+            module,
             absent_pools,
         };
         let text = t.render(TEMPLATE, ctx)?;

@@ -54,8 +54,11 @@ struct WorkflowCtx<'a> {
     topogen_cache_key: Option<GhExpr>,
     /// Secrets by use (`hcloud_token`), each with its `${{ secrets.X }}` expression.
     secrets: BTreeMap<String, SecretRef>,
-    /// Terraform variables that receive a Primary IP ID, over all environments.
+    /// Terraform variables that receive a Primary IP ID, over all environments
+    /// (`output terraform="tfvars-only"`: the generated module looks them up by name).
     primary_ip_vars: Vec<StepOutput>,
+    /// The provision workflow runs the generated root module in `<generated>/terraform`.
+    terraform_module: bool,
     /// Per-environment values derived for the workflows, in `cx.envs` order.
     envs: Vec<EnvExtra>,
     /// Any environment runs Kafka.
@@ -299,6 +302,7 @@ impl<'a> WorkflowCtx<'a> {
         Self {
             cx: ProjectCtx::new(project, envs),
             generated: &project.output.dir,
+            terraform_module: project.output.terraform == crate::model::TerraformShape::Module,
             rust_version: env!("CARGO_PKG_RUST_VERSION"),
             // validation admits only 40 hexadecimal digits; keeping only
             // those here too, the key can never open an expression of its own

@@ -1660,6 +1660,14 @@ impl Cx<'_> {
         };
         let dir = path(self, "dir");
         let workflows = path(self, "workflows");
+        out.terraform = match self
+            .word_or(&e, "terraform", "Terraform output shape")
+            .value
+            .as_str()
+        {
+            "tfvars-only" => TerraformShape::TfvarsOnly,
+            _ => TerraformShape::Module,
+        };
         if let Some(d) = &dir {
             out.dir.clone_from(&d.value);
         }

@@ -76,6 +76,19 @@ pub struct Output {
     pub dir: String,
     /// An out-of-tree directory for the GitHub workflows, if any.
     pub workflows: Option<String>,
+    /// What topogen writes of the Terraform side (`output terraform=…`).
+    pub terraform: TerraformShape,
+}
+
+/// `output terraform=…`: the generated root module with its tfvars, or the
+/// tfvars alone for a team's own module.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TerraformShape {
+    /// `module` (the default): `terraform/` (the root module) and the tfvars it reads.
+    #[default]
+    Module,
+    /// `tfvars-only`: the tfvars alone, shaped for today's hand-written module.
+    TfvarsOnly,
 }
 
 impl Default for Output {
@@ -83,6 +96,7 @@ impl Default for Output {
         Self {
             dir: "generated".to_owned(),
             workflows: None,
+            terraform: TerraformShape::Module,
         }
     }
 }

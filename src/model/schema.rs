@@ -1300,6 +1300,12 @@ pub static OUTPUT: NodeSchema = NodeSchema {
             Default::Described("inside `dir`"),
             "Write the GitHub workflows here instead: `.github/workflows`, where GitHub runs them (the bundled `cluster.kdl` and `topogen init` set it; missing directories are created). Neither inside `dir` nor containing it. topogen owns only the files it lists in that directory's `.topogen-manifest`; the two directories are replaced as one transaction, other files in it are kept.",
         ),
+        f(
+            "terraform",
+            Kind::OneOf(&["module", "tfvars-only"]),
+            Default::Str("module"),
+            "`module`: the Terraform root module in `terraform/` under `dir`, reading `environments/<env>.tfvars` and the generated cloud-init; the provision workflow runs it. `tfvars-only`: the tfvars alone, shaped for a module of your own (README, \"Bring your own module\").",
+        ),
     ],
     children: &[],
     example: "output dir=generated workflows=\".github/workflows\"",

@@ -502,6 +502,7 @@ fn server_create(cloud: &mut Cloud, state: &mut V) -> R {
             server: Some(me),
             label_selector: None,
             attachment: false,
+            by_server: true,
         });
     }
     server_state(cloud, &srv, state);
@@ -820,6 +821,7 @@ fn server_update(cloud: &mut Cloud, prior: &V, state: &mut V) -> R {
                     server: Some(me),
                     label_selector: None,
                     attachment: false,
+                    by_server: true,
                 });
             }
         }
@@ -1098,6 +1100,7 @@ fn firewall_apply_to(cloud: &Cloud, state: &V) -> R<Vec<AppliedTo>> {
                     server: Some(srv),
                     label_selector: None,
                     attachment: false,
+                    by_server: false,
                 });
             }
             (None, Some(sel)) => out.push(AppliedTo {
@@ -1105,6 +1108,7 @@ fn firewall_apply_to(cloud: &Cloud, state: &V) -> R<Vec<AppliedTo>> {
                 server: None,
                 label_selector: Some(sel.to_owned()),
                 attachment: false,
+                by_server: false,
             }),
             (None, None) => {}
         }
@@ -1138,7 +1142,8 @@ fn firewall_update(cloud: &mut Cloud, state: &mut V) -> R {
     let applied_to = firewall_apply_to(cloud, state)?;
     let fw = update_common(&mut cloud.firewalls, state, "firewall")?;
     fw.rules = rules;
-    fw.applied_to.retain(|a| a.attachment);
+    // what attachments and servers' `firewall_ids` made stays
+    fw.applied_to.retain(|a| a.attachment || a.by_server);
     fw.applied_to.extend(applied_to);
     Ok(())
 }
@@ -1171,6 +1176,7 @@ fn attachment_apply(cloud: &mut Cloud, state: &mut V) -> R {
         server: Some(*srv),
         label_selector: None,
         attachment: true,
+        by_server: false,
     }));
     fw.applied_to
         .extend(selectors.into_iter().map(|sel| AppliedTo {
@@ -1178,6 +1184,7 @@ fn attachment_apply(cloud: &mut Cloud, state: &mut V) -> R {
             server: None,
             label_selector: Some(sel),
             attachment: true,
+            by_server: false,
         }));
     put(state, "id", s(fid.to_string()));
     Ok(())

@@ -190,6 +190,10 @@ pub struct AppliedTo {
     /// The firewall attachment resource that made this entry, if one did (its ID is the
     /// firewall's), rather than the firewall's own `apply_to`.
     pub attachment: bool,
+    /// A server's own `firewall_ids` made this entry, rather than the firewall's own
+    /// `apply_to`: updating the firewall (its rules, say) leaves it alone, as the real
+    /// provider changes a firewall's resources only when its `apply_to` changes.
+    pub by_server: bool,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]

@@ -1,0 +1,819 @@
+//! The closed loop (issue 13): topogen's generated root module, tfvars and cloud-init
+//! through the machine's real Terraform and the stand-in, for the repository's
+//! `cluster.kdl` (dev and prod) and both examples.
+//!
+//! Run by `scripts/closed-loop.sh`, which builds topogen and names it in `TOPOGEN_BIN`;
+//! the tests are `#[ignore]`d so that `scripts/standin.sh` (which has no topogen) skips
+//! them. Every expected value comes from topogen's own output (`topogen show --format
+//! json`, the generated tfvars and cloud-init) or from the `cluster.kdl` edit a step
+//! makes, never from the module or the fake cloud.
+//!
+//! Terraform 1.11 is installed and `cluster.kdl` pins `>= 1.13`: each scratch copy gets
+//! an `override.tf` in the module directory relaxing only `required_version`.
+//!
+//! A warning is fatal here, as in the provision workflow: Terraform only *warns* about
+//! a tfvars key the module does not declare.
+#![allow(clippy::too_many_lines)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Run, TOKEN, cli_config};
+use hcloud_standin::cloud::{self, Cloud, Labels, PrimaryIp};
+use serde_json::Value;
+
+const SSH_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTheStandInOnly0000000000000000 deploy@topogen";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn topogen() -> PathBuf {
+    let bin = std::env::var_os("TOPOGEN_BIN")
+        .filter(|p| !p.is_empty())
+        .expect("TOPOGEN_BIN names the topogen binary (scripts/closed-loop.sh sets it)");
+    PathBuf::from(bin)
+}
+
+/// One topology in a scratch directory: `cluster.kdl`, its `generated/`, the fake cloud.
+struct Loop {
+    dir: tempfile::TempDir,
+    env: String,
+}
+
+impl Loop {
+    fn new(kdl: &str, env: &str) -> Self {
+        let dir = tempfile::tempdir().expect("scratch directory");
+        let text = fs::read_to_string(repo().join(kdl)).expect("cluster.kdl");
+        fs::write(dir.path().join("cluster.kdl"), text).expect("cluster.kdl copied");
+        let me = Self {
+            dir,
+            env: env.to_owned(),
+        };
+        me.build();
+        me
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    fn module(&self) -> PathBuf {
+        self.path("generated/terraform")
+    }
+
+    fn tfvars(&self) -> String {
+        self.read(&format!("generated/environments/{}.tfvars", self.env))
+    }
+
+    fn topogen(&self, args: &[&str]) -> std::process::Output {
+        Command::new(topogen())
+            .current_dir(self.dir.path())
+            .args(args)
+            .args(["-c", "cluster.kdl"])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("topogen runs")
+    }
+
+    /// `topogen build`, then the `required_version` override.
+    fn build(&self) {
+        let out = self.topogen(&["build"]);
+        assert!(
+            out.status.success(),
+            "topogen build: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        fs::write(
+            self.module().join("override.tf"),
+            "# The machine's Terraform is 1.11; cluster.kdl pins >= 1.13 (closed-loop proof only).\nterraform {\n  required_version = \">= 1.11\"\n}\n",
+        )
+        .expect("override.tf");
+    }
+
+    /// Replaces each `from` (which must occur once) in the scratch `cluster.kdl`, then
+    /// rebuilds.
+    fn edit(&self, edits: &[(&str, &str)]) {
+        let mut text = self.read("cluster.kdl");
+        for (from, to) in edits {
+            assert_eq!(text.matches(from).count(), 1, "cluster.kdl: {from:?}");
+            text = text.replacen(from, to, 1);
+        }
+        fs::write(self.path("cluster.kdl"), text).expect("edit");
+        self.build();
+    }
+
+    /// The environment as `topogen show --format json` resolves it.
+    fn show(&self) -> Value {
+        let out = self.topogen(&["show", "--format", "json", "--env", &self.env]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("show's JSON");
+        doc["environments"][0].clone()
+    }
+
+    fn cloud_file(&self) -> PathBuf {
+        self.path("cloud.json")
+    }
+
+    fn cloud(&self) -> Cloud {
+        cloud::load(&self.cloud_file()).expect("the fake cloud")
+    }
+
+    /// `terraform ARGS` in the module directory, offline, with the stand-in.
+    fn tf(&self, args: &[&str]) -> Run {
+        let out = Command::new("terraform")
+            .arg(format!("-chdir={}", self.module().display()))
+            .args(args)
+            .env("TF_CLI_CONFIG_FILE", cli_config())
+            .env(cloud::STATE_ENV, self.cloud_file())
+            .env("TF_VAR_hcloud_token", TOKEN)
+            .env("TF_VAR_ssh_public_key", SSH_KEY)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env_remove("HCLOUD_TOKEN")
+            .env_remove("TF_PLUGIN_CACHE_DIR")
+            .env_remove("TF_LOG")
+            .output()
+            .expect("terraform runs");
+        Run {
+            ok: out.status.success(),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `terraform ARGS`, which must succeed without a warning.
+    fn ok(&self, args: &[&str]) -> Run {
+        let run = self.tf(args);
+        assert!(run.ok, "terraform {args:?} failed:\n{}", run.all());
+        assert!(
+            !run.all().contains("Warning"),
+            "terraform {args:?} warned:\n{}",
+            run.all()
+        );
+        run
+    }
+
+    /// `terraform init` from the mirror. Its one warning is about the lock file a
+    /// filesystem mirror cannot sign (checksums for this platform only).
+    fn init(&self) -> Run {
+        let run = self.tf(&["init", "-input=false", "-no-color"]);
+        assert!(run.ok, "terraform init failed:\n{}", run.all());
+        let all = run.all();
+        let warnings: Vec<&str> = all.lines().filter(|l| l.contains("Warning:")).collect();
+        assert!(
+            warnings
+                .iter()
+                .all(|w| w.contains("Incomplete lock file information for providers")),
+            "terraform init warned:\n{}",
+            run.all()
+        );
+        run
+    }
+
+    fn var_file(&self) -> String {
+        format!("-var-file=../environments/{}.tfvars", self.env)
+    }
+
+    /// `terraform plan` into `tfplan`, and its resource changes: address → actions.
+    fn plan(&self) -> BTreeMap<String, String> {
+        let vf = self.var_file();
+        self.ok(&["plan", "-input=false", "-no-color", "-out=tfplan", &vf]);
+        let run = self.ok(&["show", "-json", "tfplan"]);
+        let plan: Value = serde_json::from_str(&run.stdout).expect("plan JSON");
+        plan["resource_changes"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|c| {
+                let actions: Vec<&str> = c["change"]["actions"]
+                    .as_array()?
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect();
+                let actions = actions.join("+");
+                (actions != "no-op" && actions != "read").then(|| {
+                    (
+                        c["address"].as_str().unwrap_or_default().to_owned(),
+                        actions,
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn apply(&self) {
+        self.ok(&[
+            "apply",
+            "-input=false",
+            "-no-color",
+            "-parallelism=4",
+            "tfplan",
+        ]);
+    }
+
+    /// A second plan must be empty.
+    fn assert_stable(&self) {
+        let vf = self.var_file();
+        let run = self.tf(&[
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-detailed-exitcode",
+            &vf,
+        ]);
+        assert_eq!(
+            run.code,
+            Some(0),
+            "a second plan is not empty:\n{}",
+            run.all()
+        );
+    }
+
+    /// Writes the Primary IPs of the tfvars into the fake cloud, as the provision
+    /// workflow's `hcloud primary-ip create` does before Terraform runs.
+    fn seed_primary_ips(&self, datacenter: &str) -> BTreeMap<String, u64> {
+        let mut c = Cloud {
+            format: cloud::FORMAT,
+            ..Cloud::default()
+        };
+        let mut ids = BTreeMap::new();
+        for (node, name) in hcl_map(&self.tfvars(), "primary_ips") {
+            let ip = c.free_ipv4().expect("a free address");
+            let (id, created) = c.new_id();
+            let mut labels = Labels::new();
+            labels.insert("environment".into(), self.env.clone());
+            c.primary_ips.push(PrimaryIp {
+                id,
+                name,
+                kind: "ipv4".into(),
+                ip,
+                datacenter: datacenter.into(),
+                assignee_type: "server".into(),
+                labels,
+                created,
+                ..PrimaryIp::default()
+            });
+            ids.insert(node, id);
+        }
+        cloud::save(&self.cloud_file(), &c).expect("the fake cloud is written");
+        ids
+    }
+}
+
+/// `"value"` → value (the tfvars' strings are HCL strings; JSON reads the ones topogen writes).
+fn unquote(s: &str) -> String {
+    serde_json::from_str(s.trim()).unwrap_or_else(|_| panic!("not a string: {s}"))
+}
+
+/// `name = { "k" = "v" … }` of a tfvars file.
+fn hcl_map(tfvars: &str, name: &str) -> BTreeMap<String, String> {
+    let mut lines = tfvars
+        .lines()
+        .skip_while(|l| !(l.starts_with(name) && l[name.len()..].trim_start().starts_with('=')));
+    let first = lines.next().unwrap_or_default();
+    if first.trim_end().ends_with("{}") || first.is_empty() {
+        return BTreeMap::new();
+    }
+    lines
+        .take_while(|l| l.trim() != "}")
+        .map(|l| {
+            let (k, v) = l.split_once('=').expect("k = v");
+            (unquote(k), unquote(v))
+        })
+        .collect()
+}
+
+/// `name = "value"` of a tfvars file.
+fn hcl_string(tfvars: &str, name: &str) -> String {
+    let line = tfvars
+        .lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].trim_start().starts_with('='))
+        .unwrap_or_else(|| panic!("no `{name}`"));
+    let value = line.split_once('=').expect("=").1;
+    unquote(value.split(" #").next().unwrap_or_default())
+}
+
+/// The `firewall_rules` of a tfvars file, as the fake cloud keeps rules.
+fn firewall_rules(tfvars: &str) -> Vec<cloud::FirewallRule> {
+    let mut rules = Vec::new();
+    let mut rule: Option<cloud::FirewallRule> = None;
+    let mut inside = false;
+    for line in tfvars.lines() {
+        let t = line.trim();
+        if t.starts_with("firewall_rules") {
+            inside = true;
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        match t {
+            "{" => rule = Some(cloud::FirewallRule::default()),
+            "}," | "}" => rules.extend(rule.take()),
+            "]" => break,
+            _ => {
+                let (k, v) = t.split_once('=').expect("k = v");
+                let r = rule.as_mut().expect("inside a rule");
+                match k.trim() {
+                    "description" => r.description = Some(unquote(v)),
+                    "direction" => r.direction = unquote(v),
+                    "protocol" => r.protocol = unquote(v),
+                    "port" => r.port = Some(unquote(v)),
+                    "source_ips" => {
+                        r.source_ips = serde_json::from_str(v.trim()).expect("a list of strings");
+                    }
+                    other => panic!("unexpected firewall key {other}"),
+                }
+            }
+        }
+    }
+    rules.sort();
+    rules
+}
+
+/// The Hetzner `role` label of a node (the maintenance workflow selects by it).
+fn hetzner_role(node: &Value) -> String {
+    if node["role"] == "server" {
+        "control-plane".to_owned()
+    } else {
+        node["pool"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+fn nodes(show: &Value) -> Vec<Value> {
+    show["nodes"].as_array().cloned().unwrap_or_default()
+}
+
+/// Placement group key of node `index` of `pool` (10 servers at most per spread group).
+fn group(pool: &str, index: u64) -> String {
+    if index < 10 {
+        pool.to_owned()
+    } else {
+        format!("{pool}-{}", index / 10)
+    }
+}
+
+fn node_index(node: &Value) -> u64 {
+    let name = node["name"].as_str().unwrap_or_default();
+    name.rsplit_once('-')
+        .and_then(|(_, i)| i.parse().ok())
+        .unwrap_or(0)
+}
+
+/// What the first plan must create: every object of the topology.
+fn expected_creates(show: &Value) -> BTreeSet<String> {
+    let mut want: BTreeSet<String> = [
+        "hcloud_network.main",
+        "hcloud_network_subnet.cloud",
+        "hcloud_ssh_key.deploy",
+        "hcloud_firewall.main",
+    ]
+    .map(str::to_owned)
+    .into();
+    for p in show["pools"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let pool = p["name"].as_str().unwrap_or_default();
+        want.insert(format!("hcloud_placement_group.pool[\"{pool}\"]"));
+    }
+    for n in nodes(show) {
+        let name = n["name"].as_str().unwrap_or_default();
+        let pool = n["pool"].as_str().unwrap_or_default();
+        want.insert(format!("hcloud_server.node[\"{name}\"]"));
+        want.insert(format!(
+            "hcloud_placement_group.pool[\"{}\"]",
+            group(pool, node_index(&n))
+        ));
+    }
+    want
+}
+
+/// The fake cloud holds exactly the topology: servers, names, private IPs, labels,
+/// types, image, datacenter, placement, user_data, Primary IPs, firewall rules.
+fn assert_cloud_matches(l: &Loop, primary: &BTreeMap<String, u64>) {
+    let show = l.show();
+    let tfvars = l.tfvars();
+    let c = l.cloud();
+    let cluster = show["cluster"].as_str().unwrap_or_default();
+    let want_nodes = nodes(&show);
+    let got: BTreeSet<&str> = c.servers.iter().map(|s| s.name.as_str()).collect();
+    let want: BTreeSet<&str> = want_nodes
+        .iter()
+        .filter_map(|n| n["server"].as_str())
+        .collect();
+    assert_eq!(got, want, "server names");
+    assert_eq!(c.networks.len(), 1);
+    let net = &c.networks[0];
+    assert_eq!(
+        net.ip_range,
+        show["network"]["cidr"].as_str().unwrap_or_default()
+    );
+    assert_eq!(net.subnets.len(), 1);
+    assert_eq!(
+        net.subnets[0].ip_range,
+        show["network"]["subnet"].as_str().unwrap_or_default()
+    );
+    assert_eq!(
+        net.subnets[0].network_zone,
+        hcl_string(&tfvars, "network_zone")
+    );
+    let image = hcl_string(&tfvars, "image");
+    for n in &want_nodes {
+        let server = n["server"].as_str().unwrap_or_default();
+        let pool = n["pool"].as_str().unwrap_or_default();
+        let s = c.servers.iter().find(|s| s.name == server).expect("server");
+        assert_eq!(
+            s.server_type,
+            n["server_type"].as_str().unwrap_or_default(),
+            "{server}"
+        );
+        assert_eq!(s.image, image, "{server}");
+        assert_eq!(
+            s.datacenter,
+            show["datacenter"].as_str().unwrap_or_default(),
+            "{server}"
+        );
+        assert_eq!(s.private_net.len(), 1, "{server}");
+        assert_eq!(s.private_net[0].network, net.id, "{server}");
+        assert_eq!(
+            s.private_net[0].ip,
+            n["private_ip"].as_str().unwrap_or_default(),
+            "{server}"
+        );
+        let labels: BTreeMap<&str, &str> = s
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let index = node_index(n).to_string();
+        let role = hetzner_role(n);
+        let want_labels: BTreeMap<&str, &str> = [
+            ("environment", l.env.as_str()),
+            ("cluster", cluster),
+            ("role", role.as_str()),
+            ("pool", pool),
+            ("index", index.as_str()),
+        ]
+        .into();
+        assert_eq!(labels, want_labels, "{server}: labels");
+        let ci = l.read(&format!("generated/cloud-init/{}/{pool}.yaml", l.env));
+        assert!(
+            s.user_data.as_deref() == Some(ci.as_str()),
+            "{server}: user_data is not byte-identical to cloud-init/{}/{pool}.yaml",
+            l.env
+        );
+        let pg = c
+            .placement_groups
+            .iter()
+            .find(|g| Some(g.id) == s.placement_group)
+            .expect("a placement group");
+        assert_eq!(pg.kind, "spread");
+        assert_eq!(
+            pg.name,
+            format!("{}-{cluster}-{}", l.env, group(pool, node_index(n))),
+            "{server}: placement"
+        );
+        let v4 = s
+            .public_net
+            .ipv4
+            .as_ref()
+            .expect("a public IPv4 for every node");
+        assert!(s.public_net.ipv6.is_none(), "{server}: no IPv6");
+        let name = n["name"].as_str().unwrap_or_default();
+        if n["primary_ip"] == true {
+            assert_eq!(Some(&v4.id), primary.get(name), "{server}: its Primary IP");
+        } else {
+            assert!(!primary.values().any(|id| *id == v4.id), "{server}");
+        }
+    }
+    assert_eq!(
+        primary.keys().collect::<BTreeSet<_>>(),
+        want_nodes
+            .iter()
+            .filter(|n| n["primary_ip"] == true)
+            .filter_map(|n| n["name"].as_str())
+            .map(str::to_owned)
+            .collect::<BTreeSet<_>>()
+            .iter()
+            .collect(),
+        "Primary IP holders"
+    );
+    assert_eq!(c.firewalls.len(), 1);
+    let fw = &c.firewalls[0];
+    let mut rules = fw.rules.clone();
+    rules.sort();
+    assert_eq!(rules, firewall_rules(&tfvars), "firewall rules");
+    let applied: BTreeSet<u64> = fw.applied_to.iter().filter_map(|a| a.server).collect();
+    let all: BTreeSet<u64> = c.servers.iter().map(|s| s.id).collect();
+    assert_eq!(applied, all, "the firewall is on every server");
+}
+
+fn server_ids(c: &Cloud) -> BTreeMap<String, u64> {
+    c.servers.iter().map(|s| (s.name.clone(), s.id)).collect()
+}
+
+/// A pool edit: `cluster.kdl` text replacements and what they must change.
+struct Scale {
+    edits: &'static [(&'static str, &'static str)],
+    /// The firewall changes too (NodePorts opened).
+    firewall: bool,
+}
+
+/// The whole loop for one topology and environment.
+fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>) {
+    let l = Loop::new(kdl, env);
+    let show = l.show();
+    let dc = show["datacenter"].as_str().unwrap_or_default().to_owned();
+    let primary = l.seed_primary_ips(&dc);
+
+    // the module is `terraform fmt`-clean as topogen wrote it
+    let fmt = l.ok(&["fmt", "-check", "-diff", "-no-color"]);
+    assert!(fmt.stdout.is_empty(), "{}", fmt.stdout);
+
+    // init (offline, from the mirror) → validate (no warnings)
+    let init = l.init();
+    assert!(
+        init.stdout
+            .contains("Installing hetznercloud/hcloud v1.54.0"),
+        "{}",
+        init.stdout
+    );
+    let validate = l.ok(&["validate", "-no-color"]);
+    assert!(validate.stdout.contains("Success!"), "{}", validate.stdout);
+
+    // plan: exactly the topology's objects, all created
+    let plan = l.plan();
+    let created: BTreeSet<String> = plan.keys().cloned().collect();
+    assert!(plan.values().all(|a| a == "create"), "{plan:?}");
+    assert_eq!(created, expected_creates(&show), "the first plan");
+
+    l.apply();
+    assert_cloud_matches(&l, &primary);
+    l.assert_stable();
+
+    if let Some(g) = grow {
+        let before = server_ids(&l.cloud());
+        let old: BTreeSet<String> = nodes(&show).iter().map(|n| n["name"].to_string()).collect();
+        l.edit(g.edits);
+        let show2 = l.show();
+        let added: BTreeSet<String> = nodes(&show2)
+            .iter()
+            .filter(|n| !old.contains(&n["name"].to_string()))
+            .map(|n| {
+                format!(
+                    "hcloud_server.node[\"{}\"]",
+                    n["name"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        assert_eq!(added.len(), 2, "the edit adds two nodes");
+        let plan = l.plan();
+        let creates: BTreeSet<String> = plan
+            .iter()
+            .filter(|(_, a)| *a == "create")
+            .map(|(k, _)| k.clone())
+            .collect();
+        assert_eq!(
+            creates, added,
+            "scaling adds exactly the new servers: {plan:?}"
+        );
+        let others: BTreeMap<&String, &String> =
+            plan.iter().filter(|(_, a)| *a != "create").collect();
+        let want: BTreeMap<&String, &String> = BTreeMap::new();
+        if g.firewall {
+            let fw = "hcloud_firewall.main".to_owned();
+            let update = "update".to_owned();
+            assert_eq!(
+                others,
+                BTreeMap::from([(&fw, &update)]),
+                "only the firewall's rules change"
+            );
+        } else {
+            assert_eq!(others, want, "nothing else changes");
+        }
+        l.apply();
+        let after = server_ids(&l.cloud());
+        for (name, id) in &before {
+            assert_eq!(after.get(name), Some(id), "{name} kept its identity");
+        }
+        assert_cloud_matches(&l, &primary);
+        l.assert_stable();
+    }
+
+    if let Some(s) = shrink {
+        let before = server_ids(&l.cloud());
+        let show1 = l.show();
+        l.edit(s.edits);
+        let show2 = l.show();
+        let kept: BTreeSet<String> = nodes(&show2)
+            .iter()
+            .map(|n| n["name"].to_string())
+            .collect();
+        let removed: BTreeSet<String> = nodes(&show1)
+            .iter()
+            .filter(|n| !kept.contains(&n["name"].to_string()))
+            .map(|n| {
+                format!(
+                    "hcloud_server.node[\"{}\"]",
+                    n["name"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        assert_eq!(removed.len(), 1, "the edit removes one node");
+        let plan = l.plan();
+        let deletes: BTreeSet<String> = plan
+            .iter()
+            .filter(|(_, a)| *a == "delete")
+            .map(|(k, _)| k.clone())
+            .collect();
+        assert_eq!(deletes, removed, "only that server is destroyed: {plan:?}");
+        assert!(
+            plan.values().all(|a| a == "delete"),
+            "nothing else changes: {plan:?}"
+        );
+        l.apply();
+        let after = server_ids(&l.cloud());
+        assert_eq!(after.len(), before.len() - 1);
+        for (name, id) in &after {
+            assert_eq!(before.get(name), Some(id), "{name} kept its identity");
+        }
+        assert_cloud_matches(&l, &primary);
+        l.assert_stable();
+    }
+
+    // destroy leaves exactly the Primary IPs the workflow made, unassigned
+    let vf = l.var_file();
+    l.ok(&["destroy", "-input=false", "-no-color", "-auto-approve", &vf]);
+    let c = l.cloud();
+    assert!(c.servers.is_empty() && c.networks.is_empty() && c.firewalls.is_empty());
+    assert!(c.ssh_keys.is_empty() && c.placement_groups.is_empty());
+    let left: BTreeSet<u64> = c.primary_ips.iter().map(|p| p.id).collect();
+    assert_eq!(
+        left,
+        primary.values().copied().collect(),
+        "the Primary IPs outlive destroy"
+    );
+    assert!(c.primary_ips.iter().all(|p| p.assignee_id.is_none()));
+}
+
+const KAFKA_3_TO_5: Scale = Scale {
+    edits: &[
+        (
+            "pool kafka role=agent server-type=cx23 count=3",
+            "pool kafka role=agent server-type=cx23 count=5",
+        ),
+        ("port=\"30001-30004\"", "port=\"30001-30006\""),
+    ],
+    firewall: true,
+};
+
+#[test]
+#[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
+fn repository_dev() {
+    closed_loop(
+        "cluster.kdl",
+        "dev",
+        Some(KAFKA_3_TO_5),
+        // the one worker: a pool's nodes are `count` consecutive indices, so the node
+        // cluster.kdl can remove is the last one
+        Some(Scale {
+            edits: &[(
+                "pool worker role=agent server-type=cx23 count=1",
+                "pool worker role=agent server-type=cx23 count=0",
+            )],
+            firewall: false,
+        }),
+    );
+}
+
+#[test]
+#[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
+fn repository_prod() {
+    closed_loop("cluster.kdl", "prod", Some(KAFKA_3_TO_5), None);
+}
+
+#[test]
+#[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
+fn example_large_prod() {
+    // 15 workers: two spread groups for one pool
+    closed_loop("examples/large/cluster.kdl", "prod", None, None);
+}
+
+#[test]
+#[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
+fn example_minimal() {
+    // one server pool of one node: nothing to scale or remove
+    closed_loop("examples/minimal/cluster.kdl", "dev", None, None);
+}
+
+#[test]
+#[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
+fn example_large() {
+    closed_loop(
+        "examples/large/cluster.kdl",
+        "staging",
+        Some(Scale {
+            edits: &[
+                (
+                    "pool kafka role=agent server-type=cx43 count=5",
+                    "pool kafka role=agent server-type=cx43 count=7",
+                ),
+                ("port=\"31000-31005\"", "port=\"31000-31007\""),
+            ],
+            firewall: true,
+        }),
+        Some(Scale {
+            edits: &[("pool worker count=5", "pool worker count=4")],
+            firewall: false,
+        }),
+    );
+}
+
+/// Terraform's own messages for what must never reach a cloud.
+#[test]
+#[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
+fn negative_controls() {
+    let l = Loop::new("cluster.kdl", "dev");
+    let dc = l.show()["datacenter"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    l.seed_primary_ips(&dc);
+    l.init();
+    let path = l.path("generated/environments/dev.tfvars");
+    let tfvars = l.tfvars();
+
+    // a tfvars key the module does not declare: Terraform warns, the loop (and the
+    // provision workflow) stops on it
+    fs::write(&path, format!("{tfvars}bogus_node_count = 2\n")).expect("tfvars");
+    let run = l.tf(&["plan", "-input=false", "-no-color", &l.var_file()]);
+    assert!(
+        run.all().contains("Value for undeclared variable"),
+        "{}",
+        run.all()
+    );
+    assert!(run.all().contains("\"bogus_node_count\""), "{}", run.all());
+    fs::write(&path, &tfvars).expect("tfvars");
+
+    // an attribute the provider's schema does not have
+    let extra = l.module().join("negative.tf");
+    fs::write(
+        &extra,
+        "resource \"hcloud_placement_group\" \"extra\" {\n  name   = \"extra\"\n  type   = \"spread\"\n  colour = \"red\"\n}\n",
+    )
+    .expect("negative.tf");
+    let run = l.tf(&["validate", "-no-color"]);
+    assert!(!run.ok);
+    assert!(run.all().contains("Unsupported argument"), "{}", run.all());
+    assert!(
+        run.all()
+            .contains("An argument named \"colour\" is not expected here."),
+        "{}",
+        run.all()
+    );
+    fs::remove_file(&extra).expect("negative.tf removed");
+
+    // a private IP outside the subnet: the API refuses it at apply
+    let subnet_prefix = "10.0.1.30";
+    assert!(tfvars.contains(subnet_prefix));
+    fs::write(&path, tfvars.replace(subnet_prefix, "10.0.2.30")).expect("tfvars");
+    let run = l.tf(&[
+        "apply",
+        "-input=false",
+        "-no-color",
+        "-auto-approve",
+        &l.var_file(),
+    ]);
+    assert!(!run.ok, "{}", run.all());
+    assert!(run.all().contains("10.0.2.30"), "{}", run.all());
+    assert!(run.all().contains("subnet"), "{}", run.all());
+    let c = l.cloud();
+    assert!(!c.servers.iter().any(|s| s.name.ends_with("-worker-0")));
+    l.tf(&[
+        "destroy",
+        "-input=false",
+        "-no-color",
+        "-auto-approve",
+        &l.var_file(),
+    ]);
+}
