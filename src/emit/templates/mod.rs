@@ -53,6 +53,7 @@ use escape::Filter;
 use rows::{rows, shwords};
 
 pub use autoescape::GhExpr;
+pub(crate) use escape::hazard;
 pub use escape::{hcl_quote, md_cell, mermaid_label, oneline_text, sh_quote, yaml_quote};
 
 static BUILT_IN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
