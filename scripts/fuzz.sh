@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Fuzz with cargo-fuzz / libFuzzer on the nightly toolchain, two targets:
-# parse -> validate -> render (fuzz/fuzz_targets/compile.rs), and the
+# Fuzz with cargo-fuzz / libFuzzer on the nightly toolchain, three targets:
+# parse -> validate -> render (fuzz/fuzz_targets/compile.rs), the
 # file-system state around a build (fuzz/fuzz_targets/tree.rs: links, FIFOs,
-# edited manifests and build records; harness in fuzz/fs_tree.rs).
+# edited manifests and build records; harness in fuzz/fs_tree.rs), and the
+# KDL fast path against the kdl crate, document and spans
+# (fuzz/fuzz_targets/fastkdl.rs; oracle in fuzz/fastkdl_oracle.rs).
 #
 #   scripts/fuzz.sh --short        CI: about 90 s of fuzzing per target (after
 #                                  the build), fails on any crash; falls back to
 #                                  the stable proptest mutation fuzzers
-#                                  (tests/properties.rs, tests/fs_fuzz.rs) when
+#                                  (tests/properties.rs, tests/fs_fuzz.rs,
+#                                  tests/fastkdl.rs) when
 #                                  nightly or cargo-fuzz cannot be had
 #   scripts/fuzz.sh --long [SECS]  the long run (default 3600 s per target), one
 #                                  job per core minus one; keeps growing fuzz/corpus/
@@ -35,6 +38,7 @@ stable_fallback() {
     PROPTEST_CASES="${PROPTEST_CASES:-3000}" cargo test --release --test properties -- mutations
     # each file-system case builds a project: fewer of them in the same time
     PROPTEST_CASES="${PROPTEST_FS_CASES:-300}" cargo test --release --test fs_fuzz
+    cargo test --release --test fastkdl
     exit $?
 }
 
@@ -55,11 +59,13 @@ fi
 # the seed corpus of `compile`: the repository's topologies, the rule
 # examples, the hostile corpus; `tree` starts from nothing (its input is a
 # list of operations)
-mkdir -p "$ROOT/fuzz/corpus/compile" "$ROOT/fuzz/corpus/tree"
+mkdir -p "$ROOT/fuzz/corpus/compile" "$ROOT/fuzz/corpus/tree" "$ROOT/fuzz/corpus/fastkdl"
 cp -n fuzz/seeds/* "$ROOT/fuzz/corpus/compile"/ 2>/dev/null || true
 for f in cluster.kdl examples/*/*.kdl examples/*.kdl tests/fixtures/*/*.kdl tests/fixtures/*.kdl tests/hostile/*.kdl; do
     [ -f "$f" ] && cp "$f" "$ROOT/fuzz/corpus/compile/seed-$(echo "$f" | tr '/' '_')"
 done
+# the fast-path target starts from the same KDL texts
+cp -n "$ROOT/fuzz/corpus/compile"/* "$ROOT/fuzz/corpus/fastkdl"/ 2>/dev/null || true
 
 log "building the fuzz targets (nightly, sanitizer off) into $CARGO_TARGET_DIR"
 (cd fuzz && cargo +nightly fuzz build -O -s none)
@@ -75,7 +81,7 @@ BIN="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/$TARGET"
 # caught by libFuzzer's own 20-minute default and the CI harness's limit
 COMMON=(-max_len=16384 -rss_limit_mb=4096
         -artifact_prefix="$ARTIFACTS/" -print_final_stats=1)
-[ "$TARGET" = compile ] && COMMON+=(-dict="$ROOT/fuzz/kdl.dict")
+[ "$TARGET" = compile ] || [ "$TARGET" = fastkdl ] && COMMON+=(-dict="$ROOT/fuzz/kdl.dict")
 case "$MODE" in
     --short)
         log "short run: 90 s"
@@ -108,4 +114,5 @@ if [ "$MODE" = --repro ]; then
 else
     fuzz_one compile "$@"
     fuzz_one tree "$@"
+    fuzz_one fastkdl "$@"
 fi

@@ -1,5 +1,10 @@
 //! What each command does: the glue between the pipeline and the terminal.
-//! Only this module and `output` perform I/O.
+//! Only this module (with `app/input.rs`, what the commands read), `output`
+//! and `cache` perform I/O.
+
+mod input;
+
+pub use input::{ReadError, read_overlay, template_sources};
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -62,7 +67,7 @@ pub fn run(cli: Cli) -> ExitStatus {
             | Command::Show { .. }
             | Command::Fmt { .. }
     ) {
-        match run::locate(input.given_config.as_deref()) {
+        match input::locate(input.given_config.as_deref()) {
             Ok(path) => input.config = path,
             Err(e) => return print_error(e),
         }
@@ -151,7 +156,7 @@ fn style(input: &Input) -> Style {
 
 /// Reads and validates the config, printing findings. `None` means an I/O error was printed.
 fn compile(input: &Input) -> Option<Compiled> {
-    match run::read(&input.config) {
+    match input::read(&input.config) {
         Ok((source, finding)) => Some(run::compile_with(source, finding)),
         Err(e) => {
             print_error(e);
@@ -396,7 +401,7 @@ impl Job {
         let dirs = target_dirs(input, render, &project.output);
         // what the generated files call the output directory: `--out` too
         project.output.dir = output_dir(input, render, &project.output).map_err(print_error)?;
-        let sources = Sources::load(render.templates.as_deref()).map_err(print_error)?;
+        let sources = template_sources(render.templates.as_deref()).map_err(print_error)?;
         let record = match Store::user() {
             Some(store) if !render.no_cache => {
                 // the files name the output directory: it is an input too
@@ -806,7 +811,7 @@ fn init(path: &Path, example: Example) -> ExitStatus {
 
 fn fmt(input: &Input, check_only: bool) -> ExitStatus {
     let config = input.config.as_path();
-    let source = match run::read(config) {
+    let source = match input::read(config) {
         Ok((s, None)) => s,
         Ok((s, Some(f))) => {
             let c = run::compile_with(s, Some(f));
@@ -827,7 +832,7 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
             return ExitStatus::Failure;
         }
     };
-    if config == Path::new(run::STDIN) && !check_only {
+    if config == Path::new(input::STDIN) && !check_only {
         // a filter, like `rustfmt` on standard input
         let _ = std::io::stdout().write_all(formatted.as_bytes());
         return ExitStatus::Success;

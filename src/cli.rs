@@ -55,7 +55,7 @@ pub struct Input {
         help_heading = "Shared options"
     )]
     pub given_config: Option<PathBuf>,
-    /// The topology file in use: `--config`, or the one `run::locate` found.
+    /// The topology file in use: `--config`, or the one `app::input::locate` found.
     #[arg(skip)]
     pub config: PathBuf,
     /// How to print diagnostics.

@@ -1,11 +1,13 @@
 //! The KDL fast path (`topogen::model::fastkdl`) against kdl's own v2
-//! parser: whenever the fast path accepts a text, the document must be the
+//! parser (the oracle in `fuzz/fastkdl_oracle.rs`, which the cargo-fuzz
+//! target `fastkdl` runs too): whenever the fast path accepts a text, the document must be the
 //! one `KdlDocument::parse_v2` builds, spans included; and `topogen::compile`
 //! must report the same with and without it.
 
 use std::path::{Path, PathBuf};
 
-use kdl::{KdlDocument, KdlEntry, KdlNode};
+use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
 use topogen::model::fastkdl;
 use topogen::report::{self, Style};
 use topogen::source::Source;
@@ -13,6 +15,10 @@ use topogen::source::Source;
 #[allow(dead_code)]
 #[path = "../examples/gen_topology.rs"]
 mod gen_topology;
+
+#[path = "../fuzz/fastkdl_oracle.rs"]
+mod oracle;
+use oracle::check;
 
 /// Runs `f` on a thread with a large stack: kdl's own parser recurses deeply
 /// on some fuzz inputs, more than a debug build's 2 MiB test thread holds.
@@ -72,92 +78,6 @@ fn corpus() -> Vec<(String, String)> {
     out
 }
 
-fn cmp_entry(path: &str, a: &KdlEntry, b: &KdlEntry) -> Result<(), String> {
-    if a.value() != b.value() {
-        return Err(format!("{path}: value {:?} != {:?}", a.value(), b.value()));
-    }
-    if a.span() != b.span() {
-        return Err(format!(
-            "{path}: entry span {:?} != {:?}",
-            a.span(),
-            b.span()
-        ));
-    }
-    if a.ty().is_some() || b.ty().is_some() {
-        return Err(format!("{path}: type annotation"));
-    }
-    match (a.name(), b.name()) {
-        (None, None) => Ok(()),
-        (Some(x), Some(y)) if x.value() == y.value() && x.span() == y.span() => Ok(()),
-        (x, y) => Err(format!("{path}: key {x:?} != {y:?}")),
-    }
-}
-
-fn cmp_node(path: &str, a: &KdlNode, b: &KdlNode) -> Result<(), String> {
-    let path = format!("{path}/{}", b.name().value());
-    if a.name().value() != b.name().value() || a.name().span() != b.name().span() {
-        return Err(format!("{path}: name {:?} != {:?}", a.name(), b.name()));
-    }
-    if a.span() != b.span() {
-        return Err(format!(
-            "{path}: node span {:?} != {:?}",
-            a.span(),
-            b.span()
-        ));
-    }
-    if a.ty().is_some() || b.ty().is_some() {
-        return Err(format!("{path}: type annotation"));
-    }
-    if a.entries().len() != b.entries().len() {
-        return Err(format!(
-            "{path}: {} entries != {}",
-            a.entries().len(),
-            b.entries().len()
-        ));
-    }
-    for (x, y) in a.entries().iter().zip(b.entries()) {
-        cmp_entry(&path, x, y)?;
-    }
-    match (a.children(), b.children()) {
-        (None, None) => Ok(()),
-        (Some(x), Some(y)) => cmp_doc(&path, x, y),
-        _ => Err(format!("{path}: children presence differs")),
-    }
-}
-
-fn cmp_doc(path: &str, a: &KdlDocument, b: &KdlDocument) -> Result<(), String> {
-    if a.span() != b.span() {
-        return Err(format!(
-            "{path}: document span {:?} != {:?}",
-            a.span(),
-            b.span()
-        ));
-    }
-    if a.nodes().len() != b.nodes().len() {
-        return Err(format!(
-            "{path}: {} nodes != {}",
-            a.nodes().len(),
-            b.nodes().len()
-        ));
-    }
-    for (x, y) in a.nodes().iter().zip(b.nodes()) {
-        cmp_node(path, x, y)?;
-    }
-    Ok(())
-}
-
-/// `Ok(true)` when the fast path accepted the text (and agreed), `Ok(false)`
-/// when it declined.
-fn check(text: &str) -> Result<bool, String> {
-    let Some(fast) = fastkdl::parse(text) else {
-        return Ok(false);
-    };
-    match KdlDocument::parse_v2(text) {
-        Ok(slow) => cmp_doc("", &fast, &slow).map(|()| true),
-        Err(e) => Err(format!("fast path accepted what parse_v2 rejects: {e:?}")),
-    }
-}
-
 #[test]
 fn fast_path_accepts_the_repository_files() {
     let root = root();
@@ -167,6 +87,7 @@ fn fast_path_accepts_the_repository_files() {
         "examples/large/cluster.kdl",
     ] {
         let text = std::fs::read_to_string(root.join(p)).expect(p);
+        assert!(oracle::within_limits(&text), "{p}");
         assert_eq!(check(&text), Ok(true), "{p}");
     }
     for n in [5, 10, 100, 1000] {
@@ -200,21 +121,6 @@ fn fast_path_agrees_with_parse_v2_on_the_corpus_body() {
         "only {accepted} of {} accepted",
         corpus.len()
     );
-}
-
-/// A small deterministic generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 const SNIPPETS: &[&str] = &[
@@ -281,40 +187,97 @@ const SNIPPETS: &[&str] = &[
     "99999999999999999999999999999999999999999.5",
 ];
 
-fn mutate(rng: &mut Rng, text: &str) -> String {
+/// One edit of a text: at a position (a fraction of its length), insert a
+/// snippet, delete up to 8 bytes, or replace up to 3 bytes by a snippet.
+#[derive(Clone, Debug)]
+enum Edit {
+    Insert(f64, usize),
+    Delete(f64, usize),
+    Replace(f64, usize, usize),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    let snippet = 0..SNIPPETS.len();
+    prop_oneof![
+        (0.0..=1.0f64, snippet.clone()).prop_map(|(at, s)| Edit::Insert(at, s)),
+        (0.0..=1.0f64, 1..=8usize).prop_map(|(at, n)| Edit::Delete(at, n)),
+        (0.0..=1.0f64, 0..=3usize, snippet).prop_map(|(at, n, s)| Edit::Replace(at, n, s)),
+    ]
+}
+
+/// The byte offset at fraction `at` of `s`, on a character boundary.
+fn boundary(s: &str, at: f64) -> usize {
+    let mut i = ((s.len() as f64) * at) as usize;
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn end_at(s: &str, from: usize, n: usize) -> usize {
+    let mut end = (from + n).min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+fn mutate(text: &str, edits: &[Edit]) -> String {
     let mut s = text.to_owned();
-    for _ in 0..1 + rng.below(3) {
-        let mut at = rng.below(s.len() + 1);
-        while !s.is_char_boundary(at) {
-            at -= 1;
-        }
-        match rng.below(3) {
-            0 => s.insert_str(at, SNIPPETS[rng.below(SNIPPETS.len())]),
-            1 => {
-                let mut end = (at + 1 + rng.below(8)).min(s.len());
-                while !s.is_char_boundary(end) {
-                    end -= 1;
-                }
-                s.replace_range(at..end, "");
+    for e in edits {
+        match *e {
+            Edit::Insert(at, k) => {
+                let i = boundary(&s, at);
+                s.insert_str(i, SNIPPETS[k]);
             }
-            _ => {
-                let mut end = (at + rng.below(4)).min(s.len());
-                while !s.is_char_boundary(end) {
-                    end -= 1;
-                }
-                s.replace_range(at..end, SNIPPETS[rng.below(SNIPPETS.len())]);
+            Edit::Delete(at, n) => {
+                let i = boundary(&s, at);
+                let end = end_at(&s, i, n);
+                s.replace_range(i..end, "");
+            }
+            Edit::Replace(at, n, k) => {
+                let i = boundary(&s, at);
+                let end = end_at(&s, i, n);
+                s.replace_range(i..end, SNIPPETS[k]);
             }
         }
     }
     s
 }
 
-#[test]
-fn fast_path_agrees_with_parse_v2_on_mutations() {
-    big_stack(fast_path_agrees_with_parse_v2_on_mutations_body);
+/// Runs `body` on `cases` values of `strategy` (proptest, shrinking a failure
+/// to a small input), on the large stack kdl's parser needs.
+fn run_cases<S>(cases: u32, strategy: S, body: fn(&S::Value) -> Result<bool, String>) -> usize
+where
+    S: Strategy + Send + 'static,
+    S::Value: std::fmt::Debug,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    big_stack(move || {
+        let accepted = std::cell::Cell::new(0usize);
+        let mut runner = TestRunner::new(ProptestConfig {
+            cases,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        });
+        let result = runner.run(&strategy, |v| match body(&v) {
+            Ok(taken) => {
+                accepted.set(accepted.get() + usize::from(taken));
+                Ok(())
+            }
+            Err(e) => Err(TestCaseError::fail(e)),
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+        tx.send(accepted.get()).unwrap();
+    });
+    rx.recv().unwrap()
 }
 
-fn fast_path_agrees_with_parse_v2_on_mutations_body() {
+#[test]
+fn fast_path_agrees_with_parse_v2_on_mutations() {
     let bases: Vec<String> = corpus()
         .into_iter()
         .filter(|(_, t)| t.len() < 8_000 && fastkdl::parse(t).is_some())
@@ -322,28 +285,15 @@ fn fast_path_agrees_with_parse_v2_on_mutations_body() {
         .take(200)
         .collect();
     assert!(!bases.is_empty());
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut problems = Vec::new();
-    let (mut accepted, mut total) = (0, 0);
-    for round in 0..1500 {
-        let base = &bases[round % bases.len()];
-        let text = mutate(&mut rng, base);
-        total += 1;
-        match check(&text) {
-            Ok(true) => accepted += 1,
-            Ok(false) => {}
-            Err(e) => {
-                if problems.len() < 5 {
-                    problems.push(format!("{e}\n---\n{text}\n---"));
-                }
-            }
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert!(
-        accepted > 100,
-        "only {accepted} of {total} mutations accepted"
-    );
+    let strategy = (
+        prop::sample::select(bases),
+        prop::collection::vec(edit(), 1..=3),
+    )
+        .prop_map(|(base, edits)| mutate(&base, &edits));
+    let accepted = run_cases(1500, strategy, |text| {
+        check(text).map_err(|e| format!("{e}\n---\n{text}\n---"))
+    });
+    assert!(accepted > 100, "only {accepted} of 1500 mutations accepted");
 }
 
 #[test]
@@ -414,19 +364,8 @@ fn hand_written_cases_agree() {
 
 #[test]
 fn never_panics_on_odd_bytes() {
-    let mut rng = Rng(42);
-    let alphabet: Vec<char> = "ab1-+.=;{}\"\\/*#\n\r\t é\u{2028}\u{feff}()"
-        .chars()
-        .collect();
-    for _ in 0..5000 {
-        let len = rng.below(40);
-        let s: String = (0..len)
-            .map(|_| alphabet[rng.below(alphabet.len())])
-            .collect();
-        if let Err(e) = check(&s) {
-            panic!("{s:?}: {e}");
-        }
-    }
+    let odd = "[ab1\\-+.=;{}\"\\\\/*#\n\r\t é\u{2028}\u{feff}()]{0,40}";
+    run_cases(5000, odd, |s| check(s).map_err(|e| format!("{s:?}: {e}")));
     let deep = "a {".repeat(500) + &"}".repeat(500);
     let _ = fastkdl::parse(&deep);
 }

@@ -218,7 +218,8 @@ fn overlay(template: &str) -> tempfile::TempDir {
 }
 
 fn plan_with_overlay(dir: &Path) -> topogen::emit::EmitError {
-    let templates = Templates::new(Some(&dir.join("templates"))).unwrap();
+    let overlay = topogen::app::read_overlay(&dir.join("templates")).unwrap();
+    let templates = Templates::new(Some(overlay)).unwrap();
     let c = compile(CLUSTER);
     topogen::emit::plan(c.project.as_ref().unwrap(), &templates).expect_err("the overlay rendered")
 }

@@ -2,8 +2,8 @@
 //!
 //! One file per artifact kind. Text people read and edit around (tfvars,
 //! cloud-init, workflows, Markdown) comes from the minijinja templates in
-//! `templates/`; Kubernetes objects are typed values, written in serde_yaml's
-//! layout with every string quoted where a YAML 1.1 reader needs it (`yaml.rs`). The result is a [`Plan`]: relative path →
+//! `templates/`; Kubernetes objects are typed values, written by a YAML library
+//! with every string quoted where a YAML 1.1 reader needs it (`yaml.rs`). The result is a [`Plan`]: relative path →
 //! contents, shared by `build` (write) and `check` (diff).
 //!
 //! Layout of the output directory (`generated/`), mirroring the infra
@@ -38,11 +38,6 @@ mod tfvars;
 mod value;
 mod workflows;
 mod yaml;
-
-// `templates.rs` reads nodes through `super::context::{NodeCtx, TextField}`;
-// they live in `value.rs` now (this alias goes when templates.rs imports them
-// from there).
-use value as context;
 
 use std::collections::BTreeMap;
 

@@ -1,452 +1,382 @@
-//! The Kubernetes objects as YAML (Strimzi resources, scheduling snippets):
-//! serde_yaml's block layout, written without an emitter, and every string
-//! a string to every YAML 1.1 and 1.2 reader.
+//! The Kubernetes objects as YAML (Strimzi resources, scheduling snippets),
+//! written by a maintained YAML library, `serde-saphyr` (BENCHMARKS.md,
+//! "Decisions": why this one), in block style with sequences not indented
+//! under their key (serde_yaml's layout, which the committed trees have).
 //!
-//! serde_yaml formats through a port of libyaml's emitter, about 120
-//! instructions per byte written; at 1,000 nodes the Kafka resource's broker
-//! list made it a tenth of a build (issue 6, BENCHMARKS.md). The objects
-//! topogen writes are block mappings and sequences of short scalars, whose
-//! layout never varies, so [`append`] writes that layout itself, straight
-//! into the file's text; the tests hold the layout to serde_yaml's.
+//! Two properties are topogen's, not the library's defaults, and the tests
+//! hold both (`tests/hostile.rs` with PyYAML too):
 //!
-//! Scalars are where the two differ (issue 11): serde_yaml follows YAML 1.2
-//! and writes `on`, `yes`, `y`, `2001-12-14`, `1_000` or `<<` plain, which
-//! YAML 1.1 readers (PyYAML, Go's yaml.v2, what Kubernetes tooling and
-//! GitHub use) read as a boolean, a date, a number or a merge key; and it
-//! writes U+2028 or a bidi control as it is. Here a string is plain only when
-//! it is certainly a string to both ([`plain`]), single-quoted when it is
-//! printable ASCII, and otherwise double-quoted with every
-//! [`hazard`](super::templates::hazard) escaped.
+//! - every string is a string to a YAML 1.1 reader (PyYAML, Go's yaml.v2,
+//!   what Kubernetes tooling and GitHub use): `on`, `yes`, `y`, `NO`, `1e3`,
+//!   `0o7`, `2001-12-14`, `1_000`, `<<`, `~` are written quoted. serde-saphyr
+//!   does this itself unless told to write YAML 1.2 (`yaml_12`, off here);
+//! - every [`hazard`] is written escaped. The library escapes controls and
+//!   line breaks itself but writes the bidi controls (U+061C, U+200E–F,
+//!   U+202A–E, U+2066–9) as they are, so a string holding one is written
+//!   double-quoted ([`serde_saphyr::DoubleQuoted`], chosen by [`Escaped`]) and
+//!   the character as `\uXXXX` in the text. A mapping key with one is an error:
+//!   keys are field names and validated label keys, which cannot hold one.
 
 use std::fmt;
 
 use serde::Serialize;
-use serde::ser::{self, Impossible};
+use serde::ser::{self, Serializer};
 
-use super::templates::yaml_quote;
+use super::templates::hazard;
 
 /// Appends `value` to `out` as block YAML (see the module documentation).
-/// Only floats, tagged enums and keys that are not short scalars have no
-/// YAML here: topogen's objects have none, and nothing in them comes from
-/// the user's choice of type.
-pub(crate) fn append<T: Serialize + ?Sized>(
-    value: &T,
-    out: &mut String,
-) -> Result<(), Unsupported> {
+pub(crate) fn append<T: Serialize + ?Sized>(value: &T, out: &mut String) -> Result<(), Error> {
+    let mut options = serde_saphyr::SerializerOptions::default();
+    // one line per scalar, double-quoted with escapes when it needs them:
+    // no `|` or `>` block scalars, no folding of long strings
+    options.prefer_block_scalars = false;
+    // `key:\n- item`, as serde_yaml and kubectl write sequences
+    options.compact_list_indent = true;
+    // YAML 1.1's booleans, numbers, dates and merge keys are quoted
+    options.yaml_12 = false;
     let start = out.len();
-    value
-        .serialize(Emit::root(out))
-        .inspect_err(|_| out.truncate(start))
+    let written = serde_saphyr::to_fmt_writer_with_options(out, &Escaped::value(value), options)
+        .map_err(|e| Error(e.to_string()));
+    if let Err(e) = written {
+        out.truncate(start);
+        return Err(e);
+    }
+    escape_left_hazards(out, start);
+    Ok(())
 }
 
-/// Writes string `s` as a scalar: plain (see [`plain`]), single-quoted when
-/// it is printable ASCII, double-quoted (JSON syntax, every hazard escaped)
-/// otherwise.
-fn scalar_text(s: &str, out: &mut String) {
-    if plain(s) {
-        out.push_str(s);
-    } else if s.bytes().all(|c| (b' '..=b'~').contains(&c)) {
-        out.push('\'');
-        for (i, part) in s.split('\'').enumerate() {
-            if i > 0 {
-                out.push_str("''");
-            }
-            out.push_str(part);
-        }
-        out.push('\'');
-    } else {
-        out.push_str(&yaml_quote(s));
-    }
-}
-
-/// Whether `s` is written plain: short, made of letters, digits and `-._/`,
-/// and a string to every reader, that is none of
-///
-/// - YAML 1.1's booleans and nulls (`y`, `n`, `yes`, `no`, `on`, `off`,
-///   `true`, `false`, `null`, in any case) or a word Rust's or Go's float
-///   parsers take (`inf`, `infinity`, `nan`);
-/// - a YAML 1.1 or 1.2 number or timestamp: a string that starts with a
-///   digit is plain only with a letter no integer, float or date has
-///   (`20Gi`, `500m`, `v1`-like), never with `0x`/`0o`/`0b`, and never as
-///   digits and dots alone (`4.0.0`, `10.1.0.5`: a float to YAML 1.1's
-///   pattern `[0-9][0-9_]*\.[0-9.]*`).
-///
-/// Anything else is quoted; being conservative only costs two quotes.
-/// libyaml writes a mapping key over 128 bytes as a complex key (`? `), so
-/// longer strings are quoted too (the layout stays serde_yaml's).
-fn plain(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.is_empty() || b.len() > 128 {
-        return false;
-    }
-    if !b
-        .iter()
-        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/'))
-    {
-        return false;
-    }
-    if b[0].is_ascii_alphabetic() {
-        const WORDS: [&str; 12] = [
-            "y", "n", "yes", "no", "on", "off", "true", "false", "null", "inf", "infinity", "nan",
-        ];
-        return !WORDS.iter().any(|w| s.eq_ignore_ascii_case(w));
-    }
-    let number_char =
-        |c: &u8| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'_' | b'+' | b'-');
-    let radix =
-        b.len() > 1 && b[0] == b'0' && matches!(b[1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B');
-    b[0].is_ascii_digit() && !radix && !b.iter().all(number_char)
-}
-
-/// A key longer than a YAML reader takes as an implicit key (1,024
-/// characters; label keys are at most 317).
-const MAX_KEY: usize = 1024;
-
-/// A value [`append`] has no YAML for: a float, a tagged enum, a key that is
-/// not a short scalar.
+/// Why a value has no YAML here.
 #[derive(Debug)]
-pub(crate) struct Unsupported;
+pub(crate) struct Error(String);
 
-impl fmt::Display for Unsupported {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a float, a tagged enum or a key that is not a short scalar")
+        f.write_str(&self.0)
     }
 }
 
-impl std::error::Error for Unsupported {}
+impl std::error::Error for Error {}
 
-impl ser::Error for Unsupported {
-    fn custom<M: fmt::Display>(_: M) -> Self {
-        Unsupported
+/// A hazard the library writes as it is (see the module documentation).
+fn left_raw(c: char) -> bool {
+    hazard(c)
+        && !c.is_control()
+        && !matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
+        )
+}
+
+/// Writes every hazard the library left in `out[start..]` as `\uXXXX`.
+/// [`Escaped`] put every string that holds one in double quotes, where the
+/// escape means the character (every hazard is in the Basic Multilingual Plane).
+fn escape_left_hazards(out: &mut String, start: usize) {
+    if !out[start..].chars().any(left_raw) {
+        return;
     }
-}
-
-/// Where a value is written.
-#[derive(Clone, Copy)]
-enum At {
-    /// The whole document.
-    Root,
-    /// After `key:` of a mapping whose keys are at this column.
-    Value(usize),
-    /// After `- ` of a sequence whose dashes are at this column.
-    Item(usize),
-    /// A mapping key (a plain scalar, or serde_yaml decides).
-    Key,
-}
-
-/// Writes one value; the serde serializer.
-struct Emit<'a> {
-    out: &'a mut String,
-    at: At,
-}
-
-/// A block mapping or sequence being written.
-struct Block<'a> {
-    out: &'a mut String,
-    /// The column of its keys or dashes.
-    column: usize,
-    /// Written before the first entry: the line break after `key:`.
-    open: &'static str,
-    /// Whether the first entry continues the line (after `- `).
-    inline: bool,
-    /// Written instead when it has no entries (` {}` after `key:`).
-    empty: &'static str,
-    entries: usize,
-}
-
-impl<'a> Emit<'a> {
-    fn root(out: &'a mut String) -> Self {
-        Emit { out, at: At::Root }
-    }
-
-    /// Writes a scalar's text and ends the line (a key's line goes on).
-    fn scalar(
-        self,
-        text: impl FnOnce(&mut String) -> Result<(), Unsupported>,
-    ) -> Result<(), Unsupported> {
-        if let At::Value(_) = self.at {
-            self.out.push(' ');
+    let mut text = String::with_capacity(out.len() - start + 16);
+    for c in out[start..].chars() {
+        if left_raw(c) {
+            text.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            text.push(c);
         }
-        text(self.out)?;
-        if !matches!(self.at, At::Key) {
-            self.out.push('\n');
-        }
-        Ok(())
+    }
+    out.truncate(start);
+    out.push_str(&text);
+}
+
+/// A value whose strings are written double-quoted when they hold a
+/// character [`left_raw`] by the library: a serializer adapter that passes
+/// everything else through unchanged.
+struct Escaped<'a, T: ?Sized> {
+    value: &'a T,
+    /// A mapping key: a string with such a character is an error.
+    key: bool,
+}
+
+impl<'a, T: ?Sized> Escaped<'a, T> {
+    fn value(value: &'a T) -> Self {
+        Escaped { value, key: false }
     }
 
-    fn integer(self, n: impl fmt::Display) -> Result<(), Unsupported> {
-        self.scalar(|out| {
-            use fmt::Write as _;
-            write!(out, "{n}").map_err(|_| Unsupported)
-        })
+    fn key(value: &'a T) -> Self {
+        Escaped { value, key: true }
     }
+}
 
-    /// Starts a mapping (`map`) or a sequence here.
-    fn block(self, map: bool) -> Result<Block<'a>, Unsupported> {
-        let (column, open, inline, empty) = match (self.at, map) {
-            (At::Key, _) => return Err(Unsupported),
-            (At::Root, true) => (0, "", false, "{}\n"),
-            (At::Root, false) => (0, "", false, "[]\n"),
-            (At::Value(c), true) => (c + 2, "\n", false, " {}\n"),
-            // a sequence in a mapping is not indented further
-            (At::Value(c), false) => (c, "\n", false, " []\n"),
-            (At::Item(c), true) => (c + 2, "", true, "{}\n"),
-            (At::Item(c), false) => (c + 2, "", true, "[]\n"),
-        };
-        Ok(Block {
-            out: self.out,
-            column,
-            open,
-            inline,
-            empty,
-            entries: 0,
+impl<T: Serialize + ?Sized> Serialize for Escaped<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(Adapter {
+            inner: s,
+            key: self.key,
         })
     }
 }
 
-impl Block<'_> {
-    /// Starts the next entry's line.
-    fn next(&mut self) {
-        if self.entries == 0 {
-            self.out.push_str(self.open);
-        }
-        if self.entries > 0 || !self.inline {
-            self.out.extend(std::iter::repeat_n(' ', self.column));
-        }
-        self.entries += 1;
-    }
-
-    fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.next();
-        self.out.push_str("- ");
-        value.serialize(Emit {
-            out: self.out,
-            at: At::Item(self.column),
-        })
-    }
-
-    fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Unsupported> {
-        self.next();
-        key.serialize(Emit {
-            out: self.out,
-            at: At::Key,
-        })?;
-        self.out.push(':');
-        Ok(())
-    }
-
-    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        value.serialize(Emit {
-            out: self.out,
-            at: At::Value(self.column),
-        })
-    }
-
-    fn end(self) -> Result<(), Unsupported> {
-        if self.entries == 0 {
-            self.out.push_str(self.empty);
-        }
-        Ok(())
-    }
+/// The serializer of [`Escaped`].
+struct Adapter<S> {
+    inner: S,
+    key: bool,
 }
 
-impl<'a> ser::Serializer for Emit<'a> {
-    type Ok = ();
-    type Error = Unsupported;
-    type SerializeSeq = Block<'a>;
-    type SerializeTuple = Block<'a>;
-    type SerializeTupleStruct = Block<'a>;
-    type SerializeTupleVariant = Impossible<(), Unsupported>;
-    type SerializeMap = Block<'a>;
-    type SerializeStruct = Block<'a>;
-    type SerializeStructVariant = Impossible<(), Unsupported>;
+/// Forwards a compound serializer's parts, each wrapped in [`Escaped`].
+struct Parts<C> {
+    inner: C,
+}
 
-    fn serialize_bool(self, v: bool) -> Result<(), Unsupported> {
-        self.scalar(|out| {
-            out.push_str(if v { "true" } else { "false" });
-            Ok(())
-        })
+macro_rules! forward {
+    ($($method:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(fn $method(self, $($arg: $ty),*) -> Result<$ret, S::Error> {
+            self.inner.$method($($arg),*)
+        })*
+    };
+}
+
+impl<S: Serializer> Serializer for Adapter<S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = Parts<S::SerializeSeq>;
+    type SerializeTuple = Parts<S::SerializeTuple>;
+    type SerializeTupleStruct = Parts<S::SerializeTupleStruct>;
+    type SerializeTupleVariant = Parts<S::SerializeTupleVariant>;
+    type SerializeMap = Parts<S::SerializeMap>;
+    type SerializeStruct = Parts<S::SerializeStruct>;
+    type SerializeStructVariant = Parts<S::SerializeStructVariant>;
+
+    forward! {
+        serialize_bool(v: bool) -> S::Ok;
+        serialize_i8(v: i8) -> S::Ok;
+        serialize_i16(v: i16) -> S::Ok;
+        serialize_i32(v: i32) -> S::Ok;
+        serialize_i64(v: i64) -> S::Ok;
+        serialize_u8(v: u8) -> S::Ok;
+        serialize_u16(v: u16) -> S::Ok;
+        serialize_u32(v: u32) -> S::Ok;
+        serialize_u64(v: u64) -> S::Ok;
+        serialize_f32(v: f32) -> S::Ok;
+        serialize_f64(v: f64) -> S::Ok;
+        serialize_bytes(v: &[u8]) -> S::Ok;
+        serialize_none() -> S::Ok;
+        serialize_unit() -> S::Ok;
+        serialize_unit_struct(name: &'static str) -> S::Ok;
     }
-    fn serialize_i8(self, v: i8) -> Result<(), Unsupported> {
-        self.integer(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), Unsupported> {
-        self.integer(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), Unsupported> {
-        self.integer(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
-        self.integer(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
-        self.integer(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
-        self.integer(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
-        self.integer(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
-        self.integer(v)
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_char(self, v: char) -> Result<(), Unsupported> {
+
+    fn serialize_char(self, v: char) -> Result<S::Ok, S::Error> {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
-    fn serialize_str(self, v: &str) -> Result<(), Unsupported> {
-        if matches!(self.at, At::Key) && v.chars().count() > MAX_KEY {
-            return Err(Unsupported);
+
+    fn serialize_str(self, v: &str) -> Result<S::Ok, S::Error> {
+        if !v.chars().any(left_raw) {
+            return self.inner.serialize_str(v);
         }
-        self.scalar(|out| {
-            scalar_text(v, out);
-            Ok(())
-        })
+        if self.key {
+            return Err(ser::Error::custom(
+                "a mapping key holds a bidirectional control character",
+            ));
+        }
+        serde_saphyr::DoubleQuoted(v).serialize(self.inner)
     }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_none(self) -> Result<(), Unsupported> {
-        self.scalar(|out| {
-            out.push_str("null");
-            Ok(())
-        })
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Unsupported> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<(), Unsupported> {
-        self.serialize_none()
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Unsupported> {
-        self.serialize_none()
-    }
+
     fn serialize_unit_variant(
         self,
-        _: &'static str,
-        _: u32,
+        name: &'static str,
+        index: u32,
         variant: &'static str,
-    ) -> Result<(), Unsupported> {
-        self.serialize_str(variant)
+    ) -> Result<S::Ok, S::Error> {
+        self.inner.serialize_unit_variant(name, index, variant)
     }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
+        self.inner.serialize_some(&Escaped {
+            value,
+            key: self.key,
+        })
+    }
+
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         value: &T,
-    ) -> Result<(), Unsupported> {
-        value.serialize(self)
+    ) -> Result<S::Ok, S::Error> {
+        self.inner.serialize_newtype_struct(
+            name,
+            &Escaped {
+                value,
+                key: self.key,
+            },
+        )
     }
-    // serde_yaml writes these as tagged values (`!Variant …`)
+
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Unsupported> {
-        Err(Unsupported)
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<S::Ok, S::Error> {
+        self.inner
+            .serialize_newtype_variant(name, index, variant, &Escaped::value(value))
     }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Block<'a>, Unsupported> {
-        self.block(false)
+
+    fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
+        Ok(Parts {
+            inner: self.inner.serialize_seq(len)?,
+        })
     }
-    fn serialize_tuple(self, _: usize) -> Result<Block<'a>, Unsupported> {
-        self.block(false)
+
+    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
+        Ok(Parts {
+            inner: self.inner.serialize_tuple(len)?,
+        })
     }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Block<'a>, Unsupported> {
-        self.block(false)
+
+    fn serialize_tuple_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleStruct, S::Error> {
+        Ok(Parts {
+            inner: self.inner.serialize_tuple_struct(name, len)?,
+        })
     }
+
     fn serialize_tuple_variant(
         self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Unsupported> {
-        Err(Unsupported)
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleVariant, S::Error> {
+        Ok(Parts {
+            inner: self
+                .inner
+                .serialize_tuple_variant(name, index, variant, len)?,
+        })
     }
-    fn serialize_map(self, _: Option<usize>) -> Result<Block<'a>, Unsupported> {
-        self.block(true)
+
+    fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
+        Ok(Parts {
+            inner: self.inner.serialize_map(len)?,
+        })
     }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Block<'a>, Unsupported> {
-        self.block(true)
+
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStruct, S::Error> {
+        Ok(Parts {
+            inner: self.inner.serialize_struct(name, len)?,
+        })
     }
+
     fn serialize_struct_variant(
         self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Unsupported> {
-        Err(Unsupported)
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStructVariant, S::Error> {
+        Ok(Parts {
+            inner: self
+                .inner
+                .serialize_struct_variant(name, index, variant, len)?,
+        })
     }
 }
 
-impl ser::SerializeSeq for Block<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.item(value)
+impl<C: ser::SerializeSeq> ser::SerializeSeq for Parts<C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), C::Error> {
+        self.inner.serialize_element(&Escaped::value(v))
     }
-    fn end(self) -> Result<(), Unsupported> {
-        Block::end(self)
-    }
-}
-
-impl ser::SerializeTuple for Block<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.item(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Block::end(self)
+    fn end(self) -> Result<C::Ok, C::Error> {
+        self.inner.end()
     }
 }
 
-impl ser::SerializeTupleStruct for Block<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.item(value)
+impl<C: ser::SerializeTuple> ser::SerializeTuple for Parts<C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), C::Error> {
+        self.inner.serialize_element(&Escaped::value(v))
     }
-    fn end(self) -> Result<(), Unsupported> {
-        Block::end(self)
-    }
-}
-
-impl ser::SerializeMap for Block<'_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Unsupported> {
-        self.key(key)
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.value(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Block::end(self)
+    fn end(self) -> Result<C::Ok, C::Error> {
+        self.inner.end()
     }
 }
 
-impl ser::SerializeStruct for Block<'_> {
-    type Ok = ();
-    type Error = Unsupported;
+impl<C: ser::SerializeTupleStruct> ser::SerializeTupleStruct for Parts<C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), C::Error> {
+        self.inner.serialize_field(&Escaped::value(v))
+    }
+    fn end(self) -> Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
+}
+
+impl<C: ser::SerializeTupleVariant> ser::SerializeTupleVariant for Parts<C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), C::Error> {
+        self.inner.serialize_field(&Escaped::value(v))
+    }
+    fn end(self) -> Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
+}
+
+impl<C: ser::SerializeMap> ser::SerializeMap for Parts<C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), C::Error> {
+        self.inner.serialize_key(&Escaped::key(k))
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), C::Error> {
+        self.inner.serialize_value(&Escaped::value(v))
+    }
+    fn end(self) -> Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
+}
+
+impl<C: ser::SerializeStruct> ser::SerializeStruct for Parts<C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
     fn serialize_field<T: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
-        value: &T,
-    ) -> Result<(), Unsupported> {
-        self.key(key)?;
-        self.value(value)
+        v: &T,
+    ) -> Result<(), C::Error> {
+        self.inner.serialize_field(key, &Escaped::value(v))
     }
-    fn end(self) -> Result<(), Unsupported> {
-        Block::end(self)
+    fn skip_field(&mut self, key: &'static str) -> Result<(), C::Error> {
+        self.inner.skip_field(key)
+    }
+    fn end(self) -> Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
+}
+
+impl<C: ser::SerializeStructVariant> ser::SerializeStructVariant for Parts<C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), C::Error> {
+        self.inner.serialize_field(key, &Escaped::value(v))
+    }
+    fn skip_field(&mut self, key: &'static str) -> Result<(), C::Error> {
+        self.inner.skip_field(key)
+    }
+    fn end(self) -> Result<C::Ok, C::Error> {
+        self.inner.end()
     }
 }
 
@@ -599,21 +529,6 @@ mod tests {
         .boxed()
     }
 
-    /// Strings serde_yaml writes as [`append`] does: plain, or single-quoted
-    /// because they start with an indicator (Strimzi's node-id ranges).
-    fn plain_text() -> BoxedStrategy<String> {
-        prop_oneof![
-            "[a-z][a-zA-Z0-9._/-]{0,20}",
-            "[1-9][0-9]{0,3}(Gi|Mi|m)",
-            "\\[[0-9]{1,3}-[0-9]{1,3}\\]",
-            "[\\[{#&*!|>%@`][ -~]{0,12}",
-        ]
-        .prop_filter("not a YAML keyword", |s| {
-            plain(s) || (b"[]{}#&*!|>%@`".contains(&s.as_bytes()[0]))
-        })
-        .boxed()
-    }
-
     fn doc(text: BoxedStrategy<String>, key: BoxedStrategy<String>) -> impl Strategy<Value = Doc> {
         let leaf = prop_oneof![
             text.clone().prop_map(Doc::Str),
@@ -643,42 +558,20 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
-        /// A document of the scalars serde_yaml writes as topogen does
-        /// has serde_yaml's text, byte for byte: the same layout.
-        #[test]
-        fn writes_serde_yaml_s_layout(d in doc(plain_text(), plain_text().prop_filter("plain", |s| plain(s)).boxed())) {
-            let text = fast(&d);
-            prop_assert!(text.is_some());
-            prop_assert_eq!(text.unwrap(), serde_yaml::to_string(&d).unwrap());
-        }
-
         /// With any scalars, the document is written and reads back as the
         /// value it was written from.
         #[test]
-        fn reads_back_what_it_wrote(d in doc(text(), text())) {
+        fn reads_back_what_it_wrote(d in doc(text(), text().prop_filter("no bidi control in a key", |k| !k.chars().any(left_raw)).boxed())) {
             let text = fast(&d).expect("every document of these shapes is written");
             let back: serde_yaml::Value = serde_yaml::from_str(&text)
                 .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
             prop_assert_eq!(back, serde_yaml::to_value(&d).unwrap(), "{}", text);
-        }
-
-        /// Whatever is plain to [`plain`] is a plain scalar to serde_yaml,
-        /// as a value, a key and a sequence item.
-        #[test]
-        fn plain_strings_are_plain_to_serde_yaml(s in text()) {
-            if !plain(&s) {
-                return Ok(());
-            }
-            let m = BTreeMap::from([(s.clone(), vec![s.clone()])]);
-            prop_assert_eq!(
-                serde_yaml::to_string(&m).unwrap(),
-                format!("{s}:\n- {s}\n")
-            );
+            prop_assert!(!text.chars().any(|c| c != '\n' && hazard(c)), "a hazard written as it is: {}", text);
         }
     }
 
     #[test]
-    fn the_layouts_serde_yaml_writes() {
+    fn the_layout_is_kubectl_s() {
         let nested = Doc::Seq(vec![
             Doc::Seq(vec![Doc::Int(1), Doc::Seq(vec![])]),
             Doc::Map(BTreeMap::from([
@@ -690,33 +583,45 @@ mod tests {
                 ),
             ])),
         ]);
-        let text = fast(&nested).expect("every scalar is plain");
         assert_eq!(
-            text,
+            fast(&nested).unwrap(),
             "- - 1\n  - []\n- a:\n  - b\n  c: {}\n  d:\n    e: true\n"
         );
-        assert_eq!(text, serde_yaml::to_string(&nested).unwrap());
     }
 
     #[test]
     fn scalars_a_yaml_reader_could_take_for_another_type_are_quoted() {
         for s in SPECIAL {
-            assert!(!plain(s), "{s:?}");
-            let doc = BTreeMap::from([(*s, *s)]);
+            let doc = BTreeMap::from([("k", *s)]);
             let text = fast(&doc).unwrap();
+            // strings to YAML 1.1 and 1.2 readers alike, which the
+            // hand-written emitter before the library quoted to be safe
+            let plain_ok = ["Infinity", "é"].contains(s);
+            assert!(
+                plain_ok || text.starts_with("k: \"") || text.starts_with("k: '"),
+                "{s:?} is written plain: {text}"
+            );
             let back: BTreeMap<String, String> = serde_yaml::from_str(&text).unwrap();
             assert_eq!(
                 back,
-                BTreeMap::from([(s.to_string(), s.to_string())]),
+                BTreeMap::from([("k".to_owned(), s.to_string())]),
                 "{text}"
             );
+            if !s.chars().any(left_raw) {
+                let key = fast(&BTreeMap::from([(*s, 1)])).unwrap();
+                assert!(
+                    plain_ok || key.starts_with(['"', '\'']),
+                    "key {s:?} is written plain: {key}"
+                );
+            }
         }
         let written = |s: &str| fast(&BTreeMap::from([("k", s)])).unwrap();
-        assert_eq!(written("on"), "k: 'on'\n");
-        assert_eq!(written("4.0.0"), "k: '4.0.0'\n");
-        assert_eq!(written("it's"), "k: 'it''s'\n");
-        assert_eq!(written("a\u{2028}b"), "k: \"a\\u2028b\"\n");
-        assert_eq!(written("[0-99]"), "k: '[0-99]'\n");
+        assert_eq!(written("on"), "k: \"on\"\n");
+        assert_eq!(written("4.0.0"), "k: \"4.0.0\"\n");
+        assert_eq!(written("it's"), "k: it's\n");
+        assert_eq!(written("a\u{2028}b"), "k: \"a\\Lb\"\n");
+        assert_eq!(written("a\u{202e}b"), "k: \"a\\u202eb\"\n");
+        assert_eq!(written("[0-99]"), "k: \"[0-99]\"\n");
         for s in [
             "kafka",
             "500m",
@@ -727,9 +632,9 @@ mod tests {
             "nodes",
             "1a",
         ] {
-            assert!(plain(s), "{s:?}");
+            assert_eq!(written(s), format!("k: {s}\n"));
         }
-        assert!(fast(&BTreeMap::from([("k", 1.5)])).is_none());
+        assert!(fast(&BTreeMap::from([("a\u{202e}b", 1)])).is_none());
     }
 
     /// The conformance suite's Python (PyYAML, a YAML 1.1 reader), if installed.
@@ -757,7 +662,7 @@ mod tests {
         for _ in 0..3000 {
             strings.push(strategy.new_tree(&mut runner).unwrap().current());
         }
-        strings.retain(|s| s.chars().count() <= MAX_KEY);
+        strings.retain(|s| s.chars().count() <= 1024 && !s.chars().any(left_raw));
         let doc: Vec<BTreeMap<&str, &str>> = strings
             .iter()
             .map(|s| BTreeMap::from([(s.as_str(), s.as_str())]))
