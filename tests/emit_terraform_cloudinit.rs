@@ -215,7 +215,11 @@ fn tfvars_only_is_the_shape_for_a_module_of_your_own() {
     let own = |kdl: &str| {
         // the bundled file has an `output` node already; the examples do not
         let text = if kdl.contains("\n    output ") {
-            kdl.replacen("\n    output ", "\n    output terraform=\"tfvars-only\" ", 1)
+            kdl.replacen(
+                "\n    output ",
+                "\n    output terraform=\"tfvars-only\" ",
+                1,
+            )
         } else {
             kdl.replacen(
                 "    hetzner ",
