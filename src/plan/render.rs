@@ -77,7 +77,10 @@ fn counts(p: &EnvPlan) -> String {
 /// first; the class names coloured when `color`.
 pub fn human(plans: &[EnvPlan], files: &Files<'_>, color: bool) -> String {
     let mut out = String::new();
-    for p in plans {
+    for (i, p) in plans.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
         let _ = writeln!(out, "environment {}: {}", shown(&p.env), counts(p));
         let _ = writeln!(out, "  {}", cost_line(p));
         for class in Class::WORST_FIRST {
@@ -105,10 +108,9 @@ pub fn human(plans: &[EnvPlan], files: &Files<'_>, color: bool) -> String {
                 }
             }
         }
-        out.push('\n');
     }
     if super::destructive(plans) {
-        out.push_str("something is destructive: data or identity is lost (exit 3)\n");
+        out.push_str("\nsomething is destructive: data or identity is lost (exit 3)\n");
     }
     out
 }
