@@ -687,8 +687,9 @@ fn read_base(
         _ => PathBuf::from("."),
     };
     let spec = format!("{base}:./{name}");
+    // no pager, no textconv filter, no fsmonitor hook: only the blob is read
     let out = std::process::Command::new("git")
-        .arg("-C")
+        .args(["--no-pager", "-c", "core.fsmonitor=false", "-C"])
         .arg(&dir)
         .args(["show", "--no-textconv"])
         .arg(&spec)

@@ -170,7 +170,7 @@ fn bash_completion_completes_commands_options_and_values() {
     assert_eq!(complete(&["topogen", "com"]), "completions\n");
     assert_eq!(
         complete(&["topogen", "--format", ""]),
-        "human\njson\ngithub\nsarif\n"
+        "human\njson\ngithub\nsarif\nmarkdown\n"
     );
     let check = complete(&["topogen", "check", "--"]);
     for option in ["--no-cache", "--templates", "--config", "--deny-warnings"] {
