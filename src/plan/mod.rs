@@ -356,7 +356,7 @@ fn servers(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
     let index = |r: &'_ Resolved<'_>| {
         let mut m = BTreeMap::new();
         for (pi, p) in r.pools.iter().enumerate() {
-            for node in &p.nodes {
+            for node in p.nodes.iter() {
                 m.insert(node.server_name.clone(), (pi, node.clone()));
             }
         }
