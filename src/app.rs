@@ -28,6 +28,8 @@ pub enum ExitStatus {
     Failure,
     /// Usage or I/O error.
     Error,
+    /// `plan`: something destructive.
+    Destructive,
 }
 
 impl From<ExitStatus> for std::process::ExitCode {
@@ -36,6 +38,7 @@ impl From<ExitStatus> for std::process::ExitCode {
             ExitStatus::Success => 0.into(),
             ExitStatus::Failure => 1.into(),
             ExitStatus::Error => 2.into(),
+            ExitStatus::Destructive => 3.into(),
         }
     }
 }
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> ExitStatus {
             | Command::Build { .. }
             | Command::Check { .. }
             | Command::Show { .. }
+            | Command::Plan { .. }
             | Command::Fmt { .. }
     ) {
         match input::locate(input.given_config.as_deref()) {
@@ -73,11 +77,29 @@ pub fn run(cli: Cli) -> ExitStatus {
         }
     }
     let input = &input;
+    let is_plan = matches!(cli.command, Command::Plan { .. });
+    let valid = if is_plan {
+        matches!(
+            input.format,
+            Format::Human | Format::Json | Format::Markdown
+        )
+    } else {
+        input.format != Format::Markdown
+    };
+    if !valid {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: `--format {}` is not a format of this command\n  help: `plan` prints human, markdown or json; the other commands human, json, github or sarif",
+            format_name(input.format)
+        );
+        return ExitStatus::Error;
+    }
     match cli.command {
         Command::Validate => validate(input),
         Command::Build { render, sync } => build(input, &render, sync),
         Command::Check { render, drift_only } => check(input, &render, !drift_only),
         Command::Show { env } => show(input, env.as_deref()),
+        Command::Plan { base, env } => plan(input, &base, env.as_deref()),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Init { path, example } => init(&path, example),
         Command::Fmt { check } => fmt(input, check),
@@ -224,6 +246,8 @@ impl Reported {
             }
             Format::Github => report::github(src, findings, envs, drift.unwrap_or_default()),
             Format::Sarif => report::sarif(src, findings, envs, drift.unwrap_or_default()),
+            // `plan` prints its Markdown itself, its findings in the human format
+            Format::Markdown => return,
         };
         let _ = std::io::stdout().write_all(text.as_bytes());
     }
@@ -689,6 +713,160 @@ fn show(input: &Input, only: Option<&str>) -> ExitStatus {
     }
     if reported.failed(input) {
         ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Human => "human",
+        Format::Json => "json",
+        Format::Github => "github",
+        Format::Sarif => "sarif",
+        Format::Markdown => "markdown",
+    }
+}
+
+/// Reads the base of `plan`: `base` is a file if one exists at that path,
+/// else a git revision whose `cluster.kdl` (the same path as `--config`) is
+/// read with `git show REV:./NAME` in the config's directory.
+fn read_base(
+    input: &Input,
+    base: &str,
+) -> Result<(crate::source::Source, Option<Finding>), String> {
+    let path = Path::new(base);
+    if std::fs::symlink_metadata(path).is_ok() {
+        return run::read(path).map_err(|e| e.to_string());
+    }
+    if base.is_empty() || base.starts_with('-') || base.contains(':') {
+        return Err(format!(
+            "`--base {}` is neither a file nor a git revision",
+            shown(base)
+        ));
+    }
+    let config = &input.config;
+    let name = config
+        .file_name()
+        .filter(|_| config != Path::new(run::STDIN));
+    let Some(name) = name.and_then(|n| n.to_str()) else {
+        return Err(format!(
+            "`--base {}` needs the working cluster.kdl in a file of the repository; pass the base as a file: `--base FILE`",
+            shown(base)
+        ));
+    };
+    let dir = match config.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let spec = format!("{base}:./{name}");
+    // no pager, no textconv filter, no fsmonitor hook: only the blob is read
+    let out = std::process::Command::new("git")
+        .args(["--no-pager", "-c", "core.fsmonitor=false", "-C"])
+        .arg(&dir)
+        .args(["show", "--no-textconv"])
+        .arg(&spec)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run git to read `{}`: {e}", shown(&spec)))?;
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        return Err(format!(
+            "git cannot read `{}`: {}",
+            shown(&spec),
+            shown(why.lines().next().unwrap_or("no reason given").trim())
+        ));
+    }
+    Ok(run::from_bytes(&format!("{base}:{name}"), out.stdout))
+}
+
+/// `topogen plan`: the working cluster.kdl against a base, per environment.
+fn plan(input: &Input, base: &str, only: Option<&str>) -> ExitStatus {
+    let Some(c) = compile(input) else {
+        return ExitStatus::Error;
+    };
+    let reported = Reported::new(&c, &c.findings);
+    if input.format == Format::Markdown {
+        if !c.findings.is_empty() {
+            let text = report::human(&c.source, &c.findings, &reported.envs, style(input));
+            let _ = std::io::stderr().write_all(text.as_bytes());
+        }
+    } else {
+        reported.human(input);
+    }
+    let project = match &c.project {
+        Some(p) if !reported.failed(input) => p,
+        _ => {
+            reported.document(input, None, serde_json::Map::new());
+            return ExitStatus::Failure;
+        }
+    };
+    let (bsource, finding) = match read_base(input, base) {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e}");
+            return ExitStatus::Error;
+        }
+    };
+    let bc = run::compile_with(bsource, finding);
+    let Some(bproject) = bc.project.as_ref().filter(|_| !bc.failed(false)) else {
+        let envs = env_names(&bc);
+        let text = report::human(&bc.source, &bc.findings, &envs, style(input));
+        let _ = std::io::stderr().write_all(text.as_bytes());
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: the base `{}` does not validate, so there is nothing to compare with\n  help: plan compares two valid topologies; pick a base that validates with `--base REV|FILE`",
+            shown(&bc.source.name)
+        );
+        return ExitStatus::Error;
+    };
+    if let Some(env) = only
+        && !project
+            .envs
+            .iter()
+            .chain(&bproject.envs)
+            .any(|e| e.env.name.value == env)
+    {
+        let _ = writeln!(
+            std::io::stderr(),
+            "error: no environment `{}`; cluster.kdl defines {}",
+            shown(env),
+            shown(&env_names(&c).join(", "))
+        );
+        return ExitStatus::Error;
+    }
+    let resolve = |p: &'_ crate::model::Project| -> Vec<crate::model::Topology> {
+        p.envs
+            .iter()
+            .filter(|t| only.is_none_or(|o| t.env.name.value == o))
+            .cloned()
+            .collect()
+    };
+    let (btopos, ntopos) = (resolve(bproject), resolve(project));
+    let b: Vec<_> = btopos.iter().map(crate::model::Resolved::new).collect();
+    let n: Vec<_> = ntopos.iter().map(crate::model::Resolved::new).collect();
+    let plans = crate::plan::plan(&b, &n);
+    let files = crate::plan::render::Files {
+        new: &c.source,
+        base: &bc.source,
+    };
+    match input.format {
+        Format::Json => {
+            let doc = crate::plan::render::json(&plans, &files);
+            reported.document(input, None, member("plan", doc));
+        }
+        Format::Markdown => {
+            let text = crate::plan::render::markdown(&plans, &files);
+            let _ = std::io::stdout().write_all(text.as_bytes());
+        }
+        _ => {
+            let color = colored(input, std::io::stdout().is_terminal());
+            let text = crate::plan::render::human(&plans, &files, color);
+            let _ = std::io::stdout().write_all(text.as_bytes());
+        }
+    }
+    if crate::plan::destructive(&plans) {
+        ExitStatus::Destructive
     } else {
         ExitStatus::Success
     }

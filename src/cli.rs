@@ -154,6 +154,26 @@ pub enum Command {
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
     },
+    /// Print what the working cluster.kdl changes in the cluster, compared with a base.
+    ///
+    /// Both files go through the same pipeline (lower, check, resolve); the
+    /// resolved environments are compared: servers added, removed, replaced
+    /// (and why), private IPs moved, labels and taints, Kafka brokers and
+    /// controllers, replication, firewall ports and sources, secrets,
+    /// versions, monthly cost. Each change is classed additive, in-place,
+    /// disruptive or destructive, with the cluster.kdl line that caused it.
+    /// `--format human|markdown|json`. Exit 0 when nothing is destructive,
+    /// 3 when something is, 1 when the working cluster.kdl does not validate,
+    /// 2 when the base cannot be read or does not validate.
+    Plan {
+        /// The base: a file, or else a git revision whose cluster.kdl (at the
+        /// same path, `git show REV:./cluster.kdl`) is compared.
+        #[arg(long, value_name = "REV|FILE", default_value = "HEAD")]
+        base: String,
+        /// Only this environment.
+        #[arg(long, value_name = "ENV")]
+        env: Option<String>,
+    },
     /// Print the documentation of a rule or an error code.
     ///
     /// A rule's comes with a failing and a fixed example.

@@ -29,6 +29,7 @@ pub mod format;
 pub mod fsutil;
 pub mod model;
 pub mod output;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod show;

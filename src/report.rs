@@ -29,6 +29,8 @@ pub enum Format {
     Github,
     /// SARIF 2.1.0, for code-scanning upload.
     Sarif,
+    /// A pull-request comment (`plan` only).
+    Markdown,
 }
 
 /// How to draw the human format.

@@ -170,7 +170,7 @@ fn bash_completion_completes_commands_options_and_values() {
     assert_eq!(complete(&["topogen", "com"]), "completions\n");
     assert_eq!(
         complete(&["topogen", "--format", ""]),
-        "human\njson\ngithub\nsarif\n"
+        "human\njson\ngithub\nsarif\nmarkdown\n"
     );
     let check = complete(&["topogen", "check", "--"]);
     for option in ["--no-cache", "--templates", "--config", "--deny-warnings"] {
@@ -344,6 +344,20 @@ fn readme_console_examples_print_what_they_show() {
     std::fs::write(
         dir.path().join("README.in/cluster.kdl"),
         kdl.replace(pool, &pool.replace("count=3", "count=2")),
+    )
+    .unwrap();
+    // the plan example: the repository's cluster.kdl, and Kafka grown to five nodes
+    std::fs::write(dir.path().join("README.in/before.kdl"), &kdl).unwrap();
+    let port = "port=\"30001-30004\"";
+    assert_eq!(
+        kdl.matches(port).count(),
+        1,
+        "the plan example widens the kafka rule"
+    );
+    std::fs::write(
+        dir.path().join("README.in/after.kdl"),
+        kdl.replace(pool, &pool.replace("count=3", "count=5"))
+            .replace(port, "port=\"30001-30006\""),
     )
     .unwrap();
     let text = std::fs::read_to_string(&readme).unwrap();

@@ -1,0 +1,926 @@
+//! `topogen plan`: what a change of `cluster.kdl` does to the cluster.
+//!
+//! A pipeline stage over the model, not over emitted text: [`plan`] compares
+//! the [`Resolved`] environments of a base and of the working `cluster.kdl`
+//! and returns typed [`Change`]s, each classed by what it costs the running
+//! cluster ([`Class`]) and pointing at the `cluster.kdl` span that caused it
+//! (the working file's, or the base's for something removed). `render` prints
+//! them for people, pull requests and machines.
+//!
+//! What Terraform replaces follows the generated root module and the hcloud
+//! provider: a server is keyed by its name (`kafka-1`), so removing a node
+//! never renames another; `image`, `datacenter` and `user_data` (the pool's
+//! cloud-init: [`user_data`]) force a new server; a `server_type` change is a
+//! resize in place that powers the server off.
+
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use ipnet::IpNet;
+use serde::Serialize;
+
+use crate::diag::Span;
+use crate::model::Resolved;
+use crate::model::resolve::{ResolvedFirewallRule, ResolvedPool};
+
+/// What a change costs the running cluster, mildest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Class {
+    /// Something new; nothing running is touched.
+    Additive,
+    /// Applied to what runs, without a restart.
+    InPlace,
+    /// A restart, a rolling update or a cut connection; nothing is lost.
+    Disruptive,
+    /// Data or identity lost: a server removed or replaced, a broker gone.
+    Destructive,
+}
+
+impl Class {
+    /// Every class, worst first (the order of the reports).
+    pub const WORST_FIRST: [Class; 4] = [
+        Class::Destructive,
+        Class::Disruptive,
+        Class::InPlace,
+        Class::Additive,
+    ];
+
+    /// `additive`, `in-place`, `disruptive`, `destructive`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Additive => "additive",
+            Class::InPlace => "in-place",
+            Class::Disruptive => "disruptive",
+            Class::Destructive => "destructive",
+        }
+    }
+}
+
+/// What changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// An environment only the working file has.
+    EnvironmentAdded,
+    /// An environment only the base has: every server of it goes.
+    EnvironmentRemoved,
+    /// A new server.
+    ServerAdded,
+    /// A server that goes.
+    ServerRemoved,
+    /// A server destroyed and created again (see [`Change::reasons`]).
+    ServerReplaced,
+    /// A server resized in place (powered off and on).
+    ServerResized,
+    /// A node's private IP changed.
+    IpMoved,
+    /// A pool's Kubernetes labels changed.
+    LabelsChanged,
+    /// A pool's Kubernetes taints changed.
+    TaintsChanged,
+    /// Kafka brokers added.
+    BrokersAdded,
+    /// Kafka brokers removed.
+    BrokersRemoved,
+    /// The KRaft controller quorum changed.
+    ControllersChanged,
+    /// `replication factor=` changed.
+    ReplicationChanged,
+    /// `replication min-insync=` changed.
+    MinInsyncChanged,
+    /// A firewall rule added.
+    PortOpened,
+    /// A firewall rule removed.
+    PortClosed,
+    /// A rule's ports grew.
+    PortsWidened,
+    /// A rule's ports shrank or moved.
+    PortsNarrowed,
+    /// A rule admits more sources.
+    SourcesWidened,
+    /// A rule admits fewer sources.
+    SourcesNarrowed,
+    /// A GitHub secret the workflows use added.
+    SecretAdded,
+    /// A GitHub secret no longer used.
+    SecretRemoved,
+    /// A pinned version changed.
+    VersionChanged,
+}
+
+/// Which file a change's span is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// The working `cluster.kdl`.
+    New,
+    /// The base (for what was removed).
+    Base,
+}
+
+/// One change, classed, with its cause.
+#[derive(Clone, Debug, Serialize)]
+pub struct Change {
+    /// How bad it is.
+    pub class: Class,
+    /// What changed.
+    pub kind: Kind,
+    /// What it is about: a node, a pool, a rule, a secret, a version.
+    pub subject: String,
+    /// One sentence for people.
+    pub summary: String,
+    /// Why a server is replaced: the inputs that changed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// What the operator or Terraform will and will not do about it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Which file [`Self::span`] is in.
+    pub side: Side,
+    /// The `cluster.kdl` span that caused it.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// The changes of one environment and its cost before and after.
+#[derive(Clone, Debug, Serialize)]
+pub struct EnvPlan {
+    /// Environment name.
+    pub env: String,
+    /// EUR per month always on, in the base (`None`: not in the base).
+    pub cost_before: Option<f64>,
+    /// EUR per month always on, now (`None`: removed).
+    pub cost_after: Option<f64>,
+    /// Pools whose server type has no price, left out of either figure.
+    pub unpriced: Vec<String>,
+    /// Every change, worst class first, then in file order.
+    pub changes: Vec<Change>,
+}
+
+impl EnvPlan {
+    /// The worst class of its changes.
+    pub fn worst(&self) -> Option<Class> {
+        self.changes.iter().map(|c| c.class).max()
+    }
+}
+
+/// True when any change of any environment is destructive (`plan` exits 3).
+pub fn destructive(plans: &[EnvPlan]) -> bool {
+    plans.iter().any(|p| p.worst() == Some(Class::Destructive))
+}
+
+/// Compares the base's environments with the working file's, by name, in the
+/// working file's order (then the environments only the base has).
+pub fn plan(base: &[Resolved<'_>], new: &[Resolved<'_>]) -> Vec<EnvPlan> {
+    let name = |r: &Resolved<'_>| r.topo.env.name.value.clone();
+    let mut out = Vec::new();
+    for n in new {
+        let env = name(n);
+        let mut changes = Vec::new();
+        let before = match base.iter().find(|b| name(b) == env) {
+            Some(b) => {
+                diff_env(b, n, &mut changes);
+                Some(b.cost.always_on_eur)
+            }
+            None => {
+                changes.push(Change {
+                    class: Class::Additive,
+                    kind: Kind::EnvironmentAdded,
+                    subject: env.clone(),
+                    summary: format!("environment `{env}` added with {} servers", n.node_count),
+                    reasons: vec![],
+                    notes: vec![],
+                    side: Side::New,
+                    span: n.topo.env.name.span,
+                });
+                None
+            }
+        };
+        sort(&mut changes);
+        let mut unpriced = n.cost.unpriced.clone();
+        if let Some(b) = base.iter().find(|b| name(b) == env) {
+            unpriced.extend(
+                b.cost
+                    .unpriced
+                    .iter()
+                    .filter(|p| !unpriced.contains(p))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        out.push(EnvPlan {
+            unpriced,
+            env,
+            cost_before: before,
+            cost_after: Some(n.cost.always_on_eur),
+            changes,
+        });
+    }
+    for b in base
+        .iter()
+        .filter(|b| !new.iter().any(|n| name(n) == name(b)))
+    {
+        let env = name(b);
+        out.push(EnvPlan {
+            changes: vec![Change {
+                class: Class::Destructive,
+                kind: Kind::EnvironmentRemoved,
+                subject: env.clone(),
+                summary: format!(
+                    "environment `{env}` removed: its {} servers are destroyed",
+                    b.node_count
+                ),
+                reasons: vec![],
+                notes: vec![],
+                side: Side::Base,
+                span: b.topo.env.name.span,
+            }],
+            env,
+            cost_before: Some(b.cost.always_on_eur),
+            cost_after: None,
+            unpriced: b.cost.unpriced.clone(),
+        });
+    }
+    out
+}
+
+/// Worst class first; within a class, the working file's spans in order, then the base's.
+fn sort(changes: &mut [Change]) {
+    changes.sort_by_key(|c| {
+        (
+            std::cmp::Reverse(c.class),
+            c.side == Side::Base,
+            c.span.offset,
+        )
+    });
+}
+
+fn change(
+    class: Class,
+    kind: Kind,
+    subject: impl Into<String>,
+    summary: String,
+    span: Span,
+) -> Change {
+    Change {
+        class,
+        kind,
+        subject: subject.into(),
+        summary,
+        reasons: vec![],
+        notes: vec![],
+        side: Side::New,
+        span,
+    }
+}
+
+/// One cloud-init input of a pool: what it is, its value, where it is written.
+pub type Input = (&'static str, String, Span);
+
+/// The inputs of a pool's cloud-init (its servers' `user_data`): a change of
+/// any replaces every server of the pool. The pool's addresses are not among
+/// them: the setup script finds its address in the subnet, so scaling a pool
+/// leaves its servers alone.
+pub fn user_data(env: &Resolved<'_>, p: &ResolvedPool<'_>) -> Vec<Input> {
+    let t = env.topo;
+    let v = &t.versions;
+    let mut out: Vec<Input> = vec![
+        ("K3s version", v.k3s.value.clone(), v.k3s.span),
+        (
+            "subnet",
+            t.network.subnet.value.to_string(),
+            t.network.subnet.span,
+        ),
+        (
+            "labels",
+            p.labels
+                .iter()
+                .map(|l| format!("{}={}", l.key.value, l.value.value))
+                .collect::<Vec<_>>()
+                .join(" "),
+            p.labels.first().map_or(p.span, |l| l.span),
+        ),
+        (
+            "taints",
+            p.taints
+                .iter()
+                .map(|x| format!("{}={}:{}", x.key.value, x.value.value, x.effect.value))
+                .collect::<Vec<_>>()
+                .join(" "),
+            p.taints.first().map_or(p.span, |x| x.span),
+        ),
+    ];
+    if p.server {
+        out.push(("Helm version", v.helm.value.clone(), v.helm.span));
+        out.push((
+            "Traefik chart version",
+            v.traefik_chart.value.clone(),
+            v.traefik_chart.span,
+        ));
+        out.push((
+            "ingress NodePorts",
+            format!(
+                "{}/{}",
+                t.ingress.http_node_port.value, t.ingress.https_node_port.value
+            ),
+            t.ingress.http_node_port.span,
+        ));
+    } else {
+        let cp = env
+            .control_plane
+            .as_ref()
+            .map(|n| n.private_ip.clone())
+            .unwrap_or_default();
+        let span = env
+            .pools
+            .iter()
+            .find(|p| p.server)
+            .map_or(p.span, |s| s.span);
+        out.push(("control plane IP", cp, span));
+    }
+    out
+}
+
+fn diff_env(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
+    servers(b, n, out);
+    pools(b, n, out);
+    kafka(b, n, out);
+    firewall(b, n, out);
+    secrets(b, n, out);
+    versions(b, n, out);
+}
+
+fn servers(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
+    let index = |r: &'_ Resolved<'_>| {
+        let mut m = BTreeMap::new();
+        for (pi, p) in r.pools.iter().enumerate() {
+            for node in p.nodes.iter() {
+                m.insert(node.server_name.clone(), (pi, node.clone()));
+            }
+        }
+        m
+    };
+    let (old, new) = (index(b), index(n));
+    let (bt, nt) = (&b.topo.hetzner, &n.topo.hetzner);
+    for (server, (pi, node)) in &new {
+        let np = &n.pools[*pi];
+        let Some((bi, bnode)) = old.get(server) else {
+            let mut c = change(
+                Class::Additive,
+                Kind::ServerAdded,
+                &node.name,
+                format!(
+                    "server `{server}` added ({}, {})",
+                    np.server_type.value,
+                    if node.private_ip.is_empty() {
+                        "no private IP"
+                    } else {
+                        &node.private_ip
+                    }
+                ),
+                np.count.span,
+            );
+            c.notes
+                .push("Terraform creates it; its cloud-init joins it to the cluster".into());
+            out.push(c);
+            continue;
+        };
+        let bp = &b.pools[*bi];
+        let mut reasons = Vec::new();
+        let mut span = None;
+        let mut why = |what: String, at: Span| {
+            span.get_or_insert(at);
+            reasons.push(what);
+        };
+        if bt.image.value != nt.image.value {
+            why(
+                format!("image {} → {}", bt.image.value, nt.image.value),
+                nt.image.span,
+            );
+        }
+        if bt.location.value != nt.location.value {
+            why(
+                format!("location {} → {}", bt.location.value, nt.location.value),
+                nt.location.span,
+            );
+        }
+        if bt.datacenter.value != nt.datacenter.value {
+            why(
+                format!(
+                    "datacenter {} → {}",
+                    bt.datacenter.value, nt.datacenter.value
+                ),
+                nt.datacenter.span,
+            );
+        }
+        let (bu, nu) = (user_data(b, bp), user_data(n, np));
+        for ((what, before, _), (_, after, at)) in bu.iter().zip(&nu) {
+            if before != after {
+                why(format!("user_data: {what} `{before}` → `{after}`"), *at);
+            }
+        }
+        if bu.len() != nu.len() {
+            why(
+                "user_data: the pool's K3s role changed".into(),
+                np.role.span,
+            );
+        }
+        if span.is_some() && bp.server_type.value != np.server_type.value {
+            reasons.push(format!(
+                "also: server type {} → {}",
+                bp.server_type.value, np.server_type.value
+            ));
+        }
+        if let Some(span) = span {
+            let mut c = change(
+                Class::Destructive,
+                Kind::ServerReplaced,
+                &node.name,
+                format!("server `{server}` replaced: destroyed and created again"),
+                span,
+            );
+            c.reasons = reasons;
+            c.notes.push(
+                "Terraform forces a new server: its disk, its public IP (unless a Primary IP) and its Kubernetes node identity are lost"
+                    .into(),
+            );
+            if kafka_pool(n, &np.name.value) {
+                c.notes.push("it runs Kafka: Strimzi recreates the pod on the new server; with local storage its data is lost and re-replicated from the other brokers".into());
+            }
+            out.push(c);
+        } else if bp.server_type.value != np.server_type.value {
+            let mut c = change(
+                Class::Disruptive,
+                Kind::ServerResized,
+                &node.name,
+                format!(
+                    "server `{server}` resized {} → {}",
+                    bp.server_type.value, np.server_type.value
+                ),
+                np.server_type.span,
+            );
+            c.notes.push("Terraform powers it off, changes the type and starts it again: its disk and addresses stay".into());
+            if kafka_pool(n, &np.name.value) {
+                c.notes.push("it runs Kafka: Terraform resizes the pool's servers together, not one at a time; expect the brokers to be unavailable meanwhile".into());
+            }
+            out.push(c);
+        }
+        if bnode.private_ip != node.private_ip {
+            let mut c = change(
+                Class::Disruptive,
+                Kind::IpMoved,
+                &node.name,
+                format!(
+                    "`{}` private IP {} → {}",
+                    node.name, bnode.private_ip, node.private_ip
+                ),
+                np.range.span,
+            );
+            c.notes.push("Terraform re-attaches the server to the network; K3s keeps the address it registered with until the node is rebuilt".into());
+            out.push(c);
+        }
+    }
+    for (server, (pi, node)) in &old {
+        if new.contains_key(server) {
+            continue;
+        }
+        let bp = &b.pools[*pi];
+        let mut c = change(
+            Class::Destructive,
+            Kind::ServerRemoved,
+            &node.name,
+            format!("server `{server}` removed"),
+            bp.count.span,
+        );
+        c.side = Side::Base;
+        c.notes.push("Terraform destroys it with its disk; Kubernetes keeps a NotReady node until it is deleted (`kubectl delete node`)".into());
+        out.push(c);
+    }
+}
+
+fn kafka_pool(r: &Resolved<'_>, pool: &str) -> bool {
+    r.kafka
+        .as_ref()
+        .is_some_and(|k| k.kafka.brokers.value == pool || k.kafka.controllers.value == pool)
+}
+
+fn pools(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
+    for np in &n.pools {
+        let Some(bp) = b.pool(&np.name.value) else {
+            continue;
+        };
+        let labels = |p: &ResolvedPool<'_>| -> Vec<String> {
+            p.labels
+                .iter()
+                .map(|l| format!("{}={}", l.key.value, l.value.value))
+                .collect()
+        };
+        let taints = |p: &ResolvedPool<'_>| -> Vec<String> {
+            p.taints
+                .iter()
+                .map(|x| format!("{}={}:{}", x.key.value, x.value.value, x.effect.value))
+                .collect()
+        };
+        for (kind, what, before, after, span) in [
+            (
+                Kind::LabelsChanged,
+                "labels",
+                labels(bp),
+                labels(np),
+                np.labels.first().map_or(np.span, |l| l.span),
+            ),
+            (
+                Kind::TaintsChanged,
+                "taints",
+                taints(bp),
+                taints(np),
+                np.taints.first().map_or(np.span, |x| x.span),
+            ),
+        ] {
+            if before == after {
+                continue;
+            }
+            let added: Vec<&String> = after.iter().filter(|x| !before.contains(x)).collect();
+            let removed: Vec<&String> = before.iter().filter(|x| !after.contains(x)).collect();
+            let mut c = change(
+                Class::InPlace,
+                kind,
+                np.name.value.clone(),
+                format!(
+                    "pool `{}` {what}: {}{}",
+                    np.name.value,
+                    list("+", &added),
+                    list(" −", &removed)
+                ),
+                span,
+            );
+            c.notes.push(format!(
+                "the {what} are part of the pool's cloud-init: its servers are replaced (see above); pods scheduled by the old {what} move"
+            ));
+            out.push(c);
+        }
+    }
+}
+
+fn list(sign: &str, items: &[&String]) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    format!(
+        "{sign}{}",
+        items
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn kafka(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
+    let (Some(bk), Some(nk)) = (&b.kafka, &n.kafka) else {
+        return;
+    };
+    let k = nk.kafka;
+    let bpool = n.pool(&k.brokers.value);
+    let count_span = bpool.map_or(k.brokers.span, |p| p.count.span);
+    if nk.brokers > bk.brokers {
+        let mut c = change(
+            Class::Additive,
+            Kind::BrokersAdded,
+            k.name.value.clone(),
+            format!("Kafka brokers {} → {}", bk.brokers, nk.brokers),
+            count_span,
+        );
+        c.notes
+            .push("Strimzi scales the KafkaNodePool up: the new brokers join the cluster".into());
+        c.notes.push("partitions are not reassigned by themselves: the new brokers stay empty until a KafkaRebalance (mode add-brokers) or kafka-reassign-partitions moves replicas onto them".into());
+        out.push(c);
+    } else if nk.brokers < bk.brokers {
+        let mut c = change(
+            Class::Destructive,
+            Kind::BrokersRemoved,
+            k.name.value.clone(),
+            format!("Kafka brokers {} → {}", bk.brokers, nk.brokers),
+            count_span,
+        );
+        c.notes.push("Strimzi refuses to remove a broker that still holds partition replicas: move them first with a KafkaRebalance (mode remove-brokers)".into());
+        c.notes
+            .push("Terraform removes the servers whatever Strimzi does: their data is lost".into());
+        out.push(c);
+    }
+    if nk.controllers != bk.controllers && !nk.dual_role {
+        let span = n
+            .pool(&k.controllers.value)
+            .map_or(k.controllers.span, |p| p.count.span);
+        let mut c = change(
+            Class::Disruptive,
+            Kind::ControllersChanged,
+            k.name.value.clone(),
+            format!("KRaft controllers {} → {}", bk.controllers, nk.controllers),
+            span,
+        );
+        c.notes.push("a KRaft controller change is a quorum change: Strimzi rolls the controllers; keep an odd count and never lose a majority at once".into());
+        out.push(c);
+    } else if nk.controllers != bk.controllers {
+        let mut c = change(
+            Class::Disruptive,
+            Kind::ControllersChanged,
+            k.name.value.clone(),
+            format!(
+                "KRaft controllers {} → {} (dual-role nodes)",
+                bk.controllers, nk.controllers
+            ),
+            count_span,
+        );
+        c.notes.push(
+            "the brokers are also the controllers: the broker change is a KRaft quorum change too"
+                .into(),
+        );
+        out.push(c);
+    }
+    let (br, nr) = (&bk.kafka.replication, &k.replication);
+    if br.factor.value != nr.factor.value {
+        let mut c = change(
+            Class::InPlace,
+            Kind::ReplicationChanged,
+            k.name.value.clone(),
+            format!(
+                "replication factor {} → {}",
+                br.factor.value, nr.factor.value
+            ),
+            nr.factor.span,
+        );
+        c.notes.push("applies to topics created from now on; existing topics keep their replication factor until reassigned".into());
+        out.push(c);
+    }
+    if br.min_insync.value != nr.min_insync.value {
+        let mut c = change(
+            Class::InPlace,
+            Kind::MinInsyncChanged,
+            k.name.value.clone(),
+            format!(
+                "min.insync.replicas {} → {}",
+                br.min_insync.value, nr.min_insync.value
+            ),
+            nr.min_insync.span,
+        );
+        if nr.min_insync.value > br.min_insync.value {
+            c.notes
+                .push("producers with acks=all fail sooner when brokers are down".into());
+        }
+        out.push(c);
+    }
+}
+
+fn public(sources: &[IpNet]) -> bool {
+    sources.iter().any(|s| s.prefix_len() == 0)
+}
+
+/// True when every address of `inner` is in some net of `outer`.
+fn covers(outer: &[IpNet], inner: &[IpNet]) -> bool {
+    inner.iter().all(|i| outer.iter().any(|o| o.contains(i)))
+}
+
+fn firewall(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
+    let key = |r: &ResolvedFirewallRule<'_>| (r.rule.name.value.clone(), r.rule.protocol.value);
+    for nr in &n.firewall {
+        let proto = nr.rule.protocol.value.as_str();
+        let name = nr.rule.name.value.clone();
+        let Some(br) = b.firewall.iter().find(|br| key(br) == key(nr)) else {
+            let to = if public(&nr.sources) {
+                "the internet".to_owned()
+            } else {
+                sources(&nr.sources)
+            };
+            out.push(change(
+                Class::Additive,
+                Kind::PortOpened,
+                name.clone(),
+                format!("`{name}`: {proto} port {} opened to {to}", nr.port),
+                nr.rule.name.span,
+            ));
+            continue;
+        };
+        let ((b0, b1), (n0, n1)) = (br.rule.ports.value, nr.rule.ports.value);
+        if (b0, b1) != (n0, n1) {
+            let widened = n0 <= b0 && n1 >= b1;
+            let mut c = change(
+                if widened {
+                    Class::Additive
+                } else {
+                    Class::Disruptive
+                },
+                if widened {
+                    Kind::PortsWidened
+                } else {
+                    Kind::PortsNarrowed
+                },
+                name.clone(),
+                format!(
+                    "`{name}`: {proto} ports {} → {}{}",
+                    br.port,
+                    nr.port,
+                    if public(&nr.sources) {
+                        ", open to the internet"
+                    } else {
+                        ""
+                    }
+                ),
+                nr.rule.ports.span,
+            );
+            if !widened {
+                c.notes
+                    .push("connections to the ports no longer open are refused".into());
+            }
+            out.push(c);
+        }
+        if br.sources != nr.sources {
+            let widened = covers(&nr.sources, &br.sources);
+            let mut c = change(
+                if widened {
+                    Class::Additive
+                } else {
+                    Class::Disruptive
+                },
+                if widened {
+                    Kind::SourcesWidened
+                } else {
+                    Kind::SourcesNarrowed
+                },
+                name.clone(),
+                format!(
+                    "`{name}` ({proto} {}): sources {} → {}",
+                    nr.port,
+                    sources(&br.sources),
+                    sources(&nr.sources)
+                ),
+                nr.rule.sources.first().map_or(nr.rule.span, |s| s.span),
+            );
+            if widened && public(&nr.sources) && !public(&br.sources) {
+                c.summary.push_str(": now open to the internet");
+            }
+            if !widened {
+                c.notes
+                    .push("clients outside the new sources are cut off".into());
+            }
+            out.push(c);
+        }
+    }
+    for br in b
+        .firewall
+        .iter()
+        .filter(|br| !n.firewall.iter().any(|nr| key(nr) == key(br)))
+    {
+        let name = br.rule.name.value.clone();
+        let mut c = change(
+            Class::Disruptive,
+            Kind::PortClosed,
+            name.clone(),
+            format!(
+                "`{name}`: {} port {} closed",
+                br.rule.protocol.value.as_str(),
+                br.port
+            ),
+            br.rule.name.span,
+        );
+        c.side = Side::Base;
+        c.notes
+            .push("connections to it are refused from now on".into());
+        out.push(c);
+    }
+}
+
+fn sources(s: &[IpNet]) -> String {
+    s.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn secrets(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
+    for (u, name) in &n.secrets {
+        if b.secrets.iter().any(|(bu, bn)| bu == u && bn == name) {
+            continue;
+        }
+        let span = n.topo.secret(*u).map_or(n.topo.env.span, |s| s.name.span);
+        let mut c = change(
+            Class::Additive,
+            Kind::SecretAdded,
+            (*name).to_owned(),
+            format!("GitHub secret `{name}` used for {}", u.as_str()),
+            span,
+        );
+        c.notes
+            .push("create it in the repository's settings before the workflows run".into());
+        out.push(c);
+    }
+    for (u, name) in &b.secrets {
+        if n.secrets.iter().any(|(nu, nn)| nu == u && nn == name) {
+            continue;
+        }
+        let span = b.topo.secret(*u).map_or(b.topo.env.span, |s| s.name.span);
+        let mut c = change(
+            Class::InPlace,
+            Kind::SecretRemoved,
+            (*name).to_owned(),
+            format!("GitHub secret `{name}` no longer used for {}", u.as_str()),
+            span,
+        );
+        c.side = Side::Base;
+        out.push(c);
+    }
+}
+
+fn versions(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
+    let (bv, nv) = (&b.topo.versions, &n.topo.versions);
+    let pairs = [
+        (
+            "terraform",
+            &bv.terraform,
+            &nv.terraform,
+            Class::InPlace,
+            "",
+        ),
+        (
+            "terraform-cli",
+            &bv.terraform_cli,
+            &nv.terraform_cli,
+            Class::InPlace,
+            "",
+        ),
+        (
+            "hcloud-provider",
+            &bv.hcloud_provider,
+            &nv.hcloud_provider,
+            Class::InPlace,
+            "",
+        ),
+        (
+            "hcloud-cli",
+            &bv.hcloud_cli,
+            &nv.hcloud_cli,
+            Class::InPlace,
+            "",
+        ),
+        (
+            "k3s",
+            &bv.k3s,
+            &nv.k3s,
+            Class::Disruptive,
+            "K3s is installed by cloud-init: every server is replaced (see above); upgrade one minor version at a time",
+        ),
+        (
+            "helm",
+            &bv.helm,
+            &nv.helm,
+            Class::InPlace,
+            "installed by the control plane's cloud-init (see above)",
+        ),
+        (
+            "traefik-chart",
+            &bv.traefik_chart,
+            &nv.traefik_chart,
+            Class::Disruptive,
+            "Traefik rolls its pods",
+        ),
+        (
+            "strimzi",
+            &bv.strimzi,
+            &nv.strimzi,
+            Class::Disruptive,
+            "the operator is upgraded, then rolls every Kafka pod; upgrade Strimzi before Kafka, one release at a time",
+        ),
+        (
+            "kafka",
+            &bv.kafka,
+            &nv.kafka,
+            Class::Disruptive,
+            "Strimzi rolls the brokers one at a time; the metadata version moves only when it is raised too (no downgrade past it)",
+        ),
+        (
+            "argocd-operator",
+            &bv.argocd_operator,
+            &nv.argocd_operator,
+            Class::Disruptive,
+            "the operator rolls ArgoCD",
+        ),
+    ];
+    for (what, before, after, class, note) in pairs {
+        if before.value == after.value {
+            continue;
+        }
+        let mut c = change(
+            class,
+            Kind::VersionChanged,
+            what,
+            format!("{what} {} → {}", before.value, after.value),
+            after.span,
+        );
+        if !note.is_empty() {
+            c.notes.push(note.to_owned());
+        }
+        out.push(c);
+    }
+}

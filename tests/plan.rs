@@ -1,0 +1,530 @@
+//! `topogen plan`: a table of edits of the bundled `cluster.kdl`, each with
+//! the changes and classes it must produce; then the command from the
+//! outside: exit codes, the JSON shape, Markdown, `--base FILE` and
+//! `--base REV` in a scratch git repository.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use topogen::model::Resolved;
+use topogen::plan::{Class, EnvPlan, Kind, Side};
+use topogen::source::Source;
+
+const BASE: &str = include_str!("../cluster.kdl");
+
+/// `text` with each `(from, to)` replaced once; each `from` must occur.
+fn edit(text: &str, edits: &[(&str, &str)]) -> String {
+    let mut out = text.to_owned();
+    for (from, to) in edits {
+        assert!(out.contains(from), "edit target `{from}` not found");
+        out = out.replacen(from, to, 1);
+    }
+    out
+}
+
+fn compiled(name: &str, text: &str) -> topogen::Compiled {
+    let c = topogen::compile(Source::new(name, text.to_owned()));
+    assert!(
+        !c.failed(false),
+        "{name} does not validate: {:#?}",
+        c.findings
+    );
+    c
+}
+
+/// The plan of environment `dev` from `base` to `new`.
+fn plan(base: &str, new: &str) -> EnvPlan {
+    let (b, n) = (compiled("base", base), compiled("new", new));
+    let dev = |c: &topogen::Compiled| -> Vec<topogen::model::Topology> {
+        let p = c.project.as_ref().unwrap();
+        p.envs
+            .iter()
+            .filter(|t| t.env.name.value == "dev")
+            .cloned()
+            .collect()
+    };
+    let (bt, nt) = (dev(&b), dev(&n));
+    let br: Vec<Resolved<'_>> = bt.iter().map(Resolved::new).collect();
+    let nr: Vec<Resolved<'_>> = nt.iter().map(Resolved::new).collect();
+    let mut plans = topogen::plan::plan(&br, &nr);
+    assert_eq!(plans.len(), 1);
+    plans.remove(0)
+}
+
+/// `(kind, subject, class)` of every change, in the plan's order.
+fn summary(p: &EnvPlan) -> Vec<(Kind, String, Class)> {
+    p.changes
+        .iter()
+        .map(|c| (c.kind, c.subject.clone(), c.class))
+        .collect()
+}
+
+fn has(p: &EnvPlan, kind: Kind, subject: &str, class: Class) -> bool {
+    p.changes
+        .iter()
+        .any(|c| c.kind == kind && c.subject == subject && c.class == class)
+}
+
+/// The text a change's span covers in the file of its side.
+fn blamed<'a>(p: &EnvPlan, kind: Kind, base: &'a str, new: &'a str) -> &'a str {
+    let c = p.changes.iter().find(|c| c.kind == kind).unwrap();
+    let text = match c.side {
+        Side::New => new,
+        Side::Base => base,
+    };
+    &text[c.span.offset..c.span.offset + c.span.len]
+}
+
+use Class::{Additive, Destructive, Disruptive, InPlace};
+
+#[test]
+fn nothing_changed_is_an_empty_plan() {
+    let p = plan(BASE, BASE);
+    assert!(p.changes.is_empty(), "{:#?}", p.changes);
+    assert_eq!(p.cost_before, p.cost_after);
+}
+
+#[test]
+fn a_worker_removed_from_the_end_of_its_pool_removes_only_that_server() {
+    let base = edit(
+        BASE,
+        &[(
+            "pool worker role=agent server-type=cx23 count=1",
+            "pool worker role=agent server-type=cx23 count=3",
+        )],
+    );
+    let new = edit(&base, &[("count=3 range=workers", "count=2 range=workers")]);
+    let p = plan(&base, &new);
+    assert_eq!(
+        summary(&p),
+        [(Kind::ServerRemoved, "worker-2".to_owned(), Destructive)]
+    );
+    // removed things point at the base
+    assert_eq!(p.changes[0].side, Side::Base);
+    assert!(blamed(&p, Kind::ServerRemoved, &base, &new).contains('3'));
+    assert!(p.cost_after < p.cost_before);
+}
+
+#[test]
+fn a_pool_removed_from_the_middle_removes_only_its_servers() {
+    // base: a `batch` pool between `kafka` and `worker`, with its own range
+    let base = edit(
+        BASE,
+        &[
+            (
+                "range infrastructure from=50 to=99",
+                "range batch from=50 to=59\n        range infrastructure from=60 to=99",
+            ),
+            (
+                "    pool worker role=agent",
+                "    pool batch role=agent server-type=cx23 count=2 range=batch {\n        labels role=batch\n    }\n    pool worker role=agent",
+            ),
+        ],
+    );
+    let p = plan(&base, BASE);
+    // every other server keeps its name and address: nothing else changes
+    assert_eq!(
+        summary(&p),
+        [
+            (Kind::ServerRemoved, "batch-0".to_owned(), Destructive),
+            (Kind::ServerRemoved, "batch-1".to_owned(), Destructive),
+        ]
+    );
+}
+
+#[test]
+fn a_server_type_change_resizes_in_place() {
+    let new = edit(
+        BASE,
+        &[(
+            "pool kafka role=agent server-type=cx23",
+            "pool kafka role=agent server-type=cx22",
+        )],
+    );
+    let p = plan(BASE, &new);
+    assert_eq!(
+        summary(&p),
+        ["kafka-0", "kafka-1", "kafka-2"]
+            .map(|n| (Kind::ServerResized, n.to_owned(), Disruptive))
+            .to_vec()
+    );
+    assert_eq!(
+        blamed(&p, Kind::ServerResized, BASE, &new),
+        "server-type=cx22"
+    );
+    assert!(p.changes[0].notes.iter().any(|n| n.contains("together")));
+    assert!(p.cost_after < p.cost_before);
+}
+
+#[test]
+fn a_nodeport_range_widened_is_additive() {
+    let new = edit(BASE, &[("port=\"30001-30004\"", "port=\"30001-30010\"")]);
+    let p = plan(BASE, &new);
+    assert_eq!(
+        summary(&p),
+        [(Kind::PortsWidened, "kafka".to_owned(), Additive)]
+    );
+    assert!(p.changes[0].summary.contains("open to the internet"));
+    assert!(blamed(&p, Kind::PortsWidened, BASE, &new).contains("30001-30010"));
+}
+
+#[test]
+fn kafka_three_to_five_adds_brokers_and_changes_the_quorum() {
+    let new = edit(
+        BASE,
+        &[
+            (
+                "server-type=cx23 count=3 range=kafka",
+                "server-type=cx23 count=5 range=kafka",
+            ),
+            ("port=\"30001-30004\"", "port=\"30001-30006\""),
+        ],
+    );
+    let p = plan(BASE, &new);
+    assert!(has(&p, Kind::ServerAdded, "kafka-3", Additive));
+    assert!(has(&p, Kind::ServerAdded, "kafka-4", Additive));
+    assert!(has(&p, Kind::BrokersAdded, "trading-cluster", Additive));
+    assert!(has(
+        &p,
+        Kind::ControllersChanged,
+        "trading-cluster",
+        Disruptive
+    ));
+    assert!(has(&p, Kind::PortsWidened, "kafka", Additive));
+    // scaling leaves the existing servers alone
+    assert!(!p.changes.iter().any(|c| c.kind == Kind::ServerReplaced));
+    let brokers = p
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::BrokersAdded)
+        .unwrap();
+    assert!(brokers.notes.iter().any(|n| n.contains("not reassigned")));
+    assert_eq!(p.worst(), Some(Disruptive));
+}
+
+#[test]
+fn kafka_five_to_three_removes_brokers() {
+    let five = edit(
+        BASE,
+        &[
+            (
+                "server-type=cx23 count=3 range=kafka",
+                "server-type=cx23 count=5 range=kafka",
+            ),
+            ("port=\"30001-30004\"", "port=\"30001-30006\""),
+        ],
+    );
+    let p = plan(&five, BASE);
+    assert!(has(
+        &p,
+        Kind::BrokersRemoved,
+        "trading-cluster",
+        Destructive
+    ));
+    assert!(has(&p, Kind::ServerRemoved, "kafka-4", Destructive));
+    assert!(has(&p, Kind::PortsNarrowed, "kafka", Disruptive));
+}
+
+#[test]
+fn a_kafka_version_bump_is_a_rolling_update() {
+    let new = edit(BASE, &[("kafka \"4.0.0\"", "kafka \"4.1.0\"")]);
+    let p = plan(BASE, &new);
+    assert_eq!(
+        summary(&p),
+        [(Kind::VersionChanged, "kafka".to_owned(), Disruptive)]
+    );
+    assert_eq!(blamed(&p, Kind::VersionChanged, BASE, &new), "\"4.1.0\"");
+}
+
+#[test]
+fn a_k3s_bump_replaces_every_server() {
+    let new = edit(BASE, &[("k3s \"v1.34.1+k3s1\"", "k3s \"v1.34.2+k3s1\"")]);
+    let p = plan(BASE, &new);
+    for n in ["control", "kafka-0", "kafka-1", "kafka-2", "worker-0"] {
+        assert!(has(&p, Kind::ServerReplaced, n, Destructive), "{n}");
+    }
+    let c = p.changes.iter().find(|c| c.subject == "kafka-0").unwrap();
+    assert!(c.reasons.iter().any(|r| r.contains("K3s version")));
+    assert!(has(&p, Kind::VersionChanged, "k3s", Disruptive));
+}
+
+#[test]
+fn an_image_change_replaces_every_server() {
+    let new = edit(BASE, &[("image=ubuntu-22.04", "image=ubuntu-24.04")]);
+    let p = plan(BASE, &new);
+    assert_eq!(
+        p.changes
+            .iter()
+            .filter(|c| c.kind == Kind::ServerReplaced)
+            .count(),
+        5
+    );
+    assert!(p.changes[0].reasons[0].contains("image"));
+}
+
+#[test]
+fn labels_changed_replace_the_pools_servers() {
+    let new = edit(
+        BASE,
+        &[(
+            "labels role=worker workload=apps",
+            "labels role=worker workload=batch",
+        )],
+    );
+    let p = plan(BASE, &new);
+    assert_eq!(
+        summary(&p),
+        [
+            (Kind::ServerReplaced, "worker-0".to_owned(), Destructive),
+            (Kind::LabelsChanged, "worker".to_owned(), InPlace),
+        ]
+    );
+}
+
+#[test]
+fn firewall_sources_narrowed_and_a_port_closed() {
+    let new = edit(
+        BASE,
+        &[("allow ssh port=22", "allow ssh \"203.0.113.0/24\" port=22")],
+    );
+    let base = edit(
+        BASE,
+        &[(
+            "allow http port=30080",
+            "allow http port=30080\n        allow metrics \"10.0.0.0/8\" port=9100",
+        )],
+    );
+    let p = plan(&base, &new);
+    assert!(has(&p, Kind::SourcesNarrowed, "ssh", Disruptive));
+    assert!(has(&p, Kind::PortClosed, "metrics", Disruptive));
+    let closed = p
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::PortClosed)
+        .unwrap();
+    assert_eq!(closed.side, Side::Base);
+    let at = blamed(&p, Kind::PortClosed, &base, &new);
+    assert!(at.contains("metrics"), "{at}");
+}
+
+#[test]
+fn replication_and_secrets() {
+    let new = edit(
+        BASE,
+        &[
+            ("min-insync=2", "min-insync=1"),
+            ("secret GHCR_TOKEN", "secret REGISTRY_TOKEN"),
+        ],
+    );
+    let p = plan(BASE, &new);
+    assert!(has(&p, Kind::MinInsyncChanged, "trading-cluster", InPlace));
+    assert!(has(&p, Kind::SecretAdded, "REGISTRY_TOKEN", Additive));
+    assert!(has(&p, Kind::SecretRemoved, "GHCR_TOKEN", InPlace));
+}
+
+// --- the command ---------------------------------------------------------
+
+fn topogen(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_topogen"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("TOPOGEN_CACHE_DIR", "")
+        .output()
+        .unwrap()
+}
+
+/// The bundled cluster with two workers: going back to it removes `worker-1`.
+fn two_workers() -> String {
+    edit(BASE, &[("count=1 range=workers", "count=2 range=workers")])
+}
+
+fn scratch(base: &str, new: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.kdl"), base).unwrap();
+    std::fs::write(dir.path().join("cluster.kdl"), new).unwrap();
+    dir
+}
+
+#[test]
+fn exit_3_when_destructive_0_when_not() {
+    let dir = scratch(&two_workers(), BASE);
+    let out = topogen(dir.path(), &["plan", "--base", "base.kdl"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("destructive"), "{text}");
+    assert!(text.contains("at base.kdl:"), "{text}");
+    assert!(!text.contains('\x1b'));
+
+    let wider = edit(BASE, &[("port=\"30001-30004\"", "port=\"30001-30010\"")]);
+    let dir = scratch(BASE, &wider);
+    let out = topogen(dir.path(), &["plan", "--base", "base.kdl", "--env", "prod"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("environment prod: 1 additive"), "{text}");
+    assert!(text.contains("at cluster.kdl:79:"), "{text}");
+}
+
+#[test]
+fn json_shape() {
+    let dir = scratch(&two_workers(), BASE);
+    let out = topogen(
+        dir.path(),
+        &["plan", "--base", "base.kdl", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert!(doc["diagnostics"].as_array().unwrap().is_empty());
+    let plan = &doc["plan"];
+    assert_eq!(plan["destructive"], true);
+    let envs = plan["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 2);
+    assert_eq!(envs[0]["environment"], "dev");
+    assert_eq!(envs[0]["worst"], "destructive");
+    assert!(
+        envs[0]["cost_before_eur"].as_f64().unwrap() > envs[0]["cost_after_eur"].as_f64().unwrap()
+    );
+    let c = envs[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "server-removed")
+        .unwrap();
+    assert_eq!(c["class"], "destructive");
+    assert_eq!(c["subject"], "worker-1");
+    assert_eq!(c["side"], "base");
+    assert_eq!(c["file"], "base.kdl");
+    assert_eq!(c["line"], 45);
+    assert!(c["offset"].is_u64() && c["length"].is_u64() && c["column"].is_u64());
+    assert!(c["notes"].is_array() && c["reasons"].is_array());
+}
+
+#[test]
+fn markdown_is_a_pull_request_comment() {
+    let new = edit(
+        BASE,
+        &[(
+            "allow ssh port=22",
+            "allow ssh \"203.0.113.0/24\" \"198.51.100.7/32\" port=22",
+        )],
+    );
+    let dir = scratch(BASE, &new);
+    let out = topogen(
+        dir.path(),
+        &[
+            "plan", "--base", "base.kdl", "--format", "markdown", "--env", "dev",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("## topogen plan\n"), "{text}");
+    assert!(text.contains("| class | change | cause |"), "{text}");
+    assert!(
+        text.contains("| disruptive | 'ssh' (tcp 22): sources"),
+        "{text}"
+    );
+}
+
+#[test]
+fn formats_plan_does_not_print_and_markdown_elsewhere_are_usage_errors() {
+    let dir = scratch(BASE, BASE);
+    let out = topogen(
+        dir.path(),
+        &["plan", "--base", "base.kdl", "--format", "sarif"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let out = topogen(dir.path(), &["validate", "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_base_that_does_not_validate_is_an_error() {
+    let broken = edit(
+        BASE,
+        &[("count=3 range=kafka", "count=\"three\" range=kafka")],
+    );
+    let dir = scratch(&broken, BASE);
+    let out = topogen(dir.path(), &["plan", "--base", "base.kdl"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("the base `base.kdl` does not validate"),
+        "{err}"
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+#[test]
+fn base_rev_reads_cluster_kdl_from_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("infra");
+    std::fs::create_dir(&sub).unwrap();
+    git(dir.path(), &["init", "-q"]);
+    std::fs::write(sub.join("cluster.kdl"), BASE).unwrap();
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    let wider = edit(BASE, &[("port=\"30001-30004\"", "port=\"30001-30010\"")]);
+    std::fs::write(sub.join("cluster.kdl"), &wider).unwrap();
+    git(dir.path(), &["commit", "-q", "-am", "wider"]);
+    let fewer = edit(
+        &wider,
+        &[("count=1 range=workers", "count=0 range=workers")],
+    );
+    std::fs::write(sub.join("cluster.kdl"), &fewer).unwrap();
+
+    // default HEAD, from the config's own directory
+    let out = topogen(&sub, &["plan", "--env", "dev"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("server `dev-k3s-trading-worker-0` removed"),
+        "{text}"
+    );
+    assert!(text.contains("at HEAD:cluster.kdl:"), "{text}");
+    assert!(!text.contains("30010"), "{text}");
+
+    // an older revision, the config named from the repository's root
+    let out = topogen(
+        dir.path(),
+        &[
+            "plan",
+            "-c",
+            "infra/cluster.kdl",
+            "--base",
+            "HEAD~1",
+            "--env",
+            "dev",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("30001-30004 → 30001-30010"), "{text}");
+
+    // a revision that does not exist
+    let out = topogen(&sub, &["plan", "--base", "no-such-rev"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("git cannot read `no-such-rev:./cluster.kdl`"),
+        "{err}"
+    );
+}
