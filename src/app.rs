@@ -737,7 +737,7 @@ fn read_base(
 ) -> Result<(crate::source::Source, Option<Finding>), String> {
     let path = Path::new(base);
     if std::fs::symlink_metadata(path).is_ok() {
-        return run::read(path).map_err(|e| e.to_string());
+        return input::read(path).map_err(|e| e.to_string());
     }
     if base.is_empty() || base.starts_with('-') || base.contains(':') {
         return Err(format!(
@@ -748,7 +748,7 @@ fn read_base(
     let config = &input.config;
     let name = config
         .file_name()
-        .filter(|_| config != Path::new(run::STDIN));
+        .filter(|_| config != Path::new(input::STDIN));
     let Some(name) = name.and_then(|n| n.to_str()) else {
         return Err(format!(
             "`--base {}` needs the working cluster.kdl in a file of the repository; pass the base as a file: `--base FILE`",
