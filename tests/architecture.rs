@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["emit"],
     &["output", "cache", "fsutil"],
     &[
-        "run", "compile", "report", "show", "format", "term", "errors", "app", "cli",
+        "run", "compile", "report", "show", "plan", "format", "term", "errors", "app", "cli",
     ],
 ];
 

@@ -291,12 +291,12 @@ fn firewall_sources_narrowed_and_a_port_closed() {
         BASE,
         &[(
             "allow http port=30080",
-            "allow http port=30080\n        allow metrics \"10.0.0.0/8\" port=9100",
+            "allow http port=30080\n        allow grafana \"198.51.100.0/24\" port=30443",
         )],
     );
     let p = plan(&base, &new);
     assert!(has(&p, Kind::SourcesNarrowed, "ssh", Disruptive));
-    assert!(has(&p, Kind::PortClosed, "metrics", Disruptive));
+    assert!(has(&p, Kind::PortClosed, "grafana", Disruptive));
     let closed = p
         .changes
         .iter()
@@ -304,7 +304,7 @@ fn firewall_sources_narrowed_and_a_port_closed() {
         .unwrap();
     assert_eq!(closed.side, Side::Base);
     let at = blamed(&p, Kind::PortClosed, &base, &new);
-    assert!(at.contains("metrics"), "{at}");
+    assert!(at.contains("grafana"), "{at}");
 }
 
 #[test]
