@@ -4,7 +4,8 @@
 
 mod input;
 
-pub use input::{ReadError, read_overlay, template_sources};
+pub use input::read_overlay;
+pub(crate) use input::template_sources;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -947,7 +948,7 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
 
 impl Example {
     /// The `cluster.kdl` `topogen init --example` writes.
-    pub fn text(self) -> &'static str {
+    pub(crate) fn text(self) -> &'static str {
         match self {
             Example::Starter => include_str!("../examples/starter/cluster.kdl"),
             Example::Trading => include_str!("../cluster.kdl"),

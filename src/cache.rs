@@ -38,7 +38,7 @@ use crate::output::Target;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
 
 /// A hash of the sources this topogen was built from (`build.rs`).
-pub const ENGINE: &str = env!("TOPOGEN_ENGINE");
+pub(crate) const ENGINE: &str = env!("TOPOGEN_ENGINE");
 
 /// First line of a record; a new layout gets a new version.
 const HEADER: &str = "topogen build record v1";
@@ -92,7 +92,7 @@ impl Store {
     }
 
     /// The user's store, or `None` when there is none (or it is turned off).
-    pub fn user() -> Option<Self> {
+    pub(crate) fn user() -> Option<Self> {
         if let Some(d) = std::env::var_os("TOPOGEN_CACHE_DIR") {
             return (!d.is_empty()).then(|| Store::at(d));
         }
@@ -123,7 +123,7 @@ impl Store {
     /// Records that `out` holds exactly `files` (relative path → contents,
     /// the manifest included), built from `key`. Best effort: a record that
     /// cannot be written only costs the next run a render.
-    pub fn record<'a>(
+    pub(crate) fn record<'a>(
         &self,
         out: &Path,
         key: Key,

@@ -24,16 +24,16 @@ use crate::report::Format;
 pub struct Cli {
     /// The options every command accepts, before or after its name.
     #[command(flatten)]
-    pub input: Input,
+    pub(crate) input: Input,
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// `--version`: the crate's version and the commit it was built from
 /// (`build.rs`). Only `--version` and the man page show the commit: nothing
 /// topogen writes depends on it, so that output stays deterministic.
-pub const VERSION: &str = concat!(
+pub(crate) const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (",
     env!("TOPOGEN_GIT_REVISION"),
@@ -43,7 +43,7 @@ pub const VERSION: &str = concat!(
 /// Options shared by the commands that read cluster.kdl, accepted before
 /// the command's name (`topogen --config x validate`) or after it.
 #[derive(Debug, Args, Clone)]
-pub struct Input {
+pub(crate) struct Input {
     /// The topology file, `-` for standard input [default: cluster.kdl, here or in the
     /// nearest parent directory up to the repository's root]
     #[arg(
@@ -54,39 +54,39 @@ pub struct Input {
         global = true,
         help_heading = "Shared options"
     )]
-    pub given_config: Option<PathBuf>,
+    pub(crate) given_config: Option<PathBuf>,
     /// The topology file in use: `--config`, or the one `app::input::locate` found.
     #[arg(skip)]
-    pub config: PathBuf,
+    pub(crate) config: PathBuf,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human, global = true, help_heading = "Shared options")]
-    pub format: Format,
+    pub(crate) format: Format,
     /// Treat warnings as errors (exit 1 on any finding).
     #[arg(long, global = true, help_heading = "Shared options")]
-    pub deny_warnings: bool,
+    pub(crate) deny_warnings: bool,
     /// When to colour diagnostics and the diffs of `check` and `fmt --check`.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true, help_heading = "Shared options")]
-    pub color: Color,
+    pub(crate) color: Color,
 }
 
 /// Options of the commands that render artifacts.
 #[derive(Debug, Args, Clone)]
-pub struct Render {
+pub(crate) struct Render {
     /// Output directory [default: `generated/` next to the config file].
     #[arg(short, long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// A directory of templates that replace built-in ones by name (see `topogen templates`).
     #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
+    pub(crate) templates: Option<PathBuf>,
     /// Render everything, even when the local build record says the output
     /// is up to date (see `TOPOGEN_CACHE_DIR` in the README).
     #[arg(long)]
-    pub no_cache: bool,
+    pub(crate) no_cache: bool,
 }
 
 /// When to use colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Color {
+pub(crate) enum Color {
     /// On a terminal, unless NO_COLOR is set.
     Auto,
     /// Always.
@@ -97,7 +97,7 @@ pub enum Color {
 
 /// The clusters `topogen init` can write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Example {
+pub(crate) enum Example {
     /// A neutral three-pool cluster with Kafka, placeholder names (examples/starter).
     Starter,
     /// The trading cluster topogen was built for: two environments, every feature
@@ -112,7 +112,7 @@ pub enum Example {
 
 /// The commands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Validate cluster.kdl and print its problems; silent and exit 0 when clean.
     ///
     /// Fast enough for a pre-commit hook. Exit 1 on errors (or warnings with

@@ -10,11 +10,11 @@ use crate::diag::{Coded, Severity};
 
 /// A finding code with its default severity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Code {
+pub(crate) struct Code {
     /// Stable code, `topogen::<area>::<name>`.
-    pub code: &'static str,
+    pub(crate) code: &'static str,
     /// Default severity.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
 }
 
 impl Coded for Code {
@@ -35,24 +35,25 @@ const fn error(code: &'static str) -> Code {
 }
 
 /// Invalid KDL.
-pub const SYNTAX_KDL: Code = error("topogen::syntax::kdl");
+pub(crate) const SYNTAX_KDL: Code = error("topogen::syntax::kdl");
 /// A file past one of the input limits.
-pub const SYNTAX_LIMITS: Code = error("topogen::syntax::limits");
+pub(crate) const SYNTAX_LIMITS: Code = error("topogen::syntax::limits");
 /// A node, property or name given twice.
-pub const SCHEMA_DUPLICATE: Code = error("topogen::schema::duplicate");
+pub(crate) const SCHEMA_DUPLICATE: Code = error("topogen::schema::duplicate");
 /// A required node, property or argument is missing.
-pub const SCHEMA_MISSING: Code = error("topogen::schema::missing");
+pub(crate) const SCHEMA_MISSING: Code = error("topogen::schema::missing");
 /// A value of the wrong type or out of range.
-pub const SCHEMA_TYPE: Code = error("topogen::schema::type");
+pub(crate) const SCHEMA_TYPE: Code = error("topogen::schema::type");
 /// A node the language does not have here.
-pub const SCHEMA_UNKNOWN_NODE: Code = error("topogen::schema::unknown-node");
+pub(crate) const SCHEMA_UNKNOWN_NODE: Code = error("topogen::schema::unknown-node");
 /// A property or argument the node does not take.
-pub const SCHEMA_UNKNOWN_PROPERTY: Code = error("topogen::schema::unknown-property");
+pub(crate) const SCHEMA_UNKNOWN_PROPERTY: Code = error("topogen::schema::unknown-property");
 /// An environment overrides a pool, range or listener the base does not have.
-pub const SCHEMA_UNMATCHED_OVERRIDE: Code = error("topogen::schema::unmatched-override");
+pub(crate) const SCHEMA_UNMATCHED_OVERRIDE: Code = error("topogen::schema::unmatched-override");
 
 /// Every code reported while reading the file.
-pub const ALL: &[Code] = &[
+#[cfg(test)]
+pub(crate) const ALL: &[Code] = &[
     SCHEMA_DUPLICATE,
     SCHEMA_MISSING,
     SCHEMA_TYPE,

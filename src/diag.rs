@@ -11,7 +11,10 @@ use serde::Serialize;
 
 /// The candidate closest to `word`, if it is close enough to be a typo: the
 /// one place "did you mean" suggestions are chosen, for lowering and rules.
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     // close enough by Jaro-Winkler; the fewest edits wins, then the higher score
     let mut best: Option<(usize, f64, &'a str)> = None;
     for c in candidates {
@@ -29,7 +32,7 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// `` did you mean `x`? `` for the candidate [`suggest`] picks, if any: the
 /// one way lowering and the rules phrase a suggestion.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
@@ -37,7 +40,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// A list of names in backticks: `` `a`, `b` and `c` ``, at most `max` of them.
-pub fn list<S: AsRef<str>>(items: &[S], max: usize) -> String {
+pub(crate) fn list<S: AsRef<str>>(items: &[S], max: usize) -> String {
     let shown: Vec<String> = items
         .iter()
         .take(max)
@@ -55,7 +58,7 @@ pub fn list<S: AsRef<str>>(items: &[S], max: usize) -> String {
 /// What a finding is: its stable code and default severity. A lowering code
 /// ([`crate::codes::Code`]) and a rule of the registry (`check::Rule`) both
 /// are, so this module needs neither.
-pub trait Coded {
+pub(crate) trait Coded {
     /// Stable code, `topogen::<area>::<name>`.
     fn code(&self) -> &'static str;
     /// Default severity.
@@ -73,7 +76,7 @@ pub struct Span {
 
 impl Span {
     /// A span from a byte offset and a length.
-    pub fn new(offset: usize, len: usize) -> Self {
+    pub(crate) fn new(offset: usize, len: usize) -> Self {
         Self { offset, len }
     }
 }
@@ -115,7 +118,7 @@ pub struct Label {
     /// Where.
     pub span: Span,
     /// What is there, in a few words.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 /// One problem in `cluster.kdl`.
@@ -132,12 +135,12 @@ pub struct Finding {
     /// How to fix it.
     pub help: Option<String>,
     /// The environments the finding was seen in (empty: not environment-specific).
-    pub envs: Vec<String>,
+    pub(crate) envs: Vec<String>,
 }
 
 impl Finding {
     /// A finding of `rule` (a code or a rule), with its default severity.
-    pub fn new(rule: &impl Coded, message: impl Into<String>) -> Self {
+    pub(crate) fn new(rule: &impl Coded, message: impl Into<String>) -> Self {
         Self {
             code: rule.code(),
             severity: rule.severity(),
@@ -150,7 +153,7 @@ impl Finding {
 
     /// Adds a labeled span. The first one added is the primary span.
     #[must_use]
-    pub fn label(mut self, span: Span, text: impl Into<String>) -> Self {
+    pub(crate) fn label(mut self, span: Span, text: impl Into<String>) -> Self {
         self.labels.push(Label {
             span,
             text: text.into(),
@@ -160,14 +163,14 @@ impl Finding {
 
     /// Sets the help line.
     #[must_use]
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
     /// Overrides the rule's default severity.
     #[must_use]
-    pub fn severity(mut self, severity: Severity) -> Self {
+    pub(crate) fn severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
     }
@@ -187,7 +190,7 @@ pub struct Findings {
 
 impl Findings {
     /// Findings collected while looking at environment `env`.
-    pub fn for_env(env: &str) -> Self {
+    pub(crate) fn for_env(env: &str) -> Self {
         Self {
             items: Vec::new(),
             env: Some(env.to_owned()),
@@ -195,7 +198,7 @@ impl Findings {
     }
 
     /// Records a finding.
-    pub fn push(&mut self, mut finding: Finding) {
+    pub(crate) fn push(&mut self, mut finding: Finding) {
         if let Some(env) = &self.env {
             finding.envs = vec![env.clone()];
         }
@@ -204,7 +207,7 @@ impl Findings {
 
     /// Moves every finding of `other` into `self`, merging duplicates: the same
     /// problem seen in several environments is reported once, naming them all.
-    pub fn absorb(&mut self, other: Findings) {
+    pub(crate) fn absorb(&mut self, other: Findings) {
         // index by identity (everything but the environments): linear, not quadratic
         let mut index: std::collections::HashMap<
             (&'static str, Severity, String, Vec<Label>),
@@ -235,27 +238,12 @@ impl Findings {
     }
 
     /// Keeps only the findings for which `keep` is true.
-    pub fn retain(&mut self, keep: impl FnMut(&Finding) -> bool) {
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&Finding) -> bool) {
         self.items.retain(keep);
     }
 
-    /// True when any finding is an error.
-    pub fn has_errors(&self) -> bool {
-        self.items.iter().any(|f| f.severity == Severity::Error)
-    }
-
-    /// Number of findings.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// True when there is nothing to report.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     /// The findings, sorted by position in the file, then code.
-    pub fn into_sorted(mut self) -> Vec<Finding> {
+    pub(crate) fn into_sorted(mut self) -> Vec<Finding> {
         self.items.sort_by(|a, b| {
             (a.primary().map(|s| s.offset), a.code, &a.message).cmp(&(
                 b.primary().map(|s| s.offset),
@@ -264,10 +252,5 @@ impl Findings {
             ))
         });
         self.items
-    }
-
-    /// The findings as recorded.
-    pub fn iter(&self) -> impl Iterator<Item = &Finding> {
-        self.items.iter()
     }
 }

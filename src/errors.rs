@@ -9,9 +9,9 @@ pub struct ErrorCode {
     /// Stable code, `topogen::<area>::<name>`, as on the error type.
     pub code: &'static str,
     /// One line: when it is reported.
-    pub summary: &'static str,
+    pub(crate) summary: &'static str,
     /// Markdown: what happened and how to fix it.
-    pub docs: &'static str,
+    pub(crate) docs: &'static str,
 }
 
 const fn e(code: &'static str, summary: &'static str, docs: &'static str) -> ErrorCode {
@@ -122,7 +122,7 @@ pub const ALL: &[ErrorCode] = &[
 ];
 
 /// The fixed error with `code`; `io::read` is accepted for `topogen::io::read`.
-pub fn find(code: &str) -> Option<&'static ErrorCode> {
+pub(crate) fn find(code: &str) -> Option<&'static ErrorCode> {
     let code = code.trim();
     ALL.iter()
         .find(|e| e.code == code || e.code.strip_prefix("topogen::") == Some(code))

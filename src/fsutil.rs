@@ -96,7 +96,7 @@ pub enum FsError {
 
 /// What a directory entry is, links not followed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// A regular file.
     File,
     /// A directory.
@@ -139,7 +139,7 @@ impl Kind {
 
 /// An open directory and the path it is reported under.
 #[derive(Debug)]
-pub struct Dir {
+pub(crate) struct Dir {
     fd: OwnedFd,
     path: PathBuf,
 }
@@ -151,7 +151,7 @@ const DIR_FLAGS: OFlags = OFlags::RDONLY
 
 impl Dir {
     /// Opens a directory the user named, as given (links in it followed).
-    pub fn open(path: &Path) -> Result<Self, FsError> {
+    pub(crate) fn open(path: &Path) -> Result<Self, FsError> {
         let fd = rustix::fs::open(path, DIR_FLAGS.difference(OFlags::NOFOLLOW), Mode::empty())
             .map_err(|e| FsError::Io {
                 action: "cannot open directory",
@@ -167,7 +167,7 @@ impl Dir {
     /// Opens a directory the user named whose last component the repository
     /// may have put there (`--templates templates`): the parent as given,
     /// the last component not followed.
-    pub fn open_named(path: &Path) -> Result<Self, FsError> {
+    pub(crate) fn open_named(path: &Path) -> Result<Self, FsError> {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return Self::open(path);
         };
@@ -186,12 +186,12 @@ impl Dir {
     }
 
     /// The path this directory is reported under.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// How `rel` (beneath this directory) is reported.
-    pub fn show(&self, rel: impl AsRef<Path>) -> String {
+    pub(crate) fn show(&self, rel: impl AsRef<Path>) -> String {
         self.join(rel).display().to_string()
     }
 
@@ -290,7 +290,7 @@ impl Dir {
     }
 
     /// What `rel` is, its last component not followed; `None` when absent.
-    pub fn kind(&self, rel: impl AsRef<Path>) -> Result<Option<Kind>, FsError> {
+    pub(crate) fn kind(&self, rel: impl AsRef<Path>) -> Result<Option<Kind>, FsError> {
         let rel = rel.as_ref();
         let (parent, name) = match (rel.parent(), rel.file_name()) {
             (Some(p), Some(n)) if !p.as_os_str().is_empty() => match self.sub(p)? {
@@ -309,7 +309,7 @@ impl Dir {
     }
 
     /// The directory `rel` beneath this one; `None` when absent.
-    pub fn sub(&self, rel: impl AsRef<Path>) -> Result<Option<Dir>, FsError> {
+    pub(crate) fn sub(&self, rel: impl AsRef<Path>) -> Result<Option<Dir>, FsError> {
         let rel = rel.as_ref();
         match self.open_beneath(rel, DIR_FLAGS, Mode::empty()) {
             Ok(fd) => Ok(Some(Dir {
@@ -323,7 +323,7 @@ impl Dir {
 
     /// The directory `name` (one component) beneath this one, created when
     /// absent; `created` says whether it was.
-    pub fn sub_or_create(&self, name: &str, created: &mut bool) -> Result<Dir, FsError> {
+    pub(crate) fn sub_or_create(&self, name: &str, created: &mut bool) -> Result<Dir, FsError> {
         if let Some(d) = self.sub(name)? {
             return Ok(d);
         }
@@ -339,7 +339,11 @@ impl Dir {
     /// The contents of the regular file `rel`: `None` when absent; a refusal
     /// for a link anywhere along it, a file that is not regular, or one
     /// larger than `cap` bytes.
-    pub fn read(&self, rel: impl AsRef<Path>, cap: usize) -> Result<Option<Vec<u8>>, FsError> {
+    pub(crate) fn read(
+        &self,
+        rel: impl AsRef<Path>,
+        cap: usize,
+    ) -> Result<Option<Vec<u8>>, FsError> {
         let rel = rel.as_ref();
         // O_NONBLOCK: opening a FIFO must not wait for a writer
         let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY;
@@ -352,14 +356,14 @@ impl Dir {
     }
 
     /// Creates the directory `rel` (its parent exists and is topogen's own).
-    pub fn create_dir(&self, rel: impl AsRef<Path>) -> Result<(), FsError> {
+    pub(crate) fn create_dir(&self, rel: impl AsRef<Path>) -> Result<(), FsError> {
         let rel = rel.as_ref();
         rustix::fs::mkdirat(&self.fd, rel, Mode::from_raw_mode(0o777))
             .map_err(|e| self.io("cannot create directory", rel, e))
     }
 
     /// Creates the file `rel` exclusively and writes `bytes` into it.
-    pub fn create_file(
+    pub(crate) fn create_file(
         &self,
         rel: impl AsRef<Path>,
         bytes: &[u8],
@@ -376,7 +380,7 @@ impl Dir {
     }
 
     /// Every entry of this directory (not `.` and `..`), sorted by name.
-    pub fn entries(&self) -> Result<Vec<(OsString, Kind)>, FsError> {
+    pub(crate) fn entries(&self) -> Result<Vec<(OsString, Kind)>, FsError> {
         let err = |e: Errno| self.io("cannot read directory", "", e);
         let mut out = Vec::new();
         for entry in rustix::fs::Dir::read_from(&self.fd).map_err(err)? {
@@ -404,7 +408,7 @@ impl Dir {
     /// links are removed, never followed. An explicit stack, not recursion:
     /// a hostile tree may nest deeper than the call stack. Each directory is
     /// listed once and only the directories being emptied are held open.
-    pub fn remove_tree(&self, name: impl AsRef<OsStr>) -> Result<(), FsError> {
+    pub(crate) fn remove_tree(&self, name: impl AsRef<OsStr>) -> Result<(), FsError> {
         let name = name.as_ref();
         match self.kind(name)? {
             None => return Ok(()),
@@ -443,13 +447,13 @@ impl Dir {
     }
 
     /// Removes the directory `name` if it is empty; true when it is gone.
-    pub fn remove_empty_dir(&self, name: &OsStr) -> bool {
+    pub(crate) fn remove_empty_dir(&self, name: &OsStr) -> bool {
         rustix::fs::unlinkat(&self.fd, name, AtFlags::REMOVEDIR).is_ok()
     }
 
     /// Renames `from` to `to` in this directory; with `exchange`, swaps the
     /// two atomically (`renameat2(RENAME_EXCHANGE)`).
-    pub fn rename(&self, from: &str, to: &str, exchange: bool) -> std::io::Result<()> {
+    pub(crate) fn rename(&self, from: &str, to: &str, exchange: bool) -> std::io::Result<()> {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if exchange {
             return rustix::fs::renameat_with(
@@ -471,7 +475,13 @@ impl Dir {
     /// Puts the entry `name` of this directory at `to` beneath `dst` too,
     /// as it is (a hard link; a link or a FIFO is never opened). Where hard
     /// links are impossible, a regular file is copied and a link recreated.
-    pub fn carry(&self, name: &OsStr, kind: Kind, dst: &Dir, to: &Path) -> Result<(), FsError> {
+    pub(crate) fn carry(
+        &self,
+        name: &OsStr,
+        kind: Kind,
+        dst: &Dir,
+        to: &Path,
+    ) -> Result<(), FsError> {
         let err = |e: Errno| dst.io("cannot carry over", to, e);
         match rustix::fs::linkat(&self.fd, name, &dst.fd, to, AtFlags::empty()) {
             Ok(()) => return Ok(()),
@@ -510,7 +520,7 @@ impl Dir {
 
     /// Takes the advisory lock on this directory without waiting; false when
     /// another process holds it.
-    pub fn try_lock(&self) -> bool {
+    pub(crate) fn try_lock(&self) -> bool {
         rustix::fs::flock(
             &self.fd,
             rustix::fs::FlockOperation::NonBlockingLockExclusive,
@@ -519,7 +529,7 @@ impl Dir {
     }
 
     /// Flushes the file system this directory is on to disk (`syncfs`).
-    pub fn sync_fs(&self) -> Result<(), FsError> {
+    pub(crate) fn sync_fs(&self) -> Result<(), FsError> {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         let r = rustix::fs::syncfs(&self.fd);
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
@@ -528,18 +538,18 @@ impl Dir {
     }
 
     /// Flushes this directory's entries (a rename in it) to disk; best effort.
-    pub fn sync_entries(&self) {
+    pub(crate) fn sync_entries(&self) {
         let _ = rustix::fs::fsync(&self.fd);
     }
 
     /// The device and inode: two handles on one directory compare equal.
-    pub fn id(&self) -> (u64, u64) {
+    pub(crate) fn id(&self) -> (u64, u64) {
         rustix::fs::fstat(&self.fd).map_or((0, 0), |st| (st.st_dev, st.st_ino))
     }
 
     /// Creates a new, empty directory in this one, named `prefix` then the
     /// process id and an unpredictable suffix; `mode` before the umask.
-    pub fn temp_dir(&self, prefix: &str, mode: u32) -> Result<(String, Dir), FsError> {
+    pub(crate) fn temp_dir(&self, prefix: &str, mode: u32) -> Result<(String, Dir), FsError> {
         let mut tries = 0;
         loop {
             let name = format!("{prefix}{}-{:016x}", std::process::id(), unpredictable());
@@ -561,7 +571,7 @@ impl Dir {
     /// Replaces (or creates) the file `name` in this directory atomically:
     /// written exclusively into a directory just created, then renamed over
     /// `name` (a link at `name` is replaced, never followed).
-    pub fn replace_file(&self, name: &str, bytes: &[u8], mode: u32) -> Result<(), FsError> {
+    pub(crate) fn replace_file(&self, name: &str, bytes: &[u8], mode: u32) -> Result<(), FsError> {
         let (tmp_name, tmp) = self.temp_dir(&format!(".{name}.topogen-"), 0o700)?;
         let result = tmp.create_file(name, bytes, mode).and_then(|()| {
             rustix::fs::renameat(&tmp.fd, name, &self.fd, name)
@@ -608,7 +618,7 @@ fn read_capped(file: File, cap: usize, show: impl Fn() -> String) -> Result<Vec<
 /// Opens `path` (a file the user named, its directory taken as given) for
 /// reading: its last component must be a regular file, not a link, a FIFO
 /// or a device.
-pub fn open_regular(path: &Path) -> std::io::Result<File> {
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<File> {
     let flags =
         OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
     let file = match rustix::fs::open(path, flags, Mode::empty()) {
@@ -639,7 +649,7 @@ pub fn open_regular(path: &Path) -> std::io::Result<File> {
 
 /// Writes `bytes` to a new file at `path` (its directory taken as given);
 /// never replaces anything, a dangling link included.
-pub fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     let fd = rustix::fs::open(path, flags, Mode::from_raw_mode(0o644))?;
     File::from(fd).write_all(bytes)
@@ -657,11 +667,11 @@ fn unpredictable() -> u64 {
 /// A relative path with `/` separators (a manifest line, a planned file, an
 /// `output dir`) that stays beneath its directory: the model's one rule for
 /// paths ([`crate::model::path::check`]).
-pub fn safe_relative(p: &str) -> bool {
+pub(crate) fn safe_relative(p: &str) -> bool {
     crate::model::path::check(p).is_ok()
 }
 
 /// A name as the user sees it.
-pub fn lossy(name: &OsStr) -> String {
+pub(crate) fn lossy(name: &OsStr) -> String {
     String::from_utf8_lossy(name.as_bytes()).into_owned()
 }

@@ -21,7 +21,7 @@ pub mod app;
 pub mod cache;
 pub mod check;
 pub mod cli;
-pub mod codes;
+pub(crate) mod codes;
 pub mod diag;
 pub mod emit;
 pub mod errors;
@@ -34,6 +34,6 @@ pub mod report;
 pub mod run;
 pub mod show;
 pub mod source;
-pub mod term;
+pub(crate) mod term;
 
 pub use run::{Compiled, compile};

@@ -20,7 +20,7 @@ use crate::term::{self, Excerpt};
 
 /// Output format of diagnostics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// rustc-style report with source snippets (colour only on a terminal).
     Human,
     /// One JSON document: `{"version": 1, "diagnostics": [...], ...}` (docs/formats.md).
@@ -244,16 +244,16 @@ struct JsonFinding<'a> {
 
 /// The version of the JSON document `--format json` prints (docs/formats.md):
 /// raised whenever a member is removed, renamed or changes its type.
-pub const JSON_VERSION: u32 = 1;
+pub(crate) const JSON_VERSION: u32 = 1;
 
 /// The rule id of a drifted file in the machine formats: not a rule of the
 /// registry, since no finding of `cluster.kdl` carries it.
-pub const DRIFT_CODE: &str = "topogen::drift";
+pub(crate) const DRIFT_CODE: &str = "topogen::drift";
 
 /// How a generated file differs from what `cluster.kdl` generates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DriftKind {
+pub(crate) enum DriftKind {
     /// On disk with other contents.
     Changed,
     /// Generated but not on disk.
@@ -270,18 +270,18 @@ pub enum DriftKind {
 pub struct Drift {
     /// The generated file, as `check` names it (the output directory joined
     /// with the file's path in it).
-    pub path: String,
+    pub(crate) path: String,
     /// How it differs.
-    pub kind: DriftKind,
+    pub(crate) kind: DriftKind,
     /// `changed`: the unified diff from the file on disk to what is generated.
-    pub diff: Option<String>,
+    pub(crate) diff: Option<String>,
     /// `unreadable`: why the contents were not compared.
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 impl Drift {
     /// The report of `drift`, a file of the output directory `dir`.
-    pub fn new(dir: &std::path::Path, drift: &crate::output::Drift) -> Self {
+    pub(crate) fn new(dir: &std::path::Path, drift: &crate::output::Drift) -> Self {
         use crate::output::Drift as D;
         let (rel, kind, diff, reason) = match drift {
             D::Changed(p, diff) => (p, DriftKind::Changed, Some(diff), None),
@@ -391,14 +391,14 @@ pub fn json(
 }
 
 /// Escapes workflow-command data (the message): `%`, `\r`, `\n`.
-pub fn gh_escape_data(s: &str) -> String {
+pub(crate) fn gh_escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escapes workflow-command property values: data escapes plus `:` and `,`.
-pub fn gh_escape_property(s: &str) -> String {
+pub(crate) fn gh_escape_property(s: &str) -> String {
     gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 

@@ -23,7 +23,7 @@ impl Compiled {
 }
 
 /// True when any finding is an error (or, with `deny_warnings`, any finding).
-pub fn failed(findings: &[Finding], deny_warnings: bool) -> bool {
+pub(crate) fn failed(findings: &[Finding], deny_warnings: bool) -> bool {
     findings
         .iter()
         .any(|f| f.severity == Severity::Error || deny_warnings)

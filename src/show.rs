@@ -131,7 +131,7 @@ fn address(a: Option<std::net::Ipv4Addr>) -> String {
 /// The resolved topology as `show --format json` prints it in its
 /// `environments` member (docs/formats.md): every environment, or only
 /// `only`, every text from `cluster.kdl` as [`shown`] shows it.
-pub fn json(project: &Project, only: Option<&str>) -> serde_json::Value {
+pub(crate) fn json(project: &Project, only: Option<&str>) -> serde_json::Value {
     project
         .envs
         .iter()

@@ -37,7 +37,7 @@ pub const MAX_RENDERED_BYTES: usize = 16 << 20;
 #[derive(Clone, Debug)]
 pub struct Source {
     /// The name shown in diagnostics (the path as the user gave it).
-    pub name: String,
+    pub(crate) name: String,
     /// The file's text.
     pub text: Arc<str>,
 }
@@ -52,7 +52,7 @@ impl Source {
     }
 
     /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let mut start = offset;
         while !self.text.is_char_boundary(start) {
@@ -73,18 +73,18 @@ pub struct Scan {
     /// and chains of type annotations nest.
     pub depth: usize,
     /// Where the deepest nesting is.
-    pub depth_at: usize,
+    pub(crate) depth_at: usize,
     /// Words outside comments: node names, arguments and properties (a
     /// `key=value` is one word), each string one word.
     pub words: usize,
     /// Where word number `MAX_WORDS + 1` starts (0 while within the limit).
-    pub words_at: usize,
+    pub(crate) words_at: usize,
 }
 
 impl Scan {
     /// True when the text is within [`MAX_DEPTH`] and [`MAX_WORDS`]: safe to
     /// hand to a parser.
-    pub fn within_limits(&self) -> bool {
+    pub(crate) fn within_limits(&self) -> bool {
         self.depth <= MAX_DEPTH && self.words <= MAX_WORDS
     }
 }

@@ -19,7 +19,7 @@ use crate::check::rules::secrets_literal::secret_ranges;
 /// True for a character never printed raw: the C0 and C1 controls (`\n`, `\r`,
 /// `\t`, ESC, DEL, U+0085 among them), the line and paragraph separators
 /// U+2028 and U+2029, and the bidirectional controls.
-pub fn unprintable(c: char) -> bool {
+pub(crate) fn unprintable(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -35,13 +35,13 @@ pub fn unprintable(c: char) -> bool {
 
 /// `s` as a value or message is printed, on one line: every [`unprintable`]
 /// character escaped (`\u{1b}`), every secret-shaped word masked.
-pub fn shown(s: &str) -> Cow<'_, str> {
+pub(crate) fn shown(s: &str) -> Cow<'_, str> {
     render(s, false, |_| {})
 }
 
 /// File text as an excerpt or a diff shows it: as [`shown`], except that `\n`,
 /// `\t` and `\r\n` keep their layout.
-pub fn shown_text(s: &str) -> Cow<'_, str> {
+pub(crate) fn shown_text(s: &str) -> Cow<'_, str> {
     render(s, true, |_| {})
 }
 
@@ -49,7 +49,7 @@ pub fn shown_text(s: &str) -> Cow<'_, str> {
 /// file headers bold, hunk headers cyan, removed lines red, added lines
 /// green. The colour codes are added after escaping, so they are the only
 /// escapes the diff sends.
-pub fn shown_diff(diff: &str, color: bool) -> String {
+pub(crate) fn shown_diff(diff: &str, color: bool) -> String {
     let text = shown_text(diff);
     if !color {
         return text.into_owned();
@@ -81,7 +81,7 @@ pub fn shown_diff(diff: &str, color: bool) -> String {
 }
 
 /// A path as it is printed: [`shown`].
-pub fn shown_path(path: &std::path::Path) -> String {
+pub(crate) fn shown_path(path: &std::path::Path) -> String {
     shown(&path.display().to_string()).into_owned()
 }
 
@@ -99,22 +99,22 @@ struct Edit {
 /// offsets in the file and in the text shown, so that a span still underlines
 /// what it did.
 #[derive(Debug)]
-pub struct Excerpt {
+pub(crate) struct Excerpt {
     /// The text to show.
-    pub text: String,
+    pub(crate) text: String,
     edits: Vec<Edit>,
 }
 
 impl Excerpt {
     /// The excerpt of `file`.
-    pub fn new(file: &str) -> Self {
+    pub(crate) fn new(file: &str) -> Self {
         let mut edits = Vec::new();
         let text = render(file, true, |e| edits.push(e)).into_owned();
         Self { text, edits }
     }
 
     /// Where byte `offset` of the file is in the text shown.
-    pub fn shown_offset(&self, offset: usize) -> usize {
+    pub(crate) fn shown_offset(&self, offset: usize) -> usize {
         let i = self.edits.partition_point(|e| e.at < offset);
         match i.checked_sub(1).map(|i| self.edits[i]) {
             None => offset,
@@ -124,7 +124,7 @@ impl Excerpt {
     }
 
     /// Where byte `offset` of the text shown is in the file.
-    pub fn file_offset(&self, offset: usize) -> usize {
+    pub(crate) fn file_offset(&self, offset: usize) -> usize {
         let i = self.edits.partition_point(|e| e.shown_at < offset);
         match i.checked_sub(1).map(|i| self.edits[i]) {
             None => offset,
@@ -185,7 +185,7 @@ fn render(s: &str, layout: bool, mut edit: impl FnMut(Edit)) -> Cow<'_, str> {
 /// An error as it is printed: its message, code, help and causes through
 /// [`shown`]. (topogen's errors carry no source excerpt: findings do.)
 #[derive(Debug)]
-pub struct ShownError {
+pub(crate) struct ShownError {
     message: String,
     code: Option<String>,
     help: Option<String>,
@@ -194,7 +194,7 @@ pub struct ShownError {
 
 impl ShownError {
     /// The printable form of `e`.
-    pub fn new(e: &dyn miette::Diagnostic) -> Self {
+    pub(crate) fn new(e: &dyn miette::Diagnostic) -> Self {
         let mut shown_error = Self::plain(e);
         shown_error.code = e.code().map(|c| shown(&c.to_string()).into_owned());
         shown_error.help = e.help().map(|h| shown(&h.to_string()).into_owned());

@@ -12,7 +12,7 @@ use crate::source::{self, Source};
 
 /// Why `cluster.kdl` could not be read at all.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// The file could not be opened or read.
     #[error("cannot read `{path}`: {source}")]
     #[diagnostic(
@@ -145,7 +145,7 @@ pub(super) fn read(path: &Path) -> Result<(Source, Option<Finding>), ReadError> 
 
 /// The templates of a run: the built-in ones, with the `--templates`
 /// directory `overlay` read and put on top.
-pub fn template_sources(overlay: Option<&Path>) -> Result<Sources, TemplateError> {
+pub(crate) fn template_sources(overlay: Option<&Path>) -> Result<Sources, TemplateError> {
     match overlay {
         Some(dir) => Sources::with_overlay(read_overlay(dir)?),
         None => Ok(Sources::built_in()),

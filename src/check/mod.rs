@@ -6,14 +6,14 @@
 //! The examples are fragments that [`example::place`] puts into one base cluster.
 
 pub mod example;
-pub mod rules;
+pub(crate) mod rules;
 
 use crate::diag::{Coded, Findings, Severity};
 use crate::model::Topology;
 
 /// How a rule runs.
 #[derive(Clone, Copy)]
-pub enum Check {
+pub(crate) enum Check {
     /// Reported while reading the file (syntax and schema).
     Lowering,
     /// Runs on each environment's resolved topology.
@@ -27,7 +27,7 @@ pub struct Rule {
     /// Stable code, `topogen::<area>::<name>`.
     pub code: &'static str,
     /// Default severity.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// One line: what the rule reports.
     pub summary: &'static str,
     /// Markdown: what it does, why it matters.
@@ -39,7 +39,7 @@ pub struct Rule {
     /// ([`Rule::fixed_file`]).
     pub fixed: &'static str,
     /// How it runs.
-    pub check: Check,
+    pub(crate) check: Check,
 }
 
 impl Rule {
@@ -85,7 +85,7 @@ pub fn registry() -> &'static [&'static Rule] {
 
 /// The rule with `code`; `kafka::replication` is accepted for
 /// `topogen::kafka::replication`.
-pub fn find(code: &str) -> Option<&'static Rule> {
+pub(crate) fn find(code: &str) -> Option<&'static Rule> {
     let code = code.trim();
     registry()
         .iter()

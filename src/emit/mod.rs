@@ -29,7 +29,7 @@ mod budget;
 mod cloud_init;
 mod docs;
 mod pins;
-pub mod refs;
+pub(crate) mod refs;
 mod scheduling;
 mod strimzi;
 pub mod templates;
@@ -48,7 +48,7 @@ pub use templates::Templates;
 /// `--out`), or the workflows directory (`output workflows`, GitHub's
 /// `.github/workflows/` at the repository root in the bundled layout).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Destination {
+pub(crate) enum Destination {
     /// The output directory.
     Output,
     /// The GitHub workflows directory.
@@ -58,7 +58,7 @@ pub enum Destination {
 impl Destination {
     /// Where [`Destination::Workflows`] files go inside the output directory
     /// when `output workflows` is not set.
-    pub const WORKFLOWS_IN_OUTPUT: &'static str = ".github/workflows";
+    pub(crate) const WORKFLOWS_IN_OUTPUT: &'static str = ".github/workflows";
 }
 
 /// Every file a build produces: path relative to the output root → contents.
@@ -79,7 +79,7 @@ pub struct Plan {
 impl Plan {
     /// Adds a file to the output directory. Every artifact ends with exactly
     /// one newline.
-    pub fn add(&mut self, path: impl Into<String>, mut contents: String) {
+    pub(crate) fn add(&mut self, path: impl Into<String>, mut contents: String) {
         while contents.ends_with("\n\n") {
             contents.pop();
         }
@@ -90,7 +90,7 @@ impl Plan {
     }
 
     /// Adds a file `name` to `dest` (see [`Plan`]).
-    pub fn add_to(&mut self, dest: Destination, name: &str, contents: String) {
+    pub(crate) fn add_to(&mut self, dest: Destination, name: &str, contents: String) {
         let path = match dest {
             Destination::Output => name.to_owned(),
             Destination::Workflows => format!("{}/{name}", Destination::WORKFLOWS_IN_OUTPUT),
@@ -102,7 +102,7 @@ impl Plan {
     }
 
     /// Where the file at plan path `path` goes.
-    pub fn destination(&self, path: &str) -> Destination {
+    pub(crate) fn destination(&self, path: &str) -> Destination {
         self.placed
             .get(path)
             .map_or(Destination::Output, |(d, _)| *d)
@@ -147,7 +147,7 @@ pub fn plan(project: &Project, templates: &Templates) -> Result<Plan, EmitError>
 
 /// Renders every artifact from environments the caller resolved (and may
 /// keep: the command line never frees them, see `Job::render` in `app.rs`).
-pub fn plan_with(
+pub(crate) fn plan_with(
     project: &Project,
     envs: &[Resolved<'_>],
     templates: &Templates,

@@ -19,11 +19,11 @@ use super::{Destination, Plan};
 
 /// Where a build writes, relative to the repository root.
 #[derive(Clone, Copy, Debug)]
-pub struct Layout<'a> {
+pub(crate) struct Layout<'a> {
     /// The output directory (`output dir`, or `--out`).
-    pub dir: &'a str,
+    pub(crate) dir: &'a str,
     /// The workflows directory (`output workflows`), if not inside `dir`.
-    pub workflows: Option<&'a str>,
+    pub(crate) workflows: Option<&'a str>,
 }
 
 /// Where GitHub runs workflows, and where `uses: ./…` resolves.
@@ -38,15 +38,15 @@ const GITHUB_WORKFLOWS: &str = ".github/workflows";
         "nothing was written. With `--templates`, check the paths in your overlay against the built-in template (`topogen templates --dump DIR`); otherwise this is a bug in topogen"
     )
 )]
-pub struct DanglingError(pub Dangling);
+pub(crate) struct DanglingError(pub Dangling);
 
 /// A reference to a file the build does not write.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Dangling {
+pub(crate) struct Dangling {
     /// The generated file that holds the reference, from the repository root.
-    pub file: String,
+    pub(crate) file: String,
     /// What it names, from the repository root (`*`: any one component).
-    pub names: String,
+    pub(crate) names: String,
 }
 
 /// A referencing file's repository path, and every reference in it.
@@ -100,7 +100,7 @@ fn scan(
 
 /// Every reference of `plan`'s workflows and Terraform files that names no
 /// file of the plan, for the environments `envs`.
-pub fn dangling(plan: &Plan, layout: Layout<'_>, envs: &[&str]) -> Vec<Dangling> {
+pub(crate) fn dangling(plan: &Plan, layout: Layout<'_>, envs: &[&str]) -> Vec<Dangling> {
     let placed = |path: &str| -> (String, bool) {
         match (plan.destination(path), layout.workflows) {
             (Destination::Workflows, Some(w)) => {

@@ -206,7 +206,6 @@ pub(crate) fn control_plane(env: &Resolved<'_>) -> Node {
             server_name: String::new(),
             pool: "".into(),
             index: 0,
-            ip: None,
             private_ip: String::new(),
             primary_ip: false,
             reach: Reach::Jump,

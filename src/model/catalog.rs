@@ -11,24 +11,24 @@ use super::Span;
 
 /// A Hetzner server type.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ServerType {
+pub(crate) struct ServerType {
     /// Virtual CPUs.
-    pub vcpu: u32,
+    pub(crate) vcpu: u32,
     /// Memory in GB.
-    pub ram_gb: u32,
+    pub(crate) ram_gb: u32,
     /// Monthly price in EUR (net), when known.
-    pub eur_per_month: Option<f64>,
+    pub(crate) eur_per_month: Option<f64>,
     /// Where `cluster.kdl` defines or overrides it (`None`: built in).
-    pub span: Option<Span>,
+    pub(crate) span: Option<Span>,
 }
 
 /// Server types and the Primary IP price.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Catalog {
+pub(crate) struct Catalog {
     /// Server types by name.
-    pub server_types: BTreeMap<String, ServerType>,
+    pub(crate) server_types: BTreeMap<String, ServerType>,
     /// Monthly price of one Primary IP in EUR.
-    pub primary_ip_eur: f64,
+    pub(crate) primary_ip_eur: f64,
 }
 
 /// Built-in server types: (name, vCPU, RAM GB, EUR per month if known).
@@ -81,7 +81,7 @@ impl Default for Catalog {
 }
 
 /// Hetzner locations: (location, network zone, datacenters).
-pub const LOCATIONS: &[(&str, &str, &[&str])] = &[
+pub(crate) const LOCATIONS: &[(&str, &str, &[&str])] = &[
     ("fsn1", "eu-central", &["fsn1-dc14"]),
     ("nbg1", "eu-central", &["nbg1-dc3"]),
     ("hel1", "eu-central", &["hel1-dc2"]),
@@ -92,13 +92,13 @@ pub const LOCATIONS: &[(&str, &str, &[&str])] = &[
 
 /// Hetzner's European locations: the only ones that offer the `cx` (Intel
 /// and cost-optimised) and `cax` (Arm) server types.
-pub const EU_LOCATIONS: &[&str] = &["fsn1", "nbg1", "hel1"];
+pub(crate) const EU_LOCATIONS: &[&str] = &["fsn1", "nbg1", "hel1"];
 
 /// The locations that offer a built-in server type, when they are not all
 /// of them: `cx*` and `cax*` only in Europe (`cpx*` and `ccx*` everywhere).
 /// `None` for the others and for a type `cluster.kdl` adds to the catalog,
 /// whose availability topogen does not know.
-pub fn offered_in(server_type: &str) -> Option<&'static [&'static str]> {
+pub(crate) fn offered_in(server_type: &str) -> Option<&'static [&'static str]> {
     let built_in = BUILT_IN.iter().any(|(n, ..)| *n == server_type);
     let eu_only = server_type.starts_with("cax")
         || (server_type.starts_with("cx") && !server_type.starts_with("cxp"));
@@ -106,7 +106,7 @@ pub fn offered_in(server_type: &str) -> Option<&'static [&'static str]> {
 }
 
 /// The network zone of a known location.
-pub fn zone_of(location: &str) -> Option<&'static str> {
+pub(crate) fn zone_of(location: &str) -> Option<&'static str> {
     LOCATIONS
         .iter()
         .find(|(l, _, _)| *l == location)

@@ -30,12 +30,12 @@ pub struct Lowered {
     /// The parsed document (for rules that look at raw text values).
     pub document: Option<KdlDocument>,
     /// Syntax and schema findings.
-    pub findings: Findings,
+    pub(crate) findings: Findings,
     /// Spans of values that were missing or invalid and replaced by a
     /// placeholder, sorted (as every topology's `invalid`) when there is a
     /// project: a rule finding that points at one is a cascade of the schema
     /// error already reported there, and is dropped.
-    pub poisoned: Vec<Span>,
+    pub(crate) poisoned: Vec<Span>,
 }
 
 /// Parses and lowers `cluster.kdl`.
@@ -996,7 +996,7 @@ impl Cx<'_> {
     }
 
     fn hetzner(&mut self, doc: &KdlDocument, fallback: Span) -> Hetzner {
-        let Some((node, e)) = self.single(doc, &schema::HETZNER) else {
+        let Some((_, e)) = self.single(doc, &schema::HETZNER) else {
             self.out.push(
                 Finding::new(
                     &SCHEMA_MISSING,
@@ -1011,7 +1011,6 @@ impl Cx<'_> {
                 datacenter: s("nbg1-dc3"),
                 network_zone: s("eu-central"),
                 image: s(schema::HETZNER.prop("image").default_str()),
-                span: fallback,
             };
         };
         let location = self.req_str(&e, "location");
@@ -1022,7 +1021,6 @@ impl Cx<'_> {
             image: self.str_or(&e, "image"),
             location,
             datacenter,
-            span: label_span(node),
         }
     }
 
@@ -1061,7 +1059,6 @@ impl Cx<'_> {
             strimzi: get(&schema::V_STRIMZI),
             kafka: get(&schema::V_KAFKA),
             argocd_operator: get(&schema::V_ARGOCD_OPERATOR),
-            span,
         }
     }
 
@@ -1080,7 +1077,6 @@ impl Cx<'_> {
             return Network {
                 cidr: Spanned::new(default_net, fallback),
                 subnet: Spanned::new(default_sub, fallback),
-                span: fallback,
             };
         };
         let net_field = &schema::NETWORK.args[0];
@@ -1097,11 +1093,7 @@ impl Cx<'_> {
             .str_(&e, "subnet")
             .and_then(|s| self.parsed::<Ipv4Net>(&s, e.schema.prop("subnet")))
             .unwrap_or_else(|| Spanned::new(default_sub, fallback_span(&e, "subnet")));
-        Network {
-            cidr,
-            subnet,
-            span: label_span(node),
-        }
+        Network { cidr, subnet }
     }
 
     fn ip_plan(&mut self, doc: &KdlDocument) -> Vec<IpRange> {
@@ -1226,11 +1218,7 @@ impl Cx<'_> {
                         let address = self
                             .str_(&pe, "address")
                             .and_then(|s| self.parsed::<Ipv4Addr>(&s, pe.schema.prop("address")));
-                        primary_ip = Some(PrimaryIp {
-                            node,
-                            address,
-                            span: label_span(pn),
-                        });
+                        primary_ip = Some(PrimaryIp { node, address });
                     }
                 }
                 Pool {
@@ -1321,18 +1309,13 @@ impl Cx<'_> {
                     factor.value.saturating_sub(1).max(1),
                     label_span(rn),
                 ));
-                Replication {
-                    factor,
-                    min_insync,
-                    span: label_span(rn),
-                }
+                Replication { factor, min_insync }
             }
             None => {
                 let factor = broker_count.clamp(1, 3);
                 Replication {
                     factor: Spanned::new(factor, node_span),
                     min_insync: Spanned::new(factor.saturating_sub(1).max(1), node_span),
-                    span: node_span,
                 }
             }
         };
@@ -1366,7 +1349,6 @@ impl Cx<'_> {
                     kind,
                     class: self.str_(&se, "class"),
                     delete_claim: self.flag(&se, "delete-claim"),
-                    span: label_span(sn),
                 }
             }
             None => Storage {
@@ -1380,7 +1362,6 @@ impl Cx<'_> {
                 )),
                 class: None,
                 delete_claim: false,
-                span: node_span,
             },
         };
         let resources = match self.single(children, &schema::RESOURCES) {
@@ -1400,7 +1381,6 @@ impl Cx<'_> {
             listeners,
             storage,
             resources,
-            span: node_span,
         })
     }
 
@@ -1421,7 +1401,6 @@ impl Cx<'_> {
                     prefer: Vec::new(),
                     avoid: Vec::new(),
                     require: Vec::new(),
-                    span: label_span(pn),
                 };
                 if let Some(c) = pn.children() {
                     self.children(c, &schema::PROFILE);
@@ -1436,11 +1415,7 @@ impl Cx<'_> {
                             }
                         };
                         if let Some(label) = self.one_label(&e, &["weight"]) {
-                            profile.prefer.push(Preference {
-                                label,
-                                weight,
-                                span: label_span(n),
-                            });
+                            profile.prefer.push(Preference { label, weight });
                         }
                     }
                     for (_, e) in self.many(c, &schema::AVOID) {
@@ -1460,7 +1435,6 @@ impl Cx<'_> {
             Some((n, e)) => Ingress {
                 http_node_port: self.int_or(&e, "http-node-port", label_span(n)),
                 https_node_port: self.int_or(&e, "https-node-port", label_span(n)),
-                span: label_span(n),
                 explicit: true,
             },
             None => Ingress {
@@ -1472,7 +1446,6 @@ impl Cx<'_> {
                     schema::INGRESS.prop("https-node-port").default_int(),
                     fallback,
                 ),
-                span: fallback,
                 explicit: false,
             },
         }
@@ -1577,7 +1550,6 @@ impl Cx<'_> {
                     fallback,
                 ),
                 destroy_at: None,
-                span: fallback,
             };
         };
         let destroy_at = self.str_(&e, "destroy-at").and_then(|s| {
@@ -1598,18 +1570,16 @@ impl Cx<'_> {
             hours_per_day: self.int_or(&e, "hours-per-day", label_span(n)),
             days_per_month: self.int_or(&e, "days-per-month", label_span(n)),
             destroy_at,
-            span: label_span(n),
         }
     }
 
     fn gitops(&mut self, doc: &KdlDocument, fallback: Span) -> GitOps {
         match self.single(doc, &schema::GITOPS) {
-            Some((n, e)) => GitOps {
+            Some((_, e)) => GitOps {
                 repo: self.req_str(&e, "repo"),
                 overlay: self.req_str(&e, "overlay"),
                 revision: self.str_or(&e, "revision"),
                 namespace: self.str_or(&e, "namespace"),
-                span: label_span(n),
             },
             None => {
                 self.out.push(
@@ -1626,7 +1596,6 @@ impl Cx<'_> {
                     overlay: s("overlays/minimal"),
                     revision: s(schema::GITOPS.prop("revision").default_str()),
                     namespace: s(schema::GITOPS.prop("namespace").default_str()),
-                    span: fallback,
                 }
             }
         }

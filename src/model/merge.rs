@@ -25,7 +25,7 @@
 use kdl::{KdlDocument, KdlNode};
 
 /// The merge rule, as the language reference states it.
-pub const DOCS: &str = r#"## Environments
+pub(crate) const DOCS: &str = r#"## Environments
 
 An `environment NAME { … }` block is an overlay on the base (everything in
 `cluster` outside the environment blocks). Merging is a recursive update,
@@ -68,15 +68,15 @@ const OVERRIDE_ONLY: &[&str] = &["range", "pool", "listener"];
 
 /// An overlay node that [`OVERRIDE_ONLY`] refuses.
 #[derive(Debug)]
-pub struct Unmatched<'o> {
+pub(crate) struct Unmatched<'o> {
     /// The overlay's node.
-    pub node: &'o KdlNode,
+    pub(crate) node: &'o KdlNode,
     /// Its name argument (`workr` of `pool workr`).
-    pub key: String,
+    pub(crate) key: String,
     /// The names the base has for this kind of node.
-    pub candidates: Vec<String>,
+    pub(crate) candidates: Vec<String>,
     /// `new=#true` on a node the base has: the base's one is overridden.
-    pub exists: bool,
+    pub(crate) exists: bool,
 }
 
 /// `new=#true`: the overlay adds this node.
@@ -111,12 +111,15 @@ fn matches(a: &KdlNode, b: &KdlNode) -> bool {
 
 /// Merges `overlay` into `base` by the rule in the module docs; returns the
 /// overlay nodes that name nothing in the base to override.
-pub fn merge_document<'o>(base: &mut KdlDocument, overlay: &'o KdlDocument) -> Vec<Unmatched<'o>> {
+pub(crate) fn merge_document<'o>(
+    base: &mut KdlDocument,
+    overlay: &'o KdlDocument,
+) -> Vec<Unmatched<'o>> {
     merge_nodes(base, overlay.nodes())
 }
 
 /// [`merge_document`] with the overlay's nodes given one by one.
-pub fn merge_nodes<'o>(
+pub(crate) fn merge_nodes<'o>(
     base: &mut KdlDocument,
     overlay: impl IntoIterator<Item = &'o KdlNode>,
 ) -> Vec<Unmatched<'o>> {

@@ -6,22 +6,21 @@
 //!
 //! **Architecture invariant:** `model/` knows nothing of templates or files.
 
-pub mod catalog;
+pub(crate) mod catalog;
 pub mod fastkdl;
 pub mod lower;
-pub mod merge;
-pub mod path;
-pub mod resolve;
-pub mod schema;
-pub mod syntax;
+pub(crate) mod merge;
+pub(crate) mod path;
+pub(crate) mod resolve;
+pub(crate) mod schema;
+pub(crate) mod syntax;
 
-use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use ipnet::{IpNet, Ipv4Net};
 
-pub use crate::diag::Span;
-pub use resolve::{Node, Resolved};
+pub(crate) use crate::diag::Span;
+pub use resolve::Resolved;
 
 /// A value and the place in `cluster.kdl` it came from.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,12 +28,12 @@ pub struct Spanned<T> {
     /// The value.
     pub value: T,
     /// Where it was written (or, for a default, the node that omits it).
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 impl<T> Spanned<T> {
     /// A spanned value.
-    pub fn new(value: T, span: Span) -> Self {
+    pub(crate) fn new(value: T, span: Span) -> Self {
         Self { value, span }
     }
 }
@@ -67,7 +66,7 @@ pub struct Pin {
 }
 
 /// Where topogen's sources live, unless `topogen git=…` says otherwise.
-pub const TOPOGEN_GIT: &str = "https://github.com/trading-cz/topogen";
+pub(crate) const TOPOGEN_GIT: &str = "https://github.com/trading-cz/topogen";
 
 /// `output dir=… workflows=…`: where the build writes, relative to cluster.kdl's directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,15 +74,15 @@ pub struct Output {
     /// The output directory (default `generated`).
     pub dir: String,
     /// An out-of-tree directory for the GitHub workflows, if any.
-    pub workflows: Option<String>,
+    pub(crate) workflows: Option<String>,
     /// What topogen writes of the Terraform side (`output terraform=…`).
-    pub terraform: TerraformShape,
+    pub(crate) terraform: TerraformShape,
 }
 
 /// `output terraform=…`: the generated root module with its tfvars, or the
 /// tfvars alone for a team's own module.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum TerraformShape {
+pub(crate) enum TerraformShape {
     /// `module` (the default): `terraform/` (the root module) and the tfvars it reads.
     #[default]
     Module,
@@ -107,38 +106,38 @@ pub struct Topology {
     /// Which environment this is.
     pub env: Environment,
     /// The cluster name (`cluster NAME`).
-    pub cluster: Spanned<String>,
+    pub(crate) cluster: Spanned<String>,
     /// Hetzner Cloud placement.
     pub hetzner: Hetzner,
     /// Pinned tool and operator versions.
     pub versions: Versions,
     /// The private network and subnet.
-    pub network: Network,
+    pub(crate) network: Network,
     /// Named host-offset ranges inside the subnet.
-    pub ip_plan: Vec<IpRange>,
+    pub(crate) ip_plan: Vec<IpRange>,
     /// Node pools, in file order.
     pub pools: Vec<Pool>,
     /// The Strimzi Kafka cluster, if any.
-    pub kafka: Option<Kafka>,
+    pub(crate) kafka: Option<Kafka>,
     /// Scheduling profiles for apps.
     pub profiles: Vec<Profile>,
     /// Traefik's NodePorts.
-    pub ingress: Ingress,
+    pub(crate) ingress: Ingress,
     /// Inbound firewall rules.
-    pub firewall: Vec<FirewallRule>,
+    pub(crate) firewall: Vec<FirewallRule>,
     /// The `firewall` node's name, when the topology has one.
-    pub firewall_span: Option<Span>,
+    pub(crate) firewall_span: Option<Span>,
     /// Server types and prices.
-    pub catalog: catalog::Catalog,
+    pub(crate) catalog: catalog::Catalog,
     /// When the cluster runs, for cost figures and the destroy schedule.
-    pub schedule: Schedule,
+    pub(crate) schedule: Schedule,
     /// Where ArgoCD bootstraps from.
     pub gitops: GitOps,
     /// GitHub Actions secrets, by name.
-    pub secrets: Vec<Secret>,
+    pub(crate) secrets: Vec<Secret>,
     /// Spans of values that failed to lower and hold a placeholder, sorted: a
     /// rule skips what it would derive from one (see [`Topology::is_invalid`]).
-    pub invalid: Vec<Span>,
+    pub(crate) invalid: Vec<Span>,
 }
 
 /// An environment (`environment NAME`).
@@ -147,79 +146,73 @@ pub struct Environment {
     /// Its name, e.g. `dev`.
     pub name: Spanned<String>,
     /// `production=#true`: stricter rules apply.
-    pub production: Spanned<bool>,
+    pub(crate) production: Spanned<bool>,
     /// The whole `environment` node.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 /// `hetzner location=… datacenter=… network-zone=… image=…`.
 #[derive(Clone, Debug)]
 pub struct Hetzner {
     /// Location, e.g. `nbg1`.
-    pub location: Spanned<String>,
+    pub(crate) location: Spanned<String>,
     /// Datacenter, e.g. `nbg1-dc3` (Primary IPs are bound to one).
     pub datacenter: Spanned<String>,
     /// Network zone, e.g. `eu-central`.
-    pub network_zone: Spanned<String>,
+    pub(crate) network_zone: Spanned<String>,
     /// OS image, e.g. `ubuntu-22.04`.
-    pub image: Spanned<String>,
-    /// The whole node.
-    pub span: Span,
+    pub(crate) image: Spanned<String>,
 }
 
 /// `versions { … }`: every pinned version.
 #[derive(Clone, Debug)]
 pub struct Versions {
     /// Terraform `required_version` constraint, e.g. `>= 1.13`.
-    pub terraform: Spanned<String>,
+    pub(crate) terraform: Spanned<String>,
     /// The Terraform CLI the workflows install, e.g. `1.13.4`.
-    pub terraform_cli: Spanned<String>,
+    pub(crate) terraform_cli: Spanned<String>,
     /// hcloud provider constraint, e.g. `~> 1.54`.
-    pub hcloud_provider: Spanned<String>,
+    pub(crate) hcloud_provider: Spanned<String>,
     /// hcloud CLI the workflows install, e.g. `v1.47.0`.
     pub hcloud_cli: Spanned<String>,
     /// K3s release, e.g. `v1.34.1+k3s1`.
-    pub k3s: Spanned<String>,
+    pub(crate) k3s: Spanned<String>,
     /// Helm release installed on the control plane.
-    pub helm: Spanned<String>,
+    pub(crate) helm: Spanned<String>,
     /// Traefik Helm chart version.
-    pub traefik_chart: Spanned<String>,
+    pub(crate) traefik_chart: Spanned<String>,
     /// Strimzi operator release.
-    pub strimzi: Spanned<String>,
+    pub(crate) strimzi: Spanned<String>,
     /// Kafka version run by Strimzi.
-    pub kafka: Spanned<String>,
+    pub(crate) kafka: Spanned<String>,
     /// ArgoCD operator release.
     pub argocd_operator: Spanned<String>,
-    /// The whole `versions` node.
-    pub span: Span,
 }
 
 /// `network CIDR subnet=CIDR`.
 #[derive(Clone, Debug)]
-pub struct Network {
+pub(crate) struct Network {
     /// The Hetzner network, e.g. `10.0.0.0/16`.
-    pub cidr: Spanned<Ipv4Net>,
+    pub(crate) cidr: Spanned<Ipv4Net>,
     /// The cloud subnet the servers live in, e.g. `10.0.1.0/24`.
-    pub subnet: Spanned<Ipv4Net>,
-    /// The whole node.
-    pub span: Span,
+    pub(crate) subnet: Spanned<Ipv4Net>,
 }
 
 /// `range NAME from=N to=M`: host offsets `N..=M` of the subnet.
 #[derive(Clone, Debug)]
-pub struct IpRange {
+pub(crate) struct IpRange {
     /// Its name, referenced by pools.
-    pub name: Spanned<String>,
+    pub(crate) name: Spanned<String>,
     /// First host offset.
-    pub from: Spanned<u32>,
+    pub(crate) from: Spanned<u32>,
     /// Last host offset (inclusive).
-    pub to: Spanned<u32>,
+    pub(crate) to: Spanned<u32>,
     /// Not for nodes (network, gateway, DHCP, future use).
-    pub reserved: bool,
+    pub(crate) reserved: bool,
     /// What the range is for, shown in the IP table.
-    pub purpose: Option<String>,
+    pub(crate) purpose: Option<String>,
     /// The whole node.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 /// K3s role of a pool.
@@ -233,7 +226,7 @@ pub enum Role {
 
 impl Role {
     /// The word used in `cluster.kdl`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Role::Server => "server",
             Role::Agent => "agent",
@@ -253,146 +246,136 @@ pub struct Pool {
     /// Number of nodes.
     pub count: Spanned<u32>,
     /// The IP-plan range the nodes take their addresses from.
-    pub range: Spanned<String>,
+    pub(crate) range: Spanned<String>,
     /// Kubernetes node labels.
     pub labels: Vec<KeyValue>,
     /// Kubernetes node taints.
-    pub taints: Vec<Taint>,
+    pub(crate) taints: Vec<Taint>,
     /// The node that holds a persistent Primary IP, if any.
     pub primary_ip: Option<PrimaryIp>,
     /// Whether app workloads may schedule here.
-    pub apps: Spanned<bool>,
+    pub(crate) apps: Spanned<bool>,
     /// The whole node.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 /// A `key=value` pair (a label or a selector).
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyValue {
     /// Label key.
-    pub key: Spanned<String>,
+    pub(crate) key: Spanned<String>,
     /// Label value.
     pub value: Spanned<String>,
     /// The whole entry.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 /// `taint KEY value=… effect=…`.
 #[derive(Clone, Debug)]
-pub struct Taint {
+pub(crate) struct Taint {
     /// Taint key.
-    pub key: Spanned<String>,
+    pub(crate) key: Spanned<String>,
     /// Taint value (may be empty).
-    pub value: Spanned<String>,
+    pub(crate) value: Spanned<String>,
     /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
-    pub effect: Spanned<String>,
+    pub(crate) effect: Spanned<String>,
     /// The whole node.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 /// `primary-ip node=N [address=IP]`.
 #[derive(Clone, Debug)]
 pub struct PrimaryIp {
     /// Index of the node in its pool.
-    pub node: Spanned<u32>,
+    pub(crate) node: Spanned<u32>,
     /// The Primary IP's address, when known (it is stable once created).
-    pub address: Option<Spanned<Ipv4Addr>>,
-    /// The whole node.
-    pub span: Span,
+    pub(crate) address: Option<Spanned<Ipv4Addr>>,
 }
 
 /// `kafka NAME namespace=… brokers=POOL controllers=POOL { … }`.
 #[derive(Clone, Debug)]
-pub struct Kafka {
+pub(crate) struct Kafka {
     /// Kafka resource name.
-    pub name: Spanned<String>,
+    pub(crate) name: Spanned<String>,
     /// Namespace of the Strimzi resources.
-    pub namespace: Spanned<String>,
+    pub(crate) namespace: Spanned<String>,
     /// The pool whose nodes run brokers.
-    pub brokers: Spanned<String>,
+    pub(crate) brokers: Spanned<String>,
     /// The pool whose nodes run KRaft controllers.
-    pub controllers: Spanned<String>,
+    pub(crate) controllers: Spanned<String>,
     /// KRaft metadata version; default derived from the Kafka version.
-    pub metadata_version: Option<Spanned<String>>,
+    pub(crate) metadata_version: Option<Spanned<String>>,
     /// Replication settings.
-    pub replication: Replication,
+    pub(crate) replication: Replication,
     /// Listeners.
-    pub listeners: Vec<Listener>,
+    pub(crate) listeners: Vec<Listener>,
     /// Broker storage.
-    pub storage: Storage,
+    pub(crate) storage: Storage,
     /// Pod resources.
-    pub resources: Resources,
-    /// The whole node.
-    pub span: Span,
+    pub(crate) resources: Resources,
 }
 
 /// `replication factor=N min-insync=M`.
 #[derive(Clone, Debug)]
-pub struct Replication {
+pub(crate) struct Replication {
     /// `default.replication.factor` and the internal topics' factors.
-    pub factor: Spanned<u32>,
+    pub(crate) factor: Spanned<u32>,
     /// `min.insync.replicas` (and `transaction.state.log.min.isr`).
-    pub min_insync: Spanned<u32>,
-    /// The whole node.
-    pub span: Span,
+    pub(crate) min_insync: Spanned<u32>,
 }
 
 /// `listener NAME type=… port=… [tls=…] [bootstrap-node-port=…] [broker-node-port=…]`.
 #[derive(Clone, Debug)]
-pub struct Listener {
+pub(crate) struct Listener {
     /// Listener name (`^[a-z0-9]{1,11}$`).
-    pub name: Spanned<String>,
+    pub(crate) name: Spanned<String>,
     /// Strimzi listener type, e.g. `internal`, `nodeport`.
-    pub kind: Spanned<String>,
+    pub(crate) kind: Spanned<String>,
     /// Container port.
-    pub port: Spanned<u32>,
+    pub(crate) port: Spanned<u32>,
     /// TLS on the listener.
-    pub tls: Spanned<bool>,
+    pub(crate) tls: Spanned<bool>,
     /// NodePort of the bootstrap service (nodeport listeners).
-    pub bootstrap_node_port: Option<Spanned<u32>>,
+    pub(crate) bootstrap_node_port: Option<Spanned<u32>>,
     /// NodePort of broker 0; broker N gets this plus N (nodeport listeners).
-    pub broker_node_port: Option<Spanned<u32>>,
+    pub(crate) broker_node_port: Option<Spanned<u32>>,
     /// The whole node.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 /// `storage type=… [size=…] [class=…] [delete-claim=…]`.
 #[derive(Clone, Debug)]
-pub struct Storage {
+pub(crate) struct Storage {
     /// `ephemeral` or `persistent-claim`.
-    pub kind: Spanned<String>,
+    pub(crate) kind: Spanned<String>,
     /// Volume size, e.g. `20Gi` (persistent-claim).
-    pub size: Option<Spanned<String>>,
+    pub(crate) size: Option<Spanned<String>>,
     /// Storage class, e.g. `local-path`.
-    pub class: Option<Spanned<String>>,
+    pub(crate) class: Option<Spanned<String>>,
     /// Delete the claim when the cluster is deleted.
-    pub delete_claim: bool,
-    /// The node.
-    pub span: Span,
+    pub(crate) delete_claim: bool,
 }
 
 /// `resources [memory=…] [cpu=…]`: requests, and the memory limit.
 #[derive(Clone, Debug, Default)]
-pub struct Resources {
+pub(crate) struct Resources {
     /// Memory request and limit, e.g. `2Gi`.
-    pub memory: Option<Spanned<String>>,
+    pub(crate) memory: Option<Spanned<String>>,
     /// CPU request, e.g. `500m`.
-    pub cpu: Option<Spanned<String>>,
+    pub(crate) cpu: Option<Spanned<String>>,
 }
 
 /// `profile NAME { prefer …; avoid …; require … }`.
 #[derive(Clone, Debug)]
 pub struct Profile {
     /// Profile name; one affinity snippet each.
-    pub name: Spanned<String>,
+    pub(crate) name: Spanned<String>,
     /// Preferred node labels, with weights.
     pub prefer: Vec<Preference>,
     /// Labels a node must not carry (required `NotIn`).
     pub avoid: Vec<KeyValue>,
     /// Labels a node must carry (required `In`).
-    pub require: Vec<KeyValue>,
-    /// The whole node.
-    pub span: Span,
+    pub(crate) require: Vec<KeyValue>,
 }
 
 /// `prefer KEY=VALUE weight=N`.
@@ -401,27 +384,23 @@ pub struct Preference {
     /// The label.
     pub label: KeyValue,
     /// Weight 1–100.
-    pub weight: Spanned<u32>,
-    /// The whole node.
-    pub span: Span,
+    pub(crate) weight: Spanned<u32>,
 }
 
 /// `ingress http-node-port=… https-node-port=…`: Traefik's NodePorts.
 #[derive(Clone, Debug)]
-pub struct Ingress {
+pub(crate) struct Ingress {
     /// HTTP NodePort.
-    pub http_node_port: Spanned<u32>,
+    pub(crate) http_node_port: Spanned<u32>,
     /// HTTPS NodePort (ArgoCD's UI is served here).
-    pub https_node_port: Spanned<u32>,
+    pub(crate) https_node_port: Spanned<u32>,
     /// Whether cluster.kdl has an `ingress` node (else the ports are defaults).
-    pub explicit: bool,
-    /// The node.
-    pub span: Span,
+    pub(crate) explicit: bool,
 }
 
 /// Transport protocol of a firewall rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     /// TCP.
     Tcp,
     /// UDP.
@@ -430,7 +409,7 @@ pub enum Protocol {
 
 impl Protocol {
     /// Lowercase name, as Hetzner spells it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Protocol::Tcp => "tcp",
             Protocol::Udp => "udp",
@@ -440,24 +419,24 @@ impl Protocol {
 
 /// `allow NAME [SOURCE…] port=N|"A-B" [protocol=…] [reason=…]`.
 #[derive(Clone, Debug)]
-pub struct FirewallRule {
+pub(crate) struct FirewallRule {
     /// What the rule is for, e.g. `ssh`.
-    pub name: Spanned<String>,
+    pub(crate) name: Spanned<String>,
     /// TCP or UDP.
-    pub protocol: Spanned<Protocol>,
+    pub(crate) protocol: Spanned<Protocol>,
     /// First and last port.
-    pub ports: Spanned<(u32, u32)>,
+    pub(crate) ports: Spanned<(u32, u32)>,
     /// Source networks; empty means the whole internet.
-    pub sources: Vec<Spanned<IpNet>>,
+    pub(crate) sources: Vec<Spanned<IpNet>>,
     /// Why it is open to the internet (acknowledges the exposure lint).
-    pub reason: Option<Spanned<String>>,
+    pub(crate) reason: Option<Spanned<String>>,
     /// The whole node.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 impl FirewallRule {
     /// The effective sources: the whole internet when none are given.
-    pub fn effective_sources(&self) -> Vec<IpNet> {
+    pub(crate) fn effective_sources(&self) -> Vec<IpNet> {
         if self.sources.is_empty() {
             vec![
                 "0.0.0.0/0".parse().expect("literal"),
@@ -469,12 +448,12 @@ impl FirewallRule {
     }
 
     /// True when the rule is open to every address.
-    pub fn is_public(&self) -> bool {
+    pub(crate) fn is_public(&self) -> bool {
         self.effective_sources().iter().any(|n| n.prefix_len() == 0)
     }
 
     /// The port in Hetzner's syntax: `22` or `30001-30004`.
-    pub fn port_string(&self) -> String {
+    pub(crate) fn port_string(&self) -> String {
         let (a, b) = self.ports.value;
         if a == b {
             a.to_string()
@@ -486,35 +465,31 @@ impl FirewallRule {
 
 /// `schedule hours-per-day=… days-per-month=… [destroy-at="HH:MM"]`.
 #[derive(Clone, Debug)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     /// Hours the cluster runs per day.
-    pub hours_per_day: Spanned<u32>,
+    pub(crate) hours_per_day: Spanned<u32>,
     /// Days it runs per month.
-    pub days_per_month: Spanned<u32>,
+    pub(crate) days_per_month: Spanned<u32>,
     /// Daily destroy time in UTC, `(hour, minute)`.
-    pub destroy_at: Option<Spanned<(u32, u32)>>,
-    /// The node.
-    pub span: Span,
+    pub(crate) destroy_at: Option<Spanned<(u32, u32)>>,
 }
 
 /// `gitops repo=… overlay=… [revision=…]`.
 #[derive(Clone, Debug)]
 pub struct GitOps {
     /// GitHub repository `owner/name` ArgoCD syncs from.
-    pub repo: Spanned<String>,
+    pub(crate) repo: Spanned<String>,
     /// Kustomize overlay path in that repository.
     pub overlay: Spanned<String>,
     /// Branch, tag or commit.
     pub revision: Spanned<String>,
     /// ArgoCD's namespace.
-    pub namespace: Spanned<String>,
-    /// The node.
-    pub span: Span,
+    pub(crate) namespace: Spanned<String>,
 }
 
 /// What a workflow uses a secret for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SecretUse {
+pub(crate) enum SecretUse {
     /// Hetzner Cloud API token.
     HcloudToken,
     /// SSH public key installed on the servers.
@@ -531,7 +506,7 @@ pub enum SecretUse {
 
 impl SecretUse {
     /// Every use, in a stable order.
-    pub const ALL: [SecretUse; 6] = [
+    pub(crate) const ALL: [SecretUse; 6] = [
         SecretUse::HcloudToken,
         SecretUse::SshPublicKey,
         SecretUse::SshPrivateKey,
@@ -541,7 +516,7 @@ impl SecretUse {
     ];
 
     /// The word used in `cluster.kdl`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SecretUse::HcloudToken => "hcloud-token",
             SecretUse::SshPublicKey => "ssh-public-key",
@@ -553,7 +528,7 @@ impl SecretUse {
     }
 
     /// The conventional GitHub secret name, used when `cluster.kdl` has no `secrets` block.
-    pub fn default_name(self) -> &'static str {
+    pub(crate) fn default_name(self) -> &'static str {
         match self {
             SecretUse::HcloudToken => "HCLOUD_TOKEN",
             SecretUse::SshPublicKey => "SSH_PUBLIC_KEY",
@@ -565,71 +540,52 @@ impl SecretUse {
     }
 
     /// Whether the workflows cannot run without it.
-    pub fn required(self) -> bool {
+    pub(crate) fn required(self) -> bool {
         !matches!(self, SecretUse::ArgocdAdminPassword)
     }
 }
 
 /// `secret NAME use=… [optional=…] [description=…]`.
 #[derive(Clone, Debug)]
-pub struct Secret {
+pub(crate) struct Secret {
     /// GitHub secret name.
-    pub name: Spanned<String>,
+    pub(crate) name: Spanned<String>,
     /// What the workflows use it for.
-    pub usage: Spanned<SecretUse>,
+    pub(crate) usage: Spanned<SecretUse>,
     /// The workflows run without it.
-    pub optional: bool,
+    pub(crate) optional: bool,
     /// One line for the README table.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// The node.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 impl Topology {
     /// True when the value at `span` failed to lower: a placeholder stands in
     /// for it, and a finding derived from it would repeat the error there.
-    pub fn is_invalid(&self, span: Span) -> bool {
+    pub(crate) fn is_invalid(&self, span: Span) -> bool {
         self.invalid.binary_search(&span).is_ok()
     }
 
     /// The pool named `name`.
-    pub fn pool(&self, name: &str) -> Option<&Pool> {
+    pub(crate) fn pool(&self, name: &str) -> Option<&Pool> {
         self.pools.iter().find(|p| p.name.value == name)
     }
 
     /// The IP-plan range named `name`.
-    pub fn range(&self, name: &str) -> Option<&IpRange> {
+    pub(crate) fn range(&self, name: &str) -> Option<&IpRange> {
         self.ip_plan.iter().find(|r| r.name.value == name)
     }
 
-    /// The K3s server pool (validation ensures there is exactly one).
-    pub fn server_pool(&self) -> Option<&Pool> {
-        self.pools.iter().find(|p| p.role.value == Role::Server)
-    }
-
     /// The secret used for `usage`.
-    pub fn secret(&self, usage: SecretUse) -> Option<&Secret> {
+    pub(crate) fn secret(&self, usage: SecretUse) -> Option<&Secret> {
         self.secrets.iter().find(|s| s.usage.value == usage)
-    }
-
-    /// Every distinct label key → values carried by some pool.
-    pub fn label_values(&self) -> BTreeMap<&str, Vec<&str>> {
-        let mut map: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for p in &self.pools {
-            for l in &p.labels {
-                let v = map.entry(&l.key.value).or_default();
-                if !v.contains(&l.value.value.as_str()) {
-                    v.push(&l.value.value);
-                }
-            }
-        }
-        map
     }
 }
 
 impl Pool {
     /// True when the pool's nodes carry label `key=value`.
-    pub fn has_label(&self, key: &str, value: &str) -> bool {
+    pub(crate) fn has_label(&self, key: &str, value: &str) -> bool {
         self.labels
             .iter()
             .any(|l| l.key.value == key && l.value.value == value)

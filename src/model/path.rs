@@ -13,7 +13,7 @@ use std::fmt;
 
 /// Why a path is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PathProblem {
+pub(crate) enum PathProblem {
     /// The path is empty.
     Empty,
     /// A character outside `[A-Za-z0-9._/-]`.
@@ -57,7 +57,7 @@ fn portable(c: char) -> bool {
 
 /// Checks a relative path (see the module documentation); the first
 /// problem found, characters first.
-pub fn check(path: &str) -> Result<(), PathProblem> {
+pub(crate) fn check(path: &str) -> Result<(), PathProblem> {
     if let Some(c) = path.chars().find(|&c| !portable(c)) {
         return Err(PathProblem::Character(c));
     }
@@ -71,7 +71,7 @@ pub fn check(path: &str) -> Result<(), PathProblem> {
 /// its characters: not empty, relative, no empty, `.` or `..` component,
 /// nothing named `.git`. A directory named on the command line (`--out`)
 /// is held to this only: the user chose its name, and it reaches no file.
-pub fn stays_beneath(path: &str) -> Result<(), PathProblem> {
+pub(crate) fn stays_beneath(path: &str) -> Result<(), PathProblem> {
     if path.is_empty() {
         return Err(PathProblem::Empty);
     }
@@ -93,7 +93,7 @@ pub fn stays_beneath(path: &str) -> Result<(), PathProblem> {
 /// Whether one of two checked paths is the other or lies inside it
 /// (compared without case: a case-insensitive file system has one
 /// directory for `Out` and `out`).
-pub fn overlap(a: &str, b: &str) -> bool {
+pub(crate) fn overlap(a: &str, b: &str) -> bool {
     let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
     let inside = |x: &str, y: &str| x == y || x.starts_with(&format!("{y}/"));
     inside(&a, &b) || inside(&b, &a)

@@ -8,13 +8,10 @@ mod kafka;
 
 use std::net::Ipv4Addr;
 
-pub use cost::{Cost, CostRow, HOURS_PER_MONTH};
+pub use env::Resolved;
 pub(crate) use env::dotted;
-pub use env::{
-    Reach, Resolved, ResolvedFirewallRule, ResolvedNode, ResolvedPool, ResolvedPrimaryIp,
-    ResolvedRange,
-};
-pub use kafka::{BrokerPort, External, NodePortUse, ResolvedKafka, default_metadata_version};
+pub(crate) use env::{Reach, ResolvedFirewallRule, ResolvedNode, ResolvedPool, ResolvedRange};
+pub(crate) use kafka::{External, NodePortUse, ResolvedKafka};
 
 use super::{Pool, Role, Topology};
 
@@ -24,10 +21,10 @@ pub struct Node<'a> {
     /// The pool it belongs to.
     pub pool: &'a Pool,
     /// Its index in the pool.
-    pub index: u32,
+    pub(crate) index: u32,
     /// Short name: `kafka-0`; a single-server control-plane pool's node is
     /// just the pool name (`control`), as the root module names it.
-    pub name: String,
+    pub(crate) name: String,
     /// Hetzner server name: `<env>-<cluster>-<name>`.
     pub server_name: String,
     /// Private IP: host `range.from + index` of the subnet (`None` when the
@@ -39,7 +36,7 @@ pub struct Node<'a> {
 
 impl Topology {
     /// The host `offset` of the subnet, if it lies inside it.
-    pub fn host(&self, offset: u32) -> Option<Ipv4Addr> {
+    pub(crate) fn host(&self, offset: u32) -> Option<Ipv4Addr> {
         let net = self.network.subnet.value;
         let base = u32::from(net.network());
         let size = 1u64 << (32 - u32::from(net.prefix_len()));
@@ -52,13 +49,6 @@ impl Topology {
         for pool in &self.pools {
             self.push_nodes(pool, &mut out);
         }
-        out
-    }
-
-    /// The nodes of one pool.
-    pub fn pool_nodes<'a>(&'a self, pool: &'a Pool) -> Vec<Node<'a>> {
-        let mut out = Vec::new();
-        self.push_nodes(pool, &mut out);
         out
     }
 
@@ -101,7 +91,7 @@ impl Topology {
     }
 
     /// Number of nodes in all pools.
-    pub fn node_count(&self) -> u32 {
+    pub(crate) fn node_count(&self) -> u32 {
         self.pools.iter().map(|p| p.count.value).sum()
     }
 }

@@ -16,7 +16,7 @@
 /// string whose form a rule checks (a DNS label, a version, a quantity…), so
 /// that each problem keeps its own code and help.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// Any string.
     Str,
     /// A DNS-1123 label (`names::dns-label`).
@@ -74,7 +74,7 @@ impl Kind {
     /// What a value of a kind lowering parses from a string is (`an IPv4
     /// CIDR`), and how to write one: the message and help of a value that
     /// is not one.
-    pub fn expected(&self) -> (&'static str, &'static str) {
+    pub(crate) fn expected(&self) -> (&'static str, &'static str) {
         match self {
             Kind::Ipv4Cidr => (
                 "an IPv4 CIDR",
@@ -87,7 +87,7 @@ impl Kind {
     }
 
     /// The kind as the reference shows it.
-    pub fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         let s = match self {
             Kind::Str => "string",
             Kind::DnsLabel => "DNS label",
@@ -125,7 +125,7 @@ impl Kind {
 
 /// What a field is when it is not written.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Default {
+pub(crate) enum Default {
     /// It must be written.
     Required,
     /// This string.
@@ -143,7 +143,7 @@ pub enum Default {
 
 impl Default {
     /// The default as the reference shows it.
-    pub fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         match self {
             Default::Required => "required".to_owned(),
             Default::Str("") => "\"\"".to_owned(),
@@ -157,22 +157,22 @@ impl Default {
 
 /// One property (`key=value`) or positional argument of a node.
 #[derive(Debug)]
-pub struct Field {
+pub(crate) struct Field {
     /// Property name, or the argument's placeholder (e.g. `NAME`).
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// What the value is.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// What it is when not written.
-    pub default: Default,
+    pub(crate) default: Default,
     /// What it means.
-    pub doc: &'static str,
+    pub(crate) doc: &'static str,
     /// How to write it, for the help of a missing required field.
-    pub example: &'static str,
+    pub(crate) example: &'static str,
 }
 
 impl Field {
     /// The default string (empty when the default is not a string).
-    pub fn default_str(&self) -> &'static str {
+    pub(crate) fn default_str(&self) -> &'static str {
         match self.default {
             Default::Str(s) => s,
             _ => "",
@@ -180,7 +180,7 @@ impl Field {
     }
 
     /// The default whole number, or else the smallest allowed.
-    pub fn default_int(&self) -> u32 {
+    pub(crate) fn default_int(&self) -> u32 {
         match (self.default, self.kind) {
             (Default::Int(i), _) => i,
             (_, Kind::Int { min, .. }) => min,
@@ -189,12 +189,13 @@ impl Field {
     }
 
     /// The default boolean (`#false` unless said otherwise).
-    pub fn default_bool(&self) -> bool {
+    pub(crate) fn default_bool(&self) -> bool {
         matches!(self.default, Default::Bool(true))
     }
 
     /// The default number (0 unless said otherwise).
-    pub fn default_number(&self) -> f64 {
+    #[cfg(test)]
+    pub(crate) fn default_number(&self) -> f64 {
         match self.default {
             Default::Number(x) => x,
             _ => 0.0,
@@ -202,7 +203,7 @@ impl Field {
     }
 
     /// The bounds of an integer field (`0..=u32::MAX` for any other kind).
-    pub fn bounds(&self) -> (u32, u32) {
+    pub(crate) fn bounds(&self) -> (u32, u32) {
         match self.kind {
             Kind::Int { min, max } => (min, max),
             _ => (0, u32::MAX),
@@ -210,7 +211,7 @@ impl Field {
     }
 
     /// The words a `OneOf` field allows (none for any other kind).
-    pub fn words(&self) -> &'static [&'static str] {
+    pub(crate) fn words(&self) -> &'static [&'static str] {
         match self.kind {
             Kind::OneOf(w) => w,
             _ => &[],
@@ -225,27 +226,27 @@ impl Field {
 
 /// A node of the language.
 #[derive(Debug)]
-pub struct NodeSchema {
+pub(crate) struct NodeSchema {
     /// Node name.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Whether it may appear more than once under its parent.
-    pub repeats: bool,
+    pub(crate) repeats: bool,
     /// What it describes.
-    pub doc: &'static str,
+    pub(crate) doc: &'static str,
     /// Positional arguments.
-    pub args: &'static [Field],
+    pub(crate) args: &'static [Field],
     /// Properties.
-    pub props: &'static [Field],
+    pub(crate) props: &'static [Field],
     /// The nodes allowed inside it.
-    pub children: &'static [&'static NodeSchema],
+    pub(crate) children: &'static [&'static NodeSchema],
     /// A one-line example.
-    pub example: &'static str,
+    pub(crate) example: &'static str,
 }
 
 impl NodeSchema {
     /// Property `key`. Lowering asks only for properties the table has (a
     /// unit test reads every node), so a miss is a bug in topogen.
-    pub fn prop(&self, key: &str) -> &'static Field {
+    pub(crate) fn prop(&self, key: &str) -> &'static Field {
         // a walk over at most six fields; `self` is 'static
         let props: &'static [Field] = self.props;
         props
@@ -255,18 +256,18 @@ impl NodeSchema {
     }
 
     /// Argument `i`, if the node takes one.
-    pub fn arg(&self, i: usize) -> Option<&'static Field> {
+    pub(crate) fn arg(&self, i: usize) -> Option<&'static Field> {
         let args: &'static [Field] = self.args;
         args.get(i)
     }
 
     /// The child node called `name`, if it may appear here.
-    pub fn child(&self, name: &str) -> Option<&'static NodeSchema> {
+    pub(crate) fn child(&self, name: &str) -> Option<&'static NodeSchema> {
         self.children.iter().copied().find(|c| c.name == name)
     }
 
     /// The names of the nodes allowed inside it.
-    pub fn child_names(&self) -> Vec<&'static str> {
+    pub(crate) fn child_names(&self) -> Vec<&'static str> {
         self.children.iter().map(|c| c.name).collect()
     }
 }
@@ -282,7 +283,7 @@ const fn f(name: &'static str, kind: Kind, default: Default, doc: &'static str) 
 }
 
 /// The listener types Strimzi accepts.
-pub const LISTENER_TYPES: &[&str] = &[
+pub(crate) const LISTENER_TYPES: &[&str] = &[
     "internal",
     "route",
     "loadbalancer",
@@ -293,7 +294,7 @@ pub const LISTENER_TYPES: &[&str] = &[
 
 /// The `use` of a secret: [`super::SecretUse::ALL`]'s words, in that order
 /// (a test keeps them equal).
-pub const SECRET_USES: &[&str] = &[
+pub(crate) const SECRET_USES: &[&str] = &[
     "hcloud-token",
     "ssh-public-key",
     "ssh-private-key",
@@ -327,7 +328,7 @@ static CLUSTER_CHILDREN: &[&NodeSchema] = &[
 const CLUSTER_ONLY: usize = 3;
 
 /// `cluster`.
-pub static CLUSTER: NodeSchema = NodeSchema {
+pub(crate) static CLUSTER: NodeSchema = NodeSchema {
     name: "cluster",
     repeats: false,
     doc: "The cluster: the only top-level node.",
@@ -343,7 +344,7 @@ pub static CLUSTER: NodeSchema = NodeSchema {
 };
 
 /// `cluster > hetzner`.
-pub static HETZNER: NodeSchema = NodeSchema {
+pub(crate) static HETZNER: NodeSchema = NodeSchema {
     name: "hetzner",
     repeats: false,
     doc: "Hetzner Cloud placement of every server.",
@@ -381,7 +382,7 @@ pub static HETZNER: NodeSchema = NodeSchema {
 };
 
 /// `cluster > versions`.
-pub static VERSIONS: NodeSchema = NodeSchema {
+pub(crate) static VERSIONS: NodeSchema = NodeSchema {
     name: "versions",
     repeats: false,
     doc: "Pinned versions, one child each (`k3s \"v1.34.1+k3s1\"`). Every install step reads them; defaults are the versions this release of topogen was tested with.",
@@ -403,7 +404,7 @@ pub static VERSIONS: NodeSchema = NodeSchema {
 };
 
 /// `cluster > versions > terraform`.
-pub static V_TERRAFORM: NodeSchema = NodeSchema {
+pub(crate) static V_TERRAFORM: NodeSchema = NodeSchema {
     name: "terraform",
     repeats: false,
     doc: "Terraform `required_version` constraint of the root module.",
@@ -419,7 +420,7 @@ pub static V_TERRAFORM: NodeSchema = NodeSchema {
 };
 
 /// `cluster > versions > terraform-cli`.
-pub static V_TERRAFORM_CLI: NodeSchema = NodeSchema {
+pub(crate) static V_TERRAFORM_CLI: NodeSchema = NodeSchema {
     name: "terraform-cli",
     repeats: false,
     doc: "The Terraform CLI the provision workflow installs; must satisfy `terraform`.",
@@ -435,7 +436,7 @@ pub static V_TERRAFORM_CLI: NodeSchema = NodeSchema {
 };
 
 /// `cluster > versions > hcloud-provider`.
-pub static V_HCLOUD_PROVIDER: NodeSchema = NodeSchema {
+pub(crate) static V_HCLOUD_PROVIDER: NodeSchema = NodeSchema {
     name: "hcloud-provider",
     repeats: false,
     doc: "Version constraint of the `hetznercloud/hcloud` provider.",
@@ -451,7 +452,7 @@ pub static V_HCLOUD_PROVIDER: NodeSchema = NodeSchema {
 };
 
 /// `cluster > versions > hcloud-cli`.
-pub static V_HCLOUD_CLI: NodeSchema = NodeSchema {
+pub(crate) static V_HCLOUD_CLI: NodeSchema = NodeSchema {
     name: "hcloud-cli",
     repeats: false,
     doc: "The hcloud CLI the workflows install.",
@@ -467,7 +468,7 @@ pub static V_HCLOUD_CLI: NodeSchema = NodeSchema {
 };
 
 /// `cluster > versions > k3s`.
-pub static V_K3S: NodeSchema = NodeSchema {
+pub(crate) static V_K3S: NodeSchema = NodeSchema {
     name: "k3s",
     repeats: false,
     doc: "The K3s release cloud-init installs (`INSTALL_K3S_VERSION`).",
@@ -483,7 +484,7 @@ pub static V_K3S: NodeSchema = NodeSchema {
 };
 
 /// `cluster > versions > helm`.
-pub static V_HELM: NodeSchema = NodeSchema {
+pub(crate) static V_HELM: NodeSchema = NodeSchema {
     name: "helm",
     repeats: false,
     doc: "The Helm release installed on the control plane.",
@@ -499,7 +500,7 @@ pub static V_HELM: NodeSchema = NodeSchema {
 };
 
 /// `cluster > versions > traefik-chart`.
-pub static V_TRAEFIK_CHART: NodeSchema = NodeSchema {
+pub(crate) static V_TRAEFIK_CHART: NodeSchema = NodeSchema {
     name: "traefik-chart",
     repeats: false,
     doc: "The Traefik Helm chart version.",
@@ -515,7 +516,7 @@ pub static V_TRAEFIK_CHART: NodeSchema = NodeSchema {
 };
 
 /// `cluster > versions > strimzi`.
-pub static V_STRIMZI: NodeSchema = NodeSchema {
+pub(crate) static V_STRIMZI: NodeSchema = NodeSchema {
     name: "strimzi",
     repeats: false,
     doc: "The Strimzi operator release.",
@@ -531,7 +532,7 @@ pub static V_STRIMZI: NodeSchema = NodeSchema {
 };
 
 /// `cluster > versions > kafka`.
-pub static V_KAFKA: NodeSchema = NodeSchema {
+pub(crate) static V_KAFKA: NodeSchema = NodeSchema {
     name: "kafka",
     repeats: false,
     doc: "The Kafka version; must be one the Strimzi release supports.",
@@ -547,7 +548,7 @@ pub static V_KAFKA: NodeSchema = NodeSchema {
 };
 
 /// `cluster > versions > argocd-operator`.
-pub static V_ARGOCD_OPERATOR: NodeSchema = NodeSchema {
+pub(crate) static V_ARGOCD_OPERATOR: NodeSchema = NodeSchema {
     name: "argocd-operator",
     repeats: false,
     doc: "The ArgoCD operator release.",
@@ -563,7 +564,7 @@ pub static V_ARGOCD_OPERATOR: NodeSchema = NodeSchema {
 };
 
 /// `cluster > network`.
-pub static NETWORK: NodeSchema = NodeSchema {
+pub(crate) static NETWORK: NodeSchema = NodeSchema {
     name: "network",
     repeats: false,
     doc: "The Hetzner private network and the cloud subnet the servers live in.",
@@ -584,7 +585,7 @@ pub static NETWORK: NodeSchema = NodeSchema {
 };
 
 /// `cluster > ip-plan`.
-pub static IP_PLAN: NodeSchema = NodeSchema {
+pub(crate) static IP_PLAN: NodeSchema = NodeSchema {
     name: "ip-plan",
     repeats: false,
     doc: "Named ranges of host offsets inside the subnet. Offsets, not addresses, so the plan holds in every environment.",
@@ -595,7 +596,7 @@ pub static IP_PLAN: NodeSchema = NodeSchema {
 };
 
 /// `cluster > ip-plan > range`.
-pub static RANGE: NodeSchema = NodeSchema {
+pub(crate) static RANGE: NodeSchema = NodeSchema {
     name: "range",
     repeats: true,
     doc: "Host offsets `from..=to` of the subnet (`from=20` in 10.0.1.0/24 is 10.0.1.20).",
@@ -650,7 +651,7 @@ pub static RANGE: NodeSchema = NodeSchema {
 };
 
 /// `cluster > pool`.
-pub static POOL: NodeSchema = NodeSchema {
+pub(crate) static POOL: NodeSchema = NodeSchema {
     name: "pool",
     repeats: true,
     doc: "A group of identical servers. Node `i` is `NAME-i` (a one-node server pool's node is just `NAME`) with private IP `range.from + i`.",
@@ -707,7 +708,7 @@ pub static POOL: NodeSchema = NodeSchema {
 };
 
 /// `cluster > pool > labels`.
-pub static LABELS: NodeSchema = NodeSchema {
+pub(crate) static LABELS: NodeSchema = NodeSchema {
     name: "labels",
     repeats: false,
     doc: "Kubernetes node labels of every node in the pool (`--node-label`), as properties.",
@@ -723,7 +724,7 @@ pub static LABELS: NodeSchema = NodeSchema {
 };
 
 /// `cluster > pool > taint`.
-pub static TAINT: NodeSchema = NodeSchema {
+pub(crate) static TAINT: NodeSchema = NodeSchema {
     name: "taint",
     repeats: true,
     doc: "A Kubernetes node taint (`--node-taint KEY=VALUE:EFFECT`).",
@@ -742,7 +743,7 @@ pub static TAINT: NodeSchema = NodeSchema {
 };
 
 /// `cluster > pool > primary-ip`.
-pub static PRIMARY_IP: NodeSchema = NodeSchema {
+pub(crate) static PRIMARY_IP: NodeSchema = NodeSchema {
     name: "primary-ip",
     repeats: false,
     doc: "The node that holds the pool's persistent Primary IP (`<env>-<cluster>-<pool>-ip`), which survives the daily destroy. Today's root module takes one Primary IP per pool.",
@@ -766,7 +767,7 @@ pub static PRIMARY_IP: NodeSchema = NodeSchema {
 };
 
 /// `cluster > kafka`.
-pub static KAFKA: NodeSchema = NodeSchema {
+pub(crate) static KAFKA: NodeSchema = NodeSchema {
     name: "kafka",
     repeats: false,
     doc: "The Strimzi Kafka cluster (KRaft). Broker and controller replicas are the pools' node counts.",
@@ -808,7 +809,7 @@ pub static KAFKA: NodeSchema = NodeSchema {
 };
 
 /// `cluster > kafka > replication`.
-pub static REPLICATION: NodeSchema = NodeSchema {
+pub(crate) static REPLICATION: NodeSchema = NodeSchema {
     name: "replication",
     repeats: false,
     doc: "Replication of topics and Kafka's internal topics.",
@@ -832,7 +833,7 @@ pub static REPLICATION: NodeSchema = NodeSchema {
 };
 
 /// `cluster > kafka > listener`.
-pub static LISTENER: NodeSchema = NodeSchema {
+pub(crate) static LISTENER: NodeSchema = NodeSchema {
     name: "listener",
     repeats: true,
     doc: "A Kafka listener. A `nodeport` listener gets a bootstrap NodePort and one NodePort per broker (`broker-node-port + node id`), all advertised through the broker pool's Primary IP.",
@@ -887,7 +888,7 @@ pub static LISTENER: NodeSchema = NodeSchema {
 };
 
 /// `cluster > kafka > storage`.
-pub static STORAGE: NodeSchema = NodeSchema {
+pub(crate) static STORAGE: NodeSchema = NodeSchema {
     name: "storage",
     repeats: false,
     doc: "Broker and controller storage (one JBOD volume that also holds the KRaft metadata).",
@@ -923,7 +924,7 @@ pub static STORAGE: NodeSchema = NodeSchema {
 };
 
 /// `cluster > kafka > resources`.
-pub static RESOURCES: NodeSchema = NodeSchema {
+pub(crate) static RESOURCES: NodeSchema = NodeSchema {
     name: "resources",
     repeats: false,
     doc: "Pod resources of every Kafka node: requests, and memory also as the limit.",
@@ -947,7 +948,7 @@ pub static RESOURCES: NodeSchema = NodeSchema {
 };
 
 /// `cluster > scheduling`.
-pub static SCHEDULING: NodeSchema = NodeSchema {
+pub(crate) static SCHEDULING: NodeSchema = NodeSchema {
     name: "scheduling",
     repeats: false,
     doc: "Scheduling profiles for apps; each becomes an `affinity:` and a `nodeSelector:` snippet.",
@@ -958,7 +959,7 @@ pub static SCHEDULING: NodeSchema = NodeSchema {
 };
 
 /// `cluster > scheduling > profile`.
-pub static PROFILE: NodeSchema = NodeSchema {
+pub(crate) static PROFILE: NodeSchema = NodeSchema {
     name: "profile",
     repeats: true,
     doc: "One scheduling profile.",
@@ -974,7 +975,7 @@ pub static PROFILE: NodeSchema = NodeSchema {
 };
 
 /// `cluster > scheduling > profile > prefer`.
-pub static PREFER: NodeSchema = NodeSchema {
+pub(crate) static PREFER: NodeSchema = NodeSchema {
     name: "prefer",
     repeats: true,
     doc: "A preferred node label (`preferredDuringSchedulingIgnoredDuringExecution`). The highest weight is also the `nodeSelector`.",
@@ -999,7 +1000,7 @@ pub static PREFER: NodeSchema = NodeSchema {
 };
 
 /// `cluster > scheduling > profile > avoid`.
-pub static AVOID: NodeSchema = NodeSchema {
+pub(crate) static AVOID: NodeSchema = NodeSchema {
     name: "avoid",
     repeats: true,
     doc: "A node label apps must never land on (required `NotIn`).",
@@ -1015,7 +1016,7 @@ pub static AVOID: NodeSchema = NodeSchema {
 };
 
 /// `cluster > scheduling > profile > require`.
-pub static REQUIRE: NodeSchema = NodeSchema {
+pub(crate) static REQUIRE: NodeSchema = NodeSchema {
     name: "require",
     repeats: true,
     doc: "A node label apps must land on (required `In`).",
@@ -1031,7 +1032,7 @@ pub static REQUIRE: NodeSchema = NodeSchema {
 };
 
 /// `cluster > ingress`.
-pub static INGRESS: NodeSchema = NodeSchema {
+pub(crate) static INGRESS: NodeSchema = NodeSchema {
     name: "ingress",
     repeats: false,
     doc: "Traefik's NodePorts on the control plane. ArgoCD's UI is served through the HTTPS one.",
@@ -1055,7 +1056,7 @@ pub static INGRESS: NodeSchema = NodeSchema {
 };
 
 /// `cluster > firewall`.
-pub static FIREWALL: NodeSchema = NodeSchema {
+pub(crate) static FIREWALL: NodeSchema = NodeSchema {
     name: "firewall",
     repeats: false,
     doc: "Inbound firewall rules of every server. Every NodePort the topology exposes must be opened, and every opened port must be used.",
@@ -1066,7 +1067,7 @@ pub static FIREWALL: NodeSchema = NodeSchema {
 };
 
 /// `cluster > firewall > allow`.
-pub static ALLOW: NodeSchema = NodeSchema {
+pub(crate) static ALLOW: NodeSchema = NodeSchema {
     name: "allow",
     repeats: true,
     doc: "One inbound rule. Further arguments are source CIDRs; without them the rule is open to 0.0.0.0/0 and ::/0.",
@@ -1110,7 +1111,7 @@ pub static ALLOW: NodeSchema = NodeSchema {
 };
 
 /// `cluster > catalog`.
-pub static CATALOG: NodeSchema = NodeSchema {
+pub(crate) static CATALOG: NodeSchema = NodeSchema {
     name: "catalog",
     repeats: false,
     doc: "Server types and prices; extends and overrides the built-in catalog.",
@@ -1121,7 +1122,7 @@ pub static CATALOG: NodeSchema = NodeSchema {
 };
 
 /// `cluster > catalog > server-type`.
-pub static SERVER_TYPE: NodeSchema = NodeSchema {
+pub(crate) static SERVER_TYPE: NodeSchema = NodeSchema {
     name: "server-type",
     repeats: true,
     doc: "A Hetzner server type.",
@@ -1151,7 +1152,7 @@ pub static SERVER_TYPE: NodeSchema = NodeSchema {
 };
 
 /// `cluster > catalog > primary-ip`.
-pub static PRIMARY_IP_PRICE: NodeSchema = NodeSchema {
+pub(crate) static PRIMARY_IP_PRICE: NodeSchema = NodeSchema {
     name: "primary-ip",
     repeats: false,
     doc: "The price of a Primary IP (billed all month, even while the cluster is destroyed).",
@@ -1167,7 +1168,7 @@ pub static PRIMARY_IP_PRICE: NodeSchema = NodeSchema {
 };
 
 /// `cluster > schedule`.
-pub static SCHEDULE: NodeSchema = NodeSchema {
+pub(crate) static SCHEDULE: NodeSchema = NodeSchema {
     name: "schedule",
     repeats: false,
     doc: "When the cluster exists: for the cost table and the scheduled destroy.",
@@ -1197,7 +1198,7 @@ pub static SCHEDULE: NodeSchema = NodeSchema {
 };
 
 /// `cluster > gitops`.
-pub static GITOPS: NodeSchema = NodeSchema {
+pub(crate) static GITOPS: NodeSchema = NodeSchema {
     name: "gitops",
     repeats: false,
     doc: "Where ArgoCD bootstraps the apps from.",
@@ -1235,7 +1236,7 @@ pub static GITOPS: NodeSchema = NodeSchema {
 };
 
 /// `cluster > secrets`.
-pub static SECRETS: NodeSchema = NodeSchema {
+pub(crate) static SECRETS: NodeSchema = NodeSchema {
     name: "secrets",
     repeats: false,
     doc: "The GitHub Actions secrets the workflows use, by name. Values never appear in `cluster.kdl` or in any output.",
@@ -1246,7 +1247,7 @@ pub static SECRETS: NodeSchema = NodeSchema {
 };
 
 /// `cluster > secrets > secret`.
-pub static SECRET: NodeSchema = NodeSchema {
+pub(crate) static SECRET: NodeSchema = NodeSchema {
     name: "secret",
     repeats: true,
     doc: "One secret: its name and what the workflows use it for.",
@@ -1282,7 +1283,7 @@ pub static SECRET: NodeSchema = NodeSchema {
 };
 
 /// `cluster > output`.
-pub static OUTPUT: NodeSchema = NodeSchema {
+pub(crate) static OUTPUT: NodeSchema = NodeSchema {
     name: "output",
     repeats: false,
     doc: "Where `topogen build` writes, relative to the directory of cluster.kdl (the repository root). Not per environment.",
@@ -1312,7 +1313,7 @@ pub static OUTPUT: NodeSchema = NodeSchema {
 };
 
 /// `cluster > topogen`.
-pub static TOPOGEN: NodeSchema = NodeSchema {
+pub(crate) static TOPOGEN: NodeSchema = NodeSchema {
     name: "topogen",
     repeats: false,
     doc: "The topogen this repository's generated files are made with, pinned to a commit. The drift-check workflow installs exactly it (`cargo install --locked --git GIT --rev REV topogen`, cached by revision); give the pre-commit hook the same `rev:`. Without it no drift-check workflow is generated: a workflow cannot know which topogen made the files.",
@@ -1326,7 +1327,7 @@ pub static TOPOGEN: NodeSchema = NodeSchema {
 };
 
 /// `cluster > environment`.
-pub static ENVIRONMENT: NodeSchema = NodeSchema {
+pub(crate) static ENVIRONMENT: NodeSchema = NodeSchema {
     name: "environment",
     repeats: true,
     doc: "An environment: an overlay on the base, merged by the rule in [Environments](#environments) at the top of this page. Every artifact is built once per environment.",
@@ -1351,7 +1352,7 @@ pub static ENVIRONMENT: NodeSchema = NodeSchema {
 /// Every node of the language with its path (`cluster > pool`), top-down:
 /// each node before its children, each once (an `environment`'s children
 /// are the cluster's, already listed).
-pub fn nodes() -> Vec<(String, &'static NodeSchema)> {
+pub(crate) fn nodes() -> Vec<(String, &'static NodeSchema)> {
     fn walk(path: String, n: &'static NodeSchema, out: &mut Vec<(String, &'static NodeSchema)>) {
         out.push((path.clone(), n));
         for c in n.children {
@@ -1426,7 +1427,7 @@ fn cell(text: &str) -> String {
 }
 
 /// The language reference (`docs/cluster-kdl.md`), generated from [`CLUSTER`]'s tree.
-pub fn reference() -> String {
+pub(crate) fn reference() -> String {
     use std::fmt::Write as _;
     let mut s = String::from(
         "<!-- generated by `topogen reference`; do not edit -->\n# The cluster.kdl language\n\n\

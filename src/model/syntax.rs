@@ -181,7 +181,7 @@ fn ends_word(b: &[u8], i: usize) -> bool {
 /// Findings for the syntax errors of `text` that the KDL parser reports
 /// poorly; empty when there are none, and then the parser's are the ones
 /// to show.
-pub fn diagnose(text: &str) -> Vec<Finding> {
+pub(crate) fn diagnose(text: &str) -> Vec<Finding> {
     let toks = tokens(text);
     let mut out: Vec<Finding> = toks
         .iter()

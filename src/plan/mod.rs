@@ -13,7 +13,7 @@
 //! cloud-init: [`user_data`]) force a new server; a `server_type` change is a
 //! resize in place that powers the server off.
 
-pub mod render;
+pub(crate) mod render;
 
 use std::collections::BTreeMap;
 
@@ -40,7 +40,7 @@ pub enum Class {
 
 impl Class {
     /// Every class, worst first (the order of the reports).
-    pub const WORST_FIRST: [Class; 4] = [
+    pub(crate) const WORST_FIRST: [Class; 4] = [
         Class::Destructive,
         Class::Disruptive,
         Class::InPlace,
@@ -48,7 +48,7 @@ impl Class {
     ];
 
     /// `additive`, `in-place`, `disruptive`, `destructive`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Class::Additive => "additive",
             Class::InPlace => "in-place",
@@ -148,13 +148,13 @@ pub struct Change {
 #[derive(Clone, Debug, Serialize)]
 pub struct EnvPlan {
     /// Environment name.
-    pub env: String,
+    pub(crate) env: String,
     /// EUR per month always on, in the base (`None`: not in the base).
     pub cost_before: Option<f64>,
     /// EUR per month always on, now (`None`: removed).
     pub cost_after: Option<f64>,
     /// Pools whose server type has no price, left out of either figure.
-    pub unpriced: Vec<String>,
+    pub(crate) unpriced: Vec<String>,
     /// Every change, worst class first, then in file order.
     pub changes: Vec<Change>,
 }
@@ -167,7 +167,7 @@ impl EnvPlan {
 }
 
 /// True when any change of any environment is destructive (`plan` exits 3).
-pub fn destructive(plans: &[EnvPlan]) -> bool {
+pub(crate) fn destructive(plans: &[EnvPlan]) -> bool {
     plans.iter().any(|p| p.worst() == Some(Class::Destructive))
 }
 
@@ -277,13 +277,13 @@ fn change(
 }
 
 /// One cloud-init input of a pool: what it is, its value, where it is written.
-pub type Input = (&'static str, String, Span);
+pub(crate) type Input = (&'static str, String, Span);
 
 /// The inputs of a pool's cloud-init (its servers' `user_data`): a change of
 /// any replaces every server of the pool. The pool's addresses are not among
 /// them: the setup script finds its address in the subnet, so scaling a pool
 /// leaves its servers alone.
-pub fn user_data(env: &Resolved<'_>, p: &ResolvedPool<'_>) -> Vec<Input> {
+pub(crate) fn user_data(env: &Resolved<'_>, p: &ResolvedPool<'_>) -> Vec<Input> {
     let t = env.topo;
     let v = &t.versions;
     let mut out: Vec<Input> = vec![

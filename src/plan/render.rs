@@ -13,11 +13,11 @@ use crate::source::Source;
 use crate::term::shown;
 
 /// The two files a plan's spans point into.
-pub struct Files<'a> {
+pub(crate) struct Files<'a> {
     /// The working `cluster.kdl`.
-    pub new: &'a Source,
+    pub(crate) new: &'a Source,
     /// The base, as named for people (`HEAD:cluster.kdl`, a path).
-    pub base: &'a Source,
+    pub(crate) base: &'a Source,
 }
 
 impl Files<'_> {
@@ -75,7 +75,7 @@ fn counts(p: &EnvPlan) -> String {
 
 /// The human format: per environment, the changes grouped by class, worst
 /// first; the class names coloured when `color`.
-pub fn human(plans: &[EnvPlan], files: &Files<'_>, color: bool) -> String {
+pub(crate) fn human(plans: &[EnvPlan], files: &Files<'_>, color: bool) -> String {
     let mut out = String::new();
     for (i, p) in plans.iter().enumerate() {
         if i > 0 {
@@ -120,7 +120,7 @@ fn cell(s: &str) -> String {
 }
 
 /// The Markdown format: a pull-request comment, one table per environment.
-pub fn markdown(plans: &[EnvPlan], files: &Files<'_>) -> String {
+pub(crate) fn markdown(plans: &[EnvPlan], files: &Files<'_>) -> String {
     let mut out = String::from("## topogen plan\n\n");
     if super::destructive(plans) {
         out.push_str(
@@ -157,7 +157,7 @@ pub fn markdown(plans: &[EnvPlan], files: &Files<'_>) -> String {
 }
 
 /// The JSON `plan` member: one object per environment (docs/formats.md).
-pub fn json(plans: &[EnvPlan], files: &Files<'_>) -> Value {
+pub(crate) fn json(plans: &[EnvPlan], files: &Files<'_>) -> Value {
     let envs: Vec<Value> = plans
         .iter()
         .map(|p| {

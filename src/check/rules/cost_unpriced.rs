@@ -5,7 +5,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::Topology;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::cost::unpriced",
     severity: Severity::Warning,
     summary: "a pool's server type has no price, so the cost table is incomplete",

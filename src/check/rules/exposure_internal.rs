@@ -7,7 +7,7 @@ use crate::model::{FirewallRule, Protocol, Topology};
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::exposure::internal",
     severity: Severity::Warning,
     summary: "a port only the cluster itself should reach is open to addresses outside it",

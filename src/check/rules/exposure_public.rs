@@ -7,7 +7,7 @@ use crate::model::{Protocol, Topology};
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::exposure::public",
     severity: Severity::Warning,
     summary: "SSH, the Kubernetes API or plaintext Kafka is open to the whole internet without a reason",

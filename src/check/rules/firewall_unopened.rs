@@ -7,7 +7,7 @@ use crate::model::{Protocol, Topology};
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::firewall::unopened",
     severity: Severity::Error,
     summary: "a NodePort the topology exposes that no firewall rule opens",

@@ -7,7 +7,7 @@ use crate::model::{Protocol, Topology};
 use super::{exposure_internal, support};
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::firewall::unused",
     severity: Severity::Warning,
     summary: "a firewall rule opens ports where nothing listens",

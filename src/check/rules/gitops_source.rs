@@ -5,7 +5,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::Topology;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::gitops::source",
     severity: Severity::Error,
     summary: "the GitOps repository, overlay path or revision is malformed",

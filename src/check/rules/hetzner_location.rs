@@ -8,7 +8,7 @@ use crate::model::catalog::LOCATIONS;
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::hetzner::location",
     severity: Severity::Error,
     summary: "an unknown Hetzner location, or a datacenter or network zone that does not belong to it",

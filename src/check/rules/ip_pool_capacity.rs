@@ -5,7 +5,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::Topology;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::ip::pool-capacity",
     severity: Severity::Error,
     summary: "a pool's count does not fit its IP range",

@@ -8,7 +8,7 @@ use crate::model::Topology;
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::ip::pool-range",
     severity: Severity::Error,
     summary: "a pool's `range` does not exist or is reserved",

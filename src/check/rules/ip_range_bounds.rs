@@ -6,7 +6,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::Topology;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::ip::range-bounds",
     severity: Severity::Error,
     summary: "an IP-plan range is empty, leaves the subnet or takes a special address",

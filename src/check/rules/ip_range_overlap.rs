@@ -5,7 +5,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::{IpRange, Topology};
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::ip::range-overlap",
     severity: Severity::Error,
     summary: "two IP-plan ranges overlap",

@@ -10,7 +10,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::{Spanned, Topology};
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::ip::subnet",
     severity: Severity::Error,
     summary: "the subnet is not inside the network, or an address is not a private network",

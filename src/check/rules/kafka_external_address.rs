@@ -5,7 +5,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::Topology;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::kafka::external-address",
     severity: Severity::Error,
     summary: "an external nodeport listener whose broker pool has no Primary IP",

@@ -9,7 +9,7 @@ use crate::model::{Span, Topology};
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::kafka::listener",
     severity: Severity::Error,
     summary: "a Kafka listener name, type or port that Strimzi refuses",

@@ -5,7 +5,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::{Listener, Topology};
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::kafka::listener-node-ports",
     severity: Severity::Error,
     summary: "NodePorts on a listener that is not `type=nodeport`, or missing on one that is",

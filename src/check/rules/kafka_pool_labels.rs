@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use crate::model::Topology;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::kafka::pool-labels",
     severity: Severity::Warning,
     summary: "a Kafka pool's labels also match another pool's nodes",

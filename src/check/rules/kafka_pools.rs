@@ -7,7 +7,7 @@ use crate::model::{Spanned, Topology};
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::kafka::pools",
     severity: Severity::Error,
     summary: "a Kafka broker or controller pool does not exist or has no nodes",

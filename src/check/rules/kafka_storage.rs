@@ -7,7 +7,7 @@ use crate::model::{Spanned, Topology};
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::kafka::storage",
     severity: Severity::Error,
     summary: "a storage class, volume size or resource amount Kubernetes refuses",

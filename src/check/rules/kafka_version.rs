@@ -7,7 +7,7 @@ use crate::model::Topology;
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::kafka::version",
     severity: Severity::Error,
     summary: "the Kafka version is not one the pinned Strimzi release supports",

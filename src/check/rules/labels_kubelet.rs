@@ -5,7 +5,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::Topology;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::labels::kubelet",
     severity: Severity::Error,
     summary: "a pool label in the `kubernetes.io` or `k8s.io` namespace that the kubelet refuses to set",

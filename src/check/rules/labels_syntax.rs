@@ -7,7 +7,7 @@ use crate::model::{Spanned, Topology};
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::labels::syntax",
     severity: Severity::Error,
     summary: "a label, taint or selector that is not valid Kubernetes label syntax",

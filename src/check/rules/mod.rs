@@ -26,61 +26,61 @@
 //! failing example reports its rule and nothing else (a test lists the two
 //! unavoidable exceptions); the fixed one reports nothing at all.
 
-pub mod cost_unpriced;
-pub mod exposure_internal;
-pub mod exposure_public;
-pub mod firewall_unopened;
-pub mod firewall_unused;
-pub mod gitops_source;
-pub mod hetzner_location;
-pub mod ip_duplicate_address;
-pub mod ip_pool_capacity;
-pub mod ip_pool_range;
-pub mod ip_range_bounds;
-pub mod ip_range_overlap;
-pub mod ip_subnet;
-pub mod kafka_external_address;
-pub mod kafka_listener;
-pub mod kafka_listener_node_ports;
-pub mod kafka_min_insync;
-pub mod kafka_pool_labels;
-pub mod kafka_pools;
-pub mod kafka_quorum;
-pub mod kafka_replication;
-pub mod kafka_storage;
-pub mod kafka_version;
-pub mod labels_kubelet;
-pub mod labels_syntax;
-pub mod names_dns_label;
-pub mod names_length;
-pub mod pool_primary_ip;
-pub mod pool_server;
-pub mod pool_server_type;
-pub mod pool_server_type_location;
-pub mod ports_node_port_conflict;
-pub mod ports_node_port_range;
-pub mod scheduling_control_plane;
-pub mod scheduling_no_eligible_pool;
-pub mod scheduling_unmatched_selector;
-pub mod schema_duplicate;
-pub mod schema_missing;
-pub mod schema_type;
-pub mod schema_unknown_node;
-pub mod schema_unknown_property;
-pub mod schema_unmatched_override;
-pub mod secrets_literal;
-pub mod secrets_name;
-pub mod secrets_usage;
+pub(crate) mod cost_unpriced;
+pub(crate) mod exposure_internal;
+pub(crate) mod exposure_public;
+pub(crate) mod firewall_unopened;
+pub(crate) mod firewall_unused;
+pub(crate) mod gitops_source;
+pub(crate) mod hetzner_location;
+pub(crate) mod ip_duplicate_address;
+pub(crate) mod ip_pool_capacity;
+pub(crate) mod ip_pool_range;
+pub(crate) mod ip_range_bounds;
+pub(crate) mod ip_range_overlap;
+pub(crate) mod ip_subnet;
+pub(crate) mod kafka_external_address;
+pub(crate) mod kafka_listener;
+pub(crate) mod kafka_listener_node_ports;
+pub(crate) mod kafka_min_insync;
+pub(crate) mod kafka_pool_labels;
+pub(crate) mod kafka_pools;
+pub(crate) mod kafka_quorum;
+pub(crate) mod kafka_replication;
+pub(crate) mod kafka_storage;
+pub(crate) mod kafka_version;
+pub(crate) mod labels_kubelet;
+pub(crate) mod labels_syntax;
+pub(crate) mod names_dns_label;
+pub(crate) mod names_length;
+pub(crate) mod pool_primary_ip;
+pub(crate) mod pool_server;
+pub(crate) mod pool_server_type;
+pub(crate) mod pool_server_type_location;
+pub(crate) mod ports_node_port_conflict;
+pub(crate) mod ports_node_port_range;
+pub(crate) mod scheduling_control_plane;
+pub(crate) mod scheduling_no_eligible_pool;
+pub(crate) mod scheduling_unmatched_selector;
+pub(crate) mod schema_duplicate;
+pub(crate) mod schema_missing;
+pub(crate) mod schema_type;
+pub(crate) mod schema_unknown_node;
+pub(crate) mod schema_unknown_property;
+pub(crate) mod schema_unmatched_override;
+pub(crate) mod secrets_literal;
+pub(crate) mod secrets_name;
+pub(crate) mod secrets_usage;
 pub(crate) mod support;
-pub mod syntax_kdl;
-pub mod syntax_limits;
-pub mod versions_syntax;
-pub mod versions_terraform_cli;
+pub(crate) mod syntax_kdl;
+pub(crate) mod syntax_limits;
+pub(crate) mod versions_syntax;
+pub(crate) mod versions_terraform_cli;
 
 use super::Rule;
 
 /// Every rule, sorted by code (a test keeps it sorted and unique).
-pub static ALL: &[&Rule] = &[
+pub(crate) static ALL: &[&Rule] = &[
     &cost_unpriced::RULE,
     &exposure_internal::RULE,
     &exposure_public::RULE,

@@ -7,7 +7,7 @@ use crate::model::{Spanned, Topology};
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::names::dns-label",
     severity: Severity::Error,
     summary: "a name that becomes a Kubernetes or Hetzner name is not a DNS-1123 label",

@@ -5,7 +5,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::{Role, Topology};
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::names::length",
     severity: Severity::Error,
     summary: "a generated Hetzner or Kubernetes name is longer than 63 characters",

@@ -9,7 +9,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::{Span, Topology};
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::pool::primary-ip",
     severity: Severity::Error,
     summary: "`primary-ip` names a node outside its pool, or an address twice",

@@ -5,7 +5,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::{Pool, Role, Topology};
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::pool::server",
     severity: Severity::Error,
     summary: "there is not exactly one `role=server` pool with `count=1`",

@@ -7,7 +7,7 @@ use crate::model::Topology;
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::pool::server-type",
     severity: Severity::Error,
     summary: "a pool's server type is unknown",

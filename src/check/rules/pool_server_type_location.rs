@@ -8,7 +8,7 @@ use crate::model::catalog::{LOCATIONS, offered_in};
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::pool::server-type-location",
     severity: Severity::Error,
     summary: "a pool's server type is not offered in the Hetzner location",

@@ -7,7 +7,7 @@ use crate::model::Topology;
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::ports::node-port-conflict",
     severity: Severity::Error,
     summary: "two users of the same NodePort",

@@ -7,7 +7,7 @@ use crate::model::Topology;
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::ports::node-port-range",
     severity: Severity::Error,
     summary: "a NodePort outside the Kubernetes NodePort range 30000-32767",

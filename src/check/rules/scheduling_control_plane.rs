@@ -7,7 +7,7 @@ use crate::model::{Pool, Profile, Role, Topology};
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::scheduling::control-plane",
     severity: Severity::Error,
     summary: "apps may land on a pool marked `apps=#false`",

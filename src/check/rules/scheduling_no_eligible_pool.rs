@@ -7,7 +7,7 @@ use crate::model::Topology;
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::scheduling::no-eligible-pool",
     severity: Severity::Error,
     summary: "a scheduling profile excludes every pool",

@@ -9,7 +9,7 @@ use crate::model::Topology;
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::scheduling::unmatched-selector",
     severity: Severity::Error,
     summary: "a scheduling selector matches no pool",

@@ -4,7 +4,7 @@ use crate::check::{Check, Rule};
 use crate::codes;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: codes::SCHEMA_DUPLICATE.code,
     severity: codes::SCHEMA_DUPLICATE.severity,
     summary: "a node, property or name given twice",

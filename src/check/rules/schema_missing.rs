@@ -4,7 +4,7 @@ use crate::check::{Check, Rule};
 use crate::codes;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: codes::SCHEMA_MISSING.code,
     severity: codes::SCHEMA_MISSING.severity,
     summary: "a required node, property or argument is missing",

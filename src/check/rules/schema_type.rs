@@ -4,7 +4,7 @@ use crate::check::{Check, Rule};
 use crate::codes;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: codes::SCHEMA_TYPE.code,
     severity: codes::SCHEMA_TYPE.severity,
     summary: "a value of the wrong type or out of range",

@@ -4,7 +4,7 @@ use crate::check::{Check, Rule};
 use crate::codes;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: codes::SCHEMA_UNKNOWN_NODE.code,
     severity: codes::SCHEMA_UNKNOWN_NODE.severity,
     summary: "a node that the cluster.kdl language does not have here",

@@ -4,7 +4,7 @@ use crate::check::{Check, Rule};
 use crate::codes;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: codes::SCHEMA_UNKNOWN_PROPERTY.code,
     severity: codes::SCHEMA_UNKNOWN_PROPERTY.severity,
     summary: "a property or argument that the node does not take",

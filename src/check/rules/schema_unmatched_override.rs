@@ -4,7 +4,7 @@ use crate::check::{Check, Rule};
 use crate::codes;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: codes::SCHEMA_UNMATCHED_OVERRIDE.code,
     severity: codes::SCHEMA_UNMATCHED_OVERRIDE.severity,
     summary: "an environment overrides a pool, range or listener the base does not have",

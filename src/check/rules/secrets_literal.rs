@@ -7,7 +7,7 @@ use kdl::{KdlDocument, KdlValue};
 use crate::model::Span;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::secrets::literal",
     severity: Severity::Error,
     summary: "a literal that looks like a token or a private key",

@@ -7,7 +7,7 @@ use crate::model::Topology;
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::secrets::name",
     severity: Severity::Error,
     summary: "a secret name GitHub Actions does not accept",

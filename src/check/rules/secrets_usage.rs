@@ -5,7 +5,7 @@ use crate::diag::{Finding, Findings, Severity};
 use crate::model::{Secret, SecretUse, Span, Topology};
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::secrets::usage",
     severity: Severity::Error,
     summary: "a secret the workflows need is missing, given twice or marked optional",

@@ -4,7 +4,7 @@ use crate::check::{Check, Rule};
 use crate::codes;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: codes::SYNTAX_KDL.code,
     severity: codes::SYNTAX_KDL.severity,
     summary: "the file is not valid KDL v2",

@@ -4,7 +4,7 @@ use crate::check::{Check, Rule};
 use crate::codes;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: codes::SYNTAX_LIMITS.code,
     severity: codes::SYNTAX_LIMITS.severity,
     summary: "the file is not UTF-8, or asks for more than topogen's limits",

@@ -8,7 +8,7 @@ use super::support;
 use super::versions_terraform_cli::constraint;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::versions::syntax",
     severity: Severity::Error,
     summary: "a pinned version or version constraint is malformed",

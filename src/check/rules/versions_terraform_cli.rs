@@ -7,7 +7,7 @@ use crate::model::Topology;
 use super::support;
 
 /// The rule.
-pub const RULE: Rule = Rule {
+pub(crate) const RULE: Rule = Rule {
     code: "topogen::versions::terraform-cli",
     severity: Severity::Error,
     summary: "the pinned Terraform CLI does not satisfy the `terraform` constraint",

@@ -26,7 +26,7 @@ pub(super) const MARKDOWN: &str = "markdown";
 /// one get through, the formatter breaks it up (`$ {{`) in whatever a YAML
 /// template writes, filtered or not, unless it is a `GhExpr`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GhExpr(pub String);
+pub(crate) struct GhExpr(pub String);
 
 impl Object for GhExpr {
     fn render(self: &std::sync::Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -137,7 +137,7 @@ pub fn sh_quote(s: &str) -> String {
 
 /// An HCL string literal: escapes quotes, backslashes, every [`hazard`]
 /// (`\u2028`) and the template sequences `${` and `%{`.
-pub fn hcl_quote(s: &str) -> String {
+pub(crate) fn hcl_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     if hcl_plain(s) {
@@ -200,7 +200,7 @@ pub(crate) fn hazard(c: char) -> bool {
 /// A YAML double-quoted scalar: JSON string syntax (valid YAML), with every
 /// [`hazard`] JSON leaves as it is (DEL, C1, U+2028, bidi controls) written
 /// as `\uXXXX` too.
-pub fn yaml_quote(s: &str) -> String {
+pub(crate) fn yaml_quote(s: &str) -> String {
     json_hazards_escaped(serde_json::to_string(s).expect("strings always serialise"))
 }
 
@@ -330,7 +330,7 @@ fn line_break_or_space(c: char) -> bool {
 /// Text for a one-line comment (`#` in tfvars and YAML) and for templates
 /// without an auto-escape mode: every line break becomes a space, every
 /// other [`hazard`] is shown as `\u{…}`.
-pub fn oneline_text(s: &str) -> Cow<'_, str> {
+pub(crate) fn oneline_text(s: &str) -> Cow<'_, str> {
     if text_plain(s) {
         return Cow::Borrowed(s);
     }
@@ -379,7 +379,7 @@ pub fn md_cell(s: &str) -> String {
 /// [`md_cell`], and `"` as Mermaid's `#quot;` entity. A filter, not a
 /// template macro: TOPOLOGY.md calls it for every node and label, and a
 /// minijinja macro call costs about 7,000 instructions (issue 6).
-pub fn mermaid_label(s: &str) -> String {
+pub(crate) fn mermaid_label(s: &str) -> String {
     md_cell(s).replace('"', "#quot;")
 }
 

@@ -52,16 +52,16 @@ use autoescape::{MARKDOWN, format_value};
 use escape::Filter;
 use rows::{rows, shwords};
 
-pub use autoescape::GhExpr;
+pub(crate) use autoescape::GhExpr;
 pub(crate) use escape::hazard;
-pub use escape::{hcl_quote, md_cell, mermaid_label, oneline_text, sh_quote, yaml_quote};
+pub(crate) use escape::oneline_text;
+pub use escape::{md_cell, sh_quote};
 
 static BUILT_IN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 /// The template set of one run: built-in templates plus the user's overlay.
 pub struct Templates {
     env: Environment<'static>,
-    overridden: Vec<String>,
 }
 
 /// The user's template directory could not be read.
@@ -114,7 +114,7 @@ fn syntax() -> SyntaxConfig {
 }
 
 /// Names of every built-in template, sorted.
-pub fn built_in_names() -> Vec<String> {
+pub(crate) fn built_in_names() -> Vec<String> {
     fn walk(dir: &Dir<'_>, out: &mut Vec<String>) {
         for f in dir.files() {
             if f.path()
@@ -136,20 +136,20 @@ pub fn built_in_names() -> Vec<String> {
 }
 
 /// The text of a built-in template.
-pub fn built_in(name: &str) -> Option<&'static str> {
+pub(crate) fn built_in(name: &str) -> Option<&'static str> {
     BUILT_IN.get_file(name).and_then(|f| f.contents_utf8())
 }
 
 /// The text of every template of a run: the built-in ones, with a
 /// `--templates` directory on top.
-pub struct Sources {
+pub(crate) struct Sources {
     texts: BTreeMap<String, Cow<'static, str>>,
     overridden: Vec<String>,
 }
 
 impl Sources {
     /// The built-in templates alone.
-    pub fn built_in() -> Self {
+    pub(crate) fn built_in() -> Self {
         let texts = built_in_names()
             .into_iter()
             .filter_map(|n| built_in(&n).map(|t| (n, Cow::Borrowed(t))))
@@ -162,7 +162,7 @@ impl Sources {
 
     /// The built-in templates with the overlay's on top; a file that does not
     /// replace a built-in template is an error.
-    pub fn with_overlay(overlay: Overlay) -> Result<Self, TemplateError> {
+    pub(crate) fn with_overlay(overlay: Overlay) -> Result<Self, TemplateError> {
         let mut sources = Self::built_in();
         for (name, text) in overlay.files {
             if !sources.texts.contains_key(&name) {
@@ -175,7 +175,7 @@ impl Sources {
     }
 
     /// The replaced templates: name and text, by name.
-    pub fn overrides(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub(crate) fn overrides(&self) -> impl Iterator<Item = (&str, &str)> {
         self.overridden
             .iter()
             .filter_map(|n| self.texts.get(n).map(|t| (n.as_str(), t.as_ref())))
@@ -187,19 +187,19 @@ impl Sources {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overlay {
     /// The files, by path.
-    pub files: BTreeMap<String, String>,
+    pub(crate) files: BTreeMap<String, String>,
 }
 
 impl Overlay {
     /// Whether a file at `name` replaces a built-in template: what the reader
     /// of the overlay asks before it reads the file.
-    pub fn replaces(name: &str) -> bool {
+    pub(crate) fn replaces(name: &str) -> bool {
         built_in_names().iter().any(|n| n == name)
     }
 
     /// Whether directory `dir` (relative, without a final `/`) holds a
     /// built-in template: what bounds how deep the reader walks.
-    pub fn holds_templates(dir: &str) -> bool {
+    pub(crate) fn holds_templates(dir: &str) -> bool {
         let dir = format!("{dir}/");
         built_in_names().iter().any(|n| n.starts_with(&dir))
     }
@@ -216,8 +216,8 @@ impl Templates {
     }
 
     /// Compiles every template of `sources`.
-    pub fn compile(sources: Sources) -> Result<Self, TemplateError> {
-        let Sources { texts, overridden } = sources;
+    pub(crate) fn compile(sources: Sources) -> Result<Self, TemplateError> {
+        let Sources { texts, .. } = sources;
         let mut env = Environment::new();
         env.set_syntax(syntax());
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -252,11 +252,11 @@ impl Templates {
                     message: e.to_string(),
                 })?;
         }
-        Ok(Self { env, overridden })
+        Ok(Self { env })
     }
 
     /// Renders template `name` with `ctx`.
-    pub fn render<S: serde::Serialize>(
+    pub(crate) fn render<S: serde::Serialize>(
         &self,
         name: &str,
         ctx: S,
@@ -270,11 +270,6 @@ impl Templates {
             template: name.to_owned(),
             message,
         })
-    }
-
-    /// Templates replaced by the overlay.
-    pub fn overridden(&self) -> &[String] {
-        &self.overridden
     }
 }
 
@@ -291,7 +286,6 @@ mod tests {
     #[test]
     fn every_built_in_template_parses() {
         let t = Templates::new(None).unwrap();
-        assert!(t.overridden().is_empty());
         for name in built_in_names() {
             assert!(t.env.get_template(&name).is_ok(), "{name}");
         }

@@ -4,41 +4,41 @@ use super::env::ResolvedPool;
 use crate::model::Topology;
 
 /// Hours in an average month, as Hetzner bills (monthly cap).
-pub const HOURS_PER_MONTH: f64 = 730.0;
+pub(crate) const HOURS_PER_MONTH: f64 = 730.0;
 
 /// Cost figures, EUR per month, rounded to cents.
 #[derive(Debug)]
-pub struct Cost {
+pub(crate) struct Cost {
     /// One row per pool, in pool order.
-    pub rows: Vec<CostRow>,
+    pub(crate) rows: Vec<CostRow>,
     /// Number of Primary IPs.
-    pub primary_ips: u32,
+    pub(crate) primary_ips: u32,
     /// Primary IPs per month.
-    pub primary_ips_eur: f64,
+    pub(crate) primary_ips_eur: f64,
     /// Everything, always on.
-    pub always_on_eur: f64,
+    pub(crate) always_on_eur: f64,
     /// Servers for `hours-per-day × days-per-month` hours (at most
     /// [`HOURS_PER_MONTH`]), Primary IPs all month.
-    pub ephemeral_eur: f64,
+    pub(crate) ephemeral_eur: f64,
     /// Saving of the schedule, percent (rounded).
-    pub saving_percent: u32,
+    pub(crate) saving_percent: u32,
     /// Pools with nodes whose server type has no price (excluded from the totals).
-    pub unpriced: Vec<String>,
+    pub(crate) unpriced: Vec<String>,
 }
 
 /// One pool's cost.
 #[derive(Debug)]
-pub struct CostRow {
+pub(crate) struct CostRow {
     /// Pool name.
-    pub pool: String,
+    pub(crate) pool: String,
     /// Server type.
-    pub server_type: String,
+    pub(crate) server_type: String,
     /// Node count.
-    pub count: u32,
+    pub(crate) count: u32,
     /// Per node, if the server type has a price.
-    pub unit_eur: Option<f64>,
+    pub(crate) unit_eur: Option<f64>,
     /// All the pool's nodes.
-    pub total_eur: Option<f64>,
+    pub(crate) total_eur: Option<f64>,
 }
 
 fn round2(x: f64) -> f64 {

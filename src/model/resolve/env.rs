@@ -20,47 +20,47 @@ use crate::model::{FirewallRule, IpRange, Pool, Role, SecretUse, Topology};
 #[derive(Debug)]
 pub struct Resolved<'t> {
     /// The environment as written, spans included.
-    pub topo: &'t Topology,
+    pub(crate) topo: &'t Topology,
     /// `<env>-<cluster>`: the prefix of every Hetzner name.
-    pub prefix: String,
+    pub(crate) prefix: String,
     /// Pools, in file order, each with its nodes.
     pub pools: Vec<ResolvedPool<'t>>,
     /// The control plane: the server pool's first node.
-    pub control_plane: Option<Arc<ResolvedNode>>,
+    pub(crate) control_plane: Option<Arc<ResolvedNode>>,
     /// The subnet's gateway (host 1).
-    pub gateway: Option<Ipv4Addr>,
+    pub(crate) gateway: Option<Ipv4Addr>,
     /// The IP plan, each range with its users.
-    pub ranges: Vec<ResolvedRange<'t>>,
+    pub(crate) ranges: Vec<ResolvedRange<'t>>,
     /// Kafka, if any.
     pub kafka: Option<ResolvedKafka<'t>>,
     /// Every NodePort the environment exposes (see [`Topology::node_ports`]).
     pub node_ports: Vec<NodePortUse>,
     /// Inbound firewall rules, with their effective sources.
-    pub firewall: Vec<ResolvedFirewallRule<'t>>,
+    pub(crate) firewall: Vec<ResolvedFirewallRule<'t>>,
     /// Secret names by use; an optional one may be absent.
-    pub secrets: Vec<(SecretUse, &'t str)>,
+    pub(crate) secrets: Vec<(SecretUse, &'t str)>,
     /// Number of nodes in all pools.
-    pub node_count: u32,
+    pub(crate) node_count: u32,
     /// Monthly cost.
-    pub cost: Cost,
+    pub(crate) cost: Cost,
 }
 
 /// A pool and its nodes.
 #[derive(Debug)]
 pub struct ResolvedPool<'t> {
     /// The pool as written (`count`, `labels`, … with their spans).
-    pub pool: &'t Pool,
+    pub(crate) pool: &'t Pool,
     /// True for the K3s server pool.
     pub server: bool,
     /// Its server type's catalog entry (vCPUs, RAM, price), if known.
-    pub catalog: Option<&'t ServerType>,
+    pub(crate) catalog: Option<&'t ServerType>,
     /// Terraform variable prefix: `control_plane` for the server pool, else
     /// the pool name in snake case.
     pub tf_prefix: String,
     /// Value of the Hetzner `role` server label the root module sets.
-    pub hetzner_role: String,
+    pub(crate) hetzner_role: String,
     /// The persistent Primary IP, if any.
-    pub primary_ip: Option<ResolvedPrimaryIp>,
+    pub(crate) primary_ip: Option<ResolvedPrimaryIp>,
     /// Its `count` nodes, in index order (shared: a template reads the
     /// list without copying it).
     pub nodes: Arc<[Arc<ResolvedNode>]>,
@@ -77,22 +77,22 @@ impl std::ops::Deref for ResolvedPool<'_> {
 
 /// A pool's persistent Primary IP.
 #[derive(Clone, Debug)]
-pub struct ResolvedPrimaryIp {
+pub(crate) struct ResolvedPrimaryIp {
     /// Hetzner name, `<env>-<cluster>-<pool>-ip`.
-    pub name: String,
+    pub(crate) name: String,
     /// Terraform variable that receives its ID (`<tf_prefix>_primary_ip_id`).
-    pub tf_var: String,
+    pub(crate) tf_var: String,
     /// Index of the node that holds it.
-    pub node_index: u32,
+    pub(crate) node_index: u32,
     /// Name of the node that holds it (empty when the index is out of range).
-    pub node: String,
+    pub(crate) node: String,
     /// The address, when recorded in `cluster.kdl`.
-    pub address: Option<Ipv4Addr>,
+    pub(crate) address: Option<Ipv4Addr>,
 }
 
 /// How SSH reaches a node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reach {
+pub(crate) enum Reach {
     /// Through its own Primary IP.
     Direct,
     /// Through the control plane.
@@ -101,7 +101,7 @@ pub enum Reach {
 
 impl Reach {
     /// `direct` or `jump`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Reach::Direct => "direct",
             Reach::Jump => "jump",
@@ -113,50 +113,49 @@ impl Reach {
 #[derive(Debug, Clone)]
 pub struct ResolvedNode {
     /// Short name (`kafka-0`; see [`crate::model::Node::name`]).
-    pub name: String,
+    pub(crate) name: String,
     /// Hetzner server name, `<env>-<cluster>-<name>`.
-    pub server_name: String,
+    pub(crate) server_name: String,
     /// Pool name, shared by the pool's nodes.
-    pub pool: Arc<str>,
+    pub(crate) pool: Arc<str>,
     /// Index in the pool.
-    pub index: u32,
-    /// Private IP, if the range places it inside the subnet.
-    pub ip: Option<Ipv4Addr>,
-    /// [`Self::ip`] in dotted form, empty without one.
-    pub private_ip: String,
+    pub(crate) index: u32,
+    /// Private IP in dotted form, if the range places it inside the subnet;
+    /// empty without one.
+    pub(crate) private_ip: String,
     /// Holds the pool's Primary IP.
-    pub primary_ip: bool,
+    pub(crate) primary_ip: bool,
     /// How SSH reaches it.
-    pub reach: Reach,
+    pub(crate) reach: Reach,
     /// Its public address as people read it:
     /// `Primary IP <name> (persistent[, <address>])`, or `ephemeral`.
-    pub public_ip: Cow<'static, str>,
+    pub(crate) public_ip: Cow<'static, str>,
 }
 
 /// One range of the IP plan and the nodes that take addresses from it.
 #[derive(Debug)]
-pub struct ResolvedRange<'t> {
+pub(crate) struct ResolvedRange<'t> {
     /// The range as written.
-    pub range: &'t IpRange,
+    pub(crate) range: &'t IpRange,
     /// First address.
-    pub first: Option<Ipv4Addr>,
+    pub(crate) first: Option<Ipv4Addr>,
     /// Last address.
-    pub last: Option<Ipv4Addr>,
+    pub(crate) last: Option<Ipv4Addr>,
     /// Number of addresses (`to - from + 1`).
-    pub size: u32,
+    pub(crate) size: u32,
     /// Indexes (into [`Resolved::pools`]) of the pools that use it.
-    pub pools: Vec<usize>,
+    pub(crate) pools: Vec<usize>,
 }
 
 /// A firewall rule with its effective sources.
 #[derive(Debug)]
-pub struct ResolvedFirewallRule<'t> {
+pub(crate) struct ResolvedFirewallRule<'t> {
     /// The rule as written.
-    pub rule: &'t FirewallRule,
+    pub(crate) rule: &'t FirewallRule,
     /// `22` or `30001-30004`.
-    pub port: String,
+    pub(crate) port: String,
     /// The sources, or every address when none is given.
-    pub sources: Vec<IpNet>,
+    pub(crate) sources: Vec<IpNet>,
 }
 
 /// `s` with `-` replaced by `_`.
@@ -196,7 +195,6 @@ impl<'t> Resolved<'t> {
                         pool: pool_name.clone(),
                         index: n.index,
                         private_ip: n.ip.map(dotted).unwrap_or_default(),
-                        ip: n.ip,
                         primary_ip: n.primary_ip,
                         reach: if n.primary_ip {
                             Reach::Direct
@@ -282,12 +280,12 @@ impl<'t> Resolved<'t> {
     }
 
     /// The resolved pool named `name`.
-    pub fn pool(&self, name: &str) -> Option<&ResolvedPool<'t>> {
+    pub(crate) fn pool(&self, name: &str) -> Option<&ResolvedPool<'t>> {
         self.pools.iter().find(|p| p.name.value == name)
     }
 
     /// The nodes that take their addresses from `range`, pool by pool.
-    pub fn range_nodes<'s>(
+    pub(crate) fn range_nodes<'s>(
         &'s self,
         range: &'s ResolvedRange<'t>,
     ) -> impl Iterator<Item = &'s Arc<ResolvedNode>> + 's {

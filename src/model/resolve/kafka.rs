@@ -11,22 +11,22 @@ use crate::model::{Kafka, Listener, Span, Topology};
 #[derive(Debug)]
 pub struct ResolvedKafka<'t> {
     /// Kafka as written.
-    pub kafka: &'t Kafka,
+    pub(crate) kafka: &'t Kafka,
     /// Index (into [`super::Resolved::pools`]) of the broker pool, if it exists.
     pub broker_pool: Option<usize>,
     /// Index of the controller pool, if it exists.
-    pub controller_pool: Option<usize>,
+    pub(crate) controller_pool: Option<usize>,
     /// Brokers and controllers are the same nodes (one dual-role pool).
-    pub dual_role: bool,
+    pub(crate) dual_role: bool,
     /// Broker count: the broker pool's node count (0 without the pool).
     pub brokers: u32,
     /// Controller count.
-    pub controllers: u32,
+    pub(crate) controllers: u32,
     /// The KRaft metadata version: as written, or Strimzi's default for the
     /// Kafka version ([`default_metadata_version`]).
     pub metadata_version: String,
     /// `host:port` of the internal bootstrap service (first internal listener).
-    pub internal_bootstrap: Option<String>,
+    pub(crate) internal_bootstrap: Option<String>,
     /// The first `type=nodeport` listener, if it has both NodePorts.
     pub external: Option<External<'t>>,
 }
@@ -35,36 +35,32 @@ pub struct ResolvedKafka<'t> {
 #[derive(Debug)]
 pub struct External<'t> {
     /// The listener as written.
-    pub listener: &'t Listener,
+    pub(crate) listener: &'t Listener,
     /// Its index in `spec.kafka.listeners` (file order).
     pub index: u32,
     /// Bootstrap NodePort.
-    pub bootstrap_node_port: u32,
+    pub(crate) bootstrap_node_port: u32,
     /// `(broker id, NodePort)` per broker, ids `0..brokers`.
     pub brokers: Vec<BrokerPort>,
-    /// Lowest NodePort used.
-    pub first_port: u32,
-    /// Highest NodePort used.
-    pub last_port: u32,
     /// The node whose Primary IP is advertised (empty without one).
-    pub via_node: String,
+    pub(crate) via_node: String,
     /// That Primary IP's Hetzner name (empty without one).
-    pub via_primary_ip: String,
+    pub(crate) via_primary_ip: String,
     /// Its address, if recorded.
-    pub address: Option<Ipv4Addr>,
+    pub(crate) address: Option<Ipv4Addr>,
 }
 
 /// One broker's NodePort.
 #[derive(Clone, Copy, Debug)]
 pub struct BrokerPort {
     /// Kafka node id.
-    pub broker: u32,
+    pub(crate) broker: u32,
     /// NodePort.
     pub node_port: u32,
 }
 
 /// The KRaft metadata version Strimzi 0.48 uses by default for a Kafka version.
-pub fn default_metadata_version(kafka: &str) -> String {
+pub(crate) fn default_metadata_version(kafka: &str) -> String {
     match kafka {
         "4.0.0" => "4.0-IV3".to_owned(),
         "4.1.0" => "4.1-IV1".to_owned(),
@@ -102,13 +98,10 @@ impl<'t> ResolvedKafka<'t> {
                         node_port: first + b,
                     })
                     .collect();
-                let last = ports.last().map_or(first, |b| b.node_port);
                 Some(External {
                     listener: l,
                     index: li as u32,
                     bootstrap_node_port: bootstrap,
-                    first_port: bootstrap.min(first),
-                    last_port: bootstrap.max(last),
                     brokers: ports,
                     via_node: ip.map(|i| i.node.clone()).unwrap_or_default(),
                     via_primary_ip: ip.map(|i| i.name.clone()).unwrap_or_default(),
@@ -146,21 +139,21 @@ pub struct NodePortUse {
     /// Last port (inclusive).
     pub last: u32,
     /// What uses it, for messages: `` `ingress https-node-port` ``.
-    pub what: String,
+    pub(crate) what: String,
     /// Where it is set.
-    pub span: Span,
+    pub(crate) span: Span,
     /// A Kafka listener without TLS (plaintext on the wire).
-    pub plaintext_kafka: bool,
+    pub(crate) plaintext_kafka: bool,
     /// For broker ports: where the broker count comes from.
-    pub count_span: Option<Span>,
+    pub(crate) count_span: Option<Span>,
     /// For Kafka ports: the listener's name and where its `tls` is decided.
-    pub listener: Option<(String, Span)>,
+    pub(crate) listener: Option<(String, Span)>,
 }
 
 impl Topology {
     /// Number of Kafka brokers: the broker pool's `count` (0 without Kafka
     /// or without the pool).
-    pub fn broker_count(&self) -> u32 {
+    pub(crate) fn broker_count(&self) -> u32 {
         self.kafka
             .as_ref()
             .and_then(|k| self.pool(&k.brokers.value))
@@ -169,7 +162,7 @@ impl Topology {
 
     /// The KRaft metadata version Kafka runs with: `metadata-version` as
     /// written, or Strimzi's default for the Kafka version.
-    pub fn metadata_version(&self) -> Option<String> {
+    pub(crate) fn metadata_version(&self) -> Option<String> {
         let k = self.kafka.as_ref()?;
         Some(
             k.metadata_version
@@ -182,7 +175,7 @@ impl Topology {
     /// Every NodePort the topology exposes: Traefik's two, and for each
     /// `type=nodeport` Kafka listener its bootstrap port and one port per
     /// broker, as intervals (never one entry per port).
-    pub fn node_ports(&self) -> Vec<NodePortUse> {
+    pub(crate) fn node_ports(&self) -> Vec<NodePortUse> {
         // without an `ingress` node the ports are defaults, spanned on the cluster name
         let default = if !self.ingress.explicit {
             " (the default; no `ingress` node)"
