@@ -489,7 +489,7 @@ impl Reader {
                     // pull_request` rehearses an `opened` one, so it must be
                     // among them; other filters are not implemented
                     let types_only = event == "pull_request"
-                        && matches!(&spec, Yaml::Mapping(m) if m.len() == 1);
+                        && matches!(&spec, Yaml::Mapping(m) if m.len() == 1 && m.keys().all(|k| key_str(k) == "types"));
                     if types_only {
                         for (_, v) in self.map(&at, &spec, &["types"]) {
                             let types = self.strings(&format!("{at}.types"), v);
