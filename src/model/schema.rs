@@ -1325,8 +1325,7 @@ pub static TOPOGEN: NodeSchema = NodeSchema {
             Kind::Bool,
             Default::Bool(false),
             "The drift check also posts `topogen plan`'s Markdown as one pull-request comment, updated on every push, from a job of its own that alone gets `pull-requests: write` (the plan always goes to the job summary, which needs no permission). Pull requests from forks get no comment: their token cannot write.",
-        )
-        .eg("plan-comment=#true"),
+        ),
     ],
     children: &[],
     example: "topogen rev=\"0123456789abcdef0123456789abcdef01234567\"",
