@@ -185,10 +185,153 @@ fn drift_check_installs_the_pinned_commit_cached_on_the_msrv() {
     assert_eq!(get(cache, &["id"]).as_str(), Some("cache-topogen"));
     assert_eq!(get(toolchain, &["if"]).as_str(), Some(skip));
     assert_eq!(get(install, &["if"]).as_str(), Some(skip));
-    let check = steps.last().unwrap();
+    let check = steps
+        .iter()
+        .copied()
+        .find(|s| s.get("id").and_then(Value::as_str) == Some("check"))
+        .expect("the check step");
     let run = get(check, &["run"]).as_str().unwrap();
     assert!(run.contains("$HOME/.topogen/bin"), "{run}");
     assert!(run.contains("topogen check --no-cache"), "{run}");
+}
+
+/// `cluster.kdl`'s pin line with `extra` properties appended.
+fn pinned_with(extra: &str) -> String {
+    let pinned = REPO_KDL
+        .lines()
+        .find(|l| l.trim_start().starts_with("topogen "))
+        .expect("cluster.kdl pins topogen");
+    edit(REPO_KDL, pinned, &format!("{pinned} {extra}"))
+}
+
+fn step_with_id<'a>(job: &'a Value, id: &str) -> &'a Value {
+    steps(job)
+        .into_iter()
+        .find(|s| s.get("id").and_then(Value::as_str) == Some(id))
+        .unwrap_or_else(|| panic!("a step with id `{id}`"))
+}
+
+/// On a pull request the drift check also runs `topogen plan` against the
+/// base branch (fetched with the whole history; the branch name reaches the
+/// script only through `env:`), writes its Markdown to the job summary, and
+/// fails a destructive plan (exit 3) unless the pull request carries the
+/// approval label, whose adding or removing runs the check again.
+#[test]
+fn drift_check_plans_against_the_base_and_gates_a_destructive_plan() {
+    let files = workflows(REPO_KDL);
+    let doc = parse("drift", &files["topogen-drift-check.yml"]);
+    assert_eq!(
+        strings(get(&doc, &["on", "pull_request", "types"])),
+        ["opened", "synchronize", "reopened", "labeled", "unlabeled"]
+    );
+    let jobs = jobs(&doc);
+    assert_eq!(jobs.len(), 1, "no comment job without the opt-in");
+    let job = jobs[0].1;
+    let checkout = steps(job)[0];
+    assert_eq!(get(checkout, &["with", "fetch-depth"]).as_u64(), Some(0));
+    let plan = step_with_id(job, "plan");
+    assert_eq!(
+        get(plan, &["env", "BASE_REF"]).as_str(),
+        Some("${{ github.base_ref }}")
+    );
+    let run = get(plan, &["run"]).as_str().unwrap();
+    assert!(
+        run.contains(r#"topogen plan --base "$base" --format markdown > "$plan" || status=$?"#),
+        "{run}"
+    );
+    assert!(run.contains(r#"base="origin/$BASE_REF""#), "{run}");
+    assert!(
+        run.contains(r#"cat "$plan" >> "$GITHUB_STEP_SUMMARY""#),
+        "{run}"
+    );
+    assert!(run.contains("3) destructive=true ;;"), "{run}");
+    assert!(run.contains(r#"echo "destructive=$destructive" >> "$GITHUB_OUTPUT""#));
+    assert!(
+        !run.contains("markdown<<"),
+        "no comment, no Markdown output: {run}"
+    );
+    // after a drift too, not after a failed install
+    assert_eq!(
+        get(plan, &["if"]).as_str(),
+        Some("${{ !cancelled() && steps.check.outcome != 'skipped' }}")
+    );
+    let gate = *steps(job).last().unwrap();
+    assert_eq!(
+        get(gate, &["if"]).as_str(),
+        Some("${{ !cancelled() && steps.plan.outputs.destructive == 'true' }}")
+    );
+    assert_eq!(
+        get(gate, &["env", "APPROVED"]).as_str(),
+        Some("${{ contains(github.event.pull_request.labels.*.name, 'topogen-destructive-ok') }}")
+    );
+    let run = get(gate, &["run"]).as_str().unwrap();
+    assert!(
+        run.contains(r#"if [ "$APPROVED" = true ]; then"#) && run.contains("exit 1"),
+        "{run}"
+    );
+}
+
+/// `plan-comment=#true` adds a `comment` job that alone holds
+/// `pull-requests: write` (nothing else: no checkout, no topogen), takes the
+/// plan from the check job's outputs and the token from `github.token`, and
+/// skips pull requests from forks; without it no job may write anything.
+#[test]
+fn the_plan_comment_job_alone_may_write_and_only_with_the_opt_in() {
+    for off in [REPO_KDL.to_owned(), pinned_with("plan-comment=#false")] {
+        let text = &workflows(&off)["topogen-drift-check.yml"];
+        assert!(!text.contains("pull-requests"), "{text}");
+        assert!(!text.contains("github.token"), "{text}");
+    }
+    let files = workflows(&pinned_with("plan-comment=#true"));
+    let doc = parse("drift", &files["topogen-drift-check.yml"]);
+    assert_eq!(get(&doc, &["permissions"]), &parse("p", "contents: read"));
+    let jobs = jobs(&doc);
+    assert_eq!(
+        jobs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        ["check", "comment"]
+    );
+    let (check, comment) = (jobs[0].1, jobs[1].1);
+    assert_eq!(get(check, &["permissions"]), &parse("p", "contents: read"));
+    assert_eq!(
+        get(comment, &["permissions"]),
+        &parse("p", "pull-requests: write")
+    );
+    assert_eq!(
+        get(check, &["outputs", "markdown"]).as_str(),
+        Some("${{ steps.plan.outputs.markdown }}")
+    );
+    let run = get(step_with_id(check, "plan"), &["run"]).as_str().unwrap();
+    assert!(run.contains("markdown<<"), "{run}");
+    assert_eq!(get(comment, &["needs"]).as_str(), Some("check"));
+    let cond = get(comment, &["if"]).as_str().unwrap();
+    assert!(
+        cond.contains("github.event.pull_request.head.repo.full_name == github.repository"),
+        "{cond}"
+    );
+    let steps = steps(comment);
+    assert_eq!(steps.len(), 1, "one step, and it is no checkout");
+    let post = steps[0];
+    assert!(post.get("uses").is_none());
+    assert_eq!(
+        get(post, &["env", "GH_TOKEN"]).as_str(),
+        Some("${{ github.token }}")
+    );
+    assert_eq!(
+        get(post, &["env", "PLAN"]).as_str(),
+        Some("${{ needs.check.outputs.markdown }}")
+    );
+    let run = get(post, &["run"]).as_str().unwrap();
+    assert!(run.contains("gh api --method PATCH"), "{run}");
+    assert!(run.contains("gh api --method POST"), "{run}");
+    // a non-boolean is a schema error, not a silent default
+    let c = topogen::compile(Source::new("cluster.kdl", pinned_with("plan-comment=yes")));
+    assert!(
+        c.findings
+            .iter()
+            .any(|f| f.severity == Severity::Error && f.message.contains("plan-comment")),
+        "{:#?}",
+        c.findings
+    );
 }
 
 /// Without `topogen git=… rev=…` nothing says which topogen made the files,

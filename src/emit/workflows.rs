@@ -87,6 +87,9 @@ struct ProjectCtx<'a> {
 struct Pin<'a> {
     git: &'a str,
     rev: &'a str,
+    /// `plan-comment=#true`: the drift check's `comment` job posts the plan
+    /// on the pull request (the only job with `pull-requests: write`).
+    plan_comment: bool,
 }
 
 /// A cron line of the maintenance workflow and the environments it destroys.
@@ -170,6 +173,7 @@ impl<'a> ProjectCtx<'a> {
             topogen: project.topogen.as_ref().map(|p| Pin {
                 git: &p.git.value,
                 rev: &p.rev.value,
+                plan_comment: p.plan_comment,
             }),
         }
     }

@@ -1707,6 +1707,7 @@ impl Cx<'_> {
         let (_, e) = self.single(doc, &schema::TOPOGEN)?;
         let git = self.str_or(&e, "git");
         let rev = self.req_str(&e, "rev");
+        let plan_comment = self.flag(&e, "plan-comment");
         let mut ok = !rev.value.is_empty();
         if ok
             && !(rev.value.len() == 40
@@ -1747,6 +1748,10 @@ impl Cx<'_> {
             );
             ok = false;
         }
-        ok.then_some(Pin { git, rev })
+        ok.then_some(Pin {
+            git,
+            rev,
+            plan_comment,
+        })
     }
 }

@@ -63,6 +63,8 @@ pub struct Pin {
     pub git: Spanned<String>,
     /// A full 40-hex commit hash, lowercase.
     pub rev: Spanned<String>,
+    /// `plan-comment=#true`: the drift check comments the plan on the pull request.
+    pub plan_comment: bool,
 }
 
 /// Where topogen's sources live, unless `topogen git=…` says otherwise.

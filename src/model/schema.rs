@@ -1321,6 +1321,12 @@ pub(crate) static TOPOGEN: NodeSchema = NodeSchema {
     props: &[
         f("git", Kind::HttpsUrl, Default::Str(super::TOPOGEN_GIT), "topogen's git repository."),
         f("rev", Kind::CommitHash, Default::Required, "The full commit hash (`git rev-parse HEAD` of the topogen you run): a branch or tag could move.").eg("rev=\"0123456789abcdef0123456789abcdef01234567\""),
+        f(
+            "plan-comment",
+            Kind::Bool,
+            Default::Bool(false),
+            "The drift check also posts `topogen plan`'s Markdown as one pull-request comment, updated on every push, from a job of its own that alone gets `pull-requests: write` (the plan always goes to the job summary, which needs no permission). Pull requests from forks get no comment: their token cannot write.",
+        ),
     ],
     children: &[],
     example: "topogen rev=\"0123456789abcdef0123456789abcdef01234567\"",

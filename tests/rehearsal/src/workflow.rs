@@ -485,7 +485,22 @@ impl Reader {
                     _ => self.bad(&at, "expected a list of `cron:` entries"),
                 },
                 "pull_request" | "push" => {
-                    if !matches!(spec, Yaml::Null) {
+                    // `types` of a pull request: `rehearse run --event
+                    // pull_request` rehearses an `opened` one, so it must be
+                    // among them; other filters are not implemented
+                    let types_only = event == "pull_request"
+                        && matches!(&spec, Yaml::Mapping(m) if m.len() == 1 && m.keys().all(|k| key_str(k) == "types"));
+                    if types_only {
+                        for (_, v) in self.map(&at, &spec, &["types"]) {
+                            let types = self.strings(&format!("{at}.types"), v);
+                            if !types.iter().any(|t| t == "opened") {
+                                self.unsupported(
+                                    &format!("{at}.types"),
+                                    "types without `opened` (the pull request a rehearsal runs)",
+                                );
+                            }
+                        }
+                    } else if !matches!(spec, Yaml::Null) {
                         self.unsupported(
                             &at,
                             "event filters (branches, paths, types) are not implemented",

@@ -297,6 +297,8 @@ fn features_it_does_not_implement_are_refused() {
         (format!("{HEAD}    steps:\n      - run: echo ${{{{ hashFiles('x') }}}}\n"), "unsupported: function `hashFiles`"),
         (format!("run-name: x\n{HEAD}    steps:\n      - run: 'true'\n"), "unsupported: `run-name`"),
         ("on:\n  issues:\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n".to_string(), "unsupported: `on.issues`"),
+        ("on:\n  pull_request:\n    types: [labeled]\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n".to_string(), "unsupported: `on.pull_request.types`: types without `opened`"),
+        ("on:\n  pull_request:\n    branches: [main]\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n".to_string(), "unsupported: `on.pull_request`: event filters"),
         ("on:\n  workflow_dispatch:\njobs:\n  j:\n    runs-on: windows-latest\n    steps:\n      - run: 'true'\n".to_string(), "runner `windows-latest`"),
         ("on:\n  workflow_dispatch:\njobs:\n  j:\n    uses: owner/repo/.github/workflows/x.yml@main\n".to_string(), "unsupported: reusable workflow `owner/repo"),
     ];
