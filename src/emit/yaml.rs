@@ -71,7 +71,8 @@ fn left_raw(c: char) -> bool {
 /// [`Escaped`] put every string that holds one in double quotes, where the
 /// escape means the character (every hazard is in the Basic Multilingual Plane).
 fn escape_left_hazards(out: &mut String, start: usize) {
-    if !out[start..].chars().any(left_raw) {
+    // every hazard is outside ASCII: most documents need no scan by character
+    if out[start..].is_ascii() || !out[start..].chars().any(left_raw) {
         return;
     }
     let mut text = String::with_capacity(out.len() - start + 16);
@@ -167,7 +168,7 @@ impl<S: Serializer> Serializer for Adapter<S> {
     }
 
     fn serialize_str(self, v: &str) -> Result<S::Ok, S::Error> {
-        if !v.chars().any(left_raw) {
+        if v.is_ascii() || !v.chars().any(left_raw) {
             return self.inner.serialize_str(v);
         }
         if self.key {
