@@ -655,6 +655,12 @@ fn deploy_when_servers_exist_fails_at_verify_clean_and_destroys_nothing() {
         assert_eq!(r[skipped], Outcome::Skipped, "{skipped}");
     }
     assert_eq!(again.result, Outcome::Failure);
+    // The summary names no endpoint without an address.
+    assert!(
+        again.summary.contains("none: provision skipped") && !again.summary.contains("https://:"),
+        "{}",
+        again.summary
+    );
     assert_eq!(p.cloud(), before, "the second run changed the cloud");
 
     // Maintenance destroy-cluster: the servers go, the Primary IPs stay.
