@@ -10,7 +10,11 @@
 #    the real deploy and maintenance workflows run against an outside world
 #    that is down; the fake world (tests/world.rs: servers booting the
 #    generated cloud-init in sandboxes, ssh, a fake Kubernetes API, the
-#    verify/Strimzi/ArgoCD workflows run against it; needs root);
+#    verify/Strimzi/ArgoCD workflows run against it; needs root); the
+#    scenarios (tests/scenarios.rs: deploy dev and prod from a clean project,
+#    an agent that never joins, deploy over existing servers, destroy-cluster)
+#    run the generated workflows end to end with Terraform, the provider and
+#    hcloud CLI stand-ins and the world;
 # 2. the static pass (`rehearse check`) over the committed workflows topogen
 #    generated (the files .github/workflows/.topogen-manifest lists);
 # 3. the same over the workflows `topogen build` writes for every
@@ -18,7 +22,7 @@
 # Every check counts; the last line is "rehearsal: N passed, M failed"; the
 # exit status is non-zero if any failed.
 #
-#   TOPOGEN_BIN   the topogen binary (default: cargo build --release --locked)
+#   TOPOGEN_BIN   the topogen binary (default: cargo build --locked, debug)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,7 +31,7 @@ keep=0
 case "${1:-}" in
   --keep) keep=1 ;;
   "") ;;
-  -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "rehearse: unknown argument $1 (see --help)" >&2; exit 2 ;;
 esac
 export CARGO_TERM_COLOR=never
@@ -52,6 +56,22 @@ else
   exit 1
 fi
 REHEARSE="$CRATE/target/debug/rehearse"
+
+section "build topogen and the hcloud stand-in (for the scenarios)"
+if [ -n "${TOPOGEN_BIN:-}" ]; then
+  BIN="$TOPOGEN_BIN"
+else
+  (cd "$REPO" && cargo build --locked --quiet --bin topogen)
+  BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug/topogen"
+fi
+export TOPOGEN_BIN="$BIN"
+if cargo build --locked --quiet --manifest-path "$REPO/tests/hcloud-standin/Cargo.toml" \
+  --bin hcloud --bin terraform-provider-hcloud; then
+  pass "build tests/hcloud-standin (hcloud CLI and provider stand-ins)"
+else
+  fail "build tests/hcloud-standin"
+fi
+export HCLOUD_STANDIN_DIR="${CARGO_TARGET_DIR:-$REPO/tests/hcloud-standin/target}/debug"
 
 section "the runner's own style"
 if cargo fmt --manifest-path "$CRATE/Cargo.toml" --check; then
@@ -103,12 +123,6 @@ else
 fi
 
 section "static pass: the examples' builds"
-if [ -n "${TOPOGEN_BIN:-}" ]; then
-  BIN="$TOPOGEN_BIN"
-else
-  (cd "$REPO" && cargo build --release --locked --quiet)
-  BIN="$REPO/target/release/topogen"
-fi
 for config in "$REPO"/examples/*/cluster.kdl; do
   name="$(basename "$(dirname "$config")")"
   dir="$WORK/examples/$name"

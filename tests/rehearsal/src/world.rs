@@ -25,6 +25,7 @@
 //! stood in.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod access;
 pub mod kube;
 pub mod node;
 pub mod strimzi;
@@ -54,7 +55,7 @@ pub const NODE_BIN: &str = "/opt/rehearsal/bin";
 /// The tools a node sees as stand-ins (the rest is this machine's).
 pub const NODE_TOOLS: &[&str] = &["curl", "ip", "systemctl", "sleep"];
 /// The tools a workflow runner sees as stand-ins.
-pub const RUNNER_TOOLS: &[&str] = &["ssh", "scp", "kubectl", "helm", "sleep", "curl"];
+pub const RUNNER_TOOLS: &[&str] = &["ssh", "scp", "kubectl", "helm", "sleep", "curl", "timeout"];
 
 /// An error: the message a tool prints, and its exit status.
 #[derive(Debug)]
@@ -264,6 +265,19 @@ impl World {
     fn boot(&self, server: &Server) -> Res<()> {
         self.setup_netns()?;
         let ns = self.netns();
+        // The public address too: the runner's probes of the NodePorts
+        // (see `access`) connect to it in this namespace.
+        if let Some(ip) = &server.public_ipv4 {
+            let _ = run_quiet(Command::new("ip").args([
+                "-n",
+                &ns,
+                "addr",
+                "add",
+                &format!("{ip}/32"),
+                "dev",
+                "lo",
+            ]));
+        }
         for (_, ip) in &server.private {
             // a replaced server keeps its address
             let _ = run_quiet(Command::new("ip").args([
@@ -926,6 +940,40 @@ pub fn curl(args: &[String]) -> Res<u8> {
         url.strip_prefix("https://github.com/hetznercloud/cli/releases/download/")
     {
         hcloud_release(rest)?
+    } else if let Some(status) = node_https(&url) {
+        let Some(code) = status else {
+            let host = url
+                .split("://")
+                .nth(1)
+                .unwrap_or("")
+                .split([':', '/'])
+                .next()
+                .unwrap_or("");
+            if !opts.silent || opts.show_error {
+                eprintln!("curl: (7) Failed to connect to {host}: Couldn't connect to server");
+            }
+            if let Some(w) = &opts.write_out {
+                print!("{}", w.replace("%{http_code}", "000").replace("\\n", "\n"));
+            }
+            return Ok(7);
+        };
+        if let Some(path) = &opts.output {
+            fs::write(path, "")?;
+        }
+        if let Some(w) = &opts.write_out {
+            print!(
+                "{}",
+                w.replace("%{http_code}", &code.to_string())
+                    .replace("\\n", "\n")
+            );
+        }
+        if opts.fail && code >= 400 {
+            if !opts.silent || opts.show_error {
+                eprintln!("curl: (22) The requested URL returned error: {code}");
+            }
+            return Ok(22);
+        }
+        return Ok(0);
     } else {
         let host = url
             .split("://")
@@ -958,6 +1006,21 @@ pub fn curl(args: &[String]) -> Res<u8> {
         None => std::io::stdout().write_all(&body)?,
     }
     Ok(0)
+}
+
+/// `https://IP:PORT/…` to a node of the world: `Some(Some(status))` when
+/// Traefik answers there, `Some(None)` when nothing listens, `None` when the
+/// address is no node's.
+fn node_https(url: &str) -> Option<Option<u16>> {
+    let rest = url.strip_prefix("https://")?;
+    let hostport = rest.split('/').next()?;
+    let (host, port) = hostport.rsplit_once(':')?;
+    host.parse::<std::net::Ipv4Addr>().ok()?;
+    let port: u16 = port.parse().ok()?;
+    let world = World::from_env().ok()?;
+    world.ensure_booted().ok()?;
+    world.read_cloud().ok()?.by_public(host)?;
+    Some(access::https_status(&world, host, port))
 }
 
 /// The hcloud CLI release (`hcloud-linux-amd64.tar.gz` holding `hcloud`, and

@@ -32,6 +32,7 @@ fn dispatch(tool: &str, args: &[String]) -> Option<Res<u8>> {
         "helm" => kube::helm(args),
         "sleep" => world::sleep(args).map(|()| 0),
         "curl" => world::curl(args),
+        "timeout" => world::access::timeout(args),
         "ip" => node::ip(args),
         "systemctl" => node::systemctl(args),
         "k3s-install" => node::k3s_install(args),

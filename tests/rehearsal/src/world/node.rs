@@ -363,6 +363,8 @@ pub(super) struct CurlOpts {
     pub(super) silent: bool,
     pub(super) show_error: bool,
     pub(super) output: Option<String>,
+    /// `-w`: only `%{http_code}` and `\n` are interpreted.
+    pub(super) write_out: Option<String>,
 }
 
 pub(super) fn parse_curl(args: &[String]) -> Res<(CurlOpts, String)> {
@@ -378,9 +380,10 @@ pub(super) fn parse_curl(args: &[String]) -> Res<(CurlOpts, String)> {
                 .ok_or_else(|| Fail::new(2, format!("curl: option {a}: requires parameter")))
         };
         match a {
-            "--retry" | "--retry-delay" | "--max-time" | "-m" | "--connect-timeout" | "-w" => {
+            "--retry" | "--retry-delay" | "--max-time" | "-m" | "--connect-timeout" => {
                 value()?;
             }
+            "-w" | "--write-out" => o.write_out = Some(value()?),
             "-o" | "--output" => o.output = Some(value()?),
             "--retry-connrefused"
             | "--fail"

@@ -1,0 +1,236 @@
+//! Reaching the cluster from outside, as the verify-access workflow does:
+//! the NodePorts K3s's kube-proxy opens on every node, and the runner's
+//! network.
+//!
+//! - **NodePorts** (`node_ports`): Traefik's Helm release `ports.*.nodePort`
+//!   values, every `Service` of type `NodePort`, and the bootstrap and broker
+//!   `nodePort`s of a Ready Strimzi `Kafka`'s `nodeport` listeners (the
+//!   Services the operator would create). kube-proxy listens on each of them
+//!   on every node's addresses, private and public.
+//! - **The runner's TCP probes** go through the world's network namespace,
+//!   where every server's public IPv4 is an address of `lo` too: `timeout` on
+//!   the runner first opens the NodePort listeners (real sockets, one
+//!   `rehearse-world listen` per address and port, ended at `down`), then
+//!   runs this machine's `timeout` in that namespace, so
+//!   `timeout 5 bash -c 'exec 3<> /dev/tcp/IP/PORT'` is a real connect.
+//! - **HTTPS to Traefik's `websecure` NodePort** (the runner's `curl`):
+//!   200 when an `Ingress` on that entrypoint routes `/` to the Service of an
+//!   Available `ArgoCD` (`<name>-server`), Traefik's 404 otherwise; any other
+//!   port of a node refuses the connection.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use super::{Fail, Res, World};
+
+/// Every API of the world, as JSON.
+fn apis(world: &World) -> Vec<Value> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(world.dir.join("api"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "json")
+            && let Ok(text) = fs::read_to_string(&p)
+            && let Ok(v) = serde_json::from_str::<Value>(&text)
+        {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// The NodePorts of one API: `(port, Traefik entrypoint if any)`.
+pub fn node_ports(api: &Value) -> Vec<(u16, Option<String>)> {
+    let mut out = Vec::new();
+    for r in api["releases"].as_array().into_iter().flatten() {
+        for s in r["set"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if let Some(rest) = s.strip_prefix("ports.")
+                && let Some((entry, value)) = rest.split_once(".nodePort=")
+                && let Ok(port) = value.parse()
+            {
+                let traefik = r["chart"] == "traefik";
+                out.push((port, traefik.then(|| entry.to_string())));
+            }
+        }
+    }
+    for o in api["objects"].as_array().into_iter().flatten() {
+        if o["kind"] == "Service" && o["spec"]["type"] == "NodePort" {
+            for p in o["spec"]["ports"].as_array().into_iter().flatten() {
+                if let Some(port) = p["nodePort"].as_u64() {
+                    out.push((port as u16, None));
+                }
+            }
+        }
+        let ready = o["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True");
+        if o["kind"] == "Kafka" && ready {
+            for l in o["spec"]["kafka"]["listeners"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                if l["type"] != "nodeport" {
+                    continue;
+                }
+                let c = &l["configuration"];
+                if let Some(port) = c["bootstrap"]["nodePort"].as_u64() {
+                    out.push((port as u16, None));
+                }
+                for b in c["brokers"].as_array().into_iter().flatten() {
+                    if let Some(port) = b["nodePort"].as_u64() {
+                        out.push((port as u16, None));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The API whose nodes include one with public address `ip`.
+fn api_of_public(world: &World, ip: &str) -> Option<Value> {
+    apis(world).into_iter().find(|a| {
+        a["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|n| n["external_ip"] == ip)
+    })
+}
+
+/// kube-proxy: a listener on every node address for every NodePort (once).
+pub fn open_node_ports(world: &World) -> Res<()> {
+    let _lock = world.lock("node-ports")?;
+    let ns = world.netns();
+    if !Path::new("/run/netns").join(&ns).exists() {
+        return Ok(());
+    }
+    let exe = std::env::current_exe()?;
+    let opened = world.dir.join("node-ports");
+    fs::create_dir_all(&opened)?;
+    for api in apis(world) {
+        let ports: BTreeSet<u16> = node_ports(&api).into_iter().map(|(p, _)| p).collect();
+        let mut ips = BTreeSet::new();
+        for n in api["nodes"].as_array().into_iter().flatten() {
+            for key in ["internal_ip", "external_ip"] {
+                if let Some(ip) = n[key].as_str() {
+                    ips.insert(ip.to_string());
+                }
+            }
+        }
+        for ip in &ips {
+            for port in &ports {
+                let mark = opened.join(format!("{ip}:{port}"));
+                if mark.exists() {
+                    continue;
+                }
+                let child = Command::new("ip")
+                    .args(["netns", "exec", &ns])
+                    .arg(&exe)
+                    .args(["listen", ip, &port.to_string()])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()?;
+                world.record_pid(child.id())?;
+                fs::write(&mark, child.id().to_string())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// This machine's `name`: the first on PATH that is not this binary.
+fn host_tool(name: &str) -> Option<PathBuf> {
+    let me = std::env::current_exe().ok()?.canonicalize().ok()?;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file() && p.canonicalize().ok().as_ref() != Some(&me))
+}
+
+/// `timeout` on the runner: this machine's, in the world's network (after
+/// opening the NodePorts); without a world, just this machine's.
+pub fn timeout(args: &[String]) -> Res<u8> {
+    let real = host_tool("timeout")
+        .ok_or_else(|| Fail::new(127, "rehearse-world: no `timeout` on this machine"))?;
+    let mut cmd = match World::from_env() {
+        Ok(world) if Path::new("/run/netns").join(world.netns()).exists() => {
+            world.ensure_booted()?;
+            open_node_ports(&world)?;
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", &world.netns()]).arg(real);
+            c
+        }
+        _ => Command::new(real),
+    };
+    let status = cmd.args(args).status()?;
+    Ok(status.code().map_or(128, |c| c as u8))
+}
+
+/// The runner's `curl https://IP:PORT/…` to a node's public address: what
+/// Traefik answers there (status code), or None when nothing listens.
+pub fn https_status(world: &World, ip: &str, port: u16) -> Option<u16> {
+    let api = api_of_public(world, ip)?;
+    let entry = node_ports(&api)
+        .into_iter()
+        .find(|(p, _)| *p == port)
+        .map(|(_, e)| e)?;
+    if entry.as_deref() != Some("websecure") {
+        return None;
+    }
+    let objects = api["objects"].as_array().cloned().unwrap_or_default();
+    let routed = objects.iter().any(|o| {
+        if o["kind"] != "Ingress" {
+            return false;
+        }
+        let entrypoints =
+            o["metadata"]["annotations"]["traefik.ingress.kubernetes.io/router.entrypoints"]
+                .as_str()
+                .unwrap_or("web,websecure");
+        if !entrypoints.split(',').any(|e| e.trim() == "websecure") {
+            return false;
+        }
+        let ns = o["metadata"]["namespace"].as_str().unwrap_or("default");
+        o["spec"]["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|r| {
+                r["http"]["paths"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| {
+                        p["path"] == "/"
+                            && p["backend"]["service"]["name"].as_str().is_some_and(|svc| {
+                                objects.iter().any(|a| {
+                                    a["kind"] == "ArgoCD"
+                                        && a["metadata"]["namespace"].as_str().unwrap_or("default")
+                                            == ns
+                                        && a["status"]["phase"] == "Available"
+                                        && a["metadata"]["name"]
+                                            .as_str()
+                                            .is_some_and(|n| svc == format!("{n}-server"))
+                                })
+                            })
+                    })
+            })
+    });
+    Some(if routed { 200 } else { 404 })
+}

@@ -1,0 +1,719 @@
+//! The end-to-end rehearsal (issue 14, item 3): the generated deploy and
+//! maintenance workflows run in the runner against the whole fake world —
+//! the machine's Terraform with the hcloud provider stand-in from a
+//! filesystem mirror, the hcloud CLI stand-in (strict) served as the CLI's
+//! release, servers booting their `user_data` in sandboxes, ssh, kubectl and
+//! helm over the fake Kubernetes API.
+//!
+//! Each scenario starts from a clean project: `topogen build` of the
+//! repository's `cluster.kdl` in a scratch directory (so the workflows, the
+//! Terraform module, the tfvars and the cloud-init are this build's). Every
+//! expected value comes from topogen's own output (`topogen show --format
+//! json`, the generated files), never from parsing `cluster.kdl` here.
+//!
+//! Needs: root (the world's namespaces), the machine's `terraform`, the
+//! topogen binary (`TOPOGEN_BIN`, else the repository's `target/debug/topogen`)
+//! and the hcloud stand-in's binaries (`HCLOUD_STANDIN_DIR`, else
+//! `tests/hcloud-standin/target/debug`); `scripts/rehearse.sh` builds them.
+//!
+//! Terraform 1.11 is installed and `cluster.kdl` pins `>= 1.13`: the scratch
+//! module gets an `override.tf` relaxing only `required_version` (as the
+//! closed loop does).
+#![allow(clippy::too_many_lines)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rehearsal::run::{self, Event, Options, Outcome, Report};
+use serde_json::Value;
+
+const WORLD_BIN: &str = env!("CARGO_BIN_EXE_rehearse-world");
+/// The stand-in accepts any 64-character token.
+const HCLOUD_TOKEN: &str = "5c7e0d2b9a4f4e1c8b3a6d0f2e9c7b1a5c7e0d2b9a4f4e1c8b3a6d0f2e9c7b1a";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn topogen_bin() -> PathBuf {
+    match std::env::var_os("TOPOGEN_BIN").filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => repo_root().join("target/debug/topogen"),
+    }
+}
+
+fn standin_dir() -> PathBuf {
+    match std::env::var_os("HCLOUD_STANDIN_DIR").filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => repo_root().join("tests/hcloud-standin/target/debug"),
+    }
+}
+
+/// A clean project, its fake cloud and world, the stand-ins, the secrets.
+struct Project {
+    dir: tempfile::TempDir,
+    secrets: BTreeMap<String, String>,
+    _serial: std::sync::MutexGuard<'static, ()>,
+}
+
+/// One scenario at a time: the workflows' polling loops run at the world's
+/// time scale, and four clusters booting at once on two cores would make a
+/// control plane slower than the hand-off step waits for.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl Project {
+    fn new() -> Project {
+        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        for bin in [topogen_bin(), standin_dir().join("hcloud")] {
+            assert!(
+                bin.is_file(),
+                "{} is missing: scripts/rehearse.sh builds it",
+                bin.display()
+            );
+        }
+        let project = p.join("project");
+        fs::create_dir_all(&project).unwrap();
+        fs::copy(repo_root().join("cluster.kdl"), project.join("cluster.kdl")).unwrap();
+        let out = Command::new(topogen_bin())
+            .current_dir(&project)
+            .args(["build", "-c", "cluster.kdl"])
+            .env("NO_COLOR", "1")
+            .env("TOPOGEN_CACHE_DIR", p.join("topogen-cache"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "topogen build: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        fs::write(
+            project.join("generated/terraform/override.tf"),
+            "# The machine's Terraform is 1.11; cluster.kdl pins >= 1.13 (rehearsal only).\nterraform {\n  required_version = \">= 1.11\"\n}\n",
+        )
+        .unwrap();
+        // The provider stand-in as Terraform's filesystem mirror.
+        let mirror = p.join("mirror/registry.terraform.io/hetznercloud/hcloud/1.54.0/linux_amd64");
+        fs::create_dir_all(&mirror).unwrap();
+        fs::copy(
+            standin_dir().join("terraform-provider-hcloud"),
+            mirror.join("terraform-provider-hcloud_v1.54.0"),
+        )
+        .unwrap();
+        fs::create_dir_all(p.join("world")).unwrap();
+        let st = Command::new(WORLD_BIN)
+            .arg("install")
+            .arg(p.join("bin"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let st = Command::new("ssh-keygen")
+            .args([
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "deploy@rehearsal",
+                "-f",
+            ])
+            .arg(p.join("key"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let secrets = [
+            ("HCLOUD_TOKEN", HCLOUD_TOKEN.to_string()),
+            (
+                "SSH_PUBLIC_KEY",
+                fs::read_to_string(p.join("key.pub"))
+                    .unwrap()
+                    .trim()
+                    .to_string(),
+            ),
+            (
+                "SSH_PRIVATE_KEY",
+                fs::read_to_string(p.join("key")).unwrap(),
+            ),
+            ("TOKEN_GIT_REPO_CONFIG", "git-token-value".to_string()),
+            ("ARGOCD_ADMIN_PASSWORD", "admin-password-value".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        Project {
+            dir,
+            secrets,
+            _serial: serial,
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn project(&self, rel: &str) -> PathBuf {
+        self.path("project").join(rel)
+    }
+
+    fn options(&self, run: &str) -> Options {
+        Options {
+            repo: self.path("project"),
+            work: self.path(&format!("runs/{run}")),
+            repository: "owner/infra".into(),
+            secrets: self.secrets.clone(),
+            vars: BTreeMap::new(),
+            stand_in_path: vec![self.path("bin")],
+            extra_env: vec![
+                (
+                    "REHEARSAL_WORLD".into(),
+                    self.path("world").display().to_string(),
+                ),
+                (
+                    "HCLOUD_STANDIN_STATE".into(),
+                    self.path("cloud.json").display().to_string(),
+                ),
+                (
+                    "REHEARSAL_HCLOUD_BIN".into(),
+                    standin_dir().join("hcloud").display().to_string(),
+                ),
+                ("HCLOUD_STANDIN_STRICT".into(), "1".into()),
+                ("CHECKPOINT_DISABLE".into(), "1".into()),
+            ],
+            terraform_mirror: Some(self.path("mirror")),
+            cache_dir: None,
+            rejected_environments: Vec::new(),
+            echo: false,
+        }
+    }
+
+    /// Run a workflow of the project's build.
+    fn run(&self, workflow: &str, event: Event, run: &str) -> Report {
+        run::run(
+            &self.project(&format!(".github/workflows/{workflow}")),
+            event,
+            &self.options(run),
+        )
+        .unwrap()
+    }
+
+    fn deploy(&self, env: &str, run: &str) -> Report {
+        self.run(
+            "deploy-cluster.yml",
+            Event::Dispatch(vec![("environment".into(), env.into())]),
+            run,
+        )
+    }
+
+    fn maintenance(&self, env: &str, action: &str, run: &str) -> Report {
+        self.run(
+            "hcloud-maintenance.yml",
+            Event::Dispatch(vec![
+                ("env".into(), env.into()),
+                ("action".into(), action.into()),
+            ]),
+            run,
+        )
+    }
+
+    fn cloud(&self) -> Value {
+        serde_json::from_str(&fs::read_to_string(self.path("cloud.json")).unwrap()).unwrap()
+    }
+
+    /// `topogen show --format json --env ENV`: the environment.
+    fn show(&self, env: &str) -> Value {
+        let out = Command::new(topogen_bin())
+            .current_dir(self.path("project"))
+            .args([
+                "show",
+                "--format",
+                "json",
+                "--env",
+                env,
+                "-c",
+                "cluster.kdl",
+            ])
+            .env("NO_COLOR", "1")
+            .env("TOPOGEN_CACHE_DIR", self.path("topogen-cache"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["environments"][0].clone()
+    }
+
+    /// The fake Kubernetes API of the control plane `server`.
+    fn api(&self, server: &str) -> Value {
+        serde_json::from_str(
+            &fs::read_to_string(self.path(&format!("world/api/{server}.json"))).unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn generated(&self, rel: &str) -> String {
+        fs::read_to_string(self.project(&format!("generated/{rel}"))).unwrap()
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = Command::new(WORLD_BIN)
+            .arg("down")
+            .env("REHEARSAL_WORLD", self.path("world"))
+            .env("HCLOUD_STANDIN_STATE", self.path("cloud.json"))
+            .status();
+    }
+}
+
+fn results(report: &Report) -> BTreeMap<&str, Outcome> {
+    report
+        .jobs
+        .iter()
+        .map(|j| (j.path.as_str(), j.result))
+        .collect()
+}
+
+fn names(v: &Value, key: &str) -> BTreeSet<String> {
+    v[key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `NAME=(…)` bash array a generated cloud-init sets.
+fn cloud_init_array(text: &str, name: &str) -> Vec<String> {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(&format!("{name}=(")))
+        .unwrap_or_else(|| panic!("the cloud-init sets no {name}"));
+    line[name.len() + 2..line.len() - 1]
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every job ran in order and succeeded; the fake cloud and the fake API hold
+/// exactly the environment's topology.
+fn assert_deployed(p: &Project, env: &str, report: &Report) {
+    let r = results(report);
+    for (job, result) in &r {
+        if *job == "cleanup_on_failure" || job.starts_with("cleanup_on_failure/") {
+            assert_eq!(*result, Outcome::Skipped, "{job}");
+        } else {
+            assert_eq!(*result, Outcome::Success, "{job}: {:#?}", report.log);
+        }
+    }
+    let order: Vec<&str> = report
+        .jobs
+        .iter()
+        .map(|j| j.path.as_str())
+        .filter(|j| !j.contains('/'))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "verify_clean",
+            "provision",
+            "verify_cluster",
+            "deploy_strimzi",
+            "deploy_argocd",
+            "verify_access",
+            "cleanup_on_failure",
+            "summary"
+        ]
+    );
+    assert_eq!(report.result, Outcome::Success);
+    let show = p.show(env);
+    let cloud = p.cloud();
+    // Servers: exactly the topology's, each with its type and private IP.
+    let nodes = show["nodes"].as_array().unwrap();
+    let want: BTreeSet<String> = nodes
+        .iter()
+        .map(|n| n["server"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names(&cloud, "servers"), want);
+    let servers: BTreeMap<&str, &Value> = cloud["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s))
+        .collect();
+    // Primary IPs: the tfvars' (the provision workflow creates them by
+    // name), each attached to its node; every other public IPv4 is one the
+    // cloud made with its server (auto-deleted with it).
+    let primary: BTreeMap<&str, &Value> = cloud["primary_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ip| (ip["name"].as_str().unwrap(), ip))
+        .collect();
+    let named = primary_ips(p, env);
+    let holders: BTreeSet<String> = nodes
+        .iter()
+        .filter(|n| n["primary_ip"] == true)
+        .map(|n| n["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(named.keys().cloned().collect::<BTreeSet<_>>(), holders);
+    for (node, name) in &named {
+        let n = nodes.iter().find(|n| n["name"] == node.as_str()).unwrap();
+        let server = servers[n["server"].as_str().unwrap()];
+        let ip = primary
+            .get(name.as_str())
+            .unwrap_or_else(|| panic!("no Primary IP {name}"));
+        assert_eq!(ip["assignee_id"], server["id"], "{name}");
+        assert_eq!(server["public_net"]["ipv4"]["ip"], ip["ip"]);
+        assert_eq!(ip["labels"]["environment"], env);
+        assert_eq!(ip["auto_delete"], false, "{name}");
+    }
+    for (name, ip) in &primary {
+        if !named.values().any(|n| n == name) {
+            assert_eq!(ip["auto_delete"], true, "{name}");
+        }
+    }
+    for n in nodes {
+        let s = servers[n["server"].as_str().unwrap()];
+        assert_eq!(s["server_type"], n["server_type"], "{}", n["server"]);
+        assert_eq!(
+            s["private_net"][0]["ip"], n["private_ip"],
+            "{}",
+            n["server"]
+        );
+    }
+    // The API: the nodes registered by executing cloud-init, with the pool's
+    // labels and the taints its cloud-init passes.
+    let control = nodes.iter().find(|n| n["role"] == "server").unwrap()["server"]
+        .as_str()
+        .unwrap();
+    let api = p.api(control);
+    let api_nodes: BTreeMap<&str, &Value> = api["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["name"].as_str().unwrap(), n))
+        .collect();
+    assert_eq!(
+        api_nodes
+            .keys()
+            .map(|k| k.to_string())
+            .collect::<BTreeSet<_>>(),
+        want
+    );
+    for n in nodes {
+        let server = n["server"].as_str().unwrap();
+        let got = api_nodes[server];
+        assert_eq!(got["labels"], n["labels"], "{server}");
+        assert_eq!(got["internal_ip"], n["private_ip"], "{server}");
+        let cloud_init = p.generated(&format!(
+            "cloud-init/{env}/{}.yaml",
+            n["pool"].as_str().unwrap()
+        ));
+        let taints: Vec<String> = got["taints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}={}:{}",
+                    t["key"].as_str().unwrap(),
+                    t["value"].as_str().unwrap_or(""),
+                    t["effect"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            taints,
+            cloud_init_array(&cloud_init, "NODE_TAINTS"),
+            "{server}"
+        );
+    }
+    // Strimzi: the generated node pools and Kafka, applied, Ready.
+    let objects = api["objects"].as_array().unwrap();
+    let find = |kind: &str, name: &str| {
+        objects
+            .iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind}/{name} in the API"))
+    };
+    let dir = p.project(&format!("generated/k8s/{env}/strimzi"));
+    let mut pools = 0;
+    for e in fs::read_dir(&dir).unwrap() {
+        let text = fs::read_to_string(e.unwrap().path()).unwrap();
+        let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let kind = doc["kind"].as_str().unwrap();
+        let name = doc["metadata"]["name"].as_str().unwrap();
+        let got = find(kind, name);
+        if kind == "KafkaNodePool" {
+            pools += 1;
+            assert_eq!(
+                got["spec"]["replicas"].as_u64(),
+                doc["spec"]["replicas"].as_u64(),
+                "{name}"
+            );
+            let roles: Vec<&str> = doc["spec"]["roles"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap())
+                .collect();
+            assert_eq!(got["spec"]["roles"], serde_json::json!(roles), "{name}");
+        }
+        if kind == "Kafka" {
+            assert_eq!(got["status"]["conditions"][0]["type"], "Ready");
+            assert_eq!(got["status"]["conditions"][0]["status"], "True");
+        }
+    }
+    assert_eq!(
+        pools,
+        objects
+            .iter()
+            .filter(|o| o["kind"] == "KafkaNodePool")
+            .count()
+    );
+    assert!(pools > 0);
+    // ArgoCD: the instance Available, the repository secret, the bootstrap
+    // Application on the environment's overlay.
+    assert_eq!(find("ArgoCD", "argocd")["status"]["phase"], "Available");
+    assert_eq!(
+        find("Secret", "gitops-repository")["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
+        "repository"
+    );
+    assert_eq!(
+        find("Secret", "argocd-cluster")["stringData"]["admin.password"],
+        "admin-password-value"
+    );
+    let app = find("Application", "bootstrap");
+    let step =
+        fs::read_to_string(p.project(".github/workflows/03-reusable-deploy-argocd.yml")).unwrap();
+    let overlay = app["spec"]["source"]["path"].as_str().unwrap();
+    assert!(
+        step.contains(&format!("overlay={overlay}\n")),
+        "the Application's overlay {overlay} is not the generated one"
+    );
+    // Secrets never reach the log or the summary.
+    for (k, v) in &p.secrets {
+        for line in v.lines().filter(|l| l.len() > 8) {
+            assert!(
+                !report.log.iter().any(|l| l.contains(line)) && !report.summary.contains(line),
+                "{k} leaked"
+            );
+        }
+    }
+}
+
+#[test]
+fn deploy_dev_from_a_clean_project() {
+    let p = Project::new();
+    let report = p.deploy("dev", "deploy");
+    assert_deployed(&p, "dev", &report);
+    let show = p.show("dev");
+    let cloud = p.cloud();
+    let control = show["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["role"] == "server")
+        .unwrap()["server"]
+        .clone();
+    let control_ip = cloud["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == control)
+        .unwrap()["public_net"]["ipv4"]["ip"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // verify-access reached Traefik's route to ArgoCD and Kafka's NodePorts.
+    assert!(
+        report.logged(&format!("ArgoCD UI answers at https://{control_ip}:30443/")),
+        "{:#?}",
+        report.log
+    );
+    assert!(report.logged("Kafka bootstrap reachable at"));
+    assert!(report.logged("Kafka broker 2 reachable at"));
+    assert!(
+        report
+            .summary
+            .contains(&format!("ArgoCD UI: https://{control_ip}:30443")),
+        "{}",
+        report.summary
+    );
+}
+
+/// The Primary IPs of the generated tfvars: node → Primary IP name.
+fn primary_ips(p: &Project, env: &str) -> BTreeMap<String, String> {
+    let tfvars = p.generated(&format!("environments/{env}.tfvars"));
+    let start = tfvars
+        .find("primary_ips = {")
+        .expect("the tfvars name the Primary IPs");
+    let block = &tfvars[start..];
+    let block = &block[..block.find('}').unwrap()];
+    block
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            Some((
+                k.trim().trim_matches('"').to_string(),
+                v.trim().trim_matches('"').to_string(),
+            ))
+        })
+        .collect()
+}
+
+fn primary_ip_names(p: &Project, env: &str) -> BTreeSet<String> {
+    primary_ips(p, env).into_values().collect()
+}
+
+#[test]
+fn an_agent_that_never_joins_fails_the_run_and_cleanup_keeps_the_primary_ips() {
+    let p = Project::new();
+    // A defect in the worker's cloud-init: it never writes its marker.
+    let file = p.project("generated/cloud-init/dev/worker.yaml");
+    let text = fs::read_to_string(&file).unwrap();
+    let broken = text.replace(
+        "> /root/k3s-agent-ready.txt",
+        "> /root/k3s-agent-joined.txt",
+    );
+    assert_ne!(broken, text, "update this scenario: the marker moved");
+    fs::write(&file, broken).unwrap();
+    let report = p.deploy("dev", "deploy");
+    let r = results(&report);
+    assert_eq!(r["verify_clean"], Outcome::Success, "{:#?}", report.log);
+    assert_eq!(r["provision"], Outcome::Failure);
+    for skipped in [
+        "verify_cluster",
+        "deploy_strimzi",
+        "deploy_argocd",
+        "verify_access",
+    ] {
+        assert_eq!(r[skipped], Outcome::Skipped, "{skipped}");
+    }
+    assert!(
+        report.logged("/root/k3s-agent-ready.txt did not appear on"),
+        "{:#?}",
+        report.log
+    );
+    assert_eq!(
+        r["cleanup_on_failure"],
+        Outcome::Success,
+        "{:#?}",
+        report.log
+    );
+    assert_eq!(r["summary"], Outcome::Success);
+    assert!(
+        report.summary.contains("| provision | failure |"),
+        "{}",
+        report.summary
+    );
+    assert_eq!(report.result, Outcome::Failure);
+    let cloud = p.cloud();
+    assert_eq!(names(&cloud, "servers"), BTreeSet::new(), "servers left");
+    assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(&p, "dev"));
+    for ip in cloud["primary_ips"].as_array().unwrap() {
+        assert!(ip["assignee_id"].is_null(), "{ip}");
+    }
+}
+
+#[test]
+fn deploy_when_servers_exist_fails_at_verify_clean_and_destroys_nothing() {
+    let p = Project::new();
+    let first = p.deploy("dev", "first");
+    assert_eq!(first.result, Outcome::Success, "{:#?}", first.log);
+    let before = p.cloud();
+    let again = p.deploy("dev", "again");
+    let r = results(&again);
+    assert_eq!(r["verify_clean"], Outcome::Failure);
+    assert!(
+        again.logged("environment dev still has servers"),
+        "{:#?}",
+        again.log
+    );
+    for skipped in [
+        "provision",
+        "verify_cluster",
+        "deploy_strimzi",
+        "deploy_argocd",
+        "verify_access",
+        "cleanup_on_failure",
+    ] {
+        assert_eq!(r[skipped], Outcome::Skipped, "{skipped}");
+    }
+    assert_eq!(again.result, Outcome::Failure);
+    // The summary names no endpoint without an address.
+    assert!(
+        again.summary.contains("none: provision skipped") && !again.summary.contains("https://:"),
+        "{}",
+        again.summary
+    );
+    assert_eq!(p.cloud(), before, "the second run changed the cloud");
+
+    // Maintenance destroy-cluster: the servers go, the Primary IPs stay.
+    let destroy = p.maintenance("dev", "destroy-cluster", "destroy");
+    assert_eq!(destroy.result, Outcome::Success, "{:#?}", destroy.log);
+    let cloud = p.cloud();
+    assert_eq!(names(&cloud, "servers"), BTreeSet::new());
+    assert_eq!(names(&cloud, "networks"), BTreeSet::new());
+    assert_eq!(names(&cloud, "ssh_keys"), BTreeSet::new());
+    assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(&p, "dev"));
+    // And the environment is clean again.
+    let check = p.maintenance("dev", "check-clean", "check");
+    assert_eq!(check.result, Outcome::Success, "{:#?}", check.log);
+    assert!(check.logged("environment dev has no servers"));
+}
+
+#[test]
+fn deploy_prod_the_nightly_schedule_spares_it_and_destroy_all_removes_its_primary_ips() {
+    let p = Project::new();
+    let report = p.deploy("prod", "deploy");
+    assert_deployed(&p, "prod", &report);
+    // Its own network, apart from dev's.
+    let show = p.show("prod");
+    let cloud = p.cloud();
+    let networks = cloud["networks"].as_array().unwrap();
+    assert_eq!(networks.len(), 1);
+    assert_eq!(networks[0]["ip_range"], show["network"]["cidr"]);
+    assert_ne!(show["network"]["cidr"], p.show("dev")["network"]["cidr"]);
+
+    // The 23:30 schedule destroys dev only: prod stays whole. (dev beside
+    // prod cannot be deployed in one project: see the note at the end.)
+    let prod_servers = names(&cloud, "servers");
+    let nightly = p.run("hcloud-maintenance.yml", Event::Schedule(None), "nightly");
+    assert_eq!(nightly.result, Outcome::Success, "{:#?}", nightly.log);
+    assert!(
+        nightly.logged("=== destroy-cluster: dev"),
+        "{:#?}",
+        nightly.log
+    );
+    assert!(!nightly.logged("=== destroy-cluster: prod"));
+    assert_eq!(p.cloud(), cloud, "the nightly run touched prod");
+    assert_eq!(names(&p.cloud(), "servers"), prod_servers);
+
+    // destroy-all prod: its servers and its Primary IPs too; dev's stay.
+    let all = p.maintenance("prod", "destroy-all", "destroy-all");
+    assert_eq!(all.result, Outcome::Success, "{:#?}", all.log);
+    let cloud = p.cloud();
+    assert_eq!(names(&cloud, "servers"), BTreeSet::new());
+    assert_eq!(names(&cloud, "primary_ips"), BTreeSet::new());
+    assert_eq!(names(&cloud, "networks"), BTreeSet::new());
+    // Note: deploying dev next to prod in the same Hetzner project fails in
+    // Terraform (`SSH key with the same fingerprint already exists
+    // (uniqueness_error)`): both environments create an `hcloud_ssh_key` from
+    // the one SSH_PUBLIC_KEY secret. Not asserted here until the module
+    // reuses the key.
+}
