@@ -194,12 +194,15 @@ check_terraform() {
   fi
   local mod="$WORK/tf-$name"
   mkdir -p "$mod"
-  if [ -f "$tree/terraform/variables.tf" ]; then
+  # the module sits beside the tfvars: <output dir>/terraform next to <output dir>/environments
+  local module_dir
+  module_dir="$(dirname "$(dirname "${tfvars[0]}")")/terraform"
+  if [ -f "$module_dir/variables.tf" ]; then
     # The generated root module (output terraform="module"): its own variables,
     # validations included, judge the tfvars; the whole module runs against the
     # provider stand-in in scripts/closed-loop.sh.
-    cp "$tree/terraform/variables.tf" "$mod/"
-    for f in "$tree"/terraform/*.tf; do
+    cp "$module_dir/variables.tf" "$mod/"
+    for f in "$module_dir"/*.tf; do
       rel="$name/${f#"$tree"/}"
       rc=0; out="$("$TF" fmt -check -diff -no-color "$f" 2>&1)" || rc=$?
       if [ $rc = 0 ]; then pass "terraform-fmt-check $rel"
