@@ -31,6 +31,11 @@ if ! "$dist" --version 2>/dev/null | grep -qx "cargo-dist $version"; then
 fi
 "$dist" --version
 
+# dist runs `cargo metadata`, which needs every crate of Cargo.lock (every
+# target platform's too) in cargo's cache: fetch them while the registry is
+# reachable, so the offline steps below find them on a fresh machine.
+cargo fetch --locked --quiet
+
 offline=()
 if unshare -n true 2>/dev/null; then
   offline=(unshare -n)
