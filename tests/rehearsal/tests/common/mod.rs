@@ -180,6 +180,7 @@ impl Project {
             cache_dir: None,
             rejected_environments: Vec::new(),
             echo: false,
+            cargo_git: Vec::new(),
         }
     }
 
