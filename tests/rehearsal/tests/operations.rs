@@ -24,21 +24,26 @@ use rehearsal::actions::CargoGit;
 use rehearsal::run::{self, Event, Outcome, PullRequest, Report};
 use serde_json::{Value, json};
 
-/// `hcloud ARGS` with the stand-in against the project's fake cloud.
-fn hcloud(p: &Project, args: &[&str]) -> String {
-    let out = Command::new(standin_dir().join("hcloud"))
-        .args(args)
-        .env("HCLOUD_TOKEN", common::HCLOUD_TOKEN)
-        .env("HCLOUD_STANDIN_STATE", p.path("cloud.json"))
-        .env("HCLOUD_STANDIN_STRICT", "1")
-        .output()
-        .unwrap();
+/// Runs `cmd`; its standard output, after asserting it succeeded.
+fn stdout(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
-        "hcloud {args:?}: {}",
+        "{cmd:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// `hcloud ARGS` with the stand-in against the project's fake cloud.
+fn hcloud(p: &Project, args: &[&str]) -> String {
+    stdout(
+        Command::new(standin_dir().join("hcloud"))
+            .args(args)
+            .env("HCLOUD_TOKEN", common::HCLOUD_TOKEN)
+            .env("HCLOUD_STANDIN_STATE", p.path("cloud.json"))
+            .env("HCLOUD_STANDIN_STRICT", "1"),
+    )
 }
 
 /// Adds a load balancer and a floating IP to the fake cloud, as someone
@@ -350,21 +355,15 @@ const DRIFT: &str = "topogen-drift-check.yml";
 const APPROVAL: &str = "topogen-destructive-ok";
 
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "rehearsal")
-        .env("GIT_AUTHOR_EMAIL", "rehearsal@example.invalid")
-        .env("GIT_COMMITTER_NAME", "rehearsal")
-        .env("GIT_COMMITTER_EMAIL", "rehearsal@example.invalid")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    stdout(
+        Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "rehearsal")
+            .env("GIT_AUTHOR_EMAIL", "rehearsal@example.invalid")
+            .env("GIT_COMMITTER_NAME", "rehearsal")
+            .env("GIT_COMMITTER_EMAIL", "rehearsal@example.invalid"),
+    )
 }
 
 /// The project as the infrastructure repository: `main` holds the clean
@@ -393,19 +392,18 @@ fn edit(p: &Project, rel: &str, from: &str, to: &str) {
     fs::write(&file, text.replacen(from, to, 1)).unwrap();
 }
 
-fn build(p: &Project) {
-    let out = Command::new(topogen_bin())
-        .current_dir(p.project(""))
-        .args(["build", "-c", "cluster.kdl"])
+/// `topogen ARGS` in the project.
+fn topogen(p: &Project, args: &[&str]) -> Command {
+    let mut cmd = Command::new(topogen_bin());
+    cmd.current_dir(p.project(""))
+        .args(args)
         .env("NO_COLOR", "1")
-        .env("TOPOGEN_CACHE_DIR", p.path("topogen-cache"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "topogen build: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .env("TOPOGEN_CACHE_DIR", p.path("topogen-cache"));
+    cmd
+}
+
+fn build(p: &Project) {
+    stdout(&mut topogen(p, &["build", "-c", "cluster.kdl"]));
 }
 
 /// `topogen plan --base origin/main --format markdown` in the project, as
@@ -417,13 +415,12 @@ fn plan(p: &Project) -> (String, i32) {
         &p.project(""),
         &["update-ref", "refs/remotes/origin/main", "refs/heads/main"],
     );
-    let out = Command::new(topogen_bin())
-        .current_dir(p.project(""))
-        .args(["plan", "--base", "origin/main", "--format", "markdown"])
-        .env("NO_COLOR", "1")
-        .env("TOPOGEN_CACHE_DIR", p.path("topogen-cache"))
-        .output()
-        .unwrap();
+    let out = topogen(
+        p,
+        &["plan", "--base", "origin/main", "--format", "markdown"],
+    )
+    .output()
+    .unwrap();
     (
         String::from_utf8(out.stdout).unwrap(),
         out.status.code().unwrap(),
