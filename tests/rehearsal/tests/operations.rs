@@ -46,6 +46,24 @@ fn hcloud(p: &Project, args: &[&str]) -> String {
     )
 }
 
+/// `hcloud volume create` of a 10 GB volume with these `key=value` labels.
+fn volume(p: &Project, name: &str, location: &str, labels: &[String]) {
+    let mut args = vec![
+        "volume",
+        "create",
+        "--name",
+        name,
+        "--size",
+        "10",
+        "--location",
+        location,
+    ];
+    for l in labels {
+        args.extend(["--label", l]);
+    }
+    hcloud(p, &args);
+}
+
 /// Adds a load balancer and a floating IP to the fake cloud, as someone
 /// would by hand next to the cluster (the stand-in CLI does not create
 /// them; the file is the cloud, as for a Primary IP made outside Terraform).
@@ -141,34 +159,12 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
     let location = p.show("dev")["location"].as_str().unwrap().to_string();
     // Beside the cluster: a volume (made with the CLI), a load balancer and
     // a floating IP of the environment; and one of each that is not dev's.
-    let mut create = vec![
-        "volume",
-        "create",
-        "--name",
-        "dev-data",
-        "--size",
-        "10",
-        "--location",
-        &location,
-    ];
-    for l in &label_flags {
-        create.extend(["--label", l]);
-    }
-    hcloud(&p, &create);
-    hcloud(
+    volume(&p, "dev-data", &location, &label_flags);
+    volume(
         &p,
-        &[
-            "volume",
-            "create",
-            "--name",
-            "team-archive",
-            "--size",
-            "10",
-            "--location",
-            &location,
-            "--label",
-            "environment=staging",
-        ],
+        "team-archive",
+        &location,
+        &["environment=staging".into()],
     );
     add_by_hand(&p, "load_balancers", "dev-ingress", &env_labels);
     add_by_hand(&p, "floating_ips", "dev-failover", &env_labels);
@@ -268,20 +264,7 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
             &location,
         ],
     );
-    let mut create = vec![
-        "volume",
-        "create",
-        "--name",
-        "dev-leftover",
-        "--size",
-        "10",
-        "--location",
-        &location,
-    ];
-    for l in &label_flags {
-        create.extend(["--label", l]);
-    }
-    hcloud(&p, &create);
+    volume(&p, "dev-leftover", &location, &label_flags);
     let dirty = p.maintenance("dev", "check-clean", "dirty");
     assert_eq!(dirty.result, Outcome::Failure);
     assert!(
