@@ -14,7 +14,10 @@
 #    scenarios (tests/scenarios.rs: deploy dev and prod from a clean project,
 #    an agent that never joins, deploy over existing servers, destroy-cluster)
 #    run the generated workflows end to end with Terraform, the provider and
-#    hcloud CLI stand-ins and the world;
+#    hcloud CLI stand-ins and the world; the operations (tests/operations.rs:
+#    maintenance list/check-clean/destroy over servers, Primary IPs, volumes,
+#    load balancers and floating IPs; the drift check on pull requests, its
+#    plan summary and the destructive-plan label);
 # 2. the static pass (`rehearse check`) over the committed workflows topogen
 #    generated (the files .github/workflows/.topogen-manifest lists);
 # 3. the same over the workflows `topogen build` writes for every
@@ -31,7 +34,7 @@ keep=0
 case "${1:-}" in
   --keep) keep=1 ;;
   "") ;;
-  -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "rehearse: unknown argument $1 (see --help)" >&2; exit 2 ;;
 esac
 export CARGO_TERM_COLOR=never

@@ -29,6 +29,20 @@ pub struct ActionRun<'a> {
     pub home: &'a Path,
     /// Where `actions/cache` keeps its entries.
     pub cache: &'a Path,
+    /// What `cargo install --git` resolves to (`dtolnay/rust-toolchain`).
+    pub cargo_git: &'a [CargoGit],
+}
+
+/// A crate `cargo install --git URL --rev SHA CRATE` installs in a
+/// rehearsal: the local binary `bin` (the build under test), whatever the
+/// SHA, as an action is resolved by its pinned SHA to a local behaviour. The
+/// `--rev` must still be a full commit SHA (a pin), and any other `cargo
+/// install` (another URL or crate, a branch, crates.io) is refused.
+#[derive(Clone, Debug)]
+pub struct CargoGit {
+    pub git: String,
+    pub krate: String,
+    pub bin: PathBuf,
 }
 
 impl ActionRun<'_> {
@@ -234,19 +248,90 @@ fn checkout(ctx: &ActionRun<'_>) -> Result<Effect, String> {
         copy_tree(&ctx.repo.join(rel), &dest.join(rel))?;
     }
     let commit = git(ctx.repo, &["rev-parse", "HEAD"]).unwrap_or_default();
+    let mut log = vec![format!(
+        "checkout: copied {} files of {} into {}",
+        files.len(),
+        ctx.repo.display(),
+        dest.display()
+    )];
+    if let Some(depth) = ctx.input("fetch-depth").map(Value::to_text) {
+        log.push(git_history(ctx.repo, &dest, &depth, commit.trim())?);
+    }
     Ok(Effect {
         outputs: vec![
             ("ref".to_string(), "refs/heads/main".to_string()),
             ("commit".to_string(), commit.trim().to_string()),
         ],
-        log: vec![format!(
-            "checkout: copied {} files of {} into {}",
-            files.len(),
-            ctx.repo.display(),
-            dest.display()
-        )],
+        log,
         ..Effect::default()
     })
+}
+
+/// `fetch-depth` given: the workspace becomes a git repository whose remote
+/// `origin` is the repository under test, as actions/checkout leaves it.
+/// `0` fetches every branch (`origin/<branch>`) and tag with their history,
+/// `N` the last N commits of HEAD. HEAD is detached at the repository's
+/// HEAD and the index is its tree, so the copied working tree (what is under
+/// test, uncommitted edits included) shows as changes against it. Without
+/// `fetch-depth` the workspace has no `.git`: a workflow that reads git
+/// history asks for it.
+fn git_history(repo: &Path, dest: &Path, depth: &str, head: &str) -> Result<String, String> {
+    let n: u32 = depth
+        .parse()
+        .map_err(|_| format!("checkout: `fetch-depth` `{depth}` is not a number"))?;
+    if git(repo, &["rev-parse", "--git-dir"]).is_none() {
+        return Err(format!(
+            "checkout: `fetch-depth` needs a git repository, and {} is not one",
+            repo.display()
+        ));
+    }
+    let run = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dest)
+            .args(args)
+            .output()
+            .map_err(|e| format!("git: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "checkout: git {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    };
+    let origin = repo.display().to_string();
+    run(&["init", "--quiet"])?;
+    run(&["remote", "add", "origin", &origin])?;
+    if n == 0 {
+        run(&[
+            "fetch",
+            "--quiet",
+            "--no-recurse-submodules",
+            "origin",
+            "+refs/heads/*:refs/remotes/origin/*",
+            "+refs/tags/*:refs/tags/*",
+        ])?;
+    } else {
+        run(&[
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            &format!("--depth={n}"),
+            "origin",
+            "HEAD",
+        ])?;
+    }
+    if head.is_empty() {
+        return Ok("checkout: the repository has no commit yet".to_string());
+    }
+    run(&["update-ref", "--no-deref", "HEAD", head])?;
+    run(&["read-tree", "HEAD"])?;
+    Ok(format!(
+        "checkout: git history of {origin} (fetch-depth {n}), HEAD detached at {head}"
+    ))
 }
 
 /// A cache key as a file name: every byte outside `[A-Za-z0-9._-]` as `%XX`.
@@ -487,8 +572,16 @@ fn rust_toolchain(ctx: &ActionRun<'_>) -> Result<Effect, String> {
         "CARGO_INSTALL_ROOT".to_string(),
         install_root.display().to_string(),
     ));
+    // `cargo` itself: `install` resolved by the table, the rest the machine's.
+    let shim = ctx.runner_temp.join("rust-toolchain");
+    std::fs::create_dir_all(&shim).map_err(|e| format!("{}: {e}", shim.display()))?;
+    let script = cargo_shim(&cargo, ctx.cargo_git);
+    let file = shim.join("cargo");
+    std::fs::write(&file, script).map_err(|e| format!("{}: {e}", file.display()))?;
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .map_err(|e| format!("{}: {e}", file.display()))?;
     Ok(Effect {
-        path: vec![install_root.join("bin"), dir.clone()],
+        path: vec![install_root.join("bin"), shim, dir.clone()],
         env,
         outputs: vec![("name".to_string(), wanted.clone())],
         log: vec![format!(
@@ -497,6 +590,60 @@ fn rust_toolchain(ctx: &ActionRun<'_>) -> Result<Effect, String> {
         )],
         post: None,
     })
+}
+
+/// A word for bash, single-quoted.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// The `cargo` a job sees after `dtolnay/rust-toolchain`: every command but
+/// `install` is the machine's cargo; `cargo install [--locked] [--root DIR]
+/// --git URL --rev SHA CRATE` copies the binary `cargo_git` names for (URL,
+/// CRATE) into `DIR/bin` (default `$CARGO_INSTALL_ROOT`); any other install
+/// fails with cargo's exit status 101 and the reason.
+pub fn cargo_shim(cargo: &Path, table: &[CargoGit]) -> String {
+    let mut cases = String::new();
+    for c in table {
+        cases += &format!(
+            "  {}) bin={} ;;\n",
+            sh_quote(&format!("{} {}", c.git, c.krate)),
+            sh_quote(&c.bin.display().to_string())
+        );
+    }
+    format!(
+        r#"#!/usr/bin/env bash
+# cargo in a rehearsal (tests/rehearsal/src/actions.rs, cargo_shim)
+set -euo pipefail
+if [ "${{1:-}}" != install ]; then exec {real} "$@"; fi
+shift
+refuse() {{ echo "error: cargo install (rehearsal): $*" >&2; exit 101; }}
+root="${{CARGO_INSTALL_ROOT:-}}" git="" rev="" krate=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --locked) ;;
+    --root | --git | --rev)
+      [ $# -ge 2 ] || refuse "$1 needs a value"
+      case "$1" in --root) root="$2" ;; --git) git="$2" ;; --rev) rev="$2" ;; esac
+      shift ;;
+    -*) refuse "the flag $1 is not implemented (only --locked, --root, --git, --rev)" ;;
+    *) [ -z "$krate" ] || refuse "one crate at a time"; krate="$1" ;;
+  esac
+  shift
+done
+[ -n "$git" ] || refuse "only --git installs are resolved (crates.io is out of reach)"
+[[ "$rev" =~ ^[0-9a-f]{{40}}$ ]] || refuse "--rev must pin a full commit SHA (got '$rev')"
+[ -n "$krate" ] || refuse "name the crate"
+[ -n "$root" ] || refuse "no --root and no CARGO_INSTALL_ROOT"
+case "$git $krate" in
+{cases}  *) refuse "no local build stands in for $krate from $git" ;;
+esac
+mkdir -p "$root/bin"
+cp "$bin" "$root/bin/$krate"
+echo "  Installed package \`$krate\` from $git#$rev (rehearsal: the build under test, $bin)" >&2
+"#,
+        real = sh_quote(&cargo.display().to_string()),
+    )
 }
 
 #[cfg(test)]

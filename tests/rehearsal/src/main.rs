@@ -8,7 +8,13 @@
 //!     [--repo DIR] [--repository OWNER/NAME] [--work DIR]
 //!     [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR]
 //!     [--cache-dir DIR] [--reject-environment NAME]... [--summary FILE]
+//!     [--pr-action TYPE] [--pr-base BRANCH] [--pr-head BRANCH] [--pr-label NAME]...
+//!     [--cargo-git URL#CRATE=BIN]...
 //! ```
+//! A `pull_request` event is #1 from `--pr-head` (default `topic`) into
+//! `--pr-base` (default `main`), activity `--pr-action` (default `opened`),
+//! with the labels given. `--cargo-git` resolves `cargo install --git URL
+//! --rev SHA CRATE` to the local binary BIN.
 //! Exit status: 0 success, 1 the run or the check failed, 2 usage error or a
 //! refusal (unsupported feature, inputs GitHub would reject).
 #![deny(unsafe_code)]
@@ -19,7 +25,7 @@ use std::process::ExitCode;
 
 use rehearsal::{check, run};
 
-const USAGE: &str = "usage: rehearse check FILE|DIR...\n       rehearse run FILE [--event E] [--input K=V]... [--secret K=V]... [--secret-file K=PATH]... [--var K=V]... [--schedule CRON] [--repo DIR] [--repository OWNER/NAME] [--work DIR] [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR] [--cache-dir DIR] [--reject-environment NAME]... [--summary FILE]";
+const USAGE: &str = "usage: rehearse check FILE|DIR...\n       rehearse run FILE [--event E] [--input K=V]... [--secret K=V]... [--secret-file K=PATH]... [--var K=V]... [--schedule CRON] [--repo DIR] [--repository OWNER/NAME] [--work DIR] [--stand-ins DIR]... [--env K=V]... [--terraform-mirror DIR] [--cache-dir DIR] [--reject-environment NAME]... [--summary FILE] [--pr-action TYPE] [--pr-base BRANCH] [--pr-head BRANCH] [--pr-label NAME]... [--cargo-git URL#CRATE=BIN]...";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -113,6 +119,7 @@ fn run_cmd(args: &[String]) -> Result<ExitCode, String> {
     let (mut repo, mut work, mut summary, mut mirror) = (None, None, None, None);
     let (mut stand_ins, mut env, mut cache_dir) = (Vec::new(), Vec::new(), None);
     let mut rejected = Vec::new();
+    let (mut pr, mut cargo_git) = (run::PullRequest::default(), Vec::new());
     let mut repository = "topogen/rehearsal".to_string();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("`{flag}` needs a value"))?;
@@ -142,13 +149,28 @@ fn run_cmd(args: &[String]) -> Result<ExitCode, String> {
             "--summary" => summary = Some(PathBuf::from(value)),
             "--cache-dir" => cache_dir = Some(PathBuf::from(value)),
             "--reject-environment" => rejected.push(value.clone()),
+            "--pr-action" => pr.action = value.clone(),
+            "--pr-base" => pr.base = value.clone(),
+            "--pr-head" => pr.head = value.clone(),
+            "--pr-label" => pr.labels.push(value.clone()),
+            "--cargo-git" => {
+                let (source, bin) = kv(flag, value)?;
+                let (git, krate) = source
+                    .split_once('#')
+                    .ok_or_else(|| format!("`{flag} {value}`: expected URL#CRATE=BIN"))?;
+                cargo_git.push(rehearsal::actions::CargoGit {
+                    git: git.to_string(),
+                    krate: krate.to_string(),
+                    bin: PathBuf::from(bin),
+                });
+            }
             other => return Err(format!("unknown flag `{other}`\n{USAGE}")),
         }
     }
     let event = match event.as_str() {
         "workflow_dispatch" => run::Event::Dispatch(inputs),
         "schedule" => run::Event::Schedule(schedule),
-        "pull_request" => run::Event::PullRequest,
+        "pull_request" => run::Event::PullRequest(pr),
         "push" => run::Event::Push,
         other => return Err(format!("unsupported: event `{other}`")),
     };
@@ -178,6 +200,7 @@ fn run_cmd(args: &[String]) -> Result<ExitCode, String> {
         cache_dir,
         rejected_environments: rejected,
         echo: true,
+        cargo_git,
     };
     let report = run::run(&file, event, &opts)?;
     if let Some(path) = summary {

@@ -44,15 +44,148 @@ pub struct Options {
     pub rejected_environments: Vec<String>,
     /// Print each log line as it is produced.
     pub echo: bool,
+    /// What `cargo install --git URL --rev SHA CRATE` installs once
+    /// `dtolnay/rust-toolchain` has set up cargo: a local binary per
+    /// (URL, crate), as actions are resolved by their pinned SHA. Any other
+    /// `cargo install` is refused (see `actions::CargoGit`).
+    pub cargo_git: Vec<actions::CargoGit>,
 }
 
+#[derive(Clone, Debug)]
 pub enum Event {
     /// `workflow_dispatch` with its inputs as given (strings).
     Dispatch(Vec<(String, String)>),
     /// `schedule`, with the cron that fired (needed when there are several).
     Schedule(Option<String>),
-    PullRequest,
+    PullRequest(PullRequest),
     Push,
+}
+
+/// A `pull_request` event: the payload GitHub sends is shaped from these
+/// (`github.event.pull_request.{number,labels,base,head}`, `github.base_ref`,
+/// `github.head_ref`, `refs/pull/N/merge`); the SHAs are the branches' in the
+/// repository under test (its working tree stands for the merge commit).
+#[derive(Clone, Debug)]
+pub struct PullRequest {
+    /// The activity type (`opened`, `synchronize`, `labeled`, …); the
+    /// workflow runs only if it is among its `types`.
+    pub action: String,
+    pub number: u64,
+    /// The branch the pull request merges into.
+    pub base: String,
+    /// The pull request's branch.
+    pub head: String,
+    /// The labels on the pull request (for `labeled`: the last one is the
+    /// label just added, `github.event.label`).
+    pub labels: Vec<String>,
+}
+
+impl Default for PullRequest {
+    /// Pull request #1 opened from `topic` into `main`, without labels.
+    fn default() -> PullRequest {
+        PullRequest {
+            action: "opened".into(),
+            number: 1,
+            base: "main".into(),
+            head: "topic".into(),
+            labels: Vec::new(),
+        }
+    }
+}
+
+/// `git rev-parse --verify REV^{commit}` in `repo`.
+fn rev_parse(repo: &Path, rev: &str) -> Option<String> {
+    Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args([
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+/// GitHub's `pull_request` webhook payload (the fields a workflow reads).
+fn pull_request_payload(pr: &PullRequest, opts: &Options) -> Value {
+    let zeros = "0".repeat(40);
+    let (owner, name) = opts
+        .repository
+        .split_once('/')
+        .unwrap_or((opts.repository.as_str(), ""));
+    let user = || obj([("login", Value::str(owner)), ("type", Value::str("User"))]);
+    let repo = || {
+        obj([
+            ("full_name", Value::str(opts.repository.clone())),
+            ("name", Value::str(name)),
+            ("owner", user()),
+            ("default_branch", Value::str(pr.base.clone())),
+            ("private", Value::Bool(true)),
+            ("fork", Value::Bool(false)),
+        ])
+    };
+    let branch = |r: &str, sha: Option<String>| {
+        obj([
+            ("label", Value::str(format!("{owner}:{r}"))),
+            ("ref", Value::str(r)),
+            ("sha", Value::str(sha.unwrap_or_else(|| zeros.clone()))),
+            ("user", user()),
+            ("repo", repo()),
+        ])
+    };
+    let label = |(i, l): (usize, &String)| {
+        obj([
+            ("id", Value::Num((i + 1) as f64)),
+            ("name", Value::str(l.clone())),
+            ("color", Value::str("ededed")),
+            ("default", Value::Bool(false)),
+            ("description", Value::str("")),
+        ])
+    };
+    let labels = Value::Arr(pr.labels.iter().enumerate().map(label).collect());
+    let number = Value::Num(pr.number as f64);
+    let head_sha = rev_parse(&opts.repo, &pr.head).or_else(|| rev_parse(&opts.repo, "HEAD"));
+    let pull_request = obj([
+        ("number", number.clone()),
+        ("state", Value::str("open")),
+        ("locked", Value::Bool(false)),
+        ("draft", Value::Bool(false)),
+        ("merged", Value::Bool(false)),
+        (
+            "title",
+            Value::str(format!("Rehearsed pull request #{}", pr.number)),
+        ),
+        ("body", Value::Null),
+        ("user", user()),
+        ("labels", labels),
+        (
+            "html_url",
+            Value::str(format!(
+                "https://github.com/{}/pull/{}",
+                opts.repository, pr.number
+            )),
+        ),
+        ("base", branch(&pr.base, rev_parse(&opts.repo, &pr.base))),
+        ("head", branch(&pr.head, head_sha)),
+    ]);
+    let mut payload = vec![
+        ("action", Value::str(pr.action.clone())),
+        ("number", number),
+        ("pull_request", pull_request),
+        ("repository", repo()),
+        ("sender", user()),
+    ];
+    if matches!(pr.action.as_str(), "labeled" | "unlabeled") {
+        let last = pr.labels.len().saturating_sub(1);
+        if let Some(l) = pr.labels.last() {
+            payload.push(("label", label((last, l))));
+        }
+    }
+    obj(payload)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,7 +349,7 @@ pub fn run(path: &Path, event: Event, opts: &Options) -> Result<Report, String> 
         return Err(report.errors.join("\n"));
     }
     let wf = workflow::load(path).map_err(|e| e.join("\n"))?;
-    let (event_name, inputs, event_payload) = match event {
+    let (event_name, inputs, event_payload) = match event.clone() {
         Event::Dispatch(given) => {
             let decl = wf.on.dispatch.as_ref().ok_or_else(|| {
                 format!(
@@ -250,30 +383,54 @@ pub fn run(path: &Path, event: Event, opts: &Options) -> Result<Report, String> 
                 obj([("schedule", Value::str(cron))]),
             )
         }
-        Event::PullRequest if wf.on.pull_request => {
-            ("pull_request", obj::<String>([]), obj::<String>([]))
+        Event::PullRequest(pr) if wf.on.pull_request => {
+            let types: Vec<&str> = if wf.on.pull_request_types.is_empty() {
+                workflow::PULL_REQUEST_DEFAULT_TYPES.to_vec()
+            } else {
+                wf.on
+                    .pull_request_types
+                    .iter()
+                    .map(String::as_str)
+                    .collect()
+            };
+            if !types.contains(&pr.action.as_str()) {
+                return Err(format!(
+                    "{}: a pull request `{}` does not trigger the workflow (types: {types:?})",
+                    path.display(),
+                    pr.action
+                ));
+            }
+            if pr.action == "labeled" && pr.labels.is_empty() {
+                return Err("a `labeled` pull request event needs the label it adds".to_string());
+            }
+            (
+                "pull_request",
+                obj::<String>([]),
+                pull_request_payload(&pr, opts),
+            )
         }
         Event::Push if wf.on.push => ("push", obj::<String>([]), obj::<String>([])),
-        Event::PullRequest | Event::Push => {
+        Event::PullRequest(_) | Event::Push => {
             return Err(format!(
                 "{}: the workflow is not triggered by that event",
                 path.display()
             ));
         }
     };
-    let sha = Command::new("git")
-        .arg("-C")
-        .arg(&opts.repo)
-        .args(["rev-parse", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| "0".repeat(40));
-    let (git_ref, ref_name) = if event_name == "pull_request" {
-        ("refs/pull/1/merge", "1/merge")
-    } else {
-        ("refs/heads/main", "main")
+    let sha = rev_parse(&opts.repo, "HEAD").unwrap_or_else(|| "0".repeat(40));
+    let (git_ref, ref_name, head_ref, base_ref) = match &event {
+        Event::PullRequest(pr) => (
+            format!("refs/pull/{}/merge", pr.number),
+            format!("{}/merge", pr.number),
+            pr.head.clone(),
+            pr.base.clone(),
+        ),
+        _ => (
+            "refs/heads/main".to_string(),
+            "main".to_string(),
+            String::new(),
+            String::new(),
+        ),
     };
     let owner = opts
         .repository
@@ -305,8 +462,8 @@ pub fn run(path: &Path, event: Event, opts: &Options) -> Result<Report, String> 
         ),
         ("server_url", Value::str("https://github.com")),
         ("api_url", Value::str("https://api.github.com")),
-        ("head_ref", Value::str("")),
-        ("base_ref", Value::str("")),
+        ("head_ref", Value::str(head_ref)),
+        ("base_ref", Value::str(base_ref)),
         ("token", Value::str("")),
         ("action", Value::str("")),
     ]);
@@ -1164,6 +1321,7 @@ impl Runner<'_> {
                         terraform_mirror: self.opts.terraform_mirror.as_deref(),
                         home: &run.home,
                         cache: &cache_dir,
+                        cargo_git: &self.opts.cargo_git,
                     },
                 )
                 .map_err(|e| (e, BTreeMap::new()))?;

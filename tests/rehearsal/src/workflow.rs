@@ -25,8 +25,36 @@ pub struct Triggers {
     pub call: Option<Call>,
     pub schedule: Vec<String>,
     pub pull_request: bool,
+    /// `on.pull_request.types`; empty means GitHub's default (`opened`,
+    /// `synchronize`, `reopened`).
+    pub pull_request_types: Vec<String>,
     pub push: bool,
 }
+
+/// The activity types of `pull_request` GitHub documents.
+pub const PULL_REQUEST_TYPES: [&str; 18] = [
+    "assigned",
+    "unassigned",
+    "labeled",
+    "unlabeled",
+    "opened",
+    "edited",
+    "closed",
+    "reopened",
+    "synchronize",
+    "converted_to_draft",
+    "ready_for_review",
+    "locked",
+    "unlocked",
+    "review_requested",
+    "review_request_removed",
+    "auto_merge_enabled",
+    "auto_merge_disabled",
+    "milestoned",
+];
+
+/// The types a `pull_request` trigger without `types` runs for.
+pub const PULL_REQUEST_DEFAULT_TYPES: [&str; 3] = ["opened", "synchronize", "reopened"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InputType {
@@ -485,20 +513,25 @@ impl Reader {
                     _ => self.bad(&at, "expected a list of `cron:` entries"),
                 },
                 "pull_request" | "push" => {
-                    // `types` of a pull request: `rehearse run --event
-                    // pull_request` rehearses an `opened` one, so it must be
-                    // among them; other filters are not implemented
+                    // `types` of a pull request: a rehearsed event's activity
+                    // type must be among them; other filters are not
+                    // implemented
                     let types_only = event == "pull_request"
                         && matches!(&spec, Yaml::Mapping(m) if m.len() == 1 && m.keys().all(|k| key_str(k) == "types"));
                     if types_only {
                         for (_, v) in self.map(&at, &spec, &["types"]) {
                             let types = self.strings(&format!("{at}.types"), v);
-                            if !types.iter().any(|t| t == "opened") {
-                                self.unsupported(
-                                    &format!("{at}.types"),
-                                    "types without `opened` (the pull request a rehearsal runs)",
-                                );
+                            for ty in &types {
+                                if !PULL_REQUEST_TYPES.contains(&ty.as_str()) {
+                                    self.bad(
+                                        &format!("{at}.types"),
+                                        &format!(
+                                            "`{ty}` is not an activity type of `pull_request`"
+                                        ),
+                                    );
+                                }
                             }
+                            t.pull_request_types = types;
                         }
                     } else if !matches!(spec, Yaml::Null) {
                         self.unsupported(

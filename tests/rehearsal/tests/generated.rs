@@ -193,6 +193,7 @@ fn options(work: &Path, stand_ins: &Path) -> Options {
         cache_dir: None,
         rejected_environments: Vec::new(),
         echo: false,
+        cargo_git: Vec::new(),
     }
 }
 

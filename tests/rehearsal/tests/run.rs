@@ -29,6 +29,7 @@ fn options(repo: &Path, work: &Path, secrets: &[(&str, &str)]) -> Options {
         cache_dir: None,
         rejected_environments: Vec::new(),
         echo: false,
+        cargo_git: Vec::new(),
     }
 }
 
@@ -297,7 +298,7 @@ fn features_it_does_not_implement_are_refused() {
         (format!("{HEAD}    steps:\n      - run: echo ${{{{ hashFiles('x') }}}}\n"), "unsupported: function `hashFiles`"),
         (format!("run-name: x\n{HEAD}    steps:\n      - run: 'true'\n"), "unsupported: `run-name`"),
         ("on:\n  issues:\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n".to_string(), "unsupported: `on.issues`"),
-        ("on:\n  pull_request:\n    types: [labeled]\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n".to_string(), "unsupported: `on.pull_request.types`: types without `opened`"),
+        ("on:\n  pull_request:\n    types: [label_added]\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n".to_string(), "`on.pull_request.types`: `label_added` is not an activity type of `pull_request`"),
         ("on:\n  pull_request:\n    branches: [main]\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n".to_string(), "unsupported: `on.pull_request`: event filters"),
         ("on:\n  workflow_dispatch:\njobs:\n  j:\n    runs-on: windows-latest\n    steps:\n      - run: 'true'\n".to_string(), "runner `windows-latest`"),
         ("on:\n  workflow_dispatch:\njobs:\n  j:\n    uses: owner/repo/.github/workflows/x.yml@main\n".to_string(), "unsupported: reusable workflow `owner/repo"),
@@ -507,4 +508,215 @@ fn a_called_workflow_in_its_callers_concurrency_group_cancels_the_run() {
     );
     assert!(!report.logged("never"));
     assert_eq!(report.result, Outcome::Cancelled);
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A scratch repository with `files` as its workflows, committed on `main`,
+/// and a branch `topic` one commit ahead, checked out.
+fn git_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let repo = scratch_repo(files);
+    let dir = repo.path();
+    git(dir, &["init", "--quiet", "--initial-branch", "main"]);
+    git(dir, &["add", "--all"]);
+    git(dir, &["commit", "--quiet", "-m", "base"]);
+    git(dir, &["checkout", "--quiet", "-b", "topic"]);
+    std::fs::write(dir.join("change.txt"), "the pull request's change\n").unwrap();
+    git(dir, &["add", "--all"]);
+    git(dir, &["commit", "--quiet", "-m", "change"]);
+    repo
+}
+
+const PR_PAYLOAD: &str = r#"on:
+  pull_request:
+    types: [opened, labeled]
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - env:
+          ACTION: ${{ github.event.action }}
+          NUMBER: ${{ github.event.pull_request.number }}
+          LABELS: ${{ join(github.event.pull_request.labels.*.name, ',') }}
+          ADDED: ${{ github.event.label.name }}
+          BASE: ${{ github.base_ref }}/${{ github.event.pull_request.base.ref }}/${{ github.event.pull_request.base.sha }}
+          HEAD: ${{ github.head_ref }}/${{ github.event.pull_request.head.ref }}/${{ github.event.pull_request.head.sha }}
+          REF: ${{ github.ref }}
+          REPO: ${{ github.event.repository.full_name }}
+          OK: ${{ contains(github.event.pull_request.labels.*.name, 'approved') }}
+        run: |
+          echo "$ACTION #$NUMBER [$LABELS] +$ADDED $BASE $HEAD $REF $REPO ok=$OK" >> "$GITHUB_STEP_SUMMARY"
+"#;
+
+#[test]
+fn a_pull_request_event_carries_githubs_payload_and_runs_only_for_its_types() {
+    let repo = git_repo(&[("pr.yml", PR_PAYLOAD)]);
+    let (main, topic) = (
+        git(repo.path(), &["rev-parse", "main"]),
+        git(repo.path(), &["rev-parse", "topic"]),
+    );
+    let file = repo.path().join(".github/workflows/pr.yml");
+    // Each run its own scratch root, as each GitHub run has its own runner.
+    let pr_run = |repo: &Path, file: &Path, pr: run::PullRequest| {
+        let work = tempfile::tempdir().unwrap();
+        run::run(
+            file,
+            Event::PullRequest(pr),
+            &options(repo, work.path(), &[]),
+        )
+    };
+    let labelled = run::PullRequest {
+        action: "labeled".into(),
+        number: 7,
+        labels: vec!["infra".into(), "approved".into()],
+        ..run::PullRequest::default()
+    };
+    let report = pr_run(repo.path(), &file, labelled).unwrap();
+    assert_eq!(report.result, Outcome::Success, "{:#?}", report.log);
+    assert_eq!(
+        report.summary.trim(),
+        format!(
+            "labeled #7 [infra,approved] +approved main/main/{main} topic/topic/{topic} refs/pull/7/merge owner/repo ok=true"
+        )
+    );
+    let opened = pr_run(repo.path(), &file, run::PullRequest::default()).unwrap();
+    assert!(
+        opened.summary.starts_with("opened #1 [] + main/main/"),
+        "{}",
+        opened.summary
+    );
+    assert!(opened.summary.contains("ok=false"), "{}", opened.summary);
+    // `synchronize` is not among the types: the workflow does not run.
+    let err = pr_run(
+        repo.path(),
+        &file,
+        run::PullRequest {
+            action: "synchronize".into(),
+            ..run::PullRequest::default()
+        },
+    )
+    .unwrap_err();
+    assert!(err.contains("does not trigger the workflow"), "{err}");
+    // Without `types`, GitHub's default: synchronize runs, labeled does not.
+    let plain = git_repo(&[(
+        "pr.yml",
+        "on:\n  pull_request:\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"${{ github.event.action }}\" >> \"$GITHUB_STEP_SUMMARY\"\n",
+    )]);
+    let file = plain.path().join(".github/workflows/pr.yml");
+    let sync = run::PullRequest {
+        action: "synchronize".into(),
+        ..run::PullRequest::default()
+    };
+    let report = pr_run(plain.path(), &file, sync).unwrap();
+    assert_eq!(report.summary.trim(), "synchronize");
+    let labeled = run::PullRequest {
+        action: "labeled".into(),
+        labels: vec!["x".into()],
+        ..run::PullRequest::default()
+    };
+    assert!(pr_run(plain.path(), &file, labeled).is_err());
+}
+
+#[test]
+fn checkout_with_fetch_depth_zero_gives_every_branch_and_the_working_tree_as_changes() {
+    let wf = "on:\n  pull_request:\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n        with:\n          fetch-depth: 0\n          persist-credentials: false\n      - run: |\n          echo \"main=$(git rev-parse origin/main) head=$(git rev-parse HEAD)\" >> \"$GITHUB_STEP_SUMMARY\"\n          git cat-file -e origin/main:./.github/workflows/pr.yml\n          ! git cat-file -e origin/main:./change.txt 2> /dev/null\n          git status --porcelain >> \"$GITHUB_STEP_SUMMARY\"\n";
+    let repo = git_repo(&[("pr.yml", wf)]);
+    let (main, topic) = (
+        git(repo.path(), &["rev-parse", "main"]),
+        git(repo.path(), &["rev-parse", "topic"]),
+    );
+    // An edit not committed yet is what is under test.
+    std::fs::write(repo.path().join("change.txt"), "edited\n").unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let report = run::run(
+        &repo.path().join(".github/workflows/pr.yml"),
+        Event::PullRequest(run::PullRequest::default()),
+        &options(repo.path(), work.path(), &[]),
+    )
+    .unwrap();
+    assert_eq!(report.result, Outcome::Success, "{:#?}", report.log);
+    assert_eq!(
+        report.summary,
+        format!("main={main} head={topic}\n M change.txt\n")
+    );
+}
+
+#[test]
+fn cargo_install_from_git_resolves_to_the_local_build_and_refuses_anything_else() {
+    let tool = tempfile::tempdir().unwrap();
+    let bin = tool.path().join("tool");
+    std::fs::write(&bin, "#!/bin/sh\necho \"the build under test: $*\"\n").unwrap();
+    std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let sha = "a731e99527b2487aa67b18dcb5b4d0aea8279758";
+    let wf = |git: &str, rev: &str, krate: &str| {
+        format!(
+            "on:\n  workflow_dispatch:\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: dtolnay/rust-toolchain@b3b07ba8b418998c39fb20f53e8b695cdcc8de1b\n        with:\n          toolchain: \"1.95\"\n      - run: |\n          cargo install --locked --root \"$HOME/.tools\" --git {git} --rev {rev} {krate}\n          \"$HOME/.tools/bin/{krate}\" --version >> \"$GITHUB_STEP_SUMMARY\"\n"
+        )
+    };
+    let run_it = |text: &str| {
+        let repo = scratch_repo(&[("w.yml", text)]);
+        let work = tempfile::tempdir().unwrap();
+        let mut opts = options(repo.path(), work.path(), &[]);
+        opts.cargo_git = vec![rehearsal::actions::CargoGit {
+            git: "https://example.invalid/tool".into(),
+            krate: "tool".into(),
+            bin: bin.clone(),
+        }];
+        run::run(
+            &repo.path().join(".github/workflows/w.yml"),
+            dispatch(&[]),
+            &opts,
+        )
+        .unwrap()
+    };
+    let ok = run_it(&wf("https://example.invalid/tool", sha, "tool"));
+    assert_eq!(ok.result, Outcome::Success, "{:#?}", ok.log);
+    assert_eq!(ok.summary, "the build under test: --version\n");
+    assert!(ok.logged("Installed package `tool` from https://example.invalid/tool#"));
+    for (git, rev, krate, why) in [
+        (
+            "https://example.invalid/other",
+            sha,
+            "tool",
+            "no local build stands in for tool from https://example.invalid/other",
+        ),
+        (
+            "https://example.invalid/tool",
+            sha,
+            "other",
+            "no local build stands in for other",
+        ),
+        (
+            "https://example.invalid/tool",
+            "main",
+            "tool",
+            "--rev must pin a full commit SHA (got 'main')",
+        ),
+    ] {
+        let report = run_it(&wf(git, rev, krate));
+        assert_eq!(report.result, Outcome::Failure, "{git} {rev} {krate}");
+        assert!(report.logged(why), "{why}: {:#?}", report.log);
+    }
+    let from_crates_io = run_it(&wf("https://example.invalid/tool", sha, "tool").replace(
+        "--git https://example.invalid/tool --rev a731e99527b2487aa67b18dcb5b4d0aea8279758 ",
+        "",
+    ));
+    assert_eq!(from_crates_io.result, Outcome::Failure);
+    assert!(from_crates_io.logged("only --git installs are resolved"));
 }

@@ -1078,6 +1078,7 @@ fn call_in_the_runner(w: &World, callee: &str, secrets: &[(&str, &str)]) -> rehe
         cache_dir: None,
         rejected_environments: Vec::new(),
         echo: false,
+        cargo_git: Vec::new(),
     };
     rehearsal::run::run(
         &caller,
