@@ -1,0 +1,323 @@
+//! What the end-to-end scenarios share (tests/scenarios.rs,
+//! tests/examples.rs, tests/negative.rs): a clean project built by topogen in a
+//! scratch directory, its fake cloud and world, the stand-ins, the secrets,
+//! and readers of the fake cloud and API.
+//! Each test binary uses a part of it.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rehearsal::run::{self, Event, Options, Outcome, Report};
+use serde_json::Value;
+
+const WORLD_BIN: &str = env!("CARGO_BIN_EXE_rehearse-world");
+/// The stand-in accepts any 64-character token.
+pub const HCLOUD_TOKEN: &str = "5c7e0d2b9a4f4e1c8b3a6d0f2e9c7b1a5c7e0d2b9a4f4e1c8b3a6d0f2e9c7b1a";
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+pub fn topogen_bin() -> PathBuf {
+    match std::env::var_os("TOPOGEN_BIN").filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => repo_root().join("target/debug/topogen"),
+    }
+}
+
+pub fn standin_dir() -> PathBuf {
+    match std::env::var_os("HCLOUD_STANDIN_DIR").filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => repo_root().join("tests/hcloud-standin/target/debug"),
+    }
+}
+
+/// A clean project, its fake cloud and world, the stand-ins, the secrets.
+pub struct Project {
+    dir: tempfile::TempDir,
+    pub secrets: BTreeMap<String, String>,
+    _serial: std::sync::MutexGuard<'static, ()>,
+}
+
+/// One scenario at a time: the workflows' polling loops run at the world's
+/// time scale, and four clusters booting at once on two cores would make a
+/// control plane slower than the hand-off step waits for.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl Project {
+    /// A clean project built from the repository's `cluster.kdl`.
+    pub fn new() -> Project {
+        Project::with_config(&repo_root().join("cluster.kdl"))
+    }
+
+    /// A clean project built from a copy of `config` (its `cluster.kdl`).
+    pub fn with_config(config: &Path) -> Project {
+        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        for bin in [topogen_bin(), standin_dir().join("hcloud")] {
+            assert!(
+                bin.is_file(),
+                "{} is missing: scripts/rehearse.sh builds it",
+                bin.display()
+            );
+        }
+        let project = p.join("project");
+        fs::create_dir_all(&project).unwrap();
+        fs::copy(config, project.join("cluster.kdl")).unwrap();
+        let out = Command::new(topogen_bin())
+            .current_dir(&project)
+            .args(["build", "-c", "cluster.kdl"])
+            .env("NO_COLOR", "1")
+            .env("TOPOGEN_CACHE_DIR", p.join("topogen-cache"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "topogen build: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        fs::write(
+            project.join("generated/terraform/override.tf"),
+            "# The machine's Terraform is 1.11; cluster.kdl pins >= 1.13 (rehearsal only).\nterraform {\n  required_version = \">= 1.11\"\n}\n",
+        )
+        .unwrap();
+        // The provider stand-in as Terraform's filesystem mirror.
+        let mirror = p.join("mirror/registry.terraform.io/hetznercloud/hcloud/1.54.0/linux_amd64");
+        fs::create_dir_all(&mirror).unwrap();
+        fs::copy(
+            standin_dir().join("terraform-provider-hcloud"),
+            mirror.join("terraform-provider-hcloud_v1.54.0"),
+        )
+        .unwrap();
+        fs::create_dir_all(p.join("world")).unwrap();
+        let st = Command::new(WORLD_BIN)
+            .arg("install")
+            .arg(p.join("bin"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let st = Command::new("ssh-keygen")
+            .args([
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "deploy@rehearsal",
+                "-f",
+            ])
+            .arg(p.join("key"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let secrets = [
+            ("HCLOUD_TOKEN", HCLOUD_TOKEN.to_string()),
+            (
+                "SSH_PUBLIC_KEY",
+                fs::read_to_string(p.join("key.pub"))
+                    .unwrap()
+                    .trim()
+                    .to_string(),
+            ),
+            (
+                "SSH_PRIVATE_KEY",
+                fs::read_to_string(p.join("key")).unwrap(),
+            ),
+            ("TOKEN_GIT_REPO_CONFIG", "git-token-value".to_string()),
+            ("ARGOCD_ADMIN_PASSWORD", "admin-password-value".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        Project {
+            dir,
+            secrets,
+            _serial: serial,
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn project(&self, rel: &str) -> PathBuf {
+        self.path("project").join(rel)
+    }
+
+    pub fn options(&self, run: &str) -> Options {
+        Options {
+            repo: self.path("project"),
+            work: self.path(&format!("runs/{run}")),
+            repository: "owner/infra".into(),
+            secrets: self.secrets.clone(),
+            vars: BTreeMap::new(),
+            stand_in_path: vec![self.path("bin")],
+            extra_env: vec![
+                (
+                    "REHEARSAL_WORLD".into(),
+                    self.path("world").display().to_string(),
+                ),
+                (
+                    "HCLOUD_STANDIN_STATE".into(),
+                    self.path("cloud.json").display().to_string(),
+                ),
+                (
+                    "REHEARSAL_HCLOUD_BIN".into(),
+                    standin_dir().join("hcloud").display().to_string(),
+                ),
+                ("HCLOUD_STANDIN_STRICT".into(), "1".into()),
+                ("CHECKPOINT_DISABLE".into(), "1".into()),
+            ],
+            terraform_mirror: Some(self.path("mirror")),
+            cache_dir: None,
+            rejected_environments: Vec::new(),
+            echo: false,
+        }
+    }
+
+    /// Run a workflow of the project's build.
+    pub fn run(&self, workflow: &str, event: Event, run: &str) -> Report {
+        run::run(
+            &self.project(&format!(".github/workflows/{workflow}")),
+            event,
+            &self.options(run),
+        )
+        .unwrap()
+    }
+
+    pub fn deploy(&self, env: &str, run: &str) -> Report {
+        self.run(
+            "deploy-cluster.yml",
+            Event::Dispatch(vec![("environment".into(), env.into())]),
+            run,
+        )
+    }
+
+    pub fn maintenance(&self, env: &str, action: &str, run: &str) -> Report {
+        self.run(
+            "hcloud-maintenance.yml",
+            Event::Dispatch(vec![
+                ("env".into(), env.into()),
+                ("action".into(), action.into()),
+            ]),
+            run,
+        )
+    }
+
+    pub fn cloud(&self) -> Value {
+        serde_json::from_str(&fs::read_to_string(self.path("cloud.json")).unwrap()).unwrap()
+    }
+
+    /// `topogen show --format json --env ENV`: the environment.
+    pub fn show(&self, env: &str) -> Value {
+        let out = Command::new(topogen_bin())
+            .current_dir(self.path("project"))
+            .args([
+                "show",
+                "--format",
+                "json",
+                "--env",
+                env,
+                "-c",
+                "cluster.kdl",
+            ])
+            .env("NO_COLOR", "1")
+            .env("TOPOGEN_CACHE_DIR", self.path("topogen-cache"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["environments"][0].clone()
+    }
+
+    /// The fake Kubernetes API of the control plane `server`.
+    pub fn api(&self, server: &str) -> Value {
+        serde_json::from_str(
+            &fs::read_to_string(self.path(&format!("world/api/{server}.json"))).unwrap(),
+        )
+        .unwrap()
+    }
+
+    pub fn generated(&self, rel: &str) -> String {
+        fs::read_to_string(self.project(&format!("generated/{rel}"))).unwrap()
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        let _ = Command::new(WORLD_BIN)
+            .arg("down")
+            .env("REHEARSAL_WORLD", self.path("world"))
+            .env("HCLOUD_STANDIN_STATE", self.path("cloud.json"))
+            .status();
+    }
+}
+
+pub fn results(report: &Report) -> BTreeMap<&str, Outcome> {
+    report
+        .jobs
+        .iter()
+        .map(|j| (j.path.as_str(), j.result))
+        .collect()
+}
+
+pub fn names(v: &Value, key: &str) -> BTreeSet<String> {
+    v[key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `NAME=(…)` bash array a generated cloud-init sets.
+pub fn cloud_init_array(text: &str, name: &str) -> Vec<String> {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(&format!("{name}=(")))
+        .unwrap_or_else(|| panic!("the cloud-init sets no {name}"));
+    line[name.len() + 2..line.len() - 1]
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The Primary IPs of the generated tfvars: node → Primary IP name.
+pub fn primary_ips(p: &Project, env: &str) -> BTreeMap<String, String> {
+    let tfvars = p.generated(&format!("environments/{env}.tfvars"));
+    let start = tfvars
+        .find("primary_ips = {")
+        .expect("the tfvars name the Primary IPs");
+    let block = &tfvars[start..];
+    let block = &block[..block.find('}').unwrap()];
+    block
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            Some((
+                k.trim().trim_matches('"').to_string(),
+                v.trim().trim_matches('"').to_string(),
+            ))
+        })
+        .collect()
+}
+
+pub fn primary_ip_names(p: &Project, env: &str) -> BTreeSet<String> {
+    primary_ips(p, env).into_values().collect()
+}
