@@ -14,7 +14,9 @@
 #    scenarios (tests/scenarios.rs: deploy dev and prod from a clean project,
 #    an agent that never joins, deploy over existing servers, destroy-cluster)
 #    run the generated workflows end to end with Terraform, the provider and
-#    hcloud CLI stand-ins and the world;
+#    hcloud CLI stand-ins and the world; tests/examples.rs the same for
+#    examples/minimal and examples/large; tests/negative.rs the negative
+#    controls on a deployed project;
 # 2. the static pass (`rehearse check`) over the committed workflows topogen
 #    generated (the files .github/workflows/.topogen-manifest lists);
 # 3. the same over the workflows `topogen build` writes for every
@@ -31,7 +33,7 @@ keep=0
 case "${1:-}" in
   --keep) keep=1 ;;
   "") ;;
-  -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "rehearse: unknown argument $1 (see --help)" >&2; exit 2 ;;
 esac
 export CARGO_TERM_COLOR=never

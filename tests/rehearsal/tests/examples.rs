@@ -21,7 +21,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use common::{Project, cloud_init_array, names, primary_ips, repo_root, results};
+use common::{
+    Project, assert_no_secret_in, by_name, cloud_init_array, names, primary_ips, repo_root,
+    results, taints,
+};
 use rehearsal::run::{Outcome, Report};
 use serde_json::Value;
 
@@ -199,23 +202,6 @@ fn jobs_of(p: &Project, workflow: &str) -> Vec<String> {
         .collect()
 }
 
-fn taint_strings(node: &Value) -> Vec<String> {
-    node["taints"]
-        .as_array()
-        .unwrap()
-        .iter()
-        // the `--node-taint` syntax: key[=value]:effect
-        .map(|t| {
-            let key = t["key"].as_str().unwrap();
-            let effect = t["effect"].as_str().unwrap();
-            match t["value"].as_str().filter(|v| !v.is_empty()) {
-                Some(value) => format!("{key}={value}:{effect}"),
-                None => format!("{key}:{effect}"),
-            }
-        })
-        .collect()
-}
-
 /// The deploy succeeded job by job, and the fake cloud and the fake API hold
 /// exactly what the generated files imply.
 fn assert_deployed(p: &Project, env: &str, report: &Report) {
@@ -241,12 +227,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
         names(&cloud, "servers"),
         want.servers.keys().cloned().collect::<BTreeSet<_>>()
     );
-    let servers: BTreeMap<&str, &Value> = cloud["servers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["name"].as_str().unwrap(), s))
-        .collect();
+    let servers = by_name(&cloud, "servers");
     for (name, s) in &want.servers {
         let got = servers[name.as_str()];
         assert_eq!(got["server_type"], s.server_type.as_str(), "{name}");
@@ -258,12 +239,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
     assert_eq!(networks[0]["ip_range"], want.network.as_str());
     // Primary IPs: exactly the tfvars', each attached to its node, kept
     // across destroys; any other public IPv4 went with its server.
-    let primary: BTreeMap<&str, &Value> = cloud["primary_ips"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|ip| (ip["name"].as_str().unwrap(), ip))
-        .collect();
+    let primary = by_name(&cloud, "primary_ips");
     for (server, name) in &want.primary_ips {
         let ip = primary
             .get(name.as_str())
@@ -292,12 +268,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
         .collect();
     assert_eq!(control.len(), 1, "one K3s server: {control:?}");
     let api = p.api(control[0]);
-    let nodes: BTreeMap<&str, &Value> = api["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| (n["name"].as_str().unwrap(), n))
-        .collect();
+    let nodes = by_name(&api, "nodes");
     assert_eq!(
         nodes.keys().map(|k| k.to_string()).collect::<BTreeSet<_>>(),
         want.servers.keys().cloned().collect::<BTreeSet<_>>()
@@ -310,7 +281,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
             "{name} ({})",
             s.pool
         );
-        assert_eq!(taint_strings(got), s.taints, "{name} ({})", s.pool);
+        assert_eq!(taints(got), s.taints, "{name} ({})", s.pool);
         assert_eq!(got["internal_ip"], s.private_ip.as_str(), "{name}");
     }
 
@@ -358,14 +329,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
     assert_eq!(applied, pools, "{env}: node pools in the API");
 
     // Secrets never reach the log or the summary.
-    for (k, v) in &p.secrets {
-        for line in v.lines().filter(|l| l.len() > 8) {
-            assert!(
-                !report.log.iter().any(|l| l.contains(line)) && !report.summary.contains(line),
-                "{k} leaked"
-            );
-        }
-    }
+    assert_no_secret_in(p, report);
 }
 
 /// The environments of the example's build (its tfvars files), sorted.
