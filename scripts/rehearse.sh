@@ -18,6 +18,9 @@
 #    maintenance list/check-clean/destroy over servers, Primary IPs, volumes,
 #    load balancers and floating IPs; the drift check on pull requests, its
 #    plan summary and the destructive-plan label);
+#    tests/examples.rs the same for
+#    examples/minimal and examples/large; tests/negative.rs the negative
+#    controls on a deployed project;
 # 2. the static pass (`rehearse check`) over the committed workflows topogen
 #    generated (the files .github/workflows/.topogen-manifest lists);
 # 3. the same over the workflows `topogen build` writes for every
@@ -34,7 +37,7 @@ keep=0
 case "${1:-}" in
   --keep) keep=1 ;;
   "") ;;
-  -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "rehearse: unknown argument $1 (see --help)" >&2; exit 2 ;;
 esac
 export CARGO_TERM_COLOR=never

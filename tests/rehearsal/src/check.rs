@@ -788,15 +788,31 @@ fn level_name(l: Level) -> &'static str {
     }
 }
 
-/// Checks every file of `paths` (and every workflow they call).
+/// Checks every file of `paths` and every local workflow they call, in turn
+/// (so `rehearse run` of a caller refuses a mistake inside a callee too).
 pub fn check_files(paths: &[PathBuf]) -> Report {
     let mut pass = Pass {
         loaded: BTreeMap::new(),
         report: Report::default(),
     };
-    for path in paths {
-        if let Some(wf) = pass.load(path) {
+    let mut checked = BTreeSet::new();
+    let mut todo: Vec<PathBuf> = paths.iter().rev().cloned().collect();
+    while let Some(path) = todo.pop() {
+        if !checked.insert(path.clone()) {
+            continue;
+        }
+        if let Some(wf) = pass.load(&path) {
             pass.check(&wf);
+            // a `uses:` that is not a local workflow is reported by `call`
+            let callees: Vec<PathBuf> = wf
+                .jobs
+                .iter()
+                .filter_map(|job| match &job.kind {
+                    JobKind::Call { uses, .. } => callee_path(&wf.path, uses).ok(),
+                    JobKind::Steps { .. } => None,
+                })
+                .collect();
+            todo.extend(callees.into_iter().rev());
         }
     }
     pass.report

@@ -220,8 +220,8 @@ impl World {
         Ok(())
     }
 
-    /// Boot every server of the fake cloud that has not booted yet, and end
-    /// the processes of servers that are gone. Every stand-in calls this first:
+    /// End the processes of servers that are gone, and boot every server of
+    /// the fake cloud that has not booted yet. Every stand-in calls this first:
     /// a server boots as soon as anything looks at the world after its
     /// creation.
     pub fn ensure_booted(&self) -> Res<()> {
@@ -231,6 +231,14 @@ impl World {
         let _lock = self.lock("boot")?;
         let cloud = self.read_cloud()?;
         fs::create_dir_all(self.dir.join("nodes"))?;
+        // The gone first: a new server may have an address of a gone one
+        // (the cloud hands out a freed IP again), which halting removes.
+        for entry in fs::read_dir(self.dir.join("nodes"))? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if cloud.by_name(&name).is_none() {
+                self.halt(&name)?;
+            }
+        }
         for server in &cloud.servers {
             let dir = self.node_dir(&server.name);
             let booted = dir.join("server-id");
@@ -242,12 +250,6 @@ impl World {
                 self.halt(&server.name)?;
             }
             self.boot(server)?;
-        }
-        for entry in fs::read_dir(self.dir.join("nodes"))? {
-            let name = entry?.file_name().to_string_lossy().into_owned();
-            if cloud.by_name(&name).is_none() {
-                self.halt(&name)?;
-            }
         }
         Ok(())
     }
@@ -323,7 +325,8 @@ impl World {
         Ok(())
     }
 
-    /// End a node: its processes, its address, its API.
+    /// End a node: its processes, its addresses and the NodePorts open on
+    /// them, its API.
     fn halt(&self, name: &str) -> Res<()> {
         let dir = self.node_dir(name);
         if let Ok(pid) = fs::read_to_string(dir.join("boot.pid")) {
@@ -332,19 +335,25 @@ impl World {
         if let Ok(meta) = fs::read_to_string(dir.join("meta.json"))
             && let Ok(v) = serde_json::from_str::<Value>(&meta)
         {
-            for ip in v["private-ips"].as_array().into_iter().flatten() {
-                if let Some(ip) = ip.as_str() {
-                    let _ = run_quiet(Command::new("ip").args([
-                        "-n",
-                        &self.netns(),
-                        "addr",
-                        "del",
-                        &format!("{ip}/32"),
-                        "dev",
-                        "lo",
-                    ]));
-                }
+            let ips: Vec<String> = v["private-ips"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(std::iter::once(&v["public-ipv4"]))
+                .filter_map(|ip| ip.as_str().map(str::to_string))
+                .collect();
+            for ip in &ips {
+                let _ = run_quiet(Command::new("ip").args([
+                    "-n",
+                    &self.netns(),
+                    "addr",
+                    "del",
+                    &format!("{ip}/32"),
+                    "dev",
+                    "lo",
+                ]));
             }
+            access::close_node_ports(self, &ips)?;
         }
         for pidfile in fs::read_dir(dir.join("pids"))
             .into_iter()

@@ -324,6 +324,18 @@ fn a_call_with_an_undeclared_input_is_refused() {
 }
 
 #[test]
+fn a_mistake_inside_a_called_workflow_refuses_the_callers_run() {
+    // The callee maps a job output from a step output its script never
+    // writes: `rehearse run caller.yml` checks the callee too.
+    let caller =
+        "on:\n  workflow_dispatch:\njobs:\n  c:\n    uses: ./.github/workflows/callee.yml\n";
+    let callee = "on:\n  workflow_call:\n    outputs:\n      ip:\n        value: ${{ jobs.j.outputs.ip }}\njobs:\n  j:\n    runs-on: ubuntu-latest\n    outputs:\n      ip: ${{ steps.s.outputs.ip }}\n    steps:\n      - id: s\n        run: echo \"addr=1\" >> \"$GITHUB_OUTPUT\"\n";
+    let err = refusal(&[("caller.yml", caller), ("callee.yml", callee)]);
+    assert!(err.contains("callee.yml"), "{err}");
+    assert!(err.contains("step `s` never writes output `ip`"), "{err}");
+}
+
+#[test]
 fn a_skipped_ancestor_skips_a_default_job_and_always_still_runs() {
     // docs ("Using conditions to control job execution"): a job whose needs
     // failed or were skipped is skipped unless its `if:` says otherwise;

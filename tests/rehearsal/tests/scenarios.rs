@@ -26,7 +26,10 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
-use common::{Project, cloud_init_array, names, primary_ip_names, primary_ips, results};
+use common::{
+    Project, assert_no_secret_in, by_name, cloud_init_array, names, primary_ip_names, primary_ips,
+    results, taints,
+};
 use rehearsal::run::{Event, Outcome, Report};
 use serde_json::Value;
 
@@ -70,21 +73,11 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
         .map(|n| n["server"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(names(&cloud, "servers"), want);
-    let servers: BTreeMap<&str, &Value> = cloud["servers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["name"].as_str().unwrap(), s))
-        .collect();
+    let servers = by_name(&cloud, "servers");
     // Primary IPs: the tfvars' (the provision workflow creates them by
     // name), each attached to its node; every other public IPv4 is one the
     // cloud made with its server (auto-deleted with it).
-    let primary: BTreeMap<&str, &Value> = cloud["primary_ips"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|ip| (ip["name"].as_str().unwrap(), ip))
-        .collect();
+    let primary = by_name(&cloud, "primary_ips");
     let named = primary_ips(p, env);
     let holders: BTreeSet<String> = nodes
         .iter()
@@ -123,12 +116,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
         .as_str()
         .unwrap();
     let api = p.api(control);
-    let api_nodes: BTreeMap<&str, &Value> = api["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| (n["name"].as_str().unwrap(), n))
-        .collect();
+    let api_nodes = by_name(&api, "nodes");
     assert_eq!(
         api_nodes
             .keys()
@@ -145,19 +133,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
             "cloud-init/{env}/{}.yaml",
             n["pool"].as_str().unwrap()
         ));
-        let taints: Vec<String> = got["taints"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| {
-                format!(
-                    "{}={}:{}",
-                    t["key"].as_str().unwrap(),
-                    t["value"].as_str().unwrap_or(""),
-                    t["effect"].as_str().unwrap()
-                )
-            })
-            .collect();
+        let taints = taints(got);
         assert_eq!(
             taints,
             cloud_init_array(&cloud_init, "NODE_TAINTS"),
@@ -228,14 +204,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
         "the Application's overlay {overlay} is not the generated one"
     );
     // Secrets never reach the log or the summary.
-    for (k, v) in &p.secrets {
-        for line in v.lines().filter(|l| l.len() > 8) {
-            assert!(
-                !report.log.iter().any(|l| l.contains(line)) && !report.summary.contains(line),
-                "{k} leaked"
-            );
-        }
-    }
+    assert_no_secret_in(p, report);
 }
 
 #[test]

@@ -136,7 +136,7 @@ pub fn open_node_ports(world: &World) -> Res<()> {
         for ip in &ips {
             for port in &ports {
                 let mark = opened.join(format!("{ip}:{port}"));
-                if mark.exists() {
+                if listening(&mark) {
                     continue;
                 }
                 let child = Command::new("ip")
@@ -151,6 +151,43 @@ pub fn open_node_ports(world: &World) -> Res<()> {
                 fs::write(&mark, child.id().to_string())?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Whether the listener `mark` names still runs: the end of the job whose
+/// `timeout` opened it ends it (with every process the job left behind).
+fn listening(mark: &Path) -> bool {
+    fs::read_to_string(mark)
+        .ok()
+        .and_then(|pid| fs::read(format!("/proc/{}/cmdline", pid.trim())).ok())
+        .is_some_and(|argv| argv.split(|b| *b == 0).any(|a| a == b"listen"))
+}
+
+/// A node is gone: end the listeners on its addresses (another server may
+/// get them next, and must not answer with the old one's NodePorts).
+pub fn close_node_ports(world: &World, ips: &[String]) -> Res<()> {
+    let _lock = world.lock("node-ports")?;
+    for e in fs::read_dir(world.dir.join("node-ports"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some((ip, _port)) = name.rsplit_once(':') else {
+            continue;
+        };
+        if !ips.iter().any(|i| i == ip) {
+            continue;
+        }
+        if listening(&e.path())
+            && let Ok(pid) = fs::read_to_string(e.path())
+            && let Ok(pid) = pid.trim().parse::<i32>()
+            && let Some(pid) = rustix::process::Pid::from_raw(pid)
+        {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
+        fs::remove_file(e.path())?;
     }
     Ok(())
 }

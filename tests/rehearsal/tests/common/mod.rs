@@ -322,3 +322,44 @@ pub fn primary_ips(p: &Project, env: &str) -> BTreeMap<String, String> {
 pub fn primary_ip_names(p: &Project, env: &str) -> BTreeSet<String> {
     primary_ips(p, env).into_values().collect()
 }
+
+/// The objects of the array `v[key]` by their `name`.
+pub fn by_name<'a>(v: &'a Value, key: &str) -> BTreeMap<&'a str, &'a Value> {
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no array `{key}`"))
+        .iter()
+        .map(|o| (o["name"].as_str().unwrap(), o))
+        .collect()
+}
+
+/// The taints of a node of the fake API in `--node-taint` syntax:
+/// `key[=value]:effect`.
+pub fn taints(node: &Value) -> Vec<String> {
+    node["taints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let key = t["key"].as_str().unwrap();
+            let effect = t["effect"].as_str().unwrap();
+            match t["value"].as_str().filter(|v| !v.is_empty()) {
+                Some(value) => format!("{key}={value}:{effect}"),
+                None => format!("{key}:{effect}"),
+            }
+        })
+        .collect()
+}
+
+/// No secret of the project (no line of a multi-line one) reaches the log
+/// or the summary of `report`.
+pub fn assert_no_secret_in(p: &Project, report: &Report) {
+    for (k, v) in &p.secrets {
+        for line in v.lines().filter(|l| l.len() > 8) {
+            assert!(
+                !report.log.iter().any(|l| l.contains(line)) && !report.summary.contains(line),
+                "{k} leaked"
+            );
+        }
+    }
+}
