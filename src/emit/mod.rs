@@ -154,7 +154,7 @@ pub(crate) fn plan_with(
 ) -> Result<Plan, EmitError> {
     let _budget = budget::Session::start();
     let mut plan = Plan::default();
-    let module = terraform::ModuleCtx::new(project);
+    let module = terraform::ModuleCtx::new(project.output.terraform, envs);
     tfvars::emit(envs, module.enabled, templates, &mut plan)?;
     terraform::emit(&module, templates, &mut plan)?;
     cloud_init::emit(envs, templates, &mut plan)?;

@@ -19,6 +19,7 @@ use serde::Serialize;
 use super::templates::GhExpr;
 use super::value::{KafkaValue, Node, PoolValue, control_plane};
 use super::{Destination, EmitError, Plan, Templates};
+use crate::model::resolve::snake;
 use crate::model::{Project, Resolved};
 
 /// The drift check, generated only when cluster.kdl pins topogen
@@ -267,7 +268,7 @@ fn ident(s: &str) -> String {
 impl<'a> WorkflowCtx<'a> {
     fn new(project: &'a Project, envs: &'a [Resolved<'_>]) -> Self {
         let first = envs.first();
-        let snake = |u: crate::model::SecretUse| u.as_str().replace('-', "_");
+        let snake = |u: crate::model::SecretUse| snake(u.as_str());
         let optional: BTreeSet<String> = first
             .map(|e| {
                 e.topo
