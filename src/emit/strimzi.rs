@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::templates::oneline_text;
-use super::{EmitError, Plan, Templates};
+use super::{EmitError, Plan};
 use crate::model::Resolved;
 use crate::model::resolve::{External, ResolvedKafka, ResolvedPool};
 
@@ -248,11 +248,7 @@ struct Toleration {
 // ---- rendering ---------------------------------------------------------
 
 /// Renders the Strimzi resources of every environment that has Kafka.
-pub(crate) fn emit(
-    envs: &[Resolved<'_>],
-    _t: &Templates,
-    plan: &mut Plan,
-) -> Result<(), EmitError> {
+pub(crate) fn emit(envs: &[Resolved<'_>], plan: &mut Plan) -> Result<(), EmitError> {
     for env in envs {
         let Some(kafka) = &env.kafka else { continue };
         let dir = format!("k8s/{}/strimzi", env.topo.env.name.value);
@@ -261,19 +257,11 @@ pub(crate) fn emit(
             let name = np.metadata.name.clone();
             plan.add(
                 format!("{dir}/kafkanodepool-{name}.yaml"),
-                document(HEADER.to_owned(), &np)?,
+                super::yaml_document("strimzi", HEADER.to_owned(), &np)?,
             );
         }
     }
     Ok(())
-}
-
-fn document<T: Serialize>(mut header: String, value: &T) -> Result<String, EmitError> {
-    super::yaml::append(value, &mut header).map_err(|e| EmitError {
-        template: "strimzi (yaml)".to_owned(),
-        message: e.to_string(),
-    })?;
-    Ok(header)
 }
 
 /// JSON pointers (into the Kafka resource) of every broker's
@@ -306,7 +294,7 @@ fn kafka_file(env: &Resolved<'_>, k: &ResolvedKafka<'_>) -> Result<String, EmitE
             header.push_str(&format!("#   {p}\n"));
         }
     }
-    document(header, &kafka_resource(env, k))
+    super::yaml_document("strimzi", header, &kafka_resource(env, k))
 }
 
 fn kafka_resource(env: &Resolved<'_>, rk: &ResolvedKafka<'_>) -> Resource<KafkaSpec> {

@@ -259,25 +259,24 @@ fn split(line: &str) -> Line<'_> {
 mod tests {
     use super::align;
 
+    /// `text` with every run of spaces before a `=` or a `#` made one space.
+    fn unaligned(text: &str) -> String {
+        let mut out = String::new();
+        for part in text.split_inclusive(['=', '#']) {
+            match part.strip_suffix(['=', '#']) {
+                Some(head) if head.ends_with(' ') => {
+                    out.push_str(head.trim_end_matches(' '));
+                    out.push(' ');
+                    out.push_str(&part[head.len()..]);
+                }
+                _ => out.push_str(part),
+            }
+        }
+        out
+    }
+
     #[test]
     fn aligns_like_terraform_fmt() {
-        let input = "\
-# header
-environment = \"dev\" # c
-cluster_name = \"k3s-trading\"
-
-a = \"cx23\" # x
-bb = 3 # y
-# comment line
-list = [\"1\", \"2\"]
-multi = [
-  {
-    description = \"ssh\"
-    source_ips = [\"0.0.0.0/0\"]
-  },
-]
-x = 1
-";
         let want = "\
 # header
 environment  = \"dev\" # c
@@ -295,7 +294,10 @@ multi = [
 ]
 x = 1
 ";
-        assert_eq!(align(input), want);
+        // the same lines with one space before each `=` and `#`
+        let spaces = unaligned(want);
+        assert_ne!(spaces, want);
+        assert_eq!(align(&spaces), want);
     }
 
     #[test]
