@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use bin::topogen;
 use serde_json::Value;
 
 /// A scratch directory (its path, and the `TempDir` that removes it on drop).
@@ -39,17 +40,6 @@ impl Scratch {
         std::fs::write(&p, text).unwrap();
         p
     }
-}
-
-fn topogen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_topogen"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("TOPOGEN_CACHE_DIR", "")
-        .env_remove("TOPOGEN_FAULT_AT")
-        .output()
-        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -949,3 +939,6 @@ fn show_json_is_the_resolved_topology_the_tables_show() {
         "{kafka}"
     );
 }
+
+#[path = "support/bin.rs"]
+mod bin;
