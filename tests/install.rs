@@ -246,12 +246,12 @@ fn pin_findings(line: &str) -> Vec<(String, Vec<String>, String)> {
     c.findings
         .iter()
         .map(|f| {
-            let spans = f
-                .labels
-                .iter()
-                .map(|l| text[l.span.offset..l.span.offset + l.span.len].to_owned())
-                .collect();
-            (f.code.to_owned(), spans, f.help.clone().unwrap_or_default())
+            let spans = f.labels.iter().map(|l| l.span.text(&text).to_owned());
+            (
+                f.code.to_owned(),
+                spans.collect(),
+                f.help.clone().unwrap_or_default(),
+            )
         })
         .collect()
 }
