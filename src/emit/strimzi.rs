@@ -367,18 +367,18 @@ fn kafka_resource(env: &Resolved<'_>, rk: &ResolvedKafka<'_>) -> Resource<KafkaS
 /// The node pools: one dual-role pool, or a broker pool (IDs `0..b-1`) and a
 /// controller pool (IDs `b..b+c-1`).
 fn node_pools(env: &Resolved<'_>, k: &ResolvedKafka<'_>) -> Vec<Resource<NodePoolSpec>> {
-    let pool = |i: Option<usize>| i.and_then(|i| env.pools.get(i));
     if k.dual_role {
-        return pool(k.broker_pool)
+        return env
+            .broker_pool()
             .map(|p| node_pool(k, p, vec!["controller", "broker"], None))
             .into_iter()
             .collect();
     }
     let mut out = Vec::new();
-    if let Some(p) = pool(k.broker_pool) {
+    if let Some(p) = env.broker_pool() {
         out.push(node_pool(k, p, vec!["broker"], Some(0)));
     }
-    if let Some(p) = pool(k.controller_pool) {
+    if let Some(p) = env.controller_pool() {
         out.push(node_pool(k, p, vec!["controller"], Some(k.brokers)));
     }
     out

@@ -73,30 +73,26 @@ impl ModuleCtx {
         let mut agents: Vec<ModulePool> = Vec::new();
         let mut kafka_pools: Vec<String> = Vec::new();
         for e in envs {
-            let kafka = e.kafka.as_ref();
-            let holds_kafka = |i: usize| {
-                kafka.is_some_and(|k| k.broker_pool == Some(i) || k.controller_pool == Some(i))
-            };
-            if let Some(k) = kafka
+            if let Some(k) = &e.kafka
                 && !kafka_pools.contains(&k.kafka.brokers.value)
             {
                 kafka_pools.push(k.kafka.brokers.value.clone());
             }
-            for (i, p) in e.pools.iter().enumerate() {
+            for p in &e.pools {
                 let pool = || ModulePool {
                     name: p.name.value.clone(),
                     var: p.tf_prefix.clone(),
                     role: p.hetzner_role.clone(),
                     everywhere: p.server
                         || envs.iter().all(|other| other.pool(&p.name.value).is_some()),
-                    not_empty: p.server || holds_kafka(i),
+                    not_empty: p.server || e.holds_kafka(&p.name.value),
                 };
                 if p.server {
                     control.get_or_insert_with(pool);
                     continue;
                 }
                 match agents.iter_mut().find(|a| a.name == p.name.value) {
-                    Some(a) => a.not_empty &= holds_kafka(i),
+                    Some(a) => a.not_empty &= e.holds_kafka(&p.name.value),
                     None => agents.push(pool()),
                 }
             }

@@ -465,7 +465,7 @@ fn servers(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
                 "Terraform forces a new server: its disk, its public IP (unless a Primary IP) and its Kubernetes node identity are lost"
                     .into(),
             );
-            if kafka_pool(n, &np.name.value) {
+            if n.holds_kafka(&np.name.value) {
                 c.notes.push("it runs Kafka: Strimzi recreates the pod on the new server; with local storage its data is lost and re-replicated from the other brokers".into());
             }
             out.push(c);
@@ -481,7 +481,7 @@ fn servers(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
                 np.server_type.span,
             );
             c.notes.push("Terraform powers it off, changes the type and starts it again: its disk and addresses stay".into());
-            if kafka_pool(n, &np.name.value) {
+            if n.holds_kafka(&np.name.value) {
                 c.notes.push("it runs Kafka: Terraform resizes the pool's servers together, not one at a time; expect the brokers to be unavailable meanwhile".into());
             }
             out.push(c);
@@ -517,12 +517,6 @@ fn servers(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
         c.notes.push("Terraform destroys it with its disk; Kubernetes keeps a NotReady node until it is deleted (`kubectl delete node`)".into());
         out.push(c);
     }
-}
-
-fn kafka_pool(r: &Resolved<'_>, pool: &str) -> bool {
-    r.kafka
-        .as_ref()
-        .is_some_and(|k| k.kafka.brokers.value == pool || k.kafka.controllers.value == pool)
 }
 
 fn pools(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
@@ -602,8 +596,7 @@ fn kafka(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
         return;
     };
     let k = nk.kafka;
-    let bpool = n.pool(&k.brokers.value);
-    let count_span = bpool.map_or(k.brokers.span, |p| p.count.span);
+    let count_span = n.broker_pool().map_or(k.brokers.span, |p| p.count.span);
     let brokers: Option<(Class, Kind, [&str; 2])> = match nk.brokers.cmp(&bk.brokers) {
         Ordering::Greater => Some((
             Class::Additive,
@@ -639,7 +632,7 @@ fn kafka(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
         } else {
             (
                 "",
-                n.pool(&k.controllers.value)
+                n.controller_pool()
                     .map_or(k.controllers.span, |p| p.count.span),
                 "a KRaft controller change is a quorum change: Strimzi rolls the controllers; keep an odd count and never lose a majority at once",
             )
