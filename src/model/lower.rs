@@ -919,6 +919,22 @@ impl Cx<'_> {
         Some((node, e))
     }
 
+    /// Reads the block `parent` from `doc` (its children checked against the
+    /// schema) and every `child` node in it: none without the block or its
+    /// `{ … }`.
+    fn block_items<'d>(
+        &mut self,
+        doc: &'d KdlDocument,
+        parent: &'static NodeSchema,
+        child: &'static NodeSchema,
+    ) -> Vec<(&'d KdlNode, Entries<'d>)> {
+        let Some(children) = self.single(doc, parent).and_then(|(n, _)| n.children()) else {
+            return Vec::new();
+        };
+        self.children(children, parent);
+        self.many(children, child)
+    }
+
     /// Reads every node of `schema` from `doc`, the first of each name.
     fn many<'d>(
         &mut self,
@@ -1097,14 +1113,7 @@ impl Cx<'_> {
     }
 
     fn ip_plan(&mut self, doc: &KdlDocument) -> Vec<IpRange> {
-        let Some((node, _)) = self.single(doc, &schema::IP_PLAN) else {
-            return Vec::new();
-        };
-        let Some(children) = node.children() else {
-            return Vec::new();
-        };
-        self.children(children, &schema::IP_PLAN);
-        self.many(children, &schema::RANGE)
+        self.block_items(doc, &schema::IP_PLAN, &schema::RANGE)
             .into_iter()
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "range name", "");
@@ -1385,14 +1394,7 @@ impl Cx<'_> {
     }
 
     fn profiles(&mut self, doc: &KdlDocument) -> Vec<Profile> {
-        let Some((node, _)) = self.single(doc, &schema::SCHEDULING) else {
-            return Vec::new();
-        };
-        let Some(children) = node.children() else {
-            return Vec::new();
-        };
-        self.children(children, &schema::SCHEDULING);
-        self.many(children, &schema::PROFILE)
+        self.block_items(doc, &schema::SCHEDULING, &schema::PROFILE)
             .into_iter()
             .map(|(pn, pe)| {
                 let name = self.arg_str(&pe, 0, "profile name", "");
@@ -1452,14 +1454,7 @@ impl Cx<'_> {
     }
 
     fn firewall(&mut self, doc: &KdlDocument) -> Vec<FirewallRule> {
-        let Some((node, _)) = self.single(doc, &schema::FIREWALL) else {
-            return Vec::new();
-        };
-        let Some(children) = node.children() else {
-            return Vec::new();
-        };
-        self.children(children, &schema::FIREWALL);
-        self.many(children, &schema::ALLOW)
+        self.block_items(doc, &schema::FIREWALL, &schema::ALLOW)
             .into_iter()
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "rule name", "");
