@@ -344,6 +344,11 @@ fn show(v: &KdlValue) -> String {
     }
 }
 
+/// The schema default of integer property `key` of `node`, at `span`.
+fn default_int(node: &NodeSchema, key: &str, span: Span) -> Spanned<u32> {
+    Spanned::new(node.prop(key).default_int(), span)
+}
+
 impl Cx<'_> {
     /// Environments, and words of every environment's merged topology, within
     /// [`source::MAX_ENVIRONMENTS`] and [`source::MAX_ENV_WORDS`]: checked
@@ -792,9 +797,8 @@ impl Cx<'_> {
     /// Integer property `key`, or its schema default at `span`.
     fn int_or(&mut self, e: &Entries<'_>, key: &str, span: Span) -> Spanned<u32> {
         self.int(e, key)
-            .unwrap_or_else(|| Spanned::new(e.schema.prop(key).default_int(), span))
+            .unwrap_or_else(|| default_int(e.schema, key, span))
     }
-
     fn int_entry(&mut self, entry: &KdlEntry, min: u32, max: u32) -> Option<Spanned<u32>> {
         match entry.value() {
             KdlValue::Integer(i) if *i >= i128::from(min) && *i <= i128::from(max) => {
@@ -1413,7 +1417,7 @@ impl Cx<'_> {
                                 if !e.props.contains_key("weight") {
                                     self.missing(&e, "weight", e.schema.prop("weight").example);
                                 }
-                                Spanned::new(e.schema.prop("weight").default_int(), label_span(n))
+                                default_int(e.schema, "weight", label_span(n))
                             }
                         };
                         if let Some(label) = self.one_label(&e, &["weight"]) {
@@ -1440,14 +1444,8 @@ impl Cx<'_> {
                 explicit: true,
             },
             None => Ingress {
-                http_node_port: Spanned::new(
-                    schema::INGRESS.prop("http-node-port").default_int(),
-                    fallback,
-                ),
-                https_node_port: Spanned::new(
-                    schema::INGRESS.prop("https-node-port").default_int(),
-                    fallback,
-                ),
+                http_node_port: default_int(&schema::INGRESS, "http-node-port", fallback),
+                https_node_port: default_int(&schema::INGRESS, "https-node-port", fallback),
                 explicit: false,
             },
         }
@@ -1536,14 +1534,8 @@ impl Cx<'_> {
     fn schedule(&mut self, doc: &KdlDocument, fallback: Span) -> Schedule {
         let Some((n, e)) = self.single(doc, &schema::SCHEDULE) else {
             return Schedule {
-                hours_per_day: Spanned::new(
-                    schema::SCHEDULE.prop("hours-per-day").default_int(),
-                    fallback,
-                ),
-                days_per_month: Spanned::new(
-                    schema::SCHEDULE.prop("days-per-month").default_int(),
-                    fallback,
-                ),
+                hours_per_day: default_int(&schema::SCHEDULE, "hours-per-day", fallback),
+                days_per_month: default_int(&schema::SCHEDULE, "days-per-month", fallback),
                 destroy_at: None,
             };
         };
