@@ -174,11 +174,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
         schedule: Schedule {
             hours_per_day: t.schedule.hours_per_day.value,
             days_per_month: t.schedule.days_per_month.value,
-            destroy_at: t
-                .schedule
-                .destroy_at
-                .as_ref()
-                .map(|s| format!("{:02}:{:02}", s.value.0, s.value.1)),
+            destroy_at: t.schedule.destroy_time(),
         },
         cost: Cost {
             rows: c

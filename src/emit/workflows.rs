@@ -142,7 +142,7 @@ impl<'a> ProjectCtx<'a> {
                     Some(d) => d.envs.push(name),
                     None => destroy_schedules.push(DestroySchedule {
                         cron,
-                        time: format!("{h:02}:{m:02}"),
+                        time: e.topo.schedule.destroy_time().unwrap_or_default(),
                         envs: vec![name],
                     }),
                 }

@@ -494,6 +494,14 @@ pub(crate) struct Schedule {
     pub(crate) destroy_at: Option<Spanned<(u32, u32)>>,
 }
 
+impl Schedule {
+    /// The daily destroy time as written, `HH:MM` (UTC).
+    pub(crate) fn destroy_time(&self) -> Option<String> {
+        let (h, m) = self.destroy_at.as_ref()?.value;
+        Some(format!("{h:02}:{m:02}"))
+    }
+}
+
 /// `gitops repo=… overlay=… [revision=…]`.
 #[derive(Clone, Debug)]
 pub struct GitOps {
