@@ -195,6 +195,17 @@ fn env_names(c: &Compiled) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `--env ENV` names no environment of `cluster.kdl`: says so (a usage error).
+fn unknown_env(env: &str, c: &Compiled) -> ExitStatus {
+    let _ = writeln!(
+        std::io::stderr(),
+        "error: no environment `{}`; cluster.kdl defines {}",
+        shown(env),
+        shown(&env_names(c).join(", "))
+    );
+    ExitStatus::Error
+}
+
 /// The findings a command reports, with what the formats need to print them.
 struct Reported {
     source: crate::source::Source,
@@ -684,13 +695,7 @@ fn show(input: &Input, only: Option<&str>) -> ExitStatus {
     if let (Some(project), Some(env)) = (&c.project, only)
         && !project.envs.iter().any(|e| e.env.name.value == env)
     {
-        let _ = writeln!(
-            std::io::stderr(),
-            "error: no environment `{}`; cluster.kdl defines {}",
-            shown(env),
-            shown(&env_names(&c).join(", "))
-        );
-        return ExitStatus::Error;
+        return unknown_env(env, &c);
     }
     // `--env X`: the findings seen in X, and those of no one environment
     let findings: Vec<Finding> = c
@@ -828,13 +833,7 @@ fn plan(input: &Input, base: &str, only: Option<&str>) -> ExitStatus {
             .chain(&bproject.envs)
             .any(|e| e.env.name.value == env)
     {
-        let _ = writeln!(
-            std::io::stderr(),
-            "error: no environment `{}`; cluster.kdl defines {}",
-            shown(env),
-            shown(&env_names(&c).join(", "))
-        );
-        return ExitStatus::Error;
+        return unknown_env(env, &c);
     }
     let resolve = |p: &'_ crate::model::Project| -> Vec<crate::model::Topology> {
         p.envs

@@ -79,6 +79,13 @@ impl Span {
     pub(crate) fn new(offset: usize, len: usize) -> Self {
         Self { offset, len }
     }
+
+    /// The part of `text` it covers (empty when it does not lie in `text`
+    /// on character boundaries).
+    pub fn text(self, text: &str) -> &str {
+        let end = self.offset.saturating_add(self.len);
+        text.get(self.offset..end).unwrap_or_default()
+    }
 }
 
 impl From<miette::SourceSpan> for Span {

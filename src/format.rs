@@ -85,7 +85,7 @@ fn line_states(text: &str) -> Vec<(usize, bool)> {
 pub fn format(text: &str) -> Result<String, Vec<Finding>> {
     let src = crate::source::Source::new("cluster.kdl", text);
     if !crate::source::scan(text).within_limits() || kdl::KdlDocument::parse_v2(text).is_err() {
-        return Err(crate::compile(src).findings);
+        return Err(crate::run::compile(src).findings);
     }
     let states = line_states(text);
     let mut out = String::with_capacity(text.len());

@@ -115,21 +115,31 @@ impl Excerpt {
 
     /// Where byte `offset` of the file is in the text shown.
     pub(crate) fn shown_offset(&self, offset: usize) -> usize {
-        let i = self.edits.partition_point(|e| e.at < offset);
-        match i.checked_sub(1).map(|i| self.edits[i]) {
-            None => offset,
-            Some(e) if offset < e.at + e.len => e.shown_at,
-            Some(e) => offset - (e.at + e.len) + e.shown_at + e.shown_len,
-        }
+        self.across(offset, |e| (e.at, e.len), |e| (e.shown_at, e.shown_len))
     }
 
     /// Where byte `offset` of the text shown is in the file.
     pub(crate) fn file_offset(&self, offset: usize) -> usize {
-        let i = self.edits.partition_point(|e| e.shown_at < offset);
-        match i.checked_sub(1).map(|i| self.edits[i]) {
-            None => offset,
-            Some(e) if offset < e.shown_at + e.shown_len => e.at,
-            Some(e) => offset - (e.shown_at + e.shown_len) + e.at + e.len,
+        self.across(offset, |e| (e.shown_at, e.shown_len), |e| (e.at, e.len))
+    }
+
+    /// `offset` on one side of the edits (`from`: where an edit is there, and
+    /// how long) mapped to the other side (`to`): inside an edit, its start.
+    fn across(
+        &self,
+        offset: usize,
+        from: fn(&Edit) -> (usize, usize),
+        to: fn(&Edit) -> (usize, usize),
+    ) -> usize {
+        let i = self.edits.partition_point(|e| from(e).0 < offset);
+        let Some(e) = i.checked_sub(1).and_then(|i| self.edits.get(i)) else {
+            return offset;
+        };
+        let ((at, len), (to_at, to_len)) = (from(e), to(e));
+        if offset < at + len {
+            to_at
+        } else {
+            offset - (at + len) + to_at + to_len
         }
     }
 }

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["emit"],
     &["output", "cache", "fsutil"],
     &[
-        "run", "compile", "report", "show", "plan", "format", "term", "errors", "app", "cli",
+        "run", "report", "show", "plan", "format", "term", "errors", "app", "cli",
     ],
 ];
 
@@ -155,6 +155,85 @@ fn no_module_uses_a_module_above_it() {
     assert!(files.len() > 50, "found {} files", files.len());
     let bad = violations(&files);
     assert!(bad.is_empty(), "layering broken:\n{}", bad.join("\n"));
+}
+
+/// The modules `src/lib.rs` declares (`mod x;`, whatever its visibility).
+fn declared_modules(lib: &str) -> BTreeSet<String> {
+    code(lib)
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_suffix(';')?
+                .split_once("mod ")
+                .map(|(_, m)| m)
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_layers_are_exactly_the_crates_modules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = fs::read_to_string(root.join("src/lib.rs")).expect("read lib.rs");
+    let declared = declared_modules(&lib);
+    assert!(declared.len() > 10, "found {declared:?}");
+    let layered: BTreeSet<String> = LAYERS
+        .iter()
+        .flat_map(|l| l.iter().map(|m| (*m).to_owned()))
+        .collect();
+    let unlayered: Vec<_> = declared.difference(&layered).collect();
+    let stale: Vec<_> = layered.difference(&declared).collect();
+    assert!(
+        unlayered.is_empty() && stale.is_empty(),
+        "modules of lib.rs in no layer: {unlayered:?}; layers naming no module: {stale:?}"
+    );
+    // and the reading of lib.rs sees each form of declaration
+    assert_eq!(
+        declared_modules("pub mod a;\npub(crate) mod b;\nmod c;\n// mod d;\n"),
+        BTreeSet::from(["a".to_owned(), "b".to_owned(), "c".to_owned()])
+    );
+}
+
+/// The calls that derive a fact from the topology; `model/` makes them once
+/// into `Resolved`, so the stages after it read the fact instead.
+const DERIVATIONS: &[&str] = &[
+    ".nodes()",
+    ".node_ports()",
+    ".metadata_version()",
+    ".broker_count()",
+    ".primary_ip_name(",
+    "default_metadata_version(",
+    "HOURS_PER_MONTH",
+    "replace('-', \"_\")",
+];
+
+/// Every `(file, derivation)` of `files` outside `model/` and `check/` (the
+/// rules run on the topology, before it is resolved).
+fn rederived(files: &[(String, String)]) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (rel, text) in files {
+        if matches!(module_of(rel), "model" | "check") {
+            continue;
+        }
+        let code = code(text);
+        for d in DERIVATIONS.iter().filter(|d| code.contains(**d)) {
+            bad.push(format!("{rel}: `{d}` derives again what `Resolved` holds"));
+        }
+    }
+    bad
+}
+
+#[test]
+fn facts_are_derived_once_in_the_model() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sources(&root.join("src"), root, &mut files);
+    let bad = rederived(&files);
+    assert!(bad.is_empty(), "facts derived twice:\n{}", bad.join("\n"));
+    // the scan sees a derivation in an emitter, and not in the model
+    let file = |rel: &str| vec![(rel.to_owned(), "let v = t.metadata_version();\n".to_owned())];
+    assert_eq!(rederived(&file("src/emit/strimzi.rs")).len(), 1);
+    assert!(rederived(&file("src/model/resolve/kafka.rs")).is_empty());
 }
 
 #[test]

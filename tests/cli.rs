@@ -1,34 +1,12 @@
 //! End-to-end tests of every command and exit code, running the real binary.
 
+use scratch::Scratch;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const REPO_KDL: &str = include_str!("../cluster.kdl");
 
 /// A scratch directory (its path, and the `TempDir` that removes it on drop).
-struct Scratch(PathBuf, #[allow(dead_code)] tempfile::TempDir);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let tmp = tempfile::Builder::new()
-            // no random suffix: topogen masks a path that looks like a token
-            .prefix(&format!("topogen-cli-{name}-{}", std::process::id()))
-            .rand_bytes(0)
-            .tempdir()
-            .unwrap();
-        Scratch(tmp.path().to_path_buf(), tmp)
-    }
-    fn path(&self, rel: &str) -> PathBuf {
-        self.0.join(rel)
-    }
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.path(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-}
-
 fn command(dir: &Path, args: &[&str]) -> Command {
     // a scratch run keeps its build records inside the scratch directory; a
     // run in the repository keeps none
@@ -831,3 +809,6 @@ fn diffs_are_coloured_only_when_asked_or_on_a_terminal() {
     let o = topogen(&s.0, &["fmt", "--check"]);
     assert!(!o.stdout.contains(&0x1b));
 }
+
+#[path = "support/scratch.rs"]
+mod scratch;

@@ -18,34 +18,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use tree::tree;
 
 const BIN: &str = env!("CARGO_BIN_EXE_topogen");
 const CLUSTER: &str = include_str!("../cluster.kdl");
-
-/// Every file (and symlink) under `dir`, relative path → bytes
-/// (a symlink maps to `-> target`). A missing dir is an empty map.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, d: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(rd) = fs::read_dir(d) else { return };
-        for e in rd {
-            let e = e.unwrap();
-            let p = e.path();
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            let ft = e.file_type().unwrap();
-            if ft.is_symlink() {
-                let t = fs::read_link(&p).unwrap();
-                out.insert(rel, format!("-> {}", t.display()).into_bytes());
-            } else if ft.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.insert(rel, fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
 
 fn names(m: &BTreeMap<String, Vec<u8>>) -> Vec<&str> {
     m.keys().map(String::as_str).collect()
@@ -589,3 +565,6 @@ fn full_disk_gives_exit_2_and_loses_nothing() {
         "staging left on the full disk"
     );
 }
+
+#[path = "support/tree.rs"]
+mod tree;

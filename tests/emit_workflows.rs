@@ -30,15 +30,7 @@ const WORKFLOWS: &[&str] = &[
 /// The workflows produced for `text` (file name → contents), failing on any
 /// validation error.
 fn workflows(text: &str) -> BTreeMap<String, String> {
-    let c = topogen::compile(Source::new("cluster.kdl", text));
-    let errors: Vec<_> = c
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .map(|f| format!("{}: {}", f.code, f.message))
-        .collect();
-    assert!(errors.is_empty(), "validation errors: {errors:#?}");
-    let project = c.project.expect("a project");
+    let project = valid::project(text);
     topogen::emit::plan(&project, &Templates::new(None).unwrap())
         .expect("plan")
         .files
@@ -748,3 +740,6 @@ fn hostile_values_stay_quoted() {
 
 #[path = "support/snapshots.rs"]
 mod snapshots;
+
+#[path = "support/valid.rs"]
+mod valid;

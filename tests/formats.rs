@@ -18,40 +18,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use bin::topogen;
+use scratch::Scratch;
 use serde_json::Value;
 
 /// A scratch directory (its path, and the `TempDir` that removes it on drop).
-struct Scratch(PathBuf, #[allow(dead_code)] tempfile::TempDir);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let tmp = tempfile::Builder::new()
-            // no random suffix: topogen masks a path that looks like a token
-            .prefix(&format!("topogen-formats-{name}-{}", std::process::id()))
-            .rand_bytes(0)
-            .tempdir()
-            .unwrap();
-        Scratch(tmp.path().to_path_buf(), tmp)
-    }
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-}
-
-fn topogen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_topogen"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("TOPOGEN_CACHE_DIR", "")
-        .env_remove("TOPOGEN_FAULT_AT")
-        .output()
-        .unwrap()
-}
-
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
 }
@@ -949,3 +920,9 @@ fn show_json_is_the_resolved_topology_the_tables_show() {
         "{kafka}"
     );
 }
+
+#[path = "support/bin.rs"]
+mod bin;
+
+#[path = "support/scratch.rs"]
+mod scratch;

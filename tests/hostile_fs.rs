@@ -13,6 +13,7 @@ use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use tree::tree;
 
 const BIN: &str = env!("CARGO_BIN_EXE_topogen");
 const CLUSTER: &str = include_str!("../cluster.kdl");
@@ -78,32 +79,6 @@ impl World {
             );
         }
     }
-}
-
-/// Every entry under `dir` (links as `-> target`, never followed).
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = fs::read_dir(&d) else { continue };
-        for e in rd {
-            let e = e.unwrap();
-            let p = e.path();
-            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-            let ft = e.file_type().unwrap();
-            if ft.is_symlink() {
-                let t = fs::read_link(&p).unwrap();
-                out.insert(rel, format!("-> {}", t.display()).into_bytes());
-            } else if ft.is_dir() {
-                stack.push(p);
-            } else if ft.is_file() {
-                out.insert(rel, fs::read(&p).unwrap());
-            } else {
-                out.insert(rel, b"<special>".to_vec());
-            }
-        }
-    }
-    out
 }
 
 fn out(o: &Output) -> String {
@@ -752,3 +727,6 @@ fn the_generated_drift_workflow_never_trusts_a_build_record() {
         assert!(l.contains("--no-cache"), "{l}");
     }
 }
+
+#[path = "support/tree.rs"]
+mod tree;

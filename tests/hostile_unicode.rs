@@ -45,12 +45,8 @@ fn output_findings(c: &topogen::Compiled) -> Vec<(String, Vec<String>)> {
         .iter()
         .filter(|f| f.message.contains("output"))
         .map(|f| {
-            let spans = f
-                .labels
-                .iter()
-                .map(|l| text[l.span.offset..l.span.offset + l.span.len].to_owned())
-                .collect();
-            (f.message.clone(), spans)
+            let spans = f.labels.iter().map(|l| l.span.text(text).to_owned());
+            (f.message.clone(), spans.collect())
         })
         .collect()
 }

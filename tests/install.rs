@@ -2,20 +2,11 @@
 //! the declared MSRV against the lock file, `--version` with the commit,
 //! shared options before the command, shell completions and the man page.
 
+use bin::topogen;
 use std::path::Path;
 use std::process::{Command, Output};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn topogen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_topogen"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("TOPOGEN_CACHE_DIR", "")
-        .output()
-        .unwrap()
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -255,12 +246,12 @@ fn pin_findings(line: &str) -> Vec<(String, Vec<String>, String)> {
     c.findings
         .iter()
         .map(|f| {
-            let spans = f
-                .labels
-                .iter()
-                .map(|l| text[l.span.offset..l.span.offset + l.span.len].to_owned())
-                .collect();
-            (f.code.to_owned(), spans, f.help.clone().unwrap_or_default())
+            let spans = f.labels.iter().map(|l| l.span.text(&text).to_owned());
+            (
+                f.code.to_owned(),
+                spans.collect(),
+                f.help.clone().unwrap_or_default(),
+            )
         })
         .collect()
 }
@@ -529,3 +520,6 @@ fn the_two_hooks_do_not_print_the_same_diagnostics() {
     let o = topogen(dir.path(), &["check"]);
     assert!(stderr(&o).contains("topogen::schema::unknown-property"));
 }
+
+#[path = "support/bin.rs"]
+mod bin;

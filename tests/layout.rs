@@ -11,6 +11,13 @@
 //! program. `$ENVIRONMENT` and `${var.environment}` take each environment's
 //! name; any other interpolation matches any one path component, and at
 //! least one file must match.
+//!
+//! The scan is deliberately written again here rather than shared with
+//! `src/emit/refs.rs` (which runs inside every build on the in-memory plan):
+//! this one reads the tree the binary wrote to disk, and covers what refs.rs
+//! does not (cloud-init `runcmd` programs, `${path.module}` strings). Shared
+//! path matching would let one bug hide from both; `duplicates` lists the two
+//! small path helpers (`normalize`, `glob`) as a pair on purpose.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,9 @@
 //! `--base REV` in a scratch git repository.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
+use bin::topogen;
 use topogen::model::Resolved;
 use topogen::plan::{Class, EnvPlan, Kind, Side};
 use topogen::source::Source;
@@ -324,16 +325,6 @@ fn replication_and_secrets() {
 
 // --- the command ---------------------------------------------------------
 
-fn topogen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_topogen"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("TOPOGEN_CACHE_DIR", "")
-        .output()
-        .unwrap()
-}
-
 /// The bundled cluster with two workers: going back to it removes `worker-1`.
 fn two_workers() -> String {
     edit(BASE, &[("count=1 range=workers", "count=2 range=workers")])
@@ -528,3 +519,6 @@ fn base_rev_reads_cluster_kdl_from_git() {
         "{err}"
     );
 }
+
+#[path = "support/bin.rs"]
+mod bin;

@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 
-use super::value::{Node, PoolValue, VersionsValue, control_plane};
+use super::value::{IngressValue, NetworkValue, Node, PoolValue, VersionsValue, control_plane};
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;
 
@@ -30,23 +30,12 @@ struct Ctx<'a> {
 struct Env<'a> {
     env: &'a str,
     versions: VersionsValue<'a>,
-    ingress: Ingress,
+    /// Traefik's NodePorts.
+    ingress: IngressValue,
     control_plane: Node,
-    network: Network,
-}
-
-/// The private network: a node finds its own address in `subnet` (so that
-/// scaling a pool leaves every other node's `user_data` unchanged).
-#[derive(Serialize)]
-struct Network {
-    subnet: String,
-}
-
-/// Traefik's NodePorts.
-#[derive(Serialize)]
-struct Ingress {
-    http: u32,
-    https: u32,
+    /// The private network: a node finds its own address in `subnet` (so
+    /// that scaling a pool leaves every other node's `user_data` unchanged).
+    network: NetworkValue,
 }
 
 /// Renders `cloud-init/<env>/<pool>.yaml` for every pool of every environment.
@@ -57,14 +46,9 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
         let value = minijinja::Value::from_serialize(Env {
             env: name,
             versions: VersionsValue::new(&topo.versions),
-            ingress: Ingress {
-                http: topo.ingress.http_node_port.value,
-                https: topo.ingress.https_node_port.value,
-            },
+            ingress: IngressValue::of(env),
             control_plane: control_plane(env),
-            network: Network {
-                subnet: topo.network.subnet.value.to_string(),
-            },
+            network: NetworkValue::of(env),
         });
         for pool in &env.pools {
             let ctx = Ctx {

@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use super::value::{
-    FirewallValue, KafkaValue, Kv, Node, Nodes, PoolValue, VersionsValue, control_plane,
+    FirewallValue, HetznerValue, IngressValue, KafkaValue, Kv, NetworkValue, Node, Nodes,
+    PoolValue, VersionsValue, control_plane,
 };
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;
@@ -30,34 +31,18 @@ struct Env<'a> {
     cluster: &'a str,
     node_count: u32,
     control_plane: Node,
-    network: Network,
-    hetzner: Hetzner<'a>,
+    network: NetworkValue,
+    hetzner: HetznerValue<'a>,
     versions: VersionsValue<'a>,
     ranges: Vec<Range<'a>>,
     pools: Vec<PoolValue<'a>>,
     kafka: Option<KafkaValue<'a>>,
     profiles: Vec<Profile<'a>>,
-    ingress: Ingress,
+    ingress: IngressValue,
     firewall: Vec<FirewallValue<'a>>,
     schedule: Schedule,
     cost: Cost<'a>,
     secret_list: Vec<Secret<'a>>,
-}
-
-#[derive(Serialize)]
-struct Network {
-    cidr: String,
-    subnet: String,
-    /// Host 1 of the subnet.
-    gateway: String,
-}
-
-#[derive(Serialize)]
-struct Hetzner<'a> {
-    location: &'a str,
-    datacenter: &'a str,
-    network_zone: &'a str,
-    image: &'a str,
 }
 
 /// A range of the IP plan with the nodes in it.
@@ -89,12 +74,6 @@ struct Prefer<'a> {
     key: &'a str,
     value: &'a str,
     weight: u32,
-}
-
-#[derive(Serialize)]
-struct Ingress {
-    http: u32,
-    https: u32,
 }
 
 #[derive(Serialize)]
@@ -146,17 +125,8 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
         cluster: &t.cluster.value,
         node_count: e.node_count,
         control_plane: control_plane(e),
-        network: Network {
-            cidr: t.network.cidr.value.to_string(),
-            subnet: t.network.subnet.value.to_string(),
-            gateway: host(e.gateway),
-        },
-        hetzner: Hetzner {
-            location: &t.hetzner.location.value,
-            datacenter: &t.hetzner.datacenter.value,
-            network_zone: &t.hetzner.network_zone.value,
-            image: &t.hetzner.image.value,
-        },
+        network: NetworkValue::of(e),
+        hetzner: HetznerValue::of(e),
         versions: VersionsValue::new(&t.versions),
         ranges: e
             .ranges
@@ -199,19 +169,12 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
                 }
             })
             .collect(),
-        ingress: Ingress {
-            http: t.ingress.http_node_port.value,
-            https: t.ingress.https_node_port.value,
-        },
+        ingress: IngressValue::of(e),
         firewall: FirewallValue::all(e),
         schedule: Schedule {
             hours_per_day: t.schedule.hours_per_day.value,
             days_per_month: t.schedule.days_per_month.value,
-            destroy_at: t
-                .schedule
-                .destroy_at
-                .as_ref()
-                .map(|s| format!("{:02}:{:02}", s.value.0, s.value.1)),
+            destroy_at: t.schedule.destroy_time(),
         },
         cost: Cost {
             rows: c

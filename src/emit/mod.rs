@@ -139,6 +139,20 @@ pub struct EmitError {
     pub message: String,
 }
 
+/// `value` written as YAML after `header` (the Kubernetes objects of
+/// `strimzi.rs` and `scheduling.rs`); `emitter` names the emitter in the error.
+pub(crate) fn yaml_document<T: serde::Serialize>(
+    emitter: &str,
+    mut header: String,
+    value: &T,
+) -> Result<String, EmitError> {
+    yaml::append(value, &mut header).map_err(|e| EmitError {
+        template: format!("{emitter} (yaml)"),
+        message: e.to_string(),
+    })?;
+    Ok(header)
+}
+
 /// Renders every artifact of every environment.
 pub fn plan(project: &Project, templates: &Templates) -> Result<Plan, EmitError> {
     let envs: Vec<Resolved<'_>> = project.envs.iter().map(Resolved::new).collect();
@@ -154,13 +168,13 @@ pub(crate) fn plan_with(
 ) -> Result<Plan, EmitError> {
     let _budget = budget::Session::start();
     let mut plan = Plan::default();
-    let module = terraform::ModuleCtx::new(project);
+    let module = terraform::ModuleCtx::new(project.output.terraform, envs);
     tfvars::emit(envs, module.enabled, templates, &mut plan)?;
     terraform::emit(&module, templates, &mut plan)?;
     cloud_init::emit(envs, templates, &mut plan)?;
     pins::emit(envs, templates, &mut plan)?;
-    strimzi::emit(envs, templates, &mut plan)?;
-    scheduling::emit(envs, templates, &mut plan)?;
+    strimzi::emit(envs, &mut plan)?;
+    scheduling::emit(envs, &mut plan)?;
     workflows::emit(project, envs, templates, &mut plan)?;
     docs::emit(envs, templates, &mut plan)?;
     Ok(plan)

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::templates::oneline_text;
-use super::{EmitError, Plan, Templates};
+use super::{EmitError, Plan};
 use crate::model::Resolved;
 use crate::model::resolve::{External, ResolvedKafka, ResolvedPool};
 
@@ -248,11 +248,7 @@ struct Toleration {
 // ---- rendering ---------------------------------------------------------
 
 /// Renders the Strimzi resources of every environment that has Kafka.
-pub(crate) fn emit(
-    envs: &[Resolved<'_>],
-    _t: &Templates,
-    plan: &mut Plan,
-) -> Result<(), EmitError> {
+pub(crate) fn emit(envs: &[Resolved<'_>], plan: &mut Plan) -> Result<(), EmitError> {
     for env in envs {
         let Some(kafka) = &env.kafka else { continue };
         let dir = format!("k8s/{}/strimzi", env.topo.env.name.value);
@@ -261,19 +257,11 @@ pub(crate) fn emit(
             let name = np.metadata.name.clone();
             plan.add(
                 format!("{dir}/kafkanodepool-{name}.yaml"),
-                document(HEADER.to_owned(), &np)?,
+                super::yaml_document("strimzi", HEADER.to_owned(), &np)?,
             );
         }
     }
     Ok(())
-}
-
-fn document<T: Serialize>(mut header: String, value: &T) -> Result<String, EmitError> {
-    super::yaml::append(value, &mut header).map_err(|e| EmitError {
-        template: "strimzi (yaml)".to_owned(),
-        message: e.to_string(),
-    })?;
-    Ok(header)
 }
 
 /// JSON pointers (into the Kafka resource) of every broker's
@@ -306,7 +294,7 @@ fn kafka_file(env: &Resolved<'_>, k: &ResolvedKafka<'_>) -> Result<String, EmitE
             header.push_str(&format!("#   {p}\n"));
         }
     }
-    document(header, &kafka_resource(env, k))
+    super::yaml_document("strimzi", header, &kafka_resource(env, k))
 }
 
 fn kafka_resource(env: &Resolved<'_>, rk: &ResolvedKafka<'_>) -> Resource<KafkaSpec> {
@@ -379,18 +367,18 @@ fn kafka_resource(env: &Resolved<'_>, rk: &ResolvedKafka<'_>) -> Resource<KafkaS
 /// The node pools: one dual-role pool, or a broker pool (IDs `0..b-1`) and a
 /// controller pool (IDs `b..b+c-1`).
 fn node_pools(env: &Resolved<'_>, k: &ResolvedKafka<'_>) -> Vec<Resource<NodePoolSpec>> {
-    let pool = |i: Option<usize>| i.and_then(|i| env.pools.get(i));
     if k.dual_role {
-        return pool(k.broker_pool)
+        return env
+            .broker_pool()
             .map(|p| node_pool(k, p, vec!["controller", "broker"], None))
             .into_iter()
             .collect();
     }
     let mut out = Vec::new();
-    if let Some(p) = pool(k.broker_pool) {
+    if let Some(p) = env.broker_pool() {
         out.push(node_pool(k, p, vec!["broker"], Some(0)));
     }
-    if let Some(p) = pool(k.controller_pool) {
+    if let Some(p) = env.controller_pool() {
         out.push(node_pool(k, p, vec!["controller"], Some(k.brokers)));
     }
     out

@@ -8,15 +8,16 @@
 //! or replaces another; its `user_data` is its pool's generated cloud-init, read with
 //! `file()` and never templated again.
 //!
-//! The context is built here from the model (`Project`), not from `context.rs`: the
-//! pools of every environment (a pool an overlay adds exists only where it is declared,
-//! so its variables get defaults), and which of them must never be empty (the control
-//! plane, the Kafka broker and controller pools).
+//! The context is built here from every environment's [`Resolved`] (pool names, their
+//! Terraform prefixes and Hetzner roles, Kafka's broker and controller pools): the pools
+//! of every environment (a pool an overlay adds exists only where it is declared, so its
+//! variables get defaults), and which of them must never be empty (the control plane,
+//! the Kafka broker and controller pools).
 
 use serde::Serialize;
 
 use super::{EmitError, Plan, Templates};
-use crate::model::{Project, Role, TerraformShape};
+use crate::model::{Resolved, TerraformShape};
 
 /// The module's files, in the order they are rendered.
 const FILES: &[(&str, &str)] = &[
@@ -64,54 +65,42 @@ pub(crate) struct ModulePool {
 }
 
 impl ModuleCtx {
-    /// The module's context for `project`.
-    pub(crate) fn new(project: &Project) -> Self {
-        let envs = &project.envs;
-        let first = envs.first();
+    /// The module's context for the resolved environments `envs`, emitted
+    /// when the project's shape is `shape`.
+    pub(crate) fn new(shape: TerraformShape, envs: &[Resolved<'_>]) -> Self {
+        let first = envs.first().map(|e| e.topo);
         let mut control = None;
         let mut agents: Vec<ModulePool> = Vec::new();
         let mut kafka_pools: Vec<String> = Vec::new();
-        for t in envs {
-            let kafka = t.kafka.as_ref();
-            let holds_kafka = |name: &str| {
-                kafka.is_some_and(|k| k.brokers.value == name || k.controllers.value == name)
-            };
-            if let Some(k) = kafka
-                && !kafka_pools.contains(&k.brokers.value)
+        for e in envs {
+            if let Some(k) = &e.kafka
+                && !kafka_pools.contains(&k.kafka.brokers.value)
             {
-                kafka_pools.push(k.brokers.value.clone());
+                kafka_pools.push(k.kafka.brokers.value.clone());
             }
-            for p in &t.pools {
-                let name = &p.name.value;
-                if p.role.value == Role::Server {
-                    control.get_or_insert_with(|| ModulePool {
-                        name: name.clone(),
-                        var: "control_plane".to_owned(),
-                        role: "control-plane".to_owned(),
-                        everywhere: true,
-                        not_empty: true,
-                    });
+            for p in &e.pools {
+                let pool = || ModulePool {
+                    name: p.name.value.clone(),
+                    var: p.tf_prefix.clone(),
+                    role: p.hetzner_role.clone(),
+                    everywhere: p.server
+                        || envs.iter().all(|other| other.pool(&p.name.value).is_some()),
+                    not_empty: p.server || e.holds_kafka(&p.name.value),
+                };
+                if p.server {
+                    control.get_or_insert_with(pool);
                     continue;
                 }
-                let everywhere = envs
-                    .iter()
-                    .all(|e| e.pools.iter().any(|q| &q.name.value == name));
-                match agents.iter_mut().find(|a| &a.name == name) {
-                    Some(a) => a.not_empty &= holds_kafka(name),
-                    None => agents.push(ModulePool {
-                        name: name.clone(),
-                        var: name.replace('-', "_"),
-                        role: name.clone(),
-                        everywhere,
-                        not_empty: holds_kafka(name),
-                    }),
+                match agents.iter_mut().find(|a| a.name == p.name.value) {
+                    Some(a) => a.not_empty &= e.holds_kafka(&p.name.value),
+                    None => agents.push(pool()),
                 }
             }
         }
         Self {
-            enabled: project.output.terraform == TerraformShape::Module,
+            enabled: shape == TerraformShape::Module,
             cluster: first.map(|t| t.cluster.value.clone()).unwrap_or_default(),
-            environments: envs.iter().map(|t| t.env.name.value.clone()).collect(),
+            environments: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
             terraform_version: first
                 .map(|t| t.versions.terraform.value.clone())
                 .unwrap_or_default(),

@@ -15,7 +15,9 @@
 
 use serde::Serialize;
 
-use super::value::{FirewallValue, Node, PoolValue, VersionsValue, control_plane};
+use super::value::{
+    FirewallValue, HetznerValue, NetworkValue, Node, PoolValue, VersionsValue, control_plane,
+};
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;
 
@@ -44,26 +46,12 @@ struct Ctx<'a> {
 struct Env<'a> {
     env: &'a str,
     cluster: &'a str,
-    hetzner: Hetzner<'a>,
-    network: Network,
+    hetzner: HetznerValue<'a>,
+    network: NetworkValue,
     versions: VersionsValue<'a>,
     control_plane: Node,
     pools: Vec<PoolValue<'a>>,
     firewall: Vec<FirewallValue<'a>>,
-}
-
-#[derive(Serialize)]
-struct Hetzner<'a> {
-    location: &'a str,
-    datacenter: &'a str,
-    network_zone: &'a str,
-    image: &'a str,
-}
-
-#[derive(Serialize)]
-struct Network {
-    cidr: String,
-    subnet: String,
 }
 
 /// Renders `environments/<env>.tfvars` for every environment.
@@ -88,16 +76,8 @@ pub(crate) fn emit(
             env: Env {
                 env: &topo.env.name.value,
                 cluster: &topo.cluster.value,
-                hetzner: Hetzner {
-                    location: &topo.hetzner.location.value,
-                    datacenter: &topo.hetzner.datacenter.value,
-                    network_zone: &topo.hetzner.network_zone.value,
-                    image: &topo.hetzner.image.value,
-                },
-                network: Network {
-                    cidr: topo.network.cidr.value.to_string(),
-                    subnet: topo.network.subnet.value.to_string(),
-                },
+                hetzner: HetznerValue::of(env),
+                network: NetworkValue::of(env),
                 versions: VersionsValue::new(&topo.versions),
                 control_plane: control_plane(env),
                 pools: PoolValue::all(env),
@@ -279,25 +259,24 @@ fn split(line: &str) -> Line<'_> {
 mod tests {
     use super::align;
 
+    /// `text` with every run of spaces before a `=` or a `#` made one space.
+    fn unaligned(text: &str) -> String {
+        let mut out = String::new();
+        for part in text.split_inclusive(['=', '#']) {
+            match part.strip_suffix(['=', '#']) {
+                Some(head) if head.ends_with(' ') => {
+                    out.push_str(head.trim_end_matches(' '));
+                    out.push(' ');
+                    out.push_str(&part[head.len()..]);
+                }
+                _ => out.push_str(part),
+            }
+        }
+        out
+    }
+
     #[test]
     fn aligns_like_terraform_fmt() {
-        let input = "\
-# header
-environment = \"dev\" # c
-cluster_name = \"k3s-trading\"
-
-a = \"cx23\" # x
-bb = 3 # y
-# comment line
-list = [\"1\", \"2\"]
-multi = [
-  {
-    description = \"ssh\"
-    source_ips = [\"0.0.0.0/0\"]
-  },
-]
-x = 1
-";
         let want = "\
 # header
 environment  = \"dev\" # c
@@ -315,7 +294,10 @@ multi = [
 ]
 x = 1
 ";
-        assert_eq!(align(input), want);
+        // the same lines with one space before each `=` and `#`
+        let spaces = unaligned(want);
+        assert_ne!(spaces, want);
+        assert_eq!(align(&spaces), want);
     }
 
     #[test]

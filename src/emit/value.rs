@@ -15,9 +15,10 @@
 use std::sync::Arc;
 
 use minijinja::value::{Enumerator, Object, Value};
+use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::model::resolve::{Reach, Resolved, ResolvedNode, ResolvedPool};
+use crate::model::resolve::{Reach, Resolved, ResolvedNode, ResolvedPool, dotted, snake};
 use crate::model::{KeyValue, Taint, Versions};
 
 /// The node type the template filters downcast to.
@@ -319,35 +320,85 @@ impl<'a> PoolValue<'a> {
     }
 }
 
-/// The pinned versions.
-#[derive(Serialize)]
-pub(crate) struct VersionsValue<'a> {
-    terraform: &'a str,
-    terraform_cli: &'a str,
-    hcloud_provider: &'a str,
-    hcloud_cli: &'a str,
-    k3s: &'a str,
-    helm: &'a str,
-    traefik_chart: &'a str,
-    strimzi: &'a str,
-    kafka: &'a str,
-    argocd_operator: &'a str,
-}
+/// The pinned versions, keyed as the templates read them
+/// (`versions.terraform_cli`), in `versions { … }` order.
+pub(crate) struct VersionsValue<'a>(&'a Versions);
 
 impl<'a> VersionsValue<'a> {
     /// The template value of `v`.
     pub(crate) fn new(v: &'a Versions) -> Self {
+        Self(v)
+    }
+}
+
+impl Serialize for VersionsValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let named = self.0.named();
+        let mut map = s.serialize_map(Some(named.len()))?;
+        for (name, version) in named {
+            map.serialize_entry(&snake(name), &version.value)?;
+        }
+        map.end()
+    }
+}
+
+/// Where the servers run: `hetzner { … }`.
+#[derive(Serialize)]
+pub(crate) struct HetznerValue<'a> {
+    location: &'a str,
+    datacenter: &'a str,
+    network_zone: &'a str,
+    image: &'a str,
+}
+
+impl<'a> HetznerValue<'a> {
+    /// The template value of `env`'s `hetzner`.
+    pub(crate) fn of(env: &'a Resolved<'_>) -> Self {
+        let h = &env.topo.hetzner;
         Self {
-            terraform: &v.terraform.value,
-            terraform_cli: &v.terraform_cli.value,
-            hcloud_provider: &v.hcloud_provider.value,
-            hcloud_cli: &v.hcloud_cli.value,
-            k3s: &v.k3s.value,
-            helm: &v.helm.value,
-            traefik_chart: &v.traefik_chart.value,
-            strimzi: &v.strimzi.value,
-            kafka: &v.kafka.value,
-            argocd_operator: &v.argocd_operator.value,
+            location: &h.location.value,
+            datacenter: &h.datacenter.value,
+            network_zone: &h.network_zone.value,
+            image: &h.image.value,
+        }
+    }
+}
+
+/// The private network.
+#[derive(Serialize)]
+pub(crate) struct NetworkValue {
+    cidr: String,
+    subnet: String,
+    /// Host 1 of the subnet.
+    gateway: String,
+}
+
+impl NetworkValue {
+    /// The template value of `env`'s network.
+    pub(crate) fn of(env: &Resolved<'_>) -> Self {
+        let n = &env.topo.network;
+        Self {
+            cidr: n.cidr.value.to_string(),
+            subnet: n.subnet.value.to_string(),
+            gateway: env.gateway.map(dotted).unwrap_or_default(),
+        }
+    }
+}
+
+/// The ingress NodePorts.
+#[derive(Serialize)]
+pub(crate) struct IngressValue {
+    http: u32,
+    https: u32,
+}
+
+impl IngressValue {
+    /// The template value of `env`'s ingress.
+    pub(crate) fn of(env: &Resolved<'_>) -> Self {
+        let i = &env.topo.ingress;
+        Self {
+            http: i.http_node_port.value,
+            https: i.https_node_port.value,
         }
     }
 }

@@ -17,8 +17,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::templates::GhExpr;
-use super::value::{KafkaValue, Node, PoolValue, control_plane};
+use super::value::{
+    HetznerValue, IngressValue, KafkaValue, Node, PoolValue, VersionsValue, control_plane,
+};
 use super::{Destination, EmitError, Plan, Templates};
+use crate::model::resolve::snake;
 use crate::model::{Project, Resolved};
 
 /// The drift check, generated only when cluster.kdl pins topogen
@@ -111,30 +114,12 @@ struct Env<'a> {
     prefix: &'a str,
     node_count: u32,
     control_plane: Node,
-    hetzner: Hetzner<'a>,
-    versions: Versions<'a>,
-    ingress: Ingress,
+    hetzner: HetznerValue<'a>,
+    versions: VersionsValue<'a>,
+    ingress: IngressValue,
     gitops: GitOps<'a>,
     pools: Vec<PoolValue<'a>>,
     kafka: Option<KafkaValue<'a>>,
-}
-
-#[derive(Serialize)]
-struct Hetzner<'a> {
-    datacenter: &'a str,
-}
-
-/// The versions the workflows install.
-#[derive(Serialize)]
-struct Versions<'a> {
-    terraform_cli: &'a str,
-    hcloud_cli: &'a str,
-    argocd_operator: &'a str,
-}
-
-#[derive(Serialize)]
-struct Ingress {
-    https: u32,
 }
 
 #[derive(Serialize)]
@@ -157,7 +142,7 @@ impl<'a> ProjectCtx<'a> {
                     Some(d) => d.envs.push(name),
                     None => destroy_schedules.push(DestroySchedule {
                         cron,
-                        time: format!("{h:02}:{m:02}"),
+                        time: e.topo.schedule.destroy_time().unwrap_or_default(),
                         envs: vec![name],
                     }),
                 }
@@ -188,17 +173,9 @@ impl<'a> Env<'a> {
             prefix: &e.prefix,
             node_count: e.node_count,
             control_plane: control_plane(e),
-            hetzner: Hetzner {
-                datacenter: &t.hetzner.datacenter.value,
-            },
-            versions: Versions {
-                terraform_cli: &t.versions.terraform_cli.value,
-                hcloud_cli: &t.versions.hcloud_cli.value,
-                argocd_operator: &t.versions.argocd_operator.value,
-            },
-            ingress: Ingress {
-                https: t.ingress.https_node_port.value,
-            },
+            hetzner: HetznerValue::of(e),
+            versions: VersionsValue::new(&t.versions),
+            ingress: IngressValue::of(e),
             gitops: GitOps {
                 repo: &t.gitops.repo.value,
                 overlay: &t.gitops.overlay.value,
@@ -267,7 +244,7 @@ fn ident(s: &str) -> String {
 impl<'a> WorkflowCtx<'a> {
     fn new(project: &'a Project, envs: &'a [Resolved<'_>]) -> Self {
         let first = envs.first();
-        let snake = |u: crate::model::SecretUse| u.as_str().replace('-', "_");
+        let snake = |u: crate::model::SecretUse| snake(u.as_str());
         let optional: BTreeSet<String> = first
             .map(|e| {
                 e.topo

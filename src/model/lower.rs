@@ -344,6 +344,11 @@ fn show(v: &KdlValue) -> String {
     }
 }
 
+/// The schema default of integer property `key` of `node`, at `span`.
+fn default_int(node: &NodeSchema, key: &str, span: Span) -> Spanned<u32> {
+    Spanned::new(node.prop(key).default_int(), span)
+}
+
 impl Cx<'_> {
     /// Environments, and words of every environment's merged topology, within
     /// [`source::MAX_ENVIRONMENTS`] and [`source::MAX_ENV_WORDS`]: checked
@@ -792,9 +797,8 @@ impl Cx<'_> {
     /// Integer property `key`, or its schema default at `span`.
     fn int_or(&mut self, e: &Entries<'_>, key: &str, span: Span) -> Spanned<u32> {
         self.int(e, key)
-            .unwrap_or_else(|| Spanned::new(e.schema.prop(key).default_int(), span))
+            .unwrap_or_else(|| default_int(e.schema, key, span))
     }
-
     fn int_entry(&mut self, entry: &KdlEntry, min: u32, max: u32) -> Option<Spanned<u32>> {
         match entry.value() {
             KdlValue::Integer(i) if *i >= i128::from(min) && *i <= i128::from(max) => {
@@ -917,6 +921,22 @@ impl Cx<'_> {
             .find(|n| n.name().value() == schema.name)?;
         let e = self.entries(node, schema);
         Some((node, e))
+    }
+
+    /// Reads the block `parent` from `doc` (its children checked against the
+    /// schema) and every `child` node in it: none without the block or its
+    /// `{ … }`.
+    fn block_items<'d>(
+        &mut self,
+        doc: &'d KdlDocument,
+        parent: &'static NodeSchema,
+        child: &'static NodeSchema,
+    ) -> Vec<(&'d KdlNode, Entries<'d>)> {
+        let Some(children) = self.single(doc, parent).and_then(|(n, _)| n.children()) else {
+            return Vec::new();
+        };
+        self.children(children, parent);
+        self.many(children, child)
     }
 
     /// Reads every node of `schema` from `doc`, the first of each name.
@@ -1097,14 +1117,7 @@ impl Cx<'_> {
     }
 
     fn ip_plan(&mut self, doc: &KdlDocument) -> Vec<IpRange> {
-        let Some((node, _)) = self.single(doc, &schema::IP_PLAN) else {
-            return Vec::new();
-        };
-        let Some(children) = node.children() else {
-            return Vec::new();
-        };
-        self.children(children, &schema::IP_PLAN);
-        self.many(children, &schema::RANGE)
+        self.block_items(doc, &schema::IP_PLAN, &schema::RANGE)
             .into_iter()
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "range name", "");
@@ -1385,14 +1398,7 @@ impl Cx<'_> {
     }
 
     fn profiles(&mut self, doc: &KdlDocument) -> Vec<Profile> {
-        let Some((node, _)) = self.single(doc, &schema::SCHEDULING) else {
-            return Vec::new();
-        };
-        let Some(children) = node.children() else {
-            return Vec::new();
-        };
-        self.children(children, &schema::SCHEDULING);
-        self.many(children, &schema::PROFILE)
+        self.block_items(doc, &schema::SCHEDULING, &schema::PROFILE)
             .into_iter()
             .map(|(pn, pe)| {
                 let name = self.arg_str(&pe, 0, "profile name", "");
@@ -1411,7 +1417,7 @@ impl Cx<'_> {
                                 if !e.props.contains_key("weight") {
                                     self.missing(&e, "weight", e.schema.prop("weight").example);
                                 }
-                                Spanned::new(e.schema.prop("weight").default_int(), label_span(n))
+                                default_int(e.schema, "weight", label_span(n))
                             }
                         };
                         if let Some(label) = self.one_label(&e, &["weight"]) {
@@ -1438,28 +1444,15 @@ impl Cx<'_> {
                 explicit: true,
             },
             None => Ingress {
-                http_node_port: Spanned::new(
-                    schema::INGRESS.prop("http-node-port").default_int(),
-                    fallback,
-                ),
-                https_node_port: Spanned::new(
-                    schema::INGRESS.prop("https-node-port").default_int(),
-                    fallback,
-                ),
+                http_node_port: default_int(&schema::INGRESS, "http-node-port", fallback),
+                https_node_port: default_int(&schema::INGRESS, "https-node-port", fallback),
                 explicit: false,
             },
         }
     }
 
     fn firewall(&mut self, doc: &KdlDocument) -> Vec<FirewallRule> {
-        let Some((node, _)) = self.single(doc, &schema::FIREWALL) else {
-            return Vec::new();
-        };
-        let Some(children) = node.children() else {
-            return Vec::new();
-        };
-        self.children(children, &schema::FIREWALL);
-        self.many(children, &schema::ALLOW)
+        self.block_items(doc, &schema::FIREWALL, &schema::ALLOW)
             .into_iter()
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "rule name", "");
@@ -1541,14 +1534,8 @@ impl Cx<'_> {
     fn schedule(&mut self, doc: &KdlDocument, fallback: Span) -> Schedule {
         let Some((n, e)) = self.single(doc, &schema::SCHEDULE) else {
             return Schedule {
-                hours_per_day: Spanned::new(
-                    schema::SCHEDULE.prop("hours-per-day").default_int(),
-                    fallback,
-                ),
-                days_per_month: Spanned::new(
-                    schema::SCHEDULE.prop("days-per-month").default_int(),
-                    fallback,
-                ),
+                hours_per_day: default_int(&schema::SCHEDULE, "hours-per-day", fallback),
+                days_per_month: default_int(&schema::SCHEDULE, "days-per-month", fallback),
                 destroy_at: None,
             };
         };

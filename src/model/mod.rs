@@ -191,6 +191,24 @@ pub struct Versions {
     pub argocd_operator: Spanned<String>,
 }
 
+impl Versions {
+    /// Every pinned version with its name in `versions { … }`, in field order.
+    pub(crate) fn named(&self) -> [(&'static str, &Spanned<String>); 10] {
+        [
+            ("terraform", &self.terraform),
+            ("terraform-cli", &self.terraform_cli),
+            ("hcloud-provider", &self.hcloud_provider),
+            ("hcloud-cli", &self.hcloud_cli),
+            ("k3s", &self.k3s),
+            ("helm", &self.helm),
+            ("traefik-chart", &self.traefik_chart),
+            ("strimzi", &self.strimzi),
+            ("kafka", &self.kafka),
+            ("argocd-operator", &self.argocd_operator),
+        ]
+    }
+}
+
 /// `network CIDR subnet=CIDR`.
 #[derive(Clone, Debug)]
 pub(crate) struct Network {
@@ -474,6 +492,14 @@ pub(crate) struct Schedule {
     pub(crate) days_per_month: Spanned<u32>,
     /// Daily destroy time in UTC, `(hour, minute)`.
     pub(crate) destroy_at: Option<Spanned<(u32, u32)>>,
+}
+
+impl Schedule {
+    /// The daily destroy time as written, `HH:MM` (UTC).
+    pub(crate) fn destroy_time(&self) -> Option<String> {
+        let (h, m) = self.destroy_at.as_ref()?.value;
+        Some(format!("{h:02}:{m:02}"))
+    }
 }
 
 /// `gitops repo=… overlay=… [revision=…]`.

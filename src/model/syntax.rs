@@ -299,7 +299,7 @@ fn unclosed_block(text: &str, toks: &[Token]) -> Option<Finding> {
                 // the node's name and its first argument (`pool worker`)
                 node = match node {
                     None => Some((span, indent, false, line_start)),
-                    Some((name, ind, false, start)) if !snippet(text, span).contains('=') => {
+                    Some((name, ind, false, start)) if !span.text(text).contains('=') => {
                         let end = span.offset + span.len;
                         Some((Span::new(name.offset, end - name.offset), ind, true, start))
                     }
@@ -340,7 +340,7 @@ fn unclosed_block(text: &str, toks: &[Token]) -> Option<Finding> {
         Some((b, s)) => (b, Some(s)),
         None => (innermost, None),
     };
-    let name = snippet(text, block.node);
+    let name = block.node.text(text);
     let mut f = Finding::new(
         &SYNTAX_KDL,
         format!("the block of `{name}` is never closed"),
@@ -375,7 +375,7 @@ fn stray_close(text: &str, at: usize, no_brace: Option<Span>) -> Finding {
         .label(Span::new(at, 1), "one `}` too many");
     match no_brace {
         Some(node) => {
-            let name = snippet(text, node);
+            let name = node.text(text);
             f.label(
                 node,
                 "the next line is indented under it, but it opens no `{`",
@@ -387,11 +387,6 @@ fn stray_close(text: &str, at: usize, no_brace: Option<Span>) -> Finding {
         }
         None => f.help("remove it, or add the `{` it was meant to close"),
     }
-}
-
-/// The text at `span`.
-fn snippet(text: &str, span: Span) -> &str {
-    &text[span.offset..span.offset + span.len]
 }
 
 /// The 1-based line of `offset`.

@@ -15,6 +15,7 @@
 
 pub(crate) mod render;
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use ipnet::IpNet;
@@ -276,6 +277,24 @@ fn change(
     }
 }
 
+/// A firewall rule's reach changed: widened is additive, narrowed is
+/// disruptive and carries `narrowed_note`.
+fn scope(
+    widened: bool,
+    (wider, narrower): (Kind, Kind),
+    subject: String,
+    summary: String,
+    span: Span,
+    narrowed_note: &str,
+) -> Change {
+    if widened {
+        return change(Class::Additive, wider, subject, summary, span);
+    }
+    let mut c = change(Class::Disruptive, narrower, subject, summary, span);
+    c.notes.push(narrowed_note.to_owned());
+    c
+}
+
 /// One cloud-init input of a pool: what it is, its value, where it is written.
 pub(crate) type Input = (&'static str, String, Span);
 
@@ -446,7 +465,7 @@ fn servers(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
                 "Terraform forces a new server: its disk, its public IP (unless a Primary IP) and its Kubernetes node identity are lost"
                     .into(),
             );
-            if kafka_pool(n, &np.name.value) {
+            if n.holds_kafka(&np.name.value) {
                 c.notes.push("it runs Kafka: Strimzi recreates the pod on the new server; with local storage its data is lost and re-replicated from the other brokers".into());
             }
             out.push(c);
@@ -462,7 +481,7 @@ fn servers(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
                 np.server_type.span,
             );
             c.notes.push("Terraform powers it off, changes the type and starts it again: its disk and addresses stay".into());
-            if kafka_pool(n, &np.name.value) {
+            if n.holds_kafka(&np.name.value) {
                 c.notes.push("it runs Kafka: Terraform resizes the pool's servers together, not one at a time; expect the brokers to be unavailable meanwhile".into());
             }
             out.push(c);
@@ -498,12 +517,6 @@ fn servers(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
         c.notes.push("Terraform destroys it with its disk; Kubernetes keeps a NotReady node until it is deleted (`kubectl delete node`)".into());
         out.push(c);
     }
-}
-
-fn kafka_pool(r: &Resolved<'_>, pool: &str) -> bool {
-    r.kafka
-        .as_ref()
-        .is_some_and(|k| k.kafka.brokers.value == pool || k.kafka.controllers.value == pool)
 }
 
 fn pools(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
@@ -583,93 +596,94 @@ fn kafka(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
         return;
     };
     let k = nk.kafka;
-    let bpool = n.pool(&k.brokers.value);
-    let count_span = bpool.map_or(k.brokers.span, |p| p.count.span);
-    if nk.brokers > bk.brokers {
-        let mut c = change(
+    let count_span = n.broker_pool().map_or(k.brokers.span, |p| p.count.span);
+    let brokers: Option<(Class, Kind, [&str; 2])> = match nk.brokers.cmp(&bk.brokers) {
+        Ordering::Greater => Some((
             Class::Additive,
             Kind::BrokersAdded,
-            k.name.value.clone(),
-            format!("Kafka brokers {} → {}", bk.brokers, nk.brokers),
-            count_span,
-        );
-        c.notes
-            .push("Strimzi scales the KafkaNodePool up: the new brokers join the cluster".into());
-        c.notes.push("partitions are not reassigned by themselves: the new brokers stay empty until a KafkaRebalance (mode add-brokers) or kafka-reassign-partitions moves replicas onto them".into());
-        out.push(c);
-    } else if nk.brokers < bk.brokers {
-        let mut c = change(
+            [
+                "Strimzi scales the KafkaNodePool up: the new brokers join the cluster",
+                "partitions are not reassigned by themselves: the new brokers stay empty until a KafkaRebalance (mode add-brokers) or kafka-reassign-partitions moves replicas onto them",
+            ],
+        )),
+        Ordering::Less => Some((
             Class::Destructive,
             Kind::BrokersRemoved,
-            k.name.value.clone(),
-            format!("Kafka brokers {} → {}", bk.brokers, nk.brokers),
-            count_span,
-        );
-        c.notes.push("Strimzi refuses to remove a broker that still holds partition replicas: move them first with a KafkaRebalance (mode remove-brokers)".into());
-        c.notes
-            .push("Terraform removes the servers whatever Strimzi does: their data is lost".into());
+            [
+                "Strimzi refuses to remove a broker that still holds partition replicas: move them first with a KafkaRebalance (mode remove-brokers)",
+                "Terraform removes the servers whatever Strimzi does: their data is lost",
+            ],
+        )),
+        Ordering::Equal => None,
+    };
+    if let Some((class, kind, notes)) = brokers {
+        let summary = format!("Kafka brokers {} → {}", bk.brokers, nk.brokers);
+        let mut c = change(class, kind, k.name.value.clone(), summary, count_span);
+        c.notes.extend(notes.map(str::to_owned));
         out.push(c);
     }
-    if nk.controllers != bk.controllers && !nk.dual_role {
-        let span = n
-            .pool(&k.controllers.value)
-            .map_or(k.controllers.span, |p| p.count.span);
+    if nk.controllers != bk.controllers {
+        let (dual, span, note) = if nk.dual_role {
+            (
+                " (dual-role nodes)",
+                count_span,
+                "the brokers are also the controllers: the broker change is a KRaft quorum change too",
+            )
+        } else {
+            (
+                "",
+                n.controller_pool()
+                    .map_or(k.controllers.span, |p| p.count.span),
+                "a KRaft controller change is a quorum change: Strimzi rolls the controllers; keep an odd count and never lose a majority at once",
+            )
+        };
+        let summary = format!(
+            "KRaft controllers {} → {}{dual}",
+            bk.controllers, nk.controllers
+        );
         let mut c = change(
             Class::Disruptive,
             Kind::ControllersChanged,
             k.name.value.clone(),
-            format!("KRaft controllers {} → {}", bk.controllers, nk.controllers),
+            summary,
             span,
         );
-        c.notes.push("a KRaft controller change is a quorum change: Strimzi rolls the controllers; keep an odd count and never lose a majority at once".into());
-        out.push(c);
-    } else if nk.controllers != bk.controllers {
-        let mut c = change(
-            Class::Disruptive,
-            Kind::ControllersChanged,
-            k.name.value.clone(),
-            format!(
-                "KRaft controllers {} → {} (dual-role nodes)",
-                bk.controllers, nk.controllers
-            ),
-            count_span,
-        );
-        c.notes.push(
-            "the brokers are also the controllers: the broker change is a KRaft quorum change too"
-                .into(),
-        );
+        c.notes.push(note.to_owned());
         out.push(c);
     }
     let (br, nr) = (&bk.kafka.replication, &k.replication);
-    if br.factor.value != nr.factor.value {
-        let mut c = change(
-            Class::InPlace,
+    let settings = [
+        (
             Kind::ReplicationChanged,
-            k.name.value.clone(),
-            format!(
-                "replication factor {} → {}",
-                br.factor.value, nr.factor.value
+            "replication factor",
+            &br.factor,
+            &nr.factor,
+            Some(
+                "applies to topics created from now on; existing topics keep their replication factor until reassigned",
             ),
-            nr.factor.span,
-        );
-        c.notes.push("applies to topics created from now on; existing topics keep their replication factor until reassigned".into());
-        out.push(c);
-    }
-    if br.min_insync.value != nr.min_insync.value {
+        ),
+        (
+            Kind::MinInsyncChanged,
+            "min.insync.replicas",
+            &br.min_insync,
+            &nr.min_insync,
+            (nr.min_insync.value > br.min_insync.value)
+                .then_some("producers with acks=all fail sooner when brokers are down"),
+        ),
+    ];
+    for (kind, what, before, after, note) in settings {
+        if before.value == after.value {
+            continue;
+        }
+        let summary = format!("{what} {} → {}", before.value, after.value);
         let mut c = change(
             Class::InPlace,
-            Kind::MinInsyncChanged,
+            kind,
             k.name.value.clone(),
-            format!(
-                "min.insync.replicas {} → {}",
-                br.min_insync.value, nr.min_insync.value
-            ),
-            nr.min_insync.span,
+            summary,
+            after.span,
         );
-        if nr.min_insync.value > br.min_insync.value {
-            c.notes
-                .push("producers with acks=all fail sooner when brokers are down".into());
-        }
+        c.notes.extend(note.map(str::to_owned));
         out.push(c);
     }
 }
@@ -706,49 +720,25 @@ fn firewall(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
         let ((b0, b1), (n0, n1)) = (br.rule.ports.value, nr.rule.ports.value);
         if (b0, b1) != (n0, n1) {
             let widened = n0 <= b0 && n1 >= b1;
-            let mut c = change(
-                if widened {
-                    Class::Additive
-                } else {
-                    Class::Disruptive
-                },
-                if widened {
-                    Kind::PortsWidened
-                } else {
-                    Kind::PortsNarrowed
-                },
+            let open = if public(&nr.sources) {
+                ", open to the internet"
+            } else {
+                ""
+            };
+            out.push(scope(
+                widened,
+                (Kind::PortsWidened, Kind::PortsNarrowed),
                 name.clone(),
-                format!(
-                    "`{name}`: {proto} ports {} → {}{}",
-                    br.port,
-                    nr.port,
-                    if public(&nr.sources) {
-                        ", open to the internet"
-                    } else {
-                        ""
-                    }
-                ),
+                format!("`{name}`: {proto} ports {} → {}{open}", br.port, nr.port),
                 nr.rule.ports.span,
-            );
-            if !widened {
-                c.notes
-                    .push("connections to the ports no longer open are refused".into());
-            }
-            out.push(c);
+                "connections to the ports no longer open are refused",
+            ));
         }
         if br.sources != nr.sources {
             let widened = covers(&nr.sources, &br.sources);
-            let mut c = change(
-                if widened {
-                    Class::Additive
-                } else {
-                    Class::Disruptive
-                },
-                if widened {
-                    Kind::SourcesWidened
-                } else {
-                    Kind::SourcesNarrowed
-                },
+            let mut c = scope(
+                widened,
+                (Kind::SourcesWidened, Kind::SourcesNarrowed),
                 name.clone(),
                 format!(
                     "`{name}` ({proto} {}): sources {} → {}",
@@ -757,13 +747,10 @@ fn firewall(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
                     sources(&nr.sources)
                 ),
                 nr.rule.sources.first().map_or(nr.rule.span, |s| s.span),
+                "clients outside the new sources are cut off",
             );
             if widened && public(&nr.sources) && !public(&br.sources) {
                 c.summary.push_str(": now open to the internet");
-            }
-            if !widened {
-                c.notes
-                    .push("clients outside the new sources are cut off".into());
             }
             out.push(c);
         }
@@ -800,114 +787,73 @@ fn sources(s: &[IpNet]) -> String {
 }
 
 fn secrets(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
-    for (u, name) in &n.secrets {
-        if b.secrets.iter().any(|(bu, bn)| bu == u && bn == name) {
-            continue;
+    // the working file's new secrets first, then the base's dropped ones
+    for (side, here, there) in [(Side::New, n, b), (Side::Base, b, n)] {
+        for (u, name) in &here.secrets {
+            if there.secrets.contains(&(*u, *name)) {
+                continue;
+            }
+            let span = here
+                .topo
+                .secret(*u)
+                .map_or(here.topo.env.span, |s| s.name.span);
+            let use_ = u.as_str();
+            let mut c = if side == Side::New {
+                let mut c = change(
+                    Class::Additive,
+                    Kind::SecretAdded,
+                    *name,
+                    format!("GitHub secret `{name}` used for {use_}"),
+                    span,
+                );
+                c.notes
+                    .push("create it in the repository's settings before the workflows run".into());
+                c
+            } else {
+                change(
+                    Class::InPlace,
+                    Kind::SecretRemoved,
+                    *name,
+                    format!("GitHub secret `{name}` no longer used for {use_}"),
+                    span,
+                )
+            };
+            c.side = side;
+            out.push(c);
         }
-        let span = n.topo.secret(*u).map_or(n.topo.env.span, |s| s.name.span);
-        let mut c = change(
-            Class::Additive,
-            Kind::SecretAdded,
-            (*name).to_owned(),
-            format!("GitHub secret `{name}` used for {}", u.as_str()),
-            span,
-        );
-        c.notes
-            .push("create it in the repository's settings before the workflows run".into());
-        out.push(c);
     }
-    for (u, name) in &b.secrets {
-        if n.secrets.iter().any(|(nu, nn)| nu == u && nn == name) {
-            continue;
-        }
-        let span = b.topo.secret(*u).map_or(b.topo.env.span, |s| s.name.span);
-        let mut c = change(
+}
+
+/// What a change of the version `tool` does to the running cluster, and
+/// what to know about it.
+fn version_effect(tool: &str) -> (Class, &'static str) {
+    match tool {
+        "k3s" => (
+            Class::Disruptive,
+            "K3s is installed by cloud-init: every server is replaced (see above); upgrade one minor version at a time",
+        ),
+        "helm" => (
             Class::InPlace,
-            Kind::SecretRemoved,
-            (*name).to_owned(),
-            format!("GitHub secret `{name}` no longer used for {}", u.as_str()),
-            span,
-        );
-        c.side = Side::Base;
-        out.push(c);
+            "installed by the control plane's cloud-init (see above)",
+        ),
+        "traefik-chart" => (Class::Disruptive, "Traefik rolls its pods"),
+        "strimzi" => (
+            Class::Disruptive,
+            "the operator is upgraded, then rolls every Kafka pod; upgrade Strimzi before Kafka, one release at a time",
+        ),
+        "kafka" => (
+            Class::Disruptive,
+            "Strimzi rolls the brokers one at a time; the metadata version moves only when it is raised too (no downgrade past it)",
+        ),
+        "argocd-operator" => (Class::Disruptive, "the operator rolls ArgoCD"),
+        _ => (Class::InPlace, ""),
     }
 }
 
 fn versions(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
-    let (bv, nv) = (&b.topo.versions, &n.topo.versions);
-    let pairs = [
-        (
-            "terraform",
-            &bv.terraform,
-            &nv.terraform,
-            Class::InPlace,
-            "",
-        ),
-        (
-            "terraform-cli",
-            &bv.terraform_cli,
-            &nv.terraform_cli,
-            Class::InPlace,
-            "",
-        ),
-        (
-            "hcloud-provider",
-            &bv.hcloud_provider,
-            &nv.hcloud_provider,
-            Class::InPlace,
-            "",
-        ),
-        (
-            "hcloud-cli",
-            &bv.hcloud_cli,
-            &nv.hcloud_cli,
-            Class::InPlace,
-            "",
-        ),
-        (
-            "k3s",
-            &bv.k3s,
-            &nv.k3s,
-            Class::Disruptive,
-            "K3s is installed by cloud-init: every server is replaced (see above); upgrade one minor version at a time",
-        ),
-        (
-            "helm",
-            &bv.helm,
-            &nv.helm,
-            Class::InPlace,
-            "installed by the control plane's cloud-init (see above)",
-        ),
-        (
-            "traefik-chart",
-            &bv.traefik_chart,
-            &nv.traefik_chart,
-            Class::Disruptive,
-            "Traefik rolls its pods",
-        ),
-        (
-            "strimzi",
-            &bv.strimzi,
-            &nv.strimzi,
-            Class::Disruptive,
-            "the operator is upgraded, then rolls every Kafka pod; upgrade Strimzi before Kafka, one release at a time",
-        ),
-        (
-            "kafka",
-            &bv.kafka,
-            &nv.kafka,
-            Class::Disruptive,
-            "Strimzi rolls the brokers one at a time; the metadata version moves only when it is raised too (no downgrade past it)",
-        ),
-        (
-            "argocd-operator",
-            &bv.argocd_operator,
-            &nv.argocd_operator,
-            Class::Disruptive,
-            "the operator rolls ArgoCD",
-        ),
-    ];
-    for (what, before, after, class, note) in pairs {
+    let pairs = b.topo.versions.named().into_iter();
+    for ((what, before), (_, after)) in pairs.zip(n.topo.versions.named()) {
+        let (class, note) = version_effect(what);
         if before.value == after.value {
             continue;
         }

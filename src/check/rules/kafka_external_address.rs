@@ -37,8 +37,7 @@ firewall {
 };
 
 fn check(t: &Topology, out: &mut Findings) {
-    let Some(k) = &t.kafka else { return };
-    let Some(pool) = t.pool(&k.brokers.value) else {
+    let Some((k, pool)) = t.kafka_brokers() else {
         return;
     };
     if pool.primary_ip.is_some() {

@@ -39,8 +39,7 @@ kafka events brokers=kafka {
 };
 
 fn check(t: &Topology, out: &mut Findings) {
-    let Some(k) = &t.kafka else { return };
-    let Some(pool) = t.pool(&k.controllers.value) else {
+    let Some((k, pool)) = t.kafka_controllers() else {
         return;
     };
     let n = pool.count.value;

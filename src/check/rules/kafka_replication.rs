@@ -27,8 +27,7 @@ fails. An environment that scales the broker pool down is the usual cause."#,
 };
 
 fn check(t: &Topology, out: &mut Findings) {
-    let Some(k) = &t.kafka else { return };
-    let Some(pool) = t.pool(&k.brokers.value) else {
+    let Some((k, pool)) = t.kafka_brokers() else {
         return;
     };
     let (factor, brokers) = (k.replication.factor.value, pool.count.value);

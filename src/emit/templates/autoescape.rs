@@ -146,6 +146,13 @@ mod tests {
     use super::super::tests::render_one;
     use super::*;
 
+    /// Every auto-escape mode a template can have.
+    const MODES: [AutoEscape; 3] = [
+        AutoEscape::Json,
+        AutoEscape::Custom(MARKDOWN),
+        AutoEscape::None,
+    ];
+
     /// Every hazard, alone and between letters, through every filter and
     /// auto-escape mode: none is written as it is.
     #[test]
@@ -164,11 +171,7 @@ mod tests {
                     f.push_str(&s, &mut out);
                     assert!(!out.contains(c), "{f:?} writes {c:?} as it is: {out:?}");
                 }
-                for mode in [
-                    AutoEscape::Json,
-                    AutoEscape::Custom(MARKDOWN),
-                    AutoEscape::None,
-                ] {
+                for mode in MODES {
                     let mut out = String::new();
                     escape_text(mode, &s, &mut out).unwrap();
                     assert!(!out.contains(c), "{mode:?} writes {c:?} as it is: {out:?}");
@@ -221,11 +224,7 @@ mod tests {
                     assert_eq!(defuse(&fast), fast, "{s:?}");
                 }
             }
-            for mode in [
-                AutoEscape::Json,
-                AutoEscape::Custom(MARKDOWN),
-                AutoEscape::None,
-            ] {
+            for mode in MODES {
                 let (mut text, mut value) = (String::new(), String::new());
                 escape_text(mode, s, &mut text).unwrap();
                 // the general path, as a template value takes it
@@ -240,11 +239,7 @@ mod tests {
         // integers: their digits, as the general path writes them
         for n in [0i64, 7, 31001, -5, i64::MAX, i64::MIN] {
             let v = Value::from(n);
-            for mode in [
-                AutoEscape::Json,
-                AutoEscape::Custom(MARKDOWN),
-                AutoEscape::None,
-            ] {
+            for mode in MODES {
                 let mut fast = String::new();
                 escape_auto(mode, &v, &mut fast).unwrap();
                 let general = match mode {

@@ -166,7 +166,7 @@ pub(crate) fn hcl_quote(s: &str) -> String {
 }
 
 /// The value as an integer, if it is one (`Value::as_i64` on a string builds
-/// an error to say it is not: ~850 instructions per call).
+/// an error to say it is not, which is costly on a path run per value).
 fn integer(v: &Value) -> Option<i64> {
     (v.kind() == ValueKind::Number)
         .then(|| v.as_i64())
@@ -378,7 +378,7 @@ pub fn md_cell(s: &str) -> String {
 /// Text for a Mermaid node label inside a Markdown table or diagram:
 /// [`md_cell`], and `"` as Mermaid's `#quot;` entity. A filter, not a
 /// template macro: TOPOLOGY.md calls it for every node and label, and a
-/// minijinja macro call costs about 7,000 instructions (issue 6).
+/// minijinja macro call costs far more than a filter (BENCHMARKS.md).
 pub(crate) fn mermaid_label(s: &str) -> String {
     md_cell(s).replace('"', "#quot;")
 }

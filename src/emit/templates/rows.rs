@@ -75,9 +75,9 @@ fn parse_row_format(format: &str) -> Result<Vec<Piece<'_>>, Error> {
 /// `yaml`, `md`, `mermaid`, `oneline`; there is no `safe`); `{{` and `}}`
 /// are literal braces. Lines are joined by line breaks, without a final one.
 ///
-/// A table row per node written by a template loop cost about 5,500
-/// instructions; the same row here costs about 650 (issue 6,
-/// BENCHMARKS.md). The row's layout stays in the template.
+/// A filter rather than a template loop because a table row per node is
+/// the hottest path of a large build (BENCHMARKS.md keeps the figures).
+/// The row's layout stays in the template.
 pub(super) fn rows(
     state: &State<'_, '_>,
     items: Value,

@@ -284,6 +284,23 @@ impl<'t> Resolved<'t> {
         self.pools.iter().find(|p| p.name.value == name)
     }
 
+    /// Whether the pool named `pool` holds Kafka's brokers or controllers.
+    pub(crate) fn holds_kafka(&self, pool: &str) -> bool {
+        self.kafka
+            .as_ref()
+            .is_some_and(|k| k.kafka.brokers.value == pool || k.kafka.controllers.value == pool)
+    }
+
+    /// Kafka's broker pool, if Kafka and the pool exist.
+    pub(crate) fn broker_pool(&self) -> Option<&ResolvedPool<'t>> {
+        self.pools.get(self.kafka.as_ref()?.broker_pool?)
+    }
+
+    /// Kafka's controller pool, if Kafka and the pool exist.
+    pub(crate) fn controller_pool(&self) -> Option<&ResolvedPool<'t>> {
+        self.pools.get(self.kafka.as_ref()?.controller_pool?)
+    }
+
     /// The nodes that take their addresses from `range`, pool by pool.
     pub(crate) fn range_nodes<'s>(
         &'s self,

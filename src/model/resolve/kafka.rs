@@ -5,7 +5,7 @@
 use std::net::Ipv4Addr;
 
 use super::env::ResolvedPool;
-use crate::model::{Kafka, Listener, Span, Topology};
+use crate::model::{Kafka, Listener, Pool, Span, Topology};
 
 /// Kafka, resolved.
 #[derive(Debug)]
@@ -151,13 +151,22 @@ pub struct NodePortUse {
 }
 
 impl Topology {
+    /// Kafka and its broker pool, when both exist.
+    pub(crate) fn kafka_brokers(&self) -> Option<(&Kafka, &Pool)> {
+        let k = self.kafka.as_ref()?;
+        Some((k, self.pool(&k.brokers.value)?))
+    }
+
+    /// Kafka and its controller pool, when both exist.
+    pub(crate) fn kafka_controllers(&self) -> Option<(&Kafka, &Pool)> {
+        let k = self.kafka.as_ref()?;
+        Some((k, self.pool(&k.controllers.value)?))
+    }
+
     /// Number of Kafka brokers: the broker pool's `count` (0 without Kafka
     /// or without the pool).
     pub(crate) fn broker_count(&self) -> u32 {
-        self.kafka
-            .as_ref()
-            .and_then(|k| self.pool(&k.brokers.value))
-            .map_or(0, |p| p.count.value)
+        self.kafka_brokers().map_or(0, |(_, p)| p.count.value)
     }
 
     /// The KRaft metadata version Kafka runs with: `metadata-version` as
