@@ -138,7 +138,13 @@ pub(crate) fn dangling(plan: &Plan, layout: Layout<'_>, envs: &[&str]) -> Vec<Da
     for (repo, workflow, text) in &files {
         for names in scan(repo, text, *workflow, layout, envs) {
             let pattern = names.trim_end_matches('/');
-            if !tree.iter().any(|f| matches(pattern, f)) {
+            // without a `*`, a pattern matches only the path it spells
+            let found = if pattern.contains('*') {
+                tree.iter().any(|f| matches(pattern, f))
+            } else {
+                tree.contains(pattern)
+            };
+            if !found {
                 let d = Dangling {
                     file: repo.clone(),
                     names,

@@ -126,10 +126,19 @@ struct Parts<C> {
     inner: C,
 }
 
+/// Methods of [`Adapter`] that pass their arguments through: scalars as
+/// they are, compound serializers wrapped in [`Parts`].
 macro_rules! forward {
     ($($method:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
         $(fn $method(self, $($arg: $ty),*) -> Result<$ret, S::Error> {
             self.inner.$method($($arg),*)
+        })*
+    };
+    ($(compound $method:ident($($arg:ident: $ty:ty),*) -> $ret:ident;)*) => {
+        $(fn $method(self, $($arg: $ty),*) -> Result<Self::$ret, S::Error> {
+            Ok(Parts {
+                inner: self.inner.$method($($arg),*)?,
+            })
         })*
     };
 }
@@ -161,6 +170,7 @@ impl<S: Serializer> Serializer for Adapter<S> {
         serialize_none() -> S::Ok;
         serialize_unit() -> S::Ok;
         serialize_unit_struct(name: &'static str) -> S::Ok;
+        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str) -> S::Ok;
     }
 
     fn serialize_char(self, v: char) -> Result<S::Ok, S::Error> {
@@ -177,15 +187,6 @@ impl<S: Serializer> Serializer for Adapter<S> {
             ));
         }
         serde_saphyr::DoubleQuoted(v).serialize(self.inner)
-    }
-
-    fn serialize_unit_variant(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-    ) -> Result<S::Ok, S::Error> {
-        self.inner.serialize_unit_variant(name, index, variant)
     }
 
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
@@ -220,115 +221,75 @@ impl<S: Serializer> Serializer for Adapter<S> {
             .serialize_newtype_variant(name, index, variant, &Escaped::value(value))
     }
 
-    fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
-        Ok(Parts {
-            inner: self.inner.serialize_seq(len)?,
-        })
-    }
-
-    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
-        Ok(Parts {
-            inner: self.inner.serialize_tuple(len)?,
-        })
-    }
-
-    fn serialize_tuple_struct(
-        self,
-        name: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeTupleStruct, S::Error> {
-        Ok(Parts {
-            inner: self.inner.serialize_tuple_struct(name, len)?,
-        })
-    }
-
-    fn serialize_tuple_variant(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeTupleVariant, S::Error> {
-        Ok(Parts {
-            inner: self
-                .inner
-                .serialize_tuple_variant(name, index, variant, len)?,
-        })
-    }
-
-    fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
-        Ok(Parts {
-            inner: self.inner.serialize_map(len)?,
-        })
-    }
-
-    fn serialize_struct(
-        self,
-        name: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeStruct, S::Error> {
-        Ok(Parts {
-            inner: self.inner.serialize_struct(name, len)?,
-        })
-    }
-
-    fn serialize_struct_variant(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeStructVariant, S::Error> {
-        Ok(Parts {
-            inner: self
-                .inner
-                .serialize_struct_variant(name, index, variant, len)?,
-        })
+    forward! {
+        compound serialize_seq(len: Option<usize>) -> SerializeSeq;
+        compound serialize_tuple(len: usize) -> SerializeTuple;
+        compound serialize_tuple_struct(name: &'static str, len: usize) -> SerializeTupleStruct;
+        compound serialize_tuple_variant(
+            name: &'static str,
+            index: u32,
+            variant: &'static str,
+            len: usize
+        ) -> SerializeTupleVariant;
+        compound serialize_map(len: Option<usize>) -> SerializeMap;
+        compound serialize_struct(name: &'static str, len: usize) -> SerializeStruct;
+        compound serialize_struct_variant(
+            name: &'static str,
+            index: u32,
+            variant: &'static str,
+            len: usize
+        ) -> SerializeStructVariant;
     }
 }
 
-impl<C: ser::SerializeSeq> ser::SerializeSeq for Parts<C> {
-    type Ok = C::Ok;
-    type Error = C::Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), C::Error> {
-        self.inner.serialize_element(&Escaped::value(v))
-    }
-    fn end(self) -> Result<C::Ok, C::Error> {
-        self.inner.end()
-    }
+/// The compound serializers of [`Parts`]: each element or field is wrapped
+/// in [`Escaped`] as a value, the rest passed through.
+macro_rules! parts {
+    // sequences and tuples: `method(value)`
+    ($($trait:ident::$method:ident;)*) => {
+        $(impl<C: ser::$trait> ser::$trait for Parts<C> {
+            type Ok = C::Ok;
+            type Error = C::Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), C::Error> {
+                self.inner.$method(&Escaped::value(v))
+            }
+            fn end(self) -> Result<C::Ok, C::Error> {
+                self.inner.end()
+            }
+        })*
+    };
+    // structs: `serialize_field(key, value)`, keys are the type's field names
+    ($(struct $trait:ident;)*) => {
+        $(impl<C: ser::$trait> ser::$trait for Parts<C> {
+            type Ok = C::Ok;
+            type Error = C::Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                v: &T,
+            ) -> Result<(), C::Error> {
+                self.inner.serialize_field(key, &Escaped::value(v))
+            }
+            fn skip_field(&mut self, key: &'static str) -> Result<(), C::Error> {
+                self.inner.skip_field(key)
+            }
+            fn end(self) -> Result<C::Ok, C::Error> {
+                self.inner.end()
+            }
+        })*
+    };
 }
 
-impl<C: ser::SerializeTuple> ser::SerializeTuple for Parts<C> {
-    type Ok = C::Ok;
-    type Error = C::Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), C::Error> {
-        self.inner.serialize_element(&Escaped::value(v))
-    }
-    fn end(self) -> Result<C::Ok, C::Error> {
-        self.inner.end()
-    }
+parts! {
+    SerializeSeq::serialize_element;
+    SerializeTuple::serialize_element;
+    SerializeTupleStruct::serialize_field;
+    SerializeTupleVariant::serialize_field;
 }
 
-impl<C: ser::SerializeTupleStruct> ser::SerializeTupleStruct for Parts<C> {
-    type Ok = C::Ok;
-    type Error = C::Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), C::Error> {
-        self.inner.serialize_field(&Escaped::value(v))
-    }
-    fn end(self) -> Result<C::Ok, C::Error> {
-        self.inner.end()
-    }
-}
-
-impl<C: ser::SerializeTupleVariant> ser::SerializeTupleVariant for Parts<C> {
-    type Ok = C::Ok;
-    type Error = C::Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), C::Error> {
-        self.inner.serialize_field(&Escaped::value(v))
-    }
-    fn end(self) -> Result<C::Ok, C::Error> {
-        self.inner.end()
-    }
+parts! {
+    struct SerializeStruct;
+    struct SerializeStructVariant;
 }
 
 impl<C: ser::SerializeMap> ser::SerializeMap for Parts<C> {
@@ -339,42 +300,6 @@ impl<C: ser::SerializeMap> ser::SerializeMap for Parts<C> {
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), C::Error> {
         self.inner.serialize_value(&Escaped::value(v))
-    }
-    fn end(self) -> Result<C::Ok, C::Error> {
-        self.inner.end()
-    }
-}
-
-impl<C: ser::SerializeStruct> ser::SerializeStruct for Parts<C> {
-    type Ok = C::Ok;
-    type Error = C::Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), C::Error> {
-        self.inner.serialize_field(key, &Escaped::value(v))
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), C::Error> {
-        self.inner.skip_field(key)
-    }
-    fn end(self) -> Result<C::Ok, C::Error> {
-        self.inner.end()
-    }
-}
-
-impl<C: ser::SerializeStructVariant> ser::SerializeStructVariant for Parts<C> {
-    type Ok = C::Ok;
-    type Error = C::Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), C::Error> {
-        self.inner.serialize_field(key, &Escaped::value(v))
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), C::Error> {
-        self.inner.skip_field(key)
     }
     fn end(self) -> Result<C::Ok, C::Error> {
         self.inner.end()

@@ -215,9 +215,16 @@ impl Templates {
         })
     }
 
-    /// Compiles every template of `sources`.
+    /// The template set of `sources`: the overlay's templates are compiled
+    /// now (a syntax error is reported before anything renders), a built-in
+    /// one when a render first asks for it, so that a run compiles only the
+    /// templates its outputs need (a topology without a `topogen` node
+    /// renders no drift check) and each of them once.
     pub(crate) fn compile(sources: Sources) -> Result<Self, TemplateError> {
-        let Sources { texts, .. } = sources;
+        let Sources {
+            mut texts,
+            overridden,
+        } = sources;
         let mut env = Environment::new();
         env.set_syntax(syntax());
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -245,7 +252,11 @@ impl Templates {
         env.add_filter("shwords", shwords);
         env.add_filter("eur", eur);
         env.add_filter("rows", rows);
-        for (name, text) in texts {
+        env.set_loader(|name| Ok(built_in(name).map(str::to_owned)));
+        for name in overridden {
+            let Some(text) = texts.remove(&name) else {
+                continue;
+            };
             env.add_template_owned(name.clone(), text)
                 .map_err(|e| TemplateError::Syntax {
                     name,
