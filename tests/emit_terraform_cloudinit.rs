@@ -491,6 +491,9 @@ fn cloud_init_server_and_agents() {
         "--disable servicelb",
         "--disable traefik",
         "--tls-san \"$PUBLIC_IPV4\"",
+        // K3s advertises --node-external-ip unless told otherwise (issue 15
+        // item 5): the cluster must reach the API on the private address
+        "--advertise-address \"$NODE_IP\"",
         "http://169.254.169.254/hetzner/v1/metadata",
         "\nNODE_LABELS=(role=control-plane)\n",
         "\nHELM_VERSION=v3.19.0\n",
@@ -515,6 +518,8 @@ fn cloud_init_server_and_agents() {
         assert!(kafka.contains(flag), "kafka agent lacks {flag}");
     }
     assert!(!kafka.contains("/root/k3s-ready.txt"));
+    // `k3s agent` has no --advertise-address: it would refuse to start
+    assert!(!kafka.contains("--advertise-address"));
     let worker = script(&files["cloud-init/dev/worker.yaml"]);
     assert!(worker.contains("\nNODE_LABELS=(role=worker workload=apps)\n"));
 }
