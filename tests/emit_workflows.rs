@@ -629,6 +629,58 @@ fn destroy_schedule_comes_from_cluster_kdl() {
 }
 
 #[test]
+fn deploy_and_maintenance_of_an_environment_share_one_concurrency_group() {
+    // prod destroyed at the same time as dev: one cron line each, so that a
+    // scheduled run knows its one environment (and its group)
+    let kdl = edit(
+        REPO_KDL,
+        "environment prod production=#true {\n",
+        "environment prod production=#true {\n        schedule destroy-at=\"23:30\"\n",
+    );
+    let files = workflows(&kdl);
+    let deploy = parse("d", &files["deploy-cluster.yml"]);
+    let maint = parse("m", &files["hcloud-maintenance.yml"]);
+    for doc in [&deploy, &maint] {
+        assert_eq!(
+            get(doc, &["concurrency", "cancel-in-progress"]).as_bool(),
+            Some(false)
+        );
+    }
+    assert_eq!(
+        get(&deploy, &["concurrency", "group"]).as_str(),
+        Some("k3s-trading-${{ inputs.environment }}-infra")
+    );
+    let crons: Vec<&str> = get(&maint, &["on", "schedule"])
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|c| c["cron"].as_str().unwrap())
+        .collect();
+    assert_eq!(crons, ["30 23 * * *", "30 23 1-31 * *"]);
+    let group = get(&maint, &["concurrency", "group"]).as_str().unwrap();
+    assert_eq!(
+        group,
+        "k3s-trading-${{ github.event_name == 'schedule' && (github.event.schedule == '30 23 * * *' && 'dev' || github.event.schedule == '30 23 1-31 * *' && 'prod' || 'unscheduled') || inputs.env }}-infra${{ inputs.caller_holds_group && format('-called-by-{0}-{1}', github.run_id, github.run_attempt) || '' }}"
+    );
+    // every call from the deploy says it holds the group (else: a deadlock)
+    let jobs = get(&deploy, &["jobs"]).as_mapping().unwrap();
+    let calls: Vec<&Value> = jobs
+        .values()
+        .filter(|j| j["uses"].as_str() == Some("./.github/workflows/hcloud-maintenance.yml"))
+        .collect();
+    assert_eq!(calls.len(), 2);
+    for c in calls {
+        assert_eq!(c["with"]["caller_holds_group"].as_bool(), Some(true));
+    }
+    let input = get(
+        &maint,
+        &["on", "workflow_call", "inputs", "caller_holds_group"],
+    );
+    assert_eq!(input["type"].as_str(), Some("boolean"));
+    assert_eq!(input["default"].as_bool(), Some(false));
+}
+
+#[test]
 fn renaming_the_cluster_or_moving_it_leaves_no_trace() {
     let kdl = edit(REPO_KDL, "cluster k3s-trading {", "cluster alpha-desk {");
     let kdl = edit(
