@@ -800,3 +800,113 @@ fn hostile_values_stay_quoted() {
 
 #[path = "support/snapshots.rs"]
 mod snapshots;
+
+/// The provision workflow's token hand-off, run with stand-ins for `ssh`,
+/// `ssh-agent`, `ssh-add`, `hcloud` and `sleep` (each call logged): `down`
+/// says how many SSH connections each address refuses before it answers.
+/// Returns the exit status, the output and the log.
+fn hand_off(down: &[(&str, u32)]) -> (bool, String, Vec<String>) {
+    use std::os::unix::fs::PermissionsExt;
+    let doc = parse("p", &workflows(REPO_KDL)["01-reusable-provision-infra.yml"]);
+    let step = steps(&doc["jobs"]["provision"])
+        .into_iter()
+        .find(|s| s["name"].as_str() == Some("Hand the K3s join token to every agent"))
+        .expect("the hand-off step");
+    let script = step["run"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = |name: &str, body: &str| {
+        let p = bin.join(name);
+        std::fs::write(&p, format!("#!/bin/bash\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    fake("ssh-agent", "exit 0");
+    fake("ssh-add", "cat > /dev/null");
+    fake("sleep", "exit 0");
+    fake("hcloud", "echo 198.51.100.20");
+    fake(
+        "ssh",
+        r#"args=("$@"); host=; cmd=()
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case ${args[$i]} in
+    -F|-J) i=$((i + 1)) ;;
+    root@*) host=${args[$i]#root@}; cmd=("${args[@]:$((i + 1))}"); break ;;
+  esac
+done
+if [ "${cmd[0]}" = true ]; then
+  n=$(( $(cat "$FAKE/count-$host" 2> /dev/null || echo 0) + 1 ))
+  echo "$n" > "$FAKE/count-$host"
+  if [ "$n" -le "$(cat "$FAKE/down-$host" 2> /dev/null || echo 0)" ]; then
+    echo "refused $host" >> "$FAKE/log"; exit 255
+  fi
+  echo "up $host" >> "$FAKE/log"; exit 0
+fi
+case "${cmd[*]}" in
+  "test -f "*) exit 0 ;;
+  "cat /var/lib/rancher/k3s/server/node-token") echo K10secret ;;
+  *"cat > /tmp/k3s-token.part"*) cat > /dev/null; echo "token $host" >> "$FAKE/log" ;;
+esac"#,
+    );
+    for (host, n) in down {
+        std::fs::write(dir.path().join(format!("down-{host}")), n.to_string()).unwrap();
+    }
+    let out = std::process::Command::new("bash")
+        .args(["-eo", "pipefail", "-c", script])
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("FAKE", dir.path())
+        .env("RUNNER_TEMP", dir.path())
+        .env("ENVIRONMENT", "dev")
+        .env("CONTROL_PLANE_IP", "203.0.113.10")
+        .env("SSH_PRIVATE_KEY", "key")
+        .env("HCLOUD_TOKEN", "token")
+        .output()
+        .expect("bash");
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        log.lines().map(str::to_owned).collect(),
+    )
+}
+
+#[test]
+fn the_token_hand_off_waits_for_ssh_on_each_node_with_bounded_retries() {
+    // a worker whose sshd is not up yet: three refusals, then it answers
+    let (ok, out, log) = hand_off(&[("10.0.1.30", 3), ("203.0.113.10", 2)]);
+    assert!(ok, "{out}");
+    let at = |line: &str| {
+        log.iter()
+            .position(|l| l == line)
+            .unwrap_or_else(|| panic!("{line}: {log:?}"))
+    };
+    assert_eq!(log.iter().filter(|l| *l == "refused 10.0.1.30").count(), 3);
+    assert_eq!(
+        log.iter().filter(|l| *l == "refused 203.0.113.10").count(),
+        2
+    );
+    for host in ["198.51.100.20", "10.0.1.21", "10.0.1.22", "10.0.1.30"] {
+        // every node answered before any token was handed over
+        assert!(
+            at(&format!("up {host}")) < at("token 198.51.100.20"),
+            "{log:?}"
+        );
+        at(&format!("token {host}"));
+    }
+    assert!(at("up 203.0.113.10") < at("up 198.51.100.20"));
+
+    // a node that never answers: 30 attempts, a clear error, no token anywhere
+    let (ok, out, log) = hand_off(&[("10.0.1.22", u32::MAX)]);
+    assert!(!ok);
+    assert!(
+        out.contains("::error::SSH on 10.0.1.22 did not answer after 30 attempts"),
+        "{out}"
+    );
+    assert_eq!(log.iter().filter(|l| *l == "refused 10.0.1.22").count(), 30);
+    assert!(!log.iter().any(|l| l.starts_with("token ")), "{log:?}");
+}
