@@ -279,5 +279,8 @@ fn the_2330_schedule_selects_destroy_cluster_on_dev() {
     );
     assert!(report.logged("curl: the outside world is offline"));
     // The scheduled destroy of dev waits in the group a deploy of dev holds.
-    assert_eq!(report.concurrency, vec!["k3s-trading-dev-infra".to_string()]);
+    assert_eq!(
+        report.concurrency,
+        vec!["k3s-trading-dev-infra".to_string()]
+    );
 }

@@ -707,7 +707,10 @@ fn deploy_prod_the_nightly_schedule_spares_it_and_destroy_all_removes_its_primar
     // destroy-all prod: its servers and its Primary IPs too; dev's stay.
     let all = p.maintenance("prod", "destroy-all", "destroy-all");
     assert_eq!(all.result, Outcome::Success, "{:#?}", all.log);
-    assert_eq!(nightly.concurrency, vec!["k3s-trading-dev-infra".to_string()]);
+    assert_eq!(
+        nightly.concurrency,
+        vec!["k3s-trading-dev-infra".to_string()]
+    );
     assert_eq!(all.concurrency, vec!["k3s-trading-prod-infra".to_string()]);
     assert_eq!(report.concurrency[0], "k3s-trading-prod-infra");
     let cloud = p.cloud();
