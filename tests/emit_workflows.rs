@@ -910,3 +910,27 @@ fn the_token_hand_off_waits_for_ssh_on_each_node_with_bounded_retries() {
     assert_eq!(log.iter().filter(|l| *l == "refused 10.0.1.22").count(), 30);
     assert!(!log.iter().any(|l| l.starts_with("token ")), "{log:?}");
 }
+
+#[test]
+fn every_pin_file_is_read_by_a_workflow_step() {
+    for kdl in [REPO_KDL, LARGE_KDL] {
+        let c = topogen::compile(Source::new("cluster.kdl", kdl));
+        let project = c.project.unwrap();
+        let files = topogen::emit::plan(&project, &Templates::new(None).unwrap())
+            .expect("plan")
+            .files;
+        let workflows: String = files
+            .iter()
+            .filter(|(p, _)| p.starts_with(DIR))
+            .map(|(_, t)| t.as_str())
+            .collect();
+        let pins: Vec<&String> = files.keys().filter(|p| p.starts_with("pins/")).collect();
+        assert!(!pins.is_empty());
+        for pin in pins {
+            // pins/<env>/<file>, read as "$GENERATED/pins/$ENVIRONMENT/<file>"
+            let file = pin.rsplit('/').next().unwrap();
+            let read = format!("< \"$GENERATED/pins/$ENVIRONMENT/{file}\"");
+            assert!(workflows.contains(&read), "nothing reads {pin}");
+        }
+    }
+}

@@ -474,7 +474,7 @@ fn one_document(o: &Output, what: &str) -> Value {
 
 /// A built copy of the reference cluster, then three drifted files: a line of
 /// `environments/dev.tfvars` changed, a line appended to `TOPOLOGY.md`, and
-/// `pins/dev/k3s.version` deleted. The original fifth line of dev.tfvars.
+/// `pins/dev/strimzi.version` deleted. The original fifth line of dev.tfvars.
 fn drifted(s: &Scratch) -> String {
     s.write("cluster.kdl", include_str!("../cluster.kdl"));
     let o = topogen(&s.0, &["build"]);
@@ -498,7 +498,7 @@ fn drifted(s: &Scratch) -> String {
     let mut text = std::fs::read_to_string(&topology).unwrap();
     text.push_str("a note by hand\n");
     std::fs::write(&topology, text).unwrap();
-    std::fs::remove_file(s.0.join("generated/pins/dev/k3s.version")).unwrap();
+    std::fs::remove_file(s.0.join("generated/pins/dev/strimzi.version")).unwrap();
     fifth
 }
 
@@ -663,7 +663,7 @@ fn check_json_lists_each_drifted_file_with_a_unified_diff() {
         [
             "generated/TOPOLOGY.md",
             "generated/environments/dev.tfvars",
-            "generated/pins/dev/k3s.version"
+            "generated/pins/dev/strimzi.version"
         ],
         "{v}"
     );
@@ -691,7 +691,7 @@ fn check_json_lists_each_drifted_file_with_a_unified_diff() {
             .unwrap()
             .contains("\n-a note by hand\n")
     );
-    let pin = by_path["generated/pins/dev/k3s.version"];
+    let pin = by_path["generated/pins/dev/strimzi.version"];
     assert_eq!(pin["kind"], "missing");
     assert!(pin["diff"].is_null());
     for d in drift {
@@ -733,7 +733,7 @@ fn check_github_annotates_each_drifted_file_at_its_first_difference() {
     let expected = [
         ("generated/TOPOLOGY.md", Some(topology_lines + 1), "differs"),
         ("generated/environments/dev.tfvars", Some(5), "differs"),
-        ("generated/pins/dev/k3s.version", None, "is missing"),
+        ("generated/pins/dev/strimzi.version", None, "is missing"),
     ];
     for (cmd, (file, line, says)) in cmds.iter().zip(expected) {
         assert_eq!(cmd.name, "error");
@@ -788,7 +788,7 @@ fn check_sarif_carries_a_drift_result_per_file() {
         [
             "generated/TOPOLOGY.md",
             "generated/environments/dev.tfvars",
-            "generated/pins/dev/k3s.version"
+            "generated/pins/dev/strimzi.version"
         ]
     );
     assert_eq!(

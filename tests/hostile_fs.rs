@@ -199,7 +199,7 @@ fn links_and_special_files_inside_the_tree_are_never_followed_or_printed() {
         ("environments/dev.tfvars", "is a symbolic link"),
         ("environments/prod.tfvars", "is a FIFO"),
         (
-            "pins/dev/k3s.version",
+            "pins/dev/strimzi.version",
             "`generated/pins/dev` is a symbolic link",
         ),
     ] {
