@@ -934,3 +934,95 @@ fn every_pin_file_is_read_by_a_workflow_step() {
         }
     }
 }
+
+/// The provision workflow's Primary IP step for dev, with an `hcloud`
+/// stand-in that knows the Primary IPs in `existing` (name, datacenter) and
+/// logs every create. Returns the exit status, the output and the log.
+fn primary_ip_step(existing: &[(&str, &str)]) -> (bool, String, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let doc = parse("p", &workflows(REPO_KDL)["01-reusable-provision-infra.yml"]);
+    let step = steps(&doc["jobs"]["provision"])
+        .into_iter()
+        .find(|s| s["id"].as_str() == Some("primary_ips"))
+        .expect("the Primary IP step");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let known: String = existing
+        .iter()
+        .map(|(n, dc)| format!("    {n}) dc={dc}; id=7 ;;\n"))
+        .collect();
+    let hcloud = format!(
+        r#"#!/bin/bash
+if [ "$1 $2" = "primary-ip create" ]; then echo "create $*" >> "$FAKE/log"; echo "$6" >> "$FAKE/created"; exit 0; fi
+name=$3
+case "$name" in
+{known}    *) grep -qx "$name" "$FAKE/created" 2> /dev/null || {{ echo "hcloud: primary IP not found: $name" >&2; exit 1; }}; dc=created; id=9 ;;
+esac
+case "$5" in
+  "format={{{{.ID}}}}") echo "$id" ;;
+  "format={{{{.Datacenter.Name}}}}") echo "$dc" ;;
+  *) echo "unexpected $*" >&2; exit 2 ;;
+esac
+"#
+    );
+    let p = bin.join("hcloud");
+    std::fs::write(&p, hcloud).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = dir.path().join("output");
+    let out = std::process::Command::new("bash")
+        .args(["-eo", "pipefail", "-c", step["run"].as_str().unwrap()])
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("FAKE", dir.path())
+        .env("GITHUB_OUTPUT", &output)
+        .env("ENVIRONMENT", "dev")
+        .env("HCLOUD_TOKEN", "token")
+        .output()
+        .expect("bash");
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+    let outputs = std::fs::read_to_string(&output).unwrap_or_default();
+    (
+        out.status.success(),
+        format!(
+            "{}{}{outputs}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        log,
+    )
+}
+
+#[test]
+fn a_primary_ip_left_in_another_datacenter_stops_provisioning_before_anything_is_created() {
+    // a fresh project: both are created in cluster.kdl's datacenter
+    let (ok, out, log) = primary_ip_step(&[]);
+    assert!(ok, "{out}");
+    assert_eq!(log.lines().count(), 2, "{log}");
+    assert!(
+        log.lines().all(|l| l.contains("--datacenter nbg1-dc3")),
+        "{log}"
+    );
+    // reused where they are
+    let (ok, out, log) = primary_ip_step(&[
+        ("dev-k3s-trading-control-ip", "nbg1-dc3"),
+        ("dev-k3s-trading-kafka-ip", "nbg1-dc3"),
+    ]);
+    assert!(ok, "{out}");
+    assert!(log.is_empty(), "{log}");
+    assert!(
+        out.contains("reusing Primary IP dev-k3s-trading-kafka-ip (7) in nbg1-dc3"),
+        "{out}"
+    );
+    // the environment moved: the Kafka Primary IP is still in fsn1-dc14; the
+    // control plane's, not created yet, is not created either
+    let (ok, out, log) = primary_ip_step(&[("dev-k3s-trading-kafka-ip", "fsn1-dc14")]);
+    assert!(!ok);
+    assert!(
+        out.contains(
+            "::error::Primary IP dev-k3s-trading-kafka-ip is in datacenter fsn1-dc14, but cluster.kdl puts environment dev in nbg1-dc3. A Primary IP cannot move between datacenters"
+        ),
+        "{out}"
+    );
+    assert!(log.is_empty(), "created after all: {log}");
+}
