@@ -634,8 +634,8 @@ fn deploy_and_maintenance_of_an_environment_share_one_concurrency_group() {
     // scheduled run knows its one environment (and its group)
     let kdl = edit(
         REPO_KDL,
-        "environment prod production=#true {\n",
-        "environment prod production=#true {\n        schedule destroy-at=\"23:30\"\n",
+        "environment prod production=#true approval=\"production\" {\n",
+        "environment prod production=#true approval=\"production\" {\n        schedule destroy-at=\"23:30\"\n",
     );
     let files = workflows(&kdl);
     let deploy = parse("d", &files["deploy-cluster.yml"]);
@@ -729,8 +729,8 @@ fn topology_facts_change_the_workflows() {
 fn environments_come_from_cluster_kdl() {
     let kdl = edit(
         REPO_KDL,
-        "    environment prod production=#true {",
-        "    environment staging {\n    }\n    environment prod production=#true {",
+        "    environment prod production=#true approval=\"production\" {",
+        "    environment staging {\n    }\n    environment prod production=#true approval=\"production\" {",
     );
     assert_eq!(env_names(&kdl), ["dev", "staging", "prod"]);
     let files = workflows(&kdl);
@@ -909,6 +909,47 @@ fn the_token_hand_off_waits_for_ssh_on_each_node_with_bounded_retries() {
     );
     assert_eq!(log.iter().filter(|l| *l == "refused 10.0.1.22").count(), 30);
     assert!(!log.iter().any(|l| l.starts_with("token ")), "{log:?}");
+}
+
+#[test]
+fn the_production_apply_runs_in_the_approval_environment_cluster_kdl_names() {
+    let provision = |kdl: &str| parse("p", &workflows(kdl)["01-reusable-provision-infra.yml"]);
+    // the bundled cluster.kdl gates prod's provision job with `production`
+    assert!(REPO_KDL.contains("environment prod production=#true approval=\"production\" {"));
+    let doc = provision(REPO_KDL);
+    assert_eq!(
+        doc["jobs"]["provision"]["environment"].as_str(),
+        Some("${{ inputs.environment == 'prod' && 'production' || '' }}")
+    );
+    // two gated environments: one arm each, in file order
+    let kdl = edit(
+        REPO_KDL,
+        "    environment dev {",
+        "    environment dev approval=\"dev review\" {",
+    );
+    assert_eq!(
+        provision(&kdl)["jobs"]["provision"]["environment"].as_str(),
+        Some(
+            "${{ inputs.environment == 'dev' && 'dev review' || inputs.environment == 'prod' && 'production' || '' }}"
+        )
+    );
+    // none gated: no deployment environment at all
+    let kdl = edit(REPO_KDL, " approval=\"production\"", "");
+    assert!(
+        provision(&kdl)["jobs"]["provision"]
+            .get("environment")
+            .is_none()
+    );
+    // only the job that applies is gated
+    let files = workflows(REPO_KDL);
+    for (name, text) in &files {
+        let doc = parse(name, text);
+        for (job, body) in jobs(&doc) {
+            if !(name == "01-reusable-provision-infra.yml" && job == "provision") {
+                assert!(body.get("environment").is_none(), "{name} {job}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -826,8 +826,8 @@ fn check_never_says_nothing_was_written() {
 /// 20-address range.
 fn prod_only_mistake() -> String {
     include_str!("../cluster.kdl").replace(
-        "environment prod production=#true {",
-        "environment prod production=#true {\n        pool worker count=30",
+        "environment prod production=#true approval=\"production\" {",
+        "environment prod production=#true approval=\"production\" {\n        pool worker count=30",
     )
 }
 

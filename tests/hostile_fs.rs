@@ -654,7 +654,7 @@ fn an_edited_workflows_manifest_never_deletes_unrelated_workflows() {
 /// The older cluster: one environment more, whose files the build record
 /// shows topogen wrote.
 fn with_qa() -> String {
-    let prod = "    environment prod production=#true {";
+    let prod = "    environment prod production=#true approval=\"production\" {";
     CLUSTER.replace(prod, &format!("    environment qa {{\n    }}\n{prod}"))
 }
 

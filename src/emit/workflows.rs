@@ -70,6 +70,30 @@ struct WorkflowCtx<'a> {
     /// The concurrency groups that keep a deploy and a maintenance run of the
     /// same environment from overlapping.
     concurrency: Concurrency,
+    /// The provision job's `environment:`: the GitHub deployment environment
+    /// `approval=` names for the environment being provisioned, none (`''`)
+    /// for the others; absent when no environment names one.
+    approval: Option<GhExpr>,
+}
+
+/// `${{ inputs.environment == 'prod' && 'production' || '' }}`: each
+/// environment's `approval=`; an empty name is no deployment environment.
+fn approval(envs: &[Resolved<'_>]) -> Option<GhExpr> {
+    let arms: Vec<String> = envs
+        .iter()
+        .filter_map(|e| {
+            let a = e.topo.env.approval.as_ref()?;
+            Some(format!(
+                "inputs.environment == '{}' && '{}'",
+                group_word(&e.topo.env.name.value),
+                group_word(&a.value)
+            ))
+        })
+        .collect();
+    if arms.is_empty() {
+        return None;
+    }
+    Some(GhExpr(format!("${{{{ {} || '' }}}}", arms.join(" || "))))
 }
 
 /// One concurrency group per environment, `<cluster>-<env>-infra`, entered
@@ -121,13 +145,14 @@ impl Concurrency {
 }
 
 /// `s` with every character that could end a quoted string or an expression
-/// (anything but letters, digits, ` `, `*`, `,`, `.`, `_` and `-`) replaced:
-/// validation admits only DNS labels and cron lines of digits; this keeps the
-/// generated `${{ }}` well-formed whatever reaches it.
+/// (anything but letters, digits, ` `, `*`, `,`, `.`, `_`, `-` and `/`)
+/// replaced: validation admits only DNS labels, cron lines of digits and
+/// GitHub environment names of those characters; this keeps the generated
+/// `${{ }}` well-formed whatever reaches it.
 fn group_word(s: &str) -> String {
     s.chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || " *,._-".contains(c) {
+            if c.is_ascii_alphanumeric() || " *,._-/".contains(c) {
                 c
             } else {
                 '_'
@@ -389,6 +414,7 @@ impl<'a> WorkflowCtx<'a> {
         let cx = ProjectCtx::new(project, envs);
         Self {
             concurrency: Concurrency::new(envs, &cx.destroy_schedules),
+            approval: approval(envs),
             cx,
             generated: &project.output.dir,
             terraform_module: project.output.terraform == crate::model::TerraformShape::Module,

@@ -211,6 +211,18 @@ impl Project {
         )
     }
 
+    /// A deploy whose reviewers reject the GitHub environment `rejected`.
+    fn deploy_rejected(&self, env: &str, rejected: &str, run: &str) -> Report {
+        let mut opts = self.options(run);
+        opts.rejected_environments = vec![rejected.to_string()];
+        run::run(
+            &self.project(".github/workflows/deploy-cluster.yml"),
+            Event::Dispatch(vec![("environment".into(), env.into())]),
+            &opts,
+        )
+        .unwrap()
+    }
+
     fn maintenance(&self, env: &str, action: &str, run: &str) -> Report {
         self.run(
             "hcloud-maintenance.yml",
@@ -722,4 +734,20 @@ fn deploy_prod_the_nightly_schedule_spares_it_and_destroy_all_removes_its_primar
     // (uniqueness_error)`): both environments create an `hcloud_ssh_key` from
     // the one SSH_PUBLIC_KEY secret. Not asserted here until the module
     // reuses the key.
+}
+
+#[test]
+fn a_rejected_production_approval_stops_the_deploy_before_anything_is_created() {
+    let p = Project::new();
+    let report = p.deploy_rejected("prod", "production", "rejected");
+    let provision = report.job("provision/provision").unwrap();
+    assert_eq!(provision.environment.as_deref(), Some("production"));
+    assert_eq!(provision.result, Outcome::Failure, "{:#?}", report.log);
+    assert!(provision.steps.is_empty(), "a step ran before the approval");
+    assert!(report.logged("deployment to environment `production` was rejected by a reviewer"));
+    // no Primary IP, no server, no network: Terraform never ran
+    let cloud = p.cloud();
+    for kind in ["servers", "primary_ips", "networks"] {
+        assert_eq!(names(&cloud, kind), BTreeSet::new(), "{kind}");
+    }
 }
