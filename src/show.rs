@@ -201,6 +201,7 @@ fn env_json(e: &Resolved<'_>) -> serde_json::Value {
     json!({
         "name": s(&t.env.name.value),
         "production": t.env.production.value,
+        "approval": t.env.approval.as_ref().map(|a| s(&a.value)),
         "cluster": s(&t.cluster.value),
         "location": s(&t.hetzner.location.value),
         "datacenter": s(&t.hetzner.datacenter.value),

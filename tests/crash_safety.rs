@@ -84,7 +84,7 @@ fn unowned(g_out: &Path) {
 /// The cluster with one environment more: its build owns files the current
 /// cluster.kdl no longer produces.
 fn older_cluster() -> String {
-    let prod = "    environment prod production=#true {";
+    let prod = "    environment prod production=#true approval=\"production\" {";
     assert!(CLUSTER.contains(prod));
     CLUSTER.replace(prod, &format!("    environment qa {{\n    }}\n{prod}"))
 }

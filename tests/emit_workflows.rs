@@ -621,6 +621,58 @@ fn destroy_schedule_comes_from_cluster_kdl() {
 }
 
 #[test]
+fn deploy_and_maintenance_of_an_environment_share_one_concurrency_group() {
+    // prod destroyed at the same time as dev: one cron line each, so that a
+    // scheduled run knows its one environment (and its group)
+    let kdl = edit(
+        REPO_KDL,
+        "environment prod production=#true approval=\"production\" {\n",
+        "environment prod production=#true approval=\"production\" {\n        schedule destroy-at=\"23:30\"\n",
+    );
+    let files = workflows(&kdl);
+    let deploy = parse("d", &files["deploy-cluster.yml"]);
+    let maint = parse("m", &files["hcloud-maintenance.yml"]);
+    for doc in [&deploy, &maint] {
+        assert_eq!(
+            get(doc, &["concurrency", "cancel-in-progress"]).as_bool(),
+            Some(false)
+        );
+    }
+    assert_eq!(
+        get(&deploy, &["concurrency", "group"]).as_str(),
+        Some("k3s-trading-${{ inputs.environment }}-infra")
+    );
+    let crons: Vec<&str> = get(&maint, &["on", "schedule"])
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|c| c["cron"].as_str().unwrap())
+        .collect();
+    assert_eq!(crons, ["30 23 * * *", "30 23 1-31 * *"]);
+    let group = get(&maint, &["concurrency", "group"]).as_str().unwrap();
+    assert_eq!(
+        group,
+        "k3s-trading-${{ github.event_name == 'schedule' && (github.event.schedule == '30 23 * * *' && 'dev' || github.event.schedule == '30 23 1-31 * *' && 'prod' || 'unscheduled') || inputs.env }}-infra${{ inputs.caller_holds_group && format('-called-by-{0}-{1}', github.run_id, github.run_attempt) || '' }}"
+    );
+    // every call from the deploy says it holds the group (else: a deadlock)
+    let jobs = get(&deploy, &["jobs"]).as_mapping().unwrap();
+    let calls: Vec<&Value> = jobs
+        .values()
+        .filter(|j| j["uses"].as_str() == Some("./.github/workflows/hcloud-maintenance.yml"))
+        .collect();
+    assert_eq!(calls.len(), 2);
+    for c in calls {
+        assert_eq!(c["with"]["caller_holds_group"].as_bool(), Some(true));
+    }
+    let input = get(
+        &maint,
+        &["on", "workflow_call", "inputs", "caller_holds_group"],
+    );
+    assert_eq!(input["type"].as_str(), Some("boolean"));
+    assert_eq!(input["default"].as_bool(), Some(false));
+}
+
+#[test]
 fn renaming_the_cluster_or_moving_it_leaves_no_trace() {
     let kdl = edit(REPO_KDL, "cluster k3s-trading {", "cluster alpha-desk {");
     let kdl = edit(
@@ -669,8 +721,8 @@ fn topology_facts_change_the_workflows() {
 fn environments_come_from_cluster_kdl() {
     let kdl = edit(
         REPO_KDL,
-        "    environment prod production=#true {",
-        "    environment staging {\n    }\n    environment prod production=#true {",
+        "    environment prod production=#true approval=\"production\" {",
+        "    environment staging {\n    }\n    environment prod production=#true approval=\"production\" {",
     );
     assert_eq!(env_names(&kdl), ["dev", "staging", "prod"]);
     let files = workflows(&kdl);
@@ -743,3 +795,270 @@ mod snapshots;
 
 #[path = "support/valid.rs"]
 mod valid;
+
+/// The provision workflow's token hand-off, run with stand-ins for `ssh`,
+/// `ssh-agent`, `ssh-add`, `hcloud` and `sleep` (each call logged): `down`
+/// says how many SSH connections each address refuses before it answers.
+/// Returns the exit status, the output and the log.
+fn hand_off(down: &[(&str, u32)]) -> (bool, String, Vec<String>) {
+    use std::os::unix::fs::PermissionsExt;
+    let doc = parse("p", &workflows(REPO_KDL)["01-reusable-provision-infra.yml"]);
+    let step = steps(&doc["jobs"]["provision"])
+        .into_iter()
+        .find(|s| s["name"].as_str() == Some("Hand the K3s join token to every agent"))
+        .expect("the hand-off step");
+    let script = step["run"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = |name: &str, body: &str| {
+        let p = bin.join(name);
+        std::fs::write(&p, format!("#!/bin/bash\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    fake("ssh-agent", "exit 0");
+    fake("ssh-add", "cat > /dev/null");
+    fake("sleep", "exit 0");
+    fake("hcloud", "echo 198.51.100.20");
+    fake(
+        "ssh",
+        r#"args=("$@"); host=; cmd=()
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case ${args[$i]} in
+    -F|-J) i=$((i + 1)) ;;
+    root@*) host=${args[$i]#root@}; cmd=("${args[@]:$((i + 1))}"); break ;;
+  esac
+done
+if [ "${cmd[0]}" = true ]; then
+  n=$(( $(cat "$FAKE/count-$host" 2> /dev/null || echo 0) + 1 ))
+  echo "$n" > "$FAKE/count-$host"
+  if [ "$n" -le "$(cat "$FAKE/down-$host" 2> /dev/null || echo 0)" ]; then
+    echo "refused $host" >> "$FAKE/log"; exit 255
+  fi
+  echo "up $host" >> "$FAKE/log"; exit 0
+fi
+case "${cmd[*]}" in
+  "test -f "*) exit 0 ;;
+  "cat /var/lib/rancher/k3s/server/node-token") echo K10secret ;;
+  *"cat > /tmp/k3s-token.part"*) cat > /dev/null; echo "token $host" >> "$FAKE/log" ;;
+esac"#,
+    );
+    for (host, n) in down {
+        std::fs::write(dir.path().join(format!("down-{host}")), n.to_string()).unwrap();
+    }
+    let out = std::process::Command::new("bash")
+        .args(["-eo", "pipefail", "-c", script])
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("FAKE", dir.path())
+        .env("RUNNER_TEMP", dir.path())
+        .env("ENVIRONMENT", "dev")
+        .env("CONTROL_PLANE_IP", "203.0.113.10")
+        .env("SSH_PRIVATE_KEY", "key")
+        .env("HCLOUD_TOKEN", "token")
+        .output()
+        .expect("bash");
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        log.lines().map(str::to_owned).collect(),
+    )
+}
+
+#[test]
+fn the_token_hand_off_waits_for_ssh_on_each_node_with_bounded_retries() {
+    // a worker whose sshd is not up yet: three refusals, then it answers
+    let (ok, out, log) = hand_off(&[("10.0.1.30", 3), ("203.0.113.10", 2)]);
+    assert!(ok, "{out}");
+    let at = |line: &str| {
+        log.iter()
+            .position(|l| l == line)
+            .unwrap_or_else(|| panic!("{line}: {log:?}"))
+    };
+    assert_eq!(log.iter().filter(|l| *l == "refused 10.0.1.30").count(), 3);
+    assert_eq!(
+        log.iter().filter(|l| *l == "refused 203.0.113.10").count(),
+        2
+    );
+    for host in ["198.51.100.20", "10.0.1.21", "10.0.1.22", "10.0.1.30"] {
+        // every node answered before any token was handed over
+        assert!(
+            at(&format!("up {host}")) < at("token 198.51.100.20"),
+            "{log:?}"
+        );
+        at(&format!("token {host}"));
+    }
+    assert!(at("up 203.0.113.10") < at("up 198.51.100.20"));
+
+    // a node that never answers: 30 attempts, a clear error, no token anywhere
+    let (ok, out, log) = hand_off(&[("10.0.1.22", u32::MAX)]);
+    assert!(!ok);
+    assert!(
+        out.contains("::error::SSH on 10.0.1.22 did not answer after 30 attempts"),
+        "{out}"
+    );
+    assert_eq!(log.iter().filter(|l| *l == "refused 10.0.1.22").count(), 30);
+    assert!(!log.iter().any(|l| l.starts_with("token ")), "{log:?}");
+}
+
+#[test]
+fn the_production_apply_runs_in_the_approval_environment_cluster_kdl_names() {
+    let provision = |kdl: &str| parse("p", &workflows(kdl)["01-reusable-provision-infra.yml"]);
+    // the bundled cluster.kdl gates prod's provision job with `production`
+    assert!(REPO_KDL.contains("environment prod production=#true approval=\"production\" {"));
+    let doc = provision(REPO_KDL);
+    assert_eq!(
+        doc["jobs"]["provision"]["environment"].as_str(),
+        Some("${{ inputs.environment == 'prod' && 'production' || '' }}")
+    );
+    // two gated environments: one arm each, in file order
+    let kdl = edit(
+        REPO_KDL,
+        "    environment dev {",
+        "    environment dev approval=\"dev review\" {",
+    );
+    assert_eq!(
+        provision(&kdl)["jobs"]["provision"]["environment"].as_str(),
+        Some(
+            "${{ inputs.environment == 'dev' && 'dev review' || inputs.environment == 'prod' && 'production' || '' }}"
+        )
+    );
+    // none gated: no deployment environment at all
+    let kdl = edit(REPO_KDL, " approval=\"production\"", "");
+    assert!(
+        provision(&kdl)["jobs"]["provision"]
+            .get("environment")
+            .is_none()
+    );
+    // only the job that applies is gated
+    let files = workflows(REPO_KDL);
+    for (name, text) in &files {
+        let doc = parse(name, text);
+        for (job, body) in jobs(&doc) {
+            if !(name == "01-reusable-provision-infra.yml" && job == "provision") {
+                assert!(body.get("environment").is_none(), "{name} {job}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_pin_file_is_read_by_a_workflow_step() {
+    for kdl in [REPO_KDL, LARGE_KDL] {
+        let c = topogen::compile(Source::new("cluster.kdl", kdl));
+        let project = c.project.unwrap();
+        let files = topogen::emit::plan(&project, &Templates::new(None).unwrap())
+            .expect("plan")
+            .files;
+        let workflows: String = files
+            .iter()
+            .filter(|(p, _)| p.starts_with(DIR))
+            .map(|(_, t)| t.as_str())
+            .collect();
+        let pins: Vec<&String> = files.keys().filter(|p| p.starts_with("pins/")).collect();
+        assert!(!pins.is_empty());
+        for pin in pins {
+            // pins/<env>/<file>, read as "$GENERATED/pins/$ENVIRONMENT/<file>"
+            let file = pin.rsplit('/').next().unwrap();
+            let read = format!("< \"$GENERATED/pins/$ENVIRONMENT/{file}\"");
+            assert!(workflows.contains(&read), "nothing reads {pin}");
+        }
+    }
+}
+
+/// The provision workflow's Primary IP step for dev, with an `hcloud`
+/// stand-in that knows the Primary IPs in `existing` (name, datacenter) and
+/// logs every create. Returns the exit status, the output and the log.
+fn primary_ip_step(existing: &[(&str, &str)]) -> (bool, String, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let doc = parse("p", &workflows(REPO_KDL)["01-reusable-provision-infra.yml"]);
+    let step = steps(&doc["jobs"]["provision"])
+        .into_iter()
+        .find(|s| s["id"].as_str() == Some("primary_ips"))
+        .expect("the Primary IP step");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let known: String = existing
+        .iter()
+        .map(|(n, dc)| format!("    {n}) dc={dc}; id=7 ;;\n"))
+        .collect();
+    let hcloud = format!(
+        r#"#!/bin/bash
+if [ "$1 $2" = "primary-ip create" ]; then echo "create $*" >> "$FAKE/log"; echo "$6" >> "$FAKE/created"; exit 0; fi
+name=$3
+case "$name" in
+{known}    *) grep -qx "$name" "$FAKE/created" 2> /dev/null || {{ echo "hcloud: primary IP not found: $name" >&2; exit 1; }}; dc=created; id=9 ;;
+esac
+case "$5" in
+  "format={{{{.ID}}}}") echo "$id" ;;
+  "format={{{{.Datacenter.Name}}}}") echo "$dc" ;;
+  *) echo "unexpected $*" >&2; exit 2 ;;
+esac
+"#
+    );
+    let p = bin.join("hcloud");
+    std::fs::write(&p, hcloud).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = dir.path().join("output");
+    let out = std::process::Command::new("bash")
+        .args(["-eo", "pipefail", "-c", step["run"].as_str().unwrap()])
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("FAKE", dir.path())
+        .env("GITHUB_OUTPUT", &output)
+        .env("ENVIRONMENT", "dev")
+        .env("HCLOUD_TOKEN", "token")
+        .output()
+        .expect("bash");
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+    let outputs = std::fs::read_to_string(&output).unwrap_or_default();
+    (
+        out.status.success(),
+        format!(
+            "{}{}{outputs}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        log,
+    )
+}
+
+#[test]
+fn a_primary_ip_left_in_another_datacenter_stops_provisioning_before_anything_is_created() {
+    // a fresh project: both are created in cluster.kdl's datacenter
+    let (ok, out, log) = primary_ip_step(&[]);
+    assert!(ok, "{out}");
+    assert_eq!(log.lines().count(), 2, "{log}");
+    assert!(
+        log.lines().all(|l| l.contains("--datacenter nbg1-dc3")),
+        "{log}"
+    );
+    // reused where they are
+    let (ok, out, log) = primary_ip_step(&[
+        ("dev-k3s-trading-control-ip", "nbg1-dc3"),
+        ("dev-k3s-trading-kafka-ip", "nbg1-dc3"),
+    ]);
+    assert!(ok, "{out}");
+    assert!(log.is_empty(), "{log}");
+    assert!(
+        out.contains("reusing Primary IP dev-k3s-trading-kafka-ip (7) in nbg1-dc3"),
+        "{out}"
+    );
+    // the environment moved: the Kafka Primary IP is still in fsn1-dc14; the
+    // control plane's, not created yet, is not created either
+    let (ok, out, log) = primary_ip_step(&[("dev-k3s-trading-kafka-ip", "fsn1-dc14")]);
+    assert!(!ok);
+    assert!(
+        out.contains(
+            "::error::Primary IP dev-k3s-trading-kafka-ip is in datacenter fsn1-dc14, but cluster.kdl puts environment dev in nbg1-dc3. A Primary IP cannot move between datacenters"
+        ),
+        "{out}"
+    );
+    assert!(log.is_empty(), "created after all: {log}");
+}

@@ -445,7 +445,7 @@ fn one_document(o: &Output, what: &str) -> Value {
 
 /// A built copy of the reference cluster, then three drifted files: a line of
 /// `environments/dev.tfvars` changed, a line appended to `TOPOLOGY.md`, and
-/// `pins/dev/k3s.version` deleted. The original fifth line of dev.tfvars.
+/// `pins/dev/strimzi.version` deleted. The original fifth line of dev.tfvars.
 fn drifted(s: &Scratch) -> String {
     s.write("cluster.kdl", include_str!("../cluster.kdl"));
     let o = topogen(&s.0, &["build"]);
@@ -469,7 +469,7 @@ fn drifted(s: &Scratch) -> String {
     let mut text = std::fs::read_to_string(&topology).unwrap();
     text.push_str("a note by hand\n");
     std::fs::write(&topology, text).unwrap();
-    std::fs::remove_file(s.0.join("generated/pins/dev/k3s.version")).unwrap();
+    std::fs::remove_file(s.0.join("generated/pins/dev/strimzi.version")).unwrap();
     fifth
 }
 
@@ -634,7 +634,7 @@ fn check_json_lists_each_drifted_file_with_a_unified_diff() {
         [
             "generated/TOPOLOGY.md",
             "generated/environments/dev.tfvars",
-            "generated/pins/dev/k3s.version"
+            "generated/pins/dev/strimzi.version"
         ],
         "{v}"
     );
@@ -662,7 +662,7 @@ fn check_json_lists_each_drifted_file_with_a_unified_diff() {
             .unwrap()
             .contains("\n-a note by hand\n")
     );
-    let pin = by_path["generated/pins/dev/k3s.version"];
+    let pin = by_path["generated/pins/dev/strimzi.version"];
     assert_eq!(pin["kind"], "missing");
     assert!(pin["diff"].is_null());
     for d in drift {
@@ -704,7 +704,7 @@ fn check_github_annotates_each_drifted_file_at_its_first_difference() {
     let expected = [
         ("generated/TOPOLOGY.md", Some(topology_lines + 1), "differs"),
         ("generated/environments/dev.tfvars", Some(5), "differs"),
-        ("generated/pins/dev/k3s.version", None, "is missing"),
+        ("generated/pins/dev/strimzi.version", None, "is missing"),
     ];
     for (cmd, (file, line, says)) in cmds.iter().zip(expected) {
         assert_eq!(cmd.name, "error");
@@ -759,7 +759,7 @@ fn check_sarif_carries_a_drift_result_per_file() {
         [
             "generated/TOPOLOGY.md",
             "generated/environments/dev.tfvars",
-            "generated/pins/dev/k3s.version"
+            "generated/pins/dev/strimzi.version"
         ]
     );
     assert_eq!(
@@ -797,8 +797,8 @@ fn check_never_says_nothing_was_written() {
 /// 20-address range.
 fn prod_only_mistake() -> String {
     include_str!("../cluster.kdl").replace(
-        "environment prod production=#true {",
-        "environment prod production=#true {\n        pool worker count=30",
+        "environment prod production=#true approval=\"production\" {",
+        "environment prod production=#true approval=\"production\" {\n        pool worker count=30",
     )
 }
 

@@ -169,7 +169,7 @@ fn hostile_cluster() -> String {
         ),
         ("environment dev {", format!("environment {} {{", kdl(t))),
         (
-            "environment prod production=#true {",
+            "environment prod production=#true approval=\"production\" {",
             format!(
                 "environment {} production=#true {{",
                 kdl(&HCLOUD.to_ascii_uppercase())

@@ -174,7 +174,7 @@ fn links_and_special_files_inside_the_tree_are_never_followed_or_printed() {
         ("environments/dev.tfvars", "is a symbolic link"),
         ("environments/prod.tfvars", "is a FIFO"),
         (
-            "pins/dev/k3s.version",
+            "pins/dev/strimzi.version",
             "`generated/pins/dev` is a symbolic link",
         ),
     ] {
@@ -629,7 +629,7 @@ fn an_edited_workflows_manifest_never_deletes_unrelated_workflows() {
 /// The older cluster: one environment more, whose files the build record
 /// shows topogen wrote.
 fn with_qa() -> String {
-    let prod = "    environment prod production=#true {";
+    let prod = "    environment prod production=#true approval=\"production\" {";
     CLUSTER.replace(prod, &format!("    environment qa {{\n    }}\n{prod}"))
 }
 

@@ -522,3 +522,47 @@ fn base_rev_reads_cluster_kdl_from_git() {
 
 #[path = "support/bin.rs"]
 mod bin;
+
+#[test]
+fn moving_the_datacenter_strands_the_primary_ips_and_says_how_to_move() {
+    let new = edit(
+        BASE,
+        &[(
+            "location=nbg1 datacenter=nbg1-dc3",
+            "location=fsn1 datacenter=fsn1-dc14",
+        )],
+    );
+    let p = plan(BASE, &new);
+    assert!(has(&p, Kind::PrimaryIpsStranded, "fsn1-dc14", Destructive));
+    let c = p
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::PrimaryIpsStranded)
+        .unwrap();
+    assert_eq!(
+        c.summary,
+        "datacenter nbg1-dc3 → fsn1-dc14: the Primary IPs `dev-k3s-trading-control-ip`, `dev-k3s-trading-kafka-ip` stay in nbg1-dc3"
+    );
+    assert!(
+        c.notes.iter().any(|n| n.contains("destroy-all on `dev`")),
+        "{:?}",
+        c.notes
+    );
+    assert_eq!(
+        blamed(&p, Kind::PrimaryIpsStranded, BASE, &new),
+        "datacenter=fsn1-dc14"
+    );
+    // every server is replaced too (the datacenter forces a new server)
+    assert!(has(&p, Kind::ServerReplaced, "control", Destructive));
+
+    // another image replaces the servers too, in the same datacenter:
+    // nothing is stranded
+    let image = edit(BASE, &[("image=ubuntu-22.04", "image=ubuntu-24.04")]);
+    let p = plan(BASE, &image);
+    assert!(has(&p, Kind::ServerReplaced, "control", Destructive));
+    assert!(
+        !p.changes.iter().any(|c| c.kind == Kind::PrimaryIpsStranded),
+        "{:#?}",
+        p.changes
+    );
+}

@@ -28,6 +28,8 @@ struct Ctx<'a> {
 struct Env<'a> {
     env: &'a str,
     production: bool,
+    /// `approval=`: the GitHub environment that gates the provision job.
+    approval: Option<&'a str>,
     cluster: &'a str,
     node_count: u32,
     control_plane: Node,
@@ -122,6 +124,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
     Env {
         env: &t.env.name.value,
         production: t.env.production.value,
+        approval: t.env.approval.as_ref().map(|a| a.value.as_str()),
         cluster: &t.cluster.value,
         node_count: e.node_count,
         control_plane: control_plane(e),

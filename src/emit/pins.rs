@@ -1,13 +1,19 @@
-//! `pins/<env>/<tool>.version`: the versions the install steps read.
+//! `pins/<env>/<tool>.version`: the versions install steps read from a file.
 //!
 //! One line each, the version and nothing else, so that a workflow step can
-//! use `$(cat pins/dev/strimzi.version)`:
+//! use `$(tr -d '[:space:]' < pins/dev/strimzi.version)`:
 //!
 //! ```text
-//! pins/<env>/k3s.version              the K3s release
-//! pins/<env>/strimzi.version          the Strimzi operator release
-//! pins/<env>/argocd-operator.version  the ArgoCD operator release
+//! pins/<env>/strimzi.version   the Strimzi operator release (deploy-strimzi),
+//!                              for an environment that runs Kafka
 //! ```
+//!
+//! Only what a step reads is written (issue 15 item 7): the K3s release
+//! reaches the nodes through their cloud-init and the runners' kubectl
+//! through the workflows' environment `case`, the ArgoCD operator's release
+//! through deploy-argocd's; a `k3s.version` or `argocd-operator.version`
+//! beside them would be a second copy nothing reads, free to drift.
+//! `tests/emit_workflows.rs` holds every file here to a step that reads it.
 
 use serde::Serialize;
 
@@ -25,11 +31,9 @@ struct Ctx<'a> {
 pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Result<(), EmitError> {
     for env in envs {
         let v = &env.topo.versions;
-        for (tool, version) in [
-            ("k3s", &v.k3s.value),
-            ("strimzi", &v.strimzi.value),
-            ("argocd-operator", &v.argocd_operator.value),
-        ] {
+        // deploy-strimzi reads it only where the environment runs Kafka
+        let strimzi = env.kafka.is_some().then_some(("strimzi", &v.strimzi.value));
+        if let Some((tool, version)) = strimzi {
             let text = t.render(TEMPLATE, Ctx { version })?;
             plan.add(
                 format!("pins/{}/{tool}.version", env.topo.env.name.value),

@@ -70,6 +70,98 @@ struct WorkflowCtx<'a> {
     any_external: bool,
     /// Any environment must look up its Kafka Primary IP's address at deploy time.
     any_ip_lookup: bool,
+    /// The concurrency groups that keep a deploy and a maintenance run of the
+    /// same environment from overlapping.
+    concurrency: Concurrency,
+    /// The provision job's `environment:`: the GitHub deployment environment
+    /// `approval=` names for the environment being provisioned, none (`''`)
+    /// for the others; absent when no environment names one.
+    approval: Option<GhExpr>,
+}
+
+/// `${{ inputs.environment == 'prod' && 'production' || '' }}`: each
+/// environment's `approval=`; an empty name is no deployment environment.
+fn approval(envs: &[Resolved<'_>]) -> Option<GhExpr> {
+    let arms: Vec<String> = envs
+        .iter()
+        .filter_map(|e| {
+            let a = e.topo.env.approval.as_ref()?;
+            Some(format!(
+                "inputs.environment == '{}' && '{}'",
+                group_word(&e.topo.env.name.value),
+                group_word(&a.value)
+            ))
+        })
+        .collect();
+    if arms.is_empty() {
+        return None;
+    }
+    Some(GhExpr(format!("${{{{ {} || '' }}}}", arms.join(" || "))))
+}
+
+/// One concurrency group per environment, `<cluster>-<env>-infra`, entered
+/// by the deploy and by every maintenance run (dispatched, scheduled, or
+/// called by another workflow), with `cancel-in-progress: false`: the 23:30
+/// destroy waits for a running deploy, and a deploy for a running destroy.
+/// The deploy's own calls of the maintenance workflow (`check-clean`, the
+/// cleanup after a failure) pass `caller_holds_group: true` and enter a group
+/// of their run instead: entering the group their caller holds would be a
+/// deadlock, which GitHub resolves by cancelling the run.
+#[derive(Serialize)]
+struct Concurrency {
+    /// The deploy workflow's group.
+    deploy: GhExpr,
+    /// The maintenance workflow's group.
+    maintenance: GhExpr,
+}
+
+impl Concurrency {
+    fn new(envs: &[Resolved<'_>], schedules: &[DestroySchedule<'_>]) -> Self {
+        let cluster = group_word(envs.first().map_or("", |e| e.topo.cluster.value.as_str()));
+        // the environment a maintenance run acts on: a scheduled run's from
+        // its cron line (one line per environment), any other's from `env`
+        let env = if schedules.is_empty() {
+            "inputs.env".to_owned()
+        } else {
+            let by_cron: Vec<String> = schedules
+                .iter()
+                .map(|s| {
+                    format!(
+                        "github.event.schedule == '{}' && '{}'",
+                        group_word(&s.cron),
+                        group_word(s.envs.first().copied().unwrap_or_default())
+                    )
+                })
+                .collect();
+            format!(
+                "github.event_name == 'schedule' && ({} || 'unscheduled') || inputs.env",
+                by_cron.join(" || ")
+            )
+        };
+        Self {
+            deploy: GhExpr(format!("{cluster}-${{{{ inputs.environment }}}}-infra")),
+            maintenance: GhExpr(format!(
+                "{cluster}-${{{{ {env} }}}}-infra${{{{ inputs.caller_holds_group && format('-called-by-{{0}}-{{1}}', github.run_id, github.run_attempt) || '' }}}}"
+            )),
+        }
+    }
+}
+
+/// `s` with every character that could end a quoted string or an expression
+/// (anything but letters, digits, ` `, `*`, `,`, `.`, `_`, `-` and `/`)
+/// replaced: validation admits only DNS labels, cron lines of digits and
+/// GitHub environment names of those characters; this keeps the generated
+/// `${{ }}` well-formed whatever reaches it.
+fn group_word(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " *,._-/".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Every environment, as the workflows' `case` statements select it.
@@ -95,14 +187,32 @@ struct Pin<'a> {
     plan_comment: bool,
 }
 
-/// A cron line of the maintenance workflow and the environments it destroys.
+/// A cron line of the maintenance workflow and the environment it destroys.
 #[derive(Serialize)]
 struct DestroySchedule<'a> {
-    /// `M H * * *` (UTC).
+    /// `M H * * *` (UTC), spelled apart from every other line (see [`cron`]).
     cron: String,
     /// `HH:MM` (UTC).
     time: String,
     envs: Vec<&'a str>,
+}
+
+/// The cron line of the `k`-th environment destroyed daily at `h:m`: one
+/// line per environment, so that `github.event.schedule` names a single
+/// environment and the scheduled run can enter that environment's
+/// concurrency group (a deploy of it holds the same group). Environments
+/// destroyed at the same time get equivalent spellings of "every day"
+/// (`1-31`, `1,2-31`, … in the day of month, `1-12` in the month): each is
+/// its own schedule to GitHub, each fires daily.
+fn cron(h: u32, m: u32, k: usize) -> String {
+    let day = match k % 32 {
+        0 => "*".to_owned(),
+        1 => "1-31".to_owned(),
+        2 => "1,2-31".to_owned(),
+        d => format!("1-{},{d}-31", d - 1),
+    };
+    let month = if k / 32 == 0 { "*" } else { "1-12" };
+    format!("{m} {h} {day} {month} *")
 }
 
 /// One environment's facts.
@@ -137,15 +247,13 @@ impl<'a> ProjectCtx<'a> {
             let name = e.topo.env.name.value.as_str();
             if let Some(at) = &e.topo.schedule.destroy_at {
                 let (h, m) = at.value;
-                let cron = format!("{m} {h} * * *");
-                match destroy_schedules.iter_mut().find(|d| d.cron == cron) {
-                    Some(d) => d.envs.push(name),
-                    None => destroy_schedules.push(DestroySchedule {
-                        cron,
-                        time: e.topo.schedule.destroy_time().unwrap_or_default(),
-                        envs: vec![name],
-                    }),
-                }
+                let time = e.topo.schedule.destroy_time().unwrap_or_default();
+                let same = destroy_schedules.iter().filter(|d| d.time == time).count();
+                destroy_schedules.push(DestroySchedule {
+                    cron: cron(h, m, same),
+                    time,
+                    envs: vec![name],
+                });
             }
         }
         Self {
@@ -280,8 +388,11 @@ impl<'a> WorkflowCtx<'a> {
         fn external<'e>(e: &'e Resolved<'_>) -> Option<&'e crate::model::resolve::External<'e>> {
             e.kafka.as_ref().and_then(|k| k.external.as_ref())
         }
+        let cx = ProjectCtx::new(project, envs);
         Self {
-            cx: ProjectCtx::new(project, envs),
+            concurrency: Concurrency::new(envs, &cx.destroy_schedules),
+            approval: approval(envs),
+            cx,
             generated: &project.output.dir,
             terraform_module: project.output.terraform == crate::model::TerraformShape::Module,
             rust_version: env!("CARGO_PKG_RUST_VERSION"),
@@ -371,7 +482,46 @@ pub(crate) fn emit(
 
 #[cfg(test)]
 mod tests {
-    use super::ident;
+    use super::{cron, group_word, ident};
+
+    #[test]
+    fn every_environment_destroyed_at_one_time_gets_its_own_daily_cron_line() {
+        let lines: Vec<String> = (0..64).map(|k| cron(23, 30, k)).collect();
+        assert_eq!(lines[0], "30 23 * * *");
+        assert_eq!(lines[1], "30 23 1-31 * *");
+        assert_eq!(lines[2], "30 23 1,2-31 * *");
+        assert_eq!(lines[3], "30 23 1-2,3-31 * *");
+        assert_eq!(lines[32], "30 23 * 1-12 *");
+        let distinct: std::collections::BTreeSet<&String> = lines.iter().collect();
+        assert_eq!(distinct.len(), 64, "one line per environment");
+        for l in &lines {
+            let f: Vec<&str> = l.split(' ').collect();
+            // every day: each day of month 1..=31 in the field's ranges
+            let days: std::collections::BTreeSet<u32> = if f[2] == "*" {
+                (1..=31).collect()
+            } else {
+                f[2].split(',')
+                    .flat_map(|r| {
+                        let (a, b) = r.split_once('-').unwrap_or((r, r));
+                        a.parse::<u32>().unwrap()..=b.parse::<u32>().unwrap()
+                    })
+                    .collect()
+            };
+            assert_eq!(days, (1..=31).collect(), "{l}");
+            assert!(f[3] == "*" || f[3] == "1-12", "{l}");
+            assert_eq!(f[4], "*", "{l}");
+        }
+    }
+
+    #[test]
+    fn a_group_word_cannot_end_a_string_or_an_expression() {
+        assert_eq!(group_word("30 23 1-2,3-31 * *"), "30 23 1-2,3-31 * *");
+        assert_eq!(group_word("k3s-trading"), "k3s-trading");
+        assert_eq!(
+            group_word("x' }} ${{ github.token"),
+            "x_ __ ___ github.token"
+        );
+    }
 
     #[test]
     fn ident_cannot_open_an_expression() {

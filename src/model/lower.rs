@@ -222,6 +222,7 @@ fn lower_document(
             schema::ENVIRONMENT.prop("production").default_bool(),
             env_name.span,
         ));
+        let approval = cx.str_(&e, "approval");
         // the last environment takes the base instead of a copy
         let mut merged = if i == last {
             std::mem::take(&mut base)
@@ -249,6 +250,7 @@ fn lower_document(
         let env = Environment {
             name: env_name,
             production,
+            approval,
             span: env_node.span().into(),
         };
         // findings from the base repeat per environment; Findings::absorb merges them

@@ -149,6 +149,9 @@ pub struct Environment {
     pub name: Spanned<String>,
     /// `production=#true`: stricter rules apply.
     pub(crate) production: Spanned<bool>,
+    /// `approval="…"`: the GitHub deployment environment whose protection
+    /// rules gate the provision job.
+    pub(crate) approval: Option<Spanned<String>>,
     /// The whole `environment` node.
     pub(crate) span: Span,
 }

@@ -1343,16 +1343,24 @@ pub(crate) static ENVIRONMENT: NodeSchema = NodeSchema {
         Default::Required,
         "Environment name, e.g. `dev`.",
     )],
-    props: &[f(
-        "production",
-        Kind::Bool,
-        Default::Bool(false),
-        "Production: quorum and exposure problems are errors, not warnings.",
-    )],
+    props: &[
+        f(
+            "production",
+            Kind::Bool,
+            Default::Bool(false),
+            "Production: quorum and exposure problems are errors, not warnings.",
+        ),
+        f(
+            "approval",
+            Kind::Str,
+            Default::Described("none"),
+            "The GitHub deployment environment (Settings → Environments) the provision job of this environment runs in: its protection rules (required reviewers, a wait timer, allowed branches) hold the Terraform apply until they pass. Without it the apply runs unattended. Letters, digits, spaces, `.`, `_`, `-` and `/`, at most 255 characters (`topogen::approval::name`). E.g. `approval=\"production\"`.",
+        ),
+    ],
     children: CLUSTER_CHILDREN
         .split_at(CLUSTER_CHILDREN.len() - CLUSTER_ONLY)
         .0,
-    example: "environment prod production=#true { network \"10.1.0.0/16\" subnet=\"10.1.1.0/24\" }",
+    example: "environment prod production=#true approval=\"production\" { network \"10.1.0.0/16\" subnet=\"10.1.1.0/24\" }",
 };
 
 /// Every node of the language with its path (`cluster > pool`), top-down:

@@ -109,6 +109,9 @@ pub enum Kind {
     SecretRemoved,
     /// A pinned version changed.
     VersionChanged,
+    /// The datacenter changed while the environment has Primary IPs, which
+    /// stay in the old one.
+    PrimaryIpsStranded,
 }
 
 /// Which file a change's span is in.
@@ -363,12 +366,56 @@ pub(crate) fn user_data(env: &Resolved<'_>, p: &ResolvedPool<'_>) -> Vec<Input> 
 }
 
 fn diff_env(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
+    primary_ips(b, n, out);
     servers(b, n, out);
     pools(b, n, out);
     kafka(b, n, out);
     firewall(b, n, out);
     secrets(b, n, out);
     versions(b, n, out);
+}
+
+/// A Primary IP is bound to the datacenter it was created in: moving the
+/// environment (another `datacenter`, or `location`) leaves the Primary IPs
+/// the base's pools hold behind, and Hetzner refuses to assign them to the
+/// new servers. The provision workflow stops before Terraform when it finds
+/// one elsewhere; the plan says so before the change is merged.
+fn primary_ips(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
+    let (bt, nt) = (&b.topo.hetzner, &n.topo.hetzner);
+    if bt.datacenter.value == nt.datacenter.value {
+        return;
+    }
+    let held: Vec<String> = b
+        .pools
+        .iter()
+        .filter_map(|p| p.primary_ip.as_ref().map(|ip| format!("`{}`", ip.name)))
+        .collect();
+    if held.is_empty() {
+        return;
+    }
+    let mut c = change(
+        Class::Destructive,
+        Kind::PrimaryIpsStranded,
+        nt.datacenter.value.clone(),
+        format!(
+            "datacenter {} → {}: the Primary IP{} {} stay{} in {}",
+            bt.datacenter.value,
+            nt.datacenter.value,
+            if held.len() == 1 { "" } else { "s" },
+            held.join(", "),
+            if held.len() == 1 { "s" } else { "" },
+            bt.datacenter.value
+        ),
+        nt.datacenter.span,
+    );
+    c.notes.push(
+        "a Primary IP cannot move between datacenters: the provision workflow stops before Terraform while one exists elsewhere".into(),
+    );
+    c.notes.push(format!(
+        "to move, run hcloud-maintenance with destroy-all on `{}` (the addresses are released: clients and DNS must learn the new ones), then deploy; or set the datacenter back",
+        n.topo.env.name.value
+    ));
+    out.push(c);
 }
 
 fn servers(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {

@@ -21,7 +21,11 @@ environments not marked `production=#true` and an error in production ones.
 These are the ports scanners try first: SSH and the API server are brute-forced within
 minutes of a server getting an address, and plaintext Kafka hands market data (and the
 ability to write into topics) to anyone. Sometimes it is the right trade-off (GitHub-hosted
-runners have no fixed address); `reason=` records that it was decided, not forgotten."#,
+runners have no fixed address); `reason=` records that it was decided, not forgotten.
+Restricting the Kubernetes API's sources never breaks the cluster: the K3s server
+advertises its private address, and agents, kubelets and pods reach it over the private
+network, which the firewall does not filter; only kubectl from outside (the workflows)
+uses the public 6443."#,
     fail: r#"pool kafka role=agent server-type=cx23 count=3 range=kafka {
     labels role=kafka
     primary-ip node=0

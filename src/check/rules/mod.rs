@@ -26,6 +26,7 @@
 //! failing example reports its rule and nothing else (a test lists the two
 //! unavoidable exceptions); the fixed one reports nothing at all.
 
+pub(crate) mod approval_name;
 pub(crate) mod cost_unpriced;
 pub(crate) mod exposure_internal;
 pub(crate) mod exposure_public;
@@ -81,6 +82,7 @@ use super::Rule;
 
 /// Every rule, sorted by code (a test keeps it sorted and unique).
 pub(crate) static ALL: &[&Rule] = &[
+    &approval_name::RULE,
     &cost_unpriced::RULE,
     &exposure_internal::RULE,
     &exposure_public::RULE,

@@ -869,6 +869,9 @@ impl Runner<'_> {
                         && record.result == Outcome::Skipped
                     {
                         match expr::eval_template(env, &jctx.scope(Site::JobEnvironment, None)) {
+                            // An empty name is no deployment environment
+                            // (`environment: ${{ cond && 'prod' || '' }}`).
+                            Ok(e) if e.to_text().is_empty() => {}
                             Ok(e) if self.opts.rejected_environments.contains(&e.to_text()) => {
                                 self.log(&format!("[{path}] deployment to environment `{e}` was rejected by a reviewer"));
                                 record.environment = Some(e.to_text());

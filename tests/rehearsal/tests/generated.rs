@@ -235,7 +235,17 @@ fn deploy_with_the_outside_world_down_fails_at_verify_clean_and_destroys_nothing
         "{}",
         report.summary
     );
-    assert_eq!(report.concurrency, vec!["deploy-cluster-dev".to_string()]);
+    // The deploy holds dev's infrastructure group (the one the maintenance
+    // workflow enters); its call of the maintenance workflow enters a group
+    // of this run instead of deadlocking on the group its caller holds.
+    assert_eq!(report.concurrency[0], "k3s-trading-dev-infra");
+    assert_eq!(report.concurrency.len(), 2, "{:?}", report.concurrency);
+    assert!(
+        report.concurrency[1].starts_with("k3s-trading-dev-infra-called-by-"),
+        "{:?}",
+        report.concurrency
+    );
+    assert!(!report.logged("deadlock"));
     assert_eq!(report.result, Outcome::Failure);
     for secret in ["hcloud-token-value", "private-key-body", "git-token-value"] {
         assert!(
@@ -269,4 +279,9 @@ fn the_2330_schedule_selects_destroy_cluster_on_dev() {
         report.log
     );
     assert!(report.logged("curl: the outside world is offline"));
+    // The scheduled destroy of dev waits in the group a deploy of dev holds.
+    assert_eq!(
+        report.concurrency,
+        vec!["k3s-trading-dev-infra".to_string()]
+    );
 }

@@ -374,6 +374,12 @@ fn deploy_prod_the_nightly_schedule_spares_it_and_destroy_all_removes_its_primar
     // destroy-all prod: its servers and its Primary IPs too; dev's stay.
     let all = p.maintenance("prod", "destroy-all", "destroy-all");
     assert_eq!(all.result, Outcome::Success, "{:#?}", all.log);
+    assert_eq!(
+        nightly.concurrency,
+        vec!["k3s-trading-dev-infra".to_string()]
+    );
+    assert_eq!(all.concurrency, vec!["k3s-trading-prod-infra".to_string()]);
+    assert_eq!(report.concurrency[0], "k3s-trading-prod-infra");
     let cloud = p.cloud();
     assert_eq!(names(&cloud, "servers"), BTreeSet::new());
     assert_eq!(names(&cloud, "primary_ips"), BTreeSet::new());
@@ -383,4 +389,18 @@ fn deploy_prod_the_nightly_schedule_spares_it_and_destroy_all_removes_its_primar
     // (uniqueness_error)`): both environments create an `hcloud_ssh_key` from
     // the one SSH_PUBLIC_KEY secret. Not asserted here until the module
     // reuses the key.
+}
+
+#[test]
+fn a_rejected_production_approval_stops_the_deploy_before_anything_is_created() {
+    let p = Project::new();
+    let report = p.deploy_rejected("prod", "production", "rejected");
+    let provision = report.job("provision/provision").unwrap();
+    assert_eq!(provision.environment.as_deref(), Some("production"));
+    assert_eq!(provision.result, Outcome::Failure, "{:#?}", report.log);
+    assert!(provision.steps.is_empty(), "a step ran before the approval");
+    assert!(report.logged("deployment to environment `production` was rejected by a reviewer"));
+    // no Primary IP, no server, no network: nothing ever wrote the fake
+    // cloud's state, and Terraform never ran
+    assert!(!p.path("cloud.json").exists(), "the cloud was touched");
 }

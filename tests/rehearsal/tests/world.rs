@@ -359,6 +359,8 @@ fn the_control_plane_boots_its_cloud_init_and_registers_with_its_labels() {
             "traefik",
             "--tls-san",
             "203.0.113.10",
+            "--advertise-address",
+            "10.0.1.10",
             "--node-ip",
             "10.0.1.10",
             "--node-external-ip",

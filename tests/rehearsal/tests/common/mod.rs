@@ -202,6 +202,18 @@ impl Project {
         )
     }
 
+    /// A deploy whose reviewers reject the GitHub environment `rejected`.
+    pub fn deploy_rejected(&self, env: &str, rejected: &str, run: &str) -> Report {
+        let mut opts = self.options(run);
+        opts.rejected_environments = vec![rejected.to_string()];
+        run::run(
+            &self.project(".github/workflows/deploy-cluster.yml"),
+            Event::Dispatch(vec![("environment".into(), env.into())]),
+            &opts,
+        )
+        .unwrap()
+    }
+
     pub fn maintenance(&self, env: &str, action: &str, run: &str) -> Report {
         self.run(
             "hcloud-maintenance.yml",
