@@ -315,6 +315,61 @@ pub(crate) struct Kafka {
     pub(crate) storage: Storage,
     /// Pod resources.
     pub(crate) resources: Resources,
+    /// Topics the Topic Operator manages, in file order.
+    pub(crate) topics: Vec<Topic>,
+}
+
+/// `topic NAME partitions=N [replicas=N] { config KEY VALUE … }`.
+#[derive(Clone, Debug)]
+pub(crate) struct Topic {
+    /// The Kafka topic name, as written.
+    pub(crate) name: Spanned<String>,
+    /// Number of partitions.
+    pub(crate) partitions: Spanned<u32>,
+    /// Replication factor, when written (else the cluster's `replication factor`).
+    pub(crate) replicas: Option<Spanned<u32>>,
+    /// Topic-level configuration, in file order.
+    pub(crate) config: Vec<TopicConfig>,
+}
+
+/// `config KEY VALUE`: one topic-level configuration entry.
+#[derive(Clone, Debug)]
+pub(crate) struct TopicConfig {
+    /// The key, e.g. `retention.ms`.
+    pub(crate) key: Spanned<String>,
+    /// The value as written.
+    pub(crate) value: Spanned<ConfigValue>,
+}
+
+/// A configuration value as `cluster.kdl` writes it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ConfigValue {
+    /// A whole number (`604800000`, `-1`).
+    Int(i64),
+    /// A number with a fraction (`0.5`).
+    Float(f64),
+    /// `#true` or `#false`.
+    Bool(bool),
+    /// A string.
+    Str(String),
+}
+
+impl std::fmt::Display for ConfigValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigValue::Int(i) => write!(f, "{i}"),
+            ConfigValue::Float(x) => write!(f, "{x}"),
+            ConfigValue::Bool(b) => write!(f, "{b}"),
+            ConfigValue::Str(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl Topic {
+    /// The configuration entry `key`, if written.
+    pub(crate) fn config(&self, key: &str) -> Option<&TopicConfig> {
+        self.config.iter().find(|c| c.key.value == key)
+    }
 }
 
 /// `replication factor=N min-insync=M`.

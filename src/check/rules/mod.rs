@@ -48,6 +48,12 @@ pub(crate) mod kafka_pools;
 pub(crate) mod kafka_quorum;
 pub(crate) mod kafka_replication;
 pub(crate) mod kafka_storage;
+pub(crate) mod kafka_topic_config;
+pub(crate) mod kafka_topic_duplicate;
+pub(crate) mod kafka_topic_min_insync;
+pub(crate) mod kafka_topic_name;
+pub(crate) mod kafka_topic_partitions;
+pub(crate) mod kafka_topic_replicas;
 pub(crate) mod kafka_version;
 pub(crate) mod labels_kubelet;
 pub(crate) mod labels_syntax;
@@ -103,6 +109,12 @@ pub(crate) static ALL: &[&Rule] = &[
     &kafka_quorum::RULE,
     &kafka_replication::RULE,
     &kafka_storage::RULE,
+    &kafka_topic_config::RULE,
+    &kafka_topic_duplicate::RULE,
+    &kafka_topic_min_insync::RULE,
+    &kafka_topic_name::RULE,
+    &kafka_topic_partitions::RULE,
+    &kafka_topic_replicas::RULE,
     &kafka_version::RULE,
     &labels_kubelet::RULE,
     &labels_syntax::RULE,
