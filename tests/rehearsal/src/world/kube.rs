@@ -364,6 +364,71 @@ impl Api {
                 o["status"] = json!({"phase": if argocd { "Available" } else { "Pending" }});
             }
         }
+        // The Topic Operator (the Kafka's entityOperator.topicOperator)
+        // creates each KafkaTopic's topic once its Kafka is Ready: Kafka
+        // refuses more replicas than brokers and an invalid topic name.
+        let snapshot = self.objects.clone();
+        for o in self
+            .objects
+            .iter_mut()
+            .filter(|o| o["kind"] == "KafkaTopic")
+        {
+            let ns = &o["metadata"]["namespace"];
+            let cluster = &o["metadata"]["labels"]["strimzi.io/cluster"];
+            let kafka = snapshot.iter().find(|k| {
+                k["kind"] == "Kafka"
+                    && k["metadata"]["namespace"] == *ns
+                    && k["metadata"]["name"] == *cluster
+            });
+            let mut problems = super::strimzi::check(o);
+            match kafka {
+                None => problems.push(format!("no Kafka {cluster} in namespace {ns}")),
+                Some(k) => {
+                    if k["status"]["conditions"][0]["status"] != "True" {
+                        problems.push(format!("Kafka {cluster} is not Ready"));
+                    }
+                    if !k["spec"]["entityOperator"]["topicOperator"].is_object() {
+                        problems.push(format!("Kafka {cluster} runs no Topic Operator"));
+                    }
+                }
+            }
+            let brokers: u64 = snapshot
+                .iter()
+                .filter(|p| {
+                    p["kind"] == "KafkaNodePool"
+                        && p["metadata"]["namespace"] == *ns
+                        && p["metadata"]["labels"]["strimzi.io/cluster"] == *cluster
+                        && p["spec"]["roles"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|r| r == "broker")
+                })
+                .filter_map(|p| p["spec"]["replicas"].as_u64())
+                .sum();
+            let replicas = o["spec"]["replicas"].as_u64().unwrap_or(0);
+            if replicas > brokers {
+                problems.push(format!(
+                    "InvalidReplicationFactorException: replication factor {replicas} larger than available brokers {brokers}"
+                ));
+            }
+            let topic = o["spec"]["topicName"]
+                .as_str()
+                .or(o["metadata"]["name"].as_str())
+                .unwrap_or("");
+            let valid = !topic.is_empty()
+                && topic.len() <= 249
+                && topic != "."
+                && topic != ".."
+                && topic
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            if !valid {
+                problems.push(format!("InvalidTopicException: {topic:?}"));
+            }
+            let ready = if problems.is_empty() { "True" } else { "False" };
+            o["status"] = json!({"conditions": [{"type": "Ready", "status": ready, "message": problems.join("; ")}], "topicName": topic});
+        }
         // The ArgoCD operator creates the instance's admin secret.
         let instances: Vec<Value> = self
             .objects
