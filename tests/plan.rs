@@ -314,6 +314,7 @@ fn replication_and_secrets() {
         &[
             ("min-insync=2", "min-insync=1"),
             ("secret GHCR_TOKEN", "secret REGISTRY_TOKEN"),
+            ("token=GHCR_TOKEN", "token=REGISTRY_TOKEN"),
         ],
     );
     let p = plan(BASE, &new);

@@ -42,6 +42,26 @@ struct Env<'a> {
     schedule: Schedule,
     cost: Cost<'a>,
     secret_list: Vec<Secret<'a>>,
+    registries: Vec<Registry<'a>>,
+    topics: Vec<Topic<'a>>,
+}
+
+/// A registry and the namespaces the deploy creates its pull secret in.
+#[derive(Serialize)]
+struct Registry<'a> {
+    server: &'a str,
+    secret: &'a str,
+    token: &'a str,
+    namespaces: Vec<&'a str>,
+}
+
+/// A Kafka topic as the deploy creates it.
+#[derive(Serialize)]
+struct Topic<'a> {
+    name: &'a str,
+    partitions: u32,
+    replicas: u32,
+    config: String,
 }
 
 #[derive(Serialize)]
@@ -246,6 +266,33 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
                 usage: s.usage.value.as_str(),
                 optional: s.optional,
                 description: s.description.as_deref().unwrap_or_default(),
+            })
+            .collect(),
+        registries: t
+            .registries
+            .iter()
+            .map(|r| Registry {
+                server: &r.server.value,
+                secret: &r.secret.value,
+                token: &r.token.value,
+                namespaces: r.namespaces.iter().map(|n| n.value.as_str()).collect(),
+            })
+            .collect(),
+        topics: e
+            .kafka
+            .iter()
+            .flat_map(|k| k.topics.iter())
+            .map(|rt| Topic {
+                name: &rt.topic.name.value,
+                partitions: rt.topic.partitions.value,
+                replicas: rt.replicas.value,
+                config: rt
+                    .topic
+                    .config
+                    .iter()
+                    .map(|c| format!("{}={}", c.key.value, c.value.value))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
             .collect(),
     }

@@ -67,6 +67,8 @@ struct WorkflowCtx<'a> {
     any_external: bool,
     /// Any environment must look up its Kafka Primary IP's address at deploy time.
     any_ip_lookup: bool,
+    /// Any environment declares a registry: the ArgoCD workflow creates pull secrets.
+    any_registry: bool,
 }
 
 /// Every environment, as the workflows' `case` statements select it.
@@ -117,6 +119,18 @@ struct Env<'a> {
     gitops: GitOps<'a>,
     pools: Vec<PoolValue<'a>>,
     kafka: Option<KafkaValue<'a>>,
+    /// Registries and the namespaces that get their pull secret.
+    registries: Vec<Registry<'a>>,
+}
+
+/// `registry SERVER secret=… { namespace … }`.
+#[derive(Serialize)]
+struct Registry<'a> {
+    server: &'a str,
+    secret: &'a str,
+    /// Empty: the repository owner.
+    username: &'a str,
+    namespaces: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -207,6 +221,16 @@ impl<'a> Env<'a> {
             },
             pools: PoolValue::all(e),
             kafka: KafkaValue::of(e),
+            registries: t
+                .registries
+                .iter()
+                .map(|r| Registry {
+                    server: &r.server.value,
+                    secret: &r.secret.value,
+                    username: r.username.as_ref().map_or("", |u| u.value.as_str()),
+                    namespaces: r.namespaces.iter().map(|n| n.value.as_str()).collect(),
+                })
+                .collect(),
         }
     }
 }
@@ -369,6 +393,7 @@ impl<'a> WorkflowCtx<'a> {
             any_ip_lookup: envs
                 .iter()
                 .any(|e| external(e).is_some_and(|x| x.address.is_none())),
+            any_registry: envs.iter().any(|e| !e.topo.registries.is_empty()),
         }
     }
 }

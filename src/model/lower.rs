@@ -974,6 +974,7 @@ impl Cx<'_> {
             .map(label_span);
         let schedule = self.schedule(doc, cluster_span);
         let gitops = self.gitops(doc, cluster_span);
+        let registries = self.registries(doc);
         let secrets = self.secrets(doc);
         Topology {
             env,
@@ -991,6 +992,7 @@ impl Cx<'_> {
             catalog,
             schedule,
             gitops,
+            registries,
             secrets,
             invalid: Vec::new(),
         }
@@ -1720,6 +1722,33 @@ impl Cx<'_> {
             } else {
                 out.workflows = Some(w.value);
             }
+        }
+        out
+    }
+
+    /// `registry SERVER secret=… token=… { namespace … }`, the first of each server.
+    fn registries(&mut self, doc: &KdlDocument) -> Vec<Registry> {
+        let mut out = Vec::new();
+        for (n, e) in self.many(doc, &schema::REGISTRY) {
+            let server = self.arg_str(&e, 0, "registry server", "");
+            let secret = self.req_str(&e, "secret");
+            let token = self.req_str(&e, "token");
+            let username = self.str_(&e, "username");
+            let empty = KdlDocument::new();
+            let body = n.children().unwrap_or(&empty);
+            self.children(body, &schema::REGISTRY);
+            let namespaces = self
+                .many(body, &schema::REGISTRY_NAMESPACE)
+                .into_iter()
+                .map(|(_, ne)| self.arg_str(&ne, 0, "namespace", ""))
+                .collect();
+            out.push(Registry {
+                server,
+                secret,
+                token,
+                username,
+                namespaces,
+            });
         }
         out
     }

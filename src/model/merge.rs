@@ -63,6 +63,8 @@ const KEYED: &[&str] = &[
     "kafka",
     "topic",
     "config",
+    "registry",
+    "namespace",
 ];
 
 /// Keyed nodes an overlay may only override: adding one takes `new=#true`.

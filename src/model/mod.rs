@@ -135,6 +135,8 @@ pub struct Topology {
     pub(crate) schedule: Schedule,
     /// Where ArgoCD bootstraps from.
     pub gitops: GitOps,
+    /// Private container registries and the namespaces that pull from them.
+    pub(crate) registries: Vec<Registry>,
     /// GitHub Actions secrets, by name.
     pub(crate) secrets: Vec<Secret>,
     /// Spans of values that failed to lower and hold a placeholder, sorted: a
@@ -544,6 +546,21 @@ pub struct GitOps {
     pub(crate) namespace: Spanned<String>,
 }
 
+/// `registry SERVER secret=NAME token=SECRET [username=…] { namespace NS … }`.
+#[derive(Clone, Debug)]
+pub(crate) struct Registry {
+    /// The registry host, e.g. `ghcr.io`.
+    pub(crate) server: Spanned<String>,
+    /// The pull secret's name in each namespace.
+    pub(crate) secret: Spanned<String>,
+    /// The GitHub secret holding the token.
+    pub(crate) token: Spanned<String>,
+    /// The registry user name, if given (else the repository owner).
+    pub(crate) username: Option<Spanned<String>>,
+    /// The namespaces that get the pull secret.
+    pub(crate) namespaces: Vec<Spanned<String>>,
+}
+
 /// What a workflow uses a secret for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum SecretUse {
@@ -596,9 +613,13 @@ impl SecretUse {
         }
     }
 
-    /// Whether the workflows cannot run without it.
+    /// Whether the workflows cannot run without it (a registry token is
+    /// needed only by a `registry`, which `topogen::registry::token` checks).
     pub(crate) fn required(self) -> bool {
-        !matches!(self, SecretUse::ArgocdAdminPassword)
+        !matches!(
+            self,
+            SecretUse::ArgocdAdminPassword | SecretUse::RegistryToken
+        )
     }
 }
 

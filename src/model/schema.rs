@@ -318,6 +318,7 @@ static CLUSTER_CHILDREN: &[&NodeSchema] = &[
     &CATALOG,
     &SCHEDULE,
     &GITOPS,
+    &REGISTRY,
     &SECRETS,
     &OUTPUT,
     &TOPOGEN,
@@ -1298,6 +1299,59 @@ pub(crate) static GITOPS: NodeSchema = NodeSchema {
     example: "gitops repo=\"trading-cz/config\" overlay=\"overlays/minimal\"",
 };
 
+/// `cluster > registry`.
+pub(crate) static REGISTRY: NodeSchema = NodeSchema {
+    name: "registry",
+    repeats: true,
+    doc: "A private container registry the apps pull from. The deploy-argocd workflow creates the `kubernetes.io/dockerconfigjson` pull secret in each listed namespace (creating the namespace too) before the GitOps bootstrap, from the GitHub secret `token` names — a secret with `use=registry-token` — and applies it, so a redeploy updates it. The token passes only through the environment of `jq`, which writes the Secret to `kubectl apply` on a pipe: never a command line (`ps`), a file or the log. Deployments reference it with `imagePullSecrets: [{name: SECRET}]`. An environment adds namespaces with `registry SERVER { namespace … }`.",
+    args: &[f(
+        "SERVER",
+        Kind::Str,
+        Default::Required,
+        "The registry host, e.g. `ghcr.io`.",
+    )],
+    props: &[
+        f(
+            "secret",
+            Kind::DnsLabel,
+            Default::Required,
+            "Name of the pull secret created in each namespace.",
+        )
+        .eg("secret=ghcr-secret"),
+        f(
+            "token",
+            Kind::Pattern("[A-Z_][A-Z0-9_]*"),
+            Default::Required,
+            "The GitHub secret holding the registry password or token: one declared in `secrets` with `use=registry-token`.",
+        )
+        .eg("token=GHCR_TOKEN"),
+        f(
+            "username",
+            Kind::Str,
+            Default::Described("the repository owner (`github.repository_owner`)"),
+            "The registry user name the token belongs to (GHCR checks only the token).",
+        ),
+    ],
+    children: &[&REGISTRY_NAMESPACE],
+    example: "registry ghcr.io secret=ghcr-secret token=GHCR_TOKEN { namespace ingestion-alpaca }",
+};
+
+/// `cluster > registry > namespace`.
+pub(crate) static REGISTRY_NAMESPACE: NodeSchema = NodeSchema {
+    name: "namespace",
+    repeats: true,
+    doc: "An app namespace that gets the registry's pull secret.",
+    args: &[f(
+        "NAME",
+        Kind::DnsLabel,
+        Default::Required,
+        "The Kubernetes namespace.",
+    )],
+    props: &[],
+    children: &[],
+    example: "namespace ingestion-alpaca",
+};
+
 /// `cluster > secrets`.
 pub(crate) static SECRETS: NodeSchema = NodeSchema {
     name: "secrets",
@@ -1572,7 +1626,7 @@ mod tests {
     #[test]
     fn the_tree_reaches_every_node_once_with_unique_names_per_parent() {
         let all = nodes();
-        assert_eq!(all.len(), 45);
+        assert_eq!(all.len(), 47);
         let paths: std::collections::BTreeSet<_> = all.iter().map(|(p, _)| p).collect();
         assert_eq!(paths.len(), all.len());
         for (path, n) in &all {

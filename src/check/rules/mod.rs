@@ -65,6 +65,7 @@ pub(crate) mod pool_server_type;
 pub(crate) mod pool_server_type_location;
 pub(crate) mod ports_node_port_conflict;
 pub(crate) mod ports_node_port_range;
+pub(crate) mod registry_token;
 pub(crate) mod scheduling_control_plane;
 pub(crate) mod scheduling_no_eligible_pool;
 pub(crate) mod scheduling_unmatched_selector;
@@ -126,6 +127,7 @@ pub(crate) static ALL: &[&Rule] = &[
     &pool_server_type_location::RULE,
     &ports_node_port_conflict::RULE,
     &ports_node_port_range::RULE,
+    &registry_token::RULE,
     &scheduling_control_plane::RULE,
     &scheduling_no_eligible_pool::RULE,
     &scheduling_unmatched_selector::RULE,

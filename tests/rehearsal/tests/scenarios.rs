@@ -143,6 +143,7 @@ impl Project {
             ),
             ("TOKEN_GIT_REPO_CONFIG", "git-token-value".to_string()),
             ("ARGOCD_ADMIN_PASSWORD", "admin-password-value".to_string()),
+            ("GHCR_TOKEN", "ghcr-token-value".to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -515,6 +516,13 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
         find("Secret", "argocd-cluster")["stringData"]["admin.password"],
         "admin-password-value"
     );
+    // The registry pull secret in each namespace cluster.kdl declares.
+    let pull = objects
+        .iter()
+        .filter(|o| o["kind"] == "Secret" && o["metadata"]["name"] == "ghcr-secret")
+        .map(|o| o["metadata"]["namespace"].as_str().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(pull, ["ingestion-alpaca"]);
     let app = find("Application", "bootstrap");
     let step =
         fs::read_to_string(p.project(".github/workflows/03-reusable-deploy-argocd.yml")).unwrap();

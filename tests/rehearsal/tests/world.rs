@@ -1243,6 +1243,7 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
         &[
             ("TOKEN_GIT_REPO_CONFIG", "git-token"),
             ("ARGOCD_ADMIN_PASSWORD", "admin-pw"),
+            ("GHCR_TOKEN", "ghcr-pat"),
         ],
     );
     assert_eq!(
@@ -1273,7 +1274,29 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
     let app = find("Application", "bootstrap");
     assert_eq!(app["spec"]["source"]["path"], "overlays/minimal");
     assert_eq!(app["metadata"]["namespace"], "argocd");
-    for secret in ["git-token", "admin-pw", "hcloud-token"] {
+    // The registry pull secret, in each namespace cluster.kdl declares, made
+    // from the token and the repository owner (the runner's `owner/infra`).
+    let pull = api["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "Secret" && o["metadata"]["name"] == "ghcr-secret")
+        .cloned()
+        .expect("no Secret ghcr-secret");
+    assert_eq!(pull["metadata"]["namespace"], "ingestion-alpaca");
+    assert_eq!(pull["type"], "kubernetes.io/dockerconfigjson");
+    let config: Value =
+        serde_json::from_str(pull["stringData"][".dockerconfigjson"].as_str().unwrap()).unwrap();
+    assert_eq!(config["auths"]["ghcr.io"]["password"], "ghcr-pat");
+    assert_eq!(config["auths"]["ghcr.io"]["username"], "owner");
+    assert!(
+        api["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == "ingestion-alpaca")
+    );
+    for secret in ["git-token", "admin-pw", "hcloud-token", "ghcr-pat"] {
         assert!(
             !argocd
                 .log
