@@ -267,7 +267,7 @@ fn topic_replicas_are_checked_against_a_smaller_environment() {
     assert_eq!(topic.len(), 1, "{}", render(&source, &findings, &envs));
     let f = topic[0];
     assert!(
-        f.message.contains("environment `dev` has 1 broker"),
+        f.message.contains("the environment has 1 broker"),
         "{}",
         f.message
     );

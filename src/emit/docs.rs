@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use super::value::{
-    FirewallValue, KafkaValue, Kv, Node, Nodes, PoolValue, VersionsValue, control_plane,
+    FirewallValue, KafkaValue, Kv, Node, Nodes, PoolValue, RegistryValue, VersionsValue,
+    control_plane,
 };
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;
@@ -42,17 +43,8 @@ struct Env<'a> {
     schedule: Schedule,
     cost: Cost<'a>,
     secret_list: Vec<Secret<'a>>,
-    registries: Vec<Registry<'a>>,
+    registries: Vec<RegistryValue<'a>>,
     topics: Vec<Topic<'a>>,
-}
-
-/// A registry and the namespaces the deploy creates its pull secret in.
-#[derive(Serialize)]
-struct Registry<'a> {
-    server: &'a str,
-    secret: &'a str,
-    token: &'a str,
-    namespaces: Vec<&'a str>,
 }
 
 /// A Kafka topic as the deploy creates it.
@@ -268,16 +260,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
                 description: s.description.as_deref().unwrap_or_default(),
             })
             .collect(),
-        registries: t
-            .registries
-            .iter()
-            .map(|r| Registry {
-                server: &r.server.value,
-                secret: &r.secret.value,
-                token: &r.token.value,
-                namespaces: r.namespaces.iter().map(|n| n.value.as_str()).collect(),
-            })
-            .collect(),
+        registries: RegistryValue::all(e),
         topics: e
             .kafka
             .iter()

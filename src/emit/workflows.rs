@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::templates::GhExpr;
-use super::value::{KafkaValue, Node, PoolValue, control_plane};
+use super::value::{KafkaValue, Node, PoolValue, RegistryValue, control_plane};
 use super::{Destination, EmitError, Plan, Templates};
 use crate::model::{Project, Resolved};
 
@@ -120,17 +120,7 @@ struct Env<'a> {
     pools: Vec<PoolValue<'a>>,
     kafka: Option<KafkaValue<'a>>,
     /// Registries and the namespaces that get their pull secret.
-    registries: Vec<Registry<'a>>,
-}
-
-/// `registry SERVER secret=… { namespace … }`.
-#[derive(Serialize)]
-struct Registry<'a> {
-    server: &'a str,
-    secret: &'a str,
-    /// Empty: the repository owner.
-    username: &'a str,
-    namespaces: Vec<&'a str>,
+    registries: Vec<RegistryValue<'a>>,
 }
 
 #[derive(Serialize)]
@@ -221,16 +211,7 @@ impl<'a> Env<'a> {
             },
             pools: PoolValue::all(e),
             kafka: KafkaValue::of(e),
-            registries: t
-                .registries
-                .iter()
-                .map(|r| Registry {
-                    server: &r.server.value,
-                    secret: &r.secret.value,
-                    username: r.username.as_ref().map_or("", |u| u.value.as_str()),
-                    namespaces: r.namespaces.iter().map(|n| n.value.as_str()).collect(),
-                })
-                .collect(),
+            registries: RegistryValue::all(e),
         }
     }
 }

@@ -73,12 +73,12 @@ const fn int(min: i64) -> Type {
 /// Kafka 4.0's topic-level configuration keys (`TopicConfig`, `LogConfig`), with their types.
 const KEYS: &[(&str, Type)] = &[
     ("cleanup.policy", Type::Words(&["compact", "delete"])),
+    ("compression.gzip.level", Type::Long { min: -1, max: 9 }),
+    ("compression.lz4.level", Type::Long { min: 1, max: 17 }),
     (
         "compression.type",
         Type::Word(&["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"]),
     ),
-    ("compression.gzip.level", Type::Long { min: -1, max: 9 }),
-    ("compression.lz4.level", Type::Long { min: 1, max: 17 }),
     (
         "compression.zstd.level",
         Type::Long {

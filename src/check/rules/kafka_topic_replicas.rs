@@ -58,10 +58,9 @@ fn check(t: &Topology, out: &mut Findings) {
             Finding::new(
                 &RULE,
                 format!(
-                    "topic `{}` wants {} replicas, but environment `{}` has {brokers} broker{}",
+                    "topic `{}` wants {} replicas, but the environment has {brokers} broker{}",
                     topic.name.value,
                     replicas.value,
-                    t.env.name.value,
                     plural(brokers)
                 ),
             )

@@ -105,8 +105,8 @@ fn check(t: &Topology, out: &mut Findings) {
         let mut f = Finding::new(
             &RULE,
             format!(
-                "secret `{}` is a registry token, but no `registry` in environment `{}` uses it",
-                s.name.value, t.env.name.value
+                "secret `{}` is a registry token, but no `registry` uses it",
+                s.name.value
             ),
         )
         .label(s.span, "never used");
