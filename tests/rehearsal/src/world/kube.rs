@@ -1170,7 +1170,7 @@ fn check_docker_config(obj: &Value, name: &str) -> Res<()> {
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
     const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let s = s.as_bytes();
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(s.len() / 4 * 3);
