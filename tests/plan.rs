@@ -315,6 +315,7 @@ fn replication_and_secrets() {
         &[
             ("min-insync=2", "min-insync=1"),
             ("secret GHCR_TOKEN", "secret REGISTRY_TOKEN"),
+            ("token=GHCR_TOKEN", "token=REGISTRY_TOKEN"),
         ],
     );
     let p = plan(BASE, &new);
@@ -324,6 +325,65 @@ fn replication_and_secrets() {
 }
 
 // --- the command ---------------------------------------------------------
+
+#[test]
+fn topics_added_removed_grown_and_shrunk() {
+    let new = edit(
+        BASE,
+        &[
+            // grown
+            (
+                "topic market.trades partitions=6",
+                "topic market.trades partitions=12",
+            ),
+            // shrunk: Kafka cannot
+            (
+                "topic market.bars partitions=3",
+                "topic market.bars partitions=2",
+            ),
+            // configuration changed
+            (
+                "config \"min.insync.replicas\" 2\n",
+                "config \"min.insync.replicas\" 1\n",
+            ),
+            // removed
+            (
+                "        topic market.quotes partitions=6 replicas=3 {\n            config \"retention.ms\" 604800000\n        }\n",
+                "        topic fills partitions=3\n",
+            ),
+        ],
+    );
+    let p = plan(BASE, &new);
+    assert!(has(&p, Kind::PartitionsIncreased, "market.trades", InPlace));
+    assert!(has(
+        &p,
+        Kind::PartitionsDecreased,
+        "market.bars",
+        Destructive
+    ));
+    assert!(has(&p, Kind::TopicRemoved, "market.quotes", Destructive));
+    assert!(has(&p, Kind::TopicAdded, "fills", Additive));
+    assert!(has(&p, Kind::TopicConfigChanged, "orders", InPlace));
+    assert_eq!(
+        blamed(&p, Kind::PartitionsDecreased, BASE, &new),
+        "partitions=2"
+    );
+    assert_eq!(blamed(&p, Kind::TopicRemoved, BASE, &new), "market.quotes");
+    assert_eq!(p.worst(), Some(Destructive));
+    let fills = p
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::TopicAdded)
+        .unwrap();
+    // no `replicas=`: the cluster's replication factor
+    assert!(
+        fills.summary.contains("3 partitions, 3 replicas"),
+        "{}",
+        fills.summary
+    );
+    // the plan mentions nothing else
+    assert_eq!(p.changes.len(), 5, "{:#?}", summary(&p));
+}
 
 /// The bundled cluster with two workers: going back to it removes `worker-1`.
 fn two_workers() -> String {
@@ -353,7 +413,11 @@ fn exit_3_when_destructive_0_when_not() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("environment prod: 1 additive"), "{text}");
-    assert!(text.contains("at cluster.kdl:79:"), "{text}");
+    // the line of the kafka rule, wherever the bundled file has it
+    let line = 1 + BASE[..BASE.find("port=\"30001-30004\"").unwrap()]
+        .matches('\n')
+        .count();
+    assert!(text.contains(&format!("at cluster.kdl:{line}:")), "{text}");
 }
 
 #[test]

@@ -251,3 +251,47 @@ fn every_snapshot_follows_the_one_layout() {
 
 #[path = "support/snapshots.rs"]
 mod snapshots;
+
+/// A topic written for the base's three brokers, in an environment that
+/// scales the broker pool down: the finding names the environment, points
+/// at the topic and at the environment's `count`, and the override clears it.
+#[test]
+fn topic_replicas_are_checked_against_a_smaller_environment() {
+    let base = "kafka events brokers=kafka {\n    replication factor=3 min-insync=2\n    listener plain type=internal port=9092\n    topic orders partitions=6 replicas=3\n}\nenvironment dev {\n    pool kafka count=1\n    kafka events {\n        replication factor=1 min-insync=1\n    }\n}\nenvironment prod production=#true\n";
+    let text = example::place(&[base]).unwrap();
+    let (source, findings, envs) = compile(&text);
+    let topic: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.code == "topogen::kafka::topic-replicas")
+        .collect();
+    assert_eq!(topic.len(), 1, "{}", render(&source, &findings, &envs));
+    let f = topic[0];
+    assert!(
+        f.message.contains("the environment has 1 broker"),
+        "{}",
+        f.message
+    );
+    let env_start = text.find("environment dev").unwrap();
+    let env_end = text.find("environment prod").unwrap();
+    let labels: Vec<usize> = f.labels.iter().map(|l| l.span.offset).collect();
+    assert!(
+        labels.iter().any(|&o| o > env_start && o < env_end),
+        "a label in the dev block: {labels:?}"
+    );
+    assert!(
+        labels.contains(&text.find("orders").unwrap()),
+        "a label on the topic: {labels:?}"
+    );
+    assert!(f.help.as_deref().unwrap_or("").contains("environment dev"));
+    let fixed = text.replace(
+        "        replication factor=1 min-insync=1\n",
+        "        replication factor=1 min-insync=1\n        topic orders replicas=1\n",
+    );
+    let (_, findings, _) = compile(&fixed);
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.code == "topogen::kafka::topic-replicas"),
+        "the override fixes it"
+    );
+}

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::value::{
     FirewallValue, HetznerValue, IngressValue, KafkaValue, Kv, NetworkValue, Node, Nodes,
-    PoolValue, VersionsValue, control_plane,
+    PoolValue, RegistryValue, VersionsValue, control_plane,
 };
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;
@@ -45,6 +45,17 @@ struct Env<'a> {
     schedule: Schedule,
     cost: Cost<'a>,
     secret_list: Vec<Secret<'a>>,
+    registries: Vec<RegistryValue<'a>>,
+    topics: Vec<Topic<'a>>,
+}
+
+/// A Kafka topic as the deploy creates it.
+#[derive(Serialize)]
+struct Topic<'a> {
+    name: &'a str,
+    partitions: u32,
+    replicas: u32,
+    config: String,
 }
 
 /// A range of the IP plan with the nodes in it.
@@ -212,6 +223,24 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
                 usage: s.usage.value.as_str(),
                 optional: s.optional,
                 description: s.description.as_deref().unwrap_or_default(),
+            })
+            .collect(),
+        registries: RegistryValue::all(e),
+        topics: e
+            .kafka
+            .iter()
+            .flat_map(|k| k.topics.iter())
+            .map(|rt| Topic {
+                name: &rt.topic.name.value,
+                partitions: rt.topic.partitions.value,
+                replicas: rt.replicas.value,
+                config: rt
+                    .topic
+                    .config
+                    .iter()
+                    .map(|c| format!("{}={}", c.key.value, c.value.value))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
             .collect(),
     }

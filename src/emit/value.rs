@@ -430,6 +430,36 @@ impl<'a> FirewallValue<'a> {
     }
 }
 
+/// A registry with the namespaces that get its pull secret, as the docs
+/// and the deploy-argocd workflow show it.
+#[derive(Serialize)]
+pub(crate) struct RegistryValue<'a> {
+    server: &'a str,
+    secret: &'a str,
+    /// The GitHub secret holding the token.
+    token: &'a str,
+    /// Empty: the repository owner.
+    username: &'a str,
+    namespaces: Vec<&'a str>,
+}
+
+impl<'a> RegistryValue<'a> {
+    /// Every registry of `env`.
+    pub(crate) fn all(env: &'a Resolved<'_>) -> Vec<Self> {
+        env.topo
+            .registries
+            .iter()
+            .map(|r| RegistryValue {
+                server: &r.server.value,
+                secret: &r.secret.value,
+                token: &r.token.value,
+                username: r.username.as_ref().map_or("", |u| u.value.as_str()),
+                namespaces: r.namespaces.iter().map(|n| n.value.as_str()).collect(),
+            })
+            .collect()
+    }
+}
+
 /// Kafka, as the docs and the workflows show it.
 #[derive(Serialize)]
 pub(crate) struct KafkaValue<'a> {

@@ -18,7 +18,8 @@ use serde::Serialize;
 
 use super::templates::GhExpr;
 use super::value::{
-    HetznerValue, IngressValue, KafkaValue, Node, PoolValue, VersionsValue, control_plane,
+    HetznerValue, IngressValue, KafkaValue, Node, PoolValue, RegistryValue, VersionsValue,
+    control_plane,
 };
 use super::{Destination, EmitError, Plan, Templates};
 use crate::model::resolve::snake;
@@ -70,6 +71,8 @@ struct WorkflowCtx<'a> {
     any_external: bool,
     /// Any environment must look up its Kafka Primary IP's address at deploy time.
     any_ip_lookup: bool,
+    /// Any environment declares a registry: the ArgoCD workflow creates pull secrets.
+    any_registry: bool,
     /// The concurrency groups that keep a deploy and a maintenance run of the
     /// same environment from overlapping.
     concurrency: Concurrency,
@@ -230,6 +233,8 @@ struct Env<'a> {
     gitops: GitOps<'a>,
     pools: Vec<PoolValue<'a>>,
     kafka: Option<KafkaValue<'a>>,
+    /// Registries and the namespaces that get their pull secret.
+    registries: Vec<RegistryValue<'a>>,
 }
 
 #[derive(Serialize)]
@@ -292,6 +297,7 @@ impl<'a> Env<'a> {
             },
             pools: PoolValue::all(e),
             kafka: KafkaValue::of(e),
+            registries: RegistryValue::all(e),
         }
     }
 }
@@ -457,6 +463,7 @@ impl<'a> WorkflowCtx<'a> {
             any_ip_lookup: envs
                 .iter()
                 .any(|e| external(e).is_some_and(|x| x.address.is_none())),
+            any_registry: envs.iter().any(|e| !e.topo.registries.is_empty()),
         }
     }
 }

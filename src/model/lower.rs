@@ -534,6 +534,7 @@ impl Cx<'_> {
         for n in nodes
             .chain(children(&schema::IP_PLAN, &schema::RANGE))
             .chain(children(&schema::KAFKA, &schema::LISTENER))
+            .chain(children(&schema::KAFKA, &schema::TOPIC))
         {
             if let Some(e) = n.entry("new") {
                 self.out.push(
@@ -995,6 +996,7 @@ impl Cx<'_> {
             .map(label_span);
         let schedule = self.schedule(doc, cluster_span);
         let gitops = self.gitops(doc, cluster_span);
+        let registries = self.registries(doc);
         let secrets = self.secrets(doc);
         Topology {
             env,
@@ -1012,6 +1014,7 @@ impl Cx<'_> {
             catalog,
             schedule,
             gitops,
+            registries,
             secrets,
             invalid: Vec::new(),
         }
@@ -1386,6 +1389,7 @@ impl Cx<'_> {
             },
             None => Resources::default(),
         };
+        let topics = self.topics(children);
         Some(Kafka {
             name,
             namespace,
@@ -1396,7 +1400,66 @@ impl Cx<'_> {
             listeners,
             storage,
             resources,
+            topics,
         })
+    }
+
+    /// `topic NAME partitions=N [replicas=N] { config KEY VALUE … }`, the
+    /// first of each name (a second is `schema::duplicate`).
+    fn topics(&mut self, doc: &KdlDocument) -> Vec<Topic> {
+        let mut topics = Vec::new();
+        for (tn, te) in self.many(doc, &schema::TOPIC) {
+            let name = self.arg_str(&te, 0, "topic name", "");
+            let partitions = self.req_int(&te, "partitions");
+            let replicas = self.int(&te, "replicas");
+            let empty = KdlDocument::new();
+            let body = tn.children().unwrap_or(&empty);
+            self.children(body, &schema::TOPIC);
+            let mut config = Vec::new();
+            for (cn, ce) in self.many(body, &schema::TOPIC_CONFIG) {
+                let key = self.arg_str(&ce, 0, "configuration key", "");
+                let Some(entry) = ce.args.get(1) else {
+                    if !ce.args.is_empty() {
+                        self.poisoned.push(label_span(cn));
+                        self.out.push(
+                            Finding::new(
+                                &SCHEMA_MISSING,
+                                format!("`config {}` needs its VALUE argument", key.value),
+                            )
+                            .label(label_span(cn), "missing VALUE")
+                            .help(format!("e.g. `{}`", schema::TOPIC_CONFIG.example)),
+                        );
+                    }
+                    continue;
+                };
+                let value = match entry.value() {
+                    KdlValue::Integer(i) => i64::try_from(*i).ok().map(ConfigValue::Int),
+                    KdlValue::Float(x) if x.is_finite() => Some(ConfigValue::Float(*x)),
+                    KdlValue::Bool(b) => Some(ConfigValue::Bool(*b)),
+                    KdlValue::String(s) => Some(ConfigValue::Str(s.clone())),
+                    _ => None,
+                };
+                let Some(value) = value else {
+                    self.type_error(
+                        entry,
+                        "a number, a boolean or a string",
+                        "e.g. `config \"retention.ms\" 604800000`",
+                    );
+                    continue;
+                };
+                config.push(TopicConfig {
+                    key,
+                    value: Spanned::new(value, entry.span().into()),
+                });
+            }
+            topics.push(Topic {
+                name,
+                partitions,
+                replicas,
+                config,
+            });
+        }
+        topics
     }
 
     fn profiles(&mut self, doc: &KdlDocument) -> Vec<Profile> {
@@ -1648,6 +1711,33 @@ impl Cx<'_> {
             } else {
                 out.workflows = Some(w.value);
             }
+        }
+        out
+    }
+
+    /// `registry SERVER secret=… token=… { namespace … }`, the first of each server.
+    fn registries(&mut self, doc: &KdlDocument) -> Vec<Registry> {
+        let mut out = Vec::new();
+        for (n, e) in self.many(doc, &schema::REGISTRY) {
+            let server = self.arg_str(&e, 0, "registry server", "");
+            let secret = self.req_str(&e, "secret");
+            let token = self.req_str(&e, "token");
+            let username = self.str_(&e, "username");
+            let empty = KdlDocument::new();
+            let body = n.children().unwrap_or(&empty);
+            self.children(body, &schema::REGISTRY);
+            let namespaces = self
+                .many(body, &schema::REGISTRY_NAMESPACE)
+                .into_iter()
+                .map(|(_, ne)| self.arg_str(&ne, 0, "namespace", ""))
+                .collect();
+            out.push(Registry {
+                server,
+                secret,
+                token,
+                username,
+                namespaces,
+            });
         }
         out
     }

@@ -11,8 +11,8 @@
 //!    property of that name, the others are kept), the overlay's arguments if
 //!    it gives any besides the identifying one, and its children merged by
 //!    this same rule.
-//! 3. An unmatched overlay node is appended — except a `pool`, `range` or
-//!    `listener`, whose name the base must have (a typo would otherwise add a
+//! 3. An unmatched overlay node is appended — except a `pool`, `range`,
+//!    `listener` or `topic`, whose name the base must have (a typo would otherwise add a
 //!    half-defined pool): one the environment adds deliberately says so with
 //!    `new=#true`.
 //! 4. Nodes that may repeat without a name (`prefer`, `avoid`, `require`):
@@ -38,8 +38,8 @@ like Nix's `//` applied at every level:
    property of that name, the others are kept), the overlay's arguments if
    it gives any besides the identifying one, and its children merged by
    this same rule.
-3. An unmatched overlay node is appended — except a `pool`, `range` or
-   `listener`, whose name the base must have (a typo would otherwise add a
+3. An unmatched overlay node is appended — except a `pool`, `range`,
+   `listener` or `topic`, whose name the base must have (a typo would otherwise add a
    half-defined pool): one the environment adds deliberately says so with
    `new=#true`.
 4. Nodes that may repeat without a name (`prefer`, `avoid`, `require`):
@@ -61,10 +61,14 @@ const KEYED: &[&str] = &[
     "secret",
     "taint",
     "kafka",
+    "topic",
+    "config",
+    "registry",
+    "namespace",
 ];
 
 /// Keyed nodes an overlay may only override: adding one takes `new=#true`.
-const OVERRIDE_ONLY: &[&str] = &["range", "pool", "listener"];
+const OVERRIDE_ONLY: &[&str] = &["range", "pool", "listener", "topic"];
 
 /// An overlay node that [`OVERRIDE_ONLY`] refuses.
 #[derive(Debug)]

@@ -135,6 +135,8 @@ pub struct Topology {
     pub(crate) schedule: Schedule,
     /// Where ArgoCD bootstraps from.
     pub gitops: GitOps,
+    /// Private container registries and the namespaces that pull from them.
+    pub(crate) registries: Vec<Registry>,
     /// GitHub Actions secrets, by name.
     pub(crate) secrets: Vec<Secret>,
     /// Spans of values that failed to lower and hold a placeholder, sorted: a
@@ -336,6 +338,61 @@ pub(crate) struct Kafka {
     pub(crate) storage: Storage,
     /// Pod resources.
     pub(crate) resources: Resources,
+    /// Topics the Topic Operator manages, in file order.
+    pub(crate) topics: Vec<Topic>,
+}
+
+/// `topic NAME partitions=N [replicas=N] { config KEY VALUE … }`.
+#[derive(Clone, Debug)]
+pub(crate) struct Topic {
+    /// The Kafka topic name, as written.
+    pub(crate) name: Spanned<String>,
+    /// Number of partitions.
+    pub(crate) partitions: Spanned<u32>,
+    /// Replication factor, when written (else the cluster's `replication factor`).
+    pub(crate) replicas: Option<Spanned<u32>>,
+    /// Topic-level configuration, in file order.
+    pub(crate) config: Vec<TopicConfig>,
+}
+
+/// `config KEY VALUE`: one topic-level configuration entry.
+#[derive(Clone, Debug)]
+pub(crate) struct TopicConfig {
+    /// The key, e.g. `retention.ms`.
+    pub(crate) key: Spanned<String>,
+    /// The value as written.
+    pub(crate) value: Spanned<ConfigValue>,
+}
+
+/// A configuration value as `cluster.kdl` writes it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ConfigValue {
+    /// A whole number (`604800000`, `-1`).
+    Int(i64),
+    /// A number with a fraction (`0.5`).
+    Float(f64),
+    /// `#true` or `#false`.
+    Bool(bool),
+    /// A string.
+    Str(String),
+}
+
+impl std::fmt::Display for ConfigValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigValue::Int(i) => write!(f, "{i}"),
+            ConfigValue::Float(x) => write!(f, "{x}"),
+            ConfigValue::Bool(b) => write!(f, "{b}"),
+            ConfigValue::Str(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl Topic {
+    /// The configuration entry `key`, if written.
+    pub(crate) fn config(&self, key: &str) -> Option<&TopicConfig> {
+        self.config.iter().find(|c| c.key.value == key)
+    }
 }
 
 /// `replication factor=N min-insync=M`.
@@ -518,6 +575,21 @@ pub struct GitOps {
     pub(crate) namespace: Spanned<String>,
 }
 
+/// `registry SERVER secret=NAME token=SECRET [username=…] { namespace NS … }`.
+#[derive(Clone, Debug)]
+pub(crate) struct Registry {
+    /// The registry host, e.g. `ghcr.io`.
+    pub(crate) server: Spanned<String>,
+    /// The pull secret's name in each namespace.
+    pub(crate) secret: Spanned<String>,
+    /// The GitHub secret holding the token.
+    pub(crate) token: Spanned<String>,
+    /// The registry user name, if given (else the repository owner).
+    pub(crate) username: Option<Spanned<String>>,
+    /// The namespaces that get the pull secret.
+    pub(crate) namespaces: Vec<Spanned<String>>,
+}
+
 /// What a workflow uses a secret for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum SecretUse {
@@ -570,9 +642,13 @@ impl SecretUse {
         }
     }
 
-    /// Whether the workflows cannot run without it.
+    /// Whether the workflows cannot run without it (a registry token is
+    /// needed only by a `registry`, which `topogen::registry::token` checks).
     pub(crate) fn required(self) -> bool {
-        !matches!(self, SecretUse::ArgocdAdminPassword)
+        !matches!(
+            self,
+            SecretUse::ArgocdAdminPassword | SecretUse::RegistryToken
+        )
     }
 }
 

@@ -318,6 +318,7 @@ static CLUSTER_CHILDREN: &[&NodeSchema] = &[
     &CATALOG,
     &SCHEDULE,
     &GITOPS,
+    &REGISTRY,
     &SECRETS,
     &OUTPUT,
     &TOPOGEN,
@@ -804,8 +805,71 @@ pub(crate) static KAFKA: NodeSchema = NodeSchema {
             "KRaft metadata version, e.g. `4.0-IV3`.",
         ),
     ],
-    children: &[&REPLICATION, &LISTENER, &STORAGE, &RESOURCES],
+    children: &[&REPLICATION, &LISTENER, &STORAGE, &RESOURCES, &TOPIC],
     example: "kafka trading-cluster namespace=kafka brokers=kafka controllers=kafka { … }",
+};
+
+/// `cluster > kafka > topic`.
+pub(crate) static TOPIC: NodeSchema = NodeSchema {
+    name: "topic",
+    repeats: true,
+    doc: "A Kafka topic, managed by Strimzi's Topic Operator: one `KafkaTopic` resource per environment (`k8s/<env>/strimzi/kafkatopic-<name>.yaml`), applied by the deploy once the Kafka cluster is Ready. An environment overrides a topic of the base by name (`topic orders replicas=1`); partitions can grow but never shrink (`topogen plan`).",
+    args: &[f(
+        "NAME",
+        Kind::Pattern("[a-zA-Z0-9._-]{1,249}"),
+        Default::Required,
+        "The Kafka topic name. The `KafkaTopic` resource is named after it (lowercased, other characters as `-`, with a hash suffix when that changed it) and carries it in `spec.topicName`.",
+    )],
+    props: &[
+        f(
+            "partitions",
+            Kind::Int {
+                min: 0,
+                max: 1_000_000,
+            },
+            Default::Required,
+            "Number of partitions, at least 1. Can grow, never shrink.",
+        )
+        .eg("partitions=6"),
+        f(
+            "replicas",
+            Kind::Int { min: 1, max: 32767 },
+            Default::Described("the cluster's `replication factor`"),
+            "Replication factor: at most the environment's brokers.",
+        ),
+        f(
+            "new",
+            Kind::Bool,
+            Default::Bool(false),
+            "In an `environment` only: adds this topic instead of overriding the base's topic of that name (an override needs the name to be in the base).",
+        ),
+    ],
+    children: &[&TOPIC_CONFIG],
+    example: "topic orders partitions=12 replicas=3 { config \"retention.ms\" 604800000; config \"min.insync.replicas\" 2 }",
+};
+
+/// `cluster > kafka > topic > config`.
+pub(crate) static TOPIC_CONFIG: NodeSchema = NodeSchema {
+    name: "config",
+    repeats: true,
+    doc: "One topic-level configuration entry (`spec.config` of the `KafkaTopic`): a key Kafka knows for topics (`topogen::kafka::topic-config` lists them) with a value of its type — a whole number (`604800000`), a boolean (`#true`) or a string (`\"compact,delete\"`). An environment overrides an entry by its key.",
+    args: &[
+        f(
+            "KEY",
+            Kind::Str,
+            Default::Required,
+            "The configuration key, e.g. `retention.ms`.",
+        ),
+        f(
+            "VALUE",
+            Kind::Str,
+            Default::Required,
+            "Its value: a number, `#true`/`#false` or a string, as the key's type wants.",
+        ),
+    ],
+    props: &[],
+    children: &[],
+    example: "config \"retention.ms\" 604800000",
 };
 
 /// `cluster > kafka > replication`.
@@ -1235,6 +1299,59 @@ pub(crate) static GITOPS: NodeSchema = NodeSchema {
     example: "gitops repo=\"trading-cz/config\" overlay=\"overlays/minimal\"",
 };
 
+/// `cluster > registry`.
+pub(crate) static REGISTRY: NodeSchema = NodeSchema {
+    name: "registry",
+    repeats: true,
+    doc: "A private container registry the apps pull from. The deploy-argocd workflow creates the `kubernetes.io/dockerconfigjson` pull secret in each listed namespace (creating the namespace too) before the GitOps bootstrap, from the GitHub secret `token` names — a secret with `use=registry-token` — and applies it, so a redeploy updates it. The token passes only through the environment of `jq`, which writes the Secret to `kubectl apply` on a pipe: never a command line (`ps`), a file or the log. Deployments reference it with `imagePullSecrets: [{name: SECRET}]`. An environment adds namespaces with `registry SERVER { namespace … }`.",
+    args: &[f(
+        "SERVER",
+        Kind::Str,
+        Default::Required,
+        "The registry host, e.g. `ghcr.io`.",
+    )],
+    props: &[
+        f(
+            "secret",
+            Kind::DnsLabel,
+            Default::Required,
+            "Name of the pull secret created in each namespace.",
+        )
+        .eg("secret=ghcr-secret"),
+        f(
+            "token",
+            Kind::Pattern("[A-Z_][A-Z0-9_]*"),
+            Default::Required,
+            "The GitHub secret holding the registry password or token: one declared in `secrets` with `use=registry-token`.",
+        )
+        .eg("token=GHCR_TOKEN"),
+        f(
+            "username",
+            Kind::Str,
+            Default::Described("the repository owner (`github.repository_owner`)"),
+            "The registry user name the token belongs to (GHCR checks only the token).",
+        ),
+    ],
+    children: &[&REGISTRY_NAMESPACE],
+    example: "registry ghcr.io secret=ghcr-secret token=GHCR_TOKEN { namespace ingestion-alpaca }",
+};
+
+/// `cluster > registry > namespace`.
+pub(crate) static REGISTRY_NAMESPACE: NodeSchema = NodeSchema {
+    name: "namespace",
+    repeats: true,
+    doc: "An app namespace that gets the registry's pull secret.",
+    args: &[f(
+        "NAME",
+        Kind::DnsLabel,
+        Default::Required,
+        "The Kubernetes namespace.",
+    )],
+    props: &[],
+    children: &[],
+    example: "namespace ingestion-alpaca",
+};
+
 /// `cluster > secrets`.
 pub(crate) static SECRETS: NodeSchema = NodeSchema {
     name: "secrets",
@@ -1517,7 +1634,7 @@ mod tests {
     #[test]
     fn the_tree_reaches_every_node_once_with_unique_names_per_parent() {
         let all = nodes();
-        assert_eq!(all.len(), 43);
+        assert_eq!(all.len(), 47);
         let paths: std::collections::BTreeSet<_> = all.iter().map(|(p, _)| p).collect();
         assert_eq!(paths.len(), all.len());
         for (path, n) in &all {

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::diag::Span;
 use crate::model::Resolved;
-use crate::model::resolve::{ResolvedFirewallRule, ResolvedPool};
+use crate::model::resolve::{ResolvedFirewallRule, ResolvedKafka, ResolvedPool};
 
 /// What a change costs the running cluster, mildest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -91,6 +91,18 @@ pub enum Kind {
     ReplicationChanged,
     /// `replication min-insync=` changed.
     MinInsyncChanged,
+    /// A Kafka topic declared.
+    TopicAdded,
+    /// A Kafka topic no longer declared.
+    TopicRemoved,
+    /// A topic's partitions grew.
+    PartitionsIncreased,
+    /// A topic's partitions shrank, which Kafka cannot do.
+    PartitionsDecreased,
+    /// A topic's replication factor changed.
+    TopicReplicasChanged,
+    /// A topic's configuration changed.
+    TopicConfigChanged,
     /// A firewall rule added.
     PortOpened,
     /// A firewall rule removed.
@@ -732,6 +744,118 @@ fn kafka(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
         );
         c.notes.extend(note.map(str::to_owned));
         out.push(c);
+    }
+    topics(bk, nk, out);
+}
+
+/// Topics added, removed, their partitions, replicas and configuration.
+fn topics(bk: &ResolvedKafka<'_>, nk: &ResolvedKafka<'_>, out: &mut Vec<Change>) {
+    fn find<'t>(k: &ResolvedKafka<'t>, name: &str) -> Option<(&'t crate::model::Topic, u32)> {
+        k.topics
+            .iter()
+            .find(|t| t.topic.name.value == name)
+            .map(|t| (t.topic, t.replicas.value))
+    }
+    for t in &nk.topics {
+        let topic = t.topic;
+        let name = &topic.name.value;
+        let Some((before, replicas_before)) = find(bk, name) else {
+            out.push(change(
+                Class::Additive,
+                Kind::TopicAdded,
+                name.clone(),
+                format!(
+                    "topic `{name}` added: {} partitions, {} replicas",
+                    topic.partitions.value, t.replicas.value
+                ),
+                topic.name.span,
+            ));
+            continue;
+        };
+        let (pb, pn) = (before.partitions.value, topic.partitions.value);
+        if pn > pb {
+            let mut c = change(
+                Class::InPlace,
+                Kind::PartitionsIncreased,
+                name.clone(),
+                format!("topic `{name}` partitions {pb} → {pn}"),
+                topic.partitions.span,
+            );
+            c.notes.push("the Topic Operator adds the partitions; records with a key may now go to another partition than the same key's older records".into());
+            out.push(c);
+        } else if pn < pb {
+            let mut c = change(
+                Class::Destructive,
+                Kind::PartitionsDecreased,
+                name.clone(),
+                format!("topic `{name}` partitions {pb} → {pn}: Kafka cannot remove partitions"),
+                topic.partitions.span,
+            );
+            c.notes.push("the Topic Operator refuses the change and leaves the KafkaTopic NotReady, so the deploy fails at the topics step".into());
+            c.notes.push(format!(
+                "keep `partitions={pb}`, or delete and recreate the topic (its records are lost)"
+            ));
+            out.push(c);
+        }
+        if replicas_before != t.replicas.value {
+            let mut c = change(
+                Class::InPlace,
+                Kind::TopicReplicasChanged,
+                name.clone(),
+                format!(
+                    "topic `{name}` replicas {replicas_before} → {}",
+                    t.replicas.value
+                ),
+                t.replicas.span,
+            );
+            c.notes.push("Strimzi changes a topic's replication factor only with Cruise Control enabled; without it the KafkaTopic reports the change as not possible".into());
+            out.push(c);
+        }
+        let shown = |t: &crate::model::Topic| -> Vec<String> {
+            t.config
+                .iter()
+                .map(|c| format!("{}={}", c.key.value, c.value.value))
+                .collect()
+        };
+        let (cb, cn) = (shown(before), shown(topic));
+        if cb != cn {
+            let gone: Vec<&String> = cb.iter().filter(|x| !cn.contains(x)).collect();
+            let new: Vec<&String> = cn.iter().filter(|x| !cb.contains(x)).collect();
+            let span = topic
+                .config
+                .iter()
+                .find(|c| {
+                    new.iter()
+                        .any(|x| x.starts_with(&format!("{}=", c.key.value)))
+                })
+                .map_or(topic.name.span, |c| c.value.span);
+            out.push(change(
+                Class::InPlace,
+                Kind::TopicConfigChanged,
+                name.clone(),
+                format!(
+                    "topic `{name}` configuration: {}{}",
+                    list("+", &new),
+                    list(" −", &gone)
+                ),
+                span,
+            ));
+        }
+    }
+    for t in &bk.topics {
+        let name = &t.topic.name.value;
+        if find(nk, name).is_none() {
+            let mut c = change(
+                Class::Destructive,
+                Kind::TopicRemoved,
+                name.clone(),
+                format!("topic `{name}` removed"),
+                t.topic.name.span,
+            );
+            c.side = Side::Base;
+            c.notes.push("the deploy no longer creates it: its records are gone with the next cluster, and a KafkaTopic deleted from a running cluster deletes the topic".into());
+            out.push(c);
+        }
     }
 }
 

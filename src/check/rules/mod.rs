@@ -49,6 +49,12 @@ pub(crate) mod kafka_pools;
 pub(crate) mod kafka_quorum;
 pub(crate) mod kafka_replication;
 pub(crate) mod kafka_storage;
+pub(crate) mod kafka_topic_config;
+pub(crate) mod kafka_topic_duplicate;
+pub(crate) mod kafka_topic_min_insync;
+pub(crate) mod kafka_topic_name;
+pub(crate) mod kafka_topic_partitions;
+pub(crate) mod kafka_topic_replicas;
 pub(crate) mod kafka_version;
 pub(crate) mod labels_kubelet;
 pub(crate) mod labels_syntax;
@@ -60,6 +66,7 @@ pub(crate) mod pool_server_type;
 pub(crate) mod pool_server_type_location;
 pub(crate) mod ports_node_port_conflict;
 pub(crate) mod ports_node_port_range;
+pub(crate) mod registry_token;
 pub(crate) mod scheduling_control_plane;
 pub(crate) mod scheduling_no_eligible_pool;
 pub(crate) mod scheduling_unmatched_selector;
@@ -105,6 +112,12 @@ pub(crate) static ALL: &[&Rule] = &[
     &kafka_quorum::RULE,
     &kafka_replication::RULE,
     &kafka_storage::RULE,
+    &kafka_topic_config::RULE,
+    &kafka_topic_duplicate::RULE,
+    &kafka_topic_min_insync::RULE,
+    &kafka_topic_name::RULE,
+    &kafka_topic_partitions::RULE,
+    &kafka_topic_replicas::RULE,
     &kafka_version::RULE,
     &labels_kubelet::RULE,
     &labels_syntax::RULE,
@@ -116,6 +129,7 @@ pub(crate) static ALL: &[&Rule] = &[
     &pool_server_type_location::RULE,
     &ports_node_port_conflict::RULE,
     &ports_node_port_range::RULE,
+    &registry_token::RULE,
     &scheduling_control_plane::RULE,
     &scheduling_no_eligible_pool::RULE,
     &scheduling_unmatched_selector::RULE,

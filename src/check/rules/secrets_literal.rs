@@ -29,7 +29,6 @@ leaked token must be revoked, not just deleted from the file."#,
     secret SSH_PUBLIC_KEY use=ssh-public-key
     secret SSH_PRIVATE_KEY use=ssh-private-key
     secret CONFIG_REPO_TOKEN use=config-repo-token description="ghp_EXAMPLE0topogen0fake0token0000000000"
-    secret GHCR_TOKEN use=registry-token
 }
 "#,
     fixed: r#"secrets {
@@ -37,7 +36,6 @@ leaked token must be revoked, not just deleted from the file."#,
     secret SSH_PUBLIC_KEY use=ssh-public-key
     secret SSH_PRIVATE_KEY use=ssh-private-key
     secret CONFIG_REPO_TOKEN use=config-repo-token description="PAT that reads the config repository"
-    secret GHCR_TOKEN use=registry-token
 }
 "#,
     check: Check::Document(check),

@@ -25,7 +25,6 @@ workflow expressions (`${{ secrets.NAME }}`), where only this syntax is safe."#,
     secret SSH_PUBLIC_KEY use=ssh-public-key
     secret SSH_PRIVATE_KEY use=ssh-private-key
     secret GITHUB_CONFIG_TOKEN use=config-repo-token
-    secret ghcr-token use=registry-token
 }
 "#,
     fixed: r#"secrets {
@@ -33,7 +32,6 @@ workflow expressions (`${{ secrets.NAME }}`), where only this syntax is safe."#,
     secret SSH_PUBLIC_KEY use=ssh-public-key
     secret SSH_PRIVATE_KEY use=ssh-private-key
     secret CONFIG_REPO_TOKEN use=config-repo-token
-    secret GHCR_TOKEN use=registry-token
 }
 "#,
     check: Check::Topology(check),

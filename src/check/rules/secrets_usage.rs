@@ -11,9 +11,9 @@ pub(crate) const RULE: Rule = Rule {
     summary: "a secret the workflows need is missing, given twice or marked optional",
     docs: r#"## What it does
 Checks the `secrets` block against what the generated workflows use: every required use
-(`hcloud-token`, `ssh-public-key`, `ssh-private-key`, `config-repo-token`,
-`registry-token`) is provided by exactly one secret, and none of them is marked
-`optional=#true`. `argocd-admin-password` is optional. Without a `secrets` block topogen
+(`hcloud-token`, `ssh-public-key`, `ssh-private-key`, `config-repo-token`) is provided by
+exactly one secret, and none of them is marked `optional=#true`. `argocd-admin-password`
+is optional; `registry-token` is needed by a `registry` (`topogen::registry::token`). Without a `secrets` block topogen
 uses the conventional names (`HCLOUD_TOKEN`, …).
 
 ## Why is this bad?
@@ -33,7 +33,6 @@ Two secrets for one use leave it to chance which one a workflow reads."#,
     secret SSH_PUBLIC_KEY use=ssh-public-key
     secret SSH_PRIVATE_KEY use=ssh-private-key
     secret CONFIG_REPO_TOKEN use=config-repo-token
-    secret GHCR_TOKEN use=registry-token
 }
 "#,
     check: Check::Topology(check),

@@ -5,7 +5,7 @@
 use std::net::Ipv4Addr;
 
 use super::env::ResolvedPool;
-use crate::model::{Kafka, Listener, Pool, Span, Topology};
+use crate::model::{Kafka, Listener, Pool, Span, Spanned, Topic, Topology};
 
 /// Kafka, resolved.
 #[derive(Debug)]
@@ -29,6 +29,63 @@ pub struct ResolvedKafka<'t> {
     pub(crate) internal_bootstrap: Option<String>,
     /// The first `type=nodeport` listener, if it has both NodePorts.
     pub external: Option<External<'t>>,
+    /// The topics, in file order.
+    pub(crate) topics: Vec<ResolvedTopic<'t>>,
+}
+
+/// A topic, resolved: its `KafkaTopic` resource name and replication factor.
+#[derive(Debug)]
+pub(crate) struct ResolvedTopic<'t> {
+    /// The topic as written.
+    pub(crate) topic: &'t Topic,
+    /// The `KafkaTopic`'s `metadata.name` ([`topic_resource_name`]).
+    pub(crate) resource: String,
+    /// Replicas: as written, or the cluster's replication factor.
+    pub(crate) replicas: &'t Spanned<u32>,
+}
+
+/// The `KafkaTopic` resource name for Kafka topic `name`: the name itself
+/// when it is a DNS-1123 subdomain (what Kubernetes accepts as a resource
+/// name), else lowercased with every other character as `-`, trimmed, and a
+/// hash of the real name appended, so that `Orders_v1` and `orders-v1` stay
+/// two resources (Strimzi's own convention for topics it discovers).
+pub(crate) fn topic_resource_name(name: &str) -> String {
+    let subdomain = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        });
+    if subdomain {
+        return name.to_owned();
+    }
+    let mut base: String = name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' => c,
+            'A'..='Z' => c.to_ascii_lowercase(),
+            _ => '-',
+        })
+        .collect();
+    base = base.trim_matches('-').to_owned();
+    base.truncate(200);
+    let base = base.trim_end_matches('-');
+    // FNV-1a: stable across builds and platforms (no std hasher is)
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let hash = format!("{:08x}", h & 0xffff_ffff);
+    if base.is_empty() {
+        format!("topic-{hash}")
+    } else {
+        format!("{base}-{hash}")
+    }
 }
 
 /// The external NodePort listener: a bootstrap port and one port per broker.
@@ -127,6 +184,15 @@ impl<'t> ResolvedKafka<'t> {
                     )
                 }),
             external,
+            topics: k
+                .topics
+                .iter()
+                .map(|topic| ResolvedTopic {
+                    topic,
+                    resource: topic_resource_name(&topic.name.value),
+                    replicas: topic.replicas.as_ref().unwrap_or(&k.replication.factor),
+                })
+                .collect(),
         }
     }
 }

@@ -177,6 +177,7 @@ fn options(work: &Path, stand_ins: &Path) -> Options {
             "-----BEGIN KEY-----\nprivate-key-body\n-----END KEY-----",
         ),
         ("TOKEN_GIT_REPO_CONFIG", "git-token-value"),
+        ("GHCR_TOKEN", "ghcr-token-value"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

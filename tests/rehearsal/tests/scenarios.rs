@@ -150,6 +150,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
     };
     let dir = p.project(&format!("generated/k8s/{env}/strimzi"));
     let mut pools = 0;
+    let mut topics = 0;
     for e in fs::read_dir(&dir).unwrap() {
         let text = fs::read_to_string(e.unwrap().path()).unwrap();
         let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
@@ -171,11 +172,29 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
                 .collect();
             assert_eq!(got["spec"]["roles"], serde_json::json!(roles), "{name}");
         }
-        if kind == "Kafka" {
-            assert_eq!(got["status"]["conditions"][0]["type"], "Ready");
-            assert_eq!(got["status"]["conditions"][0]["status"], "True");
+        if kind == "Kafka" || kind == "KafkaTopic" {
+            assert_eq!(got["status"]["conditions"][0]["type"], "Ready", "{name}");
+            assert_eq!(
+                got["status"]["conditions"][0]["status"], "True",
+                "{kind}/{name}: {}",
+                got["status"]["conditions"][0]["message"]
+            );
+        }
+        if kind == "KafkaTopic" {
+            topics += 1;
+            assert_eq!(
+                got["spec"],
+                serde_json::to_value(&doc["spec"]).unwrap(),
+                "{name}"
+            );
         }
     }
+    // every declared topic (the bundled cluster declares some) was applied
+    assert!(topics > 0);
+    assert_eq!(
+        topics,
+        objects.iter().filter(|o| o["kind"] == "KafkaTopic").count()
+    );
     assert_eq!(
         pools,
         objects
@@ -195,6 +214,13 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
         find("Secret", "argocd-cluster")["stringData"]["admin.password"],
         "admin-password-value"
     );
+    // The registry pull secret in each namespace cluster.kdl declares.
+    let pull = objects
+        .iter()
+        .filter(|o| o["kind"] == "Secret" && o["metadata"]["name"] == "ghcr-secret")
+        .map(|o| o["metadata"]["namespace"].as_str().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(pull, ["ingestion-alpaca"]);
     let app = find("Application", "bootstrap");
     let step =
         fs::read_to_string(p.project(".github/workflows/03-reusable-deploy-argocd.yml")).unwrap();

@@ -813,6 +813,15 @@ spec:
   names: {kind: KafkaNodePool, plural: kafkanodepools, singular: kafkanodepool, shortNames: [knp]}
   versions: [{name: v1beta2, served: true, storage: true}]
 ---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: kafkatopics.kafka.strimzi.io}
+spec:
+  group: kafka.strimzi.io
+  scope: Namespaced
+  names: {kind: KafkaTopic, plural: kafkatopics, singular: kafkatopic, shortNames: [kt]}
+  versions: [{name: v1beta2, served: true, storage: true}]
+---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: strimzi-cluster-operator}
@@ -935,6 +944,7 @@ fn the_generated_strimzi_resources_pass_the_schemas_and_kafka_becomes_ready_on_t
             "Namespace/kafka",
             "CustomResourceDefinition/kafkas.kafka.strimzi.io",
             "CustomResourceDefinition/kafkanodepools.kafka.strimzi.io",
+            "CustomResourceDefinition/kafkatopics.kafka.strimzi.io",
             "Deployment/strimzi-cluster-operator",
             "KafkaNodePool/kafka",
             "Kafka/trading-cluster"
@@ -952,6 +962,39 @@ fn the_generated_strimzi_resources_pass_the_schemas_and_kafka_becomes_ready_on_t
             && err.contains("\"roles\" is a required property"),
         "{err}"
     );
+    // A generated topic becomes Ready once Kafka is; one with more replicas
+    // than brokers (the dev world has 3) stays NotReady, as Kafka refuses it.
+    let topic = generated("k8s/dev/strimzi/kafkatopic-orders.yaml");
+    let wait = |name: &str| {
+        w.run(
+            "kubectl",
+            &[
+                "-n",
+                "kafka",
+                "wait",
+                &format!("kafkatopic.kafka.strimzi.io/{name}"),
+                "--for=condition=Ready",
+                "--timeout=5m",
+            ],
+            "",
+        )
+    };
+    let applied = w.run("kubectl", &["-n", "kafka", "apply", "-f", "-"], &topic);
+    assert!(applied.status.success(), "{applied:?}");
+    let ready = wait("orders");
+    assert!(ready.status.success(), "{ready:?}");
+    let wide = topic.replacen("replicas: 3", "replicas: 5", 1).replacen(
+        "name: orders",
+        "name: orders-wide",
+        1,
+    );
+    assert_ne!(wide, topic);
+    let applied = w.run("kubectl", &["-n", "kafka", "apply", "-f", "-"], &wide);
+    assert!(applied.status.success(), "{applied:?}");
+    let refused = wait("orders-wide");
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("InvalidReplicationFactorException"), "{err}");
 }
 
 #[test]
@@ -1163,6 +1206,31 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
         kafka["spec"]["kafka"]["listeners"][1]["configuration"]["brokers"][2]["advertisedHost"],
         "203.0.113.20"
     );
+    // The topics were applied after Kafka was Ready, and each became Ready.
+    let topics: Vec<&serde_json::Value> = api["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "KafkaTopic")
+        .collect();
+    assert!(!topics.is_empty());
+    for t in &topics {
+        assert_eq!(
+            t["status"]["conditions"][0]["status"], "True",
+            "{}",
+            t["status"]["conditions"][0]["message"]
+        );
+    }
+    let order: Vec<String> = api["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["verb"] == "apply")
+        .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+        .collect();
+    let kafka_at = order.iter().position(|k| k == "Kafka").unwrap();
+    let first_topic = order.iter().position(|k| k == "KafkaTopic").unwrap();
+    assert!(kafka_at < first_topic, "{order:?}");
     // The operator's RoleBinding was pointed at the namespace by the workflow.
     let rb = api["objects"]
         .as_array()
@@ -1178,6 +1246,7 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
         &[
             ("TOKEN_GIT_REPO_CONFIG", "git-token"),
             ("ARGOCD_ADMIN_PASSWORD", "admin-pw"),
+            ("GHCR_TOKEN", "ghcr-pat"),
         ],
     );
     assert_eq!(
@@ -1208,7 +1277,29 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
     let app = find("Application", "bootstrap");
     assert_eq!(app["spec"]["source"]["path"], "overlays/minimal");
     assert_eq!(app["metadata"]["namespace"], "argocd");
-    for secret in ["git-token", "admin-pw", "hcloud-token"] {
+    // The registry pull secret, in each namespace cluster.kdl declares, made
+    // from the token and the repository owner (the runner's `owner/infra`).
+    let pull = api["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "Secret" && o["metadata"]["name"] == "ghcr-secret")
+        .cloned()
+        .expect("no Secret ghcr-secret");
+    assert_eq!(pull["metadata"]["namespace"], "ingestion-alpaca");
+    assert_eq!(pull["type"], "kubernetes.io/dockerconfigjson");
+    let config: Value =
+        serde_json::from_str(pull["stringData"][".dockerconfigjson"].as_str().unwrap()).unwrap();
+    assert_eq!(config["auths"]["ghcr.io"]["password"], "ghcr-pat");
+    assert_eq!(config["auths"]["ghcr.io"]["username"], "owner");
+    assert!(
+        api["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == "ingestion-alpaca")
+    );
+    for secret in ["git-token", "admin-pw", "hcloud-token", "ghcr-pat"] {
         assert!(
             !argocd
                 .log

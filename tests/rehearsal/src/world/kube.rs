@@ -364,6 +364,71 @@ impl Api {
                 o["status"] = json!({"phase": if argocd { "Available" } else { "Pending" }});
             }
         }
+        // The Topic Operator (the Kafka's entityOperator.topicOperator)
+        // creates each KafkaTopic's topic once its Kafka is Ready: Kafka
+        // refuses more replicas than brokers and an invalid topic name.
+        let snapshot = self.objects.clone();
+        for o in self
+            .objects
+            .iter_mut()
+            .filter(|o| o["kind"] == "KafkaTopic")
+        {
+            let ns = &o["metadata"]["namespace"];
+            let cluster = &o["metadata"]["labels"]["strimzi.io/cluster"];
+            let kafka = snapshot.iter().find(|k| {
+                k["kind"] == "Kafka"
+                    && k["metadata"]["namespace"] == *ns
+                    && k["metadata"]["name"] == *cluster
+            });
+            let mut problems = super::strimzi::check(o);
+            match kafka {
+                None => problems.push(format!("no Kafka {cluster} in namespace {ns}")),
+                Some(k) => {
+                    if k["status"]["conditions"][0]["status"] != "True" {
+                        problems.push(format!("Kafka {cluster} is not Ready"));
+                    }
+                    if !k["spec"]["entityOperator"]["topicOperator"].is_object() {
+                        problems.push(format!("Kafka {cluster} runs no Topic Operator"));
+                    }
+                }
+            }
+            let brokers: u64 = snapshot
+                .iter()
+                .filter(|p| {
+                    p["kind"] == "KafkaNodePool"
+                        && p["metadata"]["namespace"] == *ns
+                        && p["metadata"]["labels"]["strimzi.io/cluster"] == *cluster
+                        && p["spec"]["roles"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|r| r == "broker")
+                })
+                .filter_map(|p| p["spec"]["replicas"].as_u64())
+                .sum();
+            let replicas = o["spec"]["replicas"].as_u64().unwrap_or(0);
+            if replicas > brokers {
+                problems.push(format!(
+                    "InvalidReplicationFactorException: replication factor {replicas} larger than available brokers {brokers}"
+                ));
+            }
+            let topic = o["spec"]["topicName"]
+                .as_str()
+                .or(o["metadata"]["name"].as_str())
+                .unwrap_or("");
+            let valid = !topic.is_empty()
+                && topic.len() <= 249
+                && topic != "."
+                && topic != ".."
+                && topic
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+            if !valid {
+                problems.push(format!("InvalidTopicException: {topic:?}"));
+            }
+            let ready = if problems.is_empty() { "True" } else { "False" };
+            o["status"] = json!({"conditions": [{"type": "Ready", "status": ready, "message": problems.join("; ")}], "topicName": topic});
+        }
         // The ArgoCD operator creates the instance's admin secret.
         let instances: Vec<Value> = self
             .objects
@@ -1005,6 +1070,9 @@ fn apply(api: &mut Api, a: &Args) -> Res<u8> {
             }
             None
         };
+        if kind_name == "Secret" && obj["type"] == "kubernetes.io/dockerconfigjson" {
+            check_docker_config(&obj, &name)?;
+        }
         if kind_name == "Kafka" || kind_name == "KafkaNodePool" || kind_name == "KafkaTopic" {
             let problems = super::strimzi::check(&obj);
             if !problems.is_empty() {
@@ -1044,6 +1112,83 @@ fn apply(api: &mut Api, a: &Args) -> Res<u8> {
         );
     }
     Ok(0)
+}
+
+/// A `kubernetes.io/dockerconfigjson` Secret as the API server validates
+/// it: `.dockerconfigjson` (in `data`, base64, or `stringData`) is a JSON
+/// object with `auths`; each entry, as kubelet reads it, needs a user name
+/// and password, and an `auth` that is base64 of `user:password`.
+fn check_docker_config(obj: &Value, name: &str) -> Res<()> {
+    let invalid = |why: &str| {
+        Fail::new(
+            1,
+            format!(
+                "The Secret \"{name}\" is invalid: data[.dockerconfigjson]: Invalid value: \"<secret contents redacted>\": {why}"
+            ),
+        )
+    };
+    let text = match (
+        obj["stringData"][".dockerconfigjson"].as_str(),
+        obj["data"][".dockerconfigjson"].as_str(),
+    ) {
+        (Some(s), _) => s.to_string(),
+        (None, Some(d)) => {
+            String::from_utf8(base64_decode(d).ok_or_else(|| invalid("not base64"))?)
+                .map_err(|_| invalid("not UTF-8"))?
+        }
+        (None, None) => return Err(invalid("required value")),
+    };
+    let config: Value =
+        serde_json::from_str(&text).map_err(|e| invalid(&format!("invalid JSON: {e}")))?;
+    let auths = config["auths"]
+        .as_object()
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| invalid("no auths"))?;
+    for (server, a) in auths {
+        let (Some(user), Some(pass), Some(auth)) = (
+            a["username"].as_str(),
+            a["password"].as_str(),
+            a["auth"].as_str(),
+        ) else {
+            return Err(invalid(&format!(
+                "{server}: username, password and auth are required"
+            )));
+        };
+        if user.is_empty() || pass.is_empty() {
+            return Err(invalid(&format!("{server}: empty username or password")));
+        }
+        if base64_decode(auth).as_deref() != Some(format!("{user}:{pass}").as_bytes()) {
+            return Err(invalid(&format!(
+                "{server}: auth is not base64 of username:password"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Standard base64 with padding (what `jq @base64` and kubectl write).
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let s = s.as_bytes();
+    if !s.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    for (i, chunk) in s.chunks(4).enumerate() {
+        let last = i == s.len() / 4 - 1;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n: u32 = 0;
+        for &c in &chunk[..4 - pad] {
+            n = n << 6 | ABC.iter().position(|&a| a == c)? as u32;
+        }
+        n <<= 6 * pad as u32;
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    Some(out)
 }
 
 fn selector_matches(sel: &str, labels: &BTreeMap<String, String>) -> Res<bool> {

@@ -133,6 +133,7 @@ impl Project {
             ),
             ("TOKEN_GIT_REPO_CONFIG", "git-token-value".to_string()),
             ("ARGOCD_ADMIN_PASSWORD", "admin-password-value".to_string()),
+            ("GHCR_TOKEN", "ghcr-token-value".to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
