@@ -23,7 +23,7 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 
 use common::{
@@ -31,7 +31,6 @@ use common::{
     results, taints,
 };
 use rehearsal::run::{Event, Outcome, Report};
-use serde_json::Value;
 
 /// Every job ran in order and succeeded; the fake cloud and the fake API hold
 /// exactly the environment's topology.
