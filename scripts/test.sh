@@ -85,7 +85,12 @@ step "topogen check (committed generated/ does not drift)" cargo run --release -
 step "release: dist generate --check and dist plan (offline)" bash scripts/dist-check.sh
 
 # ------------------------------------------------------------------ conformance
-export TOPOGEN_BIN="$REPO/target/release/topogen"
+# The pre-commit step's `cargo install` shares target/ and overwrites
+# target/release/topogen with the pinned build: the steps after it use a copy
+# of the binary this clone built.
+mkdir -p "$REPO/target/ci"
+cp "$REPO/target/release/topogen" "$REPO/target/ci/topogen" || echo "no release build to copy" >&2
+export TOPOGEN_BIN="$REPO/target/ci/topogen"
 step "conformance: every artifact through the real validators" bash scripts/conformance.sh
 step "rehearsal: the generated workflows through the offline runner" bash scripts/rehearse.sh
 # --as-remote also installs the hooks as a user does (repo: this clone,

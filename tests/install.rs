@@ -435,6 +435,43 @@ fn the_pinned_commit_is_one_commit_of_this_history() {
     );
 }
 
+/// The pinned commit builds this topogen: the drift-check workflow and the
+/// pre-commit hook install topogen from the pin, so a pin older than the
+/// sources would check the repository with another compiler (one that may
+/// not know a property `cluster.kdl` now uses). Nothing that decides
+/// topogen's behaviour differs between the pin and HEAD; after changing it,
+/// commit and run `scripts/pin-topogen.sh`.
+#[test]
+fn the_pinned_commit_builds_this_topogen() {
+    let kdl = std::fs::read_to_string(Path::new(ROOT).join("cluster.kdl")).unwrap();
+    let line = kdl
+        .lines()
+        .find(|l| l.trim_start().starts_with("topogen "))
+        .expect("cluster.kdl pins topogen");
+    let rev = revs_after(line, " rev=\"").pop().expect("a rev= pin");
+    let head = git(&["rev-parse", "HEAD"]).expect("a git clone of topogen");
+    let changed = git(&[
+        "diff",
+        "--name-only",
+        &rev,
+        &head,
+        "--",
+        "src",
+        "templates",
+        "build.rs",
+        "Cargo.toml",
+        "Cargo.lock",
+        ".pre-commit-hooks.yaml",
+    ])
+    .expect("git diff between the pin and HEAD");
+    assert!(
+        changed.trim().is_empty(),
+        "the pin {rev} builds another topogen than HEAD; changed since: {}\n\
+         commit, then run `scripts/pin-topogen.sh` and commit its result",
+        changed.split_whitespace().collect::<Vec<_>>().join(", ")
+    );
+}
+
 /// `--version` names the commit, the generated files never do: a build
 /// holds neither the revision nor its date, so committing topogen changes
 /// no generated file.
