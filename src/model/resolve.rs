@@ -11,7 +11,7 @@ use std::net::Ipv4Addr;
 pub use env::Resolved;
 pub(crate) use env::{Reach, ResolvedFirewallRule, ResolvedNode, ResolvedPool, ResolvedRange};
 pub(crate) use env::{dotted, snake};
-pub(crate) use kafka::{External, NodePortUse, ResolvedKafka, ResolvedTopic};
+pub(crate) use kafka::{External, NodeIds, NodePortUse, ResolvedKafka, ResolvedTopic};
 
 use super::{Pool, Role, Topology};
 
