@@ -181,10 +181,7 @@ fn a_retired_index_is_skipped_everywhere_and_no_other_node_moves() {
     );
     assert_eq!(
         block("worker_private_ips"),
-        [
-            r#""worker-1" = "10.0.1.31""#,
-            r#""worker-2" = "10.0.1.32""#
-        ]
+        [r#""worker-1" = "10.0.1.31""#, r#""worker-2" = "10.0.1.32""#]
     );
     // `primary-ip node=2` is the node of index 2, not the third node
     assert!(block("primary_ips").contains(&r#""kafka-2" = "dev-k3s-trading-kafka-ip""#.to_owned()));
@@ -201,7 +198,12 @@ fn a_retired_index_is_skipped_everywhere_and_no_other_node_moves() {
         .iter()
         .filter_map(|l| l["configuration"]["brokers"].as_sequence())
         .flatten()
-        .map(|b| (b["broker"].as_u64().unwrap(), b["nodePort"].as_u64().unwrap()))
+        .map(|b| {
+            (
+                b["broker"].as_u64().unwrap(),
+                b["nodePort"].as_u64().unwrap(),
+            )
+        })
         .collect();
     // IDs are the indexes; the NodePorts stay the consecutive run the firewall opens
     assert_eq!(brokers, [(0, 30002), (2, 30003), (3, 30004)]);
@@ -214,7 +216,9 @@ fn a_retired_index_is_skipped_everywhere_and_no_other_node_moves() {
         .find(|(p, _)| p.ends_with("hcloud-maintenance.yml"))
         .map(|(_, t)| t)
         .unwrap();
-    assert!(maint.contains("dev-k3s-trading-kafka-3") && !maint.contains("dev-k3s-trading-kafka-1 "));
+    assert!(
+        maint.contains("dev-k3s-trading-kafka-3") && !maint.contains("dev-k3s-trading-kafka-1 ")
+    );
     // the same in every environment that inherits the base's pools
     let prod = &files["environments/prod.tfvars"];
     assert!(prod.contains(r#""kafka-3" = "#) && !prod.contains(r#""kafka-1" = "#));
