@@ -36,7 +36,12 @@ fn check(t: &Topology, out: &mut Findings) {
     let mut addresses: HashMap<Ipv4Addr, (&str, Span)> = HashMap::new();
     for p in &t.pools {
         let Some(ip) = &p.primary_ip else { continue };
-        if let Some(r) = p.retired.iter().find(|r| r.index.value == ip.node.value) {
+        // a retire in the control plane is `topogen::pool::retire`'s finding alone
+        let retires_control_plane =
+            p.role.value == crate::model::Role::Server && !p.retired.is_empty();
+        if retires_control_plane {
+            // nothing more to say
+        } else if let Some(r) = p.retired.iter().find(|r| r.index.value == ip.node.value) {
             out.push(
                 Finding::new(
                     &RULE,
