@@ -159,6 +159,7 @@ fn env_json(e: &Resolved<'_>) -> serde_json::Value {
                 "role": s(p.role.value.as_str()),
                 "server_type": s(&p.server_type.value),
                 "count": p.count.value,
+                "retired": p.retired.iter().map(|r| r.index.value).collect::<Vec<_>>(),
                 "range": s(&p.range.value),
                 "labels": labels(p),
             })
@@ -171,6 +172,7 @@ fn env_json(e: &Resolved<'_>) -> serde_json::Value {
             p.nodes.iter().map(move |n| {
                 json!({
                     "name": s(&n.name),
+                    "index": n.index,
                     "server": s(&n.server_name),
                     "pool": s(&p.name.value),
                     "role": s(p.role.value.as_str()),

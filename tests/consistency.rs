@@ -78,7 +78,7 @@ fn the_kafka_count_agrees_across_every_artifact() {
                 .find(|l| l.starts_with("kafka_node_count"))
                 .expect("kafka_node_count");
             assert!(line.contains(&format!("= {count}")), "{line}");
-            // the list, single- or multi-line (one address per line past 4 nodes)
+            // the map node name -> IP, one `"kafka-i" = "…"` a line
             let ips: String = tf
                 .lines()
                 .skip_while(|l| !l.starts_with("kafka_private_ips"))
@@ -86,11 +86,11 @@ fn the_kafka_count_agrees_across_every_artifact() {
                     if *done {
                         return None;
                     }
-                    *done = l.split('#').next().unwrap_or_default().contains(']');
+                    *done = l.split('#').next().unwrap_or_default().contains('}');
                     Some(l.split('#').next().unwrap_or_default().to_owned())
                 })
                 .collect();
-            assert_eq!(ips.matches('"').count() as u32, 2 * count, "{ips}");
+            assert_eq!(ips.matches('"').count() as u32, 4 * count, "{ips}");
             let pool = yaml(
                 &files,
                 &format!("k8s/{env}/strimzi/kafkanodepool-kafka.yaml"),

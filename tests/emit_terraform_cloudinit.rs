@@ -86,10 +86,46 @@ fn tfvar<'a>(tfvars: &'a str, name: &str) -> &'a str {
 
 /// The strings of a list attribute, single- or multi-line.
 fn tf_list(tfvars: &str, name: &str) -> Vec<String> {
+    tf_entries(tfvars, name)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// The entries of tfvars list or map `name`: `(None, value)` for a list item,
+/// `(Some(key), value)` for a map entry (`"kafka-0" = "10.0.1.20"`), in order.
+fn tf_entries(tfvars: &str, name: &str) -> Vec<(Option<String>, String)> {
     let start = tfvars
         .lines()
         .position(|l| l.starts_with(name) && l[name.len()..].trim_start().starts_with('='))
-        .unwrap_or_else(|| panic!("no list `{name}`"));
+        .unwrap_or_else(|| panic!("no list or map `{name}`"));
+    let first = tfvars.lines().nth(start).unwrap_or_default();
+    let quoted = |code: &str| -> Vec<String> {
+        code.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    };
+    if first
+        .split('=')
+        .nth(1)
+        .unwrap_or_default()
+        .trim()
+        .starts_with('{')
+    {
+        let mut out = Vec::new();
+        for line in tfvars.lines().skip(start) {
+            let code = line.split(" #").next().unwrap_or_default();
+            if let [k, v] = quoted(code).as_slice() {
+                out.push((Some(k.clone()), v.clone()));
+            }
+            if code.trim_end().ends_with('}') {
+                break;
+            }
+        }
+        return out;
+    }
     let mut text = String::new();
     for line in tfvars.lines().skip(start) {
         let code = line.split(" #").next().unwrap_or_default();
@@ -98,11 +134,7 @@ fn tf_list(tfvars: &str, name: &str) -> Vec<String> {
             break;
         }
     }
-    text.split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
+    quoted(&text).into_iter().map(|v| (None, v)).collect()
 }
 
 /// The setup script inside a cloud-init file, as cloud-init will write it.
@@ -247,14 +279,29 @@ fn tfvars_only_is_the_shape_for_a_module_of_your_own() {
             assert!(!set(t), "{path}: today's module has no {name}");
         }
         // everything else is the same values
-        for name in [
-            "kafka_node_count",
-            "kafka_private_ips",
-            "subnet_cidr",
-            "datacenter",
-        ] {
+        for name in ["kafka_node_count", "subnet_cidr", "datacenter"] {
             assert_eq!(tfvar(t, name), tfvar(m, name), "{path}: {name}");
         }
+        // the same addresses: a list for today's module (positions, `count`), a map
+        // node name -> IP for the generated one (servers keyed by name)
+        assert_eq!(
+            tf_list(t, "kafka_private_ips"),
+            tf_list(m, "kafka_private_ips"),
+            "{path}"
+        );
+        assert!(
+            tf_entries(t, "kafka_private_ips")
+                .iter()
+                .all(|(k, _)| k.is_none())
+        );
+        assert_eq!(
+            tf_entries(m, "kafka_private_ips")
+                .into_iter()
+                .filter_map(|(k, _)| k)
+                .collect::<Vec<_>>(),
+            ["kafka-0", "kafka-1", "kafka-2"],
+            "{path}"
+        );
         assert!(t.contains("terraform apply -var-file=environments/"), "{t}");
     }
     let wf = ".github/workflows/01-reusable-provision-infra.yml";
@@ -371,8 +418,20 @@ fn assert_pools_agree(files: &BTreeMap<String, String>) {
         assert!(!prefixes.is_empty() || !t.contains("_private_ips"));
         for prefix in prefixes {
             let count: usize = tfvar(t, &format!("{prefix}_node_count")).parse().unwrap();
-            let ips = tf_list(t, &format!("{prefix}_private_ips"));
+            let entries = tf_entries(t, &format!("{prefix}_private_ips"));
+            let ips: Vec<String> = entries.iter().map(|(_, v)| v.clone()).collect();
             assert_eq!(ips.len(), count, "{path}: {prefix}");
+            // a map is keyed by node name: `<pool>-<index>`, index = offset in the range
+            let pool_name = prefix.replace('_', "-");
+            for (k, _) in &entries {
+                if let Some(k) = k {
+                    let index = k.strip_prefix(&format!("{pool_name}-"));
+                    assert!(
+                        index.is_some_and(|i| i.parse::<u32>().is_ok()),
+                        "{path}: {k} is no node of {pool_name}"
+                    );
+                }
+            }
             if count == 0 {
                 continue; // a root-module pool the topology does not have
             }

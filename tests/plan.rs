@@ -107,6 +107,71 @@ fn a_worker_removed_from_the_end_of_its_pool_removes_only_that_server() {
 }
 
 #[test]
+fn a_worker_retired_from_the_middle_destroys_only_that_server() {
+    let base = edit(
+        BASE,
+        &[(
+            "pool worker role=agent server-type=cx23 count=1 range=workers {",
+            "pool worker role=agent server-type=cx23 count=3 range=workers {",
+        )],
+    );
+    let new = edit(
+        &base,
+        &[(
+            "count=3 range=workers {",
+            "count=2 range=workers {\n        retire 1 reason=\"disk failure\"",
+        )],
+    );
+    let p = plan(&base, &new);
+    // worker-0 and worker-2 keep their names and addresses: nothing else changes
+    assert_eq!(
+        summary(&p),
+        [(Kind::ServerRetired, "worker-1".to_owned(), Destructive)]
+    );
+    assert_eq!(p.changes[0].side, Side::New);
+    // blamed on the `retire` node in the working file
+    assert_eq!(blamed(&p, Kind::ServerRetired, &base, &new), "retire");
+    assert!(p.changes[0].summary.contains("disk failure"));
+    assert!(p.cost_after < p.cost_before);
+}
+
+#[test]
+fn a_kafka_node_retired_with_the_same_count_adds_the_next_index() {
+    let new = edit(
+        BASE,
+        &[(
+            "pool kafka role=agent server-type=cx23 count=3 range=kafka {",
+            "pool kafka role=agent server-type=cx23 count=3 range=kafka {\n        retire 1 reason=\"broken disk\"",
+        )],
+    );
+    let p = plan(BASE, &new);
+    assert!(
+        has(&p, Kind::ServerRetired, "kafka-1", Destructive),
+        "{:#?}",
+        p.changes
+    );
+    assert!(
+        has(&p, Kind::ServerAdded, "kafka-3", Additive),
+        "{:#?}",
+        p.changes
+    );
+    assert!(
+        !p.changes.iter().any(|c| matches!(
+            c.kind,
+            Kind::ServerReplaced | Kind::ServerRemoved | Kind::IpMoved
+        )),
+        "no other node moves: {:#?}",
+        p.changes
+    );
+    let retired = p
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::ServerRetired)
+        .unwrap();
+    assert!(retired.notes.iter().any(|n| n.contains("remove-node-ids")));
+}
+
+#[test]
 fn a_pool_removed_from_the_middle_removes_only_its_servers() {
     // base: a `batch` pool between `kafka` and `worker`, with its own range
     let base = edit(

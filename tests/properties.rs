@@ -343,6 +343,18 @@ fn tfvars(text: &str) -> BTreeMap<String, String> {
                 .collect();
             v = format!("[{}]", items.join(", "));
         }
+        // a map, one `"k" = "v"` a line: `{"k" = "v", …}`
+        if v == "{" {
+            let mut items = Vec::new();
+            for more in lines.by_ref() {
+                let more = more.split(" #").next().unwrap().trim();
+                if more == "}" {
+                    break;
+                }
+                items.push(more.split_whitespace().collect::<Vec<_>>().join(" "));
+            }
+            v = format!("{{{}}}", items.join(", "));
+        }
         out.insert(k.to_owned(), v);
     }
     out
@@ -395,15 +407,16 @@ fn check_topology(t: &Topo, plan: &Plan) {
                 assert_eq!(v, &count.to_string(), "{tf_path}: {key}_node_count");
             }
             if let Some(v) = vars.get(&format!("{key}_private_ips")) {
+                // node name -> IP: node i is `<pool>-i` at host `from + i`
                 let want: Vec<String> = (0..count)
                     .map(|i| {
                         let ip = u32::from(base) + t.first_host(&pool) + i;
-                        format!("\"{}\"", Ipv4Addr::from(ip))
+                        format!("\"{pool}-{i}\" = \"{}\"", Ipv4Addr::from(ip))
                     })
                     .collect();
                 assert_eq!(
                     v,
-                    &format!("[{}]", want.join(", ")),
+                    &format!("{{{}}}", want.join(", ")),
                     "{tf_path}: {key}_private_ips"
                 );
             }

@@ -138,3 +138,88 @@ fn facts_are_not_derived_above_the_model() {
         );
     }
 }
+
+/// `retire`: the pool's nodes are the first `count` indexes not retired, and
+/// every artifact reads each node's index (its name, private IP, Primary IP,
+/// Kafka node ID) from the resolved model.
+#[test]
+fn a_retired_index_is_skipped_everywhere_and_no_other_node_moves() {
+    let text = include_str!("../cluster.kdl")
+        .replacen(
+            "pool kafka role=agent server-type=cx23 count=3 range=kafka {\n        labels role=kafka workload=mixed\n        primary-ip node=0",
+            "pool kafka role=agent server-type=cx23 count=3 range=kafka {\n        labels role=kafka workload=mixed\n        primary-ip node=2\n        retire 1 reason=\"disk failure\"",
+            1,
+        )
+        .replacen(
+            "pool worker role=agent server-type=cx23 count=1 range=workers {",
+            "pool worker role=agent server-type=cx23 count=2 range=workers {\n        retire 0 reason=\"replaced\"",
+            1,
+        );
+    assert!(text.contains("retire 1") && text.contains("retire 0"));
+    let c = topogen::compile(Source::new("cluster.kdl", text));
+    assert!(!c.failed(false), "{:#?}", c.findings);
+    let project = c.project.as_ref().unwrap();
+    let files = plan(project, &Templates::new(None).unwrap()).unwrap().files;
+    let tfvars = &files["environments/dev.tfvars"];
+    let block = |name: &str| -> Vec<String> {
+        tfvars
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("{name} ")))
+            .skip(1)
+            .take_while(|l| *l != "}")
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    // node i keeps host `from + i`: kafka from=20, workers from=30
+    assert_eq!(
+        block("kafka_private_ips"),
+        [
+            r#""kafka-0" = "10.0.1.20""#,
+            r#""kafka-2" = "10.0.1.22""#,
+            r#""kafka-3" = "10.0.1.23""#
+        ]
+    );
+    assert_eq!(
+        block("worker_private_ips"),
+        [r#""worker-1" = "10.0.1.31""#, r#""worker-2" = "10.0.1.32""#]
+    );
+    // `primary-ip node=2` is the node of index 2, not the third node
+    assert!(block("primary_ips").contains(&r#""kafka-2" = "dev-k3s-trading-kafka-ip""#.to_owned()));
+    // Kafka node ID = node index: Strimzi removes the retired one
+    let pool = yaml(&files, "k8s/dev/strimzi/kafkanodepool-kafka.yaml");
+    let ann = &pool["metadata"]["annotations"];
+    assert_eq!(ann["strimzi.io/next-node-ids"].as_str(), Some("[0, 2-3]"));
+    assert_eq!(ann["strimzi.io/remove-node-ids"].as_str(), Some("[1]"));
+    assert_eq!(pool["spec"]["replicas"].as_u64(), Some(3));
+    let kafka = yaml(&files, "k8s/dev/strimzi/kafka.yaml");
+    let brokers: Vec<(u64, u64)> = kafka["spec"]["kafka"]["listeners"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["configuration"]["brokers"].as_sequence())
+        .flatten()
+        .map(|b| {
+            (
+                b["broker"].as_u64().unwrap(),
+                b["nodePort"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // IDs are the indexes; the NodePorts stay the consecutive run the firewall opens
+    assert_eq!(brokers, [(0, 30002), (2, 30003), (3, 30004)]);
+    // TOPOLOGY.md and the maintenance workflow name the same servers
+    let docs = &files["TOPOLOGY.md"];
+    assert!(docs.contains("| worker-2 | dev-k3s-trading-worker-2 |"));
+    assert!(!docs.contains("| worker-0 |") && !docs.contains("| kafka-1 |"));
+    let maint = files
+        .iter()
+        .find(|(p, _)| p.ends_with("hcloud-maintenance.yml"))
+        .map(|(_, t)| t)
+        .unwrap();
+    assert!(
+        maint.contains("dev-k3s-trading-kafka-3") && !maint.contains("dev-k3s-trading-kafka-1 ")
+    );
+    // the same in every environment that inherits the base's pools
+    let prod = &files["environments/prod.tfvars"];
+    assert!(prod.contains(r#""kafka-3" = "#) && !prod.contains(r#""kafka-1" = "#));
+}

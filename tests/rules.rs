@@ -295,3 +295,76 @@ fn topic_replicas_are_checked_against_a_smaller_environment() {
         "the override fixes it"
     );
 }
+
+/// `retire`: one finding per mistake, each with the rule that owns it — a
+/// control-plane retire (not also the Primary IP it takes away), an empty or
+/// missing reason (also in an `environment` overlay), the same index twice in
+/// one block (`topogen::schema::duplicate`), a Primary IP on a retired node,
+/// and a pool whose highest live index outgrows its range.
+#[test]
+fn retire_mistakes_are_one_finding_each() {
+    let base = include_str!("../cluster.kdl");
+    let codes = |text: &str| -> Vec<&'static str> {
+        let (_, findings, _) = compile(text);
+        findings.iter().map(|f| f.code).collect()
+    };
+    let with = |from: &str, to: &str| -> String {
+        assert!(base.contains(from), "{from}");
+        base.replacen(from, to, 1)
+    };
+    let control = "pool control role=server server-type=cx23 count=1 range=control apps=#false {";
+    let kafka = "pool kafka role=agent server-type=cx23 count=3 range=kafka {";
+    let worker = "pool worker role=agent server-type=cx23 count=1 range=workers {";
+    let cases: &[(String, &[&str])] = &[
+        (
+            with(
+                control,
+                &format!("{control}\n        retire 0 reason=\"x\""),
+            ),
+            &["topogen::pool::retire"],
+        ),
+        (
+            with(worker, &format!("{worker}\n        retire 0 reason=\" \"")),
+            &["topogen::pool::retire"],
+        ),
+        (
+            with(
+                "    environment dev {",
+                "    environment dev {\n        pool worker {\n            retire 0\n        }",
+            ),
+            &["topogen::pool::retire"],
+        ),
+        (
+            with(
+                worker,
+                &format!("{worker}\n        retire 0 reason=\"a\"\n        retire 0 reason=\"b\""),
+            ),
+            &["topogen::schema::duplicate"],
+        ),
+        (
+            // primary-ip node=0 is in the bundled file
+            with(kafka, &format!("{kafka}\n        retire 0 reason=\"disk\"")),
+            &["topogen::pool::primary-ip"],
+        ),
+        (
+            // range workers holds 20 addresses: 19 nodes and index 3 retired reach index 19
+            // (fits), 20 nodes reach index 20 (does not)
+            with(
+                worker,
+                "pool worker role=agent server-type=cx23 count=20 range=workers {\n        retire 3 reason=\"disk\"",
+            ),
+            &["topogen::ip::pool-capacity"],
+        ),
+        (
+            with(
+                worker,
+                "pool worker role=agent server-type=cx23 count=19 range=workers {\n        retire 3 reason=\"disk\"",
+            ),
+            &[],
+        ),
+    ];
+    for (text, want) in cases {
+        // the same mistake in dev and prod is one finding
+        assert_eq!(codes(text), *want, "{text}");
+    }
+}

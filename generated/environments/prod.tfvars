@@ -29,13 +29,20 @@ worker_server_type        = "cx23" # cx23: 2 vCPU, 4 GB RAM, €7.49/month
 worker_node_count         = 1      # worker-0
 
 # =============================================================================
-# Network (node i of a pool gets host `from + i` of its IP-plan range)
+# Network (node i of a pool gets host `from + i` of its IP-plan range;
+# the generated module takes node name -> IP, so a retired node leaves no gap to shift)
 # =============================================================================
 network_cidr             = "10.1.0.0/16"
 subnet_cidr              = "10.1.1.0/24"
 control_plane_private_ip = "10.1.1.10" # control
-kafka_private_ips        = ["10.1.1.20", "10.1.1.21", "10.1.1.22"]
-worker_private_ips       = ["10.1.1.30"]
+kafka_private_ips = {
+  "kafka-0" = "10.1.1.20"
+  "kafka-1" = "10.1.1.21"
+  "kafka-2" = "10.1.1.22"
+}
+worker_private_ips = {
+  "worker-0" = "10.1.1.30"
+}
 
 # =============================================================================
 # Primary IPs: node -> the Primary IP it holds (the provision workflow creates

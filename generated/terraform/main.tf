@@ -4,25 +4,33 @@ locals {
   prefix = "${var.environment}-${var.cluster_name}"
   labels = { environment = var.environment, cluster = var.cluster_name }
 
-  # Every pool: its Hetzner role label, server type and one private IP per node.
+  # Every pool: its Hetzner role label, server type and its nodes' private IPs by
+  # node name (a retired node is absent, no other node moves).
   pools = {
-    "control" = { role = "control-plane", single = true, server_type = var.control_plane_server_type, private_ips = [var.control_plane_private_ip] }
+    "control" = { role = "control-plane", single = true, server_type = var.control_plane_server_type, private_ips = { "control" = var.control_plane_private_ip } }
     "kafka"   = { role = "kafka", single = false, server_type = var.kafka_server_type, private_ips = var.kafka_private_ips }
     "worker"  = { role = "worker", single = false, server_type = var.worker_server_type, private_ips = var.worker_private_ips }
   }
 
-  # Every node by name (`kafka-0`; a control-plane pool's one node is the pool's
-  # name). A spread placement group holds at most 10 servers: nodes 10 to 19 of a
-  # pool go to `<pool>-1`, and so on.
+  # Each node's index: `<pool>-<index>` (a control-plane pool's one node, named after
+  # the pool, is node 0). Labels and placement read it; a retired index is never reused.
+  node_index = merge([
+    for pool, p in local.pools : {
+      for name, ip in p.private_ips : name => p.single ? 0 : tonumber(trimprefix(name, format("%s-", pool)))
+    }
+  ]...)
+
+  # Every node by name (`kafka-0`). A spread placement group holds at most 10
+  # servers: nodes 10 to 19 of a pool go to `<pool>-1`, and so on.
   nodes = merge([
     for pool, p in local.pools : {
-      for i, ip in p.private_ips : (p.single ? pool : format("%s-%d", pool, i)) => {
+      for name, ip in p.private_ips : name => {
         pool        = pool
         role        = p.role
-        index       = i
+        index       = local.node_index[name]
         server_type = p.server_type
         private_ip  = ip
-        group       = i < 10 ? pool : format("%s-%d", pool, floor(i / 10))
+        group       = local.node_index[name] < 10 ? pool : format("%s-%d", pool, floor(local.node_index[name] / 10))
       }
     }
   ]...)

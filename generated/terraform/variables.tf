@@ -73,10 +73,15 @@ variable "kafka_node_count" {
 }
 
 variable "kafka_private_ips" {
-  type = list(string)
+  description = "Node name -> private IP (a retired node is absent; no other moves)."
+  type        = map(string)
   validation {
     condition     = length(var.kafka_private_ips) == var.kafka_node_count
     error_message = "Pool kafka needs one private IP per node."
+  }
+  validation {
+    condition     = alltrue([for name in keys(var.kafka_private_ips) : can(regex("^kafka-(0|[1-9][0-9]*)$", name))])
+    error_message = "The nodes of pool kafka are named kafka-<index>."
   }
 }
 
@@ -93,10 +98,15 @@ variable "worker_node_count" {
 }
 
 variable "worker_private_ips" {
-  type = list(string)
+  description = "Node name -> private IP (a retired node is absent; no other moves)."
+  type        = map(string)
   validation {
     condition     = length(var.worker_private_ips) == var.worker_node_count
     error_message = "Pool worker needs one private IP per node."
+  }
+  validation {
+    condition     = alltrue([for name in keys(var.worker_private_ips) : can(regex("^worker-(0|[1-9][0-9]*)$", name))])
+    error_message = "The nodes of pool worker are named worker-<index>."
   }
 }
 

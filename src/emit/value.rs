@@ -271,6 +271,8 @@ pub(crate) struct PoolValue<'a> {
     taints: Vec<TaintValue<'a>>,
     apps: bool,
     primary_ip: Option<PrimaryIpValue<'a>>,
+    /// The retired indexes, in file order.
+    retired: Vec<u32>,
     nodes: Nodes,
 }
 
@@ -310,6 +312,7 @@ impl<'a> PoolValue<'a> {
                 node: &ip.node,
                 address: ip.address.map(|a| a.to_string()),
             }),
+            retired: p.retired.iter().map(|r| r.index.value).collect(),
             nodes: Nodes::of(&p.nodes),
         }
     }

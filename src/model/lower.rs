@@ -1216,6 +1216,7 @@ impl Cx<'_> {
                 let mut labels = Vec::new();
                 let mut taints = Vec::new();
                 let mut primary_ip = None;
+                let mut retired = Vec::new();
                 if let Some(children) = n.children() {
                     self.children(children, &schema::POOL);
                     if let Some((_, le)) = self.single(children, &schema::LABELS) {
@@ -1238,6 +1239,25 @@ impl Cx<'_> {
                             .and_then(|s| self.parsed::<Ipv4Addr>(&s, pe.schema.prop("address")));
                         primary_ip = Some(PrimaryIp { node, address });
                     }
+                    for (rn, re) in self.many(children, &schema::RETIRE) {
+                        let span = label_span(rn);
+                        let index = match re.args.first() {
+                            Some(a) => {
+                                let (min, max) = re.schema.args[0].bounds();
+                                self.int_entry(a, min, max)
+                            }
+                            None => None,
+                        };
+                        // a bad or missing index was reported; nothing is retired
+                        let Some(index) = index else { continue };
+                        // a missing or empty reason is `topogen::pool::retire`'s
+                        let reason = self.str_else(&re, "reason", "");
+                        retired.push(Retire {
+                            index,
+                            reason,
+                            span,
+                        });
+                    }
                 }
                 Pool {
                     name,
@@ -1248,6 +1268,7 @@ impl Cx<'_> {
                     labels,
                     taints,
                     primary_ip,
+                    retired,
                     apps,
                     span: label_span(n),
                 }

@@ -60,6 +60,7 @@ const KEYED: &[&str] = &[
     "server-type",
     "secret",
     "taint",
+    "retire",
     "kafka",
     "topic",
     "config",

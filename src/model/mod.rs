@@ -278,8 +278,21 @@ pub struct Pool {
     pub(crate) taints: Vec<Taint>,
     /// The node that holds a persistent Primary IP, if any.
     pub primary_ip: Option<PrimaryIp>,
+    /// `retire INDEX reason=…`: indexes never used again, in file order.
+    pub(crate) retired: Vec<Retire>,
     /// Whether app workloads may schedule here.
     pub(crate) apps: Spanned<bool>,
+    /// The whole node.
+    pub(crate) span: Span,
+}
+
+/// `retire INDEX reason=…`: a node index taken out of the pool for good.
+#[derive(Clone, Debug)]
+pub(crate) struct Retire {
+    /// The retired index.
+    pub(crate) index: Spanned<u32>,
+    /// Why (empty when missing: `topogen::pool::retire`).
+    pub(crate) reason: Spanned<String>,
     /// The whole node.
     pub(crate) span: Span,
 }

@@ -11,7 +11,7 @@ use std::net::Ipv4Addr;
 pub use env::Resolved;
 pub(crate) use env::{Reach, ResolvedFirewallRule, ResolvedNode, ResolvedPool, ResolvedRange};
 pub(crate) use env::{dotted, snake};
-pub(crate) use kafka::{External, NodePortUse, ResolvedKafka, ResolvedTopic};
+pub(crate) use kafka::{External, NodeIds, NodePortUse, ResolvedKafka, ResolvedTopic};
 
 use super::{Pool, Role, Topology};
 
@@ -32,6 +32,28 @@ pub struct Node<'a> {
     pub ip: Option<Ipv4Addr>,
     /// Whether it holds the pool's persistent Primary IP.
     pub primary_ip: bool,
+}
+
+impl Pool {
+    /// The indexes of its live nodes, ascending: the first `count` indexes
+    /// that no `retire` names (`count=3` with `retire 1`: 0, 2, 3).
+    pub(crate) fn node_indices(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..=u32::MAX)
+            .filter(|i| !self.retired.iter().any(|r| r.index.value == *i))
+            .take(self.count.value as usize)
+    }
+
+    /// One past its highest live index: how many offsets of its range the
+    /// pool spans (its `count` without a retired index below its last node).
+    pub(crate) fn span_of_indices(&self) -> u64 {
+        self.node_indices().last().map_or(0, |i| u64::from(i) + 1)
+    }
+
+    /// Whether node `index` is one of its live nodes.
+    pub(crate) fn has_node(&self, index: u32) -> bool {
+        !self.retired.iter().any(|r| r.index.value == index)
+            && u64::from(index) < self.span_of_indices()
+    }
 }
 
 impl Topology {
@@ -59,7 +81,7 @@ impl Topology {
         // concatenated, not format!: a 1,000-node build names 2,000 nodes
         let prefix = [self.env.name.value.as_str(), "-", &self.cluster.value, "-"].concat();
         let mut digits = itoa::Buffer::new();
-        for index in 0..pool.count.value {
+        for index in pool.node_indices() {
             let name = if single {
                 pool.name.value.clone()
             } else {

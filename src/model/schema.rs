@@ -655,7 +655,7 @@ pub(crate) static RANGE: NodeSchema = NodeSchema {
 pub(crate) static POOL: NodeSchema = NodeSchema {
     name: "pool",
     repeats: true,
-    doc: "A group of identical servers. Node `i` is `NAME-i` (a one-node server pool's node is just `NAME`) with private IP `range.from + i`.",
+    doc: "A group of identical servers. Node `i` is `NAME-i` (a one-node server pool's node is just `NAME`) with private IP `range.from + i`. The nodes are the first `count` indexes that no `retire` names: `count=3` with `retire 1` is `NAME-0`, `NAME-2`, `NAME-3`.",
     args: &[f(
         "NAME",
         Kind::DnsLabel,
@@ -681,7 +681,7 @@ pub(crate) static POOL: NodeSchema = NodeSchema {
             "count",
             Kind::Int { min: 0, max: 65536 },
             Default::Required,
-            "Number of nodes; must fit the range.",
+            "Number of live nodes (retired indexes not counted); the highest live index must fit the range.",
         )
         .eg("count=3"),
         f(
@@ -704,7 +704,7 @@ pub(crate) static POOL: NodeSchema = NodeSchema {
             "In an `environment` only: adds this pool instead of overriding the base's pool of that name (an override needs the name to be in the base).",
         ),
     ],
-    children: &[&LABELS, &TAINT, &PRIMARY_IP],
+    children: &[&LABELS, &TAINT, &PRIMARY_IP, &RETIRE],
     example: "pool kafka role=agent server-type=cx23 count=3 range=kafka { labels role=kafka }",
 };
 
@@ -741,6 +741,28 @@ pub(crate) static TAINT: NodeSchema = NodeSchema {
     ],
     children: &[],
     example: "taint dedicated value=kafka effect=NoSchedule",
+};
+
+/// `cluster > pool > retire`.
+pub(crate) static RETIRE: NodeSchema = NodeSchema {
+    name: "retire",
+    repeats: true,
+    doc: "Retires node `INDEX` of the pool for good: its server is destroyed and the index is never used again, so every other node keeps its name and private IP (`from + index`). `count` stays the number of live nodes: to remove `worker-1` of three workers, add `retire 1` and lower `count` to 2 (the nodes are then `worker-0` and `worker-2`). Not in a one-node server pool (the control plane).",
+    args: &[f(
+        "INDEX",
+        Kind::Int { min: 0, max: 65535 },
+        Default::Required,
+        "Index of the node retired (`1` for `worker-1`).",
+    )],
+    props: &[f(
+        "reason",
+        Kind::Str,
+        Default::Required,
+        "Why it was retired: kept in cluster.kdl as the record of the removal.",
+    )
+    .eg("reason=\"disk failure\"")],
+    children: &[],
+    example: "retire 1 reason=\"replaced by worker-3 after a disk failure\"",
 };
 
 /// `cluster > pool > primary-ip`.
@@ -1634,7 +1656,7 @@ mod tests {
     #[test]
     fn the_tree_reaches_every_node_once_with_unique_names_per_parent() {
         let all = nodes();
-        assert_eq!(all.len(), 47);
+        assert_eq!(all.len(), 48);
         let paths: std::collections::BTreeSet<_> = all.iter().map(|(p, _)| p).collect();
         assert_eq!(paths.len(), all.len());
         for (path, n) in &all {

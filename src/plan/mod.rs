@@ -71,6 +71,9 @@ pub enum Kind {
     ServerAdded,
     /// A server that goes.
     ServerRemoved,
+    /// A server that goes because its node is retired (`retire INDEX`): no
+    /// other node of the pool moves.
+    ServerRetired,
     /// A server destroyed and created again (see [`Change::reasons`]).
     ServerReplaced,
     /// A server resized in place (powered off and on).
@@ -565,14 +568,45 @@ fn servers(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
             continue;
         }
         let bp = &b.pools[*pi];
-        let mut c = change(
-            Class::Destructive,
-            Kind::ServerRemoved,
-            &node.name,
-            format!("server `{server}` removed"),
-            bp.count.span,
-        );
-        c.side = Side::Base;
+        // retired in the working file: blamed on its `retire` line there
+        let retired = n.pool(&bp.name.value).and_then(|np| {
+            np.retired
+                .iter()
+                .find(|r| r.index.value == node.index)
+                .map(|r| (np, r))
+        });
+        let mut c = match retired {
+            Some((np, r)) => {
+                let mut c = change(
+                    Class::Destructive,
+                    Kind::ServerRetired,
+                    &node.name,
+                    format!("server `{server}` retired: {}", r.reason.value),
+                    r.span,
+                );
+                c.notes.push(format!(
+                    "its index {} is never used again: every other node of pool `{}` keeps its name and private IP",
+                    node.index, np.name.value
+                ));
+                if n.holds_kafka(&np.name.value) {
+                    c.notes.push(
+                        "it runs Kafka: Strimzi removes its node ID (`strimzi.io/remove-node-ids`) and no other; move its partitions off it first (Cruise Control `remove-brokers`)".into(),
+                    );
+                }
+                c
+            }
+            None => {
+                let mut c = change(
+                    Class::Destructive,
+                    Kind::ServerRemoved,
+                    &node.name,
+                    format!("server `{server}` removed"),
+                    bp.count.span,
+                );
+                c.side = Side::Base;
+                c
+            }
+        };
         c.notes.push("Terraform destroys it with its disk; Kubernetes keeps a NotReady node until it is deleted (`kubectl delete node`)".into());
         out.push(c);
     }

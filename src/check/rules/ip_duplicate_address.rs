@@ -42,7 +42,8 @@ fn check(t: &Topology, out: &mut Findings) {
         .iter()
         .filter_map(|p| {
             let r = t.range(&p.range.value)?;
-            let n = u64::from(p.count.value).checked_sub(1)?;
+            // the highest live index: a retired one keeps its offset
+            let n = p.span_of_indices().checked_sub(1)?;
             let first = u64::from(r.from.value);
             Some((first, first + n, p))
         })

@@ -10,8 +10,9 @@ pub(crate) const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "a pool's count does not fit its IP range",
     docs: r#"## What it does
-Checks, in every environment, that each pool's `count` fits the range it takes addresses
-from: node `i` gets offset `from + i`, so a range `20-29` holds at most 10 nodes.
+Checks, in every environment, that each pool's nodes fit the range it takes addresses
+from: node `i` gets offset `from + i`, so a range `20-29` holds at most 10 nodes — and a
+retired index keeps its offset, so `count=9` with `retire 2` needs offsets up to `from + 9`.
 
 ## Why is this bad?
 The extra nodes would get addresses of the next range (another pool's nodes, DHCP, the
@@ -39,22 +40,30 @@ fn check(t: &Topology, out: &mut Findings) {
         }
         let capacity = u64::from(r.to.value) - u64::from(r.from.value) + 1;
         let count = u64::from(p.count.value);
-        if count <= capacity {
+        // one past the highest live index: `count` plus the retired indexes below it
+        let spans = p.span_of_indices();
+        if spans <= capacity {
             continue;
         }
-        let needed_to = u64::from(r.from.value) + count - 1;
+        let needed_to = u64::from(r.from.value) + spans - 1;
+        let nodes = if spans == count {
+            format!("{count} nodes")
+        } else {
+            format!("{count} nodes up to index {}", spans - 1)
+        };
         out.push(
             Finding::new(
                 &RULE,
                 format!(
-                    "pool `{}` has {count} nodes, but range `{}` ({}-{}) holds {capacity}",
+                    "pool `{}` has {nodes}, but range `{}` ({}-{}) holds {capacity}",
                     p.name.value, r.name.value, r.from.value, r.to.value
                 ),
             )
-            .label(p.count.span, format!("{count} nodes"))
+            .label(p.count.span, nodes)
             .label(r.span, format!("{capacity} addresses"))
             .help(format!(
-                "lower `count` to {capacity}, or widen range `{}` to `to={needed_to}` if those offsets are free",
+                "lower `count` to {}, or widen range `{}` to `to={needed_to}` if those offsets are free",
+                capacity.saturating_sub(spans - count),
                 r.name.value
             )),
         );

@@ -61,6 +61,7 @@ pub(crate) mod labels_syntax;
 pub(crate) mod names_dns_label;
 pub(crate) mod names_length;
 pub(crate) mod pool_primary_ip;
+pub(crate) mod pool_retire;
 pub(crate) mod pool_server;
 pub(crate) mod pool_server_type;
 pub(crate) mod pool_server_type_location;
@@ -124,6 +125,7 @@ pub(crate) static ALL: &[&Rule] = &[
     &names_dns_label::RULE,
     &names_length::RULE,
     &pool_primary_ip::RULE,
+    &pool_retire::RULE,
     &pool_server::RULE,
     &pool_server_type::RULE,
     &pool_server_type_location::RULE,

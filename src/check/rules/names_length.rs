@@ -33,7 +33,8 @@ const MAX: usize = 63;
 fn check(t: &Topology, out: &mut Findings) {
     let (env, cluster) = (&t.env.name.value, &t.cluster.value);
     for p in &t.pools {
-        let Some(last) = p.count.value.checked_sub(1) else {
+        // the longest name is the highest live index's
+        let Some(last) = p.node_indices().last() else {
             continue;
         };
         let node = if p.role.value == Role::Server && p.count.value == 1 {

@@ -14,8 +14,8 @@ pub(crate) const RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "`primary-ip` names a node outside its pool, or an address twice",
     docs: r#"## What it does
-Checks that `primary-ip node=N` names a node the pool has (`N < count`, in every
-environment) and that no two pools give the same `address=`.
+Checks that `primary-ip node=N` names a node the pool has (one of its first `count`
+indexes that no `retire` names, in every environment) and that no two pools give the same `address=`.
 
 ## Why is this bad?
 The persistent Primary IP is what outside clients and DNS point at; a Primary IP on a node
@@ -36,11 +36,31 @@ fn check(t: &Topology, out: &mut Findings) {
     let mut addresses: HashMap<Ipv4Addr, (&str, Span)> = HashMap::new();
     for p in &t.pools {
         let Some(ip) = &p.primary_ip else { continue };
-        if ip.node.value >= p.count.value {
-            let nodes = match p.count.value {
-                0 => "no nodes".to_owned(),
-                1 => "node 0 only".to_owned(),
-                n => format!("nodes 0-{}", n - 1),
+        // a retire in the control plane is `topogen::pool::retire`'s finding alone
+        let retires_control_plane =
+            p.role.value == crate::model::Role::Server && !p.retired.is_empty();
+        if retires_control_plane {
+            // nothing more to say
+        } else if let Some(r) = p.retired.iter().find(|r| r.index.value == ip.node.value) {
+            out.push(
+                Finding::new(
+                    &RULE,
+                    format!(
+                        "`primary-ip node={}` is on a node pool `{}` retires",
+                        ip.node.value, p.name.value
+                    ),
+                )
+                .label(ip.node.span, "retired node")
+                .label(r.span, "retired here")
+                .help("move the Primary IP to a live node of the pool, e.g. its first"),
+            );
+        } else if !p.has_node(ip.node.value) {
+            let indices: Vec<u32> = p.node_indices().collect();
+            let nodes = match indices.as_slice() {
+                [] => "no nodes".to_owned(),
+                [one] => format!("node {one} only"),
+                [first, .., last] if p.retired.is_empty() => format!("nodes {first}-{last}"),
+                [first, .., last] => format!("nodes {first}-{last} less the retired ones"),
             };
             out.push(
                 Finding::new(

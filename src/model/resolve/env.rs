@@ -61,7 +61,8 @@ pub struct ResolvedPool<'t> {
     pub(crate) hetzner_role: String,
     /// The persistent Primary IP, if any.
     pub(crate) primary_ip: Option<ResolvedPrimaryIp>,
-    /// Its `count` nodes, in index order (shared: a template reads the
+    /// Its `count` live nodes, in index order, each with its index (a
+    /// retired index is skipped, never reused) (shared: a template reads the
     /// list without copying it).
     pub nodes: Arc<[Arc<ResolvedNode>]>,
 }
@@ -220,7 +221,8 @@ impl<'t> Resolved<'t> {
                         tf_var: format!("{tf_prefix}_primary_ip_id"),
                         node_index: ip.node.value,
                         node: nodes
-                            .get(ip.node.value as usize)
+                            .iter()
+                            .find(|n| n.index == ip.node.value)
                             .map(|n| n.name.clone())
                             .unwrap_or_default(),
                         address: ip.address.as_ref().map(|a| a.value),

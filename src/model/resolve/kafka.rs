@@ -22,6 +22,13 @@ pub struct ResolvedKafka<'t> {
     pub brokers: u32,
     /// Controller count.
     pub(crate) controllers: u32,
+    /// The broker pool's Kafka node IDs (its node indexes) and the IDs its
+    /// `retire`s removed, ascending.
+    pub(crate) broker_ids: NodeIds,
+    /// The controller pool's node IDs: after every broker ID, the broker
+    /// pool's highest index + 1 plus the node index (the broker IDs in a
+    /// dual-role pool).
+    pub(crate) controller_ids: NodeIds,
     /// The KRaft metadata version: as written, or Strimzi's default for the
     /// Kafka version ([`default_metadata_version`]).
     pub metadata_version: String,
@@ -97,7 +104,9 @@ pub struct External<'t> {
     pub index: u32,
     /// Bootstrap NodePort.
     pub(crate) bootstrap_node_port: u32,
-    /// `(broker id, NodePort)` per broker, ids `0..brokers`.
+    /// `(broker id, NodePort)` per broker, in ID order: the NodePorts are
+    /// consecutive from `broker-node-port` (a retired broker's port goes to
+    /// the next one), the IDs are the broker pool's node indexes.
     pub brokers: Vec<BrokerPort>,
     /// The node whose Primary IP is advertised (empty without one).
     pub(crate) via_node: String,
@@ -105,6 +114,35 @@ pub struct External<'t> {
     pub(crate) via_primary_ip: String,
     /// Its address, if recorded.
     pub(crate) address: Option<Ipv4Addr>,
+}
+
+/// A node pool's Kafka node IDs: node ID = first ID + node index, so that a
+/// retired node's ID is removed and never reused.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NodeIds {
+    /// The live nodes' IDs, ascending.
+    pub(crate) live: Vec<u32>,
+    /// The retired nodes' IDs, ascending.
+    pub(crate) removed: Vec<u32>,
+}
+
+impl NodeIds {
+    fn of(pool: Option<&Pool>, first: u32) -> Self {
+        let Some(p) = pool else {
+            return Self::default();
+        };
+        let mut removed: Vec<u32> = p
+            .retired
+            .iter()
+            .map(|r| first.saturating_add(r.index.value))
+            .collect();
+        removed.sort_unstable();
+        removed.dedup();
+        Self {
+            live: p.node_indices().map(|i| first.saturating_add(i)).collect(),
+            removed,
+        }
+    }
 }
 
 /// One broker's NodePort.
@@ -138,6 +176,16 @@ impl<'t> ResolvedKafka<'t> {
         let controllers = t.pool(&k.controllers.value).map_or(0, |p| p.count.value);
         let index = |name: &str| pools.iter().position(|p| p.name.value == name);
         let broker_pool = index(&k.brokers.value);
+        let brokers_written = t.pool(&k.brokers.value);
+        let broker_ids = NodeIds::of(brokers_written, 0);
+        let controller_ids = if k.brokers.value == k.controllers.value {
+            broker_ids.clone()
+        } else {
+            let first = brokers_written.map_or(0, |p| {
+                u32::try_from(p.span_of_indices()).unwrap_or(u32::MAX)
+            });
+            NodeIds::of(t.pool(&k.controllers.value), first)
+        };
         let ip = broker_pool
             .and_then(|i| pools.get(i))
             .and_then(|p| p.primary_ip.as_ref());
@@ -150,8 +198,9 @@ impl<'t> ResolvedKafka<'t> {
                 let bootstrap = l.bootstrap_node_port.as_ref()?.value;
                 let first = l.broker_node_port.as_ref()?.value;
                 let ports: Vec<BrokerPort> = (0..brokers)
-                    .map(|b| BrokerPort {
-                        broker: b,
+                    .zip(&broker_ids.live)
+                    .map(|(b, &id)| BrokerPort {
+                        broker: id,
                         node_port: first + b,
                     })
                     .collect();
@@ -172,6 +221,8 @@ impl<'t> ResolvedKafka<'t> {
             dual_role: k.brokers.value == k.controllers.value,
             brokers,
             controllers,
+            broker_ids,
+            controller_ids,
             metadata_version: t.metadata_version().unwrap_or_default(),
             internal_bootstrap: k
                 .listeners

@@ -371,11 +371,10 @@ fn group(pool: &str, index: u64) -> String {
     }
 }
 
+/// A node's index in its pool, as `topogen show` resolves it (a retired index
+/// leaves a gap: names are not positions).
 fn node_index(node: &Value) -> u64 {
-    let name = node["name"].as_str().unwrap_or_default();
-    name.rsplit_once('-')
-        .and_then(|(_, i)| i.parse().ok())
-        .unwrap_or(0)
+    node["index"].as_u64().unwrap_or_default()
 }
 
 /// What the first plan must create: every object of the topology.
@@ -535,8 +534,10 @@ fn server_ids(c: &Cloud) -> BTreeMap<String, u64> {
 /// A pool edit: `cluster.kdl` text replacements and what they must change.
 struct Scale {
     edits: &'static [(&'static str, &'static str)],
-    /// The firewall changes too (NodePorts opened).
+    /// The firewall changes too (NodePorts opened or closed).
     firewall: bool,
+    /// For a shrink: the node retired from the middle of its pool (`retire`).
+    middle: Option<&'static str>,
 }
 
 /// The whole loop for one topology and environment.
@@ -640,6 +641,33 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
             })
             .collect();
         assert_eq!(removed.len(), 1, "the edit removes one node");
+        // a retire that keeps `count` adds the pool's next index instead
+        let old_names: BTreeSet<String> = nodes(&show1)
+            .iter()
+            .map(|n| n["name"].to_string())
+            .collect();
+        let added: BTreeSet<String> = nodes(&show2)
+            .iter()
+            .filter(|n| !old_names.contains(&n["name"].to_string()))
+            .map(|n| {
+                format!(
+                    "hcloud_server.node[\"{}\"]",
+                    n["name"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        if let Some(middle) = s.middle {
+            // the retired node is not the pool's last: every node after it keeps its name
+            let name = format!("hcloud_server.node[\"{middle}\"]");
+            assert_eq!(removed, BTreeSet::from([name]), "the retired node");
+            let pool = middle.rsplit_once('-').map(|(p, _)| p).unwrap_or_default();
+            assert!(
+                nodes(&show2).iter().any(|n| n["pool"] == pool
+                    && node_index(n)
+                        > node_index(nodes(&show1).iter().find(|m| m["name"] == middle).unwrap())),
+                "{middle} is from the middle of pool {pool}"
+            );
+        }
         let plan = l.plan();
         let deletes: BTreeSet<String> = plan
             .iter()
@@ -647,15 +675,42 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
             .map(|(k, _)| k.clone())
             .collect();
         assert_eq!(deletes, removed, "only that server is destroyed: {plan:?}");
-        assert!(
-            plan.values().all(|a| a == "delete"),
-            "nothing else changes: {plan:?}"
-        );
+        let creates: BTreeSet<String> = plan
+            .iter()
+            .filter(|(_, a)| *a == "create")
+            .map(|(k, _)| k.clone())
+            .collect();
+        assert_eq!(creates, added, "only the new index is created: {plan:?}");
+        let others: BTreeMap<&String, &String> = plan
+            .iter()
+            .filter(|(_, a)| *a != "delete" && *a != "create")
+            .collect();
+        if s.firewall {
+            let fw = "hcloud_firewall.main".to_owned();
+            let update = "update".to_owned();
+            assert_eq!(
+                others,
+                BTreeMap::from([(&fw, &update)]),
+                "only the firewall's rules change: {plan:?}"
+            );
+        } else {
+            assert!(others.is_empty(), "nothing else changes: {plan:?}");
+        }
         l.apply();
         let after = server_ids(&l.cloud());
-        assert_eq!(after.len(), before.len() - 1);
-        for (name, id) in &after {
-            assert_eq!(before.get(name), Some(id), "{name} kept its identity");
+        assert_eq!(after.len(), before.len() - 1 + added.len());
+        let gone: BTreeSet<String> = nodes(&show1)
+            .iter()
+            .filter(|n| !kept.contains(&n["name"].to_string()))
+            .map(|n| n["server"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        for (name, id) in &before {
+            if gone.contains(name) {
+                assert!(!after.contains_key(name), "{name} is destroyed");
+            } else {
+                // every other node keeps its server (and so its name and private IP)
+                assert_eq!(after.get(name), Some(id), "{name} kept its identity");
+            }
         }
         assert_cloud_matches(&l, &primary);
         l.assert_stable();
@@ -685,6 +740,7 @@ const KAFKA_3_TO_5: Scale = Scale {
         ("port=\"30001-30004\"", "port=\"30001-30006\""),
     ],
     firewall: true,
+    middle: None,
 };
 
 #[test]
@@ -694,14 +750,16 @@ fn repository_dev() {
         "cluster.kdl",
         "dev",
         Some(KAFKA_3_TO_5),
-        // the one worker: a pool's nodes are `count` consecutive indices, so the node
-        // cluster.kdl can remove is the last one
+        // after the growth to 5 brokers: retire kafka-2, from the middle, and keep
+        // five brokers (an odd KRaft quorum): kafka-5 is created, kafka-3 and kafka-4
+        // keep their names, private IPs and servers
         Some(Scale {
             edits: &[(
-                "pool worker role=agent server-type=cx23 count=1",
-                "pool worker role=agent server-type=cx23 count=0",
+                "pool kafka role=agent server-type=cx23 count=5 range=kafka {",
+                "pool kafka role=agent server-type=cx23 count=5 range=kafka {\n        retire 2 reason=\"closed loop: removed from the middle\"",
             )],
             firewall: false,
+            middle: Some("kafka-2"),
         }),
     );
 }
@@ -741,10 +799,16 @@ fn example_large() {
                 ("port=\"31000-31005\"", "port=\"31000-31007\""),
             ],
             firewall: true,
+            middle: None,
         }),
+        // five workers: retire worker-2, from the middle
         Some(Scale {
-            edits: &[("pool worker count=5", "pool worker count=4")],
+            edits: &[(
+                "pool worker count=5",
+                "pool worker count=4 {\n            retire 2 reason=\"closed loop: removed from the middle\"\n        }",
+            )],
             firewall: false,
+            middle: Some("worker-2"),
         }),
     );
 }

@@ -51,11 +51,18 @@ struct Expected {
 }
 
 /// The assignments of a generated tfvars file: strings, numbers and lists
-/// of strings, one line or many (what the module's variables need here; the
-/// strings of a list of objects are read as a flat list).
-fn tfvars(text: &str) -> BTreeMap<String, Vec<String>> {
+/// of strings, one line or many (the strings of a list of objects are read as
+/// a flat list); and the maps (`<pool>_private_ips`, `primary_ips`) as
+/// `(key, value)` pairs in file order.
+struct Tfvars {
+    values: BTreeMap<String, Vec<String>>,
+    maps: BTreeMap<String, Vec<(String, String)>>,
+}
+
+fn tfvars(text: &str) -> Tfvars {
     let string = regex::Regex::new(r#""([^"]*)""#).unwrap();
     let mut out = BTreeMap::new();
+    let mut maps = BTreeMap::new();
     // no value here holds a `#`: what follows one is a comment
     let mut lines = text.lines().map(|l| l.split('#').next().unwrap().trim());
     while let Some(line) = lines.next() {
@@ -78,19 +85,28 @@ fn tfvars(text: &str) -> BTreeMap<String, Vec<String>> {
                 .map(|c| c[1].to_string())
                 .collect()
         } else if value.starts_with('{') {
-            // a map (primary_ips): its lines are skipped
-            for l in lines.by_ref() {
-                if l.starts_with('}') {
-                    break;
+            // a map of strings, `"k" = "v"` a line (`{}` when empty)
+            let mut pairs = Vec::new();
+            if value != "{}" {
+                for l in lines.by_ref() {
+                    if l.starts_with('}') {
+                        break;
+                    }
+                    let found: Vec<String> =
+                        string.captures_iter(l).map(|c| c[1].to_string()).collect();
+                    if let [k, v] = found.as_slice() {
+                        pairs.push((k.clone(), v.clone()));
+                    }
                 }
             }
+            maps.insert(key.to_string(), pairs);
             continue;
         } else {
             vec![value.trim_matches('"').to_string()]
         };
         out.insert(key.to_string(), values);
     }
-    out
+    Tfvars { values: out, maps }
 }
 
 fn key_value_map(items: &[String]) -> BTreeMap<String, String> {
@@ -108,10 +124,14 @@ fn key_value_map(items: &[String]) -> BTreeMap<String, String> {
 /// Reads the generated module, tfvars and cloud-init of `env`.
 fn expected(p: &Project, env: &str) -> Expected {
     let main = p.generated("terraform/main.tf");
-    let vars = tfvars(&p.generated(&format!("environments/{env}.tfvars")));
+    let Tfvars { values: vars, maps } = tfvars(&p.generated(&format!("environments/{env}.tfvars")));
     let var = |name: &str| -> &Vec<String> {
         vars.get(name)
             .unwrap_or_else(|| panic!("{env}.tfvars sets no {name}"))
+    };
+    let map = |name: &str| -> &Vec<(String, String)> {
+        maps.get(name)
+            .unwrap_or_else(|| panic!("{env}.tfvars sets no map {name}"))
     };
     // `prefix = "${var.environment}-${var.cluster_name}"`
     let prefix_line = main
@@ -133,17 +153,25 @@ fn expected(p: &Project, env: &str) -> Expected {
     }
     assert!(!prefix.contains("${"), "{prefix_line}");
     // `"kafka" = { role = "kafka", single = false, server_type = var.X, private_ips = var.Y }`
+    // (Y: node name -> private IP), or the control plane's
+    // `… private_ips = { "control" = var.Z } }`
     let pool_re = regex::Regex::new(
-        r#"^\s*"([a-z0-9-]+)"\s*=\s*\{ role = "[^"]*", single = (true|false), server_type = var\.(\w+), private_ips = (?:\[var\.(\w+)\]|var\.(\w+)) \}$"#,
+        r#"^\s*"([a-z0-9-]+)"\s*=\s*\{ role = "[^"]*", single = (true|false), server_type = var\.(\w+), private_ips = (?:\{ "([a-z0-9-]+)" = var\.(\w+) \}|var\.(\w+)) \}$"#,
     )
     .unwrap();
     let mut servers = BTreeMap::new();
     let mut node_server = BTreeMap::new();
     for caps in main.lines().filter_map(|l| pool_re.captures(l)) {
         let pool = &caps[1];
-        let single = &caps[2] == "true";
         let server_type = var(&caps[3])[0].clone();
-        let ips = var(caps.get(4).or(caps.get(5)).unwrap().as_str()).clone();
+        // (node name, private IP): the module keys its servers by the map's names
+        let ips: Vec<(String, String)> = match (caps.get(4), caps.get(5), caps.get(6)) {
+            (Some(node), Some(ip), _) => {
+                vec![(node.as_str().to_owned(), var(ip.as_str())[0].clone())]
+            }
+            (_, _, Some(m)) => map(m.as_str()).clone(),
+            _ => unreachable!("the pattern has one of both shapes"),
+        };
         let cloud_init = p.generated(&format!("cloud-init/{env}/{pool}.yaml"));
         let control_plane = cloud_init.contains("sh /tmp/k3s-install.sh server");
         assert!(
@@ -152,12 +180,8 @@ fn expected(p: &Project, env: &str) -> Expected {
         );
         let labels = key_value_map(&cloud_init_array(&cloud_init, "NODE_LABELS"));
         let taints = cloud_init_array(&cloud_init, "NODE_TAINTS");
-        for (i, ip) in ips.iter().enumerate() {
-            let node = if single {
-                pool.to_string()
-            } else {
-                format!("{pool}-{i}")
-            };
+        for (node, ip) in &ips {
+            let node = node.clone();
             let name = format!("{prefix}-{node}");
             node_server.insert(node, name.clone());
             servers.insert(
