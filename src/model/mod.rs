@@ -21,6 +21,7 @@ use ipnet::{IpNet, Ipv4Net};
 
 pub(crate) use crate::diag::Span;
 pub use resolve::Resolved;
+pub(crate) use resolve::DEPLOY_KEY_SUFFIX;
 
 /// A value and the place in `cluster.kdl` it came from.
 #[derive(Clone, Debug, PartialEq)]
