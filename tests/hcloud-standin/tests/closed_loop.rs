@@ -40,20 +40,29 @@ fn topogen() -> PathBuf {
     PathBuf::from(bin)
 }
 
-/// One topology in a scratch directory: `cluster.kdl`, its `generated/`, the fake cloud.
+/// One topology in a scratch directory: `cluster.kdl`, its `generated/`, the fake cloud
+/// (its own, or one it shares with another environment's loop: one Hetzner project).
 struct Loop {
     dir: tempfile::TempDir,
     env: String,
+    cloud: PathBuf,
 }
 
 impl Loop {
     fn new(kdl: &str, env: &str) -> Self {
+        Self::in_cloud(kdl, env, None)
+    }
+
+    /// A loop whose fake cloud is `cloud` (another loop's: the same project), or its own.
+    fn in_cloud(kdl: &str, env: &str, cloud: Option<PathBuf>) -> Self {
         let dir = tempfile::tempdir().expect("scratch directory");
         let text = fs::read_to_string(repo().join(kdl)).expect("cluster.kdl");
         fs::write(dir.path().join("cluster.kdl"), text).expect("cluster.kdl copied");
+        let cloud = cloud.unwrap_or_else(|| dir.path().join("cloud.json"));
         let me = Self {
             dir,
             env: env.to_owned(),
+            cloud,
         };
         me.build();
         me
@@ -125,7 +134,7 @@ impl Loop {
     }
 
     fn cloud_file(&self) -> PathBuf {
-        self.path("cloud.json")
+        self.cloud.clone()
     }
 
     fn cloud(&self) -> Cloud {
@@ -140,7 +149,6 @@ impl Loop {
             .env("TF_CLI_CONFIG_FILE", cli_config())
             .env(cloud::STATE_ENV, self.cloud_file())
             .env("TF_VAR_hcloud_token", TOKEN)
-            .env("TF_VAR_ssh_public_key", SSH_KEY)
             .env("TF_IN_AUTOMATION", "1")
             .env("CHECKPOINT_DISABLE", "1")
             .env("HTTPS_PROXY", "http://127.0.0.1:9")
@@ -250,10 +258,7 @@ impl Loop {
     /// Writes the Primary IPs of the tfvars into the fake cloud, as the provision
     /// workflow's `hcloud primary-ip create` does before Terraform runs.
     fn seed_primary_ips(&self, datacenter: &str) -> BTreeMap<String, u64> {
-        let mut c = Cloud {
-            format: cloud::FORMAT,
-            ..Cloud::default()
-        };
+        let mut c = cloud::load(&self.cloud_file()).expect("the fake cloud");
         let mut ids = BTreeMap::new();
         for (node, name) in hcl_map(&self.tfvars(), "primary_ips") {
             let ip = c.free_ipv4().expect("a free address");
@@ -284,6 +289,48 @@ fn unquote(s: &str) -> String {
 }
 
 /// `name = { "k" = "v" … }` of a tfvars file.
+impl Loop {
+    /// The project's deploy SSH key, uploaded as the provision workflow does before
+    /// Terraform runs: `hcloud ssh-key create --public-key-from-file -` (the stand-in
+    /// CLI), unless it exists. The name is the cluster's (`<cluster_name>-deploy`),
+    /// never the environment's; the module's `data "hcloud_ssh_key"` must find it.
+    fn seed_ssh_key(&self) -> u64 {
+        use std::io::Write as _;
+        let name = format!("{}-deploy", hcl_string(&self.tfvars(), "cluster_name"));
+        if let Some(k) = self.cloud().ssh_keys.iter().find(|k| k.name == name) {
+            return k.id;
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hcloud"))
+            .args(["ssh-key", "create", "--name", &name])
+            .args(["--public-key-from-file", "-", "--label", "role=deploy-key"])
+            .env(cloud::STATE_ENV, self.cloud_file())
+            .env("HCLOUD_TOKEN", TOKEN)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("hcloud runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{SSH_KEY}\n").as_bytes())
+            .expect("the key on stdin");
+        let out = child.wait_with_output().expect("hcloud ends");
+        assert!(
+            out.status.success(),
+            "hcloud ssh-key create: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.cloud()
+            .ssh_keys
+            .iter()
+            .find(|k| k.name == name)
+            .map(|k| k.id)
+            .expect("the uploaded key")
+    }
+}
+
 fn hcl_map(tfvars: &str, name: &str) -> BTreeMap<String, String> {
     let mut lines = tfvars
         .lines()
@@ -383,7 +430,6 @@ fn expected_creates(show: &Value) -> BTreeSet<String> {
     let mut want: BTreeSet<String> = [
         "hcloud_network.main",
         "hcloud_network_subnet.cloud",
-        "hcloud_ssh_key.deploy",
         "hcloud_firewall.main",
     ]
     .map(str::to_owned)
@@ -410,7 +456,7 @@ fn expected_creates(show: &Value) -> BTreeSet<String> {
 
 /// The fake cloud holds exactly the topology: servers, names, private IPs, labels,
 /// types, image, datacenter, placement, user_data, Primary IPs, firewall rules.
-fn assert_cloud_matches(l: &Loop, primary: &BTreeMap<String, u64>) {
+fn assert_cloud_matches(l: &Loop, primary: &BTreeMap<String, u64>, key: u64) {
     let show = l.show();
     let tfvars = l.tfvars();
     let c = l.cloud();
@@ -448,6 +494,7 @@ fn assert_cloud_matches(l: &Loop, primary: &BTreeMap<String, u64>) {
             "{server}"
         );
         assert_eq!(s.image, image, "{server}");
+        assert_eq!(s.ssh_keys, [key], "{server}: the project's SSH key");
         assert_eq!(
             s.datacenter,
             show["datacenter"].as_str().unwrap_or_default(),
@@ -545,6 +592,7 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
     let show = l.show();
     let dc = show["datacenter"].as_str().unwrap_or_default().to_owned();
     let primary = l.seed_primary_ips(&dc);
+    let key = l.seed_ssh_key();
 
     // the module is `terraform fmt`-clean as topogen wrote it
     let fmt = l.ok(&["fmt", "-check", "-diff", "-no-color"]);
@@ -568,7 +616,7 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
     assert_eq!(created, expected_creates(&show), "the first plan");
 
     l.apply();
-    assert_cloud_matches(&l, &primary);
+    assert_cloud_matches(&l, &primary, key);
     l.assert_stable();
 
     if let Some(g) = grow {
@@ -616,7 +664,7 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
         for (name, id) in &before {
             assert_eq!(after.get(name), Some(id), "{name} kept its identity");
         }
-        assert_cloud_matches(&l, &primary);
+        assert_cloud_matches(&l, &primary, key);
         l.assert_stable();
     }
 
@@ -657,16 +705,19 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
         for (name, id) in &after {
             assert_eq!(before.get(name), Some(id), "{name} kept its identity");
         }
-        assert_cloud_matches(&l, &primary);
+        assert_cloud_matches(&l, &primary, key);
         l.assert_stable();
     }
 
-    // destroy leaves exactly the Primary IPs the workflow made, unassigned
+    // destroy leaves exactly the Primary IPs and the SSH key the workflow made, the
+    // Primary IPs unassigned
     let vf = l.var_file();
     l.ok(&["destroy", "-input=false", "-no-color", "-auto-approve", &vf]);
     let c = l.cloud();
     assert!(c.servers.is_empty() && c.networks.is_empty() && c.firewalls.is_empty());
-    assert!(c.ssh_keys.is_empty() && c.placement_groups.is_empty());
+    assert!(c.placement_groups.is_empty());
+    let keys: Vec<u64> = c.ssh_keys.iter().map(|k| k.id).collect();
+    assert_eq!(keys, [key], "the SSH key outlives destroy");
     let left: BTreeSet<u64> = c.primary_ips.iter().map(|p| p.id).collect();
     assert_eq!(
         left,
@@ -759,6 +810,7 @@ fn negative_controls() {
         .unwrap_or_default()
         .to_owned();
     l.seed_primary_ips(&dc);
+    l.seed_ssh_key();
     l.init();
     let path = l.path("generated/environments/dev.tfvars");
     let tfvars = l.tfvars();
@@ -816,4 +868,59 @@ fn negative_controls() {
         "-auto-approve",
         &l.var_file(),
     ]);
+}
+
+/// The team's setup: dev and prod in ONE Hetzner project. Both apply into the same
+/// fake cloud (names and the SSH key's fingerprint are unique per project), share the
+/// one deploy key, and destroying prod leaves dev and the key alone.
+#[test]
+#[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
+fn repository_dev_and_prod_in_one_project() {
+    let dev = Loop::new("cluster.kdl", "dev");
+    let prod = Loop::in_cloud("cluster.kdl", "prod", Some(dev.cloud_file()));
+    let mut servers = BTreeSet::new();
+    let mut key = None;
+    for l in [&dev, &prod] {
+        let dc = l.show()["datacenter"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        l.seed_primary_ips(&dc);
+        let k = l.seed_ssh_key();
+        assert_eq!(*key.get_or_insert(k), k, "one key for both environments");
+        l.init();
+        let plan = l.plan();
+        assert_eq!(
+            plan.keys().cloned().collect::<BTreeSet<_>>(),
+            expected_creates(&l.show()),
+            "{}: the first plan",
+            l.env
+        );
+        l.apply();
+        servers.extend(
+            nodes(&l.show())
+                .iter()
+                .filter_map(|n| n["server"].as_str().map(str::to_owned)),
+        );
+        l.assert_stable();
+    }
+    let key = key.expect("a key");
+    let c = dev.cloud();
+    let got: BTreeSet<String> = c.servers.iter().map(|s| s.name.clone()).collect();
+    assert_eq!(got, servers, "both environments' servers");
+    assert!(c.servers.iter().all(|s| s.ssh_keys == [key]));
+    assert_eq!(c.ssh_keys.len(), 1);
+    assert_eq!(c.networks.len(), 2, "a network per environment");
+
+    let vf = prod.var_file();
+    prod.ok(&["destroy", "-input=false", "-no-color", "-auto-approve", &vf]);
+    let c = dev.cloud();
+    let left: BTreeSet<String> = c.servers.iter().map(|s| s.name.clone()).collect();
+    let dev_servers: BTreeSet<String> = nodes(&dev.show())
+        .iter()
+        .filter_map(|n| n["server"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(left, dev_servers, "destroying prod leaves dev");
+    assert_eq!(c.ssh_keys.len(), 1, "and the project's key");
+    dev.assert_stable();
 }
