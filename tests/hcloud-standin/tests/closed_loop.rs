@@ -292,11 +292,14 @@ fn unquote(s: &str) -> String {
 impl Loop {
     /// The project's deploy SSH key, uploaded as the provision workflow does before
     /// Terraform runs: `hcloud ssh-key create --public-key-from-file -` (the stand-in
-    /// CLI), unless it exists. The name is the cluster's (`<cluster_name>-deploy`),
+    /// CLI), unless it exists. The name is the cluster's (`topogen show`'s `ssh_key`),
     /// never the environment's; the module's `data "hcloud_ssh_key"` must find it.
     fn seed_ssh_key(&self) -> u64 {
         use std::io::Write as _;
-        let name = format!("{}-deploy", hcl_string(&self.tfvars(), "cluster_name"));
+        let name = self.show()["ssh_key"]
+            .as_str()
+            .expect("show names the SSH key")
+            .to_owned();
         if let Some(k) = self.cloud().ssh_keys.iter().find(|k| k.name == name) {
             return k.id;
         }
