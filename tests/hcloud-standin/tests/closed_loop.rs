@@ -927,3 +927,71 @@ fn repository_dev_and_prod_in_one_project() {
     assert_eq!(c.ssh_keys.len(), 1, "and the project's key");
     dev.assert_stable();
 }
+
+/// Issue 13, "What bad input gets", the provider's side: the values
+/// `tests/bad_input.rs` shows `topogen validate` refusing, put into the tfvars (topogen
+/// builds nothing from a refused topology), are refused by the provider stand-in too:
+/// the two agree. (An IP outside the subnet: `negative_controls`.)
+#[test]
+#[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
+fn bad_input_is_refused_by_the_provider_too() {
+    let l = Loop::new("cluster.kdl", "dev");
+    let dc = l.show()["datacenter"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    l.seed_primary_ips(&dc);
+    l.seed_ssh_key();
+    l.init();
+    let path = l.path("generated/environments/dev.tfvars");
+    let tfvars = l.tfvars();
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "an unknown server type",
+            "control_plane_server_type = \"cx23\"",
+            "control_plane_server_type = \"cx99\"",
+            &["server type cx99 not found"],
+        ),
+        (
+            "an unknown location (its datacenter)",
+            "datacenter   = \"nbg1-dc3\"",
+            "datacenter   = \"xyz1-dc1\"",
+            &["datacenter xyz1-dc1 not found"],
+        ),
+        (
+            "a Primary IP in another datacenter than the servers",
+            "datacenter   = \"nbg1-dc3\"",
+            "datacenter   = \"fsn1-dc14\"",
+            &["is in datacenter nbg1-dc3, the server in fsn1-dc14"],
+        ),
+        (
+            "a label value the provider refuses",
+            "cluster_name = \"k3s-trading\"",
+            "cluster_name = \"-k3s-trading\"",
+            &["label value '-k3s-trading' (key: cluster) is not correctly formatted"],
+        ),
+    ];
+    for (what, from, to, says) in cases {
+        assert_eq!(tfvars.matches(from).count(), 1, "{what}: {from}");
+        fs::write(&path, tfvars.replacen(from, to, 1)).expect("tfvars");
+        let run = l.tf(&[
+            "apply",
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+            &l.var_file(),
+        ]);
+        assert!(!run.ok, "{what}: applied\n{}", run.all());
+        for s in *says {
+            assert!(run.all().contains(s), "{what}: {s}\n{}", run.all());
+        }
+        fs::write(&path, &tfvars).expect("tfvars");
+        l.tf(&[
+            "destroy",
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+            &l.var_file(),
+        ]);
+    }
+}
