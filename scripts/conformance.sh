@@ -197,6 +197,10 @@ check_terraform() {
   # the module sits beside the tfvars: <output dir>/terraform next to <output dir>/environments
   local module_dir
   module_dir="$(dirname "$(dirname "${tfvars[0]}")")/terraform"
+  # The secrets the provision workflow passes as TF_VAR_*: the generated module
+  # takes only the token (it looks the project's SSH key up), a team's module
+  # also the public key.
+  local secret_vars=(-var hcloud_token=dummy-token)
   if [ -f "$module_dir/variables.tf" ]; then
     # The generated root module (output terraform="module"): its own variables,
     # validations included, judge the tfvars; the whole module runs against the
@@ -211,6 +215,7 @@ check_terraform() {
   else
     cp "$REPO"/tests/terraform/*.tf "$mod/"
     extra_pool_vars "$kdl" "$mod/extra_pools.tf"
+    secret_vars+=(-var ssh_public_key=ssh-ed25519-dummy)
   fi
   if ! out="$(cd "$mod" && "$TF" init -input=false -no-color 2>&1)"; then
     fail "terraform-init $name"
@@ -224,7 +229,7 @@ check_terraform() {
     else fail "terraform-fmt-check $rel"; sed 's/^/    /' <<<"$out"; fi
     rc=0
     out="$(cd "$mod" && "$TF" plan -input=false -no-color -lock=false -refresh=false \
-             -var-file="$f" -var hcloud_token=dummy-token -var ssh_public_key=ssh-ed25519-dummy 2>&1)" || rc=$?
+             -var-file="$f" "${secret_vars[@]}" 2>&1)" || rc=$?
     if [ $rc != 0 ] || grep -qiE 'undeclared variable|^(│ )?(Error|Warning):' <<<"$out"; then
       fail "terraform-plan $rel"
       grep -vE '^\s*$' <<<"$out" | sed 's/^/    /' | sed -n 1,40p
@@ -504,16 +509,18 @@ PY
   # tfvars: Terraform itself, against the variables-only module.
   if [ -n "$TF" ] && [[ "$glob" == *tfvars* ]]; then
     mkdir -p "$neg/tf"
+    local secret_vars=(-var hcloud_token=x)
     if [ -f "$neg/out/terraform/variables.tf" ]; then
       cp "$neg/out/terraform/variables.tf" "$neg/tf/"
     else
       cp "$REPO"/tests/terraform/*.tf "$neg/tf/"
+      secret_vars+=(-var ssh_public_key=x)
     fi
     (cd "$neg/tf" && "$TF" init -input=false -no-color > /dev/null 2>&1) || true
     while IFS= read -r -d '' f; do
       rel="${f#"$neg/out"/}"
       if ! out="$(cd "$neg/tf" && "$TF" plan -input=false -no-color -lock=false -refresh=false \
-                  -var-file="$f" -var hcloud_token=x -var ssh_public_key=x 2>&1)"; then
+                  -var-file="$f" "${secret_vars[@]}" 2>&1)"; then
         caught+=$'\n'"    FAIL terraform-plan $rel"$'\n'"$(grep -E '^(Error|  on |[[:space:]]+[0-9]+:)' <<<"$out" | sed -n 1,6p | sed 's/^/        /')"
       fi
     done < <(find "$neg/out" -name '*.tfvars' -type f -print0 | sort -z)

@@ -207,6 +207,7 @@ fn env_json(e: &Resolved<'_>) -> serde_json::Value {
         "cluster": s(&t.cluster.value),
         "location": s(&t.hetzner.location.value),
         "datacenter": s(&t.hetzner.datacenter.value),
+        "ssh_key": s(&e.ssh_key),
         "network": {
             "cidr": s(&t.network.cidr.value.to_string()),
             "subnet": s(&t.network.subnet.value.to_string()),

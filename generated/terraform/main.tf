@@ -49,10 +49,12 @@ resource "hcloud_network_subnet" "cloud" {
   ip_range     = var.subnet_cidr
 }
 
-resource "hcloud_ssh_key" "deploy" {
-  name       = "${local.prefix}-deploy"
-  public_key = var.ssh_public_key
-  labels     = local.labels
+# The deploy SSH key is the project's, one per cluster and shared by its
+# environments (Hetzner refuses a second key with the same public key): the
+# provision workflow uploads it once, the module only looks it up, and the daily
+# destroy keeps it.
+data "hcloud_ssh_key" "deploy" {
+  name = format("%s%s", var.cluster_name, "-deploy")
 }
 
 resource "hcloud_firewall" "main" {
@@ -94,7 +96,7 @@ resource "hcloud_server" "node" {
   server_type        = each.value.server_type
   image              = var.image
   datacenter         = var.datacenter
-  ssh_keys           = [hcloud_ssh_key.deploy.id]
+  ssh_keys           = [data.hcloud_ssh_key.deploy.id]
   firewall_ids       = [hcloud_firewall.main.id]
   placement_group_id = hcloud_placement_group.pool[each.value.group].id
   # The pool's generated cloud-init, byte for byte (never templated here).

@@ -35,6 +35,8 @@ pub(crate) struct ModuleCtx {
     pub(crate) enabled: bool,
     /// The cluster name.
     pub(crate) cluster: String,
+    /// What follows `var.cluster_name` in the deploy SSH key's name.
+    pub(crate) ssh_key_suffix: &'static str,
     /// Every environment's name, in file order (the `environment` validation).
     pub(crate) environments: Vec<String>,
     /// `versions { terraform }` (`required_version`).
@@ -100,6 +102,7 @@ impl ModuleCtx {
         Self {
             enabled: shape == TerraformShape::Module,
             cluster: first.map(|t| t.cluster.value.clone()).unwrap_or_default(),
+            ssh_key_suffix: crate::model::DEPLOY_KEY_SUFFIX,
             environments: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
             terraform_version: first
                 .map(|t| t.versions.terraform.value.clone())

@@ -225,6 +225,8 @@ struct Env<'a> {
     cluster: &'a str,
     /// `<env>-<cluster>`.
     prefix: &'a str,
+    /// The project's deploy SSH key (`<cluster>-deploy`).
+    ssh_key: &'a str,
     node_count: u32,
     control_plane: Node,
     hetzner: HetznerValue<'a>,
@@ -284,6 +286,7 @@ impl<'a> Env<'a> {
             env: &t.env.name.value,
             cluster: &t.cluster.value,
             prefix: &e.prefix,
+            ssh_key: &e.ssh_key,
             node_count: e.node_count,
             control_plane: control_plane(e),
             hetzner: HetznerValue::of(e),

@@ -20,6 +20,7 @@ use std::net::Ipv4Addr;
 use ipnet::{IpNet, Ipv4Net};
 
 pub(crate) use crate::diag::Span;
+pub(crate) use resolve::DEPLOY_KEY_SUFFIX;
 pub use resolve::Resolved;
 
 /// A value and the place in `cluster.kdl` it came from.

@@ -9,8 +9,8 @@ mod kafka;
 use std::net::Ipv4Addr;
 
 pub use env::Resolved;
+pub(crate) use env::{DEPLOY_KEY_SUFFIX, dotted, snake};
 pub(crate) use env::{Reach, ResolvedFirewallRule, ResolvedNode, ResolvedPool, ResolvedRange};
-pub(crate) use env::{dotted, snake};
 pub(crate) use kafka::{External, NodeIds, NodePortUse, ResolvedKafka, ResolvedTopic};
 
 use super::{Pool, Role, Topology};

@@ -11,6 +11,12 @@ use super::kafka::{NodePortUse, ResolvedKafka};
 use crate::model::catalog::ServerType;
 use crate::model::{FirewallRule, IpRange, Pool, Role, SecretUse, Topology};
 
+/// What follows the cluster's name in the name of the project's deploy SSH key
+/// ([`Resolved::ssh_key`]; the Terraform module appends it to `var.cluster_name`).
+/// Not `<env>-<cluster>-…`: the key is no environment's, and the maintenance
+/// workflow's by-prefix selection of an environment's objects never meets it.
+pub(crate) const DEPLOY_KEY_SUFFIX: &str = "-deploy";
+
 /// One environment, resolved: the [`Topology`] it comes from (every input
 /// value with its span) and the facts derived from it — nodes, names,
 /// addresses, the Kafka broker and controller sets and NodePorts, cost.
@@ -23,6 +29,11 @@ pub struct Resolved<'t> {
     pub(crate) topo: &'t Topology,
     /// `<env>-<cluster>`: the prefix of every Hetzner name.
     pub(crate) prefix: String,
+    /// The project's deploy SSH key, `<cluster>-deploy` ([`DEPLOY_KEY_SUFFIX`]): one
+    /// per cluster, shared by its environments (Hetzner refuses a second key with the
+    /// same public key in a project), made by the provision workflow and only looked
+    /// up by the Terraform module.
+    pub(crate) ssh_key: String,
     /// Pools, in file order, each with its nodes.
     pub pools: Vec<ResolvedPool<'t>>,
     /// The control plane: the server pool's first node.
@@ -257,6 +268,7 @@ impl<'t> Resolved<'t> {
         Self {
             topo: t,
             prefix: format!("{}-{}", t.env.name.value, t.cluster.value),
+            ssh_key: format!("{}{DEPLOY_KEY_SUFFIX}", t.cluster.value),
             gateway: t.host(1),
             ranges,
             kafka,

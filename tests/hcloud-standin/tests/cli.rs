@@ -1153,3 +1153,111 @@ fn terraform_reads_the_primary_ips_the_cli_made_and_the_cli_sees_what_terraform_
         "kafka-dev-control-0-ipv4   -\nkafka-dev-kafka-0-ipv4     -\n"
     );
 }
+
+/// `hcloud hcloud_env ARGS` with `input` on standard input.
+fn hcloud_stdin(state: &Path, args: &[&str], input: &str) -> Out {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hcloud"))
+        .args(args)
+        .env(cloud::STATE_ENV, state)
+        .env("HCLOUD_TOKEN", TOKEN)
+        .env_remove("HCLOUD_STANDIN_STRICT")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("hcloud runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("stdin written");
+    let out = child.wait_with_output().expect("hcloud ends");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn ssh_key_create_from_stdin_and_the_project_uniqueness_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("cloud.json");
+    let key =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0wmN/Cr3JXqmLW7u+g9pTh+wyqDHpSQEIQczXkVx9q deploy\n";
+    let create = |name: &str| {
+        hcloud_stdin(
+            &state,
+            &[
+                "ssh-key",
+                "create",
+                "--name",
+                name,
+                "--public-key-from-file",
+                "-",
+                "--label",
+                "cluster=trading",
+            ],
+            key,
+        )
+    };
+    let first = create("trading-deploy");
+    assert_eq!(
+        (first.code, first.stdout.as_str(), first.stderr.as_str()),
+        (0, "SSH key 1 created\n", "")
+    );
+    assert_eq!(
+        ok(
+            &state,
+            &[
+                "ssh-key",
+                "list",
+                "-l",
+                "cluster=trading",
+                "-o",
+                "noheader",
+                "-o",
+                "columns=name"
+            ]
+        ),
+        "trading-deploy\n"
+    );
+    // Same name: refused by name; another name, same key: refused by fingerprint.
+    let again = create("trading-deploy");
+    assert_eq!(
+        (again.code, again.stdout.as_str(), again.stderr.as_str()),
+        (1, "", "hcloud: name is already used (uniqueness_error)\n")
+    );
+    let twin = create("trading-deploy-2");
+    assert_eq!(
+        (twin.code, twin.stdout.as_str(), twin.stderr.as_str()),
+        (
+            1,
+            "",
+            "hcloud: SSH key with the same fingerprint already exists (uniqueness_error)\n"
+        )
+    );
+    fails(
+        &state,
+        &[
+            "ssh-key",
+            "create",
+            "--name",
+            "k",
+            "--public-key",
+            "ssh-ed25519 AAAA",
+            "--public-key-from-file",
+            "-",
+        ],
+        1,
+        "hcloud: if any flags in the group [public-key public-key-from-file] are set none of the others can be; [public-key public-key-from-file] were all set\n",
+    );
+    fails(
+        &state,
+        &["ssh-key", "create", "--public-key", "ssh-ed25519 AAAA"],
+        1,
+        "hcloud: required flag(s) \"name\" not set\n",
+    );
+}

@@ -394,6 +394,11 @@ fn rehearse_example(example: &str, want_envs: &[&str]) {
             want.primary_ips.values().cloned().collect::<BTreeSet<_>>(),
             "{env}: destroy-cluster keeps exactly the Primary IPs"
         );
+        assert_eq!(
+            names(&cloud, "ssh_keys"),
+            [p.show(env)["ssh_key"].as_str().unwrap().to_string()].into(),
+            "{env}: destroy-cluster keeps the project's SSH key"
+        );
         let check = p.maintenance(env, "check-clean", &format!("check-{env}"));
         assert_eq!(check.result, Outcome::Success, "{:#?}", check.log);
 

@@ -32,9 +32,8 @@ use common::{
 };
 use rehearsal::run::{Event, Outcome, Report};
 
-/// Every job ran in order and succeeded; the fake cloud and the fake API hold
-/// exactly the environment's topology.
-fn assert_deployed(p: &Project, env: &str, report: &Report) {
+/// Every job of a deploy ran in order and succeeded (cleanup skipped).
+fn assert_every_job_succeeded(report: &Report) {
     let r = results(report);
     for (job, result) in &r {
         if *job == "cleanup_on_failure" || job.starts_with("cleanup_on_failure/") {
@@ -63,6 +62,12 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
         ]
     );
     assert_eq!(report.result, Outcome::Success);
+}
+
+/// Every job ran in order and succeeded; the fake cloud and the fake API hold
+/// exactly the environment's topology.
+fn assert_deployed(p: &Project, env: &str, report: &Report) {
+    assert_every_job_succeeded(report);
     let show = p.show(env);
     let cloud = p.cloud();
     // Servers: exactly the topology's, each with its type and private IP.
@@ -361,7 +366,8 @@ fn deploy_when_servers_exist_fails_at_verify_clean_and_destroys_nothing() {
     let cloud = p.cloud();
     assert_eq!(names(&cloud, "servers"), BTreeSet::new());
     assert_eq!(names(&cloud, "networks"), BTreeSet::new());
-    assert_eq!(names(&cloud, "ssh_keys"), BTreeSet::new());
+    // The project's SSH key stays too (the next deploy of any environment uses it).
+    assert_eq!(names(&cloud, "ssh_keys"), ssh_key_name(&p, "dev"));
     assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(&p, "dev"));
     // And the environment is clean again.
     let check = p.maintenance("dev", "check-clean", "check");
@@ -409,11 +415,64 @@ fn deploy_prod_the_nightly_schedule_spares_it_and_destroy_all_removes_its_primar
     assert_eq!(names(&cloud, "servers"), BTreeSet::new());
     assert_eq!(names(&cloud, "primary_ips"), BTreeSet::new());
     assert_eq!(names(&cloud, "networks"), BTreeSet::new());
-    // Note: deploying dev next to prod in the same Hetzner project fails in
-    // Terraform (`SSH key with the same fingerprint already exists
-    // (uniqueness_error)`): both environments create an `hcloud_ssh_key` from
-    // the one SSH_PUBLIC_KEY secret. Not asserted here until the module
-    // reuses the key.
+    assert_eq!(
+        names(&cloud, "ssh_keys"),
+        BTreeSet::new(),
+        "destroy-all removes the key"
+    );
+}
+
+/// The project's deploy SSH key, as `topogen show` names it.
+fn ssh_key_name(p: &Project, env: &str) -> BTreeSet<String> {
+    [p.show(env)["ssh_key"].as_str().unwrap().to_string()].into()
+}
+
+/// The team's setup: dev and prod in ONE Hetzner project. Both deploys
+/// succeed, sharing the one deploy key the first provision uploaded; the
+/// nightly destroy of dev spares prod and the key; destroy-all prod removes
+/// prod's Primary IPs and the key, and dev's Primary IPs stay.
+#[test]
+fn deploy_dev_then_prod_into_one_project() {
+    let p = Project::new();
+    let dev = p.deploy("dev", "deploy-dev");
+    assert_every_job_succeeded(&dev);
+    let prod = p.deploy("prod", "deploy-prod");
+    assert_every_job_succeeded(&prod);
+    assert!(prod.logged("reusing SSH key"), "{:#?}", prod.log);
+
+    let cloud = p.cloud();
+    let servers_of = |env: &str| -> BTreeSet<String> {
+        p.show(env)["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["server"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let both: BTreeSet<String> = servers_of("dev")
+        .union(&servers_of("prod"))
+        .cloned()
+        .collect();
+    assert_eq!(names(&cloud, "servers"), both);
+    assert_eq!(names(&cloud, "ssh_keys"), ssh_key_name(&p, "prod"));
+    let key = cloud["ssh_keys"][0]["id"].clone();
+    for s in cloud["servers"].as_array().unwrap() {
+        assert_eq!(s["ssh_keys"], serde_json::json!([key]), "{}", s["name"]);
+    }
+    assert_eq!(cloud["networks"].as_array().unwrap().len(), 2);
+
+    let nightly = p.run("hcloud-maintenance.yml", Event::Schedule(None), "nightly");
+    assert_eq!(nightly.result, Outcome::Success, "{:#?}", nightly.log);
+    let cloud = p.cloud();
+    assert_eq!(names(&cloud, "servers"), servers_of("prod"));
+    assert_eq!(names(&cloud, "ssh_keys"), ssh_key_name(&p, "prod"));
+
+    let all = p.maintenance("prod", "destroy-all", "destroy-all");
+    assert_eq!(all.result, Outcome::Success, "{:#?}", all.log);
+    let cloud = p.cloud();
+    assert_eq!(names(&cloud, "servers"), BTreeSet::new());
+    assert_eq!(names(&cloud, "ssh_keys"), BTreeSet::new());
+    assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(&p, "dev"));
 }
 
 #[test]
