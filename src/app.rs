@@ -3,6 +3,7 @@
 //! and `cache` perform I/O.
 
 mod input;
+mod why;
 
 pub use input::read_overlay;
 pub(crate) use input::template_sources;
@@ -70,6 +71,7 @@ pub fn run(cli: Cli) -> ExitStatus {
             | Command::Check { .. }
             | Command::Show { .. }
             | Command::Plan { .. }
+            | Command::Why { .. }
             | Command::Fmt { .. }
     ) {
         match input::locate(input.given_config.as_deref()) {
@@ -101,6 +103,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Check { render, drift_only } => check(input, &render, !drift_only),
         Command::Show { env } => show(input, env.as_deref()),
         Command::Plan { base, env } => plan(input, &base, env.as_deref()),
+        Command::Why { target, templates } => why_cmd(input, &target, templates.as_deref()),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Init { path, example } => init(&path, example),
         Command::Fmt { check } => fmt(input, check),
@@ -1121,4 +1124,89 @@ fn dump_templates(dir: &Path, names: &[String]) -> Result<(), crate::fsutil::FsE
         let _ = writeln!(out, "wrote {}", shown_path(&path));
     }
     Ok(())
+}
+
+/// `topogen why PATH:LINE`: the values of cluster.kdl that made the line.
+fn why_cmd(input: &Input, target: &str, templates: Option<&Path>) -> ExitStatus {
+    let (path, line) = match why::target(target) {
+        Ok(t) => t,
+        Err(e) => return print_error(e),
+    };
+    let Some(c) = compile(input) else {
+        return ExitStatus::Error;
+    };
+    let reported = Reported::new(&c, &c.findings);
+    reported.human(input);
+    if reported.failed(input) || c.project.is_none() {
+        reported.document(input, None, serde_json::Map::new());
+        let _ = writeln!(
+            std::io::stderr(),
+            "nothing was traced: fix the errors above first"
+        );
+        return ExitStatus::Failure;
+    }
+    let sources = match template_sources(templates) {
+        Ok(s) => s,
+        Err(e) => return print_error(e),
+    };
+    let templates = match Templates::compile(sources) {
+        Ok(t) => t,
+        Err(e) => return print_error(e),
+    };
+    let Some((plan, prov)) = run::trace(&c, &templates) else {
+        return ExitStatus::Failure;
+    };
+    let plan = match plan {
+        Ok(p) => p,
+        Err(e) => return print_error(e),
+    };
+    let output = &c.project.as_ref().expect("checked above").output;
+    let Some(key) = why::plan_path(&plan, path, &output.dir, output.workflows.as_deref()) else {
+        let mut names: Vec<String> = plan
+            .files
+            .keys()
+            .map(|k| match plan.destination(k) {
+                emit::Destination::Output => format!("{}/{k}", output.dir),
+                emit::Destination::Workflows => match &output.workflows {
+                    Some(w) => format!("{w}/{}", k.rsplit('/').next().unwrap_or(k.as_str())),
+                    None => format!("{}/{k}", output.dir),
+                },
+            })
+            .collect();
+        names.sort();
+        let near = crate::diag::did_you_mean(path, names.iter().map(String::as_str));
+        let help = match near {
+            Some(n) => format!("{n} `topogen build` writes the files `why` explains"),
+            None => format!(
+                "name a file `topogen build` writes, as written under `{}`, e.g. `{}`",
+                output.dir,
+                names.first().map_or("", String::as_str)
+            ),
+        };
+        return print_error(why::WhyError::File {
+            path: shown(path).into_owned(),
+            help,
+        });
+    };
+    let text = &plan.files[&key];
+    let lines = text.lines().count();
+    if line > lines {
+        return print_error(why::WhyError::Line {
+            path: shown(path).into_owned(),
+            line,
+            lines,
+        });
+    }
+    let line_text = text.lines().nth(line - 1).unwrap_or_default();
+    let found = why::lookup(&prov, &key, line);
+    if input.format == Format::Human {
+        let color = colored(input, std::io::stdout().is_terminal());
+        let out = why::human(&c.source, path, line, line_text, found, color);
+        let _ = std::io::stdout().write_all(out.as_bytes());
+    } else {
+        let doc = why::json(&c.source, path, line, line_text, found);
+        reported.document(input, None, member("why", doc));
+    }
+    std::mem::forget(prov);
+    ExitStatus::Success
 }

@@ -60,10 +60,34 @@ pub(super) fn format_value(
     state: &State<'_, '_>,
     value: &Value,
 ) -> Result<(), Error> {
+    if crate::emit::provenance::active() {
+        return format_recorded(out, state, value);
+    }
     if let Some(rows) = value.downcast_object_ref::<Rows>() {
         return rows.write(out);
     }
     escape_auto(state.auto_escape(), value, out)
+}
+
+/// [`format_value`] while provenance is recorded: the value is written
+/// through a buffer, so that its byte range and origins can be recorded.
+fn format_recorded(
+    out: &mut Output<'_>,
+    state: &State<'_, '_>,
+    value: &Value,
+) -> Result<(), Error> {
+    use crate::emit::provenance;
+    let start = provenance::WRITTEN.get();
+    let mut buf = String::new();
+    if let Some(rows) = value.downcast_object_ref::<Rows>() {
+        rows.write_recorded(start, &mut buf)?;
+        out.write_str(&buf)?;
+        return Ok(());
+    }
+    escape_auto(state.auto_escape(), value, &mut buf)?;
+    out.write_str(&buf)?;
+    provenance::formatted(start, value, buf);
+    Ok(())
 }
 
 /// Writes `value` to `out` as the auto-escape mode `mode` writes it; a value

@@ -246,7 +246,11 @@ impl Templates {
         env.set_formatter(format_value);
         for (name, filter) in Filter::TEMPLATE_FILTERS {
             env.add_filter(name, move |v: Value| {
-                Ok::<_, Error>(Value::from_safe_string(filter.text(&v)?.into_owned()))
+                let text = filter.text(&v)?.into_owned();
+                if crate::emit::provenance::active() {
+                    crate::emit::provenance::filtered(&v, &text);
+                }
+                Ok::<_, Error>(Value::from_safe_string(text))
             });
         }
         env.add_filter("shwords", shwords);

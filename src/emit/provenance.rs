@@ -1,0 +1,344 @@
+//! Provenance: which values of `cluster.kdl` made each line of the rendered
+//! files (`topogen why`, the drift annotations of `topogen check`).
+//!
+//! Off by default: one thread-local flag, read once per rendered file (by
+//! [`super::budget::render`]) and once per value by the formatter, costs the
+//! build nothing else. On ([`traced`]), it is fed by rendering itself, never
+//! by reading the output back:
+//!
+//! - the model's values are known before anything renders: every leaf of
+//!   `cluster.kdl` ([`crate::model::leaves`]: written, overridden by an
+//!   environment, or a schema default) and the facts derived from them
+//!   (a node's names and addresses: its pool's name, count and range, the
+//!   range's first offset, the subnet), each a set of spans;
+//! - the formatter (`templates/autoescape.rs`), through which every
+//!   `{{{ value }}}` passes, records the byte range it writes and the spans
+//!   of the value it writes; a filter (`sh`, `hcl`, …) hands the spans of its
+//!   input to its output, and `rows` the spans of each row's node;
+//! - when the file is added to the plan, the byte ranges become its lines.
+//!
+//! A value is matched to the model by its text: a value whose text two
+//! leaves share names both (`Line::exact` is false).
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use minijinja::value::Value;
+
+use crate::diag::Span;
+use crate::model::Resolved;
+use crate::model::leaves::{Leaf, LeafKind};
+
+thread_local! {
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
+    static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+    /// Bytes written so far by the render in progress (kept by the writer of
+    /// [`super::budget::render`] while recording).
+    pub(super) static WRITTEN: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether this thread records provenance.
+#[inline]
+pub(crate) fn active() -> bool {
+    ACTIVE.get()
+}
+
+/// Where a value comes from: a leaf of `cluster.kdl`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The value's span in `cluster.kdl` (a default: the node that omits it).
+    pub span: Span,
+    /// Where it sits, e.g. ``pool `kafka` › count``.
+    pub path: String,
+    /// Written, overridden by an environment, or a default.
+    pub kind: LeafKind,
+    /// The value's text.
+    pub text: String,
+}
+
+/// The values of one line of a generated file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Line {
+    /// Indices into [`Provenance::origins`], sorted.
+    pub origins: BTreeSet<usize>,
+    /// False when some value of the line matched more than one leaf.
+    pub exact: bool,
+}
+
+/// What the recording found: per file (plan path) and line (1-based), the
+/// origins of its values.
+#[derive(Clone, Debug, Default)]
+pub struct Provenance {
+    /// Every origin a line can name.
+    pub origins: Vec<Origin>,
+    /// Plan path → line → its values' origins.
+    pub files: BTreeMap<String, BTreeMap<usize, Line>>,
+    /// Values whose written bytes could not be placed in their file (a
+    /// template that captures output, e.g. `{{% set x %}}…`).
+    pub unplaced: usize,
+}
+
+impl Provenance {
+    /// The origins of line `line` (1-based) of the file at plan path `path`.
+    pub fn line(&self, path: &str, line: usize) -> Option<(Vec<&Origin>, bool)> {
+        let l = self.files.get(path)?.get(&line)?;
+        Some((
+            l.origins.iter().map(|&i| &self.origins[i]).collect(),
+            l.exact,
+        ))
+    }
+}
+
+/// The origins of one value, and whether they are one leaf's.
+type Found = (Vec<usize>, bool);
+
+struct Recorder {
+    out: Provenance,
+    /// A value's text → the origins it can come from.
+    by_text: HashMap<String, Vec<usize>>,
+    /// A filter's output → the origins of its input.
+    filtered: HashMap<String, Found>,
+    /// The render in progress: where each value starts, what was written,
+    /// its origins.
+    pending: Vec<(usize, String, Found)>,
+    /// The last finished render, by line.
+    rendered: BTreeMap<usize, Line>,
+    /// Environment names, to tell a file's environment from its path.
+    envs: Vec<String>,
+}
+
+impl Recorder {
+    fn new(leaves: Vec<Leaf>, envs: &[Resolved<'_>]) -> Self {
+        let mut r = Self {
+            out: Provenance::default(),
+            by_text: HashMap::new(),
+            filtered: HashMap::new(),
+            pending: Vec::new(),
+            rendered: BTreeMap::new(),
+            envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
+        };
+        let mut by_offset = HashMap::new();
+        for leaf in leaves {
+            let i = r.out.origins.len();
+            if !matches!(leaf.kind, LeafKind::Default(_)) {
+                by_offset.entry(leaf.span.offset).or_insert(i);
+            }
+            r.by_text.entry(leaf.text.clone()).or_default().push(i);
+            r.out.origins.push(Origin {
+                span: leaf.span,
+                path: leaf.path,
+                kind: leaf.kind,
+                text: leaf.text,
+            });
+        }
+        // derived facts: a node's names and addresses
+        for env in envs {
+            let topo = env.topo;
+            let at = |s: Span| by_offset.get(&s.offset).copied();
+            let prefix: Vec<usize> = [topo.cluster.span, topo.env.name.span]
+                .into_iter()
+                .filter_map(at)
+                .collect();
+            r.derive(&env.prefix, &prefix);
+            for pool in &env.pools {
+                let p = pool.pool;
+                let mut spans = vec![p.name.span, p.count.span, p.range.span];
+                if let Some(range) = topo.range(&p.range.value) {
+                    spans.push(range.from.span);
+                }
+                let named: Vec<usize> = [p.name.span].into_iter().filter_map(at).collect();
+                r.derive(&pool.tf_prefix, &named);
+                let mut ip = spans.clone();
+                ip.push(topo.network.subnet.span);
+                let ip: Vec<usize> = ip.into_iter().filter_map(at).collect();
+                let mut server = spans;
+                server.extend([topo.cluster.span, topo.env.name.span]);
+                let server: Vec<usize> = server.into_iter().filter_map(at).collect();
+                let node: Vec<usize> = [p.name.span, p.count.span]
+                    .into_iter()
+                    .filter_map(at)
+                    .collect();
+                for n in pool.nodes.iter() {
+                    r.derive(&n.name, &node);
+                    r.derive(&n.server_name, &server);
+                    r.derive(&n.private_ip, &ip);
+                    if !n.public_ip.is_empty() {
+                        r.derive(&n.public_ip, &server);
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    /// Records that text `text` is decided by `origins` (a derived fact).
+    fn derive(&mut self, text: &str, origins: &[usize]) {
+        if text.is_empty() || origins.is_empty() {
+            return;
+        }
+        let e = self.by_text.entry(text.to_owned()).or_default();
+        for &o in origins {
+            if !e.contains(&o) {
+                e.push(o);
+            }
+        }
+    }
+
+    /// The origins of `value`, by its text (a list: of its items).
+    fn find(&self, value: &Value) -> Found {
+        if let Some(s) = value.as_str() {
+            if value.is_safe()
+                && let Some(f) = self.filtered.get(s)
+            {
+                return f.clone();
+            }
+            return self.find_text(s);
+        }
+        if let Some(i) = value.as_i64() {
+            return self.find_text(&i.to_string());
+        }
+        if value.is_true() && value.kind() == minijinja::value::ValueKind::Bool {
+            return self.find_text("true");
+        }
+        if value.kind() == minijinja::value::ValueKind::Bool {
+            return self.find_text("false");
+        }
+        if value.kind() == minijinja::value::ValueKind::Seq
+            && let Ok(items) = value.try_iter()
+        {
+            let (mut all, mut exact) = (Vec::new(), true);
+            for item in items {
+                let (o, e) = self.find(&item);
+                exact &= e;
+                all.extend(o);
+            }
+            all.sort_unstable();
+            all.dedup();
+            return (all, exact);
+        }
+        if let Some(n) = value.downcast_object_ref::<super::value::NodeCtx>() {
+            return self.find_text(&n.name);
+        }
+        (Vec::new(), true)
+    }
+
+    fn find_text(&self, s: &str) -> Found {
+        match self.by_text.get(s) {
+            Some(o) => (
+                o.clone(),
+                o.len() == 1 || same_leaf_set(o, &self.out.origins),
+            ),
+            None => (Vec::new(), true),
+        }
+    }
+}
+
+/// Derived facts name several spans that all decide the value: exact when
+/// no two of them are alternative leaves of one text (a written value and a
+/// derived fact both match, e.g.).
+fn same_leaf_set(o: &[usize], origins: &[Origin]) -> bool {
+    let texts: BTreeSet<&str> = o.iter().map(|&i| origins[i].text.as_str()).collect();
+    texts.len() == o.len()
+}
+
+/// Runs `f` with recording on; returns its result and what was recorded.
+pub(crate) fn traced<R>(
+    leaves: Vec<Leaf>,
+    envs: &[Resolved<'_>],
+    f: impl FnOnce() -> R,
+) -> (R, Provenance) {
+    struct Off;
+    impl Drop for Off {
+        fn drop(&mut self) {
+            ACTIVE.set(false);
+            RECORDER.with_borrow_mut(|r| *r = None);
+        }
+    }
+    RECORDER.with_borrow_mut(|r| *r = Some(Recorder::new(leaves, envs)));
+    ACTIVE.set(true);
+    let off = Off;
+    let result = f();
+    let out = RECORDER
+        .with_borrow_mut(|r| r.take())
+        .map(|r| r.out)
+        .unwrap_or_default();
+    drop(off);
+    (result, out)
+}
+
+/// The formatter wrote `written` for `value`, starting at the render's byte
+/// [`WRITTEN`] had before.
+pub(super) fn formatted(start: usize, value: &Value, written: String) {
+    RECORDER.with_borrow_mut(|r| {
+        if let Some(r) = r {
+            let found = r.find(value);
+            if !found.0.is_empty() {
+                r.pending.push((start, written, found));
+            }
+        }
+    });
+}
+
+/// A filter made `output` of `input`: the output has the input's origins.
+pub(super) fn filtered(input: &Value, output: &str) {
+    RECORDER.with_borrow_mut(|r| {
+        if let Some(r) = r {
+            let found = r.find(input);
+            if !found.0.is_empty() {
+                r.filtered.insert(output.to_owned(), found);
+            }
+        }
+    });
+}
+
+/// A render finished with `text`: its recorded values become lines.
+pub(super) fn rendered(text: &[u8]) {
+    RECORDER.with_borrow_mut(|r| {
+        let Some(r) = r else { return };
+        r.rendered.clear();
+        let pending = std::mem::take(&mut r.pending);
+        for (start, written, (origins, exact)) in pending {
+            let end = start + written.len();
+            if text.get(start..end) != Some(written.as_bytes()) {
+                r.out.unplaced += 1;
+                continue;
+            }
+            let first = 1 + text[..start].iter().filter(|&&b| b == b'\n').count();
+            let lines = 1 + written.bytes().filter(|&b| b == b'\n').count();
+            for line in first..first + lines {
+                let l = r.rendered.entry(line).or_insert(Line {
+                    origins: BTreeSet::new(),
+                    exact: true,
+                });
+                l.origins.extend(origins.iter().copied());
+                l.exact &= exact;
+            }
+        }
+    });
+}
+
+/// The last render was added to the plan as `path`.
+pub(super) fn added(path: &str) {
+    RECORDER.with_borrow_mut(|r| {
+        let Some(r) = r else { return };
+        let mut lines = std::mem::take(&mut r.rendered);
+        // a file of one environment shows no other environment's overlay
+        let env = path
+            .split('/')
+            .find_map(|part| {
+                let stem = part.split('.').next().unwrap_or(part);
+                r.envs.iter().find(|e| *e == part || *e == stem)
+            })
+            .cloned();
+        if let Some(env) = env {
+            for l in lines.values_mut() {
+                l.origins.retain(|&i| match &r.out.origins[i].kind {
+                    LeafKind::Overlay(e) => *e == env,
+                    _ => true,
+                });
+            }
+            lines.retain(|_, l| !l.origins.is_empty());
+        }
+        r.out.files.insert(path.to_owned(), lines);
+    });
+}
