@@ -1233,12 +1233,13 @@ fn why_cmd(input: &Input, target: &str, templates: Option<&Path>) -> ExitStatus 
     }
     let line_text = text.lines().nth(line - 1).unwrap_or_default();
     let found = why::lookup(&prov, &key, line);
+    let file = prov.file(&key);
     if input.format == Format::Human {
         let color = colored(input, std::io::stdout().is_terminal());
-        let out = why::human(&c.source, path, line, line_text, found, color);
+        let out = why::human(&c.source, path, line, line_text, found, &file, color);
         let _ = std::io::stdout().write_all(out.as_bytes());
     } else {
-        let doc = why::json(&c.source, path, line, line_text, found);
+        let doc = why::json(&c.source, path, line, line_text, found, &file);
         reported.document(input, None, member("why", doc));
     }
     std::mem::forget(prov);
@@ -1290,8 +1291,18 @@ fn owners(
             new_line += 1;
         }
     }
+    // a hunk of template text only: the names the file is generated for
+    let file: Vec<usize> = prov
+        .file(&key)
+        .iter()
+        .map(|o| src.line_col(o.span.offset).0)
+        .collect();
     for h in &mut out {
+        if h.lines.is_empty() {
+            h.lines.clone_from(&file);
+        }
         h.lines.sort_unstable();
+        h.lines.dedup();
     }
     out.retain(|h| !h.lines.is_empty());
     out

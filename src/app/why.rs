@@ -135,14 +135,29 @@ pub(crate) fn human(
     line: usize,
     text: &str,
     found: Option<(Vec<&Origin>, bool)>,
+    file: &[&Origin],
     color: bool,
 ) -> String {
     let mut out = String::new();
     let shown_line = crate::term::shown(text);
+    let for_file = if file.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n  = the file is generated for {}",
+            file.iter()
+                .map(|o| {
+                    let (l, _) = src.line_col(o.span.offset);
+                    format!("`{}` ({}:{l})", o.path, src.name)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     let Some((origins, exact)) = found.filter(|(o, _)| !o.is_empty()) else {
         let _ = writeln!(
             out,
-            "{shown_path}:{line}: {shown_line}\n  = template text: no value of {} is on this line",
+            "{shown_path}:{line}: {shown_line}\n  = template text: no value of {} is on this line{for_file}",
             src.name
         );
         return out;
@@ -188,6 +203,9 @@ pub(crate) fn human(
         }),
     };
     let _ = handler.render_report(&mut out, &answer);
+    if !for_file.is_empty() {
+        let _ = writeln!(out, "{}", for_file.trim_start_matches('\n'));
+    }
     out
 }
 
@@ -198,29 +216,29 @@ pub(crate) fn json(
     line: usize,
     text: &str,
     found: Option<(Vec<&Origin>, bool)>,
+    file: &[&Origin],
 ) -> serde_json::Value {
     let (origins, exact) = found.unwrap_or((Vec::new(), true));
-    let origins: Vec<serde_json::Value> = origins
-        .iter()
-        .map(|o| {
-            let (l, c) = src.line_col(o.span.offset);
-            let mut v = serde_json::json!({
-                "source": kind_name(&o.kind),
-                "path": o.path,
-                "value": o.text,
-                "line": l,
-                "column": c,
-                "offset": o.span.offset,
-                "length": o.span.len,
-            });
-            match &o.kind {
-                LeafKind::Overlay(env) => v["environment"] = env.as_str().into(),
-                LeafKind::Default(key) => v["property"] = (*key).into(),
-                LeafKind::Written => {}
-            }
-            v
-        })
-        .collect();
+    let one = |o: &&Origin| {
+        let (l, c) = src.line_col(o.span.offset);
+        let mut v = serde_json::json!({
+            "source": kind_name(&o.kind),
+            "path": o.path,
+            "value": o.text,
+            "line": l,
+            "column": c,
+            "offset": o.span.offset,
+            "length": o.span.len,
+        });
+        match &o.kind {
+            LeafKind::Overlay(env) => v["environment"] = env.as_str().into(),
+            LeafKind::Default(key) => v["property"] = (*key).into(),
+            LeafKind::Written => {}
+        }
+        v
+    };
+    let origins: Vec<serde_json::Value> = origins.iter().map(one).collect();
+    let file: Vec<serde_json::Value> = file.iter().map(one).collect();
     serde_json::json!({
         "file": path,
         "line": line,
@@ -228,6 +246,7 @@ pub(crate) fn json(
         "template_text": origins.is_empty(),
         "exact": exact,
         "origins": origins,
+        "file_origins": file,
     })
 }
 

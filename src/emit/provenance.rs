@@ -73,6 +73,10 @@ pub struct Provenance {
     pub origins: Vec<Origin>,
     /// Plan path → line → its values' origins.
     pub files: BTreeMap<String, BTreeMap<usize, Line>>,
+    /// Plan path → the origins of the file itself: the names its path is
+    /// made of (an environment, a pool, a topic), each a value of
+    /// `cluster.kdl`.
+    pub file_origins: BTreeMap<String, BTreeSet<usize>>,
     /// Values whose written bytes could not be placed in their file (a
     /// template that captures output, e.g. `{{% set x %}}…`).
     pub unplaced: usize,
@@ -86,6 +90,15 @@ impl Provenance {
             l.origins.iter().map(|&i| &self.origins[i]).collect(),
             l.exact,
         ))
+    }
+
+    /// The origins of the file at plan path `path` itself (see
+    /// [`Provenance::file_origins`]).
+    pub fn file(&self, path: &str) -> Vec<&Origin> {
+        self.file_origins
+            .get(path)
+            .map(|o| o.iter().map(|&i| &self.origins[i]).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -131,6 +144,13 @@ impl Recorder {
                 text: leaf.text,
             });
         }
+        let by_path: HashMap<String, usize> = r
+            .out
+            .origins
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.path.clone(), i))
+            .collect();
         // derived facts: a node's names and addresses
         for env in envs {
             let topo = env.topo;
@@ -140,6 +160,7 @@ impl Recorder {
                 .filter_map(at)
                 .collect();
             r.derive(&env.prefix, &prefix);
+            r.costs(env, &by_path, &by_offset);
             for pool in &env.pools {
                 let p = pool.pool;
                 let mut spans = vec![p.name.span, p.count.span, p.range.span];
@@ -171,6 +192,60 @@ impl Recorder {
         r
     }
 
+    /// The cost figures of `env` (TOPOLOGY.md): each decided by the server
+    /// types, counts and prices it sums, and the schedule.
+    fn costs(
+        &mut self,
+        env: &Resolved<'_>,
+        by_path: &HashMap<String, usize>,
+        by_offset: &HashMap<usize, usize>,
+    ) {
+        let topo = env.topo;
+        let at = |s: Span| by_offset.get(&s.offset).copied();
+        let price = |ty: &str| {
+            by_path
+                .iter()
+                .find(|(p, _)| {
+                    p.ends_with(&format!("catalog › server-type `{ty}` › eur-per-month"))
+                })
+                .map(|(_, &i)| i)
+        };
+        let mut all = Vec::new();
+        for (row, pool) in env.cost.rows.iter().zip(&env.pools) {
+            let p = pool.pool;
+            let mut o: Vec<usize> = [p.server_type.span, p.count.span]
+                .into_iter()
+                .filter_map(at)
+                .collect();
+            o.extend(price(&row.server_type));
+            if let Some(total) = row.total_eur {
+                self.derive(&total.to_string(), &o);
+            }
+            all.extend(o);
+        }
+        let ip_price = by_path
+            .iter()
+            .find(|(p, _)| p.ends_with("catalog › primary-ip › eur-per-month"))
+            .map(|(_, &i)| i);
+        all.extend(ip_price);
+        let c = &env.cost;
+        self.derive(
+            &c.primary_ips_eur.to_string(),
+            &ip_price.into_iter().collect::<Vec<_>>(),
+        );
+        self.derive(&c.always_on_eur.to_string(), &all);
+        all.extend(
+            [
+                topo.schedule.hours_per_day.span,
+                topo.schedule.days_per_month.span,
+            ]
+            .into_iter()
+            .filter_map(at),
+        );
+        self.derive(&c.ephemeral_eur.to_string(), &all);
+        self.derive(&c.saving_percent.to_string(), &all);
+    }
+
     /// Records that text `text` is decided by `origins` (a derived fact).
     fn derive(&mut self, text: &str, origins: &[usize]) {
         if text.is_empty() || origins.is_empty() {
@@ -182,6 +257,40 @@ impl Recorder {
                 e.push(o);
             }
         }
+    }
+
+    /// The names a plan path is made of (`cloud-init/dev/kafka.yaml`: the
+    /// environment `dev` and the pool `kafka`), as the emitters compose them:
+    /// a directory, a file's stem, a stem after its kind
+    /// (`kafkatopic-orders`) or before its role (`apps-affinity`). Only
+    /// names (a node's first argument) are taken.
+    fn path_names(&self, path: &str) -> BTreeSet<usize> {
+        let mut words: Vec<&str> = Vec::new();
+        let parts: Vec<&str> = path.split('/').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let stem = if i + 1 == parts.len() {
+                part.rsplit_once('.')
+                    .filter(|(_, ext)| matches!(*ext, "yaml" | "yml" | "tfvars" | "version" | "md"))
+                    .map_or(*part, |(s, _)| s)
+            } else {
+                part
+            };
+            words.push(stem);
+            if let Some((head, rest)) = stem.split_once('-') {
+                words.push(rest);
+                words.push(head);
+            }
+        }
+        let mut out = BTreeSet::new();
+        for w in words {
+            if let Some(o) = self.by_text.get(w) {
+                out.extend(o.iter().copied().filter(|&i| {
+                    let o = &self.out.origins[i];
+                    o.path.ends_with("› name") && !matches!(o.kind, LeafKind::Default(_))
+                }));
+            }
+        }
+        out
     }
 
     /// The origins of `value`, by its text (a list: of its items).
@@ -196,6 +305,11 @@ impl Recorder {
         }
         if let Some(i) = value.as_i64() {
             return self.find_text(&i.to_string());
+        }
+        if value.kind() == minijinja::value::ValueKind::Number
+            && let Ok(x) = f64::try_from(value.clone())
+        {
+            return self.find_text(&x.to_string());
         }
         if value.is_true() && value.kind() == minijinja::value::ValueKind::Bool {
             return self.find_text("true");
@@ -279,6 +393,19 @@ pub(super) fn formatted(start: usize, value: &Value, written: String) {
     });
 }
 
+/// A YAML scalar `text` was written, ending at byte `end` of its file:
+/// the line it ends on shows the origins of its text.
+pub(super) fn scalar(end: usize, text: &str) {
+    RECORDER.with_borrow_mut(|r| {
+        if let Some(r) = r {
+            let found = r.find_text(text);
+            if !found.0.is_empty() {
+                r.pending.push((end, String::new(), found));
+            }
+        }
+    });
+}
+
 /// A filter made `output` of `input`: the output has the input's origins.
 pub(super) fn filtered(input: &Value, output: &str) {
     RECORDER.with_borrow_mut(|r| {
@@ -295,11 +422,17 @@ pub(super) fn filtered(input: &Value, output: &str) {
 pub(super) fn rendered(text: &[u8]) {
     RECORDER.with_borrow_mut(|r| {
         let Some(r) = r else { return };
-        r.rendered.clear();
         let pending = std::mem::take(&mut r.pending);
         for (start, written, (origins, exact)) in pending {
-            let end = start + written.len();
-            if text.get(start..end) != Some(written.as_bytes()) {
+            // a YAML scalar is a point: the byte before `start` ends it
+            let start = if written.is_empty() {
+                start.saturating_sub(1)
+            } else {
+                start
+            };
+            let placed = written.is_empty() && start < text.len()
+                || text.get(start..start + written.len()) == Some(written.as_bytes());
+            if !placed {
                 r.out.unplaced += 1;
                 continue;
             }
@@ -340,5 +473,9 @@ pub(super) fn added(path: &str) {
             lines.retain(|_, l| !l.origins.is_empty());
         }
         r.out.files.insert(path.to_owned(), lines);
+        let names = r.path_names(path);
+        if !names.is_empty() {
+            r.out.file_origins.insert(path.to_owned(), names);
+        }
     });
 }

@@ -291,7 +291,11 @@ impl Templates {
 fn eur(v: Value) -> Result<Value, Error> {
     let x = f64::try_from(v.clone())
         .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("not a number: {v}")))?;
-    Ok(Value::from_safe_string(format!("€{x:.2}")))
+    let text = format!("€{x:.2}");
+    if crate::emit::provenance::active() {
+        crate::emit::provenance::filtered(&v, &text);
+    }
+    Ok(Value::from_safe_string(text))
 }
 
 #[cfg(test)]
