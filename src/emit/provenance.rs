@@ -114,6 +114,9 @@ struct Recorder {
     /// The render in progress: where each value starts, what was written,
     /// its origins.
     pending: Vec<(usize, String, Found)>,
+    /// Values written into a capture (`{{% set x %}}…`): their text and
+    /// origins, placed when the captured text is written.
+    captured: Vec<(String, Found)>,
     /// The last finished render, by line.
     rendered: BTreeMap<usize, Line>,
     /// Environment names, to tell a file's environment from its path.
@@ -127,6 +130,7 @@ impl Recorder {
             by_text: HashMap::new(),
             filtered: HashMap::new(),
             pending: Vec::new(),
+            captured: Vec::new(),
             rendered: BTreeMap::new(),
             envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
         };
@@ -381,14 +385,75 @@ pub(crate) fn traced<R>(
 }
 
 /// The formatter wrote `written` for `value`, starting at the render's byte
-/// [`WRITTEN`] had before.
+/// [`WRITTEN`] had before. A safe string that holds captured values (the
+/// text of a `{{% set %}}` block) places them: each where its text is, in
+/// the order they were written.
 pub(super) fn formatted(start: usize, value: &Value, written: String) {
     RECORDER.with_borrow_mut(|r| {
         if let Some(r) = r {
+            if value.is_safe() && !r.captured.is_empty() {
+                let mut at = 0;
+                let mut left = Vec::new();
+                for (text, found) in std::mem::take(&mut r.captured) {
+                    match written[at..].find(&text) {
+                        Some(i) if !text.is_empty() => {
+                            r.pending.push((start + at + i, text.clone(), found));
+                            at += i + text.len();
+                        }
+                        _ => left.push((text, found)),
+                    }
+                }
+                r.captured = left;
+            }
             let found = r.find(value);
             if !found.0.is_empty() {
                 r.pending.push((start, written, found));
             }
+        }
+    });
+}
+
+/// `rows` wrote `written` from `start`: captured values handed to it as a
+/// keyword argument (a `{{% set %}}` block's text) are placed in every row
+/// that shows them.
+pub(super) fn rows_written(start: usize, written: &str) {
+    RECORDER.with_borrow_mut(|r| {
+        let Some(r) = r else { return };
+        if r.captured.is_empty() {
+            return;
+        }
+        let captured = std::mem::take(&mut r.captured);
+        let mut row_start = 0;
+        for row in written.split('\n') {
+            let mut at = 0;
+            for (text, found) in &captured {
+                if text.is_empty() {
+                    continue;
+                }
+                if let Some(i) = row[at..].find(text.as_str()) {
+                    r.pending
+                        .push((start + row_start + at + i, text.clone(), found.clone()));
+                    at += i + text.len();
+                }
+            }
+            row_start += row.len() + 1;
+        }
+    });
+}
+
+/// How many values are pending: a mark for [`capture`].
+pub(super) fn mark() -> usize {
+    RECORDER.with_borrow(|r| r.as_ref().map_or(0, |r| r.pending.len()))
+}
+
+/// The values recorded since `mark` were written into a capture, not the
+/// file: they wait for the captured text.
+pub(super) fn capture(mark: usize) {
+    RECORDER.with_borrow_mut(|r| {
+        if let Some(r) = r {
+            let moved: Vec<_> = r.pending.drain(mark.min(r.pending.len())..).collect();
+            r.captured
+                .extend(moved.into_iter().map(|(_, text, found)| (text, found)));
         }
     });
 }
@@ -422,6 +487,7 @@ pub(super) fn filtered(input: &Value, output: &str) {
 pub(super) fn rendered(text: &[u8]) {
     RECORDER.with_borrow_mut(|r| {
         let Some(r) = r else { return };
+        r.captured.clear();
         let pending = std::mem::take(&mut r.pending);
         for (start, written, (origins, exact)) in pending {
             // a YAML scalar is a point: the byte before `start` ends it

@@ -78,15 +78,25 @@ fn format_recorded(
 ) -> Result<(), Error> {
     use crate::emit::provenance;
     let start = provenance::WRITTEN.get();
+    let mark = provenance::mark();
     let mut buf = String::new();
     if let Some(rows) = value.downcast_object_ref::<Rows>() {
         rows.write_recorded(start, &mut buf)?;
-        out.write_str(&buf)?;
-        return Ok(());
+    } else {
+        escape_auto(state.auto_escape(), value, &mut buf)?;
     }
-    escape_auto(state.auto_escape(), value, &mut buf)?;
     out.write_str(&buf)?;
-    provenance::formatted(start, value, buf);
+    // written into a capture (`{{% set x %}}…{{% endset %}}`), not the file:
+    // placed when the captured text is written
+    let captured = provenance::WRITTEN.get() != start + buf.len();
+    if value.downcast_object_ref::<Rows>().is_none() {
+        provenance::formatted(start, value, buf);
+    } else if !captured {
+        provenance::rows_written(start, &buf);
+    }
+    if captured {
+        provenance::capture(mark);
+    }
     Ok(())
 }
 
