@@ -121,6 +121,8 @@ struct Recorder {
     rendered: BTreeMap<usize, Line>,
     /// Environment names, to tell a file's environment from its path.
     envs: Vec<String>,
+    /// A written value's span offset → its origin.
+    by_offset: HashMap<usize, usize>,
 }
 
 impl Recorder {
@@ -133,6 +135,7 @@ impl Recorder {
             captured: Vec::new(),
             rendered: BTreeMap::new(),
             envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
+            by_offset: HashMap::new(),
         };
         let mut by_offset = HashMap::new();
         for leaf in leaves {
@@ -155,6 +158,7 @@ impl Recorder {
             .enumerate()
             .map(|(i, o)| (o.path.clone(), i))
             .collect();
+        r.by_offset.clone_from(&by_offset);
         // derived facts: a node's names and addresses
         for env in envs {
             let topo = env.topo;
@@ -165,6 +169,18 @@ impl Recorder {
                 .collect();
             r.derive(&env.prefix, &prefix);
             r.costs(env, &by_path, &by_offset);
+            // an IP range's first and last address and its size
+            for range in &env.ranges {
+                let g = range.range;
+                let o: Vec<usize> = [g.from.span, g.to.span, topo.network.subnet.span]
+                    .into_iter()
+                    .filter_map(at)
+                    .collect();
+                for ip in [range.first, range.last].into_iter().flatten() {
+                    r.derive(&ip.to_string(), &o);
+                }
+                r.derive(&range.size.to_string(), &o[..o.len().min(2)]);
+            }
             for pool in &env.pools {
                 let p = pool.pool;
                 let mut spans = vec![p.name.span, p.count.span, p.range.span];
@@ -179,10 +195,23 @@ impl Recorder {
                 let mut server = spans;
                 server.extend([topo.cluster.span, topo.env.name.span]);
                 let server: Vec<usize> = server.into_iter().filter_map(at).collect();
-                let node: Vec<usize> = [p.name.span, p.count.span]
+                // which node holds the Primary IP decides its reach
+                let held = p.primary_ip.as_ref().map(|ip| ip.node.span);
+                let node: Vec<usize> = [Some(p.name.span), Some(p.count.span), held]
                     .into_iter()
+                    .flatten()
                     .filter_map(at)
                     .collect();
+                let server: Vec<usize> = server.into_iter().chain(held.and_then(at)).collect();
+                if let Some(ip) = &pool.primary_ip {
+                    let o: Vec<usize> = [p.name.span, topo.cluster.span, topo.env.name.span]
+                        .into_iter()
+                        .chain(held)
+                        .filter_map(at)
+                        .collect();
+                    r.derive(&ip.name, &o);
+                    r.derive(&ip.tf_var, &o);
+                }
                 for n in pool.nodes.iter() {
                     r.derive(&n.name, &node);
                     r.derive(&n.server_name, &server);
@@ -357,6 +386,20 @@ impl Recorder {
 fn same_leaf_set(o: &[usize], origins: &[Origin]) -> bool {
     let texts: BTreeSet<&str> = o.iter().map(|&i| origins[i].text.as_str()).collect();
     texts.len() == o.len()
+}
+
+/// An emitter composed `text` of the values at `spans` (a label selector,
+/// a version's part): the text has their origins.
+pub(super) fn derived(text: &str, spans: impl IntoIterator<Item = Span>) {
+    RECORDER.with_borrow_mut(|r| {
+        if let Some(r) = r {
+            let o: Vec<usize> = spans
+                .into_iter()
+                .filter_map(|s| r.by_offset.get(&s.offset).copied())
+                .collect();
+            r.derive(text, &o);
+        }
+    });
 }
 
 /// Runs `f` with recording on; returns its result and what was recorded.
