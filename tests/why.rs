@@ -480,10 +480,8 @@ fn bump_last_number(s: &str, by: i64) -> Option<String> {
 /// Other values of the same kind, most likely valid first (KDL literals).
 fn alternatives(leaf: &Leaf) -> Vec<String> {
     let t = leaf.text.as_str();
-    if t == "true" || t == "false" {
-        if leaf.scalar {
-            return vec![if t == "true" { "#false" } else { "#true" }.to_owned()];
-        }
+    if (t == "true" || t == "false") && leaf.scalar {
+        return vec![if t == "true" { "#false" } else { "#true" }.to_owned()];
     }
     if leaf.scalar {
         if let Ok(n) = t.parse::<i64>() {

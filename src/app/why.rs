@@ -190,14 +190,11 @@ pub(crate) fn human(
         src: NamedSource::new(src.name.clone(), Arc::clone(&src.text)),
         labels,
         help: Some(if exact {
-            format!(
-                "{}",
-                origins
-                    .iter()
-                    .map(|o| said(o))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
+            origins
+                .iter()
+                .map(|o| said(o))
+                .collect::<Vec<_>>()
+                .join("; ")
         } else {
             "a value on this line has the text of more than one value of cluster.kdl: every one is shown".to_owned()
         }),
