@@ -35,6 +35,8 @@ thread_local! {
     /// Bytes written so far by the render in progress (kept by the writer of
     /// [`super::budget::render`] while recording).
     pub(super) static WRITTEN: Cell<usize> = const { Cell::new(0) };
+    /// The struct field the YAML serializer writes next (`yaml.rs`).
+    pub(super) static FIELD: Cell<Option<&'static str>> = const { Cell::new(None) };
 }
 
 /// Whether this thread records provenance.
@@ -503,10 +505,32 @@ pub(super) fn capture(mark: usize) {
 
 /// A YAML scalar `text` was written, ending at byte `end` of its file:
 /// the line it ends on shows the origins of its text.
-pub(super) fn scalar(end: usize, text: &str) {
+///
+/// Of several values with that text, those whose property is the field the
+/// scalar is written as (`deleteClaim` for `delete-claim`) are taken.
+pub(super) fn scalar(end: usize, text: &str, field: Option<&str>) {
     RECORDER.with_borrow_mut(|r| {
         if let Some(r) = r {
-            let found = r.find_text(text);
+            let mut found = r.find_text(text);
+            if let Some(field) = field.filter(|_| found.0.len() > 1) {
+                let norm = |s: &str| s.replace('-', "").to_ascii_lowercase();
+                let f = norm(field);
+                let keyed: Vec<usize> = found
+                    .0
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        r.out.origins[i]
+                            .path
+                            .rsplit(" › ")
+                            .next()
+                            .is_some_and(|k| norm(k) == f)
+                    })
+                    .collect();
+                if !keyed.is_empty() {
+                    found = (keyed.clone(), keyed.len() == 1);
+                }
+            }
             if !found.0.is_empty() {
                 r.pending.push((end, String::new(), found));
             }

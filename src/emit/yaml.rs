@@ -77,7 +77,8 @@ fn scalar<R>(text: impl FnOnce() -> String, write: impl FnOnce() -> R) -> R {
         return write();
     }
     let r = write();
-    super::provenance::scalar(super::provenance::WRITTEN.get(), &text());
+    let field = super::provenance::FIELD.take();
+    super::provenance::scalar(super::provenance::WRITTEN.get(), &text(), field);
     r
 }
 
@@ -191,7 +192,6 @@ impl<S: Serializer> Serializer for Adapter<S> {
     type SerializeStructVariant = Parts<S::SerializeStructVariant>;
 
     forward! {
-        serialize_bool(v: bool) -> S::Ok;
         serialize_i8(v: i8) -> S::Ok;
         serialize_i16(v: i16) -> S::Ok;
         serialize_u8(v: u8) -> S::Ok;
@@ -203,6 +203,10 @@ impl<S: Serializer> Serializer for Adapter<S> {
         serialize_unit() -> S::Ok;
         serialize_unit_struct(name: &'static str) -> S::Ok;
         serialize_unit_variant(name: &'static str, index: u32, variant: &'static str) -> S::Ok;
+    }
+
+    fn serialize_bool(self, v: bool) -> Result<S::Ok, S::Error> {
+        scalar(|| v.to_string(), || self.inner.serialize_bool(v))
     }
 
     fn serialize_i32(self, v: i32) -> Result<S::Ok, S::Error> {
@@ -316,6 +320,9 @@ macro_rules! parts {
                 key: &'static str,
                 v: &T,
             ) -> Result<(), C::Error> {
+                if super::provenance::active() {
+                    super::provenance::FIELD.set(Some(key));
+                }
                 self.inner.serialize_field(key, &Escaped::value(v))
             }
             fn skip_field(&mut self, key: &'static str) -> Result<(), C::Error> {
