@@ -639,3 +639,174 @@ fn why_names_each_changed_value_on_every_line_it_changes() {
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Runs the binary in `dir` with `args`.
+fn topogen(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_topogen"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("TOPOGEN_CACHE_DIR", "")
+        .output()
+        .unwrap()
+}
+
+/// The `why` member of `topogen why --format json PATH:LINE`.
+fn why_json(dir: &std::path::Path, target: &str) -> serde_json::Value {
+    let o = topogen(dir, &["why", "--format", "json", target]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["why"].clone()
+}
+
+/// The 1-based line of `file` (a generated file of the bundled cluster)
+/// that starts with `start`.
+fn line_of(file: &str, start: &str) -> usize {
+    let text = std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    1 + text
+        .lines()
+        .position(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("{file}: no line starts with {start:?}"))
+}
+
+#[test]
+fn why_shows_written_overridden_and_template_text_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let kdl = bundled();
+    std::fs::write(dir.path().join("cluster.kdl"), &kdl).unwrap();
+    // written in the base: the image of every environment
+    let image = line_of("generated/environments/dev.tfvars", "image ");
+    let w = why_json(
+        dir.path(),
+        &format!("generated/environments/dev.tfvars:{image}"),
+    );
+    assert_eq!(w["template_text"], false, "{w}");
+    let o = &w["origins"][0];
+    assert_eq!(o["source"], "written", "{w}");
+    assert_eq!(o["path"], "cluster `k3s-trading` › hetzner › image", "{w}");
+    let at = o["offset"].as_u64().unwrap() as usize;
+    assert!(kdl[at..].starts_with("image="), "{w}");
+    // overridden by prod's environment block: shown as such
+    let subnet = line_of("generated/environments/prod.tfvars", "subnet_cidr");
+    let w = why_json(
+        dir.path(),
+        &format!("generated/environments/prod.tfvars:{subnet}"),
+    );
+    let o = &w["origins"][0];
+    assert_eq!(o["source"], "environment", "{w}");
+    assert_eq!(o["environment"], "prod", "{w}");
+    assert_eq!(w["origins"].as_array().unwrap().len(), 1, "{w}");
+    // a default: not written in cluster.kdl
+    let claim = line_of(
+        "generated/k8s/dev/strimzi/kafkanodepool-kafka.yaml",
+        "      deleteClaim:",
+    );
+    let w = why_json(
+        dir.path(),
+        &format!("generated/k8s/dev/strimzi/kafkanodepool-kafka.yaml:{claim}"),
+    );
+    let o = &w["origins"][0];
+    assert_eq!(o["source"], "default", "{w}");
+    assert_eq!(o["property"], "delete-claim", "{w}");
+    // template text: the first line, with the file's own origins
+    let w = why_json(dir.path(), "generated/cloud-init/dev/kafka.yaml:1");
+    assert_eq!(w["template_text"], true, "{w}");
+    let names: Vec<&str> = w["file_origins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"cluster `k3s-trading` › pool `kafka` › name"),
+        "{w}"
+    );
+    assert!(
+        names.contains(&"cluster `k3s-trading` › environment `dev` › name"),
+        "{w}"
+    );
+    // the human answer: a snippet of cluster.kdl
+    let o = topogen(
+        dir.path(),
+        &["why", &format!("generated/environments/dev.tfvars:{image}")],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("╭─[cluster.kdl:"), "{out}");
+    assert!(out.contains("hetzner › image: written here"), "{out}");
+}
+
+#[test]
+fn why_errors_have_codes_and_help() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cluster.kdl"), bundled()).unwrap();
+    for (args, code, help) in [
+        (
+            vec!["why", "generated/environments/dev.tfvars"],
+            "topogen::why::target",
+            "PATH:LINE",
+        ),
+        (
+            vec!["why", "generated/environments/dev.tfvars:0"],
+            "topogen::why::target",
+            "PATH:LINE",
+        ),
+        (
+            vec!["why", "generated/environments/dve.tfvars:3"],
+            "topogen::why::file",
+            "did you mean `generated/environments/dev.tfvars`?",
+        ),
+        (
+            vec!["why", "generated/environments/dev.tfvars:100000"],
+            "topogen::why::line",
+            "numbered from 1",
+        ),
+    ] {
+        let o = topogen(dir.path(), &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(code), "{args:?}: {err}");
+        assert!(err.contains(help), "{args:?}: {err}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    // every code is one `explain` knows
+    for code in ["why::target", "why::file", "why::line"] {
+        assert_eq!(
+            topogen(dir.path(), &["explain", code]).status.code(),
+            Some(0),
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn check_names_the_lines_of_cluster_kdl_that_own_each_drifted_hunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let kdl = bundled();
+    std::fs::write(dir.path().join("cluster.kdl"), &kdl).unwrap();
+    assert_eq!(topogen(dir.path(), &["build"]).status.code(), Some(0));
+    let tfvars = dir.path().join("generated/environments/dev.tfvars");
+    let text = std::fs::read_to_string(&tfvars).unwrap();
+    let edited = text.replace(
+        "image        = \"ubuntu-22.04\"",
+        "image        = \"ubuntu-24.04\"",
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&tfvars, edited).unwrap();
+    let o = topogen(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let image = 1 + kdl
+        .lines()
+        .position(|l| l.contains("image=ubuntu-22.04"))
+        .unwrap();
+    assert!(
+        out.contains(&format!("is generated by cluster.kdl line(s) {image}\n")),
+        "{out}"
+    );
+}
