@@ -148,7 +148,7 @@ pub(crate) fn human(
             file.iter()
                 .map(|o| {
                     let (l, _) = src.line_col(o.span.offset);
-                    format!("`{}` ({}:{l})", o.path, src.name)
+                    format!("{} ({}:{l})", o.path, src.name)
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
