@@ -555,7 +555,11 @@ pub(super) fn rendered(text: &[u8]) {
     RECORDER.with_borrow_mut(|r| {
         let Some(r) = r else { return };
         r.captured.clear();
-        let pending = std::mem::take(&mut r.pending);
+        let mut pending = std::mem::take(&mut r.pending);
+        // lines counted once, in order of position (not from the start for
+        // every value: that is quadratic in the file's size)
+        pending.sort_by_key(|p| p.0);
+        let (mut counted, mut line_at) = (0usize, 1usize);
         for (start, written, (origins, exact)) in pending {
             // a YAML scalar is a point: the byte before `start` ends it
             let start = if written.is_empty() {
@@ -569,7 +573,13 @@ pub(super) fn rendered(text: &[u8]) {
                 r.out.unplaced += 1;
                 continue;
             }
-            let first = 1 + text[..start].iter().filter(|&&b| b == b'\n').count();
+            if start >= counted {
+                line_at += text[counted..start].iter().filter(|&&b| b == b'\n').count();
+            } else {
+                line_at = 1 + text[..start].iter().filter(|&&b| b == b'\n').count();
+            }
+            counted = start;
+            let first = line_at;
             let lines = 1 + written.bytes().filter(|&b| b == b'\n').count();
             for line in first..first + lines {
                 let l = r.rendered.entry(line).or_insert(Line {
