@@ -13,6 +13,8 @@
 //! - `compile`: lower + check, what `topogen validate` does after reading;
 //! - `templates`: building the minijinja environment (every template parsed);
 //! - `render`: `emit::plan`, every artifact of every environment in memory;
+//! - `render_traced`: `run::trace`, the same with provenance recorded (what
+//!   `topogen why` and `check` do: the leaves read, every value's origins);
 //! - `diff`: `output::check` against an up-to-date tree on disk;
 //! - `noop_build`: `output::build` of an unchanged tree (lock, compare, no write);
 //! - `record_verify`: `cache::Store::verify`, what an up-to-date `build` or
@@ -124,6 +126,17 @@ fn render(bencher: Bencher, input: &str) {
     let project = project(input);
     let t = templates();
     bencher.bench(|| emit::plan(black_box(&project), t).expect("renders"));
+}
+
+#[divan::bench(args = INPUTS)]
+fn render_traced(bencher: Bencher, input: &str) {
+    let c = topogen::compile(source(input));
+    assert!(!c.failed(false), "{input} does not validate");
+    let t = templates();
+    bencher.bench(|| {
+        let (plan, prov) = topogen::run::trace(black_box(&c), t).expect("a project");
+        (plan.expect("renders"), prov)
+    });
 }
 
 #[divan::bench(args = INPUTS)]

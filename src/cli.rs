@@ -174,6 +174,27 @@ pub(crate) enum Command {
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
     },
+    /// Print the values of cluster.kdl that made a line of a generated file.
+    ///
+    /// `topogen why generated/environments/dev.tfvars:12` renders every
+    /// artifact in memory (nothing is written) with provenance recorded, and
+    /// shows each value of cluster.kdl on that line as a snippet: written in
+    /// the base, overridden by an `environment` block, or a default not
+    /// written at all; derived values (a node's name or address) name every
+    /// value that decides them. A line with no value from cluster.kdl is
+    /// template text. PATH is as written under the output directory (or the
+    /// workflows directory), relative to cluster.kdl's directory, or as
+    /// topogen names it inside the output directory. `--format json` prints
+    /// the `why` document (docs/formats.md). Exit 0 with an answer, 1 when
+    /// cluster.kdl does not validate, 2 when PATH or LINE names nothing.
+    Why {
+        /// The generated file and line (from 1): `PATH:LINE`.
+        #[arg(value_name = "PATH:LINE")]
+        target: String,
+        /// Templates overlaying the built-in ones, as `build --templates`.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<std::path::PathBuf>,
+    },
     /// Print the documentation of a rule or an error code.
     ///
     /// A rule's comes with a failing and a fixed example.

@@ -119,6 +119,21 @@ pub const ALL: &[ErrorCode] = &[
         "a file in the template overlay replaces no built-in template",
         "An overlay replaces built-in templates by name (`topogen templates` lists them); a\nfile with another name would be silently ignored, so it is an error. Rename or remove\nit.",
     ),
+    e(
+        "topogen::why::file",
+        "`topogen why` names a file the build does not generate",
+        "`topogen why PATH:LINE` explains a line of a file topogen generates. PATH is as written\nunder the output directory (`generated/environments/dev.tfvars`) or the workflows\ndirectory, relative to the directory of cluster.kdl, or the path inside the output\ndirectory. The help names the closest generated file.",
+    ),
+    e(
+        "topogen::why::line",
+        "`topogen why` asks for a line past the end of the file",
+        "Lines are numbered from 1, as an editor numbers them; the message says how many lines\nthe generated file has.",
+    ),
+    e(
+        "topogen::why::target",
+        "the argument of `topogen why` is not PATH:LINE",
+        "`topogen why` takes one argument: a generated file and a line number from 1, joined by\na colon: `topogen why generated/environments/dev.tfvars:12`.",
+    ),
 ];
 
 /// The fixed error with `code`; `io::read` is accepted for `topogen::io::read`.

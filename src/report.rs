@@ -277,6 +277,19 @@ pub struct Drift {
     pub(crate) diff: Option<String>,
     /// `unreadable`: why the contents were not compared.
     pub(crate) reason: Option<String>,
+    /// `changed`: the cluster.kdl lines that generate each hunk's lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) owners: Vec<HunkOwners>,
+}
+
+/// The lines of `cluster.kdl` whose values are on the generated lines of
+/// one hunk of a drift diff.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct HunkOwners {
+    /// The hunk's header (`@@ -a,b +c,d @@`).
+    pub(crate) hunk: String,
+    /// Lines of cluster.kdl, ascending.
+    pub(crate) lines: Vec<usize>,
 }
 
 impl Drift {
@@ -294,6 +307,7 @@ impl Drift {
             kind,
             diff: diff.map(|d| term::shown_text(d).into_owned()),
             reason: reason.map(|r| term::shown(r).into_owned()),
+            owners: Vec::new(),
         }
     }
 
@@ -441,6 +455,29 @@ pub fn github(src: &Source, findings: &[Finding], all_envs: &[String], drift: &[
             gh_escape_property(DRIFT_CODE),
             gh_escape_data(&format!("{msg}\nhelp: {help}"))
         );
+    }
+    // where the fix belongs: the lines of cluster.kdl that generate the
+    // drifted lines, once each
+    let mut seen = std::collections::BTreeSet::new();
+    for d in drift {
+        for h in &d.owners {
+            for &line in &h.lines {
+                if !seen.insert((d.path.as_str(), line)) {
+                    continue;
+                }
+                let msg = format!(
+                    "this line generates lines of `{}` that differ on disk ({})\nhelp: edit the value here, not the generated file, then run `topogen build --config {config}`",
+                    d.path, h.hunk
+                );
+                let _ = writeln!(
+                    out,
+                    "::error file={},line={line},title={}::{}",
+                    gh_escape_property(&config),
+                    gh_escape_property(DRIFT_CODE),
+                    gh_escape_data(&msg)
+                );
+            }
+        }
     }
     out
 }

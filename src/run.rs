@@ -175,3 +175,26 @@ fn redact(source: Source, mut findings: Vec<Finding>) -> (Source, Vec<Finding>) 
     }
     (Source::new(source.name, text), findings)
 }
+
+/// Renders every artifact of a compiled `cluster.kdl` that validated, with
+/// provenance recorded: which values of `cluster.kdl` made each line
+/// (`topogen why`, the drift annotations of `topogen check`). `None` when
+/// there is nothing to render.
+pub fn trace(
+    c: &Compiled,
+    templates: &crate::emit::Templates,
+) -> Option<(
+    Result<crate::emit::Plan, crate::emit::EmitError>,
+    crate::emit::provenance::Provenance,
+)> {
+    let project = c.project.as_ref()?;
+    let doc = crate::model::fastkdl::parse(&c.source.text)
+        .or_else(|| kdl::KdlDocument::parse_v2(&c.source.text).ok())?;
+    let leaves = crate::model::leaves::leaves(&doc);
+    let envs: Vec<crate::model::Resolved<'_>> = project
+        .envs
+        .iter()
+        .map(crate::model::Resolved::new)
+        .collect();
+    Some(crate::emit::plan_traced(project, &envs, templates, leaves))
+}

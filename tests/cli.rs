@@ -274,12 +274,13 @@ fn explain_knows_the_codes_of_io_and_template_errors() {
     assert_eq!(code(&o), 2);
     assert!(text(&o.stderr).contains("topogen::io::read"));
     assert_eq!(code(&topogen(&s.0, &["explain", "topogen::io::read"])), 0);
-    // an area lists its codes: every error code is in `io` or `template`
+    // an area lists its codes: every error code is in `io`, `template` or `why`
     let io = text(&topogen(&s.0, &["explain", "io"]).stdout);
     let template = text(&topogen(&s.0, &["explain", "topogen::template"]).stdout);
+    let why = text(&topogen(&s.0, &["explain", "why"]).stdout);
     for e in topogen::errors::ALL {
         assert!(
-            io.contains(e.code) || template.contains(e.code),
+            io.contains(e.code) || template.contains(e.code) || why.contains(e.code),
             "{}",
             e.code
         );

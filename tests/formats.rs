@@ -654,6 +654,17 @@ fn check_json_lists_each_drifted_file_with_a_unified_diff() {
     assert!(lines[2].starts_with("@@ -"), "{diff}");
     assert!(lines.contains(&"-region = \"hand-edited\""), "{diff}");
     assert!(lines.contains(&format!("+{fifth}").as_str()), "{diff}");
+    // the hunk is owned by the cluster.kdl line whose value is on the
+    // generated line: the environment `dev` it names
+    let dev = 1 + include_str!("../cluster.kdl")
+        .lines()
+        .position(|l| l.trim_start().starts_with("environment dev "))
+        .unwrap();
+    assert_eq!(
+        tfvars["owners"],
+        serde_json::json!([{ "hunk": lines[2], "lines": [dev] }]),
+        "{v}"
+    );
     let topology = by_path["generated/TOPOLOGY.md"];
     assert_eq!(topology["kind"], "changed");
     assert!(
@@ -698,8 +709,29 @@ fn check_github_annotates_each_drifted_file_at_its_first_difference() {
     let o = topogen(&s.0, &["check", "--format", "github"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = stdout(&o);
-    let cmds: Vec<WorkflowCommand> = out.lines().map(parse_workflow_command).collect();
+    let (on_config, cmds): (Vec<WorkflowCommand>, Vec<WorkflowCommand>) = out
+        .lines()
+        .map(parse_workflow_command)
+        .partition(|c| c.props["file"] == "cluster.kdl");
     assert_eq!(cmds.len(), 3, "one annotation per drifted file:\n{out}");
+    // where the fix belongs: the line of cluster.kdl whose value is on the
+    // drifted line (the fifth of dev.tfvars names the environment `dev`);
+    // the appended line of TOPOLOGY.md is no line cluster.kdl generates
+    let kdl = include_str!("../cluster.kdl");
+    let dev = 1 + kdl
+        .lines()
+        .position(|l| l.trim_start().starts_with("environment dev "))
+        .unwrap();
+    assert_eq!(on_config.len(), 1, "{out}");
+    assert_eq!(on_config[0].props["title"], "topogen::drift");
+    assert_eq!(on_config[0].props["line"], dev.to_string(), "{out}");
+    assert!(
+        on_config[0]
+            .data
+            .contains("`generated/environments/dev.tfvars`"),
+        "{}",
+        on_config[0].data
+    );
     let topology_lines = include_str!("../generated/TOPOLOGY.md").lines().count();
     let expected = [
         ("generated/TOPOLOGY.md", Some(topology_lines + 1), "differs"),

@@ -37,6 +37,8 @@ struct Capped {
     buf: Vec<u8>,
     left: usize,
     over: bool,
+    /// Provenance is recorded: keep its count of bytes written.
+    record: bool,
 }
 
 impl io::Write for Capped {
@@ -47,6 +49,9 @@ impl io::Write for Capped {
         }
         self.left -= b.len();
         self.buf.extend_from_slice(b);
+        if self.record {
+            super::provenance::WRITTEN.set(self.buf.len());
+        }
         Ok(b.len())
     }
 
@@ -69,7 +74,11 @@ pub(crate) fn render<S: serde::Serialize>(t: &Template<'_, '_>, ctx: S) -> Resul
         buf: Vec::with_capacity(4096),
         left: MAX_RENDERED_BYTES.saturating_sub(written),
         over: false,
+        record: super::provenance::active(),
     };
+    if out.record {
+        super::provenance::WRITTEN.set(0);
+    }
     let spent = match t.render_captured_to(ctx, &mut out) {
         Ok(captured) => captured.state().fuel_levels().map_or(0, |(spent, _)| spent),
         Err(_) if out.over => {
@@ -87,6 +96,9 @@ pub(crate) fn render<S: serde::Serialize>(t: &Template<'_, '_>, ctx: S) -> Resul
             return Err(out_of_fuel());
         }
         SPENT.set(Some((fuel, written + out.buf.len())));
+    }
+    if out.record {
+        super::provenance::rendered(&out.buf);
     }
     Ok(String::from_utf8(out.buf)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))

@@ -29,6 +29,7 @@ mod budget;
 mod cloud_init;
 mod docs;
 mod pins;
+pub mod provenance;
 pub(crate) mod refs;
 mod scheduling;
 mod strimzi;
@@ -86,7 +87,11 @@ impl Plan {
         if !contents.ends_with('\n') {
             contents.push('\n');
         }
-        self.files.insert(path.into(), contents);
+        let path = path.into();
+        if provenance::active() {
+            provenance::added(&path);
+        }
+        self.files.insert(path, contents);
     }
 
     /// Adds a file `name` to `dest` (see [`Plan`]).
@@ -157,6 +162,17 @@ pub(crate) fn yaml_document<T: serde::Serialize>(
 pub fn plan(project: &Project, templates: &Templates) -> Result<Plan, EmitError> {
     let envs: Vec<Resolved<'_>> = project.envs.iter().map(Resolved::new).collect();
     plan_with(project, &envs, templates)
+}
+
+/// [`plan_with`] with provenance recorded: which `leaves` of `cluster.kdl`
+/// made each line (see [`provenance`]).
+pub fn plan_traced(
+    project: &Project,
+    envs: &[Resolved<'_>],
+    templates: &Templates,
+    leaves: Vec<crate::model::leaves::Leaf>,
+) -> (Result<Plan, EmitError>, provenance::Provenance) {
+    provenance::traced(leaves, envs, || plan_with(project, envs, templates))
 }
 
 /// Renders every artifact from environments the caller resolved (and may

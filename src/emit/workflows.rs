@@ -442,11 +442,19 @@ impl<'a> WorkflowCtx<'a> {
                         .pools
                         .iter()
                         .map(|p| {
-                            p.labels
+                            let selector = p
+                                .labels
                                 .iter()
                                 .map(|l| format!("{}={}", l.key.value, l.value.value))
                                 .collect::<Vec<_>>()
-                                .join(",")
+                                .join(",");
+                            if super::provenance::active() {
+                                super::provenance::derived(
+                                    &selector,
+                                    p.labels.iter().map(|l| l.span),
+                                );
+                            }
+                            selector
                         })
                         .collect(),
                     primary_ip_outputs: e

@@ -35,14 +35,51 @@ pub(crate) fn append<T: Serialize + ?Sized>(value: &T, out: &mut String) -> Resu
     // YAML 1.1's booleans, numbers, dates and merge keys are quoted
     options.yaml_12 = false;
     let start = out.len();
-    let written = serde_saphyr::to_fmt_writer_with_options(out, &Escaped::value(value), options)
-        .map_err(|e| Error(e.to_string()));
+    let written = if super::provenance::active() {
+        // the scalars' places are recorded as they are written
+        super::provenance::WRITTEN.set(out.len());
+        let r = serde_saphyr::to_fmt_writer_with_options(
+            &mut Counting(out),
+            &Escaped::value(value),
+            options,
+        );
+        super::provenance::rendered(out.as_bytes());
+        r
+    } else {
+        serde_saphyr::to_fmt_writer_with_options(out, &Escaped::value(value), options)
+    }
+    .map_err(|e| Error(e.to_string()));
     if let Err(e) = written {
         out.truncate(start);
         return Err(e);
     }
     escape_left_hazards(out, start);
     Ok(())
+}
+
+/// A writer that keeps [`super::provenance::WRITTEN`] at its length, while
+/// provenance is recorded.
+struct Counting<'a>(&'a mut String);
+
+impl fmt::Write for Counting<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.push_str(s);
+        super::provenance::WRITTEN.set(self.0.len());
+        Ok(())
+    }
+}
+
+/// Serializes a scalar with `write`; while provenance is recorded, the
+/// scalar's text (`text`) is matched to the model where the writer stands
+/// after it.
+fn scalar<R>(text: impl FnOnce() -> String, write: impl FnOnce() -> R) -> R {
+    if !super::provenance::active() {
+        return write();
+    }
+    let r = write();
+    let field = super::provenance::FIELD.take();
+    super::provenance::scalar(super::provenance::WRITTEN.get(), &text(), field);
+    r
 }
 
 /// Why a value has no YAML here.
@@ -155,15 +192,10 @@ impl<S: Serializer> Serializer for Adapter<S> {
     type SerializeStructVariant = Parts<S::SerializeStructVariant>;
 
     forward! {
-        serialize_bool(v: bool) -> S::Ok;
         serialize_i8(v: i8) -> S::Ok;
         serialize_i16(v: i16) -> S::Ok;
-        serialize_i32(v: i32) -> S::Ok;
-        serialize_i64(v: i64) -> S::Ok;
         serialize_u8(v: u8) -> S::Ok;
         serialize_u16(v: u16) -> S::Ok;
-        serialize_u32(v: u32) -> S::Ok;
-        serialize_u64(v: u64) -> S::Ok;
         serialize_f32(v: f32) -> S::Ok;
         serialize_f64(v: f64) -> S::Ok;
         serialize_bytes(v: &[u8]) -> S::Ok;
@@ -173,13 +205,33 @@ impl<S: Serializer> Serializer for Adapter<S> {
         serialize_unit_variant(name: &'static str, index: u32, variant: &'static str) -> S::Ok;
     }
 
+    fn serialize_bool(self, v: bool) -> Result<S::Ok, S::Error> {
+        scalar(|| v.to_string(), || self.inner.serialize_bool(v))
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<S::Ok, S::Error> {
+        scalar(|| v.to_string(), || self.inner.serialize_i32(v))
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<S::Ok, S::Error> {
+        scalar(|| v.to_string(), || self.inner.serialize_i64(v))
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<S::Ok, S::Error> {
+        scalar(|| v.to_string(), || self.inner.serialize_u32(v))
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<S::Ok, S::Error> {
+        scalar(|| v.to_string(), || self.inner.serialize_u64(v))
+    }
+
     fn serialize_char(self, v: char) -> Result<S::Ok, S::Error> {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
 
     fn serialize_str(self, v: &str) -> Result<S::Ok, S::Error> {
         if v.is_ascii() || !v.chars().any(left_raw) {
-            return self.inner.serialize_str(v);
+            return scalar(|| v.to_owned(), || self.inner.serialize_str(v));
         }
         if self.key {
             return Err(ser::Error::custom(
@@ -268,6 +320,9 @@ macro_rules! parts {
                 key: &'static str,
                 v: &T,
             ) -> Result<(), C::Error> {
+                if super::provenance::active() {
+                    super::provenance::FIELD.set(Some(key));
+                }
                 self.inner.serialize_field(key, &Escaped::value(v))
             }
             fn skip_field(&mut self, key: &'static str) -> Result<(), C::Error> {

@@ -8,6 +8,7 @@
 
 pub(crate) mod catalog;
 pub mod fastkdl;
+pub mod leaves;
 pub mod lower;
 pub(crate) mod merge;
 pub(crate) mod path;

@@ -60,10 +60,44 @@ pub(super) fn format_value(
     state: &State<'_, '_>,
     value: &Value,
 ) -> Result<(), Error> {
+    if crate::emit::provenance::active() {
+        return format_recorded(out, state, value);
+    }
     if let Some(rows) = value.downcast_object_ref::<Rows>() {
         return rows.write(out);
     }
     escape_auto(state.auto_escape(), value, out)
+}
+
+/// [`format_value`] while provenance is recorded: the value is written
+/// through a buffer, so that its byte range and origins can be recorded.
+fn format_recorded(
+    out: &mut Output<'_>,
+    state: &State<'_, '_>,
+    value: &Value,
+) -> Result<(), Error> {
+    use crate::emit::provenance;
+    let start = provenance::WRITTEN.get();
+    let mark = provenance::mark();
+    let mut buf = String::new();
+    if let Some(rows) = value.downcast_object_ref::<Rows>() {
+        rows.write_recorded(start, &mut buf)?;
+    } else {
+        escape_auto(state.auto_escape(), value, &mut buf)?;
+    }
+    out.write_str(&buf)?;
+    // written into a capture (`{{% set x %}}…{{% endset %}}`), not the file:
+    // placed when the captured text is written
+    let captured = provenance::WRITTEN.get() != start + buf.len();
+    if value.downcast_object_ref::<Rows>().is_none() {
+        provenance::formatted(start, value, buf);
+    } else if !captured {
+        provenance::rows_written(start, &buf);
+    }
+    if captured {
+        provenance::capture(mark);
+    }
+    Ok(())
 }
 
 /// Writes `value` to `out` as the auto-escape mode `mode` writes it; a value

@@ -246,7 +246,11 @@ impl Templates {
         env.set_formatter(format_value);
         for (name, filter) in Filter::TEMPLATE_FILTERS {
             env.add_filter(name, move |v: Value| {
-                Ok::<_, Error>(Value::from_safe_string(filter.text(&v)?.into_owned()))
+                let text = filter.text(&v)?.into_owned();
+                if crate::emit::provenance::active() {
+                    crate::emit::provenance::filtered(&v, &text);
+                }
+                Ok::<_, Error>(Value::from_safe_string(text))
             });
         }
         env.add_filter("shwords", shwords);
@@ -287,7 +291,11 @@ impl Templates {
 fn eur(v: Value) -> Result<Value, Error> {
     let x = f64::try_from(v.clone())
         .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("not a number: {v}")))?;
-    Ok(Value::from_safe_string(format!("€{x:.2}")))
+    let text = format!("€{x:.2}");
+    if crate::emit::provenance::active() {
+        crate::emit::provenance::filtered(&v, &text);
+    }
+    Ok(Value::from_safe_string(text))
 }
 
 #[cfg(test)]

@@ -159,6 +159,21 @@ impl Rows {
         Ok(())
     }
 
+    /// [`Self::write`] while provenance is recorded: each row's byte range
+    /// (from `start`, the render's bytes before it) with its item's origins.
+    pub(super) fn write_recorded(&self, start: usize, buf: &mut String) -> Result<(), Error> {
+        let slots = self.slots(&parse_row_format(&self.format)?)?;
+        for (i, item) in self.items.try_iter()?.enumerate() {
+            if i > 0 {
+                buf.push('\n');
+            }
+            let at = buf.len();
+            self.row(&item, &slots, buf)?;
+            crate::emit::provenance::formatted(start + at, &item, buf[at..].to_owned());
+        }
+        Ok(())
+    }
+
     /// The format's pieces with each field looked up: keyword arguments
     /// written out, node fields found by name once.
     fn slots<'a>(&'a self, pieces: &[Piece<'a>]) -> Result<Vec<Slot<'a>>, Error> {
