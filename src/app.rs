@@ -499,10 +499,7 @@ impl Job {
             .map(crate::model::Resolved::new)
             .collect();
         let (plan, prov) = if trace {
-            let leaves = crate::model::fastkdl::parse(&c.source.text)
-                .or_else(|| kdl::KdlDocument::parse_v2(&c.source.text).ok())
-                .map(|doc| crate::model::leaves::leaves(&doc))
-                .unwrap_or_default();
+            let leaves = run::leaves(&c).unwrap_or_default();
             let (plan, prov) = emit::plan_traced(project, &envs, &templates, leaves);
             (plan, Some(prov))
         } else {
@@ -681,16 +678,34 @@ fn check(input: &Input, render: &Render, findings: bool) -> ExitStatus {
         reported.document(input, Some(&[]), serde_json::Map::new());
         return ExitStatus::Success;
     }
-    let (record, targets, prov) = match job.render(true) {
+    let (record, targets, _) = match job.render(false) {
         Ok(t) => t,
         Err(s) => return s,
+    };
+    let found: Vec<_> = targets
+        .iter()
+        .map(|(out, plan)| crate::output::check_target(plan, out))
+        .collect();
+    // Provenance is recorded only when a hunk needs its owners: the same
+    // job rendered again with the recorder on, so a tree without drift (every
+    // CI run that passes) pays nothing for the annotations.
+    let changed = found
+        .iter()
+        .flatten()
+        .any(|d| matches!(d, crate::output::Drift::Changed(..)));
+    let prov = if changed {
+        Job::new(input, render, "nothing was compared", false)
+            .ok()
+            .and_then(|(job, _)| job.render(true).ok())
+            .and_then(|(_, _, prov)| prov)
+    } else {
+        None
     };
     let mut stdout = std::io::stdout().lock();
     let color = colored(input, stdout.is_terminal());
     let mut drift = Vec::new();
     let mut dirs = Vec::new();
-    for (out, plan) in &targets {
-        let found = crate::output::check_target(plan, out);
+    for ((out, _), found) in targets.iter().zip(&found) {
         let out = out.path();
         if !found.is_empty() {
             dirs.push(shown_path(out));

@@ -176,6 +176,14 @@ fn redact(source: Source, mut findings: Vec<Finding>) -> (Source, Vec<Finding>) 
     (Source::new(source.name, text), findings)
 }
 
+/// Every leaf value of the compiled `cluster.kdl` (what `why` and the drift
+/// annotations name); `None` when the text does not parse.
+pub fn leaves(c: &Compiled) -> Option<Vec<crate::model::leaves::Leaf>> {
+    let doc = crate::model::fastkdl::parse(&c.source.text)
+        .or_else(|| kdl::KdlDocument::parse_v2(&c.source.text).ok())?;
+    Some(crate::model::leaves::leaves(&doc))
+}
+
 /// Renders every artifact of a compiled `cluster.kdl` that validated, with
 /// provenance recorded: which values of `cluster.kdl` made each line
 /// (`topogen why`, the drift annotations of `topogen check`). `None` when
@@ -188,9 +196,7 @@ pub fn trace(
     crate::emit::provenance::Provenance,
 )> {
     let project = c.project.as_ref()?;
-    let doc = crate::model::fastkdl::parse(&c.source.text)
-        .or_else(|| kdl::KdlDocument::parse_v2(&c.source.text).ok())?;
-    let leaves = crate::model::leaves::leaves(&doc);
+    let leaves = leaves(c)?;
     let envs: Vec<crate::model::Resolved<'_>> = project
         .envs
         .iter()
