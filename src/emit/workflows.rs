@@ -18,8 +18,8 @@ use serde::Serialize;
 
 use super::templates::GhExpr;
 use super::value::{
-    HetznerValue, IngressValue, KafkaValue, Node, PoolValue, RegistryValue, VersionsValue,
-    control_plane,
+    HetznerValue, IngressValue, KafkaValue, MonitoringValue, Node, PoolValue, RegistryValue,
+    VersionsValue, control_plane,
 };
 use super::{Destination, EmitError, Plan, Templates};
 use crate::model::resolve::snake;
@@ -39,8 +39,13 @@ pub(crate) const FILES: &[&str] = &[
     "03-reusable-deploy-argocd.yml",
     "04-reusable-deploy-strimzi.yml",
     "05-reusable-verify-access.yml",
+    MONITORING,
     DRIFT_CHECK,
 ];
+
+/// The monitoring stage, generated only when an environment declares
+/// `monitoring`: without one no workflow has a monitoring step.
+const MONITORING: &str = "06-reusable-deploy-monitoring.yml";
 
 /// What every workflow template sees: the project plus the derived values
 /// that are about GitHub rather than the topology.
@@ -73,6 +78,9 @@ struct WorkflowCtx<'a> {
     any_ip_lookup: bool,
     /// Any environment declares a registry: the ArgoCD workflow creates pull secrets.
     any_registry: bool,
+    /// Any environment declares `monitoring`: the deploy installs and
+    /// verifies it before ArgoCD.
+    any_monitoring: bool,
     /// The concurrency groups that keep a deploy and a maintenance run of the
     /// same environment from overlapping.
     concurrency: Concurrency,
@@ -235,6 +243,8 @@ struct Env<'a> {
     kafka: Option<KafkaValue<'a>>,
     /// Registries and the namespaces that get their pull secret.
     registries: Vec<RegistryValue<'a>>,
+    /// The monitoring stack, when declared.
+    monitoring: Option<MonitoringValue<'a>>,
 }
 
 #[derive(Serialize)]
@@ -298,6 +308,7 @@ impl<'a> Env<'a> {
             pools: PoolValue::all(e),
             kafka: KafkaValue::of(e),
             registries: RegistryValue::all(e),
+            monitoring: MonitoringValue::of(e),
         }
     }
 }
@@ -464,6 +475,7 @@ impl<'a> WorkflowCtx<'a> {
                 .iter()
                 .any(|e| external(e).is_some_and(|x| x.address.is_none())),
             any_registry: envs.iter().any(|e| !e.topo.registries.is_empty()),
+            any_monitoring: envs.iter().any(|e| e.topo.monitoring.is_some()),
         }
     }
 }
@@ -479,6 +491,9 @@ pub(crate) fn emit(
     let ctx = minijinja::Value::from_serialize(WorkflowCtx::new(project, envs));
     for file in FILES {
         if *file == DRIFT_CHECK && project.topogen.is_none() {
+            continue;
+        }
+        if *file == MONITORING && envs.iter().all(|e| e.topo.monitoring.is_none()) {
             continue;
         }
         let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;
