@@ -56,6 +56,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
             "provision",
             "verify_cluster",
             "deploy_strimzi",
+            "deploy_monitoring",
             "deploy_argocd",
             "verify_access",
             "cleanup_on_failure",
@@ -232,6 +233,81 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
     assert_no_secret_in(p, report);
 }
 
+/// The monitoring stack of cluster.kdl was installed at its pinned chart
+/// versions with the declared retention and volume, its CRDs were
+/// established before the GitOps bootstrap, and the verify job passed.
+fn assert_monitoring_before_gitops(p: &Project, control: &str, env: &str, report: &Report) {
+    let api = p.api(control);
+    let pin = |chart: &str| {
+        p.generated(&format!("pins/{env}/{chart}.version"))
+            .trim()
+            .to_string()
+    };
+    let releases = api["releases"].as_array().unwrap();
+    let release = |name: &str| {
+        releases
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no release {name}: {releases:#?}"))
+    };
+    let prom = release("prometheus-operator");
+    assert_eq!(prom["chart"], "kube-prometheus-stack");
+    assert_eq!(prom["namespace"], "monitoring");
+    assert_eq!(
+        prom["version"].as_str().unwrap(),
+        pin("kube-prometheus-stack")
+    );
+    let sets: Vec<&str> = prom["set"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    assert!(sets.contains(&"grafana.enabled=false"), "{sets:?}");
+    assert!(
+        sets.contains(&"prometheus.prometheusSpec.retention=30d"),
+        "{sets:?}"
+    );
+    assert!(
+        sets.contains(&"prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage=20Gi"),
+        "{sets:?}"
+    );
+    let grafana = release("grafana-operator");
+    assert_eq!(
+        grafana["version"].as_str().unwrap(),
+        pin("grafana-operator")
+    );
+    // Helm installed the CRDs before the Application that syncs the config
+    // repository (whose ServiceMonitors and Grafanas need them) was applied.
+    let log = api["log"].as_array().unwrap();
+    let at = |pred: &dyn Fn(&serde_json::Value) -> bool| log.iter().position(|e| pred(e));
+    let monitoring = at(&|e| e["verb"] == "helm-install" && e["name"] == "grafana-operator")
+        .expect("grafana-operator installed");
+    let bootstrap =
+        at(&|e| e["verb"] == "apply" && (e["kind"] == "ArgoCD" || e["kind"] == "Application"))
+            .expect("the bootstrap Application applied");
+    assert!(monitoring < bootstrap, "{log:#?}");
+    for crd in [
+        "prometheuses.monitoring.coreos.com",
+        "servicemonitors.monitoring.coreos.com",
+        "grafanas.grafana.integreatly.org",
+    ] {
+        assert!(
+            api["objects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["kind"] == "CustomResourceDefinition" && o["metadata"]["name"] == crd),
+            "{crd}"
+        );
+    }
+    assert!(
+        report.logged("monitoring in monitoring: operators Available, 3 CRDs established"),
+        "{:#?}",
+        report.log
+    );
+}
+
 #[test]
 fn deploy_dev_from_a_clean_project() {
     let p = Project::new();
@@ -263,6 +339,7 @@ fn deploy_dev_from_a_clean_project() {
     );
     assert!(report.logged("Kafka bootstrap reachable at"));
     assert!(report.logged("Kafka broker 2 reachable at"));
+    assert_monitoring_before_gitops(&p, control.as_str().unwrap(), "dev", &report);
     assert!(
         report
             .summary
