@@ -22,6 +22,7 @@ const WORKFLOWS: &[&str] = &[
     "03-reusable-deploy-argocd.yml",
     "04-reusable-deploy-strimzi.yml",
     "05-reusable-verify-access.yml",
+    "06-reusable-deploy-monitoring.yml",
     "deploy-cluster.yml",
     "hcloud-maintenance.yml",
     "topogen-drift-check.yml",
@@ -944,6 +945,49 @@ fn the_production_apply_runs_in_the_approval_environment_cluster_kdl_names() {
                 assert!(body.get("environment").is_none(), "{name} {job}");
             }
         }
+    }
+}
+
+/// `monitoring` is optional: without it (examples/minimal) there is no
+/// monitoring stage, no monitoring step and no chart pin; with it the deploy
+/// runs the stage after K3s (and Strimzi) and before ArgoCD.
+#[test]
+fn monitoring_is_installed_before_argocd_only_where_declared() {
+    let minimal = topogen::compile(Source::new("cluster.kdl", MINIMAL_KDL));
+    let files = topogen::emit::plan(&minimal.project.unwrap(), &Templates::new(None).unwrap())
+        .expect("plan")
+        .files;
+    for (path, text) in &files {
+        assert!(
+            !path.contains("monitoring") && !path.contains("prometheus"),
+            "{path}"
+        );
+        if path.starts_with(DIR) {
+            assert!(!text.to_lowercase().contains("monitoring"), "{path}");
+        }
+    }
+    let repo = workflows(REPO_KDL);
+    let deploy: Value = serde_yaml::from_str(&repo["deploy-cluster.yml"]).unwrap();
+    let jobs = jobs(&deploy);
+    let needs = |job: &str| -> Vec<String> {
+        let (_, j) = jobs.iter().find(|(n, _)| n == job).expect(job);
+        j["needs"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(needs("deploy_monitoring").contains(&"deploy_strimzi".to_owned()));
+    assert!(needs("deploy_argocd").contains(&"deploy_monitoring".to_owned()));
+    assert!(needs("cleanup_on_failure").contains(&"deploy_monitoring".to_owned()));
+    let stage = &repo["06-reusable-deploy-monitoring.yml"];
+    for crd in [
+        "prometheuses.monitoring.coreos.com",
+        "servicemonitors.monitoring.coreos.com",
+        "grafanas.grafana.integreatly.org",
+    ] {
+        assert!(stage.contains(crd), "{crd}");
     }
 }
 

@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::value::{
-    FirewallValue, HetznerValue, IngressValue, KafkaValue, Kv, NetworkValue, Node, Nodes,
-    MonitoringValue, PoolValue, RegistryValue, VersionsValue, control_plane,
+    FirewallValue, HetznerValue, IngressValue, KafkaValue, Kv, MonitoringValue, NetworkValue, Node,
+    Nodes, PoolValue, RegistryValue, VersionsValue, control_plane,
 };
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;

@@ -587,7 +587,12 @@ fn monitoring(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
         r.topo
             .monitoring
             .as_ref()
-            .map(|m| m.charts().into_iter().map(|(c, v)| (c, v.clone())).collect())
+            .map(|m| {
+                m.charts()
+                    .into_iter()
+                    .map(|(c, v)| (c, v.clone()))
+                    .collect()
+            })
             .unwrap_or_else(Vec::new)
     };
     let (before, after) = (charts(b), charts(n));

@@ -66,7 +66,10 @@ fn check(t: &Topology, out: &mut Findings) {
     if !p.version.value.is_empty() && !plain(&p.version.value) {
         report(
             out,
-            format!("kube-prometheus-stack chart version `{}` is not `X.Y.Z`", p.version.value),
+            format!(
+                "kube-prometheus-stack chart version `{}` is not `X.Y.Z`",
+                p.version.value
+            ),
             &p.version,
             "Helm looks this version up verbatim",
             "write the chart version as published, without a `v`: `version=\"77.6.0\"`",
@@ -78,7 +81,10 @@ fn check(t: &Topology, out: &mut Findings) {
     {
         report(
             out,
-            format!("grafana-operator chart version `{}` is not `vX.Y.Z`", g.value),
+            format!(
+                "grafana-operator chart version `{}` is not `vX.Y.Z`",
+                g.value
+            ),
             g,
             "Helm looks this version up verbatim",
             "write the chart version as published, with its `v`: `version=\"v5.20.0\"`",
@@ -87,7 +93,10 @@ fn check(t: &Topology, out: &mut Findings) {
     if !duration(&p.retention.value) {
         report(
             out,
-            format!("Prometheus retention `{}` is not a duration Prometheus accepts", p.retention.value),
+            format!(
+                "Prometheus retention `{}` is not a duration Prometheus accepts",
+                p.retention.value
+            ),
             &p.retention,
             "expected a whole number above 0 and one unit",
             "write it like `retention=\"30d\"`: units ms, s, m, h, d, w, y, no spaces",
@@ -96,7 +105,10 @@ fn check(t: &Topology, out: &mut Findings) {
     if !is_quantity(&p.storage.value) {
         report(
             out,
-            format!("Prometheus volume size `{}` is not a Kubernetes quantity", p.storage.value),
+            format!(
+                "Prometheus volume size `{}` is not a Kubernetes quantity",
+                p.storage.value
+            ),
             &p.storage,
             "expected a number with an optional unit",
             "write it like `storage=\"20Gi\"`: no spaces, units such as Mi, Gi",
