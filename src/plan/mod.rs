@@ -591,9 +591,9 @@ fn monitoring(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
                 m.charts()
                     .into_iter()
                     .map(|(c, v)| (c, v.clone()))
-                    .collect()
+                    .collect::<Vec<_>>()
             })
-            .unwrap_or_else(Vec::new)
+            .unwrap_or_default()
     };
     let (before, after) = (charts(b), charts(n));
     for (chart, v) in &after {
