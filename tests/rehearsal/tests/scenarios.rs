@@ -280,7 +280,7 @@ fn assert_monitoring_before_gitops(p: &Project, control: &str, env: &str, report
     // Helm installed the CRDs before the Application that syncs the config
     // repository (whose ServiceMonitors and Grafanas need them) was applied.
     let log = api["log"].as_array().unwrap();
-    let at = |pred: &dyn Fn(&serde_json::Value) -> bool| log.iter().position(|e| pred(e));
+    let at = |pred: &dyn Fn(&serde_json::Value) -> bool| log.iter().position(pred);
     let monitoring = at(&|e| e["verb"] == "helm-install" && e["name"] == "grafana-operator")
         .expect("grafana-operator installed");
     let bootstrap =
