@@ -40,8 +40,17 @@ pub(crate) const FILES: &[&str] = &[
     "04-reusable-deploy-strimzi.yml",
     "05-reusable-verify-access.yml",
     MONITORING,
+    VIEW_LOGS,
+    VERIFY_MONITORING,
     DRIFT_CHECK,
 ];
+
+/// Operations workflow: list namespaces and apps, or tail an app's logs.
+const VIEW_LOGS: &str = "view-app-logs.yml";
+
+/// Operations workflow: verify a deployed environment's monitoring stack
+/// (the deploy's verify job, dispatched by hand); only with `monitoring`.
+const VERIFY_MONITORING: &str = "verify-monitoring-stack.yml";
 
 /// The monitoring stage, generated only when an environment declares
 /// `monitoring`: without one no workflow has a monitoring step.
@@ -180,6 +189,12 @@ fn group_word(s: &str) -> String {
 struct ProjectCtx<'a> {
     /// Environment names, in file order.
     env_names: Vec<&'a str>,
+    /// The environments that declare `monitoring`, in file order.
+    monitoring_env_names: Vec<&'a str>,
+    /// Every namespace cluster.kdl names (apps', Kafka's, ArgoCD's,
+    /// monitoring's), over all environments, sorted: the choices of the
+    /// logs workflow.
+    namespaces: Vec<&'a str>,
     /// Each environment.
     envs: Vec<Env<'a>>,
     /// Distinct destroy schedules.
@@ -271,11 +286,27 @@ impl<'a> ProjectCtx<'a> {
                 });
             }
         }
+        let mut namespaces = BTreeSet::new();
+        for e in envs {
+            let t = e.topo;
+            namespaces.insert(t.gitops.namespace.value.as_str());
+            namespaces.extend(t.kafka.iter().map(|k| k.namespace.value.as_str()));
+            namespaces.extend(t.monitoring.iter().map(|m| m.namespace.value.as_str()));
+            for r in &t.registries {
+                namespaces.extend(r.namespaces.iter().map(|n| n.value.as_str()));
+            }
+        }
         Self {
             env_names: envs
                 .iter()
                 .map(|e| e.topo.env.name.value.as_str())
                 .collect(),
+            monitoring_env_names: envs
+                .iter()
+                .filter(|e| e.topo.monitoring.is_some())
+                .map(|e| e.topo.env.name.value.as_str())
+                .collect(),
+            namespaces: namespaces.into_iter().collect(),
             envs: envs.iter().map(Env::new).collect(),
             destroy_schedules,
             topogen: project.topogen.as_ref().map(|p| Pin {
@@ -493,7 +524,9 @@ pub(crate) fn emit(
         if *file == DRIFT_CHECK && project.topogen.is_none() {
             continue;
         }
-        if *file == MONITORING && envs.iter().all(|e| e.topo.monitoring.is_none()) {
+        if (*file == MONITORING || *file == VERIFY_MONITORING)
+            && envs.iter().all(|e| e.topo.monitoring.is_none())
+        {
             continue;
         }
         let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;

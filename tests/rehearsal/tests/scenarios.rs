@@ -506,3 +506,123 @@ fn a_rejected_production_approval_stops_the_deploy_before_anything_is_created() 
     // cloud's state, and Terraform never ran
     assert!(!p.path("cloud.json").exists(), "the cloud was touched");
 }
+
+/// The operations workflows generated from the topology, dispatched by hand
+/// against a deployed dev: each finds the control plane by its server name
+/// (before the deploy there is none, and the run says so), then verifies the
+/// monitoring stack, lists a namespace's apps, or tails an app's logs.
+#[test]
+fn operations_workflows_find_the_cluster_and_read_it() {
+    let p = Project::new();
+    let dispatch = |workflow: &str, inputs: &[(&str, &str)], run: &str| {
+        p.run(
+            workflow,
+            Event::Dispatch(
+                inputs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                    .collect(),
+            ),
+            run,
+        )
+    };
+    let early = dispatch(
+        "verify-monitoring-stack.yml",
+        &[("environment", "dev")],
+        "verify-monitoring-before-deploy",
+    );
+    assert_eq!(early.result, Outcome::Failure);
+    assert!(
+        early.logged("is dev deployed? (run the deploy workflow)"),
+        "{:#?}",
+        early.log
+    );
+
+    let report = p.deploy("dev", "deploy");
+    assert_eq!(report.result, Outcome::Success, "{:#?}", report.log);
+    let show = p.show("dev");
+    let control = show["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["role"] == "server")
+        .unwrap()["server"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let verify = dispatch(
+        "verify-monitoring-stack.yml",
+        &[("environment", "dev")],
+        "verify-monitoring",
+    );
+    assert_eq!(verify.result, Outcome::Success, "{:#?}", verify.log);
+    assert!(verify.logged(&format!("control plane {control} at")));
+    assert!(verify.logged("monitoring in monitoring: operators Available, 3 CRDs established"));
+
+    let list = dispatch(
+        "view-app-logs.yml",
+        &[
+            ("environment", "dev"),
+            ("action", "list"),
+            ("namespace", "kafka"),
+        ],
+        "list-kafka",
+    );
+    assert_eq!(list.result, Outcome::Success, "{:#?}", list.log);
+    assert!(list.logged("strimzi-cluster-operator"), "{:#?}", list.log);
+
+    // An app the GitOps repository would run (the fake API runs no ArgoCD
+    // sync): a Deployment labelled app=alpaca-ingest.
+    let api_file = p.path(&format!("world/api/{control}.json"));
+    let mut api: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&api_file).unwrap()).unwrap();
+    api["objects"].as_array_mut().unwrap().push(serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "alpaca-ingest", "namespace": "ingestion-alpaca", "labels": {"app": "alpaca-ingest"}},
+        "spec": {"template": {"metadata": {"labels": {"app": "alpaca-ingest"}}, "spec": {}}}
+    }));
+    fs::write(&api_file, serde_json::to_string(&api).unwrap()).unwrap();
+    let tail = dispatch(
+        "view-app-logs.yml",
+        &[
+            ("environment", "dev"),
+            ("action", "tail"),
+            ("namespace", "ingestion-alpaca"),
+            ("app", "alpaca-ingest"),
+            ("lines", "50"),
+        ],
+        "tail-ingest",
+    );
+    assert_eq!(tail.result, Outcome::Success, "{:#?}", tail.log);
+    assert!(
+        tail.logged("[pod/alpaca-ingest-0/alpaca-ingest] rehearsal: alpaca-ingest is running in ingestion-alpaca"),
+        "{:#?}",
+        tail.log
+    );
+    // A selector smuggled in as the app is refused before kubectl runs.
+    let widened = dispatch(
+        "view-app-logs.yml",
+        &[
+            ("environment", "dev"),
+            ("action", "tail"),
+            ("namespace", "ingestion-alpaca"),
+            ("app", "x,app!=y"),
+        ],
+        "tail-widened",
+    );
+    assert_eq!(widened.result, Outcome::Failure);
+    assert!(widened.logged("app must be the value of the pods' app label"));
+    // A namespace cluster.kdl does not name is not a choice.
+    let refused = rehearsal::run::run(
+        &p.project(".github/workflows/view-app-logs.yml"),
+        Event::Dispatch(vec![
+            ("environment".into(), "dev".into()),
+            ("action".into(), "list".into()),
+            ("namespace".into(), "kube-system".into()),
+        ]),
+        &p.options("list-kube-system"),
+    );
+    assert!(refused.is_err(), "kube-system was accepted");
+    assert_no_secret_in(&p, &tail);
+}

@@ -693,6 +693,15 @@ fn verb_flags(verb: &str) -> Option<&'static [(&'static str, bool)]> {
             ("-o", true),
         ],
         "create" => &[("--dry-run", true), ("-o", true), ("--output", true)],
+        "logs" => &[
+            ("-l", true),
+            ("--selector", true),
+            ("--tail", true),
+            ("--all-containers", false),
+            ("--prefix", false),
+            ("-c", true),
+            ("--container", true),
+        ],
         "patch" => &[
             ("--type", true),
             ("-p", true),
@@ -846,6 +855,7 @@ pub fn kubectl(args: &[String]) -> Res<u8> {
         "wait" => wait(&api, &a)?,
         "apply" => apply(&mut api, &a)?,
         "patch" => patch(&mut api, &a)?,
+        "logs" => logs(&api, &a)?,
         _ => unreachable!("verb_flags"),
     };
     api.reconcile();
@@ -1547,6 +1557,58 @@ fn wait(api: &Api, a: &Args) -> Res<u8> {
                 ),
             ));
         }
+    }
+    Ok(0)
+}
+
+/// `kubectl logs -l SELECTOR [--tail N] [--all-containers] [--prefix]`: the
+/// fake API runs no containers, so each Deployment the selector matches
+/// stands for its pod and logs one line saying so.
+fn logs(api: &Api, a: &Args) -> Res<u8> {
+    let ns = a.namespace.clone().unwrap_or_else(|| "default".into());
+    let Some(sel) = a.get(&["-l", "--selector"]) else {
+        return Err(Fail::new(
+            1,
+            "rehearse-world kubectl: only `logs -l SELECTOR` is stood in",
+        ));
+    };
+    if let Some(t) = a.get(&["--tail"])
+        && t.parse::<i64>().is_err()
+    {
+        return Err(Fail::new(
+            1,
+            format!(
+                "error: invalid argument \"{t}\" for \"--tail\" flag: strconv.ParseInt: parsing \"{t}\": invalid syntax"
+            ),
+        ));
+    }
+    let mut found = false;
+    for o in &api.objects {
+        if o["kind"] != "Deployment" || o["metadata"]["namespace"] != ns.as_str() {
+            continue;
+        }
+        let labels = o["spec"]["template"]["metadata"]["labels"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_else(|| obj_labels(o));
+        if !selector_matches(sel, &labels)? {
+            continue;
+        }
+        found = true;
+        let name = o["metadata"]["name"].as_str().unwrap_or("");
+        let prefix = if a.has("--prefix") {
+            format!("[pod/{name}-0/{name}] ")
+        } else {
+            String::new()
+        };
+        println!("{prefix}rehearsal: {name} is running in {ns}");
+    }
+    if !found {
+        eprintln!("No resources found in {ns} namespace.");
     }
     Ok(0)
 }
