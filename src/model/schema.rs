@@ -1699,7 +1699,7 @@ mod tests {
     #[test]
     fn the_tree_reaches_every_node_once_with_unique_names_per_parent() {
         let all = nodes();
-        assert_eq!(all.len(), 47);
+        assert_eq!(all.len(), 50);
         let paths: std::collections::BTreeSet<_> = all.iter().map(|(p, _)| p).collect();
         assert_eq!(paths.len(), all.len());
         for (path, n) in &all {
