@@ -1012,7 +1012,7 @@ fn operations_workflows_offer_the_topologys_choices() {
     assert_eq!(options(logs, "environment"), ["dev", "prod"]);
     assert_eq!(
         options(logs, "namespace"),
-        ["argocd", "ingestion-alpaca", "kafka", "monitoring"]
+        ["argocd", "kafka", "monitoring", "ingestion-alpaca"]
     );
     assert_eq!(
         options(&repo["verify-monitoring-stack.yml"], "environment"),

@@ -192,8 +192,8 @@ struct ProjectCtx<'a> {
     /// The environments that declare `monitoring`, in file order.
     monitoring_env_names: Vec<&'a str>,
     /// Every namespace cluster.kdl names (apps', Kafka's, ArgoCD's,
-    /// monitoring's), over all environments, sorted: the choices of the
-    /// logs workflow.
+    /// monitoring's), over all environments, in the order it names them:
+    /// the choices of the logs workflow.
     namespaces: Vec<&'a str>,
     /// Each environment.
     envs: Vec<Env<'a>>,
@@ -286,14 +286,22 @@ impl<'a> ProjectCtx<'a> {
                 });
             }
         }
-        let mut namespaces = BTreeSet::new();
+        // in the order cluster.kdl names them, each once
+        let mut namespaces: Vec<&str> = Vec::new();
         for e in envs {
             let t = e.topo;
-            namespaces.insert(t.gitops.namespace.value.as_str());
-            namespaces.extend(t.kafka.iter().map(|k| k.namespace.value.as_str()));
-            namespaces.extend(t.monitoring.iter().map(|m| m.namespace.value.as_str()));
-            for r in &t.registries {
-                namespaces.extend(r.namespaces.iter().map(|n| n.value.as_str()));
+            let named = std::iter::once(t.gitops.namespace.value.as_str())
+                .chain(t.kafka.iter().map(|k| k.namespace.value.as_str()))
+                .chain(t.monitoring.iter().map(|m| m.namespace.value.as_str()))
+                .chain(
+                    t.registries
+                        .iter()
+                        .flat_map(|r| r.namespaces.iter().map(|n| n.value.as_str())),
+                );
+            for n in named {
+                if !namespaces.contains(&n) {
+                    namespaces.push(n);
+                }
             }
         }
         Self {
@@ -306,7 +314,7 @@ impl<'a> ProjectCtx<'a> {
                 .filter(|e| e.topo.monitoring.is_some())
                 .map(|e| e.topo.env.name.value.as_str())
                 .collect(),
-            namespaces: namespaces.into_iter().collect(),
+            namespaces,
             envs: envs.iter().map(Env::new).collect(),
             destroy_schedules,
             topogen: project.topogen.as_ref().map(|p| Pin {
