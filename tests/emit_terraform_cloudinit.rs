@@ -725,8 +725,18 @@ fn pins_are_one_line_versions() {
     let pins: Vec<&String> = files.keys().filter(|p| p.starts_with("pins/")).collect();
     assert_eq!(
         pins,
-        ["pins/dev/strimzi.version", "pins/prod/strimzi.version"]
+        [
+            "pins/dev/grafana-operator.version",
+            "pins/dev/kube-prometheus-stack.version",
+            "pins/dev/strimzi.version",
+            "pins/prod/grafana-operator.version",
+            "pins/prod/kube-prometheus-stack.version",
+            "pins/prod/strimzi.version"
+        ]
     );
+    // the monitoring charts' versions, as cluster.kdl pins them
+    assert_eq!(files["pins/dev/kube-prometheus-stack.version"], "79.1.0\n");
+    assert_eq!(files["pins/prod/grafana-operator.version"], "v5.20.0\n");
 }
 
 #[path = "support/snapshots.rs"]

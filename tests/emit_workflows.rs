@@ -22,9 +22,12 @@ const WORKFLOWS: &[&str] = &[
     "03-reusable-deploy-argocd.yml",
     "04-reusable-deploy-strimzi.yml",
     "05-reusable-verify-access.yml",
+    "06-reusable-deploy-monitoring.yml",
     "deploy-cluster.yml",
     "hcloud-maintenance.yml",
     "topogen-drift-check.yml",
+    "verify-monitoring-stack.yml",
+    "view-app-logs.yml",
 ];
 
 /// The workflows produced for `text` (file name → contents), failing on any
@@ -944,6 +947,101 @@ fn the_production_apply_runs_in_the_approval_environment_cluster_kdl_names() {
                 assert!(body.get("environment").is_none(), "{name} {job}");
             }
         }
+    }
+}
+
+/// `monitoring` is optional: without it (examples/minimal) there is no
+/// monitoring stage, no monitoring step and no chart pin; with it the deploy
+/// runs the stage after K3s (and Strimzi) and before ArgoCD.
+#[test]
+fn monitoring_is_installed_before_argocd_only_where_declared() {
+    let minimal = topogen::compile(Source::new("cluster.kdl", MINIMAL_KDL));
+    let files = topogen::emit::plan(&minimal.project.unwrap(), &Templates::new(None).unwrap())
+        .expect("plan")
+        .files;
+    for (path, text) in &files {
+        assert!(
+            !path.contains("monitoring") && !path.contains("prometheus"),
+            "{path}"
+        );
+        if path.starts_with(DIR) {
+            assert!(!text.to_lowercase().contains("monitoring"), "{path}");
+        }
+    }
+    let repo = workflows(REPO_KDL);
+    let deploy: Value = serde_yaml::from_str(&repo["deploy-cluster.yml"]).unwrap();
+    let jobs = jobs(&deploy);
+    let needs = |job: &str| -> Vec<String> {
+        let (_, j) = jobs.iter().find(|(n, _)| n == job).expect(job);
+        j["needs"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(needs("deploy_monitoring").contains(&"deploy_strimzi".to_owned()));
+    assert!(needs("deploy_argocd").contains(&"deploy_monitoring".to_owned()));
+    assert!(needs("cleanup_on_failure").contains(&"deploy_monitoring".to_owned()));
+    let stage = &repo["06-reusable-deploy-monitoring.yml"];
+    for crd in [
+        "prometheuses.monitoring.coreos.com",
+        "servicemonitors.monitoring.coreos.com",
+        "grafanas.grafana.integreatly.org",
+    ] {
+        assert!(stage.contains(crd), "{crd}");
+    }
+}
+
+/// The operations workflows' choices come from cluster.kdl: every
+/// environment (logs) or those with `monitoring` (verify), every namespace
+/// the topology names; an environment without monitoring is not offered.
+#[test]
+fn operations_workflows_offer_the_topologys_choices() {
+    let options = |text: &str, input: &str| -> Vec<String> {
+        let doc: Value = serde_yaml::from_str(text).unwrap();
+        doc["on"]["workflow_dispatch"]["inputs"][input]["options"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let repo = workflows(REPO_KDL);
+    let logs = &repo["view-app-logs.yml"];
+    assert_eq!(options(logs, "environment"), ["dev", "prod"]);
+    assert_eq!(
+        options(logs, "namespace"),
+        ["argocd", "kafka", "monitoring", "ingestion-alpaca"]
+    );
+    assert_eq!(
+        options(&repo["verify-monitoring-stack.yml"], "environment"),
+        ["dev", "prod"]
+    );
+    // an app namespace an environment adds is offered
+    let kdl = edit(
+        REPO_KDL,
+        "        network \"10.1.0.0/16\" subnet=\"10.1.1.0/24\"\n",
+        "        network \"10.1.0.0/16\" subnet=\"10.1.1.0/24\"\n        registry ghcr.io { namespace risk }\n",
+    );
+    let files = workflows(&kdl);
+    assert!(options(&files["view-app-logs.yml"], "namespace").contains(&"risk".to_owned()));
+    let minimal = workflows(MINIMAL_KDL);
+    assert!(!minimal.contains_key("verify-monitoring-stack.yml"));
+    assert!(minimal.contains_key("view-app-logs.yml"));
+    // no server name or namespace typed into the steps: they come from the case arms
+    for (name, text) in [
+        ("logs", logs),
+        ("verify", &repo["verify-monitoring-stack.yml"]),
+    ] {
+        let steps_only = text.split("jobs:").nth(1).unwrap();
+        let literal = steps_only
+            .lines()
+            .filter(|l| {
+                l.contains("dev-k3s-trading-control") && !l.trim_start().starts_with("server=")
+            })
+            .count();
+        assert_eq!(literal, 0, "{name}");
     }
 }
 

@@ -303,6 +303,47 @@ fn a_kafka_version_bump_is_a_rolling_update() {
 }
 
 #[test]
+fn monitoring_chart_bumps_added_and_removed() {
+    let new = edit(BASE, &[("version=\"79.1.0\"", "version=\"80.0.0\"")]);
+    let p = plan(BASE, &new);
+    assert_eq!(
+        summary(&p),
+        [(
+            Kind::VersionChanged,
+            "kube-prometheus-stack".to_owned(),
+            Disruptive
+        )]
+    );
+    assert_eq!(
+        blamed(&p, Kind::VersionChanged, BASE, &new),
+        "version=\"80.0.0\""
+    );
+    assert!(p.changes[0].summary.contains("79.1.0 → 80.0.0"));
+    // the grafana-operator dropped: removed, blamed on the base's line
+    let grafana = "        grafana-operator version=\"v5.20.0\"\n";
+    let without = edit(BASE, &[(grafana, "")]);
+    let p = plan(BASE, &without);
+    assert_eq!(
+        summary(&p),
+        [(Kind::VersionChanged, "grafana-operator".to_owned(), InPlace)]
+    );
+    assert_eq!(
+        blamed(&p, Kind::VersionChanged, BASE, &without),
+        "version=\"v5.20.0\""
+    );
+    // and added back
+    let p = plan(&without, BASE);
+    assert_eq!(
+        summary(&p),
+        [(
+            Kind::VersionChanged,
+            "grafana-operator".to_owned(),
+            Additive
+        )]
+    );
+}
+
+#[test]
 fn a_k3s_bump_replaces_every_server() {
     let new = edit(BASE, &[("k3s \"v1.34.1+k3s1\"", "k3s \"v1.34.2+k3s1\"")]);
     let p = plan(BASE, &new);

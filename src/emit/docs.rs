@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::value::{
-    FirewallValue, HetznerValue, IngressValue, KafkaValue, Kv, NetworkValue, Node, Nodes,
-    PoolValue, RegistryValue, VersionsValue, control_plane,
+    FirewallValue, HetznerValue, IngressValue, KafkaValue, Kv, MonitoringValue, NetworkValue, Node,
+    Nodes, PoolValue, RegistryValue, VersionsValue, control_plane,
 };
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;
@@ -46,6 +46,7 @@ struct Env<'a> {
     cost: Cost<'a>,
     secret_list: Vec<Secret<'a>>,
     registries: Vec<RegistryValue<'a>>,
+    monitoring: Option<MonitoringValue<'a>>,
     topics: Vec<Topic<'a>>,
 }
 
@@ -226,6 +227,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
             })
             .collect(),
         registries: RegistryValue::all(e),
+        monitoring: MonitoringValue::of(e),
         topics: e
             .kafka
             .iter()

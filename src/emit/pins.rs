@@ -6,6 +6,9 @@
 //! ```text
 //! pins/<env>/strimzi.version   the Strimzi operator release (deploy-strimzi),
 //!                              for an environment that runs Kafka
+//! pins/<env>/kube-prometheus-stack.version, pins/<env>/grafana-operator.version
+//!                              the monitoring charts (deploy-monitoring), for an
+//!                              environment that declares them
 //! ```
 //!
 //! Only what a step reads is written (issue 15 item 7): the K3s release
@@ -32,8 +35,10 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
     for env in envs {
         let v = &env.topo.versions;
         // deploy-strimzi reads it only where the environment runs Kafka
-        let strimzi = env.kafka.is_some().then_some(("strimzi", &v.strimzi.value));
-        if let Some((tool, version)) = strimzi {
+        let strimzi = env.kafka.is_some().then_some(("strimzi", &v.strimzi));
+        let charts = env.topo.monitoring.iter().flat_map(|m| m.charts());
+        for (tool, version) in strimzi.into_iter().chain(charts) {
+            let version = &version.value;
             let text = t.render(TEMPLATE, Ctx { version })?;
             plan.add(
                 format!("pins/{}/{tool}.version", env.topo.env.name.value),

@@ -463,6 +463,62 @@ impl<'a> RegistryValue<'a> {
     }
 }
 
+/// The monitoring stack, as the docs and the workflows show it.
+#[derive(Serialize)]
+pub(crate) struct MonitoringValue<'a> {
+    namespace: &'a str,
+    /// Its Helm releases, in install order.
+    charts: Vec<ChartValue<'a>>,
+    /// The charts' names, in install order.
+    chart_names: Vec<&'static str>,
+    retention: &'a str,
+    storage: &'a str,
+    /// The CRDs the deploy waits for before the GitOps bootstrap.
+    crds: Vec<&'static str>,
+}
+
+/// One Helm release of the monitoring stack.
+#[derive(Serialize)]
+pub(crate) struct ChartValue<'a> {
+    /// The pin file's name and `plan`'s subject (`kube-prometheus-stack`).
+    chart: &'static str,
+    release: &'static str,
+    repo: &'static str,
+    version: &'a str,
+    /// What the docs call it.
+    title: &'static str,
+}
+
+impl<'a> MonitoringValue<'a> {
+    /// `env`'s monitoring stack, when it declares one.
+    pub(crate) fn of(env: &'a Resolved<'_>) -> Option<Self> {
+        let m = env.topo.monitoring.as_ref()?;
+        let chart_names = m.charts().into_iter().map(|(c, _)| c).collect();
+        let charts = m
+            .charts()
+            .into_iter()
+            .map(|(chart, version)| {
+                let (release, repo, title) = crate::model::Monitoring::release(chart);
+                ChartValue {
+                    chart,
+                    release,
+                    repo,
+                    version: &version.value,
+                    title,
+                }
+            })
+            .collect();
+        Some(Self {
+            namespace: &m.namespace.value,
+            charts,
+            chart_names,
+            retention: &m.prometheus.retention.value,
+            storage: &m.prometheus.storage.value,
+            crds: m.crds(),
+        })
+    }
+}
+
 /// Kafka, as the docs and the workflows show it.
 #[derive(Serialize)]
 pub(crate) struct KafkaValue<'a> {

@@ -18,8 +18,8 @@ use serde::Serialize;
 
 use super::templates::GhExpr;
 use super::value::{
-    HetznerValue, IngressValue, KafkaValue, Node, PoolValue, RegistryValue, VersionsValue,
-    control_plane,
+    HetznerValue, IngressValue, KafkaValue, MonitoringValue, Node, PoolValue, RegistryValue,
+    VersionsValue, control_plane,
 };
 use super::{Destination, EmitError, Plan, Templates};
 use crate::model::resolve::snake;
@@ -39,8 +39,22 @@ pub(crate) const FILES: &[&str] = &[
     "03-reusable-deploy-argocd.yml",
     "04-reusable-deploy-strimzi.yml",
     "05-reusable-verify-access.yml",
+    MONITORING,
+    VIEW_LOGS,
+    VERIFY_MONITORING,
     DRIFT_CHECK,
 ];
+
+/// Operations workflow: list namespaces and apps, or tail an app's logs.
+const VIEW_LOGS: &str = "view-app-logs.yml";
+
+/// Operations workflow: verify a deployed environment's monitoring stack
+/// (the deploy's verify job, dispatched by hand); only with `monitoring`.
+const VERIFY_MONITORING: &str = "verify-monitoring-stack.yml";
+
+/// The monitoring stage, generated only when an environment declares
+/// `monitoring`: without one no workflow has a monitoring step.
+const MONITORING: &str = "06-reusable-deploy-monitoring.yml";
 
 /// What every workflow template sees: the project plus the derived values
 /// that are about GitHub rather than the topology.
@@ -73,6 +87,9 @@ struct WorkflowCtx<'a> {
     any_ip_lookup: bool,
     /// Any environment declares a registry: the ArgoCD workflow creates pull secrets.
     any_registry: bool,
+    /// Any environment declares `monitoring`: the deploy installs and
+    /// verifies it before ArgoCD.
+    any_monitoring: bool,
     /// The concurrency groups that keep a deploy and a maintenance run of the
     /// same environment from overlapping.
     concurrency: Concurrency,
@@ -172,6 +189,12 @@ fn group_word(s: &str) -> String {
 struct ProjectCtx<'a> {
     /// Environment names, in file order.
     env_names: Vec<&'a str>,
+    /// The environments that declare `monitoring`, in file order.
+    monitoring_env_names: Vec<&'a str>,
+    /// Every namespace cluster.kdl names (apps', Kafka's, ArgoCD's,
+    /// monitoring's), over all environments, in the order it names them:
+    /// the choices of the logs workflow.
+    namespaces: Vec<&'a str>,
     /// Each environment.
     envs: Vec<Env<'a>>,
     /// Distinct destroy schedules.
@@ -237,6 +260,8 @@ struct Env<'a> {
     kafka: Option<KafkaValue<'a>>,
     /// Registries and the namespaces that get their pull secret.
     registries: Vec<RegistryValue<'a>>,
+    /// The monitoring stack, when declared.
+    monitoring: Option<MonitoringValue<'a>>,
 }
 
 #[derive(Serialize)]
@@ -263,11 +288,35 @@ impl<'a> ProjectCtx<'a> {
                 });
             }
         }
+        // in the order cluster.kdl names them, each once
+        let mut namespaces: Vec<&str> = Vec::new();
+        for e in envs {
+            let t = e.topo;
+            let named = std::iter::once(t.gitops.namespace.value.as_str())
+                .chain(t.kafka.iter().map(|k| k.namespace.value.as_str()))
+                .chain(t.monitoring.iter().map(|m| m.namespace.value.as_str()))
+                .chain(
+                    t.registries
+                        .iter()
+                        .flat_map(|r| r.namespaces.iter().map(|n| n.value.as_str())),
+                );
+            for n in named {
+                if !namespaces.contains(&n) {
+                    namespaces.push(n);
+                }
+            }
+        }
         Self {
             env_names: envs
                 .iter()
                 .map(|e| e.topo.env.name.value.as_str())
                 .collect(),
+            monitoring_env_names: envs
+                .iter()
+                .filter(|e| e.topo.monitoring.is_some())
+                .map(|e| e.topo.env.name.value.as_str())
+                .collect(),
+            namespaces,
             envs: envs.iter().map(Env::new).collect(),
             destroy_schedules,
             topogen: project.topogen.as_ref().map(|p| Pin {
@@ -301,6 +350,7 @@ impl<'a> Env<'a> {
             pools: PoolValue::all(e),
             kafka: KafkaValue::of(e),
             registries: RegistryValue::all(e),
+            monitoring: MonitoringValue::of(e),
         }
     }
 }
@@ -475,6 +525,7 @@ impl<'a> WorkflowCtx<'a> {
                 .iter()
                 .any(|e| external(e).is_some_and(|x| x.address.is_none())),
             any_registry: envs.iter().any(|e| !e.topo.registries.is_empty()),
+            any_monitoring: envs.iter().any(|e| e.topo.monitoring.is_some()),
         }
     }
 }
@@ -490,6 +541,11 @@ pub(crate) fn emit(
     let ctx = minijinja::Value::from_serialize(WorkflowCtx::new(project, envs));
     for file in FILES {
         if *file == DRIFT_CHECK && project.topogen.is_none() {
+            continue;
+        }
+        if (*file == MONITORING || *file == VERIFY_MONITORING)
+            && envs.iter().all(|e| e.topo.monitoring.is_none())
+        {
             continue;
         }
         let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;

@@ -997,6 +997,7 @@ impl Cx<'_> {
         let schedule = self.schedule(doc, cluster_span);
         let gitops = self.gitops(doc, cluster_span);
         let registries = self.registries(doc);
+        let monitoring = self.monitoring(doc);
         let secrets = self.secrets(doc);
         Topology {
             env,
@@ -1015,6 +1016,7 @@ impl Cx<'_> {
             schedule,
             gitops,
             registries,
+            monitoring,
             secrets,
             invalid: Vec::new(),
         }
@@ -1761,6 +1763,46 @@ impl Cx<'_> {
             });
         }
         out
+    }
+
+    /// `monitoring { prometheus …; grafana-operator … }`, when declared.
+    fn monitoring(&mut self, doc: &KdlDocument) -> Option<Monitoring> {
+        let (n, e) = self.single(doc, &schema::MONITORING)?;
+        let namespace = self.str_or(&e, "namespace");
+        let empty = KdlDocument::new();
+        let body = n.children().unwrap_or(&empty);
+        self.children(body, &schema::MONITORING);
+        let prometheus = match self.single(body, &schema::MON_PROMETHEUS) {
+            Some((_, p)) => Prometheus {
+                version: self.req_str(&p, "version"),
+                retention: self.str_or(&p, "retention"),
+                storage: self.str_or(&p, "storage"),
+            },
+            None => {
+                self.out.push(
+                    Finding::new(
+                        &SCHEMA_MISSING,
+                        "`monitoring` has no `prometheus`: which kube-prometheus-stack should the deploy install?",
+                    )
+                    .label(label_span(n), "this `monitoring` has no `prometheus` child")
+                    .help(format!("add `{{ {} }}`", schema::MON_PROMETHEUS.example)),
+                );
+                let s = |v: &str| Spanned::new(v.to_owned(), label_span(n));
+                Prometheus {
+                    version: s(""),
+                    retention: s(schema::MON_PROMETHEUS.prop("retention").default_str()),
+                    storage: s(schema::MON_PROMETHEUS.prop("storage").default_str()),
+                }
+            }
+        };
+        let grafana_operator = self
+            .single(body, &schema::MON_GRAFANA_OPERATOR)
+            .map(|(_, g)| self.req_str(&g, "version"));
+        Some(Monitoring {
+            namespace,
+            prometheus,
+            grafana_operator,
+        })
     }
 
     fn secrets(&mut self, doc: &KdlDocument) -> Vec<Secret> {

@@ -139,6 +139,8 @@ pub struct Topology {
     pub gitops: GitOps,
     /// Private container registries and the namespaces that pull from them.
     pub(crate) registries: Vec<Registry>,
+    /// The monitoring stack, when declared.
+    pub(crate) monitoring: Option<Monitoring>,
     /// GitHub Actions secrets, by name.
     pub(crate) secrets: Vec<Secret>,
     /// Spans of values that failed to lower and hold a placeholder, sorted: a
@@ -603,6 +605,70 @@ pub(crate) struct Registry {
     pub(crate) username: Option<Spanned<String>>,
     /// The namespaces that get the pull secret.
     pub(crate) namespaces: Vec<Spanned<String>>,
+}
+
+/// `monitoring [namespace=…] { prometheus …; grafana-operator … }`.
+#[derive(Clone, Debug)]
+pub(crate) struct Monitoring {
+    /// The namespace of both Helm releases.
+    pub(crate) namespace: Spanned<String>,
+    /// kube-prometheus-stack.
+    pub(crate) prometheus: Prometheus,
+    /// The grafana-operator, when declared.
+    pub(crate) grafana_operator: Option<Spanned<String>>,
+}
+
+/// `prometheus version=… [retention=…] [storage=…]`.
+#[derive(Clone, Debug)]
+pub(crate) struct Prometheus {
+    /// The kube-prometheus-stack chart version.
+    pub(crate) version: Spanned<String>,
+    /// A Prometheus duration, `30d`.
+    pub(crate) retention: Spanned<String>,
+    /// The volume size, `20Gi`.
+    pub(crate) storage: Spanned<String>,
+}
+
+impl Monitoring {
+    /// A chart's Helm release name, repository and title: the releases the
+    /// real repository's control plane installed, under the same names.
+    pub(crate) fn release(chart: &str) -> (&'static str, &'static str, &'static str) {
+        match chart {
+            "kube-prometheus-stack" => (
+                "prometheus-operator",
+                "https://prometheus-community.github.io/helm-charts",
+                "kube-prometheus-stack (Prometheus operator)",
+            ),
+            _ => (
+                "grafana-operator",
+                "https://grafana.github.io/helm-charts",
+                "grafana-operator",
+            ),
+        }
+    }
+
+    /// The CRDs the config repository's monitoring resources need: the
+    /// deploy waits until each is established, the verify job checks them.
+    pub(crate) fn crds(&self) -> Vec<&'static str> {
+        let mut out = vec![
+            "prometheuses.monitoring.coreos.com",
+            "servicemonitors.monitoring.coreos.com",
+        ];
+        if self.grafana_operator.is_some() {
+            out.push("grafanas.grafana.integreatly.org");
+        }
+        out
+    }
+
+    /// The chart versions with the names of their pin files and plan
+    /// subjects, in file order.
+    pub(crate) fn charts(&self) -> Vec<(&'static str, &Spanned<String>)> {
+        let mut out = vec![("kube-prometheus-stack", &self.prometheus.version)];
+        if let Some(g) = &self.grafana_operator {
+            out.push(("grafana-operator", g));
+        }
+        out
+    }
 }
 
 /// What a workflow uses a secret for.

@@ -319,6 +319,7 @@ static CLUSTER_CHILDREN: &[&NodeSchema] = &[
     &SCHEDULE,
     &GITOPS,
     &REGISTRY,
+    &MONITORING,
     &SECRETS,
     &OUTPUT,
     &TOPOGEN,
@@ -1374,6 +1375,70 @@ pub(crate) static REGISTRY_NAMESPACE: NodeSchema = NodeSchema {
     example: "namespace ingestion-alpaca",
 };
 
+/// `cluster > monitoring`.
+pub(crate) static MONITORING: NodeSchema = NodeSchema {
+    name: "monitoring",
+    repeats: false,
+    doc: "Optional: the monitoring stack the config repository's monitoring resources (ServiceMonitors, Grafana dashboards) need. The deploy workflow installs it with Helm after K3s is verified and before ArgoCD, waits until its CRDs are established, and a verify job checks the operators and the CRDs. The chart versions are pinned in `pins/<env>/kube-prometheus-stack.version` and `pins/<env>/grafana-operator.version`. Without this node nothing is installed and no workflow has a monitoring step. An environment overrides a value with `monitoring { prometheus retention=\"7d\" }`.",
+    args: &[],
+    props: &[f(
+        "namespace",
+        Kind::DnsLabel,
+        Default::Str("monitoring"),
+        "The namespace of both releases.",
+    )],
+    children: &[&MON_PROMETHEUS, &MON_GRAFANA_OPERATOR],
+    example: "monitoring { prometheus version=\"77.6.0\" retention=\"30d\" storage=\"20Gi\"; grafana-operator version=\"v5.20.0\" }",
+};
+
+/// `cluster > monitoring > prometheus`.
+pub(crate) static MON_PROMETHEUS: NodeSchema = NodeSchema {
+    name: "prometheus",
+    repeats: false,
+    doc: "kube-prometheus-stack (release `prometheus-operator`, chart repository `https://prometheus-community.github.io/helm-charts`): the Prometheus operator and one Prometheus with a persistent volume. The chart's own Grafana is off (the grafana-operator manages Grafana).",
+    args: &[],
+    props: &[
+        f(
+            "version",
+            Kind::Semver,
+            Default::Required,
+            "The kube-prometheus-stack chart version.",
+        )
+        .eg("version=\"77.6.0\""),
+        f(
+            "retention",
+            Kind::Pattern("[0-9]+(ms|s|m|h|d|w|y)"),
+            Default::Str("30d"),
+            "How long Prometheus keeps samples (a Prometheus duration).",
+        ),
+        f(
+            "storage",
+            Kind::Quantity,
+            Default::Str("20Gi"),
+            "Size of Prometheus's volume.",
+        ),
+    ],
+    children: &[],
+    example: "prometheus version=\"77.6.0\" retention=\"30d\" storage=\"20Gi\"",
+};
+
+/// `cluster > monitoring > grafana-operator`.
+pub(crate) static MON_GRAFANA_OPERATOR: NodeSchema = NodeSchema {
+    name: "grafana-operator",
+    repeats: false,
+    doc: "The grafana-operator (release `grafana-operator`, chart repository `https://grafana.github.io/helm-charts`), which serves the `Grafana` and dashboard resources of the config repository. Optional inside `monitoring`.",
+    args: &[],
+    props: &[f(
+        "version",
+        Kind::VSemver,
+        Default::Required,
+        "The grafana-operator chart version.",
+    )
+    .eg("version=\"v5.20.0\"")],
+    children: &[],
+    example: "grafana-operator version=\"v5.20.0\"",
+};
+
 /// `cluster > secrets`.
 pub(crate) static SECRETS: NodeSchema = NodeSchema {
     name: "secrets",
@@ -1656,7 +1721,7 @@ mod tests {
     #[test]
     fn the_tree_reaches_every_node_once_with_unique_names_per_parent() {
         let all = nodes();
-        assert_eq!(all.len(), 48);
+        assert_eq!(all.len(), 51);
         let paths: std::collections::BTreeSet<_> = all.iter().map(|(p, _)| p).collect();
         assert_eq!(paths.len(), all.len());
         for (path, n) in &all {

@@ -388,6 +388,7 @@ fn diff_env(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
     firewall(b, n, out);
     secrets(b, n, out);
     versions(b, n, out);
+    monitoring(b, n, out);
 }
 
 /// A Primary IP is bound to the datacenter it was created in: moving the
@@ -608,6 +609,59 @@ fn servers(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
             }
         };
         c.notes.push("Terraform destroys it with its disk; Kubernetes keeps a NotReady node until it is deleted (`kubectl delete node`)".into());
+        out.push(c);
+    }
+}
+
+/// The monitoring charts' versions: changed, or a chart added or removed
+/// (the removed one stays installed on a running cluster until it is
+/// redeployed).
+fn monitoring(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
+    let charts = |r: &Resolved<'_>| {
+        r.topo
+            .monitoring
+            .as_ref()
+            .map(|m| {
+                m.charts()
+                    .into_iter()
+                    .map(|(c, v)| (c, v.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let (before, after) = (charts(b), charts(n));
+    for (chart, v) in &after {
+        let old = before.iter().find(|(c, _)| c == chart);
+        let (class, summary, note) = match old {
+            Some((_, o)) if o.value == v.value => continue,
+            Some((_, o)) => {
+                let (class, note) = version_effect(chart);
+                (class, format!("{chart} {} → {}", o.value, v.value), note)
+            }
+            None => (
+                Class::Additive,
+                format!("{chart} {} added", v.value),
+                "the next deploy installs it before ArgoCD",
+            ),
+        };
+        let mut c = change(class, Kind::VersionChanged, *chart, summary, v.span);
+        c.notes.push(note.to_owned());
+        out.push(c);
+    }
+    for (chart, v) in &before {
+        if after.iter().any(|(c, _)| c == chart) {
+            continue;
+        }
+        let mut c = change(
+            Class::InPlace,
+            Kind::VersionChanged,
+            *chart,
+            format!("{chart} {} removed", v.value),
+            v.span,
+        );
+        c.side = Side::Base;
+        c.notes
+            .push("the next deploy no longer installs it; a running cluster keeps it until it is destroyed".to_owned());
         out.push(c);
     }
 }
@@ -1051,6 +1105,14 @@ fn version_effect(tool: &str) -> (Class, &'static str) {
             "Strimzi rolls the brokers one at a time; the metadata version moves only when it is raised too (no downgrade past it)",
         ),
         "argocd-operator" => (Class::Disruptive, "the operator rolls ArgoCD"),
+        "kube-prometheus-stack" => (
+            Class::Disruptive,
+            "the next deploy upgrades the release: the operator and Prometheus restart (its volume and samples are kept); Helm does not upgrade the chart's CRDs",
+        ),
+        "grafana-operator" => (
+            Class::Disruptive,
+            "the next deploy upgrades the release: the operator restarts; Helm does not upgrade the chart's CRDs",
+        ),
         _ => (Class::InPlace, ""),
     }
 }

@@ -58,6 +58,7 @@ pub(crate) mod kafka_topic_replicas;
 pub(crate) mod kafka_version;
 pub(crate) mod labels_kubelet;
 pub(crate) mod labels_syntax;
+pub(crate) mod monitoring_values;
 pub(crate) mod names_dns_label;
 pub(crate) mod names_length;
 pub(crate) mod pool_primary_ip;
@@ -122,6 +123,7 @@ pub(crate) static ALL: &[&Rule] = &[
     &kafka_version::RULE,
     &labels_kubelet::RULE,
     &labels_syntax::RULE,
+    &monitoring_values::RULE,
     &names_dns_label::RULE,
     &names_length::RULE,
     &pool_primary_ip::RULE,

@@ -17,7 +17,7 @@ server names are DNS-1123 labels (at most 63 lowercase letters, digits and `-`, 
 and ending with a letter or digit): the cluster, the environments, the pools (which must
 also start with a letter: they name Terraform variables, `<pool>_node_count`), the Kafka
 cluster name (which must also start with a letter: its Services are DNS-1035 labels) and
-namespace, the scheduling profiles, the GitOps namespace, and each registry's pull secret
+namespace, the scheduling profiles, the GitOps and monitoring namespaces, and each registry's pull secret
 and namespaces.
 
 These names are also the values of the Hetzner labels on servers and Primary IPs
@@ -90,6 +90,9 @@ fn check(t: &Topology, out: &mut Findings) {
         report(out, "profile name", &p.name, false);
     }
     report(out, "GitOps namespace", &t.gitops.namespace, false);
+    if let Some(m) = &t.monitoring {
+        report(out, "monitoring namespace", &m.namespace, false);
+    }
     for r in &t.registries {
         report(out, "registry pull secret name", &r.secret, false);
         for ns in &r.namespaces {

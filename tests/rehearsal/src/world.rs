@@ -911,7 +911,8 @@ fn strimzi_install(version: &str) -> String {
 }
 
 /// `curl` on the runner: the kubectl release (the kubectl stand-in) and its
-/// checksum, the Strimzi release's install file; any other URL fails as an
+/// checksum, the Helm release tarball (the helm stand-in) and its checksum,
+/// the Strimzi release's install file; any other URL fails as an
 /// unreachable host does. Inside a node, the node's `curl`.
 pub fn curl(args: &[String]) -> Res<u8> {
     if std::env::var_os(NODE_ENV).is_some() {
@@ -936,6 +937,10 @@ pub fn curl(args: &[String]) -> Res<u8> {
             }
             _ => Vec::new(),
         }
+    } else if let Some(file) = url.strip_prefix("https://get.helm.sh/") {
+        // the Helm release a workflow installs on the runner
+        let exe = std::env::current_exe()?;
+        node::helm_download(file, &exe.display().to_string()).unwrap_or_default()
     } else if let Some(rest) =
         url.strip_prefix("https://github.com/strimzi/strimzi-kafka-operator/releases/download/")
     {

@@ -55,6 +55,7 @@ fn assert_every_job_succeeded(report: &Report) {
             "provision",
             "verify_cluster",
             "deploy_strimzi",
+            "deploy_monitoring",
             "deploy_argocd",
             "verify_access",
             "cleanup_on_failure",
@@ -237,6 +238,81 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
     assert_no_secret_in(p, report);
 }
 
+/// The monitoring stack of cluster.kdl was installed at its pinned chart
+/// versions with the declared retention and volume, its CRDs were
+/// established before the GitOps bootstrap, and the verify job passed.
+fn assert_monitoring_before_gitops(p: &Project, control: &str, env: &str, report: &Report) {
+    let api = p.api(control);
+    let pin = |chart: &str| {
+        p.generated(&format!("pins/{env}/{chart}.version"))
+            .trim()
+            .to_string()
+    };
+    let releases = api["releases"].as_array().unwrap();
+    let release = |name: &str| {
+        releases
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no release {name}: {releases:#?}"))
+    };
+    let prom = release("prometheus-operator");
+    assert_eq!(prom["chart"], "kube-prometheus-stack");
+    assert_eq!(prom["namespace"], "monitoring");
+    assert_eq!(
+        prom["version"].as_str().unwrap(),
+        pin("kube-prometheus-stack")
+    );
+    let sets: Vec<&str> = prom["set"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    assert!(sets.contains(&"grafana.enabled=false"), "{sets:?}");
+    assert!(
+        sets.contains(&"prometheus.prometheusSpec.retention=30d"),
+        "{sets:?}"
+    );
+    assert!(
+        sets.contains(&"prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage=20Gi"),
+        "{sets:?}"
+    );
+    let grafana = release("grafana-operator");
+    assert_eq!(
+        grafana["version"].as_str().unwrap(),
+        pin("grafana-operator")
+    );
+    // Helm installed the CRDs before the Application that syncs the config
+    // repository (whose ServiceMonitors and Grafanas need them) was applied.
+    let log = api["log"].as_array().unwrap();
+    let at = |pred: &dyn Fn(&serde_json::Value) -> bool| log.iter().position(pred);
+    let monitoring = at(&|e| e["verb"] == "helm-install" && e["name"] == "grafana-operator")
+        .expect("grafana-operator installed");
+    let bootstrap =
+        at(&|e| e["verb"] == "apply" && (e["kind"] == "ArgoCD" || e["kind"] == "Application"))
+            .expect("the bootstrap Application applied");
+    assert!(monitoring < bootstrap, "{log:#?}");
+    for crd in [
+        "prometheuses.monitoring.coreos.com",
+        "servicemonitors.monitoring.coreos.com",
+        "grafanas.grafana.integreatly.org",
+    ] {
+        assert!(
+            api["objects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["kind"] == "CustomResourceDefinition" && o["metadata"]["name"] == crd),
+            "{crd}"
+        );
+    }
+    assert!(
+        report.logged("monitoring in monitoring: operators Available, 3 CRDs established"),
+        "{:#?}",
+        report.log
+    );
+}
+
 #[test]
 fn deploy_dev_from_a_clean_project() {
     let p = Project::new();
@@ -268,6 +344,7 @@ fn deploy_dev_from_a_clean_project() {
     );
     assert!(report.logged("Kafka bootstrap reachable at"));
     assert!(report.logged("Kafka broker 2 reachable at"));
+    assert_monitoring_before_gitops(&p, control.as_str().unwrap(), "dev", &report);
     assert!(
         report
             .summary
@@ -487,4 +564,124 @@ fn a_rejected_production_approval_stops_the_deploy_before_anything_is_created() 
     // no Primary IP, no server, no network: nothing ever wrote the fake
     // cloud's state, and Terraform never ran
     assert!(!p.path("cloud.json").exists(), "the cloud was touched");
+}
+
+/// The operations workflows generated from the topology, dispatched by hand
+/// against a deployed dev: each finds the control plane by its server name
+/// (before the deploy there is none, and the run says so), then verifies the
+/// monitoring stack, lists a namespace's apps, or tails an app's logs.
+#[test]
+fn operations_workflows_find_the_cluster_and_read_it() {
+    let p = Project::new();
+    let dispatch = |workflow: &str, inputs: &[(&str, &str)], run: &str| {
+        p.run(
+            workflow,
+            Event::Dispatch(
+                inputs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                    .collect(),
+            ),
+            run,
+        )
+    };
+    let early = dispatch(
+        "verify-monitoring-stack.yml",
+        &[("environment", "dev")],
+        "verify-monitoring-before-deploy",
+    );
+    assert_eq!(early.result, Outcome::Failure);
+    assert!(
+        early.logged("is dev deployed? (run the deploy workflow)"),
+        "{:#?}",
+        early.log
+    );
+
+    let report = p.deploy("dev", "deploy");
+    assert_eq!(report.result, Outcome::Success, "{:#?}", report.log);
+    let show = p.show("dev");
+    let control = show["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["role"] == "server")
+        .unwrap()["server"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let verify = dispatch(
+        "verify-monitoring-stack.yml",
+        &[("environment", "dev")],
+        "verify-monitoring",
+    );
+    assert_eq!(verify.result, Outcome::Success, "{:#?}", verify.log);
+    assert!(verify.logged(&format!("control plane {control} at")));
+    assert!(verify.logged("monitoring in monitoring: operators Available, 3 CRDs established"));
+
+    let list = dispatch(
+        "view-app-logs.yml",
+        &[
+            ("environment", "dev"),
+            ("action", "list"),
+            ("namespace", "kafka"),
+        ],
+        "list-kafka",
+    );
+    assert_eq!(list.result, Outcome::Success, "{:#?}", list.log);
+    assert!(list.logged("strimzi-cluster-operator"), "{:#?}", list.log);
+
+    // An app the GitOps repository would run (the fake API runs no ArgoCD
+    // sync): a Deployment labelled app=alpaca-ingest.
+    let api_file = p.path(&format!("world/api/{control}.json"));
+    let mut api: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&api_file).unwrap()).unwrap();
+    api["objects"].as_array_mut().unwrap().push(serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "alpaca-ingest", "namespace": "ingestion-alpaca", "labels": {"app": "alpaca-ingest"}},
+        "spec": {"template": {"metadata": {"labels": {"app": "alpaca-ingest"}}, "spec": {}}}
+    }));
+    fs::write(&api_file, serde_json::to_string(&api).unwrap()).unwrap();
+    let tail = dispatch(
+        "view-app-logs.yml",
+        &[
+            ("environment", "dev"),
+            ("action", "tail"),
+            ("namespace", "ingestion-alpaca"),
+            ("app", "alpaca-ingest"),
+            ("lines", "50"),
+        ],
+        "tail-ingest",
+    );
+    assert_eq!(tail.result, Outcome::Success, "{:#?}", tail.log);
+    assert!(
+        tail.logged("[pod/alpaca-ingest-0/alpaca-ingest] rehearsal: alpaca-ingest is running in ingestion-alpaca"),
+        "{:#?}",
+        tail.log
+    );
+    // A selector smuggled in as the app is refused before kubectl runs.
+    let widened = dispatch(
+        "view-app-logs.yml",
+        &[
+            ("environment", "dev"),
+            ("action", "tail"),
+            ("namespace", "ingestion-alpaca"),
+            ("app", "x,app!=y"),
+        ],
+        "tail-widened",
+    );
+    assert_eq!(widened.result, Outcome::Failure);
+    assert!(widened.logged("app must be the value of the pods' app label"));
+    // A namespace cluster.kdl does not name is not a choice.
+    let refused = rehearsal::run::run(
+        &p.project(".github/workflows/view-app-logs.yml"),
+        Event::Dispatch(vec![
+            ("environment".into(), "dev".into()),
+            ("action".into(), "list".into()),
+            ("namespace".into(), "kube-system".into()),
+        ]),
+        &p.options("list-kube-system"),
+    );
+    assert!(refused.is_err(), "kube-system was accepted");
+    assert_no_secret_in(&p, &tail);
 }

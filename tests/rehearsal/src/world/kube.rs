@@ -279,6 +279,9 @@ impl Api {
             .map(|n| (Api::node_labels(n), n.taints.clone()))
             .collect();
         for o in self.objects.iter_mut() {
+            if o["kind"] == "CustomResourceDefinition" {
+                o["status"] = json!({"conditions": [{"type": "Established", "status": "True"}]});
+            }
             if o["kind"] == "Deployment" {
                 let pod = &o["spec"]["template"]["spec"];
                 let schedulable = ready_nodes.iter().any(|(labels, taints)| {
@@ -690,6 +693,15 @@ fn verb_flags(verb: &str) -> Option<&'static [(&'static str, bool)]> {
             ("-o", true),
         ],
         "create" => &[("--dry-run", true), ("-o", true), ("--output", true)],
+        "logs" => &[
+            ("-l", true),
+            ("--selector", true),
+            ("--tail", true),
+            ("--all-containers", false),
+            ("--prefix", false),
+            ("-c", true),
+            ("--container", true),
+        ],
         "patch" => &[
             ("--type", true),
             ("-p", true),
@@ -843,6 +855,7 @@ pub fn kubectl(args: &[String]) -> Res<u8> {
         "wait" => wait(&api, &a)?,
         "apply" => apply(&mut api, &a)?,
         "patch" => patch(&mut api, &a)?,
+        "logs" => logs(&api, &a)?,
         _ => unreachable!("verb_flags"),
     };
     api.reconcile();
@@ -1462,10 +1475,20 @@ fn wait(api: &Api, a: &Args) -> Res<u8> {
             .cloned()
             .collect()
     };
-    let objects: Vec<&Value> = objects
-        .iter()
-        .filter(|o| name.is_none_or(|n| o["metadata"]["name"] == n))
-        .collect();
+    let selector = a.get(&["-l", "--selector"]);
+    let mut matching = Vec::new();
+    for o in &objects {
+        if name.is_some_and(|n| o["metadata"]["name"] != n) {
+            continue;
+        }
+        if let Some(sel) = selector
+            && !selector_matches(sel, &obj_labels(o))?
+        {
+            continue;
+        }
+        matching.push(o);
+    }
+    let objects = matching;
     if objects.is_empty() {
         return Err(Fail::new(
             1,
@@ -1534,6 +1557,58 @@ fn wait(api: &Api, a: &Args) -> Res<u8> {
                 ),
             ));
         }
+    }
+    Ok(0)
+}
+
+/// `kubectl logs -l SELECTOR [--tail N] [--all-containers] [--prefix]`: the
+/// fake API runs no containers, so each Deployment the selector matches
+/// stands for its pod and logs one line saying so.
+fn logs(api: &Api, a: &Args) -> Res<u8> {
+    let ns = a.namespace.clone().unwrap_or_else(|| "default".into());
+    let Some(sel) = a.get(&["-l", "--selector"]) else {
+        return Err(Fail::new(
+            1,
+            "rehearse-world kubectl: only `logs -l SELECTOR` is stood in",
+        ));
+    };
+    if let Some(t) = a.get(&["--tail"])
+        && t.parse::<i64>().is_err()
+    {
+        return Err(Fail::new(
+            1,
+            format!(
+                "error: invalid argument \"{t}\" for \"--tail\" flag: strconv.ParseInt: parsing \"{t}\": invalid syntax"
+            ),
+        ));
+    }
+    let mut found = false;
+    for o in &api.objects {
+        if o["kind"] != "Deployment" || o["metadata"]["namespace"] != ns.as_str() {
+            continue;
+        }
+        let labels = o["spec"]["template"]["metadata"]["labels"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect()
+            })
+            .unwrap_or_else(|| obj_labels(o));
+        if !selector_matches(sel, &labels)? {
+            continue;
+        }
+        found = true;
+        let name = o["metadata"]["name"].as_str().unwrap_or("");
+        let prefix = if a.has("--prefix") {
+            format!("[pod/{name}-0/{name}] ")
+        } else {
+            String::new()
+        };
+        println!("{prefix}rehearsal: {name} is running in {ns}");
+    }
+    if !found {
+        eprintln!("No resources found in {ns} namespace.");
     }
     Ok(0)
 }
@@ -1672,7 +1747,41 @@ fn patch(api: &mut Api, a: &Args) -> Res<u8> {
 }
 
 /// The charts `helm` can install: (repository, chart).
-const CHARTS: &[(&str, &str)] = &[("https://traefik.github.io/charts", "traefik")];
+const CHARTS: &[(&str, &str)] = &[
+    ("https://traefik.github.io/charts", "traefik"),
+    (
+        "https://prometheus-community.github.io/helm-charts",
+        "kube-prometheus-stack",
+    ),
+    ("https://grafana.github.io/helm-charts", "grafana-operator"),
+];
+
+/// The CRDs a chart installs (from its `crds/`): (plural, group, kind).
+fn chart_crds(chart: &str) -> &'static [(&'static str, &'static str, &'static str)] {
+    match chart {
+        "kube-prometheus-stack" => &[
+            ("prometheuses", "monitoring.coreos.com", "Prometheus"),
+            ("servicemonitors", "monitoring.coreos.com", "ServiceMonitor"),
+            ("podmonitors", "monitoring.coreos.com", "PodMonitor"),
+            ("prometheusrules", "monitoring.coreos.com", "PrometheusRule"),
+            ("alertmanagers", "monitoring.coreos.com", "Alertmanager"),
+        ],
+        "grafana-operator" => &[
+            ("grafanas", "grafana.integreatly.org", "Grafana"),
+            (
+                "grafanadashboards",
+                "grafana.integreatly.org",
+                "GrafanaDashboard",
+            ),
+            (
+                "grafanadatasources",
+                "grafana.integreatly.org",
+                "GrafanaDatasource",
+            ),
+        ],
+        _ => &[],
+    }
+}
 
 /// `helm upgrade --install NAME CHART --repo URL --version V --namespace NS
 /// [--create-namespace] [--set k=v]…`: records the release, creates the
@@ -1802,7 +1911,20 @@ pub fn helm(args: &[String]) -> Res<u8> {
         .retain(|r| !(r["name"] == release.as_str() && r["namespace"] == ns.as_str()));
     api.releases.push(json!({"name": release, "namespace": ns, "chart": chart, "version": version, "repo": repo, "set": sets}));
     if api.find("Deployment", Some(&ns), chart).is_none() {
-        api.objects.push(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": chart, "namespace": ns}, "spec": {"template": {"spec": {}}}}));
+        api.objects.push(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": chart, "namespace": ns, "labels": {"app.kubernetes.io/instance": release, "app.kubernetes.io/name": chart}}, "spec": {"template": {"spec": {}}}}));
+    }
+    // Helm installs a chart's CRDs first and never upgrades them.
+    for (plural, group, kind) in chart_crds(chart) {
+        let name = format!("{plural}.{group}");
+        if api.find("CustomResourceDefinition", None, &name).is_none() {
+            api.objects.push(json!({
+                "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                "metadata": {"name": name},
+                "spec": {"group": group, "scope": "Namespaced",
+                    "names": {"kind": kind, "plural": plural, "singular": kind.to_ascii_lowercase()},
+                    "versions": [{"name": "v1", "served": true, "storage": true}]}
+            }));
+        }
     }
     api.log.push(json!({"verb": "helm-install", "name": release, "namespace": ns, "chart": chart, "version": version}));
     api.reconcile();

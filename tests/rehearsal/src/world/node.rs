@@ -290,7 +290,8 @@ pub fn curl(args: &[String]) -> Res<u8> {
     } else if url == "https://get.k3s.io" || url == "https://get.k3s.io/" {
         format!("#!/bin/sh\n# the K3s installer, stood in by the rehearsal\nexec {NODE_BIN}/rehearse-world k3s-install \"$@\"\n").into_bytes()
     } else if let Some(file) = url.strip_prefix("https://get.helm.sh/") {
-        helm_download(file).map_or_else(|| http_error(&opts, &url, 404).map(|_| Vec::new()), Ok)?
+        helm_download(file, &format!("{NODE_BIN}/rehearse-world"))
+            .map_or_else(|| http_error(&opts, &url, 404).map(|_| Vec::new()), Ok)?
     } else {
         let host = url
             .split("://")
@@ -326,8 +327,10 @@ fn http_error(opts: &CurlOpts, url: &str, code: u16) -> Res<u8> {
     }
 }
 
-/// A Helm release tarball holding the helm stand-in, and its checksum file.
-fn helm_download(file: &str) -> Option<Vec<u8>> {
+/// A Helm release tarball holding the helm stand-in (`world`, the
+/// rehearse-world binary where it runs: a node's or the runner's), and its
+/// checksum file.
+pub(crate) fn helm_download(file: &str, world: &str) -> Option<Vec<u8>> {
     let tarball = |name: &str| -> Option<Vec<u8>> {
         let rest = name.strip_prefix("helm-v")?.strip_suffix(".tar.gz")?;
         let arch = rest.rsplit_once("-linux-")?.1;
@@ -336,7 +339,7 @@ fn helm_download(file: &str) -> Option<Vec<u8>> {
         fs::create_dir_all(&d).ok()?;
         fs::write(
             d.join("helm"),
-            format!("#!/bin/sh\nexec {NODE_BIN}/rehearse-world helm \"$@\"\n"),
+            format!("#!/bin/sh\nexec '{world}' helm \"$@\"\n"),
         )
         .ok()?;
         fs::set_permissions(d.join("helm"), fs::Permissions::from_mode(0o755)).ok()?;
