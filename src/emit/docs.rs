@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::value::{
-    FirewallValue, HetznerValue, IngressValue, KafkaValue, Kv, NetworkValue, Node, Nodes,
-    PoolValue, RegistryValue, VersionsValue, control_plane,
+    FirewallValue, GitOpsValue, HetznerValue, IngressValue, KafkaValue, Kv, NetworkValue, Node,
+    Nodes, PoolValue, RegistryValue, VersionsValue, control_plane,
 };
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;
@@ -47,6 +47,7 @@ struct Env<'a> {
     secret_list: Vec<Secret<'a>>,
     registries: Vec<RegistryValue<'a>>,
     topics: Vec<Topic<'a>>,
+    gitops: GitOpsValue<'a>,
 }
 
 /// A Kafka topic as the deploy creates it.
@@ -226,6 +227,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
             })
             .collect(),
         registries: RegistryValue::all(e),
+        gitops: GitOpsValue::of(e),
         topics: e
             .kafka
             .iter()
