@@ -1275,8 +1275,42 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
         "admin-pw"
     );
     let app = find("Application", "bootstrap");
-    assert_eq!(app["spec"]["source"]["path"], "overlays/minimal");
+    // dev's own overlay (cluster.kdl: `gitops overlay=`), in the project that
+    // allows exactly the declared namespaces.
+    assert_eq!(app["spec"]["source"]["path"], "overlays/dev");
     assert_eq!(app["metadata"]["namespace"], "argocd");
+    assert_eq!(app["spec"]["project"], "topogen");
+    let project = find("AppProject", "topogen");
+    let destinations: Vec<&str> = project["spec"]["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["namespace"].as_str())
+        .collect();
+    assert_eq!(destinations, ["argocd", "ingestion-alpaca"]);
+    // The operator makes the instance cluster-scoped.
+    let operator = find("Deployment", "argocd-operator-controller-manager");
+    assert!(
+        operator["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["env"].as_array().unwrap().iter())
+            .any(|e| e["name"] == "ARGOCD_CLUSTER_CONFIG_NAMESPACES" && e["value"] == "argocd"),
+        "{operator}"
+    );
+    // kafka owner=topogen: ArgoCD never syncs the Strimzi kinds.
+    let exclusions: serde_json::Value = serde_json::from_str(
+        find("ArgoCD", "argocd")["spec"]["resourceExclusions"]
+            .as_str()
+            .expect("resourceExclusions"),
+    )
+    .unwrap();
+    assert_eq!(exclusions[0]["apiGroups"][0], "kafka.strimzi.io");
+    assert_eq!(
+        exclusions[0]["kinds"],
+        serde_json::json!(["Kafka", "KafkaNodePool", "KafkaTopic"])
+    );
     // The registry pull secret, in each namespace cluster.kdl declares, made
     // from the token and the repository owner (the runner's `owner/infra`).
     let pull = api["objects"]

@@ -149,6 +149,8 @@ impl Api {
             api.objects
                 .push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
         }
+        // K3s's bundled CoreDNS (Traefik is disabled; cloud-init installs it).
+        api.objects.push(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "coredns", "namespace": "kube-system"}, "spec": {"template": {"spec": {}}}}));
         api.log.push(
             json!({"verb": "register", "kind": "Node", "name": node.name, "install": node.install}),
         );
