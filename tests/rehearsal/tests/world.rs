@@ -1343,6 +1343,53 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
             "{secret} leaked"
         );
     }
+
+    // kcat, as verify-access uses it: absent until apt-get installs it in the
+    // job, then the metadata of the Kafka the Strimzi workflow applied,
+    // through the bootstrap and each advertised broker address; any other
+    // address fails as kcat does.
+    let job = |program: &str, args: &[&str]| {
+        let mut c = w.cmd(program);
+        c.args(args)
+            .env("RUNNER_TOOL_CACHE", w.path("toolcache"))
+            .output()
+            .unwrap()
+    };
+    let missing = job("kcat", &["-L", "-b", "203.0.113.20:30001"]);
+    assert_eq!(missing.status.code(), Some(127));
+    assert!(
+        job("sudo", &["apt-get", "install", "-y", "kcat"])
+            .status
+            .success()
+    );
+    let meta = job("kcat", &["-L", "-b", "203.0.113.20:30001", "-m", "10"]);
+    let text = String::from_utf8_lossy(&meta.stdout).into_owned();
+    assert!(meta.status.success(), "{text}");
+    for (id, port) in [(0, 30002), (1, 30003), (2, 30004)] {
+        assert!(
+            text.lines().any(|l| l
+                .trim_start()
+                .starts_with(&format!("broker {id} at 203.0.113.20:{port}"))),
+            "{text}"
+        );
+        assert!(
+            job("kcat", &["-L", "-b", &format!("203.0.113.20:{port}")])
+                .status
+                .success()
+        );
+    }
+    for wrong in [
+        "203.0.113.20:30005",
+        "203.0.113.99:30001",
+        "10.0.1.20:30001",
+    ] {
+        let out = job("kcat", &["-L", "-b", wrong]);
+        assert_eq!(out.status.code(), Some(1), "{wrong}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Failed to acquire metadata"),
+            "{wrong}"
+        );
+    }
 }
 
 #[test]
