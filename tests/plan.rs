@@ -326,7 +326,10 @@ fn replication_and_secrets() {
 
 #[test]
 fn gitops_overlay_destinations_and_the_kafka_owner() {
-    let overlay = edit(BASE, &[("overlay=\"overlays/dev\"", "overlay=\"overlays/dev2\"")]);
+    let overlay = edit(
+        BASE,
+        &[("overlay=\"overlays/dev\"", "overlay=\"overlays/dev2\"")],
+    );
     let p = plan(BASE, &overlay);
     assert_eq!(
         summary(&p),
@@ -348,26 +351,53 @@ fn gitops_overlay_destinations_and_the_kafka_owner() {
     let p = plan(BASE, &added);
     assert_eq!(
         summary(&p),
-        [(Kind::GitopsDestinationsChanged, "gitops".to_owned(), Additive)]
+        [(
+            Kind::GitopsDestinationsChanged,
+            "gitops".to_owned(),
+            Additive
+        )]
     );
-    assert!(p.changes[0].summary.ends_with("+trading-apps"), "{}", p.changes[0].summary);
-    assert!(has(&plan(&added, BASE), Kind::GitopsDestinationsChanged, "gitops", InPlace));
+    assert!(
+        p.changes[0].summary.ends_with("+trading-apps"),
+        "{}",
+        p.changes[0].summary
+    );
+    assert!(has(
+        &plan(&added, BASE),
+        Kind::GitopsDestinationsChanged,
+        "gitops",
+        InPlace
+    ));
     // Handing Kafka to the GitOps repository: its namespace becomes a
     // destination, the topics go with it.
     let gitops = edit(
         BASE,
         &[
-            ("owner=topogen", "owner=gitops"),
-            ("primary-ip node=0\n    }\n    pool worker", "primary-ip node=0 address=\"203.0.113.20\"\n    }\n    pool worker"),
+            (
+                "controllers=kafka owner=topogen",
+                "controllers=kafka owner=gitops",
+            ),
+            (
+                "primary-ip node=0\n    }\n    pool worker",
+                "primary-ip node=0 address=\"203.0.113.20\"\n    }\n    pool worker",
+            ),
         ],
     );
     let start = gitops.find("        // The trading topics").unwrap();
     let end = gitops[start..].find("\n    }\n").unwrap() + start;
     let gitops = format!("{}{}", &gitops[..start], &gitops[end + 1..]);
     let p = plan(BASE, &gitops);
-    assert!(has(&p, Kind::KafkaOwnerChanged, "trading-cluster", Disruptive));
+    assert!(has(
+        &p,
+        Kind::KafkaOwnerChanged,
+        "trading-cluster",
+        Disruptive
+    ));
     assert!(has(&p, Kind::GitopsDestinationsChanged, "gitops", Additive));
-    assert_eq!(blamed(&p, Kind::KafkaOwnerChanged, BASE, &gitops), "owner=gitops");
+    assert_eq!(
+        blamed(&p, Kind::KafkaOwnerChanged, BASE, &gitops),
+        "owner=gitops"
+    );
 }
 
 // --- the command ---------------------------------------------------------
