@@ -720,11 +720,11 @@ impl Topology {
             .map_or(KafkaOwner::Topogen, |k| k.owner.value)
     }
 
-    /// The namespaces the ArgoCD instance may sync into, sorted, each once:
+    /// The namespaces the ArgoCD instance may sync into, each once, in this order:
     /// its own, every `gitops > destination`, every registry namespace (the
     /// apps pull there), and Kafka's when the GitOps repository owns it.
     pub(crate) fn gitops_destinations(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = std::iter::once(self.gitops.namespace.value.as_str())
+        let out: Vec<&str> = std::iter::once(self.gitops.namespace.value.as_str())
             .chain(self.gitops.destinations.iter().map(|d| d.value.as_str()))
             .chain(
                 self.registries
@@ -737,9 +737,12 @@ impl Topology {
                     .filter(|k| k.owner.value == KafkaOwner::Gitops)
                     .map(|k| k.namespace.value.as_str()),
             )
-            .collect();
-        out.sort_unstable();
-        out.dedup();
+            .fold(Vec::new(), |mut out, ns| {
+                if !out.contains(&ns) {
+                    out.push(ns);
+                }
+                out
+            });
         out
     }
 }

@@ -424,7 +424,7 @@ fn gitops(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
         out.push(c);
     }
     let (bd, nd) = (b.topo.gitops_destinations(), n.topo.gitops_destinations());
-    if bd != nd {
+    if bd.iter().any(|d| !nd.contains(d)) || nd.iter().any(|d| !bd.contains(d)) {
         let plus: Vec<&str> = nd.iter().filter(|d| !bd.contains(d)).copied().collect();
         let minus: Vec<&str> = bd.iter().filter(|d| !nd.contains(d)).copied().collect();
         let mut words = Vec::new();
