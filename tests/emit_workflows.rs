@@ -713,7 +713,7 @@ fn topology_facts_change_the_workflows() {
             .contains("agent dev-k3s-trading-kafka-4 10.0.1.24 jump")
     );
     assert!(after["05-reusable-verify-access.yml"].contains("30444 \"ArgoCD UI\""));
-    assert!(after["05-reusable-verify-access.yml"].contains("30006 \"Kafka broker 4\""));
+    assert!(after["05-reusable-verify-access.yml"].contains("brokers+=(4:30006)"));
     for text in after.values() {
         assert!(!text.contains("v1.47.0"));
         assert!(!text.contains("30443"));

@@ -430,6 +430,82 @@ fn replication_and_secrets() {
     assert!(has(&p, Kind::SecretRemoved, "GHCR_TOKEN", InPlace));
 }
 
+#[test]
+fn gitops_overlay_destinations_and_the_kafka_owner() {
+    let overlay = edit(
+        BASE,
+        &[("overlay=\"overlays/dev\"", "overlay=\"overlays/dev2\"")],
+    );
+    let p = plan(BASE, &overlay);
+    assert_eq!(
+        summary(&p),
+        [(Kind::GitopsSourceChanged, "gitops".to_owned(), InPlace)]
+    );
+    assert_eq!(
+        blamed(&p, Kind::GitopsSourceChanged, BASE, &overlay),
+        "overlay=\"overlays/dev2\""
+    );
+    // A destination added is additive; the registry namespace it repeats is
+    // one destination, not two.
+    let added = edit(
+        BASE,
+        &[(
+            "revision=main\n",
+            "revision=main {\n        destination trading-apps\n        destination ingestion-alpaca\n    }\n",
+        )],
+    );
+    let p = plan(BASE, &added);
+    assert_eq!(
+        summary(&p),
+        [(
+            Kind::GitopsDestinationsChanged,
+            "gitops".to_owned(),
+            Additive
+        )]
+    );
+    assert!(
+        p.changes[0].summary.ends_with("+trading-apps"),
+        "{}",
+        p.changes[0].summary
+    );
+    assert!(has(
+        &plan(&added, BASE),
+        Kind::GitopsDestinationsChanged,
+        "gitops",
+        InPlace
+    ));
+    // Handing Kafka to the GitOps repository: its namespace becomes a
+    // destination, the topics go with it.
+    let gitops = edit(
+        BASE,
+        &[
+            (
+                "controllers=kafka owner=topogen",
+                "controllers=kafka owner=gitops",
+            ),
+            (
+                "primary-ip node=0\n    }\n    pool worker",
+                "primary-ip node=0 address=\"203.0.113.20\"\n    }\n    pool worker",
+            ),
+        ],
+    );
+    let start = gitops.find("        // The trading topics").unwrap();
+    let end = gitops[start..].find("\n    }\n").unwrap() + start;
+    let gitops = format!("{}{}", &gitops[..start], &gitops[end + 1..]);
+    let p = plan(BASE, &gitops);
+    assert!(has(
+        &p,
+        Kind::KafkaOwnerChanged,
+        "trading-cluster",
+        Disruptive
+    ));
+    assert!(has(&p, Kind::GitopsDestinationsChanged, "gitops", Additive));
+    assert_eq!(
+        blamed(&p, Kind::KafkaOwnerChanged, BASE, &gitops),
+        "owner=gitops"
+    );
+}
+
 // --- the command ---------------------------------------------------------
 
 #[test]

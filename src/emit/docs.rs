@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use super::value::{
-    FirewallValue, HetznerValue, IngressValue, KafkaValue, Kv, MonitoringValue, NetworkValue, Node,
+    FirewallValue, GitOpsValue, HetznerValue, IngressValue, KafkaValue, Kv, MonitoringValue,
+    NetworkValue, Node,
     Nodes, PoolValue, RegistryValue, VersionsValue, control_plane,
 };
 use super::{EmitError, Plan, Templates};
@@ -48,6 +49,7 @@ struct Env<'a> {
     registries: Vec<RegistryValue<'a>>,
     monitoring: Option<MonitoringValue<'a>>,
     topics: Vec<Topic<'a>>,
+    gitops: GitOpsValue<'a>,
 }
 
 /// A Kafka topic as the deploy creates it.
@@ -228,6 +230,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
             .collect(),
         registries: RegistryValue::all(e),
         monitoring: MonitoringValue::of(e),
+        gitops: GitOpsValue::of(e),
         topics: e
             .kafka
             .iter()

@@ -19,7 +19,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use crate::model::resolve::{Reach, Resolved, ResolvedNode, ResolvedPool, dotted, snake};
-use crate::model::{KeyValue, Taint, Versions};
+use crate::model::{KafkaOwner, KeyValue, Taint, Versions};
 
 /// The node type the template filters downcast to.
 pub(crate) type NodeCtx = ResolvedNode;
@@ -525,6 +525,8 @@ pub(crate) struct KafkaValue<'a> {
     name: &'a str,
     namespace: &'a str,
     metadata_version: &'a str,
+    /// `topogen` or `gitops`: who applies the Kafka resources.
+    owner: &'static str,
     internal_bootstrap: Option<&'a str>,
     external: Option<ExternalValue<'a>>,
 }
@@ -557,6 +559,7 @@ impl<'a> KafkaValue<'a> {
             name: &k.kafka.name.value,
             namespace: &k.kafka.namespace.value,
             metadata_version: &k.metadata_version,
+            owner: k.kafka.owner.value.word(),
             internal_bootstrap: k.internal_bootstrap.as_deref(),
             external: k.external.as_ref().map(|e| ExternalValue {
                 listener: &e.listener.name.value,
@@ -575,5 +578,36 @@ impl<'a> KafkaValue<'a> {
                 advertised_host_pointers: super::strimzi::advertised_host_pointers(e),
             }),
         })
+    }
+}
+
+/// Where ArgoCD bootstraps from, as the workflows and the docs show it.
+#[derive(Serialize)]
+pub(crate) struct GitOpsValue<'a> {
+    repo: &'a str,
+    overlay: &'a str,
+    revision: &'a str,
+    namespace: &'a str,
+    /// The namespaces the instance may sync into (its project's destinations).
+    destinations: Vec<&'a str>,
+    /// The Strimzi kinds ArgoCD excludes (topogen owns Kafka), else empty.
+    excluded_kinds: &'static [&'static str],
+}
+
+impl<'a> GitOpsValue<'a> {
+    /// The GitOps source of `env`.
+    pub(crate) fn of(env: &'a Resolved<'_>) -> Self {
+        let t = env.topo;
+        Self {
+            repo: &t.gitops.repo.value,
+            overlay: &t.gitops.overlay.value,
+            revision: &t.gitops.revision.value,
+            namespace: &t.gitops.namespace.value,
+            destinations: t.gitops_destinations(),
+            excluded_kinds: match (&t.kafka, t.kafka_owner()) {
+                (Some(_), KafkaOwner::Topogen) => super::strimzi::STRIMZI_OWNED_KINDS,
+                _ => &[],
+            },
+        }
     }
 }

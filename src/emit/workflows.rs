@@ -18,12 +18,13 @@ use serde::Serialize;
 
 use super::templates::GhExpr;
 use super::value::{
-    HetznerValue, IngressValue, KafkaValue, MonitoringValue, Node, PoolValue, RegistryValue,
+    GitOpsValue, HetznerValue, IngressValue, KafkaValue, MonitoringValue, Node, PoolValue,
+    RegistryValue,
     VersionsValue, control_plane,
 };
 use super::{Destination, EmitError, Plan, Templates};
 use crate::model::resolve::snake;
-use crate::model::{Project, Resolved};
+use crate::model::{KafkaOwner, Project, Resolved};
 
 /// The drift check, generated only when cluster.kdl pins topogen
 /// (`topogen git=… rev=…`): it installs exactly that commit.
@@ -90,6 +91,8 @@ struct WorkflowCtx<'a> {
     /// Any environment declares `monitoring`: the deploy installs and
     /// verifies it before ArgoCD.
     any_monitoring: bool,
+    /// Any environment's Kafka is the GitOps repository's (`kafka owner=gitops`).
+    any_gitops_kafka: bool,
     /// The concurrency groups that keep a deploy and a maintenance run of the
     /// same environment from overlapping.
     concurrency: Concurrency,
@@ -255,21 +258,13 @@ struct Env<'a> {
     hetzner: HetznerValue<'a>,
     versions: VersionsValue<'a>,
     ingress: IngressValue,
-    gitops: GitOps<'a>,
+    gitops: GitOpsValue<'a>,
     pools: Vec<PoolValue<'a>>,
     kafka: Option<KafkaValue<'a>>,
     /// Registries and the namespaces that get their pull secret.
     registries: Vec<RegistryValue<'a>>,
     /// The monitoring stack, when declared.
     monitoring: Option<MonitoringValue<'a>>,
-}
-
-#[derive(Serialize)]
-struct GitOps<'a> {
-    repo: &'a str,
-    overlay: &'a str,
-    revision: &'a str,
-    namespace: &'a str,
 }
 
 impl<'a> ProjectCtx<'a> {
@@ -341,12 +336,7 @@ impl<'a> Env<'a> {
             hetzner: HetznerValue::of(e),
             versions: VersionsValue::new(&t.versions),
             ingress: IngressValue::of(e),
-            gitops: GitOps {
-                repo: &t.gitops.repo.value,
-                overlay: &t.gitops.overlay.value,
-                revision: &t.gitops.revision.value,
-                namespace: &t.gitops.namespace.value,
-            },
+            gitops: GitOpsValue::of(e),
             pools: PoolValue::all(e),
             kafka: KafkaValue::of(e),
             registries: RegistryValue::all(e),
@@ -521,11 +511,15 @@ impl<'a> WorkflowCtx<'a> {
                 .collect(),
             any_kafka: envs.iter().any(|e| e.kafka.is_some()),
             any_external: envs.iter().any(|e| external(e).is_some()),
-            any_ip_lookup: envs
-                .iter()
-                .any(|e| external(e).is_some_and(|x| x.address.is_none())),
+            any_ip_lookup: envs.iter().any(|e| {
+                e.topo.kafka_owner() == KafkaOwner::Topogen
+                    && external(e).is_some_and(|x| x.address.is_none())
+            }),
             any_registry: envs.iter().any(|e| !e.topo.registries.is_empty()),
             any_monitoring: envs.iter().any(|e| e.topo.monitoring.is_some()),
+            any_gitops_kafka: envs
+                .iter()
+                .any(|e| e.kafka.is_some() && e.topo.kafka_owner() == KafkaOwner::Gitops),
         }
     }
 }

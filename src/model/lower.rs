@@ -1333,6 +1333,15 @@ impl Cx<'_> {
             .unwrap_or_else(|| brokers.clone());
         let namespace = self.str_or(&e, "namespace");
         let metadata_version = self.str_(&e, "metadata-version");
+        let owner = self.word_or(&e, "owner", "Kafka owner");
+        let owner = Spanned::new(
+            if owner.value == "gitops" {
+                KafkaOwner::Gitops
+            } else {
+                KafkaOwner::Topogen
+            },
+            owner.span,
+        );
         let empty = KdlDocument::new();
         let children = node.children().unwrap_or(&empty);
         self.children(children, &schema::KAFKA);
@@ -1424,6 +1433,7 @@ impl Cx<'_> {
             storage,
             resources,
             topics,
+            owner,
         })
     }
 
@@ -1650,12 +1660,23 @@ impl Cx<'_> {
 
     fn gitops(&mut self, doc: &KdlDocument, fallback: Span) -> GitOps {
         match self.single(doc, &schema::GITOPS) {
-            Some((_, e)) => GitOps {
-                repo: self.req_str(&e, "repo"),
-                overlay: self.req_str(&e, "overlay"),
-                revision: self.str_or(&e, "revision"),
-                namespace: self.str_or(&e, "namespace"),
-            },
+            Some((n, e)) => {
+                let empty = KdlDocument::new();
+                let body = n.children().unwrap_or(&empty);
+                self.children(body, &schema::GITOPS);
+                let destinations = self
+                    .many(body, &schema::GITOPS_DESTINATION)
+                    .into_iter()
+                    .map(|(_, de)| self.arg_str(&de, 0, "destination", ""))
+                    .collect();
+                GitOps {
+                    repo: self.req_str(&e, "repo"),
+                    overlay: self.req_str(&e, "overlay"),
+                    revision: self.str_or(&e, "revision"),
+                    namespace: self.str_or(&e, "namespace"),
+                    destinations,
+                }
+            }
             None => {
                 self.out.push(
                     Finding::new(
@@ -1671,6 +1692,7 @@ impl Cx<'_> {
                     overlay: s("overlays/minimal"),
                     revision: s(schema::GITOPS.prop("revision").default_str()),
                     namespace: s(schema::GITOPS.prop("namespace").default_str()),
+                    destinations: Vec::new(),
                 }
             }
         }

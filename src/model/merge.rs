@@ -66,6 +66,7 @@ const KEYED: &[&str] = &[
     "config",
     "registry",
     "namespace",
+    "destination",
 ];
 
 /// Keyed nodes an overlay may only override: adding one takes `new=#true`.

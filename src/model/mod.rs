@@ -357,6 +357,28 @@ pub(crate) struct Kafka {
     pub(crate) resources: Resources,
     /// Topics the Topic Operator manages, in file order.
     pub(crate) topics: Vec<Topic>,
+    /// `owner=`: who applies the Kafka resources.
+    pub(crate) owner: Spanned<KafkaOwner>,
+}
+
+/// `kafka owner=`: the one definition of the Kafka cluster that is applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KafkaOwner {
+    /// The deploy-strimzi workflow applies the generated resources; ArgoCD
+    /// excludes the Strimzi kinds.
+    Topogen,
+    /// The GitOps repository defines them; the deploy applies none.
+    Gitops,
+}
+
+impl KafkaOwner {
+    /// The word `cluster.kdl` uses.
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            Self::Topogen => "topogen",
+            Self::Gitops => "gitops",
+        }
+    }
 }
 
 /// `topic NAME partitions=N [replicas=N] { config KEY VALUE … }`.
@@ -590,6 +612,8 @@ pub struct GitOps {
     pub revision: Spanned<String>,
     /// ArgoCD's namespace.
     pub(crate) namespace: Spanned<String>,
+    /// `destination NS`: app namespaces beyond the registries' ones.
+    pub(crate) destinations: Vec<Spanned<String>>,
 }
 
 /// `registry SERVER secret=NAME token=SECRET [username=…] { namespace NS … }`.
@@ -768,6 +792,39 @@ impl Topology {
     /// The secret used for `usage`.
     pub(crate) fn secret(&self, usage: SecretUse) -> Option<&Secret> {
         self.secrets.iter().find(|s| s.usage.value == usage)
+    }
+
+    /// Who applies the Kafka resources (`topogen` without a `kafka`).
+    pub(crate) fn kafka_owner(&self) -> KafkaOwner {
+        self.kafka
+            .as_ref()
+            .map_or(KafkaOwner::Topogen, |k| k.owner.value)
+    }
+
+    /// The namespaces the ArgoCD instance may sync into, each once, in this order:
+    /// its own, every `gitops > destination`, every registry namespace (the
+    /// apps pull there), and Kafka's when the GitOps repository owns it.
+    pub(crate) fn gitops_destinations(&self) -> Vec<&str> {
+        let out: Vec<&str> = std::iter::once(self.gitops.namespace.value.as_str())
+            .chain(self.gitops.destinations.iter().map(|d| d.value.as_str()))
+            .chain(
+                self.registries
+                    .iter()
+                    .flat_map(|r| r.namespaces.iter().map(|n| n.value.as_str())),
+            )
+            .chain(
+                self.kafka
+                    .as_ref()
+                    .filter(|k| k.owner.value == KafkaOwner::Gitops)
+                    .map(|k| k.namespace.value.as_str()),
+            )
+            .fold(Vec::new(), |mut out, ns| {
+                if !out.contains(&ns) {
+                    out.push(ns);
+                }
+                out
+            });
+        out
     }
 }
 

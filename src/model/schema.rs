@@ -827,10 +827,19 @@ pub(crate) static KAFKA: NodeSchema = NodeSchema {
             Default::Described("from the Kafka version"),
             "KRaft metadata version, e.g. `4.0-IV3`.",
         ),
+        f(
+            "owner",
+            Kind::OneOf(KAFKA_OWNERS),
+            Default::Str("topogen"),
+            "Who applies the `Kafka` and `KafkaNodePool` resources: `topogen` (the deploy-strimzi workflow applies the generated ones, and the ArgoCD instance excludes the Strimzi kinds `Kafka`, `KafkaNodePool` and `KafkaTopic` from every sync, so a copy in the GitOps repository cannot fight them), or `gitops` (the GitOps repository defines them: topogen still writes `k8s/<env>/strimzi/` for it to copy, but the deploy applies none of it, waits for ArgoCD's `Kafka` to be Ready, and the Kafka namespace becomes an ArgoCD destination).",
+        ),
     ],
     children: &[&REPLICATION, &LISTENER, &STORAGE, &RESOURCES, &TOPIC],
     example: "kafka trading-cluster namespace=kafka brokers=kafka controllers=kafka { … }",
 };
+
+/// The words of `kafka owner=`.
+pub(crate) const KAFKA_OWNERS: &[&str] = &["topogen", "gitops"];
 
 /// `cluster > kafka > topic`.
 pub(crate) static TOPIC: NodeSchema = NodeSchema {
@@ -1288,7 +1297,7 @@ pub(crate) static SCHEDULE: NodeSchema = NodeSchema {
 pub(crate) static GITOPS: NodeSchema = NodeSchema {
     name: "gitops",
     repeats: false,
-    doc: "Where ArgoCD bootstraps the apps from.",
+    doc: "Where ArgoCD bootstraps the apps from: the deploy-argocd workflow creates one ArgoCD Application `bootstrap` syncing `overlay` of `repo` at `revision`. Give each environment its own overlay (`environment prod { gitops overlay=\"overlays/prod\" }`), as the real repository applies `overlays/<environment>`. The operator makes the instance cluster-scoped (`ARGOCD_CLUSTER_CONFIG_NAMESPACES` on its Deployment names `namespace`), and the Application's project `topogen` allows exactly the destinations: `namespace`, each `destination`, each registry `namespace`, and the Kafka namespace when `kafka owner=gitops`. Each is created and labelled `argocd.argoproj.io/managed-by` before the bootstrap.",
     args: &[],
     props: &[
         f(
@@ -1304,7 +1313,7 @@ pub(crate) static GITOPS: NodeSchema = NodeSchema {
             Default::Required,
             "Kustomize overlay in that repository.",
         )
-        .eg("overlay=\"overlays/minimal\""),
+        .eg("overlay=\"overlays/dev\""),
         f(
             "revision",
             Kind::Str,
@@ -1318,8 +1327,24 @@ pub(crate) static GITOPS: NodeSchema = NodeSchema {
             "ArgoCD's namespace.",
         ),
     ],
+    children: &[&GITOPS_DESTINATION],
+    example: "gitops repo=\"trading-cz/config\" overlay=\"overlays/dev\" { destination trading-apps }",
+};
+
+/// `cluster > gitops > destination`.
+pub(crate) static GITOPS_DESTINATION: NodeSchema = NodeSchema {
+    name: "destination",
+    repeats: true,
+    doc: "A namespace the GitOps repository's apps deploy into, beyond the registries' namespaces (those are destinations already: declare a namespace once). An environment adds destinations with `gitops { destination … }`.",
+    args: &[f(
+        "NAME",
+        Kind::DnsLabel,
+        Default::Required,
+        "The Kubernetes namespace.",
+    )],
+    props: &[],
     children: &[],
-    example: "gitops repo=\"trading-cz/config\" overlay=\"overlays/minimal\"",
+    example: "destination trading-apps",
 };
 
 /// `cluster > registry`.
@@ -1564,7 +1589,7 @@ pub(crate) static ENVIRONMENT: NodeSchema = NodeSchema {
     children: CLUSTER_CHILDREN
         .split_at(CLUSTER_CHILDREN.len() - CLUSTER_ONLY)
         .0,
-    example: "environment prod production=#true approval=\"production\" { network \"10.1.0.0/16\" subnet=\"10.1.1.0/24\" }",
+    example: "environment prod production=#true approval=\"production\" { network \"10.1.0.0/16\" subnet=\"10.1.1.0/24\"; gitops overlay=\"overlays/prod\" }",
 };
 
 /// Every node of the language with its path (`cluster > pool`), top-down:
@@ -1721,7 +1746,7 @@ mod tests {
     #[test]
     fn the_tree_reaches_every_node_once_with_unique_names_per_parent() {
         let all = nodes();
-        assert_eq!(all.len(), 51);
+        assert_eq!(all.len(), 52);
         let paths: std::collections::BTreeSet<_> = all.iter().map(|(p, _)| p).collect();
         assert_eq!(paths.len(), all.len());
         for (path, n) in &all {

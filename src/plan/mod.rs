@@ -22,8 +22,8 @@ use ipnet::IpNet;
 use serde::Serialize;
 
 use crate::diag::Span;
-use crate::model::Resolved;
 use crate::model::resolve::{ResolvedFirewallRule, ResolvedKafka, ResolvedPool};
+use crate::model::{GitOps, KafkaOwner, Resolved};
 
 /// What a change costs the running cluster, mildest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -127,6 +127,12 @@ pub enum Kind {
     /// The datacenter changed while the environment has Primary IPs, which
     /// stay in the old one.
     PrimaryIpsStranded,
+    /// The GitOps repository, overlay or revision the bootstrap syncs changed.
+    GitopsSourceChanged,
+    /// The namespaces ArgoCD may sync into changed.
+    GitopsDestinationsChanged,
+    /// `kafka owner=` changed: the other definition takes over.
+    KafkaOwnerChanged,
 }
 
 /// Which file a change's span is in.
@@ -389,6 +395,90 @@ fn diff_env(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
     secrets(b, n, out);
     versions(b, n, out);
     monitoring(b, n, out);
+    gitops(b, n, out);
+}
+
+/// The bootstrap Application's source, its project's destinations, and who
+/// owns Kafka.
+fn gitops(b: &Resolved<'_>, n: &Resolved<'_>, out: &mut Vec<Change>) {
+    let (bg, ng) = (&b.topo.gitops, &n.topo.gitops);
+    let source = |g: &GitOps| {
+        format!(
+            "{} {} at {}",
+            g.repo.value, g.overlay.value, g.revision.value
+        )
+    };
+    let (was, now) = (source(bg), source(ng));
+    if was != now {
+        let span = if bg.overlay.value == ng.overlay.value {
+            ng.repo.span
+        } else {
+            ng.overlay.span
+        };
+        let mut c = change(
+            Class::InPlace,
+            Kind::GitopsSourceChanged,
+            "gitops",
+            format!("ArgoCD syncs {now} (was {was})"),
+            span,
+        );
+        c.notes.push(
+            "the next deploy re-points the bootstrap Application; ArgoCD prunes what only the old overlay had".into(),
+        );
+        out.push(c);
+    }
+    let (bd, nd) = (b.topo.gitops_destinations(), n.topo.gitops_destinations());
+    if bd.iter().any(|d| !nd.contains(d)) || nd.iter().any(|d| !bd.contains(d)) {
+        let plus: Vec<&str> = nd.iter().filter(|d| !bd.contains(d)).copied().collect();
+        let minus: Vec<&str> = bd.iter().filter(|d| !nd.contains(d)).copied().collect();
+        let mut words = Vec::new();
+        if !plus.is_empty() {
+            words.push(format!("+{}", plus.join(" +")));
+        }
+        if !minus.is_empty() {
+            words.push(format!("-{}", minus.join(" -")));
+        }
+        let mut c = change(
+            if minus.is_empty() {
+                Class::Additive
+            } else {
+                Class::InPlace
+            },
+            Kind::GitopsDestinationsChanged,
+            "gitops",
+            format!("ArgoCD destinations {}", words.join(" ")),
+            ng.destinations
+                .first()
+                .map_or(ng.namespace.span, |d| d.span),
+        );
+        if !minus.is_empty() {
+            c.notes.push(
+                "ArgoCD stops syncing into the removed namespaces; what it put there stays until deleted".into(),
+            );
+        }
+        out.push(c);
+    }
+    if let (Some(bk), Some(nk)) = (&b.topo.kafka, &n.topo.kafka)
+        && bk.owner.value != nk.owner.value
+    {
+        let mut c = change(
+            Class::Disruptive,
+            Kind::KafkaOwnerChanged,
+            nk.name.value.clone(),
+            format!(
+                "Kafka `{}` owned by {} (was {})",
+                nk.name.value,
+                nk.owner.value.word(),
+                bk.owner.value.word()
+            ),
+            nk.owner.span,
+        );
+        c.notes.push(match nk.owner.value {
+            KafkaOwner::Gitops => "the deploy stops applying the Kafka resources and ArgoCD stops excluding them: the GitOps repository's definition is applied over the running cluster, so make it match before merging".into(),
+            KafkaOwner::Topogen => "ArgoCD stops syncing the Strimzi kinds (they stay, unpruned) and the deploy applies topogen's over them; remove them from the GitOps repository".into(),
+        });
+        out.push(c);
+    }
 }
 
 /// A Primary IP is bound to the datacenter it was created in: moving the

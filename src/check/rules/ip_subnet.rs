@@ -26,10 +26,12 @@ through creating the cluster. An environment overlay that changes the network bu
 the subnet (`network "10.1.0.0/16"` with the base's `10.0.1.0/24`) is the usual cause."#,
     fail: r#"environment prod production=#true {
     network "10.1.0.0/16"
+    gitops overlay="overlays/prod"
 }
 "#,
     fixed: r#"environment prod production=#true {
     network "10.1.0.0/16" subnet="10.1.1.0/24"
+    gitops overlay="overlays/prod"
 }
 "#,
     check: Check::Topology(check),

@@ -32,6 +32,7 @@ pub(crate) mod exposure_internal;
 pub(crate) mod exposure_public;
 pub(crate) mod firewall_unopened;
 pub(crate) mod firewall_unused;
+pub(crate) mod gitops_overlay;
 pub(crate) mod gitops_source;
 pub(crate) mod hetzner_location;
 pub(crate) mod ip_duplicate_address;
@@ -44,6 +45,7 @@ pub(crate) mod kafka_external_address;
 pub(crate) mod kafka_listener;
 pub(crate) mod kafka_listener_node_ports;
 pub(crate) mod kafka_min_insync;
+pub(crate) mod kafka_owner;
 pub(crate) mod kafka_pool_labels;
 pub(crate) mod kafka_pools;
 pub(crate) mod kafka_quorum;
@@ -97,6 +99,7 @@ pub(crate) static ALL: &[&Rule] = &[
     &exposure_public::RULE,
     &firewall_unopened::RULE,
     &firewall_unused::RULE,
+    &gitops_overlay::RULE,
     &gitops_source::RULE,
     &hetzner_location::RULE,
     &ip_duplicate_address::RULE,
@@ -109,6 +112,7 @@ pub(crate) static ALL: &[&Rule] = &[
     &kafka_listener::RULE,
     &kafka_listener_node_ports::RULE,
     &kafka_min_insync::RULE,
+    &kafka_owner::RULE,
     &kafka_pool_labels::RULE,
     &kafka_pools::RULE,
     &kafka_quorum::RULE,

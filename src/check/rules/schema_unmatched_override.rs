@@ -21,6 +21,7 @@ pool nobody intended."#,
     fail: r#"pool worker role=agent server-type=cx23 count=1 range=workers
 environment prod {
     pool workr count=2
+    gitops overlay="overlays/prod"
 }
 /-pool kafka
 /-kafka events
@@ -33,6 +34,7 @@ environment prod {
 environment prod {
     pool worker count=2
     pool batch new=#true role=agent server-type=cx23 count=1 range=batch
+    gitops overlay="overlays/prod"
 }
 "#,
     check: Check::Lowering,

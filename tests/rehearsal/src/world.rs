@@ -28,6 +28,7 @@
 pub mod access;
 pub mod kube;
 pub mod node;
+pub mod runner;
 pub mod strimzi;
 
 use std::collections::BTreeMap;
@@ -55,7 +56,9 @@ pub const NODE_BIN: &str = "/opt/rehearsal/bin";
 /// The tools a node sees as stand-ins (the rest is this machine's).
 pub const NODE_TOOLS: &[&str] = &["curl", "ip", "systemctl", "sleep"];
 /// The tools a workflow runner sees as stand-ins.
-pub const RUNNER_TOOLS: &[&str] = &["ssh", "scp", "kubectl", "helm", "sleep", "curl", "timeout"];
+pub const RUNNER_TOOLS: &[&str] = &[
+    "ssh", "scp", "kubectl", "helm", "sleep", "curl", "timeout", "sudo", "apt-get", "kcat",
+];
 
 /// An error: the message a tool prints, and its exit status.
 #[derive(Debug)]

@@ -2,10 +2,12 @@
 //! is called by (`ssh`, `kubectl`, … links) or by its first argument.
 //!
 //! ```text
-//! rehearse-world install DIR      links ssh, scp, kubectl, helm, sleep, curl in DIR
+//! rehearse-world install DIR      links ssh, scp, kubectl, helm, sleep, curl, timeout,
+//!                                 sudo, apt-get, kcat in DIR
 //! rehearse-world boot             boot every server of the fake cloud not yet booted
 //! rehearse-world down             end the world's processes and network namespace
-//! rehearse-world TOOL ARGS…       ssh scp kubectl helm sleep curl (runner side);
+//! rehearse-world TOOL ARGS…       ssh scp kubectl helm sleep curl timeout sudo apt-get
+//!                                 kcat (runner side);
 //!                                 curl ip systemctl k3s k3s-install cloud-init listen (in a node)
 //! ```
 //! The world is `$REHEARSAL_WORLD` (a directory), the fake cloud
@@ -33,6 +35,9 @@ fn dispatch(tool: &str, args: &[String]) -> Option<Res<u8>> {
         "sleep" => world::sleep(args).map(|()| 0),
         "curl" => world::curl(args),
         "timeout" => world::access::timeout(args),
+        "kcat" => world::access::kcat(args),
+        "sudo" => world::runner::sudo(args),
+        "apt-get" => world::runner::apt_get(args),
         "ip" => node::ip(args),
         "systemctl" => node::systemctl(args),
         "k3s-install" => node::k3s_install(args),

@@ -336,14 +336,35 @@ fn deploy_dev_from_a_clean_project() {
         .as_str()
         .unwrap()
         .to_string();
-    // verify-access reached Traefik's route to ArgoCD and Kafka's NodePorts.
+    // verify-cluster saw CoreDNS and Traefik ready; verify-access reached the
+    // API, Traefik's route to ArgoCD, and Kafka's metadata with kcat through
+    // the bootstrap and through every broker's advertised address.
+    for ready in ["CoreDNS is ready", "Traefik is ready"] {
+        assert!(report.logged(ready), "{ready}: {:#?}", report.log);
+    }
+    assert!(
+        report.logged(&format!(
+            "Kubernetes API answers at https://{control_ip}:6443/"
+        )),
+        "{:#?}",
+        report.log
+    );
     assert!(
         report.logged(&format!("ArgoCD UI answers at https://{control_ip}:30443/")),
         "{:#?}",
         report.log
     );
-    assert!(report.logged("Kafka bootstrap reachable at"));
-    assert!(report.logged("Kafka broker 2 reachable at"));
+    for (id, port) in [(0, 30002), (1, 30003), (2, 30004)] {
+        let line = format!("broker {id} answers at its advertised address ");
+        assert!(
+            report
+                .log
+                .iter()
+                .any(|l| l.contains(&line) && l.trim_end().ends_with(&format!(":{port}"))),
+            "{line}:{port}: {:#?}",
+            report.log
+        );
+    }
     assert_monitoring_before_gitops(&p, control.as_str().unwrap(), "dev", &report);
     assert!(
         report

@@ -1275,8 +1275,42 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
         "admin-pw"
     );
     let app = find("Application", "bootstrap");
-    assert_eq!(app["spec"]["source"]["path"], "overlays/minimal");
+    // dev's own overlay (cluster.kdl: `gitops overlay=`), in the project that
+    // allows exactly the declared namespaces.
+    assert_eq!(app["spec"]["source"]["path"], "overlays/dev");
     assert_eq!(app["metadata"]["namespace"], "argocd");
+    assert_eq!(app["spec"]["project"], "topogen");
+    let project = find("AppProject", "topogen");
+    let destinations: Vec<&str> = project["spec"]["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["namespace"].as_str())
+        .collect();
+    assert_eq!(destinations, ["argocd", "ingestion-alpaca"]);
+    // The operator makes the instance cluster-scoped.
+    let operator = find("Deployment", "argocd-operator-controller-manager");
+    assert!(
+        operator["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["env"].as_array().unwrap().iter())
+            .any(|e| e["name"] == "ARGOCD_CLUSTER_CONFIG_NAMESPACES" && e["value"] == "argocd"),
+        "{operator}"
+    );
+    // kafka owner=topogen: ArgoCD never syncs the Strimzi kinds.
+    let exclusions: serde_json::Value = serde_json::from_str(
+        find("ArgoCD", "argocd")["spec"]["resourceExclusions"]
+            .as_str()
+            .expect("resourceExclusions"),
+    )
+    .unwrap();
+    assert_eq!(exclusions[0]["apiGroups"][0], "kafka.strimzi.io");
+    assert_eq!(
+        exclusions[0]["kinds"],
+        serde_json::json!(["Kafka", "KafkaNodePool", "KafkaTopic"])
+    );
     // The registry pull secret, in each namespace cluster.kdl declares, made
     // from the token and the repository owner (the runner's `owner/infra`).
     let pull = api["objects"]
@@ -1307,6 +1341,53 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
                 .chain(strimzi.log.iter())
                 .any(|l| l.contains(secret)),
             "{secret} leaked"
+        );
+    }
+
+    // kcat, as verify-access uses it: absent until apt-get installs it in the
+    // job, then the metadata of the Kafka the Strimzi workflow applied,
+    // through the bootstrap and each advertised broker address; any other
+    // address fails as kcat does.
+    let job = |program: &str, args: &[&str]| {
+        let mut c = w.cmd(program);
+        c.args(args)
+            .env("RUNNER_TOOL_CACHE", w.path("toolcache"))
+            .output()
+            .unwrap()
+    };
+    let missing = job("kcat", &["-L", "-b", "203.0.113.20:30001"]);
+    assert_eq!(missing.status.code(), Some(127));
+    assert!(
+        job("sudo", &["apt-get", "install", "-y", "kcat"])
+            .status
+            .success()
+    );
+    let meta = job("kcat", &["-L", "-b", "203.0.113.20:30001", "-m", "10"]);
+    let text = String::from_utf8_lossy(&meta.stdout).into_owned();
+    assert!(meta.status.success(), "{text}");
+    for (id, port) in [(0, 30002), (1, 30003), (2, 30004)] {
+        assert!(
+            text.lines().any(|l| l
+                .trim_start()
+                .starts_with(&format!("broker {id} at 203.0.113.20:{port}"))),
+            "{text}"
+        );
+        assert!(
+            job("kcat", &["-L", "-b", &format!("203.0.113.20:{port}")])
+                .status
+                .success()
+        );
+    }
+    for wrong in [
+        "203.0.113.20:30005",
+        "203.0.113.99:30001",
+        "10.0.1.20:30001",
+    ] {
+        let out = job("kcat", &["-L", "-b", wrong]);
+        assert_eq!(out.status.code(), Some(1), "{wrong}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("Failed to acquire metadata"),
+            "{wrong}"
         );
     }
 }

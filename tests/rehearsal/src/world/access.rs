@@ -15,8 +15,12 @@
 //!   `timeout 5 bash -c 'exec 3<> /dev/tcp/IP/PORT'` is a real connect.
 //! - **HTTPS to Traefik's `websecure` NodePort** (the runner's `curl`):
 //!   200 when an `Ingress` on that entrypoint routes `/` to the Service of an
-//!   Available `ArgoCD` (`<name>-server`), Traefik's 404 otherwise; any other
-//!   port of a node refuses the connection.
+//!   Available `ArgoCD` (`<name>-server`), Traefik's 404 otherwise; 401 from
+//!   the K3s API on 6443 of a server node; any other port of a node refuses
+//!   the connection.
+//! - **Kafka metadata** (the runner's `kcat -L`, once `apt-get install kcat`
+//!   ran in the job): the brokers a Ready `Kafka` advertises, through any
+//!   node's public address and one of its nodeport listener's NodePorts.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -224,6 +228,15 @@ pub fn timeout(args: &[String]) -> Res<u8> {
 /// Traefik answers there (status code), or None when nothing listens.
 pub fn https_status(world: &World, ip: &str, port: u16) -> Option<u16> {
     let api = api_of_public(world, ip)?;
+    if port == 6443 {
+        // The K3s API on a server node: anonymous requests are answered 401.
+        let server = api["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|n| n["external_ip"] == ip && n["role"] == "server");
+        return server.then_some(401);
+    }
     let entry = node_ports(&api)
         .into_iter()
         .find(|(p, _)| *p == port)
@@ -270,4 +283,140 @@ pub fn https_status(world: &World, ip: &str, port: u16) -> Option<u16> {
             })
     });
     Some(if routed { 200 } else { 404 })
+}
+
+/// The Kafka brokers a Ready `Kafka` of `api` advertises on the `nodeport`
+/// listener that has NodePort `port` (bootstrap or a broker's): `(broker id,
+/// advertised host, advertised port, its NodePort)`. A broker without
+/// `advertisedHost` is advertised at `host` (the address the client used):
+/// topogen always writes `advertisedHost` on a nodeport listener, so this
+/// fallback never hides one of its mistakes.
+fn advertised_brokers(api: &Value, host: &str, port: u16) -> Option<Vec<(u64, String, u64, u64)>> {
+    for o in api["objects"].as_array().into_iter().flatten() {
+        let ready = o["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True");
+        if o["kind"] != "Kafka" || !ready {
+            continue;
+        }
+        for l in o["spec"]["kafka"]["listeners"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|l| l["type"] == "nodeport")
+        {
+            let c = &l["configuration"];
+            let brokers: Vec<(u64, String, u64, u64)> = c["brokers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|b| {
+                    let id = b["broker"].as_u64()?;
+                    let node_port = b["nodePort"].as_u64()?;
+                    let adv_host = b["advertisedHost"].as_str().unwrap_or(host).to_string();
+                    let adv_port = b["advertisedPort"].as_u64().unwrap_or(node_port);
+                    Some((id, adv_host, adv_port, node_port))
+                })
+                .collect();
+            let hit = c["bootstrap"]["nodePort"].as_u64() == Some(u64::from(port))
+                || brokers.iter().any(|b| b.3 == u64::from(port));
+            if hit {
+                return Some(brokers);
+            }
+        }
+    }
+    None
+}
+
+/// `kcat -L -b HOST:PORT [-m SECONDS] [-q]` on the runner, once `apt-get
+/// install kcat` put it there: Kafka's metadata as kcat prints it, from the
+/// Ready `Kafka` of the cluster whose node has public address HOST and whose
+/// nodeport listener has NodePort PORT (kube-proxy forwards it on every
+/// node). Anything else fails as kcat does when no broker answers. Topics are
+/// the cluster's `KafkaTopic` resources.
+pub fn kcat(args: &[String]) -> Res<u8> {
+    if !super::runner::installed("kcat") {
+        return Err(Fail::new(127, "bash: line 1: kcat: command not found"));
+    }
+    let mut list = false;
+    let mut broker = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-L" => list = true,
+            "-V" => {
+                println!(
+                    "kcat - Apache Kafka producer and consumer tool\nkcat version 1.7.1 (rehearsal stand-in)"
+                );
+                return Ok(0);
+            }
+            "-q" | "-J" => {}
+            "-b" => broker = it.next().cloned(),
+            "-m" => {
+                it.next();
+            }
+            other => {
+                return Err(Fail::new(
+                    1,
+                    format!(
+                        "rehearse-world kcat: only `kcat -L -b HOST:PORT [-m N]` is stood in, not {other}"
+                    ),
+                ));
+            }
+        }
+    }
+    let Some(broker) = broker.filter(|_| list) else {
+        return Err(Fail::new(1, "%  ERROR: No brokers configured (-b)"));
+    };
+    let fail = || {
+        Fail::new(
+            1,
+            "% ERROR: Failed to acquire metadata: Local: Broker transport failure (Are the brokers reachable? Also try increasing the metadata timeout with -m <timeout>?)",
+        )
+    };
+    let (host, port) = broker.rsplit_once(':').ok_or_else(fail)?;
+    let port: u16 = port.parse().map_err(|_| fail())?;
+    let world = World::from_env()?;
+    world.ensure_booted()?;
+    let api = api_of_public(&world, host).ok_or_else(fail)?;
+    let brokers = advertised_brokers(&api, host, port).ok_or_else(fail)?;
+    let from = if brokers.iter().any(|b| b.3 == u64::from(port)) {
+        brokers
+            .iter()
+            .find(|b| b.3 == u64::from(port))
+            .map_or(-1, |b| b.0 as i64)
+    } else {
+        -1
+    };
+    println!(
+        "Metadata for all topics (from broker {from}: {host}:{port}/{}):",
+        if from < 0 {
+            "bootstrap".to_string()
+        } else {
+            from.to_string()
+        }
+    );
+    println!(" {} brokers:", brokers.len());
+    for (i, (id, h, p, _)) in brokers.iter().enumerate() {
+        let controller = if i == 0 { " (controller)" } else { "" };
+        println!("  broker {id} at {h}:{p}{controller}");
+    }
+    let topics: Vec<&Value> = api["objects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|o| o["kind"] == "KafkaTopic")
+        .collect();
+    println!(" {} topics:", topics.len());
+    for t in topics {
+        let name = t["spec"]["topicName"]
+            .as_str()
+            .or(t["metadata"]["name"].as_str())
+            .unwrap_or("");
+        let partitions = t["spec"]["partitions"].as_u64().unwrap_or(1);
+        println!("  topic \"{name}\" with {partitions} partitions:");
+    }
+    Ok(0)
 }

@@ -149,6 +149,8 @@ impl Api {
             api.objects
                 .push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
         }
+        // K3s's bundled CoreDNS (Traefik is disabled; cloud-init installs it).
+        api.objects.push(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "coredns", "namespace": "kube-system"}, "spec": {"template": {"spec": {}}}}));
         api.log.push(
             json!({"verb": "register", "kind": "Node", "name": node.name, "install": node.install}),
         );
@@ -1695,6 +1697,7 @@ fn apply_patch(obj: &mut Value, a: &Args) -> Res<()> {
             }
         }
         "merge" => merge(obj, &patch),
+        "strategic" => strategic_merge(obj, &patch),
         t => {
             return Err(Fail::new(
                 1,
@@ -1713,6 +1716,34 @@ fn merge(target: &mut Value, patch: &Value) {
                     t.remove(k);
                 } else {
                     merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// A strategic merge patch, as far as the workflows use one: a merge patch
+/// in which a list of objects that all carry `name` (containers, env) is
+/// merged by name — an entry of the patch updates the target's entry of that
+/// name, or is appended — instead of replacing the list.
+fn strategic_merge(target: &mut Value, patch: &Value) {
+    let named = |v: &Vec<Value>| v.iter().all(|e| e["name"].is_string());
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    strategic_merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(p)) if named(t) && named(p) => {
+            for e in p {
+                match t.iter_mut().find(|x| x["name"] == e["name"]) {
+                    Some(x) => strategic_merge(x, e),
+                    None => t.push(e.clone()),
                 }
             }
         }
