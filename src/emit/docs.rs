@@ -5,8 +5,7 @@ use serde::Serialize;
 
 use super::value::{
     FirewallValue, GitOpsValue, HetznerValue, IngressValue, KafkaValue, Kv, MonitoringValue,
-    NetworkValue, Node,
-    Nodes, PoolValue, RegistryValue, VersionsValue, control_plane,
+    NetworkValue, Node, Nodes, PoolValue, RegistryValue, VersionsValue, control_plane,
 };
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;

@@ -19,8 +19,7 @@ use serde::Serialize;
 use super::templates::GhExpr;
 use super::value::{
     GitOpsValue, HetznerValue, IngressValue, KafkaValue, MonitoringValue, Node, PoolValue,
-    RegistryValue,
-    VersionsValue, control_plane,
+    RegistryValue, VersionsValue, control_plane,
 };
 use super::{Destination, EmitError, Plan, Templates};
 use crate::model::resolve::snake;
