@@ -472,13 +472,16 @@ exec chroot "$R" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/ba
 }
 
 /// How much shorter than asked `sleep` sleeps (`REHEARSAL_TIME_SCALE`,
-/// default 0.02: `sleep 10` takes 0.2 s), so the workflows' and the
-/// setup script's polling loops run as written, quickly.
+/// default 0.1: `sleep 10` takes 1 s), so the workflows' and the setup
+/// script's polling loops run as written, quickly. A workflow's bounded
+/// wait (90 × `sleep 10` for a node's marker) still gives a booting node
+/// 90 s of this machine's time: a busy machine must not fail a wait that a
+/// real node would pass (0.02 left 18 s, and a loaded CI machine took longer).
 pub fn time_scale() -> f64 {
     std::env::var("REHEARSAL_TIME_SCALE")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0.02)
+        .unwrap_or(0.1)
 }
 
 fn kill_group(pid: &str) {
