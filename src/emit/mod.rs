@@ -184,7 +184,7 @@ pub(crate) fn plan_with(
 ) -> Result<Plan, EmitError> {
     let _budget = budget::Session::start();
     let mut plan = Plan::default();
-    let module = terraform::ModuleCtx::new(project.output.terraform, envs);
+    let module = terraform::ModuleCtx::new(project.output.terraform.value, envs);
     tfvars::emit(envs, module.enabled, templates, &mut plan)?;
     terraform::emit(&module, templates, &mut plan)?;
     cloud_init::emit(envs, templates, &mut plan)?;

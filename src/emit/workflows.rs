@@ -442,7 +442,8 @@ impl<'a> WorkflowCtx<'a> {
             approval: approval(envs),
             cx,
             generated: &project.output.dir,
-            terraform_module: project.output.terraform == crate::model::TerraformShape::Module,
+            terraform_module: project.output.terraform.value
+                == crate::model::TerraformShape::Module,
             rust_version: env!("CARGO_PKG_RUST_VERSION"),
             // validation admits only 40 hexadecimal digits; keeping only
             // those here too, the key can never open an expression of its own

@@ -261,7 +261,10 @@ fn lower_document(
         }
         .topology(env, name.clone(), &merged);
         cx.out.absorb(local);
-        topologies.push(topo);
+        topologies.push(Topology {
+            terraform: output.terraform.clone(),
+            ..topo
+        });
     }
     if !cx.within_node_limit(&topologies) {
         return None;
@@ -1018,6 +1021,7 @@ impl Cx<'_> {
             registries,
             monitoring,
             secrets,
+            terraform: Spanned::new(TerraformShape::Module, cluster_span),
             invalid: Vec::new(),
         }
     }
@@ -1726,14 +1730,14 @@ impl Cx<'_> {
         };
         let dir = path(self, "dir");
         let workflows = path(self, "workflows");
-        out.terraform = match self
-            .word_or(&e, "terraform", "Terraform output shape")
-            .value
-            .as_str()
-        {
-            "tfvars-only" => TerraformShape::TfvarsOnly,
-            _ => TerraformShape::Module,
-        };
+        let shape = self.word_or(&e, "terraform", "Terraform output shape");
+        out.terraform = Spanned::new(
+            match shape.value.as_str() {
+                "tfvars-only" => TerraformShape::TfvarsOnly,
+                _ => TerraformShape::Module,
+            },
+            shape.span,
+        );
         if let Some(d) = &dir {
             out.dir.clone_from(&d.value);
         }

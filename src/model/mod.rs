@@ -25,7 +25,7 @@ pub(crate) use resolve::DEPLOY_KEY_SUFFIX;
 pub use resolve::Resolved;
 
 /// A value and the place in `cluster.kdl` it came from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spanned<T> {
     /// The value.
     pub value: T,
@@ -80,7 +80,7 @@ pub struct Output {
     /// An out-of-tree directory for the GitHub workflows, if any.
     pub(crate) workflows: Option<String>,
     /// What topogen writes of the Terraform side (`output terraform=…`).
-    pub(crate) terraform: TerraformShape,
+    pub(crate) terraform: Spanned<TerraformShape>,
 }
 
 /// `output terraform=…`: the generated root module with its tfvars, or the
@@ -99,7 +99,7 @@ impl Default for Output {
         Self {
             dir: "generated".to_owned(),
             workflows: None,
-            terraform: TerraformShape::Module,
+            terraform: Spanned::new(TerraformShape::Module, Span::new(0, 0)),
         }
     }
 }
@@ -143,6 +143,9 @@ pub struct Topology {
     pub(crate) monitoring: Option<Monitoring>,
     /// GitHub Actions secrets, by name.
     pub(crate) secrets: Vec<Secret>,
+    /// The project's `output terraform=` (one for every environment), for the
+    /// rules that depend on who numbers the servers.
+    pub(crate) terraform: Spanned<TerraformShape>,
     /// Spans of values that failed to lower and hold a placeholder, sorted: a
     /// rule skips what it would derive from one (see [`Topology::is_invalid`]).
     pub(crate) invalid: Vec<Span>,

@@ -63,6 +63,7 @@ pub(crate) mod labels_syntax;
 pub(crate) mod monitoring_values;
 pub(crate) mod names_dns_label;
 pub(crate) mod names_length;
+pub(crate) mod output_retire_tfvars_only;
 pub(crate) mod pool_primary_ip;
 pub(crate) mod pool_retire;
 pub(crate) mod pool_server;
@@ -130,6 +131,7 @@ pub(crate) static ALL: &[&Rule] = &[
     &monitoring_values::RULE,
     &names_dns_label::RULE,
     &names_length::RULE,
+    &output_retire_tfvars_only::RULE,
     &pool_primary_ip::RULE,
     &pool_retire::RULE,
     &pool_server::RULE,
