@@ -482,7 +482,9 @@ fn bump_last_number(s: &str, by: i64) -> Option<String> {
         .map_or(0, |i| i + 1);
     let n: i64 = s[start..end].parse().ok()?;
     let m = n.checked_add(by).filter(|m| *m >= 0)?;
-    Some(format!("{}{m}{}", &s[..start], &s[end..]))
+    // the digits keep their width (`01` → `02`): a 40-hex pin stays 40 long
+    let width = end - start;
+    Some(format!("{}{m:0width$}{}", &s[..start], &s[end..]))
 }
 
 /// Other values of the same kind, most likely valid first (KDL literals).
