@@ -300,6 +300,19 @@ impl World {
         for sub in ["upper", "work", "root", "tmp"] {
             fs::create_dir_all(dir.join(sub))?;
         }
+        // What every entry into the node mounts over, made once in the upper
+        // layer before any mount: two overlay mounts of one upper directory
+        // creating the same directory at once fail with "Directory not
+        // empty" (a boot and an `ssh` poll did, on a busy machine).
+        let bin = dir.join("upper/opt/rehearsal/bin");
+        for sub in ["upper/run/rehearsal", "upper/run/rehearsal-cloud"] {
+            fs::create_dir_all(dir.join(sub))?;
+        }
+        fs::create_dir_all(&bin)?;
+        fs::write(bin.join("rehearse-world"), "")?;
+        for tool in NODE_TOOLS {
+            std::os::unix::fs::symlink("rehearse-world", bin.join(tool))?;
+        }
         let meta = serde_json::json!({
             "id": server.id,
             "name": server.name,
@@ -425,12 +438,10 @@ mount -t overlay overlay -o "lowerdir=/,upperdir=$S/upper,workdir=$WD" "$R"
 mount --bind "$S/tmp" "$R/tmp"
 mount -t proc proc "$R/proc"
 mount --rbind /dev "$R/dev"
-mkdir -p "$R/run/rehearsal" "$R/run/rehearsal-cloud" "$R/opt/rehearsal/bin"
+# the mount points and the tools' links are in the upper layer already (boot)
 mount --bind "$W" "$R/run/rehearsal"
 mount --bind "$C" "$R/run/rehearsal-cloud"
-[ -e "$R/opt/rehearsal/bin/rehearse-world" ] || : > "$R/opt/rehearsal/bin/rehearse-world"
 mount --bind "$X" "$R/opt/rehearsal/bin/rehearse-world"
-for t in $TOOLS; do ln -sfn rehearse-world "$R/opt/rehearsal/bin/$t"; done
 hostname "$N"
 exec chroot "$R" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash LANG=C.UTF-8 \
   PATH=/opt/rehearsal/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
@@ -465,7 +476,6 @@ exec chroot "$R" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/ba
             .env("X", exe)
             .env("N", name)
             .env("ID", meta["id"].to_string())
-            .env("TOOLS", NODE_TOOLS.join(" "))
             .env("TS", time_scale().to_string());
         Ok(cmd)
     }

@@ -170,9 +170,10 @@ esac
         self.run("ssh", &["-o", "BatchMode=yes", host, command], "")
     }
 
-    /// Poll `ssh HOST test -f FILE` (at most 400 polls).
+    /// Poll `ssh HOST test -f FILE` (at most 3,600 polls: a boot that
+    /// failed shows its console long before; a busy machine is not a failure).
     fn wait_for_file(&self, host: &str, file: &str) {
-        for _ in 0..400 {
+        for _ in 0..3600 {
             if self.ssh(host, &format!("test -f {file}")).status.success() {
                 return;
             }
