@@ -25,6 +25,7 @@ const WORKFLOWS: &[&str] = &[
     "06-reusable-deploy-monitoring.yml",
     "deploy-cluster.yml",
     "hcloud-maintenance.yml",
+    "kafka-topics.yml",
     "topogen-drift-check.yml",
     "verify-monitoring-stack.yml",
     "view-app-logs.yml",
@@ -1043,6 +1044,69 @@ fn operations_workflows_offer_the_topologys_choices() {
             .count();
         assert_eq!(literal, 0, "{name}");
     }
+}
+
+/// The topics workflow offers the environments whose Kafka has an external
+/// listener and the topics cluster.kdl declares, reads through the Kafka
+/// Primary IP's server (by name) at the bootstrap NodePort, and is not
+/// generated without an external listener.
+#[test]
+fn the_topics_workflow_reads_the_declared_topics_through_the_bootstrap_node_port() {
+    let options = |text: &str, input: &str| -> Vec<String> {
+        let doc: Value = serde_yaml::from_str(text).unwrap();
+        doc["on"]["workflow_dispatch"]["inputs"][input]["options"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let repo = workflows(REPO_KDL);
+    let topics = &repo["kafka-topics.yml"];
+    assert_eq!(options(topics, "environment"), env_names(REPO_KDL));
+    let declared: Vec<String> = REPO_KDL
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("topic "))
+        .map(|l| l.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    assert!(!declared.is_empty());
+    assert_eq!(options(topics, "topic"), declared);
+    assert_eq!(options(topics, "offset"), ["earliest", "latest"]);
+    let bootstrap = REPO_KDL
+        .split("bootstrap-node-port=")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap();
+    for env in env_names(REPO_KDL) {
+        let arm = topics
+            .split(&format!("            {env})\n"))
+            .nth(1)
+            .and_then(|r| r.split(";;").next())
+            .unwrap();
+        assert!(
+            arm.contains(&format!("server={env}-k3s-trading-kafka-0\n")),
+            "{arm}"
+        );
+        assert!(arm.contains(&format!("port={bootstrap}\n")), "{arm}");
+    }
+    // inputs reach the scripts only through env:, never as an expression in run:
+    let doc: Value = serde_yaml::from_str(topics).unwrap();
+    for step in doc["jobs"]["browse_topic"]["steps"].as_sequence().unwrap() {
+        if let Some(run) = step["run"].as_str() {
+            assert!(!run.contains("${{"), "{run}");
+        }
+    }
+    assert!(
+        topics.contains("kcat -C -b \"$ADDRESS\" -t \"$TOPIC\" -o \"$OFFSET\" -c \"$COUNT\" -e")
+    );
+    // no external listener anywhere: no topics workflow
+    assert!(!workflows(MINIMAL_KDL).contains_key("kafka-topics.yml"));
+    let internal_only = REPO_KDL
+        .lines()
+        .filter(|l| !l.contains("type=nodeport"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!workflows(&internal_only).contains_key("kafka-topics.yml"));
 }
 
 #[test]

@@ -42,6 +42,7 @@ pub(crate) const FILES: &[&str] = &[
     MONITORING,
     VIEW_LOGS,
     VERIFY_MONITORING,
+    KAFKA_TOPICS,
     DRIFT_CHECK,
 ];
 
@@ -51,6 +52,10 @@ const VIEW_LOGS: &str = "view-app-logs.yml";
 /// Operations workflow: verify a deployed environment's monitoring stack
 /// (the deploy's verify job, dispatched by hand); only with `monitoring`.
 const VERIFY_MONITORING: &str = "verify-monitoring-stack.yml";
+
+/// Operations workflow: read a topic with kcat through the external
+/// bootstrap NodePort; only when an environment's Kafka has one.
+const KAFKA_TOPICS: &str = "kafka-topics.yml";
 
 /// The monitoring stage, generated only when an environment declares
 /// `monitoring`: without one no workflow has a monitoring step.
@@ -197,6 +202,13 @@ struct ProjectCtx<'a> {
     /// monitoring's), over all environments, in the order it names them:
     /// the choices of the logs workflow.
     namespaces: Vec<&'a str>,
+    /// The environments whose Kafka has an external (NodePort) listener
+    /// and a Primary IP node to reach it through, in file order: the
+    /// choices of the topics workflow.
+    kafka_env_names: Vec<&'a str>,
+    /// The topics `kafka { topic … }` declares in those environments, in
+    /// the order cluster.kdl names them, each once.
+    kafka_topics: Vec<&'a str>,
     /// Each environment.
     envs: Vec<Env<'a>>,
     /// Distinct destroy schedules.
@@ -260,6 +272,10 @@ struct Env<'a> {
     gitops: GitOpsValue<'a>,
     pools: Vec<PoolValue<'a>>,
     kafka: Option<KafkaValue<'a>>,
+    /// The Hetzner server name of the node whose Primary IP Kafka's
+    /// external listener advertises (empty without one): the topics
+    /// workflow reads from its public address.
+    kafka_server: &'a str,
     /// Registries and the namespaces that get their pull secret.
     registries: Vec<RegistryValue<'a>>,
     /// The monitoring stack, when declared.
@@ -300,7 +316,24 @@ impl<'a> ProjectCtx<'a> {
                 }
             }
         }
+        let reachable: Vec<&Resolved<'_>> = envs
+            .iter()
+            .filter(|e| !Env::kafka_server(e).is_empty())
+            .collect();
+        let mut kafka_topics: Vec<&str> = Vec::new();
+        for e in &reachable {
+            for t in e.topo.kafka.iter().flat_map(|k| k.topics.iter()) {
+                if !kafka_topics.contains(&t.name.value.as_str()) {
+                    kafka_topics.push(&t.name.value);
+                }
+            }
+        }
         Self {
+            kafka_env_names: reachable
+                .iter()
+                .map(|e| e.topo.env.name.value.as_str())
+                .collect(),
+            kafka_topics,
             env_names: envs
                 .iter()
                 .map(|e| e.topo.env.name.value.as_str())
@@ -323,6 +356,26 @@ impl<'a> ProjectCtx<'a> {
 }
 
 impl<'a> Env<'a> {
+    /// The server name of the node whose Primary IP Kafka's external
+    /// listener advertises; empty without an external listener or a
+    /// Primary IP.
+    fn kafka_server(e: &'a Resolved<'_>) -> &'a str {
+        let Some(via) = e
+            .kafka
+            .as_ref()
+            .and_then(|k| k.external.as_ref())
+            .map(|x| x.via_node.as_str())
+            .filter(|v| !v.is_empty())
+        else {
+            return "";
+        };
+        e.pools
+            .iter()
+            .flat_map(|p| p.nodes.iter())
+            .find(|n| n.name == via)
+            .map_or("", |n| n.server_name.as_str())
+    }
+
     fn new(e: &'a Resolved<'_>) -> Self {
         let t = e.topo;
         Self {
@@ -338,6 +391,7 @@ impl<'a> Env<'a> {
             gitops: GitOpsValue::of(e),
             pools: PoolValue::all(e),
             kafka: KafkaValue::of(e),
+            kafka_server: Self::kafka_server(e),
             registries: RegistryValue::all(e),
             monitoring: MonitoringValue::of(e),
         }
@@ -540,6 +594,9 @@ pub(crate) fn emit(
         if (*file == MONITORING || *file == VERIFY_MONITORING)
             && envs.iter().all(|e| e.topo.monitoring.is_none())
         {
+            continue;
+        }
+        if *file == KAFKA_TOPICS && envs.iter().all(|e| Env::kafka_server(e).is_empty()) {
             continue;
         }
         let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;

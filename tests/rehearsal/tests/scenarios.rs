@@ -591,7 +591,9 @@ fn a_rejected_production_approval_stops_the_deploy_before_anything_is_created() 
 /// The operations workflows generated from the topology, dispatched by hand
 /// against a deployed dev: each finds the control plane by its server name
 /// (before the deploy there is none, and the run says so), then verifies the
-/// monitoring stack, lists a namespace's apps, or tails an app's logs.
+/// monitoring stack, lists a namespace's apps, or tails an app's logs; the
+/// topics workflow finds the Kafka server by its name and reads a declared
+/// topic with kcat through the bootstrap NodePort.
 #[test]
 fn operations_workflows_find_the_cluster_and_read_it() {
     let p = Project::new();
@@ -706,4 +708,97 @@ fn operations_workflows_find_the_cluster_and_read_it() {
     );
     assert!(refused.is_err(), "kube-system was accepted");
     assert_no_secret_in(&p, &tail);
+
+    // kafka-topics.yml: a declared topic, read through the public address
+    // of the server holding Kafka's Primary IP at the bootstrap NodePort of
+    // cluster.kdl (the world holds no messages: an empty read that succeeds).
+    let kdl = fs::read_to_string(p.path("project/cluster.kdl")).unwrap();
+    let topic = kdl
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("topic "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let bootstrap = kdl
+        .split("bootstrap-node-port=")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    let kafka_server = show["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["pool"] == "kafka" && n["primary_ip"] == true)
+        .unwrap()["server"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let browse = |topic: &str, max: &str, run: &str| {
+        dispatch(
+            "kafka-topics.yml",
+            &[
+                ("environment", "dev"),
+                ("topic", topic),
+                ("offset", "earliest"),
+                ("max_messages", max),
+            ],
+            run,
+        )
+    };
+    let read = browse(&topic, "5", "browse-topic");
+    assert_eq!(read.result, Outcome::Success, "{:#?}", read.log);
+    let found = format!("Kafka server {kafka_server} at ");
+    let ip = read
+        .log
+        .iter()
+        .find_map(|l| l.split(&found).nth(1))
+        .unwrap_or_else(|| panic!("{:#?}", read.log))
+        .trim()
+        .to_string();
+    assert!(
+        read.logged(&format!(
+            "reading at most 5 messages of {topic} from the beginning through {ip}:{bootstrap}"
+        )),
+        "{:#?}",
+        read.log
+    );
+    assert!(
+        read.summary.contains(&format!("### {topic} in dev")),
+        "{}",
+        read.summary
+    );
+    // A count outside 1..1000 is refused before kcat runs.
+    let too_many = browse(&topic, "1001", "browse-too-many");
+    assert_eq!(too_many.result, Outcome::Failure);
+    assert!(too_many.logged("max_messages must be a whole number from 1 to 1000"));
+    // The topic's KafkaTopic gone (deleted by hand): kcat fails as it does
+    // for an unknown topic, and so does the run.
+    let mut api: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&api_file).unwrap()).unwrap();
+    api["objects"].as_array_mut().unwrap().retain(|o| {
+        !(o["kind"] == "KafkaTopic" && o["spec"]["topicName"].as_str() == Some(topic.as_str()))
+    });
+    fs::write(&api_file, serde_json::to_string(&api).unwrap()).unwrap();
+    let gone = browse(&topic, "5", "browse-gone");
+    assert_eq!(gone.result, Outcome::Failure);
+    assert!(
+        gone.logged(&format!(
+            "Topic {topic} error: Broker: Unknown topic or partition"
+        )),
+        "{:#?}",
+        gone.log
+    );
+    // A topic cluster.kdl does not declare is not a choice.
+    let undeclared = rehearsal::run::run(
+        &p.project(".github/workflows/kafka-topics.yml"),
+        Event::Dispatch(vec![
+            ("environment".into(), "dev".into()),
+            ("topic".into(), "__consumer_offsets".into()),
+            ("offset".into(), "earliest".into()),
+            ("max_messages".into(), "5".into()),
+        ]),
+        &p.options("browse-undeclared"),
+    );
+    assert!(undeclared.is_err(), "an undeclared topic was accepted");
 }

@@ -1391,6 +1391,50 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
             "{wrong}"
         );
     }
+
+    // kcat -C, as kafka-topics uses it: a topic of a KafkaTopic resource the
+    // metadata lists is empty in the world, so kcat prints nothing and exits
+    // 0 at its end (-e); an unknown topic fails as kcat does; a flag the
+    // stand-in does not know, or -C without -e, is refused.
+    let topic = text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("topic \""))
+        .and_then(|l| l.split('"').next())
+        .unwrap_or_else(|| panic!("no topic in the metadata: {text}"))
+        .to_string();
+    let consume = |topic: &str, extra: &[&str]| {
+        let mut args = vec!["-C", "-b", "203.0.113.20:30001", "-t", topic];
+        args.extend_from_slice(extra);
+        job("kcat", &args)
+    };
+    let empty = consume(&topic, &["-o", "beginning", "-c", "5", "-e"]);
+    assert!(empty.status.success(), "{empty:?}");
+    assert!(empty.stdout.is_empty(), "{empty:?}");
+    assert!(
+        String::from_utf8_lossy(&empty.stderr).contains(&format!("Reached end of topic {topic}")),
+        "{empty:?}"
+    );
+    let quiet = consume(&topic, &["-o", "end", "-e", "-q"]);
+    assert!(quiet.status.success() && quiet.stdout.is_empty() && quiet.stderr.is_empty());
+    let unknown = consume("no.such.topic", &["-e"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("Topic no.such.topic error: Broker: Unknown topic or partition")
+    );
+    for refused in [&["-e", "-X", "debug=all"][..], &["-o", "stored", "-e"], &[]] {
+        let out = consume(&topic, refused);
+        assert_eq!(out.status.code(), Some(1), "{refused:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("stood in"),
+            "{refused:?}: {out:?}"
+        );
+    }
+    let elsewhere = job(
+        "kcat",
+        &["-C", "-b", "203.0.113.99:30001", "-t", &topic, "-e"],
+    );
+    assert!(String::from_utf8_lossy(&elsewhere.stderr).contains("Failed to acquire metadata"));
 }
 
 #[test]

@@ -330,46 +330,11 @@ fn advertised_brokers(api: &Value, host: &str, port: u16) -> Option<Vec<(u64, St
     None
 }
 
-/// `kcat -L -b HOST:PORT [-m SECONDS] [-q]` on the runner, once `apt-get
-/// install kcat` put it there: Kafka's metadata as kcat prints it, from the
-/// Ready `Kafka` of the cluster whose node has public address HOST and whose
-/// nodeport listener has NodePort PORT (kube-proxy forwards it on every
-/// node). Anything else fails as kcat does when no broker answers. Topics are
-/// the cluster's `KafkaTopic` resources.
-pub fn kcat(args: &[String]) -> Res<u8> {
-    if !super::runner::installed("kcat") {
-        return Err(Fail::new(127, "bash: line 1: kcat: command not found"));
-    }
-    let mut list = false;
-    let mut broker = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-L" => list = true,
-            "-V" => {
-                println!(
-                    "kcat - Apache Kafka producer and consumer tool\nkcat version 1.7.1 (rehearsal stand-in)"
-                );
-                return Ok(0);
-            }
-            "-q" | "-J" => {}
-            "-b" => broker = it.next().cloned(),
-            "-m" => {
-                it.next();
-            }
-            other => {
-                return Err(Fail::new(
-                    1,
-                    format!(
-                        "rehearse-world kcat: only `kcat -L -b HOST:PORT [-m N]` is stood in, not {other}"
-                    ),
-                ));
-            }
-        }
-    }
-    let Some(broker) = broker.filter(|_| list) else {
-        return Err(Fail::new(1, "%  ERROR: No brokers configured (-b)"));
-    };
+/// The cluster a runner's kcat reaches through `HOST:PORT`: the Ready
+/// `Kafka` whose nodeport listener has NodePort PORT on the node with public
+/// address HOST, and the brokers it advertises; kcat's error when none does.
+#[allow(clippy::type_complexity)]
+fn reach(broker: &str) -> Res<(String, u16, Value, Vec<(u64, String, u64, u64)>)> {
     let fail = || {
         Fail::new(
             1,
@@ -382,6 +347,136 @@ pub fn kcat(args: &[String]) -> Res<u8> {
     world.ensure_booted()?;
     let api = api_of_public(&world, host).ok_or_else(fail)?;
     let brokers = advertised_brokers(&api, host, port).ok_or_else(fail)?;
+    Ok((host.to_string(), port, api, brokers))
+}
+
+/// The `KafkaTopic` resources of `api`: (topic name, partitions).
+fn topics(api: &Value) -> Vec<(String, u64)> {
+    api["objects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|o| o["kind"] == "KafkaTopic")
+        .map(|t| {
+            let name = t["spec"]["topicName"]
+                .as_str()
+                .or(t["metadata"]["name"].as_str())
+                .unwrap_or("");
+            (
+                name.to_string(),
+                t["spec"]["partitions"].as_u64().unwrap_or(1),
+            )
+        })
+        .collect()
+}
+
+/// `kcat -C … -e`: TOPIC through BROKER, empty in the world (kcat prints
+/// nothing on stdout; without `-q`, each partition's end on stderr).
+fn consume_topic(broker: &str, topic: &str, quiet: bool) -> Res<u8> {
+    let (_, _, api, _) = reach(broker)?;
+    let Some((_, partitions)) = topics(&api).into_iter().find(|(n, _)| n == topic) else {
+        return Err(Fail::new(
+            1,
+            format!("% ERROR: Topic {topic} error: Broker: Unknown topic or partition"),
+        ));
+    };
+    if !quiet {
+        for p in 0..partitions {
+            let last = if p + 1 == partitions { ": exiting" } else { "" };
+            eprintln!("% Reached end of topic {topic} [{p}] at offset 0{last}");
+        }
+    }
+    Ok(0)
+}
+
+/// `kcat -L -b HOST:PORT [-m SECONDS] [-q]` on the runner, once `apt-get
+/// install kcat` put it there: Kafka's metadata as kcat prints it, from the
+/// Ready `Kafka` of the cluster whose node has public address HOST and whose
+/// nodeport listener has NodePort PORT (kube-proxy forwards it on every
+/// node). Anything else fails as kcat does when no broker answers. Topics are
+/// the cluster's `KafkaTopic` resources.
+///
+/// `kcat -C -b HOST:PORT -t TOPIC [-o beginning|end|N] [-c N] -e [-q]`
+/// consumes as kcat does through the same address: the world holds no
+/// messages, so a topic of a `KafkaTopic` resource is empty and kcat prints
+/// nothing on stdout and exits 0 at its end (`-e`; without it kcat would
+/// wait for messages forever, which the stand-in refuses); an unknown topic
+/// fails as kcat does. Any other flag is refused.
+pub fn kcat(args: &[String]) -> Res<u8> {
+    if !super::runner::installed("kcat") {
+        return Err(Fail::new(127, "bash: line 1: kcat: command not found"));
+    }
+    let mut list = false;
+    let mut consume = false;
+    let mut quiet = false;
+    let mut exit_at_end = false;
+    let mut broker = None;
+    let mut topic = None;
+    let mut it = args.iter();
+    let refused = |other: &str| {
+        Fail::new(
+            1,
+            format!(
+                "rehearse-world kcat: only `kcat -L -b HOST:PORT [-m N]` and `kcat -C -b HOST:PORT -t TOPIC [-o beginning|end|N] [-c N] -e` are stood in, not {other}"
+            ),
+        )
+    };
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-L" => list = true,
+            "-C" => consume = true,
+            "-V" => {
+                println!(
+                    "kcat - Apache Kafka producer and consumer tool\nkcat version 1.7.1 (rehearsal stand-in)"
+                );
+                return Ok(0);
+            }
+            "-q" => quiet = true,
+            "-J" => {}
+            "-e" => exit_at_end = true,
+            "-b" => broker = it.next().cloned(),
+            "-t" => topic = it.next().cloned(),
+            "-m" => {
+                it.next();
+            }
+            "-o" => {
+                let o = it.next().map_or("", String::as_str);
+                let number = o.strip_prefix('-').unwrap_or(o);
+                if !(o == "beginning"
+                    || o == "end"
+                    || (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())))
+                {
+                    return Err(refused(&format!("-o {o}")));
+                }
+            }
+            "-c" => {
+                let c = it.next().map_or("", String::as_str);
+                if c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Fail::new(1, format!("%  ERROR: Invalid value for -c: {c}")));
+                }
+            }
+            other => return Err(refused(other)),
+        }
+    }
+    if list == consume {
+        return Err(Fail::new(1, "Error: Must specify a mode (-C, -P, -L, -Q)"));
+    }
+    let Some(broker) = broker else {
+        return Err(Fail::new(1, "%  ERROR: No brokers configured (-b)"));
+    };
+    if consume {
+        let Some(topic) = topic else {
+            return Err(Fail::new(1, "%  ERROR: -t <topic> missing"));
+        };
+        if !exit_at_end {
+            return Err(refused(
+                "-C without -e (kcat would wait for messages forever)",
+            ));
+        }
+        return consume_topic(&broker, &topic, quiet);
+    }
+    let (host, port, api, brokers) = reach(&broker)?;
+    let host = host.as_str();
     let from = if brokers.iter().any(|b| b.3 == u64::from(port)) {
         brokers
             .iter()
@@ -403,19 +498,9 @@ pub fn kcat(args: &[String]) -> Res<u8> {
         let controller = if i == 0 { " (controller)" } else { "" };
         println!("  broker {id} at {h}:{p}{controller}");
     }
-    let topics: Vec<&Value> = api["objects"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|o| o["kind"] == "KafkaTopic")
-        .collect();
+    let topics = topics(&api);
     println!(" {} topics:", topics.len());
-    for t in topics {
-        let name = t["spec"]["topicName"]
-            .as_str()
-            .or(t["metadata"]["name"].as_str())
-            .unwrap_or("");
-        let partitions = t["spec"]["partitions"].as_u64().unwrap_or(1);
+    for (name, partitions) in topics {
         println!("  topic \"{name}\" with {partitions} partitions:");
     }
     Ok(0)
