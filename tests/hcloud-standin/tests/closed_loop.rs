@@ -22,8 +22,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, TOKEN, cli_config};
-use hcloud_standin::cloud::{self, Cloud, Labels, PrimaryIp};
+use common::{Run, TOKEN, outside_primary_ip, run, terraform};
+use hcloud_standin::cloud::{self, Cloud};
 use serde_json::Value;
 
 const SSH_KEY: &str =
@@ -143,27 +143,10 @@ impl Loop {
 
     /// `terraform ARGS` in the module directory, offline, with the stand-in.
     fn tf(&self, args: &[&str]) -> Run {
-        let out = Command::new("terraform")
-            .arg(format!("-chdir={}", self.module().display()))
-            .args(args)
-            .env("TF_CLI_CONFIG_FILE", cli_config())
-            .env(cloud::STATE_ENV, self.cloud_file())
-            .env("TF_VAR_hcloud_token", TOKEN)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("HTTPS_PROXY", "http://127.0.0.1:9")
-            .env("HTTP_PROXY", "http://127.0.0.1:9")
-            .env_remove("HCLOUD_TOKEN")
-            .env_remove("TF_PLUGIN_CACHE_DIR")
-            .env_remove("TF_LOG")
-            .output()
-            .expect("terraform runs");
-        Run {
-            ok: out.status.success(),
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        let mut cmd = terraform(&self.module(), &self.cloud_file(), args);
+        cmd.env("TF_VAR_hcloud_token", TOKEN)
+            .env_remove("HCLOUD_TOKEN");
+        run(&mut cmd)
     }
 
     /// `terraform ARGS`, which must succeed without a warning.
@@ -261,21 +244,7 @@ impl Loop {
         let mut c = cloud::load(&self.cloud_file()).expect("the fake cloud");
         let mut ids = BTreeMap::new();
         for (node, name) in hcl_map(&self.tfvars(), "primary_ips") {
-            let ip = c.free_ipv4().expect("a free address");
-            let (id, created) = c.new_id();
-            let mut labels = Labels::new();
-            labels.insert("environment".into(), self.env.clone());
-            c.primary_ips.push(PrimaryIp {
-                id,
-                name,
-                kind: "ipv4".into(),
-                ip,
-                datacenter: datacenter.into(),
-                assignee_type: "server".into(),
-                labels,
-                created,
-                ..PrimaryIp::default()
-            });
+            let id = outside_primary_ip(&mut c, &name, datacenter, &[("environment", &self.env)]);
             ids.insert(node, id);
         }
         cloud::save(&self.cloud_file(), &c).expect("the fake cloud is written");
@@ -295,7 +264,6 @@ impl Loop {
     /// CLI), unless it exists. The name is the cluster's (`topogen show`'s `ssh_key`),
     /// never the environment's; the module's `data "hcloud_ssh_key"` must find it.
     fn seed_ssh_key(&self) -> u64 {
-        use std::io::Write as _;
         let name = self.show()["ssh_key"]
             .as_str()
             .expect("show names the SSH key")
@@ -303,28 +271,23 @@ impl Loop {
         if let Some(k) = self.cloud().ssh_keys.iter().find(|k| k.name == name) {
             return k.id;
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hcloud"))
-            .args(["ssh-key", "create", "--name", &name])
-            .args(["--public-key-from-file", "-", "--label", "role=deploy-key"])
-            .env(cloud::STATE_ENV, self.cloud_file())
-            .env("HCLOUD_TOKEN", TOKEN)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("hcloud runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{SSH_KEY}\n").as_bytes())
-            .expect("the key on stdin");
-        let out = child.wait_with_output().expect("hcloud ends");
-        assert!(
-            out.status.success(),
-            "hcloud ssh-key create: {}",
-            String::from_utf8_lossy(&out.stderr)
+        let key = format!("{SSH_KEY}\n");
+        let out = common::hcloud(
+            &self.cloud_file(),
+            &[],
+            &[
+                "ssh-key",
+                "create",
+                "--name",
+                &name,
+                "--public-key-from-file",
+                "-",
+                "--label",
+                "role=deploy-key",
+            ],
+            Some(&key),
         );
+        assert_eq!(out.code, 0, "hcloud ssh-key create: {}", out.stderr);
         self.cloud()
             .ssh_keys
             .iter()

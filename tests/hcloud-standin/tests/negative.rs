@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Project, Run, outside_primary_ip, seeded};
+use common::{Project, Run, dev_primary_ip, seeded};
 
 const VARS: &str = "-var-file=dev.tfvars";
 
@@ -222,7 +222,7 @@ fn a_primary_ip_the_lookup_cannot_find_fails_the_data_source() {
     let p = Project::new("cluster");
     let mut c = seeded();
     c.primary_ips.remove(1);
-    outside_primary_ip(&mut c, "someone-elses-ip", "elsewhere", "nbg1-dc3");
+    dev_primary_ip(&mut c, "someone-elses-ip", "elsewhere", "nbg1-dc3");
     p.set_cloud(&c);
     p.init();
     fails_with(
