@@ -553,6 +553,45 @@ struct Scale {
     middle: Option<&'static str>,
 }
 
+/// The Terraform addresses of the servers of the nodes `show` has and `other` has not.
+fn servers_only_in(show: &Value, other: &Value) -> BTreeSet<String> {
+    let others: BTreeSet<String> = nodes(other).iter().map(|n| n["name"].to_string()).collect();
+    nodes(show)
+        .iter()
+        .filter(|n| !others.contains(&n["name"].to_string()))
+        .map(|n| {
+            format!(
+                "hcloud_server.node[\"{}\"]",
+                n["name"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// The addresses a plan (address → actions) gives `action`.
+fn with_action(plan: &BTreeMap<String, String>, action: &str) -> BTreeSet<String> {
+    plan.iter()
+        .filter(|(_, a)| *a == action)
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// Beyond the servers created and destroyed, a plan changes nothing but, when the
+/// firewall's NodePort range moves, the firewall's rules.
+fn assert_only_firewall_changes(plan: &BTreeMap<String, String>, firewall: bool) {
+    let others: BTreeMap<&str, &str> = plan
+        .iter()
+        .filter(|(_, a)| *a != "delete" && *a != "create")
+        .map(|(k, a)| (k.as_str(), a.as_str()))
+        .collect();
+    let want = if firewall {
+        BTreeMap::from([("hcloud_firewall.main", "update")])
+    } else {
+        BTreeMap::new()
+    };
+    assert_eq!(others, want, "nothing else changes: {plan:?}");
+}
+
 /// The whole loop for one topology and environment.
 fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>) {
     let l = Loop::new(kdl, env);
@@ -588,44 +627,18 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
 
     if let Some(g) = grow {
         let before = server_ids(&l.cloud());
-        let old: BTreeSet<String> = nodes(&show).iter().map(|n| n["name"].to_string()).collect();
         l.edit(g.edits);
         let show2 = l.show();
-        let added: BTreeSet<String> = nodes(&show2)
-            .iter()
-            .filter(|n| !old.contains(&n["name"].to_string()))
-            .map(|n| {
-                format!(
-                    "hcloud_server.node[\"{}\"]",
-                    n["name"].as_str().unwrap_or_default()
-                )
-            })
-            .collect();
+        let added = servers_only_in(&show2, &show);
         assert_eq!(added.len(), 2, "the edit adds two nodes");
         let plan = l.plan();
-        let creates: BTreeSet<String> = plan
-            .iter()
-            .filter(|(_, a)| *a == "create")
-            .map(|(k, _)| k.clone())
-            .collect();
         assert_eq!(
-            creates, added,
+            with_action(&plan, "create"),
+            added,
             "scaling adds exactly the new servers: {plan:?}"
         );
-        let others: BTreeMap<&String, &String> =
-            plan.iter().filter(|(_, a)| *a != "create").collect();
-        let want: BTreeMap<&String, &String> = BTreeMap::new();
-        if g.firewall {
-            let fw = "hcloud_firewall.main".to_owned();
-            let update = "update".to_owned();
-            assert_eq!(
-                others,
-                BTreeMap::from([(&fw, &update)]),
-                "only the firewall's rules change"
-            );
-        } else {
-            assert_eq!(others, want, "nothing else changes");
-        }
+        assert!(with_action(&plan, "delete").is_empty(), "{plan:?}");
+        assert_only_firewall_changes(&plan, g.firewall);
         l.apply();
         let after = server_ids(&l.cloud());
         for (name, id) in &before {
@@ -640,36 +653,10 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
         let show1 = l.show();
         l.edit(s.edits);
         let show2 = l.show();
-        let kept: BTreeSet<String> = nodes(&show2)
-            .iter()
-            .map(|n| n["name"].to_string())
-            .collect();
-        let removed: BTreeSet<String> = nodes(&show1)
-            .iter()
-            .filter(|n| !kept.contains(&n["name"].to_string()))
-            .map(|n| {
-                format!(
-                    "hcloud_server.node[\"{}\"]",
-                    n["name"].as_str().unwrap_or_default()
-                )
-            })
-            .collect();
+        let removed = servers_only_in(&show1, &show2);
         assert_eq!(removed.len(), 1, "the edit removes one node");
         // a retire that keeps `count` adds the pool's next index instead
-        let old_names: BTreeSet<String> = nodes(&show1)
-            .iter()
-            .map(|n| n["name"].to_string())
-            .collect();
-        let added: BTreeSet<String> = nodes(&show2)
-            .iter()
-            .filter(|n| !old_names.contains(&n["name"].to_string()))
-            .map(|n| {
-                format!(
-                    "hcloud_server.node[\"{}\"]",
-                    n["name"].as_str().unwrap_or_default()
-                )
-            })
-            .collect();
+        let added = servers_only_in(&show2, &show1);
         if let Some(middle) = s.middle {
             // the retired node is not the pool's last: every node after it keeps its name
             let name = format!("hcloud_server.node[\"{middle}\"]");
@@ -683,36 +670,24 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
             );
         }
         let plan = l.plan();
-        let deletes: BTreeSet<String> = plan
-            .iter()
-            .filter(|(_, a)| *a == "delete")
-            .map(|(k, _)| k.clone())
-            .collect();
-        assert_eq!(deletes, removed, "only that server is destroyed: {plan:?}");
-        let creates: BTreeSet<String> = plan
-            .iter()
-            .filter(|(_, a)| *a == "create")
-            .map(|(k, _)| k.clone())
-            .collect();
-        assert_eq!(creates, added, "only the new index is created: {plan:?}");
-        let others: BTreeMap<&String, &String> = plan
-            .iter()
-            .filter(|(_, a)| *a != "delete" && *a != "create")
-            .collect();
-        if s.firewall {
-            let fw = "hcloud_firewall.main".to_owned();
-            let update = "update".to_owned();
-            assert_eq!(
-                others,
-                BTreeMap::from([(&fw, &update)]),
-                "only the firewall's rules change: {plan:?}"
-            );
-        } else {
-            assert!(others.is_empty(), "nothing else changes: {plan:?}");
-        }
+        assert_eq!(
+            with_action(&plan, "delete"),
+            removed,
+            "only that server is destroyed: {plan:?}"
+        );
+        assert_eq!(
+            with_action(&plan, "create"),
+            added,
+            "only the new index is created: {plan:?}"
+        );
+        assert_only_firewall_changes(&plan, s.firewall);
         l.apply();
         let after = server_ids(&l.cloud());
         assert_eq!(after.len(), before.len() - 1 + added.len());
+        let kept: BTreeSet<String> = nodes(&show2)
+            .iter()
+            .map(|n| n["name"].to_string())
+            .collect();
         let gone: BTreeSet<String> = nodes(&show1)
             .iter()
             .filter(|n| !kept.contains(&n["name"].to_string()))
