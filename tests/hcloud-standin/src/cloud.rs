@@ -288,6 +288,22 @@ pub struct FloatingIp {
 }
 
 impl Cloud {
+    /// A server's public addresses as the API attributes `ipv4_address`, `ipv6_address`
+    /// and `ipv6_network` show them (empty where it has none).
+    pub fn public_addresses(&self, srv: &Server) -> [(&'static str, String); 3] {
+        let ip = |a: Option<&AssignedIp>| a.map(|a| a.ip.clone()).unwrap_or_default();
+        let v6 = srv.public_net.ipv6.as_ref();
+        let v6_network = v6
+            .and_then(|a| self.primary_ips.iter().find(|p| p.id == a.id))
+            .map(|p| p.ip_network.clone())
+            .unwrap_or_default();
+        [
+            ("ipv4_address", ip(srv.public_net.ipv4.as_ref())),
+            ("ipv6_address", ip(v6)),
+            ("ipv6_network", v6_network),
+        ]
+    }
+
     /// A new ID and a `created` timestamp.
     pub fn new_id(&mut self) -> (u64, String) {
         self.last_id += 1;
