@@ -1188,11 +1188,7 @@ fn primary_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
             ));
         }
     };
-    let (address, network) = if kind == "ipv4" {
-        (cloud.free_ipv4()?, String::new())
-    } else {
-        cloud.free_ipv6()
-    };
+    let (address, network) = new_ip(cloud, &kind)?;
     let (me, created) = cloud.new_id();
     let name = text(get(state, "name"))
         .map(str::to_owned)
@@ -1217,13 +1213,28 @@ fn primary_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
     if let Some(srv) = assignee {
         assign_primary(cloud, me, srv)?;
     }
-    put(state, "id", s(me.to_string()));
-    fill(state, "name", s(name));
+    put_ip(state, me, name, address, network);
     fill(state, "datacenter", s(datacenter));
     fill(state, "assignee_id", n(assignee.unwrap_or(0)));
+    Ok(())
+}
+
+/// A free address of `kind` (`ipv4`, or `ipv6`: the network's `::1`) and, for IPv6,
+/// its network.
+fn new_ip(cloud: &Cloud, kind: &str) -> R<(String, String)> {
+    match kind {
+        "ipv4" => Ok((cloud.free_ipv4()?, String::new())),
+        "ipv6" => Ok(cloud.free_ipv6()),
+        other => Err(invalid(format!("invalid input in field 'type': {other}"))),
+    }
+}
+
+/// The computed attributes every IP object has: its ID, name, address and network.
+fn put_ip(state: &mut V, me: u64, name: String, address: String, network: String) {
+    put(state, "id", s(me.to_string()));
+    fill(state, "name", s(name));
     put(state, "ip_address", s(address));
     put(state, "ip_network", s(network));
-    Ok(())
 }
 
 fn assign_primary(cloud: &mut Cloud, pid: u64, server: u64) -> R {
@@ -1462,11 +1473,7 @@ fn floating_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
         (None, Some(srv)) => server_mut(cloud, srv)?.location.clone(),
         (None, None) => return Err(invalid("one of home_location and server_id is required")),
     };
-    let (address, network) = match kind.as_str() {
-        "ipv4" => (cloud.free_ipv4()?, String::new()),
-        "ipv6" => cloud.free_ipv6(),
-        other => return Err(invalid(format!("invalid input in field 'type': {other}"))),
-    };
+    let (address, network) = new_ip(cloud, &kind)?;
     let (me, created) = cloud.new_id();
     let name = text(get(state, "name"))
         .map(str::to_owned)
@@ -1485,12 +1492,9 @@ fn floating_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
         delete_protection: flag(get(state, "delete_protection")).unwrap_or(false),
         created,
     });
-    put(state, "id", s(me.to_string()));
-    fill(state, "name", s(name));
+    put_ip(state, me, name, address, network);
     fill(state, "home_location", s(home));
     fill(state, "server_id", n(server.unwrap_or(0)));
-    put(state, "ip_address", s(address));
-    put(state, "ip_network", s(network));
     Ok(())
 }
 

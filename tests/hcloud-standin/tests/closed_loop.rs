@@ -238,6 +238,16 @@ impl Loop {
         );
     }
 
+    /// What the provision workflow makes before Terraform runs: the Primary IPs (in
+    /// the environment's datacenter) and the SSH key; their IDs.
+    fn seed(&self) -> (BTreeMap<String, u64>, u64) {
+        let dc = self.show()["datacenter"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        (self.seed_primary_ips(&dc), self.seed_ssh_key())
+    }
+
     /// Writes the Primary IPs of the tfvars into the fake cloud, as the provision
     /// workflow's `hcloud primary-ip create` does before Terraform runs.
     fn seed_primary_ips(&self, datacenter: &str) -> BTreeMap<String, u64> {
@@ -596,9 +606,7 @@ fn assert_only_firewall_changes(plan: &BTreeMap<String, String>, firewall: bool)
 fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>) {
     let l = Loop::new(kdl, env);
     let show = l.show();
-    let dc = show["datacenter"].as_str().unwrap_or_default().to_owned();
-    let primary = l.seed_primary_ips(&dc);
-    let key = l.seed_ssh_key();
+    let (primary, key) = l.seed();
 
     // the module is `terraform fmt`-clean as topogen wrote it
     let fmt = l.ok(&["fmt", "-check", "-diff", "-no-color"]);
@@ -810,12 +818,7 @@ fn example_large() {
 #[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
 fn negative_controls() {
     let l = Loop::new("cluster.kdl", "dev");
-    let dc = l.show()["datacenter"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    l.seed_primary_ips(&dc);
-    l.seed_ssh_key();
+    l.seed();
     l.init();
     let path = l.path("generated/environments/dev.tfvars");
     let tfvars = l.tfvars();
@@ -886,12 +889,7 @@ fn repository_dev_and_prod_in_one_project() {
     let mut servers = BTreeSet::new();
     let mut key = None;
     for l in [&dev, &prod] {
-        let dc = l.show()["datacenter"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        l.seed_primary_ips(&dc);
-        let k = l.seed_ssh_key();
+        let (_, k) = l.seed();
         assert_eq!(*key.get_or_insert(k), k, "one key for both environments");
         l.init();
         let plan = l.plan();
@@ -938,12 +936,7 @@ fn repository_dev_and_prod_in_one_project() {
 #[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
 fn bad_input_is_refused_by_the_provider_too() {
     let l = Loop::new("cluster.kdl", "dev");
-    let dc = l.show()["datacenter"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    l.seed_primary_ips(&dc);
-    l.seed_ssh_key();
+    l.seed();
     l.init();
     let path = l.path("generated/environments/dev.tfvars");
     let tfvars = l.tfvars();
