@@ -137,7 +137,14 @@ esac
         c
     }
 
-    fn run(&self, program: &str, args: &[&str], stdin: &str) -> Output {
+    /// `CMD` (a program and its arguments, split at white space) with `stdin`.
+    fn run(&self, cmd: &str, stdin: &str) -> Output {
+        let mut words = cmd.split_whitespace();
+        let program = words.next().expect("a program");
+        self.run_argv(program, &words.collect::<Vec<_>>(), stdin)
+    }
+
+    fn run_argv(&self, program: &str, args: &[&str], stdin: &str) -> Output {
         let mut child = self
             .cmd(program)
             .args(args)
@@ -155,8 +162,15 @@ esac
         child.wait_with_output().unwrap()
     }
 
-    fn ok(&self, program: &str, args: &[&str]) -> String {
-        let out = self.run(program, args, "");
+    /// `CMD` (split at white space), which must succeed; its stdout.
+    fn ok(&self, cmd: &str) -> String {
+        let mut words = cmd.split_whitespace();
+        let program = words.next().expect("a program");
+        self.ok_argv(program, &words.collect::<Vec<_>>())
+    }
+
+    fn ok_argv(&self, program: &str, args: &[&str]) -> String {
+        let out = self.run_argv(program, args, "");
         assert!(
             out.status.success(),
             "{program} {args:?}: {}{}",
@@ -167,7 +181,7 @@ esac
     }
 
     fn ssh(&self, host: &str, command: &str) -> Output {
-        self.run("ssh", &["-o", "BatchMode=yes", host, command], "")
+        self.run_argv("ssh", &["-o", "BatchMode=yes", host, command], "")
     }
 
     /// Poll `ssh HOST test -f FILE` (at most 3,600 polls: a boot that
@@ -208,7 +222,7 @@ esac
     }
 
     fn boot(&self) {
-        self.ok(WORLD_BIN, &["boot"]);
+        self.ok_argv(WORLD_BIN, &["boot"]);
     }
 
     /// Fetch the kubeconfig as the verify workflow does.
@@ -431,33 +445,15 @@ fn agents_wait_for_the_token_and_join_with_their_labels_after_the_hand_off() {
         assert_eq!(n["labels"], want, "{name}");
     }
     assert_eq!(
-        w.ok(
-            "kubectl",
-            &[
-                "get",
-                "nodes",
-                "-l",
-                "role=kafka,workload=mixed",
-                "--no-headers"
-            ]
-        )
-        .lines()
-        .count(),
+        w.ok("kubectl get nodes -l role=kafka,workload=mixed --no-headers")
+            .lines()
+            .count(),
         3
     );
     assert_eq!(
-        w.ok(
-            "kubectl",
-            &[
-                "get",
-                "nodes",
-                "-l",
-                "role=worker,workload=apps",
-                "--no-headers"
-            ]
-        )
-        .lines()
-        .count(),
+        w.ok("kubectl get nodes -l role=worker,workload=apps --no-headers")
+            .lines()
+            .count(),
         1
     );
     // The verify workflow's own step passes on this cluster.
@@ -518,8 +514,7 @@ fn taints_come_from_the_flags_cloud_init_passes() {
         worker["taints"],
         json!([{"key": "dedicated", "value": "apps", "effect": "NoSchedule"}])
     );
-    let nodes: Value =
-        serde_json::from_str(&w.ok("kubectl", &["get", "nodes", "-o", "json"])).unwrap();
+    let nodes: Value = serde_json::from_str(&w.ok("kubectl get nodes -o json")).unwrap();
     let taints: Vec<&Value> = nodes["items"]
         .as_array()
         .unwrap()
@@ -567,15 +562,7 @@ fn ssh_and_scp_run_in_the_node_sandbox_and_refuse_what_ssh_refuses() {
     assert_eq!(direct.status.code(), Some(255));
     assert!(String::from_utf8_lossy(&direct.stderr).contains("Connection timed out"));
     let jumped = w.run(
-        "ssh",
-        &[
-            "-o",
-            "BatchMode=yes",
-            "-J",
-            "root@203.0.113.10",
-            "root@10.0.1.21",
-            "hostname",
-        ],
+        "ssh -o BatchMode=yes -J root@203.0.113.10 root@10.0.1.21 hostname",
         "",
     );
     assert_eq!(
@@ -584,18 +571,7 @@ fn ssh_and_scp_run_in_the_node_sandbox_and_refuse_what_ssh_refuses() {
     );
     // An unknown address, an unknown option, a key the server does not know.
     assert_eq!(w.ssh("root@198.51.100.1", "true").status.code(), Some(255));
-    let bad = w.run(
-        "ssh",
-        &[
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "Bogus=1",
-            "root@203.0.113.20",
-            "true",
-        ],
-        "",
-    );
+    let bad = w.run("ssh -o BatchMode=yes -o Bogus=1 root@203.0.113.20 true", "");
     assert_eq!(bad.status.code(), Some(255));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Bad configuration option: bogus"));
     let mut nokey = w.cmd("ssh");
@@ -606,24 +582,8 @@ fn ssh_and_scp_run_in_the_node_sandbox_and_refuse_what_ssh_refuses() {
     assert!(String::from_utf8_lossy(&nokey.stderr).contains("Permission denied (publickey)"));
     // scp both ways.
     fs::write(w.path("up.txt"), "payload\n").unwrap();
-    w.ok(
-        "scp",
-        &[
-            "-o",
-            "BatchMode=yes",
-            "up.txt",
-            "root@203.0.113.30:/root/up.txt",
-        ],
-    );
-    w.ok(
-        "scp",
-        &[
-            "-o",
-            "BatchMode=yes",
-            "root@203.0.113.30:/root/up.txt",
-            "down.txt",
-        ],
-    );
+    w.ok("scp -o BatchMode=yes up.txt root@203.0.113.30:/root/up.txt");
+    w.ok("scp -o BatchMode=yes root@203.0.113.30:/root/up.txt down.txt");
     assert_eq!(fs::read_to_string(w.path("down.txt")).unwrap(), "payload\n");
 }
 
@@ -666,34 +626,28 @@ fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
     w.boot();
     w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
     // Before the kubeconfig is fetched: nothing to talk to.
-    assert!(!w.run("kubectl", &["get", "nodes"], "").status.success());
+    assert!(!w.run("kubectl get nodes", "").status.success());
     w.fetch_kubeconfig("203.0.113.10");
     assert!(
-        w.ok("kubectl", &["version"])
+        w.ok("kubectl version")
             .contains("Server Version: v1.34.1+k3s1")
     );
-    let nodes = w.ok("kubectl", &["get", "nodes", "-o", "wide", "--show-labels"]);
+    let nodes = w.ok("kubectl get nodes -o wide --show-labels");
     assert!(
         nodes.contains("dev-k3s-trading-control") && nodes.contains("role=control-plane"),
         "{nodes}"
     );
-    assert_eq!(
-        w.ok(
-            "kubectl",
-            &["get", "nodes", "-l", "role=kafka", "--no-headers"]
-        ),
-        ""
-    );
+    assert_eq!(w.ok("kubectl get nodes -l role=kafka --no-headers"), "");
     // Unknown flags and commands fail as kubectl's do.
-    let bad = w.run("kubectl", &["get", "nodes", "--bogus"], "");
+    let bad = w.run("kubectl get nodes --bogus", "");
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("error: unknown flag: --bogus"));
     assert!(
-        !w.run("kubectl", &["apply", "--timeout=1m", "-f", "-"], "")
+        !w.run("kubectl apply --timeout=1m -f -", "")
             .status
             .success()
     );
-    assert!(!w.run("kubectl", &["frobnicate"], "").status.success());
+    assert!(!w.run("kubectl frobnicate", "").status.success());
     // helm on the node: an unknown flag, a chart it does not know.
     let helm = |args: &str| {
         w.ssh(
@@ -708,40 +662,20 @@ fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
     let unknown =
         helm("upgrade --install t nginx --repo https://example.org/charts --version 1.0.0");
     assert!(!unknown.status.success());
-    assert!(
-        !w.run("kubectl", &["get", "nodes", "-o", "table"], "")
-            .status
-            .success()
-    );
+    assert!(!w.run("kubectl get nodes -o table", "").status.success());
     // A namespace through the workflows' create | apply idiom.
-    let ns = w.ok(
-        "kubectl",
-        &[
-            "create",
-            "namespace",
-            "kafka",
-            "--dry-run=client",
-            "-o",
-            "yaml",
-        ],
-    );
-    assert!(
-        w.run("kubectl", &["apply", "-f", "-"], &ns)
-            .status
-            .success()
-    );
+    let ns = w.ok("kubectl create namespace kafka --dry-run=client -o yaml");
+    assert!(w.run("kubectl apply -f -", &ns).status.success());
     // Kafka before its CRD: no such kind.
     let early = w.run(
-        "kubectl",
-        &["-n", "kafka", "apply", "-f", "-"],
+        "kubectl -n kafka apply -f -",
         &generated("k8s/dev/strimzi/kafka.yaml"),
     );
     assert!(!early.status.success());
     assert!(String::from_utf8_lossy(&early.stderr).contains("ensure CRDs are installed first"));
     // A namespaced object into a namespace that does not exist.
     let nowhere = w.run(
-        "kubectl",
-        &["-n", "nowhere", "apply", "-f", "-"],
+        "kubectl -n nowhere apply -f -",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
     );
     assert!(String::from_utf8_lossy(&nowhere.stderr).contains("namespaces \"nowhere\" not found"));
@@ -753,163 +687,85 @@ fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
         )
     };
     assert!(
-        w.run(
-            "kubectl",
-            &["apply", "-f", "-"],
-            &deploy("stuck", "role: gpu")
-        )
-        .status
-        .success()
+        w.run("kubectl apply -f -", &deploy("stuck", "role: gpu"))
+            .status
+            .success()
     );
     assert!(
-        w.run(
-            "kubectl",
-            &["apply", "-f", "-"],
-            &deploy("fits", "role: control-plane")
-        )
-        .status
-        .success()
+        w.run("kubectl apply -f -", &deploy("fits", "role: control-plane"))
+            .status
+            .success()
     );
     let stuck = w.run(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "wait",
-            "deployment/stuck",
-            "--for=condition=Available",
-            "--timeout=1m",
-        ],
+        "kubectl -n kafka wait deployment/stuck --for=condition=Available --timeout=1m",
         "",
     );
     assert!(String::from_utf8_lossy(&stuck.stderr).contains("timed out waiting for the condition"));
-    w.ok(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "wait",
-            "deployment/fits",
-            "--for=condition=Available",
-            "--timeout=1m",
-        ],
-    );
+    w.ok("kubectl -n kafka wait deployment/fits --for=condition=Available --timeout=1m");
 }
 
-const OPERATOR: &str = "apiVersion: apiextensions.k8s.io/v1
+/// The Strimzi operator: the CRDs of the kinds the generated resources use (kind,
+/// plural, short name) and its Deployment.
+fn operator() -> String {
+    let mut docs: Vec<String> = [
+        ("Kafka", "kafkas", "k"),
+        ("KafkaNodePool", "kafkanodepools", "knp"),
+        ("KafkaTopic", "kafkatopics", "kt"),
+    ]
+    .iter()
+    .map(|(kind, plural, short)| {
+        let singular = kind.to_lowercase();
+        format!(
+            "apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: {name: kafkas.kafka.strimzi.io}
+metadata: {{name: {plural}.kafka.strimzi.io}}
 spec:
   group: kafka.strimzi.io
   scope: Namespaced
-  names: {kind: Kafka, plural: kafkas, singular: kafka, shortNames: [k]}
-  versions: [{name: v1beta2, served: true, storage: true}]
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: kafkanodepools.kafka.strimzi.io}
-spec:
-  group: kafka.strimzi.io
-  scope: Namespaced
-  names: {kind: KafkaNodePool, plural: kafkanodepools, singular: kafkanodepool, shortNames: [knp]}
-  versions: [{name: v1beta2, served: true, storage: true}]
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: kafkatopics.kafka.strimzi.io}
-spec:
-  group: kafka.strimzi.io
-  scope: Namespaced
-  names: {kind: KafkaTopic, plural: kafkatopics, singular: kafkatopic, shortNames: [kt]}
-  versions: [{name: v1beta2, served: true, storage: true}]
----
-apiVersion: apps/v1
+  names: {{kind: {kind}, plural: {plural}, singular: {singular}, shortNames: [{short}]}}
+  versions: [{{name: v1beta2, served: true, storage: true}}]
+"
+        )
+    })
+    .collect();
+    docs.push(
+        "apiVersion: apps/v1
 kind: Deployment
 metadata: {name: strimzi-cluster-operator}
 spec:
   template:
     spec:
       containers: [{name: strimzi-cluster-operator, image: quay.io/strimzi/operator:0.48.0}]
-";
+"
+        .to_owned(),
+    );
+    docs.join("---\n")
+}
 
 /// Install the operator and the generated Strimzi resources; the result of
 /// waiting for the Kafka to be Ready.
 fn deploy_strimzi(w: &World) -> Output {
-    let ns = w.ok(
-        "kubectl",
-        &[
-            "create",
-            "namespace",
-            "kafka",
-            "--dry-run=client",
-            "-o",
-            "yaml",
-        ],
-    );
-    assert!(
-        w.run("kubectl", &["apply", "-f", "-"], &ns)
-            .status
-            .success()
-    );
+    let ns = w.ok("kubectl create namespace kafka --dry-run=client -o yaml");
+    assert!(w.run("kubectl apply -f -", &ns).status.success());
     assert!(
         w.run(
-            "kubectl",
-            &[
-                "-n",
-                "kafka",
-                "apply",
-                "--server-side",
-                "--force-conflicts",
-                "-f",
-                "-"
-            ],
-            OPERATOR
+            "kubectl -n kafka apply --server-side --force-conflicts -f -",
+            &operator()
         )
         .status
         .success()
     );
-    w.ok(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "wait",
-            "deployment/strimzi-cluster-operator",
-            "--for=condition=Available",
-            "--timeout=10m",
-        ],
-    );
+    w.ok("kubectl -n kafka wait deployment/strimzi-cluster-operator --for=condition=Available --timeout=10m");
     let dir = repo_root().join("generated/k8s/dev/strimzi");
-    w.ok(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "apply",
-            "-f",
-            dir.join("kafkanodepool-kafka.yaml").to_str().unwrap(),
-        ],
-    );
-    w.ok(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "apply",
-            "-f",
-            dir.join("kafka.yaml").to_str().unwrap(),
-        ],
-    );
+    for file in ["kafkanodepool-kafka.yaml", "kafka.yaml"] {
+        let path = dir.join(file);
+        w.ok_argv(
+            "kubectl",
+            &["-n", "kafka", "apply", "-f", path.to_str().unwrap()],
+        );
+    }
     w.run(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "wait",
-            "kafka.kafka.strimzi.io/trading-cluster",
-            "--for=condition=Ready",
-            "--timeout=20m",
-        ],
+        "kubectl -n kafka wait kafka.kafka.strimzi.io/trading-cluster --for=condition=Ready --timeout=20m",
         "",
     )
 }
@@ -955,7 +811,7 @@ fn the_generated_strimzi_resources_pass_the_schemas_and_kafka_becomes_ready_on_t
     let pool = generated("k8s/dev/strimzi/kafkanodepool-kafka.yaml");
     let typo = pool.replacen("  roles:", "  role:", 1);
     assert_ne!(typo, pool);
-    let refused = w.run("kubectl", &["-n", "kafka", "apply", "-f", "-"], &typo);
+    let refused = w.run("kubectl -n kafka apply -f -", &typo);
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(
@@ -968,19 +824,11 @@ fn the_generated_strimzi_resources_pass_the_schemas_and_kafka_becomes_ready_on_t
     let topic = generated("k8s/dev/strimzi/kafkatopic-orders.yaml");
     let wait = |name: &str| {
         w.run(
-            "kubectl",
-            &[
-                "-n",
-                "kafka",
-                "wait",
-                &format!("kafkatopic.kafka.strimzi.io/{name}"),
-                "--for=condition=Ready",
-                "--timeout=5m",
-            ],
+            &format!("kubectl -n kafka wait kafkatopic.kafka.strimzi.io/{name} --for=condition=Ready --timeout=5m"),
             "",
         )
     };
-    let applied = w.run("kubectl", &["-n", "kafka", "apply", "-f", "-"], &topic);
+    let applied = w.run("kubectl -n kafka apply -f -", &topic);
     assert!(applied.status.success(), "{applied:?}");
     let ready = wait("orders");
     assert!(ready.status.success(), "{ready:?}");
@@ -990,7 +838,7 @@ fn the_generated_strimzi_resources_pass_the_schemas_and_kafka_becomes_ready_on_t
         1,
     );
     assert_ne!(wide, topic);
-    let applied = w.run("kubectl", &["-n", "kafka", "apply", "-f", "-"], &wide);
+    let applied = w.run("kubectl -n kafka apply -f -", &wide);
     assert!(applied.status.success(), "{applied:?}");
     let refused = wait("orders-wide");
     assert!(!refused.status.success());
@@ -1022,7 +870,7 @@ fn negative_control_kafka_never_ready_when_cloud_init_does_not_label_the_kafka_n
         "root@203.0.113.10",
         "cat /var/lib/rancher/k3s/server/node-token",
     );
-    let put = w.run(
+    let put = w.run_argv(
         "ssh",
         &[
             "-o",
