@@ -28,6 +28,12 @@ fn generated(path: &str) -> String {
     fs::read_to_string(file).unwrap()
 }
 
+/// Output `bytes` (a command's stdout or stderr) says `what`.
+fn assert_says(bytes: &[u8], what: &str) {
+    let text = String::from_utf8_lossy(bytes);
+    assert!(text.contains(what), "{text}");
+}
+
 const WORLD_BIN: &str = env!("CARGO_BIN_EXE_rehearse-world");
 
 /// A world: a fake cloud file, the world directory, the runner's stand-ins
@@ -331,7 +337,7 @@ fn provisioned(edit_worker: impl Fn(String) -> String) -> World {
         String::from_utf8_lossy(&out.stderr),
         w.console()
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("every agent has joined"));
+    assert_says(&out.stdout, "every agent has joined");
     w.fetch_kubeconfig("203.0.113.10");
     w
 }
@@ -468,9 +474,9 @@ fn agents_wait_for_the_token_and_join_with_their_labels_after_the_hand_off() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("pool worker: 1 node(s) with role=worker,workload=apps, 1 expected")
+    assert_says(
+        &out.stdout,
+        "pool worker: 1 node(s) with role=worker,workload=apps, 1 expected",
     );
 }
 
@@ -492,11 +498,9 @@ fn negative_control_a_label_cloud_init_does_not_set_fails_the_verify_step() {
         &[("ENVIRONMENT", "dev")],
     );
     assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("::error::pool worker: only 0 node(s) carry role=worker,workload=apps"),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    assert_says(
+        &out.stdout,
+        "::error::pool worker: only 0 node(s) carry role=worker,workload=apps",
     );
 }
 
@@ -560,7 +564,7 @@ fn ssh_and_scp_run_in_the_node_sandbox_and_refuse_what_ssh_refuses() {
     // A private address answers only through a jump host on its network.
     let direct = w.ssh("root@10.0.1.21", "true");
     assert_eq!(direct.status.code(), Some(255));
-    assert!(String::from_utf8_lossy(&direct.stderr).contains("Connection timed out"));
+    assert_says(&direct.stderr, "Connection timed out");
     let jumped = w.run(
         "ssh -o BatchMode=yes -J root@203.0.113.10 root@10.0.1.21 hostname",
         "",
@@ -573,13 +577,13 @@ fn ssh_and_scp_run_in_the_node_sandbox_and_refuse_what_ssh_refuses() {
     assert_eq!(w.ssh("root@198.51.100.1", "true").status.code(), Some(255));
     let bad = w.run("ssh -o BatchMode=yes -o Bogus=1 root@203.0.113.20 true", "");
     assert_eq!(bad.status.code(), Some(255));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("Bad configuration option: bogus"));
+    assert_says(&bad.stderr, "Bad configuration option: bogus");
     let mut nokey = w.cmd("ssh");
     nokey
         .env_remove("SSH_AUTH_SOCK")
         .args(["-o", "BatchMode=yes", "root@203.0.113.20", "true"]);
     let nokey = nokey.output().unwrap();
-    assert!(String::from_utf8_lossy(&nokey.stderr).contains("Permission denied (publickey)"));
+    assert_says(&nokey.stderr, "Permission denied (publickey)");
     // scp both ways.
     fs::write(w.path("up.txt"), "payload\n").unwrap();
     w.ok("scp -o BatchMode=yes up.txt root@203.0.113.30:/root/up.txt");
@@ -593,6 +597,16 @@ fn a_cloud_config_key_the_rehearsal_does_not_execute_refuses_the_boot() {
         "{}packages: [jq]\n",
         generated("cloud-init/dev/control.yaml")
     );
+    control_plane_refuses(
+        user_data,
+        &["runcmd exited", "unsupported"],
+        "unsupported: cloud-config key `packages`",
+    );
+}
+
+/// The control plane alone boots `user_data`; once its console says one of `until`
+/// (at most 400 polls), it says `says` and the node never registered.
+fn control_plane_refuses(user_data: String, until: &[&str], says: &str) {
     let w = World::new(&[Srv(
         "dev-k3s-trading-control",
         user_data,
@@ -601,17 +615,13 @@ fn a_cloud_config_key_the_rehearsal_does_not_execute_refuses_the_boot() {
     )]);
     w.boot();
     for _ in 0..400 {
-        if w.console().contains("runcmd exited") || w.console().contains("unsupported") {
+        let console = w.console();
+        if until.iter().any(|u| console.contains(u)) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    assert!(
-        w.console()
-            .contains("unsupported: cloud-config key `packages`"),
-        "{}",
-        w.console()
-    );
+    assert!(w.console().contains(says), "{}", w.console());
     assert!(!w.path("world/api/dev-k3s-trading-control.json").exists());
 }
 
@@ -641,7 +651,7 @@ fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
     // Unknown flags and commands fail as kubectl's do.
     let bad = w.run("kubectl get nodes --bogus", "");
     assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("error: unknown flag: --bogus"));
+    assert_says(&bad.stderr, "error: unknown flag: --bogus");
     assert!(
         !w.run("kubectl apply --timeout=1m -f -", "")
             .status
@@ -658,7 +668,7 @@ fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
     let bogus = helm(
         "upgrade --install t traefik --repo https://traefik.github.io/charts --version 37.1.1 --bogus",
     );
-    assert!(String::from_utf8_lossy(&bogus.stderr).contains("Error: unknown flag: --bogus"));
+    assert_says(&bogus.stderr, "Error: unknown flag: --bogus");
     let unknown =
         helm("upgrade --install t nginx --repo https://example.org/charts --version 1.0.0");
     assert!(!unknown.status.success());
@@ -672,13 +682,13 @@ fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
         &generated("k8s/dev/strimzi/kafka.yaml"),
     );
     assert!(!early.status.success());
-    assert!(String::from_utf8_lossy(&early.stderr).contains("ensure CRDs are installed first"));
+    assert_says(&early.stderr, "ensure CRDs are installed first");
     // A namespaced object into a namespace that does not exist.
     let nowhere = w.run(
         "kubectl -n nowhere apply -f -",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
     );
-    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("namespaces \"nowhere\" not found"));
+    assert_says(&nowhere.stderr, "namespaces \"nowhere\" not found");
     // A Deployment no node can run (a nodeSelector no node carries) never
     // becomes Available; one that fits does.
     let deploy = |name: &str, selector: &str| {
@@ -700,7 +710,7 @@ fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
         "kubectl -n kafka wait deployment/stuck --for=condition=Available --timeout=1m",
         "",
     );
-    assert!(String::from_utf8_lossy(&stuck.stderr).contains("timed out waiting for the condition"));
+    assert_says(&stuck.stderr, "timed out waiting for the condition");
     w.ok("kubectl -n kafka wait deployment/fits --for=condition=Available --timeout=1m");
 }
 
@@ -885,11 +895,9 @@ fn negative_control_kafka_never_ready_when_cloud_init_does_not_label_the_kafka_n
     w.fetch_kubeconfig("203.0.113.10");
     let ready = deploy_strimzi(&w);
     assert!(!ready.status.success());
-    assert!(
-        String::from_utf8_lossy(&ready.stderr)
-            .contains("KafkaNodePool kafka: 3 replica(s), 0 node(s) it may run on"),
-        "{}",
-        String::from_utf8_lossy(&ready.stderr)
+    assert_says(
+        &ready.stderr,
+        "KafkaNodePool kafka: 3 replica(s), 0 node(s) it may run on",
     );
 }
 
@@ -898,26 +906,11 @@ fn the_k3s_installer_refuses_a_flag_k3s_does_not_have() {
     let bogus = generated("cloud-init/dev/control.yaml")
         .replace("--disable servicelb", "--disable-servicelb");
     assert_ne!(bogus, generated("cloud-init/dev/control.yaml"));
-    let w = World::new(&[Srv(
-        "dev-k3s-trading-control",
+    control_plane_refuses(
         bogus,
-        "10.0.1.10",
-        "203.0.113.10",
-    )]);
-    w.boot();
-    for _ in 0..400 {
-        if w.console().contains("runcmd exited") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert!(
-        w.console()
-            .contains("flag provided but not defined: -disable-servicelb"),
-        "{}",
-        w.console()
+        &["runcmd exited"],
+        "flag provided but not defined: -disable-servicelb",
     );
-    assert!(!w.path("world/api/dev-k3s-trading-control.json").exists());
 }
 
 /// Run a generated reusable workflow in the runner, called as the deploy
@@ -1266,9 +1259,9 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
     assert!(quiet.status.success() && quiet.stdout.is_empty() && quiet.stderr.is_empty());
     let unknown = consume("no.such.topic", &["-e"]);
     assert_eq!(unknown.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&unknown.stderr)
-            .contains("Topic no.such.topic error: Broker: Unknown topic or partition")
+    assert_says(
+        &unknown.stderr,
+        "Topic no.such.topic error: Broker: Unknown topic or partition",
     );
     for refused in [&["-e", "-X", "debug=all"][..], &["-o", "stored", "-e"], &[]] {
         let out = consume(&topic, refused);
@@ -1282,7 +1275,7 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
         "kcat",
         &["-C", "-b", "203.0.113.99:30001", "-t", &topic, "-e"],
     );
-    assert!(String::from_utf8_lossy(&elsewhere.stderr).contains("Failed to acquire metadata"));
+    assert_says(&elsewhere.stderr, "Failed to acquire metadata");
 }
 
 #[test]
