@@ -23,7 +23,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs;
 
-use common::{Project, names, primary_ip_names, results};
+use common::{Project, assert_logged, names, primary_ip_names, results};
 use rehearsal::run::{self, Event, Outcome};
 
 /// Replaces `from` (which must be there) by `to` in the project's `rel`.
@@ -79,17 +79,15 @@ fn a_verify_step_waiting_for_a_label_cloud_init_does_not_set_fails_the_deploy() 
     assert_eq!(r["verify_clean"], Outcome::Success, "{:#?}", report.log);
     assert_eq!(r["provision"], Outcome::Success, "{:#?}", report.log);
     assert_eq!(r["verify_cluster"], Outcome::Failure, "{:#?}", report.log);
-    assert!(
-        report.logged("pool worker: only 0 node(s) carry role=worker,workload=batch"),
-        "{:#?}",
-        report.log
+    assert_logged(
+        &report,
+        "pool worker: only 0 node(s) carry role=worker,workload=batch",
     );
     // It failed on what the executed cloud-init registered: the worker is in
     // the API, with the labels its cloud-init passes.
-    assert!(
-        report.logged("pool kafka: 3 node(s) with role=kafka,workload=mixed, 3 expected"),
-        "{:#?}",
-        report.log
+    assert_logged(
+        &report,
+        "pool kafka: 3 node(s) with role=kafka,workload=mixed, 3 expected",
     );
     for skipped in ["deploy_strimzi", "deploy_argocd", "verify_access"] {
         assert_eq!(r[skipped], Outcome::Skipped, "{skipped}");

@@ -19,7 +19,10 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Project, names, primary_ip_names, results, standin_dir, topogen_bin};
+use common::{
+    Project, assert_logged, assert_outcome, names, primary_ip_names, results, standin_dir,
+    topogen_bin,
+};
 use rehearsal::actions::CargoGit;
 use rehearsal::run::{self, Event, Outcome, PullRequest, Report};
 use serde_json::{Value, json};
@@ -143,7 +146,7 @@ fn table_rows(lines: &[String], header: &str, column: &str) -> BTreeSet<(String,
 fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
     let p = Project::new();
     let deploy = p.deploy("dev", "deploy");
-    assert_eq!(deploy.result, Outcome::Success, "{:#?}", deploy.log);
+    assert_outcome(&deploy, Outcome::Success);
     let cloud = p.cloud();
     let worker = worker(&p, "dev", &cloud);
     // The environment's labels, as the deploy put them on its servers.
@@ -200,7 +203,7 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
     // list: exactly the environment's servers and Primary IPs, and what
     // was made beside them.
     let list = p.maintenance("dev", "list", "list");
-    assert_eq!(list.result, Outcome::Success, "{:#?}", list.log);
+    assert_outcome(&list, Outcome::Success);
     let out = step_output(&list);
     assert_eq!(
         table_rows(&out, "--- every server of the environment", "IPV4"),
@@ -224,7 +227,7 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
     // destroy-cluster: servers, volumes, load balancers and floating IPs of
     // dev go; the Primary IPs and what is not dev's stay.
     let destroy = p.maintenance("dev", "destroy-cluster", "destroy");
-    assert_eq!(destroy.result, Outcome::Success, "{:#?}", destroy.log);
+    assert_outcome(&destroy, Outcome::Success);
     let cloud = p.cloud();
     assert_eq!(names(&cloud, "servers"), BTreeSet::new());
     assert_eq!(names(&cloud, "primary_ips"), primary);
@@ -245,7 +248,7 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
         );
     }
     let check = p.maintenance("dev", "check-clean", "clean");
-    assert_eq!(check.result, Outcome::Success, "{:#?}", check.log);
+    assert_outcome(&check, Outcome::Success);
 
     // A leftover worker (made by hand under its expected name, without the
     // labels) and a leftover volume: check-clean fails and names both.
@@ -267,24 +270,16 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
     volume(&p, "dev-leftover", &location, &label_flags);
     let dirty = p.maintenance("dev", "check-clean", "dirty");
     assert_eq!(dirty.result, Outcome::Failure);
-    assert!(
-        dirty.logged(&format!(
-            "environment dev still has servers: {};",
-            worker.name
-        )),
-        "{:#?}",
-        dirty.log
+    assert_logged(
+        &dirty,
+        &format!("environment dev still has servers: {};", worker.name),
     );
-    assert!(
-        dirty.logged("environment dev still has volumes: dev-leftover;"),
-        "{:#?}",
-        dirty.log
-    );
+    assert_logged(&dirty, "environment dev still has volumes: dev-leftover;");
     assert!(!dirty.logged("team-archive"));
 
     // destroy-all: the leftovers and the Primary IPs go; others' stay.
     let all = p.maintenance("dev", "destroy-all", "destroy-all");
-    assert_eq!(all.result, Outcome::Success, "{:#?}", all.log);
+    assert_outcome(&all, Outcome::Success);
     let cloud = p.cloud();
     assert_eq!(names(&cloud, "servers"), BTreeSet::new());
     assert_eq!(names(&cloud, "primary_ips"), BTreeSet::new());
@@ -297,7 +292,7 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
         BTreeSet::from(["office-vpn".to_string()])
     );
     let clean = p.maintenance("dev", "check-clean", "clean-again");
-    assert_eq!(clean.result, Outcome::Success, "{:#?}", clean.log);
+    assert_outcome(&clean, Outcome::Success);
     let r = results(&clean);
     assert_eq!(r["maintenance"], Outcome::Success);
 }
@@ -459,14 +454,10 @@ fn drift_check_passes_a_clean_tree_and_fails_a_hand_edited_file_with_the_diff() 
     fs::write(p.project("NOTES.md"), "operations notes\n").unwrap();
     commit(&p, "notes");
     let clean = drift(&p, PullRequest::default(), "clean");
-    assert_eq!(clean.result, Outcome::Success, "{:#?}", clean.log);
+    assert_outcome(&clean, Outcome::Success);
     // The pinned topogen, installed with cargo: the build under test.
     assert_eq!(step(&clean, "Install topogen"), Outcome::Success);
-    assert!(
-        clean.logged("Installed package `topogen` from https://"),
-        "{:#?}",
-        clean.log
-    );
+    assert_logged(&clean, "Installed package `topogen` from https://");
     assert_eq!(step(&clean, "topogen check"), Outcome::Success);
     assert_eq!(step(&clean, "topogen plan"), Outcome::Success);
     assert_eq!(
@@ -499,7 +490,7 @@ fn drift_check_passes_a_clean_tree_and_fails_a_hand_edited_file_with_the_diff() 
         },
         "hand-edit",
     );
-    assert_eq!(report.result, Outcome::Failure, "{:#?}", report.log);
+    assert_outcome(&report, Outcome::Failure);
     assert_eq!(step(&report, "topogen check"), Outcome::Failure);
     // The diff: the generated line restored, the hand-edited one removed.
     let shown = |prefix: char, text: &str| {
@@ -528,7 +519,7 @@ fn drift_check_passes_a_clean_tree_and_fails_a_hand_edited_file_with_the_diff() 
         report.log
     );
     assert!(shown('+', &line) || shown('-', &line), "{:#?}", report.log);
-    assert!(report.logged(rel), "{:#?}", report.log);
+    assert_logged(&report, rel);
     // The plan still runs after the drift: the cluster does not change.
     assert_eq!(step(&report, "topogen plan"), Outcome::Success);
 }
@@ -568,7 +559,7 @@ fn drift_check_writes_the_plan_and_blocks_a_destructive_one_until_labelled() {
     let (want, status) = plan(&p);
     assert_eq!(status, 0, "{want}");
     let grow = drift(&p, PullRequest::default(), "grow");
-    assert_eq!(grow.result, Outcome::Success, "{:#?}", grow.log);
+    assert_outcome(&grow, Outcome::Success);
     assert!(grow.summary.contains(want.trim()), "{}", grow.summary);
     assert!(want.contains("3 → 5"), "{want}");
 
@@ -592,7 +583,7 @@ fn drift_check_writes_the_plan_and_blocks_a_destructive_one_until_labelled() {
         },
         "blocked",
     );
-    assert_eq!(blocked.result, Outcome::Failure, "{:#?}", blocked.log);
+    assert_outcome(&blocked, Outcome::Failure);
     assert_eq!(step(&blocked, "topogen check"), Outcome::Success);
     assert_eq!(step(&blocked, "topogen plan"), Outcome::Success);
     assert_eq!(
@@ -608,7 +599,7 @@ fn drift_check_writes_the_plan_and_blocks_a_destructive_one_until_labelled() {
         "{}",
         blocked.summary
     );
-    assert!(blocked.logged(&format!("add the label {APPROVAL}")));
+    assert_logged(&blocked, &format!("add the label {APPROVAL}"));
 
     // …and approved when a reviewer adds it (the `labeled` event).
     let approved = drift(
@@ -620,7 +611,7 @@ fn drift_check_writes_the_plan_and_blocks_a_destructive_one_until_labelled() {
         },
         "approved",
     );
-    assert_eq!(approved.result, Outcome::Success, "{:#?}", approved.log);
+    assert_outcome(&approved, Outcome::Success);
     assert!(approved.summary.contains(want.trim()));
     assert!(
         approved.summary.contains("**Approved:**"),

@@ -6,16 +6,15 @@
 //! Needs root (mount and network namespaces), like the rehearsal itself.
 //! Waits poll a bounded number of times (never a wall-clock limit).
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::{assert_logged, assert_outcome, repo_root};
 use serde_json::{Value, json};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// A file of the committed build: the workflows live in the repository's own
 /// `.github/workflows/` (cluster.kdl's `output workflows=`), the rest under `generated/`.
@@ -983,20 +982,14 @@ fn verify_in_the_runner(w: &World) -> rehearsal::run::Report {
 fn the_verify_workflow_runs_in_the_runner_against_the_world() {
     let w = provisioned(|s| s);
     let report = verify_in_the_runner(&w);
-    assert_eq!(
-        report.result,
-        rehearsal::run::Outcome::Success,
-        "{:#?}",
-        report.log
-    );
+    assert_outcome(&report, rehearsal::run::Outcome::Success);
     // kubectl came from the (stood-in) release, checksum verified; the
     // kubeconfig over ssh; the labels from the nodes' cloud-init.
-    assert!(
-        report.logged("pool kafka: 3 node(s) with role=kafka,workload=mixed, 3 expected"),
-        "{:#?}",
-        report.log
+    assert_logged(
+        &report,
+        "pool kafka: 3 node(s) with role=kafka,workload=mixed, 3 expected",
     );
-    assert!(report.logged("5 of 5 nodes Ready"));
+    assert_logged(&report, "5 of 5 nodes Ready");
     assert!(!report.log.iter().any(|l| l.contains("OPENSSH PRIVATE KEY")));
 }
 
@@ -1010,10 +1003,9 @@ fn negative_control_in_the_runner_a_label_cloud_init_does_not_set_fails_verify_c
     });
     let report = verify_in_the_runner(&w);
     assert_eq!(report.result, rehearsal::run::Outcome::Failure);
-    assert!(
-        report.logged("pool worker: only 0 node(s) carry role=worker,workload=apps"),
-        "{:#?}",
-        report.log
+    assert_logged(
+        &report,
+        "pool worker: only 0 node(s) carry role=worker,workload=apps",
     );
 }
 
@@ -1025,16 +1017,10 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
         "04-reusable-deploy-strimzi.yml",
         &[("HCLOUD_TOKEN", "hcloud-token")],
     );
-    assert_eq!(
-        strimzi.result,
-        rehearsal::run::Outcome::Success,
-        "{:#?}",
-        strimzi.log
-    );
-    assert!(
-        strimzi.logged("advertising 203.0.113.20 (dev-k3s-trading-kafka-ip)"),
-        "{:#?}",
-        strimzi.log
+    assert_outcome(&strimzi, rehearsal::run::Outcome::Success);
+    assert_logged(
+        &strimzi,
+        "advertising 203.0.113.20 (dev-k3s-trading-kafka-ip)",
     );
     let api = w.api("dev-k3s-trading-control");
     let kafka = api["objects"]
@@ -1091,12 +1077,7 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
             ("GHCR_TOKEN", "ghcr-pat"),
         ],
     );
-    assert_eq!(
-        argocd.result,
-        rehearsal::run::Outcome::Success,
-        "{:#?}",
-        argocd.log
-    );
+    assert_outcome(&argocd, rehearsal::run::Outcome::Success);
     let api = w.api("dev-k3s-trading-control");
     let find = |kind: &str, name: &str| {
         api["objects"]

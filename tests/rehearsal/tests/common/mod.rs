@@ -279,6 +279,20 @@ impl Drop for Project {
     }
 }
 
+/// The run ended with `want` (its log shown otherwise).
+pub fn assert_outcome(report: &Report, want: Outcome) {
+    assert_eq!(report.result, want, "{:#?}", report.log);
+}
+
+/// Some line of the run's log contains `needle`.
+pub fn assert_logged(report: &Report, needle: &str) {
+    assert!(
+        report.logged(needle),
+        "{needle:?} not logged: {:#?}",
+        report.log
+    );
+}
+
 pub fn results(report: &Report) -> BTreeMap<&str, Outcome> {
     report
         .jobs
