@@ -43,7 +43,33 @@ struct World {
 }
 
 /// A server of the fake cloud: name, its cloud-init, private IP, public IP.
-struct Srv<'a>(&'a str, String, &'a str, &'a str);
+struct Srv(String, String, String, String);
+
+/// The dev node `node` (`control`, `kafka-N`, `worker-0`) booting `user_data`, at the
+/// addresses the committed dev build gives it (`10.0.1.H`, `203.0.113.H`).
+fn dev_node(node: &str, user_data: String) -> Srv {
+    let host = match node {
+        "control" => 10,
+        "worker-0" => 30,
+        kafka => {
+            20 + kafka
+                .strip_prefix("kafka-")
+                .and_then(|i| i.parse::<u8>().ok())
+                .expect("a dev node")
+        }
+    };
+    Srv(
+        format!("dev-k3s-trading-{node}"),
+        user_data,
+        format!("10.0.1.{host}"),
+        format!("203.0.113.{host}"),
+    )
+}
+
+/// The committed dev cloud-init of `role`.
+fn dev_cloud_init(role: &str) -> String {
+    generated(&format!("cloud-init/dev/{role}.yaml"))
+}
 
 impl World {
     fn new(servers: &[Srv]) -> World {
@@ -281,36 +307,11 @@ impl Drop for World {
 
 fn dev_world(edit_worker: impl Fn(String) -> String) -> World {
     World::new(&[
-        Srv(
-            "dev-k3s-trading-control",
-            generated("cloud-init/dev/control.yaml"),
-            "10.0.1.10",
-            "203.0.113.10",
-        ),
-        Srv(
-            "dev-k3s-trading-kafka-0",
-            generated("cloud-init/dev/kafka.yaml"),
-            "10.0.1.20",
-            "203.0.113.20",
-        ),
-        Srv(
-            "dev-k3s-trading-kafka-1",
-            generated("cloud-init/dev/kafka.yaml"),
-            "10.0.1.21",
-            "203.0.113.21",
-        ),
-        Srv(
-            "dev-k3s-trading-kafka-2",
-            generated("cloud-init/dev/kafka.yaml"),
-            "10.0.1.22",
-            "203.0.113.22",
-        ),
-        Srv(
-            "dev-k3s-trading-worker-0",
-            edit_worker(generated("cloud-init/dev/worker.yaml")),
-            "10.0.1.30",
-            "203.0.113.30",
-        ),
+        dev_node("control", dev_cloud_init("control")),
+        dev_node("kafka-0", dev_cloud_init("kafka")),
+        dev_node("kafka-1", dev_cloud_init("kafka")),
+        dev_node("kafka-2", dev_cloud_init("kafka")),
+        dev_node("worker-0", edit_worker(dev_cloud_init("worker"))),
     ])
 }
 
@@ -343,12 +344,7 @@ fn provisioned(edit_worker: impl Fn(String) -> String) -> World {
 
 #[test]
 fn the_control_plane_boots_its_cloud_init_and_registers_with_its_labels() {
-    let w = World::new(&[Srv(
-        "dev-k3s-trading-control",
-        generated("cloud-init/dev/control.yaml"),
-        "10.0.1.10",
-        "203.0.113.10",
-    )]);
+    let w = World::new(&[dev_node("control", dev_cloud_init("control"))]);
     w.boot();
     w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
     let api = w.api("dev-k3s-trading-control");
@@ -606,12 +602,7 @@ fn a_cloud_config_key_the_rehearsal_does_not_execute_refuses_the_boot() {
 /// The control plane alone boots `user_data`; once its console says one of `until`
 /// (at most 400 polls), it says `says` and the node never registered.
 fn control_plane_refuses(user_data: String, until: &[&str], says: &str) {
-    let w = World::new(&[Srv(
-        "dev-k3s-trading-control",
-        user_data,
-        "10.0.1.10",
-        "203.0.113.10",
-    )]);
+    let w = World::new(&[dev_node("control", user_data)]);
     w.boot();
     for _ in 0..400 {
         let console = w.console();
@@ -626,12 +617,7 @@ fn control_plane_refuses(user_data: String, until: &[&str], says: &str) {
 
 #[test]
 fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
-    let w = World::new(&[Srv(
-        "dev-k3s-trading-control",
-        generated("cloud-init/dev/control.yaml"),
-        "10.0.1.10",
-        "203.0.113.10",
-    )]);
+    let w = World::new(&[dev_node("control", dev_cloud_init("control"))]);
     w.boot();
     w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
     // Before the kubeconfig is fetched: nothing to talk to.
@@ -860,17 +846,10 @@ fn negative_control_kafka_never_ready_when_cloud_init_does_not_label_the_kafka_n
     // The Kafka node's cloud-init sets another workload label than the one
     // its pool's node affinity requires.
     let w = World::new(&[
-        Srv(
-            "dev-k3s-trading-control",
-            generated("cloud-init/dev/control.yaml"),
-            "10.0.1.10",
-            "203.0.113.10",
-        ),
-        Srv(
-            "dev-k3s-trading-kafka-0",
-            generated("cloud-init/dev/kafka.yaml").replace("workload=mixed", "workload=apps"),
-            "10.0.1.20",
-            "203.0.113.20",
+        dev_node("control", dev_cloud_init("control")),
+        dev_node(
+            "kafka-0",
+            dev_cloud_init("kafka").replace("workload=mixed", "workload=apps"),
         ),
     ]);
     w.boot();
