@@ -27,8 +27,8 @@ use std::collections::BTreeSet;
 use std::fs;
 
 use common::{
-    Project, assert_logged, assert_no_secret_in, assert_outcome, by_name, cloud_init_array, names,
-    primary_ip_names, primary_ips, results, taints,
+    Project, assert_argocd_deployed, assert_logged, assert_no_secret_in, assert_outcome, by_name,
+    cloud_init_array, find_object, names, primary_ip_names, primary_ips, results, taints,
 };
 use rehearsal::run::{Event, Outcome, Report};
 
@@ -148,12 +148,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
     }
     // Strimzi: the generated node pools and Kafka, applied, Ready.
     let objects = api["objects"].as_array().unwrap();
-    let find = |kind: &str, name: &str| {
-        objects
-            .iter()
-            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-            .unwrap_or_else(|| panic!("no {kind}/{name} in the API"))
-    };
+    let find = |kind: &str, name: &str| find_object(objects, kind, name);
     let dir = p.project(&format!("generated/k8s/{env}/strimzi"));
     let mut pools = 0;
     let mut topics = 0;
@@ -211,15 +206,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
     assert!(pools > 0);
     // ArgoCD: the instance Available, the repository secret, the bootstrap
     // Application on the environment's overlay.
-    assert_eq!(find("ArgoCD", "argocd")["status"]["phase"], "Available");
-    assert_eq!(
-        find("Secret", "gitops-repository")["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
-        "repository"
-    );
-    assert_eq!(
-        find("Secret", "argocd-cluster")["stringData"]["admin.password"],
-        "admin-password-value"
-    );
+    assert_argocd_deployed(objects, "admin-password-value");
     // The registry pull secret in each namespace cluster.kdl declares.
     let pull = objects
         .iter()

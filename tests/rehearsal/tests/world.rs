@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{assert_logged, assert_outcome, repo_root};
+use common::{assert_argocd_deployed, assert_logged, assert_outcome, find_object, repo_root};
 use serde_json::{Value, json};
 
 /// A file of the committed build: the workflows live in the repository's own
@@ -1058,24 +1058,9 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
     );
     assert_outcome(&argocd, rehearsal::run::Outcome::Success);
     let api = w.api("dev-k3s-trading-control");
-    let find = |kind: &str, name: &str| {
-        api["objects"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-            .cloned()
-            .unwrap_or_else(|| panic!("no {kind}/{name}"))
-    };
-    assert_eq!(find("ArgoCD", "argocd")["status"]["phase"], "Available");
-    assert_eq!(
-        find("Secret", "gitops-repository")["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
-        "repository"
-    );
-    assert_eq!(
-        find("Secret", "argocd-cluster")["stringData"]["admin.password"],
-        "admin-pw"
-    );
+    let objects = api["objects"].as_array().unwrap();
+    let find = |kind: &str, name: &str| find_object(objects, kind, name);
+    assert_argocd_deployed(objects, "admin-pw");
     let app = find("Application", "bootstrap");
     // dev's own overlay (cluster.kdl: `gitops overlay=`), in the project that
     // allows exactly the declared namespaces.

@@ -279,6 +279,29 @@ impl Drop for Project {
     }
 }
 
+/// The object `kind`/`name` among the fake Kubernetes API's `objects`.
+pub fn find_object<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind}/{name} in the API"))
+}
+
+/// ArgoCD as the deploy-argocd workflow leaves it in the fake API: the instance
+/// Available, the repository secret, the admin password from the secret.
+pub fn assert_argocd_deployed(objects: &[Value], admin_password: &str) {
+    let find = |kind, name| find_object(objects, kind, name);
+    assert_eq!(find("ArgoCD", "argocd")["status"]["phase"], "Available");
+    assert_eq!(
+        find("Secret", "gitops-repository")["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
+        "repository"
+    );
+    assert_eq!(
+        find("Secret", "argocd-cluster")["stringData"]["admin.password"],
+        admin_password
+    );
+}
+
 /// The run ended with `want` (its log shown otherwise).
 pub fn assert_outcome(report: &Report, want: Outcome) {
     assert_eq!(report.result, want, "{:#?}", report.log);
