@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{assert_logged, assert_outcome};
@@ -25,14 +24,7 @@ fn options(repo: &Path, work: &Path, secrets: &[(&str, &str)]) -> Options {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
-        vars: BTreeMap::new(),
-        stand_in_path: Vec::new(),
-        extra_env: Vec::new(),
-        terraform_mirror: None,
-        cache_dir: None,
-        rejected_environments: Vec::new(),
-        echo: false,
-        cargo_git: Vec::new(),
+        ..Options::default()
     }
 }
 

@@ -13,7 +13,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{assert_argocd_deployed, assert_logged, assert_outcome, find_object, repo_root};
+use common::{
+    assert_argocd_deployed, assert_logged, assert_outcome, find_object, repo_root, world_env,
+};
 use serde_json::{Value, json};
 
 /// A file of the committed build: the workflows live in the repository's own
@@ -923,27 +925,13 @@ fn call_in_the_runner(w: &World, callee: &str, secrets: &[(&str, &str)]) -> rehe
         work: w.path("work"),
         repository: "owner/infra".into(),
         secrets: all,
-        vars: Default::default(),
         stand_in_path: vec![w.path("bin")],
-        extra_env: vec![
-            (
-                "REHEARSAL_WORLD".into(),
-                w.path("world").display().to_string(),
-            ),
-            (
-                "HCLOUD_STANDIN_STATE".into(),
-                w.path("cloud.json").display().to_string(),
-            ),
-            (
-                "REHEARSAL_HCLOUD_BIN".into(),
-                w.path("shim/hcloud").display().to_string(),
-            ),
-        ],
-        terraform_mirror: None,
-        cache_dir: None,
-        rejected_environments: Vec::new(),
-        echo: false,
-        cargo_git: Vec::new(),
+        extra_env: world_env(
+            &w.path("world"),
+            &w.path("cloud.json"),
+            &w.path("shim/hcloud"),
+        ),
+        ..Default::default()
     };
     rehearsal::run::run(
         &caller,

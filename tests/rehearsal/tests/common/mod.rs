@@ -24,6 +24,32 @@ pub fn repo_root() -> PathBuf {
         .unwrap()
 }
 
+/// The workflows topogen generated for the repository's cluster.kdl: the
+/// files `.github/workflows/.topogen-manifest` lists (the directory also
+/// holds workflows topogen does not own, such as cargo-dist's `release.yml`),
+/// copied once into a directory of this test binary's own.
+pub fn generated_workflows() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let src = repo_root().join(".github/workflows");
+        let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "topogen-workflows-{}/.github/workflows",
+            env!("CARGO_CRATE_NAME")
+        ));
+        let _ = fs::remove_dir_all(&dest);
+        fs::create_dir_all(&dest).unwrap();
+        let manifest = fs::read_to_string(src.join(".topogen-manifest")).unwrap();
+        for name in manifest
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            fs::copy(src.join(name), dest.join(name)).unwrap();
+        }
+        dest
+    })
+    .clone()
+}
+
 pub fn topogen_bin() -> PathBuf {
     match std::env::var_os("TOPOGEN_BIN").filter(|p| !p.is_empty()) {
         Some(p) => PathBuf::from(p),
@@ -159,29 +185,21 @@ impl Project {
             work: self.path(&format!("runs/{run}")),
             repository: "owner/infra".into(),
             secrets: self.secrets.clone(),
-            vars: BTreeMap::new(),
             stand_in_path: vec![self.path("bin")],
-            extra_env: vec![
-                (
-                    "REHEARSAL_WORLD".into(),
-                    self.path("world").display().to_string(),
+            extra_env: [
+                world_env(
+                    &self.path("world"),
+                    &self.path("cloud.json"),
+                    &standin_dir().join("hcloud"),
                 ),
-                (
-                    "HCLOUD_STANDIN_STATE".into(),
-                    self.path("cloud.json").display().to_string(),
-                ),
-                (
-                    "REHEARSAL_HCLOUD_BIN".into(),
-                    standin_dir().join("hcloud").display().to_string(),
-                ),
-                ("HCLOUD_STANDIN_STRICT".into(), "1".into()),
-                ("CHECKPOINT_DISABLE".into(), "1".into()),
-            ],
+                vec![
+                    ("HCLOUD_STANDIN_STRICT".into(), "1".into()),
+                    ("CHECKPOINT_DISABLE".into(), "1".into()),
+                ],
+            ]
+            .concat(),
             terraform_mirror: Some(self.path("mirror")),
-            cache_dir: None,
-            rejected_environments: Vec::new(),
-            echo: false,
-            cargo_git: Vec::new(),
+            ..Options::default()
         }
     }
 
@@ -277,6 +295,19 @@ impl Drop for Project {
             .env("HCLOUD_STANDIN_STATE", self.path("cloud.json"))
             .status();
     }
+}
+
+/// What a step needs to reach the fake world: the world directory, the fake
+/// cloud's state file and the hcloud CLI stand-in.
+pub fn world_env(world: &Path, cloud: &Path, hcloud: &Path) -> Vec<(String, String)> {
+    [
+        ("REHEARSAL_WORLD", world),
+        ("HCLOUD_STANDIN_STATE", cloud),
+        ("REHEARSAL_HCLOUD_BIN", hcloud),
+    ]
+    .iter()
+    .map(|(k, p)| ((*k).to_owned(), p.display().to_string()))
+    .collect()
 }
 
 /// The object `kind`/`name` among the fake Kubernetes API's `objects`.
