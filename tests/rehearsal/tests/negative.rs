@@ -20,10 +20,9 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::fs;
 
-use common::{Project, assert_logged, names, primary_ip_names, results};
+use common::{Project, assert_each_job, assert_failed_and_cleaned_up, assert_logged, results};
 use rehearsal::run::{self, Event, Outcome};
 
 /// Replaces `from` (which must be there) by `to` in the project's `rel`.
@@ -89,24 +88,12 @@ fn a_verify_step_waiting_for_a_label_cloud_init_does_not_set_fails_the_deploy() 
         &report,
         "pool kafka: 3 node(s) with role=kafka,workload=mixed, 3 expected",
     );
-    for skipped in ["deploy_strimzi", "deploy_argocd", "verify_access"] {
-        assert_eq!(r[skipped], Outcome::Skipped, "{skipped}");
-    }
-    assert_eq!(
-        r["cleanup_on_failure"],
-        Outcome::Success,
-        "{:#?}",
-        report.log
+    assert_each_job(
+        &report,
+        &["deploy_strimzi", "deploy_argocd", "verify_access"],
+        Outcome::Skipped,
     );
-    assert!(
-        report.summary.contains("| verify cluster | failure |"),
-        "{}",
-        report.summary
-    );
-    assert_eq!(report.result, Outcome::Failure);
-    let cloud = p.cloud();
-    assert_eq!(names(&cloud, "servers"), BTreeSet::new(), "servers left");
-    assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(&p, "dev"));
+    assert_failed_and_cleaned_up(&p, &report, "| verify cluster | failure |");
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_logged, assert_outcome};
+use common::{assert_jobs, assert_logged, assert_outcome, assert_summary};
 use rehearsal::run::{self, Event, Options, Outcome, Report};
 
 fn fixture(name: &str) -> PathBuf {
@@ -35,25 +35,6 @@ fn dispatch(inputs: &[(&str, &str)]) -> Event {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
     )
-}
-
-/// Each job of `want` ended with its outcome.
-fn assert_jobs(report: &Report, want: &[(&str, Outcome)]) {
-    let got: Vec<(&str, Outcome)> = want
-        .iter()
-        .map(|(job, _)| {
-            let j = report
-                .job(job)
-                .unwrap_or_else(|| panic!("no job `{job}` in {:#?}", report.jobs));
-            (*job, j.result)
-        })
-        .collect();
-    assert_eq!(got, want, "{:#?}", report.log);
-}
-
-/// The run's step summary contains `needle`.
-fn assert_summary(report: &Report, needle: &str) {
-    assert!(report.summary.contains(needle), "{}", report.summary);
 }
 
 fn run_calls(fail: &str) -> Report {

@@ -27,8 +27,9 @@ use std::collections::BTreeSet;
 use std::fs;
 
 use common::{
-    Project, assert_argocd_deployed, assert_logged, assert_no_secret_in, assert_outcome, by_name,
-    cloud_init_array, find_object, names, primary_ip_names, primary_ips, results, taints,
+    Project, assert_argocd_deployed, assert_each_job, assert_failed_and_cleaned_up, assert_logged,
+    assert_no_secret_in, assert_outcome, by_name, cloud_init_array, find_object, names,
+    primary_ip_names, primary_ips, results, taints,
 };
 use rehearsal::run::{Event, Outcome, Report};
 
@@ -374,31 +375,20 @@ fn an_agent_that_never_joins_fails_the_run_and_cleanup_keeps_the_primary_ips() {
     let r = results(&report);
     assert_eq!(r["verify_clean"], Outcome::Success, "{:#?}", report.log);
     assert_eq!(r["provision"], Outcome::Failure);
-    for skipped in [
-        "verify_cluster",
-        "deploy_strimzi",
-        "deploy_argocd",
-        "verify_access",
-    ] {
-        assert_eq!(r[skipped], Outcome::Skipped, "{skipped}");
-    }
+    assert_each_job(
+        &report,
+        &[
+            "verify_cluster",
+            "deploy_strimzi",
+            "deploy_argocd",
+            "verify_access",
+        ],
+        Outcome::Skipped,
+    );
     assert_logged(&report, "/root/k3s-agent-ready.txt did not appear on");
-    assert_eq!(
-        r["cleanup_on_failure"],
-        Outcome::Success,
-        "{:#?}",
-        report.log
-    );
     assert_eq!(r["summary"], Outcome::Success);
-    assert!(
-        report.summary.contains("| provision | failure |"),
-        "{}",
-        report.summary
-    );
-    assert_eq!(report.result, Outcome::Failure);
+    assert_failed_and_cleaned_up(&p, &report, "| provision | failure |");
     let cloud = p.cloud();
-    assert_eq!(names(&cloud, "servers"), BTreeSet::new(), "servers left");
-    assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(&p, "dev"));
     for ip in cloud["primary_ips"].as_array().unwrap() {
         assert!(ip["assignee_id"].is_null(), "{ip}");
     }
@@ -414,16 +404,18 @@ fn deploy_when_servers_exist_fails_at_verify_clean_and_destroys_nothing() {
     let r = results(&again);
     assert_eq!(r["verify_clean"], Outcome::Failure);
     assert_logged(&again, "environment dev still has servers");
-    for skipped in [
-        "provision",
-        "verify_cluster",
-        "deploy_strimzi",
-        "deploy_argocd",
-        "verify_access",
-        "cleanup_on_failure",
-    ] {
-        assert_eq!(r[skipped], Outcome::Skipped, "{skipped}");
-    }
+    assert_each_job(
+        &again,
+        &[
+            "provision",
+            "verify_cluster",
+            "deploy_strimzi",
+            "deploy_argocd",
+            "verify_access",
+            "cleanup_on_failure",
+        ],
+        Outcome::Skipped,
+    );
     assert_eq!(again.result, Outcome::Failure);
     // The summary names no endpoint without an address.
     assert!(

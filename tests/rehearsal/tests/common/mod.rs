@@ -333,6 +333,43 @@ pub fn assert_argocd_deployed(objects: &[Value], admin_password: &str) {
     );
 }
 
+/// Each job of `want` ended with its outcome.
+pub fn assert_jobs(report: &Report, want: &[(&str, Outcome)]) {
+    let got: Vec<(&str, Outcome)> = want
+        .iter()
+        .map(|(job, _)| {
+            let j = report
+                .job(job)
+                .unwrap_or_else(|| panic!("no job `{job}` in {:#?}", report.jobs));
+            (*job, j.result)
+        })
+        .collect();
+    assert_eq!(got, want, "{:#?}", report.log);
+}
+
+/// The run's step summary contains `needle`.
+pub fn assert_summary(report: &Report, needle: &str) {
+    assert!(report.summary.contains(needle), "{}", report.summary);
+}
+
+/// Every job of `jobs` ended with `outcome`.
+pub fn assert_each_job(report: &Report, jobs: &[&str], outcome: Outcome) {
+    let want: Vec<(&str, Outcome)> = jobs.iter().map(|j| (*j, outcome)).collect();
+    assert_jobs(report, &want);
+}
+
+/// A deploy of dev that failed and cleaned up after itself: the cleanup job
+/// ran, the step summary's row `row` says so, the run failed, no server is
+/// left and dev's Primary IPs stay.
+pub fn assert_failed_and_cleaned_up(p: &Project, report: &Report, row: &str) {
+    assert_jobs(report, &[("cleanup_on_failure", Outcome::Success)]);
+    assert_summary(report, row);
+    assert_eq!(report.result, Outcome::Failure);
+    let cloud = p.cloud();
+    assert_eq!(names(&cloud, "servers"), BTreeSet::new(), "servers left");
+    assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(p, "dev"));
+}
+
 /// The run ended with `want` (its log shown otherwise).
 pub fn assert_outcome(report: &Report, want: Outcome) {
     assert_eq!(report.result, want, "{:#?}", report.log);
