@@ -67,6 +67,14 @@ fn assert_every_job_succeeded(report: &Report) {
     assert_eq!(report.result, Outcome::Success);
 }
 
+/// A clean project with `env` deployed (see `assert_deployed`), and the run.
+fn deployed(env: &str) -> (Project, Report) {
+    let p = Project::new();
+    let report = p.deploy(env, "deploy");
+    assert_deployed(&p, env, &report);
+    (p, report)
+}
+
 /// Every job ran in order and succeeded; the fake cloud and the fake API hold
 /// exactly the environment's topology.
 fn assert_deployed(p: &Project, env: &str, report: &Report) {
@@ -303,9 +311,7 @@ fn assert_monitoring_before_gitops(p: &Project, control: &str, env: &str, report
 
 #[test]
 fn deploy_dev_from_a_clean_project() {
-    let p = Project::new();
-    let report = p.deploy("dev", "deploy");
-    assert_deployed(&p, "dev", &report);
+    let (p, report) = deployed("dev");
     let show = p.show("dev");
     let cloud = p.cloud();
     let control = show["nodes"]
@@ -442,9 +448,7 @@ fn deploy_when_servers_exist_fails_at_verify_clean_and_destroys_nothing() {
 
 #[test]
 fn deploy_prod_the_nightly_schedule_spares_it_and_destroy_all_removes_its_primary_ips() {
-    let p = Project::new();
-    let report = p.deploy("prod", "deploy");
-    assert_deployed(&p, "prod", &report);
+    let (p, report) = deployed("prod");
     // Its own network, apart from dev's.
     let show = p.show("prod");
     let cloud = p.cloud();
