@@ -477,11 +477,8 @@ fn server_create(cloud: &mut Cloud, state: &mut V) -> R {
     for fw in &firewall_ids {
         let fw = find_mut(&mut cloud.firewalls, *fw, |f| f.id, "firewall")?;
         fw.applied_to.push(AppliedTo {
-            kind: "server".into(),
-            server: Some(me),
-            label_selector: None,
-            attachment: false,
             by_server: true,
+            ..AppliedTo::server(me)
         });
     }
     server_state(cloud, &srv, state);
@@ -783,11 +780,8 @@ fn server_update(cloud: &mut Cloud, prior: &V, state: &mut V) -> R {
                 .retain(|a| a.attachment || a.server != Some(me));
             if wanted.contains(&fw.id) {
                 fw.applied_to.push(AppliedTo {
-                    kind: "server".into(),
-                    server: Some(me),
-                    label_selector: None,
-                    attachment: false,
                     by_server: true,
+                    ..AppliedTo::server(me)
                 });
             }
         }
@@ -1059,21 +1053,9 @@ fn firewall_apply_to(cloud: &Cloud, state: &V) -> R<Vec<AppliedTo>> {
                 if !cloud.servers.iter().any(|s| s.id == srv) {
                     return Err(not_found(format!("server {srv} not found")));
                 }
-                out.push(AppliedTo {
-                    kind: "server".into(),
-                    server: Some(srv),
-                    label_selector: None,
-                    attachment: false,
-                    by_server: false,
-                });
+                out.push(AppliedTo::server(srv));
             }
-            (None, Some(sel)) => out.push(AppliedTo {
-                kind: "label_selector".into(),
-                server: None,
-                label_selector: Some(sel.to_owned()),
-                attachment: false,
-                by_server: false,
-            }),
+            (None, Some(sel)) => out.push(AppliedTo::selector(sel.to_owned())),
             (None, None) => {}
         }
     }
@@ -1136,19 +1118,13 @@ fn attachment_apply(cloud: &mut Cloud, state: &mut V) -> R {
         }
     }
     fw.applied_to.extend(servers.iter().map(|srv| AppliedTo {
-        kind: "server".into(),
-        server: Some(*srv),
-        label_selector: None,
         attachment: true,
-        by_server: false,
+        ..AppliedTo::server(*srv)
     }));
     fw.applied_to
         .extend(selectors.into_iter().map(|sel| AppliedTo {
-            kind: "label_selector".into(),
-            server: None,
-            label_selector: Some(sel),
             attachment: true,
-            by_server: false,
+            ..AppliedTo::selector(sel)
         }));
     put(state, "id", s(fid.to_string()));
     Ok(())

@@ -196,6 +196,26 @@ pub struct AppliedTo {
     pub by_server: bool,
 }
 
+impl AppliedTo {
+    /// The firewall applied to server `id`.
+    pub fn server(id: u64) -> Self {
+        Self {
+            kind: "server".into(),
+            server: Some(id),
+            ..Self::default()
+        }
+    }
+
+    /// The firewall applied to the servers `selector` selects.
+    pub fn selector(selector: String) -> Self {
+        Self {
+            kind: "label_selector".into(),
+            label_selector: Some(selector),
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[serde(default)]
 pub struct SshKey {

@@ -53,6 +53,15 @@ impl Loop {
         Self::in_cloud(kdl, env, None)
     }
 
+    /// A loop with what the provision workflow makes before Terraform runs
+    /// (`seed`), initialised.
+    fn initialised(kdl: &str, env: &str) -> Self {
+        let l = Self::new(kdl, env);
+        l.seed();
+        l.init();
+        l
+    }
+
     /// A loop whose fake cloud is `cloud` (another loop's: the same project), or its own.
     fn in_cloud(kdl: &str, env: &str, cloud: Option<PathBuf>) -> Self {
         let dir = tempfile::tempdir().expect("scratch directory");
@@ -80,8 +89,12 @@ impl Loop {
         self.path("generated/terraform")
     }
 
+    fn tfvars_path(&self) -> PathBuf {
+        self.path(&format!("generated/environments/{}.tfvars", self.env))
+    }
+
     fn tfvars(&self) -> String {
-        self.read(&format!("generated/environments/{}.tfvars", self.env))
+        fs::read_to_string(self.tfvars_path()).expect("the tfvars")
     }
 
     fn topogen(&self, args: &[&str]) -> std::process::Output {
@@ -817,11 +830,8 @@ fn example_large() {
 #[test]
 #[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
 fn negative_controls() {
-    let l = Loop::new("cluster.kdl", "dev");
-    l.seed();
-    l.init();
-    let path = l.path("generated/environments/dev.tfvars");
-    let tfvars = l.tfvars();
+    let l = Loop::initialised("cluster.kdl", "dev");
+    let (path, tfvars) = (l.tfvars_path(), l.tfvars());
 
     // a tfvars key the module does not declare: Terraform warns, the loop (and the
     // provision workflow) stops on it
@@ -935,11 +945,8 @@ fn repository_dev_and_prod_in_one_project() {
 #[test]
 #[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
 fn bad_input_is_refused_by_the_provider_too() {
-    let l = Loop::new("cluster.kdl", "dev");
-    l.seed();
-    l.init();
-    let path = l.path("generated/environments/dev.tfvars");
-    let tfvars = l.tfvars();
+    let l = Loop::initialised("cluster.kdl", "dev");
+    let (path, tfvars) = (l.tfvars_path(), l.tfvars());
     let cases: &[(&str, &str, &str, &[&str])] = &[
         (
             "an unknown server type",
