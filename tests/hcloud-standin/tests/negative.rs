@@ -49,6 +49,16 @@ fn apply(p: &Project) -> Run {
     p.tf(&["apply", "-no-color", "-input=false", "-auto-approve", VARS])
 }
 
+fn plan(p: &Project) -> Run {
+    p.tf(&["plan", "-no-color", "-input=false", VARS])
+}
+
+/// The fake cloud has no server `name` (a refused create made nothing).
+fn assert_no_server(p: &Project, name: &str) {
+    let c = p.cloud();
+    assert!(!c.servers.iter().any(|s| s.name == name), "{name} was made");
+}
+
 #[test]
 fn an_attribute_the_schema_does_not_have_is_terraforms_own_error() {
     let p = cluster_with(
@@ -71,12 +81,7 @@ fn a_private_ip_outside_the_subnet_is_refused_and_no_server_is_made() {
     let run = apply(&p);
     fails_with(&run, "IP 10.0.2.30 is not inside a subnet of network");
     fails_with(&run, "(10.0.1.0/24) (invalid_input)");
-    assert!(
-        !p.cloud()
-            .servers
-            .iter()
-            .any(|s| s.name == "kafka-dev-worker-0")
-    );
+    assert_no_server(&p, "kafka-dev-worker-0");
 }
 
 #[test]
@@ -86,7 +91,7 @@ fn an_invalid_label_is_the_providers_validation_error() {
         "    pool        = each.value.pool\n",
         "    pool        = \"-${each.value.pool}\"\n",
     );
-    let run = p.tf(&["plan", "-no-color", "-input=false", VARS]);
+    let run = plan(&p);
     fails_with(
         &run,
         "label value '-control' (key: pool) is not correctly formatted",
@@ -126,7 +131,7 @@ fn a_firewall_direction_and_source_cidr_are_the_providers_validation_errors() {
     );
     // The rules come from a variable: known at plan, not at validate.
     fails_with(
-        &p.tf(&["plan", "-no-color", "-input=false", VARS]),
+        &plan(&p),
         "expected direction to be one of [\"in\" \"out\"], got inbound",
     );
     let p = cluster_with(
@@ -135,7 +140,7 @@ fn a_firewall_direction_and_source_cidr_are_the_providers_validation_errors() {
         "source_ips = [\"10.0.1.5/24\"] },\n  { description = \"kafka",
     );
     fails_with(
-        &p.tf(&["plan", "-no-color", "-input=false", VARS]),
+        &plan(&p),
         "10.0.1.5/24 is not the start of the cidr block 10.0.1.0/24",
     );
 }
@@ -168,12 +173,7 @@ fn a_primary_ip_in_another_datacenter_is_refused() {
         &run,
         "is in datacenter fsn1-dc14, the server in nbg1-dc3 (invalid_input)",
     );
-    assert!(
-        !p.cloud()
-            .servers
-            .iter()
-            .any(|s| s.name == "kafka-dev-kafka-0")
-    );
+    assert_no_server(&p, "kafka-dev-kafka-0");
 }
 
 #[test]
@@ -226,7 +226,7 @@ fn a_primary_ip_the_lookup_cannot_find_fails_the_data_source() {
     p.set_cloud(&c);
     p.init();
     fails_with(
-        &p.tf(&["plan", "-no-color", "-input=false", VARS]),
+        &plan(&p),
         "no primary ip found with name kafka-dev-kafka-0-ipv4",
     );
 }
