@@ -30,6 +30,13 @@ fn ok(state: &Path, cmd: &str) -> String {
     o.stdout
 }
 
+/// Each `hcloud CMD` of `cases` fails with its `code` and exactly its `stderr`.
+fn fails_each(state: &Path, cases: &[(&str, i32, &str)]) {
+    for (cmd, code, stderr) in cases {
+        fails(state, cmd, *code, stderr);
+    }
+}
+
 /// `hcloud CMD`, which must fail with `code` and exactly `stderr`.
 fn fails(state: &Path, cmd: &str, code: i32, stderr: &str) {
     let o = hcloud(state, cmd);
@@ -129,18 +136,21 @@ fn primary_ip_create_describe_list_and_delete() {
         "kafka-dev-ip\n"
     );
     // The workflow probes for a Primary IP before creating it: absent is exit 1.
-    fails(
+    fails_each(
         &state,
-        "primary-ip describe kafka-prod-ip -o 'format={{.ID}}'",
-        1,
-        "hcloud: Primary IP not found: kafka-prod-ip\n",
-    );
-    // A second one of the same name is the API's error.
-    fails(
-        &state,
-        "primary-ip create --type ipv4 --name kafka-dev-ip --datacenter nbg1-dc3",
-        1,
-        "hcloud: name is already used (uniqueness_error)\n",
+        &[
+            (
+                "primary-ip describe kafka-prod-ip -o 'format={{.ID}}'",
+                1,
+                "hcloud: Primary IP not found: kafka-prod-ip\n",
+            ),
+            // A second one of the same name is the API's error.
+            (
+                "primary-ip create --type ipv4 --name kafka-dev-ip --datacenter nbg1-dc3",
+                1,
+                "hcloud: name is already used (uniqueness_error)\n",
+            ),
+        ],
     );
 
     let json: serde_json::Value =
@@ -280,29 +290,30 @@ fn list_formats_columns_and_label_selectors() {
     assert_eq!(names, ["dev-worker-0", "prod-worker-0"]);
 
     // Output options are checked against the command's own list.
-    fails(
+    fails_each(
         &state,
-        "server list -o columns=id,bogus",
-        1,
-        "hcloud: invalid value for output option columns: bogus\n",
-    );
-    fails(
-        &state,
-        "server list -o columns",
-        1,
-        "hcloud: invalid output option format\n",
-    );
-    fails(
-        &state,
-        "server list -o 'format={{.ID}}'",
-        1,
-        "hcloud: invalid output option: format\n",
-    );
-    fails(
-        &state,
-        "server describe dev-worker-0 -o noheader",
-        1,
-        "hcloud: invalid output option: noheader\n",
+        &[
+            (
+                "server list -o columns=id,bogus",
+                1,
+                "hcloud: invalid value for output option columns: bogus\n",
+            ),
+            (
+                "server list -o columns",
+                1,
+                "hcloud: invalid output option format\n",
+            ),
+            (
+                "server list -o 'format={{.ID}}'",
+                1,
+                "hcloud: invalid output option: format\n",
+            ),
+            (
+                "server describe dev-worker-0 -o noheader",
+                1,
+                "hcloud: invalid output option: noheader\n",
+            ),
+        ],
     );
     // Columns are case-insensitive, as the CLI lower-cases them.
     assert_eq!(
@@ -401,30 +412,31 @@ fn a_leftover_volume_made_with_the_cli() {
         ),
         "dev-worker-0 nbg1 /dev/disk/by-id/scsi-0HC_Volume_6\n"
     );
-    fails(
+    fails_each(
         &state,
-        "volume create --name tiny --size 5 --location nbg1",
-        1,
-        "hcloud: invalid input in field 'size': from 10 to 10240 GB (invalid_input)\n",
-    );
-    fails(
-        &state,
-        "volume create --name x",
-        1,
-        "hcloud: required flag(s) \"size\" not set\n",
-    );
-    fails(
-        &state,
-        "volume create --name x --size 10 --location nbg1 --enable-protection rebuild,all",
-        1,
-        "hcloud: unknown protection level: rebuild, all\n",
-    );
-    // A protected volume is not deleted.
-    fails(
-        &state,
-        "volume delete dev-left",
-        1,
-        "hcloud: cannot delete resource because it is protected (protected)\n",
+        &[
+            (
+                "volume create --name tiny --size 5 --location nbg1",
+                1,
+                "hcloud: invalid input in field 'size': from 10 to 10240 GB (invalid_input)\n",
+            ),
+            (
+                "volume create --name x",
+                1,
+                "hcloud: required flag(s) \"size\" not set\n",
+            ),
+            (
+                "volume create --name x --size 10 --location nbg1 --enable-protection rebuild,all",
+                1,
+                "hcloud: unknown protection level: rebuild, all\n",
+            ),
+            // A protected volume is not deleted.
+            (
+                "volume delete dev-left",
+                1,
+                "hcloud: cannot delete resource because it is protected (protected)\n",
+            ),
+        ],
     );
 }
 
@@ -481,23 +493,25 @@ fn a_leftover_worker_made_with_the_cli_and_removed_again() {
     assert_eq!(ok(&state, "primary-ip list -o noheader"), "");
 
     // The CLI's own lookups come before the API's.
-    fails(
+    fails_each(
         &state,
-        "server create --name x --type cx99 --image ubuntu-24.04",
-        1,
-        "hcloud: server type not found: cx99\n",
-    );
-    fails(
-        &state,
-        "server create --name x --type cx22 --image ubuntu-24.04 --ssh-key nope",
-        1,
-        "hcloud: SSH key not found: nope\n",
-    );
-    fails(
-        &state,
-        "server create --name x --type cx22 --image ubuntu-24.04 --volume v",
-        3,
-        "hcloud (stand-in): `hcloud server create --volume` is not implemented\n",
+        &[
+            (
+                "server create --name x --type cx99 --image ubuntu-24.04",
+                1,
+                "hcloud: server type not found: cx99\n",
+            ),
+            (
+                "server create --name x --type cx22 --image ubuntu-24.04 --ssh-key nope",
+                1,
+                "hcloud: SSH key not found: nope\n",
+            ),
+            (
+                "server create --name x --type cx22 --image ubuntu-24.04 --volume v",
+                3,
+                "hcloud (stand-in): `hcloud server create --volume` is not implemented\n",
+            ),
+        ],
     );
 }
 
@@ -507,66 +521,58 @@ fn the_real_clis_errors_and_exit_codes() {
     let state = small_cloud(dir.path());
 
     // pflag's wording for flags.
-    fails(
+    fails_each(
         &state,
-        "server list --bogus",
-        1,
-        "hcloud: unknown flag: --bogus\n",
-    );
-    fails(
-        &state,
-        "server list -x",
-        1,
-        "hcloud: unknown shorthand flag: 'x' in -x\n",
-    );
-    fails(
-        &state,
-        "server list -l",
-        1,
-        "hcloud: flag needs an argument: 'l' in -l\n",
-    );
-    fails(
-        &state,
-        "primary-ip create --name",
-        1,
-        "hcloud: flag needs an argument: --name\n",
-    );
-    fails(
-        &state,
-        "primary-ip create --type ipv4 --name x --assignee-id abc",
-        1,
-        "hcloud: invalid argument \"abc\" for \"--assignee-id\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n",
-    );
-    fails(
-        &state,
-        "primary-ip create --type ipv4 --name x --label novalue",
-        1,
-        "hcloud: invalid argument \"novalue\" for \"--label\" flag: novalue must be formatted as key=value\n",
-    );
-    fails(
-        &state,
-        "primary-ip create",
-        1,
-        "hcloud: required flag(s) \"name\", \"type\" not set\n",
-    );
-    // util.Validate prints the usage line and a caret before the error.
-    fails(
-        &state,
-        "server ip",
-        1,
-        &format!(
-            "hcloud server ip [--ipv6] <server>\n{}^^^^^^\nhcloud: expected argument(s) server at position 1\n",
-            " ".repeat("hcloud server ip [--ipv6] <".len())
-        ),
-    );
-    fails(
-        &state,
-        "server list extra",
-        1,
-        &format!(
-            "hcloud server list [options]\n{}^\nhcloud: expected exactly 0 positional argument(s), but got 1\n",
-            " ".repeat("hcloud server list [options] ".len())
-        ),
+        &[
+            ("server list --bogus", 1, "hcloud: unknown flag: --bogus\n"),
+            (
+                "server list -x",
+                1,
+                "hcloud: unknown shorthand flag: 'x' in -x\n",
+            ),
+            (
+                "server list -l",
+                1,
+                "hcloud: flag needs an argument: 'l' in -l\n",
+            ),
+            (
+                "primary-ip create --name",
+                1,
+                "hcloud: flag needs an argument: --name\n",
+            ),
+            (
+                "primary-ip create --type ipv4 --name x --assignee-id abc",
+                1,
+                "hcloud: invalid argument \"abc\" for \"--assignee-id\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n",
+            ),
+            (
+                "primary-ip create --type ipv4 --name x --label novalue",
+                1,
+                "hcloud: invalid argument \"novalue\" for \"--label\" flag: novalue must be formatted as key=value\n",
+            ),
+            (
+                "primary-ip create",
+                1,
+                "hcloud: required flag(s) \"name\", \"type\" not set\n",
+            ),
+            // util.Validate prints the usage line and a caret before the error.
+            (
+                "server ip",
+                1,
+                &format!(
+                    "hcloud server ip [--ipv6] <server>\n{}^^^^^^\nhcloud: expected argument(s) server at position 1\n",
+                    " ".repeat("hcloud server ip [--ipv6] <".len())
+                ),
+            ),
+            (
+                "server list extra",
+                1,
+                &format!(
+                    "hcloud server list [options]\n{}^\nhcloud: expected exactly 0 positional argument(s), but got 1\n",
+                    " ".repeat("hcloud server list [options] ".len())
+                ),
+            ),
+        ],
     );
     // The token: required, checked after the arguments.
     let o = hcloud_env(&state, &[("HCLOUD_TOKEN", "")], "server list");
@@ -624,17 +630,20 @@ fn the_real_clis_errors_and_exit_codes() {
     );
 
     // A command the real CLI has and the stand-in does not implement: exit 3.
-    fails(
+    fails_each(
         &state,
-        "server poweron 1",
-        3,
-        "hcloud (stand-in): `hcloud server poweron` is a command of the real CLI v1.47.0 the stand-in does not implement\n",
-    );
-    fails(
-        &state,
-        "server list -o yaml",
-        3,
-        "hcloud (stand-in): -o yaml is not implemented (use -o json)\n",
+        &[
+            (
+                "server poweron 1",
+                3,
+                "hcloud (stand-in): `hcloud server poweron` is a command of the real CLI v1.47.0 the stand-in does not implement\n",
+            ),
+            (
+                "server list -o yaml",
+                3,
+                "hcloud (stand-in): -o yaml is not implemented (use -o json)\n",
+            ),
+        ],
     );
     // No fake cloud named: the stand-in's own error.
     let o = Command::new(env!("CARGO_BIN_EXE_hcloud"))
@@ -834,16 +843,19 @@ fn ssh_key_create_from_stdin_and_the_project_uniqueness_rules() {
             "hcloud: SSH key with the same fingerprint already exists (uniqueness_error)\n"
         )
     );
-    fails(
+    fails_each(
         &state,
-        "ssh-key create --name k --public-key 'ssh-ed25519 AAAA' --public-key-from-file -",
-        1,
-        "hcloud: if any flags in the group [public-key public-key-from-file] are set none of the others can be; [public-key public-key-from-file] were all set\n",
-    );
-    fails(
-        &state,
-        "ssh-key create --public-key 'ssh-ed25519 AAAA'",
-        1,
-        "hcloud: required flag(s) \"name\" not set\n",
+        &[
+            (
+                "ssh-key create --name k --public-key 'ssh-ed25519 AAAA' --public-key-from-file -",
+                1,
+                "hcloud: if any flags in the group [public-key public-key-from-file] are set none of the others can be; [public-key public-key-from-file] were all set\n",
+            ),
+            (
+                "ssh-key create --public-key 'ssh-ed25519 AAAA'",
+                1,
+                "hcloud: required flag(s) \"name\" not set\n",
+            ),
+        ],
     );
 }

@@ -191,6 +191,17 @@ impl Loop {
         run
     }
 
+    /// `terraform VERB -auto-approve` with the environment's tfvars (it may fail).
+    fn auto_approved(&self, verb: &str) -> Run {
+        self.tf(&[
+            verb,
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+            &self.var_file(),
+        ])
+    }
+
     fn var_file(&self) -> String {
         format!("-var-file=../environments/{}.tfvars", self.env)
     }
@@ -867,25 +878,13 @@ fn negative_controls() {
     let subnet_prefix = "10.0.1.30";
     assert!(tfvars.contains(subnet_prefix));
     fs::write(&path, tfvars.replace(subnet_prefix, "10.0.2.30")).expect("tfvars");
-    let run = l.tf(&[
-        "apply",
-        "-input=false",
-        "-no-color",
-        "-auto-approve",
-        &l.var_file(),
-    ]);
+    let run = l.auto_approved("apply");
     assert!(!run.ok, "{}", run.all());
     assert!(run.all().contains("10.0.2.30"), "{}", run.all());
     assert!(run.all().contains("subnet"), "{}", run.all());
     let c = l.cloud();
     assert!(!c.servers.iter().any(|s| s.name.ends_with("-worker-0")));
-    l.tf(&[
-        "destroy",
-        "-input=false",
-        "-no-color",
-        "-auto-approve",
-        &l.var_file(),
-    ]);
+    l.auto_approved("destroy");
 }
 
 /// The team's setup: dev and prod in ONE Hetzner project. Both apply into the same
@@ -976,24 +975,12 @@ fn bad_input_is_refused_by_the_provider_too() {
     for (what, from, to, says) in cases {
         assert_eq!(tfvars.matches(from).count(), 1, "{what}: {from}");
         fs::write(&path, tfvars.replacen(from, to, 1)).expect("tfvars");
-        let run = l.tf(&[
-            "apply",
-            "-input=false",
-            "-no-color",
-            "-auto-approve",
-            &l.var_file(),
-        ]);
+        let run = l.auto_approved("apply");
         assert!(!run.ok, "{what}: applied\n{}", run.all());
         for s in *says {
             assert!(run.all().contains(s), "{what}: {s}\n{}", run.all());
         }
         fs::write(&path, &tfvars).expect("tfvars");
-        l.tf(&[
-            "destroy",
-            "-input=false",
-            "-no-color",
-            "-auto-approve",
-            &l.var_file(),
-        ]);
+        l.auto_approved("destroy");
     }
 }
