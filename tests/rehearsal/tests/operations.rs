@@ -370,6 +370,17 @@ fn edit(p: &Project, rel: &str, from: &str, to: &str) {
     fs::write(&file, text.replacen(from, to, 1)).unwrap();
 }
 
+/// The pull request's change: `edits` (from, to) of `cluster.kdl`, built and
+/// committed as `message`; its plan and the plan's exit status.
+fn change(p: &Project, edits: &[(&str, &str)], message: &str) -> (String, i32) {
+    for (from, to) in edits {
+        edit(p, "cluster.kdl", from, to);
+    }
+    build(p);
+    commit(p, message);
+    plan(p)
+}
+
 /// `topogen ARGS` in the project.
 fn topogen(p: &Project, args: &[&str]) -> Command {
     let mut cmd = Command::new(topogen_bin());
@@ -542,21 +553,20 @@ fn drift_check_writes_the_plan_and_blocks_a_destructive_one_until_labelled() {
         count, 3,
         "update this test: the bundled Kafka pool has {count}"
     );
-    edit(
+    let (want, status) = change(
         &p,
-        "cluster.kdl",
-        "pool kafka role=agent server-type=cx23 count=3",
-        "pool kafka role=agent server-type=cx23 count=5",
+        &[
+            (
+                "pool kafka role=agent server-type=cx23 count=3",
+                "pool kafka role=agent server-type=cx23 count=5",
+            ),
+            (
+                "allow kafka port=\"30001-30004\"",
+                "allow kafka port=\"30001-30006\"",
+            ),
+        ],
+        "five brokers",
     );
-    edit(
-        &p,
-        "cluster.kdl",
-        "allow kafka port=\"30001-30004\"",
-        "allow kafka port=\"30001-30006\"",
-    );
-    build(&p);
-    commit(&p, "five brokers");
-    let (want, status) = plan(&p);
     assert_eq!(status, 0, "{want}");
     let grow = drift(&p, PullRequest::default(), "grow");
     assert_outcome(&grow, Outcome::Success);
@@ -565,15 +575,14 @@ fn drift_check_writes_the_plan_and_blocks_a_destructive_one_until_labelled() {
 
     // Removing the worker: destructive. Blocked without the label…
     fs::write(p.project("cluster.kdl"), &kdl).unwrap();
-    edit(
+    let (want, status) = change(
         &p,
-        "cluster.kdl",
-        "pool worker role=agent server-type=cx23 count=1",
-        "pool worker role=agent server-type=cx23 count=0",
+        &[(
+            "pool worker role=agent server-type=cx23 count=1",
+            "pool worker role=agent server-type=cx23 count=0",
+        )],
+        "no worker",
     );
-    build(&p);
-    commit(&p, "no worker");
-    let (want, status) = plan(&p);
     assert_eq!(status, 3, "{want}");
     let blocked = drift(
         &p,

@@ -258,6 +258,12 @@ esac
         self.ok_argv(WORLD_BIN, &["boot"]);
     }
 
+    /// Boots every server and waits for the control plane's K3s.
+    fn boot_until_the_control_plane_is_ready(&self) {
+        self.boot();
+        self.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    }
+
     /// Fetch the kubeconfig as the verify workflow does.
     fn fetch_kubeconfig(&self, control_ip: &str) {
         let out = self.ssh(
@@ -347,8 +353,7 @@ fn provisioned(edit_worker: impl Fn(String) -> String) -> World {
 #[test]
 fn the_control_plane_boots_its_cloud_init_and_registers_with_its_labels() {
     let w = World::new(&[dev_node("control", dev_cloud_init("control"))]);
-    w.boot();
-    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    w.boot_until_the_control_plane_is_ready();
     let api = w.api("dev-k3s-trading-control");
     let nodes = api["nodes"].as_array().unwrap();
     assert_eq!(nodes.len(), 1);
@@ -421,8 +426,7 @@ fn the_control_plane_boots_its_cloud_init_and_registers_with_its_labels() {
 #[test]
 fn agents_wait_for_the_token_and_join_with_their_labels_after_the_hand_off() {
     let w = dev_world(|s| s);
-    w.boot();
-    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    w.boot_until_the_control_plane_is_ready();
     // No token yet: the agents have probed the API and are waiting.
     assert_eq!(
         w.api("dev-k3s-trading-control")["nodes"]
@@ -620,8 +624,7 @@ fn control_plane_refuses(user_data: String, until: &[&str], says: &str) {
 #[test]
 fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
     let w = World::new(&[dev_node("control", dev_cloud_init("control"))]);
-    w.boot();
-    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    w.boot_until_the_control_plane_is_ready();
     // Before the kubeconfig is fetched: nothing to talk to.
     assert!(!w.run("kubectl get nodes", "").status.success());
     w.fetch_kubeconfig("203.0.113.10");
@@ -854,8 +857,7 @@ fn negative_control_kafka_never_ready_when_cloud_init_does_not_label_the_kafka_n
             dev_cloud_init("kafka").replace("workload=mixed", "workload=apps"),
         ),
     ]);
-    w.boot();
-    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    w.boot_until_the_control_plane_is_ready();
     let tok = w.ssh(
         "root@203.0.113.10",
         "cat /var/lib/rancher/k3s/server/node-token",
@@ -1214,8 +1216,7 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
 #[test]
 fn a_destroyed_server_stops_and_a_replaced_one_boots_again() {
     let w = dev_world(|s| s);
-    w.boot();
-    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    w.boot_until_the_control_plane_is_ready();
     assert!(
         w.ssh("root@203.0.113.30", "touch /root/before")
             .status
