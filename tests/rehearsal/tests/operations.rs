@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{
-    Project, assert_logged, assert_outcome, names, primary_ip_names, results, standin_dir,
+    Project, assert_logged, assert_outcome, find_in, names, primary_ip_names, results, standin_dir,
     topogen_bin,
 };
 use rehearsal::actions::CargoGit;
@@ -307,12 +307,7 @@ struct Server {
 /// The first worker of `env`'s nodes (`topogen show`), as the cloud has it.
 fn worker(p: &Project, env: &str, cloud: &Value) -> Server {
     let show = p.show(env);
-    let node = show["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["pool"] == "worker")
-        .expect("the environment has a worker pool");
+    let node = find_in(&show, "nodes", "pool", "worker");
     let s = cloud["servers"]
         .as_array()
         .unwrap()
@@ -542,12 +537,7 @@ fn drift_check_writes_the_plan_and_blocks_a_destructive_one_until_labelled() {
     // More brokers (and their NodePorts): additive and disruptive, no label needed.
     let kdl = fs::read_to_string(p.project("cluster.kdl")).unwrap();
     let show = p.show("dev");
-    let kafka = show["pools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|pool| pool["name"] == "kafka")
-        .expect("a kafka pool");
+    let kafka = find_in(&show, "pools", "name", "kafka");
     let count = kafka["count"].as_u64().unwrap();
     assert_eq!(
         count, 3,

@@ -28,7 +28,7 @@ use std::fs;
 
 use common::{
     Project, assert_argocd_deployed, assert_each_job, assert_failed_and_cleaned_up, assert_logged,
-    assert_no_secret_in, assert_outcome, by_name, cloud_init_array, find_object, names,
+    assert_no_secret_in, assert_outcome, by_name, cloud_init_array, find_in, find_object, names,
     primary_ip_names, primary_ips, results, taints,
 };
 use rehearsal::run::{Event, Outcome, Report};
@@ -314,13 +314,7 @@ fn deploy_dev_from_a_clean_project() {
     let (p, report) = deployed("dev");
     let show = p.show("dev");
     let cloud = p.cloud();
-    let control = show["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["role"] == "server")
-        .unwrap()["server"]
-        .clone();
+    let control = find_in(&show, "nodes", "role", "server")["server"].clone();
     let control_ip = cloud["servers"]
         .as_array()
         .unwrap()
@@ -589,12 +583,7 @@ fn operations_workflows_find_the_cluster_and_read_it() {
     let report = p.deploy("dev", "deploy");
     assert_outcome(&report, Outcome::Success);
     let show = p.show("dev");
-    let control = show["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["role"] == "server")
-        .unwrap()["server"]
+    let control = find_in(&show, "nodes", "role", "server")["server"]
         .as_str()
         .unwrap()
         .to_string();

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use common::{
-    assert_argocd_deployed, assert_logged, assert_outcome, find_object, repo_root, world_env,
+    assert_argocd_deployed, assert_logged, assert_outcome, find_in, find_object, repo_root,
+    world_env,
 };
 use serde_json::{Value, json};
 
@@ -509,12 +510,7 @@ fn negative_control_a_label_cloud_init_does_not_set_fails_the_verify_step() {
 fn taints_come_from_the_flags_cloud_init_passes() {
     let w = provisioned(|s| s.replace("NODE_TAINTS=()", "NODE_TAINTS=(dedicated=apps:NoSchedule)"));
     let api = w.api("dev-k3s-trading-control");
-    let worker = api["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["name"] == "dev-k3s-trading-worker-0")
-        .unwrap();
+    let worker = find_in(&api, "nodes", "name", "dev-k3s-trading-worker-0");
     assert_eq!(
         worker["taints"],
         json!([{"key": "dedicated", "value": "apps", "effect": "NoSchedule"}])
@@ -992,12 +988,7 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
         "advertising 203.0.113.20 (dev-k3s-trading-kafka-ip)",
     );
     let api = w.api("dev-k3s-trading-control");
-    let kafka = api["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == "Kafka")
-        .unwrap();
+    let kafka = find_in(&api, "objects", "kind", "Kafka");
     assert_eq!(kafka["status"]["conditions"][0]["status"], "True");
     assert_eq!(
         kafka["spec"]["kafka"]["listeners"][1]["configuration"]["brokers"][2]["advertisedHost"],
@@ -1029,12 +1020,7 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
     let first_topic = order.iter().position(|k| k == "KafkaTopic").unwrap();
     assert!(kafka_at < first_topic, "{order:?}");
     // The operator's RoleBinding was pointed at the namespace by the workflow.
-    let rb = api["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == "RoleBinding")
-        .unwrap();
+    let rb = find_in(&api, "objects", "kind", "RoleBinding");
     assert_eq!(rb["subjects"][0]["namespace"], "kafka");
 
     let argocd = call_in_the_runner(

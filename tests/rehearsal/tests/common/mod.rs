@@ -310,6 +310,14 @@ pub fn world_env(world: &Path, cloud: &Path, hcloud: &Path) -> Vec<(String, Stri
     .collect()
 }
 
+/// The element of the array `v[list]` whose `key` is `value`.
+pub fn find_in<'a>(v: &'a Value, list: &str, key: &str, value: &str) -> &'a Value {
+    v[list]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e[key] == value))
+        .unwrap_or_else(|| panic!("no element of {list} with {key} {value}"))
+}
+
 /// The object `kind`/`name` among the fake Kubernetes API's `objects`.
 pub fn find_object<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
     objects
