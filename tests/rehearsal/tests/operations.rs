@@ -21,23 +21,13 @@ use std::process::Command;
 
 use common::{
     Project, assert_logged, assert_outcome, find_in, names, primary_ip_names, results, standin_dir,
-    topogen_bin,
+    stdout, topogen_bin,
 };
 use rehearsal::actions::CargoGit;
 use rehearsal::run::{self, Event, Outcome, PullRequest, Report};
 use serde_json::{Value, json};
 
 /// Runs `cmd`; its standard output, after asserting it succeeded.
-fn stdout(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// `hcloud ARGS` with the stand-in against the project's fake cloud.
 fn hcloud(p: &Project, args: &[&str]) -> String {
     stdout(
@@ -376,18 +366,8 @@ fn change(p: &Project, edits: &[(&str, &str)], message: &str) -> (String, i32) {
     plan(p)
 }
 
-/// `topogen ARGS` in the project.
-fn topogen(p: &Project, args: &[&str]) -> Command {
-    let mut cmd = Command::new(topogen_bin());
-    cmd.current_dir(p.project(""))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("TOPOGEN_CACHE_DIR", p.path("topogen-cache"));
-    cmd
-}
-
 fn build(p: &Project) {
-    stdout(&mut topogen(p, &["build", "-c", "cluster.kdl"]));
+    stdout(&mut p.topogen(&["build", "-c", "cluster.kdl"]));
 }
 
 /// `topogen plan --base origin/main --format markdown` in the project, as
@@ -399,12 +379,10 @@ fn plan(p: &Project) -> (String, i32) {
         &p.project(""),
         &["update-ref", "refs/remotes/origin/main", "refs/heads/main"],
     );
-    let out = topogen(
-        p,
-        &["plan", "--base", "origin/main", "--format", "markdown"],
-    )
-    .output()
-    .unwrap();
+    let out = p
+        .topogen(&["plan", "--base", "origin/main", "--format", "markdown"])
+        .output()
+        .unwrap();
     (
         String::from_utf8(out.stdout).unwrap(),
         out.status.code().unwrap(),

@@ -50,6 +50,27 @@ pub fn generated_workflows() -> PathBuf {
     .clone()
 }
 
+/// `topogen ARGS` in `project`, its cache in `cache`.
+pub fn topogen_in(project: &Path, cache: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(topogen_bin());
+    cmd.current_dir(project)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("TOPOGEN_CACHE_DIR", cache);
+    cmd
+}
+
+/// Runs `cmd`, which must succeed; its stdout.
+pub fn stdout(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 pub fn topogen_bin() -> PathBuf {
     match std::env::var_os("TOPOGEN_BIN").filter(|p| !p.is_empty()) {
         Some(p) => PathBuf::from(p),
@@ -97,18 +118,11 @@ impl Project {
         let project = p.join("project");
         fs::create_dir_all(&project).unwrap();
         fs::copy(config, project.join("cluster.kdl")).unwrap();
-        let out = Command::new(topogen_bin())
-            .current_dir(&project)
-            .args(["build", "-c", "cluster.kdl"])
-            .env("NO_COLOR", "1")
-            .env("TOPOGEN_CACHE_DIR", p.join("topogen-cache"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "topogen build: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        stdout(&mut topogen_in(
+            &project,
+            &p.join("topogen-cache"),
+            &["build", "-c", "cluster.kdl"],
+        ));
         fs::write(
             project.join("generated/terraform/override.tf"),
             "# The machine's Terraform is 1.11; cluster.kdl pins >= 1.13 (rehearsal only).\nterraform {\n  required_version = \">= 1.11\"\n}\n",
@@ -248,29 +262,23 @@ impl Project {
         serde_json::from_str(&fs::read_to_string(self.path("cloud.json")).unwrap()).unwrap()
     }
 
+    /// `topogen ARGS` in the project.
+    pub fn topogen(&self, args: &[&str]) -> Command {
+        topogen_in(&self.path("project"), &self.path("topogen-cache"), args)
+    }
+
     /// `topogen show --format json --env ENV`: the environment.
     pub fn show(&self, env: &str) -> Value {
-        let out = Command::new(topogen_bin())
-            .current_dir(self.path("project"))
-            .args([
-                "show",
-                "--format",
-                "json",
-                "--env",
-                env,
-                "-c",
-                "cluster.kdl",
-            ])
-            .env("NO_COLOR", "1")
-            .env("TOPOGEN_CACHE_DIR", self.path("topogen-cache"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let out = stdout(&mut self.topogen(&[
+            "show",
+            "--format",
+            "json",
+            "--env",
+            env,
+            "-c",
+            "cluster.kdl",
+        ]));
+        let doc: Value = serde_json::from_str(&out).unwrap();
         doc["environments"][0].clone()
     }
 
