@@ -132,11 +132,16 @@ fn table_rows(lines: &[String], header: &str, column: &str) -> BTreeSet<(String,
         .collect()
 }
 
+/// Each step of `want` (by label) of the drift check ended with its outcome.
+fn assert_steps(report: &Report, want: &[(&str, Outcome)]) {
+    let got: Vec<(&str, Outcome)> = want.iter().map(|(l, _)| (*l, step(report, l))).collect();
+    assert_eq!(got, want, "{:#?}", steps(report));
+}
+
 #[test]
 fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
     let p = Project::new();
-    let deploy = p.deploy("dev", "deploy");
-    assert_outcome(&deploy, Outcome::Success);
+    p.deploy_ok("dev", "deploy");
     let cloud = p.cloud();
     let worker = worker(&p, "dev", &cloud);
     // The environment's labels, as the deploy put them on its servers.
@@ -442,14 +447,16 @@ fn drift_check_passes_a_clean_tree_and_fails_a_hand_edited_file_with_the_diff() 
     // The pinned topogen, installed with cargo: the build under test.
     assert_eq!(step(&clean, "Install topogen"), Outcome::Success);
     assert_logged(&clean, "Installed package `topogen` from https://");
-    assert_eq!(step(&clean, "topogen check"), Outcome::Success);
-    assert_eq!(step(&clean, "topogen plan"), Outcome::Success);
-    assert_eq!(
-        step(
-            &clean,
-            "A destructive plan needs the label topogen-destructive-ok"
-        ),
-        Outcome::Skipped
+    assert_steps(
+        &clean,
+        &[
+            ("topogen check", Outcome::Success),
+            ("topogen plan", Outcome::Success),
+            (
+                "A destructive plan needs the label topogen-destructive-ok",
+                Outcome::Skipped,
+            ),
+        ],
     );
     let (want, status) = plan(&p);
     assert_eq!(status, 0, "{want}");
@@ -561,14 +568,16 @@ fn drift_check_writes_the_plan_and_blocks_a_destructive_one_until_labelled() {
         "blocked",
     );
     assert_outcome(&blocked, Outcome::Failure);
-    assert_eq!(step(&blocked, "topogen check"), Outcome::Success);
-    assert_eq!(step(&blocked, "topogen plan"), Outcome::Success);
-    assert_eq!(
-        step(
-            &blocked,
-            "A destructive plan needs the label topogen-destructive-ok"
-        ),
-        Outcome::Failure
+    assert_steps(
+        &blocked,
+        &[
+            ("topogen check", Outcome::Success),
+            ("topogen plan", Outcome::Success),
+            (
+                "A destructive plan needs the label topogen-destructive-ok",
+                Outcome::Failure,
+            ),
+        ],
     );
     assert!(blocked.summary.contains(want.trim()), "{}", blocked.summary);
     assert!(

@@ -28,8 +28,8 @@ use std::fs;
 
 use common::{
     Project, assert_argocd_deployed, assert_each_job, assert_failed_and_cleaned_up, assert_logged,
-    assert_no_secret_in, assert_outcome, by_name, cloud_init_array, find_in, find_object, names,
-    primary_ip_names, primary_ips, results, taints,
+    assert_no_secret_in, assert_outcome, by_name, cloud_init_array, find_in, find_object,
+    generated_strimzi, names, primary_ip_names, primary_ips, results, taints,
 };
 use rehearsal::run::{Event, Outcome, Report};
 
@@ -158,12 +158,9 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
     // Strimzi: the generated node pools and Kafka, applied, Ready.
     let objects = api["objects"].as_array().unwrap();
     let find = |kind: &str, name: &str| find_object(objects, kind, name);
-    let dir = p.project(&format!("generated/k8s/{env}/strimzi"));
     let mut pools = 0;
     let mut topics = 0;
-    for e in fs::read_dir(&dir).unwrap() {
-        let text = fs::read_to_string(e.unwrap().path()).unwrap();
-        let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    for doc in generated_strimzi(p, env) {
         let kind = doc["kind"].as_str().unwrap();
         let name = doc["metadata"]["name"].as_str().unwrap();
         let got = find(kind, name);
@@ -397,8 +394,7 @@ fn an_agent_that_never_joins_fails_the_run_and_cleanup_keeps_the_primary_ips() {
 #[test]
 fn deploy_when_servers_exist_fails_at_verify_clean_and_destroys_nothing() {
     let p = Project::new();
-    let first = p.deploy("dev", "first");
-    assert_outcome(&first, Outcome::Success);
+    p.deploy_ok("dev", "first");
     let before = p.cloud();
     let again = p.deploy("dev", "again");
     let r = results(&again);
@@ -580,8 +576,7 @@ fn operations_workflows_find_the_cluster_and_read_it() {
     assert_eq!(early.result, Outcome::Failure);
     assert_logged(&early, "is dev deployed? (run the deploy workflow)");
 
-    let report = p.deploy("dev", "deploy");
-    assert_outcome(&report, Outcome::Success);
+    p.deploy_ok("dev", "deploy");
     let show = p.show("dev");
     let control = find_in(&show, "nodes", "role", "server")["server"]
         .as_str()

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use common::{
-    assert_argocd_deployed, assert_logged, assert_outcome, find_in, find_object, repo_root,
-    world_env,
+    assert_argocd_deployed, assert_logged, assert_outcome, find_in, find_object, install_stand_ins,
+    repo_root, world_env,
 };
 use serde_json::{Value, json};
 
@@ -100,12 +100,7 @@ impl World {
             "ssh_keys": [{"id": 2, "name": "dev-key", "public_key": public.trim()}],
             "primary_ips": [{"id": 300, "name": "dev-k3s-trading-kafka-ip", "type": "ipv4", "ip": "203.0.113.20", "assignee_id": 11}]});
         fs::write(d.join("cloud.json"), cloud.to_string()).unwrap();
-        let st = Command::new(WORLD_BIN)
-            .arg("install")
-            .arg(d.join("bin"))
-            .status()
-            .unwrap();
-        assert!(st.success());
+        install_stand_ins(&d.join("bin"));
         // `hcloud server ip NAME` for the workflow step scripts: a shim over
         // the same file (the hcloud CLI stand-in is another helper's).
         fs::create_dir_all(d.join("shim")).unwrap();

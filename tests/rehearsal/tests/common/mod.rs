@@ -71,6 +71,25 @@ pub fn stdout(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The world's stand-ins (ssh, scp, kubectl, …) installed into `bin`.
+pub fn install_stand_ins(bin: &Path) {
+    let st = Command::new(WORLD_BIN)
+        .arg("install")
+        .arg(bin)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// The Strimzi resources topogen generated for `env`.
+pub fn generated_strimzi(p: &Project, env: &str) -> Vec<serde_yaml::Value> {
+    let dir = p.project(&format!("generated/k8s/{env}/strimzi"));
+    fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| serde_yaml::from_str(&fs::read_to_string(e.unwrap().path()).unwrap()).unwrap())
+        .collect()
+}
+
 pub fn topogen_bin() -> PathBuf {
     match std::env::var_os("TOPOGEN_BIN").filter(|p| !p.is_empty()) {
         Some(p) => PathBuf::from(p),
@@ -137,12 +156,7 @@ impl Project {
         )
         .unwrap();
         fs::create_dir_all(p.join("world")).unwrap();
-        let st = Command::new(WORLD_BIN)
-            .arg("install")
-            .arg(p.join("bin"))
-            .status()
-            .unwrap();
-        assert!(st.success());
+        install_stand_ins(&p.join("bin"));
         let st = Command::new("ssh-keygen")
             .args([
                 "-q",
@@ -233,6 +247,13 @@ impl Project {
             Event::Dispatch(vec![("environment".into(), env.into())]),
             run,
         )
+    }
+
+    /// A deploy of `env` that must succeed.
+    pub fn deploy_ok(&self, env: &str, run: &str) -> Report {
+        let report = self.deploy(env, run);
+        assert_outcome(&report, Outcome::Success);
+        report
     }
 
     /// A deploy whose reviewers reject the GitHub environment `rejected`.
