@@ -422,8 +422,7 @@ fn deploy_when_servers_exist_fails_at_verify_clean_and_destroys_nothing() {
     assert_eq!(p.cloud(), before, "the second run changed the cloud");
 
     // Maintenance destroy-cluster: the servers go, the Primary IPs stay.
-    let destroy = p.maintenance("dev", "destroy-cluster", "destroy");
-    assert_outcome(&destroy, Outcome::Success);
+    p.maintenance_ok("dev", "destroy-cluster", "destroy");
     let cloud = p.cloud();
     assert_eq!(names(&cloud, "servers"), BTreeSet::new());
     assert_eq!(names(&cloud, "networks"), BTreeSet::new());
@@ -431,8 +430,7 @@ fn deploy_when_servers_exist_fails_at_verify_clean_and_destroys_nothing() {
     assert_eq!(names(&cloud, "ssh_keys"), ssh_key_name(&p, "dev"));
     assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(&p, "dev"));
     // And the environment is clean again.
-    let check = p.maintenance("dev", "check-clean", "check");
-    assert_outcome(&check, Outcome::Success);
+    let check = p.maintenance_ok("dev", "check-clean", "check");
     assert_logged(&check, "environment dev has no servers");
 }
 
@@ -458,8 +456,7 @@ fn deploy_prod_the_nightly_schedule_spares_it_and_destroy_all_removes_its_primar
     assert_eq!(names(&p.cloud(), "servers"), prod_servers);
 
     // destroy-all prod: its servers and its Primary IPs too; dev's stay.
-    let all = p.maintenance("prod", "destroy-all", "destroy-all");
-    assert_outcome(&all, Outcome::Success);
+    let all = p.maintenance_ok("prod", "destroy-all", "destroy-all");
     assert_eq!(
         nightly.concurrency,
         vec!["k3s-trading-dev-infra".to_string()]
@@ -522,8 +519,7 @@ fn deploy_dev_then_prod_into_one_project() {
     assert_eq!(names(&cloud, "servers"), servers_of("prod"));
     assert_eq!(names(&cloud, "ssh_keys"), ssh_key_name(&p, "prod"));
 
-    let all = p.maintenance("prod", "destroy-all", "destroy-all");
-    assert_outcome(&all, Outcome::Success);
+    p.maintenance_ok("prod", "destroy-all", "destroy-all");
     let cloud = p.cloud();
     assert_eq!(names(&cloud, "servers"), BTreeSet::new());
     assert_eq!(names(&cloud, "ssh_keys"), BTreeSet::new());

@@ -249,6 +249,13 @@ impl Project {
         )
     }
 
+    /// A run of the maintenance workflow that must succeed.
+    pub fn maintenance_ok(&self, env: &str, action: &str, run: &str) -> Report {
+        let report = self.maintenance(env, action, run);
+        assert_outcome(&report, Outcome::Success);
+        report
+    }
+
     /// A deploy of `env` that must succeed.
     pub fn deploy_ok(&self, env: &str, run: &str) -> Report {
         let report = self.deploy(env, run);
