@@ -22,7 +22,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, TOKEN, outside_primary_ip, run, terraform};
+use common::{Run, TOKEN, outside_primary_ip, run, server_ids, terraform};
 use hcloud_standin::cloud::{self, Cloud};
 use serde_json::Value;
 
@@ -572,10 +572,6 @@ fn assert_cloud_matches(l: &Loop, primary: &BTreeMap<String, u64>, key: u64) {
     let applied: BTreeSet<u64> = fw.applied_to.iter().filter_map(|a| a.server).collect();
     let all: BTreeSet<u64> = c.servers.iter().map(|s| s.id).collect();
     assert_eq!(applied, all, "the firewall is on every server");
-}
-
-fn server_ids(c: &Cloud) -> BTreeMap<String, u64> {
-    c.servers.iter().map(|s| (s.name.clone(), s.id)).collect()
 }
 
 /// A pool edit: `cluster.kdl` text replacements and what they must change.

@@ -13,6 +13,7 @@
 //! `>= 1.11` (nothing else is overridden).
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -281,6 +282,11 @@ pub fn seeded() -> Cloud {
         dev_primary_ip(&mut c, &format!("{node}-ipv4"), node, "nbg1-dc3");
     }
     c
+}
+
+/// The fake cloud's servers: name → ID.
+pub fn server_ids(c: &Cloud) -> BTreeMap<String, u64> {
+    c.servers.iter().map(|s| (s.name.clone(), s.id)).collect()
 }
 
 /// The `Plan: …` line of a plan's output.
