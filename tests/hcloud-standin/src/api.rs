@@ -145,7 +145,7 @@ pub fn update(cloud: &mut Cloud, kind: &str, prior: &V, state: &mut V) -> R {
 /// Deletes the resource `kind` whose state is `state`.
 pub fn delete(cloud: &mut Cloud, kind: &str, state: &V) -> R {
     match kind {
-        "hcloud_server" => server_delete(cloud, the_id(state)?),
+        "hcloud_server" => server_delete(cloud, the_id(state)?)?,
         "hcloud_network" => {
             let me = the_id(state)?;
             if cloud
@@ -158,9 +158,7 @@ pub fn delete(cloud: &mut Cloud, kind: &str, state: &V) -> R {
                     format!("network {me} still has attached servers"),
                 ));
             }
-            protected(network_mut(cloud, me)?.delete_protection)?;
-            cloud.networks.retain(|x| x.id != me);
-            Ok(())
+            remove(&mut cloud.networks, me, "network")?;
         }
         "hcloud_network_subnet" => {
             let nid = id(get(state, "network_id")).ok_or_else(|| invalid("no network_id"))?;
@@ -183,39 +181,31 @@ pub fn delete(cloud: &mut Cloud, kind: &str, state: &V) -> R {
             if let Ok(net) = network_mut(cloud, nid) {
                 net.subnets.retain(|s| s.ip_range != range);
             }
-            Ok(())
         }
         "hcloud_server_network" => {
             let (server, network) = server_network_ids(state)?;
             if let Ok(srv) = server_mut(cloud, server) {
                 srv.private_net.retain(|p| p.network != network);
             }
-            Ok(())
         }
         "hcloud_firewall" => {
             let me = the_id(state)?;
             cloud.firewalls.retain(|f| f.id != me);
-            Ok(())
         }
         "hcloud_firewall_attachment" => {
             let me = the_id(state)?;
             if let Some(fw) = cloud.firewalls.iter_mut().find(|f| f.id == me) {
                 fw.applied_to.retain(|a| !a.attachment);
             }
-            Ok(())
         }
         "hcloud_primary_ip" => {
             let me = the_id(state)?;
-            let ip = find_mut(&mut cloud.primary_ips, me, |p| p.id, "primary IP")?;
-            protected(ip.delete_protection)?;
+            remove(&mut cloud.primary_ips, me, "primary IP")?;
             unassign_primary(cloud, me);
-            cloud.primary_ips.retain(|p| p.id != me);
-            Ok(())
         }
         "hcloud_ssh_key" => {
             let me = the_id(state)?;
             cloud.ssh_keys.retain(|k| k.id != me);
-            Ok(())
         }
         "hcloud_placement_group" => {
             let me = the_id(state)?;
@@ -225,46 +215,35 @@ pub fn delete(cloud: &mut Cloud, kind: &str, state: &V) -> R {
                 }
             }
             cloud.placement_groups.retain(|p| p.id != me);
-            Ok(())
         }
-        "hcloud_volume" => {
-            let me = the_id(state)?;
-            protected(find_mut(&mut cloud.volumes, me, |v| v.id, "volume")?.delete_protection)?;
-            cloud.volumes.retain(|v| v.id != me);
-            Ok(())
-        }
+        "hcloud_volume" => remove(&mut cloud.volumes, the_id(state)?, "volume")?,
         "hcloud_volume_attachment" => {
             let vid = id(get(state, "volume_id")).ok_or_else(|| invalid("no volume_id"))?;
             if let Some(v) = cloud.volumes.iter_mut().find(|v| v.id == vid) {
                 v.server = None;
             }
-            Ok(())
         }
-        "hcloud_floating_ip" => {
-            let me = the_id(state)?;
-            protected(
-                find_mut(&mut cloud.floating_ips, me, |f| f.id, "floating IP")?.delete_protection,
-            )?;
-            cloud.floating_ips.retain(|f| f.id != me);
-            Ok(())
-        }
+        "hcloud_floating_ip" => remove(&mut cloud.floating_ips, the_id(state)?, "floating IP")?,
         "hcloud_load_balancer" => {
-            let me = the_id(state)?;
-            protected(
-                find_mut(&mut cloud.load_balancers, me, |l| l.id, "load balancer")?
-                    .delete_protection,
-            )?;
-            cloud.load_balancers.retain(|l| l.id != me);
-            Ok(())
+            remove(&mut cloud.load_balancers, the_id(state)?, "load balancer")?;
         }
         "hcloud_rdns" => {
             if let Some(ip) = text(get(state, "ip_address")) {
                 cloud.rdns.remove(ip);
             }
-            Ok(())
         }
-        _ => Err(invalid(format!("the stand-in does not know {kind}"))),
+        _ => return Err(invalid(format!("the stand-in does not know {kind}"))),
     }
+    Ok(())
+}
+
+/// Deletes the object `me` of `list` (a `what`): not found unless it is there, refused
+/// while its delete protection is on.
+fn remove<T: Named>(list: &mut Vec<T>, me: u64, what: &str) -> R {
+    let x = find_mut(list, me, Named::id, what)?;
+    protected(x.delete_protection_mut().is_some_and(|on| *on))?;
+    list.retain(|x| x.id() != me);
+    Ok(())
 }
 
 /// Refreshes `state` from the cloud; `false` when the object is gone.
@@ -498,11 +477,8 @@ fn server_create(cloud: &mut Cloud, state: &mut V) -> R {
     for fw in &firewall_ids {
         let fw = find_mut(&mut cloud.firewalls, *fw, |f| f.id, "firewall")?;
         fw.applied_to.push(AppliedTo {
-            kind: "server".into(),
-            server: Some(me),
-            label_selector: None,
-            attachment: false,
             by_server: true,
+            ..AppliedTo::server(me)
         });
     }
     server_state(cloud, &srv, state);
@@ -516,23 +492,10 @@ fn server_state(cloud: &Cloud, srv: &Server, state: &mut V) {
     fill(state, "location", s(&srv.location));
     fill(state, "datacenter", s(&srv.datacenter));
     put(state, "status", s(&srv.status));
-    let v4 = srv.public_net.ipv4.as_ref();
-    let v6 = srv.public_net.ipv6.as_ref();
-    fill(
-        state,
-        "ipv4_address",
-        s(v4.map(|a| a.ip.clone()).unwrap_or_default()),
-    );
-    fill(
-        state,
-        "ipv6_address",
-        s(v6.map(|a| a.ip.clone()).unwrap_or_default()),
-    );
-    let v6_network = v6
-        .and_then(|a| cloud.primary_ips.iter().find(|p| p.id == a.id))
-        .map(|p| p.ip_network.clone())
-        .unwrap_or_default();
-    fill(state, "ipv6_network", s(v6_network));
+    for (k, v) in cloud.public_addresses(srv) {
+        fill(state, k, s(v));
+    }
+    let (v4, v6) = (srv.public_net.ipv4.as_ref(), srv.public_net.ipv6.as_ref());
     fill(state, "primary_disk_size", n(srv.primary_disk_size));
     fill(state, "backup_window", s(""));
     let firewalls: Vec<u64> = cloud
@@ -817,11 +780,8 @@ fn server_update(cloud: &mut Cloud, prior: &V, state: &mut V) -> R {
                 .retain(|a| a.attachment || a.server != Some(me));
             if wanted.contains(&fw.id) {
                 fw.applied_to.push(AppliedTo {
-                    kind: "server".into(),
-                    server: Some(me),
-                    label_selector: None,
-                    attachment: false,
                     by_server: true,
+                    ..AppliedTo::server(me)
                 });
             }
         }
@@ -839,8 +799,7 @@ fn server_update(cloud: &mut Cloud, prior: &V, state: &mut V) -> R {
 }
 
 fn server_delete(cloud: &mut Cloud, me: u64) -> R {
-    let srv = server_mut(cloud, me)?;
-    protected(srv.delete_protection)?;
+    remove(&mut cloud.servers, me, "server")?;
     // Primary IPs: deleted with the server when auto_delete, otherwise kept, unassigned.
     cloud
         .primary_ips
@@ -862,7 +821,6 @@ fn server_delete(cloud: &mut Cloud, me: u64) -> R {
             f.server = None;
         }
     }
-    cloud.servers.retain(|s| s.id != me);
     Ok(())
 }
 
@@ -1095,21 +1053,9 @@ fn firewall_apply_to(cloud: &Cloud, state: &V) -> R<Vec<AppliedTo>> {
                 if !cloud.servers.iter().any(|s| s.id == srv) {
                     return Err(not_found(format!("server {srv} not found")));
                 }
-                out.push(AppliedTo {
-                    kind: "server".into(),
-                    server: Some(srv),
-                    label_selector: None,
-                    attachment: false,
-                    by_server: false,
-                });
+                out.push(AppliedTo::server(srv));
             }
-            (None, Some(sel)) => out.push(AppliedTo {
-                kind: "label_selector".into(),
-                server: None,
-                label_selector: Some(sel.to_owned()),
-                attachment: false,
-                by_server: false,
-            }),
+            (None, Some(sel)) => out.push(AppliedTo::selector(sel.to_owned())),
             (None, None) => {}
         }
     }
@@ -1172,19 +1118,13 @@ fn attachment_apply(cloud: &mut Cloud, state: &mut V) -> R {
         }
     }
     fw.applied_to.extend(servers.iter().map(|srv| AppliedTo {
-        kind: "server".into(),
-        server: Some(*srv),
-        label_selector: None,
         attachment: true,
-        by_server: false,
+        ..AppliedTo::server(*srv)
     }));
     fw.applied_to
         .extend(selectors.into_iter().map(|sel| AppliedTo {
-            kind: "label_selector".into(),
-            server: None,
-            label_selector: Some(sel),
             attachment: true,
-            by_server: false,
+            ..AppliedTo::selector(sel)
         }));
     put(state, "id", s(fid.to_string()));
     Ok(())
@@ -1224,11 +1164,7 @@ fn primary_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
             ));
         }
     };
-    let (address, network) = if kind == "ipv4" {
-        (cloud.free_ipv4()?, String::new())
-    } else {
-        cloud.free_ipv6()
-    };
+    let (address, network) = new_ip(cloud, &kind)?;
     let (me, created) = cloud.new_id();
     let name = text(get(state, "name"))
         .map(str::to_owned)
@@ -1253,13 +1189,28 @@ fn primary_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
     if let Some(srv) = assignee {
         assign_primary(cloud, me, srv)?;
     }
-    put(state, "id", s(me.to_string()));
-    fill(state, "name", s(name));
+    put_ip(state, me, name, address, network);
     fill(state, "datacenter", s(datacenter));
     fill(state, "assignee_id", n(assignee.unwrap_or(0)));
+    Ok(())
+}
+
+/// A free address of `kind` (`ipv4`, or `ipv6`: the network's `::1`) and, for IPv6,
+/// its network.
+fn new_ip(cloud: &Cloud, kind: &str) -> R<(String, String)> {
+    match kind {
+        "ipv4" => Ok((cloud.free_ipv4()?, String::new())),
+        "ipv6" => Ok(cloud.free_ipv6()),
+        other => Err(invalid(format!("invalid input in field 'type': {other}"))),
+    }
+}
+
+/// The computed attributes every IP object has: its ID, name, address and network.
+fn put_ip(state: &mut V, me: u64, name: String, address: String, network: String) {
+    put(state, "id", s(me.to_string()));
+    fill(state, "name", s(name));
     put(state, "ip_address", s(address));
     put(state, "ip_network", s(network));
-    Ok(())
 }
 
 fn assign_primary(cloud: &mut Cloud, pid: u64, server: u64) -> R {
@@ -1498,11 +1449,7 @@ fn floating_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
         (None, Some(srv)) => server_mut(cloud, srv)?.location.clone(),
         (None, None) => return Err(invalid("one of home_location and server_id is required")),
     };
-    let (address, network) = match kind.as_str() {
-        "ipv4" => (cloud.free_ipv4()?, String::new()),
-        "ipv6" => cloud.free_ipv6(),
-        other => return Err(invalid(format!("invalid input in field 'type': {other}"))),
-    };
+    let (address, network) = new_ip(cloud, &kind)?;
     let (me, created) = cloud.new_id();
     let name = text(get(state, "name"))
         .map(str::to_owned)
@@ -1521,12 +1468,9 @@ fn floating_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
         delete_protection: flag(get(state, "delete_protection")).unwrap_or(false),
         created,
     });
-    put(state, "id", s(me.to_string()));
-    fill(state, "name", s(name));
+    put_ip(state, me, name, address, network);
     fill(state, "home_location", s(home));
     fill(state, "server_id", n(server.unwrap_or(0)));
-    put(state, "ip_address", s(address));
-    put(state, "ip_network", s(network));
     Ok(())
 }
 

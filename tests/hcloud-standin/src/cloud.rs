@@ -196,6 +196,26 @@ pub struct AppliedTo {
     pub by_server: bool,
 }
 
+impl AppliedTo {
+    /// The firewall applied to server `id`.
+    pub fn server(id: u64) -> Self {
+        Self {
+            kind: "server".into(),
+            server: Some(id),
+            ..Self::default()
+        }
+    }
+
+    /// The firewall applied to the servers `selector` selects.
+    pub fn selector(selector: String) -> Self {
+        Self {
+            kind: "label_selector".into(),
+            label_selector: Some(selector),
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[serde(default)]
 pub struct SshKey {
@@ -288,6 +308,22 @@ pub struct FloatingIp {
 }
 
 impl Cloud {
+    /// A server's public addresses as the API attributes `ipv4_address`, `ipv6_address`
+    /// and `ipv6_network` show them (empty where it has none).
+    pub fn public_addresses(&self, srv: &Server) -> [(&'static str, String); 3] {
+        let ip = |a: Option<&AssignedIp>| a.map(|a| a.ip.clone()).unwrap_or_default();
+        let v6 = srv.public_net.ipv6.as_ref();
+        let v6_network = v6
+            .and_then(|a| self.primary_ips.iter().find(|p| p.id == a.id))
+            .map(|p| p.ip_network.clone())
+            .unwrap_or_default();
+        [
+            ("ipv4_address", ip(srv.public_net.ipv4.as_ref())),
+            ("ipv6_address", ip(v6)),
+            ("ipv6_network", v6_network),
+        ]
+    }
+
     /// A new ID and a `created` timestamp.
     pub fn new_id(&mut self) -> (u64, String) {
         self.last_id += 1;

@@ -282,19 +282,9 @@ pub fn read(cloud: &Cloud, kind: &str, config: &V, out: &mut V) -> Result<(), St
             put(out, "datacenter", s(&srv.datacenter));
             put(out, "status", s(&srv.status));
             put(out, "labels", map_s(&srv.labels));
-            let v4 = srv.public_net.ipv4.as_ref().map(|a| a.ip.clone());
-            let v6 = srv.public_net.ipv6.as_ref();
-            put(out, "ipv4_address", s(v4.unwrap_or_default()));
-            put(
-                out,
-                "ipv6_address",
-                s(v6.map(|a| a.ip.clone()).unwrap_or_default()),
-            );
-            let v6_network = v6
-                .and_then(|a| cloud.primary_ips.iter().find(|p| p.id == a.id))
-                .map(|p| p.ip_network.clone())
-                .unwrap_or_default();
-            put(out, "ipv6_network", s(v6_network));
+            for (k, v) in cloud.public_addresses(srv) {
+                put(out, k, s(v));
+            }
             put(out, "primary_disk_size", n(srv.primary_disk_size));
             put(out, "backups", V::Bool(srv.backups));
             put(out, "backup_window", s(""));

@@ -12,6 +12,7 @@ use crate::cloud::{
 pub trait Named {
     fn id(&self) -> u64;
     fn name(&self) -> &str;
+    fn labels(&self) -> &Labels;
     fn set_name(&mut self, name: String);
     fn set_labels(&mut self, labels: Labels);
     /// The delete protection, for the kinds that have one.
@@ -32,6 +33,9 @@ macro_rules! named {
             }
             fn name(&self) -> &str {
                 &self.name
+            }
+            fn labels(&self) -> &Labels {
+                &self.labels
             }
             fn set_name(&mut self, name: String) {
                 self.name = name;

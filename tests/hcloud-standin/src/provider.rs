@@ -74,21 +74,22 @@ struct StandinDataSource {
     entry: Json,
 }
 
-fn api_error(
-    diags: &mut Diagnostics,
-    result: Result<Result<(), crate::cloud::ApiError>, String>,
-) -> Option<()> {
+/// `result`'s value, or `None` with its error reported.
+fn reported<T>(diags: &mut Diagnostics, result: Result<T, String>) -> Option<T> {
     match result {
-        Ok(Ok(())) => Some(()),
-        Ok(Err(e)) => {
-            diags.root_error_short(e.to_string());
-            None
-        }
+        Ok(x) => Some(x),
         Err(e) => {
             diags.root_error_short(e);
             None
         }
     }
+}
+
+fn api_error(
+    diags: &mut Diagnostics,
+    result: Result<Result<(), crate::cloud::ApiError>, String>,
+) -> Option<()> {
+    reported(diags, result.and_then(|r| r.map_err(|e| e.to_string())))
 }
 
 #[async_trait]
@@ -113,13 +114,7 @@ impl Resource for StandinResource {
         private: V,
         _meta: V,
     ) -> Option<(V, V)> {
-        let cloud = match read_cloud() {
-            Ok(c) => c,
-            Err(e) => {
-                diags.root_error_short(e);
-                return None;
-            }
-        };
+        let cloud = reported(diags, read_cloud())?;
         let mut state = state;
         if api::read(&cloud, &self.kind, &mut state) {
             Some((state, private))
@@ -241,18 +236,9 @@ impl DataSource for StandinDataSource {
     }
 
     async fn read<'a>(&self, diags: &mut Diagnostics, config: V, _meta: V) -> Option<V> {
-        let cloud = match read_cloud() {
-            Ok(c) => c,
-            Err(e) => {
-                diags.root_error_short(e);
-                return None;
-            }
-        };
+        let cloud = reported(diags, read_cloud())?;
         let mut out = config.clone();
-        if let Err(e) = data::read(&cloud, &self.kind, &config, &mut out) {
-            diags.root_error_short(e);
-            return None;
-        }
+        reported(diags, data::read(&cloud, &self.kind, &config, &mut out))?;
         complete(&mut out, &self.entry["block"]);
         Some(out)
     }

@@ -59,25 +59,16 @@ fn description(node: &Json) -> Description {
     Description { kind, content }
 }
 
+/// The entries of the JSON object `v` (none if it is not one), each value through `f`.
+fn named<T, C: FromIterator<(String, T)> + Default>(v: &Json, f: impl Fn(&Json) -> T) -> C {
+    v.as_object()
+        .map(|o| o.iter().map(|(name, x)| (name.clone(), f(x))).collect())
+        .unwrap_or_default()
+}
+
 fn to_block(block: &Json) -> Block {
-    let attributes = block["attributes"]
-        .as_object()
-        .map(|attrs| {
-            attrs
-                .iter()
-                .map(|(name, attr)| (name.clone(), to_attribute(attr)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let blocks = block["block_types"]
-        .as_object()
-        .map(|types| {
-            types
-                .iter()
-                .map(|(name, nested)| (name.clone(), to_nested(nested)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let attributes = named(&block["attributes"], to_attribute);
+    let blocks = named(&block["block_types"], to_nested);
     Block {
         version: 0,
         attributes,

@@ -9,49 +9,41 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Project, TOKEN};
+use common::{Out, Project, TOKEN};
 use hcloud_standin::cloud::{self, Cloud, Labels, Server, Volume};
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
+/// `hcloud CMD` (its words as a shell splits them: `'…'` keeps spaces) with `env` set.
+fn hcloud_env(state: &Path, env: &[(&str, &str)], cmd: &str) -> Out {
+    let argv = shlex::split(cmd).expect("a command line");
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    common::hcloud(state, env, &argv, None)
 }
 
-fn hcloud_env(state: &Path, env: &[(&str, &str)], args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_hcloud"))
-        .args(args)
-        .env(cloud::STATE_ENV, state)
-        .env("HCLOUD_TOKEN", TOKEN)
-        .env_remove("HCLOUD_STANDIN_STRICT")
-        .envs(env.iter().copied())
-        .output()
-        .expect("hcloud runs");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+fn hcloud(state: &Path, cmd: &str) -> Out {
+    hcloud_env(state, &[], cmd)
 }
 
-fn hcloud(state: &Path, args: &[&str]) -> Out {
-    hcloud_env(state, &[], args)
-}
-
-/// `hcloud ARGS`, which must succeed; its stdout.
-fn ok(state: &Path, args: &[&str]) -> String {
-    let o = hcloud(state, args);
-    assert_eq!(o.code, 0, "hcloud {args:?}: {}{}", o.stdout, o.stderr);
+/// `hcloud CMD`, which must succeed; its stdout.
+fn ok(state: &Path, cmd: &str) -> String {
+    let o = hcloud(state, cmd);
+    assert_eq!(o.code, 0, "hcloud {cmd}: {}{}", o.stdout, o.stderr);
     o.stdout
 }
 
-/// `hcloud ARGS`, which must fail with `code` and exactly `stderr`.
-fn fails(state: &Path, args: &[&str], code: i32, stderr: &str) {
-    let o = hcloud(state, args);
+/// Each `hcloud CMD` of `cases` fails with its `code` and exactly its `stderr`.
+fn fails_each(state: &Path, cases: &[(&str, i32, &str)]) {
+    for (cmd, code, stderr) in cases {
+        fails(state, cmd, *code, stderr);
+    }
+}
+
+/// `hcloud CMD`, which must fail with `code` and exactly `stderr`.
+fn fails(state: &Path, cmd: &str, code: i32, stderr: &str) {
+    let o = hcloud(state, cmd);
     assert_eq!(
         (o.code, o.stderr.as_str(), o.stdout.as_str()),
         (code, stderr, ""),
-        "hcloud {args:?}"
+        "hcloud {cmd}"
     );
 }
 
@@ -108,20 +100,7 @@ fn primary_ip_create_describe_list_and_delete() {
     let state = dir.path().join("cloud.json");
     let created = ok(
         &state,
-        &[
-            "primary-ip",
-            "create",
-            "--type",
-            "ipv4",
-            "--name",
-            "kafka-dev-ip",
-            "--datacenter",
-            "nbg1-dc3",
-            "--label",
-            "environment=dev",
-            "--label",
-            "role=kafka",
-        ],
+        "primary-ip create --type ipv4 --name kafka-dev-ip --datacenter nbg1-dc3 --label environment=dev --label role=kafka",
     );
     assert_eq!(created, "Primary IP 1 created\nIPv4: 192.0.2.1\n");
 
@@ -129,39 +108,21 @@ fn primary_ip_create_describe_list_and_delete() {
     assert_eq!(
         ok(
             &state,
-            &[
-                "primary-ip",
-                "describe",
-                "kafka-dev-ip",
-                "-o",
-                "format={{.ID}}"
-            ]
+            "primary-ip describe kafka-dev-ip -o 'format={{.ID}}'"
         ),
         "1\n"
     );
     assert_eq!(
         ok(
             &state,
-            &[
-                "primary-ip",
-                "describe",
-                "kafka-dev-ip",
-                "-o",
-                "format={{.Name}} {{.IP}} assignee={{.AssigneeID}}"
-            ]
+            "primary-ip describe kafka-dev-ip -o 'format={{.Name}} {{.IP}} assignee={{.AssigneeID}}'"
         ),
         "kafka-dev-ip 192.0.2.1 assignee=0\n"
     );
     assert_eq!(
         ok(
             &state,
-            &[
-                "primary-ip",
-                "describe",
-                "1",
-                "-o",
-                "format={{.Labels}} {{.Datacenter.Location.Name}}"
-            ]
+            "primary-ip describe 1 -o 'format={{.Labels}} {{.Datacenter.Location.Name}}'"
         ),
         "map[environment:dev role:kafka] nbg1\n"
     );
@@ -170,51 +131,30 @@ fn primary_ip_create_describe_list_and_delete() {
     assert_eq!(
         ok(
             &state,
-            &[
-                "primary-ip",
-                "describe",
-                "kafka-dev-ip",
-                "-o",
-                "format={{.Name}},{{.ID}}"
-            ]
+            "primary-ip describe kafka-dev-ip -o 'format={{.Name}},{{.ID}}'"
         ),
         "kafka-dev-ip\n"
     );
     // The workflow probes for a Primary IP before creating it: absent is exit 1.
-    fails(
+    fails_each(
         &state,
         &[
-            "primary-ip",
-            "describe",
-            "kafka-prod-ip",
-            "-o",
-            "format={{.ID}}",
+            (
+                "primary-ip describe kafka-prod-ip -o 'format={{.ID}}'",
+                1,
+                "hcloud: Primary IP not found: kafka-prod-ip\n",
+            ),
+            // A second one of the same name is the API's error.
+            (
+                "primary-ip create --type ipv4 --name kafka-dev-ip --datacenter nbg1-dc3",
+                1,
+                "hcloud: name is already used (uniqueness_error)\n",
+            ),
         ],
-        1,
-        "hcloud: Primary IP not found: kafka-prod-ip\n",
-    );
-    // A second one of the same name is the API's error.
-    fails(
-        &state,
-        &[
-            "primary-ip",
-            "create",
-            "--type",
-            "ipv4",
-            "--name",
-            "kafka-dev-ip",
-            "--datacenter",
-            "nbg1-dc3",
-        ],
-        1,
-        "hcloud: name is already used (uniqueness_error)\n",
     );
 
-    let json: serde_json::Value = serde_json::from_str(&ok(
-        &state,
-        &["primary-ip", "describe", "kafka-dev-ip", "-o", "json"],
-    ))
-    .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&state, "primary-ip describe kafka-dev-ip -o json")).unwrap();
     assert_eq!(json["ip"], "192.0.2.1");
     assert_eq!(json["datacenter"]["name"], "nbg1-dc3");
     assert_eq!(json["labels"]["role"], "kafka");
@@ -222,38 +162,21 @@ fn primary_ip_create_describe_list_and_delete() {
     assert_eq!(
         ok(
             &state,
-            &[
-                "primary-ip",
-                "list",
-                "-l",
-                "environment=dev",
-                "-o",
-                "noheader",
-                "-o",
-                "columns=id"
-            ]
+            "primary-ip list -l environment=dev -o noheader -o columns=id"
         ),
         "1\n"
     );
     assert_eq!(
         ok(
             &state,
-            &[
-                "primary-ip",
-                "list",
-                "-o",
-                "columns=id,name,ip,assignee,labels"
-            ]
+            "primary-ip list -o columns=id,name,ip,assignee,labels"
         ),
         "ID   NAME           IP          ASSIGNEE   LABELS\n\
          1    kafka-dev-ip   192.0.2.1   -          environment=dev, role=kafka\n"
     );
 
-    assert_eq!(
-        ok(&state, &["primary-ip", "delete", "1"]),
-        "Primary IP 1 deleted\n"
-    );
-    assert_eq!(ok(&state, &["primary-ip", "list", "-o", "noheader"]), "");
+    assert_eq!(ok(&state, "primary-ip delete 1"), "Primary IP 1 deleted\n");
+    assert_eq!(ok(&state, "primary-ip list -o noheader"), "");
     assert!(cloud::load(&state).unwrap().primary_ips.is_empty());
 }
 
@@ -265,16 +188,7 @@ fn list_formats_columns_and_label_selectors() {
     assert_eq!(
         ok(
             &state,
-            &[
-                "server",
-                "list",
-                "-l",
-                "environment=dev",
-                "-o",
-                "noheader",
-                "-o",
-                "columns=id"
-            ]
+            "server list -l environment=dev -o noheader -o columns=id"
         ),
         "1\n2\n"
     );
@@ -282,20 +196,13 @@ fn list_formats_columns_and_label_selectors() {
     assert_eq!(
         ok(
             &state,
-            &[
-                "server",
-                "list",
-                "-l",
-                "environment=dev,role=worker",
-                "-o",
-                "columns=id,name,status,ipv4,type,datacenter"
-            ]
+            "server list -l environment=dev,role=worker -o columns=id,name,status,ipv4,type,datacenter"
         ),
         "ID   NAME           STATUS    IPV4   TYPE   DATACENTER\n\
          2    dev-worker-0   running   -      cx22   nbg1-dc3\n"
     );
     // The default table: its columns, in order.
-    let table = ok(&state, &["server", "list", "-l", "environment=prod"]);
+    let table = ok(&state, "server list -l environment=prod");
     let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
     assert_eq!(
         header,
@@ -320,16 +227,7 @@ fn list_formats_columns_and_label_selectors() {
     let sel = |s: &str| {
         ok(
             &state,
-            &[
-                "server",
-                "list",
-                "-l",
-                s,
-                "-o",
-                "noheader",
-                "-o",
-                "columns=name",
-            ],
+            &format!("server list -l '{s}' -o noheader -o columns=name"),
         )
     };
     assert_eq!(sel("role in (worker)"), "dev-worker-0\nprod-worker-0\n");
@@ -341,7 +239,7 @@ fn list_formats_columns_and_label_selectors() {
     );
     fails(
         &state,
-        &["server", "list", "-l", "role in (worker"],
+        "server list -l 'role in (worker'",
         1,
         "hcloud: invalid input in field 'label_selector' (invalid_input)\n",
     );
@@ -350,31 +248,12 @@ fn list_formats_columns_and_label_selectors() {
     assert_eq!(
         ok(
             &state,
-            &[
-                "server",
-                "list",
-                "-s",
-                "name:desc",
-                "-o",
-                "noheader",
-                "-o",
-                "columns=name"
-            ]
+            "server list -s name:desc -o noheader -o columns=name"
         ),
         "prod-worker-0\ndev-worker-0\ndev-control-0\n"
     );
     assert_eq!(
-        ok(
-            &state,
-            &[
-                "volume",
-                "list",
-                "-o",
-                "noheader",
-                "-o",
-                "columns=id,name,size"
-            ]
-        ),
+        ok(&state, "volume list -o noheader -o columns=id,name,size"),
         "4   dev-data   10 GB\n"
     );
     for kind in [
@@ -388,19 +267,20 @@ fn list_formats_columns_and_label_selectors() {
         assert_eq!(
             ok(
                 &state,
-                &[kind, "list", "-o", "noheader", "-o", "columns=id,name"]
+                &format!("{kind} list -o noheader -o columns=id,name")
             ),
             "",
             "{kind}"
         );
-        assert_eq!(ok(&state, &[kind, "list", "-o", "json"]), "[]\n", "{kind}");
+        assert_eq!(
+            ok(&state, &format!("{kind} list -o json")),
+            "[]\n",
+            "{kind}"
+        );
     }
 
-    let json: serde_json::Value = serde_json::from_str(&ok(
-        &state,
-        &["server", "list", "-o", "json", "-l", "role=worker"],
-    ))
-    .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&state, "server list -o json -l role=worker")).unwrap();
     let names: Vec<&str> = json
         .as_array()
         .unwrap()
@@ -410,43 +290,34 @@ fn list_formats_columns_and_label_selectors() {
     assert_eq!(names, ["dev-worker-0", "prod-worker-0"]);
 
     // Output options are checked against the command's own list.
-    fails(
+    fails_each(
         &state,
-        &["server", "list", "-o", "columns=id,bogus"],
-        1,
-        "hcloud: invalid value for output option columns: bogus\n",
-    );
-    fails(
-        &state,
-        &["server", "list", "-o", "columns"],
-        1,
-        "hcloud: invalid output option format\n",
-    );
-    fails(
-        &state,
-        &["server", "list", "-o", "format={{.ID}}"],
-        1,
-        "hcloud: invalid output option: format\n",
-    );
-    fails(
-        &state,
-        &["server", "describe", "dev-worker-0", "-o", "noheader"],
-        1,
-        "hcloud: invalid output option: noheader\n",
+        &[
+            (
+                "server list -o columns=id,bogus",
+                1,
+                "hcloud: invalid value for output option columns: bogus\n",
+            ),
+            (
+                "server list -o columns",
+                1,
+                "hcloud: invalid output option format\n",
+            ),
+            (
+                "server list -o 'format={{.ID}}'",
+                1,
+                "hcloud: invalid output option: format\n",
+            ),
+            (
+                "server describe dev-worker-0 -o noheader",
+                1,
+                "hcloud: invalid output option: noheader\n",
+            ),
+        ],
     );
     // Columns are case-insensitive, as the CLI lower-cases them.
     assert_eq!(
-        ok(
-            &state,
-            &[
-                "server",
-                "list",
-                "-l",
-                "environment=prod",
-                "-o",
-                "columns=ID,Name"
-            ]
-        ),
+        ok(&state, "server list -l environment=prod -o columns=ID,Name"),
         "ID   NAME\n3    prod-worker-0\n"
     );
 }
@@ -457,33 +328,24 @@ fn delete_and_describe_as_the_maintenance_workflow_uses_them() {
     let state = small_cloud(dir.path());
 
     assert_eq!(
-        ok(
-            &state,
-            &["server", "describe", "dev-worker-0", "-o", "format={{.ID}}"]
-        ),
+        ok(&state, "server describe dev-worker-0 -o 'format={{.ID}}'"),
         "2\n"
     );
     assert_eq!(
         ok(
             &state,
-            &[
-                "server",
-                "describe",
-                "2",
-                "-o",
-                "format={{.Datacenter.Name}} {{.ServerType.Name}} {{.Status}}"
-            ]
+            "server describe 2 -o 'format={{.Datacenter.Name}} {{.ServerType.Name}} {{.Status}}'"
         ),
         "nbg1-dc3 cx22 running\n"
     );
     fails(
         &state,
-        &["server", "describe", "dev-worker-9", "-o", "format={{.ID}}"],
+        "server describe dev-worker-9 -o 'format={{.ID}}'",
         1,
         "hcloud: server not found: dev-worker-9\n",
     );
 
-    let o = hcloud(&state, &["server", "delete", "2"]);
+    let o = hcloud(&state, "server delete 2");
     assert_eq!(
         (o.code, o.stdout.as_str(), o.stderr.as_str()),
         (
@@ -493,7 +355,7 @@ fn delete_and_describe_as_the_maintenance_workflow_uses_them() {
         )
     );
     // Several at once, one of them missing: the others go, and the run fails.
-    let o = hcloud(&state, &["server", "delete", "dev-control-0", "nope", "3"]);
+    let o = hcloud(&state, "server delete dev-control-0 nope 3");
     assert_eq!(o.code, 1);
     assert_eq!(o.stdout, "Servers dev-control-0, 3 deleted\n");
     assert!(
@@ -504,14 +366,11 @@ fn delete_and_describe_as_the_maintenance_workflow_uses_them() {
     assert!(cloud::load(&state).unwrap().servers.is_empty());
 
     assert_eq!(
-        ok(&state, &["volume", "delete", "dev-data"]),
+        ok(&state, "volume delete dev-data"),
         "Volume dev-data deleted\n"
     );
-    assert_eq!(
-        ok(&state, &["--quiet", "volume", "list", "-o", "noheader"]),
-        ""
-    );
-    assert_eq!(ok(&state, &["version"]), "hcloud 1.47.0\n");
+    assert_eq!(ok(&state, "--quiet volume list -o noheader"), "");
+    assert_eq!(ok(&state, "version"), "hcloud 1.47.0\n");
 }
 
 #[test]
@@ -520,20 +379,7 @@ fn a_leftover_volume_made_with_the_cli() {
     let state = small_cloud(dir.path());
     let o = hcloud(
         &state,
-        &[
-            "volume",
-            "create",
-            "--name",
-            "dev-left",
-            "--size",
-            "10",
-            "--location",
-            "nbg1",
-            "--label",
-            "environment=dev",
-            "--enable-protection",
-            "delete",
-        ],
+        "volume create --name dev-left --size 10 --location nbg1 --label environment=dev --enable-protection delete",
     );
     assert_eq!(
         (o.code, o.stdout.as_str(), o.stderr.as_str()),
@@ -547,16 +393,7 @@ fn a_leftover_volume_made_with_the_cli() {
     assert_eq!(
         ok(
             &state,
-            &[
-                "volume",
-                "list",
-                "-l",
-                "environment=dev",
-                "-o",
-                "noheader",
-                "-o",
-                "columns=name,protection"
-            ]
+            "volume list -l environment=dev -o noheader -o columns=name,protection"
         ),
         "dev-data   \ndev-left   delete\n"
     );
@@ -564,77 +401,42 @@ fn a_leftover_volume_made_with_the_cli() {
     assert_eq!(
         ok(
             &state,
-            &[
-                "--quiet",
-                "volume",
-                "create",
-                "--name",
-                "w",
-                "--size",
-                "20",
-                "--server",
-                "dev-worker-0"
-            ]
+            "--quiet volume create --name w --size 20 --server dev-worker-0"
         ),
         ""
     );
     assert_eq!(
         ok(
             &state,
-            &[
-                "volume",
-                "describe",
-                "w",
-                "-o",
-                "format={{.Server.Name}} {{.Location.Name}} {{.LinuxDevice}}"
-            ]
+            "volume describe w -o 'format={{.Server.Name}} {{.Location.Name}} {{.LinuxDevice}}'"
         ),
         "dev-worker-0 nbg1 /dev/disk/by-id/scsi-0HC_Volume_6\n"
     );
-    fails(
+    fails_each(
         &state,
         &[
-            "volume",
-            "create",
-            "--name",
-            "tiny",
-            "--size",
-            "5",
-            "--location",
-            "nbg1",
+            (
+                "volume create --name tiny --size 5 --location nbg1",
+                1,
+                "hcloud: invalid input in field 'size': from 10 to 10240 GB (invalid_input)\n",
+            ),
+            (
+                "volume create --name x",
+                1,
+                "hcloud: required flag(s) \"size\" not set\n",
+            ),
+            (
+                "volume create --name x --size 10 --location nbg1 --enable-protection rebuild,all",
+                1,
+                "hcloud: unknown protection level: rebuild, all\n",
+            ),
+            // A protected volume is not deleted.
+            (
+                "volume delete dev-left",
+                1,
+                "hcloud: cannot delete resource because it is protected (protected)\n",
+            ),
         ],
-        1,
-        "hcloud: invalid input in field 'size': from 10 to 10240 GB (invalid_input)\n",
-    );
-    fails(
-        &state,
-        &["volume", "create", "--name", "x"],
-        1,
-        "hcloud: required flag(s) \"size\" not set\n",
-    );
-    fails(
-        &state,
-        &[
-            "volume",
-            "create",
-            "--name",
-            "x",
-            "--size",
-            "10",
-            "--location",
-            "nbg1",
-            "--enable-protection",
-            "rebuild,all",
-        ],
-        1,
-        "hcloud: unknown protection level: rebuild, all\n",
-    );
-    // A protected volume is not deleted.
-    fails(
-        &state,
-        &["volume", "delete", "dev-left"],
-        1,
-        "hcloud: cannot delete resource because it is protected (protected)\n",
     );
 }
 
@@ -646,24 +448,10 @@ fn a_leftover_worker_made_with_the_cli_and_removed_again() {
     std::fs::write(&user_data, "#cloud-config\nruncmd: [\"true\"]\n").unwrap();
     let o = hcloud(
         &state,
-        &[
-            "server",
-            "create",
-            "--name",
-            "dev-worker-9",
-            "--type",
-            "cx22",
-            "--image",
-            "ubuntu-24.04",
-            "--location",
-            "nbg1",
-            "--label",
-            "environment=dev",
-            "--label",
-            "role=worker",
-            "--user-data-from-file",
-            user_data.to_str().unwrap(),
-        ],
+        &format!(
+            "server create --name dev-worker-9 --type cx22 --image ubuntu-24.04 --location nbg1 --label environment=dev --label role=worker --user-data-from-file '{}'",
+            user_data.display()
+        ),
     );
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(
@@ -687,91 +475,43 @@ fn a_leftover_worker_made_with_the_cli_and_removed_again() {
     assert_eq!(
         ok(
             &state,
-            &[
-                "server",
-                "list",
-                "-l",
-                "environment=dev,role=worker",
-                "-o",
-                "noheader",
-                "-o",
-                "columns=id"
-            ]
+            "server list -l environment=dev,role=worker -o noheader -o columns=id"
         ),
         "2\n5\n"
     );
-    assert_eq!(ok(&state, &["server", "ip", "dev-worker-9"]), "192.0.2.1\n");
-    assert_eq!(
-        ok(&state, &["server", "ip", "-6", "dev-worker-9"]),
-        "2001:db8:1::1\n"
-    );
+    assert_eq!(ok(&state, "server ip dev-worker-9"), "192.0.2.1\n");
+    assert_eq!(ok(&state, "server ip -6 dev-worker-9"), "2001:db8:1::1\n");
     // … and its own Primary IPs (auto_delete) go with it.
     assert_eq!(
         ok(
             &state,
-            &[
-                "primary-ip",
-                "list",
-                "-o",
-                "noheader",
-                "-o",
-                "columns=assignee,auto_delete"
-            ]
+            "primary-ip list -o noheader -o columns=assignee,auto_delete"
         ),
         "Server dev-worker-9   yes\nServer dev-worker-9   yes\n"
     );
-    ok(&state, &["server", "delete", "dev-worker-9"]);
-    assert_eq!(ok(&state, &["primary-ip", "list", "-o", "noheader"]), "");
+    ok(&state, "server delete dev-worker-9");
+    assert_eq!(ok(&state, "primary-ip list -o noheader"), "");
 
     // The CLI's own lookups come before the API's.
-    fails(
+    fails_each(
         &state,
         &[
-            "server",
-            "create",
-            "--name",
-            "x",
-            "--type",
-            "cx99",
-            "--image",
-            "ubuntu-24.04",
+            (
+                "server create --name x --type cx99 --image ubuntu-24.04",
+                1,
+                "hcloud: server type not found: cx99\n",
+            ),
+            (
+                "server create --name x --type cx22 --image ubuntu-24.04 --ssh-key nope",
+                1,
+                "hcloud: SSH key not found: nope\n",
+            ),
+            (
+                "server create --name x --type cx22 --image ubuntu-24.04 --volume v",
+                3,
+                "hcloud (stand-in): `hcloud server create --volume` is not implemented\n",
+            ),
         ],
-        1,
-        "hcloud: server type not found: cx99\n",
-    );
-    fails(
-        &state,
-        &[
-            "server",
-            "create",
-            "--name",
-            "x",
-            "--type",
-            "cx22",
-            "--image",
-            "ubuntu-24.04",
-            "--ssh-key",
-            "nope",
-        ],
-        1,
-        "hcloud: SSH key not found: nope\n",
-    );
-    fails(
-        &state,
-        &[
-            "server",
-            "create",
-            "--name",
-            "x",
-            "--type",
-            "cx22",
-            "--image",
-            "ubuntu-24.04",
-            "--volume",
-            "v",
-        ],
-        3,
-        "hcloud (stand-in): `hcloud server create --volume` is not implemented\n",
     );
 }
 
@@ -781,87 +521,61 @@ fn the_real_clis_errors_and_exit_codes() {
     let state = small_cloud(dir.path());
 
     // pflag's wording for flags.
-    fails(
-        &state,
-        &["server", "list", "--bogus"],
-        1,
-        "hcloud: unknown flag: --bogus\n",
-    );
-    fails(
-        &state,
-        &["server", "list", "-x"],
-        1,
-        "hcloud: unknown shorthand flag: 'x' in -x\n",
-    );
-    fails(
-        &state,
-        &["server", "list", "-l"],
-        1,
-        "hcloud: flag needs an argument: 'l' in -l\n",
-    );
-    fails(
-        &state,
-        &["primary-ip", "create", "--name"],
-        1,
-        "hcloud: flag needs an argument: --name\n",
-    );
-    fails(
+    fails_each(
         &state,
         &[
-            "primary-ip",
-            "create",
-            "--type",
-            "ipv4",
-            "--name",
-            "x",
-            "--assignee-id",
-            "abc",
+            ("server list --bogus", 1, "hcloud: unknown flag: --bogus\n"),
+            (
+                "server list -x",
+                1,
+                "hcloud: unknown shorthand flag: 'x' in -x\n",
+            ),
+            (
+                "server list -l",
+                1,
+                "hcloud: flag needs an argument: 'l' in -l\n",
+            ),
+            (
+                "primary-ip create --name",
+                1,
+                "hcloud: flag needs an argument: --name\n",
+            ),
+            (
+                "primary-ip create --type ipv4 --name x --assignee-id abc",
+                1,
+                "hcloud: invalid argument \"abc\" for \"--assignee-id\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n",
+            ),
+            (
+                "primary-ip create --type ipv4 --name x --label novalue",
+                1,
+                "hcloud: invalid argument \"novalue\" for \"--label\" flag: novalue must be formatted as key=value\n",
+            ),
+            (
+                "primary-ip create",
+                1,
+                "hcloud: required flag(s) \"name\", \"type\" not set\n",
+            ),
+            // util.Validate prints the usage line and a caret before the error.
+            (
+                "server ip",
+                1,
+                &format!(
+                    "hcloud server ip [--ipv6] <server>\n{}^^^^^^\nhcloud: expected argument(s) server at position 1\n",
+                    " ".repeat("hcloud server ip [--ipv6] <".len())
+                ),
+            ),
+            (
+                "server list extra",
+                1,
+                &format!(
+                    "hcloud server list [options]\n{}^\nhcloud: expected exactly 0 positional argument(s), but got 1\n",
+                    " ".repeat("hcloud server list [options] ".len())
+                ),
+            ),
         ],
-        1,
-        "hcloud: invalid argument \"abc\" for \"--assignee-id\" flag: strconv.ParseInt: parsing \"abc\": invalid syntax\n",
-    );
-    fails(
-        &state,
-        &[
-            "primary-ip",
-            "create",
-            "--type",
-            "ipv4",
-            "--name",
-            "x",
-            "--label",
-            "novalue",
-        ],
-        1,
-        "hcloud: invalid argument \"novalue\" for \"--label\" flag: novalue must be formatted as key=value\n",
-    );
-    fails(
-        &state,
-        &["primary-ip", "create"],
-        1,
-        "hcloud: required flag(s) \"name\", \"type\" not set\n",
-    );
-    // util.Validate prints the usage line and a caret before the error.
-    fails(
-        &state,
-        &["server", "ip"],
-        1,
-        &format!(
-            "hcloud server ip [--ipv6] <server>\n{}^^^^^^\nhcloud: expected argument(s) server at position 1\n",
-            " ".repeat("hcloud server ip [--ipv6] <".len())
-        ),
-    );
-    fails(
-        &state,
-        &["server", "list", "extra"],
-        1,
-        &format!(
-            "hcloud server list [options]\n{}^\nhcloud: expected exactly 0 positional argument(s), but got 1\n",
-            " ".repeat("hcloud server list [options] ".len())
-        ),
     );
     // The token: required, checked after the arguments.
-    let o = hcloud_env(&state, &[("HCLOUD_TOKEN", "")], &["server", "list"]);
+    let o = hcloud_env(&state, &[("HCLOUD_TOKEN", "")], "server list");
     assert_eq!(
         (o.code, o.stderr.as_str()),
         (
@@ -869,48 +583,44 @@ fn the_real_clis_errors_and_exit_codes() {
             "hcloud: no active context or token (see `hcloud context --help`)\n"
         )
     );
-    let o = hcloud_env(&state, &[("HCLOUD_TOKEN", "short")], &["server", "list"]);
+    let o = hcloud_env(&state, &[("HCLOUD_TOKEN", "short")], "server list");
     assert_eq!(
         (o.code, o.stderr.as_str()),
         (1, "hcloud: unable to authenticate (unauthorized)\n")
     );
     // `version` needs no token.
-    let o = hcloud_env(&state, &[("HCLOUD_TOKEN", "")], &["version"]);
+    let o = hcloud_env(&state, &[("HCLOUD_TOKEN", "")], "version");
     assert_eq!((o.code, o.stdout.as_str()), (0, "hcloud 1.47.0\n"));
 
     // Go's template errors.
     fails(
         &state,
-        &["server", "describe", "1", "-o", "format={{.Foo}}"],
+        "server describe 1 -o 'format={{.Foo}}'",
         1,
         "hcloud: template: :1:2: executing \"\" at <.Foo>: can't evaluate field Foo in type *hcloud.Server\n",
     );
 
     // An unknown command: cobra (TraverseChildren, SilenceErrors) prints the help of the
     // command it stopped at and exits 0, as the real v1.47.0 does …
-    let o = hcloud(&state, &["server", "lst"]);
+    let o = hcloud(&state, "server lst");
     assert_eq!(o.code, 0);
     assert!(
         o.stdout.contains("hcloud server [command]") && o.stderr.is_empty(),
         "{}",
         o.stdout
     );
-    let o = hcloud(&state, &["servers", "list"]);
+    let o = hcloud(&state, "servers list");
     assert_eq!(o.code, 0);
     assert!(o.stdout.contains("hcloud [command]"), "{}", o.stdout);
     // … unless a flag follows it that the group does not have.
     fails(
         &state,
-        &["server", "lst", "-o", "noheader"],
+        "server lst -o noheader",
         1,
         "hcloud: unknown shorthand flag: 'o' in -o\n",
     );
     // HCLOUD_STANDIN_STRICT=1 makes it an error for the rehearsal.
-    let o = hcloud_env(
-        &state,
-        &[("HCLOUD_STANDIN_STRICT", "1")],
-        &["server", "lst"],
-    );
+    let o = hcloud_env(&state, &[("HCLOUD_STANDIN_STRICT", "1")], "server lst");
     assert_eq!(o.code, 3, "{}", o.stderr);
     assert!(
         o.stderr
@@ -920,17 +630,20 @@ fn the_real_clis_errors_and_exit_codes() {
     );
 
     // A command the real CLI has and the stand-in does not implement: exit 3.
-    fails(
+    fails_each(
         &state,
-        &["server", "poweron", "1"],
-        3,
-        "hcloud (stand-in): `hcloud server poweron` is a command of the real CLI v1.47.0 the stand-in does not implement\n",
-    );
-    fails(
-        &state,
-        &["server", "list", "-o", "yaml"],
-        3,
-        "hcloud (stand-in): -o yaml is not implemented (use -o json)\n",
+        &[
+            (
+                "server poweron 1",
+                3,
+                "hcloud (stand-in): `hcloud server poweron` is a command of the real CLI v1.47.0 the stand-in does not implement\n",
+            ),
+            (
+                "server list -o yaml",
+                3,
+                "hcloud (stand-in): -o yaml is not implemented (use -o json)\n",
+            ),
+        ],
     );
     // No fake cloud named: the stand-in's own error.
     let o = Command::new(env!("CARGO_BIN_EXE_hcloud"))
@@ -1005,31 +718,14 @@ fn terraform_reads_the_primary_ips_the_cli_made_and_the_cli_sees_what_terraform_
     ] {
         ok(
             &state,
-            &[
-                "primary-ip",
-                "create",
-                "--type",
-                "ipv4",
-                "--name",
-                name,
-                "--datacenter",
-                "nbg1-dc3",
-                "--label",
-                "environment=dev",
-                "--label",
-                &format!("node={node}"),
-            ],
+            &format!(
+                "primary-ip create --type ipv4 --name {name} --datacenter nbg1-dc3 --label environment=dev --label node={node}"
+            ),
         );
     }
     let cp_ip = ok(
         &state,
-        &[
-            "primary-ip",
-            "describe",
-            "kafka-dev-control-0-ipv4",
-            "-o",
-            "format={{.IP}}",
-        ],
+        "primary-ip describe kafka-dev-control-0-ipv4 -o 'format={{.IP}}'",
     );
 
     p.init();
@@ -1044,57 +740,27 @@ fn terraform_reads_the_primary_ips_the_cli_made_and_the_cli_sees_what_terraform_
     // What Terraform made, the CLI lists.
     let servers = ok(
         &state,
-        &[
-            "server",
-            "list",
-            "-l",
-            "environment=dev",
-            "-o",
-            "noheader",
-            "-o",
-            "columns=name",
-        ],
+        "server list -l environment=dev -o noheader -o columns=name",
     );
     assert_eq!(servers.lines().count(), 5, "{servers}");
     assert!(servers.contains("kafka-dev-control-0\n"), "{servers}");
     // The control plane got the Primary IP the CLI made.
-    assert_eq!(ok(&state, &["server", "ip", "kafka-dev-control-0"]), cp_ip);
+    assert_eq!(ok(&state, "server ip kafka-dev-control-0"), cp_ip);
     let id = ok(
         &state,
-        &[
-            "server",
-            "describe",
-            "kafka-dev-control-0",
-            "-o",
-            "format={{.ID}}",
-        ],
+        "server describe kafka-dev-control-0 -o 'format={{.ID}}'",
     );
     assert_eq!(
         ok(
             &state,
-            &[
-                "primary-ip",
-                "describe",
-                "kafka-dev-control-0-ipv4",
-                "-o",
-                "format={{.AssigneeID}}"
-            ]
+            "primary-ip describe kafka-dev-control-0-ipv4 -o 'format={{.AssigneeID}}'"
         ),
         id
     );
     assert!(
         ok(
             &state,
-            &[
-                "network",
-                "list",
-                "-l",
-                "environment=dev",
-                "-o",
-                "noheader",
-                "-o",
-                "columns=name"
-            ]
+            "network list -l environment=dev -o noheader -o columns=name"
         )
         .contains("-network\n")
     );
@@ -1102,37 +768,17 @@ fn terraform_reads_the_primary_ips_the_cli_made_and_the_cli_sees_what_terraform_
     // destroy-cluster as the maintenance workflow does it: servers, then the rest.
     let ids = ok(
         &state,
-        &[
-            "server",
-            "list",
-            "-l",
-            "environment=dev",
-            "-o",
-            "noheader",
-            "-o",
-            "columns=id",
-        ],
+        "server list -l environment=dev -o noheader -o columns=id",
     );
     let ids: Vec<&str> = ids.lines().collect();
-    let mut args = vec!["server", "delete"];
-    args.extend(&ids);
-    ok(&state, &args);
+    ok(&state, &format!("server delete {}", ids.join(" ")));
     for kind in ["firewall", "network", "ssh-key"] {
         let ids = ok(
             &state,
-            &[
-                kind,
-                "list",
-                "-l",
-                "environment=dev",
-                "-o",
-                "noheader",
-                "-o",
-                "columns=id",
-            ],
+            &format!("{kind} list -l environment=dev -o noheader -o columns=id"),
         );
         for id in ids.lines() {
-            ok(&state, &[kind, "delete", id]);
+            ok(&state, &format!("{kind} delete {id}"));
         }
     }
     let c = cloud::load(&state).unwrap();
@@ -1141,44 +787,10 @@ fn terraform_reads_the_primary_ips_the_cli_made_and_the_cli_sees_what_terraform_
     assert_eq!(
         ok(
             &state,
-            &[
-                "primary-ip",
-                "list",
-                "-o",
-                "noheader",
-                "-o",
-                "columns=name,assignee"
-            ]
+            "primary-ip list -o noheader -o columns=name,assignee"
         ),
         "kafka-dev-control-0-ipv4   -\nkafka-dev-kafka-0-ipv4     -\n"
     );
-}
-
-/// `hcloud hcloud_env ARGS` with `input` on standard input.
-fn hcloud_stdin(state: &Path, args: &[&str], input: &str) -> Out {
-    use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hcloud"))
-        .args(args)
-        .env(cloud::STATE_ENV, state)
-        .env("HCLOUD_TOKEN", TOKEN)
-        .env_remove("HCLOUD_STANDIN_STRICT")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("hcloud runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("stdin written");
-    let out = child.wait_with_output().expect("hcloud ends");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 #[test]
@@ -1188,8 +800,9 @@ fn ssh_key_create_from_stdin_and_the_project_uniqueness_rules() {
     let key =
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0wmN/Cr3JXqmLW7u+g9pTh+wyqDHpSQEIQczXkVx9q deploy\n";
     let create = |name: &str| {
-        hcloud_stdin(
+        common::hcloud(
             &state,
+            &[],
             &[
                 "ssh-key",
                 "create",
@@ -1200,7 +813,7 @@ fn ssh_key_create_from_stdin_and_the_project_uniqueness_rules() {
                 "--label",
                 "cluster=trading",
             ],
-            key,
+            Some(key),
         )
     };
     let first = create("trading-deploy");
@@ -1211,16 +824,7 @@ fn ssh_key_create_from_stdin_and_the_project_uniqueness_rules() {
     assert_eq!(
         ok(
             &state,
-            &[
-                "ssh-key",
-                "list",
-                "-l",
-                "cluster=trading",
-                "-o",
-                "noheader",
-                "-o",
-                "columns=name"
-            ]
+            "ssh-key list -l cluster=trading -o noheader -o columns=name"
         ),
         "trading-deploy\n"
     );
@@ -1239,25 +843,19 @@ fn ssh_key_create_from_stdin_and_the_project_uniqueness_rules() {
             "hcloud: SSH key with the same fingerprint already exists (uniqueness_error)\n"
         )
     );
-    fails(
+    fails_each(
         &state,
         &[
-            "ssh-key",
-            "create",
-            "--name",
-            "k",
-            "--public-key",
-            "ssh-ed25519 AAAA",
-            "--public-key-from-file",
-            "-",
+            (
+                "ssh-key create --name k --public-key 'ssh-ed25519 AAAA' --public-key-from-file -",
+                1,
+                "hcloud: if any flags in the group [public-key public-key-from-file] are set none of the others can be; [public-key public-key-from-file] were all set\n",
+            ),
+            (
+                "ssh-key create --public-key 'ssh-ed25519 AAAA'",
+                1,
+                "hcloud: required flag(s) \"name\" not set\n",
+            ),
         ],
-        1,
-        "hcloud: if any flags in the group [public-key public-key-from-file] are set none of the others can be; [public-key public-key-from-file] were all set\n",
-    );
-    fails(
-        &state,
-        &["ssh-key", "create", "--public-key", "ssh-ed25519 AAAA"],
-        1,
-        "hcloud: required flag(s) \"name\" not set\n",
     );
 }

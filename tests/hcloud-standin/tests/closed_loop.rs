@@ -22,8 +22,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, TOKEN, cli_config};
-use hcloud_standin::cloud::{self, Cloud, Labels, PrimaryIp};
+use common::{Run, TOKEN, outside_primary_ip, run, server_ids, terraform};
+use hcloud_standin::cloud::{self, Cloud};
 use serde_json::Value;
 
 const SSH_KEY: &str =
@@ -53,6 +53,15 @@ impl Loop {
         Self::in_cloud(kdl, env, None)
     }
 
+    /// A loop with what the provision workflow makes before Terraform runs
+    /// (`seed`), initialised.
+    fn initialised(kdl: &str, env: &str) -> Self {
+        let l = Self::new(kdl, env);
+        l.seed();
+        l.init();
+        l
+    }
+
     /// A loop whose fake cloud is `cloud` (another loop's: the same project), or its own.
     fn in_cloud(kdl: &str, env: &str, cloud: Option<PathBuf>) -> Self {
         let dir = tempfile::tempdir().expect("scratch directory");
@@ -80,8 +89,12 @@ impl Loop {
         self.path("generated/terraform")
     }
 
+    fn tfvars_path(&self) -> PathBuf {
+        self.path(&format!("generated/environments/{}.tfvars", self.env))
+    }
+
     fn tfvars(&self) -> String {
-        self.read(&format!("generated/environments/{}.tfvars", self.env))
+        fs::read_to_string(self.tfvars_path()).expect("the tfvars")
     }
 
     fn topogen(&self, args: &[&str]) -> std::process::Output {
@@ -143,27 +156,10 @@ impl Loop {
 
     /// `terraform ARGS` in the module directory, offline, with the stand-in.
     fn tf(&self, args: &[&str]) -> Run {
-        let out = Command::new("terraform")
-            .arg(format!("-chdir={}", self.module().display()))
-            .args(args)
-            .env("TF_CLI_CONFIG_FILE", cli_config())
-            .env(cloud::STATE_ENV, self.cloud_file())
-            .env("TF_VAR_hcloud_token", TOKEN)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("HTTPS_PROXY", "http://127.0.0.1:9")
-            .env("HTTP_PROXY", "http://127.0.0.1:9")
-            .env_remove("HCLOUD_TOKEN")
-            .env_remove("TF_PLUGIN_CACHE_DIR")
-            .env_remove("TF_LOG")
-            .output()
-            .expect("terraform runs");
-        Run {
-            ok: out.status.success(),
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        let mut cmd = terraform(&self.module(), &self.cloud_file(), args);
+        cmd.env("TF_VAR_hcloud_token", TOKEN)
+            .env_remove("HCLOUD_TOKEN");
+        run(&mut cmd)
     }
 
     /// `terraform ARGS`, which must succeed without a warning.
@@ -193,6 +189,17 @@ impl Loop {
             run.all()
         );
         run
+    }
+
+    /// `terraform VERB -auto-approve` with the environment's tfvars (it may fail).
+    fn auto_approved(&self, verb: &str) -> Run {
+        self.tf(&[
+            verb,
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+            &self.var_file(),
+        ])
     }
 
     fn var_file(&self) -> String {
@@ -255,27 +262,23 @@ impl Loop {
         );
     }
 
+    /// What the provision workflow makes before Terraform runs: the Primary IPs (in
+    /// the environment's datacenter) and the SSH key; their IDs.
+    fn seed(&self) -> (BTreeMap<String, u64>, u64) {
+        let dc = self.show()["datacenter"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        (self.seed_primary_ips(&dc), self.seed_ssh_key())
+    }
+
     /// Writes the Primary IPs of the tfvars into the fake cloud, as the provision
     /// workflow's `hcloud primary-ip create` does before Terraform runs.
     fn seed_primary_ips(&self, datacenter: &str) -> BTreeMap<String, u64> {
         let mut c = cloud::load(&self.cloud_file()).expect("the fake cloud");
         let mut ids = BTreeMap::new();
         for (node, name) in hcl_map(&self.tfvars(), "primary_ips") {
-            let ip = c.free_ipv4().expect("a free address");
-            let (id, created) = c.new_id();
-            let mut labels = Labels::new();
-            labels.insert("environment".into(), self.env.clone());
-            c.primary_ips.push(PrimaryIp {
-                id,
-                name,
-                kind: "ipv4".into(),
-                ip,
-                datacenter: datacenter.into(),
-                assignee_type: "server".into(),
-                labels,
-                created,
-                ..PrimaryIp::default()
-            });
+            let id = outside_primary_ip(&mut c, &name, datacenter, &[("environment", &self.env)]);
             ids.insert(node, id);
         }
         cloud::save(&self.cloud_file(), &c).expect("the fake cloud is written");
@@ -295,7 +298,6 @@ impl Loop {
     /// CLI), unless it exists. The name is the cluster's (`topogen show`'s `ssh_key`),
     /// never the environment's; the module's `data "hcloud_ssh_key"` must find it.
     fn seed_ssh_key(&self) -> u64 {
-        use std::io::Write as _;
         let name = self.show()["ssh_key"]
             .as_str()
             .expect("show names the SSH key")
@@ -303,28 +305,23 @@ impl Loop {
         if let Some(k) = self.cloud().ssh_keys.iter().find(|k| k.name == name) {
             return k.id;
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hcloud"))
-            .args(["ssh-key", "create", "--name", &name])
-            .args(["--public-key-from-file", "-", "--label", "role=deploy-key"])
-            .env(cloud::STATE_ENV, self.cloud_file())
-            .env("HCLOUD_TOKEN", TOKEN)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("hcloud runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{SSH_KEY}\n").as_bytes())
-            .expect("the key on stdin");
-        let out = child.wait_with_output().expect("hcloud ends");
-        assert!(
-            out.status.success(),
-            "hcloud ssh-key create: {}",
-            String::from_utf8_lossy(&out.stderr)
+        let key = format!("{SSH_KEY}\n");
+        let out = common::hcloud(
+            &self.cloud_file(),
+            &[],
+            &[
+                "ssh-key",
+                "create",
+                "--name",
+                &name,
+                "--public-key-from-file",
+                "-",
+                "--label",
+                "role=deploy-key",
+            ],
+            Some(&key),
         );
+        assert_eq!(out.code, 0, "hcloud ssh-key create: {}", out.stderr);
         self.cloud()
             .ssh_keys
             .iter()
@@ -577,10 +574,6 @@ fn assert_cloud_matches(l: &Loop, primary: &BTreeMap<String, u64>, key: u64) {
     assert_eq!(applied, all, "the firewall is on every server");
 }
 
-fn server_ids(c: &Cloud) -> BTreeMap<String, u64> {
-    c.servers.iter().map(|s| (s.name.clone(), s.id)).collect()
-}
-
 /// A pool edit: `cluster.kdl` text replacements and what they must change.
 struct Scale {
     edits: &'static [(&'static str, &'static str)],
@@ -590,13 +583,50 @@ struct Scale {
     middle: Option<&'static str>,
 }
 
+/// The Terraform addresses of the servers of the nodes `show` has and `other` has not.
+fn servers_only_in(show: &Value, other: &Value) -> BTreeSet<String> {
+    let others: BTreeSet<String> = nodes(other).iter().map(|n| n["name"].to_string()).collect();
+    nodes(show)
+        .iter()
+        .filter(|n| !others.contains(&n["name"].to_string()))
+        .map(|n| {
+            format!(
+                "hcloud_server.node[\"{}\"]",
+                n["name"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// The addresses a plan (address → actions) gives `action`.
+fn with_action(plan: &BTreeMap<String, String>, action: &str) -> BTreeSet<String> {
+    plan.iter()
+        .filter(|(_, a)| *a == action)
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// Beyond the servers created and destroyed, a plan changes nothing but, when the
+/// firewall's NodePort range moves, the firewall's rules.
+fn assert_only_firewall_changes(plan: &BTreeMap<String, String>, firewall: bool) {
+    let others: BTreeMap<&str, &str> = plan
+        .iter()
+        .filter(|(_, a)| *a != "delete" && *a != "create")
+        .map(|(k, a)| (k.as_str(), a.as_str()))
+        .collect();
+    let want = if firewall {
+        BTreeMap::from([("hcloud_firewall.main", "update")])
+    } else {
+        BTreeMap::new()
+    };
+    assert_eq!(others, want, "nothing else changes: {plan:?}");
+}
+
 /// The whole loop for one topology and environment.
 fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>) {
     let l = Loop::new(kdl, env);
     let show = l.show();
-    let dc = show["datacenter"].as_str().unwrap_or_default().to_owned();
-    let primary = l.seed_primary_ips(&dc);
-    let key = l.seed_ssh_key();
+    let (primary, key) = l.seed();
 
     // the module is `terraform fmt`-clean as topogen wrote it
     let fmt = l.ok(&["fmt", "-check", "-diff", "-no-color"]);
@@ -625,44 +655,18 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
 
     if let Some(g) = grow {
         let before = server_ids(&l.cloud());
-        let old: BTreeSet<String> = nodes(&show).iter().map(|n| n["name"].to_string()).collect();
         l.edit(g.edits);
         let show2 = l.show();
-        let added: BTreeSet<String> = nodes(&show2)
-            .iter()
-            .filter(|n| !old.contains(&n["name"].to_string()))
-            .map(|n| {
-                format!(
-                    "hcloud_server.node[\"{}\"]",
-                    n["name"].as_str().unwrap_or_default()
-                )
-            })
-            .collect();
+        let added = servers_only_in(&show2, &show);
         assert_eq!(added.len(), 2, "the edit adds two nodes");
         let plan = l.plan();
-        let creates: BTreeSet<String> = plan
-            .iter()
-            .filter(|(_, a)| *a == "create")
-            .map(|(k, _)| k.clone())
-            .collect();
         assert_eq!(
-            creates, added,
+            with_action(&plan, "create"),
+            added,
             "scaling adds exactly the new servers: {plan:?}"
         );
-        let others: BTreeMap<&String, &String> =
-            plan.iter().filter(|(_, a)| *a != "create").collect();
-        let want: BTreeMap<&String, &String> = BTreeMap::new();
-        if g.firewall {
-            let fw = "hcloud_firewall.main".to_owned();
-            let update = "update".to_owned();
-            assert_eq!(
-                others,
-                BTreeMap::from([(&fw, &update)]),
-                "only the firewall's rules change"
-            );
-        } else {
-            assert_eq!(others, want, "nothing else changes");
-        }
+        assert!(with_action(&plan, "delete").is_empty(), "{plan:?}");
+        assert_only_firewall_changes(&plan, g.firewall);
         l.apply();
         let after = server_ids(&l.cloud());
         for (name, id) in &before {
@@ -677,36 +681,10 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
         let show1 = l.show();
         l.edit(s.edits);
         let show2 = l.show();
-        let kept: BTreeSet<String> = nodes(&show2)
-            .iter()
-            .map(|n| n["name"].to_string())
-            .collect();
-        let removed: BTreeSet<String> = nodes(&show1)
-            .iter()
-            .filter(|n| !kept.contains(&n["name"].to_string()))
-            .map(|n| {
-                format!(
-                    "hcloud_server.node[\"{}\"]",
-                    n["name"].as_str().unwrap_or_default()
-                )
-            })
-            .collect();
+        let removed = servers_only_in(&show1, &show2);
         assert_eq!(removed.len(), 1, "the edit removes one node");
         // a retire that keeps `count` adds the pool's next index instead
-        let old_names: BTreeSet<String> = nodes(&show1)
-            .iter()
-            .map(|n| n["name"].to_string())
-            .collect();
-        let added: BTreeSet<String> = nodes(&show2)
-            .iter()
-            .filter(|n| !old_names.contains(&n["name"].to_string()))
-            .map(|n| {
-                format!(
-                    "hcloud_server.node[\"{}\"]",
-                    n["name"].as_str().unwrap_or_default()
-                )
-            })
-            .collect();
+        let added = servers_only_in(&show2, &show1);
         if let Some(middle) = s.middle {
             // the retired node is not the pool's last: every node after it keeps its name
             let name = format!("hcloud_server.node[\"{middle}\"]");
@@ -720,36 +698,24 @@ fn closed_loop(kdl: &str, env: &str, grow: Option<Scale>, shrink: Option<Scale>)
             );
         }
         let plan = l.plan();
-        let deletes: BTreeSet<String> = plan
-            .iter()
-            .filter(|(_, a)| *a == "delete")
-            .map(|(k, _)| k.clone())
-            .collect();
-        assert_eq!(deletes, removed, "only that server is destroyed: {plan:?}");
-        let creates: BTreeSet<String> = plan
-            .iter()
-            .filter(|(_, a)| *a == "create")
-            .map(|(k, _)| k.clone())
-            .collect();
-        assert_eq!(creates, added, "only the new index is created: {plan:?}");
-        let others: BTreeMap<&String, &String> = plan
-            .iter()
-            .filter(|(_, a)| *a != "delete" && *a != "create")
-            .collect();
-        if s.firewall {
-            let fw = "hcloud_firewall.main".to_owned();
-            let update = "update".to_owned();
-            assert_eq!(
-                others,
-                BTreeMap::from([(&fw, &update)]),
-                "only the firewall's rules change: {plan:?}"
-            );
-        } else {
-            assert!(others.is_empty(), "nothing else changes: {plan:?}");
-        }
+        assert_eq!(
+            with_action(&plan, "delete"),
+            removed,
+            "only that server is destroyed: {plan:?}"
+        );
+        assert_eq!(
+            with_action(&plan, "create"),
+            added,
+            "only the new index is created: {plan:?}"
+        );
+        assert_only_firewall_changes(&plan, s.firewall);
         l.apply();
         let after = server_ids(&l.cloud());
         assert_eq!(after.len(), before.len() - 1 + added.len());
+        let kept: BTreeSet<String> = nodes(&show2)
+            .iter()
+            .map(|n| n["name"].to_string())
+            .collect();
         let gone: BTreeSet<String> = nodes(&show1)
             .iter()
             .filter(|n| !kept.contains(&n["name"].to_string()))
@@ -871,16 +837,8 @@ fn example_large() {
 #[test]
 #[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
 fn negative_controls() {
-    let l = Loop::new("cluster.kdl", "dev");
-    let dc = l.show()["datacenter"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    l.seed_primary_ips(&dc);
-    l.seed_ssh_key();
-    l.init();
-    let path = l.path("generated/environments/dev.tfvars");
-    let tfvars = l.tfvars();
+    let l = Loop::initialised("cluster.kdl", "dev");
+    let (path, tfvars) = (l.tfvars_path(), l.tfvars());
 
     // a tfvars key the module does not declare: Terraform warns, the loop (and the
     // provision workflow) stops on it
@@ -916,25 +874,13 @@ fn negative_controls() {
     let subnet_prefix = "10.0.1.30";
     assert!(tfvars.contains(subnet_prefix));
     fs::write(&path, tfvars.replace(subnet_prefix, "10.0.2.30")).expect("tfvars");
-    let run = l.tf(&[
-        "apply",
-        "-input=false",
-        "-no-color",
-        "-auto-approve",
-        &l.var_file(),
-    ]);
+    let run = l.auto_approved("apply");
     assert!(!run.ok, "{}", run.all());
     assert!(run.all().contains("10.0.2.30"), "{}", run.all());
     assert!(run.all().contains("subnet"), "{}", run.all());
     let c = l.cloud();
     assert!(!c.servers.iter().any(|s| s.name.ends_with("-worker-0")));
-    l.tf(&[
-        "destroy",
-        "-input=false",
-        "-no-color",
-        "-auto-approve",
-        &l.var_file(),
-    ]);
+    l.auto_approved("destroy");
 }
 
 /// The team's setup: dev and prod in ONE Hetzner project. Both apply into the same
@@ -948,12 +894,7 @@ fn repository_dev_and_prod_in_one_project() {
     let mut servers = BTreeSet::new();
     let mut key = None;
     for l in [&dev, &prod] {
-        let dc = l.show()["datacenter"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        l.seed_primary_ips(&dc);
-        let k = l.seed_ssh_key();
+        let (_, k) = l.seed();
         assert_eq!(*key.get_or_insert(k), k, "one key for both environments");
         l.init();
         let plan = l.plan();
@@ -999,16 +940,8 @@ fn repository_dev_and_prod_in_one_project() {
 #[test]
 #[ignore = "run by scripts/closed-loop.sh, which builds topogen"]
 fn bad_input_is_refused_by_the_provider_too() {
-    let l = Loop::new("cluster.kdl", "dev");
-    let dc = l.show()["datacenter"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    l.seed_primary_ips(&dc);
-    l.seed_ssh_key();
-    l.init();
-    let path = l.path("generated/environments/dev.tfvars");
-    let tfvars = l.tfvars();
+    let l = Loop::initialised("cluster.kdl", "dev");
+    let (path, tfvars) = (l.tfvars_path(), l.tfvars());
     let cases: &[(&str, &str, &str, &[&str])] = &[
         (
             "an unknown server type",
@@ -1038,24 +971,12 @@ fn bad_input_is_refused_by_the_provider_too() {
     for (what, from, to, says) in cases {
         assert_eq!(tfvars.matches(from).count(), 1, "{what}: {from}");
         fs::write(&path, tfvars.replacen(from, to, 1)).expect("tfvars");
-        let run = l.tf(&[
-            "apply",
-            "-input=false",
-            "-no-color",
-            "-auto-approve",
-            &l.var_file(),
-        ]);
+        let run = l.auto_approved("apply");
         assert!(!run.ok, "{what}: applied\n{}", run.all());
         for s in *says {
             assert!(run.all().contains(s), "{what}: {s}\n{}", run.all());
         }
         fs::write(&path, &tfvars).expect("tfvars");
-        l.tf(&[
-            "destroy",
-            "-input=false",
-            "-no-color",
-            "-auto-approve",
-            &l.var_file(),
-        ]);
+        l.auto_approved("destroy");
     }
 }

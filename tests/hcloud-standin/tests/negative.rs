@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Project, Run, outside_primary_ip, seeded};
+use common::{Project, Run, dev_primary_ip, seeded};
 
 const VARS: &str = "-var-file=dev.tfvars";
 
@@ -49,16 +49,117 @@ fn apply(p: &Project) -> Run {
     p.tf(&["apply", "-no-color", "-input=false", "-auto-approve", VARS])
 }
 
+fn plan(p: &Project) -> Run {
+    p.tf(&["plan", "-no-color", "-input=false", VARS])
+}
+
+/// The fake cloud has no server `name` (a refused create made nothing).
+fn assert_no_server(p: &Project, name: &str) {
+    let c = p.cloud();
+    assert!(!c.servers.iter().any(|s| s.name == name), "{name} was made");
+}
+
+/// How a case runs Terraform.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    Validate,
+    Plan,
+    Apply,
+}
+
+/// One edit of the `cluster` fixture each (file, from, to), refused at `step` with
+/// Terraform's or the provider's messages.
 #[test]
-fn an_attribute_the_schema_does_not_have_is_terraforms_own_error() {
-    let p = cluster_with(
-        "main.tf",
-        "  ip_range = \"10.0.0.0/16\"\n",
-        "  ip_range = \"10.0.0.0/16\"\n  zone     = \"eu-central\"\n",
-    );
-    let run = p.tf(&["validate", "-no-color"]);
-    fails_with(&run, "Unsupported argument");
-    fails_with(&run, "An argument named \"zone\" is not expected here.");
+fn each_mistake_is_refused_with_its_message() {
+    let cases: &[(&str, &str, &str, Step, &[&str])] = &[
+        // an attribute the schema does not have: Terraform's own error
+        (
+            "main.tf",
+            "  ip_range = \"10.0.0.0/16\"\n",
+            "  ip_range = \"10.0.0.0/16\"\n  zone     = \"eu-central\"\n",
+            Step::Validate,
+            &[
+                "Unsupported argument",
+                "An argument named \"zone\" is not expected here.",
+            ],
+        ),
+        // an invalid label value: the provider's validation error
+        (
+            "main.tf",
+            "    pool        = each.value.pool\n",
+            "    pool        = \"-${each.value.pool}\"\n",
+            Step::Plan,
+            &["label value '-control' (key: pool) is not correctly formatted"],
+        ),
+        // an invalid label key, refused at validate
+        (
+            "main.tf",
+            "  labels   = { environment = var.environment, cluster = local.cluster }",
+            "  labels   = { \"bad key\" = \"x\" }",
+            Step::Validate,
+            &["label key 'bad key' is not correctly formatted"],
+        ),
+        // a firewall direction: the rules come from a variable, known at plan, not at
+        // validate
+        (
+            "main.tf",
+            "      direction   = \"in\"",
+            "      direction   = \"inbound\"",
+            Step::Plan,
+            &["expected direction to be one of [\"in\" \"out\"], got inbound"],
+        ),
+        // a source CIDR that is not the start of its block
+        (
+            "dev.tfvars",
+            "source_ips = [\"0.0.0.0/0\"] },\n  { description = \"kafka",
+            "source_ips = [\"10.0.1.5/24\"] },\n  { description = \"kafka",
+            Step::Plan,
+            &["10.0.1.5/24 is not the start of the cidr block 10.0.1.0/24"],
+        ),
+        // an unknown server type
+        (
+            "dev.tfvars",
+            "server_type = \"cx23\", private_ip = \"10.0.1.30\"",
+            "server_type = \"cx99\", private_ip = \"10.0.1.30\"",
+            Step::Apply,
+            &["server type cx99 not found (not_found)"],
+        ),
+        // an unknown location
+        (
+            "main.tf",
+            "location = \"nbg1\"",
+            "location = \"nbg9\"",
+            Step::Apply,
+            &["location nbg9 not found (invalid_input)"],
+        ),
+        // a placement group of another type: the provider's validation error
+        (
+            "main.tf",
+            "  type     = \"spread\"",
+            "  type     = \"cluster\"",
+            Step::Validate,
+            &["expected type to be one of [\"spread\"], got cluster"],
+        ),
+        // a token of the wrong length: the provider's validation error
+        (
+            "versions.tf",
+            "provider \"hcloud\" {}",
+            "provider \"hcloud\" {\n  token = \"short\"\n}",
+            Step::Validate,
+            &["expected length of token to be in the range (64 - 64)"],
+        ),
+    ];
+    for (file, from, to, step, messages) in cases {
+        let p = cluster_with(file, from, to);
+        let run = match step {
+            Step::Validate => p.tf(&["validate", "-no-color"]),
+            Step::Plan => plan(&p),
+            Step::Apply => apply(&p),
+        };
+        for message in *messages {
+            fails_with(&run, message);
+        }
+    }
 }
 
 #[test]
@@ -71,39 +172,7 @@ fn a_private_ip_outside_the_subnet_is_refused_and_no_server_is_made() {
     let run = apply(&p);
     fails_with(&run, "IP 10.0.2.30 is not inside a subnet of network");
     fails_with(&run, "(10.0.1.0/24) (invalid_input)");
-    assert!(
-        !p.cloud()
-            .servers
-            .iter()
-            .any(|s| s.name == "kafka-dev-worker-0")
-    );
-}
-
-#[test]
-fn an_invalid_label_is_the_providers_validation_error() {
-    let p = cluster_with(
-        "main.tf",
-        "    pool        = each.value.pool\n",
-        "    pool        = \"-${each.value.pool}\"\n",
-    );
-    let run = p.tf(&["plan", "-no-color", "-input=false", VARS]);
-    fails_with(
-        &run,
-        "label value '-control' (key: pool) is not correctly formatted",
-    );
-}
-
-#[test]
-fn an_invalid_label_key_is_refused_at_validate() {
-    let p = cluster_with(
-        "main.tf",
-        "  labels   = { environment = var.environment, cluster = local.cluster }",
-        "  labels   = { \"bad key\" = \"x\" }",
-    );
-    fails_with(
-        &p.tf(&["validate", "-no-color"]),
-        "label key 'bad key' is not correctly formatted",
-    );
+    assert_no_server(&p, "kafka-dev-worker-0");
 }
 
 #[test]
@@ -118,45 +187,6 @@ fn a_bad_firewall_port_is_refused_by_the_api() {
 }
 
 #[test]
-fn a_firewall_direction_and_source_cidr_are_the_providers_validation_errors() {
-    let p = cluster_with(
-        "main.tf",
-        "      direction   = \"in\"",
-        "      direction   = \"inbound\"",
-    );
-    // The rules come from a variable: known at plan, not at validate.
-    fails_with(
-        &p.tf(&["plan", "-no-color", "-input=false", VARS]),
-        "expected direction to be one of [\"in\" \"out\"], got inbound",
-    );
-    let p = cluster_with(
-        "dev.tfvars",
-        "source_ips = [\"0.0.0.0/0\"] },\n  { description = \"kafka",
-        "source_ips = [\"10.0.1.5/24\"] },\n  { description = \"kafka",
-    );
-    fails_with(
-        &p.tf(&["plan", "-no-color", "-input=false", VARS]),
-        "10.0.1.5/24 is not the start of the cidr block 10.0.1.0/24",
-    );
-}
-
-#[test]
-fn an_unknown_server_type_is_refused() {
-    let p = cluster_with(
-        "dev.tfvars",
-        "server_type = \"cx23\", private_ip = \"10.0.1.30\"",
-        "server_type = \"cx99\", private_ip = \"10.0.1.30\"",
-    );
-    fails_with(&apply(&p), "server type cx99 not found (not_found)");
-}
-
-#[test]
-fn an_unknown_location_is_refused() {
-    let p = cluster_with("main.tf", "location = \"nbg1\"", "location = \"nbg9\"");
-    fails_with(&apply(&p), "location nbg9 not found (invalid_input)");
-}
-
-#[test]
 fn a_primary_ip_in_another_datacenter_is_refused() {
     let p = Project::new("cluster");
     let mut c = seeded();
@@ -168,12 +198,7 @@ fn a_primary_ip_in_another_datacenter_is_refused() {
         &run,
         "is in datacenter fsn1-dc14, the server in nbg1-dc3 (invalid_input)",
     );
-    assert!(
-        !p.cloud()
-            .servers
-            .iter()
-            .any(|s| s.name == "kafka-dev-kafka-0")
-    );
+    assert_no_server(&p, "kafka-dev-kafka-0");
 }
 
 #[test]
@@ -222,25 +247,12 @@ fn a_primary_ip_the_lookup_cannot_find_fails_the_data_source() {
     let p = Project::new("cluster");
     let mut c = seeded();
     c.primary_ips.remove(1);
-    outside_primary_ip(&mut c, "someone-elses-ip", "elsewhere", "nbg1-dc3");
+    dev_primary_ip(&mut c, "someone-elses-ip", "elsewhere", "nbg1-dc3");
     p.set_cloud(&c);
     p.init();
     fails_with(
-        &p.tf(&["plan", "-no-color", "-input=false", VARS]),
+        &plan(&p),
         "no primary ip found with name kafka-dev-kafka-0-ipv4",
-    );
-}
-
-#[test]
-fn a_placement_group_of_another_type_is_the_providers_validation_error() {
-    let p = cluster_with(
-        "main.tf",
-        "  type     = \"spread\"",
-        "  type     = \"cluster\"",
-    );
-    fails_with(
-        &p.tf(&["validate", "-no-color"]),
-        "expected type to be one of [\"spread\"], got cluster",
     );
 }
 
@@ -268,19 +280,6 @@ fn no_api_token_is_the_providers_configure_error() {
         &[("HCLOUD_TOKEN", "")],
     );
     fails_with(&run, "Missing Hetzner Cloud API token");
-}
-
-#[test]
-fn a_token_of_the_wrong_length_is_the_providers_validation_error() {
-    let p = cluster_with(
-        "versions.tf",
-        "provider \"hcloud\" {}",
-        "provider \"hcloud\" {\n  token = \"short\"\n}",
-    );
-    fails_with(
-        &p.tf(&["validate", "-no-color"]),
-        "expected length of token to be in the range (64 - 64)",
-    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Project, plan_line, seeded};
+use common::{Project, plan_line, seeded, server_ids};
 
 const VARS: &str = "-var-file=dev.tfvars";
 
@@ -181,12 +181,7 @@ fn a_generated_shaped_module_deploys_rescales_and_is_destroyed_keeping_outside_p
     assert_eq!(p.cloud().servers.len(), 7);
 
     // A node from the middle goes: only its server is destroyed.
-    let before: BTreeMap<String, u64> = p
-        .cloud()
-        .servers
-        .iter()
-        .map(|s| (s.name.clone(), s.id))
-        .collect();
+    let before = server_ids(&p.cloud());
     p.edit(
         "dev.tfvars",
         "  \"kafka-dev-kafka-1\"   = { pool = \"kafka\", role = \"agent\", index = 1, server_type = \"cx23\", private_ip = \"10.0.1.21\" }\n",
@@ -205,12 +200,7 @@ fn a_generated_shaped_module_deploys_rescales_and_is_destroyed_keeping_outside_p
             .contains("hcloud_server.node[\"kafka-dev-kafka-1\"] will be destroyed")
     );
     p.ok(&["apply", "-no-color", "-input=false", "tfplan"]);
-    let after: BTreeMap<String, u64> = p
-        .cloud()
-        .servers
-        .iter()
-        .map(|s| (s.name.clone(), s.id))
-        .collect();
+    let after = server_ids(&p.cloud());
     let mut expected = before.clone();
     expected.remove("kafka-dev-kafka-1");
     assert_eq!(after, expected, "the other servers keep their identities");

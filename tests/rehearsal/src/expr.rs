@@ -909,12 +909,16 @@ mod tests {
     #[test]
     fn literals_as_documented() {
         // docs, "Literals": null, boolean, number (any JSON number format, hex, exponent), string in single quotes.
-        assert_eq!(ev("null"), Value::Null);
-        assert_eq!(ev("true"), Value::Bool(true));
-        assert_eq!(ev("0xff"), Value::Num(255.0));
-        assert_eq!(ev("-9.2"), Value::Num(-9.2));
-        assert_eq!(ev("-2.99e-2"), Value::Num(-0.0299));
-        assert_eq!(ev("'It''s open source!'"), Value::str("It's open source!"));
+        for (src, want) in [
+            ("null", Value::Null),
+            ("true", Value::Bool(true)),
+            ("0xff", Value::Num(255.0)),
+            ("-9.2", Value::Num(-9.2)),
+            ("-2.99e-2", Value::Num(-0.0299)),
+            ("'It''s open source!'", Value::str("It's open source!")),
+        ] {
+            assert_eq!(ev(src), want, "{src}");
+        }
         assert!(
             parse("\"double\"").is_err(),
             "double quotes are not string delimiters"
@@ -942,63 +946,67 @@ mod tests {
     #[test]
     fn loose_equality_coerces_to_numbers_and_ignores_case() {
         // docs, "Operators": different types coerce to numbers; strings compare ignoring case.
-        assert_eq!(ev("'ABC' == 'abc'"), Value::Bool(true));
-        assert_eq!(ev("null == 0"), Value::Bool(true));
-        assert_eq!(ev("true == 1"), Value::Bool(true));
-        assert_eq!(
-            ev("'' == 0"),
-            Value::Bool(true),
-            "empty string coerces to 0"
-        );
-        assert_eq!(ev("'0x10' == 16"), Value::Bool(true));
-        assert_eq!(
-            ev("'abc' == 0"),
-            Value::Bool(false),
-            "a non-number string is NaN"
-        );
-        assert_eq!(ev("NaN == NaN"), Value::Bool(false));
-        assert_eq!(ev("null == false"), Value::Bool(true));
-        assert_eq!(
-            ev("fromJSON('[]') == fromJSON('[]')"),
-            Value::Bool(false),
-            "arrays equal only as one instance"
-        );
-        assert_eq!(ev("'a' != 'A'"), Value::Bool(false));
+        for (src, want) in [
+            ("'ABC' == 'abc'", Value::Bool(true)),
+            ("null == 0", Value::Bool(true)),
+            ("true == 1", Value::Bool(true)),
+            // empty string coerces to 0
+            ("'' == 0", Value::Bool(true)),
+            ("'0x10' == 16", Value::Bool(true)),
+            // a non-number string is NaN
+            ("'abc' == 0", Value::Bool(false)),
+            ("NaN == NaN", Value::Bool(false)),
+            ("null == false", Value::Bool(true)),
+            // arrays equal only as one instance
+            ("fromJSON('[]') == fromJSON('[]')", Value::Bool(false)),
+            ("'a' != 'A'", Value::Bool(false)),
+        ] {
+            assert_eq!(ev(src), want, "{src}");
+        }
     }
 
     #[test]
     fn ordering_compares_strings_ignoring_case_and_coerces_otherwise() {
-        assert_eq!(ev("'a' < 'B'"), Value::Bool(true));
-        assert_eq!(ev("'10' > 9"), Value::Bool(true));
-        assert_eq!(
-            ev("'x' < 1 || 'x' >= 1"),
-            Value::Bool(false),
-            "NaN compares false both ways"
-        );
-        assert_eq!(ev("inputs.n <= 3"), Value::Bool(true));
+        for (src, want) in [
+            ("'a' < 'B'", Value::Bool(true)),
+            ("'10' > 9", Value::Bool(true)),
+            // NaN compares false both ways
+            ("'x' < 1 || 'x' >= 1", Value::Bool(false)),
+            ("inputs.n <= 3", Value::Bool(true)),
+        ] {
+            assert_eq!(ev(src), want, "{src}");
+        }
     }
 
     #[test]
     fn and_or_return_operands_and_precedence_is_documented_order() {
         // docs: `&&` binds tighter than `||`; the ternary idiom returns an operand.
-        assert_eq!(
-            ev("inputs.environment == 'dev' && 'small' || 'large'"),
-            Value::str("small")
-        );
-        assert_eq!(
-            ev("inputs.environment == 'prod' && 'small' || 'large'"),
-            Value::str("large")
-        );
-        assert_eq!(ev("!inputs.flag && 1 < 2 == true"), Value::Bool(true));
-        assert_eq!(ev("(true || false) && ''"), Value::str(""));
+        for (src, want) in [
+            (
+                "inputs.environment == 'dev' && 'small' || 'large'",
+                Value::str("small"),
+            ),
+            (
+                "inputs.environment == 'prod' && 'small' || 'large'",
+                Value::str("large"),
+            ),
+            ("!inputs.flag && 1 < 2 == true", Value::Bool(true)),
+            ("(true || false) && ''", Value::str("")),
+        ] {
+            assert_eq!(ev(src), want, "{src}");
+        }
     }
 
     #[test]
     fn property_access_is_case_insensitive_and_missing_is_null() {
-        assert_eq!(ev("inputs.ENVIRONMENT"), Value::str("dev"));
-        assert_eq!(ev("inputs['environment']"), Value::str("dev"));
-        assert_eq!(ev("needs.a.outputs.nope"), Value::Null);
-        assert_eq!(ev("needs.zzz.outputs.ip"), Value::Null);
+        for (src, want) in [
+            ("inputs.ENVIRONMENT", Value::str("dev")),
+            ("inputs['environment']", Value::str("dev")),
+            ("needs.a.outputs.nope", Value::Null),
+            ("needs.zzz.outputs.ip", Value::Null),
+        ] {
+            assert_eq!(ev(src), want, "{src}");
+        }
         let err = eval(&parse("secrets.X").unwrap(), &scope()).unwrap_err();
         assert!(err.contains("unrecognized named-value"), "{err}");
     }
@@ -1006,66 +1014,76 @@ mod tests {
     #[test]
     fn object_filter_maps_over_values() {
         // docs, "Object filters": `needs.*.result` is an array of every result.
-        assert_eq!(
-            ev("needs.*.result"),
-            Value::Arr(vec![
-                Value::str("success"),
-                Value::str("failure"),
-                Value::str("skipped")
-            ])
-        );
-        assert_eq!(ev("contains(needs.*.result, 'failure')"), Value::Bool(true));
-        assert_eq!(
-            ev("contains(needs.*.result, 'cancelled')"),
-            Value::Bool(false)
-        );
-        assert_eq!(
-            ev("contains(github.labels.*.name, 'bug')"),
-            Value::Bool(true)
-        );
+        for (src, want) in [
+            (
+                "needs.*.result",
+                Value::Arr(vec![
+                    Value::str("success"),
+                    Value::str("failure"),
+                    Value::str("skipped"),
+                ]),
+            ),
+            ("contains(needs.*.result, 'failure')", Value::Bool(true)),
+            ("contains(needs.*.result, 'cancelled')", Value::Bool(false)),
+            ("contains(github.labels.*.name, 'bug')", Value::Bool(true)),
+        ] {
+            assert_eq!(ev(src), want, "{src}");
+        }
     }
 
     #[test]
     fn string_functions_ignore_case_and_cast() {
-        assert_eq!(ev("contains('Hello world', 'llo W')"), Value::Bool(true));
-        assert_eq!(ev("startsWith('Hello', 'he')"), Value::Bool(true));
-        assert_eq!(ev("endsWith('Hello', 'LO')"), Value::Bool(true));
-        assert_eq!(ev("contains(fromJSON('[1, 2]'), '2')"), Value::Bool(true));
-        assert_eq!(ev("format('{0} {{x}} {1}', 'a', 3)"), Value::str("a {x} 3"));
+        for (src, want) in [
+            ("contains('Hello world', 'llo W')", Value::Bool(true)),
+            ("startsWith('Hello', 'he')", Value::Bool(true)),
+            ("endsWith('Hello', 'LO')", Value::Bool(true)),
+            ("contains(fromJSON('[1, 2]'), '2')", Value::Bool(true)),
+            ("format('{0} {{x}} {1}', 'a', 3)", Value::str("a {x} 3")),
+        ] {
+            assert_eq!(ev(src), want, "{src}");
+        }
         assert!(eval(&parse("format('{2}', 1)").unwrap(), &scope()).is_err());
-        assert_eq!(
-            ev("join(fromJSON('[\"a\", 1, true]'), '-')"),
-            Value::str("a-1-true")
-        );
-        assert_eq!(ev("join(fromJSON('[\"a\", \"b\"]'))"), Value::str("a,b"));
-        assert_eq!(ev("toJSON(inputs.n)"), Value::str("3"));
-        assert_eq!(
-            ev("toJSON(fromJSON('{\"a\": [1]}'))"),
-            Value::str("{\n  \"a\": [\n    1\n  ]\n}")
-        );
-        assert_eq!(ev("fromJSON('true') == true"), Value::Bool(true));
+        for (src, want) in [
+            (
+                "join(fromJSON('[\"a\", 1, true]'), '-')",
+                Value::str("a-1-true"),
+            ),
+            ("join(fromJSON('[\"a\", \"b\"]'))", Value::str("a,b")),
+            ("toJSON(inputs.n)", Value::str("3")),
+            (
+                "toJSON(fromJSON('{\"a\": [1]}'))",
+                Value::str("{\n  \"a\": [\n    1\n  ]\n}"),
+            ),
+            ("fromJSON('true') == true", Value::Bool(true)),
+        ] {
+            assert_eq!(ev(src), want, "{src}");
+        }
     }
 
     #[test]
     fn the_documentation_examples() {
         // Each example of the docs' "Functions" section, with its documented result.
-        assert_eq!(ev("contains('Hello world', 'llo')"), Value::Bool(true));
-        assert_eq!(
-            ev("contains(fromJSON('[\"push\", \"pull_request\"]'), github.event_name)"),
-            Value::Bool(false)
-        );
-        assert_eq!(ev("startsWith('Hello world', 'He')"), Value::Bool(true));
-        assert_eq!(ev("endsWith('Hello world', 'ld')"), Value::Bool(true));
-        assert_eq!(
-            ev("format('Hello {0} {1} {2}', 'Mona', 'the', 'Octocat')"),
-            Value::str("Hello Mona the Octocat")
-        );
-        assert_eq!(
-            ev("format('{{Hello {0} {1} {2}!}}', 'Mona', 'the', 'Octocat')"),
-            Value::str("{Hello Mona the Octocat!}")
-        );
-        assert_eq!(ev("join(github.labels.*.name, ', ')"), Value::str("Bug, x"));
-        assert_eq!(ev("fromJSON('{\"a\": 1}').a"), Value::Num(1.0));
+        for (src, want) in [
+            ("contains('Hello world', 'llo')", Value::Bool(true)),
+            (
+                "contains(fromJSON('[\"push\", \"pull_request\"]'), github.event_name)",
+                Value::Bool(false),
+            ),
+            ("startsWith('Hello world', 'He')", Value::Bool(true)),
+            ("endsWith('Hello world', 'ld')", Value::Bool(true)),
+            (
+                "format('Hello {0} {1} {2}', 'Mona', 'the', 'Octocat')",
+                Value::str("Hello Mona the Octocat"),
+            ),
+            (
+                "format('{{Hello {0} {1} {2}!}}', 'Mona', 'the', 'Octocat')",
+                Value::str("{Hello Mona the Octocat!}"),
+            ),
+            ("join(github.labels.*.name, ', ')", Value::str("Bug, x")),
+            ("fromJSON('{\"a\": 1}').a", Value::Num(1.0)),
+        ] {
+            assert_eq!(ev(src), want, "{src}");
+        }
     }
 
     #[test]

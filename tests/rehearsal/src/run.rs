@@ -21,6 +21,7 @@ use crate::workflow::{
 /// GitHub's default `run` shell on Linux: `bash --noprofile --norc -eo pipefail {0}`.
 pub const SHELL: [&str; 5] = ["bash", "--noprofile", "--norc", "-eo", "pipefail"];
 
+#[derive(Default)]
 pub struct Options {
     /// The repository `actions/checkout` copies.
     pub repo: PathBuf,

@@ -270,21 +270,11 @@ impl World {
     fn boot(&self, server: &Server) -> Res<()> {
         self.setup_netns()?;
         let ns = self.netns();
-        // The public address too: the runner's probes of the NodePorts
-        // (see `access`) connect to it in this namespace.
-        if let Some(ip) = &server.public_ipv4 {
-            let _ = run_quiet(Command::new("ip").args([
-                "-n",
-                &ns,
-                "addr",
-                "add",
-                &format!("{ip}/32"),
-                "dev",
-                "lo",
-            ]));
-        }
-        for (_, ip) in &server.private {
-            // a replaced server keeps its address
+        // Its private addresses and the public one too: the runner's probes
+        // of the NodePorts (see `access`) connect to it in this namespace. A
+        // replaced server keeps its addresses (`add` then fails, harmlessly).
+        let private = server.private.iter().map(|(_, ip)| ip);
+        for ip in server.public_ipv4.iter().chain(private) {
             let _ = run_quiet(Command::new("ip").args([
                 "-n",
                 &ns,

@@ -1,7 +1,10 @@
 //! The `rehearse` binary: exit statuses and what it prints.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::Command;
+
+use common::generated_workflows as generated;
 
 fn rehearse(args: &[&str]) -> (Option<i32>, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_rehearse"))
@@ -13,30 +16,6 @@ fn rehearse(args: &[&str]) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// The workflows topogen generated for the repository's cluster.kdl: the
-/// files `.github/workflows/.topogen-manifest` lists (the directory also
-/// holds workflows topogen does not own, such as cargo-dist's `release.yml`),
-/// copied once into a directory of their own.
-fn generated() -> PathBuf {
-    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.github/workflows");
-        let dest =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("topogen-workflows-cli/.github/workflows");
-        let _ = std::fs::remove_dir_all(&dest);
-        std::fs::create_dir_all(&dest).unwrap();
-        let manifest = std::fs::read_to_string(src.join(".topogen-manifest")).unwrap();
-        for name in manifest
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-        {
-            std::fs::copy(src.join(name), dest.join(name)).unwrap();
-        }
-        dest
-    })
-    .clone()
 }
 
 #[test]

@@ -22,8 +22,8 @@ use std::fs;
 use std::path::Path;
 
 use common::{
-    Project, assert_no_secret_in, by_name, cloud_init_array, names, primary_ips, repo_root,
-    results, taints,
+    Project, assert_no_secret_in, assert_outcome, by_name, cloud_init_array, generated_strimzi,
+    names, primary_ips, repo_root, results, taints,
 };
 use rehearsal::run::{Outcome, Report};
 use serde_json::Value;
@@ -312,12 +312,9 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
     // Strimzi: exactly the generated node pools (replicas, roles), and the
     // generated Kafka, Ready.
     let objects = api["objects"].as_array().unwrap();
-    let dir = p.project(&format!("generated/k8s/{env}/strimzi"));
     let mut pools = BTreeSet::new();
     let mut kafkas = 0;
-    for e in fs::read_dir(&dir).unwrap() {
-        let text = fs::read_to_string(e.unwrap().path()).unwrap();
-        let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    for doc in generated_strimzi(p, env) {
         let kind = doc["kind"].as_str().unwrap();
         let name = doc["metadata"]["name"].as_str().unwrap();
         let got = objects
@@ -385,7 +382,7 @@ fn rehearse_example(example: &str, want_envs: &[&str]) {
         let want = expected(&p, env);
 
         let destroy = p.maintenance(env, "destroy-cluster", &format!("destroy-{env}"));
-        assert_eq!(destroy.result, Outcome::Success, "{:#?}", destroy.log);
+        assert_outcome(&destroy, Outcome::Success);
         let cloud = p.cloud();
         assert_eq!(names(&cloud, "servers"), BTreeSet::new(), "{env}");
         assert_eq!(names(&cloud, "networks"), BTreeSet::new(), "{env}");
@@ -400,10 +397,10 @@ fn rehearse_example(example: &str, want_envs: &[&str]) {
             "{env}: destroy-cluster keeps the project's SSH key"
         );
         let check = p.maintenance(env, "check-clean", &format!("check-{env}"));
-        assert_eq!(check.result, Outcome::Success, "{:#?}", check.log);
+        assert_outcome(&check, Outcome::Success);
 
         let all = p.maintenance(env, "destroy-all", &format!("destroy-all-{env}"));
-        assert_eq!(all.result, Outcome::Success, "{:#?}", all.log);
+        assert_outcome(&all, Outcome::Success);
         let cloud = p.cloud();
         for kind in [
             "servers",

@@ -4,39 +4,14 @@
 //! names the mistake, and the real workflows run up to where the outside
 //! world begins (here: an outside world that is down).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{assert_each_job, generated_workflows as generated, repo_root};
 use rehearsal::check;
 use rehearsal::run::{self, Event, Options, Outcome};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The workflows topogen generated for the repository's cluster.kdl: the
-/// files `.github/workflows/.topogen-manifest` lists (the directory also
-/// holds workflows topogen does not own, such as cargo-dist's `release.yml`),
-/// copied once into a directory of their own.
-fn generated() -> PathBuf {
-    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.github/workflows");
-        let dest = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("topogen-workflows-generated/.github/workflows");
-        let _ = std::fs::remove_dir_all(&dest);
-        std::fs::create_dir_all(&dest).unwrap();
-        let manifest = std::fs::read_to_string(src.join(".topogen-manifest")).unwrap();
-        for name in manifest
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-        {
-            std::fs::copy(src.join(name), dest.join(name)).unwrap();
-        }
-        dest
-    })
-    .clone()
-}
 
 /// A copy of the generated workflows with `file`'s text `from` replaced by
 /// `to` (the replaced text must be there: a control that mutates nothing
@@ -187,14 +162,8 @@ fn options(work: &Path, stand_ins: &Path) -> Options {
         work: work.to_path_buf(),
         repository: "owner/infra".to_string(),
         secrets,
-        vars: BTreeMap::new(),
         stand_in_path: vec![stand_ins.to_path_buf()],
-        extra_env: Vec::new(),
-        terraform_mirror: None,
-        cache_dir: None,
-        rejected_environments: Vec::new(),
-        echo: false,
-        cargo_git: Vec::new(),
+        ..Options::default()
     }
 }
 
@@ -219,15 +188,17 @@ fn deploy_with_the_outside_world_down_fails_at_verify_clean_and_destroys_nothing
         report.log
     );
     assert_eq!(results["verify_clean"], Outcome::Failure);
-    for skipped in [
-        "provision",
-        "verify_cluster",
-        "deploy_strimzi",
-        "deploy_argocd",
-        "verify_access",
-    ] {
-        assert_eq!(results[skipped], Outcome::Skipped, "{skipped}");
-    }
+    assert_each_job(
+        &report,
+        &[
+            "provision",
+            "verify_cluster",
+            "deploy_strimzi",
+            "deploy_argocd",
+            "verify_access",
+        ],
+        Outcome::Skipped,
+    );
     // Its `if:` spares servers that verify_clean found (they are not this run's).
     assert_eq!(results["cleanup_on_failure"], Outcome::Skipped);
     assert_eq!(results["summary"], Outcome::Success);

@@ -20,10 +20,9 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::fs;
 
-use common::{Project, names, primary_ip_names, results};
+use common::{Project, assert_each_job, assert_failed_and_cleaned_up, assert_logged, results};
 use rehearsal::run::{self, Event, Outcome};
 
 /// Replaces `from` (which must be there) by `to` in the project's `rel`.
@@ -79,36 +78,22 @@ fn a_verify_step_waiting_for_a_label_cloud_init_does_not_set_fails_the_deploy() 
     assert_eq!(r["verify_clean"], Outcome::Success, "{:#?}", report.log);
     assert_eq!(r["provision"], Outcome::Success, "{:#?}", report.log);
     assert_eq!(r["verify_cluster"], Outcome::Failure, "{:#?}", report.log);
-    assert!(
-        report.logged("pool worker: only 0 node(s) carry role=worker,workload=batch"),
-        "{:#?}",
-        report.log
+    assert_logged(
+        &report,
+        "pool worker: only 0 node(s) carry role=worker,workload=batch",
     );
     // It failed on what the executed cloud-init registered: the worker is in
     // the API, with the labels its cloud-init passes.
-    assert!(
-        report.logged("pool kafka: 3 node(s) with role=kafka,workload=mixed, 3 expected"),
-        "{:#?}",
-        report.log
+    assert_logged(
+        &report,
+        "pool kafka: 3 node(s) with role=kafka,workload=mixed, 3 expected",
     );
-    for skipped in ["deploy_strimzi", "deploy_argocd", "verify_access"] {
-        assert_eq!(r[skipped], Outcome::Skipped, "{skipped}");
-    }
-    assert_eq!(
-        r["cleanup_on_failure"],
-        Outcome::Success,
-        "{:#?}",
-        report.log
+    assert_each_job(
+        &report,
+        &["deploy_strimzi", "deploy_argocd", "verify_access"],
+        Outcome::Skipped,
     );
-    assert!(
-        report.summary.contains("| verify cluster | failure |"),
-        "{}",
-        report.summary
-    );
-    assert_eq!(report.result, Outcome::Failure);
-    let cloud = p.cloud();
-    assert_eq!(names(&cloud, "servers"), BTreeSet::new(), "servers left");
-    assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(&p, "dev"));
+    assert_failed_and_cleaned_up(&p, &report, "| verify cluster | failure |");
 }
 
 #[test]

@@ -19,22 +19,15 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{Project, names, primary_ip_names, results, standin_dir, topogen_bin};
+use common::{
+    Project, assert_logged, assert_outcome, find_in, names, primary_ip_names, results, standin_dir,
+    stdout, topogen_bin,
+};
 use rehearsal::actions::CargoGit;
 use rehearsal::run::{self, Event, Outcome, PullRequest, Report};
 use serde_json::{Value, json};
 
 /// Runs `cmd`; its standard output, after asserting it succeeded.
-fn stdout(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// `hcloud ARGS` with the stand-in against the project's fake cloud.
 fn hcloud(p: &Project, args: &[&str]) -> String {
     stdout(
@@ -139,11 +132,27 @@ fn table_rows(lines: &[String], header: &str, column: &str) -> BTreeSet<(String,
         .collect()
 }
 
+/// The drift check ran `topogen check` and `topogen plan`, and its gate on a
+/// destructive plan ended with `gate`.
+fn assert_checked(report: &Report, gate: Outcome) {
+    let labels = [
+        "topogen check",
+        "topogen plan",
+        "A destructive plan needs the label topogen-destructive-ok",
+    ];
+    let got: Vec<Outcome> = labels.iter().map(|l| step(report, l)).collect();
+    assert_eq!(
+        got,
+        [Outcome::Success, Outcome::Success, gate],
+        "{:#?}",
+        steps(report)
+    );
+}
+
 #[test]
 fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
     let p = Project::new();
-    let deploy = p.deploy("dev", "deploy");
-    assert_eq!(deploy.result, Outcome::Success, "{:#?}", deploy.log);
+    p.deploy_ok("dev", "deploy");
     let cloud = p.cloud();
     let worker = worker(&p, "dev", &cloud);
     // The environment's labels, as the deploy put them on its servers.
@@ -199,8 +208,7 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
 
     // list: exactly the environment's servers and Primary IPs, and what
     // was made beside them.
-    let list = p.maintenance("dev", "list", "list");
-    assert_eq!(list.result, Outcome::Success, "{:#?}", list.log);
+    let list = p.maintenance_ok("dev", "list", "list");
     let out = step_output(&list);
     assert_eq!(
         table_rows(&out, "--- every server of the environment", "IPV4"),
@@ -223,8 +231,7 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
 
     // destroy-cluster: servers, volumes, load balancers and floating IPs of
     // dev go; the Primary IPs and what is not dev's stay.
-    let destroy = p.maintenance("dev", "destroy-cluster", "destroy");
-    assert_eq!(destroy.result, Outcome::Success, "{:#?}", destroy.log);
+    p.maintenance_ok("dev", "destroy-cluster", "destroy");
     let cloud = p.cloud();
     assert_eq!(names(&cloud, "servers"), BTreeSet::new());
     assert_eq!(names(&cloud, "primary_ips"), primary);
@@ -244,8 +251,7 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
             "{kind}"
         );
     }
-    let check = p.maintenance("dev", "check-clean", "clean");
-    assert_eq!(check.result, Outcome::Success, "{:#?}", check.log);
+    p.maintenance_ok("dev", "check-clean", "clean");
 
     // A leftover worker (made by hand under its expected name, without the
     // labels) and a leftover volume: check-clean fails and names both.
@@ -267,24 +273,15 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
     volume(&p, "dev-leftover", &location, &label_flags);
     let dirty = p.maintenance("dev", "check-clean", "dirty");
     assert_eq!(dirty.result, Outcome::Failure);
-    assert!(
-        dirty.logged(&format!(
-            "environment dev still has servers: {};",
-            worker.name
-        )),
-        "{:#?}",
-        dirty.log
+    assert_logged(
+        &dirty,
+        &format!("environment dev still has servers: {};", worker.name),
     );
-    assert!(
-        dirty.logged("environment dev still has volumes: dev-leftover;"),
-        "{:#?}",
-        dirty.log
-    );
+    assert_logged(&dirty, "environment dev still has volumes: dev-leftover;");
     assert!(!dirty.logged("team-archive"));
 
     // destroy-all: the leftovers and the Primary IPs go; others' stay.
-    let all = p.maintenance("dev", "destroy-all", "destroy-all");
-    assert_eq!(all.result, Outcome::Success, "{:#?}", all.log);
+    p.maintenance_ok("dev", "destroy-all", "destroy-all");
     let cloud = p.cloud();
     assert_eq!(names(&cloud, "servers"), BTreeSet::new());
     assert_eq!(names(&cloud, "primary_ips"), BTreeSet::new());
@@ -296,8 +293,7 @@ fn maintenance_lists_checks_and_destroys_everything_the_environment_left() {
         names(&cloud, "floating_ips"),
         BTreeSet::from(["office-vpn".to_string()])
     );
-    let clean = p.maintenance("dev", "check-clean", "clean-again");
-    assert_eq!(clean.result, Outcome::Success, "{:#?}", clean.log);
+    let clean = p.maintenance_ok("dev", "check-clean", "clean-again");
     let r = results(&clean);
     assert_eq!(r["maintenance"], Outcome::Success);
 }
@@ -312,12 +308,7 @@ struct Server {
 /// The first worker of `env`'s nodes (`topogen show`), as the cloud has it.
 fn worker(p: &Project, env: &str, cloud: &Value) -> Server {
     let show = p.show(env);
-    let node = show["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["pool"] == "worker")
-        .expect("the environment has a worker pool");
+    let node = find_in(&show, "nodes", "pool", "worker");
     let s = cloud["servers"]
         .as_array()
         .unwrap()
@@ -375,18 +366,19 @@ fn edit(p: &Project, rel: &str, from: &str, to: &str) {
     fs::write(&file, text.replacen(from, to, 1)).unwrap();
 }
 
-/// `topogen ARGS` in the project.
-fn topogen(p: &Project, args: &[&str]) -> Command {
-    let mut cmd = Command::new(topogen_bin());
-    cmd.current_dir(p.project(""))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("TOPOGEN_CACHE_DIR", p.path("topogen-cache"));
-    cmd
+/// The pull request's change: `edits` (from, to) of `cluster.kdl`, built and
+/// committed as `message`; its plan and the plan's exit status.
+fn change(p: &Project, edits: &[(&str, &str)], message: &str) -> (String, i32) {
+    for (from, to) in edits {
+        edit(p, "cluster.kdl", from, to);
+    }
+    build(p);
+    commit(p, message);
+    plan(p)
 }
 
 fn build(p: &Project) {
-    stdout(&mut topogen(p, &["build", "-c", "cluster.kdl"]));
+    stdout(&mut p.topogen(&["build", "-c", "cluster.kdl"]));
 }
 
 /// `topogen plan --base origin/main --format markdown` in the project, as
@@ -398,12 +390,10 @@ fn plan(p: &Project) -> (String, i32) {
         &p.project(""),
         &["update-ref", "refs/remotes/origin/main", "refs/heads/main"],
     );
-    let out = topogen(
-        p,
-        &["plan", "--base", "origin/main", "--format", "markdown"],
-    )
-    .output()
-    .unwrap();
+    let out = p
+        .topogen(&["plan", "--base", "origin/main", "--format", "markdown"])
+        .output()
+        .unwrap();
     (
         String::from_utf8(out.stdout).unwrap(),
         out.status.code().unwrap(),
@@ -459,23 +449,11 @@ fn drift_check_passes_a_clean_tree_and_fails_a_hand_edited_file_with_the_diff() 
     fs::write(p.project("NOTES.md"), "operations notes\n").unwrap();
     commit(&p, "notes");
     let clean = drift(&p, PullRequest::default(), "clean");
-    assert_eq!(clean.result, Outcome::Success, "{:#?}", clean.log);
+    assert_outcome(&clean, Outcome::Success);
     // The pinned topogen, installed with cargo: the build under test.
     assert_eq!(step(&clean, "Install topogen"), Outcome::Success);
-    assert!(
-        clean.logged("Installed package `topogen` from https://"),
-        "{:#?}",
-        clean.log
-    );
-    assert_eq!(step(&clean, "topogen check"), Outcome::Success);
-    assert_eq!(step(&clean, "topogen plan"), Outcome::Success);
-    assert_eq!(
-        step(
-            &clean,
-            "A destructive plan needs the label topogen-destructive-ok"
-        ),
-        Outcome::Skipped
-    );
+    assert_logged(&clean, "Installed package `topogen` from https://");
+    assert_checked(&clean, Outcome::Skipped);
     let (want, status) = plan(&p);
     assert_eq!(status, 0, "{want}");
     assert!(clean.summary.contains(want.trim()), "{}", clean.summary);
@@ -499,7 +477,7 @@ fn drift_check_passes_a_clean_tree_and_fails_a_hand_edited_file_with_the_diff() 
         },
         "hand-edit",
     );
-    assert_eq!(report.result, Outcome::Failure, "{:#?}", report.log);
+    assert_outcome(&report, Outcome::Failure);
     assert_eq!(step(&report, "topogen check"), Outcome::Failure);
     // The diff: the generated line restored, the hand-edited one removed.
     let shown = |prefix: char, text: &str| {
@@ -528,7 +506,7 @@ fn drift_check_passes_a_clean_tree_and_fails_a_hand_edited_file_with_the_diff() 
         report.log
     );
     assert!(shown('+', &line) || shown('-', &line), "{:#?}", report.log);
-    assert!(report.logged(rel), "{:#?}", report.log);
+    assert_logged(&report, rel);
     // The plan still runs after the drift: the cluster does not change.
     assert_eq!(step(&report, "topogen plan"), Outcome::Success);
 }
@@ -540,49 +518,42 @@ fn drift_check_writes_the_plan_and_blocks_a_destructive_one_until_labelled() {
     // More brokers (and their NodePorts): additive and disruptive, no label needed.
     let kdl = fs::read_to_string(p.project("cluster.kdl")).unwrap();
     let show = p.show("dev");
-    let kafka = show["pools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|pool| pool["name"] == "kafka")
-        .expect("a kafka pool");
+    let kafka = find_in(&show, "pools", "name", "kafka");
     let count = kafka["count"].as_u64().unwrap();
     assert_eq!(
         count, 3,
         "update this test: the bundled Kafka pool has {count}"
     );
-    edit(
+    let (want, status) = change(
         &p,
-        "cluster.kdl",
-        "pool kafka role=agent server-type=cx23 count=3",
-        "pool kafka role=agent server-type=cx23 count=5",
+        &[
+            (
+                "pool kafka role=agent server-type=cx23 count=3",
+                "pool kafka role=agent server-type=cx23 count=5",
+            ),
+            (
+                "allow kafka port=\"30001-30004\"",
+                "allow kafka port=\"30001-30006\"",
+            ),
+        ],
+        "five brokers",
     );
-    edit(
-        &p,
-        "cluster.kdl",
-        "allow kafka port=\"30001-30004\"",
-        "allow kafka port=\"30001-30006\"",
-    );
-    build(&p);
-    commit(&p, "five brokers");
-    let (want, status) = plan(&p);
     assert_eq!(status, 0, "{want}");
     let grow = drift(&p, PullRequest::default(), "grow");
-    assert_eq!(grow.result, Outcome::Success, "{:#?}", grow.log);
+    assert_outcome(&grow, Outcome::Success);
     assert!(grow.summary.contains(want.trim()), "{}", grow.summary);
     assert!(want.contains("3 → 5"), "{want}");
 
     // Removing the worker: destructive. Blocked without the label…
     fs::write(p.project("cluster.kdl"), &kdl).unwrap();
-    edit(
+    let (want, status) = change(
         &p,
-        "cluster.kdl",
-        "pool worker role=agent server-type=cx23 count=1",
-        "pool worker role=agent server-type=cx23 count=0",
+        &[(
+            "pool worker role=agent server-type=cx23 count=1",
+            "pool worker role=agent server-type=cx23 count=0",
+        )],
+        "no worker",
     );
-    build(&p);
-    commit(&p, "no worker");
-    let (want, status) = plan(&p);
     assert_eq!(status, 3, "{want}");
     let blocked = drift(
         &p,
@@ -592,23 +563,15 @@ fn drift_check_writes_the_plan_and_blocks_a_destructive_one_until_labelled() {
         },
         "blocked",
     );
-    assert_eq!(blocked.result, Outcome::Failure, "{:#?}", blocked.log);
-    assert_eq!(step(&blocked, "topogen check"), Outcome::Success);
-    assert_eq!(step(&blocked, "topogen plan"), Outcome::Success);
-    assert_eq!(
-        step(
-            &blocked,
-            "A destructive plan needs the label topogen-destructive-ok"
-        ),
-        Outcome::Failure
-    );
+    assert_outcome(&blocked, Outcome::Failure);
+    assert_checked(&blocked, Outcome::Failure);
     assert!(blocked.summary.contains(want.trim()), "{}", blocked.summary);
     assert!(
         blocked.summary.contains("**Blocked:**"),
         "{}",
         blocked.summary
     );
-    assert!(blocked.logged(&format!("add the label {APPROVAL}")));
+    assert_logged(&blocked, &format!("add the label {APPROVAL}"));
 
     // …and approved when a reviewer adds it (the `labeled` event).
     let approved = drift(
@@ -620,7 +583,7 @@ fn drift_check_writes_the_plan_and_blocks_a_destructive_one_until_labelled() {
         },
         "approved",
     );
-    assert_eq!(approved.result, Outcome::Success, "{:#?}", approved.log);
+    assert_outcome(&approved, Outcome::Success);
     assert!(approved.summary.contains(want.trim()));
     assert!(
         approved.summary.contains("**Approved:**"),

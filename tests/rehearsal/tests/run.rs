@@ -2,9 +2,11 @@
 //! GitHub semantic (and the ones `wrkflw` 0.8 gets wrong: `with:` values
 //! evaluated before the call, `if: failure()` after a reusable job fails).
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::{assert_jobs, assert_logged, assert_outcome, assert_summary};
 use rehearsal::run::{self, Event, Options, Outcome, Report};
 
 fn fixture(name: &str) -> PathBuf {
@@ -22,14 +24,7 @@ fn options(repo: &Path, work: &Path, secrets: &[(&str, &str)]) -> Options {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
-        vars: BTreeMap::new(),
-        stand_in_path: Vec::new(),
-        extra_env: Vec::new(),
-        terraform_mirror: None,
-        cache_dir: None,
-        rejected_environments: Vec::new(),
-        echo: false,
-        cargo_git: Vec::new(),
+        ..Options::default()
     }
 }
 
@@ -40,13 +35,6 @@ fn dispatch(inputs: &[(&str, &str)]) -> Event {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
     )
-}
-
-fn result(report: &Report, job: &str) -> Outcome {
-    report
-        .job(job)
-        .unwrap_or_else(|| panic!("no job `{job}` in {:#?}", report.jobs))
-        .result
 }
 
 fn run_calls(fail: &str) -> Report {
@@ -64,23 +52,19 @@ fn run_calls(fail: &str) -> Report {
 #[test]
 fn reusable_call_gets_evaluated_inputs_and_maps_outputs_back() {
     let report = run_calls("false");
-    assert_eq!(report.result, Outcome::Success, "{:#?}", report.log);
+    assert_outcome(&report, Outcome::Success);
     // The callee saw the caller's values, not the `${{ }}` text.
     assert_eq!(report.job("call").unwrap().outputs["seen"], "dev@10.0.1.10");
     assert_eq!(report.job("call/work").unwrap().name, "work on dev");
-    assert_eq!(result(&report, "after"), Outcome::Success);
-    assert_eq!(
-        result(&report, "cleanup"),
-        Outcome::Skipped,
-        "failure() is false when nothing failed"
+    assert_jobs(
+        &report,
+        &[
+            ("after", Outcome::Success),
+            // failure() is false when nothing failed
+            ("cleanup", Outcome::Skipped),
+        ],
     );
-    assert!(
-        report
-            .summary
-            .contains("call=success after=success seen=dev@10.0.1.10"),
-        "{}",
-        report.summary
-    );
+    assert_summary(&report, "call=success after=success seen=dev@10.0.1.10");
     assert_eq!(report.concurrency, vec!["caller-dev".to_string()]);
 }
 
@@ -88,33 +72,25 @@ fn reusable_call_gets_evaluated_inputs_and_maps_outputs_back() {
 fn failure_in_a_reusable_job_runs_the_failure_cleanup_and_skips_dependants() {
     let report = run_calls("true");
     assert_eq!(report.result, Outcome::Failure);
-    assert_eq!(result(&report, "call/work"), Outcome::Failure);
-    assert_eq!(
-        result(&report, "call"),
-        Outcome::Failure,
-        "a call job fails with its called job"
-    );
-    assert_eq!(
-        result(&report, "after"),
-        Outcome::Skipped,
-        "default if: success() skips it"
-    );
-    assert_eq!(
-        result(&report, "cleanup"),
-        Outcome::Success,
-        "if: failure() runs after a reusable job failed"
+    assert_jobs(
+        &report,
+        &[
+            ("call/work", Outcome::Failure),
+            // a call job fails with its called job
+            ("call", Outcome::Failure),
+            // default if: success() skips it
+            ("after", Outcome::Skipped),
+            // if: failure() runs after a reusable job failed
+            ("cleanup", Outcome::Success),
+        ],
     );
     assert_eq!(
         report.job("cleanup").unwrap().environment.as_deref(),
         Some("dev")
     );
-    assert!(report.summary.contains("cleanup dev"));
-    assert!(
-        report.summary.contains("call=failure after=skipped"),
-        "{}",
-        report.summary
-    );
-    assert!(report.logged("error: failing on purpose"));
+    assert_summary(&report, "cleanup dev");
+    assert_summary(&report, "call=failure after=skipped");
+    assert_logged(&report, "error: failing on purpose");
 }
 
 #[test]
@@ -132,14 +108,17 @@ fn a_rejected_environment_fails_its_job_before_any_step() {
     let cleanup = report.job("cleanup").unwrap();
     assert_eq!(cleanup.result, Outcome::Failure, "{:#?}", report.log);
     assert!(cleanup.steps.is_empty(), "no step ran");
-    assert!(report.logged("[cleanup] deployment to environment `dev` was rejected by a reviewer"));
+    assert_logged(
+        &report,
+        "[cleanup] deployment to environment `dev` was rejected by a reviewer",
+    );
     assert!(!report.summary.contains("cleanup dev"));
 }
 
 #[test]
 fn secrets_are_masked_and_reach_a_callee_only_when_passed() {
     let report = run_calls("false");
-    assert!(report.logged("the token is ***"), "{:#?}", report.log);
+    assert_logged(&report, "the token is ***");
     assert!(!report.logged("s3cr3t-token"));
 }
 
@@ -192,12 +171,12 @@ fn step_semantics_file_commands_shell_and_masking() {
         "continue-on-error turns the failure into a success conclusion"
     );
     assert!(!report.logged("not reached"), "{:#?}", report.log);
-    assert!(report.logged("outcome and conclusion as documented"));
+    assert_logged(&report, "outcome and conclusion as documented");
     assert!(
         report.logged("tool-ran"),
         "$GITHUB_PATH entry used by a later step"
     );
-    assert!(report.logged("printing *** and ***"), "{:#?}", report.log);
+    assert_logged(&report, "printing *** and ***");
     assert!(
         !report
             .log
@@ -217,7 +196,7 @@ fn step_semantics_file_commands_shell_and_masking() {
             Outcome::Success
         ]
     );
-    assert!(report.logged("always() step ran; job.status=failure"));
+    assert_logged(&report, "always() step ran; job.status=failure");
     assert_eq!(report.result, Outcome::Failure);
 
     // A background process holding the step's output does not hold the step
@@ -229,7 +208,7 @@ fn step_semantics_file_commands_shell_and_masking() {
         "{:#?}",
         report.log
     );
-    assert!(report.logged("[background] cleaning up orphan processes"));
+    assert_logged(&report, "[background] cleaning up orphan processes");
     assert!(!report.logged("late output"));
 }
 
@@ -245,15 +224,9 @@ fn schedule_sets_the_event_and_leaves_inputs_empty_and_checkout_copies_the_repo(
         &opts,
     )
     .unwrap();
-    assert_eq!(report.result, Outcome::Success, "{:#?}", report.log);
-    assert!(
-        report
-            .summary
-            .contains("event=schedule cron=30 23 * * * input=[] var=nbg1"),
-        "{}",
-        report.summary
-    );
-    assert!(report.summary.contains("checked out"));
+    assert_outcome(&report, Outcome::Success);
+    assert_summary(&report, "event=schedule cron=30 23 * * * input=[] var=nbg1");
+    assert_summary(&report, "checked out");
     let err = run::run(
         &repo.join(".github/workflows/nightly.yml"),
         Event::Schedule(Some("0 1 * * *".into())),
@@ -399,37 +372,23 @@ fn stand_ins_come_first_on_path_with_their_environment_and_terraform_uses_the_mi
         &opts,
     )
     .unwrap();
-    assert_eq!(
-        result(&report, "standins"),
-        Outcome::Success,
-        "{:#?}",
-        report.log
-    );
-    assert!(
-        report
-            .summary
-            .contains("stand-in hcloud server list state=/fake/cloud.json"),
-        "{}",
-        report.summary
+    assert_jobs(&report, &[("standins", Outcome::Success)]);
+    assert_summary(
+        &report,
+        "stand-in hcloud server list state=/fake/cloud.json",
     );
     let has_terraform = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
         .any(|d| d.join("terraform").is_file());
     if has_terraform {
-        assert_eq!(
-            result(&report, "terraform"),
-            Outcome::Success,
-            "{:#?}",
-            report.log
+        assert_jobs(&report, &[("terraform", Outcome::Success)]);
+        assert_summary(&report, "/setup-terraform");
+        assert_logged(
+            &report,
+            "setup-terraform: requested 1.13.4, using this machine's",
         );
-        assert!(
-            report.summary.contains("/setup-terraform"),
-            "{}",
-            report.summary
-        );
-        assert!(report.logged("setup-terraform: requested 1.13.4, using this machine's"));
     } else {
-        assert_eq!(result(&report, "terraform"), Outcome::Failure);
-        assert!(report.logged("no `terraform` on this machine's PATH"));
+        assert_jobs(&report, &[("terraform", Outcome::Failure)]);
+        assert_logged(&report, "no `terraform` on this machine's PATH");
     }
 }
 
@@ -444,11 +403,10 @@ fn deprecated_workflow_commands_fail_the_step() {
         &options(repo.path(), work.path(), &[]),
     )
     .unwrap();
-    assert_eq!(result(&report, "j"), Outcome::Failure);
-    assert!(
-        report.logged("unsupported: the `::set-output::` workflow command"),
-        "{:#?}",
-        report.log
+    assert_jobs(&report, &[("j", Outcome::Failure)]);
+    assert_logged(
+        &report,
+        "unsupported: the `::set-output::` workflow command",
     );
 }
 
@@ -469,24 +427,24 @@ fn cache_restores_what_a_successful_job_saved_and_nothing_from_a_failed_one() {
     };
     let failed = once("true");
     assert_eq!(failed.result, Outcome::Failure);
-    assert!(failed.summary.contains("built the tool"));
-    assert!(failed.logged("skip: Post "), "{:#?}", failed.log);
+    assert_summary(&failed, "built the tool");
+    assert_logged(&failed, "skip: Post ");
     let first = once("false");
-    assert_eq!(first.result, Outcome::Success, "{:#?}", first.log);
+    assert_outcome(&first, Outcome::Success);
     assert!(
         first.summary.contains("built the tool"),
         "a failed job saved nothing: {}",
         first.summary
     );
-    assert!(first.logged("cache: saved `tool-Linux-v1`"));
+    assert_logged(&first, "cache: saved `tool-Linux-v1`");
     let second = once("false");
-    assert_eq!(second.result, Outcome::Success, "{:#?}", second.log);
+    assert_outcome(&second, Outcome::Success);
     assert!(
         !second.summary.contains("built the tool"),
         "cache-hit skips the build: {}",
         second.summary
     );
-    assert!(second.summary.contains("marker: built"));
+    assert_summary(&second, "marker: built");
 }
 
 #[test]
@@ -501,22 +459,20 @@ fn a_called_workflow_in_its_callers_concurrency_group_cancels_the_run() {
         &options(repo.path(), work.path(), &[]),
     )
     .unwrap();
-    assert!(
-        report.logged("Canceling since a deadlock was detected for concurrency group `deploy`"),
-        "{:#?}",
-        report.log
+    assert_logged(
+        &report,
+        "Canceling since a deadlock was detected for concurrency group `deploy`",
     );
-    assert_eq!(result(&report, "call"), Outcome::Cancelled);
-    assert_eq!(result(&report, "after"), Outcome::Skipped);
-    assert_eq!(
-        result(&report, "notify"),
-        Outcome::Success,
-        "cancelled() is true after the cancellation"
-    );
-    assert_eq!(
-        result(&report, "last"),
-        Outcome::Success,
-        "always() still runs"
+    assert_jobs(
+        &report,
+        &[
+            ("call", Outcome::Cancelled),
+            ("after", Outcome::Skipped),
+            // cancelled() is true after the cancellation
+            ("notify", Outcome::Success),
+            // always() still runs
+            ("last", Outcome::Success),
+        ],
     );
     assert!(!report.logged("never"));
     assert_eq!(report.result, Outcome::Cancelled);
@@ -600,7 +556,7 @@ fn a_pull_request_event_carries_githubs_payload_and_runs_only_for_its_types() {
         ..run::PullRequest::default()
     };
     let report = pr_run(repo.path(), &file, labelled).unwrap();
-    assert_eq!(report.result, Outcome::Success, "{:#?}", report.log);
+    assert_outcome(&report, Outcome::Success);
     assert_eq!(
         report.summary.trim(),
         format!(
@@ -613,7 +569,7 @@ fn a_pull_request_event_carries_githubs_payload_and_runs_only_for_its_types() {
         "{}",
         opened.summary
     );
-    assert!(opened.summary.contains("ok=false"), "{}", opened.summary);
+    assert_summary(&opened, "ok=false");
     // `synchronize` is not among the types: the workflow does not run.
     let err = pr_run(
         repo.path(),
@@ -662,7 +618,7 @@ fn checkout_with_fetch_depth_zero_gives_every_branch_and_the_working_tree_as_cha
         &options(repo.path(), work.path(), &[]),
     )
     .unwrap();
-    assert_eq!(report.result, Outcome::Success, "{:#?}", report.log);
+    assert_outcome(&report, Outcome::Success);
     assert_eq!(
         report.summary,
         format!("main={main} head={topic}\n M change.txt\n")
@@ -698,9 +654,12 @@ fn cargo_install_from_git_resolves_to_the_local_build_and_refuses_anything_else(
         .unwrap()
     };
     let ok = run_it(&wf("https://example.invalid/tool", sha, "tool"));
-    assert_eq!(ok.result, Outcome::Success, "{:#?}", ok.log);
+    assert_outcome(&ok, Outcome::Success);
     assert_eq!(ok.summary, "the build under test: --version\n");
-    assert!(ok.logged("Installed package `tool` from https://example.invalid/tool#"));
+    assert_logged(
+        &ok,
+        "Installed package `tool` from https://example.invalid/tool#",
+    );
     for (git, rev, krate, why) in [
         (
             "https://example.invalid/other",
@@ -730,5 +689,5 @@ fn cargo_install_from_git_resolves_to_the_local_build_and_refuses_anything_else(
         "",
     ));
     assert_eq!(from_crates_io.result, Outcome::Failure);
-    assert!(from_crates_io.logged("only --git installs are resolved"));
+    assert_logged(&from_crates_io, "only --git installs are resolved");
 }

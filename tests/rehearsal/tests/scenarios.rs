@@ -27,8 +27,9 @@ use std::collections::BTreeSet;
 use std::fs;
 
 use common::{
-    Project, assert_no_secret_in, by_name, cloud_init_array, names, primary_ip_names, primary_ips,
-    results, taints,
+    Project, assert_argocd_deployed, assert_each_job, assert_failed_and_cleaned_up, assert_logged,
+    assert_no_secret_in, assert_outcome, by_name, cloud_init_array, find_in, find_object,
+    generated_strimzi, names, primary_ip_names, primary_ips, results, taints,
 };
 use rehearsal::run::{Event, Outcome, Report};
 
@@ -64,6 +65,14 @@ fn assert_every_job_succeeded(report: &Report) {
         ]
     );
     assert_eq!(report.result, Outcome::Success);
+}
+
+/// A clean project with `env` deployed (see `assert_deployed`), and the run.
+fn deployed(env: &str) -> (Project, Report) {
+    let p = Project::new();
+    let report = p.deploy(env, "deploy");
+    assert_deployed(&p, env, &report);
+    (p, report)
 }
 
 /// Every job ran in order and succeeded; the fake cloud and the fake API hold
@@ -148,18 +157,10 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
     }
     // Strimzi: the generated node pools and Kafka, applied, Ready.
     let objects = api["objects"].as_array().unwrap();
-    let find = |kind: &str, name: &str| {
-        objects
-            .iter()
-            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-            .unwrap_or_else(|| panic!("no {kind}/{name} in the API"))
-    };
-    let dir = p.project(&format!("generated/k8s/{env}/strimzi"));
+    let find = |kind: &str, name: &str| find_object(objects, kind, name);
     let mut pools = 0;
     let mut topics = 0;
-    for e in fs::read_dir(&dir).unwrap() {
-        let text = fs::read_to_string(e.unwrap().path()).unwrap();
-        let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    for doc in generated_strimzi(p, env) {
         let kind = doc["kind"].as_str().unwrap();
         let name = doc["metadata"]["name"].as_str().unwrap();
         let got = find(kind, name);
@@ -211,15 +212,7 @@ fn assert_deployed(p: &Project, env: &str, report: &Report) {
     assert!(pools > 0);
     // ArgoCD: the instance Available, the repository secret, the bootstrap
     // Application on the environment's overlay.
-    assert_eq!(find("ArgoCD", "argocd")["status"]["phase"], "Available");
-    assert_eq!(
-        find("Secret", "gitops-repository")["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
-        "repository"
-    );
-    assert_eq!(
-        find("Secret", "argocd-cluster")["stringData"]["admin.password"],
-        "admin-password-value"
-    );
+    assert_argocd_deployed(objects, "admin-password-value");
     // The registry pull secret in each namespace cluster.kdl declares.
     let pull = objects
         .iter()
@@ -307,27 +300,18 @@ fn assert_monitoring_before_gitops(p: &Project, control: &str, env: &str, report
             "{crd}"
         );
     }
-    assert!(
-        report.logged("monitoring in monitoring: operators Available, 3 CRDs established"),
-        "{:#?}",
-        report.log
+    assert_logged(
+        report,
+        "monitoring in monitoring: operators Available, 3 CRDs established",
     );
 }
 
 #[test]
 fn deploy_dev_from_a_clean_project() {
-    let p = Project::new();
-    let report = p.deploy("dev", "deploy");
-    assert_deployed(&p, "dev", &report);
+    let (p, report) = deployed("dev");
     let show = p.show("dev");
     let cloud = p.cloud();
-    let control = show["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["role"] == "server")
-        .unwrap()["server"]
-        .clone();
+    let control = find_in(&show, "nodes", "role", "server")["server"].clone();
     let control_ip = cloud["servers"]
         .as_array()
         .unwrap()
@@ -343,17 +327,13 @@ fn deploy_dev_from_a_clean_project() {
     for ready in ["CoreDNS is ready", "Traefik is ready"] {
         assert!(report.logged(ready), "{ready}: {:#?}", report.log);
     }
-    assert!(
-        report.logged(&format!(
-            "Kubernetes API answers at https://{control_ip}:6443/"
-        )),
-        "{:#?}",
-        report.log
+    assert_logged(
+        &report,
+        &format!("Kubernetes API answers at https://{control_ip}:6443/"),
     );
-    assert!(
-        report.logged(&format!("ArgoCD UI answers at https://{control_ip}:30443/")),
-        "{:#?}",
-        report.log
+    assert_logged(
+        &report,
+        &format!("ArgoCD UI answers at https://{control_ip}:30443/"),
     );
     for (id, port) in [(0, 30002), (1, 30003), (2, 30004)] {
         let line = format!("broker {id} answers at its advertised address ");
@@ -392,35 +372,20 @@ fn an_agent_that_never_joins_fails_the_run_and_cleanup_keeps_the_primary_ips() {
     let r = results(&report);
     assert_eq!(r["verify_clean"], Outcome::Success, "{:#?}", report.log);
     assert_eq!(r["provision"], Outcome::Failure);
-    for skipped in [
-        "verify_cluster",
-        "deploy_strimzi",
-        "deploy_argocd",
-        "verify_access",
-    ] {
-        assert_eq!(r[skipped], Outcome::Skipped, "{skipped}");
-    }
-    assert!(
-        report.logged("/root/k3s-agent-ready.txt did not appear on"),
-        "{:#?}",
-        report.log
+    assert_each_job(
+        &report,
+        &[
+            "verify_cluster",
+            "deploy_strimzi",
+            "deploy_argocd",
+            "verify_access",
+        ],
+        Outcome::Skipped,
     );
-    assert_eq!(
-        r["cleanup_on_failure"],
-        Outcome::Success,
-        "{:#?}",
-        report.log
-    );
+    assert_logged(&report, "/root/k3s-agent-ready.txt did not appear on");
     assert_eq!(r["summary"], Outcome::Success);
-    assert!(
-        report.summary.contains("| provision | failure |"),
-        "{}",
-        report.summary
-    );
-    assert_eq!(report.result, Outcome::Failure);
+    assert_failed_and_cleaned_up(&p, &report, "| provision | failure |");
     let cloud = p.cloud();
-    assert_eq!(names(&cloud, "servers"), BTreeSet::new(), "servers left");
-    assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(&p, "dev"));
     for ip in cloud["primary_ips"].as_array().unwrap() {
         assert!(ip["assignee_id"].is_null(), "{ip}");
     }
@@ -429,27 +394,24 @@ fn an_agent_that_never_joins_fails_the_run_and_cleanup_keeps_the_primary_ips() {
 #[test]
 fn deploy_when_servers_exist_fails_at_verify_clean_and_destroys_nothing() {
     let p = Project::new();
-    let first = p.deploy("dev", "first");
-    assert_eq!(first.result, Outcome::Success, "{:#?}", first.log);
+    p.deploy_ok("dev", "first");
     let before = p.cloud();
     let again = p.deploy("dev", "again");
     let r = results(&again);
     assert_eq!(r["verify_clean"], Outcome::Failure);
-    assert!(
-        again.logged("environment dev still has servers"),
-        "{:#?}",
-        again.log
+    assert_logged(&again, "environment dev still has servers");
+    assert_each_job(
+        &again,
+        &[
+            "provision",
+            "verify_cluster",
+            "deploy_strimzi",
+            "deploy_argocd",
+            "verify_access",
+            "cleanup_on_failure",
+        ],
+        Outcome::Skipped,
     );
-    for skipped in [
-        "provision",
-        "verify_cluster",
-        "deploy_strimzi",
-        "deploy_argocd",
-        "verify_access",
-        "cleanup_on_failure",
-    ] {
-        assert_eq!(r[skipped], Outcome::Skipped, "{skipped}");
-    }
     assert_eq!(again.result, Outcome::Failure);
     // The summary names no endpoint without an address.
     assert!(
@@ -460,8 +422,7 @@ fn deploy_when_servers_exist_fails_at_verify_clean_and_destroys_nothing() {
     assert_eq!(p.cloud(), before, "the second run changed the cloud");
 
     // Maintenance destroy-cluster: the servers go, the Primary IPs stay.
-    let destroy = p.maintenance("dev", "destroy-cluster", "destroy");
-    assert_eq!(destroy.result, Outcome::Success, "{:#?}", destroy.log);
+    p.maintenance_ok("dev", "destroy-cluster", "destroy");
     let cloud = p.cloud();
     assert_eq!(names(&cloud, "servers"), BTreeSet::new());
     assert_eq!(names(&cloud, "networks"), BTreeSet::new());
@@ -469,16 +430,13 @@ fn deploy_when_servers_exist_fails_at_verify_clean_and_destroys_nothing() {
     assert_eq!(names(&cloud, "ssh_keys"), ssh_key_name(&p, "dev"));
     assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(&p, "dev"));
     // And the environment is clean again.
-    let check = p.maintenance("dev", "check-clean", "check");
-    assert_eq!(check.result, Outcome::Success, "{:#?}", check.log);
-    assert!(check.logged("environment dev has no servers"));
+    let check = p.maintenance_ok("dev", "check-clean", "check");
+    assert_logged(&check, "environment dev has no servers");
 }
 
 #[test]
 fn deploy_prod_the_nightly_schedule_spares_it_and_destroy_all_removes_its_primary_ips() {
-    let p = Project::new();
-    let report = p.deploy("prod", "deploy");
-    assert_deployed(&p, "prod", &report);
+    let (p, report) = deployed("prod");
     // Its own network, apart from dev's.
     let show = p.show("prod");
     let cloud = p.cloud();
@@ -491,19 +449,14 @@ fn deploy_prod_the_nightly_schedule_spares_it_and_destroy_all_removes_its_primar
     // prod cannot be deployed in one project: see the note at the end.)
     let prod_servers = names(&cloud, "servers");
     let nightly = p.run("hcloud-maintenance.yml", Event::Schedule(None), "nightly");
-    assert_eq!(nightly.result, Outcome::Success, "{:#?}", nightly.log);
-    assert!(
-        nightly.logged("=== destroy-cluster: dev"),
-        "{:#?}",
-        nightly.log
-    );
+    assert_outcome(&nightly, Outcome::Success);
+    assert_logged(&nightly, "=== destroy-cluster: dev");
     assert!(!nightly.logged("=== destroy-cluster: prod"));
     assert_eq!(p.cloud(), cloud, "the nightly run touched prod");
     assert_eq!(names(&p.cloud(), "servers"), prod_servers);
 
     // destroy-all prod: its servers and its Primary IPs too; dev's stay.
-    let all = p.maintenance("prod", "destroy-all", "destroy-all");
-    assert_eq!(all.result, Outcome::Success, "{:#?}", all.log);
+    let all = p.maintenance_ok("prod", "destroy-all", "destroy-all");
     assert_eq!(
         nightly.concurrency,
         vec!["k3s-trading-dev-infra".to_string()]
@@ -537,7 +490,7 @@ fn deploy_dev_then_prod_into_one_project() {
     assert_every_job_succeeded(&dev);
     let prod = p.deploy("prod", "deploy-prod");
     assert_every_job_succeeded(&prod);
-    assert!(prod.logged("reusing SSH key"), "{:#?}", prod.log);
+    assert_logged(&prod, "reusing SSH key");
 
     let cloud = p.cloud();
     let servers_of = |env: &str| -> BTreeSet<String> {
@@ -561,13 +514,12 @@ fn deploy_dev_then_prod_into_one_project() {
     assert_eq!(cloud["networks"].as_array().unwrap().len(), 2);
 
     let nightly = p.run("hcloud-maintenance.yml", Event::Schedule(None), "nightly");
-    assert_eq!(nightly.result, Outcome::Success, "{:#?}", nightly.log);
+    assert_outcome(&nightly, Outcome::Success);
     let cloud = p.cloud();
     assert_eq!(names(&cloud, "servers"), servers_of("prod"));
     assert_eq!(names(&cloud, "ssh_keys"), ssh_key_name(&p, "prod"));
 
-    let all = p.maintenance("prod", "destroy-all", "destroy-all");
-    assert_eq!(all.result, Outcome::Success, "{:#?}", all.log);
+    p.maintenance_ok("prod", "destroy-all", "destroy-all");
     let cloud = p.cloud();
     assert_eq!(names(&cloud, "servers"), BTreeSet::new());
     assert_eq!(names(&cloud, "ssh_keys"), BTreeSet::new());
@@ -582,7 +534,10 @@ fn a_rejected_production_approval_stops_the_deploy_before_anything_is_created() 
     assert_eq!(provision.environment.as_deref(), Some("production"));
     assert_eq!(provision.result, Outcome::Failure, "{:#?}", report.log);
     assert!(provision.steps.is_empty(), "a step ran before the approval");
-    assert!(report.logged("deployment to environment `production` was rejected by a reviewer"));
+    assert_logged(
+        &report,
+        "deployment to environment `production` was rejected by a reviewer",
+    );
     // no Primary IP, no server, no network: nothing ever wrote the fake
     // cloud's state, and Terraform never ran
     assert!(!p.path("cloud.json").exists(), "the cloud was touched");
@@ -615,21 +570,11 @@ fn operations_workflows_find_the_cluster_and_read_it() {
         "verify-monitoring-before-deploy",
     );
     assert_eq!(early.result, Outcome::Failure);
-    assert!(
-        early.logged("is dev deployed? (run the deploy workflow)"),
-        "{:#?}",
-        early.log
-    );
+    assert_logged(&early, "is dev deployed? (run the deploy workflow)");
 
-    let report = p.deploy("dev", "deploy");
-    assert_eq!(report.result, Outcome::Success, "{:#?}", report.log);
+    p.deploy_ok("dev", "deploy");
     let show = p.show("dev");
-    let control = show["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["role"] == "server")
-        .unwrap()["server"]
+    let control = find_in(&show, "nodes", "role", "server")["server"]
         .as_str()
         .unwrap()
         .to_string();
@@ -639,9 +584,12 @@ fn operations_workflows_find_the_cluster_and_read_it() {
         &[("environment", "dev")],
         "verify-monitoring",
     );
-    assert_eq!(verify.result, Outcome::Success, "{:#?}", verify.log);
-    assert!(verify.logged(&format!("control plane {control} at")));
-    assert!(verify.logged("monitoring in monitoring: operators Available, 3 CRDs established"));
+    assert_outcome(&verify, Outcome::Success);
+    assert_logged(&verify, &format!("control plane {control} at"));
+    assert_logged(
+        &verify,
+        "monitoring in monitoring: operators Available, 3 CRDs established",
+    );
 
     let list = dispatch(
         "view-app-logs.yml",
@@ -652,8 +600,8 @@ fn operations_workflows_find_the_cluster_and_read_it() {
         ],
         "list-kafka",
     );
-    assert_eq!(list.result, Outcome::Success, "{:#?}", list.log);
-    assert!(list.logged("strimzi-cluster-operator"), "{:#?}", list.log);
+    assert_outcome(&list, Outcome::Success);
+    assert_logged(&list, "strimzi-cluster-operator");
 
     // An app the GitOps repository would run (the fake API runs no ArgoCD
     // sync): a Deployment labelled app=alpaca-ingest.
@@ -677,11 +625,10 @@ fn operations_workflows_find_the_cluster_and_read_it() {
         ],
         "tail-ingest",
     );
-    assert_eq!(tail.result, Outcome::Success, "{:#?}", tail.log);
-    assert!(
-        tail.logged("[pod/alpaca-ingest-0/alpaca-ingest] rehearsal: alpaca-ingest is running in ingestion-alpaca"),
-        "{:#?}",
-        tail.log
+    assert_outcome(&tail, Outcome::Success);
+    assert_logged(
+        &tail,
+        "[pod/alpaca-ingest-0/alpaca-ingest] rehearsal: alpaca-ingest is running in ingestion-alpaca",
     );
     // A selector smuggled in as the app is refused before kubectl runs.
     let widened = dispatch(
@@ -695,7 +642,7 @@ fn operations_workflows_find_the_cluster_and_read_it() {
         "tail-widened",
     );
     assert_eq!(widened.result, Outcome::Failure);
-    assert!(widened.logged("app must be the value of the pods' app label"));
+    assert_logged(&widened, "app must be the value of the pods' app label");
     // A namespace cluster.kdl does not name is not a choice.
     let refused = rehearsal::run::run(
         &p.project(".github/workflows/view-app-logs.yml"),
@@ -747,7 +694,7 @@ fn operations_workflows_find_the_cluster_and_read_it() {
         )
     };
     let read = browse(&topic, "5", "browse-topic");
-    assert_eq!(read.result, Outcome::Success, "{:#?}", read.log);
+    assert_outcome(&read, Outcome::Success);
     let found = format!("Kafka server {kafka_server} at ");
     let ip = read
         .log
@@ -756,12 +703,11 @@ fn operations_workflows_find_the_cluster_and_read_it() {
         .unwrap_or_else(|| panic!("{:#?}", read.log))
         .trim()
         .to_string();
-    assert!(
-        read.logged(&format!(
+    assert_logged(
+        &read,
+        &format!(
             "reading at most 5 messages of {topic} from the beginning through {ip}:{bootstrap}"
-        )),
-        "{:#?}",
-        read.log
+        ),
     );
     assert!(
         read.summary.contains(&format!("### {topic} in dev")),
@@ -771,7 +717,10 @@ fn operations_workflows_find_the_cluster_and_read_it() {
     // A count outside 1..1000 is refused before kcat runs.
     let too_many = browse(&topic, "1001", "browse-too-many");
     assert_eq!(too_many.result, Outcome::Failure);
-    assert!(too_many.logged("max_messages must be a whole number from 1 to 1000"));
+    assert_logged(
+        &too_many,
+        "max_messages must be a whole number from 1 to 1000",
+    );
     // The topic's KafkaTopic gone (deleted by hand): kcat fails as it does
     // for an unknown topic, and so does the run.
     let mut api: serde_json::Value =
@@ -782,12 +731,9 @@ fn operations_workflows_find_the_cluster_and_read_it() {
     fs::write(&api_file, serde_json::to_string(&api).unwrap()).unwrap();
     let gone = browse(&topic, "5", "browse-gone");
     assert_eq!(gone.result, Outcome::Failure);
-    assert!(
-        gone.logged(&format!(
-            "Topic {topic} error: Broker: Unknown topic or partition"
-        )),
-        "{:#?}",
-        gone.log
+    assert_logged(
+        &gone,
+        &format!("Topic {topic} error: Broker: Unknown topic or partition"),
     );
     // A topic cluster.kdl does not declare is not a choice.
     let undeclared = rehearsal::run::run(

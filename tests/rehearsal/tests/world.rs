@@ -6,16 +6,18 @@
 //! Needs root (mount and network namespaces), like the rehearsal itself.
 //! Waits poll a bounded number of times (never a wall-clock limit).
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::{
+    assert_argocd_deployed, assert_logged, assert_outcome, find_in, find_object, install_stand_ins,
+    repo_root, world_env,
+};
 use serde_json::{Value, json};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// A file of the committed build: the workflows live in the repository's own
 /// `.github/workflows/` (cluster.kdl's `output workflows=`), the rest under `generated/`.
@@ -28,6 +30,12 @@ fn generated(path: &str) -> String {
     fs::read_to_string(file).unwrap()
 }
 
+/// Output `bytes` (a command's stdout or stderr) says `what`.
+fn assert_says(bytes: &[u8], what: &str) {
+    let text = String::from_utf8_lossy(bytes);
+    assert!(text.contains(what), "{text}");
+}
+
 const WORLD_BIN: &str = env!("CARGO_BIN_EXE_rehearse-world");
 
 /// A world: a fake cloud file, the world directory, the runner's stand-ins
@@ -38,7 +46,33 @@ struct World {
 }
 
 /// A server of the fake cloud: name, its cloud-init, private IP, public IP.
-struct Srv<'a>(&'a str, String, &'a str, &'a str);
+struct Srv(String, String, String, String);
+
+/// The dev node `node` (`control`, `kafka-N`, `worker-0`) booting `user_data`, at the
+/// addresses the committed dev build gives it (`10.0.1.H`, `203.0.113.H`).
+fn dev_node(node: &str, user_data: String) -> Srv {
+    let host = match node {
+        "control" => 10,
+        "worker-0" => 30,
+        kafka => {
+            20 + kafka
+                .strip_prefix("kafka-")
+                .and_then(|i| i.parse::<u8>().ok())
+                .expect("a dev node")
+        }
+    };
+    Srv(
+        format!("dev-k3s-trading-{node}"),
+        user_data,
+        format!("10.0.1.{host}"),
+        format!("203.0.113.{host}"),
+    )
+}
+
+/// The committed dev cloud-init of `role`.
+fn dev_cloud_init(role: &str) -> String {
+    generated(&format!("cloud-init/dev/{role}.yaml"))
+}
 
 impl World {
     fn new(servers: &[Srv]) -> World {
@@ -66,12 +100,7 @@ impl World {
             "ssh_keys": [{"id": 2, "name": "dev-key", "public_key": public.trim()}],
             "primary_ips": [{"id": 300, "name": "dev-k3s-trading-kafka-ip", "type": "ipv4", "ip": "203.0.113.20", "assignee_id": 11}]});
         fs::write(d.join("cloud.json"), cloud.to_string()).unwrap();
-        let st = Command::new(WORLD_BIN)
-            .arg("install")
-            .arg(d.join("bin"))
-            .status()
-            .unwrap();
-        assert!(st.success());
+        install_stand_ins(&d.join("bin"));
         // `hcloud server ip NAME` for the workflow step scripts: a shim over
         // the same file (the hcloud CLI stand-in is another helper's).
         fs::create_dir_all(d.join("shim")).unwrap();
@@ -137,7 +166,14 @@ esac
         c
     }
 
-    fn run(&self, program: &str, args: &[&str], stdin: &str) -> Output {
+    /// `CMD` (a program and its arguments, split at white space) with `stdin`.
+    fn run(&self, cmd: &str, stdin: &str) -> Output {
+        let mut words = cmd.split_whitespace();
+        let program = words.next().expect("a program");
+        self.run_argv(program, &words.collect::<Vec<_>>(), stdin)
+    }
+
+    fn run_argv(&self, program: &str, args: &[&str], stdin: &str) -> Output {
         let mut child = self
             .cmd(program)
             .args(args)
@@ -155,8 +191,15 @@ esac
         child.wait_with_output().unwrap()
     }
 
-    fn ok(&self, program: &str, args: &[&str]) -> String {
-        let out = self.run(program, args, "");
+    /// `CMD` (split at white space), which must succeed; its stdout.
+    fn ok(&self, cmd: &str) -> String {
+        let mut words = cmd.split_whitespace();
+        let program = words.next().expect("a program");
+        self.ok_argv(program, &words.collect::<Vec<_>>())
+    }
+
+    fn ok_argv(&self, program: &str, args: &[&str]) -> String {
+        let out = self.run_argv(program, args, "");
         assert!(
             out.status.success(),
             "{program} {args:?}: {}{}",
@@ -167,7 +210,7 @@ esac
     }
 
     fn ssh(&self, host: &str, command: &str) -> Output {
-        self.run("ssh", &["-o", "BatchMode=yes", host, command], "")
+        self.run_argv("ssh", &["-o", "BatchMode=yes", host, command], "")
     }
 
     /// Poll `ssh HOST test -f FILE` (at most 3,600 polls: a boot that
@@ -208,7 +251,13 @@ esac
     }
 
     fn boot(&self) {
-        self.ok(WORLD_BIN, &["boot"]);
+        self.ok_argv(WORLD_BIN, &["boot"]);
+    }
+
+    /// Boots every server and waits for the control plane's K3s.
+    fn boot_until_the_control_plane_is_ready(&self) {
+        self.boot();
+        self.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
     }
 
     /// Fetch the kubeconfig as the verify workflow does.
@@ -262,36 +311,11 @@ impl Drop for World {
 
 fn dev_world(edit_worker: impl Fn(String) -> String) -> World {
     World::new(&[
-        Srv(
-            "dev-k3s-trading-control",
-            generated("cloud-init/dev/control.yaml"),
-            "10.0.1.10",
-            "203.0.113.10",
-        ),
-        Srv(
-            "dev-k3s-trading-kafka-0",
-            generated("cloud-init/dev/kafka.yaml"),
-            "10.0.1.20",
-            "203.0.113.20",
-        ),
-        Srv(
-            "dev-k3s-trading-kafka-1",
-            generated("cloud-init/dev/kafka.yaml"),
-            "10.0.1.21",
-            "203.0.113.21",
-        ),
-        Srv(
-            "dev-k3s-trading-kafka-2",
-            generated("cloud-init/dev/kafka.yaml"),
-            "10.0.1.22",
-            "203.0.113.22",
-        ),
-        Srv(
-            "dev-k3s-trading-worker-0",
-            edit_worker(generated("cloud-init/dev/worker.yaml")),
-            "10.0.1.30",
-            "203.0.113.30",
-        ),
+        dev_node("control", dev_cloud_init("control")),
+        dev_node("kafka-0", dev_cloud_init("kafka")),
+        dev_node("kafka-1", dev_cloud_init("kafka")),
+        dev_node("kafka-2", dev_cloud_init("kafka")),
+        dev_node("worker-0", edit_worker(dev_cloud_init("worker"))),
     ])
 }
 
@@ -317,21 +341,15 @@ fn provisioned(edit_worker: impl Fn(String) -> String) -> World {
         String::from_utf8_lossy(&out.stderr),
         w.console()
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("every agent has joined"));
+    assert_says(&out.stdout, "every agent has joined");
     w.fetch_kubeconfig("203.0.113.10");
     w
 }
 
 #[test]
 fn the_control_plane_boots_its_cloud_init_and_registers_with_its_labels() {
-    let w = World::new(&[Srv(
-        "dev-k3s-trading-control",
-        generated("cloud-init/dev/control.yaml"),
-        "10.0.1.10",
-        "203.0.113.10",
-    )]);
-    w.boot();
-    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    let w = World::new(&[dev_node("control", dev_cloud_init("control"))]);
+    w.boot_until_the_control_plane_is_ready();
     let api = w.api("dev-k3s-trading-control");
     let nodes = api["nodes"].as_array().unwrap();
     assert_eq!(nodes.len(), 1);
@@ -404,8 +422,7 @@ fn the_control_plane_boots_its_cloud_init_and_registers_with_its_labels() {
 #[test]
 fn agents_wait_for_the_token_and_join_with_their_labels_after_the_hand_off() {
     let w = dev_world(|s| s);
-    w.boot();
-    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    w.boot_until_the_control_plane_is_ready();
     // No token yet: the agents have probed the API and are waiting.
     assert_eq!(
         w.api("dev-k3s-trading-control")["nodes"]
@@ -431,33 +448,15 @@ fn agents_wait_for_the_token_and_join_with_their_labels_after_the_hand_off() {
         assert_eq!(n["labels"], want, "{name}");
     }
     assert_eq!(
-        w.ok(
-            "kubectl",
-            &[
-                "get",
-                "nodes",
-                "-l",
-                "role=kafka,workload=mixed",
-                "--no-headers"
-            ]
-        )
-        .lines()
-        .count(),
+        w.ok("kubectl get nodes -l role=kafka,workload=mixed --no-headers")
+            .lines()
+            .count(),
         3
     );
     assert_eq!(
-        w.ok(
-            "kubectl",
-            &[
-                "get",
-                "nodes",
-                "-l",
-                "role=worker,workload=apps",
-                "--no-headers"
-            ]
-        )
-        .lines()
-        .count(),
+        w.ok("kubectl get nodes -l role=worker,workload=apps --no-headers")
+            .lines()
+            .count(),
         1
     );
     // The verify workflow's own step passes on this cluster.
@@ -472,9 +471,9 @@ fn agents_wait_for_the_token_and_join_with_their_labels_after_the_hand_off() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("pool worker: 1 node(s) with role=worker,workload=apps, 1 expected")
+    assert_says(
+        &out.stdout,
+        "pool worker: 1 node(s) with role=worker,workload=apps, 1 expected",
     );
 }
 
@@ -496,11 +495,9 @@ fn negative_control_a_label_cloud_init_does_not_set_fails_the_verify_step() {
         &[("ENVIRONMENT", "dev")],
     );
     assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("::error::pool worker: only 0 node(s) carry role=worker,workload=apps"),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    assert_says(
+        &out.stdout,
+        "::error::pool worker: only 0 node(s) carry role=worker,workload=apps",
     );
 }
 
@@ -508,18 +505,12 @@ fn negative_control_a_label_cloud_init_does_not_set_fails_the_verify_step() {
 fn taints_come_from_the_flags_cloud_init_passes() {
     let w = provisioned(|s| s.replace("NODE_TAINTS=()", "NODE_TAINTS=(dedicated=apps:NoSchedule)"));
     let api = w.api("dev-k3s-trading-control");
-    let worker = api["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["name"] == "dev-k3s-trading-worker-0")
-        .unwrap();
+    let worker = find_in(&api, "nodes", "name", "dev-k3s-trading-worker-0");
     assert_eq!(
         worker["taints"],
         json!([{"key": "dedicated", "value": "apps", "effect": "NoSchedule"}])
     );
-    let nodes: Value =
-        serde_json::from_str(&w.ok("kubectl", &["get", "nodes", "-o", "json"])).unwrap();
+    let nodes: Value = serde_json::from_str(&w.ok("kubectl get nodes -o json")).unwrap();
     let taints: Vec<&Value> = nodes["items"]
         .as_array()
         .unwrap()
@@ -565,17 +556,9 @@ fn ssh_and_scp_run_in_the_node_sandbox_and_refuse_what_ssh_refuses() {
     // A private address answers only through a jump host on its network.
     let direct = w.ssh("root@10.0.1.21", "true");
     assert_eq!(direct.status.code(), Some(255));
-    assert!(String::from_utf8_lossy(&direct.stderr).contains("Connection timed out"));
+    assert_says(&direct.stderr, "Connection timed out");
     let jumped = w.run(
-        "ssh",
-        &[
-            "-o",
-            "BatchMode=yes",
-            "-J",
-            "root@203.0.113.10",
-            "root@10.0.1.21",
-            "hostname",
-        ],
+        "ssh -o BatchMode=yes -J root@203.0.113.10 root@10.0.1.21 hostname",
         "",
     );
     assert_eq!(
@@ -584,46 +567,19 @@ fn ssh_and_scp_run_in_the_node_sandbox_and_refuse_what_ssh_refuses() {
     );
     // An unknown address, an unknown option, a key the server does not know.
     assert_eq!(w.ssh("root@198.51.100.1", "true").status.code(), Some(255));
-    let bad = w.run(
-        "ssh",
-        &[
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "Bogus=1",
-            "root@203.0.113.20",
-            "true",
-        ],
-        "",
-    );
+    let bad = w.run("ssh -o BatchMode=yes -o Bogus=1 root@203.0.113.20 true", "");
     assert_eq!(bad.status.code(), Some(255));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("Bad configuration option: bogus"));
+    assert_says(&bad.stderr, "Bad configuration option: bogus");
     let mut nokey = w.cmd("ssh");
     nokey
         .env_remove("SSH_AUTH_SOCK")
         .args(["-o", "BatchMode=yes", "root@203.0.113.20", "true"]);
     let nokey = nokey.output().unwrap();
-    assert!(String::from_utf8_lossy(&nokey.stderr).contains("Permission denied (publickey)"));
+    assert_says(&nokey.stderr, "Permission denied (publickey)");
     // scp both ways.
     fs::write(w.path("up.txt"), "payload\n").unwrap();
-    w.ok(
-        "scp",
-        &[
-            "-o",
-            "BatchMode=yes",
-            "up.txt",
-            "root@203.0.113.30:/root/up.txt",
-        ],
-    );
-    w.ok(
-        "scp",
-        &[
-            "-o",
-            "BatchMode=yes",
-            "root@203.0.113.30:/root/up.txt",
-            "down.txt",
-        ],
-    );
+    w.ok("scp -o BatchMode=yes up.txt root@203.0.113.30:/root/up.txt");
+    w.ok("scp -o BatchMode=yes root@203.0.113.30:/root/up.txt down.txt");
     assert_eq!(fs::read_to_string(w.path("down.txt")).unwrap(), "payload\n");
 }
 
@@ -633,67 +589,56 @@ fn a_cloud_config_key_the_rehearsal_does_not_execute_refuses_the_boot() {
         "{}packages: [jq]\n",
         generated("cloud-init/dev/control.yaml")
     );
-    let w = World::new(&[Srv(
-        "dev-k3s-trading-control",
+    control_plane_refuses(
         user_data,
-        "10.0.1.10",
-        "203.0.113.10",
-    )]);
+        &["runcmd exited", "unsupported"],
+        "unsupported: cloud-config key `packages`",
+    );
+}
+
+/// The control plane alone boots `user_data`; once its console says one of `until`
+/// (at most 400 polls), it says `says` and the node never registered.
+fn control_plane_refuses(user_data: String, until: &[&str], says: &str) {
+    let w = World::new(&[dev_node("control", user_data)]);
     w.boot();
     for _ in 0..400 {
-        if w.console().contains("runcmd exited") || w.console().contains("unsupported") {
+        let console = w.console();
+        if until.iter().any(|u| console.contains(u)) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    assert!(
-        w.console()
-            .contains("unsupported: cloud-config key `packages`"),
-        "{}",
-        w.console()
-    );
+    assert!(w.console().contains(says), "{}", w.console());
     assert!(!w.path("world/api/dev-k3s-trading-control.json").exists());
 }
 
 #[test]
 fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
-    let w = World::new(&[Srv(
-        "dev-k3s-trading-control",
-        generated("cloud-init/dev/control.yaml"),
-        "10.0.1.10",
-        "203.0.113.10",
-    )]);
-    w.boot();
-    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    let w = World::new(&[dev_node("control", dev_cloud_init("control"))]);
+    w.boot_until_the_control_plane_is_ready();
     // Before the kubeconfig is fetched: nothing to talk to.
-    assert!(!w.run("kubectl", &["get", "nodes"], "").status.success());
+    assert!(!w.run("kubectl get nodes", "").status.success());
     w.fetch_kubeconfig("203.0.113.10");
     assert!(
-        w.ok("kubectl", &["version"])
+        w.ok("kubectl version")
             .contains("Server Version: v1.34.1+k3s1")
     );
-    let nodes = w.ok("kubectl", &["get", "nodes", "-o", "wide", "--show-labels"]);
+    let nodes = w.ok("kubectl get nodes -o wide --show-labels");
     assert!(
         nodes.contains("dev-k3s-trading-control") && nodes.contains("role=control-plane"),
         "{nodes}"
     );
-    assert_eq!(
-        w.ok(
-            "kubectl",
-            &["get", "nodes", "-l", "role=kafka", "--no-headers"]
-        ),
-        ""
-    );
+    assert_eq!(w.ok("kubectl get nodes -l role=kafka --no-headers"), "");
     // Unknown flags and commands fail as kubectl's do.
-    let bad = w.run("kubectl", &["get", "nodes", "--bogus"], "");
+    let bad = w.run("kubectl get nodes --bogus", "");
     assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("error: unknown flag: --bogus"));
+    assert_says(&bad.stderr, "error: unknown flag: --bogus");
     assert!(
-        !w.run("kubectl", &["apply", "--timeout=1m", "-f", "-"], "")
+        !w.run("kubectl apply --timeout=1m -f -", "")
             .status
             .success()
     );
-    assert!(!w.run("kubectl", &["frobnicate"], "").status.success());
+    assert!(!w.run("kubectl frobnicate", "").status.success());
     // helm on the node: an unknown flag, a chart it does not know.
     let helm = |args: &str| {
         w.ssh(
@@ -704,47 +649,27 @@ fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
     let bogus = helm(
         "upgrade --install t traefik --repo https://traefik.github.io/charts --version 37.1.1 --bogus",
     );
-    assert!(String::from_utf8_lossy(&bogus.stderr).contains("Error: unknown flag: --bogus"));
+    assert_says(&bogus.stderr, "Error: unknown flag: --bogus");
     let unknown =
         helm("upgrade --install t nginx --repo https://example.org/charts --version 1.0.0");
     assert!(!unknown.status.success());
-    assert!(
-        !w.run("kubectl", &["get", "nodes", "-o", "table"], "")
-            .status
-            .success()
-    );
+    assert!(!w.run("kubectl get nodes -o table", "").status.success());
     // A namespace through the workflows' create | apply idiom.
-    let ns = w.ok(
-        "kubectl",
-        &[
-            "create",
-            "namespace",
-            "kafka",
-            "--dry-run=client",
-            "-o",
-            "yaml",
-        ],
-    );
-    assert!(
-        w.run("kubectl", &["apply", "-f", "-"], &ns)
-            .status
-            .success()
-    );
+    let ns = w.ok("kubectl create namespace kafka --dry-run=client -o yaml");
+    assert!(w.run("kubectl apply -f -", &ns).status.success());
     // Kafka before its CRD: no such kind.
     let early = w.run(
-        "kubectl",
-        &["-n", "kafka", "apply", "-f", "-"],
+        "kubectl -n kafka apply -f -",
         &generated("k8s/dev/strimzi/kafka.yaml"),
     );
     assert!(!early.status.success());
-    assert!(String::from_utf8_lossy(&early.stderr).contains("ensure CRDs are installed first"));
+    assert_says(&early.stderr, "ensure CRDs are installed first");
     // A namespaced object into a namespace that does not exist.
     let nowhere = w.run(
-        "kubectl",
-        &["-n", "nowhere", "apply", "-f", "-"],
+        "kubectl -n nowhere apply -f -",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
     );
-    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("namespaces \"nowhere\" not found"));
+    assert_says(&nowhere.stderr, "namespaces \"nowhere\" not found");
     // A Deployment no node can run (a nodeSelector no node carries) never
     // becomes Available; one that fits does.
     let deploy = |name: &str, selector: &str| {
@@ -753,163 +678,85 @@ fn kubectl_answers_from_the_fake_api_and_refuses_what_kubectl_refuses() {
         )
     };
     assert!(
-        w.run(
-            "kubectl",
-            &["apply", "-f", "-"],
-            &deploy("stuck", "role: gpu")
-        )
-        .status
-        .success()
+        w.run("kubectl apply -f -", &deploy("stuck", "role: gpu"))
+            .status
+            .success()
     );
     assert!(
-        w.run(
-            "kubectl",
-            &["apply", "-f", "-"],
-            &deploy("fits", "role: control-plane")
-        )
-        .status
-        .success()
+        w.run("kubectl apply -f -", &deploy("fits", "role: control-plane"))
+            .status
+            .success()
     );
     let stuck = w.run(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "wait",
-            "deployment/stuck",
-            "--for=condition=Available",
-            "--timeout=1m",
-        ],
+        "kubectl -n kafka wait deployment/stuck --for=condition=Available --timeout=1m",
         "",
     );
-    assert!(String::from_utf8_lossy(&stuck.stderr).contains("timed out waiting for the condition"));
-    w.ok(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "wait",
-            "deployment/fits",
-            "--for=condition=Available",
-            "--timeout=1m",
-        ],
-    );
+    assert_says(&stuck.stderr, "timed out waiting for the condition");
+    w.ok("kubectl -n kafka wait deployment/fits --for=condition=Available --timeout=1m");
 }
 
-const OPERATOR: &str = "apiVersion: apiextensions.k8s.io/v1
+/// The Strimzi operator: the CRDs of the kinds the generated resources use (kind,
+/// plural, short name) and its Deployment.
+fn operator() -> String {
+    let mut docs: Vec<String> = [
+        ("Kafka", "kafkas", "k"),
+        ("KafkaNodePool", "kafkanodepools", "knp"),
+        ("KafkaTopic", "kafkatopics", "kt"),
+    ]
+    .iter()
+    .map(|(kind, plural, short)| {
+        let singular = kind.to_lowercase();
+        format!(
+            "apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: {name: kafkas.kafka.strimzi.io}
+metadata: {{name: {plural}.kafka.strimzi.io}}
 spec:
   group: kafka.strimzi.io
   scope: Namespaced
-  names: {kind: Kafka, plural: kafkas, singular: kafka, shortNames: [k]}
-  versions: [{name: v1beta2, served: true, storage: true}]
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: kafkanodepools.kafka.strimzi.io}
-spec:
-  group: kafka.strimzi.io
-  scope: Namespaced
-  names: {kind: KafkaNodePool, plural: kafkanodepools, singular: kafkanodepool, shortNames: [knp]}
-  versions: [{name: v1beta2, served: true, storage: true}]
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: kafkatopics.kafka.strimzi.io}
-spec:
-  group: kafka.strimzi.io
-  scope: Namespaced
-  names: {kind: KafkaTopic, plural: kafkatopics, singular: kafkatopic, shortNames: [kt]}
-  versions: [{name: v1beta2, served: true, storage: true}]
----
-apiVersion: apps/v1
+  names: {{kind: {kind}, plural: {plural}, singular: {singular}, shortNames: [{short}]}}
+  versions: [{{name: v1beta2, served: true, storage: true}}]
+"
+        )
+    })
+    .collect();
+    docs.push(
+        "apiVersion: apps/v1
 kind: Deployment
 metadata: {name: strimzi-cluster-operator}
 spec:
   template:
     spec:
       containers: [{name: strimzi-cluster-operator, image: quay.io/strimzi/operator:0.48.0}]
-";
+"
+        .to_owned(),
+    );
+    docs.join("---\n")
+}
 
 /// Install the operator and the generated Strimzi resources; the result of
 /// waiting for the Kafka to be Ready.
 fn deploy_strimzi(w: &World) -> Output {
-    let ns = w.ok(
-        "kubectl",
-        &[
-            "create",
-            "namespace",
-            "kafka",
-            "--dry-run=client",
-            "-o",
-            "yaml",
-        ],
-    );
-    assert!(
-        w.run("kubectl", &["apply", "-f", "-"], &ns)
-            .status
-            .success()
-    );
+    let ns = w.ok("kubectl create namespace kafka --dry-run=client -o yaml");
+    assert!(w.run("kubectl apply -f -", &ns).status.success());
     assert!(
         w.run(
-            "kubectl",
-            &[
-                "-n",
-                "kafka",
-                "apply",
-                "--server-side",
-                "--force-conflicts",
-                "-f",
-                "-"
-            ],
-            OPERATOR
+            "kubectl -n kafka apply --server-side --force-conflicts -f -",
+            &operator()
         )
         .status
         .success()
     );
-    w.ok(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "wait",
-            "deployment/strimzi-cluster-operator",
-            "--for=condition=Available",
-            "--timeout=10m",
-        ],
-    );
+    w.ok("kubectl -n kafka wait deployment/strimzi-cluster-operator --for=condition=Available --timeout=10m");
     let dir = repo_root().join("generated/k8s/dev/strimzi");
-    w.ok(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "apply",
-            "-f",
-            dir.join("kafkanodepool-kafka.yaml").to_str().unwrap(),
-        ],
-    );
-    w.ok(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "apply",
-            "-f",
-            dir.join("kafka.yaml").to_str().unwrap(),
-        ],
-    );
+    for file in ["kafkanodepool-kafka.yaml", "kafka.yaml"] {
+        let path = dir.join(file);
+        w.ok_argv(
+            "kubectl",
+            &["-n", "kafka", "apply", "-f", path.to_str().unwrap()],
+        );
+    }
     w.run(
-        "kubectl",
-        &[
-            "-n",
-            "kafka",
-            "wait",
-            "kafka.kafka.strimzi.io/trading-cluster",
-            "--for=condition=Ready",
-            "--timeout=20m",
-        ],
+        "kubectl -n kafka wait kafka.kafka.strimzi.io/trading-cluster --for=condition=Ready --timeout=20m",
         "",
     )
 }
@@ -955,7 +802,7 @@ fn the_generated_strimzi_resources_pass_the_schemas_and_kafka_becomes_ready_on_t
     let pool = generated("k8s/dev/strimzi/kafkanodepool-kafka.yaml");
     let typo = pool.replacen("  roles:", "  role:", 1);
     assert_ne!(typo, pool);
-    let refused = w.run("kubectl", &["-n", "kafka", "apply", "-f", "-"], &typo);
+    let refused = w.run("kubectl -n kafka apply -f -", &typo);
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(
@@ -968,19 +815,11 @@ fn the_generated_strimzi_resources_pass_the_schemas_and_kafka_becomes_ready_on_t
     let topic = generated("k8s/dev/strimzi/kafkatopic-orders.yaml");
     let wait = |name: &str| {
         w.run(
-            "kubectl",
-            &[
-                "-n",
-                "kafka",
-                "wait",
-                &format!("kafkatopic.kafka.strimzi.io/{name}"),
-                "--for=condition=Ready",
-                "--timeout=5m",
-            ],
+            &format!("kubectl -n kafka wait kafkatopic.kafka.strimzi.io/{name} --for=condition=Ready --timeout=5m"),
             "",
         )
     };
-    let applied = w.run("kubectl", &["-n", "kafka", "apply", "-f", "-"], &topic);
+    let applied = w.run("kubectl -n kafka apply -f -", &topic);
     assert!(applied.status.success(), "{applied:?}");
     let ready = wait("orders");
     assert!(ready.status.success(), "{ready:?}");
@@ -990,7 +829,7 @@ fn the_generated_strimzi_resources_pass_the_schemas_and_kafka_becomes_ready_on_t
         1,
     );
     assert_ne!(wide, topic);
-    let applied = w.run("kubectl", &["-n", "kafka", "apply", "-f", "-"], &wide);
+    let applied = w.run("kubectl -n kafka apply -f -", &wide);
     assert!(applied.status.success(), "{applied:?}");
     let refused = wait("orders-wide");
     assert!(!refused.status.success());
@@ -1003,26 +842,18 @@ fn negative_control_kafka_never_ready_when_cloud_init_does_not_label_the_kafka_n
     // The Kafka node's cloud-init sets another workload label than the one
     // its pool's node affinity requires.
     let w = World::new(&[
-        Srv(
-            "dev-k3s-trading-control",
-            generated("cloud-init/dev/control.yaml"),
-            "10.0.1.10",
-            "203.0.113.10",
-        ),
-        Srv(
-            "dev-k3s-trading-kafka-0",
-            generated("cloud-init/dev/kafka.yaml").replace("workload=mixed", "workload=apps"),
-            "10.0.1.20",
-            "203.0.113.20",
+        dev_node("control", dev_cloud_init("control")),
+        dev_node(
+            "kafka-0",
+            dev_cloud_init("kafka").replace("workload=mixed", "workload=apps"),
         ),
     ]);
-    w.boot();
-    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    w.boot_until_the_control_plane_is_ready();
     let tok = w.ssh(
         "root@203.0.113.10",
         "cat /var/lib/rancher/k3s/server/node-token",
     );
-    let put = w.run(
+    let put = w.run_argv(
         "ssh",
         &[
             "-o",
@@ -1037,11 +868,9 @@ fn negative_control_kafka_never_ready_when_cloud_init_does_not_label_the_kafka_n
     w.fetch_kubeconfig("203.0.113.10");
     let ready = deploy_strimzi(&w);
     assert!(!ready.status.success());
-    assert!(
-        String::from_utf8_lossy(&ready.stderr)
-            .contains("KafkaNodePool kafka: 3 replica(s), 0 node(s) it may run on"),
-        "{}",
-        String::from_utf8_lossy(&ready.stderr)
+    assert_says(
+        &ready.stderr,
+        "KafkaNodePool kafka: 3 replica(s), 0 node(s) it may run on",
     );
 }
 
@@ -1050,26 +879,11 @@ fn the_k3s_installer_refuses_a_flag_k3s_does_not_have() {
     let bogus = generated("cloud-init/dev/control.yaml")
         .replace("--disable servicelb", "--disable-servicelb");
     assert_ne!(bogus, generated("cloud-init/dev/control.yaml"));
-    let w = World::new(&[Srv(
-        "dev-k3s-trading-control",
+    control_plane_refuses(
         bogus,
-        "10.0.1.10",
-        "203.0.113.10",
-    )]);
-    w.boot();
-    for _ in 0..400 {
-        if w.console().contains("runcmd exited") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert!(
-        w.console()
-            .contains("flag provided but not defined: -disable-servicelb"),
-        "{}",
-        w.console()
+        &["runcmd exited"],
+        "flag provided but not defined: -disable-servicelb",
     );
-    assert!(!w.path("world/api/dev-k3s-trading-control.json").exists());
 }
 
 /// Run a generated reusable workflow in the runner, called as the deploy
@@ -1104,27 +918,13 @@ fn call_in_the_runner(w: &World, callee: &str, secrets: &[(&str, &str)]) -> rehe
         work: w.path("work"),
         repository: "owner/infra".into(),
         secrets: all,
-        vars: Default::default(),
         stand_in_path: vec![w.path("bin")],
-        extra_env: vec![
-            (
-                "REHEARSAL_WORLD".into(),
-                w.path("world").display().to_string(),
-            ),
-            (
-                "HCLOUD_STANDIN_STATE".into(),
-                w.path("cloud.json").display().to_string(),
-            ),
-            (
-                "REHEARSAL_HCLOUD_BIN".into(),
-                w.path("shim/hcloud").display().to_string(),
-            ),
-        ],
-        terraform_mirror: None,
-        cache_dir: None,
-        rejected_environments: Vec::new(),
-        echo: false,
-        cargo_git: Vec::new(),
+        extra_env: world_env(
+            &w.path("world"),
+            &w.path("cloud.json"),
+            &w.path("shim/hcloud"),
+        ),
+        ..Default::default()
     };
     rehearsal::run::run(
         &caller,
@@ -1142,20 +942,14 @@ fn verify_in_the_runner(w: &World) -> rehearsal::run::Report {
 fn the_verify_workflow_runs_in_the_runner_against_the_world() {
     let w = provisioned(|s| s);
     let report = verify_in_the_runner(&w);
-    assert_eq!(
-        report.result,
-        rehearsal::run::Outcome::Success,
-        "{:#?}",
-        report.log
-    );
+    assert_outcome(&report, rehearsal::run::Outcome::Success);
     // kubectl came from the (stood-in) release, checksum verified; the
     // kubeconfig over ssh; the labels from the nodes' cloud-init.
-    assert!(
-        report.logged("pool kafka: 3 node(s) with role=kafka,workload=mixed, 3 expected"),
-        "{:#?}",
-        report.log
+    assert_logged(
+        &report,
+        "pool kafka: 3 node(s) with role=kafka,workload=mixed, 3 expected",
     );
-    assert!(report.logged("5 of 5 nodes Ready"));
+    assert_logged(&report, "5 of 5 nodes Ready");
     assert!(!report.log.iter().any(|l| l.contains("OPENSSH PRIVATE KEY")));
 }
 
@@ -1169,10 +963,9 @@ fn negative_control_in_the_runner_a_label_cloud_init_does_not_set_fails_verify_c
     });
     let report = verify_in_the_runner(&w);
     assert_eq!(report.result, rehearsal::run::Outcome::Failure);
-    assert!(
-        report.logged("pool worker: only 0 node(s) carry role=worker,workload=apps"),
-        "{:#?}",
-        report.log
+    assert_logged(
+        &report,
+        "pool worker: only 0 node(s) carry role=worker,workload=apps",
     );
 }
 
@@ -1184,24 +977,13 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
         "04-reusable-deploy-strimzi.yml",
         &[("HCLOUD_TOKEN", "hcloud-token")],
     );
-    assert_eq!(
-        strimzi.result,
-        rehearsal::run::Outcome::Success,
-        "{:#?}",
-        strimzi.log
-    );
-    assert!(
-        strimzi.logged("advertising 203.0.113.20 (dev-k3s-trading-kafka-ip)"),
-        "{:#?}",
-        strimzi.log
+    assert_outcome(&strimzi, rehearsal::run::Outcome::Success);
+    assert_logged(
+        &strimzi,
+        "advertising 203.0.113.20 (dev-k3s-trading-kafka-ip)",
     );
     let api = w.api("dev-k3s-trading-control");
-    let kafka = api["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == "Kafka")
-        .unwrap();
+    let kafka = find_in(&api, "objects", "kind", "Kafka");
     assert_eq!(kafka["status"]["conditions"][0]["status"], "True");
     assert_eq!(
         kafka["spec"]["kafka"]["listeners"][1]["configuration"]["brokers"][2]["advertisedHost"],
@@ -1233,12 +1015,7 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
     let first_topic = order.iter().position(|k| k == "KafkaTopic").unwrap();
     assert!(kafka_at < first_topic, "{order:?}");
     // The operator's RoleBinding was pointed at the namespace by the workflow.
-    let rb = api["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["kind"] == "RoleBinding")
-        .unwrap();
+    let rb = find_in(&api, "objects", "kind", "RoleBinding");
     assert_eq!(rb["subjects"][0]["namespace"], "kafka");
 
     let argocd = call_in_the_runner(
@@ -1250,31 +1027,11 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
             ("GHCR_TOKEN", "ghcr-pat"),
         ],
     );
-    assert_eq!(
-        argocd.result,
-        rehearsal::run::Outcome::Success,
-        "{:#?}",
-        argocd.log
-    );
+    assert_outcome(&argocd, rehearsal::run::Outcome::Success);
     let api = w.api("dev-k3s-trading-control");
-    let find = |kind: &str, name: &str| {
-        api["objects"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-            .cloned()
-            .unwrap_or_else(|| panic!("no {kind}/{name}"))
-    };
-    assert_eq!(find("ArgoCD", "argocd")["status"]["phase"], "Available");
-    assert_eq!(
-        find("Secret", "gitops-repository")["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
-        "repository"
-    );
-    assert_eq!(
-        find("Secret", "argocd-cluster")["stringData"]["admin.password"],
-        "admin-pw"
-    );
+    let objects = api["objects"].as_array().unwrap();
+    let find = |kind: &str, name: &str| find_object(objects, kind, name);
+    assert_argocd_deployed(objects, "admin-pw");
     let app = find("Application", "bootstrap");
     // dev's own overlay (cluster.kdl: `gitops overlay=`), in the project that
     // allows exactly the declared namespaces.
@@ -1418,9 +1175,9 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
     assert!(quiet.status.success() && quiet.stdout.is_empty() && quiet.stderr.is_empty());
     let unknown = consume("no.such.topic", &["-e"]);
     assert_eq!(unknown.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&unknown.stderr)
-            .contains("Topic no.such.topic error: Broker: Unknown topic or partition")
+    assert_says(
+        &unknown.stderr,
+        "Topic no.such.topic error: Broker: Unknown topic or partition",
     );
     for refused in [&["-e", "-X", "debug=all"][..], &["-o", "stored", "-e"], &[]] {
         let out = consume(&topic, refused);
@@ -1434,14 +1191,13 @@ fn the_strimzi_and_argocd_workflows_deploy_into_the_world_in_the_runner() {
         "kcat",
         &["-C", "-b", "203.0.113.99:30001", "-t", &topic, "-e"],
     );
-    assert!(String::from_utf8_lossy(&elsewhere.stderr).contains("Failed to acquire metadata"));
+    assert_says(&elsewhere.stderr, "Failed to acquire metadata");
 }
 
 #[test]
 fn a_destroyed_server_stops_and_a_replaced_one_boots_again() {
     let w = dev_world(|s| s);
-    w.boot();
-    w.wait_for_file("root@203.0.113.10", "/root/k3s-ready.txt");
+    w.boot_until_the_control_plane_is_ready();
     assert!(
         w.ssh("root@203.0.113.30", "touch /root/before")
             .status

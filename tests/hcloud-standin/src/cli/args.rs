@@ -60,6 +60,14 @@ impl Parsed {
     }
 }
 
+/// The values a list flag already has (a repeated flag appends to them).
+fn prior_list(prior: Option<Value>) -> Vec<String> {
+    match prior {
+        Some(Value::List(l)) => l,
+        _ => Vec::new(),
+    }
+}
+
 fn by_long<'a>(flags: &'a [Flag], name: &str) -> Option<&'a Flag> {
     flags.iter().find(|f| f.name == name)
 }
@@ -202,19 +210,13 @@ fn set(parsed: &mut Parsed, f: &Flag, value: &str) -> Result<(), String> {
             Value::Str(value.to_owned())
         }
         "stringArray" => {
-            let mut l = match prior {
-                Some(Value::List(l)) => l,
-                _ => Vec::new(),
-            };
+            let mut l = prior_list(prior);
             l.push(value.to_owned());
             Value::List(l)
         }
         "stringSlice" => {
             let fields = csv_fields(value).map_err(bad)?;
-            let mut l = match prior {
-                Some(Value::List(l)) => l,
-                _ => Vec::new(),
-            };
+            let mut l = prior_list(prior);
             l.extend(fields);
             Value::List(l)
         }

@@ -494,31 +494,15 @@ fn delete(group: &str, kind: &spec::Kind, p: &Parsed, out: &mut Out) -> Result<(
 }
 
 fn primary_ip_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
-    let opts = output_opts(&p.list("output"));
-    let protection = protection_levels(p)?;
-    let json_out = opts.contains_key("json");
-    if opts.contains_key("yaml") {
-        return Err(standin("-o yaml is not implemented (use -o json)"));
-    }
-    if json_out {
-        out.out_to_stderr = true;
-    }
-    let labels = p.map("label");
+    let protection = protection_levels(p, &["delete"])?;
+    let json_out = create_output(p, out)?;
     let mut state = object([
         ("type", s(p.string("type"))),
         ("name", s(p.string("name"))),
         ("assignee_type", s("server")),
         ("auto_delete", V::Bool(false)),
         ("delete_protection", V::Bool(!protection.is_empty())),
-        (
-            "labels",
-            V::Map(
-                labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), s(v.clone())))
-                    .collect(),
-            ),
-        ),
+        ("labels", labels_value(p)),
         ("datacenter", V::Unknown),
         ("assignee_id", V::Unknown),
         ("ip_address", V::Unknown),
@@ -533,14 +517,8 @@ fn primary_ip_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
     if assignee != 0 {
         hcloud_standin::values::put(&mut state, "assignee_id", n(assignee.unsigned_abs()));
     }
-    let created = change(|c| {
-        api::create(c, "hcloud_primary_ip", &mut state)?;
-        let me = id(get(&state, "id")).unwrap_or(0);
-        Ok((c.clone(), me))
-    })?;
-    let (cloud, me) = created;
-    let obj = objects::get(&cloud, "primary-ip", &me.to_string())
-        .ok_or_else(|| standin("the created Primary IP is not in the fake cloud"))?;
+    let (cloud, me) = create(&mut state, "primary-ip", |_, _| {})?;
+    let obj = created(&cloud, "primary-ip", me)?;
     out.cmd(&format!("Primary IP {me} created\n"));
     if !protection.is_empty() {
         wait(out, "change_protection", &format!("primary_ip: {me}"));
@@ -580,43 +558,22 @@ fn ssh_key_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
             "if any flags in the group [public-key public-key-from-file] are set none of the others can be; [public-key public-key-from-file] were all set",
         ));
     }
-    let opts = output_opts(&p.list("output"));
-    if opts.contains_key("yaml") {
-        return Err(standin("-o yaml is not implemented (use -o json)"));
-    }
-    let json_out = opts.contains_key("json");
-    if json_out {
-        out.out_to_stderr = true;
-    }
+    let json_out = create_output(p, out)?;
     let file = p.string("public-key-from-file");
     let public_key = if file.is_empty() {
         p.string("public-key")
     } else {
         file_or_stdin(&file)?
     };
-    let labels = p.map("label");
     let mut state = object([
         ("name", s(p.string("name"))),
         ("public_key", s(public_key)),
-        (
-            "labels",
-            V::Map(
-                labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), s(v.clone())))
-                    .collect(),
-            ),
-        ),
+        ("labels", labels_value(p)),
         ("fingerprint", V::Unknown),
         ("id", V::Unknown),
     ]);
-    let (cloud, me) = change(|c| {
-        api::create(c, "hcloud_ssh_key", &mut state)?;
-        let me = id(get(&state, "id")).unwrap_or(0);
-        Ok((c.clone(), me))
-    })?;
-    let obj = objects::get(&cloud, "ssh-key", &me.to_string())
-        .ok_or_else(|| standin("the created SSH key is not in the fake cloud"))?;
+    let (cloud, me) = create(&mut state, "ssh-key", |_, _| {})?;
+    let obj = created(&cloud, "ssh-key", me)?;
     out.cmd(&format!("SSH key {me} created\n"));
     if json_out {
         out.stdout += &json_text(&serde_json::json!({ "ssh_key": obj.json() }));
@@ -624,12 +581,51 @@ fn ssh_key_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
     Ok(())
 }
 
-/// `--enable-protection`: getChangeProtectionOpts.
-fn protection_levels(p: &Parsed) -> Result<Vec<String>, Fail> {
+/// A create command's `-o`: `json` (what `cmd.Print*` writes then goes to stderr, the
+/// JSON alone to stdout), or none; `yaml` is not implemented.
+fn create_output(p: &Parsed, out: &mut Out) -> Result<bool, Fail> {
+    let opts = output_opts(&p.list("output"));
+    if opts.contains_key("yaml") {
+        return Err(standin("-o yaml is not implemented (use -o json)"));
+    }
+    let json_out = opts.contains_key("json");
+    out.out_to_stderr |= json_out;
+    Ok(json_out)
+}
+
+/// The `--label` flags as the API's `labels` attribute.
+fn labels_value(p: &Parsed) -> V {
+    V::Map(p.map("label").into_iter().map(|(k, v)| (k, s(v))).collect())
+}
+
+/// Creates the object of CLI group `group` the API attributes `state` describe (then
+/// `then` with the new id, in the same write); the cloud after it and the id.
+fn create(
+    state: &mut V,
+    group: &str,
+    then: impl FnOnce(&mut Cloud, u64),
+) -> Result<(Cloud, u64), Fail> {
+    change(|c| {
+        api::create(c, objects::tf_kind(group), state)?;
+        let me = id(get(state, "id")).unwrap_or(0);
+        then(c, me);
+        Ok((c.clone(), me))
+    })
+}
+
+/// The object a create command just made, for its output.
+fn created<'a>(cloud: &'a Cloud, group: &'a str, me: u64) -> Result<objects::Obj<'a>, Fail> {
+    objects::get(cloud, group, &me.to_string())
+        .ok_or_else(|| standin(format!("the created {group} {me} is not in the fake cloud")))
+}
+
+/// `--enable-protection`: getChangeProtectionOpts, which knows the `known` levels of
+/// the kind.
+fn protection_levels(p: &Parsed, known: &[&str]) -> Result<Vec<String>, Fail> {
     let levels = p.list("enable-protection");
     let unknown: Vec<&str> = levels
         .iter()
-        .filter(|l| l.to_lowercase() != "delete")
+        .filter(|l| !known.contains(&l.to_lowercase().as_str()))
         .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
@@ -651,15 +647,8 @@ fn wait(out: &mut Out, command: &str, resources: &str) {
 }
 
 fn volume_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
-    let opts = output_opts(&p.list("output"));
-    let protection = protection_levels(p)?;
-    if opts.contains_key("yaml") {
-        return Err(standin("-o yaml is not implemented (use -o json)"));
-    }
-    let json_out = opts.contains_key("json");
-    if json_out {
-        out.out_to_stderr = true;
-    }
+    let protection = protection_levels(p, &["delete"])?;
+    let json_out = create_output(p, out)?;
     let server = p.string("server");
     let server_id = if server.is_empty() {
         None
@@ -669,19 +658,10 @@ fn volume_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
             .ok_or_else(|| go(format!("server not found: {server}")))?;
         Some(obj.id())
     };
-    let labels = p.map("label");
     let mut state = object([
         ("name", s(p.string("name"))),
         ("size", V::Number(p.int("size"))),
-        (
-            "labels",
-            V::Map(
-                labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), s(v.clone())))
-                    .collect(),
-            ),
-        ),
+        ("labels", labels_value(p)),
         ("automount", V::Bool(p.boolean("automount"))),
         ("delete_protection", V::Bool(!protection.is_empty())),
         ("location", V::Unknown),
@@ -710,11 +690,7 @@ fn volume_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
     if !format.is_empty() {
         hcloud_standin::values::put(&mut state, "format", s(format));
     }
-    let (cloud, me) = change(|c| {
-        api::create(c, "hcloud_volume", &mut state)?;
-        let me = id(get(&state, "id")).unwrap_or(0);
-        Ok((c.clone(), me))
-    })?;
+    let (cloud, me) = create(&mut state, "volume", |_, _| {})?;
     let mut resources = format!("volume: {me}");
     if let Some(srv) = server_id {
         resources += &format!(", server: {srv}");
@@ -726,8 +702,7 @@ fn volume_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
         out.cmd(&format!("Resource protection enabled for volume {me}\n"));
     }
     if json_out {
-        let obj = objects::get(&cloud, "volume", &me.to_string())
-            .ok_or_else(|| standin("the created volume is not in the fake cloud"))?;
+        let obj = created(&cloud, "volume", me)?;
         out.stdout += &json_text(&serde_json::json!({ "volume": obj.json() }));
     }
     Ok(())
@@ -737,10 +712,7 @@ fn volume_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
 /// leftover worker); `--volume`, `--automount`, `--enable-backup`,
 /// `--allow-deprecated-image` and more than one `--user-data-from-file` are refused.
 fn server_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
-    let opts = output_opts(&p.list("output"));
-    if opts.contains_key("yaml") {
-        return Err(standin("-o yaml is not implemented (use -o json)"));
-    }
+    let json_out = create_output(p, out)?;
     for f in [
         "volume",
         "automount",
@@ -753,22 +725,7 @@ fn server_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
             )));
         }
     }
-    let json_out = opts.contains_key("json");
-    if json_out {
-        out.out_to_stderr = true;
-    }
-    let levels = p.list("enable-protection");
-    let unknown: Vec<&str> = levels
-        .iter()
-        .filter(|l| !["delete", "rebuild"].contains(&l.to_lowercase().as_str()))
-        .map(String::as_str)
-        .collect();
-    if !unknown.is_empty() {
-        return Err(go(format!(
-            "unknown protection level: {}",
-            unknown.join(", ")
-        )));
-    }
+    let levels = protection_levels(p, &["delete", "rebuild"])?;
     let has = |l: &str| levels.iter().any(|x| x.to_lowercase() == l);
 
     // createOptsFromFlags: the CLI looks up the type, the image and every reference
@@ -840,20 +797,11 @@ fn server_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
         firewalls.push(n(lookup("firewall", "firewall", &x)?));
     }
     let pg = p.string("placement-group");
-    let labels = p.map("label");
     let mut state = object([
         ("name", s(p.string("name"))),
         ("server_type", s(server_type.name.clone())),
         ("image", s(image_name)),
-        (
-            "labels",
-            V::Map(
-                labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), s(v.clone())))
-                    .collect(),
-            ),
-        ),
+        ("labels", labels_value(p)),
         ("user_data", user_data.map_or(V::Null, s)),
         ("ssh_keys", V::List(ssh_keys.clone())),
         ("public_net", V::List(vec![public_net])),
@@ -877,13 +825,10 @@ fn server_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
         }
     }
     let start = !p.changed("start-after-create") || p.boolean("start-after-create");
-    let (cloud, me) = change(|c| {
-        api::create(c, "hcloud_server", &mut state)?;
-        let me = id(get(&state, "id")).unwrap_or(0);
+    let (cloud, me) = create(&mut state, "server", |c, me| {
         if !start && let Some(srv) = c.servers.iter_mut().find(|x| x.id == me) {
             srv.status = "off".into();
         }
-        Ok((c.clone(), me))
     })?;
     wait(out, "create_server", &format!("server: {me}"));
     if start {
@@ -894,8 +839,7 @@ fn server_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
         wait(out, "change_protection", &format!("server: {me}"));
         out.cmd(&format!("Resource protection enabled for server {me}\n"));
     }
-    let obj = objects::get(&cloud, "server", &me.to_string())
-        .ok_or_else(|| standin("the created server is not in the fake cloud"))?;
+    let obj = created(&cloud, "server", me)?;
     let root_password = if ssh_keys.is_empty() {
         format!("standin-root-password-{me}")
     } else {

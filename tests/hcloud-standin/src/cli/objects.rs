@@ -6,6 +6,7 @@ use serde_json::{Value as Json, json};
 
 use hcloud_standin::catalog::catalog;
 use hcloud_standin::cloud::{Cloud, Labels};
+use hcloud_standin::named::Named;
 
 use super::template::TVal;
 
@@ -214,52 +215,33 @@ fn datacenter_json(name: &str) -> Json {
 }
 
 impl<'a> Obj<'a> {
-    pub fn id(&self) -> u64 {
+    /// The object itself.
+    fn named(&self) -> &'a dyn Named {
         let c = self.cloud;
         let i = self.index;
         match self.kind {
-            "server" => c.servers[i].id,
-            "volume" => c.volumes[i].id,
-            "load-balancer" => c.load_balancers[i].id,
-            "floating-ip" => c.floating_ips[i].id,
-            "network" => c.networks[i].id,
-            "firewall" => c.firewalls[i].id,
-            "ssh-key" => c.ssh_keys[i].id,
-            "placement-group" => c.placement_groups[i].id,
-            _ => c.primary_ips[i].id,
+            "server" => &c.servers[i],
+            "volume" => &c.volumes[i],
+            "load-balancer" => &c.load_balancers[i],
+            "floating-ip" => &c.floating_ips[i],
+            "network" => &c.networks[i],
+            "firewall" => &c.firewalls[i],
+            "ssh-key" => &c.ssh_keys[i],
+            "placement-group" => &c.placement_groups[i],
+            _ => &c.primary_ips[i],
         }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.named().id()
     }
 
     pub fn name(&self) -> &'a str {
-        let c = self.cloud;
-        let i = self.index;
-        match self.kind {
-            "server" => &c.servers[i].name,
-            "volume" => &c.volumes[i].name,
-            "load-balancer" => &c.load_balancers[i].name,
-            "floating-ip" => &c.floating_ips[i].name,
-            "network" => &c.networks[i].name,
-            "firewall" => &c.firewalls[i].name,
-            "ssh-key" => &c.ssh_keys[i].name,
-            "placement-group" => &c.placement_groups[i].name,
-            _ => &c.primary_ips[i].name,
-        }
+        self.named().name()
     }
 
     pub fn labels(&self) -> &'a Labels {
-        let c = self.cloud;
-        let i = self.index;
-        match self.kind {
-            "server" => &c.servers[i].labels,
-            "volume" => &c.volumes[i].labels,
-            "load-balancer" => &c.load_balancers[i].labels,
-            "floating-ip" => &c.floating_ips[i].labels,
-            "network" => &c.networks[i].labels,
-            "firewall" => &c.firewalls[i].labels,
-            "ssh-key" => &c.ssh_keys[i].labels,
-            "placement-group" => &c.placement_groups[i].labels,
-            _ => &c.primary_ips[i].labels,
-        }
+        self.named().labels()
     }
 
     fn server_name(&self, id: Option<u64>) -> String {

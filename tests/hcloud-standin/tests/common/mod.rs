@@ -13,6 +13,7 @@
 //! `>= 1.11` (nothing else is overridden).
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -118,27 +119,9 @@ impl Project {
 
     /// `terraform ARGS` with environment variables set over the usual ones.
     pub fn tf_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let out = Command::new("terraform")
-            .arg(format!("-chdir={}", self.dir.path().display()))
-            .args(args)
-            .env("TF_CLI_CONFIG_FILE", cli_config())
-            .env(cloud::STATE_ENV, &self.cloud)
-            .env("HCLOUD_TOKEN", TOKEN)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("HTTPS_PROXY", "http://127.0.0.1:9")
-            .env("HTTP_PROXY", "http://127.0.0.1:9")
-            .env_remove("TF_PLUGIN_CACHE_DIR")
-            .env_remove("TF_LOG")
-            .envs(env.iter().copied())
-            .output()
-            .expect("terraform runs");
-        Run {
-            ok: out.status.success(),
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        let mut cmd = terraform(self.dir.path(), &self.cloud, args);
+        cmd.env("HCLOUD_TOKEN", TOKEN).envs(env.iter().copied());
+        run(&mut cmd)
     }
 
     /// `terraform ARGS`, which must succeed.
@@ -168,6 +151,77 @@ impl Project {
     }
 }
 
+/// `terraform -chdir=DIR ARGS`, offline, with the stand-in over the fake cloud `cloud`
+/// (the caller adds the token the way its module reads it).
+pub fn terraform(dir: &Path, cloud: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("terraform");
+    cmd.arg(format!("-chdir={}", dir.display()))
+        .args(args)
+        .env("TF_CLI_CONFIG_FILE", cli_config())
+        .env(cloud::STATE_ENV, cloud)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env_remove("TF_PLUGIN_CACHE_DIR")
+        .env_remove("TF_LOG");
+    cmd
+}
+
+/// Runs `cmd` to its end.
+pub fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().expect("terraform runs");
+    Run {
+        ok: out.status.success(),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// What a command of the `hcloud` CLI stand-in did.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The stand-in `hcloud ARGS` over the fake cloud `state` with the test token, `env` set
+/// over the usual variables and `input`, if any, on standard input.
+pub fn hcloud(state: &Path, env: &[(&str, &str)], args: &[&str], input: Option<&str>) -> Out {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hcloud"))
+        .args(args)
+        .env(cloud::STATE_ENV, state)
+        .env("HCLOUD_TOKEN", TOKEN)
+        .env_remove("HCLOUD_STANDIN_STRICT")
+        .envs(env.iter().copied())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hcloud runs");
+    if let Some(input) = input {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("stdin written");
+    }
+    let out = child.wait_with_output().expect("hcloud ends");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for entry in fs::read_dir(from).expect("fixture directory") {
         let entry = entry.expect("fixture entry");
@@ -181,13 +235,16 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A Primary IP created outside Terraform (as the workflows do with the hcloud CLI).
-pub fn outside_primary_ip(c: &mut Cloud, name: &str, node: &str, datacenter: &str) -> u64 {
+/// A Primary IP created outside Terraform (as the workflows do with the hcloud CLI),
+/// labelled `labels`; its id.
+pub fn outside_primary_ip(
+    c: &mut Cloud,
+    name: &str,
+    datacenter: &str,
+    labels: &[(&str, &str)],
+) -> u64 {
     let ip = c.free_ipv4().expect("a free address");
     let (id, created) = c.new_id();
-    let mut labels = Labels::new();
-    labels.insert("environment".into(), "dev".into());
-    labels.insert("node".into(), node.into());
     c.primary_ips.push(PrimaryIp {
         id,
         name: name.into(),
@@ -195,11 +252,24 @@ pub fn outside_primary_ip(c: &mut Cloud, name: &str, node: &str, datacenter: &st
         ip,
         datacenter: datacenter.into(),
         assignee_type: "server".into(),
-        labels,
+        labels: labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<Labels>(),
         created,
         ..PrimaryIp::default()
     });
     id
+}
+
+/// A Primary IP of the `dev` environment for `node`.
+pub fn dev_primary_ip(c: &mut Cloud, name: &str, node: &str, datacenter: &str) -> u64 {
+    outside_primary_ip(
+        c,
+        name,
+        datacenter,
+        &[("environment", "dev"), ("node", node)],
+    )
 }
 
 /// The fake cloud the `cluster` fixture expects: the two Primary IPs of `dev.tfvars`.
@@ -208,19 +278,15 @@ pub fn seeded() -> Cloud {
         format: cloud::FORMAT,
         ..Cloud::default()
     };
-    outside_primary_ip(
-        &mut c,
-        "kafka-dev-control-0-ipv4",
-        "kafka-dev-control-0",
-        "nbg1-dc3",
-    );
-    outside_primary_ip(
-        &mut c,
-        "kafka-dev-kafka-0-ipv4",
-        "kafka-dev-kafka-0",
-        "nbg1-dc3",
-    );
+    for node in ["kafka-dev-control-0", "kafka-dev-kafka-0"] {
+        dev_primary_ip(&mut c, &format!("{node}-ipv4"), node, "nbg1-dc3");
+    }
     c
+}
+
+/// The fake cloud's servers: name → ID.
+pub fn server_ids(c: &Cloud) -> BTreeMap<String, u64> {
+    c.servers.iter().map(|s| (s.name.clone(), s.id)).collect()
 }
 
 /// The `Plan: …` line of a plan's output.

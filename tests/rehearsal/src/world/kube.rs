@@ -1708,19 +1708,9 @@ fn apply_patch(obj: &mut Value, a: &Args) -> Res<()> {
     Ok(())
 }
 
+/// A JSON merge patch (RFC 7386).
 fn merge(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        (t, p) => *t = p.clone(),
-    }
+    merge_patch(target, patch, false);
 }
 
 /// A strategic merge patch, as far as the workflows use one: a merge patch
@@ -1728,6 +1718,10 @@ fn merge(target: &mut Value, patch: &Value) {
 /// merged by name — an entry of the patch updates the target's entry of that
 /// name, or is appended — instead of replacing the list.
 fn strategic_merge(target: &mut Value, patch: &Value) {
+    merge_patch(target, patch, true);
+}
+
+fn merge_patch(target: &mut Value, patch: &Value, strategic: bool) {
     let named = |v: &Vec<Value>| v.iter().all(|e| e["name"].is_string());
     match (target, patch) {
         (Value::Object(t), Value::Object(p)) => {
@@ -1735,14 +1729,14 @@ fn strategic_merge(target: &mut Value, patch: &Value) {
                 if v.is_null() {
                     t.remove(k);
                 } else {
-                    strategic_merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v, strategic);
                 }
             }
         }
-        (Value::Array(t), Value::Array(p)) if named(t) && named(p) => {
+        (Value::Array(t), Value::Array(p)) if strategic && named(t) && named(p) => {
             for e in p {
                 match t.iter_mut().find(|x| x["name"] == e["name"]) {
-                    Some(x) => strategic_merge(x, e),
+                    Some(x) => merge_patch(x, e, strategic),
                     None => t.push(e.clone()),
                 }
             }

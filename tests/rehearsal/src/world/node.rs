@@ -438,12 +438,9 @@ pub(super) fn parse_curl(args: &[String]) -> Res<(CurlOpts, String)> {
     Ok((o, url))
 }
 
-/// The K3s server flags the rehearsal knows (`k3s server --help`, v1.34);
-/// another flag fails as k3s does.
-const K3S_SERVER_FLAGS: &[&str] = &[
-    "--write-kubeconfig-mode",
-    "--disable",
-    "--tls-san",
+/// The K3s flags the rehearsal knows that `k3s server` and `k3s agent` both have
+/// (`k3s server --help`, `k3s agent --help`, v1.34); another flag fails as k3s does.
+const K3S_NODE_FLAGS: &[&str] = &[
     "--node-ip",
     "--node-external-ip",
     "--flannel-iface",
@@ -451,29 +448,24 @@ const K3S_SERVER_FLAGS: &[&str] = &[
     "--node-taint",
     "--node-name",
     "--token",
+    "--kubelet-arg",
+    "--data-dir",
+];
+/// The server's own flags.
+const K3S_SERVER_FLAGS: &[&str] = &[
+    "--write-kubeconfig-mode",
+    "--disable",
+    "--tls-san",
     "--cluster-init",
     "--flannel-backend",
     "--disable-network-policy",
     "--cluster-cidr",
     "--service-cidr",
     "--kube-apiserver-arg",
-    "--kubelet-arg",
-    "--data-dir",
     "--advertise-address",
 ];
-/// The K3s agent flags (`k3s agent --help`).
-const K3S_AGENT_FLAGS: &[&str] = &[
-    "--node-ip",
-    "--node-external-ip",
-    "--flannel-iface",
-    "--node-label",
-    "--node-taint",
-    "--node-name",
-    "--token",
-    "--server",
-    "--kubelet-arg",
-    "--data-dir",
-];
+/// The agent's own flags.
+const K3S_AGENT_FLAGS: &[&str] = &["--server"];
 /// Flags without a value.
 const K3S_BOOL_FLAGS: &[&str] = &["--cluster-init", "--disable-network-policy"];
 
@@ -523,7 +515,7 @@ pub fn k3s_install(args: &[String]) -> Res<u8> {
             Some((f, v)) => (f.to_string(), Some(v.to_string())),
             None => (flags[i].clone(), None),
         };
-        if !known.contains(&flag.as_str()) {
+        if !K3S_NODE_FLAGS.contains(&flag.as_str()) && !known.contains(&flag.as_str()) {
             return Err(Fail::new(
                 1,
                 format!(

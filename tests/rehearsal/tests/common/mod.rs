@@ -24,6 +24,72 @@ pub fn repo_root() -> PathBuf {
         .unwrap()
 }
 
+/// The workflows topogen generated for the repository's cluster.kdl: the
+/// files `.github/workflows/.topogen-manifest` lists (the directory also
+/// holds workflows topogen does not own, such as cargo-dist's `release.yml`),
+/// copied once into a directory of this test binary's own.
+pub fn generated_workflows() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let src = repo_root().join(".github/workflows");
+        let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "topogen-workflows-{}/.github/workflows",
+            env!("CARGO_CRATE_NAME")
+        ));
+        let _ = fs::remove_dir_all(&dest);
+        fs::create_dir_all(&dest).unwrap();
+        let manifest = fs::read_to_string(src.join(".topogen-manifest")).unwrap();
+        for name in manifest
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            fs::copy(src.join(name), dest.join(name)).unwrap();
+        }
+        dest
+    })
+    .clone()
+}
+
+/// `topogen ARGS` in `project`, its cache in `cache`.
+pub fn topogen_in(project: &Path, cache: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(topogen_bin());
+    cmd.current_dir(project)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("TOPOGEN_CACHE_DIR", cache);
+    cmd
+}
+
+/// Runs `cmd`, which must succeed; its stdout.
+pub fn stdout(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The world's stand-ins (ssh, scp, kubectl, …) installed into `bin`.
+pub fn install_stand_ins(bin: &Path) {
+    let st = Command::new(WORLD_BIN)
+        .arg("install")
+        .arg(bin)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// The Strimzi resources topogen generated for `env`.
+pub fn generated_strimzi(p: &Project, env: &str) -> Vec<serde_yaml::Value> {
+    let dir = p.project(&format!("generated/k8s/{env}/strimzi"));
+    fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| serde_yaml::from_str(&fs::read_to_string(e.unwrap().path()).unwrap()).unwrap())
+        .collect()
+}
+
 pub fn topogen_bin() -> PathBuf {
     match std::env::var_os("TOPOGEN_BIN").filter(|p| !p.is_empty()) {
         Some(p) => PathBuf::from(p),
@@ -71,18 +137,11 @@ impl Project {
         let project = p.join("project");
         fs::create_dir_all(&project).unwrap();
         fs::copy(config, project.join("cluster.kdl")).unwrap();
-        let out = Command::new(topogen_bin())
-            .current_dir(&project)
-            .args(["build", "-c", "cluster.kdl"])
-            .env("NO_COLOR", "1")
-            .env("TOPOGEN_CACHE_DIR", p.join("topogen-cache"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "topogen build: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        stdout(&mut topogen_in(
+            &project,
+            &p.join("topogen-cache"),
+            &["build", "-c", "cluster.kdl"],
+        ));
         fs::write(
             project.join("generated/terraform/override.tf"),
             "# The machine's Terraform is 1.11; cluster.kdl pins >= 1.13 (rehearsal only).\nterraform {\n  required_version = \">= 1.11\"\n}\n",
@@ -97,12 +156,7 @@ impl Project {
         )
         .unwrap();
         fs::create_dir_all(p.join("world")).unwrap();
-        let st = Command::new(WORLD_BIN)
-            .arg("install")
-            .arg(p.join("bin"))
-            .status()
-            .unwrap();
-        assert!(st.success());
+        install_stand_ins(&p.join("bin"));
         let st = Command::new("ssh-keygen")
             .args([
                 "-q",
@@ -159,29 +213,21 @@ impl Project {
             work: self.path(&format!("runs/{run}")),
             repository: "owner/infra".into(),
             secrets: self.secrets.clone(),
-            vars: BTreeMap::new(),
             stand_in_path: vec![self.path("bin")],
-            extra_env: vec![
-                (
-                    "REHEARSAL_WORLD".into(),
-                    self.path("world").display().to_string(),
+            extra_env: [
+                world_env(
+                    &self.path("world"),
+                    &self.path("cloud.json"),
+                    &standin_dir().join("hcloud"),
                 ),
-                (
-                    "HCLOUD_STANDIN_STATE".into(),
-                    self.path("cloud.json").display().to_string(),
-                ),
-                (
-                    "REHEARSAL_HCLOUD_BIN".into(),
-                    standin_dir().join("hcloud").display().to_string(),
-                ),
-                ("HCLOUD_STANDIN_STRICT".into(), "1".into()),
-                ("CHECKPOINT_DISABLE".into(), "1".into()),
-            ],
+                vec![
+                    ("HCLOUD_STANDIN_STRICT".into(), "1".into()),
+                    ("CHECKPOINT_DISABLE".into(), "1".into()),
+                ],
+            ]
+            .concat(),
             terraform_mirror: Some(self.path("mirror")),
-            cache_dir: None,
-            rejected_environments: Vec::new(),
-            echo: false,
-            cargo_git: Vec::new(),
+            ..Options::default()
         }
     }
 
@@ -201,6 +247,20 @@ impl Project {
             Event::Dispatch(vec![("environment".into(), env.into())]),
             run,
         )
+    }
+
+    /// A run of the maintenance workflow that must succeed.
+    pub fn maintenance_ok(&self, env: &str, action: &str, run: &str) -> Report {
+        let report = self.maintenance(env, action, run);
+        assert_outcome(&report, Outcome::Success);
+        report
+    }
+
+    /// A deploy of `env` that must succeed.
+    pub fn deploy_ok(&self, env: &str, run: &str) -> Report {
+        let report = self.deploy(env, run);
+        assert_outcome(&report, Outcome::Success);
+        report
     }
 
     /// A deploy whose reviewers reject the GitHub environment `rejected`.
@@ -230,29 +290,23 @@ impl Project {
         serde_json::from_str(&fs::read_to_string(self.path("cloud.json")).unwrap()).unwrap()
     }
 
+    /// `topogen ARGS` in the project.
+    pub fn topogen(&self, args: &[&str]) -> Command {
+        topogen_in(&self.path("project"), &self.path("topogen-cache"), args)
+    }
+
     /// `topogen show --format json --env ENV`: the environment.
     pub fn show(&self, env: &str) -> Value {
-        let out = Command::new(topogen_bin())
-            .current_dir(self.path("project"))
-            .args([
-                "show",
-                "--format",
-                "json",
-                "--env",
-                env,
-                "-c",
-                "cluster.kdl",
-            ])
-            .env("NO_COLOR", "1")
-            .env("TOPOGEN_CACHE_DIR", self.path("topogen-cache"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let out = stdout(&mut self.topogen(&[
+            "show",
+            "--format",
+            "json",
+            "--env",
+            env,
+            "-c",
+            "cluster.kdl",
+        ]));
+        let doc: Value = serde_json::from_str(&out).unwrap();
         doc["environments"][0].clone()
     }
 
@@ -277,6 +331,101 @@ impl Drop for Project {
             .env("HCLOUD_STANDIN_STATE", self.path("cloud.json"))
             .status();
     }
+}
+
+/// What a step needs to reach the fake world: the world directory, the fake
+/// cloud's state file and the hcloud CLI stand-in.
+pub fn world_env(world: &Path, cloud: &Path, hcloud: &Path) -> Vec<(String, String)> {
+    [
+        ("REHEARSAL_WORLD", world),
+        ("HCLOUD_STANDIN_STATE", cloud),
+        ("REHEARSAL_HCLOUD_BIN", hcloud),
+    ]
+    .iter()
+    .map(|(k, p)| ((*k).to_owned(), p.display().to_string()))
+    .collect()
+}
+
+/// The element of the array `v[list]` whose `key` is `value`.
+pub fn find_in<'a>(v: &'a Value, list: &str, key: &str, value: &str) -> &'a Value {
+    v[list]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e[key] == value))
+        .unwrap_or_else(|| panic!("no element of {list} with {key} {value}"))
+}
+
+/// The object `kind`/`name` among the fake Kubernetes API's `objects`.
+pub fn find_object<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind}/{name} in the API"))
+}
+
+/// ArgoCD as the deploy-argocd workflow leaves it in the fake API: the instance
+/// Available, the repository secret, the admin password from the secret.
+pub fn assert_argocd_deployed(objects: &[Value], admin_password: &str) {
+    let find = |kind, name| find_object(objects, kind, name);
+    assert_eq!(find("ArgoCD", "argocd")["status"]["phase"], "Available");
+    assert_eq!(
+        find("Secret", "gitops-repository")["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
+        "repository"
+    );
+    assert_eq!(
+        find("Secret", "argocd-cluster")["stringData"]["admin.password"],
+        admin_password
+    );
+}
+
+/// Each job of `want` ended with its outcome.
+pub fn assert_jobs(report: &Report, want: &[(&str, Outcome)]) {
+    let got: Vec<(&str, Outcome)> = want
+        .iter()
+        .map(|(job, _)| {
+            let j = report
+                .job(job)
+                .unwrap_or_else(|| panic!("no job `{job}` in {:#?}", report.jobs));
+            (*job, j.result)
+        })
+        .collect();
+    assert_eq!(got, want, "{:#?}", report.log);
+}
+
+/// The run's step summary contains `needle`.
+pub fn assert_summary(report: &Report, needle: &str) {
+    assert!(report.summary.contains(needle), "{}", report.summary);
+}
+
+/// Every job of `jobs` ended with `outcome`.
+pub fn assert_each_job(report: &Report, jobs: &[&str], outcome: Outcome) {
+    let want: Vec<(&str, Outcome)> = jobs.iter().map(|j| (*j, outcome)).collect();
+    assert_jobs(report, &want);
+}
+
+/// A deploy of dev that failed and cleaned up after itself: the cleanup job
+/// ran, the step summary's row `row` says so, the run failed, no server is
+/// left and dev's Primary IPs stay.
+pub fn assert_failed_and_cleaned_up(p: &Project, report: &Report, row: &str) {
+    assert_jobs(report, &[("cleanup_on_failure", Outcome::Success)]);
+    assert_summary(report, row);
+    assert_eq!(report.result, Outcome::Failure);
+    let cloud = p.cloud();
+    assert_eq!(names(&cloud, "servers"), BTreeSet::new(), "servers left");
+    assert_eq!(names(&cloud, "primary_ips"), primary_ip_names(p, "dev"));
+}
+
+/// The run ended with `want` (its log shown otherwise).
+pub fn assert_outcome(report: &Report, want: Outcome) {
+    assert_eq!(report.result, want, "{:#?}", report.log);
+}
+
+/// Some line of the run's log contains `needle`.
+pub fn assert_logged(report: &Report, needle: &str) {
+    assert!(
+        report.logged(needle),
+        "{needle:?} not logged: {:#?}",
+        report.log
+    );
 }
 
 pub fn results(report: &Report) -> BTreeMap<&str, Outcome> {
