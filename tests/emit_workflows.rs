@@ -79,6 +79,15 @@ fn strings(v: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The choices a `workflow_dispatch` input offers.
+fn options(text: &str, input: &str) -> Vec<String> {
+    let doc = parse(input, text);
+    strings(get(
+        &doc,
+        &["on", "workflow_dispatch", "inputs", input, "options"],
+    ))
+}
+
 fn jobs(doc: &Value) -> Vec<(String, &Value)> {
     get(doc, &["jobs"])
         .as_mapping()
@@ -974,12 +983,7 @@ fn monitoring_is_installed_before_argocd_only_where_declared() {
     let jobs = jobs(&deploy);
     let needs = |job: &str| -> Vec<String> {
         let (_, j) = jobs.iter().find(|(n, _)| n == job).expect(job);
-        j["needs"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .map(|n| n.as_str().unwrap().to_owned())
-            .collect()
+        strings(&j["needs"])
     };
     assert!(needs("deploy_monitoring").contains(&"deploy_strimzi".to_owned()));
     assert!(needs("deploy_argocd").contains(&"deploy_monitoring".to_owned()));
@@ -999,15 +1003,6 @@ fn monitoring_is_installed_before_argocd_only_where_declared() {
 /// the topology names; an environment without monitoring is not offered.
 #[test]
 fn operations_workflows_offer_the_topologys_choices() {
-    let options = |text: &str, input: &str| -> Vec<String> {
-        let doc: Value = serde_yaml::from_str(text).unwrap();
-        doc["on"]["workflow_dispatch"]["inputs"][input]["options"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
-            .collect()
-    };
     let repo = workflows(REPO_KDL);
     let logs = &repo["view-app-logs.yml"];
     assert_eq!(options(logs, "environment"), ["dev", "prod"]);
@@ -1052,15 +1047,6 @@ fn operations_workflows_offer_the_topologys_choices() {
 /// generated without an external listener.
 #[test]
 fn the_topics_workflow_reads_the_declared_topics_through_the_bootstrap_node_port() {
-    let options = |text: &str, input: &str| -> Vec<String> {
-        let doc: Value = serde_yaml::from_str(text).unwrap();
-        doc["on"]["workflow_dispatch"]["inputs"][input]["options"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
-            .collect()
-    };
     let repo = workflows(REPO_KDL);
     let topics = &repo["kafka-topics.yml"];
     assert_eq!(options(topics, "environment"), env_names(REPO_KDL));
