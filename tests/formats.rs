@@ -220,8 +220,7 @@ fn github_format_follows_the_workflow_command_syntax() {
 
 #[test]
 fn github_format_is_silent_on_a_clean_topology() {
-    let s = Scratch::new("github-clean");
-    s.write("cluster.kdl", include_str!("../cluster.kdl"));
+    let s = Scratch::project("github-clean", include_str!("../cluster.kdl"));
     let o = topogen(&s.0, &["validate", "--format", "github"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_eq!(stdout(&o), "");
@@ -277,8 +276,7 @@ fn json_format_carries_every_field() {
 
 #[test]
 fn json_format_is_an_empty_list_on_a_clean_topology() {
-    let s = Scratch::new("json-clean");
-    s.write("cluster.kdl", include_str!("../cluster.kdl"));
+    let s = Scratch::project("json-clean", include_str!("../cluster.kdl"));
     let o = topogen(&s.0, &["validate", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -295,8 +293,7 @@ fn sarif(dir: &Path, file: &str, expect: i32) -> Value {
 
 #[test]
 fn sarif_log_has_the_registry_as_rules_and_one_result_per_finding() {
-    let s = Scratch::new("sarif");
-    s.write("cluster.kdl", BROKEN);
+    let s = Scratch::project("sarif", BROKEN);
     let registry = registry(&s.0);
     let json = json_diagnostics(&s.0, "cluster.kdl");
     let log = sarif(&s.0, "cluster.kdl", 1);
@@ -357,8 +354,7 @@ fn sarif_log_has_the_registry_as_rules_and_one_result_per_finding() {
 
 #[test]
 fn sarif_log_of_a_clean_topology_has_no_results() {
-    let s = Scratch::new("sarif-clean");
-    s.write("cluster.kdl", include_str!("../cluster.kdl"));
+    let s = Scratch::project("sarif-clean", include_str!("../cluster.kdl"));
     let log = sarif(&s.0, "cluster.kdl", 0);
     assert_eq!(log["version"], "2.1.0");
     assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
@@ -811,8 +807,7 @@ fn check_sarif_carries_a_drift_result_per_file() {
 
 #[test]
 fn check_never_says_nothing_was_written() {
-    let s = Scratch::new("check-words");
-    s.write("cluster.kdl", BROKEN);
+    let s = Scratch::project("check-words", BROKEN);
     let o = topogen(&s.0, &["check"]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
@@ -836,8 +831,7 @@ fn prod_only_mistake() -> String {
 
 #[test]
 fn show_env_reports_only_that_environments_findings() {
-    let s = Scratch::new("show-env");
-    s.write("cluster.kdl", &prod_only_mistake());
+    let s = Scratch::project("show-env", &prod_only_mistake());
     let o = topogen(&s.0, &["show", "--env", "dev", "--format", "json"]);
     assert_eq!(
         o.status.code(),
@@ -871,8 +865,7 @@ fn show_env_reports_only_that_environments_findings() {
 
 #[test]
 fn show_json_is_the_resolved_topology_the_tables_show() {
-    let s = Scratch::new("show-json");
-    s.write("cluster.kdl", include_str!("../cluster.kdl"));
+    let s = Scratch::project("show-json", include_str!("../cluster.kdl"));
     let o = topogen(&s.0, &["show", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = one_document(&o, "show --format json");
