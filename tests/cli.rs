@@ -67,12 +67,6 @@ fn exited(o: &Output, expected: i32) -> (String, String) {
     (out, err)
 }
 
-/// `output` (the binary's standard output or error) holds `needle`.
-fn assert_contains(output: impl AsRef<[u8]>, needle: &str) {
-    let output = text(output.as_ref());
-    assert!(output.contains(needle), "no `{needle}` in:\n{output}");
-}
-
 const BROKEN: &str = "cluster demo {\n    hetzner location=nbg1 datacenter=nbg1-dc3\n    ip-plan { range control from=10 to=19 }\n    pool control role=server server-type=cx23 cuont=1 range=control\n    gitops repo=\"my-org/config\" overlay=\"overlays/dev\"\n    environment dev\n}\n";
 
 #[test]
@@ -765,6 +759,10 @@ fn diffs_are_coloured_only_when_asked_or_on_a_terminal() {
     let o = topogen(&s.0, &["fmt", "--check"]);
     assert!(!o.stdout.contains(&0x1b));
 }
+
+#[path = "support/assert.rs"]
+mod assert;
+use assert::assert_contains;
 
 #[path = "support/scratch.rs"]
 mod scratch;

@@ -469,6 +469,13 @@ fn drifted(s: &Scratch) -> String {
     fifth
 }
 
+/// `topogen check --format FORMAT` of a [`drifted`] copy: it exits 1.
+fn check_drifted(s: &Scratch, format: &str) -> std::process::Output {
+    let o = topogen(&s.0, &["check", "--format", format]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    o
+}
+
 /// The SARIF 2.1.0 schema the conformance suite validates against
 /// (`shared/schemas/sarif-2.1.0/` in `$TOPOGEN_SHARED`, or beside the
 /// repository or one of its parents), and its validator, when both are installed.
@@ -616,8 +623,7 @@ fn every_command_prints_one_document_in_each_machine_format() {
 fn check_json_lists_each_drifted_file_with_a_unified_diff() {
     let s = Scratch::new("check-json");
     let fifth = drifted(&s);
-    let o = topogen(&s.0, &["check", "--format", "json"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = check_drifted(&s, "json");
     let v = one_document(&o, "check --format json");
     assert_eq!(v["diagnostics"], serde_json::json!([]));
     let drift = v["drift"].as_array().expect("a drift array");
@@ -702,8 +708,7 @@ fn check_json_lists_each_drifted_file_with_a_unified_diff() {
 fn check_github_annotates_each_drifted_file_at_its_first_difference() {
     let s = Scratch::new("check-github");
     drifted(&s);
-    let o = topogen(&s.0, &["check", "--format", "github"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = check_drifted(&s, "github");
     let out = stdout(&o);
     let (on_config, cmds): (Vec<WorkflowCommand>, Vec<WorkflowCommand>) = out
         .lines()
@@ -761,8 +766,7 @@ fn check_github_annotates_each_drifted_file_at_its_first_difference() {
 fn check_sarif_carries_a_drift_result_per_file() {
     let s = Scratch::new("check-sarif");
     drifted(&s);
-    let o = topogen(&s.0, &["check", "--format", "sarif"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = check_drifted(&s, "sarif");
     let out = stdout(&o);
     validate_sarif(&[("check --format sarif".to_owned(), out.clone())]);
     let log: Value = serde_json::from_str(&out).unwrap();
