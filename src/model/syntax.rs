@@ -398,6 +398,15 @@ fn line_of(text: &str, offset: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// The one finding of `text`, whose message is `message`.
+    fn only(text: &str, message: &str) -> Finding {
+        let mut got = diagnose(text);
+        assert_eq!(got.len(), 1, "{got:?}");
+        let f = got.remove(0);
+        assert_eq!(f.message, message);
+        f
+    }
+
     fn messages(text: &str) -> Vec<(String, Vec<Span>, Option<String>)> {
         diagnose(text)
             .into_iter()
@@ -461,10 +470,7 @@ mod tests {
     #[test]
     fn the_unclosed_block_is_the_one_a_sibling_interrupts() {
         let text = "cluster c {\n    pool a x=1 {\n        labels r=1\n    pool b {\n    }\n}\n";
-        let got = diagnose(text);
-        assert_eq!(got.len(), 1);
-        let f = &got[0];
-        assert_eq!(f.message, "the block of `pool a` is never closed");
+        let f = only(text, "the block of `pool a` is never closed");
         let at = |s: Span| &text[s.offset..s.offset + s.len];
         assert_eq!(at(f.labels[0].span), "pool a");
         assert_eq!(f.labels[1].span.offset, text.find("x=1 {").unwrap() + 4);
@@ -480,11 +486,9 @@ mod tests {
     #[test]
     fn a_close_brace_indented_outside_the_block_shows_where_the_missing_one_goes() {
         let text = "a {\n    b {\n        c {\n            d 1\n    }\n    e 2\n}\n";
-        let got = diagnose(text);
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].message, "the block of `c` is never closed");
+        let f = only(text, "the block of `c` is never closed");
         assert_eq!(
-            got[0].help.as_deref(),
+            f.help.as_deref(),
             Some("add `}` before line 5 to close `c`")
         );
     }
@@ -492,10 +496,7 @@ mod tests {
     #[test]
     fn a_stray_close_brace_points_at_the_node_missing_its_open_brace() {
         let text = "a {\n    pool x n=1\n        labels r=1\n    }\n    b 1\n}\n";
-        let got = diagnose(text);
-        assert_eq!(got.len(), 1);
-        let f = &got[0];
-        assert_eq!(f.message, "this `}` closes no block");
+        let f = only(text, "this `}` closes no block");
         assert_eq!(f.labels[0].span, Span::new(text.len() - 2, 1));
         assert_eq!(&text[f.labels[1].span.offset..][..6], "pool x");
         assert_eq!(f.labels[1].span.len, 6);
@@ -507,9 +508,10 @@ mod tests {
 
     #[test]
     fn without_a_sibling_the_innermost_open_block_is_blamed() {
-        let got = diagnose("a {\n  b {\n    c \"}\" // }\n");
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].message, "the block of `b` is never closed");
+        only(
+            "a {\n  b {\n    c \"}\" // }\n",
+            "the block of `b` is never closed",
+        );
         assert!(diagnose("a {\n  b { c }\n}\n").is_empty());
     }
 }
