@@ -95,9 +95,10 @@ fn validate_reports_problems_with_code_span_and_help_and_exits_1() {
 #[test]
 fn missing_file_and_usage_errors_exit_2() {
     let s = Scratch::new("missing");
-    let o = topogen(&s.0, &["validate", "--config", "nope.kdl"]);
-    assert_eq!(code(&o), 2);
-    assert_contains(&o.stderr, "cannot read `nope.kdl`");
+    assert_contains(
+        exited(&topogen(&s.0, &["validate", "--config", "nope.kdl"]), 2).1,
+        "cannot read `nope.kdl`",
+    );
     assert_eq!(code(&topogen(&s.0, &["validate", "--no-such-flag"])), 2);
     assert_eq!(code(&topogen(&s.0, &["frobnicate"])), 2);
 }
@@ -126,9 +127,7 @@ fn build_writes_then_is_a_no_op_and_check_passes() {
         "{out}"
     );
     assert!(s.path("generated/.topogen-manifest").is_file());
-    let o = topogen(&s.0, &["build"]);
-    assert_eq!(code(&o), 0);
-    assert_contains(&o.stdout, "is up to date");
+    assert_contains(exited(&topogen(&s.0, &["build"]), 0).0, "is up to date");
     let o = topogen(&s.0, &["check"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stdout));
     assert!(o.stdout.is_empty());
@@ -204,9 +203,10 @@ fn build_refuses_on_errors_and_changes_nothing() {
     let s = built("build-bad");
     let before = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
     s.write("cluster.kdl", BROKEN);
-    let o = topogen(&s.0, &["build"]);
-    assert_eq!(code(&o), 1);
-    assert_contains(&o.stderr, "nothing was written");
+    assert_contains(
+        exited(&topogen(&s.0, &["build"]), 1).1,
+        "nothing was written",
+    );
     assert_eq!(
         std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap(),
         before
@@ -263,9 +263,10 @@ fn explain_knows_the_codes_of_io_and_template_errors() {
     assert!(out.starts_with("# topogen::io::symlink\n"), "{out}");
     assert_contains(&out, "SECURITY.md");
     // the code an unreadable config prints is one explain knows
-    let o = topogen(&s.0, &["validate", "--config", "absent.kdl"]);
-    assert_eq!(code(&o), 2);
-    assert_contains(&o.stderr, "topogen::io::read");
+    assert_contains(
+        exited(&topogen(&s.0, &["validate", "--config", "absent.kdl"]), 2).1,
+        "topogen::io::read",
+    );
     assert_eq!(code(&topogen(&s.0, &["explain", "topogen::io::read"])), 0);
     // an area lists its codes: every error code is in `io`, `template` or `why`
     let io = text(&topogen(&s.0, &["explain", "io"]).stdout);
@@ -281,9 +282,10 @@ fn explain_knows_the_codes_of_io_and_template_errors() {
     assert!(io.lines().all(|l| l.starts_with("topogen::io::")), "{io}");
     let kafka = text(&topogen(&s.0, &["explain", "kafka"]).stdout);
     assert!(kafka.contains("topogen::kafka::replication"), "{kafka}");
-    let o = topogen(&s.0, &["explain", "io::symlnk"]);
-    assert_eq!(code(&o), 2);
-    assert_contains(&o.stderr, "did you mean `topogen::io::symlink`?");
+    assert_contains(
+        exited(&topogen(&s.0, &["explain", "io::symlnk"]), 2).1,
+        "did you mean `topogen::io::symlink`?",
+    );
 }
 
 #[test]
@@ -366,9 +368,10 @@ fn init_writes_the_starter_and_never_overwrites() {
         assert_eq!(code(&o), 0, "{}", text(&o.stderr));
         assert_eq!(std::fs::read_to_string(s.path(&name)).unwrap(), want);
     }
-    let o = topogen(&s.0, &["init", "x.kdl", "--example", "huge"]);
-    assert_eq!(code(&o), 2);
-    assert_contains(&o.stderr, "starter, trading, minimal, large");
+    assert_contains(
+        exited(&topogen(&s.0, &["init", "x.kdl", "--example", "huge"]), 2).1,
+        "starter, trading, minimal, large",
+    );
     s.write("cluster.kdl", "mine");
     let o = topogen(&s.0, &["init"]);
     assert_eq!(code(&o), 2);
@@ -420,9 +423,10 @@ fn show_prints_the_resolved_environment() {
         "{out}"
     );
     assert!(!out.contains("environment dev"), "{out}");
-    let o = topogen(&s.0, &["show", "--env", "qa"]);
-    assert_eq!(code(&o), 2);
-    assert_contains(&o.stderr, "defines dev, prod");
+    assert_contains(
+        exited(&topogen(&s.0, &["show", "--env", "qa"]), 2).1,
+        "defines dev, prod",
+    );
 }
 
 #[test]
@@ -456,9 +460,10 @@ fn template_overlay_replaces_by_name_and_rejects_unknown_names() {
     let o = topogen(&s.0, &["build", "--templates", "overlay"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     s.write("bad/no-such-template.j2", "x");
-    let o = topogen(&s.0, &["build", "--templates", "bad"]);
-    assert_eq!(code(&o), 2);
-    assert_contains(&o.stderr, "replaces no built-in template");
+    assert_contains(
+        exited(&topogen(&s.0, &["build", "--templates", "bad"]), 2).1,
+        "replaces no built-in template",
+    );
 }
 
 #[test]
@@ -499,9 +504,10 @@ fn workflows_can_go_to_an_out_of_tree_directory_without_touching_other_files() {
         "workflows=\"../elsewhere\"",
     );
     s.write("cluster.kdl", &bad);
-    let o = topogen(&s.0, &["validate"]);
-    assert_eq!(code(&o), 1);
-    assert_contains(&o.stderr, "is not a portable path inside the repository");
+    assert_contains(
+        exited(&topogen(&s.0, &["validate"]), 1).1,
+        "is not a portable path inside the repository",
+    );
 }
 
 /// The build record of `generated/` in scratch `s` (the workflows
@@ -557,14 +563,13 @@ fn a_record_never_hides_a_hand_edit_a_deleted_file_or_a_changed_input() {
     let good = std::fs::read_to_string(&topology).unwrap();
 
     std::fs::write(&topology, format!("{good}hand edit\n")).unwrap();
-    let o = topogen(&s.0, &["check"]);
-    assert_eq!(code(&o), 1);
-    assert_contains(&o.stdout, "-hand edit");
+    assert_contains(exited(&topogen(&s.0, &["check"]), 1).0, "-hand edit");
 
     std::fs::remove_file(&topology).unwrap();
-    let o = topogen(&s.0, &["check"]);
-    assert_eq!(code(&o), 1);
-    assert_contains(&o.stdout, "missing: generated/TOPOLOGY.md");
+    assert_contains(
+        exited(&topogen(&s.0, &["check"]), 1).0,
+        "missing: generated/TOPOLOGY.md",
+    );
     assert_eq!(code(&topogen(&s.0, &["build"])), 0);
     assert_eq!(std::fs::read_to_string(&topology).unwrap(), good);
 
@@ -585,9 +590,10 @@ fn a_record_is_only_trusted_for_the_same_template_overrides() {
     assert_eq!(code(&topogen(&s.0, &[&["build"][..], &args].concat())), 0);
     assert_eq!(code(&topogen(&s.0, &[&["check"][..], &args].concat())), 0);
     s.write("overlay/pins/version.j2", "version={{{ version }}}\n");
-    let o = topogen(&s.0, &[&["check"][..], &args].concat());
-    assert_eq!(code(&o), 1);
-    assert_contains(&o.stdout, "+version=");
+    assert_contains(
+        exited(&topogen(&s.0, &[&["check"][..], &args].concat()), 1).0,
+        "+version=",
+    );
 }
 
 #[test]
@@ -610,9 +616,10 @@ fn check_trusts_the_record_and_no_cache_does_not() {
     assert_ne!(forged, record);
     std::fs::write(&path, forged).unwrap();
     assert_eq!(code(&topogen(&s.0, &["check"])), 0);
-    let o = topogen(&s.0, &["check", "--no-cache"]);
-    assert_eq!(code(&o), 1);
-    assert_contains(&o.stdout, "-hand edit");
+    assert_contains(
+        exited(&topogen(&s.0, &["check", "--no-cache"]), 1).0,
+        "-hand edit",
+    );
 }
 
 #[test]
@@ -648,9 +655,10 @@ fn config_is_found_in_the_nearest_parent_up_to_the_repository_root() {
     assert_eq!(code(&topogen(&deep, &["check"])), 0);
     // a finding names the file it found
     s.write("repo/cluster.kdl", BROKEN);
-    let o = topogen(&deep, &["validate"]);
-    assert_eq!(code(&o), 1);
-    assert_contains(&o.stderr, "../../cluster.kdl");
+    assert_contains(
+        exited(&topogen(&deep, &["validate"]), 1).1,
+        "../../cluster.kdl",
+    );
     // a cluster.kdl above the repository's root is not this repository's
     std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
     s.write("cluster.kdl", REPO_KDL);
@@ -672,15 +680,14 @@ fn config_is_found_in_the_nearest_parent_up_to_the_repository_root() {
     assert_contains(&err, "--config FILE");
     // an explicit --config is taken as given, never searched for
     s.write("repo/cluster.kdl", REPO_KDL);
-    let o = topogen(&deep, &["validate", "--config", "cluster.kdl"]);
-    assert_eq!(code(&o), 2);
-    assert_contains(&o.stderr, "topogen::io::read");
+    assert_contains(
+        exited(&topogen(&deep, &["validate", "--config", "cluster.kdl"]), 2).1,
+        "topogen::io::read",
+    );
     // a link named cluster.kdl is found, and refused as --config would refuse it
     std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
     std::os::unix::fs::symlink(s.path("cluster.kdl"), s.path("repo/cluster.kdl")).unwrap();
-    let o = topogen(&deep, &["validate"]);
-    assert_eq!(code(&o), 2);
-    assert_contains(&o.stderr, "symbolic link");
+    assert_contains(exited(&topogen(&deep, &["validate"]), 2).1, "symbolic link");
     // one another user owns is not read (only root can make one here)
     std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
     s.write("repo/cluster.kdl", REPO_KDL);
@@ -753,9 +760,10 @@ fn diffs_are_coloured_only_when_asked_or_on_a_terminal() {
         "cluster.kdl",
         &REPO_KDL.replace("\n    pool kafka", "\n  pool kafka"),
     );
-    let o = topogen(&s.0, &["fmt", "--check", "--color", "always"]);
-    assert_eq!(code(&o), 1);
-    assert_contains(&o.stdout, "\x1b[32m+    pool kafka");
+    assert_contains(
+        exited(&topogen(&s.0, &["fmt", "--check", "--color", "always"]), 1).0,
+        "\x1b[32m+    pool kafka",
+    );
     let o = topogen(&s.0, &["fmt", "--check"]);
     assert!(!o.stdout.contains(&0x1b));
 }

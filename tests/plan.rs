@@ -79,9 +79,18 @@ fn assert_has(p: &EnvPlan, kind: Kind, subject: &str, class: Class) {
     );
 }
 
+/// The plan's changes are `expected` (kind, subject, class), in this order.
+fn assert_changes(p: &EnvPlan, expected: &[(Kind, &str, Class)]) {
+    let expected: Vec<(Kind, String, Class)> = expected
+        .iter()
+        .map(|&(kind, subject, class)| (kind, subject.to_owned(), class))
+        .collect();
+    assert_eq!(summary(p), expected);
+}
+
 /// The plan's one change is of `kind` to `subject` in `class`.
 fn assert_only(p: &EnvPlan, kind: Kind, subject: &str, class: Class) {
-    assert_eq!(summary(p), [(kind, subject.to_owned(), class)]);
+    assert_changes(p, &[(kind, subject, class)]);
 }
 
 /// The plan's first change of `kind`.
@@ -190,12 +199,12 @@ fn a_pool_removed_from_the_middle_removes_only_its_servers() {
     );
     let p = plan(&base, BASE);
     // every other server keeps its name and address: nothing else changes
-    assert_eq!(
-        summary(&p),
-        [
-            (Kind::ServerRemoved, "batch-0".to_owned(), Destructive),
-            (Kind::ServerRemoved, "batch-1".to_owned(), Destructive),
-        ]
+    assert_changes(
+        &p,
+        &[
+            (Kind::ServerRemoved, "batch-0", Destructive),
+            (Kind::ServerRemoved, "batch-1", Destructive),
+        ],
     );
 }
 
@@ -331,12 +340,12 @@ fn labels_changed_replace_the_pools_servers() {
         "labels role=worker workload=apps",
         "labels role=worker workload=batch",
     )]);
-    assert_eq!(
-        summary(&p),
-        [
-            (Kind::ServerReplaced, "worker-0".to_owned(), Destructive),
-            (Kind::LabelsChanged, "worker".to_owned(), InPlace),
-        ]
+    assert_changes(
+        &p,
+        &[
+            (Kind::ServerReplaced, "worker-0", Destructive),
+            (Kind::LabelsChanged, "worker", InPlace),
+        ],
     );
 }
 
