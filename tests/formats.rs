@@ -469,11 +469,15 @@ fn drifted(s: &Scratch) -> String {
     fifth
 }
 
-/// `topogen check --format FORMAT` of a [`drifted`] copy: it exits 1.
-fn check_drifted(s: &Scratch, format: &str) -> std::process::Output {
+/// `topogen check --format FORMAT` of a [`drifted`] copy in a new scratch
+/// directory `name`: it exits 1. The copy, its original fifth line of
+/// dev.tfvars, and what check printed.
+fn check_drifted(name: &str, format: &str) -> (Scratch, String, std::process::Output) {
+    let s = Scratch::new(name);
+    let fifth = drifted(&s);
     let o = topogen(&s.0, &["check", "--format", format]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    o
+    (s, fifth, o)
 }
 
 /// The SARIF 2.1.0 schema the conformance suite validates against
@@ -621,9 +625,7 @@ fn every_command_prints_one_document_in_each_machine_format() {
 
 #[test]
 fn check_json_lists_each_drifted_file_with_a_unified_diff() {
-    let s = Scratch::new("check-json");
-    let fifth = drifted(&s);
-    let o = check_drifted(&s, "json");
+    let (s, fifth, o) = check_drifted("check-json", "json");
     let v = one_document(&o, "check --format json");
     assert_eq!(v["diagnostics"], serde_json::json!([]));
     let drift = v["drift"].as_array().expect("a drift array");
@@ -706,9 +708,7 @@ fn check_json_lists_each_drifted_file_with_a_unified_diff() {
 
 #[test]
 fn check_github_annotates_each_drifted_file_at_its_first_difference() {
-    let s = Scratch::new("check-github");
-    drifted(&s);
-    let o = check_drifted(&s, "github");
+    let (_s, _, o) = check_drifted("check-github", "github");
     let out = stdout(&o);
     let (on_config, cmds): (Vec<WorkflowCommand>, Vec<WorkflowCommand>) = out
         .lines()
@@ -764,9 +764,7 @@ fn check_github_annotates_each_drifted_file_at_its_first_difference() {
 
 #[test]
 fn check_sarif_carries_a_drift_result_per_file() {
-    let s = Scratch::new("check-sarif");
-    drifted(&s);
-    let o = check_drifted(&s, "sarif");
+    let (_s, _, o) = check_drifted("check-sarif", "sarif");
     let out = stdout(&o);
     validate_sarif(&[("check --format sarif".to_owned(), out.clone())]);
     let log: Value = serde_json::from_str(&out).unwrap();
@@ -905,12 +903,7 @@ fn show_json_is_the_resolved_topology_the_tables_show() {
                 }),
                 "node {name} {server} {ip} is in the tables"
             );
-            let range = e["ranges"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["name"] == pool["range"])
-                .expect("a pool's range is a range");
+            let range = find(&e["ranges"], "name", pool["range"].clone());
             let last_octet = |ip: &str| ip.rsplit('.').next().unwrap().parse::<u32>().unwrap();
             let at = last_octet(ip);
             assert!(
@@ -938,12 +931,7 @@ fn show_json_is_the_resolved_topology_the_tables_show() {
         );
     }
     // the labels the topology gives its kafka nodes
-    let kafka = envs[0]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["pool"] == "kafka")
-        .unwrap();
+    let kafka = find(&envs[0]["nodes"], "pool", "kafka");
     assert!(
         kafka["labels"].as_object().is_some_and(|l| !l.is_empty()),
         "{kafka}"
@@ -952,6 +940,10 @@ fn show_json_is_the_resolved_topology_the_tables_show() {
 
 #[path = "support/bin.rs"]
 mod bin;
+
+#[path = "support/json.rs"]
+mod json;
+use json::find;
 
 #[path = "support/scratch.rs"]
 mod scratch;

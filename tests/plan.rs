@@ -547,12 +547,7 @@ fn json_shape() {
     assert!(
         envs[0]["cost_before_eur"].as_f64().unwrap() > envs[0]["cost_after_eur"].as_f64().unwrap()
     );
-    let c = envs[0]["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["kind"] == "server-removed")
-        .unwrap();
+    let c = find(&envs[0]["changes"], "kind", "server-removed");
     assert_eq!(c["class"], "destructive");
     assert_eq!(c["subject"], "worker-1");
     assert_eq!(c["side"], "base");
@@ -693,6 +688,10 @@ fn base_rev_reads_cluster_kdl_from_git() {
 
 #[path = "support/bin.rs"]
 mod bin;
+
+#[path = "support/json.rs"]
+mod json;
+use json::find;
 
 #[test]
 fn moving_the_datacenter_strands_the_primary_ips_and_says_how_to_move() {
