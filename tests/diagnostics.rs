@@ -6,16 +6,15 @@ use std::process::Command;
 
 use serde_json::Value;
 
+#[path = "support/edit.rs"]
+mod edit;
+use edit::edit;
+
 const REPO_KDL: &str = include_str!("../cluster.kdl");
 
-/// `cluster.kdl` with `from` replaced by `to` (which must occur once).
+/// `cluster.kdl` with `edits` (each `from` must occur once).
 fn edited(edits: &[(&str, &str)]) -> String {
-    let mut text = REPO_KDL.to_owned();
-    for (from, to) in edits {
-        assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once");
-        text = text.replacen(from, to, 1);
-    }
-    text
+    edit(REPO_KDL, edits)
 }
 
 /// The diagnostics `topogen validate --format json` reports for `text`.

@@ -13,16 +13,6 @@ use topogen::source::Source;
 
 const BASE: &str = include_str!("../cluster.kdl");
 
-/// `text` with each `(from, to)` replaced once; each `from` must occur.
-fn edit(text: &str, edits: &[(&str, &str)]) -> String {
-    let mut out = text.to_owned();
-    for (from, to) in edits {
-        assert!(out.contains(from), "edit target `{from}` not found");
-        out = out.replacen(from, to, 1);
-    }
-    out
-}
-
 fn compiled(name: &str, text: &str) -> topogen::Compiled {
     let c = topogen::compile(Source::new(name, text.to_owned()));
     assert!(
@@ -688,6 +678,10 @@ fn base_rev_reads_cluster_kdl_from_git() {
 
 #[path = "support/bin.rs"]
 mod bin;
+
+#[path = "support/edit.rs"]
+mod edit;
+use edit::edit;
 
 #[path = "support/json.rs"]
 mod json;
