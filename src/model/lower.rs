@@ -1220,20 +1220,18 @@ impl Cx<'_> {
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "pool name", "");
                 let role_s = self.req_str(&e, "role");
-                let role = if role_s.value.is_empty()
-                    || self.one_of(&role_s, e.schema.prop("role").words(), "K3s role")
-                {
-                    Spanned::new(
-                        if role_s.value == "server" {
-                            Role::Server
-                        } else {
-                            Role::Agent
-                        },
-                        role_s.span,
-                    )
-                } else {
-                    Spanned::new(Role::Agent, role_s.span)
-                };
+                if !role_s.value.is_empty() {
+                    self.one_of(&role_s, e.schema.prop("role").words(), "K3s role");
+                }
+                // an unknown role (reported) is read as an agent
+                let role = Spanned::new(
+                    if role_s.value == "server" {
+                        Role::Server
+                    } else {
+                        Role::Agent
+                    },
+                    role_s.span,
+                );
                 let server_type = self.req_str(&e, "server-type");
                 let count = self.req_int(&e, "count");
                 let range = self.req_str(&e, "range");
