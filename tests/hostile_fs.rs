@@ -389,10 +389,22 @@ fn with_workflows(dir: &str) -> String {
     CLUSTER.replace(bundled, &format!("output workflows=\"{dir}\""))
 }
 
-#[test]
-fn a_missing_github_parent_is_created() {
+/// A world whose cluster.kdl puts the workflows in `.github/workflows`, which
+/// holds the hand-written `files` (name, text) already.
+fn world_with_workflows(files: &[(&str, &str)]) -> World {
     let w = world();
     fs::write(w.p("cluster.kdl"), with_workflows(".github/workflows")).unwrap();
+    for (name, text) in files {
+        let p = w.p(&format!(".github/workflows/{name}"));
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+    w
+}
+
+#[test]
+fn a_missing_github_parent_is_created() {
+    let w = world_with_workflows(&[]);
     let o = w.run(&["build"]);
     assert_exit(&o, 0);
     assert!(w.p(".github/workflows/deploy-cluster.yml").is_file());
@@ -402,10 +414,7 @@ fn a_missing_github_parent_is_created() {
 #[test]
 fn when_the_workflows_directory_fails_neither_directory_changes() {
     // a first build: an unowned workflow in the way
-    let w = world();
-    fs::write(w.p("cluster.kdl"), with_workflows(".github/workflows")).unwrap();
-    fs::create_dir_all(w.p(".github/workflows")).unwrap();
-    fs::write(w.p(".github/workflows/deploy-cluster.yml"), "mine\n").unwrap();
+    let w = world_with_workflows(&[("deploy-cluster.yml", "mine\n")]);
     let o = w.run(&["build"]);
     assert_exit(&o, 2);
     assert_contains(err(&o), "was not written by topogen");
@@ -421,8 +430,7 @@ fn when_the_workflows_directory_fails_neither_directory_changes() {
     );
 
     // a rebuild: generated/ would change, the workflows directory cannot
-    let w = world();
-    fs::write(w.p("cluster.kdl"), with_workflows(".github/workflows")).unwrap();
+    let w = world_with_workflows(&[]);
     let w = w.built();
     let edited = with_workflows(".github/workflows").replacen(
         "count=3 range=kafka",
@@ -580,10 +588,7 @@ fn an_edited_manifest_is_rewritten_and_never_a_reason_to_delete() {
 
 #[test]
 fn an_edited_workflows_manifest_never_deletes_unrelated_workflows() {
-    let w = world();
-    fs::write(w.p("cluster.kdl"), with_workflows(".github/workflows")).unwrap();
-    fs::create_dir_all(w.p(".github/workflows")).unwrap();
-    fs::write(w.p(".github/workflows/codeql.yml"), "on: push\n").unwrap();
+    let w = world_with_workflows(&[("codeql.yml", "on: push\n")]);
     let w = w.built();
     let m = w.p(".github/workflows/.topogen-manifest");
     let good = fs::read_to_string(&m).unwrap();

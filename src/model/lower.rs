@@ -1224,14 +1224,13 @@ impl Cx<'_> {
                     self.one_of(&role_s, e.schema.prop("role").words(), "K3s role");
                 }
                 // an unknown role (reported) is read as an agent
-                let role = Spanned::new(
-                    if role_s.value == "server" {
+                let role = role_s.map(|r| {
+                    if r == "server" {
                         Role::Server
                     } else {
                         Role::Agent
-                    },
-                    role_s.span,
-                );
+                    }
+                });
                 let server_type = self.req_str(&e, "server-type");
                 let count = self.req_int(&e, "count");
                 let range = self.req_str(&e, "range");
@@ -1356,15 +1355,13 @@ impl Cx<'_> {
             .unwrap_or_else(|| brokers.clone());
         let namespace = self.str_or(&e, "namespace");
         let metadata_version = self.str_(&e, "metadata-version");
-        let owner = self.word_or(&e, "owner", "Kafka owner");
-        let owner = Spanned::new(
-            if owner.value == "gitops" {
+        let owner = self.word_or(&e, "owner", "Kafka owner").map(|o| {
+            if o == "gitops" {
                 KafkaOwner::Gitops
             } else {
                 KafkaOwner::Topogen
-            },
-            owner.span,
-        );
+            }
+        });
         let children = self.body(node, &schema::KAFKA);
         let broker_count = pools
             .iter()
@@ -1583,16 +1580,14 @@ impl Cx<'_> {
                     }
                 }
                 let protocol = match self.str_(&e, "protocol") {
-                    Some(p) if self.one_of(&p, e.schema.prop("protocol").words(), "protocol") => {
-                        Spanned::new(
-                            if p.value == "udp" {
+                    Some(p) if self.one_of(&p, e.schema.prop("protocol").words(), "protocol") => p
+                        .map(|p| {
+                            if p == "udp" {
                                 Protocol::Udp
                             } else {
                                 Protocol::Tcp
-                            },
-                            p.span,
-                        )
-                    }
+                            }
+                        }),
                     _ => Spanned::new(Protocol::Tcp, label_span(n)),
                 };
                 let ports = self.ports(&e, label_span(n));
@@ -1740,14 +1735,12 @@ impl Cx<'_> {
         };
         let dir = path(self, "dir");
         let workflows = path(self, "workflows");
-        let shape = self.word_or(&e, "terraform", "Terraform output shape");
-        out.terraform = Spanned::new(
-            match shape.value.as_str() {
+        out.terraform = self
+            .word_or(&e, "terraform", "Terraform output shape")
+            .map(|shape| match shape.as_str() {
                 "tfvars-only" => TerraformShape::TfvarsOnly,
                 _ => TerraformShape::Module,
-            },
-            shape.span,
-        );
+            });
         if let Some(d) = &dir {
             out.dir.clone_from(&d.value);
         }
