@@ -27,20 +27,27 @@ pub(crate) fn check(text: &str) -> Result<bool, String> {
     }
 }
 
-fn cmp_entry(path: &str, a: &KdlEntry, b: &KdlEntry) -> Result<(), String> {
-    if a.value() != b.value() {
-        return Err(format!("{path}: value {:?} != {:?}", a.value(), b.value()));
+/// `a` and `b` (the fast path's and `kdl`'s `what`) are equal.
+fn same<T: PartialEq + std::fmt::Debug>(path: &str, what: &str, a: T, b: T) -> Result<(), String> {
+    if a == b {
+        Ok(())
+    } else {
+        Err(format!("{path}: {what} {a:?} != {b:?}"))
     }
-    if a.span() != b.span() {
-        return Err(format!(
-            "{path}: entry span {:?} != {:?}",
-            a.span(),
-            b.span()
-        ));
-    }
-    if a.ty().is_some() || b.ty().is_some() {
+}
+
+/// Neither side carries a type annotation (cluster.kdl has none).
+fn untyped<T>(path: &str, a: Option<T>, b: Option<T>) -> Result<(), String> {
+    if a.is_some() || b.is_some() {
         return Err(format!("{path}: type annotation"));
     }
+    Ok(())
+}
+
+fn cmp_entry(path: &str, a: &KdlEntry, b: &KdlEntry) -> Result<(), String> {
+    same(path, "value", a.value(), b.value())?;
+    same(path, "entry span", a.span(), b.span())?;
+    untyped(path, a.ty(), b.ty())?;
     match (a.name(), b.name()) {
         (None, None) => Ok(()),
         (Some(x), Some(y)) if x.value() == y.value() && x.span() == y.span() => Ok(()),
@@ -53,23 +60,9 @@ fn cmp_node(path: &str, a: &KdlNode, b: &KdlNode) -> Result<(), String> {
     if a.name().value() != b.name().value() || a.name().span() != b.name().span() {
         return Err(format!("{path}: name {:?} != {:?}", a.name(), b.name()));
     }
-    if a.span() != b.span() {
-        return Err(format!(
-            "{path}: node span {:?} != {:?}",
-            a.span(),
-            b.span()
-        ));
-    }
-    if a.ty().is_some() || b.ty().is_some() {
-        return Err(format!("{path}: type annotation"));
-    }
-    if a.entries().len() != b.entries().len() {
-        return Err(format!(
-            "{path}: {} entries != {}",
-            a.entries().len(),
-            b.entries().len()
-        ));
-    }
+    same(&path, "node span", a.span(), b.span())?;
+    untyped(&path, a.ty(), b.ty())?;
+    same(&path, "entry count", a.entries().len(), b.entries().len())?;
     for (x, y) in a.entries().iter().zip(b.entries()) {
         cmp_entry(&path, x, y)?;
     }
@@ -81,20 +74,8 @@ fn cmp_node(path: &str, a: &KdlNode, b: &KdlNode) -> Result<(), String> {
 }
 
 fn cmp_doc(path: &str, a: &KdlDocument, b: &KdlDocument) -> Result<(), String> {
-    if a.span() != b.span() {
-        return Err(format!(
-            "{path}: document span {:?} != {:?}",
-            a.span(),
-            b.span()
-        ));
-    }
-    if a.nodes().len() != b.nodes().len() {
-        return Err(format!(
-            "{path}: {} nodes != {}",
-            a.nodes().len(),
-            b.nodes().len()
-        ));
-    }
+    same(path, "document span", a.span(), b.span())?;
+    same(path, "node count", a.nodes().len(), b.nodes().len())?;
     for (x, y) in a.nodes().iter().zip(b.nodes()) {
         cmp_node(path, x, y)?;
     }

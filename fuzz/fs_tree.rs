@@ -18,7 +18,6 @@
 //!   clean `check`) and a file topogen does not own unchanged; a build that
 //!   fails changes neither directory.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
@@ -29,9 +28,15 @@ use topogen::cache::{Key, Store};
 use topogen::emit::Plan;
 use topogen::output::{Destination, Drift, Target};
 
+#[path = "../tests/support/tree.rs"]
+mod tree;
+use tree::tree;
+
 const SECRET: &str = "sentinel-private-key-9c41";
 const CLUSTER: &str = include_str!("../cluster.kdl");
 const UNOWNED: &str = "NOTES.md";
+/// The two output directories: the main one and the workflows'.
+const OUTPUTS: [&str; 2] = ["generated", ".github/workflows"];
 
 /// The two plans (main, workflows) of the repository's cluster.kdl.
 fn plans() -> &'static (Plan, Plan) {
@@ -45,38 +50,6 @@ fn plans() -> &'static (Plan, Plan) {
         let plan = topogen::emit::plan(&project, &templates).expect("it renders");
         plan.split()
     })
-}
-
-/// Every entry under `dir`: links as their target, special files marked.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            let p = e.path();
-            let rel = p
-                .strip_prefix(dir)
-                .unwrap_or(&p)
-                .to_string_lossy()
-                .into_owned();
-            let Ok(ft) = e.file_type() else { continue };
-            if ft.is_symlink() {
-                let t = fs::read_link(&p)
-                    .map(|t| t.display().to_string())
-                    .unwrap_or_default();
-                out.insert(rel, format!("-> {t}").into_bytes());
-            } else if ft.is_dir() {
-                out.insert(format!("{rel}/"), Vec::new());
-                stack.push(p);
-            } else if ft.is_file() {
-                out.insert(rel, fs::read(&p).unwrap_or_default());
-            } else {
-                out.insert(rel, b"<special>".to_vec());
-            }
-        }
-    }
-    out
 }
 
 /// A scratch directory, removed on drop.
@@ -188,25 +161,17 @@ pub(crate) fn run(data: &[u8]) {
             .to_owned();
         let p = project.join(&rel);
         match kind % 16 {
-            0 => {
+            0..=4 => {
+                // out of the repository, to a device, dangling, looping, to a directory
+                let target: PathBuf = match kind % 16 {
+                    0 => outside.join("ssh/id_ed25519"),
+                    1 => "/dev/zero".into(),
+                    2 => "nowhere/at/all".into(),
+                    3 => p.file_name().unwrap_or_default().into(),
+                    _ => outside.join("ssh"),
+                };
                 clear(&p);
-                let _ = symlink(outside.join("ssh/id_ed25519"), &p);
-            }
-            1 => {
-                clear(&p);
-                let _ = symlink("/dev/zero", &p);
-            }
-            2 => {
-                clear(&p);
-                let _ = symlink("nowhere/at/all", &p);
-            }
-            3 => {
-                clear(&p);
-                let _ = symlink(p.file_name().unwrap_or_default(), &p);
-            }
-            4 => {
-                clear(&p);
-                let _ = symlink(outside.join("ssh"), &p);
+                let _ = symlink(target, &p);
             }
             5 => {
                 clear(&p);
@@ -223,12 +188,9 @@ pub(crate) fn run(data: &[u8]) {
                 }
             }
             8 | 9 => {
-                let m = if kind % 16 == 8 {
-                    "generated"
-                } else {
-                    ".github/workflows"
-                };
-                let m = project.join(m).join(".topogen-manifest");
+                let m = project
+                    .join(OUTPUTS[usize::from(kind % 16 == 9)])
+                    .join(".topogen-manifest");
                 let line = match arg % 6 {
                     0 => "# a comment".to_owned(),
                     1 => UNOWNED.to_owned(),
@@ -249,12 +211,8 @@ pub(crate) fn run(data: &[u8]) {
                 let _ = fs::remove_file(&p);
             }
             11 => {
-                let name = if arg % 2 == 0 {
-                    ".generated.topogen-staging-7"
-                } else {
-                    ".generated.topogen-old-7"
-                };
-                let at = project.join(name);
+                let names = [".generated.topogen-staging-7", ".generated.topogen-old-7"];
+                let at = project.join(names[usize::from(arg % 2)]);
                 clear(&at);
                 match arg % 3 {
                     0 => drop(symlink(&outside, &at)),
@@ -280,12 +238,7 @@ pub(crate) fn run(data: &[u8]) {
                 }
             }
             14 => {
-                let dir = if arg % 2 == 0 {
-                    "generated"
-                } else {
-                    ".github/workflows"
-                };
-                let at = project.join(dir);
+                let at = project.join(OUTPUTS[usize::from(arg % 2)]);
                 clear(&at);
                 let _ = symlink(outside.join("ssh"), &at);
             }

@@ -99,8 +99,10 @@ pub fn run(cli: Cli) -> ExitStatus {
     }
     match cli.command {
         Command::Validate => validate(input),
-        Command::Build { render, sync } => build(input, &render, sync),
-        Command::Check { render, drift_only } => check(input, &render, !drift_only),
+        Command::Build { render, sync } => build(input, &render, sync).unwrap_or_else(|s| s),
+        Command::Check { render, drift_only } => {
+            check(input, &render, !drift_only).unwrap_or_else(|s| s)
+        }
         Command::Show { env } => show(input, env.as_deref()),
         Command::Plan { base, env } => plan(input, &base, env.as_deref()),
         Command::Why { target, templates } => why_cmd(input, &target, templates.as_deref()),
@@ -562,11 +564,9 @@ fn member(name: &str, value: serde_json::Value) -> serde_json::Map<String, serde
     std::iter::once((name.to_owned(), value)).collect()
 }
 
-fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
-    let (job, reported) = match Job::new(input, render, "nothing was written", true) {
-        Ok(j) => j,
-        Err(s) => return s,
-    };
+/// `Err`: the command stopped early, with that status.
+fn build(input: &Input, render: &Render, sync: bool) -> Result<ExitStatus, ExitStatus> {
+    let (job, reported) = Job::new(input, render, "nothing was written", true)?;
     // one write for the whole report, not one per line
     let mut lines = std::io::BufWriter::new(prose(input));
     let mut outputs = Vec::new();
@@ -582,12 +582,9 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
         std::mem::forget(job);
         drop(lines);
         reported.document(input, None, member("outputs", outputs.into()));
-        return ExitStatus::Success;
+        return Ok(ExitStatus::Success);
     }
-    let (record, targets, _) = match job.render(false) {
-        Ok(t) => t,
-        Err(s) => return s,
-    };
+    let (record, targets, _) = job.render(false)?;
     // what topogen last wrote in each directory: only such files are deleted
     let written: Vec<_> = targets
         .iter()
@@ -611,7 +608,7 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
         Ok(c) => c,
         Err(e) => {
             drop(lines);
-            return print_error(e);
+            return Err(print_error(e));
         }
     };
     for ((out, plan), changes) in targets.iter().zip(changes) {
@@ -633,7 +630,7 @@ fn build(input: &Input, render: &Render, sync: bool) -> ExitStatus {
     }
     drop(lines);
     reported.document(input, None, member("outputs", outputs.into()));
-    ExitStatus::Success
+    Ok(ExitStatus::Success)
 }
 
 /// How `check` shows a drifted file in the human format.
@@ -668,20 +665,15 @@ fn print_drift(out: &mut dyn Write, d: &report::Drift, color: bool, config: &str
     };
 }
 
-fn check(input: &Input, render: &Render, findings: bool) -> ExitStatus {
-    let (job, reported) = match Job::new(input, render, "nothing was compared", findings) {
-        Ok(j) => j,
-        Err(s) => return s,
-    };
+/// `Err`: the command stopped early, with that status.
+fn check(input: &Input, render: &Render, findings: bool) -> Result<ExitStatus, ExitStatus> {
+    let (job, reported) = Job::new(input, render, "nothing was compared", findings)?;
     if job.up_to_date().is_some() {
         std::mem::forget(job);
         reported.document(input, Some(&[]), serde_json::Map::new());
-        return ExitStatus::Success;
+        return Ok(ExitStatus::Success);
     }
-    let (record, targets, _) = match job.render(false) {
-        Ok(t) => t,
-        Err(s) => return s,
-    };
+    let (record, targets, _) = job.render(false)?;
     let found: Vec<_> = targets
         .iter()
         .map(|(out, plan)| crate::output::check_target(plan, out))
@@ -727,7 +719,7 @@ fn check(input: &Input, render: &Render, findings: bool) -> ExitStatus {
         for (out, plan) in &targets {
             remember(out, record.as_ref(), plan);
         }
-        return ExitStatus::Success;
+        return Ok(ExitStatus::Success);
     }
     let _ = writeln!(
         prose(input),
@@ -737,7 +729,7 @@ fn check(input: &Input, render: &Render, findings: bool) -> ExitStatus {
         shown_path(&input.config),
         shown_path(&input.config)
     );
-    ExitStatus::Failure
+    Ok(ExitStatus::Failure)
 }
 
 fn show(input: &Input, only: Option<&str>) -> ExitStatus {

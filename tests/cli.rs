@@ -46,8 +46,7 @@ fn topogen_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
 
 /// A scratch project holding the repository's cluster.kdl, built once.
 fn built(name: &str) -> Scratch {
-    let s = Scratch::new(name);
-    s.write("cluster.kdl", REPO_KDL);
+    let s = Scratch::project(name, REPO_KDL);
     let o = topogen(&s.0, &["build"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     s
@@ -61,12 +60,18 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// `o`'s standard output and error, once it exited with `expected`.
+fn exited(o: &Output, expected: i32) -> (String, String) {
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(o), expected, "stdout:\n{out}\nstderr:\n{err}");
+    (out, err)
+}
+
 const BROKEN: &str = "cluster demo {\n    hetzner location=nbg1 datacenter=nbg1-dc3\n    ip-plan { range control from=10 to=19 }\n    pool control role=server server-type=cx23 cuont=1 range=control\n    gitops repo=\"my-org/config\" overlay=\"overlays/dev\"\n    environment dev\n}\n";
 
 #[test]
 fn validate_is_silent_and_exits_0_on_the_repository_cluster() {
-    let s = Scratch::new("validate-ok");
-    s.write("cluster.kdl", REPO_KDL);
+    let s = Scratch::project("validate-ok", REPO_KDL);
     let o = topogen(&s.0, &["validate"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     assert!(
@@ -78,31 +83,29 @@ fn validate_is_silent_and_exits_0_on_the_repository_cluster() {
 
 #[test]
 fn validate_reports_problems_with_code_span_and_help_and_exits_1() {
-    let s = Scratch::new("validate-bad");
-    s.write("cluster.kdl", BROKEN);
+    let s = Scratch::project("validate-bad", BROKEN);
     let o = topogen(&s.0, &["validate"]);
-    assert_eq!(code(&o), 1);
-    let err = text(&o.stderr);
-    assert!(err.contains("topogen::schema::unknown-property"), "{err}");
-    assert!(err.contains("cluster.kdl:4:47"), "{err}");
-    assert!(err.contains("did you mean `count`?"), "{err}");
-    assert!(err.contains("1 error"), "{err}");
+    let err = exited(&o, 1).1;
+    assert_contains(&err, "topogen::schema::unknown-property");
+    assert_contains(&err, "cluster.kdl:4:47");
+    assert_contains(&err, "did you mean `count`?");
+    assert_contains(&err, "1 error");
 }
 
 #[test]
 fn missing_file_and_usage_errors_exit_2() {
     let s = Scratch::new("missing");
-    let o = topogen(&s.0, &["validate", "--config", "nope.kdl"]);
-    assert_eq!(code(&o), 2);
-    assert!(text(&o.stderr).contains("cannot read `nope.kdl`"));
+    assert_contains(
+        exited(&topogen(&s.0, &["validate", "--config", "nope.kdl"]), 2).1,
+        "cannot read `nope.kdl`",
+    );
     assert_eq!(code(&topogen(&s.0, &["validate", "--no-such-flag"])), 2);
     assert_eq!(code(&topogen(&s.0, &["frobnicate"])), 2);
 }
 
 #[test]
 fn json_format_is_machine_readable() {
-    let s = Scratch::new("json");
-    s.write("cluster.kdl", BROKEN);
+    let s = Scratch::project("json", BROKEN);
     let o = topogen(&s.0, &["validate", "--format", "json"]);
     assert_eq!(code(&o), 1);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -116,23 +119,15 @@ fn json_format_is_machine_readable() {
 
 #[test]
 fn build_writes_then_is_a_no_op_and_check_passes() {
-    let s = Scratch::new("build");
-    s.write("cluster.kdl", REPO_KDL);
+    let s = Scratch::project("build", REPO_KDL);
     let o = topogen(&s.0, &["build"]);
-    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
-    let out = text(&o.stdout);
+    let out = exited(&o, 0).0;
     assert!(
         out.contains("created .topogen-manifest") || out.contains("created"),
         "{out}"
     );
     assert!(s.path("generated/.topogen-manifest").is_file());
-    let o = topogen(&s.0, &["build"]);
-    assert_eq!(code(&o), 0);
-    assert!(
-        text(&o.stdout).contains("is up to date"),
-        "{}",
-        text(&o.stdout)
-    );
+    assert_contains(exited(&topogen(&s.0, &["build"]), 0).0, "is up to date");
     let o = topogen(&s.0, &["check"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stdout));
     assert!(o.stdout.is_empty());
@@ -140,8 +135,7 @@ fn build_writes_then_is_a_no_op_and_check_passes() {
 
 #[test]
 fn build_sync_writes_the_same_tree() {
-    let s = Scratch::new("build-sync");
-    s.write("cluster.kdl", REPO_KDL);
+    let s = Scratch::project("build-sync", REPO_KDL);
     assert_eq!(code(&topogen(&s.0, &["build", "--out", "plain"])), 0);
     let o = topogen(&s.0, &["build", "--sync", "--out", "synced"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
@@ -169,13 +163,12 @@ fn check_fails_with_a_diff_after_a_one_word_edit_and_writes_nothing() {
     assert_ne!(edited, REPO_KDL);
     s.write("cluster.kdl", &edited);
     let o = topogen(&s.0, &["check"]);
-    assert_eq!(code(&o), 1, "{}", text(&o.stdout));
-    let out = text(&o.stdout);
+    let out = exited(&o, 1).0;
     assert!(
         out.contains("drifted:") || out.contains("missing:"),
         "{out}"
     );
-    assert!(out.contains("run `topogen build"), "{out}");
+    assert_contains(&out, "run `topogen build");
     assert_eq!(
         std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap(),
         before
@@ -193,8 +186,7 @@ fn check_reports_a_hand_edited_and_an_extra_file() {
         t.push_str("# hand edit\n");
         std::fs::write(&p, t).unwrap();
         let o = topogen(&s.0, &["check"]);
-        assert_eq!(code(&o), 1);
-        let out = text(&o.stdout);
+        let out = exited(&o, 1).0;
         assert!(
             out.contains("drifted: ") && !out.contains("+# hand edit"),
             "{out}"
@@ -211,9 +203,10 @@ fn build_refuses_on_errors_and_changes_nothing() {
     let s = built("build-bad");
     let before = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
     s.write("cluster.kdl", BROKEN);
-    let o = topogen(&s.0, &["build"]);
-    assert_eq!(code(&o), 1);
-    assert!(text(&o.stderr).contains("nothing was written"));
+    assert_contains(
+        exited(&topogen(&s.0, &["build"]), 1).1,
+        "nothing was written",
+    );
     assert_eq!(
         std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap(),
         before
@@ -222,8 +215,7 @@ fn build_refuses_on_errors_and_changes_nothing() {
 
 #[test]
 fn build_keeps_files_it_does_not_own_and_never_overwrites_them() {
-    let s = Scratch::new("ownership");
-    s.write("cluster.kdl", REPO_KDL);
+    let s = Scratch::project("ownership", REPO_KDL);
     s.write("generated/NOTES.txt", "mine\n");
     assert_eq!(code(&topogen(&s.0, &["build"])), 0);
     assert_eq!(
@@ -241,8 +233,7 @@ fn build_keeps_files_it_does_not_own_and_never_overwrites_them() {
 fn explain_prints_docs_and_examples() {
     let s = Scratch::new("explain");
     let o = topogen(&s.0, &["explain", "schema::unknown-property"]);
-    assert_eq!(code(&o), 0);
-    let out = text(&o.stdout);
+    let out = exited(&o, 0).0;
     assert!(
         out.starts_with("# topogen::schema::unknown-property"),
         "{out}"
@@ -253,7 +244,10 @@ fn explain_prints_docs_and_examples() {
     );
     let o = topogen(&s.0, &["explain", "topogen::schema::unknown-propertee"]);
     assert_eq!(code(&o), 2);
-    assert!(text(&o.stderr).contains("did you mean `topogen::schema::unknown-property`?"));
+    assert_contains(
+        &o.stderr,
+        "did you mean `topogen::schema::unknown-property`?",
+    );
     let o = topogen(&s.0, &["explain", "--list"]);
     assert_eq!(code(&o), 0);
     for r in topogen::check::registry() {
@@ -265,14 +259,14 @@ fn explain_prints_docs_and_examples() {
 fn explain_knows_the_codes_of_io_and_template_errors() {
     let s = Scratch::new("explain-io");
     let o = topogen(&s.0, &["explain", "io::symlink"]);
-    assert_eq!(code(&o), 0);
-    let out = text(&o.stdout);
+    let out = exited(&o, 0).0;
     assert!(out.starts_with("# topogen::io::symlink\n"), "{out}");
-    assert!(out.contains("SECURITY.md"), "{out}");
+    assert_contains(&out, "SECURITY.md");
     // the code an unreadable config prints is one explain knows
-    let o = topogen(&s.0, &["validate", "--config", "absent.kdl"]);
-    assert_eq!(code(&o), 2);
-    assert!(text(&o.stderr).contains("topogen::io::read"));
+    assert_contains(
+        exited(&topogen(&s.0, &["validate", "--config", "absent.kdl"]), 2).1,
+        "topogen::io::read",
+    );
     assert_eq!(code(&topogen(&s.0, &["explain", "topogen::io::read"])), 0);
     // an area lists its codes: every error code is in `io`, `template` or `why`
     let io = text(&topogen(&s.0, &["explain", "io"]).stdout);
@@ -288,12 +282,9 @@ fn explain_knows_the_codes_of_io_and_template_errors() {
     assert!(io.lines().all(|l| l.starts_with("topogen::io::")), "{io}");
     let kafka = text(&topogen(&s.0, &["explain", "kafka"]).stdout);
     assert!(kafka.contains("topogen::kafka::replication"), "{kafka}");
-    let o = topogen(&s.0, &["explain", "io::symlnk"]);
-    assert_eq!(code(&o), 2);
-    assert!(
-        text(&o.stderr).contains("did you mean `topogen::io::symlink`?"),
-        "{}",
-        text(&o.stderr)
+    assert_contains(
+        exited(&topogen(&s.0, &["explain", "io::symlnk"]), 2).1,
+        "did you mean `topogen::io::symlink`?",
     );
 }
 
@@ -377,9 +368,10 @@ fn init_writes_the_starter_and_never_overwrites() {
         assert_eq!(code(&o), 0, "{}", text(&o.stderr));
         assert_eq!(std::fs::read_to_string(s.path(&name)).unwrap(), want);
     }
-    let o = topogen(&s.0, &["init", "x.kdl", "--example", "huge"]);
-    assert_eq!(code(&o), 2);
-    assert!(text(&o.stderr).contains("starter, trading, minimal, large"));
+    assert_contains(
+        exited(&topogen(&s.0, &["init", "x.kdl", "--example", "huge"]), 2).1,
+        "starter, trading, minimal, large",
+    );
     s.write("cluster.kdl", "mine");
     let o = topogen(&s.0, &["init"]);
     assert_eq!(code(&o), 2);
@@ -398,8 +390,7 @@ fn init_writes_the_starter_and_never_overwrites() {
 
 #[test]
 fn fmt_check_and_write() {
-    let s = Scratch::new("fmt");
-    s.write("cluster.kdl", REPO_KDL);
+    let s = Scratch::project("fmt", REPO_KDL);
     assert_eq!(code(&topogen(&s.0, &["fmt", "--check"])), 0);
     let messy = REPO_KDL
         .replace("\n    pool kafka", "\n  pool kafka")
@@ -424,19 +415,18 @@ fn fmt_check_and_write() {
 
 #[test]
 fn show_prints_the_resolved_environment() {
-    let s = Scratch::new("show");
-    s.write("cluster.kdl", REPO_KDL);
+    let s = Scratch::project("show", REPO_KDL);
     let o = topogen(&s.0, &["show", "--env", "prod"]);
-    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
-    let out = text(&o.stdout);
+    let out = exited(&o, 0).0;
     assert!(
         out.contains("prod-k3s-trading-kafka-2") && out.contains("10.1.1.22"),
         "{out}"
     );
     assert!(!out.contains("environment dev"), "{out}");
-    let o = topogen(&s.0, &["show", "--env", "qa"]);
-    assert_eq!(code(&o), 2);
-    assert!(text(&o.stderr).contains("defines dev, prod"));
+    assert_contains(
+        exited(&topogen(&s.0, &["show", "--env", "qa"]), 2).1,
+        "defines dev, prod",
+    );
 }
 
 #[test]
@@ -456,8 +446,7 @@ fn the_language_reference_is_current() {
 
 #[test]
 fn template_overlay_replaces_by_name_and_rejects_unknown_names() {
-    let s = Scratch::new("templates");
-    s.write("cluster.kdl", REPO_KDL);
+    let s = Scratch::project("templates", REPO_KDL);
     let o = topogen(&s.0, &["templates"]);
     assert_eq!(code(&o), 0);
     let names = text(&o.stdout);
@@ -471,9 +460,10 @@ fn template_overlay_replaces_by_name_and_rejects_unknown_names() {
     let o = topogen(&s.0, &["build", "--templates", "overlay"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     s.write("bad/no-such-template.j2", "x");
-    let o = topogen(&s.0, &["build", "--templates", "bad"]);
-    assert_eq!(code(&o), 2);
-    assert!(text(&o.stderr).contains("replaces no built-in template"));
+    assert_contains(
+        exited(&topogen(&s.0, &["build", "--templates", "bad"]), 2).1,
+        "replaces no built-in template",
+    );
 }
 
 #[test]
@@ -514,9 +504,10 @@ fn workflows_can_go_to_an_out_of_tree_directory_without_touching_other_files() {
         "workflows=\"../elsewhere\"",
     );
     s.write("cluster.kdl", &bad);
-    let o = topogen(&s.0, &["validate"]);
-    assert_eq!(code(&o), 1);
-    assert!(text(&o.stderr).contains("is not a portable path inside the repository"));
+    assert_contains(
+        exited(&topogen(&s.0, &["validate"]), 1).1,
+        "is not a portable path inside the repository",
+    );
 }
 
 /// The build record of `generated/` in scratch `s` (the workflows
@@ -572,18 +563,13 @@ fn a_record_never_hides_a_hand_edit_a_deleted_file_or_a_changed_input() {
     let good = std::fs::read_to_string(&topology).unwrap();
 
     std::fs::write(&topology, format!("{good}hand edit\n")).unwrap();
-    let o = topogen(&s.0, &["check"]);
-    assert_eq!(code(&o), 1);
-    assert!(
-        text(&o.stdout).contains("-hand edit"),
-        "{}",
-        text(&o.stdout)
-    );
+    assert_contains(exited(&topogen(&s.0, &["check"]), 1).0, "-hand edit");
 
     std::fs::remove_file(&topology).unwrap();
-    let o = topogen(&s.0, &["check"]);
-    assert_eq!(code(&o), 1);
-    assert!(text(&o.stdout).contains("missing: generated/TOPOLOGY.md"));
+    assert_contains(
+        exited(&topogen(&s.0, &["check"]), 1).0,
+        "missing: generated/TOPOLOGY.md",
+    );
     assert_eq!(code(&topogen(&s.0, &["build"])), 0);
     assert_eq!(std::fs::read_to_string(&topology).unwrap(), good);
 
@@ -593,21 +579,21 @@ fn a_record_never_hides_a_hand_edit_a_deleted_file_or_a_changed_input() {
     s.write("cluster.kdl", &edited);
     let o = topogen(&s.0, &["check"]);
     assert_eq!(code(&o), 1, "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("drifted: generated/environments/"));
+    assert_contains(&o.stdout, "drifted: generated/environments/");
 }
 
 #[test]
 fn a_record_is_only_trusted_for_the_same_template_overrides() {
-    let s = Scratch::new("record-templates");
-    s.write("cluster.kdl", REPO_KDL);
+    let s = Scratch::project("record-templates", REPO_KDL);
     s.write("overlay/pins/version.j2", "{{{ version }}}\n");
     let args = ["--templates", "overlay"];
     assert_eq!(code(&topogen(&s.0, &[&["build"][..], &args].concat())), 0);
     assert_eq!(code(&topogen(&s.0, &[&["check"][..], &args].concat())), 0);
     s.write("overlay/pins/version.j2", "version={{{ version }}}\n");
-    let o = topogen(&s.0, &[&["check"][..], &args].concat());
-    assert_eq!(code(&o), 1);
-    assert!(text(&o.stdout).contains("+version="), "{}", text(&o.stdout));
+    assert_contains(
+        exited(&topogen(&s.0, &[&["check"][..], &args].concat()), 1).0,
+        "+version=",
+    );
 }
 
 #[test]
@@ -630,12 +616,9 @@ fn check_trusts_the_record_and_no_cache_does_not() {
     assert_ne!(forged, record);
     std::fs::write(&path, forged).unwrap();
     assert_eq!(code(&topogen(&s.0, &["check"])), 0);
-    let o = topogen(&s.0, &["check", "--no-cache"]);
-    assert_eq!(code(&o), 1);
-    assert!(
-        text(&o.stdout).contains("-hand edit"),
-        "{}",
-        text(&o.stdout)
+    assert_contains(
+        exited(&topogen(&s.0, &["check", "--no-cache"]), 1).0,
+        "-hand edit",
     );
 }
 
@@ -672,12 +655,9 @@ fn config_is_found_in_the_nearest_parent_up_to_the_repository_root() {
     assert_eq!(code(&topogen(&deep, &["check"])), 0);
     // a finding names the file it found
     s.write("repo/cluster.kdl", BROKEN);
-    let o = topogen(&deep, &["validate"]);
-    assert_eq!(code(&o), 1);
-    assert!(
-        text(&o.stderr).contains("../../cluster.kdl"),
-        "{}",
-        text(&o.stderr)
+    assert_contains(
+        exited(&topogen(&deep, &["validate"]), 1).1,
+        "../../cluster.kdl",
     );
     // a cluster.kdl above the repository's root is not this repository's
     std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
@@ -688,46 +668,34 @@ fn config_is_found_in_the_nearest_parent_up_to_the_repository_root() {
     let err = text(&o.stderr)
         .replace("\n  │ ", " ")
         .replace("\n        ", " ");
-    assert!(err.contains("topogen::io::no_config"), "{err}");
-    assert!(
-        err.contains(&format!("no `cluster.kdl` in `{}`", deep.display())),
-        "{err}"
-    );
-    assert!(
-        err.contains(&format!(
+    assert_contains(&err, "topogen::io::no_config");
+    assert_contains(&err, &format!("no `cluster.kdl` in `{}`", deep.display()));
+    assert_contains(
+        &err,
+        &format!(
             "up to `{}`, the repository's root",
             s.path("repo").display()
-        )),
-        "{err}"
+        ),
     );
-    assert!(err.contains("--config FILE"), "{err}");
+    assert_contains(&err, "--config FILE");
     // an explicit --config is taken as given, never searched for
     s.write("repo/cluster.kdl", REPO_KDL);
-    let o = topogen(&deep, &["validate", "--config", "cluster.kdl"]);
-    assert_eq!(code(&o), 2);
-    assert!(text(&o.stderr).contains("topogen::io::read"));
+    assert_contains(
+        exited(&topogen(&deep, &["validate", "--config", "cluster.kdl"]), 2).1,
+        "topogen::io::read",
+    );
     // a link named cluster.kdl is found, and refused as --config would refuse it
     std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
     std::os::unix::fs::symlink(s.path("cluster.kdl"), s.path("repo/cluster.kdl")).unwrap();
-    let o = topogen(&deep, &["validate"]);
-    assert_eq!(code(&o), 2);
-    assert!(
-        text(&o.stderr).contains("symbolic link"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert_contains(exited(&topogen(&deep, &["validate"]), 2).1, "symbolic link");
     // one another user owns is not read (only root can make one here)
     std::fs::remove_file(s.path("repo/cluster.kdl")).unwrap();
     s.write("repo/cluster.kdl", REPO_KDL);
     if std::os::unix::fs::chown(s.path("repo/cluster.kdl"), Some(65534), None).is_ok() {
         let o = topogen(&deep, &["validate"]);
-        assert_eq!(code(&o), 2);
-        let err = text(&o.stderr);
-        assert!(err.contains("topogen::io::foreign_config"), "{err}");
-        assert!(
-            err.contains("`../../cluster.kdl` belongs to another user"),
-            "{err}"
-        );
+        let err = exited(&o, 2).1;
+        assert_contains(&err, "topogen::io::foreign_config");
+        assert_contains(&err, "`../../cluster.kdl` belongs to another user");
         let o = topogen(&deep, &["validate", "-c", "../../cluster.kdl"]);
         assert_eq!(code(&o), 0, "named, it is read");
     } else {
@@ -742,16 +710,12 @@ fn config_dash_reads_standard_input() {
     assert_eq!((code(&o), text(&o.stderr)), (0, String::new()));
     let o = topogen_stdin(&s.0, &["-c", "-", "validate"], BROKEN.as_bytes());
     assert_eq!(code(&o), 1);
-    assert!(
-        text(&o.stderr).contains("<stdin>:4:"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert_contains(&o.stderr, "<stdin>:4:");
     // bounded like a file
     let big = format!("{REPO_KDL}{}", "// padding\n".repeat(30_000));
     let o = topogen_stdin(&s.0, &["validate", "-c", "-"], big.as_bytes());
     assert_eq!(code(&o), 1);
-    assert!(text(&o.stderr).contains("topogen::syntax::limits"));
+    assert_contains(&o.stderr, "topogen::syntax::limits");
     // build and check treat the working directory as the config's
     let o = topogen_stdin(&s.0, &["build", "-c", "-"], REPO_KDL.as_bytes());
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
@@ -787,29 +751,26 @@ fn diffs_are_coloured_only_when_asked_or_on_a_terminal() {
         .unwrap();
     assert_eq!(o.stdout, plain.stdout);
     let painted = topogen(&s.0, &["check", "--color", "always"]);
-    assert_eq!(code(&painted), 1);
-    let out = text(&painted.stdout);
-    assert!(out.contains("\x1b[31m-hand edit\x1b[0m\n"), "{out}");
-    assert!(
-        out.contains("\x1b[1m--- a/TOPOLOGY.md (on disk)\x1b[0m"),
-        "{out}"
-    );
+    let out = exited(&painted, 1).0;
+    assert_contains(&out, "\x1b[31m-hand edit\x1b[0m\n");
+    assert_contains(&out, "\x1b[1m--- a/TOPOLOGY.md (on disk)\x1b[0m");
     assert_eq!(code(&topogen(&s.0, &["check", "--color", "never"])), 1);
     // fmt --check too
     s.write(
         "cluster.kdl",
         &REPO_KDL.replace("\n    pool kafka", "\n  pool kafka"),
     );
-    let o = topogen(&s.0, &["fmt", "--check", "--color", "always"]);
-    assert_eq!(code(&o), 1);
-    assert!(
-        text(&o.stdout).contains("\x1b[32m+    pool kafka"),
-        "{}",
-        text(&o.stdout)
+    assert_contains(
+        exited(&topogen(&s.0, &["fmt", "--check", "--color", "always"]), 1).0,
+        "\x1b[32m+    pool kafka",
     );
     let o = topogen(&s.0, &["fmt", "--check"]);
     assert!(!o.stdout.contains(&0x1b));
 }
+
+#[path = "support/assert.rs"]
+mod assert;
+use assert::assert_contains;
 
 #[path = "support/scratch.rs"]
 mod scratch;

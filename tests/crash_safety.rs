@@ -273,6 +273,13 @@ fn sigkill_at_random_moments_leaves_old_or_new_and_recovers() {
     eprintln!("sigkill: {old} old, {new} new (seed {seed}, build takes ~{full}µs)");
 }
 
+/// `topogen build` in `dir` fails (exit 2), saying `says`.
+fn assert_build_refused(dir: &Path, says: &str) {
+    let o = build(dir, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(says), "no `{says}` in: {}", stderr(&o));
+}
+
 /// A second build while one holds the lock fails cleanly; parallel builds all
 /// end with the right tree.
 #[test]
@@ -281,13 +288,7 @@ fn concurrent_builds_are_serialised() {
     // the build locks the directory that holds generated/ (no lock file)
     let lock = fs::File::open(&f.dir).unwrap();
     lock.try_lock().expect("take the build lock");
-    let o = build(&f.dir, &[]);
-    assert_eq!(o.status.code(), Some(2), "locked build: {}", stderr(&o));
-    assert!(
-        stderr(&o).contains("another `topogen build`"),
-        "{}",
-        stderr(&o)
-    );
+    assert_build_refused(&f.dir, "another `topogen build`");
     assert_eq!(tree(&f.out()), f.old, "a locked build changed generated/");
     drop(lock);
 
@@ -338,13 +339,7 @@ fn unowned_files_are_kept_and_never_overwritten() {
     fs::write(g_out.join(".topogen-manifest"), manifest).unwrap();
     fs::write(g_out.join(&planned), "mine: true\n").unwrap();
     let before = tree(&g_out);
-    let o = build(&f.dir, &[]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("was not written by topogen"),
-        "{}",
-        stderr(&o)
-    );
+    assert_build_refused(&f.dir, "was not written by topogen");
     assert_eq!(tree(&g_out), before, "a refused build changed generated/");
     assert_eq!(leftovers(&f.dir), Vec::<String>::new());
 }

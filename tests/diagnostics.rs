@@ -6,16 +6,15 @@ use std::process::Command;
 
 use serde_json::Value;
 
+#[path = "support/edit.rs"]
+mod edit;
+use edit::edit;
+
 const REPO_KDL: &str = include_str!("../cluster.kdl");
 
-/// `cluster.kdl` with `from` replaced by `to` (which must occur once).
+/// `cluster.kdl` with `edits` (each `from` must occur once).
 fn edited(edits: &[(&str, &str)]) -> String {
-    let mut text = REPO_KDL.to_owned();
-    for (from, to) in edits {
-        assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once");
-        text = text.replacen(from, to, 1);
-    }
-    text
+    edit(REPO_KDL, edits)
 }
 
 /// The diagnostics `topogen validate --format json` reports for `text`.
@@ -46,6 +45,27 @@ fn only(text: &str) -> Value {
     d[0].clone()
 }
 
+/// The bundled file with `edits`, and its one finding, whose code is `code`,
+/// and, if given, whose message is `message` and whose first label is on the
+/// line of `at`.
+fn one_finding(
+    edits: &[(&str, &str)],
+    code: &str,
+    message: Option<&str>,
+    at: Option<&str>,
+) -> (String, Value) {
+    let text = edited(edits);
+    let f = only(&text);
+    assert_eq!(f["code"], code, "{f:#}");
+    if let Some(message) = message {
+        assert_eq!(f["message"], message, "{f:#}");
+    }
+    if let Some(at) = at {
+        assert_eq!(f["labels"][0]["line"], line_of(&text, at), "{f:#}");
+    }
+    (text, f)
+}
+
 /// The 1-based line of the first occurrence of `needle` in `text`.
 fn line_of(text: &str, needle: &str) -> u64 {
     let at = text.find(needle).unwrap();
@@ -69,12 +89,13 @@ fn an_unquoted_value_starting_with_a_digit_says_quote_it() {
             "23:30",
         ),
     ] {
-        let text = edited(&[(from, to)]);
-        let f = only(&text);
-        assert_eq!(f["code"], "topogen::syntax::kdl");
-        assert_eq!(
-            f["message"],
-            format!("the value `{value}` of `{key}` starts with a digit but is not a number")
+        let (text, f) = one_finding(
+            &[(from, to)],
+            "topogen::syntax::kdl",
+            Some(&format!(
+                "the value `{value}` of `{key}` starts with a digit but is not a number"
+            )),
+            None,
         );
         assert_eq!(
             f["help"],
@@ -94,10 +115,12 @@ fn an_unquoted_value_starting_with_a_digit_says_quote_it() {
 #[test]
 fn a_missing_closing_brace_names_the_unclosed_node() {
     let worker = "        labels role=worker workload=apps\n    }\n";
-    let text = edited(&[(worker, "        labels role=worker workload=apps\n")]);
-    let f = only(&text);
-    assert_eq!(f["code"], "topogen::syntax::kdl");
-    assert_eq!(f["message"], "the block of `pool worker` is never closed");
+    let (text, f) = one_finding(
+        &[(worker, "        labels role=worker workload=apps\n")],
+        "topogen::syntax::kdl",
+        Some("the block of `pool worker` is never closed"),
+        None,
+    );
     let kafka = line_of(&text, "    kafka trading-cluster");
     assert_eq!(
         f["help"],
@@ -118,21 +141,19 @@ fn a_missing_closing_brace_names_the_unclosed_node() {
 #[test]
 fn a_typo_in_an_overlay_pool_is_one_error_with_a_suggestion() {
     let overlay = "        schedule destroy-at=\"23:30\"\n";
-    let text = edited(&[(
-        overlay,
-        "        schedule destroy-at=\"23:30\"\n        pool workr count=2\n",
-    )]);
-    let f = only(&text);
-    assert_eq!(f["code"], "topogen::schema::unmatched-override");
-    assert_eq!(
-        f["message"],
-        "no `pool workr` in the base to override; did you mean `worker`?"
+    let (_, f) = one_finding(
+        &[(
+            overlay,
+            "        schedule destroy-at=\"23:30\"\n        pool workr count=2\n",
+        )],
+        "topogen::schema::unmatched-override",
+        Some("no `pool workr` in the base to override; did you mean `worker`?"),
+        Some("pool workr"),
     );
     assert_eq!(
         f["help"],
         "the base's pools are `control`, `kafka` and `worker`; to add `pool workr` in this environment only, write `new=#true` on it"
     );
-    assert_eq!(f["labels"][0]["line"], line_of(&text, "pool workr"));
     assert_eq!(f["labels"][0]["length"], "pool workr".len());
 }
 
@@ -148,15 +169,14 @@ fn an_environment_adds_a_pool_with_new() {
     let f = only(&text.replace("count=1 range=gpu", "count=11 range=gpu"));
     assert_eq!(f["code"], "topogen::ip::pool-capacity", "{f:#}");
     // `new=#true` on a pool the base has is a mistake of its own
-    let text = edited(&[(
-        "        schedule destroy-at=\"23:30\"\n",
-        "        schedule destroy-at=\"23:30\"\n        pool worker new=#true count=1\n",
-    )]);
-    let f = only(&text);
-    assert_eq!(f["code"], "topogen::schema::unmatched-override");
-    assert_eq!(
-        f["message"],
-        "`pool worker` is in the base already: `new=#true` adds a pool"
+    one_finding(
+        &[(
+            "        schedule destroy-at=\"23:30\"\n",
+            "        schedule destroy-at=\"23:30\"\n        pool worker new=#true count=1\n",
+        )],
+        "topogen::schema::unmatched-override",
+        Some("`pool worker` is in the base already: `new=#true` adds a pool"),
+        None,
     );
 }
 
@@ -164,27 +184,27 @@ fn an_environment_adds_a_pool_with_new() {
 fn a_value_that_failed_to_lower_feeds_no_other_rule() {
     // the broker count is unknown: not a `firewall::unused` warning about broker ports
     let kafka = "pool kafka role=agent server-type=cx23 count=3";
-    let text = edited(&[(kafka, "pool kafka role=agent server-type=cx23 count=\"3\"")]);
-    let f = only(&text);
-    assert_eq!(f["code"], "topogen::schema::type");
-    assert_eq!(
-        f["message"],
-        "`count` must be a whole number, found a string `\"3\"`"
+    one_finding(
+        &[(kafka, "pool kafka role=agent server-type=cx23 count=\"3\"")],
+        "topogen::schema::type",
+        Some("`count` must be a whole number, found a string `\"3\"`"),
+        None,
     );
-    let text = edited(&[("brokers=kafka", "brokers=kafak")]);
-    let f = only(&text);
-    assert_eq!(f["code"], "topogen::kafka::pools");
-    assert_eq!(f["labels"][0]["line"], line_of(&text, "brokers=kafak"));
+    one_finding(
+        &[("brokers=kafka", "brokers=kafak")],
+        "topogen::kafka::pools",
+        None,
+        Some("brokers=kafak"),
+    );
 }
 
 #[test]
 fn an_invalid_label_is_not_suggested_to_the_selectors_that_miss_it() {
-    let text = edited(&[("labels role=worker", "labels role='worker'")]);
-    let f = only(&text);
-    assert_eq!(f["code"], "topogen::labels::syntax");
-    assert_eq!(
-        f["message"],
-        "label value `'worker'` is not a valid Kubernetes label value"
+    one_finding(
+        &[("labels role=worker", "labels role='worker'")],
+        "topogen::labels::syntax",
+        Some("label value `'worker'` is not a valid Kubernetes label value"),
+        None,
     );
 }
 
@@ -210,13 +230,15 @@ fn the_same_clash_in_several_environments_is_one_finding_naming_them() {
 #[test]
 fn a_missing_opening_brace_names_the_node_that_lacks_it() {
     let pool = "pool kafka role=agent server-type=cx23 count=3 range=kafka {";
-    let text = edited(&[(
-        pool,
-        "pool kafka role=agent server-type=cx23 count=3 range=kafka",
-    )]);
-    let f = only(&text);
-    assert_eq!(f["code"], "topogen::syntax::kdl");
-    assert_eq!(f["message"], "this `}` closes no block");
+    let (text, f) = one_finding(
+        &[(
+            pool,
+            "pool kafka role=agent server-type=cx23 count=3 range=kafka",
+        )],
+        "topogen::syntax::kdl",
+        Some("this `}` closes no block"),
+        None,
+    );
     let line = line_of(&text, "    pool kafka");
     assert_eq!(
         f["help"],
@@ -227,21 +249,20 @@ fn a_missing_opening_brace_names_the_node_that_lacks_it() {
 
 #[test]
 fn an_unterminated_string_is_one_error_on_its_line() {
-    let text = edited(&[("purpose=\"Kafka brokers\"", "purpose=\"Kafka brokers")]);
-    let f = only(&text);
-    assert_eq!(f["code"], "topogen::syntax::kdl");
-    assert_eq!(f["message"], "this string is never closed");
-    assert_eq!(
-        f["labels"][0]["line"],
-        line_of(&text, "purpose=\"Kafka brokers")
+    one_finding(
+        &[("purpose=\"Kafka brokers\"", "purpose=\"Kafka brokers")],
+        "topogen::syntax::kdl",
+        Some("this string is never closed"),
+        Some("purpose=\"Kafka brokers"),
     );
 }
 
 #[test]
 fn new_outside_an_environment_is_reported() {
-    let text = edited(&[("pool worker role=agent", "pool worker new=#true role=agent")]);
-    let f = only(&text);
-    assert_eq!(f["code"], "topogen::schema::unmatched-override");
-    assert_eq!(f["message"], "`new=#true` on `pool` outside an environment");
-    assert_eq!(f["labels"][0]["line"], line_of(&text, "pool worker new"));
+    one_finding(
+        &[("pool worker role=agent", "pool worker new=#true role=agent")],
+        "topogen::schema::unmatched-override",
+        Some("`new=#true` on `pool` outside an environment"),
+        Some("pool worker new"),
+    );
 }

@@ -30,12 +30,6 @@ fn mine(path: &str) -> bool {
         || path.contains("/scheduling/") && path.starts_with("k8s/")
 }
 
-/// Replaces exactly one occurrence of `from`.
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once");
-    text.replace(from, to)
-}
-
 fn yaml(files: &BTreeMap<String, String>, path: &str) -> Value {
     let text = files
         .get(path)
@@ -253,9 +247,8 @@ fn replicas_pool_count_tfvars_and_topology_rows_agree() {
         (
             5,
             edit(
-                &edit(REPO_KDL, "count=3", "count=5"),
-                "30001-30004",
-                "30001-30006",
+                REPO_KDL,
+                &[("count=3", "count=5"), ("30001-30004", "30001-30006")],
             ),
         ),
     ] {
@@ -345,8 +338,10 @@ fn advertised_host_is_left_to_the_deploy_step_at_the_stated_pointers() {
 fn a_recorded_primary_ip_is_advertised_for_every_broker() {
     let text = edit(
         REPO_KDL,
-        "labels role=kafka workload=mixed\n        primary-ip node=0",
-        "labels role=kafka workload=mixed\n        primary-ip node=0 address=\"203.0.113.7\"",
+        &[(
+            "labels role=kafka workload=mixed\n        primary-ip node=0",
+            "labels role=kafka workload=mixed\n        primary-ip node=0 address=\"203.0.113.7\"",
+        )],
     );
     let files = files(&text);
     let raw = &files["k8s/prod/strimzi/kafka.yaml"];
@@ -365,19 +360,20 @@ fn a_recorded_primary_ip_is_advertised_for_every_broker() {
 #[test]
 fn separate_controllers_get_their_own_pool_and_node_ids_after_the_brokers() {
     let text = edit(
-        &edit(
-            &edit(
-                REPO_KDL,
+        REPO_KDL,
+        &[
+            (
                 "    pool worker role=agent",
                 "    pool kraft role=agent server-type=cx23 count=3 range=expansion {\n        \
                  labels role=kraft\n        \
                  taint dedicated value=kraft effect=NoSchedule\n    }\n    pool worker role=agent",
             ),
-            "range expansion from=100 to=199 reserved=#true",
-            "range expansion from=100 to=199",
-        ),
-        "controllers=kafka",
-        "controllers=kraft",
+            (
+                "range expansion from=100 to=199 reserved=#true",
+                "range expansion from=100 to=199",
+            ),
+            ("controllers=kafka", "controllers=kraft"),
+        ],
     );
     let files = files(&text);
     let brokers = yaml(&files, "k8s/dev/strimzi/kafkanodepool-kafka.yaml");
@@ -490,14 +486,17 @@ fn a_large_pool_is_one_mermaid_box_beside_its_primary_ip_node() {
     // staging overrides the pool to 5 nodes; all 15 there too
     let large = edit(
         include_str!("../examples/large/cluster.kdl"),
-        "pool worker count=5",
-        "pool worker count=15",
+        &[("pool worker count=5", "pool worker count=15")],
     );
     for (held, first, last) in [(0, 1, 14), (7, 0, 14), (14, 0, 13)] {
         let text = edit(
             &large,
-            "labels role=worker workload=apps\n    }",
-            &format!("labels role=worker workload=apps\n        primary-ip node={held}\n    }}"),
+            &[(
+                "labels role=worker workload=apps\n    }",
+                &format!(
+                    "labels role=worker workload=apps\n        primary-ip node={held}\n    }}"
+                ),
+            )],
         );
         let docs = &files(&text)["TOPOLOGY.md"];
         let prod = docs
@@ -555,6 +554,10 @@ fn a_large_pool_is_one_mermaid_box_beside_its_primary_ip_node() {
 #[path = "support/snapshots.rs"]
 mod snapshots;
 
+#[path = "support/edit.rs"]
+mod edit;
+use edit::edit;
+
 #[path = "support/valid.rs"]
 mod valid;
 
@@ -565,8 +568,10 @@ mod valid;
 fn topics_become_kafka_topics_per_environment() {
     let text = edit(
         REPO_KDL,
-        "        schedule destroy-at=\"23:30\"\n",
-        "        schedule destroy-at=\"23:30\"\n        kafka trading-cluster {\n            topic orders partitions=6 {\n                config \"retention.ms\" \"86400000\"\n                config \"cleanup.policy\" \"compact,delete\"\n            }\n            topic Orders_Replay partitions=1 replicas=2 new=#true {\n                config \"unclean.leader.election.enable\" #false\n            }\n        }\n",
+        &[(
+            "        schedule destroy-at=\"23:30\"\n",
+            "        schedule destroy-at=\"23:30\"\n        kafka trading-cluster {\n            topic orders partitions=6 {\n                config \"retention.ms\" \"86400000\"\n                config \"cleanup.policy\" \"compact,delete\"\n            }\n            topic Orders_Replay partitions=1 replicas=2 new=#true {\n                config \"unclean.leader.election.enable\" #false\n            }\n        }\n",
+        )],
     );
     let files = files(&text);
     let prod = yaml(&files, "k8s/prod/strimzi/kafkatopic-orders.yaml");

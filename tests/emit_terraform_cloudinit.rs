@@ -193,12 +193,7 @@ fn run_on_stdin(program: &str, args: &[&str], name: &str, script: &str) {
             c.wait_with_output()
         })
         .expect("bash runs");
-    assert!(
-        out.status.success(),
-        "{program} rejects {name}:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out, &format!("{program} rejects {name}"));
 }
 
 /// A scratch directory, removed when the value drops.
@@ -545,42 +540,63 @@ fn cloud_init_server_and_agents() {
         bash_n(path, &s);
     }
     let server = script(&files["cloud-init/dev/control.yaml"]);
-    for flag in [
-        "--write-kubeconfig-mode 644",
-        "--disable servicelb",
-        "--disable traefik",
-        "--tls-san \"$PUBLIC_IPV4\"",
-        // K3s advertises --node-external-ip unless told otherwise (issue 15
-        // item 5): the cluster must reach the API on the private address
-        "--advertise-address \"$NODE_IP\"",
-        "http://169.254.169.254/hetzner/v1/metadata",
-        "\nNODE_LABELS=(role=control-plane)\n",
-        "\nHELM_VERSION=v3.19.0\n",
-        "\nTRAEFIK_CHART_VERSION=37.1.1\n",
-        "\nHTTP_NODE_PORT=30080\n",
-        "\nHTTPS_NODE_PORT=30443\n",
-        "--set service.type=NodePort",
-        "/root/k3s-ready.txt",
-    ] {
-        assert!(server.contains(flag), "server lacks {flag}");
-    }
+    assert_contains_all(
+        &server,
+        "server",
+        &[
+            "--write-kubeconfig-mode 644",
+            "--disable servicelb",
+            "--disable traefik",
+            "--tls-san \"$PUBLIC_IPV4\"",
+            // K3s advertises --node-external-ip unless told otherwise (issue 15
+            // item 5): the cluster must reach the API on the private address
+            "--advertise-address \"$NODE_IP\"",
+            "http://169.254.169.254/hetzner/v1/metadata",
+            "\nNODE_LABELS=(role=control-plane)\n",
+            "\nHELM_VERSION=v3.19.0\n",
+            "\nTRAEFIK_CHART_VERSION=37.1.1\n",
+            "\nHTTP_NODE_PORT=30080\n",
+            "\nHTTPS_NODE_PORT=30443\n",
+            "--set service.type=NodePort",
+            "/root/k3s-ready.txt",
+        ],
+    );
     assert!(!server.contains("k3s-agent-ready"));
     let kafka = script(&files["cloud-init/prod/kafka.yaml"]);
-    for flag in [
-        "\nCONTROL_PLANE_IP=10.1.1.10\n",
-        "\nNODE_LABELS=(role=kafka workload=mixed)\n",
-        "K3S_URL=\"https://$CONTROL_PLANE_IP:$K3S_API_PORT\"",
-        "/tmp/k3s-token",
-        "/root/k3s-agent-ready.txt",
-        "sh /tmp/k3s-install.sh agent",
-    ] {
-        assert!(kafka.contains(flag), "kafka agent lacks {flag}");
-    }
+    assert_contains_all(
+        &kafka,
+        "kafka agent",
+        &[
+            "\nCONTROL_PLANE_IP=10.1.1.10\n",
+            "\nNODE_LABELS=(role=kafka workload=mixed)\n",
+            "K3S_URL=\"https://$CONTROL_PLANE_IP:$K3S_API_PORT\"",
+            "/tmp/k3s-token",
+            "/root/k3s-agent-ready.txt",
+            "sh /tmp/k3s-install.sh agent",
+        ],
+    );
     assert!(!kafka.contains("/root/k3s-ready.txt"));
     // `k3s agent` has no --advertise-address: it would refuse to start
     assert!(!kafka.contains("--advertise-address"));
     let worker = script(&files["cloud-init/dev/worker.yaml"]);
     assert!(worker.contains("\nNODE_LABELS=(role=worker workload=apps)\n"));
+}
+
+/// `text` (`what`) holds each of `parts`.
+fn assert_contains_all(text: &str, what: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "{what} lacks {part}");
+    }
+}
+
+/// `out` is a success; its output shown under `what` if not.
+fn assert_success(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -642,11 +658,7 @@ fn a_hostile_label_value_stays_inert() {
             .arg(format!("{facts}printf '%s\\n' \"${{NODE_LABELS[@]}}\""))
             .output()
             .expect("bash runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out, "bash");
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
             format!("role=kafka\nworkload=mixed\nevil={value}\n")
@@ -693,12 +705,7 @@ fn assert_terraform_fmt_leaves(name: &str, text: &str) {
         .env("TF_CLI_CONFIG_FILE", "/dev/null")
         .output()
         .expect("terraform runs");
-    assert!(
-        out.status.success(),
-        "terraform fmt would change {name}:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out, &format!("terraform fmt would change {name}"));
 }
 
 #[test]

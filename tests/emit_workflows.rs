@@ -54,12 +54,6 @@ fn env_names(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Replaces exactly one occurrence of `from`.
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once");
-    text.replace(from, to)
-}
-
 fn parse(name: &str, text: &str) -> Value {
     serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
@@ -77,6 +71,15 @@ fn strings(v: &Value) -> Vec<String> {
         .iter()
         .map(|x| x.as_str().expect("a string").to_owned())
         .collect()
+}
+
+/// The choices a `workflow_dispatch` input offers.
+fn options(text: &str, input: &str) -> Vec<String> {
+    let doc = parse(input, text);
+    strings(get(
+        &doc,
+        &["on", "workflow_dispatch", "inputs", input, "options"],
+    ))
 }
 
 fn jobs(doc: &Value) -> Vec<(String, &Value)> {
@@ -123,8 +126,10 @@ fn drift_check_installs_the_pinned_commit_cached_on_the_msrv() {
         .expect("cluster.kdl pins topogen");
     let text = edit(
         REPO_KDL,
-        pinned,
-        &format!("    topogen git=\"https://git.example.org/tools/topogen.git\" rev=\"{REV}\""),
+        &[(
+            pinned,
+            &format!("    topogen git=\"https://git.example.org/tools/topogen.git\" rev=\"{REV}\""),
+        )],
     );
     let files = workflows(&text);
     let drift = &files["topogen-drift-check.yml"];
@@ -197,7 +202,7 @@ fn pinned_with(extra: &str) -> String {
         .lines()
         .find(|l| l.trim_start().starts_with("topogen "))
         .expect("cluster.kdl pins topogen");
-    edit(REPO_KDL, pinned, &format!("{pinned} {extra}"))
+    edit(REPO_KDL, &[(pinned, &format!("{pinned} {extra}"))])
 }
 
 fn step_with_id<'a>(job: &'a Value, id: &str) -> &'a Value {
@@ -338,7 +343,7 @@ fn without_a_pin_there_is_no_drift_check() {
         .lines()
         .find(|l| l.trim_start().starts_with("topogen "))
         .expect("cluster.kdl pins topogen");
-    let files = workflows(&edit(REPO_KDL, pinned, ""));
+    let files = workflows(&edit(REPO_KDL, &[(pinned, "")]));
     let expected: Vec<&str> = WORKFLOWS
         .iter()
         .copied()
@@ -613,14 +618,17 @@ fn destroy_schedule_comes_from_cluster_kdl() {
     assert_eq!(cron.len(), 1);
     assert_eq!(cron[0]["cron"].as_str(), Some("30 23 * * *"));
 
-    let kdl = edit(REPO_KDL, "destroy-at=\"23:30\"", "destroy-at=\"21:05\"");
+    let kdl = edit(
+        REPO_KDL,
+        &[("destroy-at=\"23:30\"", "destroy-at=\"21:05\"")],
+    );
     let doc = maint(&kdl);
     assert_eq!(
         get(&doc, &["on", "schedule"])[0]["cron"].as_str(),
         Some("5 21 * * *")
     );
 
-    let kdl = edit(REPO_KDL, "        schedule destroy-at=\"23:30\"\n", "");
+    let kdl = edit(REPO_KDL, &[("        schedule destroy-at=\"23:30\"\n", "")]);
     assert!(maint(&kdl)["on"].get("schedule").is_none());
 }
 
@@ -630,8 +638,10 @@ fn deploy_and_maintenance_of_an_environment_share_one_concurrency_group() {
     // scheduled run knows its one environment (and its group)
     let kdl = edit(
         REPO_KDL,
-        "environment prod production=#true approval=\"production\" {\n",
-        "environment prod production=#true approval=\"production\" {\n        schedule destroy-at=\"23:30\"\n",
+        &[(
+            "environment prod production=#true approval=\"production\" {\n",
+            "environment prod production=#true approval=\"production\" {\n        schedule destroy-at=\"23:30\"\n",
+        )],
     );
     let files = workflows(&kdl);
     let deploy = parse("d", &files["deploy-cluster.yml"]);
@@ -678,11 +688,16 @@ fn deploy_and_maintenance_of_an_environment_share_one_concurrency_group() {
 
 #[test]
 fn renaming_the_cluster_or_moving_it_leaves_no_trace() {
-    let kdl = edit(REPO_KDL, "cluster k3s-trading {", "cluster alpha-desk {");
+    let kdl = edit(
+        REPO_KDL,
+        &[("cluster k3s-trading {", "cluster alpha-desk {")],
+    );
     let kdl = edit(
         &kdl,
-        "location=nbg1 datacenter=nbg1-dc3",
-        "location=fsn1 datacenter=fsn1-dc14",
+        &[(
+            "location=nbg1 datacenter=nbg1-dc3",
+            "location=fsn1 datacenter=fsn1-dc14",
+        )],
     );
     let files = workflows(&kdl);
     for (name, text) in &files {
@@ -699,11 +714,17 @@ fn renaming_the_cluster_or_moving_it_leaves_no_trace() {
 #[test]
 fn topology_facts_change_the_workflows() {
     let before = workflows(REPO_KDL);
-    let kdl = edit(REPO_KDL, "count=3 range=kafka", "count=5 range=kafka");
-    let kdl = edit(&kdl, "https-node-port=30443", "https-node-port=30444");
-    let kdl = edit(&kdl, "allow https port=30443", "allow https port=30444");
-    let kdl = edit(&kdl, "hcloud-cli \"v1.47.0\"", "hcloud-cli \"v1.52.0\"");
-    let kdl = edit(&kdl, "port=\"30001-30004\"", "port=\"30001-30006\"");
+    let kdl = edit(REPO_KDL, &[("count=3 range=kafka", "count=5 range=kafka")]);
+    let kdl = edit(&kdl, &[("https-node-port=30443", "https-node-port=30444")]);
+    let kdl = edit(
+        &kdl,
+        &[("allow https port=30443", "allow https port=30444")],
+    );
+    let kdl = edit(
+        &kdl,
+        &[("hcloud-cli \"v1.47.0\"", "hcloud-cli \"v1.52.0\"")],
+    );
+    let kdl = edit(&kdl, &[("port=\"30001-30004\"", "port=\"30001-30006\"")]);
     let after = workflows(&kdl);
     let verify = &after["02-reusable-verify-cluster.yml"];
     assert!(verify.contains("expected=7"));
@@ -725,8 +746,10 @@ fn topology_facts_change_the_workflows() {
 fn environments_come_from_cluster_kdl() {
     let kdl = edit(
         REPO_KDL,
-        "    environment prod production=#true approval=\"production\" {",
-        "    environment staging {\n    }\n    environment prod production=#true approval=\"production\" {",
+        &[(
+            "    environment prod production=#true approval=\"production\" {",
+            "    environment staging {\n    }\n    environment prod production=#true approval=\"production\" {",
+        )],
     );
     assert_eq!(env_names(&kdl), ["dev", "staging", "prod"]);
     let files = workflows(&kdl);
@@ -796,6 +819,10 @@ fn hostile_values_stay_quoted() {
 
 #[path = "support/snapshots.rs"]
 mod snapshots;
+
+#[path = "support/edit.rs"]
+mod edit;
+use edit::edit;
 
 #[path = "support/valid.rs"]
 mod valid;
@@ -923,8 +950,10 @@ fn the_production_apply_runs_in_the_approval_environment_cluster_kdl_names() {
     // two gated environments: one arm each, in file order
     let kdl = edit(
         REPO_KDL,
-        "    environment dev {",
-        "    environment dev approval=\"dev review\" {",
+        &[(
+            "    environment dev {",
+            "    environment dev approval=\"dev review\" {",
+        )],
     );
     assert_eq!(
         provision(&kdl)["jobs"]["provision"]["environment"].as_str(),
@@ -933,7 +962,7 @@ fn the_production_apply_runs_in_the_approval_environment_cluster_kdl_names() {
         )
     );
     // none gated: no deployment environment at all
-    let kdl = edit(REPO_KDL, " approval=\"production\"", "");
+    let kdl = edit(REPO_KDL, &[(" approval=\"production\"", "")]);
     assert!(
         provision(&kdl)["jobs"]["provision"]
             .get("environment")
@@ -974,12 +1003,7 @@ fn monitoring_is_installed_before_argocd_only_where_declared() {
     let jobs = jobs(&deploy);
     let needs = |job: &str| -> Vec<String> {
         let (_, j) = jobs.iter().find(|(n, _)| n == job).expect(job);
-        j["needs"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .map(|n| n.as_str().unwrap().to_owned())
-            .collect()
+        strings(&j["needs"])
     };
     assert!(needs("deploy_monitoring").contains(&"deploy_strimzi".to_owned()));
     assert!(needs("deploy_argocd").contains(&"deploy_monitoring".to_owned()));
@@ -999,15 +1023,6 @@ fn monitoring_is_installed_before_argocd_only_where_declared() {
 /// the topology names; an environment without monitoring is not offered.
 #[test]
 fn operations_workflows_offer_the_topologys_choices() {
-    let options = |text: &str, input: &str| -> Vec<String> {
-        let doc: Value = serde_yaml::from_str(text).unwrap();
-        doc["on"]["workflow_dispatch"]["inputs"][input]["options"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
-            .collect()
-    };
     let repo = workflows(REPO_KDL);
     let logs = &repo["view-app-logs.yml"];
     assert_eq!(options(logs, "environment"), ["dev", "prod"]);
@@ -1022,8 +1037,10 @@ fn operations_workflows_offer_the_topologys_choices() {
     // an app namespace an environment adds is offered
     let kdl = edit(
         REPO_KDL,
-        "        network \"10.1.0.0/16\" subnet=\"10.1.1.0/24\"\n",
-        "        network \"10.1.0.0/16\" subnet=\"10.1.1.0/24\"\n        registry ghcr.io { namespace risk }\n",
+        &[(
+            "        network \"10.1.0.0/16\" subnet=\"10.1.1.0/24\"\n",
+            "        network \"10.1.0.0/16\" subnet=\"10.1.1.0/24\"\n        registry ghcr.io { namespace risk }\n",
+        )],
     );
     let files = workflows(&kdl);
     assert!(options(&files["view-app-logs.yml"], "namespace").contains(&"risk".to_owned()));
@@ -1052,15 +1069,6 @@ fn operations_workflows_offer_the_topologys_choices() {
 /// generated without an external listener.
 #[test]
 fn the_topics_workflow_reads_the_declared_topics_through_the_bootstrap_node_port() {
-    let options = |text: &str, input: &str| -> Vec<String> {
-        let doc: Value = serde_yaml::from_str(text).unwrap();
-        doc["on"]["workflow_dispatch"]["inputs"][input]["options"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
-            .collect()
-    };
     let repo = workflows(REPO_KDL);
     let topics = &repo["kafka-topics.yml"];
     assert_eq!(options(topics, "environment"), env_names(REPO_KDL));

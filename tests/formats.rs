@@ -220,8 +220,7 @@ fn github_format_follows_the_workflow_command_syntax() {
 
 #[test]
 fn github_format_is_silent_on_a_clean_topology() {
-    let s = Scratch::new("github-clean");
-    s.write("cluster.kdl", include_str!("../cluster.kdl"));
+    let s = Scratch::project("github-clean", include_str!("../cluster.kdl"));
     let o = topogen(&s.0, &["validate", "--format", "github"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_eq!(stdout(&o), "");
@@ -277,8 +276,7 @@ fn json_format_carries_every_field() {
 
 #[test]
 fn json_format_is_an_empty_list_on_a_clean_topology() {
-    let s = Scratch::new("json-clean");
-    s.write("cluster.kdl", include_str!("../cluster.kdl"));
+    let s = Scratch::project("json-clean", include_str!("../cluster.kdl"));
     let o = topogen(&s.0, &["validate", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -295,8 +293,7 @@ fn sarif(dir: &Path, file: &str, expect: i32) -> Value {
 
 #[test]
 fn sarif_log_has_the_registry_as_rules_and_one_result_per_finding() {
-    let s = Scratch::new("sarif");
-    s.write("cluster.kdl", BROKEN);
+    let s = Scratch::project("sarif", BROKEN);
     let registry = registry(&s.0);
     let json = json_diagnostics(&s.0, "cluster.kdl");
     let log = sarif(&s.0, "cluster.kdl", 1);
@@ -357,8 +354,7 @@ fn sarif_log_has_the_registry_as_rules_and_one_result_per_finding() {
 
 #[test]
 fn sarif_log_of_a_clean_topology_has_no_results() {
-    let s = Scratch::new("sarif-clean");
-    s.write("cluster.kdl", include_str!("../cluster.kdl"));
+    let s = Scratch::project("sarif-clean", include_str!("../cluster.kdl"));
     let log = sarif(&s.0, "cluster.kdl", 0);
     assert_eq!(log["version"], "2.1.0");
     assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
@@ -471,6 +467,17 @@ fn drifted(s: &Scratch) -> String {
     std::fs::write(&topology, text).unwrap();
     std::fs::remove_file(s.0.join("generated/pins/dev/strimzi.version")).unwrap();
     fifth
+}
+
+/// `topogen check --format FORMAT` of a [`drifted`] copy in a new scratch
+/// directory `name`: it exits 1. The copy, its original fifth line of
+/// dev.tfvars, and what check printed.
+fn check_drifted(name: &str, format: &str) -> (Scratch, String, std::process::Output) {
+    let s = Scratch::new(name);
+    let fifth = drifted(&s);
+    let o = topogen(&s.0, &["check", "--format", format]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    (s, fifth, o)
 }
 
 /// The SARIF 2.1.0 schema the conformance suite validates against
@@ -618,10 +625,7 @@ fn every_command_prints_one_document_in_each_machine_format() {
 
 #[test]
 fn check_json_lists_each_drifted_file_with_a_unified_diff() {
-    let s = Scratch::new("check-json");
-    let fifth = drifted(&s);
-    let o = topogen(&s.0, &["check", "--format", "json"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let (s, fifth, o) = check_drifted("check-json", "json");
     let v = one_document(&o, "check --format json");
     assert_eq!(v["diagnostics"], serde_json::json!([]));
     let drift = v["drift"].as_array().expect("a drift array");
@@ -704,10 +708,7 @@ fn check_json_lists_each_drifted_file_with_a_unified_diff() {
 
 #[test]
 fn check_github_annotates_each_drifted_file_at_its_first_difference() {
-    let s = Scratch::new("check-github");
-    drifted(&s);
-    let o = topogen(&s.0, &["check", "--format", "github"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let (_s, _, o) = check_drifted("check-github", "github");
     let out = stdout(&o);
     let (on_config, cmds): (Vec<WorkflowCommand>, Vec<WorkflowCommand>) = out
         .lines()
@@ -763,10 +764,7 @@ fn check_github_annotates_each_drifted_file_at_its_first_difference() {
 
 #[test]
 fn check_sarif_carries_a_drift_result_per_file() {
-    let s = Scratch::new("check-sarif");
-    drifted(&s);
-    let o = topogen(&s.0, &["check", "--format", "sarif"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let (_s, _, o) = check_drifted("check-sarif", "sarif");
     let out = stdout(&o);
     validate_sarif(&[("check --format sarif".to_owned(), out.clone())]);
     let log: Value = serde_json::from_str(&out).unwrap();
@@ -811,8 +809,7 @@ fn check_sarif_carries_a_drift_result_per_file() {
 
 #[test]
 fn check_never_says_nothing_was_written() {
-    let s = Scratch::new("check-words");
-    s.write("cluster.kdl", BROKEN);
+    let s = Scratch::project("check-words", BROKEN);
     let o = topogen(&s.0, &["check"]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
@@ -836,8 +833,7 @@ fn prod_only_mistake() -> String {
 
 #[test]
 fn show_env_reports_only_that_environments_findings() {
-    let s = Scratch::new("show-env");
-    s.write("cluster.kdl", &prod_only_mistake());
+    let s = Scratch::project("show-env", &prod_only_mistake());
     let o = topogen(&s.0, &["show", "--env", "dev", "--format", "json"]);
     assert_eq!(
         o.status.code(),
@@ -871,8 +867,7 @@ fn show_env_reports_only_that_environments_findings() {
 
 #[test]
 fn show_json_is_the_resolved_topology_the_tables_show() {
-    let s = Scratch::new("show-json");
-    s.write("cluster.kdl", include_str!("../cluster.kdl"));
+    let s = Scratch::project("show-json", include_str!("../cluster.kdl"));
     let o = topogen(&s.0, &["show", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v = one_document(&o, "show --format json");
@@ -908,12 +903,7 @@ fn show_json_is_the_resolved_topology_the_tables_show() {
                 }),
                 "node {name} {server} {ip} is in the tables"
             );
-            let range = e["ranges"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["name"] == pool["range"])
-                .expect("a pool's range is a range");
+            let range = find(&e["ranges"], "name", pool["range"].clone());
             let last_octet = |ip: &str| ip.rsplit('.').next().unwrap().parse::<u32>().unwrap();
             let at = last_octet(ip);
             assert!(
@@ -941,12 +931,7 @@ fn show_json_is_the_resolved_topology_the_tables_show() {
         );
     }
     // the labels the topology gives its kafka nodes
-    let kafka = envs[0]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["pool"] == "kafka")
-        .unwrap();
+    let kafka = find(&envs[0]["nodes"], "pool", "kafka");
     assert!(
         kafka["labels"].as_object().is_some_and(|l| !l.is_empty()),
         "{kafka}"
@@ -955,6 +940,10 @@ fn show_json_is_the_resolved_topology_the_tables_show() {
 
 #[path = "support/bin.rs"]
 mod bin;
+
+#[path = "support/json.rs"]
+mod json;
+use json::find;
 
 #[path = "support/scratch.rs"]
 mod scratch;

@@ -93,6 +93,11 @@ fn both(o: &Output) -> String {
     format!("{}{}", out(o), err(o))
 }
 
+/// `o` exited with `code`; its output shown if not.
+fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(o.status.code(), Some(code), "{}", both(o));
+}
+
 fn mkfifo(path: &Path) {
     rustix::fs::mknodat(
         rustix::fs::CWD,
@@ -111,20 +116,12 @@ fn a_generated_link_out_of_the_repository_is_refused_by_build_and_check() {
     let w = world();
     symlink(w.outside.join("ssh"), w.p("generated")).unwrap();
     let o = w.run(&["build"]);
-    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    assert!(err(&o).contains("topogen::io::symlink"), "{}", err(&o));
-    assert!(
-        err(&o).contains("`generated` is a symbolic link"),
-        "{}",
-        err(&o)
-    );
+    assert_exit(&o, 2);
+    assert_contains(err(&o), "topogen::io::symlink");
+    assert_contains(err(&o), "`generated` is a symbolic link");
     let o = w.run(&["check"]);
-    assert_eq!(o.status.code(), Some(1), "{}", both(&o));
-    assert!(
-        out(&o).contains("`generated` is a symbolic link"),
-        "{}",
-        out(&o)
-    );
+    assert_exit(&o, 1);
+    assert_contains(out(&o), "`generated` is a symbolic link");
     assert!(!both(&o).contains("sentinel"), "{}", both(&o));
     assert!(w.p("generated").is_symlink());
     w.assert_outside_untouched();
@@ -166,7 +163,7 @@ fn links_and_special_files_inside_the_tree_are_never_followed_or_printed() {
     symlink(w.outside.join("ssh"), g.join("pins/dev")).unwrap();
 
     let o = w.run(&["check"]);
-    assert_eq!(o.status.code(), Some(1), "{}", both(&o));
+    assert_exit(&o, 1);
     let text = out(&o);
     assert!(!text.contains("sentinel"), "the secret was printed: {text}");
     for (file, why) in [
@@ -186,16 +183,15 @@ fn links_and_special_files_inside_the_tree_are_never_followed_or_printed() {
     }
     // a link where topogen needs its directory is in the way, not followed
     let o = w.run(&["build"]);
-    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    assert!(
-        err(&o).contains("`generated/pins/dev` exists and was not written by topogen"),
-        "{}",
-        err(&o)
+    assert_exit(&o, 2);
+    assert_contains(
+        err(&o),
+        "`generated/pins/dev` exists and was not written by topogen",
     );
     fs::remove_file(g.join("pins/dev")).unwrap();
     // build replaces the links and the FIFO with the files, following nothing
     let o = w.run(&["build"]);
-    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    assert_exit(&o, 0);
     for f in [
         "TOPOLOGY.md",
         "environments/dev.tfvars",
@@ -232,11 +228,7 @@ fn a_staging_or_backup_name_planted_as_a_link_is_refused() {
         let before = tree(&w.p("generated"));
         let o = w.run(&["build"]);
         assert_eq!(o.status.code(), Some(2), "{name}: {}", both(&o));
-        assert!(
-            err(&o).contains(&format!("{name}` is a symbolic link")),
-            "{}",
-            err(&o)
-        );
+        assert_contains(err(&o), &format!("{name}` is a symbolic link"));
         assert_eq!(
             tree(&w.p("generated")),
             before,
@@ -296,7 +288,7 @@ fn fmt_never_writes_through_a_planted_temporary_file() {
         symlink(w.outside.join("victim.txt"), w.p(planted)).unwrap();
     }
     let o = w.run(&["fmt"]);
-    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    assert_exit(&o, 0);
     let m = fs::symlink_metadata(w.p("cluster.kdl")).unwrap();
     assert!(m.is_file(), "cluster.kdl became a link");
     assert_eq!(fs::read_to_string(w.p("cluster.kdl")).unwrap(), CLUSTER);
@@ -318,8 +310,8 @@ fn init_never_writes_through_a_dangling_link() {
     let target = w.outside.join("planted.kdl");
     symlink(&target, w.p("cluster.kdl")).unwrap();
     let o = w.run(&["init"]);
-    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    assert!(err(&o).contains("already exists"), "{}", err(&o));
+    assert_exit(&o, 2);
+    assert_contains(err(&o), "already exists");
     assert!(!target.exists(), "init wrote through the link");
     w.assert_outside_untouched();
 }
@@ -331,24 +323,16 @@ fn templates_dump_follows_no_link_under_its_directory() {
     symlink(&w.outside, w.p("overlay/workflows")).unwrap();
     symlink(w.outside.join("new.j2"), w.p("overlay/TOPOLOGY.md.j2")).unwrap();
     let o = w.run(&["templates", "--dump", "overlay"]);
-    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    assert!(
-        err(&o).contains("`overlay/workflows` is a symbolic link"),
-        "{}",
-        err(&o)
-    );
+    assert_exit(&o, 2);
+    assert_contains(err(&o), "`overlay/workflows` is a symbolic link");
     assert!(!w.outside.join("new.j2").exists());
     w.assert_outside_untouched();
     // the dump directory itself a link: refused too
     let w = world();
     symlink(&w.outside, w.p("overlay")).unwrap();
     let o = w.run(&["templates", "--dump", "overlay"]);
-    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    assert!(
-        err(&o).contains("`overlay` is a symbolic link"),
-        "{}",
-        err(&o)
-    );
+    assert_exit(&o, 2);
+    assert_contains(err(&o), "`overlay` is a symbolic link");
     w.assert_outside_untouched();
 }
 
@@ -405,12 +389,24 @@ fn with_workflows(dir: &str) -> String {
     CLUSTER.replace(bundled, &format!("output workflows=\"{dir}\""))
 }
 
-#[test]
-fn a_missing_github_parent_is_created() {
+/// A world whose cluster.kdl puts the workflows in `.github/workflows`, which
+/// holds the hand-written `files` (name, text) already.
+fn world_with_workflows(files: &[(&str, &str)]) -> World {
     let w = world();
     fs::write(w.p("cluster.kdl"), with_workflows(".github/workflows")).unwrap();
+    for (name, text) in files {
+        let p = w.p(&format!(".github/workflows/{name}"));
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+    w
+}
+
+#[test]
+fn a_missing_github_parent_is_created() {
+    let w = world_with_workflows(&[]);
     let o = w.run(&["build"]);
-    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+    assert_exit(&o, 0);
     assert!(w.p(".github/workflows/deploy-cluster.yml").is_file());
     assert_eq!(w.run(&["check", "--no-cache"]).status.code(), Some(0));
 }
@@ -418,17 +414,10 @@ fn a_missing_github_parent_is_created() {
 #[test]
 fn when_the_workflows_directory_fails_neither_directory_changes() {
     // a first build: an unowned workflow in the way
-    let w = world();
-    fs::write(w.p("cluster.kdl"), with_workflows(".github/workflows")).unwrap();
-    fs::create_dir_all(w.p(".github/workflows")).unwrap();
-    fs::write(w.p(".github/workflows/deploy-cluster.yml"), "mine\n").unwrap();
+    let w = world_with_workflows(&[("deploy-cluster.yml", "mine\n")]);
     let o = w.run(&["build"]);
-    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    assert!(
-        err(&o).contains("was not written by topogen"),
-        "{}",
-        err(&o)
-    );
+    assert_exit(&o, 2);
+    assert_contains(err(&o), "was not written by topogen");
     let words = err(&o).split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(words.contains("nothing was changed"), "{}", err(&o));
     assert!(
@@ -441,8 +430,7 @@ fn when_the_workflows_directory_fails_neither_directory_changes() {
     );
 
     // a rebuild: generated/ would change, the workflows directory cannot
-    let w = world();
-    fs::write(w.p("cluster.kdl"), with_workflows(".github/workflows")).unwrap();
+    let w = world_with_workflows(&[]);
     let w = w.built();
     let edited = with_workflows(".github/workflows").replacen(
         "count=3 range=kafka",
@@ -464,7 +452,7 @@ fn when_the_workflows_directory_fails_neither_directory_changes() {
     fs::write(wf.join("deploy-cluster.yml"), "mine\n").unwrap();
     let (gen_before, wf_before) = (tree(&w.p("generated")), tree(&wf));
     let o = w.run(&["build"]);
-    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
+    assert_exit(&o, 2);
     assert_eq!(tree(&w.p("generated")), gen_before, "generated/ changed");
     assert_eq!(tree(&wf), wf_before, "the workflows directory changed");
 
@@ -473,8 +461,8 @@ fn when_the_workflows_directory_fails_neither_directory_changes() {
     fs::write(w.p("cluster.kdl"), with_workflows("ci/flows/workflows")).unwrap();
     fs::write(w.p("ci"), "a file where a directory should be\n").unwrap();
     let o = w.run(&["build"]);
-    assert_eq!(o.status.code(), Some(2), "{}", both(&o));
-    assert!(err(&o).contains("`ci` is not a directory"), "{}", err(&o));
+    assert_exit(&o, 2);
+    assert_contains(err(&o), "`ci` is not a directory");
     assert!(!w.p("generated").exists());
 }
 
@@ -575,8 +563,8 @@ fn an_edited_manifest_is_rewritten_and_never_a_reason_to_delete() {
     let good = fs::read_to_string(&m).unwrap();
     fs::write(&m, format!("{good}# an appended comment\n")).unwrap();
     let o = w.run(&["build"]);
-    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
-    assert!(out(&o).contains("updated .topogen-manifest"), "{}", out(&o));
+    assert_exit(&o, 0);
+    assert_contains(out(&o), "updated .topogen-manifest");
     assert_eq!(fs::read_to_string(&m).unwrap(), good);
     assert_eq!(w.run(&["check"]).status.code(), Some(0));
     assert_eq!(w.run(&["check", "--no-cache"]).status.code(), Some(0));
@@ -589,7 +577,7 @@ fn an_edited_manifest_is_rewritten_and_never_a_reason_to_delete() {
     ] {
         fs::write(&m, text).unwrap();
         let o = w.run(&["build"]);
-        assert_eq!(o.status.code(), Some(0), "{}", both(&o));
+        assert_exit(&o, 0);
         assert_eq!(
             fs::read_to_string(w.p("generated/security.yml")).unwrap(),
             "on: push\n"
@@ -600,10 +588,7 @@ fn an_edited_manifest_is_rewritten_and_never_a_reason_to_delete() {
 
 #[test]
 fn an_edited_workflows_manifest_never_deletes_unrelated_workflows() {
-    let w = world();
-    fs::write(w.p("cluster.kdl"), with_workflows(".github/workflows")).unwrap();
-    fs::create_dir_all(w.p(".github/workflows")).unwrap();
-    fs::write(w.p(".github/workflows/codeql.yml"), "on: push\n").unwrap();
+    let w = world_with_workflows(&[("codeql.yml", "on: push\n")]);
     let w = w.built();
     let m = w.p(".github/workflows/.topogen-manifest");
     let good = fs::read_to_string(&m).unwrap();
@@ -617,8 +602,8 @@ fn an_edited_workflows_manifest_never_deletes_unrelated_workflows() {
     )
     .unwrap();
     let o = w.run(&["build"]);
-    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
-    assert!(out(&o).contains("kept codeql.yml"), "{}", out(&o));
+    assert_exit(&o, 0);
+    assert_contains(out(&o), "kept codeql.yml");
     assert_eq!(
         fs::read_to_string(w.p(".github/workflows/codeql.yml")).unwrap(),
         "on: push\n"
@@ -642,17 +627,9 @@ fn an_owned_file_is_deleted_only_when_its_contents_are_what_topogen_wrote() {
     fs::write(&qa, "# edited by hand after the build\n").unwrap();
     fs::write(w.p("cluster.kdl"), CLUSTER).unwrap();
     let o = w.run(&["build"]);
-    assert_eq!(o.status.code(), Some(0), "{}", both(&o));
-    assert!(
-        out(&o).contains("removed cloud-init/qa/kafka.yaml"),
-        "{}",
-        out(&o)
-    );
-    assert!(
-        out(&o).contains("kept environments/qa.tfvars"),
-        "{}",
-        out(&o)
-    );
+    assert_exit(&o, 0);
+    assert_contains(out(&o), "removed cloud-init/qa/kafka.yaml");
+    assert_contains(out(&o), "kept environments/qa.tfvars");
     assert!(!w.p("generated/cloud-init/qa").exists());
     assert_eq!(
         fs::read_to_string(&qa).unwrap(),
@@ -694,7 +671,7 @@ fn a_forged_record_anyone_else_could_write_does_not_hide_drift() {
         fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
         let o = w.run(&["check"]);
         assert_eq!(o.status.code(), Some(1), "mode {mode:o}: {}", both(&o));
-        assert!(out(&o).contains("-hand edit"), "{}", out(&o));
+        assert_contains(out(&o), "-hand edit");
     }
     // a link to a record elsewhere
     let elsewhere = w.outside.join("record");
@@ -727,6 +704,10 @@ fn the_generated_drift_workflow_never_trusts_a_build_record() {
         assert!(l.contains("--no-cache"), "{l}");
     }
 }
+
+#[path = "support/assert.rs"]
+mod assert;
+use assert::assert_contains;
 
 #[path = "support/tree.rs"]
 mod tree;

@@ -12,12 +12,13 @@
 //! name; any other interpolation matches any one path component, and at
 //! least one file must match.
 //!
-//! The scan is deliberately written again here rather than shared with
-//! `src/emit/refs.rs` (which runs inside every build on the in-memory plan):
-//! this one reads the tree the binary wrote to disk, and covers what refs.rs
-//! does not (cloud-init `runcmd` programs, `${path.module}` strings). Shared
-//! path matching would let one bug hide from both; `duplicates` lists the two
-//! small path helpers (`normalize`, `glob`) as a pair on purpose.
+//! This scan is independent of `src/emit/refs.rs` (which runs inside every
+//! build on the in-memory plan), so that one bug cannot hide in both: it
+//! reads the tree the binary wrote to disk, covers what refs.rs does not
+//! (cloud-init `runcmd` programs, `${path.module}` strings), expands
+//! interpolations with a regular expression, and leaves `..` and `*` to the
+//! file system itself, through the `glob` crate, where refs.rs matches
+//! strings.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -53,57 +54,32 @@ fn files(root: &Path) -> BTreeSet<String> {
     out
 }
 
-/// Whether `pattern` names a file of `tree`, or a directory holding one.
-fn resolves(pattern: &str, tree: &BTreeSet<String>) -> bool {
-    let depth = pattern.split('/').count();
-    tree.iter().any(|f| {
-        let parts: Vec<&str> = f.split('/').collect();
-        parts.len() >= depth && matches(pattern, &parts[..depth].join("/"))
-    })
-}
-
-/// Whether `pattern` (`*` = any one path component, or part of one)
-/// matches `path`.
-fn matches(pattern: &str, path: &str) -> bool {
-    let (p, f): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
-    p.len() == f.len() && p.iter().zip(&f).all(|(p, f)| glob(p, f))
-}
-
-fn glob(p: &str, s: &str) -> bool {
-    match p.split_once('*') {
-        None => p == s,
-        Some((head, tail)) => {
-            s.starts_with(head)
-                && (head.len()..=s.len()).any(|i| s.is_char_boundary(i) && glob(tail, &s[i..]))
-        }
-    }
+/// Whether `pattern` (relative to `root`; `*`: any run of characters within
+/// one path component) names a file or directory under `root`, as the file
+/// system resolves it (`..` included).
+fn resolves(root: &Path, pattern: &str) -> bool {
+    let literal = |s: &str| glob::Pattern::escape(s);
+    let pattern: Vec<String> = pattern.split('*').map(literal).collect();
+    let full = format!("{}/{}", literal(root.to_str().unwrap()), pattern.join("*"));
+    glob::glob(&full)
+        .expect("a valid pattern")
+        .any(|p| p.is_ok())
 }
 
 /// `text` with `${…}` and `$NAME` interpolations replaced: the known ones
 /// by `known`, every other by `*`.
 fn expand(text: &str, known: &[(&str, &str)]) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let (name, len) = if let Some(inner) = after.strip_prefix('{') {
-            let end = inner.find('}').map_or(inner.len(), |e| e);
-            (&inner[..end], end + 2)
-        } else {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            (&after[..end], end)
-        };
-        match known.iter().find(|(k, _)| *k == name) {
-            Some((_, v)) => out.push_str(v),
-            None => out.push('*'),
-        }
-        rest = &after[len.min(after.len())..];
-    }
-    out.push_str(rest);
-    out
+    let interpolation = regex::Regex::new(r"\$(?:\{([^}]*)\}?|([A-Za-z0-9_]*))").unwrap();
+    interpolation
+        .replace_all(text, |c: &regex::Captures<'_>| {
+            let name = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
+            known
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map_or("*", |(_, v)| v)
+                .to_owned()
+        })
+        .into_owned()
 }
 
 /// The path-like word starting at `s` (up to a quote, space or `)`).
@@ -175,7 +151,7 @@ fn references(root: &Path, dir: &str, envs: &[&str]) -> Vec<Ref> {
                     let w = word(&text[at + f.len()..]);
                     for env in envs {
                         let known = [("path.module", module.as_str()), ("var.environment", env)];
-                        push(&mut refs, normalize(&expand(w, &known)));
+                        push(&mut refs, expand(w, &known));
                     }
                 }
             }
@@ -206,28 +182,12 @@ fn references(root: &Path, dir: &str, envs: &[&str]) -> Vec<Ref> {
     refs
 }
 
-/// `a/b/../c` → `a/c`.
-fn normalize(p: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for c in p.split('/') {
-        match c {
-            "." | "" => {}
-            ".." => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out.join("/")
-}
-
 /// Every reference of the tree at `root` resolves; returns how many there were.
 fn assert_references_resolve(root: &Path, dir: &str, envs: &[&str]) -> usize {
-    let tree = files(root);
     let refs = references(root, dir, envs);
     let dangling: Vec<String> = refs
         .iter()
-        .filter(|r| !resolves(&r.pattern, &tree))
+        .filter(|r| !resolves(root, &r.pattern))
         .map(|r| format!("{} → {}", r.from, r.pattern))
         .collect();
     assert!(
@@ -321,10 +281,9 @@ fn a_dangling_reference_is_caught() {
     built(r.path(), &["build"]);
     std::fs::remove_file(r.path().join("generated/environments/prod.tfvars")).unwrap();
     let refs = references(r.path(), "generated", &["dev", "prod"]);
-    let tree = files(r.path());
     let dangling: Vec<&Ref> = refs
         .iter()
-        .filter(|r| !resolves(&r.pattern, &tree))
+        .filter(|x| !resolves(r.path(), &x.pattern))
         .collect();
     assert_eq!(dangling.len(), 1);
     assert_eq!(dangling[0].pattern, "generated/environments/prod.tfvars");
@@ -332,24 +291,28 @@ fn a_dangling_reference_is_caught() {
 
 #[test]
 fn the_scan_reads_terraform_interpolations() {
-    assert_eq!(
-        normalize(&expand(
-            "${path.module}/../cloud-init/${var.environment}/${each.value.pool}.yaml",
-            &[
-                ("path.module", "generated/terraform"),
-                ("var.environment", "dev")
-            ]
-        )),
-        "generated/cloud-init/dev/*.yaml"
+    let pattern = expand(
+        "${path.module}/../cloud-init/${var.environment}/${each.value.pool}.yaml",
+        &[
+            ("path.module", "generated/terraform"),
+            ("var.environment", "dev"),
+        ],
     );
-    assert!(matches(
-        "generated/cloud-init/dev/*.yaml",
-        "generated/cloud-init/dev/kafka.yaml"
-    ));
-    assert!(!matches(
-        "generated/cloud-init/dev/*.yaml",
-        "generated/cloud-init/dev/x/kafka.yaml"
-    ));
+    assert_eq!(pattern, "generated/terraform/../cloud-init/dev/*.yaml");
+    // `*` stays within one component; `..` resolves as the file system does
+    let tree = tempfile::tempdir().unwrap();
+    for dir in ["generated/terraform", "generated/cloud-init/dev/x"] {
+        std::fs::create_dir_all(tree.path().join(dir)).unwrap();
+    }
+    std::fs::write(
+        tree.path().join("generated/cloud-init/dev/x/kafka.yaml"),
+        "",
+    )
+    .unwrap();
+    assert!(!resolves(tree.path(), &pattern));
+    std::fs::write(tree.path().join("generated/cloud-init/dev/kafka.yaml"), "").unwrap();
+    assert!(resolves(tree.path(), &pattern));
+    assert!(!resolves(tree.path(), "generated/terraform/../kafka.yaml"));
     assert_eq!(
         expand(
             "$GENERATED/pins/$ENVIRONMENT/x",

@@ -217,11 +217,15 @@ fn overlay(template: &str) -> tempfile::TempDir {
     dir
 }
 
-fn plan_with_overlay(dir: &Path) -> topogen::emit::EmitError {
+/// Rendering with the overlay at `dir` fails in the overlaid template, saying `says`.
+fn assert_overlay_refused(dir: &Path, says: &str) {
     let overlay = topogen::app::read_overlay(&dir.join("templates")).unwrap();
     let templates = Templates::new(Some(overlay)).unwrap();
     let c = compile(CLUSTER);
-    topogen::emit::plan(c.project.as_ref().unwrap(), &templates).expect_err("the overlay rendered")
+    let e = topogen::emit::plan(c.project.as_ref().unwrap(), &templates)
+        .expect_err("the overlay rendered");
+    assert_eq!(e.template, "docs/TOPOLOGY.md.j2");
+    assert!(e.message.contains(says), "no `{says}` in: {}", e.message);
 }
 
 #[test]
@@ -229,15 +233,12 @@ fn an_overlay_that_loops_without_end_runs_out_of_fuel() {
     let dir = overlay(
         "{{% for a in range(100000) %}}{{% for b in range(100000) %}}x{{% endfor %}}{{% endfor %}}\n",
     );
-    let e = plan_with_overlay(dir.path());
-    assert_eq!(e.template, "docs/TOPOLOGY.md.j2");
-    assert!(
-        e.message.contains(&format!(
+    assert_overlay_refused(
+        dir.path(),
+        &format!(
             "ran out of fuel: they may run {} instructions",
             source::MAX_TEMPLATE_FUEL
-        )),
-        "{}",
-        e.message
+        ),
     );
     // through the command line: an error naming the template, nothing written
     for args in [&["build"][..], &["check"]] {
@@ -267,15 +268,9 @@ fn an_overlay_that_writes_without_end_is_stopped_at_the_byte_limit() {
     let dir = overlay(&format!(
         "{{{{% for i in range({times}) %}}}}{{{{{{ \"x\" * {mib} }}}}}}{{{{% endfor %}}}}\n"
     ));
-    let e = plan_with_overlay(dir.path());
-    assert_eq!(e.template, "docs/TOPOLOGY.md.j2");
-    assert!(
-        e.message.contains(&format!(
-            "would exceed {} MiB",
-            source::MAX_RENDERED_BYTES >> 20
-        )),
-        "{}",
-        e.message
+    assert_overlay_refused(
+        dir.path(),
+        &format!("would exceed {} MiB", source::MAX_RENDERED_BYTES >> 20),
     );
 }
 
@@ -292,15 +287,12 @@ fn an_overlay_filter_that_would_build_a_huge_value_is_refused() {
         ("join", "{{{ range(100000)|join(\"x\" * 200) }}}\n"),
     ] {
         let dir = overlay(template);
-        let e = plan_with_overlay(dir.path());
-        assert_eq!(e.template, "docs/TOPOLOGY.md.j2");
-        assert!(
-            e.message.contains(&format!(
+        assert_overlay_refused(
+            dir.path(),
+            &format!(
                 "`{filter}` would make a value larger than the {} MiB",
                 source::MAX_RENDERED_BYTES >> 20
-            )),
-            "{filter}: {}",
-            e.message
+            ),
         );
     }
 }

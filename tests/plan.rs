@@ -8,20 +8,10 @@ use std::process::Command;
 
 use bin::topogen;
 use topogen::model::Resolved;
-use topogen::plan::{Class, EnvPlan, Kind, Side};
+use topogen::plan::{Change, Class, EnvPlan, Kind, Side};
 use topogen::source::Source;
 
 const BASE: &str = include_str!("../cluster.kdl");
-
-/// `text` with each `(from, to)` replaced once; each `from` must occur.
-fn edit(text: &str, edits: &[(&str, &str)]) -> String {
-    let mut out = text.to_owned();
-    for (from, to) in edits {
-        assert!(out.contains(from), "edit target `{from}` not found");
-        out = out.replacen(from, to, 1);
-    }
-    out
-}
 
 fn compiled(name: &str, text: &str) -> topogen::Compiled {
     let c = topogen::compile(Source::new(name, text.to_owned()));
@@ -60,15 +50,47 @@ fn summary(p: &EnvPlan) -> Vec<(Kind, String, Class)> {
         .collect()
 }
 
-fn has(p: &EnvPlan, kind: Kind, subject: &str, class: Class) -> bool {
-    p.changes
+/// The plan of environment `dev` from the bundled file to the bundled file
+/// with `edits`, and that edited text.
+fn plan_from_base(edits: &[(&str, &str)]) -> (String, EnvPlan) {
+    let new = edit(BASE, edits);
+    let p = plan(BASE, &new);
+    (new, p)
+}
+
+/// The plan has a change of `kind` to `subject` in `class`.
+fn assert_has(p: &EnvPlan, kind: Kind, subject: &str, class: Class) {
+    assert!(
+        p.changes
+            .iter()
+            .any(|c| c.kind == kind && c.subject == subject && c.class == class),
+        "no {kind:?} of {subject} ({class:?}): {:#?}",
+        p.changes
+    );
+}
+
+/// The plan's changes are `expected` (kind, subject, class), in this order.
+fn assert_changes(p: &EnvPlan, expected: &[(Kind, &str, Class)]) {
+    let expected: Vec<(Kind, String, Class)> = expected
         .iter()
-        .any(|c| c.kind == kind && c.subject == subject && c.class == class)
+        .map(|&(kind, subject, class)| (kind, subject.to_owned(), class))
+        .collect();
+    assert_eq!(summary(p), expected);
+}
+
+/// The plan's one change is of `kind` to `subject` in `class`.
+fn assert_only(p: &EnvPlan, kind: Kind, subject: &str, class: Class) {
+    assert_changes(p, &[(kind, subject, class)]);
+}
+
+/// The plan's first change of `kind`.
+fn change(p: &EnvPlan, kind: Kind) -> &Change {
+    p.changes.iter().find(|c| c.kind == kind).unwrap()
 }
 
 /// The text a change's span covers in the file of its side.
 fn blamed<'a>(p: &EnvPlan, kind: Kind, base: &'a str, new: &'a str) -> &'a str {
-    let c = p.changes.iter().find(|c| c.kind == kind).unwrap();
+    let c = change(p, kind);
     let text = match c.side {
         Side::New => new,
         Side::Base => base,
@@ -96,10 +118,7 @@ fn a_worker_removed_from_the_end_of_its_pool_removes_only_that_server() {
     );
     let new = edit(&base, &[("count=3 range=workers", "count=2 range=workers")]);
     let p = plan(&base, &new);
-    assert_eq!(
-        summary(&p),
-        [(Kind::ServerRemoved, "worker-2".to_owned(), Destructive)]
-    );
+    assert_only(&p, Kind::ServerRemoved, "worker-2", Destructive);
     // removed things point at the base
     assert_eq!(p.changes[0].side, Side::Base);
     assert!(blamed(&p, Kind::ServerRemoved, &base, &new).contains('3'));
@@ -124,10 +143,7 @@ fn a_worker_retired_from_the_middle_destroys_only_that_server() {
     );
     let p = plan(&base, &new);
     // worker-0 and worker-2 keep their names and addresses: nothing else changes
-    assert_eq!(
-        summary(&p),
-        [(Kind::ServerRetired, "worker-1".to_owned(), Destructive)]
-    );
+    assert_only(&p, Kind::ServerRetired, "worker-1", Destructive);
     assert_eq!(p.changes[0].side, Side::New);
     // blamed on the `retire` node in the working file
     assert_eq!(blamed(&p, Kind::ServerRetired, &base, &new), "retire");
@@ -137,24 +153,12 @@ fn a_worker_retired_from_the_middle_destroys_only_that_server() {
 
 #[test]
 fn a_kafka_node_retired_with_the_same_count_adds_the_next_index() {
-    let new = edit(
-        BASE,
-        &[(
-            "pool kafka role=agent server-type=cx23 count=3 range=kafka {",
-            "pool kafka role=agent server-type=cx23 count=3 range=kafka {\n        retire 1 reason=\"broken disk\"",
-        )],
-    );
-    let p = plan(BASE, &new);
-    assert!(
-        has(&p, Kind::ServerRetired, "kafka-1", Destructive),
-        "{:#?}",
-        p.changes
-    );
-    assert!(
-        has(&p, Kind::ServerAdded, "kafka-3", Additive),
-        "{:#?}",
-        p.changes
-    );
+    let (_, p) = plan_from_base(&[(
+        "pool kafka role=agent server-type=cx23 count=3 range=kafka {",
+        "pool kafka role=agent server-type=cx23 count=3 range=kafka {\n        retire 1 reason=\"broken disk\"",
+    )]);
+    assert_has(&p, Kind::ServerRetired, "kafka-1", Destructive);
+    assert_has(&p, Kind::ServerAdded, "kafka-3", Additive);
     assert!(
         !p.changes.iter().any(|c| matches!(
             c.kind,
@@ -163,11 +167,7 @@ fn a_kafka_node_retired_with_the_same_count_adds_the_next_index() {
         "no other node moves: {:#?}",
         p.changes
     );
-    let retired = p
-        .changes
-        .iter()
-        .find(|c| c.kind == Kind::ServerRetired)
-        .unwrap();
+    let retired = change(&p, Kind::ServerRetired);
     assert!(retired.notes.iter().any(|n| n.contains("remove-node-ids")));
 }
 
@@ -189,25 +189,21 @@ fn a_pool_removed_from_the_middle_removes_only_its_servers() {
     );
     let p = plan(&base, BASE);
     // every other server keeps its name and address: nothing else changes
-    assert_eq!(
-        summary(&p),
-        [
-            (Kind::ServerRemoved, "batch-0".to_owned(), Destructive),
-            (Kind::ServerRemoved, "batch-1".to_owned(), Destructive),
-        ]
+    assert_changes(
+        &p,
+        &[
+            (Kind::ServerRemoved, "batch-0", Destructive),
+            (Kind::ServerRemoved, "batch-1", Destructive),
+        ],
     );
 }
 
 #[test]
 fn a_server_type_change_resizes_in_place() {
-    let new = edit(
-        BASE,
-        &[(
-            "pool kafka role=agent server-type=cx23",
-            "pool kafka role=agent server-type=cx22",
-        )],
-    );
-    let p = plan(BASE, &new);
+    let (new, p) = plan_from_base(&[(
+        "pool kafka role=agent server-type=cx23",
+        "pool kafka role=agent server-type=cx22",
+    )]);
     assert_eq!(
         summary(&p),
         ["kafka-0", "kafka-1", "kafka-2"]
@@ -224,46 +220,29 @@ fn a_server_type_change_resizes_in_place() {
 
 #[test]
 fn a_nodeport_range_widened_is_additive() {
-    let new = edit(BASE, &[("port=\"30001-30004\"", "port=\"30001-30010\"")]);
-    let p = plan(BASE, &new);
-    assert_eq!(
-        summary(&p),
-        [(Kind::PortsWidened, "kafka".to_owned(), Additive)]
-    );
+    let (new, p) = plan_from_base(&[("port=\"30001-30004\"", "port=\"30001-30010\"")]);
+    assert_only(&p, Kind::PortsWidened, "kafka", Additive);
     assert!(p.changes[0].summary.contains("open to the internet"));
     assert!(blamed(&p, Kind::PortsWidened, BASE, &new).contains("30001-30010"));
 }
 
 #[test]
 fn kafka_three_to_five_adds_brokers_and_changes_the_quorum() {
-    let new = edit(
-        BASE,
-        &[
-            (
-                "server-type=cx23 count=3 range=kafka",
-                "server-type=cx23 count=5 range=kafka",
-            ),
-            ("port=\"30001-30004\"", "port=\"30001-30006\""),
-        ],
-    );
-    let p = plan(BASE, &new);
-    assert!(has(&p, Kind::ServerAdded, "kafka-3", Additive));
-    assert!(has(&p, Kind::ServerAdded, "kafka-4", Additive));
-    assert!(has(&p, Kind::BrokersAdded, "trading-cluster", Additive));
-    assert!(has(
-        &p,
-        Kind::ControllersChanged,
-        "trading-cluster",
-        Disruptive
-    ));
-    assert!(has(&p, Kind::PortsWidened, "kafka", Additive));
+    let (_, p) = plan_from_base(&[
+        (
+            "server-type=cx23 count=3 range=kafka",
+            "server-type=cx23 count=5 range=kafka",
+        ),
+        ("port=\"30001-30004\"", "port=\"30001-30006\""),
+    ]);
+    assert_has(&p, Kind::ServerAdded, "kafka-3", Additive);
+    assert_has(&p, Kind::ServerAdded, "kafka-4", Additive);
+    assert_has(&p, Kind::BrokersAdded, "trading-cluster", Additive);
+    assert_has(&p, Kind::ControllersChanged, "trading-cluster", Disruptive);
+    assert_has(&p, Kind::PortsWidened, "kafka", Additive);
     // scaling leaves the existing servers alone
     assert!(!p.changes.iter().any(|c| c.kind == Kind::ServerReplaced));
-    let brokers = p
-        .changes
-        .iter()
-        .find(|c| c.kind == Kind::BrokersAdded)
-        .unwrap();
+    let brokers = change(&p, Kind::BrokersAdded);
     assert!(brokers.notes.iter().any(|n| n.contains("not reassigned")));
     assert_eq!(p.worst(), Some(Disruptive));
 }
@@ -281,38 +260,26 @@ fn kafka_five_to_three_removes_brokers() {
         ],
     );
     let p = plan(&five, BASE);
-    assert!(has(
-        &p,
-        Kind::BrokersRemoved,
-        "trading-cluster",
-        Destructive
-    ));
-    assert!(has(&p, Kind::ServerRemoved, "kafka-4", Destructive));
-    assert!(has(&p, Kind::PortsNarrowed, "kafka", Disruptive));
+    assert_has(&p, Kind::BrokersRemoved, "trading-cluster", Destructive);
+    assert_has(&p, Kind::ServerRemoved, "kafka-4", Destructive);
+    assert_has(&p, Kind::PortsNarrowed, "kafka", Disruptive);
 }
 
 #[test]
 fn a_kafka_version_bump_is_a_rolling_update() {
-    let new = edit(BASE, &[("kafka \"4.0.0\"", "kafka \"4.1.0\"")]);
-    let p = plan(BASE, &new);
-    assert_eq!(
-        summary(&p),
-        [(Kind::VersionChanged, "kafka".to_owned(), Disruptive)]
-    );
+    let (new, p) = plan_from_base(&[("kafka \"4.0.0\"", "kafka \"4.1.0\"")]);
+    assert_only(&p, Kind::VersionChanged, "kafka", Disruptive);
     assert_eq!(blamed(&p, Kind::VersionChanged, BASE, &new), "\"4.1.0\"");
 }
 
 #[test]
 fn monitoring_chart_bumps_added_and_removed() {
-    let new = edit(BASE, &[("version=\"79.1.0\"", "version=\"80.0.0\"")]);
-    let p = plan(BASE, &new);
-    assert_eq!(
-        summary(&p),
-        [(
-            Kind::VersionChanged,
-            "kube-prometheus-stack".to_owned(),
-            Disruptive
-        )]
+    let (new, p) = plan_from_base(&[("version=\"79.1.0\"", "version=\"80.0.0\"")]);
+    assert_only(
+        &p,
+        Kind::VersionChanged,
+        "kube-prometheus-stack",
+        Disruptive,
     );
     assert_eq!(
         blamed(&p, Kind::VersionChanged, BASE, &new),
@@ -323,42 +290,30 @@ fn monitoring_chart_bumps_added_and_removed() {
     let grafana = "        grafana-operator version=\"v5.20.0\"\n";
     let without = edit(BASE, &[(grafana, "")]);
     let p = plan(BASE, &without);
-    assert_eq!(
-        summary(&p),
-        [(Kind::VersionChanged, "grafana-operator".to_owned(), InPlace)]
-    );
+    assert_only(&p, Kind::VersionChanged, "grafana-operator", InPlace);
     assert_eq!(
         blamed(&p, Kind::VersionChanged, BASE, &without),
         "version=\"v5.20.0\""
     );
     // and added back
     let p = plan(&without, BASE);
-    assert_eq!(
-        summary(&p),
-        [(
-            Kind::VersionChanged,
-            "grafana-operator".to_owned(),
-            Additive
-        )]
-    );
+    assert_only(&p, Kind::VersionChanged, "grafana-operator", Additive);
 }
 
 #[test]
 fn a_k3s_bump_replaces_every_server() {
-    let new = edit(BASE, &[("k3s \"v1.34.1+k3s1\"", "k3s \"v1.34.2+k3s1\"")]);
-    let p = plan(BASE, &new);
+    let (_, p) = plan_from_base(&[("k3s \"v1.34.1+k3s1\"", "k3s \"v1.34.2+k3s1\"")]);
     for n in ["control", "kafka-0", "kafka-1", "kafka-2", "worker-0"] {
-        assert!(has(&p, Kind::ServerReplaced, n, Destructive), "{n}");
+        assert_has(&p, Kind::ServerReplaced, n, Destructive);
     }
     let c = p.changes.iter().find(|c| c.subject == "kafka-0").unwrap();
     assert!(c.reasons.iter().any(|r| r.contains("K3s version")));
-    assert!(has(&p, Kind::VersionChanged, "k3s", Disruptive));
+    assert_has(&p, Kind::VersionChanged, "k3s", Disruptive);
 }
 
 #[test]
 fn an_image_change_replaces_every_server() {
-    let new = edit(BASE, &[("image=ubuntu-22.04", "image=ubuntu-24.04")]);
-    let p = plan(BASE, &new);
+    let (_, p) = plan_from_base(&[("image=ubuntu-22.04", "image=ubuntu-24.04")]);
     assert_eq!(
         p.changes
             .iter()
@@ -371,20 +326,16 @@ fn an_image_change_replaces_every_server() {
 
 #[test]
 fn labels_changed_replace_the_pools_servers() {
-    let new = edit(
-        BASE,
-        &[(
-            "labels role=worker workload=apps",
-            "labels role=worker workload=batch",
-        )],
-    );
-    let p = plan(BASE, &new);
-    assert_eq!(
-        summary(&p),
-        [
-            (Kind::ServerReplaced, "worker-0".to_owned(), Destructive),
-            (Kind::LabelsChanged, "worker".to_owned(), InPlace),
-        ]
+    let (_, p) = plan_from_base(&[(
+        "labels role=worker workload=apps",
+        "labels role=worker workload=batch",
+    )]);
+    assert_changes(
+        &p,
+        &[
+            (Kind::ServerReplaced, "worker-0", Destructive),
+            (Kind::LabelsChanged, "worker", InPlace),
+        ],
     );
 }
 
@@ -402,13 +353,9 @@ fn firewall_sources_narrowed_and_a_port_closed() {
         )],
     );
     let p = plan(&base, &new);
-    assert!(has(&p, Kind::SourcesNarrowed, "ssh", Disruptive));
-    assert!(has(&p, Kind::PortClosed, "grafana", Disruptive));
-    let closed = p
-        .changes
-        .iter()
-        .find(|c| c.kind == Kind::PortClosed)
-        .unwrap();
+    assert_has(&p, Kind::SourcesNarrowed, "ssh", Disruptive);
+    assert_has(&p, Kind::PortClosed, "grafana", Disruptive);
+    let closed = change(&p, Kind::PortClosed);
     assert_eq!(closed.side, Side::Base);
     let at = blamed(&p, Kind::PortClosed, &base, &new);
     assert!(at.contains("grafana"), "{at}");
@@ -416,18 +363,14 @@ fn firewall_sources_narrowed_and_a_port_closed() {
 
 #[test]
 fn replication_and_secrets() {
-    let new = edit(
-        BASE,
-        &[
-            ("min-insync=2", "min-insync=1"),
-            ("secret GHCR_TOKEN", "secret REGISTRY_TOKEN"),
-            ("token=GHCR_TOKEN", "token=REGISTRY_TOKEN"),
-        ],
-    );
-    let p = plan(BASE, &new);
-    assert!(has(&p, Kind::MinInsyncChanged, "trading-cluster", InPlace));
-    assert!(has(&p, Kind::SecretAdded, "REGISTRY_TOKEN", Additive));
-    assert!(has(&p, Kind::SecretRemoved, "GHCR_TOKEN", InPlace));
+    let (_, p) = plan_from_base(&[
+        ("min-insync=2", "min-insync=1"),
+        ("secret GHCR_TOKEN", "secret REGISTRY_TOKEN"),
+        ("token=GHCR_TOKEN", "token=REGISTRY_TOKEN"),
+    ]);
+    assert_has(&p, Kind::MinInsyncChanged, "trading-cluster", InPlace);
+    assert_has(&p, Kind::SecretAdded, "REGISTRY_TOKEN", Additive);
+    assert_has(&p, Kind::SecretRemoved, "GHCR_TOKEN", InPlace);
 }
 
 #[test]
@@ -437,10 +380,7 @@ fn gitops_overlay_destinations_and_the_kafka_owner() {
         &[("overlay=\"overlays/dev\"", "overlay=\"overlays/dev2\"")],
     );
     let p = plan(BASE, &overlay);
-    assert_eq!(
-        summary(&p),
-        [(Kind::GitopsSourceChanged, "gitops".to_owned(), InPlace)]
-    );
+    assert_only(&p, Kind::GitopsSourceChanged, "gitops", InPlace);
     assert_eq!(
         blamed(&p, Kind::GitopsSourceChanged, BASE, &overlay),
         "overlay=\"overlays/dev2\""
@@ -455,25 +395,18 @@ fn gitops_overlay_destinations_and_the_kafka_owner() {
         )],
     );
     let p = plan(BASE, &added);
-    assert_eq!(
-        summary(&p),
-        [(
-            Kind::GitopsDestinationsChanged,
-            "gitops".to_owned(),
-            Additive
-        )]
-    );
+    assert_only(&p, Kind::GitopsDestinationsChanged, "gitops", Additive);
     assert!(
         p.changes[0].summary.ends_with("+trading-apps"),
         "{}",
         p.changes[0].summary
     );
-    assert!(has(
+    assert_has(
         &plan(&added, BASE),
         Kind::GitopsDestinationsChanged,
         "gitops",
-        InPlace
-    ));
+        InPlace,
+    );
     // Handing Kafka to the GitOps repository: its namespace becomes a
     // destination, the topics go with it.
     let gitops = edit(
@@ -493,13 +426,8 @@ fn gitops_overlay_destinations_and_the_kafka_owner() {
     let end = gitops[start..].find("\n    }\n").unwrap() + start;
     let gitops = format!("{}{}", &gitops[..start], &gitops[end + 1..]);
     let p = plan(BASE, &gitops);
-    assert!(has(
-        &p,
-        Kind::KafkaOwnerChanged,
-        "trading-cluster",
-        Disruptive
-    ));
-    assert!(has(&p, Kind::GitopsDestinationsChanged, "gitops", Additive));
+    assert_has(&p, Kind::KafkaOwnerChanged, "trading-cluster", Disruptive);
+    assert_has(&p, Kind::GitopsDestinationsChanged, "gitops", Additive);
     assert_eq!(
         blamed(&p, Kind::KafkaOwnerChanged, BASE, &gitops),
         "owner=gitops"
@@ -510,53 +438,40 @@ fn gitops_overlay_destinations_and_the_kafka_owner() {
 
 #[test]
 fn topics_added_removed_grown_and_shrunk() {
-    let new = edit(
-        BASE,
-        &[
-            // grown
-            (
-                "topic market.trades partitions=6",
-                "topic market.trades partitions=12",
-            ),
-            // shrunk: Kafka cannot
-            (
-                "topic market.bars partitions=3",
-                "topic market.bars partitions=2",
-            ),
-            // configuration changed
-            (
-                "config \"min.insync.replicas\" 2\n",
-                "config \"min.insync.replicas\" 1\n",
-            ),
-            // removed
-            (
-                "        topic market.quotes partitions=6 replicas=3 {\n            config \"retention.ms\" 604800000\n        }\n",
-                "        topic fills partitions=3\n",
-            ),
-        ],
-    );
-    let p = plan(BASE, &new);
-    assert!(has(&p, Kind::PartitionsIncreased, "market.trades", InPlace));
-    assert!(has(
-        &p,
-        Kind::PartitionsDecreased,
-        "market.bars",
-        Destructive
-    ));
-    assert!(has(&p, Kind::TopicRemoved, "market.quotes", Destructive));
-    assert!(has(&p, Kind::TopicAdded, "fills", Additive));
-    assert!(has(&p, Kind::TopicConfigChanged, "orders", InPlace));
+    let (new, p) = plan_from_base(&[
+        // grown
+        (
+            "topic market.trades partitions=6",
+            "topic market.trades partitions=12",
+        ),
+        // shrunk: Kafka cannot
+        (
+            "topic market.bars partitions=3",
+            "topic market.bars partitions=2",
+        ),
+        // configuration changed
+        (
+            "config \"min.insync.replicas\" 2\n",
+            "config \"min.insync.replicas\" 1\n",
+        ),
+        // removed
+        (
+            "        topic market.quotes partitions=6 replicas=3 {\n            config \"retention.ms\" 604800000\n        }\n",
+            "        topic fills partitions=3\n",
+        ),
+    ]);
+    assert_has(&p, Kind::PartitionsIncreased, "market.trades", InPlace);
+    assert_has(&p, Kind::PartitionsDecreased, "market.bars", Destructive);
+    assert_has(&p, Kind::TopicRemoved, "market.quotes", Destructive);
+    assert_has(&p, Kind::TopicAdded, "fills", Additive);
+    assert_has(&p, Kind::TopicConfigChanged, "orders", InPlace);
     assert_eq!(
         blamed(&p, Kind::PartitionsDecreased, BASE, &new),
         "partitions=2"
     );
     assert_eq!(blamed(&p, Kind::TopicRemoved, BASE, &new), "market.quotes");
     assert_eq!(p.worst(), Some(Destructive));
-    let fills = p
-        .changes
-        .iter()
-        .find(|c| c.kind == Kind::TopicAdded)
-        .unwrap();
+    let fills = change(&p, Kind::TopicAdded);
     // no `replicas=`: the cluster's replication factor
     assert!(
         fills.summary.contains("3 partitions, 3 replicas"),
@@ -622,12 +537,7 @@ fn json_shape() {
     assert!(
         envs[0]["cost_before_eur"].as_f64().unwrap() > envs[0]["cost_after_eur"].as_f64().unwrap()
     );
-    let c = envs[0]["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["kind"] == "server-removed")
-        .unwrap();
+    let c = find(&envs[0]["changes"], "kind", "server-removed");
     assert_eq!(c["class"], "destructive");
     assert_eq!(c["subject"], "worker-1");
     assert_eq!(c["side"], "base");
@@ -769,22 +679,22 @@ fn base_rev_reads_cluster_kdl_from_git() {
 #[path = "support/bin.rs"]
 mod bin;
 
+#[path = "support/edit.rs"]
+mod edit;
+use edit::edit;
+
+#[path = "support/json.rs"]
+mod json;
+use json::find;
+
 #[test]
 fn moving_the_datacenter_strands_the_primary_ips_and_says_how_to_move() {
-    let new = edit(
-        BASE,
-        &[(
-            "location=nbg1 datacenter=nbg1-dc3",
-            "location=fsn1 datacenter=fsn1-dc14",
-        )],
-    );
-    let p = plan(BASE, &new);
-    assert!(has(&p, Kind::PrimaryIpsStranded, "fsn1-dc14", Destructive));
-    let c = p
-        .changes
-        .iter()
-        .find(|c| c.kind == Kind::PrimaryIpsStranded)
-        .unwrap();
+    let (new, p) = plan_from_base(&[(
+        "location=nbg1 datacenter=nbg1-dc3",
+        "location=fsn1 datacenter=fsn1-dc14",
+    )]);
+    assert_has(&p, Kind::PrimaryIpsStranded, "fsn1-dc14", Destructive);
+    let c = change(&p, Kind::PrimaryIpsStranded);
     assert_eq!(
         c.summary,
         "datacenter nbg1-dc3 → fsn1-dc14: the Primary IPs `dev-k3s-trading-control-ip`, `dev-k3s-trading-kafka-ip` stay in nbg1-dc3"
@@ -799,13 +709,13 @@ fn moving_the_datacenter_strands_the_primary_ips_and_says_how_to_move() {
         "datacenter=fsn1-dc14"
     );
     // every server is replaced too (the datacenter forces a new server)
-    assert!(has(&p, Kind::ServerReplaced, "control", Destructive));
+    assert_has(&p, Kind::ServerReplaced, "control", Destructive);
 
     // another image replaces the servers too, in the same datacenter:
     // nothing is stranded
     let image = edit(BASE, &[("image=ubuntu-22.04", "image=ubuntu-24.04")]);
     let p = plan(BASE, &image);
-    assert!(has(&p, Kind::ServerReplaced, "control", Destructive));
+    assert_has(&p, Kind::ServerReplaced, "control", Destructive);
     assert!(
         !p.changes.iter().any(|c| c.kind == Kind::PrimaryIpsStranded),
         "{:#?}",

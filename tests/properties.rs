@@ -14,8 +14,11 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use proptest::prelude::*;
-use topogen::emit::{Plan, Templates};
-use topogen::source::Source;
+use topogen::emit::Plan;
+
+#[path = "support/compiled.rs"]
+mod compiled;
+use compiled::{check_findings, compile_and_plan, human as errors};
 
 const CLUSTER: &str = include_str!("../cluster.kdl");
 
@@ -25,11 +28,6 @@ fn cases(default: u32) -> u32 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
-}
-
-fn templates() -> &'static Templates {
-    static T: std::sync::OnceLock<Templates> = std::sync::OnceLock::new();
-    T.get_or_init(|| Templates::new(None).unwrap())
 }
 
 // ---------------------------------------------------------------- generator
@@ -467,37 +465,6 @@ fn check_topology(t: &Topo, plan: &Plan) {
     }
 }
 
-fn compile_and_plan(text: &str) -> (topogen::Compiled, Option<Plan>) {
-    let c = topogen::compile(Source::new("cluster.kdl", text));
-    if c.failed(false) {
-        return (c, None);
-    }
-    let plan = c
-        .project
-        .as_ref()
-        .map(|p| match topogen::emit::plan(p, templates()) {
-            Ok(plan) => plan,
-            Err(e) => panic!(
-                "emit failed on a topology that validated: template `{}`: {}",
-                e.template,
-                e.message.lines().next().unwrap_or_default()
-            ),
-        });
-    (c, plan)
-}
-
-fn errors(c: &topogen::Compiled) -> String {
-    topogen::report::human(
-        &c.source,
-        &c.findings,
-        &[],
-        topogen::report::Style {
-            color: false,
-            width: 100,
-        },
-    )
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(48), ..ProptestConfig::default() })]
 
@@ -620,35 +587,6 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         )
             .prop_map(|(k, c)| Mutation::DropChar(k, c)),
     ]
-}
-
-/// Every span of every finding lies inside the file, and every report format renders.
-pub fn check_findings(c: &topogen::Compiled) {
-    let len = c.source.text.len();
-    for f in &c.findings {
-        for l in &f.labels {
-            assert!(
-                l.span.offset + l.span.len <= len,
-                "span {:?} of `{}` ({}) is outside the {len}-byte file",
-                l.span,
-                f.message,
-                f.code
-            );
-            assert!(
-                c.source.text.is_char_boundary(l.span.offset)
-                    && c.source.text.is_char_boundary(l.span.offset + l.span.len),
-                "span {:?} of `{}` splits a character",
-                l.span,
-                f.message
-            );
-        }
-        assert!(!f.message.is_empty());
-        assert!(f.code.starts_with("topogen::"), "{}", f.code);
-    }
-    let _ = errors(c);
-    let _ = topogen::report::json(&c.source, &c.findings, Default::default());
-    let _ = topogen::report::github(&c.source, &c.findings, &[], &[]);
-    let _ = topogen::report::sarif(&c.source, &c.findings, &[], &[]);
 }
 
 proptest! {

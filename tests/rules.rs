@@ -315,50 +315,54 @@ fn retire_mistakes_are_one_finding_each() {
     let control = "pool control role=server server-type=cx23 count=1 range=control apps=#false {";
     let kafka = "pool kafka role=agent server-type=cx23 count=3 range=kafka {";
     let worker = "pool worker role=agent server-type=cx23 count=1 range=workers {";
+    // the block `opener` opens as `new_opener`, with `lines` written first in it
+    let reopened = |opener: &str, new_opener: &str, lines: &str| {
+        with(opener, &format!("{new_opener}\n        {lines}"))
+    };
+    let inside = |opener: &str, lines: &str| reopened(opener, opener, lines);
     let cases: &[(String, &[&str])] = &[
         (
-            with(
-                control,
-                &format!("{control}\n        retire 0 reason=\"x\""),
-            ),
+            inside(control, "retire 0 reason=\"x\""),
             &["topogen::pool::retire"],
         ),
         (
-            with(worker, &format!("{worker}\n        retire 0 reason=\" \"")),
+            inside(worker, "retire 0 reason=\" \""),
             &["topogen::pool::retire"],
         ),
         (
-            with(
+            inside(
                 "    environment dev {",
-                "    environment dev {\n        pool worker {\n            retire 0\n        }",
+                "pool worker {\n            retire 0\n        }",
             ),
             &["topogen::pool::retire"],
         ),
         (
-            with(
+            inside(
                 worker,
-                &format!("{worker}\n        retire 0 reason=\"a\"\n        retire 0 reason=\"b\""),
+                "retire 0 reason=\"a\"\n        retire 0 reason=\"b\"",
             ),
             &["topogen::schema::duplicate"],
         ),
         (
             // primary-ip node=0 is in the bundled file
-            with(kafka, &format!("{kafka}\n        retire 0 reason=\"disk\"")),
+            inside(kafka, "retire 0 reason=\"disk\""),
             &["topogen::pool::primary-ip"],
         ),
         (
             // range workers holds 20 addresses: 19 nodes and index 3 retired reach index 19
             // (fits), 20 nodes reach index 20 (does not)
-            with(
+            reopened(
                 worker,
-                "pool worker role=agent server-type=cx23 count=20 range=workers {\n        retire 3 reason=\"disk\"",
+                &worker.replace("count=1 ", "count=20 "),
+                "retire 3 reason=\"disk\"",
             ),
             &["topogen::ip::pool-capacity"],
         ),
         (
-            with(
+            reopened(
                 worker,
-                "pool worker role=agent server-type=cx23 count=19 range=workers {\n        retire 3 reason=\"disk\"",
+                &worker.replace("count=1 ", "count=19 "),
+                "retire 3 reason=\"disk\"",
             ),
             &[],
         ),

@@ -172,10 +172,8 @@ fn lower_document(
     }
     let entries = cx.entries(cluster, &schema::CLUSTER);
     let name = cx.arg_str(&entries, 0, "cluster name", "k3s");
-    let empty = KdlDocument::new();
-    let body = cluster.children().unwrap_or(&empty);
     // validate the base's children and the environments' (all spans are in one file)
-    cx.children(body, &schema::CLUSTER);
+    let body = cx.body(cluster, &schema::CLUSTER);
     let mut base = KdlDocument::new();
     let mut envs = Vec::new();
     for n in body.nodes() {
@@ -641,6 +639,29 @@ impl Cx<'_> {
             }
         }
         e
+    }
+
+    /// The block of `node` (an empty one if it has none), its child node
+    /// names checked against `schema`.
+    fn body<'d>(&mut self, node: &'d KdlNode, schema: &NodeSchema) -> &'d KdlDocument {
+        static EMPTY: std::sync::LazyLock<KdlDocument> = std::sync::LazyLock::new(KdlDocument::new);
+        let body = node.children().unwrap_or(&EMPTY);
+        self.children(body, schema);
+        body
+    }
+
+    /// The first argument (a string, `what` in messages) of every node of
+    /// `schema` in `doc`, the first of each name.
+    fn first_args(
+        &mut self,
+        doc: &KdlDocument,
+        schema: &'static NodeSchema,
+        what: &str,
+    ) -> Vec<Spanned<String>> {
+        self.many(doc, schema)
+            .into_iter()
+            .map(|(_, e)| self.arg_str(&e, 0, what, ""))
+            .collect()
     }
 
     /// Checks child node names against the schema; reports unknown and duplicated nodes.
@@ -1199,20 +1220,17 @@ impl Cx<'_> {
             .map(|(n, e)| {
                 let name = self.arg_str(&e, 0, "pool name", "");
                 let role_s = self.req_str(&e, "role");
-                let role = if role_s.value.is_empty()
-                    || self.one_of(&role_s, e.schema.prop("role").words(), "K3s role")
-                {
-                    Spanned::new(
-                        if role_s.value == "server" {
-                            Role::Server
-                        } else {
-                            Role::Agent
-                        },
-                        role_s.span,
-                    )
-                } else {
-                    Spanned::new(Role::Agent, role_s.span)
-                };
+                if !role_s.value.is_empty() {
+                    self.one_of(&role_s, e.schema.prop("role").words(), "K3s role");
+                }
+                // an unknown role (reported) is read as an agent
+                let role = role_s.map(|r| {
+                    if r == "server" {
+                        Role::Server
+                    } else {
+                        Role::Agent
+                    }
+                });
                 let server_type = self.req_str(&e, "server-type");
                 let count = self.req_int(&e, "count");
                 let range = self.req_str(&e, "range");
@@ -1337,18 +1355,14 @@ impl Cx<'_> {
             .unwrap_or_else(|| brokers.clone());
         let namespace = self.str_or(&e, "namespace");
         let metadata_version = self.str_(&e, "metadata-version");
-        let owner = self.word_or(&e, "owner", "Kafka owner");
-        let owner = Spanned::new(
-            if owner.value == "gitops" {
+        let owner = self.word_or(&e, "owner", "Kafka owner").map(|o| {
+            if o == "gitops" {
                 KafkaOwner::Gitops
             } else {
                 KafkaOwner::Topogen
-            },
-            owner.span,
-        );
-        let empty = KdlDocument::new();
-        let children = node.children().unwrap_or(&empty);
-        self.children(children, &schema::KAFKA);
+            }
+        });
+        let children = self.body(node, &schema::KAFKA);
         let broker_count = pools
             .iter()
             .find(|p| p.name.value == brokers.value)
@@ -1449,9 +1463,7 @@ impl Cx<'_> {
             let name = self.arg_str(&te, 0, "topic name", "");
             let partitions = self.req_int(&te, "partitions");
             let replicas = self.int(&te, "replicas");
-            let empty = KdlDocument::new();
-            let body = tn.children().unwrap_or(&empty);
-            self.children(body, &schema::TOPIC);
+            let body = self.body(tn, &schema::TOPIC);
             let mut config = Vec::new();
             for (cn, ce) in self.many(body, &schema::TOPIC_CONFIG) {
                 let key = self.arg_str(&ce, 0, "configuration key", "");
@@ -1568,16 +1580,14 @@ impl Cx<'_> {
                     }
                 }
                 let protocol = match self.str_(&e, "protocol") {
-                    Some(p) if self.one_of(&p, e.schema.prop("protocol").words(), "protocol") => {
-                        Spanned::new(
-                            if p.value == "udp" {
+                    Some(p) if self.one_of(&p, e.schema.prop("protocol").words(), "protocol") => p
+                        .map(|p| {
+                            if p == "udp" {
                                 Protocol::Udp
                             } else {
                                 Protocol::Tcp
-                            },
-                            p.span,
-                        )
-                    }
+                            }
+                        }),
                     _ => Spanned::new(Protocol::Tcp, label_span(n)),
                 };
                 let ports = self.ports(&e, label_span(n));
@@ -1665,14 +1675,9 @@ impl Cx<'_> {
     fn gitops(&mut self, doc: &KdlDocument, fallback: Span) -> GitOps {
         match self.single(doc, &schema::GITOPS) {
             Some((n, e)) => {
-                let empty = KdlDocument::new();
-                let body = n.children().unwrap_or(&empty);
-                self.children(body, &schema::GITOPS);
-                let destinations = self
-                    .many(body, &schema::GITOPS_DESTINATION)
-                    .into_iter()
-                    .map(|(_, de)| self.arg_str(&de, 0, "destination", ""))
-                    .collect();
+                let body = self.body(n, &schema::GITOPS);
+                let destinations =
+                    self.first_args(body, &schema::GITOPS_DESTINATION, "destination");
                 GitOps {
                     repo: self.req_str(&e, "repo"),
                     overlay: self.req_str(&e, "overlay"),
@@ -1730,14 +1735,12 @@ impl Cx<'_> {
         };
         let dir = path(self, "dir");
         let workflows = path(self, "workflows");
-        let shape = self.word_or(&e, "terraform", "Terraform output shape");
-        out.terraform = Spanned::new(
-            match shape.value.as_str() {
+        out.terraform = self
+            .word_or(&e, "terraform", "Terraform output shape")
+            .map(|shape| match shape.as_str() {
                 "tfvars-only" => TerraformShape::TfvarsOnly,
                 _ => TerraformShape::Module,
-            },
-            shape.span,
-        );
+            });
         if let Some(d) = &dir {
             out.dir.clone_from(&d.value);
         }
@@ -1772,14 +1775,8 @@ impl Cx<'_> {
             let secret = self.req_str(&e, "secret");
             let token = self.req_str(&e, "token");
             let username = self.str_(&e, "username");
-            let empty = KdlDocument::new();
-            let body = n.children().unwrap_or(&empty);
-            self.children(body, &schema::REGISTRY);
-            let namespaces = self
-                .many(body, &schema::REGISTRY_NAMESPACE)
-                .into_iter()
-                .map(|(_, ne)| self.arg_str(&ne, 0, "namespace", ""))
-                .collect();
+            let body = self.body(n, &schema::REGISTRY);
+            let namespaces = self.first_args(body, &schema::REGISTRY_NAMESPACE, "namespace");
             out.push(Registry {
                 server,
                 secret,
@@ -1795,9 +1792,7 @@ impl Cx<'_> {
     fn monitoring(&mut self, doc: &KdlDocument) -> Option<Monitoring> {
         let (n, e) = self.single(doc, &schema::MONITORING)?;
         let namespace = self.str_or(&e, "namespace");
-        let empty = KdlDocument::new();
-        let body = n.children().unwrap_or(&empty);
-        self.children(body, &schema::MONITORING);
+        let body = self.body(n, &schema::MONITORING);
         let prometheus = match self.single(body, &schema::MON_PROMETHEUS) {
             Some((_, p)) => Prometheus {
                 version: self.req_str(&p, "version"),

@@ -38,6 +38,11 @@ impl<T> Spanned<T> {
     pub(crate) fn new(value: T, span: Span) -> Self {
         Self { value, span }
     }
+
+    /// `f` of the value, at the same place.
+    pub(crate) fn map<U>(&self, f: impl FnOnce(&T) -> U) -> Spanned<U> {
+        Spanned::new(f(&self.value), self.span)
+    }
 }
 
 impl<T> std::ops::Deref for Spanned<T> {

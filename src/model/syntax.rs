@@ -398,6 +398,18 @@ fn line_of(text: &str, offset: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// The one finding of `text`, whose message is `message` and help `help`.
+    fn only(text: &str, message: &str, help: Option<&str>) -> Finding {
+        let mut got = diagnose(text);
+        assert_eq!(got.len(), 1, "{got:?}");
+        let f = got.remove(0);
+        assert_eq!(f.message, message);
+        if help.is_some() {
+            assert_eq!(f.help.as_deref(), help);
+        }
+        f
+    }
+
     fn messages(text: &str) -> Vec<(String, Vec<Span>, Option<String>)> {
         diagnose(text)
             .into_iter()
@@ -461,55 +473,49 @@ mod tests {
     #[test]
     fn the_unclosed_block_is_the_one_a_sibling_interrupts() {
         let text = "cluster c {\n    pool a x=1 {\n        labels r=1\n    pool b {\n    }\n}\n";
-        let got = diagnose(text);
-        assert_eq!(got.len(), 1);
-        let f = &got[0];
-        assert_eq!(f.message, "the block of `pool a` is never closed");
+        let f = only(
+            text,
+            "the block of `pool a` is never closed",
+            Some("add `}` before line 4 to close `pool a`"),
+        );
         let at = |s: Span| &text[s.offset..s.offset + s.len];
         assert_eq!(at(f.labels[0].span), "pool a");
         assert_eq!(f.labels[1].span.offset, text.find("x=1 {").unwrap() + 4);
         assert_eq!(at(f.labels[2].span), "pool");
         assert_eq!(f.labels[2].span.offset, text.find("pool b").unwrap());
         assert_eq!(f.labels[3].span, Span::new(text.len() - 2, 1));
-        assert_eq!(
-            f.help.as_deref(),
-            Some("add `}` before line 4 to close `pool a`")
-        );
     }
 
     #[test]
     fn a_close_brace_indented_outside_the_block_shows_where_the_missing_one_goes() {
         let text = "a {\n    b {\n        c {\n            d 1\n    }\n    e 2\n}\n";
-        let got = diagnose(text);
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].message, "the block of `c` is never closed");
-        assert_eq!(
-            got[0].help.as_deref(),
-            Some("add `}` before line 5 to close `c`")
+        only(
+            text,
+            "the block of `c` is never closed",
+            Some("add `}` before line 5 to close `c`"),
         );
     }
 
     #[test]
     fn a_stray_close_brace_points_at_the_node_missing_its_open_brace() {
         let text = "a {\n    pool x n=1\n        labels r=1\n    }\n    b 1\n}\n";
-        let got = diagnose(text);
-        assert_eq!(got.len(), 1);
-        let f = &got[0];
-        assert_eq!(f.message, "this `}` closes no block");
+        let f = only(
+            text,
+            "this `}` closes no block",
+            Some("add `{` at the end of line 2 to open the block of `pool x`"),
+        );
         assert_eq!(f.labels[0].span, Span::new(text.len() - 2, 1));
         assert_eq!(&text[f.labels[1].span.offset..][..6], "pool x");
         assert_eq!(f.labels[1].span.len, 6);
-        assert_eq!(
-            f.help.as_deref(),
-            Some("add `{` at the end of line 2 to open the block of `pool x`")
-        );
     }
 
     #[test]
     fn without_a_sibling_the_innermost_open_block_is_blamed() {
-        let got = diagnose("a {\n  b {\n    c \"}\" // }\n");
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].message, "the block of `b` is never closed");
+        only(
+            "a {\n  b {\n    c \"}\" // }\n",
+            "the block of `b` is never closed",
+            None,
+        );
         assert!(diagnose("a {\n  b { c }\n}\n").is_empty());
     }
 }

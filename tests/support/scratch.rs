@@ -21,6 +21,13 @@ impl Scratch {
         Scratch(tmp.path().to_path_buf(), tmp)
     }
 
+    /// A new scratch directory holding `kdl` as its `cluster.kdl`.
+    pub(crate) fn project(name: &str, kdl: &str) -> Self {
+        let s = Scratch::new(name);
+        s.write("cluster.kdl", kdl);
+        s
+    }
+
     /// The path of `rel` inside it.
     pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.0.join(rel)
