@@ -345,10 +345,11 @@ pub(crate) fn emit(envs: &[Resolved<'_>], plan: &mut Plan) -> Result<(), EmitErr
 /// `advertisedHost`: the deploy step sets each to the Primary IP's address
 /// when `cluster.kdl` does not record it.
 pub(crate) fn advertised_host_pointers(ext: &External<'_>) -> Vec<String> {
-    let li = ext.index;
+    let prefix = format!("/spec/kafka/listeners/{}/configuration/brokers/", ext.index);
+    let mut digits = itoa::Buffer::new();
     // positions in the `brokers` list, not broker IDs (a retired ID leaves no gap)
     (0..ext.brokers.len())
-        .map(|i| format!("/spec/kafka/listeners/{li}/configuration/brokers/{i}/advertisedHost"))
+        .map(|i| [prefix.as_str(), digits.format(i), "/advertisedHost"].concat())
         .collect()
 }
 

@@ -111,7 +111,13 @@ struct Line<'a> {
 /// per line (a pool's IP list is a line per node: issue 6).
 pub(crate) fn align(text: &str) -> String {
     let lines: Vec<Line<'_>> = text.lines().map(split).collect();
-    let width = |s: &str| s.chars().count();
+    let width = |s: &str| {
+        if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        }
+    };
 
     // Column of the `=` for each line, per chain of consecutive assigns.
     let mut eq_col = vec![0usize; lines.len()];
@@ -138,7 +144,14 @@ pub(crate) fn align(text: &str) -> String {
         Some(a) => eq_col[j] + width(a),
         None => width(lines[j].lead),
     };
-    let pad = |n: usize, out: &mut String| out.extend(std::iter::repeat_n(' ', n));
+    let pad = |mut n: usize, out: &mut String| {
+        const SPACES: &str = "                                ";
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            out.push_str(&SPACES[..k]);
+            n -= k;
+        }
+    };
 
     // Trailing comments, per chain of consecutive commented lines.
     let mut out = String::with_capacity(text.len() + text.len() / 8);
@@ -172,6 +185,18 @@ pub(crate) fn align(text: &str) -> String {
     out
 }
 
+/// The bytes that end a bare token: white space, a quote, a comment,
+/// brackets, `=` and `,`.
+const ENDS_TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < b" \t\"#[]{}()=,".len() {
+        t[b" \t\"#[]{}()=,"[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 /// Splits one line into lead, assign and comment, as hclwrite's
 /// `linesForFormat` does: a comment is only a *trailing* comment when
 /// something precedes it, and an `=` only starts an assign cell when it is not
@@ -192,11 +217,24 @@ fn split(line: &str) -> Line<'_> {
                 continue;
             }
             b'"' => {
+                // to the closing quote, over `\x` escapes
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                loop {
+                    let next = bytes
+                        .get(i..)
+                        .and_then(|rest| rest.iter().position(|&b| b == b'"' || b == b'\\'));
+                    match next {
+                        Some(k) if bytes[i + k] == b'\\' => i += k + 2,
+                        Some(k) => {
+                            i += k + 1;
+                            break;
+                        }
+                        None => {
+                            i = bytes.len();
+                            break;
+                        }
+                    }
                 }
-                i += 1;
             }
             b'#' => {
                 comment = Some(i);
@@ -226,9 +264,10 @@ fn split(line: &str) -> Line<'_> {
                 i += 1;
             }
             _ => {
-                while i < bytes.len() && !b" \t\"#[]{}()=,".contains(&bytes[i]) {
-                    i += 1;
-                }
+                i += bytes[i..]
+                    .iter()
+                    .position(|&b| ENDS_TOKEN[usize::from(b)])
+                    .unwrap_or(bytes.len() - i);
                 // A lone `,` is a token of its own.
                 if i < bytes.len() && bytes[i] == b',' {
                     i += 1;

@@ -104,12 +104,19 @@ fn left_raw(c: char) -> bool {
         )
 }
 
+/// Whether `s` holds a character [`left_raw`] by the library. Each of them
+/// is encoded in UTF-8 with the lead byte `D8` (U+061C) or `E2` (U+200E–F,
+/// U+202A–E, U+2066–9): a text without either byte, which is nearly every
+/// text, is not scanned by character.
+fn holds_left_raw(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, 0xD8 | 0xE2)) && s.chars().any(left_raw)
+}
+
 /// Writes every hazard the library left in `out[start..]` as `\uXXXX`.
 /// [`Escaped`] put every string that holds one in double quotes, where the
 /// escape means the character (every hazard is in the Basic Multilingual Plane).
 fn escape_left_hazards(out: &mut String, start: usize) {
-    // every hazard is outside ASCII: most documents need no scan by character
-    if out[start..].is_ascii() || !out[start..].chars().any(left_raw) {
+    if !holds_left_raw(&out[start..]) {
         return;
     }
     let mut text = String::with_capacity(out.len() - start + 16);
@@ -230,7 +237,7 @@ impl<S: Serializer> Serializer for Adapter<S> {
     }
 
     fn serialize_str(self, v: &str) -> Result<S::Ok, S::Error> {
-        if v.is_ascii() || !v.chars().any(left_raw) {
+        if !holds_left_raw(v) {
             return scalar(|| v.to_owned(), || self.inner.serialize_str(v));
         }
         if self.key {
@@ -549,6 +556,22 @@ mod tests {
             prop_assert_eq!(back, serde_yaml::to_value(&d).unwrap(), "{}", text);
             prop_assert!(!text.chars().any(|c| c != '\n' && hazard(c)), "a hazard written as it is: {}", text);
         }
+    }
+
+    /// [`holds_left_raw`]'s byte test skips no character [`left_raw`].
+    #[test]
+    fn every_character_left_raw_has_a_lead_byte_the_prefilter_knows() {
+        let mut seen = 0;
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            if left_raw(c) {
+                seen += 1;
+                let mut buf = [0; 4];
+                let s = c.encode_utf8(&mut buf);
+                assert!(holds_left_raw(s), "{c:?}");
+                assert!(holds_left_raw(&format!("ab{s}c")), "{c:?}");
+            }
+        }
+        assert_eq!(seen, 12);
     }
 
     #[test]

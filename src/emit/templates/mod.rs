@@ -42,6 +42,7 @@ mod rows;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use include_dir::{Dir, include_dir};
 use minijinja::syntax::SyntaxConfig;
@@ -113,9 +114,10 @@ fn syntax() -> SyntaxConfig {
         .expect("static delimiters are valid")
 }
 
-/// Names of every built-in template, sorted.
-pub(crate) fn built_in_names() -> Vec<String> {
-    fn walk(dir: &Dir<'_>, out: &mut Vec<String>) {
+/// Every built-in template, name (`/`-separated) and text, sorted by name:
+/// walked once per process, then found by binary search.
+fn built_in_table() -> &'static [(String, &'static str)] {
+    fn walk(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static str)>) {
         for f in dir.files() {
             if f.path()
                 .file_name()
@@ -123,21 +125,35 @@ pub(crate) fn built_in_names() -> Vec<String> {
             {
                 continue;
             }
-            out.push(f.path().to_string_lossy().replace('\\', "/"));
+            if let Some(text) = f.contents_utf8() {
+                out.push((f.path().to_string_lossy().replace('\\', "/"), text));
+            }
         }
         for d in dir.dirs() {
             walk(d, out);
         }
     }
-    let mut out = Vec::new();
-    walk(&BUILT_IN, &mut out);
-    out.sort();
-    out
+    static TABLE: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut out = Vec::new();
+        walk(&BUILT_IN, &mut out);
+        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        out
+    })
+}
+
+/// Names of every built-in template, sorted.
+pub(crate) fn built_in_names() -> Vec<String> {
+    built_in_table().iter().map(|(n, _)| n.clone()).collect()
 }
 
 /// The text of a built-in template.
 pub(crate) fn built_in(name: &str) -> Option<&'static str> {
-    BUILT_IN.get_file(name).and_then(|f| f.contents_utf8())
+    let table = built_in_table();
+    table
+        .binary_search_by(|(n, _)| n.as_str().cmp(name))
+        .ok()
+        .map(|i| table[i].1)
 }
 
 /// The text of every template of a run: the built-in ones, with a
@@ -150,9 +166,9 @@ pub(crate) struct Sources {
 impl Sources {
     /// The built-in templates alone.
     pub(crate) fn built_in() -> Self {
-        let texts = built_in_names()
-            .into_iter()
-            .filter_map(|n| built_in(&n).map(|t| (n, Cow::Borrowed(t))))
+        let texts = built_in_table()
+            .iter()
+            .map(|(n, t)| (n.clone(), Cow::Borrowed(*t)))
             .collect();
         Self {
             texts,
@@ -194,14 +210,14 @@ impl Overlay {
     /// Whether a file at `name` replaces a built-in template: what the reader
     /// of the overlay asks before it reads the file.
     pub(crate) fn replaces(name: &str) -> bool {
-        built_in_names().iter().any(|n| n == name)
+        built_in(name).is_some()
     }
 
     /// Whether directory `dir` (relative, without a final `/`) holds a
     /// built-in template: what bounds how deep the reader walks.
     pub(crate) fn holds_templates(dir: &str) -> bool {
         let dir = format!("{dir}/");
-        built_in_names().iter().any(|n| n.starts_with(&dir))
+        built_in_table().iter().any(|(n, _)| n.starts_with(&dir))
     }
 }
 
