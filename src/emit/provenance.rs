@@ -216,6 +216,8 @@ impl Recorder {
                 .filter_map(at)
                 .collect();
             texts.derive(&env.prefix, &prefix);
+            // the project's deploy key: `<cluster>-deploy`
+            texts.derive(&env.ssh_key, &prefix[..prefix.len().min(1)]);
             costs(&mut texts, env, &origins, &by_offset);
             // an IP range's first and last address and its size
             for range in &env.ranges {
@@ -242,6 +244,20 @@ impl Recorder {
                     &k.metadata_version,
                     &version.into_iter().collect::<Vec<_>>(),
                 );
+                // `<name>-kafka-bootstrap.<namespace>:<port>`
+                if let Some(b) = &k.internal_bootstrap {
+                    let listener = k
+                        .kafka
+                        .listeners
+                        .iter()
+                        .find(|l| l.kind.value == "internal");
+                    let o: Vec<u32> = [k.kafka.name.span, k.kafka.namespace.span]
+                        .into_iter()
+                        .chain(listener.map(|l| l.port.span))
+                        .filter_map(at)
+                        .collect();
+                    texts.derive(b, &o);
+                }
                 let count = k
                     .broker_pool
                     .and_then(|i| env.pools.get(i))
@@ -446,9 +462,40 @@ impl Recorder {
                 sets.dedup();
                 self.union(&sets)
             }
+            // a map (a row of `rows`): its values'
+            ValueKind::Map
+                if value
+                    .downcast_object_ref::<super::value::NodeCtx>()
+                    .is_none()
+                    && value
+                        .downcast_object_ref::<super::templates::GhExpr>()
+                        .is_none() =>
+            {
+                let mut sets = Vec::new();
+                for key in value.try_iter().ok()? {
+                    if let Ok(v) = value.get_item(&key) {
+                        sets.extend(self.find(&v));
+                    }
+                }
+                sets.sort_unstable();
+                sets.dedup();
+                self.union(&sets)
+            }
             _ => {
+                // a node (a row of `rows`): its names' and addresses'
                 if let Some(n) = value.downcast_object_ref::<super::value::NodeCtx>() {
-                    return self.by_text.get(n.name.as_str()).copied();
+                    let mut sets: Vec<SetId> = [
+                        n.name.as_str(),
+                        n.server_name.as_str(),
+                        n.private_ip.as_str(),
+                        &n.public_ip,
+                    ]
+                    .into_iter()
+                    .filter_map(|t| self.by_text.get(t).copied())
+                    .collect();
+                    sets.sort_unstable();
+                    sets.dedup();
+                    return self.union(&sets);
                 }
                 // `${{ secrets.NAME }}`: the secret's name
                 let e = value.downcast_object_ref::<super::templates::GhExpr>()?;
