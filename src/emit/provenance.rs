@@ -25,9 +25,9 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use minijinja::value::{Value, ValueKind};
-use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use crate::diag::Span;
 use crate::model::Resolved;
@@ -138,12 +138,57 @@ impl Provenance {
     }
 }
 
-type Map<K, V> = HashMap<K, V, Xxh3DefaultBuilder>;
+type Map<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
+
+/// A hasher for the recorder's short keys (a value's text, a set of
+/// origins): a word at a time, multiplied and rotated (the Firefox/rustc
+/// "Fx" hash). Not for input an attacker chooses to collide: the keys are
+/// the model's own values, and a collision costs time, not correctness.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let mut last = [0u8; 8];
+        let rest = chunks.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.0 =
+            (self.0.rotate_left(5) ^ u64::from_le_bytes(last) ^ rest.len() as u64).wrapping_mul(K);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 struct Recorder {
     out: Provenance,
     /// The sets, interned: a set's origins and exactness → its id.
     interned: Map<(Box<[u32]>, bool), SetId>,
+    /// The last origin lists given to [`Recorder::derive`], with their sets.
+    recent: Vec<(Box<[u32]>, SetId)>,
     /// A value's text → the set of origins it can come from.
     by_text: Map<Box<str>, SetId>,
     /// A filter's output → the set of its input.
@@ -166,46 +211,37 @@ struct Recorder {
     by_offset: Map<usize, u32>,
 }
 
-/// The texts of the model's values and derived facts, with their origins,
-/// before they are interned.
-#[derive(Default)]
-struct Texts(Map<String, Vec<u32>>);
-
-impl Texts {
-    /// Records that text `text` is decided by `origins` (a derived fact).
-    fn derive(&mut self, text: &str, origins: &[u32]) {
-        if text.is_empty() || origins.is_empty() {
-            return;
-        }
-        let e = match self.0.get_mut(text) {
-            Some(e) => e,
-            None => self.0.entry(text.to_owned()).or_default(),
-        };
-        for &o in origins {
-            if !e.contains(&o) {
-                e.push(o);
-            }
-        }
-    }
-}
-
 impl Recorder {
     fn new(leaves: Vec<Leaf>, envs: &[Resolved<'_>]) -> Self {
-        let mut origins = Vec::with_capacity(leaves.len());
-        let mut texts = Texts::default();
+        let mut r = Self {
+            out: Provenance {
+                origins: Vec::with_capacity(leaves.len()),
+                ..Provenance::default()
+            },
+            interned: Map::default(),
+            recent: Vec::new(),
+            by_text: Map::default(),
+            filtered: Map::default(),
+            pending: Vec::new(),
+            captured: Vec::new(),
+            placed: Map::default(),
+            rendered: Vec::new(),
+            envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
+            by_offset: Map::default(),
+        };
         let mut by_offset: Map<usize, u32> = Map::default();
         for leaf in leaves {
-            let i = origins.len() as u32;
+            let i = r.out.origins.len() as u32;
             if !matches!(leaf.kind, LeafKind::Default(_)) {
                 by_offset.entry(leaf.span.offset).or_insert(i);
             }
-            texts.derive(&leaf.text, &[i]);
-            origins.push(Origin {
+            r.out.origins.push(Origin {
                 span: leaf.span,
                 path: leaf.path,
                 kind: leaf.kind,
                 text: leaf.text,
             });
+            r.derive_text(i as usize, &[i]);
         }
         // derived facts: a node's names and addresses
         for env in envs {
@@ -215,10 +251,10 @@ impl Recorder {
                 .into_iter()
                 .filter_map(at)
                 .collect();
-            texts.derive(&env.prefix, &prefix);
+            r.derive(&env.prefix, &prefix);
             // the project's deploy key: `<cluster>-deploy`
-            texts.derive(&env.ssh_key, &prefix[..prefix.len().min(1)]);
-            costs(&mut texts, env, &origins, &by_offset);
+            r.derive(&env.ssh_key, &prefix[..prefix.len().min(1)]);
+            costs(&mut r, env, &by_offset);
             // an IP range's first and last address and its size
             for range in &env.ranges {
                 let g = range.range;
@@ -227,9 +263,9 @@ impl Recorder {
                     .filter_map(at)
                     .collect();
                 for ip in [range.first, range.last].into_iter().flatten() {
-                    texts.derive(&ip.to_string(), &o);
+                    r.derive(&ip.to_string(), &o);
                 }
-                texts.derive(&range.size.to_string(), &o[..o.len().min(2)]);
+                r.derive(&range.size.to_string(), &o[..o.len().min(2)]);
             }
             // the number of nodes: every pool's count
             let counts: Vec<u32> = env
@@ -237,10 +273,10 @@ impl Recorder {
                 .iter()
                 .filter_map(|p| at(p.pool.count.span))
                 .collect();
-            texts.derive(&env.node_count.to_string(), &counts);
+            r.derive(&env.node_count.to_string(), &counts);
             if let Some(k) = &env.kafka {
                 let version = at(topo.versions.kafka.span);
-                texts.derive(
+                r.derive(
                     &k.metadata_version,
                     &version.into_iter().collect::<Vec<_>>(),
                 );
@@ -256,7 +292,7 @@ impl Recorder {
                         .chain(listener.map(|l| l.port.span))
                         .filter_map(at)
                         .collect();
-                    texts.derive(b, &o);
+                    r.derive(b, &o);
                 }
                 let count = k
                     .broker_pool
@@ -271,11 +307,11 @@ impl Recorder {
                         .and_then(|p| at(p.span));
                     let ported: Vec<u32> = count.into_iter().chain(port).collect();
                     for b in &e.brokers {
-                        texts.derive(&b.node_port.to_string(), &ported);
+                        r.derive(&b.node_port.to_string(), &ported);
                     }
                     let counted: Vec<u32> = count.into_iter().collect();
                     for pointer in super::strimzi::advertised_host_pointers(e) {
-                        texts.derive(&pointer, &counted);
+                        r.derive(&pointer, &counted);
                     }
                 }
             }
@@ -286,7 +322,7 @@ impl Recorder {
                     spans.push(range.from.span);
                 }
                 let named: Vec<u32> = [p.name.span].into_iter().filter_map(at).collect();
-                texts.derive(&pool.tf_prefix, &named);
+                r.derive(&pool.tf_prefix, &named);
                 let mut ip = spans.clone();
                 ip.push(topo.network.subnet.span);
                 let ip: Vec<u32> = ip.into_iter().filter_map(at).collect();
@@ -306,8 +342,8 @@ impl Recorder {
                         .chain(held)
                         .filter_map(at)
                         .collect();
-                    texts.derive(&ip.name, &o);
-                    texts.derive(&ip.tf_var, &o);
+                    r.derive(&ip.name, &o);
+                    r.derive(&ip.tf_var, &o);
                 }
                 // a label as `key=value` (a node's label list)
                 for l in &p.labels {
@@ -315,41 +351,73 @@ impl Recorder {
                         .into_iter()
                         .filter_map(at)
                         .collect();
-                    texts.derive(&format!("{}={}", l.key.value, l.value.value), &o);
+                    r.derive(&format!("{}={}", l.key.value, l.value.value), &o);
                 }
                 for n in pool.nodes.iter() {
-                    texts.derive(&n.name, &node);
-                    texts.derive(&n.server_name, &server);
-                    texts.derive(&n.private_ip, &ip);
+                    r.derive(&n.name, &node);
+                    r.derive(&n.server_name, &server);
+                    r.derive(&n.private_ip, &ip);
                     if !n.public_ip.is_empty() {
-                        texts.derive(&n.public_ip, &server);
+                        r.derive(&n.public_ip, &server);
                     }
                 }
             }
         }
-        let mut r = Self {
-            out: Provenance {
-                origins,
-                ..Provenance::default()
-            },
-            interned: Map::default(),
-            by_text: Map::default(),
-            filtered: Map::default(),
-            pending: Vec::new(),
-            captured: Vec::new(),
-            placed: Map::default(),
-            rendered: Vec::new(),
-            envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
-            by_offset,
-        };
-        r.by_text.reserve(texts.0.len());
-        for (text, mut ids) in texts.0 {
-            ids.sort_unstable();
-            let exact = distinct_texts(&ids, &r.out.origins);
-            let set = r.intern(ids, exact);
-            r.by_text.insert(text.into_boxed_str(), set);
-        }
+        r.by_offset = by_offset;
         r
+    }
+
+    /// Records that text `text` is decided by `origins` (a value of the
+    /// model, or a fact derived from values).
+    fn derive(&mut self, text: &str, origins: &[u32]) {
+        if text.is_empty() || origins.is_empty() {
+            return;
+        }
+        let set = match self.by_text.get(text) {
+            None => self.intern_given(origins),
+            Some(&old) => {
+                let mut ids = self.out.sets[old as usize].ids.to_vec();
+                ids.extend_from_slice(origins);
+                ids.sort_unstable();
+                ids.dedup();
+                if ids.len() == self.out.sets[old as usize].ids.len() {
+                    return;
+                }
+                let exact = distinct_texts(&ids, &self.out.origins);
+                self.intern(ids, exact)
+            }
+        };
+        match self.by_text.get_mut(text) {
+            Some(s) => *s = set,
+            None => {
+                self.by_text.insert(text.into(), set);
+            }
+        }
+    }
+
+    /// [`Self::derive`] for the text of origin `i`.
+    fn derive_text(&mut self, i: usize, origins: &[u32]) {
+        let text = std::mem::take(&mut self.out.origins[i].text);
+        self.derive(&text, origins);
+        self.out.origins[i].text = text;
+    }
+
+    /// The set of `origins` as given (unsorted, maybe twice): the nodes of a
+    /// pool derive their facts from the same few lists, looked up first.
+    fn intern_given(&mut self, origins: &[u32]) -> SetId {
+        if let Some(&(_, set)) = self.recent.iter().find(|(o, _)| **o == *origins) {
+            return set;
+        }
+        let mut ids = origins.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let exact = distinct_texts(&ids, &self.out.origins);
+        let set = self.intern(ids, exact);
+        if self.recent.len() == 8 {
+            self.recent.remove(0);
+        }
+        self.recent.push((origins.into(), set));
+        set
     }
 
     /// The id of the set `ids` (sorted, each once).
@@ -511,11 +579,12 @@ impl Recorder {
 
 /// The cost figures of `env` (TOPOLOGY.md): each decided by the server
 /// types, counts and prices it sums, and the schedule.
-fn costs(texts: &mut Texts, env: &Resolved<'_>, origins: &[Origin], by_offset: &Map<usize, u32>) {
+fn costs(r: &mut Recorder, env: &Resolved<'_>, by_offset: &Map<usize, u32>) {
     let topo = env.topo;
     let at = |s: Span| by_offset.get(&s.offset).copied();
-    let find = |suffix: &str| {
-        origins
+    let find = |r: &Recorder, suffix: &str| {
+        r.out
+            .origins
             .iter()
             .position(|o| o.path.ends_with(suffix))
             .map(|i| i as u32)
@@ -527,23 +596,26 @@ fn costs(texts: &mut Texts, env: &Resolved<'_>, origins: &[Origin], by_offset: &
             .into_iter()
             .filter_map(at)
             .collect();
-        o.extend(find(&format!(
-            "catalog › server-type `{}` › eur-per-month",
-            row.server_type
-        )));
+        o.extend(find(
+            r,
+            &format!(
+                "catalog › server-type `{}` › eur-per-month",
+                row.server_type
+            ),
+        ));
         if let Some(total) = row.total_eur {
-            texts.derive(&total.to_string(), &o);
+            r.derive(&total.to_string(), &o);
         }
         all.extend(o);
     }
-    let ip_price = find("catalog › primary-ip › eur-per-month");
+    let ip_price = find(r, "catalog › primary-ip › eur-per-month");
     all.extend(ip_price);
     let c = &env.cost;
-    texts.derive(
+    r.derive(
         &c.primary_ips_eur.to_string(),
         &ip_price.into_iter().collect::<Vec<_>>(),
     );
-    texts.derive(&c.always_on_eur.to_string(), &all);
+    r.derive(&c.always_on_eur.to_string(), &all);
     all.extend(
         [
             topo.schedule.hours_per_day.span,
@@ -552,8 +624,8 @@ fn costs(texts: &mut Texts, env: &Resolved<'_>, origins: &[Origin], by_offset: &
         .into_iter()
         .filter_map(at),
     );
-    texts.derive(&c.ephemeral_eur.to_string(), &all);
-    texts.derive(&c.saving_percent.to_string(), &all);
+    r.derive(&c.ephemeral_eur.to_string(), &all);
+    r.derive(&c.saving_percent.to_string(), &all);
 }
 
 /// Derived facts name several spans that all decide the value: exact when
@@ -579,21 +651,11 @@ fn with(f: impl FnOnce(&mut Recorder)) {
 /// a version's part): the text has their origins.
 pub(super) fn derived(text: &str, spans: impl IntoIterator<Item = Span>) {
     with(|r| {
-        let mut ids: Vec<u32> = spans
+        let ids: Vec<u32> = spans
             .into_iter()
             .filter_map(|s| r.by_offset.get(&s.offset).copied())
             .collect();
-        if text.is_empty() || ids.is_empty() {
-            return;
-        }
-        if let Some(&old) = r.by_text.get(text) {
-            ids.extend_from_slice(&r.out.sets[old as usize].ids);
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        let exact = distinct_texts(&ids, &r.out.origins);
-        let set = r.intern(ids, exact);
-        r.by_text.insert(text.into(), set);
+        r.derive(text, &ids);
     });
 }
 
@@ -773,6 +835,14 @@ pub(super) fn scalar(end: usize, text: &str, field: Option<&str>) {
 pub(super) fn filtered(input: &Value, output: &str) {
     with(|r| {
         if let Some(set) = r.find(input) {
+            // an output that is its input's text (`sh` of a plain word) is
+            // found by that text
+            if r.by_text.get(output) == Some(&set) {
+                if !r.filtered.is_empty() {
+                    r.filtered.remove(output);
+                }
+                return;
+            }
             match r.filtered.get_mut(output) {
                 Some(s) => *s = set,
                 None => {
@@ -790,7 +860,10 @@ pub(super) fn rendered(text: &[u8]) {
         r.captured.clear();
         r.placed.clear();
         let mut pending = std::mem::take(&mut r.pending);
-        pending.sort_unstable_by_key(|p| p.0);
+        // in the order written but for captures and YAML scalars' ends
+        if !pending.is_sorted_by_key(|p| p.0) {
+            pending.sort_by_key(|p| p.0);
+        }
         let (mut counted, mut line) = (0usize, 1u32);
         for &(start, len, set) in &pending {
             let end = start + len;
@@ -818,7 +891,11 @@ fn newlines(b: &[u8]) -> u32 {
 pub(super) fn added(path: &str) {
     with(|r| {
         let mut lines = std::mem::take(&mut r.rendered);
-        lines.sort_unstable();
+        // by line (what `Provenance::line` looks up); a set twice on a line
+        // is taken once there
+        if !lines.is_sorted_by_key(|l| l.0) {
+            lines.sort_unstable();
+        }
         lines.dedup();
         // a file of one environment shows no other environment's overlay
         let env = path
