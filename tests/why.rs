@@ -81,43 +81,23 @@ const NOT_YET_EXACT: &[(&str, &str)] = &[
     ),
     (
         "cluster `k3s-trading` › kafka `trading-cluster` › topic `market.trades` › config `retention.ms` › key",
-        "4/4 lines miss it, e.g. TOPOLOGY.md:179: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
-        "cluster `k3s-trading` › kafka `trading-cluster` › topic `market.trades` › config `retention.ms` › value",
-        "2/4 lines miss it, e.g. TOPOLOGY.md:179: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
+        "2/4 lines miss it, e.g. k8s/dev/strimzi/kafkatopic-market.trades.yaml:14: a Kubernetes YAML line (a renamed file's fixed fields, a value the emitter composes) carries no origin",
     ),
     (
         "cluster `k3s-trading` › kafka `trading-cluster` › topic `market.quotes` › config `retention.ms` › key",
-        "4/4 lines miss it, e.g. TOPOLOGY.md:180: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
-        "cluster `k3s-trading` › kafka `trading-cluster` › topic `market.quotes` › config `retention.ms` › value",
-        "2/4 lines miss it, e.g. TOPOLOGY.md:180: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
+        "2/4 lines miss it, e.g. k8s/dev/strimzi/kafkatopic-market.quotes.yaml:14: a Kubernetes YAML line (a renamed file's fixed fields, a value the emitter composes) carries no origin",
     ),
     (
         "cluster `k3s-trading` › kafka `trading-cluster` › topic `market.bars` › config `retention.ms` › key",
-        "4/4 lines miss it, e.g. TOPOLOGY.md:181: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
-        "cluster `k3s-trading` › kafka `trading-cluster` › topic `market.bars` › config `retention.ms` › value",
-        "2/4 lines miss it, e.g. TOPOLOGY.md:181: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
+        "2/4 lines miss it, e.g. k8s/dev/strimzi/kafkatopic-market.bars.yaml:14: a Kubernetes YAML line (a renamed file's fixed fields, a value the emitter composes) carries no origin",
     ),
     (
         "cluster `k3s-trading` › kafka `trading-cluster` › topic `orders` › config `retention.ms` › key",
-        "4/4 lines miss it, e.g. TOPOLOGY.md:182: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
-        "cluster `k3s-trading` › kafka `trading-cluster` › topic `orders` › config `retention.ms` › value",
-        "2/4 lines miss it, e.g. TOPOLOGY.md:182: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
+        "2/4 lines miss it, e.g. k8s/dev/strimzi/kafkatopic-orders.yaml:15: a Kubernetes YAML line (a renamed file's fixed fields, a value the emitter composes) carries no origin",
     ),
     (
         "cluster `k3s-trading` › kafka `trading-cluster` › topic `orders` › config `min.insync.replicas` › key",
-        "4/4 lines miss it, e.g. TOPOLOGY.md:182: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
-        "cluster `k3s-trading` › kafka `trading-cluster` › topic `orders` › config `min.insync.replicas` › value",
-        "2/4 lines miss it, e.g. TOPOLOGY.md:182: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
+        "2/4 lines miss it, e.g. k8s/dev/strimzi/kafkatopic-orders.yaml:14: a Kubernetes YAML line (a renamed file's fixed fields, a value the emitter composes) carries no origin",
     ),
     (
         "cluster `k3s-trading` › scheduling › profile `apps` › avoid › role",

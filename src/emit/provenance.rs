@@ -189,6 +189,10 @@ struct Recorder {
     interned: Map<(Box<[u32]>, bool), SetId>,
     /// The last origin lists given to [`Recorder::derive`], with their sets.
     recent: Vec<(Box<[u32]>, SetId)>,
+    /// The last unions of sets made, with their sets.
+    unions: Vec<(Box<[SetId]>, Option<SetId>)>,
+    /// A node (by address) → the union of its names' and addresses' sets.
+    nodes: Map<usize, Option<SetId>>,
     /// A value's text → the set of origins it can come from.
     by_text: Map<Box<str>, SetId>,
     /// A filter's output → the set of its input.
@@ -220,6 +224,8 @@ impl Recorder {
             },
             interned: Map::default(),
             recent: Vec::new(),
+            unions: Vec::new(),
+            nodes: Map::default(),
             by_text: Map::default(),
             filtered: Map::default(),
             pending: Vec::new(),
@@ -376,7 +382,11 @@ impl Recorder {
         let set = match self.by_text.get(text) {
             None => self.intern_given(origins),
             Some(&old) => {
-                let mut ids = self.out.sets[old as usize].ids.to_vec();
+                let known = &self.out.sets[old as usize].ids;
+                if origins.iter().all(|o| known.binary_search(o).is_ok()) {
+                    return;
+                }
+                let mut ids = known.to_vec();
                 ids.extend_from_slice(origins);
                 ids.sort_unstable();
                 ids.dedup();
@@ -440,6 +450,7 @@ impl Recorder {
         match sets {
             [] => None,
             [one] => Some(*one),
+            _ if let Some(&(_, set)) = self.unions.iter().find(|(s, _)| **s == *sets) => set,
             _ => {
                 let mut ids = Vec::new();
                 let mut exact = true;
@@ -450,7 +461,12 @@ impl Recorder {
                 }
                 ids.sort_unstable();
                 ids.dedup();
-                Some(self.intern(ids, exact))
+                let set = Some(self.intern(ids, exact));
+                if self.unions.len() == 8 {
+                    self.unions.remove(0);
+                }
+                self.unions.push((sets.into(), set));
+                set
             }
         }
     }
@@ -552,6 +568,12 @@ impl Recorder {
             _ => {
                 // a node (a row of `rows`): its names' and addresses'
                 if let Some(n) = value.downcast_object_ref::<super::value::NodeCtx>() {
+                    // the model's nodes live as long as the recording: one
+                    // node, one address
+                    let key = std::ptr::from_ref(n) as usize;
+                    if let Some(&set) = self.nodes.get(&key) {
+                        return set;
+                    }
                     let mut sets: Vec<SetId> = [
                         n.name.as_str(),
                         n.server_name.as_str(),
@@ -563,7 +585,9 @@ impl Recorder {
                     .collect();
                     sets.sort_unstable();
                     sets.dedup();
-                    return self.union(&sets);
+                    let set = self.union(&sets);
+                    self.nodes.insert(key, set);
+                    return set;
                 }
                 // `${{ secrets.NAME }}`: the secret's name
                 let e = value.downcast_object_ref::<super::templates::GhExpr>()?;
@@ -698,7 +722,12 @@ pub(super) fn formatted(start: usize, end: usize, value: &Value, text: impl FnOn
             && let Some(written) = value.as_str().filter(|s| s.len() == end - start)
         {
             let mut found = Vec::new();
-            if !r.captured.is_empty() {
+            // a capture's text holds its first value (most safe strings
+            // written are a filter's output, not a capture)
+            if r.captured
+                .first()
+                .is_some_and(|(text, _)| written.contains(text.as_str()))
+            {
                 let mut at = 0;
                 let mut left = Vec::new();
                 for (text, set) in std::mem::take(&mut r.captured) {
@@ -862,7 +891,7 @@ pub(super) fn rendered(text: &[u8]) {
         let mut pending = std::mem::take(&mut r.pending);
         // in the order written but for captures and YAML scalars' ends
         if !pending.is_sorted_by_key(|p| p.0) {
-            pending.sort_by_key(|p| p.0);
+            pending.sort_unstable_by_key(|p| p.0);
         }
         let (mut counted, mut line) = (0usize, 1u32);
         for &(start, len, set) in &pending {
@@ -884,7 +913,16 @@ pub(super) fn rendered(text: &[u8]) {
 
 /// How many line feeds `b` holds.
 fn newlines(b: &[u8]) -> u32 {
-    b.iter().filter(|&&c| c == b'\n').count() as u32
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut n = 0;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        // a byte of `x` is 0 where `w` has a line feed; `!(…)` has the top
+        // bit of exactly those bytes set (no carry crosses a byte)
+        let x = u64::from_le_bytes(w.try_into().unwrap_or_default()) ^ 0x0a0a_0a0a_0a0a_0a0a;
+        n += (!(((x & LOW7) + LOW7) | x) & !LOW7).count_ones();
+    }
+    n + words.remainder().iter().filter(|&&c| c == b'\n').count() as u32
 }
 
 /// The last render was added to the plan as `path`.
@@ -913,4 +951,25 @@ pub(super) fn added(path: &str) {
             r.out.file_origins.insert(path.to_owned(), names);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::newlines;
+
+    #[test]
+    fn newlines_counts_every_line_feed_and_nothing_else() {
+        // every byte value next to a line feed, at every offset of a word
+        let mut text = Vec::new();
+        for b in 0..=255u8 {
+            text.extend([b, b'\n', b, b.wrapping_add(1), b'\n', b'\n', 0x0b]);
+        }
+        for start in 0..16 {
+            for end in (text.len() - 16)..=text.len() {
+                let b = &text[start..end];
+                let naive = b.iter().filter(|&&c| c == b'\n').count() as u32;
+                assert_eq!(newlines(b), naive, "{start}..{end}");
+            }
+        }
+    }
 }
