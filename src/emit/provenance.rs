@@ -191,6 +191,9 @@ struct Recorder {
     recent: Vec<(Box<[u32]>, SetId)>,
     /// The last unions of sets made, with their sets.
     unions: Vec<(Box<[SetId]>, Option<SetId>)>,
+    /// A YAML scalar's set and field (by address: a static name) → the
+    /// values of it whose property is that field.
+    keyed: Map<(SetId, usize, usize), SetId>,
     /// A node (by address) → the union of its names' and addresses' sets.
     nodes: Map<usize, Option<SetId>>,
     /// A value's text → the set of origins it can come from.
@@ -203,6 +206,8 @@ struct Recorder {
     /// Values written into a capture (`{{% set x %}}…`): their text and
     /// set, placed when the captured text is written.
     captured: Vec<(String, SetId)>,
+    /// Values formatted since a value was last captured.
+    captured_age: u32,
     /// A captured text written, with where its values are in it (from, bytes,
     /// set): the next write of the same text (a `{{% set %}}` block's text
     /// shown in every row of a loop) places them too.
@@ -226,10 +231,12 @@ impl Recorder {
             recent: Vec::new(),
             unions: Vec::new(),
             nodes: Map::default(),
+            keyed: Map::default(),
             by_text: Map::default(),
             filtered: Map::default(),
             pending: Vec::new(),
             captured: Vec::new(),
+            captured_age: 0,
             placed: Map::default(),
             rendered: Vec::new(),
             envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
@@ -662,6 +669,11 @@ fn distinct_texts(ids: &[u32], origins: &[Origin]) -> bool {
         .all(|(k, &a)| ids[k + 1..].iter().all(|&b| text(a) != text(b)))
 }
 
+/// How many values may be formatted after a captured one before the
+/// captured values are taken for never written (a capture's text is
+/// written right after it: in the loop iteration that made it).
+const STALE_CAPTURE: u32 = 64;
+
 /// Runs `f` on the recorder, when this thread records.
 fn with(f: impl FnOnce(&mut Recorder)) {
     RECORDER.with_borrow_mut(|r| {
@@ -716,6 +728,27 @@ pub(crate) fn traced<R>(
 pub(super) fn formatted(start: usize, end: usize, value: &Value, text: impl FnOnce() -> String) {
     with(|r| {
         let placed = end > start;
+        // the value's own range first: the values placed inside it follow, in
+        // order of position
+        if let Some(set) = r.find(value) {
+            if placed {
+                r.pending.push((start, end - start, set));
+            } else {
+                let text = text();
+                if !text.is_empty() {
+                    r.captured.push((text, set));
+                    r.captured_age = 0;
+                }
+            }
+        }
+        // captured values never placed (a capture only tested, not written)
+        // are dropped after a while: every safe string would be searched
+        if !r.captured.is_empty() {
+            r.captured_age += 1;
+            if r.captured_age > STALE_CAPTURE {
+                r.captured.clear();
+            }
+        }
         if placed
             && value.is_safe()
             && (!r.captured.is_empty() || !r.placed.is_empty())
@@ -751,16 +784,6 @@ pub(super) fn formatted(start: usize, end: usize, value: &Value, text: impl FnOn
                     .into_iter()
                     .map(|(at, len, set)| (start + at, len, set)),
             );
-        }
-        if let Some(set) = r.find(value) {
-            if placed {
-                r.pending.push((start, end - start, set));
-            } else {
-                let text = text();
-                if !text.is_empty() {
-                    r.captured.push((text, set));
-                }
-            }
         }
     });
 }
@@ -820,6 +843,7 @@ pub(super) fn capture(mark: usize, start: usize, written: &str) {
                 .unwrap_or_default();
             if !text.is_empty() {
                 r.captured.push((text.to_owned(), set));
+                r.captured_age = 0;
             }
         }
     });
@@ -830,13 +854,18 @@ pub(super) fn capture(mark: usize, start: usize, written: &str) {
 ///
 /// Of several values with that text, those whose property is the field the
 /// scalar is written as (`deleteClaim` for `delete-claim`) are taken.
-pub(super) fn scalar(end: usize, text: &str, field: Option<&str>) {
+pub(super) fn scalar(end: usize, text: &str, field: Option<&'static str>) {
     with(|r| {
         let Some(mut set) = r.by_text.get(text).copied() else {
             return;
         };
         let ids = &r.out.sets[set as usize].ids;
         if let Some(field) = field.filter(|_| ids.len() > 1) {
+            let key = (set, field.as_ptr() as usize, field.len());
+            if let Some(&keyed) = r.keyed.get(&key) {
+                r.pending.push((end.saturating_sub(1), 0, keyed));
+                return;
+            }
             let norm = |s: &str| s.replace('-', "").to_ascii_lowercase();
             let f = norm(field);
             let keyed: Vec<u32> = ids
@@ -852,7 +881,11 @@ pub(super) fn scalar(end: usize, text: &str, field: Option<&str>) {
                 .collect();
             if !keyed.is_empty() {
                 let exact = keyed.len() == 1;
-                set = r.intern(keyed, exact);
+                let keyed = r.intern(keyed, exact);
+                r.keyed.insert(key, keyed);
+                set = keyed;
+            } else {
+                r.keyed.insert(key, set);
             }
         }
         // a point: the byte before `end` is the scalar's last
