@@ -45,8 +45,8 @@ use std::collections::BTreeMap;
 
 use include_dir::{Dir, include_dir};
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::{StringInput, Value};
-use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 
 use autoescape::{MARKDOWN, format_value};
 use escape::Filter;
@@ -253,20 +253,6 @@ impl Templates {
                 Ok::<_, Error>(Value::from_safe_string(text))
             });
         }
-        // minijinja's `join`, its output with the items' origins while
-        // provenance is recorded (a list shown as one text)
-        env.add_filter(
-            "join",
-            |state: &State<'_, '_>, value: Value, joiner: Option<StringInput<'_>>| {
-                let out = minijinja::filters::join(state, &value, joiner)?;
-                if crate::emit::provenance::active()
-                    && let Some(text) = out.as_str()
-                {
-                    crate::emit::provenance::filtered(&value, text);
-                }
-                Ok::<_, Error>(out)
-            },
-        );
         env.add_filter("shwords", shwords);
         env.add_filter("eur", eur);
         env.add_filter("rows", rows);
