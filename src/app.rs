@@ -1049,6 +1049,7 @@ fn fmt(input: &Input, check_only: bool) -> ExitStatus {
                 source,
                 project: None,
                 findings,
+                document: None,
             };
             print_findings(input, &c, &c.findings);
             return ExitStatus::Failure;

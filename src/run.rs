@@ -13,6 +13,9 @@ pub struct Compiled {
     pub project: Option<Project>,
     /// Every finding, sorted by position.
     pub findings: Vec<Finding>,
+    /// The parsed document, kept for [`leaves`] (`why`, `check`'s hunk
+    /// owners): the text is not parsed a second time.
+    pub(crate) document: Option<kdl::KdlDocument>,
 }
 
 impl Compiled {
@@ -68,6 +71,7 @@ pub fn compile_with(source: Source, read_finding: Option<Finding>) -> Compiled {
             source,
             project: None,
             findings: findings.into_sorted(),
+            document: None,
         };
     }
     let lowered = crate::model::lower::lower(&source);
@@ -88,6 +92,7 @@ pub fn compile_with(source: Source, read_finding: Option<Finding>) -> Compiled {
         source,
         project: lowered.project,
         findings,
+        document: lowered.document,
     }
 }
 
@@ -179,9 +184,7 @@ fn redact(source: Source, mut findings: Vec<Finding>) -> (Source, Vec<Finding>) 
 /// Every leaf value of the compiled `cluster.kdl` (what `why` and the drift
 /// annotations name); `None` when the text does not parse.
 pub fn leaves(c: &Compiled) -> Option<Vec<crate::model::leaves::Leaf>> {
-    let doc = crate::model::fastkdl::parse(&c.source.text)
-        .or_else(|| kdl::KdlDocument::parse_v2(&c.source.text).ok())?;
-    Some(crate::model::leaves::leaves(&doc))
+    Some(crate::model::leaves::leaves(c.document.as_ref()?))
 }
 
 /// Renders every artifact of a compiled `cluster.kdl` that validated, with

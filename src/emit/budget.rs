@@ -177,5 +177,12 @@ fn join(
             fits(size, "join")?;
         }
     }
-    minijinja::filters::join(state, value, joiner)
+    let out = minijinja::filters::join(state, value, joiner)?;
+    // the joined text has its items' origins while provenance is recorded
+    if super::provenance::active()
+        && let Some(text) = out.as_str()
+    {
+        super::provenance::filtered(value, text);
+    }
+    Ok(out)
 }

@@ -234,17 +234,28 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
             .kafka
             .iter()
             .flat_map(|k| k.topics.iter())
-            .map(|rt| Topic {
-                name: &rt.topic.name.value,
-                partitions: rt.topic.partitions.value,
-                replicas: rt.replicas.value,
-                config: rt
+            .map(|rt| {
+                let config = rt
                     .topic
                     .config
                     .iter()
                     .map(|c| format!("{}={}", c.key.value, c.value.value))
                     .collect::<Vec<_>>()
-                    .join(", "),
+                    .join(", ");
+                if super::provenance::active() {
+                    let spans = rt
+                        .topic
+                        .config
+                        .iter()
+                        .flat_map(|c| [c.key.span, c.value.span]);
+                    super::provenance::derived(&config, spans);
+                }
+                Topic {
+                    name: &rt.topic.name.value,
+                    partitions: rt.topic.partitions.value,
+                    replicas: rt.replicas.value,
+                    config,
+                }
             })
             .collect(),
     }

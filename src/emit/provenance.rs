@@ -10,20 +10,24 @@
 //!   `cluster.kdl` ([`crate::model::leaves`]: written, overridden by an
 //!   environment, or a schema default) and the facts derived from them
 //!   (a node's names and addresses: its pool's name, count and range, the
-//!   range's first offset, the subnet), each a set of spans;
+//!   range's first offset, the subnet), each a set of origins, interned once
+//!   (a `u32` names a set: a value's record holds no string and no vector);
 //! - the formatter (`templates/autoescape.rs`), through which every
-//!   `{{{ value }}}` passes, records the byte range it writes and the spans
-//!   of the value it writes; a filter (`sh`, `hcl`, …) hands the spans of its
-//!   input to its output, and `rows` the spans of each row's node;
-//! - when the file is added to the plan, the byte ranges become its lines.
+//!   `{{{ value }}}` passes, records the byte range it writes and the set of
+//!   the value it writes; a filter (`sh`, `hcl`, …) hands the set of its
+//!   input to its output, and `rows` the set of each row's node;
+//! - when the file is added to the plan, the byte ranges become its lines,
+//!   in one pass over the file's newlines; a line's origins are the union of
+//!   its sets, taken when asked ([`Provenance::line`]).
 //!
 //! A value is matched to the model by its text: a value whose text two
-//! leaves share names both (`Line::exact` is false).
+//! leaves share names both (`exact` is false).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
-use minijinja::value::Value;
+use minijinja::value::{Value, ValueKind};
 
 use crate::diag::Span;
 use crate::model::Resolved;
@@ -58,13 +62,25 @@ pub struct Origin {
     pub text: String,
 }
 
-/// The values of one line of a generated file.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Line {
-    /// Indices into [`Provenance::origins`], sorted.
-    pub origins: BTreeSet<usize>,
-    /// False when some value of the line matched more than one leaf.
-    pub exact: bool,
+/// An interned set of origins (indices into [`Provenance::origins`]).
+type SetId = u32;
+
+/// A set of origins: sorted, each once.
+#[derive(Clone, Debug)]
+struct Set {
+    ids: Box<[u32]>,
+    /// False when the value matched more than one leaf.
+    exact: bool,
+}
+
+/// The recorded lines of one generated file.
+#[derive(Clone, Debug, Default)]
+pub struct FileLines {
+    /// (line, set), sorted, each once.
+    lines: Vec<(u32, SetId)>,
+    /// The file's environment, when it has one: it shows no other
+    /// environment's overlay.
+    env: Option<String>,
 }
 
 /// What the recording found: per file (plan path) and line (1-based), the
@@ -73,8 +89,10 @@ pub struct Line {
 pub struct Provenance {
     /// Every origin a line can name.
     pub origins: Vec<Origin>,
-    /// Plan path → line → its values' origins.
-    pub files: BTreeMap<String, BTreeMap<usize, Line>>,
+    /// The interned sets of origins the lines refer to.
+    sets: Vec<Set>,
+    /// Plan path → its lines' sets of origins.
+    pub files: BTreeMap<String, FileLines>,
     /// Plan path → the origins of the file itself: the names its path is
     /// made of (an environment, a pool, a topic), each a value of
     /// `cluster.kdl`.
@@ -85,13 +103,29 @@ pub struct Provenance {
 }
 
 impl Provenance {
-    /// The origins of line `line` (1-based) of the file at plan path `path`.
+    /// The origins of line `line` (1-based) of the file at plan path `path`,
+    /// and whether each of its values matched one leaf.
     pub fn line(&self, path: &str, line: usize) -> Option<(Vec<&Origin>, bool)> {
-        let l = self.files.get(path)?.get(&line)?;
-        Some((
-            l.origins.iter().map(|&i| &self.origins[i]).collect(),
-            l.exact,
-        ))
+        let f = self.files.get(path)?;
+        let line = u32::try_from(line).ok()?;
+        let from = f.lines.partition_point(|&(l, _)| l < line);
+        let (mut ids, mut exact) = (Vec::new(), true);
+        for &(_, set) in f.lines[from..].iter().take_while(|&&(l, _)| l == line) {
+            let set = &self.sets[set as usize];
+            exact &= set.exact;
+            ids.extend_from_slice(&set.ids);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let origins: Vec<&Origin> = ids
+            .into_iter()
+            .map(|i| &self.origins[i as usize])
+            .filter(|o| match (&o.kind, &f.env) {
+                (LeafKind::Overlay(e), Some(env)) => e == env,
+                _ => true,
+            })
+            .collect();
+        (!origins.is_empty()).then_some((origins, exact))
     }
 
     /// The origins of the file at plan path `path` itself (see
@@ -104,77 +138,140 @@ impl Provenance {
     }
 }
 
-/// The origins of one value, and whether they are one leaf's.
-type Found = (Vec<usize>, bool);
+type Map<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
+
+/// A hasher for the recorder's short keys (a value's text, a set of
+/// origins): a word at a time, multiplied and rotated (the Firefox/rustc
+/// "Fx" hash). Not for input an attacker chooses to collide: the keys are
+/// the model's own values, and a collision costs time, not correctness.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        let mut last = [0u8; 8];
+        let rest = chunks.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.0 =
+            (self.0.rotate_left(5) ^ u64::from_le_bytes(last) ^ rest.len() as u64).wrapping_mul(K);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 struct Recorder {
     out: Provenance,
-    /// A value's text → the origins it can come from.
-    by_text: HashMap<String, Vec<usize>>,
-    /// A filter's output → the origins of its input.
-    filtered: HashMap<String, Found>,
-    /// The render in progress: where each value starts, what was written,
-    /// its origins.
-    pending: Vec<(usize, String, Found)>,
+    /// The sets, interned: a set's origins and exactness → its id.
+    interned: Map<(Box<[u32]>, bool), SetId>,
+    /// The last origin lists given to [`Recorder::derive`], with their sets.
+    recent: Vec<(Box<[u32]>, SetId)>,
+    /// The last unions of sets made, with their sets.
+    unions: Vec<(Box<[SetId]>, Option<SetId>)>,
+    /// A YAML scalar's set and field (by address: a static name) → the
+    /// values of it whose property is that field.
+    keyed: Map<(SetId, usize, usize), SetId>,
+    /// A node (by address) → the union of its names' and addresses' sets.
+    nodes: Map<usize, Option<SetId>>,
+    /// A value's text → the set of origins it can come from.
+    by_text: Map<Box<str>, SetId>,
+    /// A filter's output → the set of its input.
+    filtered: Map<Box<str>, SetId>,
+    /// The render in progress: where each value starts, how many bytes it
+    /// wrote (0: a point, a YAML scalar's end), its set.
+    pending: Vec<(usize, usize, SetId)>,
     /// Values written into a capture (`{{% set x %}}…`): their text and
-    /// origins, placed when the captured text is written.
-    captured: Vec<(String, Found)>,
-    /// The last finished render, by line.
-    rendered: BTreeMap<usize, Line>,
+    /// set, placed when the captured text is written.
+    captured: Vec<(String, SetId)>,
+    /// Values formatted since a value was last captured.
+    captured_age: u32,
+    /// A captured text written, with where its values are in it (from, bytes,
+    /// set): the next write of the same text (a `{{% set %}}` block's text
+    /// shown in every row of a loop) places them too.
+    placed: Map<Box<str>, Vec<(usize, usize, SetId)>>,
+    /// The renders of the file in progress: (line, set).
+    rendered: Vec<(u32, SetId)>,
     /// Environment names, to tell a file's environment from its path.
     envs: Vec<String>,
     /// A written value's span offset → its origin.
-    by_offset: HashMap<usize, usize>,
+    by_offset: Map<usize, u32>,
 }
 
 impl Recorder {
     fn new(leaves: Vec<Leaf>, envs: &[Resolved<'_>]) -> Self {
         let mut r = Self {
-            out: Provenance::default(),
-            by_text: HashMap::new(),
-            filtered: HashMap::new(),
+            out: Provenance {
+                origins: Vec::with_capacity(leaves.len()),
+                ..Provenance::default()
+            },
+            interned: Map::default(),
+            recent: Vec::new(),
+            unions: Vec::new(),
+            nodes: Map::default(),
+            keyed: Map::default(),
+            by_text: Map::default(),
+            filtered: Map::default(),
             pending: Vec::new(),
             captured: Vec::new(),
-            rendered: BTreeMap::new(),
+            captured_age: 0,
+            placed: Map::default(),
+            rendered: Vec::new(),
             envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
-            by_offset: HashMap::new(),
+            by_offset: Map::default(),
         };
-        let mut by_offset = HashMap::new();
+        let mut by_offset: Map<usize, u32> = Map::default();
         for leaf in leaves {
-            let i = r.out.origins.len();
+            let i = r.out.origins.len() as u32;
             if !matches!(leaf.kind, LeafKind::Default(_)) {
                 by_offset.entry(leaf.span.offset).or_insert(i);
             }
-            r.by_text.entry(leaf.text.clone()).or_default().push(i);
             r.out.origins.push(Origin {
                 span: leaf.span,
                 path: leaf.path,
                 kind: leaf.kind,
                 text: leaf.text,
             });
+            r.derive_text(i as usize, &[i]);
         }
-        let by_path: HashMap<String, usize> = r
-            .out
-            .origins
-            .iter()
-            .enumerate()
-            .map(|(i, o)| (o.path.clone(), i))
-            .collect();
-        r.by_offset.clone_from(&by_offset);
         // derived facts: a node's names and addresses
         for env in envs {
             let topo = env.topo;
             let at = |s: Span| by_offset.get(&s.offset).copied();
-            let prefix: Vec<usize> = [topo.cluster.span, topo.env.name.span]
+            let prefix: Vec<u32> = [topo.cluster.span, topo.env.name.span]
                 .into_iter()
                 .filter_map(at)
                 .collect();
             r.derive(&env.prefix, &prefix);
-            r.costs(env, &by_path, &by_offset);
+            // the project's deploy key: `<cluster>-deploy`
+            r.derive(&env.ssh_key, &prefix[..prefix.len().min(1)]);
+            costs(&mut r, env, &by_offset);
             // an IP range's first and last address and its size
             for range in &env.ranges {
                 let g = range.range;
-                let o: Vec<usize> = [g.from.span, g.to.span, topo.network.subnet.span]
+                let o: Vec<u32> = [g.from.span, g.to.span, topo.network.subnet.span]
                     .into_iter()
                     .filter_map(at)
                     .collect();
@@ -183,36 +280,91 @@ impl Recorder {
                 }
                 r.derive(&range.size.to_string(), &o[..o.len().min(2)]);
             }
+            // the number of nodes: every pool's count
+            let counts: Vec<u32> = env
+                .pools
+                .iter()
+                .filter_map(|p| at(p.pool.count.span))
+                .collect();
+            r.derive(&env.node_count.to_string(), &counts);
+            if let Some(k) = &env.kafka {
+                let version = at(topo.versions.kafka.span);
+                r.derive(
+                    &k.metadata_version,
+                    &version.into_iter().collect::<Vec<_>>(),
+                );
+                // `<name>-kafka-bootstrap.<namespace>:<port>`
+                if let Some(b) = &k.internal_bootstrap {
+                    let listener = k
+                        .kafka
+                        .listeners
+                        .iter()
+                        .find(|l| l.kind.value == "internal");
+                    let o: Vec<u32> = [k.kafka.name.span, k.kafka.namespace.span]
+                        .into_iter()
+                        .chain(listener.map(|l| l.port.span))
+                        .filter_map(at)
+                        .collect();
+                    r.derive(b, &o);
+                }
+                let count = k
+                    .broker_pool
+                    .and_then(|i| env.pools.get(i))
+                    .and_then(|p| at(p.pool.count.span));
+                if let Some(e) = &k.external {
+                    // a broker's NodePort: the first one plus its position
+                    let port = e
+                        .listener
+                        .broker_node_port
+                        .as_ref()
+                        .and_then(|p| at(p.span));
+                    let ported: Vec<u32> = count.into_iter().chain(port).collect();
+                    for b in &e.brokers {
+                        r.derive(&b.node_port.to_string(), &ported);
+                    }
+                    let counted: Vec<u32> = count.into_iter().collect();
+                    for pointer in super::strimzi::advertised_host_pointers(e) {
+                        r.derive(&pointer, &counted);
+                    }
+                }
+            }
             for pool in &env.pools {
                 let p = pool.pool;
                 let mut spans = vec![p.name.span, p.count.span, p.range.span];
                 if let Some(range) = topo.range(&p.range.value) {
                     spans.push(range.from.span);
                 }
-                let named: Vec<usize> = [p.name.span].into_iter().filter_map(at).collect();
+                let named: Vec<u32> = [p.name.span].into_iter().filter_map(at).collect();
                 r.derive(&pool.tf_prefix, &named);
                 let mut ip = spans.clone();
                 ip.push(topo.network.subnet.span);
-                let ip: Vec<usize> = ip.into_iter().filter_map(at).collect();
+                let ip: Vec<u32> = ip.into_iter().filter_map(at).collect();
                 let mut server = spans;
                 server.extend([topo.cluster.span, topo.env.name.span]);
-                let server: Vec<usize> = server.into_iter().filter_map(at).collect();
                 // which node holds the Primary IP decides its reach
                 let held = p.primary_ip.as_ref().map(|ip| ip.node.span);
-                let node: Vec<usize> = [Some(p.name.span), Some(p.count.span), held]
+                let node: Vec<u32> = [Some(p.name.span), Some(p.count.span), held]
                     .into_iter()
                     .flatten()
                     .filter_map(at)
                     .collect();
-                let server: Vec<usize> = server.into_iter().chain(held.and_then(at)).collect();
+                let server: Vec<u32> = server.into_iter().chain(held).filter_map(at).collect();
                 if let Some(ip) = &pool.primary_ip {
-                    let o: Vec<usize> = [p.name.span, topo.cluster.span, topo.env.name.span]
+                    let o: Vec<u32> = [p.name.span, topo.cluster.span, topo.env.name.span]
                         .into_iter()
                         .chain(held)
                         .filter_map(at)
                         .collect();
                     r.derive(&ip.name, &o);
                     r.derive(&ip.tf_var, &o);
+                }
+                // a label as `key=value` (a node's label list)
+                for l in &p.labels {
+                    let o: Vec<u32> = [l.key.span, l.value.span]
+                        .into_iter()
+                        .filter_map(at)
+                        .collect();
+                    r.derive(&format!("{}={}", l.key.value, l.value.value), &o);
                 }
                 for n in pool.nodes.iter() {
                     r.derive(&n.name, &node);
@@ -224,72 +376,104 @@ impl Recorder {
                 }
             }
         }
+        r.by_offset = by_offset;
         r
     }
 
-    /// The cost figures of `env` (TOPOLOGY.md): each decided by the server
-    /// types, counts and prices it sums, and the schedule.
-    fn costs(
-        &mut self,
-        env: &Resolved<'_>,
-        by_path: &HashMap<String, usize>,
-        by_offset: &HashMap<usize, usize>,
-    ) {
-        let topo = env.topo;
-        let at = |s: Span| by_offset.get(&s.offset).copied();
-        let price = |ty: &str| {
-            by_path
-                .iter()
-                .find(|(p, _)| {
-                    p.ends_with(&format!("catalog › server-type `{ty}` › eur-per-month"))
-                })
-                .map(|(_, &i)| i)
-        };
-        let mut all = Vec::new();
-        for (row, pool) in env.cost.rows.iter().zip(&env.pools) {
-            let p = pool.pool;
-            let mut o: Vec<usize> = [p.server_type.span, p.count.span]
-                .into_iter()
-                .filter_map(at)
-                .collect();
-            o.extend(price(&row.server_type));
-            if let Some(total) = row.total_eur {
-                self.derive(&total.to_string(), &o);
-            }
-            all.extend(o);
-        }
-        let ip_price = by_path
-            .iter()
-            .find(|(p, _)| p.ends_with("catalog › primary-ip › eur-per-month"))
-            .map(|(_, &i)| i);
-        all.extend(ip_price);
-        let c = &env.cost;
-        self.derive(
-            &c.primary_ips_eur.to_string(),
-            &ip_price.into_iter().collect::<Vec<_>>(),
-        );
-        self.derive(&c.always_on_eur.to_string(), &all);
-        all.extend(
-            [
-                topo.schedule.hours_per_day.span,
-                topo.schedule.days_per_month.span,
-            ]
-            .into_iter()
-            .filter_map(at),
-        );
-        self.derive(&c.ephemeral_eur.to_string(), &all);
-        self.derive(&c.saving_percent.to_string(), &all);
-    }
-
-    /// Records that text `text` is decided by `origins` (a derived fact).
-    fn derive(&mut self, text: &str, origins: &[usize]) {
+    /// Records that text `text` is decided by `origins` (a value of the
+    /// model, or a fact derived from values).
+    fn derive(&mut self, text: &str, origins: &[u32]) {
         if text.is_empty() || origins.is_empty() {
             return;
         }
-        let e = self.by_text.entry(text.to_owned()).or_default();
-        for &o in origins {
-            if !e.contains(&o) {
-                e.push(o);
+        let set = match self.by_text.get(text) {
+            None => self.intern_given(origins),
+            Some(&old) => {
+                let known = &self.out.sets[old as usize].ids;
+                if origins.iter().all(|o| known.binary_search(o).is_ok()) {
+                    return;
+                }
+                let mut ids = known.to_vec();
+                ids.extend_from_slice(origins);
+                ids.sort_unstable();
+                ids.dedup();
+                if ids.len() == self.out.sets[old as usize].ids.len() {
+                    return;
+                }
+                let exact = distinct_texts(&ids, &self.out.origins);
+                self.intern(ids, exact)
+            }
+        };
+        match self.by_text.get_mut(text) {
+            Some(s) => *s = set,
+            None => {
+                self.by_text.insert(text.into(), set);
+            }
+        }
+    }
+
+    /// [`Self::derive`] for the text of origin `i`.
+    fn derive_text(&mut self, i: usize, origins: &[u32]) {
+        let text = std::mem::take(&mut self.out.origins[i].text);
+        self.derive(&text, origins);
+        self.out.origins[i].text = text;
+    }
+
+    /// The set of `origins` as given (unsorted, maybe twice): the nodes of a
+    /// pool derive their facts from the same few lists, looked up first.
+    fn intern_given(&mut self, origins: &[u32]) -> SetId {
+        if let Some(&(_, set)) = self.recent.iter().find(|(o, _)| **o == *origins) {
+            return set;
+        }
+        let mut ids = origins.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let exact = distinct_texts(&ids, &self.out.origins);
+        let set = self.intern(ids, exact);
+        if self.recent.len() == 8 {
+            self.recent.remove(0);
+        }
+        self.recent.push((origins.into(), set));
+        set
+    }
+
+    /// The id of the set `ids` (sorted, each once).
+    fn intern(&mut self, ids: Vec<u32>, exact: bool) -> SetId {
+        let key = (ids.into_boxed_slice(), exact);
+        if let Some(&id) = self.interned.get(&key) {
+            return id;
+        }
+        let id = self.out.sets.len() as SetId;
+        self.out.sets.push(Set {
+            ids: key.0.clone(),
+            exact,
+        });
+        self.interned.insert(key, id);
+        id
+    }
+
+    /// The union of the sets `sets`.
+    fn union(&mut self, sets: &[SetId]) -> Option<SetId> {
+        match sets {
+            [] => None,
+            [one] => Some(*one),
+            _ if let Some(&(_, set)) = self.unions.iter().find(|(s, _)| **s == *sets) => set,
+            _ => {
+                let mut ids = Vec::new();
+                let mut exact = true;
+                for &s in sets {
+                    let s = &self.out.sets[s as usize];
+                    exact &= s.exact;
+                    ids.extend_from_slice(&s.ids);
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                let set = Some(self.intern(ids, exact));
+                if self.unions.len() == 8 {
+                    self.unions.remove(0);
+                }
+                self.unions.push((sets.into(), set));
+                set
             }
         }
     }
@@ -318,89 +502,196 @@ impl Recorder {
         }
         let mut out = BTreeSet::new();
         for w in words {
-            if let Some(o) = self.by_text.get(w) {
-                out.extend(o.iter().copied().filter(|&i| {
-                    let o = &self.out.origins[i];
-                    o.path.ends_with("› name") && !matches!(o.kind, LeafKind::Default(_))
-                }));
+            if let Some(&set) = self.by_text.get(w) {
+                out.extend(
+                    self.out.sets[set as usize]
+                        .ids
+                        .iter()
+                        .map(|&i| i as usize)
+                        .filter(|&i| {
+                            let o = &self.out.origins[i];
+                            o.path.ends_with("› name") && !matches!(o.kind, LeafKind::Default(_))
+                        }),
+                );
             }
         }
         out
     }
 
-    /// The origins of `value`, by its text (a list: of its items).
-    fn find(&self, value: &Value) -> Found {
+    /// The set of `value`, by its text (a list: the union of its items').
+    fn find(&mut self, value: &Value) -> Option<SetId> {
         if let Some(s) = value.as_str() {
-            if value.is_safe()
-                && let Some(f) = self.filtered.get(s)
+            // a filter's output (safe) is found by what the filter was given;
+            // a text that is no value of the model may be the output of one
+            // that leaves it unsafe (`join`)
+            let (first, then) = if value.is_safe() {
+                (&self.filtered, &self.by_text)
+            } else {
+                (&self.by_text, &self.filtered)
+            };
+            return first.get(s).or_else(|| then.get(s)).copied();
+        }
+        match value.kind() {
+            ValueKind::Number => {
+                if let Some(i) = value.as_i64() {
+                    let mut b = itoa::Buffer::new();
+                    return self.by_text.get(b.format(i)).copied();
+                }
+                let x = f64::try_from(value.clone()).ok()?;
+                self.by_text.get(x.to_string().as_str()).copied()
+            }
+            ValueKind::Bool => self
+                .by_text
+                .get(if value.is_true() { "true" } else { "false" })
+                .copied(),
+            ValueKind::Seq => {
+                let mut sets = Vec::new();
+                for item in value.try_iter().ok()? {
+                    sets.extend(self.find(&item));
+                }
+                sets.sort_unstable();
+                sets.dedup();
+                self.union(&sets)
+            }
+            // a map (a row of `rows`): its values'
+            ValueKind::Map
+                if value
+                    .downcast_object_ref::<super::value::NodeCtx>()
+                    .is_none()
+                    && value
+                        .downcast_object_ref::<super::templates::GhExpr>()
+                        .is_none() =>
             {
-                return f.clone();
+                let mut sets = Vec::new();
+                for key in value.try_iter().ok()? {
+                    if let Ok(v) = value.get_item(&key) {
+                        sets.extend(self.find(&v));
+                    }
+                }
+                sets.sort_unstable();
+                sets.dedup();
+                self.union(&sets)
             }
-            return self.find_text(s);
-        }
-        if let Some(i) = value.as_i64() {
-            return self.find_text(&i.to_string());
-        }
-        if value.kind() == minijinja::value::ValueKind::Number
-            && let Ok(x) = f64::try_from(value.clone())
-        {
-            return self.find_text(&x.to_string());
-        }
-        if value.is_true() && value.kind() == minijinja::value::ValueKind::Bool {
-            return self.find_text("true");
-        }
-        if value.kind() == minijinja::value::ValueKind::Bool {
-            return self.find_text("false");
-        }
-        if value.kind() == minijinja::value::ValueKind::Seq
-            && let Ok(items) = value.try_iter()
-        {
-            let (mut all, mut exact) = (Vec::new(), true);
-            for item in items {
-                let (o, e) = self.find(&item);
-                exact &= e;
-                all.extend(o);
+            _ => {
+                // a node (a row of `rows`): its names' and addresses'
+                if let Some(n) = value.downcast_object_ref::<super::value::NodeCtx>() {
+                    // the model's nodes live as long as the recording: one
+                    // node, one address
+                    let key = std::ptr::from_ref(n) as usize;
+                    if let Some(&set) = self.nodes.get(&key) {
+                        return set;
+                    }
+                    let mut sets: Vec<SetId> = [
+                        n.name.as_str(),
+                        n.server_name.as_str(),
+                        n.private_ip.as_str(),
+                        &n.public_ip,
+                    ]
+                    .into_iter()
+                    .filter_map(|t| self.by_text.get(t).copied())
+                    .collect();
+                    sets.sort_unstable();
+                    sets.dedup();
+                    let set = self.union(&sets);
+                    self.nodes.insert(key, set);
+                    return set;
+                }
+                // `${{ secrets.NAME }}`: the secret's name
+                let e = value.downcast_object_ref::<super::templates::GhExpr>()?;
+                let name = e.0.split("secrets.").nth(1)?;
+                let end = name
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(name.len());
+                self.by_text.get(&name[..end]).copied()
             }
-            all.sort_unstable();
-            all.dedup();
-            return (all, exact);
         }
-        if let Some(n) = value.downcast_object_ref::<super::value::NodeCtx>() {
-            return self.find_text(&n.name);
-        }
-        (Vec::new(), true)
     }
+}
 
-    fn find_text(&self, s: &str) -> Found {
-        match self.by_text.get(s) {
-            Some(o) => (
-                o.clone(),
-                o.len() == 1 || same_leaf_set(o, &self.out.origins),
+/// The cost figures of `env` (TOPOLOGY.md): each decided by the server
+/// types, counts and prices it sums, and the schedule.
+fn costs(r: &mut Recorder, env: &Resolved<'_>, by_offset: &Map<usize, u32>) {
+    let topo = env.topo;
+    let at = |s: Span| by_offset.get(&s.offset).copied();
+    let find = |r: &Recorder, suffix: &str| {
+        r.out
+            .origins
+            .iter()
+            .position(|o| o.path.ends_with(suffix))
+            .map(|i| i as u32)
+    };
+    let mut all = Vec::new();
+    for (row, pool) in env.cost.rows.iter().zip(&env.pools) {
+        let p = pool.pool;
+        let mut o: Vec<u32> = [p.server_type.span, p.count.span]
+            .into_iter()
+            .filter_map(at)
+            .collect();
+        o.extend(find(
+            r,
+            &format!(
+                "catalog › server-type `{}` › eur-per-month",
+                row.server_type
             ),
-            None => (Vec::new(), true),
+        ));
+        if let Some(total) = row.total_eur {
+            r.derive(&total.to_string(), &o);
         }
+        all.extend(o);
     }
+    let ip_price = find(r, "catalog › primary-ip › eur-per-month");
+    all.extend(ip_price);
+    let c = &env.cost;
+    r.derive(
+        &c.primary_ips_eur.to_string(),
+        &ip_price.into_iter().collect::<Vec<_>>(),
+    );
+    r.derive(&c.always_on_eur.to_string(), &all);
+    all.extend(
+        [
+            topo.schedule.hours_per_day.span,
+            topo.schedule.days_per_month.span,
+        ]
+        .into_iter()
+        .filter_map(at),
+    );
+    r.derive(&c.ephemeral_eur.to_string(), &all);
+    r.derive(&c.saving_percent.to_string(), &all);
 }
 
 /// Derived facts name several spans that all decide the value: exact when
 /// no two of them are alternative leaves of one text (a written value and a
 /// derived fact both match, e.g.).
-fn same_leaf_set(o: &[usize], origins: &[Origin]) -> bool {
-    let texts: BTreeSet<&str> = o.iter().map(|&i| origins[i].text.as_str()).collect();
-    texts.len() == o.len()
+fn distinct_texts(ids: &[u32], origins: &[Origin]) -> bool {
+    let text = |i: u32| origins[i as usize].text.as_str();
+    ids.iter()
+        .enumerate()
+        .all(|(k, &a)| ids[k + 1..].iter().all(|&b| text(a) != text(b)))
+}
+
+/// How many values may be formatted after a captured one before the
+/// captured values are taken for never written (a capture's text is
+/// written right after it: in the loop iteration that made it).
+const STALE_CAPTURE: u32 = 64;
+
+/// Runs `f` on the recorder, when this thread records.
+fn with(f: impl FnOnce(&mut Recorder)) {
+    RECORDER.with_borrow_mut(|r| {
+        if let Some(r) = r {
+            f(r);
+        }
+    });
 }
 
 /// An emitter composed `text` of the values at `spans` (a label selector,
 /// a version's part): the text has their origins.
 pub(super) fn derived(text: &str, spans: impl IntoIterator<Item = Span>) {
-    RECORDER.with_borrow_mut(|r| {
-        if let Some(r) = r {
-            let o: Vec<usize> = spans
-                .into_iter()
-                .filter_map(|s| r.by_offset.get(&s.offset).copied())
-                .collect();
-            r.derive(text, &o);
-        }
+    with(|r| {
+        let ids: Vec<u32> = spans
+            .into_iter()
+            .filter_map(|s| r.by_offset.get(&s.offset).copied())
+            .collect();
+        r.derive(text, &ids);
     });
 }
 
@@ -429,31 +720,80 @@ pub(crate) fn traced<R>(
     (result, out)
 }
 
-/// The formatter wrote `written` for `value`, starting at the render's byte
-/// [`WRITTEN`] had before. A safe string that holds captured values (the
-/// text of a `{{% set %}}` block) places them: each where its text is, in
-/// the order they were written.
-pub(super) fn formatted(start: usize, value: &Value, written: String) {
-    RECORDER.with_borrow_mut(|r| {
-        if let Some(r) = r {
-            if value.is_safe() && !r.captured.is_empty() {
+/// The formatter wrote `value` from byte `start` to byte `end` of the render
+/// (nothing reached the file when they are equal: the value was empty, or
+/// written into a capture; `text` makes what it wrote). A safe string that
+/// holds captured values (the text of a `{{% set %}}` block) places them:
+/// each where its text is, in the order they were written.
+pub(super) fn formatted(start: usize, end: usize, value: &Value, text: impl FnOnce() -> String) {
+    with(|r| {
+        let placed = end > start;
+        // the value's own range first: the values placed inside it follow, in
+        // order of position
+        if let Some(set) = r.find(value) {
+            if placed {
+                r.pending.push((start, end - start, set));
+            } else {
+                let text = text();
+                if !text.is_empty() {
+                    r.captured.push((text, set));
+                    r.captured_age = 0;
+                }
+            }
+        }
+        // captured values never placed (a capture only tested, not written)
+        // are dropped after a while: every safe string would be searched
+        if !r.captured.is_empty() {
+            r.captured_age += 1;
+            if r.captured_age > STALE_CAPTURE {
+                r.captured.clear();
+            }
+        }
+        if placed
+            && value.is_safe()
+            && (!r.captured.is_empty() || !r.placed.is_empty())
+            && let Some(written) = value.as_str().filter(|s| s.len() == end - start)
+        {
+            let mut found = Vec::new();
+            // a capture's text holds its first value (most safe strings
+            // written are a filter's output, not a capture)
+            if r.captured
+                .first()
+                .is_some_and(|(text, _)| written.contains(text.as_str()))
+            {
                 let mut at = 0;
                 let mut left = Vec::new();
-                for (text, found) in std::mem::take(&mut r.captured) {
+                for (text, set) in std::mem::take(&mut r.captured) {
                     match written[at..].find(&text) {
                         Some(i) if !text.is_empty() => {
-                            r.pending.push((start + at + i, text.clone(), found));
+                            found.push((at + i, text.len(), set));
                             at += i + text.len();
                         }
-                        _ => left.push((text, found)),
+                        _ => left.push((text, set)),
                     }
                 }
                 r.captured = left;
             }
-            let found = r.find(value);
-            if !found.0.is_empty() {
-                r.pending.push((start, written, found));
+            if !found.is_empty() {
+                r.placed.insert(written.into(), found.clone());
+            } else if let Some(values) = r.placed.get(written) {
+                found.clone_from(values);
             }
+            r.pending.extend(
+                found
+                    .into_iter()
+                    .map(|(at, len, set)| (start + at, len, set)),
+            );
+        }
+    });
+}
+
+/// `rows` wrote a row of `len` bytes for `item` at byte `start` of the
+/// render.
+pub(super) fn row(start: usize, len: usize, item: &Value) {
+    with(|r| {
+        if let Some(set) = r.find(item) {
+            r.pending.push((start, len, set));
         }
     });
 }
@@ -462,8 +802,7 @@ pub(super) fn formatted(start: usize, value: &Value, written: String) {
 /// keyword argument (a `{{% set %}}` block's text) are placed in every row
 /// that shows them.
 pub(super) fn rows_written(start: usize, written: &str) {
-    RECORDER.with_borrow_mut(|r| {
-        let Some(r) = r else { return };
+    with(|r| {
         if r.captured.is_empty() {
             return;
         }
@@ -471,13 +810,13 @@ pub(super) fn rows_written(start: usize, written: &str) {
         let mut row_start = 0;
         for row in written.split('\n') {
             let mut at = 0;
-            for (text, found) in &captured {
+            for (text, set) in &captured {
                 if text.is_empty() {
                     continue;
                 }
                 if let Some(i) = row[at..].find(text.as_str()) {
                     r.pending
-                        .push((start + row_start + at + i, text.clone(), found.clone()));
+                        .push((start + row_start + at + i, text.len(), *set));
                     at += i + text.len();
                 }
             }
@@ -492,13 +831,20 @@ pub(super) fn mark() -> usize {
 }
 
 /// The values recorded since `mark` were written into a capture, not the
-/// file: they wait for the captured text.
-pub(super) fn capture(mark: usize) {
-    RECORDER.with_borrow_mut(|r| {
-        if let Some(r) = r {
-            let moved: Vec<_> = r.pending.drain(mark.min(r.pending.len())..).collect();
-            r.captured
-                .extend(moved.into_iter().map(|(_, text, found)| (text, found)));
+/// file, as part of `written`, which was to start at byte `start`: they wait
+/// for the captured text.
+pub(super) fn capture(mark: usize, start: usize, written: &str) {
+    with(|r| {
+        let from = mark.min(r.pending.len());
+        for (at, len, set) in r.pending.drain(from..).collect::<Vec<_>>() {
+            let text = at
+                .checked_sub(start)
+                .and_then(|i| written.get(i..i + len))
+                .unwrap_or_default();
+            if !text.is_empty() {
+                r.captured.push((text.to_owned(), set));
+                r.captured_age = 0;
+            }
         }
     });
 }
@@ -508,96 +854,120 @@ pub(super) fn capture(mark: usize) {
 ///
 /// Of several values with that text, those whose property is the field the
 /// scalar is written as (`deleteClaim` for `delete-claim`) are taken.
-pub(super) fn scalar(end: usize, text: &str, field: Option<&str>) {
-    RECORDER.with_borrow_mut(|r| {
-        if let Some(r) = r {
-            let mut found = r.find_text(text);
-            if let Some(field) = field.filter(|_| found.0.len() > 1) {
-                let norm = |s: &str| s.replace('-', "").to_ascii_lowercase();
-                let f = norm(field);
-                let keyed: Vec<usize> = found
-                    .0
-                    .iter()
-                    .copied()
-                    .filter(|&i| {
-                        r.out.origins[i]
-                            .path
-                            .rsplit(" › ")
-                            .next()
-                            .is_some_and(|k| norm(k) == f)
-                    })
-                    .collect();
-                if !keyed.is_empty() {
-                    found = (keyed.clone(), keyed.len() == 1);
-                }
+pub(super) fn scalar(end: usize, text: &str, field: Option<&'static str>) {
+    with(|r| {
+        let Some(mut set) = r.by_text.get(text).copied() else {
+            return;
+        };
+        let ids = &r.out.sets[set as usize].ids;
+        if let Some(field) = field.filter(|_| ids.len() > 1) {
+            let key = (set, field.as_ptr() as usize, field.len());
+            if let Some(&keyed) = r.keyed.get(&key) {
+                r.pending.push((end.saturating_sub(1), 0, keyed));
+                return;
             }
-            if !found.0.is_empty() {
-                r.pending.push((end, String::new(), found));
+            let norm = |s: &str| s.replace('-', "").to_ascii_lowercase();
+            let f = norm(field);
+            let keyed: Vec<u32> = ids
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    r.out.origins[i as usize]
+                        .path
+                        .rsplit(" › ")
+                        .next()
+                        .is_some_and(|k| norm(k) == f)
+                })
+                .collect();
+            if !keyed.is_empty() {
+                let exact = keyed.len() == 1;
+                let keyed = r.intern(keyed, exact);
+                r.keyed.insert(key, keyed);
+                set = keyed;
+            } else {
+                r.keyed.insert(key, set);
             }
         }
+        // a point: the byte before `end` is the scalar's last
+        r.pending.push((end.saturating_sub(1), 0, set));
     });
 }
 
 /// A filter made `output` of `input`: the output has the input's origins.
 pub(super) fn filtered(input: &Value, output: &str) {
-    RECORDER.with_borrow_mut(|r| {
-        if let Some(r) = r {
-            let found = r.find(input);
-            if !found.0.is_empty() {
-                r.filtered.insert(output.to_owned(), found);
+    with(|r| {
+        if let Some(set) = r.find(input) {
+            // an output that is its input's text (`sh` of a plain word) is
+            // found by that text
+            if r.by_text.get(output) == Some(&set) {
+                if !r.filtered.is_empty() {
+                    r.filtered.remove(output);
+                }
+                return;
+            }
+            match r.filtered.get_mut(output) {
+                Some(s) => *s = set,
+                None => {
+                    r.filtered.insert(output.into(), set);
+                }
             }
         }
     });
 }
 
-/// A render finished with `text`: its recorded values become lines.
+/// A render finished with `text`: its recorded values become lines, in one
+/// pass over its newlines.
 pub(super) fn rendered(text: &[u8]) {
-    RECORDER.with_borrow_mut(|r| {
-        let Some(r) = r else { return };
+    with(|r| {
         r.captured.clear();
+        r.placed.clear();
         let mut pending = std::mem::take(&mut r.pending);
-        // lines counted once, in order of position (not from the start for
-        // every value: that is quadratic in the file's size)
-        pending.sort_by_key(|p| p.0);
-        let (mut counted, mut line_at) = (0usize, 1usize);
-        for (start, written, (origins, exact)) in pending {
-            // a YAML scalar is a point: the byte before `start` ends it
-            let start = if written.is_empty() {
-                start.saturating_sub(1)
-            } else {
-                start
-            };
-            let placed = written.is_empty() && start < text.len()
-                || text.get(start..start + written.len()) == Some(written.as_bytes());
-            if !placed {
+        // in the order written but for captures and YAML scalars' ends
+        if !pending.is_sorted_by_key(|p| p.0) {
+            pending.sort_unstable_by_key(|p| p.0);
+        }
+        let (mut counted, mut line) = (0usize, 1u32);
+        for &(start, len, set) in &pending {
+            let end = start + len;
+            if end > text.len() || start >= text.len() {
                 r.out.unplaced += 1;
                 continue;
             }
-            if start >= counted {
-                line_at += text[counted..start].iter().filter(|&&b| b == b'\n').count();
-            } else {
-                line_at = 1 + text[..start].iter().filter(|&&b| b == b'\n').count();
-            }
+            line += newlines(&text[counted..start]);
             counted = start;
-            let first = line_at;
-            let lines = 1 + written.bytes().filter(|&b| b == b'\n').count();
-            for line in first..first + lines {
-                let l = r.rendered.entry(line).or_insert(Line {
-                    origins: BTreeSet::new(),
-                    exact: true,
-                });
-                l.origins.extend(origins.iter().copied());
-                l.exact &= exact;
-            }
+            let last = line + newlines(&text[start..end]);
+            r.rendered.extend((line..=last).map(|l| (l, set)));
         }
+        pending.clear();
+        // the allocation is kept for the next render
+        r.pending = pending;
     });
+}
+
+/// How many line feeds `b` holds.
+fn newlines(b: &[u8]) -> u32 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut n = 0;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        // a byte of `x` is 0 where `w` has a line feed; `!(…)` has the top
+        // bit of exactly those bytes set (no carry crosses a byte)
+        let x = u64::from_le_bytes(w.try_into().unwrap_or_default()) ^ 0x0a0a_0a0a_0a0a_0a0a;
+        n += (!(((x & LOW7) + LOW7) | x) & !LOW7).count_ones();
+    }
+    n + words.remainder().iter().filter(|&&c| c == b'\n').count() as u32
 }
 
 /// The last render was added to the plan as `path`.
 pub(super) fn added(path: &str) {
-    RECORDER.with_borrow_mut(|r| {
-        let Some(r) = r else { return };
+    with(|r| {
         let mut lines = std::mem::take(&mut r.rendered);
+        // by line (what `Provenance::line` looks up); a set twice on a line
+        // is taken once there
+        if !lines.is_sorted_by_key(|l| l.0) {
+            lines.sort_unstable();
+        }
+        lines.dedup();
         // a file of one environment shows no other environment's overlay
         let env = path
             .split('/')
@@ -606,19 +976,33 @@ pub(super) fn added(path: &str) {
                 r.envs.iter().find(|e| *e == part || *e == stem)
             })
             .cloned();
-        if let Some(env) = env {
-            for l in lines.values_mut() {
-                l.origins.retain(|&i| match &r.out.origins[i].kind {
-                    LeafKind::Overlay(e) => *e == env,
-                    _ => true,
-                });
-            }
-            lines.retain(|_, l| !l.origins.is_empty());
-        }
-        r.out.files.insert(path.to_owned(), lines);
+        r.out
+            .files
+            .insert(path.to_owned(), FileLines { lines, env });
         let names = r.path_names(path);
         if !names.is_empty() {
             r.out.file_origins.insert(path.to_owned(), names);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::newlines;
+
+    #[test]
+    fn newlines_counts_every_line_feed_and_nothing_else() {
+        // every byte value next to a line feed, at every offset of a word
+        let mut text = Vec::new();
+        for b in 0..=255u8 {
+            text.extend([b, b'\n', b, b.wrapping_add(1), b'\n', b'\n', 0x0b]);
+        }
+        for start in 0..16 {
+            for end in (text.len() - 16)..=text.len() {
+                let b = &text[start..end];
+                let naive = b.iter().filter(|&&c| c == b'\n').count() as u32;
+                assert_eq!(newlines(b), naive, "{start}..{end}");
+            }
+        }
+    }
 }

@@ -69,8 +69,11 @@ pub(super) fn format_value(
     escape_auto(state.auto_escape(), value, out)
 }
 
-/// [`format_value`] while provenance is recorded: the value is written
-/// through a buffer, so that its byte range and origins can be recorded.
+/// [`format_value`] while provenance is recorded: the byte range the value
+/// is written to, and its origins, are recorded. A value is written as
+/// without recording; only one written into a capture (`{{% set x %}}…`),
+/// which the file's byte count does not see, is written a second time, to a
+/// string, to be placed when the captured text is.
 fn format_recorded(
     out: &mut Output<'_>,
     state: &State<'_, '_>,
@@ -78,25 +81,25 @@ fn format_recorded(
 ) -> Result<(), Error> {
     use crate::emit::provenance;
     let start = provenance::WRITTEN.get();
-    let mark = provenance::mark();
-    let mut buf = String::new();
+    let mode = state.auto_escape();
     if let Some(rows) = value.downcast_object_ref::<Rows>() {
+        let mark = provenance::mark();
+        let mut buf = String::new();
         rows.write_recorded(start, &mut buf)?;
-    } else {
-        escape_auto(state.auto_escape(), value, &mut buf)?;
+        out.write_str(&buf)?;
+        if provenance::WRITTEN.get() == start + buf.len() {
+            provenance::rows_written(start, &buf);
+        } else {
+            provenance::capture(mark, start, &buf);
+        }
+        return Ok(());
     }
-    out.write_str(&buf)?;
-    // written into a capture (`{{% set x %}}…{{% endset %}}`), not the file:
-    // placed when the captured text is written
-    let captured = provenance::WRITTEN.get() != start + buf.len();
-    if value.downcast_object_ref::<Rows>().is_none() {
-        provenance::formatted(start, value, buf);
-    } else if !captured {
-        provenance::rows_written(start, &buf);
-    }
-    if captured {
-        provenance::capture(mark);
-    }
+    escape_auto(mode, value, out)?;
+    provenance::formatted(start, provenance::WRITTEN.get(), value, || {
+        let mut s = String::new();
+        let _ = escape_auto(mode, value, &mut s);
+        s
+    });
     Ok(())
 }
 

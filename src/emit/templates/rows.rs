@@ -169,7 +169,7 @@ impl Rows {
             }
             let at = buf.len();
             self.row(&item, &slots, buf)?;
-            crate::emit::provenance::formatted(start + at, &item, buf[at..].to_owned());
+            crate::emit::provenance::row(start + at, buf.len() - at, &item);
         }
         Ok(())
     }
@@ -273,6 +273,17 @@ pub(super) fn shwords(v: Value, attribute: Option<&str>) -> Result<Value, Error>
             Some(s) => Filter::Sh.push_str(s, &mut out),
             None => out.push_str(&Filter::Sh.text(&item.get_attr(name)?)?),
         }
+    }
+    if crate::emit::provenance::active() {
+        // the words have the origins of the texts they quote
+        let texts: Vec<Value> = v
+            .try_iter()?
+            .map(|item| match attribute {
+                Some(name) => item.get_attr(name).unwrap_or_default(),
+                None => item,
+            })
+            .collect();
+        crate::emit::provenance::filtered(&Value::from(texts), &out);
     }
     Ok(Value::from_safe_string(out))
 }
