@@ -23,7 +23,7 @@ mod common;
 use std::fs;
 
 use common::{Project, assert_each_job, assert_failed_and_cleaned_up, assert_logged, results};
-use rehearsal::run::{self, Event, Outcome};
+use rehearsal::run::{self, Outcome};
 
 /// Replaces `from` (which must be there) by `to` in the project's `rel`.
 fn mutate(p: &Project, rel: &str, from: &str, to: &str) {
@@ -41,7 +41,7 @@ fn mutate(p: &Project, rel: &str, from: &str, to: &str) {
 fn assert_refused(p: &Project, env: &str, message: &str) {
     let err = match run::run(
         &p.project(".github/workflows/deploy-cluster.yml"),
-        Event::Dispatch(vec![("environment".into(), env.into())]),
+        common::dispatch(&[("environment", env)]),
         &p.options("deploy"),
     ) {
         Ok(report) => panic!(

@@ -553,16 +553,7 @@ fn a_rejected_production_approval_stops_the_deploy_before_anything_is_created() 
 fn operations_workflows_find_the_cluster_and_read_it() {
     let p = Project::new();
     let dispatch = |workflow: &str, inputs: &[(&str, &str)], run: &str| {
-        p.run(
-            workflow,
-            Event::Dispatch(
-                inputs
-                    .iter()
-                    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-                    .collect(),
-            ),
-            run,
-        )
+        p.run(workflow, common::dispatch(inputs), run)
     };
     let early = dispatch(
         "verify-monitoring-stack.yml",
@@ -646,10 +637,10 @@ fn operations_workflows_find_the_cluster_and_read_it() {
     // A namespace cluster.kdl does not name is not a choice.
     let refused = rehearsal::run::run(
         &p.project(".github/workflows/view-app-logs.yml"),
-        Event::Dispatch(vec![
-            ("environment".into(), "dev".into()),
-            ("action".into(), "list".into()),
-            ("namespace".into(), "kube-system".into()),
+        common::dispatch(&[
+            ("environment", "dev"),
+            ("action", "list"),
+            ("namespace", "kube-system"),
         ]),
         &p.options("list-kube-system"),
     );
@@ -738,11 +729,11 @@ fn operations_workflows_find_the_cluster_and_read_it() {
     // A topic cluster.kdl does not declare is not a choice.
     let undeclared = rehearsal::run::run(
         &p.project(".github/workflows/kafka-topics.yml"),
-        Event::Dispatch(vec![
-            ("environment".into(), "dev".into()),
-            ("topic".into(), "__consumer_offsets".into()),
-            ("offset".into(), "earliest".into()),
-            ("max_messages".into(), "5".into()),
+        common::dispatch(&[
+            ("environment", "dev"),
+            ("topic", "__consumer_offsets"),
+            ("offset", "earliest"),
+            ("max_messages", "5"),
         ]),
         &p.options("browse-undeclared"),
     );
