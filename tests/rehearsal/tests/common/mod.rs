@@ -243,12 +243,25 @@ impl Project {
 
     /// Run a workflow of the project's build.
     pub fn run(&self, workflow: &str, event: Event, run: &str) -> Report {
+        self.run_with(workflow, event, run, |_| {}).unwrap()
+    }
+
+    /// Run a workflow of the project's build with the options `tweak` changes: its
+    /// report, or the rehearsal's refusal.
+    pub fn run_with(
+        &self,
+        workflow: &str,
+        event: Event,
+        run: &str,
+        tweak: impl FnOnce(&mut Options),
+    ) -> Result<Report, String> {
+        let mut opts = self.options(run);
+        tweak(&mut opts);
         run::run(
             &self.project(&format!(".github/workflows/{workflow}")),
             event,
-            &self.options(run),
+            &opts,
         )
-        .unwrap()
     }
 
     pub fn deploy(&self, env: &str, run: &str) -> Report {
@@ -271,12 +284,11 @@ impl Project {
 
     /// A deploy whose reviewers reject the GitHub environment `rejected`.
     pub fn deploy_rejected(&self, env: &str, rejected: &str, run: &str) -> Report {
-        let mut opts = self.options(run);
-        opts.rejected_environments = vec![rejected.to_string()];
-        run::run(
-            &self.project(".github/workflows/deploy-cluster.yml"),
+        self.run_with(
+            "deploy-cluster.yml",
             dispatch(&[("environment", env)]),
-            &opts,
+            run,
+            |o| o.rejected_environments = vec![rejected.to_string()],
         )
         .unwrap()
     }
