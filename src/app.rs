@@ -925,27 +925,32 @@ fn explain(code: Option<&str>, list: bool) -> ExitStatus {
         return ExitStatus::Success;
     }
     let code = code.unwrap_or_default();
-    if let Some(r) = crate::check::find(code) {
-        let _ = write!(
-            out,
-            "# {}\n\n{} by default: {}.\n\n{}\n\n## Example\n\n```kdl\n{}```\n\nUse instead:\n\n```kdl\n{}```\n",
+    // a rule (with its examples) or an error: its page
+    let page = match crate::check::find(code) {
+        Some(r) => Some((
             r.code,
-            r.severity,
+            format!("{} by default", r.severity),
             r.summary,
-            r.docs.trim_end(),
-            r.fail_file(),
-            r.fixed_file()
-        );
-        return ExitStatus::Success;
-    }
-    if let Some(e) = crate::errors::find(code) {
+            r.docs,
+            Some((r.fail_file(), r.fixed_file())),
+        )),
+        None => crate::errors::find(code).map(|e| {
+            let severity = "error, stops the command".to_owned();
+            (e.code, severity, e.summary, e.docs, None)
+        }),
+    };
+    if let Some((code, severity, summary, docs, examples)) = page {
         let _ = write!(
             out,
-            "# {}\n\nerror, stops the command: {}.\n\n{}\n",
-            e.code,
-            e.summary,
-            e.docs.trim_end()
+            "# {code}\n\n{severity}: {summary}.\n\n{}\n",
+            docs.trim_end()
         );
+        if let Some((fail, fixed)) = examples {
+            let _ = write!(
+                out,
+                "\n## Example\n\n```kdl\n{fail}```\n\nUse instead:\n\n```kdl\n{fixed}```\n"
+            );
+        }
         return ExitStatus::Success;
     }
     // an area (`io`, `kafka`): the codes in it

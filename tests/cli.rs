@@ -139,7 +139,7 @@ fn build_sync_writes_the_same_tree() {
     assert_eq!(code(&topogen(&s.0, &["build", "--out", "plain"])), 0);
     let o = topogen(&s.0, &["build", "--sync", "--out", "synced"]);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
-    let manifest = std::fs::read_to_string(s.path("plain/.topogen-manifest")).unwrap();
+    let manifest = s.read("plain/.topogen-manifest");
     for rel in manifest.lines().filter(|l| !l.starts_with('#')) {
         assert_eq!(
             std::fs::read(s.path(&format!("plain/{rel}"))).unwrap(),
@@ -156,7 +156,7 @@ fn build_sync_writes_the_same_tree() {
 #[test]
 fn check_fails_with_a_diff_after_a_one_word_edit_and_writes_nothing() {
     let s = built("check-drift");
-    let before = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
+    let before = s.read("generated/.topogen-manifest");
     let edited = REPO_KDL
         .replacen("count=3 range=kafka", "count=5 range=kafka", 1)
         .replacen("port=\"30001-30004\"", "port=\"30001-30006\"", 1);
@@ -169,16 +169,13 @@ fn check_fails_with_a_diff_after_a_one_word_edit_and_writes_nothing() {
         "{out}"
     );
     assert_contains(&out, "run `topogen build");
-    assert_eq!(
-        std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap(),
-        before
-    );
+    assert_eq!(s.read("generated/.topogen-manifest"), before);
 }
 
 #[test]
 fn check_reports_a_hand_edited_and_an_extra_file() {
     let s = built("check-edit");
-    let manifest = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
+    let manifest = s.read("generated/.topogen-manifest");
     let owned: Vec<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
     if let Some(first) = owned.first() {
         let p = s.path(&format!("generated/{first}"));
@@ -201,16 +198,13 @@ fn check_reports_a_hand_edited_and_an_extra_file() {
 #[test]
 fn build_refuses_on_errors_and_changes_nothing() {
     let s = built("build-bad");
-    let before = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
+    let before = s.read("generated/.topogen-manifest");
     s.write("cluster.kdl", BROKEN);
     assert_contains(
         exited(&topogen(&s.0, &["build"]), 1).1,
         "nothing was written",
     );
-    assert_eq!(
-        std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap(),
-        before
-    );
+    assert_eq!(s.read("generated/.topogen-manifest"), before);
 }
 
 #[test]
@@ -218,11 +212,8 @@ fn build_keeps_files_it_does_not_own_and_never_overwrites_them() {
     let s = Scratch::project("ownership", REPO_KDL);
     s.write("generated/NOTES.txt", "mine\n");
     assert_eq!(code(&topogen(&s.0, &["build"])), 0);
-    assert_eq!(
-        std::fs::read_to_string(s.path("generated/NOTES.txt")).unwrap(),
-        "mine\n"
-    );
-    let manifest = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
+    assert_eq!(s.read("generated/NOTES.txt"), "mine\n");
+    let manifest = s.read("generated/.topogen-manifest");
     assert!(!manifest.contains("NOTES.txt"));
     // an edit that produces fewer files removes only owned ones
     assert_eq!(code(&topogen(&s.0, &["build"])), 0);
@@ -340,7 +331,7 @@ fn init_writes_the_starter_and_never_overwrites() {
     let s = Scratch::new("init");
     let o = topogen(&s.0, &["init"]);
     assert_eq!(code(&o), 0);
-    let starter = std::fs::read_to_string(s.path("cluster.kdl")).unwrap();
+    let starter = s.read("cluster.kdl");
     assert_eq!(
         starter,
         include_str!("../examples/starter/cluster.kdl"),
@@ -366,7 +357,7 @@ fn init_writes_the_starter_and_never_overwrites() {
         let name = format!("{example}.kdl");
         let o = topogen(&s.0, &["init", &name, "--example", example]);
         assert_eq!(code(&o), 0, "{}", text(&o.stderr));
-        assert_eq!(std::fs::read_to_string(s.path(&name)).unwrap(), want);
+        assert_eq!(s.read(&name), want);
     }
     assert_contains(
         exited(&topogen(&s.0, &["init", "x.kdl", "--example", "huge"]), 2).1,
@@ -375,10 +366,7 @@ fn init_writes_the_starter_and_never_overwrites() {
     s.write("cluster.kdl", "mine");
     let o = topogen(&s.0, &["init"]);
     assert_eq!(code(&o), 2);
-    assert_eq!(
-        std::fs::read_to_string(s.path("cluster.kdl")).unwrap(),
-        "mine"
-    );
+    assert_eq!(s.read("cluster.kdl"), "mine");
     assert_eq!(
         code(&topogen(
             &s.0,
@@ -402,15 +390,9 @@ fn fmt_check_and_write() {
     s.write("cluster.kdl", &messy);
     let o = topogen(&s.0, &["fmt", "--check"]);
     assert_eq!(code(&o), 1);
-    assert_eq!(
-        std::fs::read_to_string(s.path("cluster.kdl")).unwrap(),
-        messy
-    );
+    assert_eq!(s.read("cluster.kdl"), messy);
     assert_eq!(code(&topogen(&s.0, &["fmt"])), 0);
-    assert_eq!(
-        std::fs::read_to_string(s.path("cluster.kdl")).unwrap(),
-        REPO_KDL
-    );
+    assert_eq!(s.read("cluster.kdl"), REPO_KDL);
 }
 
 #[test]
@@ -527,7 +509,7 @@ fn record_of(s: &Scratch) -> PathBuf {
 fn build_and_a_clean_check_leave_a_record_that_the_next_run_trusts() {
     let s = built("record");
     let record = std::fs::read_to_string(record_of(&s)).unwrap();
-    let manifest = std::fs::read_to_string(s.path("generated/.topogen-manifest")).unwrap();
+    let manifest = s.read("generated/.topogen-manifest");
     let owned = manifest.lines().filter(|l| !l.starts_with('#')).count();
     // every owned file and the manifest, by hash
     assert_eq!(

@@ -33,6 +33,12 @@ impl Scratch {
         self.0.join(rel)
     }
 
+    /// The text of `rel` inside it.
+    #[allow(dead_code)] // tests/formats.rs reads nothing back
+    pub(crate) fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
     /// Writes `text` to `rel` (creating its directories); its path.
     pub(crate) fn write(&self, rel: &str, text: &str) -> PathBuf {
         let p = self.path(rel);

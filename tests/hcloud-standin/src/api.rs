@@ -1164,53 +1164,78 @@ fn primary_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
             ));
         }
     };
-    let (address, network) = new_ip(cloud, &kind)?;
-    let (me, created) = cloud.new_id();
-    let name = text(get(state, "name"))
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("primary_ip-{me}"));
-    unique_in(&cloud.primary_ips, &name, 0)?;
+    let new = new_ip(cloud, state, &kind, |c| &c.primary_ips, "primary_ip")?;
+    let me = new.id;
     let ip_labels = labels(get(state, "labels"));
     check_labels(&ip_labels)?;
     cloud.primary_ips.push(PrimaryIp {
         id: me,
-        name: name.clone(),
+        name: new.name.clone(),
         kind: kind.clone(),
-        ip: address.clone(),
-        ip_network: network.clone(),
+        ip: new.address.clone(),
+        ip_network: new.network.clone(),
         datacenter: datacenter.clone(),
         assignee_id: None,
         assignee_type: "server".into(),
         auto_delete: flag(get(state, "auto_delete")).unwrap_or(false),
         labels: ip_labels,
         delete_protection: flag(get(state, "delete_protection")).unwrap_or(false),
-        created,
+        created: new.created.clone(),
     });
     if let Some(srv) = assignee {
         assign_primary(cloud, me, srv)?;
     }
-    put_ip(state, me, name, address, network);
+    new.put(state);
     fill(state, "datacenter", s(datacenter));
     fill(state, "assignee_id", n(assignee.unwrap_or(0)));
     Ok(())
 }
 
-/// A free address of `kind` (`ipv4`, or `ipv6`: the network's `::1`) and, for IPv6,
-/// its network.
-fn new_ip(cloud: &Cloud, kind: &str) -> R<(String, String)> {
-    match kind {
-        "ipv4" => Ok((cloud.free_ipv4()?, String::new())),
-        "ipv6" => Ok(cloud.free_ipv6()),
-        other => Err(invalid(format!("invalid input in field 'type': {other}"))),
-    }
+/// A new IP object (Primary or Floating IP): a free address of its `kind` (`ipv4`, or
+/// `ipv6`: the network's `::1`) and, for IPv6, its network; its ID and `created`; its
+/// name, the planned one or `<prefix>-<id>`, unique among the kind's objects (`list`).
+struct NewIp {
+    address: String,
+    network: String,
+    id: u64,
+    created: String,
+    name: String,
 }
 
-/// The computed attributes every IP object has: its ID, name, address and network.
-fn put_ip(state: &mut V, me: u64, name: String, address: String, network: String) {
-    put(state, "id", s(me.to_string()));
-    fill(state, "name", s(name));
-    put(state, "ip_address", s(address));
-    put(state, "ip_network", s(network));
+fn new_ip<T: Named>(
+    cloud: &mut Cloud,
+    state: &V,
+    kind: &str,
+    list: fn(&Cloud) -> &[T],
+    prefix: &str,
+) -> R<NewIp> {
+    let (address, network) = match kind {
+        "ipv4" => (cloud.free_ipv4()?, String::new()),
+        "ipv6" => cloud.free_ipv6(),
+        other => return Err(invalid(format!("invalid input in field 'type': {other}"))),
+    };
+    let (id, created) = cloud.new_id();
+    let name = text(get(state, "name"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{prefix}-{id}"));
+    unique_in(list(cloud), &name, 0)?;
+    Ok(NewIp {
+        address,
+        network,
+        id,
+        created,
+        name,
+    })
+}
+
+impl NewIp {
+    /// The computed attributes every IP object has: its ID, name, address and network.
+    fn put(self, state: &mut V) {
+        put(state, "id", s(self.id.to_string()));
+        fill(state, "name", s(self.name));
+        put(state, "ip_address", s(self.address));
+        put(state, "ip_network", s(self.network));
+    }
 }
 
 fn assign_primary(cloud: &mut Cloud, pid: u64, server: u64) -> R {
@@ -1449,26 +1474,21 @@ fn floating_ip_create(cloud: &mut Cloud, state: &mut V) -> R {
         (None, Some(srv)) => server_mut(cloud, srv)?.location.clone(),
         (None, None) => return Err(invalid("one of home_location and server_id is required")),
     };
-    let (address, network) = new_ip(cloud, &kind)?;
-    let (me, created) = cloud.new_id();
-    let name = text(get(state, "name"))
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("floating_ip-{me}"));
-    unique_in(&cloud.floating_ips, &name, 0)?;
+    let new = new_ip(cloud, state, &kind, |c| &c.floating_ips, "floating_ip")?;
     cloud.floating_ips.push(FloatingIp {
-        id: me,
-        name: name.clone(),
+        id: new.id,
+        name: new.name.clone(),
         kind,
-        ip: address.clone(),
-        ip_network: network.clone(),
+        ip: new.address.clone(),
+        ip_network: new.network.clone(),
         home_location: home.clone(),
         server,
         description: text(get(state, "description")).map(str::to_owned),
         labels: labels(get(state, "labels")),
         delete_protection: flag(get(state, "delete_protection")).unwrap_or(false),
-        created,
+        created: new.created.clone(),
     });
-    put_ip(state, me, name, address, network);
+    new.put(state);
     fill(state, "home_location", s(home));
     fill(state, "server_id", n(server.unwrap_or(0)));
     Ok(())

@@ -324,6 +324,12 @@ impl Cloud {
         ]
     }
 
+    /// The placement group server `srv` is in, if any.
+    pub fn placement_group_of(&self, srv: &Server) -> Option<&PlacementGroup> {
+        let id = srv.placement_group?;
+        self.placement_groups.iter().find(|g| g.id == id)
+    }
+
     /// A new ID and a `created` timestamp.
     pub fn new_id(&mut self) -> (u64, String) {
         self.last_id += 1;

@@ -140,6 +140,31 @@ fn pick<'a, T>(
     }
 }
 
+/// The first catalogue entry among `all` whose (name, id) `facts` match `config`'s
+/// `name` or `id`, or the provider's "not found" error naming what `config` asked for.
+fn by_name_or_id<'a, T>(
+    all: &'a [T],
+    config: &V,
+    what: &str,
+    facts: impl Fn(&T) -> (&str, i64),
+) -> Result<&'a T, String> {
+    let name = text(get(config, "name"));
+    let want = id(get(config, "id"));
+    all.iter()
+        .find(|x| {
+            let (n, i) = facts(x);
+            name == Some(n) || want.map(|w| w as i64) == Some(i)
+        })
+        .ok_or_else(|| {
+            format!(
+                "no {what} found with {}",
+                name.map(|n| format!("name {n}"))
+                    .or_else(|| want.map(|i| format!("id {i}")))
+                    .unwrap_or_default()
+            )
+        })
+}
+
 /// Reads the data source `kind` for `config` into `out`.
 pub fn read(cloud: &Cloud, kind: &str, config: &V, out: &mut V) -> Result<(), String> {
     match kind {
@@ -348,22 +373,9 @@ pub fn read(cloud: &Cloud, kind: &str, config: &V, out: &mut V) -> Result<(), St
             put(out, "labels", V::Map(Default::default()));
         }
         "hcloud_location" => {
-            let loc = catalog()
-                .locations
-                .iter()
-                .find(|l| {
-                    text(get(config, "name")) == Some(l.name.as_str())
-                        || id(get(config, "id")).map(|i| i as i64) == Some(l.id)
-                })
-                .ok_or_else(|| {
-                    format!(
-                        "no location found with {}",
-                        text(get(config, "name"))
-                            .map(|n| format!("name {n}"))
-                            .or_else(|| id(get(config, "id")).map(|i| format!("id {i}")))
-                            .unwrap_or_default()
-                    )
-                })?;
+            let loc = by_name_or_id(&catalog().locations, config, "location", |l| {
+                (&l.name, l.id)
+            })?;
             put(out, "id", V::Number(loc.id));
             put(out, "name", s(&loc.name));
             put(out, "description", s(&loc.description));
@@ -374,22 +386,9 @@ pub fn read(cloud: &Cloud, kind: &str, config: &V, out: &mut V) -> Result<(), St
             put(out, "network_zone", s(&loc.network_zone));
         }
         "hcloud_server_type" => {
-            let t = catalog()
-                .server_types
-                .iter()
-                .find(|t| {
-                    text(get(config, "name")) == Some(t.name.as_str())
-                        || id(get(config, "id")).map(|i| i as i64) == Some(t.id)
-                })
-                .ok_or_else(|| {
-                    format!(
-                        "no server type found with {}",
-                        text(get(config, "name"))
-                            .map(|n| format!("name {n}"))
-                            .or_else(|| id(get(config, "id")).map(|i| format!("id {i}")))
-                            .unwrap_or_default()
-                    )
-                })?;
+            let t = by_name_or_id(&catalog().server_types, config, "server type", |t| {
+                (&t.name, t.id)
+            })?;
             put(out, "id", V::Number(t.id));
             put(out, "name", s(&t.name));
             put(out, "description", s(&t.description));

@@ -11,7 +11,7 @@ use tf_provider::{
     AttributePath, DataSource, Diagnostics, DynamicDataSource, DynamicResource, Provider, Resource,
 };
 
-use crate::cloud::{read_cloud, with_cloud};
+use crate::cloud::{ApiError, Cloud, read_cloud, with_cloud};
 use crate::schema::{provider_json, to_schema};
 use crate::values::{
     complete, get, has_unknown, is_unknown, put, settle, text, unknown_computed,
@@ -64,14 +64,27 @@ impl Default for HcloudStandin {
     }
 }
 
-struct StandinResource {
+/// One resource or data source type: its full name (`hcloud_server`) and schema entry.
+struct Standin {
     kind: String,
     entry: Json,
 }
 
-struct StandinDataSource {
-    kind: String,
-    entry: Json,
+impl Standin {
+    /// Carries out `op` (create, update) for the planned `state` on the fake cloud and
+    /// settles what stays unknown.
+    fn apply(
+        &self,
+        diags: &mut Diagnostics,
+        mut state: V,
+        private: V,
+        op: impl FnOnce(&mut Cloud, &str, &mut V) -> Result<(), ApiError>,
+    ) -> Option<(V, V)> {
+        let result = with_cloud(|cloud| op(cloud, &self.kind, &mut state));
+        api_error(diags, result)?;
+        settle(&mut state);
+        Some((state, private))
+    }
 }
 
 /// `result`'s value, or `None` with its error reported.
@@ -85,15 +98,12 @@ fn reported<T>(diags: &mut Diagnostics, result: Result<T, String>) -> Option<T> 
     }
 }
 
-fn api_error(
-    diags: &mut Diagnostics,
-    result: Result<Result<(), crate::cloud::ApiError>, String>,
-) -> Option<()> {
+fn api_error(diags: &mut Diagnostics, result: Result<Result<(), ApiError>, String>) -> Option<()> {
     reported(diags, result.and_then(|r| r.map_err(|e| e.to_string())))
 }
 
 #[async_trait]
-impl Resource for StandinResource {
+impl Resource for Standin {
     type State<'a> = V;
     type PrivateState<'a> = V;
     type ProviderMetaState<'a> = V;
@@ -183,12 +193,7 @@ impl Resource for StandinResource {
         private: V,
         _meta: V,
     ) -> Option<(V, V)> {
-        let mut state = planned;
-        let kind = self.kind.clone();
-        let result = with_cloud(|cloud| api::create(cloud, &kind, &mut state));
-        api_error(diags, result)?;
-        settle(&mut state);
-        Some((state, private))
+        self.apply(diags, planned, private, api::create)
     }
 
     async fn update<'a>(
@@ -200,12 +205,9 @@ impl Resource for StandinResource {
         private: V,
         _meta: V,
     ) -> Option<(V, V)> {
-        let mut state = planned;
-        let kind = self.kind.clone();
-        let result = with_cloud(|cloud| api::update(cloud, &kind, &prior, &mut state));
-        api_error(diags, result)?;
-        settle(&mut state);
-        Some((state, private))
+        self.apply(diags, planned, private, |cloud, kind, state| {
+            api::update(cloud, kind, &prior, state)
+        })
     }
 
     async fn destroy<'a>(
@@ -222,7 +224,7 @@ impl Resource for StandinResource {
 }
 
 #[async_trait]
-impl DataSource for StandinDataSource {
+impl DataSource for Standin {
     type State<'a> = V;
     type ProviderMetaState<'a> = V;
 
@@ -303,7 +305,7 @@ impl Provider for HcloudStandin {
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
         by_short_name(&self.schema["resource_schemas"], |kind, entry| {
-            Box::new(StandinResource { kind, entry }) as Box<dyn DynamicResource>
+            Box::new(Standin { kind, entry }) as Box<dyn DynamicResource>
         })
     }
 
@@ -312,7 +314,7 @@ impl Provider for HcloudStandin {
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
         by_short_name(&self.schema["data_source_schemas"], |kind, entry| {
-            Box::new(StandinDataSource { kind, entry }) as Box<dyn DynamicDataSource>
+            Box::new(Standin { kind, entry }) as Box<dyn DynamicDataSource>
         })
     }
 }

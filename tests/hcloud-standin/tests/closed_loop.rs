@@ -528,11 +528,7 @@ fn assert_cloud_matches(l: &Loop, primary: &BTreeMap<String, u64>, key: u64) {
             "{server}: user_data is not byte-identical to cloud-init/{}/{pool}.yaml",
             l.env
         );
-        let pg = c
-            .placement_groups
-            .iter()
-            .find(|g| Some(g.id) == s.placement_group)
-            .expect("a placement group");
+        let pg = c.placement_group_of(s).expect("a placement group");
         assert_eq!(pg.kind, "spread");
         assert_eq!(
             pg.name,

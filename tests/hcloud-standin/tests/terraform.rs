@@ -91,11 +91,7 @@ fn a_generated_shaped_module_deploys_rescales_and_is_destroyed_keeping_outside_p
             "user_data of {}",
             srv.name
         );
-        let pg = c
-            .placement_groups
-            .iter()
-            .find(|g| Some(g.id) == srv.placement_group)
-            .unwrap();
+        let pg = c.placement_group_of(srv).unwrap();
         assert_eq!(
             (pg.name.as_str(), pg.kind.as_str()),
             (format!("kafka-dev-{pool}").as_str(), "spread")

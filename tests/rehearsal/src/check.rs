@@ -645,14 +645,7 @@ impl Pass {
                 match r.get(2).map(String::as_str) {
                     None | Some("result") => {}
                     Some("outputs") => {
-                        let out = r.get(3)?;
-                        let declared = job_outputs.get(name)?;
-                        if !declared.contains(out) {
-                            return Some(format!(
-                                "`{dotted}`: job `{name}` declares no output `{out}` (declared: {})",
-                                names(declared.iter().map(String::as_str))
-                            ));
-                        }
+                        return undeclared_output(&dotted, name, r.get(3)?, job_outputs.get(name)?);
                     }
                     Some(other) => {
                         return Some(format!(
@@ -667,14 +660,12 @@ impl Pass {
                     return Some(format!("`{dotted}`: there is no job `{name}`"));
                 };
                 if r.get(2).map(String::as_str) == Some("outputs") {
-                    let out = r.get(3)?;
-                    let declared = job_outputs.get(&target.id)?;
-                    if !declared.contains(out) {
-                        return Some(format!(
-                            "`{dotted}`: job `{name}` declares no output `{out}` (declared: {})",
-                            names(declared.iter().map(String::as_str))
-                        ));
-                    }
+                    return undeclared_output(
+                        &dotted,
+                        name,
+                        r.get(3)?,
+                        job_outputs.get(&target.id)?,
+                    );
                 }
             }
             "steps" => {
@@ -769,6 +760,22 @@ fn impossible_results(e: &Expr) -> Vec<String> {
         }
     });
     out
+}
+
+/// The mistake in `dotted`, which reads output `out` of job `name`, if the job does not
+/// declare it among `declared`.
+fn undeclared_output(
+    dotted: &str,
+    name: &str,
+    out: &str,
+    declared: &BTreeSet<String>,
+) -> Option<String> {
+    (!declared.contains(out)).then(|| {
+        format!(
+            "`{dotted}`: job `{name}` declares no output `{out}` (declared: {})",
+            names(declared.iter().map(String::as_str))
+        )
+    })
 }
 
 fn names<'a>(it: impl Iterator<Item = &'a str>) -> String {

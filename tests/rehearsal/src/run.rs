@@ -507,6 +507,28 @@ pub fn run(path: &Path, event: Event, opts: &Options) -> Result<Report, String> 
     })
 }
 
+/// Each input of `decl` with the value `given` names it, if any; a name `given` has and
+/// `decl` does not is the error `undeclared` words.
+fn match_inputs<'d, T: Clone>(
+    decl: &'d [Input],
+    given: &[(String, T)],
+    undeclared: impl Fn(&str) -> String,
+) -> Result<Vec<(&'d Input, Option<T>)>, String> {
+    if let Some((k, _)) = given
+        .iter()
+        .find(|(k, _)| !decl.iter().any(|i| &i.name == k))
+    {
+        return Err(undeclared(k));
+    }
+    Ok(decl
+        .iter()
+        .map(|input| {
+            let v = given.iter().find(|(k, _)| k == &input.name);
+            (input, v.map(|(_, v)| v.clone()))
+        })
+        .collect())
+}
+
 /// `workflow_dispatch` inputs as GitHub's API checks them: no undeclared
 /// input, every required one given (or defaulted), a `choice` among its
 /// options, a `boolean` `true`/`false`, a `number` a number. Returns the
@@ -515,25 +537,19 @@ pub fn dispatch_inputs(
     decl: &[Input],
     given: &[(String, String)],
 ) -> Result<(Value, Value), String> {
-    for (k, _) in given {
-        if !decl.iter().any(|i| &i.name == k) {
-            return Err(format!(
-                "unexpected input `{k}` (declared: {})",
-                decl.iter()
-                    .map(|i| format!("`{}`", i.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-    }
+    let inputs = match_inputs(decl, given, |k| {
+        format!(
+            "unexpected input `{k}` (declared: {})",
+            decl.iter()
+                .map(|i| format!("`{}`", i.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
     let mut typed = BTreeMap::new();
     let mut strings = BTreeMap::new();
-    for input in decl {
-        let raw = given
-            .iter()
-            .find(|(k, _)| k == &input.name)
-            .map(|(_, v)| v.clone())
-            .or_else(|| input.default.as_ref().map(Value::to_text));
+    for (input, raw) in inputs {
+        let raw = raw.or_else(|| input.default.as_ref().map(Value::to_text));
         let Some(raw) = raw else {
             if input.required {
                 return Err(format!("required input `{}` was not provided", input.name));
@@ -584,20 +600,12 @@ pub fn dispatch_inputs(
 /// of the declared type; absent optional ones get their default or the
 /// type's empty value.
 pub fn call_inputs(decl: &[Input], given: &[(String, Value)]) -> Result<Value, String> {
-    for (k, _) in given {
-        if !decl.iter().any(|i| &i.name == k) {
-            return Err(format!(
-                "input `{k}` is not declared by the called workflow"
-            ));
-        }
-    }
+    let inputs = match_inputs(decl, given, |k| {
+        format!("input `{k}` is not declared by the called workflow")
+    })?;
     let mut out = BTreeMap::new();
-    for input in decl {
-        let v = given
-            .iter()
-            .find(|(k, _)| k == &input.name)
-            .map(|(_, v)| v.clone())
-            .or_else(|| input.default.clone());
+    for (input, v) in inputs {
+        let v = v.or_else(|| input.default.clone());
         let v = match (v, &input.kind) {
             (None, _) if input.required => {
                 return Err(format!("required input `{}` was not passed", input.name));
@@ -1586,24 +1594,18 @@ mod tests {
         assert_eq!(typed.get("action"), Value::str("list"), "default applied");
         assert_eq!(typed.get("flag"), Value::Bool(false));
         assert_eq!(strings.get("env"), Value::str("dev"));
-        assert!(
-            dispatch_inputs(&decl, &[("env".into(), "staging".into())])
-                .unwrap_err()
-                .contains("not one of the options")
-        );
-        assert!(
-            dispatch_inputs(&decl, &[])
-                .unwrap_err()
-                .contains("required input `env`")
-        );
-        assert!(
-            dispatch_inputs(
-                &decl,
-                &[("env".into(), "dev".into()), ("x".into(), "1".into())]
-            )
-            .unwrap_err()
-            .contains("unexpected input `x`")
-        );
+        for (given, expected) in [
+            (&[("env", "staging")][..], "not one of the options"),
+            (&[], "required input `env`"),
+            (&[("env", "dev"), ("x", "1")], "unexpected input `x`"),
+        ] {
+            let given: Vec<(String, String)> = given
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let err = dispatch_inputs(&decl, &given).unwrap_err();
+            assert!(err.contains(expected), "{given:?}: {err}");
+        }
         let (typed, _) = dispatch_inputs(
             &decl,
             &[("env".into(), "dev".into()), ("flag".into(), "true".into())],
@@ -1632,31 +1634,18 @@ mod tests {
         let ok = call_inputs(&decl, &[("environment".into(), Value::str("dev"))]).unwrap();
         assert_eq!(ok.get("kafka_ip"), Value::str(""));
         assert_eq!(ok.get("n"), Value::Num(0.0));
-        assert!(
-            call_inputs(
-                &decl,
-                &[
-                    ("environment".into(), Value::str("dev")),
-                    ("env".into(), Value::str("x"))
-                ]
-            )
-            .unwrap_err()
-            .contains("not declared")
-        );
-        assert!(
-            call_inputs(&decl, &[])
-                .unwrap_err()
-                .contains("required input `environment`")
-        );
-        assert!(
-            call_inputs(
-                &decl,
-                &[
-                    ("environment".into(), Value::str("d")),
-                    ("n".into(), Value::str("x"))
-                ]
-            )
-            .is_err()
-        );
+        for (given, expected) in [
+            (&[("environment", "dev"), ("env", "x")][..], "not declared"),
+            (&[], "required input `environment`"),
+            // a string where a number is declared: refused, whatever the words
+            (&[("environment", "d"), ("n", "x")], ""),
+        ] {
+            let given: Vec<(String, Value)> = given
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::str(*v)))
+                .collect();
+            let err = call_inputs(&decl, &given).unwrap_err();
+            assert!(err.contains(expected), "{given:?}: {err}");
+        }
     }
 }

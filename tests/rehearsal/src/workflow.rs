@@ -267,6 +267,12 @@ impl Reader {
         }
     }
 
+    /// The `key` entry of the map at `at`, which may hold only `description` and `key`.
+    fn described<'y>(&mut self, at: &str, v: &'y Yaml, key: &str) -> Option<&'y Yaml> {
+        let entries = self.map(at, v, &["description", key]);
+        entries.into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
     fn string(&mut self, at: &str, v: &Yaml) -> String {
         match scalar(v) {
             Some(Value::Str(s)) => s,
@@ -454,34 +460,20 @@ impl Reader {
                             "inputs" => call.inputs = self.inputs(&here, v, false),
                             "secrets" => {
                                 for (name, s) in self.map(&here, v, &[]) {
-                                    let mut required = false;
-                                    for (k, v) in self.map(
-                                        &format!("{here}.{name}"),
-                                        s,
-                                        &["description", "required"],
-                                    ) {
-                                        if k == "required" {
-                                            required =
-                                                self.boolean(&format!("{here}.{name}.required"), v);
-                                        }
-                                    }
+                                    let at = format!("{here}.{name}");
+                                    let required =
+                                        self.described(&at, s, "required").is_some_and(|v| {
+                                            self.boolean(&format!("{at}.required"), v)
+                                        });
                                     call.secrets.push((name, required));
                                 }
                             }
                             _ => {
                                 for (name, o) in self.map(&here, v, &[]) {
-                                    let mut value = None;
-                                    for (k, v) in self.map(
-                                        &format!("{here}.{name}"),
-                                        o,
-                                        &["description", "value"],
-                                    ) {
-                                        if k == "value" {
-                                            value = Some(
-                                                self.string(&format!("{here}.{name}.value"), v),
-                                            );
-                                        }
-                                    }
+                                    let at = format!("{here}.{name}");
+                                    let value = self
+                                        .described(&at, o, "value")
+                                        .map(|v| self.string(&format!("{at}.value"), v));
                                     match value {
                                         Some(v) => call.outputs.push((name, v)),
                                         None => self.bad(

@@ -172,7 +172,7 @@ fn deploy_with_the_outside_world_down_fails_at_verify_clean_and_destroys_nothing
     let (work, down) = (tempfile::tempdir().unwrap(), outage());
     let report = run::run(
         &generated().join("deploy-cluster.yml"),
-        Event::Dispatch(vec![("environment".into(), "dev".into())]),
+        common::dispatch(&[("environment", "dev")]),
         &options(work.path(), down.path()),
     )
     .unwrap();

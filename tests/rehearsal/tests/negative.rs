@@ -23,7 +23,7 @@ mod common;
 use std::fs;
 
 use common::{Project, assert_each_job, assert_failed_and_cleaned_up, assert_logged, results};
-use rehearsal::run::{self, Event, Outcome};
+use rehearsal::run::Outcome;
 
 /// Replaces `from` (which must be there) by `to` in the project's `rel`.
 fn mutate(p: &Project, rel: &str, from: &str, to: &str) {
@@ -39,10 +39,11 @@ fn mutate(p: &Project, rel: &str, from: &str, to: &str) {
 /// The deploy of `env` is refused before any job runs, with `message`, and
 /// the fake cloud was never written.
 fn assert_refused(p: &Project, env: &str, message: &str) {
-    let err = match run::run(
-        &p.project(".github/workflows/deploy-cluster.yml"),
-        Event::Dispatch(vec![("environment".into(), env.into())]),
-        &p.options("deploy"),
+    let err = match p.run_with(
+        "deploy-cluster.yml",
+        common::dispatch(&[("environment", env)]),
+        "deploy",
+        |_| {},
     ) {
         Ok(report) => panic!(
             "the rehearsal ran a deploy it should refuse ({:?}): {:#?}",

@@ -24,7 +24,7 @@ use common::{
     stdout, topogen_bin,
 };
 use rehearsal::actions::CargoGit;
-use rehearsal::run::{self, Event, Outcome, PullRequest, Report};
+use rehearsal::run::{Event, Outcome, PullRequest, Report};
 use serde_json::{Value, json};
 
 /// Runs `cmd`; its standard output, after asserting it succeeded.
@@ -415,17 +415,13 @@ fn topogen_source(p: &Project) -> String {
 }
 
 fn drift(p: &Project, pr: PullRequest, run_name: &str) -> Report {
-    let mut opts = p.options(run_name);
-    opts.cargo_git = vec![CargoGit {
-        git: topogen_source(p),
-        krate: "topogen".into(),
-        bin: topogen_bin(),
-    }];
-    run::run(
-        &p.project(&format!(".github/workflows/{DRIFT}")),
-        Event::PullRequest(pr),
-        &opts,
-    )
+    p.run_with(DRIFT, Event::PullRequest(pr), run_name, |o| {
+        o.cargo_git = vec![CargoGit {
+            git: topogen_source(p),
+            krate: "topogen".into(),
+            bin: topogen_bin(),
+        }];
+    })
     .unwrap()
 }
 

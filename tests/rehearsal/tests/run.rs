@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_jobs, assert_logged, assert_outcome, assert_summary};
+use common::{assert_jobs, assert_logged, assert_outcome, assert_summary, dispatch};
 use rehearsal::run::{self, Event, Options, Outcome, Report};
 
 fn fixture(name: &str) -> PathBuf {
@@ -28,23 +28,29 @@ fn options(repo: &Path, work: &Path, secrets: &[(&str, &str)]) -> Options {
     }
 }
 
-fn dispatch(inputs: &[(&str, &str)]) -> Event {
-    Event::Dispatch(
-        inputs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
+/// Runs the workflow file `workflow` of `repo` for `event` in a scratch work directory
+/// of its own (as each GitHub run has its own runner), with `secrets` and the options
+/// `tweak` sets.
+fn run_in(
+    repo: &Path,
+    workflow: &str,
+    event: Event,
+    secrets: &[(&str, &str)],
+    tweak: impl FnOnce(&mut Options),
+) -> Result<Report, String> {
+    let work = tempfile::tempdir().unwrap();
+    let mut opts = options(repo, work.path(), secrets);
+    tweak(&mut opts);
+    run::run(&repo.join(".github/workflows").join(workflow), event, &opts)
 }
 
 fn run_calls(fail: &str) -> Report {
-    let work = tempfile::tempdir().unwrap();
-    let repo = fixture("calls");
-    let opts = options(&repo, work.path(), &[("TOKEN", "s3cr3t-token")]);
-    run::run(
-        &repo.join(".github/workflows/caller.yml"),
+    run_in(
+        &fixture("calls"),
+        "caller.yml",
         dispatch(&[("environment", "dev"), ("fail", fail)]),
-        &opts,
+        &[("TOKEN", "s3cr3t-token")],
+        |_| {},
     )
     .unwrap()
 }
@@ -95,14 +101,12 @@ fn failure_in_a_reusable_job_runs_the_failure_cleanup_and_skips_dependants() {
 
 #[test]
 fn a_rejected_environment_fails_its_job_before_any_step() {
-    let work = tempfile::tempdir().unwrap();
-    let repo = fixture("calls");
-    let mut opts = options(&repo, work.path(), &[("TOKEN", "token-value")]);
-    opts.rejected_environments = vec!["dev".to_string()];
-    let report = run::run(
-        &repo.join(".github/workflows/caller.yml"),
+    let report = run_in(
+        &fixture("calls"),
+        "caller.yml",
         dispatch(&[("environment", "dev"), ("fail", "true")]),
-        &opts,
+        &[("TOKEN", "token-value")],
+        |o| o.rejected_environments = vec!["dev".to_string()],
     )
     .unwrap();
     let cleanup = report.job("cleanup").unwrap();
@@ -142,12 +146,12 @@ fn a_choice_outside_the_options_is_refused_before_anything_runs() {
 
 #[test]
 fn step_semantics_file_commands_shell_and_masking() {
-    let work = tempfile::tempdir().unwrap();
-    let repo = fixture("steps");
-    let report = run::run(
-        &repo.join(".github/workflows/steps.yml"),
+    let report = run_in(
+        &fixture("steps"),
+        "steps.yml",
         dispatch(&[]),
-        &options(&repo, work.path(), &[("PASSWORD", "hunter2")]),
+        &[("PASSWORD", "hunter2")],
+        |_| {},
     )
     .unwrap();
     let files = report.job("files").unwrap();
@@ -214,25 +218,22 @@ fn step_semantics_file_commands_shell_and_masking() {
 
 #[test]
 fn schedule_sets_the_event_and_leaves_inputs_empty_and_checkout_copies_the_repo() {
-    let work = tempfile::tempdir().unwrap();
-    let repo = fixture("schedule");
-    let mut opts = options(&repo, work.path(), &[]);
-    opts.vars.insert("REGION".to_string(), "nbg1".to_string());
-    let report = run::run(
-        &repo.join(".github/workflows/nightly.yml"),
-        Event::Schedule(None),
-        &opts,
-    )
-    .unwrap();
+    let nightly = |cron: Option<&str>| {
+        run_in(
+            &fixture("schedule"),
+            "nightly.yml",
+            Event::Schedule(cron.map(str::to_string)),
+            &[],
+            |o| {
+                o.vars.insert("REGION".to_string(), "nbg1".to_string());
+            },
+        )
+    };
+    let report = nightly(None).unwrap();
     assert_outcome(&report, Outcome::Success);
     assert_summary(&report, "event=schedule cron=30 23 * * * input=[] var=nbg1");
     assert_summary(&report, "checked out");
-    let err = run::run(
-        &repo.join(".github/workflows/nightly.yml"),
-        Event::Schedule(Some("0 1 * * *".into())),
-        &opts,
-    )
-    .unwrap_err();
+    let err = nightly(Some("0 1 * * *")).unwrap_err();
     assert!(err.contains("no schedule `0 1 * * *`"), "{err}");
 }
 
@@ -247,15 +248,15 @@ fn scratch_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-fn refusal(files: &[(&str, &str)]) -> String {
+/// Runs the first of `files`, the workflows of a scratch repository, dispatched without
+/// inputs.
+fn run_scratch(files: &[(&str, &str)]) -> Result<Report, String> {
     let repo = scratch_repo(files);
-    let work = tempfile::tempdir().unwrap();
-    run::run(
-        &repo.path().join(".github/workflows").join(files[0].0),
-        dispatch(&[]),
-        &options(repo.path(), work.path(), &[]),
-    )
-    .unwrap_err()
+    run_in(repo.path(), files[0].0, dispatch(&[]), &[], |_| {})
+}
+
+fn refusal(files: &[(&str, &str)]) -> String {
+    run_scratch(files).unwrap_err()
 }
 
 const HEAD: &str = "on:\n  workflow_dispatch:\njobs:\n  j:\n    runs-on: ubuntu-latest\n";
@@ -314,14 +315,7 @@ fn a_skipped_ancestor_skips_a_default_job_and_always_still_runs() {
     // failed or were skipped is skipped unless its `if:` says otherwise;
     // failure() is true when any ancestor failed.
     let wf = "on:\n  workflow_dispatch:\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: exit 1\n  b:\n    needs: a\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n  c:\n    needs: b\n    if: always()\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n  d:\n    needs: c\n    if: failure()\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n  e:\n    needs: c\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n";
-    let repo = scratch_repo(&[("w.yml", wf)]);
-    let work = tempfile::tempdir().unwrap();
-    let report = run::run(
-        &repo.path().join(".github/workflows/w.yml"),
-        dispatch(&[]),
-        &options(repo.path(), work.path(), &[]),
-    )
-    .unwrap();
+    let report = run_scratch(&[("w.yml", wf)]).unwrap();
     let results: Vec<(&str, Outcome)> = report
         .jobs
         .iter()
@@ -341,7 +335,6 @@ fn a_skipped_ancestor_skips_a_default_job_and_always_still_runs() {
 
 #[test]
 fn stand_ins_come_first_on_path_with_their_environment_and_terraform_uses_the_mirror() {
-    let work = tempfile::tempdir().unwrap();
     let (stand_ins, mirror) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let hcloud = stand_ins.path().join("hcloud");
     std::fs::write(
@@ -352,25 +345,20 @@ fn stand_ins_come_first_on_path_with_their_environment_and_terraform_uses_the_mi
     let mut perm = std::fs::metadata(&hcloud).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
     std::fs::set_permissions(&hcloud, perm).unwrap();
-    let repo = fixture("hooks");
-    let mut opts = options(&repo, work.path(), &[]);
-    opts.stand_in_path = vec![stand_ins.path().to_path_buf()];
-    opts.extra_env = vec![
-        (
-            "REHEARSAL_FAKE_CLOUD".to_string(),
-            "/fake/cloud.json".to_string(),
-        ),
-        (
-            "EXPECTED_MIRROR".to_string(),
-            mirror.path().display().to_string(),
-        ),
-    ];
-    opts.terraform_mirror = Some(mirror.path().to_path_buf());
-    let report = run::run(
-        &repo.join(".github/workflows/hooks.yml"),
-        dispatch(&[]),
-        &opts,
-    )
+    let report = run_in(&fixture("hooks"), "hooks.yml", dispatch(&[]), &[], |o| {
+        o.stand_in_path = vec![stand_ins.path().to_path_buf()];
+        o.extra_env = vec![
+            (
+                "REHEARSAL_FAKE_CLOUD".to_string(),
+                "/fake/cloud.json".to_string(),
+            ),
+            (
+                "EXPECTED_MIRROR".to_string(),
+                mirror.path().display().to_string(),
+            ),
+        ];
+        o.terraform_mirror = Some(mirror.path().to_path_buf());
+    })
     .unwrap();
     assert_jobs(&report, &[("standins", Outcome::Success)]);
     assert_summary(
@@ -395,14 +383,7 @@ fn stand_ins_come_first_on_path_with_their_environment_and_terraform_uses_the_mi
 #[test]
 fn deprecated_workflow_commands_fail_the_step() {
     let wf = format!("{HEAD}    steps:\n      - run: echo '::set-output name=x::1'\n");
-    let repo = scratch_repo(&[("w.yml", &wf)]);
-    let work = tempfile::tempdir().unwrap();
-    let report = run::run(
-        &repo.path().join(".github/workflows/w.yml"),
-        dispatch(&[]),
-        &options(repo.path(), work.path(), &[]),
-    )
-    .unwrap();
+    let report = run_scratch(&[("w.yml", &wf)]).unwrap();
     assert_jobs(&report, &[("j", Outcome::Failure)]);
     assert_logged(
         &report,
@@ -415,14 +396,9 @@ fn cache_restores_what_a_successful_job_saved_and_nothing_from_a_failed_one() {
     let repo = fixture("cache");
     let store = tempfile::tempdir().unwrap();
     let once = |fail: &str| {
-        let work = tempfile::tempdir().unwrap();
-        let mut opts = options(&repo, work.path(), &[]);
-        opts.cache_dir = Some(store.path().to_path_buf());
-        run::run(
-            &repo.join(".github/workflows/cache.yml"),
-            dispatch(&[("fail", fail)]),
-            &opts,
-        )
+        run_in(&repo, "cache.yml", dispatch(&[("fail", fail)]), &[], |o| {
+            o.cache_dir = Some(store.path().to_path_buf());
+        })
         .unwrap()
     };
     let failed = once("true");
@@ -451,14 +427,7 @@ fn cache_restores_what_a_successful_job_saved_and_nothing_from_a_failed_one() {
 fn a_called_workflow_in_its_callers_concurrency_group_cancels_the_run() {
     let caller = "on:\n  workflow_dispatch:\nconcurrency: deploy\njobs:\n  call:\n    uses: ./.github/workflows/callee.yml\n  after:\n    needs: call\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n  notify:\n    needs: call\n    if: cancelled()\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo notified\n  last:\n    needs: [after, notify]\n    if: always()\n    runs-on: ubuntu-latest\n    steps:\n      - run: 'true'\n";
     let callee = "on:\n  workflow_call:\nconcurrency: deploy\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo never\n";
-    let repo = scratch_repo(&[("caller.yml", caller), ("callee.yml", callee)]);
-    let work = tempfile::tempdir().unwrap();
-    let report = run::run(
-        &repo.path().join(".github/workflows/caller.yml"),
-        dispatch(&[]),
-        &options(repo.path(), work.path(), &[]),
-    )
-    .unwrap();
+    let report = run_scratch(&[("caller.yml", caller), ("callee.yml", callee)]).unwrap();
     assert_logged(
         &report,
         "Canceling since a deadlock was detected for concurrency group `deploy`",
@@ -539,15 +508,8 @@ fn a_pull_request_event_carries_githubs_payload_and_runs_only_for_its_types() {
         git(repo.path(), &["rev-parse", "main"]),
         git(repo.path(), &["rev-parse", "topic"]),
     );
-    let file = repo.path().join(".github/workflows/pr.yml");
-    // Each run its own scratch root, as each GitHub run has its own runner.
-    let pr_run = |repo: &Path, file: &Path, pr: run::PullRequest| {
-        let work = tempfile::tempdir().unwrap();
-        run::run(
-            file,
-            Event::PullRequest(pr),
-            &options(repo, work.path(), &[]),
-        )
+    let pr_run = |repo: &Path, pr: run::PullRequest| {
+        run_in(repo, "pr.yml", Event::PullRequest(pr), &[], |_| {})
     };
     let labelled = run::PullRequest {
         action: "labeled".into(),
@@ -555,7 +517,7 @@ fn a_pull_request_event_carries_githubs_payload_and_runs_only_for_its_types() {
         labels: vec!["infra".into(), "approved".into()],
         ..run::PullRequest::default()
     };
-    let report = pr_run(repo.path(), &file, labelled).unwrap();
+    let report = pr_run(repo.path(), labelled).unwrap();
     assert_outcome(&report, Outcome::Success);
     assert_eq!(
         report.summary.trim(),
@@ -563,7 +525,7 @@ fn a_pull_request_event_carries_githubs_payload_and_runs_only_for_its_types() {
             "labeled #7 [infra,approved] +approved main/main/{main} topic/topic/{topic} refs/pull/7/merge owner/repo ok=true"
         )
     );
-    let opened = pr_run(repo.path(), &file, run::PullRequest::default()).unwrap();
+    let opened = pr_run(repo.path(), run::PullRequest::default()).unwrap();
     assert!(
         opened.summary.starts_with("opened #1 [] + main/main/"),
         "{}",
@@ -573,7 +535,6 @@ fn a_pull_request_event_carries_githubs_payload_and_runs_only_for_its_types() {
     // `synchronize` is not among the types: the workflow does not run.
     let err = pr_run(
         repo.path(),
-        &file,
         run::PullRequest {
             action: "synchronize".into(),
             ..run::PullRequest::default()
@@ -586,19 +547,18 @@ fn a_pull_request_event_carries_githubs_payload_and_runs_only_for_its_types() {
         "pr.yml",
         "on:\n  pull_request:\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo \"${{ github.event.action }}\" >> \"$GITHUB_STEP_SUMMARY\"\n",
     )]);
-    let file = plain.path().join(".github/workflows/pr.yml");
     let sync = run::PullRequest {
         action: "synchronize".into(),
         ..run::PullRequest::default()
     };
-    let report = pr_run(plain.path(), &file, sync).unwrap();
+    let report = pr_run(plain.path(), sync).unwrap();
     assert_eq!(report.summary.trim(), "synchronize");
     let labeled = run::PullRequest {
         action: "labeled".into(),
         labels: vec!["x".into()],
         ..run::PullRequest::default()
     };
-    assert!(pr_run(plain.path(), &file, labeled).is_err());
+    assert!(pr_run(plain.path(), labeled).is_err());
 }
 
 #[test]
@@ -611,11 +571,12 @@ fn checkout_with_fetch_depth_zero_gives_every_branch_and_the_working_tree_as_cha
     );
     // An edit not committed yet is what is under test.
     std::fs::write(repo.path().join("change.txt"), "edited\n").unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let report = run::run(
-        &repo.path().join(".github/workflows/pr.yml"),
+    let report = run_in(
+        repo.path(),
+        "pr.yml",
         Event::PullRequest(run::PullRequest::default()),
-        &options(repo.path(), work.path(), &[]),
+        &[],
+        |_| {},
     )
     .unwrap();
     assert_outcome(&report, Outcome::Success);
@@ -639,18 +600,13 @@ fn cargo_install_from_git_resolves_to_the_local_build_and_refuses_anything_else(
     };
     let run_it = |text: &str| {
         let repo = scratch_repo(&[("w.yml", text)]);
-        let work = tempfile::tempdir().unwrap();
-        let mut opts = options(repo.path(), work.path(), &[]);
-        opts.cargo_git = vec![rehearsal::actions::CargoGit {
-            git: "https://example.invalid/tool".into(),
-            krate: "tool".into(),
-            bin: bin.clone(),
-        }];
-        run::run(
-            &repo.path().join(".github/workflows/w.yml"),
-            dispatch(&[]),
-            &opts,
-        )
+        run_in(repo.path(), "w.yml", dispatch(&[]), &[], |o| {
+            o.cargo_git = vec![rehearsal::actions::CargoGit {
+                git: "https://example.invalid/tool".into(),
+                krate: "tool".into(),
+                bin: bin.clone(),
+            }];
+        })
         .unwrap()
     };
     let ok = run_it(&wf("https://example.invalid/tool", sha, "tool"));

@@ -553,16 +553,7 @@ fn a_rejected_production_approval_stops_the_deploy_before_anything_is_created() 
 fn operations_workflows_find_the_cluster_and_read_it() {
     let p = Project::new();
     let dispatch = |workflow: &str, inputs: &[(&str, &str)], run: &str| {
-        p.run(
-            workflow,
-            Event::Dispatch(
-                inputs
-                    .iter()
-                    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-                    .collect(),
-            ),
-            run,
-        )
+        p.run(workflow, common::dispatch(inputs), run)
     };
     let early = dispatch(
         "verify-monitoring-stack.yml",
@@ -644,14 +635,15 @@ fn operations_workflows_find_the_cluster_and_read_it() {
     assert_eq!(widened.result, Outcome::Failure);
     assert_logged(&widened, "app must be the value of the pods' app label");
     // A namespace cluster.kdl does not name is not a choice.
-    let refused = rehearsal::run::run(
-        &p.project(".github/workflows/view-app-logs.yml"),
-        Event::Dispatch(vec![
-            ("environment".into(), "dev".into()),
-            ("action".into(), "list".into()),
-            ("namespace".into(), "kube-system".into()),
+    let refused = p.run_with(
+        "view-app-logs.yml",
+        common::dispatch(&[
+            ("environment", "dev"),
+            ("action", "list"),
+            ("namespace", "kube-system"),
         ]),
-        &p.options("list-kube-system"),
+        "list-kube-system",
+        |_| {},
     );
     assert!(refused.is_err(), "kube-system was accepted");
     assert_no_secret_in(&p, &tail);
@@ -736,15 +728,16 @@ fn operations_workflows_find_the_cluster_and_read_it() {
         &format!("Topic {topic} error: Broker: Unknown topic or partition"),
     );
     // A topic cluster.kdl does not declare is not a choice.
-    let undeclared = rehearsal::run::run(
-        &p.project(".github/workflows/kafka-topics.yml"),
-        Event::Dispatch(vec![
-            ("environment".into(), "dev".into()),
-            ("topic".into(), "__consumer_offsets".into()),
-            ("offset".into(), "earliest".into()),
-            ("max_messages".into(), "5".into()),
+    let undeclared = p.run_with(
+        "kafka-topics.yml",
+        common::dispatch(&[
+            ("environment", "dev"),
+            ("topic", "__consumer_offsets"),
+            ("offset", "earliest"),
+            ("max_messages", "5"),
         ]),
-        &p.options("browse-undeclared"),
+        "browse-undeclared",
+        |_| {},
     );
     assert!(undeclared.is_err(), "an undeclared topic was accepted");
 }

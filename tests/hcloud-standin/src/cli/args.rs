@@ -37,6 +37,10 @@ impl Parsed {
             _ => String::new(),
         }
     }
+    /// The string flag `name`, unless it is absent or empty.
+    pub fn given(&self, name: &str) -> Option<String> {
+        Some(self.string(name)).filter(|s| !s.is_empty())
+    }
     pub fn boolean(&self, name: &str) -> bool {
         matches!(self.set.get(name), Some(Value::Bool(true)))
     }

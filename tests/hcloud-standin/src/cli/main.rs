@@ -509,8 +509,7 @@ fn primary_ip_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
         ("ip_network", V::Unknown),
         ("id", V::Unknown),
     ]);
-    let dc = p.string("datacenter");
-    if !dc.is_empty() {
+    if let Some(dc) = p.given("datacenter") {
         hcloud_standin::values::put(&mut state, "datacenter", s(dc));
     }
     let assignee = p.int("assignee-id");
@@ -559,11 +558,9 @@ fn ssh_key_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
         ));
     }
     let json_out = create_output(p, out)?;
-    let file = p.string("public-key-from-file");
-    let public_key = if file.is_empty() {
-        p.string("public-key")
-    } else {
-        file_or_stdin(&file)?
+    let public_key = match p.given("public-key-from-file") {
+        Some(file) => file_or_stdin(&file)?,
+        None => p.string("public-key"),
     };
     let mut state = object([
         ("name", s(p.string("name"))),
@@ -649,14 +646,14 @@ fn wait(out: &mut Out, command: &str, resources: &str) {
 fn volume_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
     let protection = protection_levels(p, &["delete"])?;
     let json_out = create_output(p, out)?;
-    let server = p.string("server");
-    let server_id = if server.is_empty() {
-        None
-    } else {
-        let cloud = read()?;
-        let obj = objects::get(&cloud, "server", &server)
-            .ok_or_else(|| go(format!("server not found: {server}")))?;
-        Some(obj.id())
+    let server_id = match p.given("server") {
+        None => None,
+        Some(server) => {
+            let cloud = read()?;
+            let obj = objects::get(&cloud, "server", &server)
+                .ok_or_else(|| go(format!("server not found: {server}")))?;
+            Some(obj.id())
+        }
     };
     let mut state = object([
         ("name", s(p.string("name"))),
@@ -669,8 +666,7 @@ fn volume_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
         ("id", V::Unknown),
         ("linux_device", V::Unknown),
     ]);
-    let location = p.string("location");
-    if !location.is_empty() {
+    if let Some(location) = p.given("location") {
         let name = location
             .parse::<i64>()
             .ok()
@@ -686,8 +682,7 @@ fn volume_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
     if let Some(id) = server_id {
         hcloud_standin::values::put(&mut state, "server_id", n(id));
     }
-    let format = p.string("format");
-    if !format.is_empty() {
+    if let Some(format) = p.given("format") {
         hcloud_standin::values::put(&mut state, "format", s(format));
     }
     let (cloud, me) = create(&mut state, "volume", |_, _| {})?;
@@ -819,8 +814,7 @@ fn server_create(p: &Parsed, out: &mut Out) -> Result<(), Fail> {
         ),
     ]);
     for (flag, key) in [("location", "location"), ("datacenter", "datacenter")] {
-        let x = p.string(flag);
-        if !x.is_empty() {
+        if let Some(x) = p.given(flag) {
             hcloud_standin::values::put(&mut state, key, s(x));
         }
     }

@@ -333,9 +333,8 @@ impl<'a> Obj<'a> {
                         .collect::<Vec<_>>()
                         .join(", ")),
                     "protection" => protection,
-                    "placement_group" => s
-                        .placement_group
-                        .and_then(|g| c.placement_groups.iter().find(|p| p.id == g))
+                    "placement_group" => c
+                        .placement_group_of(s)
                         .map_or("-".into(), |p| p.name.clone()),
                     _ => common(&s.created, &s.labels, false).unwrap_or_default(),
                 }
@@ -796,7 +795,7 @@ impl<'a> Obj<'a> {
                     "labels": labels(&s.labels),
                     "protection": { "delete": s.delete_protection, "rebuild": s.rebuild_protection },
                     "volumes": c.volumes.iter().filter(|v| v.server == Some(s.id)).map(|v| v.id).collect::<Vec<_>>(),
-                    "placement_group": s.placement_group.and_then(|g| c.placement_groups.iter().find(|p| p.id == g))
+                    "placement_group": c.placement_group_of(s)
                         .map_or(Json::Null, |p| json!({"id": p.id, "name": p.name, "type": p.kind})),
                     "primary_disk_size": s.primary_disk_size,
                     "rescue_enabled": false, "locked": false, "backup_window": Json::Null,

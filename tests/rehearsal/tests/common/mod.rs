@@ -13,6 +13,16 @@ use std::process::Command;
 use rehearsal::run::{self, Event, Options, Outcome, Report};
 use serde_json::Value;
 
+/// A `workflow_dispatch` event with `inputs`.
+pub fn dispatch(inputs: &[(&str, &str)]) -> Event {
+    Event::Dispatch(
+        inputs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
 const WORLD_BIN: &str = env!("CARGO_BIN_EXE_rehearse-world");
 /// The stand-in accepts any 64-character token.
 pub const HCLOUD_TOKEN: &str = "5c7e0d2b9a4f4e1c8b3a6d0f2e9c7b1a5c7e0d2b9a4f4e1c8b3a6d0f2e9c7b1a";
@@ -233,20 +243,29 @@ impl Project {
 
     /// Run a workflow of the project's build.
     pub fn run(&self, workflow: &str, event: Event, run: &str) -> Report {
+        self.run_with(workflow, event, run, |_| {}).unwrap()
+    }
+
+    /// Run a workflow of the project's build with the options `tweak` changes: its
+    /// report, or the rehearsal's refusal.
+    pub fn run_with(
+        &self,
+        workflow: &str,
+        event: Event,
+        run: &str,
+        tweak: impl FnOnce(&mut Options),
+    ) -> Result<Report, String> {
+        let mut opts = self.options(run);
+        tweak(&mut opts);
         run::run(
             &self.project(&format!(".github/workflows/{workflow}")),
             event,
-            &self.options(run),
+            &opts,
         )
-        .unwrap()
     }
 
     pub fn deploy(&self, env: &str, run: &str) -> Report {
-        self.run(
-            "deploy-cluster.yml",
-            Event::Dispatch(vec![("environment".into(), env.into())]),
-            run,
-        )
+        self.run("deploy-cluster.yml", dispatch(&[("environment", env)]), run)
     }
 
     /// A run of the maintenance workflow that must succeed.
@@ -265,12 +284,11 @@ impl Project {
 
     /// A deploy whose reviewers reject the GitHub environment `rejected`.
     pub fn deploy_rejected(&self, env: &str, rejected: &str, run: &str) -> Report {
-        let mut opts = self.options(run);
-        opts.rejected_environments = vec![rejected.to_string()];
-        run::run(
-            &self.project(".github/workflows/deploy-cluster.yml"),
-            Event::Dispatch(vec![("environment".into(), env.into())]),
-            &opts,
+        self.run_with(
+            "deploy-cluster.yml",
+            dispatch(&[("environment", env)]),
+            run,
+            |o| o.rejected_environments = vec![rejected.to_string()],
         )
         .unwrap()
     }
@@ -278,10 +296,7 @@ impl Project {
     pub fn maintenance(&self, env: &str, action: &str, run: &str) -> Report {
         self.run(
             "hcloud-maintenance.yml",
-            Event::Dispatch(vec![
-                ("env".into(), env.into()),
-                ("action".into(), action.into()),
-            ]),
+            dispatch(&[("env", env), ("action", action)]),
             run,
         )
     }
