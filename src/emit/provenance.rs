@@ -351,12 +351,15 @@ impl Recorder {
                         .collect();
                     r.derive(&format!("{}={}", l.key.value, l.value.value), &o);
                 }
+                // a pool's nodes share its three lists: each interned once
+                let sets =
+                    [&node, &server, &ip].map(|o| (!o.is_empty()).then(|| r.intern_given(o)));
                 for n in pool.nodes.iter() {
-                    r.derive(&n.name, &node);
-                    r.derive(&n.server_name, &server);
-                    r.derive(&n.private_ip, &ip);
+                    r.derive_set(&n.name, sets[0], &node);
+                    r.derive_set(&n.server_name, sets[1], &server);
+                    r.derive_set(&n.private_ip, sets[2], &ip);
                     if !n.public_ip.is_empty() {
-                        r.derive(&n.public_ip, &server);
+                        r.derive_set(&n.public_ip, sets[1], &server);
                     }
                 }
             }
@@ -399,6 +402,24 @@ impl Recorder {
             Some(s) => *s = set,
             None => {
                 self.by_text.insert(text.into(), set);
+            }
+        }
+    }
+
+    /// [`Self::derive`] with the set of `origins` interned already (`set`,
+    /// `None` when `origins` is empty): a text not seen yet is hashed once.
+    fn derive_set(&mut self, text: &str, set: Option<SetId>, origins: &[u32]) {
+        let Some(set) = set.filter(|_| !text.is_empty()) else {
+            return;
+        };
+        match self.by_text.entry(text.into()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(set);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                if *o.get() != set {
+                    self.derive(text, origins);
+                }
             }
         }
     }
