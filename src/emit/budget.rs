@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::io;
 
-use minijinja::value::{Kwargs, StringInput, Value};
+use minijinja::value::{Kwargs, Serde, StringInput, Value};
 use minijinja::{Environment, Error, ErrorKind, State, Template};
 
 use crate::source::{MAX_RENDERED_BYTES, MAX_TEMPLATE_FUEL};
@@ -79,7 +79,7 @@ pub(crate) fn render<S: serde::Serialize>(t: &Template<'_, '_>, ctx: S) -> Resul
     if out.record {
         super::provenance::WRITTEN.set(0);
     }
-    let spent = match t.render_captured_to(ctx, &mut out) {
+    let spent = match t.render_captured_to(Value::from(Serde(ctx)), &mut out) {
         Ok(captured) => captured.state().fuel_levels().map_or(0, |(spent, _)| spent),
         Err(_) if out.over => {
             return Err(format!(
@@ -144,7 +144,7 @@ fn indent(
 }
 
 fn replace(
-    state: &State<'_, '_>,
+    state: &mut State<'_, '_>,
     value: StringInput<'_>,
     from: StringInput<'_>,
     to: StringInput<'_>,
@@ -163,9 +163,11 @@ fn replace(
 }
 
 fn join(
-    state: &State<'_, '_>,
+    state: &mut State<'_, '_>,
     value: &Value,
     joiner: Option<StringInput<'_>>,
+    attribute: Option<&str>,
+    kwargs: Kwargs,
 ) -> Result<Value, Error> {
     if let Ok(items) = value.try_iter() {
         let sep = joiner.as_ref().map_or(0, |j| j.as_str().len());
@@ -177,7 +179,7 @@ fn join(
             fits(size, "join")?;
         }
     }
-    let out = minijinja::filters::join(state, value, joiner)?;
+    let out = minijinja::filters::join(state, value, joiner, attribute, kwargs)?;
     // the joined text has its items' origins while provenance is recorded
     if super::provenance::active()
         && let Some(text) = out.as_str()

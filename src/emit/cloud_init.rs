@@ -43,13 +43,13 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
     for env in envs {
         let topo = env.topo;
         let name = &topo.env.name.value;
-        let value = minijinja::Value::from_serialize(Env {
+        let value = minijinja::Value::from(minijinja::value::Serde(Env {
             env: name,
             versions: VersionsValue::new(&topo.versions),
             ingress: IngressValue::of(env),
             control_plane: control_plane(env),
             network: NetworkValue::of(env),
-        });
+        }));
         for pool in &env.pools {
             let ctx = Ctx {
                 env: &value,

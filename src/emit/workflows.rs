@@ -621,7 +621,7 @@ pub(crate) fn emit(
     plan: &mut Plan,
 ) -> Result<(), EmitError> {
     // converted to a template value once, not once per workflow
-    let ctx = minijinja::Value::from_serialize(WorkflowCtx::new(project, envs));
+    let ctx = minijinja::Value::from(minijinja::value::Serde(WorkflowCtx::new(project, envs)));
     for file in FILES {
         if *file == DRIFT_CHECK && project.topogen.is_none() {
             continue;

@@ -16,6 +16,29 @@ use super::rows::Rows;
 /// The auto-escape mode of `*.md` templates.
 pub(super) const MARKDOWN: &str = "markdown";
 
+/// How a template writes a value, from its auto-escape mode (set by the
+/// template's name, see `templates::compile`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// `*.yml`: JSON-quoted, `${{` broken up.
+    Yaml,
+    /// `*.md`: table-cell text.
+    Markdown,
+    /// Anything else: one line of text.
+    Text,
+}
+
+impl Mode {
+    /// The mode of the template `state` renders.
+    pub(super) fn of(state: &State<'_, '_>) -> Self {
+        match state.auto_escape() {
+            AutoEscape::Json => Self::Yaml,
+            AutoEscape::Custom(name) if name == MARKDOWN => Self::Markdown,
+            _ => Self::Text,
+        }
+    }
+}
+
 /// A GitHub Actions expression topogen built itself (`${{ secrets.NAME }}`
 /// from an identifier-safe name): the one kind of value a workflow template
 /// may write with `${{` intact.
@@ -57,7 +80,7 @@ fn defuse(s: &str) -> Cow<'_, str> {
 /// (see the module documentation).
 pub(super) fn format_value(
     out: &mut Output<'_>,
-    state: &State<'_, '_>,
+    state: &mut State<'_, '_>,
     value: &Value,
 ) -> Result<(), Error> {
     if crate::emit::provenance::active() {
@@ -66,7 +89,7 @@ pub(super) fn format_value(
     if let Some(rows) = value.downcast_object_ref::<Rows>() {
         return rows.write(out);
     }
-    escape_auto(state.auto_escape(), value, out)
+    escape_auto(Mode::of(state), value, out)
 }
 
 /// [`format_value`] while provenance is recorded: the byte range the value
@@ -81,7 +104,7 @@ fn format_recorded(
 ) -> Result<(), Error> {
     use crate::emit::provenance;
     let start = provenance::WRITTEN.get();
-    let mode = state.auto_escape();
+    let mode = Mode::of(state);
     if let Some(rows) = value.downcast_object_ref::<Rows>() {
         let mark = provenance::mark();
         let mut buf = String::new();
@@ -106,7 +129,7 @@ fn format_recorded(
 /// Writes `value` to `out` as the auto-escape mode `mode` writes it; a value
 /// that needs no escaping is written without a copy.
 pub(super) fn escape_auto(
-    mode: AutoEscape,
+    mode: Mode,
     value: &Value,
     out: &mut impl fmt::Write,
 ) -> Result<(), Error> {
@@ -123,7 +146,7 @@ pub(super) fn escape_auto(
         return Ok(write!(out, "{n}")?);
     }
     match mode {
-        AutoEscape::Json => {
+        Mode::Yaml => {
             if let Some(expr) = value.downcast_object_ref::<GhExpr>() {
                 return Ok(out.write_str(&yaml_quote(&expr.0))?);
             }
@@ -136,7 +159,7 @@ pub(super) fn escape_auto(
             })?;
             out.write_str(&defuse(&json_hazards_escaped(json)))?;
         }
-        AutoEscape::Custom(MARKDOWN) if !value.is_safe() => {
+        Mode::Markdown if !value.is_safe() => {
             out.write_str(&md_cell(&as_text(value)?))?;
         }
         _ if !value.is_safe() => out.write_str(&oneline_text(&text(value)))?,
@@ -146,21 +169,17 @@ pub(super) fn escape_auto(
 }
 
 /// [`escape_auto`] of a string value that is not marked safe.
-pub(super) fn escape_text(
-    mode: AutoEscape,
-    s: &str,
-    out: &mut impl fmt::Write,
-) -> Result<(), Error> {
+pub(super) fn escape_text(mode: Mode, s: &str, out: &mut impl fmt::Write) -> Result<(), Error> {
     match mode {
         // quotes around it are the whole escaping, and there is no `${{`
-        AutoEscape::Json if json_plain(s) && !s.contains('$') => {
+        Mode::Yaml if json_plain(s) && !s.contains('$') => {
             out.write_char('"')?;
             out.write_str(s)?;
             out.write_char('"')?;
         }
-        AutoEscape::Json => out.write_str(&defuse(&yaml_quote(s)))?,
-        AutoEscape::Custom(MARKDOWN) if md_plain(s) => out.write_str(s)?,
-        AutoEscape::Custom(MARKDOWN) => out.write_str(&md_cell(s))?,
+        Mode::Yaml => out.write_str(&defuse(&yaml_quote(s)))?,
+        Mode::Markdown if md_plain(s) => out.write_str(s)?,
+        Mode::Markdown => out.write_str(&md_cell(s))?,
         // tfvars and pins: a value stays on its line, shows no hazard
         _ => out.write_str(&oneline_text(s))?,
     }
@@ -169,8 +188,8 @@ pub(super) fn escape_text(
 
 /// Appends text a filter produced; in a YAML template, `${{` is broken up as
 /// in anything else the template writes.
-pub(super) fn push_filtered(filtered: &str, mode: AutoEscape, out: &mut String) {
-    if mode == AutoEscape::Json {
+pub(super) fn push_filtered(filtered: &str, mode: Mode, out: &mut String) {
+    if mode == Mode::Yaml {
         out.push_str(&defuse(filtered));
     } else {
         out.push_str(filtered);
@@ -184,11 +203,7 @@ mod tests {
     use super::*;
 
     /// Every auto-escape mode a template can have.
-    const MODES: [AutoEscape; 3] = [
-        AutoEscape::Json,
-        AutoEscape::Custom(MARKDOWN),
-        AutoEscape::None,
-    ];
+    const MODES: [Mode; 3] = [Mode::Yaml, Mode::Markdown, Mode::Text];
 
     /// Every hazard, alone and between letters, through every filter and
     /// auto-escape mode: none is written as it is.
@@ -266,8 +281,8 @@ mod tests {
                 escape_text(mode, s, &mut text).unwrap();
                 // the general path, as a template value takes it
                 match mode {
-                    AutoEscape::Json => value.push_str(&defuse(&yaml_quote(s))),
-                    AutoEscape::Custom(_) => value.push_str(&md_cell(s)),
+                    Mode::Yaml => value.push_str(&defuse(&yaml_quote(s))),
+                    Mode::Markdown => value.push_str(&md_cell(s)),
                     _ => value.push_str(&oneline_text(s)),
                 }
                 assert_eq!(text, value, "{s:?} {mode:?}");
@@ -280,8 +295,8 @@ mod tests {
                 let mut fast = String::new();
                 escape_auto(mode, &v, &mut fast).unwrap();
                 let general = match mode {
-                    AutoEscape::Json => serde_json::to_string(&v).unwrap(),
-                    AutoEscape::Custom(_) => md_cell(&v.to_string()),
+                    Mode::Yaml => serde_json::to_string(&v).unwrap(),
+                    Mode::Markdown => md_cell(&v.to_string()),
                     _ => v.to_string(),
                 };
                 assert_eq!(fast, general, "{n} {mode:?}");

@@ -110,6 +110,9 @@ fn syntax() -> SyntaxConfig {
         .block_delimiters("{{%", "%}}")
         .variable_delimiters("{{{", "}}}")
         .comment_delimiters("{{#", "#}}")
+        .keep_trailing_newline(true)
+        .trim_blocks(true)
+        .lstrip_blocks(true)
         .build()
         .expect("static delimiters are valid")
 }
@@ -244,9 +247,6 @@ impl Templates {
         let mut env = Environment::new();
         env.set_syntax(syntax());
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_keep_trailing_newline(true);
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
         env.set_fuel(Some(crate::source::MAX_TEMPLATE_FUEL));
         super::budget::guard_filters(&mut env);
         env.set_auto_escape_callback(|name| {
@@ -254,7 +254,7 @@ impl Templates {
             if name.ends_with(".yml") || name.ends_with(".yaml") {
                 AutoEscape::Json
             } else if name.ends_with(".md") {
-                AutoEscape::Custom(MARKDOWN)
+                AutoEscape::Custom(MARKDOWN.into())
             } else {
                 AutoEscape::None
             }

@@ -5,9 +5,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 use minijinja::value::{Kwargs, Object, ObjectRepr, Value};
-use minijinja::{AutoEscape, Error, ErrorKind, State};
+use minijinja::{Error, ErrorKind, State};
 
-use super::autoescape::{escape_auto, escape_text, push_filtered};
+use super::autoescape::{Mode, escape_auto, escape_text, push_filtered};
 use super::escape::Filter;
 use crate::emit::value::{NodeCtx, TextField};
 
@@ -79,7 +79,7 @@ fn parse_row_format(format: &str) -> Result<Vec<Piece<'_>>, Error> {
 /// the hottest path of a large build (BENCHMARKS.md keeps the figures).
 /// The row's layout stays in the template.
 pub(super) fn rows(
-    state: &State<'_, '_>,
+    state: &mut State<'_, '_>,
     items: Value,
     format: &str,
     extra: Kwargs,
@@ -96,7 +96,7 @@ pub(super) fn rows(
         items,
         format: format.to_owned(),
         extra,
-        mode: state.auto_escape(),
+        mode: Mode::of(state),
     }))
 }
 
@@ -110,7 +110,7 @@ pub(super) struct Rows {
     format: String,
     extra: Vec<(String, Value)>,
     /// The auto-escape mode of the template that called `rows`.
-    mode: AutoEscape,
+    mode: Mode,
 }
 
 impl Object for Rows {
@@ -222,9 +222,7 @@ impl Rows {
                         let s = node.text(*field);
                         match filter {
                             // no filter makes `${{` of text without a `$`
-                            Some(f) if mode != AutoEscape::Json || !s.contains('$') => {
-                                f.push_str(s, out)
-                            }
+                            Some(f) if mode != Mode::Yaml || !s.contains('$') => f.push_str(s, out),
                             Some(f) => push_filtered(&f.text_str(s), mode, out),
                             None => escape_text(mode, s, out)?,
                         }
