@@ -13,8 +13,10 @@
 //! - `compile`: lower + check, what `topogen validate` does after reading;
 //! - `templates`: building the minijinja environment (every template parsed);
 //! - `render`: `emit::plan`, every artifact of every environment in memory;
-//! - `render_traced`: `run::trace`, the same with provenance recorded (what
-//!   `topogen why` and `check` do: the leaves read, every value's origins);
+//! - `render_why`: `run::trace_files`, recording only `environments/dev.tfvars`
+//!   (what `topogen why` on one of its lines does);
+//! - `render_traced`: `run::trace`, the same with provenance recorded for
+//!   every file (what `check` does: the leaves read, every value's origins);
 //! - `diff`: `output::check` against an up-to-date tree on disk;
 //! - `noop_build`: `output::build` of an unchanged tree (lock, compare, no write);
 //! - `record_verify`: `cache::Store::verify`, what an up-to-date `build` or
@@ -135,6 +137,19 @@ fn render_traced(bencher: Bencher, input: &str) {
     let t = templates();
     bencher.bench(|| {
         let (plan, prov) = topogen::run::trace(black_box(&c), t).expect("a project");
+        (plan.expect("renders"), prov)
+    });
+}
+
+#[divan::bench(args = INPUTS)]
+fn render_why(bencher: Bencher, input: &str) {
+    let c = topogen::compile(source(input));
+    assert!(!c.failed(false), "{input} does not validate");
+    let t = templates();
+    let asked = vec!["environments/dev.tfvars".to_owned()];
+    bencher.bench(|| {
+        let (plan, prov) =
+            topogen::run::trace_files(black_box(&c), t, Some(asked.clone())).expect("a project");
         (plan.expect("renders"), prov)
     });
 }

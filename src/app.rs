@@ -502,7 +502,7 @@ impl Job {
             .collect();
         let (plan, prov) = if trace {
             let leaves = run::leaves(&c).unwrap_or_default();
-            let (plan, prov) = emit::plan_traced(project, &envs, &templates, leaves);
+            let (plan, prov) = emit::plan_traced(project, &envs, &templates, leaves, None);
             (plan, Some(prov))
         } else {
             (emit::plan_with(project, &envs, &templates), None)
@@ -1200,14 +1200,16 @@ fn why_cmd(input: &Input, target: &str, templates: Option<&Path>) -> ExitStatus 
         Ok(t) => t,
         Err(e) => return print_error(e),
     };
-    let Some((plan, prov)) = run::trace(&c, &templates) else {
+    let output = &c.project.as_ref().expect("checked above").output;
+    // only the file asked about is recorded (by every name it may have)
+    let only = why::candidates(path, &output.dir, output.workflows.as_deref());
+    let Some((plan, prov)) = run::trace_files(&c, &templates, Some(only)) else {
         return ExitStatus::Failure;
     };
     let plan = match plan {
         Ok(p) => p,
         Err(e) => return print_error(e),
     };
-    let output = &c.project.as_ref().expect("checked above").output;
     let Some(key) = why::plan_path(&plan, path, &output.dir, output.workflows.as_deref()) else {
         let mut names: Vec<String> = plan
             .files

@@ -198,6 +198,19 @@ pub fn trace(
     Result<crate::emit::Plan, crate::emit::EmitError>,
     crate::emit::provenance::Provenance,
 )> {
+    trace_files(c, templates, None)
+}
+
+/// [`trace`] with provenance recorded only for the files at the plan paths
+/// `only` (what `topogen why` asks about), or for every file when `None`.
+pub fn trace_files(
+    c: &Compiled,
+    templates: &crate::emit::Templates,
+    only: Option<Vec<String>>,
+) -> Option<(
+    Result<crate::emit::Plan, crate::emit::EmitError>,
+    crate::emit::provenance::Provenance,
+)> {
     let project = c.project.as_ref()?;
     let leaves = leaves(c)?;
     let envs: Vec<crate::model::Resolved<'_>> = project
@@ -205,5 +218,7 @@ pub fn trace(
         .iter()
         .map(crate::model::Resolved::new)
         .collect();
-    Some(crate::emit::plan_traced(project, &envs, templates, leaves))
+    Some(crate::emit::plan_traced(
+        project, &envs, templates, leaves, only,
+    ))
 }

@@ -66,15 +66,11 @@ pub(crate) fn target(given: &str) -> Result<(&str, usize), WhyError> {
     Ok((path, line))
 }
 
-/// The plan path of `path`: as the plan keys it, or as written under the
-/// output directory or the workflows directory (relative to the directory
-/// of `cluster.kdl`).
-pub(crate) fn plan_path(
-    plan: &Plan,
-    path: &str,
-    dir: &str,
-    workflows: Option<&str>,
-) -> Option<String> {
+/// The plan paths `path` may name: as the plan keys it, or as written under
+/// the output directory or the workflows directory (relative to the
+/// directory of `cluster.kdl`). What `why` records, before the plan says
+/// which one it has ([`plan_path`]).
+pub(crate) fn candidates(path: &str, dir: &str, workflows: Option<&str>) -> Vec<String> {
     let path = path.trim_start_matches("./");
     let mut tries = vec![path.to_owned()];
     if let Some(rest) = path.strip_prefix(&format!("{}/", dir.trim_end_matches('/'))) {
@@ -88,7 +84,19 @@ pub(crate) fn plan_path(
             crate::emit::Destination::WORKFLOWS_IN_OUTPUT
         ));
     }
-    tries.into_iter().find(|t| plan.files.contains_key(t))
+    tries
+}
+
+/// The plan path of `path` (one of its [`candidates`] the plan has).
+pub(crate) fn plan_path(
+    plan: &Plan,
+    path: &str,
+    dir: &str,
+    workflows: Option<&str>,
+) -> Option<String> {
+    candidates(path, dir, workflows)
+        .into_iter()
+        .find(|t| plan.files.contains_key(t))
 }
 
 /// What an origin is, in words.

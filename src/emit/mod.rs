@@ -165,14 +165,16 @@ pub fn plan(project: &Project, templates: &Templates) -> Result<Plan, EmitError>
 }
 
 /// [`plan_with`] with provenance recorded: which `leaves` of `cluster.kdl`
-/// made each line (see [`provenance`]).
+/// made each line (see [`provenance`]) of every file, or of the files at the
+/// plan paths `only`.
 pub fn plan_traced(
     project: &Project,
     envs: &[Resolved<'_>],
     templates: &Templates,
     leaves: Vec<crate::model::leaves::Leaf>,
+    only: Option<Vec<String>>,
 ) -> (Result<Plan, EmitError>, provenance::Provenance) {
-    provenance::traced(leaves, envs, || plan_with(project, envs, templates))
+    provenance::traced(leaves, envs, only, || plan_with(project, envs, templates))
 }
 
 /// Renders every artifact from environments the caller resolved (and may

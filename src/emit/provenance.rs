@@ -20,12 +20,20 @@
 //!   in one pass over the file's newlines; a line's origins are the union of
 //!   its sets, taken when asked ([`Provenance::line`]).
 //!
+//! `topogen why` asks about one file: recording only it ([`traced`]'s
+//! `only`), every render keeps what the hooks report as it comes (an
+//! [`Event`]: a range and the template value, no lookup), and when the file
+//! is added to the plan its events are replayed through the same code as
+//! above, or dropped if it is not the file asked about (but for the texts
+//! emitters composed, [`derived`], which a later file may show). The
+//! answer is the one recording every file gives (tests/why.rs).
+//!
 //! A value is matched to the model by its text: a value whose text two
-//! leaves share names both (`exact` is false).
+//! leaves share names both (`exact` is false). An emitter that knows which
+//! values it wrote names them by span instead ([`spans_at`], [`derived`]).
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::value::{Value, ValueKind};
 
@@ -138,50 +146,11 @@ impl Provenance {
     }
 }
 
-type Map<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
-
-/// A hasher for the recorder's short keys (a value's text, a set of
-/// origins): a word at a time, multiplied and rotated (the Firefox/rustc
-/// "Fx" hash). Not for input an attacker chooses to collide: the keys are
-/// the model's own values, and a collision costs time, not correctness.
-#[derive(Default)]
-struct WordHasher(u64);
-
-impl Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        let mut last = [0u8; 8];
-        let rest = chunks.remainder();
-        last[..rest.len()].copy_from_slice(rest);
-        self.0 =
-            (self.0.rotate_left(5) ^ u64::from_le_bytes(last) ^ rest.len() as u64).wrapping_mul(K);
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(u64::from(i));
-    }
-
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// The recorder's maps: short keys (a value's text, a set of origins) the
+/// model itself supplies, hashed a word at a time by `rustc-hash` (not for
+/// keys an attacker chooses to collide: a collision costs time, not
+/// correctness).
+type Map<K, V> = rustc_hash::FxHashMap<K, V>;
 
 struct Recorder {
     out: Provenance,
@@ -198,7 +167,8 @@ struct Recorder {
     nodes: Map<usize, Option<SetId>>,
     /// A value's text → the set of origins it can come from.
     by_text: Map<Box<str>, SetId>,
-    /// A filter's output → the set of its input.
+    /// A filter's output → the set of its input, in the file in progress
+    /// (a filter's output is written where it is made).
     filtered: Map<Box<str>, SetId>,
     /// The render in progress: where each value starts, how many bytes it
     /// wrote (0: a point, a YAML scalar's end), its set.
@@ -218,10 +188,14 @@ struct Recorder {
     envs: Vec<String>,
     /// A written value's span offset → its origin.
     by_offset: Map<usize, u32>,
+    /// Record only the files at these plan paths (see [`Event`]).
+    only: Option<Vec<String>>,
+    /// The events of the render in progress, when recording [`Self::only`].
+    log: Vec<Event>,
 }
 
 impl Recorder {
-    fn new(leaves: Vec<Leaf>, envs: &[Resolved<'_>]) -> Self {
+    fn new(leaves: Vec<Leaf>, envs: &[Resolved<'_>], only: Option<Vec<String>>) -> Self {
         let mut r = Self {
             out: Provenance {
                 origins: Vec::with_capacity(leaves.len()),
@@ -232,7 +206,16 @@ impl Recorder {
             unions: Vec::new(),
             nodes: Map::default(),
             keyed: Map::default(),
-            by_text: Map::default(),
+            // every leaf's text and a node's four facts, without growing
+            by_text: Map::with_capacity_and_hasher(
+                leaves.len()
+                    + 4 * envs
+                        .iter()
+                        .flat_map(|e| &e.pools)
+                        .map(|p| p.nodes.len())
+                        .sum::<usize>(),
+                Default::default(),
+            ),
             filtered: Map::default(),
             pending: Vec::new(),
             captured: Vec::new(),
@@ -241,6 +224,8 @@ impl Recorder {
             rendered: Vec::new(),
             envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
             by_offset: Map::default(),
+            only,
+            log: Vec::new(),
         };
         let mut by_offset: Map<usize, u32> = Map::default();
         for leaf in leaves {
@@ -366,12 +351,15 @@ impl Recorder {
                         .collect();
                     r.derive(&format!("{}={}", l.key.value, l.value.value), &o);
                 }
+                // a pool's nodes share its three lists: each interned once
+                let sets =
+                    [&node, &server, &ip].map(|o| (!o.is_empty()).then(|| r.intern_given(o)));
                 for n in pool.nodes.iter() {
-                    r.derive(&n.name, &node);
-                    r.derive(&n.server_name, &server);
-                    r.derive(&n.private_ip, &ip);
+                    r.derive_set(&n.name, sets[0], &node);
+                    r.derive_set(&n.server_name, sets[1], &server);
+                    r.derive_set(&n.private_ip, sets[2], &ip);
                     if !n.public_ip.is_empty() {
-                        r.derive(&n.public_ip, &server);
+                        r.derive_set(&n.public_ip, sets[1], &server);
                     }
                 }
             }
@@ -387,7 +375,13 @@ impl Recorder {
             return;
         }
         let set = match self.by_text.get(text) {
-            None => self.intern_given(origins),
+            None => {
+                // a new text (every node's names and addresses): one more
+                // hash, to insert it
+                let set = self.intern_given(origins);
+                self.by_text.insert(text.into(), set);
+                return;
+            }
             Some(&old) => {
                 let known = &self.out.sets[old as usize].ids;
                 if origins.iter().all(|o| known.binary_search(o).is_ok()) {
@@ -408,6 +402,24 @@ impl Recorder {
             Some(s) => *s = set,
             None => {
                 self.by_text.insert(text.into(), set);
+            }
+        }
+    }
+
+    /// [`Self::derive`] with the set of `origins` interned already (`set`,
+    /// `None` when `origins` is empty): a text not seen yet is hashed once.
+    fn derive_set(&mut self, text: &str, set: Option<SetId>, origins: &[u32]) {
+        let Some(set) = set.filter(|_| !text.is_empty()) else {
+            return;
+        };
+        match self.by_text.entry(text.into()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(set);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                if *o.get() != set {
+                    self.derive(text, origins);
+                }
             }
         }
     }
@@ -596,8 +608,12 @@ impl Recorder {
                     self.nodes.insert(key, set);
                     return set;
                 }
+                // an expression the emitter composed (`derived`), else
                 // `${{ secrets.NAME }}`: the secret's name
                 let e = value.downcast_object_ref::<super::templates::GhExpr>()?;
+                if let Some(&set) = self.by_text.get(e.0.as_str()) {
+                    return Some(set);
+                }
                 let name = e.0.split("secrets.").nth(1)?;
                 let end = name
                     .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -683,6 +699,217 @@ fn with(f: impl FnOnce(&mut Recorder)) {
     });
 }
 
+/// What a render reported while recording only some files
+/// ([`Recorder::only`]): kept, as it came, until the render is added to the
+/// plan; replayed ([`Recorder::replay`]) when it is one of those files,
+/// dropped when not. Nothing is looked up for a file no one asked about.
+enum Event {
+    Formatted {
+        start: usize,
+        end: usize,
+        value: Value,
+        /// What was written, when it did not reach the file (`start == end`).
+        text: Option<String>,
+    },
+    Row {
+        start: usize,
+        len: usize,
+        item: Value,
+    },
+    RowsWritten {
+        start: usize,
+        written: String,
+    },
+    Mark,
+    Capture {
+        start: usize,
+        written: String,
+    },
+    Scalar {
+        end: usize,
+        text: Box<str>,
+        field: Option<&'static str>,
+    },
+    Rendered(Box<[u8]>),
+    /// A filter's output and input.
+    Filtered {
+        input: Value,
+        output: Box<str>,
+    },
+    /// A point an emitter wrote values at (see [`spans_at`]).
+    Point {
+        end: usize,
+        ids: Vec<u32>,
+    },
+    /// An emitter's composed text and its origins (replayed for every file,
+    /// as [`Event::Filtered`]).
+    Derived {
+        text: Box<str>,
+        ids: Vec<u32>,
+    },
+}
+
+/// Runs `direct` on the recorder when this thread records every file, or
+/// keeps the event `logged` makes for the file in progress when it records
+/// some ([`Recorder::only`]).
+fn record(direct: impl FnOnce(&mut Recorder), logged: impl FnOnce() -> Event) {
+    with(|r| {
+        if r.only.is_some() {
+            r.log.push(logged());
+        } else {
+            direct(r);
+        }
+    });
+}
+
+impl Recorder {
+    /// Replays the events of the file in progress (see [`Event`]): all of
+    /// them when it is a file recorded, else only those that later files
+    /// depend on (an emitter's composed text).
+    fn replay(&mut self, all: bool) {
+        let mut marks = Vec::new();
+        let mut log = std::mem::take(&mut self.log);
+        for e in log.drain(..) {
+            match e {
+                Event::Derived { text, ids } => self.derive(&text, &ids),
+                _ if !all => {}
+                Event::Filtered { input, output } => filtered_on(self, &input, &output),
+                Event::Formatted {
+                    start,
+                    end,
+                    value,
+                    text,
+                } => formatted_on(self, start, end, &value, || text.unwrap_or_default()),
+                Event::Row { start, len, item } => row_on(self, start, len, &item),
+                Event::RowsWritten { start, written } => rows_written_on(self, start, &written),
+                Event::Mark => marks.push(self.pending.len()),
+                Event::Capture { start, written } => {
+                    let mark = marks.pop().unwrap_or(self.pending.len());
+                    capture_on(self, mark, start, &written);
+                }
+                Event::Scalar { end, text, field } => scalar_on(self, end, &text, field),
+                Event::Rendered(text) => rendered_on(self, &text),
+                Event::Point { end, ids } => point_on(self, end, ids),
+            }
+        }
+        // the allocation is kept for the next render
+        self.log = log;
+    }
+}
+
+/// See [`formatted_on`].
+pub(super) fn formatted(start: usize, end: usize, value: &Value, text: impl FnOnce() -> String) {
+    with(|r| {
+        if r.only.is_some() {
+            r.log.push(Event::Formatted {
+                start,
+                end,
+                value: value.clone(),
+                text: (end == start).then(text),
+            });
+        } else {
+            formatted_on(r, start, end, value, text);
+        }
+    });
+}
+
+/// See [`row_on`].
+pub(super) fn row(start: usize, len: usize, item: &Value) {
+    record(
+        |r| row_on(r, start, len, item),
+        || Event::Row {
+            start,
+            len,
+            item: item.clone(),
+        },
+    );
+}
+
+/// See [`rows_written_on`].
+pub(super) fn rows_written(start: usize, written: &str) {
+    record(
+        |r| rows_written_on(r, start, written),
+        || Event::RowsWritten {
+            start,
+            written: written.to_owned(),
+        },
+    );
+}
+
+/// How many values are pending: a mark for [`capture`].
+pub(super) fn mark() -> usize {
+    let mut mark = 0;
+    record(|r| mark = r.pending.len(), || Event::Mark);
+    mark
+}
+
+/// See [`capture_on`].
+pub(super) fn capture(mark: usize, start: usize, written: &str) {
+    record(
+        |r| capture_on(r, mark, start, written),
+        || Event::Capture {
+            start,
+            written: written.to_owned(),
+        },
+    );
+}
+
+/// See [`scalar_on`].
+pub(super) fn scalar(end: usize, text: &str, field: Option<&'static str>) {
+    record(
+        |r| scalar_on(r, end, text, field),
+        || Event::Scalar {
+            end,
+            text: text.into(),
+            field,
+        },
+    );
+}
+
+/// See [`rendered_on`].
+pub(super) fn rendered(text: &[u8]) {
+    record(|r| rendered_on(r, text), || Event::Rendered(text.into()));
+}
+
+/// See [`added_on`]: when this thread records only some files, the events
+/// of one of them are replayed first, those of any other file dropped.
+pub(super) fn added(path: &str) {
+    with(|r| match &r.only {
+        None => added_on(r, path),
+        Some(only) if only.iter().any(|p| p == path) => {
+            r.replay(true);
+            added_on(r, path);
+        }
+        Some(_) => r.replay(false),
+    });
+}
+
+/// An emitter wrote the values at `spans` (of `cluster.kdl`) just before
+/// byte `end` of the text a YAML document is appended to (a comment of its
+/// header): the line of that byte names them, by span, not by text.
+pub(super) fn spans_at(end: usize, spans: impl IntoIterator<Item = Span>) {
+    with(|r| {
+        let ids: Vec<u32> = spans
+            .into_iter()
+            .filter_map(|s| r.by_offset.get(&s.offset).copied())
+            .collect();
+        if r.only.is_some() {
+            r.log.push(Event::Point { end, ids });
+        } else {
+            point_on(r, end, ids);
+        }
+    });
+}
+
+/// See [`spans_at`].
+fn point_on(r: &mut Recorder, end: usize, ids: Vec<u32>) {
+    if ids.is_empty() {
+        return;
+    }
+    let set = r.intern_given(&ids);
+    r.pending.push((end.saturating_sub(1), 0, set));
+}
+
 /// An emitter composed `text` of the values at `spans` (a label selector,
 /// a version's part): the text has their origins.
 pub(super) fn derived(text: &str, spans: impl IntoIterator<Item = Span>) {
@@ -691,14 +918,24 @@ pub(super) fn derived(text: &str, spans: impl IntoIterator<Item = Span>) {
             .into_iter()
             .filter_map(|s| r.by_offset.get(&s.offset).copied())
             .collect();
-        r.derive(text, &ids);
+        if r.only.is_some() {
+            r.log.push(Event::Derived {
+                text: text.into(),
+                ids,
+            });
+        } else {
+            r.derive(text, &ids);
+        }
     });
 }
 
-/// Runs `f` with recording on; returns its result and what was recorded.
+/// Runs `f` with recording on; returns its result and what was recorded:
+/// for every file, or for the files at the plan paths `only` (what `why`
+/// asks about: the others' values are never looked up).
 pub(crate) fn traced<R>(
     leaves: Vec<Leaf>,
     envs: &[Resolved<'_>],
+    only: Option<Vec<String>>,
     f: impl FnOnce() -> R,
 ) -> (R, Provenance) {
     struct Off;
@@ -708,7 +945,7 @@ pub(crate) fn traced<R>(
             RECORDER.with_borrow_mut(|r| *r = None);
         }
     }
-    RECORDER.with_borrow_mut(|r| *r = Some(Recorder::new(leaves, envs)));
+    RECORDER.with_borrow_mut(|r| *r = Some(Recorder::new(leaves, envs, only)));
     ACTIVE.set(true);
     let off = Off;
     let result = f();
@@ -725,128 +962,121 @@ pub(crate) fn traced<R>(
 /// written into a capture; `text` makes what it wrote). A safe string that
 /// holds captured values (the text of a `{{% set %}}` block) places them:
 /// each where its text is, in the order they were written.
-pub(super) fn formatted(start: usize, end: usize, value: &Value, text: impl FnOnce() -> String) {
-    with(|r| {
-        let placed = end > start;
-        // the value's own range first: the values placed inside it follow, in
-        // order of position
-        if let Some(set) = r.find(value) {
-            if placed {
-                r.pending.push((start, end - start, set));
-            } else {
-                let text = text();
-                if !text.is_empty() {
-                    r.captured.push((text, set));
-                    r.captured_age = 0;
-                }
+fn formatted_on(
+    r: &mut Recorder,
+    start: usize,
+    end: usize,
+    value: &Value,
+    text: impl FnOnce() -> String,
+) {
+    let placed = end > start;
+    // the value's own range first: the values placed inside it follow, in
+    // order of position
+    if let Some(set) = r.find(value) {
+        if placed {
+            r.pending.push((start, end - start, set));
+        } else {
+            let text = text();
+            if !text.is_empty() {
+                r.captured.push((text, set));
+                r.captured_age = 0;
             }
         }
-        // captured values never placed (a capture only tested, not written)
-        // are dropped after a while: every safe string would be searched
-        if !r.captured.is_empty() {
-            r.captured_age += 1;
-            if r.captured_age > STALE_CAPTURE {
-                r.captured.clear();
-            }
+    }
+    // captured values never placed (a capture only tested, not written)
+    // are dropped after a while: every safe string would be searched
+    if !r.captured.is_empty() {
+        r.captured_age += 1;
+        if r.captured_age > STALE_CAPTURE {
+            r.captured.clear();
         }
-        if placed
-            && value.is_safe()
-            && (!r.captured.is_empty() || !r.placed.is_empty())
-            && let Some(written) = value.as_str().filter(|s| s.len() == end - start)
+    }
+    if placed
+        && value.is_safe()
+        && (!r.captured.is_empty() || !r.placed.is_empty())
+        && let Some(written) = value.as_str().filter(|s| s.len() == end - start)
+    {
+        let mut found = Vec::new();
+        // a capture's text holds its first value (most safe strings
+        // written are a filter's output, not a capture)
+        if r.captured
+            .first()
+            .is_some_and(|(text, _)| written.contains(text.as_str()))
         {
-            let mut found = Vec::new();
-            // a capture's text holds its first value (most safe strings
-            // written are a filter's output, not a capture)
-            if r.captured
-                .first()
-                .is_some_and(|(text, _)| written.contains(text.as_str()))
-            {
-                let mut at = 0;
-                let mut left = Vec::new();
-                for (text, set) in std::mem::take(&mut r.captured) {
-                    match written[at..].find(&text) {
-                        Some(i) if !text.is_empty() => {
-                            found.push((at + i, text.len(), set));
-                            at += i + text.len();
-                        }
-                        _ => left.push((text, set)),
+            let mut at = 0;
+            let mut left = Vec::new();
+            for (text, set) in std::mem::take(&mut r.captured) {
+                match written[at..].find(&text) {
+                    Some(i) if !text.is_empty() => {
+                        found.push((at + i, text.len(), set));
+                        at += i + text.len();
                     }
+                    _ => left.push((text, set)),
                 }
-                r.captured = left;
             }
-            if !found.is_empty() {
-                r.placed.insert(written.into(), found.clone());
-            } else if let Some(values) = r.placed.get(written) {
-                found.clone_from(values);
-            }
-            r.pending.extend(
-                found
-                    .into_iter()
-                    .map(|(at, len, set)| (start + at, len, set)),
-            );
+            r.captured = left;
         }
-    });
+        if !found.is_empty() {
+            r.placed.insert(written.into(), found.clone());
+        } else if let Some(values) = r.placed.get(written) {
+            found.clone_from(values);
+        }
+        r.pending.extend(
+            found
+                .into_iter()
+                .map(|(at, len, set)| (start + at, len, set)),
+        );
+    }
 }
 
 /// `rows` wrote a row of `len` bytes for `item` at byte `start` of the
 /// render.
-pub(super) fn row(start: usize, len: usize, item: &Value) {
-    with(|r| {
-        if let Some(set) = r.find(item) {
-            r.pending.push((start, len, set));
-        }
-    });
+fn row_on(r: &mut Recorder, start: usize, len: usize, item: &Value) {
+    if let Some(set) = r.find(item) {
+        r.pending.push((start, len, set));
+    }
 }
 
 /// `rows` wrote `written` from `start`: captured values handed to it as a
 /// keyword argument (a `{{% set %}}` block's text) are placed in every row
 /// that shows them.
-pub(super) fn rows_written(start: usize, written: &str) {
-    with(|r| {
-        if r.captured.is_empty() {
-            return;
-        }
-        let captured = std::mem::take(&mut r.captured);
-        let mut row_start = 0;
-        for row in written.split('\n') {
-            let mut at = 0;
-            for (text, set) in &captured {
-                if text.is_empty() {
-                    continue;
-                }
-                if let Some(i) = row[at..].find(text.as_str()) {
-                    r.pending
-                        .push((start + row_start + at + i, text.len(), *set));
-                    at += i + text.len();
-                }
+fn rows_written_on(r: &mut Recorder, start: usize, written: &str) {
+    if r.captured.is_empty() {
+        return;
+    }
+    let captured = std::mem::take(&mut r.captured);
+    let mut row_start = 0;
+    for row in written.split('\n') {
+        let mut at = 0;
+        for (text, set) in &captured {
+            if text.is_empty() {
+                continue;
             }
-            row_start += row.len() + 1;
+            if let Some(i) = row[at..].find(text.as_str()) {
+                r.pending
+                    .push((start + row_start + at + i, text.len(), *set));
+                at += i + text.len();
+            }
         }
-    });
-}
-
-/// How many values are pending: a mark for [`capture`].
-pub(super) fn mark() -> usize {
-    RECORDER.with_borrow(|r| r.as_ref().map_or(0, |r| r.pending.len()))
+        row_start += row.len() + 1;
+    }
 }
 
 /// The values recorded since `mark` were written into a capture, not the
 /// file, as part of `written`, which was to start at byte `start`: they wait
 /// for the captured text.
-pub(super) fn capture(mark: usize, start: usize, written: &str) {
-    with(|r| {
-        let from = mark.min(r.pending.len());
-        for (at, len, set) in r.pending.drain(from..).collect::<Vec<_>>() {
-            let text = at
-                .checked_sub(start)
-                .and_then(|i| written.get(i..i + len))
-                .unwrap_or_default();
-            if !text.is_empty() {
-                r.captured.push((text.to_owned(), set));
-                r.captured_age = 0;
-            }
+fn capture_on(r: &mut Recorder, mark: usize, start: usize, written: &str) {
+    let from = mark.min(r.pending.len());
+    for (at, len, set) in r.pending.drain(from..).collect::<Vec<_>>() {
+        let text = at
+            .checked_sub(start)
+            .and_then(|i| written.get(i..i + len))
+            .unwrap_or_default();
+        if !text.is_empty() {
+            r.captured.push((text.to_owned(), set));
+            r.captured_age = 0;
         }
-    });
+    }
 }
 
 /// A YAML scalar `text` was written, ending at byte `end` of its file:
@@ -854,94 +1084,99 @@ pub(super) fn capture(mark: usize, start: usize, written: &str) {
 ///
 /// Of several values with that text, those whose property is the field the
 /// scalar is written as (`deleteClaim` for `delete-claim`) are taken.
-pub(super) fn scalar(end: usize, text: &str, field: Option<&'static str>) {
-    with(|r| {
-        let Some(mut set) = r.by_text.get(text).copied() else {
+fn scalar_on(r: &mut Recorder, end: usize, text: &str, field: Option<&'static str>) {
+    let Some(mut set) = r.by_text.get(text).copied() else {
+        return;
+    };
+    let ids = &r.out.sets[set as usize].ids;
+    if let Some(field) = field.filter(|_| ids.len() > 1) {
+        let key = (set, field.as_ptr() as usize, field.len());
+        if let Some(&keyed) = r.keyed.get(&key) {
+            r.pending.push((end.saturating_sub(1), 0, keyed));
             return;
-        };
-        let ids = &r.out.sets[set as usize].ids;
-        if let Some(field) = field.filter(|_| ids.len() > 1) {
-            let key = (set, field.as_ptr() as usize, field.len());
-            if let Some(&keyed) = r.keyed.get(&key) {
-                r.pending.push((end.saturating_sub(1), 0, keyed));
-                return;
-            }
-            let norm = |s: &str| s.replace('-', "").to_ascii_lowercase();
-            let f = norm(field);
-            let keyed: Vec<u32> = ids
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    r.out.origins[i as usize]
-                        .path
-                        .rsplit(" › ")
-                        .next()
-                        .is_some_and(|k| norm(k) == f)
-                })
-                .collect();
-            if !keyed.is_empty() {
-                let exact = keyed.len() == 1;
-                let keyed = r.intern(keyed, exact);
-                r.keyed.insert(key, keyed);
-                set = keyed;
-            } else {
-                r.keyed.insert(key, set);
-            }
         }
-        // a point: the byte before `end` is the scalar's last
-        r.pending.push((end.saturating_sub(1), 0, set));
-    });
+        let norm = |s: &str| s.replace('-', "").to_ascii_lowercase();
+        let f = norm(field);
+        let keyed: Vec<u32> = ids
+            .iter()
+            .copied()
+            .filter(|&i| {
+                r.out.origins[i as usize]
+                    .path
+                    .rsplit(" › ")
+                    .next()
+                    .is_some_and(|k| norm(k) == f)
+            })
+            .collect();
+        if !keyed.is_empty() {
+            let exact = keyed.len() == 1;
+            let keyed = r.intern(keyed, exact);
+            r.keyed.insert(key, keyed);
+            set = keyed;
+        } else {
+            r.keyed.insert(key, set);
+        }
+    }
+    // a point: the byte before `end` is the scalar's last
+    r.pending.push((end.saturating_sub(1), 0, set));
 }
 
 /// A filter made `output` of `input`: the output has the input's origins.
 pub(super) fn filtered(input: &Value, output: &str) {
-    with(|r| {
-        if let Some(set) = r.find(input) {
-            // an output that is its input's text (`sh` of a plain word) is
-            // found by that text
-            if r.by_text.get(output) == Some(&set) {
-                if !r.filtered.is_empty() {
-                    r.filtered.remove(output);
-                }
-                return;
+    record(
+        |r| filtered_on(r, input, output),
+        || Event::Filtered {
+            input: input.clone(),
+            output: output.into(),
+        },
+    );
+}
+
+/// See [`filtered`].
+fn filtered_on(r: &mut Recorder, input: &Value, output: &str) {
+    if let Some(set) = r.find(input) {
+        // an output that is its input's text (`sh` of a plain word) is
+        // found by that text
+        if r.by_text.get(output) == Some(&set) {
+            if !r.filtered.is_empty() {
+                r.filtered.remove(output);
             }
-            match r.filtered.get_mut(output) {
-                Some(s) => *s = set,
-                None => {
-                    r.filtered.insert(output.into(), set);
-                }
+            return;
+        }
+        match r.filtered.get_mut(output) {
+            Some(s) => *s = set,
+            None => {
+                r.filtered.insert(output.into(), set);
             }
         }
-    });
+    }
 }
 
 /// A render finished with `text`: its recorded values become lines, in one
 /// pass over its newlines.
-pub(super) fn rendered(text: &[u8]) {
-    with(|r| {
-        r.captured.clear();
-        r.placed.clear();
-        let mut pending = std::mem::take(&mut r.pending);
-        // in the order written but for captures and YAML scalars' ends
-        if !pending.is_sorted_by_key(|p| p.0) {
-            pending.sort_unstable_by_key(|p| p.0);
+fn rendered_on(r: &mut Recorder, text: &[u8]) {
+    r.captured.clear();
+    r.placed.clear();
+    let mut pending = std::mem::take(&mut r.pending);
+    // in the order written but for captures and YAML scalars' ends
+    if !pending.is_sorted_by_key(|p| p.0) {
+        pending.sort_unstable_by_key(|p| p.0);
+    }
+    let (mut counted, mut line) = (0usize, 1u32);
+    for &(start, len, set) in &pending {
+        let end = start + len;
+        if end > text.len() || start >= text.len() {
+            r.out.unplaced += 1;
+            continue;
         }
-        let (mut counted, mut line) = (0usize, 1u32);
-        for &(start, len, set) in &pending {
-            let end = start + len;
-            if end > text.len() || start >= text.len() {
-                r.out.unplaced += 1;
-                continue;
-            }
-            line += newlines(&text[counted..start]);
-            counted = start;
-            let last = line + newlines(&text[start..end]);
-            r.rendered.extend((line..=last).map(|l| (l, set)));
-        }
-        pending.clear();
-        // the allocation is kept for the next render
-        r.pending = pending;
-    });
+        line += newlines(&text[counted..start]);
+        counted = start;
+        let last = line + newlines(&text[start..end]);
+        r.rendered.extend((line..=last).map(|l| (l, set)));
+    }
+    pending.clear();
+    // the allocation is kept for the next render
+    r.pending = pending;
 }
 
 /// How many line feeds `b` holds.
@@ -959,31 +1194,30 @@ fn newlines(b: &[u8]) -> u32 {
 }
 
 /// The last render was added to the plan as `path`.
-pub(super) fn added(path: &str) {
-    with(|r| {
-        let mut lines = std::mem::take(&mut r.rendered);
-        // by line (what `Provenance::line` looks up); a set twice on a line
-        // is taken once there
-        if !lines.is_sorted_by_key(|l| l.0) {
-            lines.sort_unstable();
-        }
-        lines.dedup();
-        // a file of one environment shows no other environment's overlay
-        let env = path
-            .split('/')
-            .find_map(|part| {
-                let stem = part.split('.').next().unwrap_or(part);
-                r.envs.iter().find(|e| *e == part || *e == stem)
-            })
-            .cloned();
-        r.out
-            .files
-            .insert(path.to_owned(), FileLines { lines, env });
-        let names = r.path_names(path);
-        if !names.is_empty() {
-            r.out.file_origins.insert(path.to_owned(), names);
-        }
-    });
+fn added_on(r: &mut Recorder, path: &str) {
+    let mut lines = std::mem::take(&mut r.rendered);
+    // by line (what `Provenance::line` looks up); a set twice on a line
+    // is taken once there
+    if !lines.is_sorted_by_key(|l| l.0) {
+        lines.sort_unstable();
+    }
+    lines.dedup();
+    // a file of one environment shows no other environment's overlay
+    let env = path
+        .split('/')
+        .find_map(|part| {
+            let stem = part.split('.').next().unwrap_or(part);
+            r.envs.iter().find(|e| *e == part || *e == stem)
+        })
+        .cloned();
+    r.out
+        .files
+        .insert(path.to_owned(), FileLines { lines, env });
+    let names = r.path_names(path);
+    if !names.is_empty() {
+        r.out.file_origins.insert(path.to_owned(), names);
+    }
+    r.filtered.clear();
 }
 
 #[cfg(test)]

@@ -160,6 +160,9 @@ fn node_selector_header(p: &Profile) -> String {
                 oneline_text(&kv.key.value),
                 oneline_text(&kv.value.value)
             ));
+            if super::provenance::active() {
+                super::provenance::spans_at(h.len() - 1, [kv.key.span, kv.value.span]);
+            }
         }
     }
     h

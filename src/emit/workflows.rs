@@ -123,7 +123,19 @@ fn approval(envs: &[Resolved<'_>]) -> Option<GhExpr> {
     if arms.is_empty() {
         return None;
     }
-    Some(GhExpr(format!("${{{{ {} || '' }}}}", arms.join(" || "))))
+    let expr = format!("${{{{ {} || '' }}}}", arms.join(" || "));
+    if super::provenance::active() {
+        super::provenance::derived(
+            &expr,
+            envs.iter()
+                .flat_map(|e| {
+                    let a = e.topo.env.approval.as_ref()?;
+                    Some([e.topo.env.name.span, a.span])
+                })
+                .flatten(),
+        );
+    }
+    Some(GhExpr(expr))
 }
 
 /// One concurrency group per environment, `<cluster>-<env>-infra`, entered
@@ -165,11 +177,28 @@ impl Concurrency {
                 by_cron.join(" || ")
             )
         };
+        let deploy = format!("{cluster}-${{{{ inputs.environment }}}}-infra");
+        let maintenance = format!(
+            "{cluster}-${{{{ {env} }}}}-infra${{{{ inputs.caller_holds_group && format('-called-by-{{0}}-{{1}}', github.run_id, github.run_attempt) || '' }}}}"
+        );
+        if super::provenance::active()
+            && let Some(first) = envs.first()
+        {
+            let named = first.topo.cluster.span;
+            super::provenance::derived(&deploy, [named]);
+            // a scheduled run's environment is its cron line's
+            let scheduled = envs.iter().flat_map(|e| {
+                let at = e.topo.schedule.destroy_at.as_ref()?;
+                Some([e.topo.env.name.span, at.span])
+            });
+            super::provenance::derived(
+                &maintenance,
+                std::iter::once(named).chain(scheduled.flatten()),
+            );
+        }
         Self {
-            deploy: GhExpr(format!("{cluster}-${{{{ inputs.environment }}}}-infra")),
-            maintenance: GhExpr(format!(
-                "{cluster}-${{{{ {env} }}}}-infra${{{{ inputs.caller_holds_group && format('-called-by-{{0}}-{{1}}', github.run_id, github.run_attempt) || '' }}}}"
-            )),
+            deploy: GhExpr(deploy),
+            maintenance: GhExpr(maintenance),
         }
     }
 }
@@ -291,8 +320,12 @@ impl<'a> ProjectCtx<'a> {
                 let (h, m) = at.value;
                 let time = e.topo.schedule.destroy_time().unwrap_or_default();
                 let same = destroy_schedules.iter().filter(|d| d.time == time).count();
+                let cron = cron(h, m, same);
+                if super::provenance::active() {
+                    super::provenance::derived(&cron, [at.span]);
+                }
                 destroy_schedules.push(DestroySchedule {
-                    cron: cron(h, m, same),
+                    cron,
                     time,
                     envs: vec![name],
                 });
@@ -508,9 +541,11 @@ impl<'a> WorkflowCtx<'a> {
                     .chars()
                     .filter(char::is_ascii_hexdigit)
                     .collect();
-                GhExpr(format!(
-                    "topogen-${{{{ runner.os }}}}-${{{{ runner.arch }}}}-{rev}"
-                ))
+                let key = format!("topogen-${{{{ runner.os }}}}-${{{{ runner.arch }}}}-{rev}");
+                if super::provenance::active() {
+                    super::provenance::derived(&key, [p.rev.span]);
+                }
+                GhExpr(key)
             }),
             secrets,
             primary_ip_vars: primary_ip_vars

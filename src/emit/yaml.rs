@@ -43,6 +43,7 @@ pub(crate) fn append<T: Serialize + ?Sized>(value: &T, out: &mut String) -> Resu
             &Escaped::value(value),
             options,
         );
+        KEY.take();
         super::provenance::rendered(out.as_bytes());
         r
     } else {
@@ -65,20 +66,37 @@ impl fmt::Write for Counting<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.0.push_str(s);
         super::provenance::WRITTEN.set(self.0.len());
+        // a mapping key is matched where its `:` is written
+        if s.contains(':')
+            && let Some((text, field)) = KEY.take()
+        {
+            super::provenance::scalar(self.0.len(), &text, field);
+        }
         Ok(())
     }
 }
 
+thread_local! {
+    /// A mapping key made text (before the serializer writes it), with its
+    /// field: matched when its `:` is written ([`Counting`]).
+    static KEY: std::cell::RefCell<Option<(String, Option<&'static str>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// Serializes a scalar with `write`; while provenance is recorded, the
 /// scalar's text (`text`) is matched to the model where the writer stands
-/// after it.
-fn scalar<R>(text: impl FnOnce() -> String, write: impl FnOnce() -> R) -> R {
+/// after it (a mapping key, `key`: where its `:` is written, on its line).
+fn scalar<R>(key: bool, text: impl FnOnce() -> String, write: impl FnOnce() -> R) -> R {
     if !super::provenance::active() {
         return write();
     }
     let r = write();
     let field = super::provenance::FIELD.take();
-    super::provenance::scalar(super::provenance::WRITTEN.get(), &text(), field);
+    if key {
+        KEY.set(Some((text(), field)));
+    } else {
+        super::provenance::scalar(super::provenance::WRITTEN.get(), &text(), field);
+    }
     r
 }
 
@@ -213,23 +231,23 @@ impl<S: Serializer> Serializer for Adapter<S> {
     }
 
     fn serialize_bool(self, v: bool) -> Result<S::Ok, S::Error> {
-        scalar(|| v.to_string(), || self.inner.serialize_bool(v))
+        scalar(self.key, || v.to_string(), || self.inner.serialize_bool(v))
     }
 
     fn serialize_i32(self, v: i32) -> Result<S::Ok, S::Error> {
-        scalar(|| v.to_string(), || self.inner.serialize_i32(v))
+        scalar(self.key, || v.to_string(), || self.inner.serialize_i32(v))
     }
 
     fn serialize_i64(self, v: i64) -> Result<S::Ok, S::Error> {
-        scalar(|| v.to_string(), || self.inner.serialize_i64(v))
+        scalar(self.key, || v.to_string(), || self.inner.serialize_i64(v))
     }
 
     fn serialize_u32(self, v: u32) -> Result<S::Ok, S::Error> {
-        scalar(|| v.to_string(), || self.inner.serialize_u32(v))
+        scalar(self.key, || v.to_string(), || self.inner.serialize_u32(v))
     }
 
     fn serialize_u64(self, v: u64) -> Result<S::Ok, S::Error> {
-        scalar(|| v.to_string(), || self.inner.serialize_u64(v))
+        scalar(self.key, || v.to_string(), || self.inner.serialize_u64(v))
     }
 
     fn serialize_char(self, v: char) -> Result<S::Ok, S::Error> {
@@ -238,7 +256,7 @@ impl<S: Serializer> Serializer for Adapter<S> {
 
     fn serialize_str(self, v: &str) -> Result<S::Ok, S::Error> {
         if !holds_left_raw(v) {
-            return scalar(|| v.to_owned(), || self.inner.serialize_str(v));
+            return scalar(self.key, || v.to_owned(), || self.inner.serialize_str(v));
         }
         if self.key {
             return Err(ser::Error::custom(
