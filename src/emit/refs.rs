@@ -125,6 +125,8 @@ fn keyed_lines<'t>(text: &'t str, keys: &[&str]) -> Vec<&'t str> {
             let end = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i);
             text[at..end].trim_end()
         })
+        // `GENERATED: ` at the end of a line is no longer one, trimmed
+        .filter(|line| keys.iter().any(|k| line.starts_with(k)))
         .collect()
 }
 
@@ -326,6 +328,22 @@ mod tests {
                 "generated/terraform/main.tf → generated/cloud-init/dev/a.yaml",
             ]
         );
+    }
+
+    /// The substring search finds the lines that, trimmed, start with a key:
+    /// the definition, line by line, is the oracle.
+    #[test]
+    fn keyed_lines_are_the_trimmed_lines_that_start_with_a_key() {
+        let text = "a\n  uses: ./x\r\n\tGENERATED: \"g\"  \nx uses: ./no\n\u{a0}uses: ./nbsp\n\
+                    GENERATED: \nuses: ./uses: ./twice\n  \u{b}GENERATED: v\nuses: ./last";
+        let keys = [USES, GENERATED];
+        let oracle: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| keys.iter().any(|k| l.starts_with(k)))
+            .collect();
+        assert_eq!(keyed_lines(text, &keys), oracle);
+        assert_eq!(oracle.len(), 6, "{oracle:?}");
     }
 
     #[test]
