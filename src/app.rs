@@ -495,6 +495,9 @@ impl Job {
         } = self;
         let project = c.project.as_ref().ok_or(ExitStatus::Failure)?;
         let templates = Templates::compile(sources).map_err(print_error)?;
+        // the process ends soon after: what the renders leave is not freed
+        // (see the end of this function)
+        emit::keep_render_state();
         let envs: Vec<crate::model::Resolved<'_>> = project
             .envs
             .iter()

@@ -4,6 +4,7 @@
 
 use std::cell::Cell;
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use minijinja::value::{Kwargs, Serde, StringInput, Value};
 use minijinja::{Environment, Error, ErrorKind, State, Template};
@@ -14,6 +15,19 @@ thread_local! {
     /// Fuel spent and bytes written by the plan rendering on this thread;
     /// `None` outside [`Session`] (each render is still bounded on its own).
     static SPENT: Cell<Option<(u64, usize)>> = const { Cell::new(None) };
+}
+
+/// Whether a render's state (the context as values, the templates' locals)
+/// is left to the end of the process rather than freed value by value
+/// ([`keep_render_state`]).
+static KEEP_RENDER_STATE: AtomicBool = AtomicBool::new(false);
+
+/// From now on, each render's state is kept until the process exits instead
+/// of being freed: for a command that renders once and exits (freeing the
+/// values one by one costs more than the kernel taking the memory back), not
+/// for a process that renders again and again.
+pub(crate) fn keep_render_state() {
+    KEEP_RENDER_STATE.store(true, Ordering::Relaxed);
 }
 
 /// One plan's budget: every render on this thread until the session is
@@ -80,7 +94,13 @@ pub(crate) fn render<S: serde::Serialize>(t: &Template<'_, '_>, ctx: S) -> Resul
         super::provenance::WRITTEN.set(0);
     }
     let spent = match t.render_captured_to(Value::from(Serde(ctx)), &mut out) {
-        Ok(captured) => captured.state().fuel_levels().map_or(0, |(spent, _)| spent),
+        Ok(captured) => {
+            let spent = captured.state().fuel_levels().map_or(0, |(spent, _)| spent);
+            if KEEP_RENDER_STATE.load(Ordering::Relaxed) {
+                std::mem::forget(captured);
+            }
+            spent
+        }
         Err(_) if out.over => {
             return Err(format!(
                 "the rendered files would exceed {} MiB",

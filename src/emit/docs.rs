@@ -9,7 +9,9 @@ use super::value::{
 };
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;
+use crate::model::resolve::ResolvedPool;
 use crate::model::resolve::dotted;
+use std::sync::Arc;
 
 /// The template, overridable by name with `--templates`.
 const TEMPLATE: &str = "docs/TOPOLOGY.md.j2";
@@ -38,6 +40,8 @@ struct Env<'a> {
     versions: VersionsValue<'a>,
     ranges: Vec<Range<'a>>,
     pools: Vec<PoolValue<'a>>,
+    /// What the architecture diagram draws of each pool, in `pools` order.
+    drawn: Vec<Drawn>,
     kafka: Option<KafkaValue<'a>>,
     profiles: Vec<Profile<'a>>,
     ingress: IngressValue,
@@ -49,6 +53,63 @@ struct Env<'a> {
     monitoring: Option<MonitoringValue<'a>>,
     topics: Vec<Topic<'a>>,
     gitops: GitOpsValue<'a>,
+}
+
+/// What the architecture diagram draws of a pool: every node of a pool of up
+/// to [`DRAWN`] nodes; of a larger one, its Primary IP node and one box for
+/// the rest (GitHub stops rendering a diagram past 50,000 characters, and a
+/// box per node stops being readable long before).
+#[derive(Serialize)]
+struct Drawn {
+    /// The nodes drawn one box each.
+    shown: Nodes,
+    /// The box for the others, when the pool has more than [`DRAWN`] nodes.
+    rest: Option<Rest>,
+}
+
+/// The most nodes of one pool the diagram draws one by one.
+const DRAWN: usize = 8;
+
+/// The nodes of a large pool the diagram draws as one box.
+#[derive(Serialize)]
+struct Rest {
+    first: Node,
+    last: Node,
+    count: usize,
+}
+
+impl Drawn {
+    fn new(p: &ResolvedPool<'_>) -> Self {
+        let nodes = &p.nodes;
+        let n = nodes.len();
+        let held = p.primary_ip.as_ref().map(|ip| ip.node_index as usize);
+        let (shown, rest) = if n <= DRAWN {
+            (Nodes::of(nodes), None)
+        } else {
+            let one: Arc<[_]> = held
+                .and_then(|h| nodes.get(h))
+                .cloned()
+                .into_iter()
+                .collect();
+            let first = if held == Some(0) {
+                &nodes[1]
+            } else {
+                &nodes[0]
+            };
+            let last = if held == Some(n - 1) {
+                &nodes[n - 2]
+            } else {
+                &nodes[n - 1]
+            };
+            let rest = Rest {
+                first: Node(first.clone()),
+                last: Node(last.clone()),
+                count: n - usize::from(held.is_some()),
+            };
+            (Nodes::of(&one), Some(rest))
+        };
+        Self { shown, rest }
+    }
 }
 
 /// A Kafka topic as the deploy creates it.
@@ -162,6 +223,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
             })
             .collect(),
         pools: PoolValue::all(e),
+        drawn: e.pools.iter().map(Drawn::new).collect(),
         kafka: KafkaValue::of(e),
         profiles: t
             .profiles

@@ -40,6 +40,8 @@ mod value;
 mod workflows;
 mod yaml;
 
+pub(crate) use budget::keep_render_state;
+
 use std::collections::BTreeMap;
 
 use crate::model::{Project, Resolved};

@@ -15,6 +15,8 @@
 
 use std::collections::BTreeSet;
 
+use memchr::memmem;
+
 use super::{Destination, Plan};
 
 /// Where a build writes, relative to the repository root.
@@ -60,13 +62,13 @@ fn scan(
     let mut refs = Vec::new();
     if workflow {
         let github_runs_it = repo_path.rsplit_once('/').map(|(d, _)| d) == Some(GITHUB_WORKFLOWS);
-        for line in text.lines() {
-            if let Some(u) = line.trim().strip_prefix("uses: ./")
+        for line in keyed_lines(text, &[USES, GENERATED]) {
+            if let Some(u) = line.strip_prefix(USES)
                 && github_runs_it
             {
                 refs.push(word(u).to_owned());
             }
-            if let Some(v) = line.trim().strip_prefix("GENERATED: ") {
+            if let Some(v) = line.strip_prefix(GENERATED) {
                 let v = v.trim().trim_matches('"');
                 if v != layout.dir {
                     // what the steps read is not the output directory
@@ -74,7 +76,7 @@ fn scan(
                 }
             }
         }
-        for (at, _) in text.match_indices("$GENERATED/") {
+        for at in memmem::find_iter(text.as_bytes(), "$GENERATED/") {
             let w = word(&text[at..]);
             for env in envs {
                 refs.push(expand(
@@ -96,6 +98,36 @@ fn scan(
         }
     }
     refs
+}
+
+/// A workflow line that calls a workflow or action of the repository.
+const USES: &str = "uses: ./";
+/// A workflow line that sets the directory the steps read generated files from.
+const GENERATED: &str = "GENERATED: ";
+
+/// In line order, every line of `text` (as [`str::lines`] splits it) that,
+/// trimmed, starts with one of `keys`, trimmed. The keys are found by a
+/// substring search over the whole text, not line by line: a workflow is
+/// mostly lines that hold neither.
+fn keyed_lines<'t>(text: &'t str, keys: &[&str]) -> Vec<&'t str> {
+    let mut starts: Vec<usize> = keys
+        .iter()
+        .flat_map(|k| memmem::find_iter(text.as_bytes(), k))
+        .filter(|&at| {
+            let line_start = memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1);
+            text[line_start..at].chars().all(char::is_whitespace)
+        })
+        .collect();
+    starts.sort_unstable();
+    starts
+        .into_iter()
+        .map(|at| {
+            let end = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |i| at + i);
+            text[at..end].trim_end()
+        })
+        // `GENERATED: ` at the end of a line is no longer one, trimmed
+        .filter(|line| keys.iter().any(|k| line.starts_with(k)))
+        .collect()
 }
 
 /// Every reference of `plan`'s workflows and Terraform files that names no
@@ -296,6 +328,22 @@ mod tests {
                 "generated/terraform/main.tf → generated/cloud-init/dev/a.yaml",
             ]
         );
+    }
+
+    /// The substring search finds the lines that, trimmed, start with a key:
+    /// the definition, line by line, is the oracle.
+    #[test]
+    fn keyed_lines_are_the_trimmed_lines_that_start_with_a_key() {
+        let text = "a\n  uses: ./x\r\n\tGENERATED: \"g\"  \nx uses: ./no\n\u{a0}uses: ./nbsp\n\
+                    GENERATED: \nuses: ./uses: ./twice\n  \u{b}GENERATED: v\nuses: ./last";
+        let keys = [USES, GENERATED];
+        let oracle: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| keys.iter().any(|k| l.starts_with(k)))
+            .collect();
+        assert_eq!(keyed_lines(text, &keys), oracle);
+        assert_eq!(oracle.len(), 6, "{oracle:?}");
     }
 
     #[test]

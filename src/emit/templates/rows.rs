@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use minijinja::value::{Kwargs, Object, ObjectRepr, Value};
 use minijinja::{Error, ErrorKind, State};
@@ -11,15 +12,32 @@ use super::autoescape::{Mode, escape_auto, escape_text, push_filtered};
 use super::escape::Filter;
 use crate::emit::value::{NodeCtx, TextField};
 
-/// One piece of a [`rows`] format.
-enum Piece<'a> {
+/// One piece of a [`rows`] format: `S` is the text (`&str`), or where it
+/// is in the format (`Range<usize>`, what [`Rows`] keeps).
+#[derive(Debug)]
+enum Piece<S> {
     /// Text copied as it is.
-    Text(&'a str),
+    Text(S),
     /// `{field}` or `{field|filter}`.
-    Field(&'a str, Option<Filter>),
+    Field(S, Option<Filter>),
 }
 
-fn parse_row_format(format: &str) -> Result<Vec<Piece<'_>>, Error> {
+impl<'a> Piece<&'a str> {
+    /// This piece with its text given as its place in `format`, of which it
+    /// is a part.
+    fn placed(&self, format: &'a str) -> Piece<Range<usize>> {
+        let at = |part: &str| {
+            let start = part.as_ptr() as usize - format.as_ptr() as usize;
+            start..start + part.len()
+        };
+        match *self {
+            Piece::Text(t) => Piece::Text(at(t)),
+            Piece::Field(f, filter) => Piece::Field(at(f), filter),
+        }
+    }
+}
+
+fn parse_row_format(format: &str) -> Result<Vec<Piece<&str>>, Error> {
     let bad = |why: &str| {
         Error::new(
             ErrorKind::InvalidOperation,
@@ -84,7 +102,10 @@ pub(super) fn rows(
     format: &str,
     extra: Kwargs,
 ) -> Result<Value, Error> {
-    parse_row_format(format)?;
+    let pieces = parse_row_format(format)?
+        .iter()
+        .map(|p| p.placed(format))
+        .collect();
     let extra = extra
         .args()
         .map(|k| Ok((k.to_owned(), extra.get::<Value>(k)?)))
@@ -95,6 +116,7 @@ pub(super) fn rows(
     Ok(Value::from_object(Rows {
         items,
         format: format.to_owned(),
+        pieces,
         extra,
         mode: Mode::of(state),
     }))
@@ -108,6 +130,8 @@ pub(super) fn rows(
 pub(super) struct Rows {
     items: Value,
     format: String,
+    /// `format`, parsed.
+    pieces: Vec<Piece<Range<usize>>>,
     extra: Vec<(String, Value)>,
     /// The auto-escape mode of the template that called `rows`.
     mode: Mode,
@@ -143,7 +167,7 @@ impl Rows {
     /// appended to a string, which goes to `out` a few kilobytes at a time.
     pub(super) fn write(&self, out: &mut impl fmt::Write) -> Result<(), Error> {
         const FLUSH: usize = 8 << 10;
-        let slots = self.slots(&parse_row_format(&self.format)?)?;
+        let slots = self.slots()?;
         let mut buf = String::with_capacity(FLUSH + 512);
         for (i, item) in self.items.try_iter()?.enumerate() {
             if i > 0 {
@@ -162,7 +186,7 @@ impl Rows {
     /// [`Self::write`] while provenance is recorded: each row's byte range
     /// (from `start`, the render's bytes before it) with its item's origins.
     pub(super) fn write_recorded(&self, start: usize, buf: &mut String) -> Result<(), Error> {
-        let slots = self.slots(&parse_row_format(&self.format)?)?;
+        let slots = self.slots()?;
         for (i, item) in self.items.try_iter()?.enumerate() {
             if i > 0 {
                 buf.push('\n');
@@ -176,13 +200,14 @@ impl Rows {
 
     /// The format's pieces with each field looked up: keyword arguments
     /// written out, node fields found by name once.
-    fn slots<'a>(&'a self, pieces: &[Piece<'a>]) -> Result<Vec<Slot<'a>>, Error> {
-        pieces
+    fn slots(&self) -> Result<Vec<Slot<'_>>, Error> {
+        self.pieces
             .iter()
             .map(|piece| {
-                Ok(match *piece {
-                    Piece::Text(t) => Slot::Text(Cow::Borrowed(t)),
-                    Piece::Field(name, filter) => {
+                Ok(match piece {
+                    Piece::Text(t) => Slot::Text(Cow::Borrowed(&self.format[t.clone()])),
+                    &Piece::Field(ref name, filter) => {
+                        let name = &self.format[name.clone()];
                         match self.extra.iter().find(|(k, _)| k == name) {
                             Some((_, v)) if v.is_undefined() => Slot::Undefined(name),
                             Some((_, v)) => {

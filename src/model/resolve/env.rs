@@ -330,25 +330,20 @@ impl<'t> Resolved<'t> {
 
 /// `a.b.c.d`, without the formatting machinery (one per node and environment).
 pub(crate) fn dotted(ip: Ipv4Addr) -> String {
-    let mut buf = [0u8; 15];
-    let mut n = 0;
+    let mut out = String::with_capacity(15);
     for (i, octet) in ip.octets().into_iter().enumerate() {
         if i > 0 {
-            buf[n] = b'.';
-            n += 1;
+            out.push('.');
         }
         if octet >= 100 {
-            buf[n] = b'0' + octet / 100;
-            n += 1;
+            out.push(char::from(b'0' + octet / 100));
         }
         if octet >= 10 {
-            buf[n] = b'0' + octet / 10 % 10;
-            n += 1;
+            out.push(char::from(b'0' + octet / 10 % 10));
         }
-        buf[n] = b'0' + octet % 10;
-        n += 1;
+        out.push(char::from(b'0' + octet % 10));
     }
-    String::from_utf8_lossy(&buf[..n]).into_owned()
+    out
 }
 
 #[cfg(test)]
