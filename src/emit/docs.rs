@@ -42,6 +42,8 @@ struct Env<'a> {
     pools: Vec<PoolValue<'a>>,
     /// What the architecture diagram draws of each pool, in `pools` order.
     drawn: Vec<Drawn>,
+    /// How the access endpoints reach the control-plane node from outside.
+    cp_public: PublicIp,
     kafka: Option<KafkaValue<'a>>,
     profiles: Vec<Profile<'a>>,
     ingress: IngressValue,
@@ -112,6 +114,50 @@ impl Drawn {
     }
 }
 
+/// The control-plane node's public address as the access endpoints write
+/// it: the Primary IP's address when `cluster.kdl` records it, else a
+/// placeholder the template writes in angle brackets (the Primary IP's name,
+/// or `<node>-public-ip` for an ephemeral address).
+#[derive(Serialize)]
+struct PublicIp {
+    address: Option<String>,
+    placeholder: String,
+}
+
+impl PublicIp {
+    fn of(e: &Resolved<'_>) -> Self {
+        let cp = e.control_plane.as_deref();
+        let pool = e.pools.iter().find(|p| p.server);
+        let held = pool
+            .and_then(|p| p.primary_ip.as_ref())
+            .filter(|_| cp.is_some_and(|n| n.primary_ip));
+        match held {
+            Some(ip) => Self {
+                address: ip.address.map(|a| a.to_string()),
+                placeholder: ip.name.clone(),
+            },
+            None => {
+                let placeholder = format!("{}-public-ip", cp.map_or("", |n| n.name.as_str()));
+                if super::provenance::active() {
+                    // the node's name: its pool's name and count (and which
+                    // node holds the pool's Primary IP)
+                    let spans = pool.into_iter().flat_map(|p| {
+                        [Some(p.name.span), Some(p.count.span)]
+                            .into_iter()
+                            .chain([p.pool.primary_ip.as_ref().map(|ip| ip.node.span)])
+                            .flatten()
+                    });
+                    super::provenance::derived(&placeholder, spans);
+                }
+                Self {
+                    address: None,
+                    placeholder,
+                }
+            }
+        }
+    }
+}
+
 /// A Kafka topic as the deploy creates it.
 #[derive(Serialize)]
 struct Topic<'a> {
@@ -176,7 +222,7 @@ struct Cost<'a> {
 struct CostRow<'a> {
     pool: &'a str,
     /// `kafka-0..kafka-2`.
-    nodes: String,
+    nodes: &'a str,
     server_type: &'a str,
     count: u32,
     unit_eur: Option<f64>,
@@ -224,6 +270,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
             .collect(),
         pools: PoolValue::all(e),
         drawn: e.pools.iter().map(Drawn::new).collect(),
+        cp_public: PublicIp::of(e),
         kafka: KafkaValue::of(e),
         profiles: t
             .profiles
@@ -261,11 +308,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
                 .zip(&e.pools)
                 .map(|(row, p)| CostRow {
                     pool: &row.pool,
-                    nodes: match &p.nodes[..] {
-                        [] => String::new(),
-                        [one] => one.name.clone(),
-                        [first, .., last] => format!("{}..{}", first.name, last.name),
-                    },
+                    nodes: &p.names,
                     server_type: &row.server_type,
                     count: row.count,
                     unit_eur: row.unit_eur,

@@ -334,6 +334,8 @@ impl Recorder {
                     .filter_map(at)
                     .collect();
                 let server: Vec<u32> = server.into_iter().chain(held).filter_map(at).collect();
+                // the nodes' names as the tables show them (`kafka-0..kafka-2`)
+                r.derive(&pool.names, &node);
                 if let Some(ip) = &pool.primary_ip {
                     let o: Vec<u32> = [p.name.span, topo.cluster.span, topo.env.name.span]
                         .into_iter()

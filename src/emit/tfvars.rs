@@ -16,7 +16,8 @@
 use serde::Serialize;
 
 use super::value::{
-    FirewallValue, HetznerValue, NetworkValue, Node, PoolValue, VersionsValue, control_plane,
+    FirewallValue, HetznerValue, NetworkValue, Node, PoolValue, PrimaryIpValue, VersionsValue,
+    control_plane,
 };
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;
@@ -51,6 +52,8 @@ struct Env<'a> {
     versions: VersionsValue<'a>,
     control_plane: Node,
     pools: Vec<PoolValue<'a>>,
+    /// The pools' Primary IPs, in pool order.
+    primary_ips: Vec<PrimaryIpValue<'a>>,
     firewall: Vec<FirewallValue<'a>>,
 }
 
@@ -81,6 +84,7 @@ pub(crate) fn emit(
                 versions: VersionsValue::new(&topo.versions),
                 control_plane: control_plane(env),
                 pools: PoolValue::all(env),
+                primary_ips: PrimaryIpValue::all(env),
                 firewall: FirewallValue::all(env),
             },
             module,

@@ -18,7 +18,9 @@ use minijinja::value::{Enumerator, Object, Value};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::model::resolve::{Reach, Resolved, ResolvedNode, ResolvedPool, dotted, snake};
+use crate::model::resolve::{
+    Reach, Resolved, ResolvedNode, ResolvedPool, ResolvedPrimaryIp, dotted, snake,
+};
 use crate::model::{KafkaOwner, KeyValue, Taint, Versions};
 
 /// The node type the template filters downcast to.
@@ -274,16 +276,40 @@ pub(crate) struct PoolValue<'a> {
     /// The retired indexes, in file order.
     retired: Vec<u32>,
     nodes: Nodes,
+    /// `kafka-0..kafka-2` (the model's [`ResolvedPool::names`]).
+    names: &'a str,
 }
 
 /// A pool's Primary IP.
 #[derive(Serialize)]
-struct PrimaryIpValue<'a> {
+pub(crate) struct PrimaryIpValue<'a> {
     name: &'a str,
     tf_var: &'a str,
     node_index: u32,
     node: &'a str,
     address: Option<String>,
+}
+
+impl<'a> PrimaryIpValue<'a> {
+    /// The template value of `ip`.
+    fn new(ip: &'a ResolvedPrimaryIp) -> Self {
+        Self {
+            name: &ip.name,
+            tf_var: &ip.tf_var,
+            node_index: ip.node_index,
+            node: &ip.node,
+            address: ip.address.map(|a| a.to_string()),
+        }
+    }
+
+    /// The Primary IPs of `env`'s pools, in pool order.
+    pub(crate) fn all(env: &'a Resolved<'_>) -> Vec<Self> {
+        env.pools
+            .iter()
+            .filter_map(|p| p.primary_ip.as_ref())
+            .map(Self::new)
+            .collect()
+    }
 }
 
 impl<'a> PoolValue<'a> {
@@ -305,15 +331,10 @@ impl<'a> PoolValue<'a> {
             labels: Kv::all(&p.labels),
             taints: p.taints.iter().map(TaintValue::new).collect(),
             apps: p.apps.value,
-            primary_ip: p.primary_ip.as_ref().map(|ip| PrimaryIpValue {
-                name: &ip.name,
-                tf_var: &ip.tf_var,
-                node_index: ip.node_index,
-                node: &ip.node,
-                address: ip.address.map(|a| a.to_string()),
-            }),
+            primary_ip: p.primary_ip.as_ref().map(PrimaryIpValue::new),
             retired: p.retired.iter().map(|r| r.index.value).collect(),
             nodes: Nodes::of(&p.nodes),
+            names: &p.names,
         }
     }
 

@@ -10,7 +10,9 @@ use std::net::Ipv4Addr;
 
 pub use env::Resolved;
 pub(crate) use env::{DEPLOY_KEY_SUFFIX, dotted, snake};
-pub(crate) use env::{Reach, ResolvedFirewallRule, ResolvedNode, ResolvedPool, ResolvedRange};
+pub(crate) use env::{
+    Reach, ResolvedFirewallRule, ResolvedNode, ResolvedPool, ResolvedPrimaryIp, ResolvedRange,
+};
 pub(crate) use kafka::{External, NodeIds, NodePortUse, ResolvedKafka, ResolvedTopic};
 
 use super::{Pool, Role, Topology};

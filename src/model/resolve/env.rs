@@ -76,6 +76,9 @@ pub struct ResolvedPool<'t> {
     /// retired index is skipped, never reused) (shared: a template reads the
     /// list without copying it).
     pub nodes: Arc<[Arc<ResolvedNode>]>,
+    /// Its nodes' names as the tables show them: `kafka-0..kafka-2`, the
+    /// one name of a single node, empty without nodes.
+    pub(crate) names: String,
 }
 
 /// The pool's own fields (`count`, `labels`, …); [`ResolvedPool::primary_ip`]
@@ -239,6 +242,11 @@ impl<'t> Resolved<'t> {
                         address: ip.address.as_ref().map(|a| a.value),
                     }),
                     tf_prefix,
+                    names: match &nodes[..] {
+                        [] => String::new(),
+                        [one] => one.name.clone(),
+                        [first, .., last] => format!("{}..{}", first.name, last.name),
+                    },
                     nodes: nodes.into(),
                 }
             })
