@@ -9,9 +9,15 @@
 //! - the model's values are known before anything renders: every leaf of
 //!   `cluster.kdl` ([`crate::model::leaves`]: written, overridden by an
 //!   environment, or a schema default) and the facts derived from them
-//!   (a node's names and addresses: its pool's name, count and range, the
-//!   range's first offset, the subnet), each a set of origins, interned once
-//!   (a `u32` names a set: a value's record holds no string and no vector);
+//!   (an address range's ends, a cost, …), each a set of origins, interned
+//!   once (a `u32` names a set: a value's record holds no string and no
+//!   vector);
+//! - a node's names and addresses are not derived as texts (4,000 of them at
+//!   1,000 nodes): a pool's nodes share three sets (of a name: the pool's
+//!   name, count and Primary IP holder; of a server; of a private address:
+//!   the range, its first offset, the subnet), and a node's text field a
+//!   template reads while recording is a text of its own whose address names
+//!   its set ([`node_text`]): the formatter finds it by identity;
 //! - the formatter (`templates/autoescape.rs`), through which every
 //!   `{{{ value }}}` passes, records the byte range it writes and the set of
 //!   the value it writes; a filter (`sh`, `hcl`, …) hands the set of its
@@ -28,7 +34,7 @@
 //! emitters composed, [`derived`], which a later file may show). The
 //! answer is the one recording every file gives (tests/why.rs).
 //!
-//! A value is matched to the model by its text: a value whose text two
+//! Any other value is matched to the model by its text: a value whose text two
 //! leaves share names both (`exact` is false). An emitter that knows which
 //! values it wrote names them by span instead ([`spans_at`], [`derived`]).
 
@@ -37,6 +43,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use minijinja::value::{Value, ValueKind};
 
+use std::sync::Arc;
+
+use super::value::{NodeCtx, TextField};
 use crate::diag::Span;
 use crate::model::Resolved;
 use crate::model::leaves::{Leaf, LeafKind};
@@ -165,6 +174,16 @@ struct Recorder {
     keyed: Map<(SetId, usize, usize), SetId>,
     /// A node (by address) → the union of its names' and addresses' sets.
     nodes: Map<usize, Option<SetId>>,
+    /// A pool's nodes (by the address of their shared pool name) → the sets
+    /// of a node's name, of its server (its server name and public address)
+    /// and of its private address: a node's facts are never derived as
+    /// texts, a node names its pool's sets when it is written.
+    pools: Map<usize, [Option<SetId>; 3]>,
+    /// A node's text a template read while recording ([`node_text`]), by the
+    /// address of the text's bytes → its set: the value written is found by
+    /// identity, not by its text. Holds the text, so that no other text takes
+    /// its address while the recording lasts.
+    read: Map<usize, (Arc<str>, SetId)>,
     /// A value's text → the set of origins it can come from.
     by_text: Map<Box<str>, SetId>,
     /// A filter's output → the set of its input, in the file in progress
@@ -205,17 +224,11 @@ impl Recorder {
             recent: Vec::new(),
             unions: Vec::new(),
             nodes: Map::default(),
+            pools: Map::default(),
+            read: Map::default(),
             keyed: Map::default(),
-            // every leaf's text and a node's four facts, without growing
-            by_text: Map::with_capacity_and_hasher(
-                leaves.len()
-                    + 4 * envs
-                        .iter()
-                        .flat_map(|e| &e.pools)
-                        .map(|p| p.nodes.len())
-                        .sum::<usize>(),
-                Default::default(),
-            ),
+            // every leaf's text, without growing
+            by_text: Map::with_capacity_and_hasher(leaves.len(), Default::default()),
             filtered: Map::default(),
             pending: Vec::new(),
             captured: Vec::new(),
@@ -353,16 +366,12 @@ impl Recorder {
                         .collect();
                     r.derive(&format!("{}={}", l.key.value, l.value.value), &o);
                 }
-                // a pool's nodes share its three lists: each interned once
+                // a pool's nodes share its three sets, each interned once; a
+                // node finds them by its pool name's address when written
                 let sets =
                     [&node, &server, &ip].map(|o| (!o.is_empty()).then(|| r.intern_given(o)));
-                for n in pool.nodes.iter() {
-                    r.derive_set(&n.name, sets[0], &node);
-                    r.derive_set(&n.server_name, sets[1], &server);
-                    r.derive_set(&n.private_ip, sets[2], &ip);
-                    if !n.public_ip.is_empty() {
-                        r.derive_set(&n.public_ip, sets[1], &server);
-                    }
+                if let Some(n) = pool.nodes.first() {
+                    r.pools.insert(pool_key(n), sets);
                 }
             }
         }
@@ -404,24 +413,6 @@ impl Recorder {
             Some(s) => *s = set,
             None => {
                 self.by_text.insert(text.into(), set);
-            }
-        }
-    }
-
-    /// [`Self::derive`] with the set of `origins` interned already (`set`,
-    /// `None` when `origins` is empty): a text not seen yet is hashed once.
-    fn derive_set(&mut self, text: &str, set: Option<SetId>, origins: &[u32]) {
-        let Some(set) = set.filter(|_| !text.is_empty()) else {
-            return;
-        };
-        match self.by_text.entry(text.into()) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(set);
-            }
-            std::collections::hash_map::Entry::Occupied(o) => {
-                if *o.get() != set {
-                    self.derive(text, origins);
-                }
             }
         }
     }
@@ -532,9 +523,32 @@ impl Recorder {
         out
     }
 
+    /// The set of text field `field` of node `n`: its pool's (see
+    /// [`Recorder::pools`]); none for an empty text or a field that is no
+    /// fact of the node's own (its pool's name, its reach).
+    fn node_set(&self, n: &NodeCtx, field: TextField) -> Option<SetId> {
+        let i = match field {
+            TextField::Name => 0,
+            TextField::ServerName | TextField::PublicIp => 1,
+            TextField::Ip => 2,
+            TextField::Pool | TextField::Reach => return None,
+        };
+        if n.text(field).is_empty() {
+            return None;
+        }
+        self.pools.get(&pool_key(n)).and_then(|s| s[i])
+    }
+
     /// The set of `value`, by its text (a list: the union of its items').
     fn find(&mut self, value: &Value) -> Option<SetId> {
         if let Some(s) = value.as_str() {
+            // a node's text read by the template: by identity
+            if !self.read.is_empty()
+                && let Some((text, set)) = self.read.get(&(s.as_ptr() as usize))
+                && text.len() == s.len()
+            {
+                return Some(*set);
+            }
             // a filter's output (safe) is found by what the filter was given;
             // a text that is no value of the model may be the output of one
             // that leaves it unsafe (`join`)
@@ -569,9 +583,7 @@ impl Recorder {
             }
             // a map (a row of `rows`): its values'
             ValueKind::Map
-                if value
-                    .downcast_object_ref::<super::value::NodeCtx>()
-                    .is_none()
+                if value.downcast_object_ref::<NodeCtx>().is_none()
                     && value
                         .downcast_object_ref::<super::templates::GhExpr>()
                         .is_none() =>
@@ -588,7 +600,7 @@ impl Recorder {
             }
             _ => {
                 // a node (a row of `rows`): its names' and addresses'
-                if let Some(n) = value.downcast_object_ref::<super::value::NodeCtx>() {
+                if let Some(n) = value.downcast_object_ref::<NodeCtx>() {
                     // the model's nodes live as long as the recording: one
                     // node, one address
                     let key = std::ptr::from_ref(n) as usize;
@@ -596,13 +608,13 @@ impl Recorder {
                         return set;
                     }
                     let mut sets: Vec<SetId> = [
-                        n.name.as_str(),
-                        n.server_name.as_str(),
-                        n.private_ip.as_str(),
-                        &n.public_ip,
+                        TextField::Name,
+                        TextField::ServerName,
+                        TextField::Ip,
+                        TextField::PublicIp,
                     ]
                     .into_iter()
-                    .filter_map(|t| self.by_text.get(t).copied())
+                    .filter_map(|f| self.node_set(n, f))
                     .collect();
                     sets.sort_unstable();
                     sets.dedup();
@@ -691,6 +703,50 @@ fn distinct_texts(ids: &[u32], origins: &[Origin]) -> bool {
 /// captured values are taken for never written (a capture's text is
 /// written right after it: in the loop iteration that made it).
 const STALE_CAPTURE: u32 = 64;
+
+/// The key of a node's pool in [`Recorder::pools`]: the address of the pool
+/// name its nodes share (one per pool of an environment).
+fn pool_key(n: &NodeCtx) -> usize {
+    n.pool.as_ptr() as usize
+}
+
+/// Text field `field` of node `n` as a template value, when this thread
+/// records and the field is a fact of the node: a text of its own, whose
+/// address the recorder knows (see [`Recorder::read`]), so the formatter
+/// finds its origins by identity — no node's facts are hashed as texts.
+pub(super) fn node_text(n: &NodeCtx, field: TextField) -> Option<Value> {
+    let mut out = None;
+    with(|r| {
+        let Some(set) = r.node_set(n, field) else {
+            return;
+        };
+        let text: Arc<str> = Arc::from(n.text(field));
+        let value = Value::from(Arc::clone(&text));
+        r.read.insert(text.as_ptr() as usize, (text, set));
+        out = Some(value);
+    });
+    out
+}
+
+/// An emitter put text field `field` of node `n` into a template's context
+/// as plain text (not the node): the text has the node's origins.
+pub(super) fn node_fact(n: &NodeCtx, field: TextField) {
+    with(|r| {
+        let Some(set) = r.node_set(n, field) else {
+            return;
+        };
+        let ids = r.out.sets[set as usize].ids.to_vec();
+        let text = n.text(field);
+        if r.only.is_some() {
+            r.log.push(Event::Derived {
+                text: text.into(),
+                ids,
+            });
+        } else {
+            r.derive(text, &ids);
+        }
+    });
+}
 
 /// Runs `f` on the recorder, when this thread records.
 fn with(f: impl FnOnce(&mut Recorder)) {

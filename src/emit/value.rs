@@ -72,7 +72,15 @@ impl ResolvedNode {
         match name {
             "index" => Some(Value::from(self.index)),
             "primary_ip" => Some(Value::from(self.primary_ip)),
-            _ => self.text_field(name).map(Value::from),
+            _ => {
+                let field = TextField::named(name)?;
+                if super::provenance::active()
+                    && let Some(v) = super::provenance::node_text(self, field)
+                {
+                    return Some(v);
+                }
+                Some(Value::from(self.text(field)))
+            }
         }
     }
 }

@@ -406,7 +406,12 @@ impl<'a> Env<'a> {
             .iter()
             .flat_map(|p| p.nodes.iter())
             .find(|n| n.name == via)
-            .map_or("", |n| n.server_name.as_str())
+            .map_or("", |n| {
+                if super::provenance::active() {
+                    super::provenance::node_fact(n, super::value::TextField::ServerName);
+                }
+                n.server_name.as_str()
+            })
     }
 
     fn new(e: &'a Resolved<'_>) -> Self {
