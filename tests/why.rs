@@ -911,28 +911,22 @@ fn why_shows_written_overridden_and_template_text_lines() {
 fn why_errors_have_codes_and_help() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cluster.kdl"), bundled()).unwrap();
-    for (args, code, help) in [
+    let dev = "generated/environments/dev.tfvars";
+    for (target, code, help) in [
+        (dev.to_owned(), "topogen::why::target", "PATH:LINE"),
+        (format!("{dev}:0"), "topogen::why::target", "PATH:LINE"),
         (
-            vec!["why", "generated/environments/dev.tfvars"],
-            "topogen::why::target",
-            "PATH:LINE",
-        ),
-        (
-            vec!["why", "generated/environments/dev.tfvars:0"],
-            "topogen::why::target",
-            "PATH:LINE",
-        ),
-        (
-            vec!["why", "generated/environments/dve.tfvars:3"],
+            "generated/environments/dve.tfvars:3".to_owned(),
             "topogen::why::file",
             "did you mean `generated/environments/dev.tfvars`?",
         ),
         (
-            vec!["why", "generated/environments/dev.tfvars:100000"],
+            format!("{dev}:100000"),
             "topogen::why::line",
             "numbered from 1",
         ),
     ] {
+        let args = ["why", target.as_str()];
         let o = topogen(dir.path(), &args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
