@@ -830,14 +830,15 @@ fn why_json(dir: &std::path::Path, target: &str) -> serde_json::Value {
     v["why"].clone()
 }
 
-/// The 1-based line of `file` (a generated file of the bundled cluster)
-/// that starts with `start`.
-fn line_of(file: &str, start: &str) -> usize {
+/// `FILE:LINE` of the first line of `file` (a generated file of the bundled
+/// cluster) that starts with `start`: a target for `why`.
+fn line_of(file: &str, start: &str) -> String {
     let text = std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    1 + text
+    let line = 1 + text
         .lines()
         .position(|l| l.starts_with(start))
-        .unwrap_or_else(|| panic!("{file}: no line starts with {start:?}"))
+        .unwrap_or_else(|| panic!("{file}: no line starts with {start:?}"));
+    format!("{file}:{line}")
 }
 
 #[test]
@@ -847,10 +848,7 @@ fn why_shows_written_overridden_and_template_text_lines() {
     std::fs::write(dir.path().join("cluster.kdl"), &kdl).unwrap();
     // written in the base: the image of every environment
     let image = line_of("generated/environments/dev.tfvars", "image ");
-    let w = why_json(
-        dir.path(),
-        &format!("generated/environments/dev.tfvars:{image}"),
-    );
+    let w = why_json(dir.path(), &image);
     assert_eq!(w["template_text"], false, "{w}");
     let o = &w["origins"][0];
     assert_eq!(o["source"], "written", "{w}");
@@ -859,10 +857,7 @@ fn why_shows_written_overridden_and_template_text_lines() {
     assert!(kdl[at..].starts_with("image="), "{w}");
     // overridden by prod's environment block: shown as such
     let subnet = line_of("generated/environments/prod.tfvars", "subnet_cidr");
-    let w = why_json(
-        dir.path(),
-        &format!("generated/environments/prod.tfvars:{subnet}"),
-    );
+    let w = why_json(dir.path(), &subnet);
     let o = &w["origins"][0];
     assert_eq!(o["source"], "environment", "{w}");
     assert_eq!(o["environment"], "prod", "{w}");
@@ -872,10 +867,7 @@ fn why_shows_written_overridden_and_template_text_lines() {
         "generated/k8s/dev/strimzi/kafkanodepool-kafka.yaml",
         "      deleteClaim:",
     );
-    let w = why_json(
-        dir.path(),
-        &format!("generated/k8s/dev/strimzi/kafkanodepool-kafka.yaml:{claim}"),
-    );
+    let w = why_json(dir.path(), &claim);
     let o = &w["origins"][0];
     assert_eq!(o["source"], "default", "{w}");
     assert_eq!(o["property"], "delete-claim", "{w}");
@@ -897,10 +889,7 @@ fn why_shows_written_overridden_and_template_text_lines() {
         "{w}"
     );
     // the human answer: a snippet of cluster.kdl
-    let o = topogen(
-        dir.path(),
-        &["why", &format!("generated/environments/dev.tfvars:{image}")],
-    );
+    let o = topogen(dir.path(), &["why", &image]);
     assert_eq!(o.status.code(), Some(0));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("╭─[cluster.kdl:"), "{out}");
