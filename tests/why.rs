@@ -880,14 +880,12 @@ fn why_shows_written_overridden_and_template_text_lines() {
         .iter()
         .map(|o| o["path"].as_str().unwrap())
         .collect();
-    assert!(
-        names.contains(&"cluster `k3s-trading` › pool `kafka` › name"),
-        "{w}"
-    );
-    assert!(
-        names.contains(&"cluster `k3s-trading` › environment `dev` › name"),
-        "{w}"
-    );
+    for name in [
+        "cluster `k3s-trading` › pool `kafka` › name",
+        "cluster `k3s-trading` › environment `dev` › name",
+    ] {
+        assert!(names.contains(&name), "{name}: {w}");
+    }
     // the human answer: a snippet of cluster.kdl
     let o = topogen(dir.path(), &["why", &image]);
     assert_eq!(o.status.code(), Some(0));
