@@ -226,15 +226,19 @@ fn a_nodeport_range_widened_is_additive() {
     assert!(blamed(&p, Kind::PortsWidened, BASE, &new).contains("30001-30010"));
 }
 
+/// The edits that grow the base's Kafka pool from three nodes to five, with a
+/// NodePort for each new broker.
+const KAFKA_FIVE: &[(&str, &str)] = &[
+    (
+        "server-type=cx23 count=3 range=kafka",
+        "server-type=cx23 count=5 range=kafka",
+    ),
+    ("port=\"30001-30004\"", "port=\"30001-30006\""),
+];
+
 #[test]
 fn kafka_three_to_five_adds_brokers_and_changes_the_quorum() {
-    let (_, p) = plan_from_base(&[
-        (
-            "server-type=cx23 count=3 range=kafka",
-            "server-type=cx23 count=5 range=kafka",
-        ),
-        ("port=\"30001-30004\"", "port=\"30001-30006\""),
-    ]);
+    let (_, p) = plan_from_base(KAFKA_FIVE);
     assert_has(&p, Kind::ServerAdded, "kafka-3", Additive);
     assert_has(&p, Kind::ServerAdded, "kafka-4", Additive);
     assert_has(&p, Kind::BrokersAdded, "trading-cluster", Additive);
@@ -249,16 +253,7 @@ fn kafka_three_to_five_adds_brokers_and_changes_the_quorum() {
 
 #[test]
 fn kafka_five_to_three_removes_brokers() {
-    let five = edit(
-        BASE,
-        &[
-            (
-                "server-type=cx23 count=3 range=kafka",
-                "server-type=cx23 count=5 range=kafka",
-            ),
-            ("port=\"30001-30004\"", "port=\"30001-30006\""),
-        ],
-    );
+    let five = edit(BASE, KAFKA_FIVE);
     let p = plan(&five, BASE);
     assert_has(&p, Kind::BrokersRemoved, "trading-cluster", Destructive);
     assert_has(&p, Kind::ServerRemoved, "kafka-4", Destructive);

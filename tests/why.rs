@@ -830,14 +830,15 @@ fn why_json(dir: &std::path::Path, target: &str) -> serde_json::Value {
     v["why"].clone()
 }
 
-/// The 1-based line of `file` (a generated file of the bundled cluster)
-/// that starts with `start`.
-fn line_of(file: &str, start: &str) -> usize {
+/// `FILE:LINE` of the first line of `file` (a generated file of the bundled
+/// cluster) that starts with `start`: a target for `why`.
+fn line_of(file: &str, start: &str) -> String {
     let text = std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    1 + text
+    let line = 1 + text
         .lines()
         .position(|l| l.starts_with(start))
-        .unwrap_or_else(|| panic!("{file}: no line starts with {start:?}"))
+        .unwrap_or_else(|| panic!("{file}: no line starts with {start:?}"));
+    format!("{file}:{line}")
 }
 
 #[test]
@@ -847,10 +848,7 @@ fn why_shows_written_overridden_and_template_text_lines() {
     std::fs::write(dir.path().join("cluster.kdl"), &kdl).unwrap();
     // written in the base: the image of every environment
     let image = line_of("generated/environments/dev.tfvars", "image ");
-    let w = why_json(
-        dir.path(),
-        &format!("generated/environments/dev.tfvars:{image}"),
-    );
+    let w = why_json(dir.path(), &image);
     assert_eq!(w["template_text"], false, "{w}");
     let o = &w["origins"][0];
     assert_eq!(o["source"], "written", "{w}");
@@ -859,10 +857,7 @@ fn why_shows_written_overridden_and_template_text_lines() {
     assert!(kdl[at..].starts_with("image="), "{w}");
     // overridden by prod's environment block: shown as such
     let subnet = line_of("generated/environments/prod.tfvars", "subnet_cidr");
-    let w = why_json(
-        dir.path(),
-        &format!("generated/environments/prod.tfvars:{subnet}"),
-    );
+    let w = why_json(dir.path(), &subnet);
     let o = &w["origins"][0];
     assert_eq!(o["source"], "environment", "{w}");
     assert_eq!(o["environment"], "prod", "{w}");
@@ -872,10 +867,7 @@ fn why_shows_written_overridden_and_template_text_lines() {
         "generated/k8s/dev/strimzi/kafkanodepool-kafka.yaml",
         "      deleteClaim:",
     );
-    let w = why_json(
-        dir.path(),
-        &format!("generated/k8s/dev/strimzi/kafkanodepool-kafka.yaml:{claim}"),
-    );
+    let w = why_json(dir.path(), &claim);
     let o = &w["origins"][0];
     assert_eq!(o["source"], "default", "{w}");
     assert_eq!(o["property"], "delete-claim", "{w}");
@@ -888,19 +880,14 @@ fn why_shows_written_overridden_and_template_text_lines() {
         .iter()
         .map(|o| o["path"].as_str().unwrap())
         .collect();
-    assert!(
-        names.contains(&"cluster `k3s-trading` › pool `kafka` › name"),
-        "{w}"
-    );
-    assert!(
-        names.contains(&"cluster `k3s-trading` › environment `dev` › name"),
-        "{w}"
-    );
+    for name in [
+        "cluster `k3s-trading` › pool `kafka` › name",
+        "cluster `k3s-trading` › environment `dev` › name",
+    ] {
+        assert!(names.contains(&name), "{name}: {w}");
+    }
     // the human answer: a snippet of cluster.kdl
-    let o = topogen(
-        dir.path(),
-        &["why", &format!("generated/environments/dev.tfvars:{image}")],
-    );
+    let o = topogen(dir.path(), &["why", &image]);
     assert_eq!(o.status.code(), Some(0));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("╭─[cluster.kdl:"), "{out}");
@@ -911,28 +898,22 @@ fn why_shows_written_overridden_and_template_text_lines() {
 fn why_errors_have_codes_and_help() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cluster.kdl"), bundled()).unwrap();
-    for (args, code, help) in [
+    let dev = "generated/environments/dev.tfvars";
+    for (target, code, help) in [
+        (dev.to_owned(), "topogen::why::target", "PATH:LINE"),
+        (format!("{dev}:0"), "topogen::why::target", "PATH:LINE"),
         (
-            vec!["why", "generated/environments/dev.tfvars"],
-            "topogen::why::target",
-            "PATH:LINE",
-        ),
-        (
-            vec!["why", "generated/environments/dev.tfvars:0"],
-            "topogen::why::target",
-            "PATH:LINE",
-        ),
-        (
-            vec!["why", "generated/environments/dve.tfvars:3"],
+            "generated/environments/dve.tfvars:3".to_owned(),
             "topogen::why::file",
             "did you mean `generated/environments/dev.tfvars`?",
         ),
         (
-            vec!["why", "generated/environments/dev.tfvars:100000"],
+            format!("{dev}:100000"),
             "topogen::why::line",
             "numbered from 1",
         ),
     ] {
+        let args = ["why", target.as_str()];
         let o = topogen(dir.path(), &args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");

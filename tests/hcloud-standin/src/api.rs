@@ -346,12 +346,7 @@ fn network_mut(cloud: &mut Cloud, me: u64) -> R<&mut Network> {
 }
 
 fn placement_servers(cloud: &Cloud, pg: u64) -> Vec<u64> {
-    cloud
-        .servers
-        .iter()
-        .filter(|s| s.placement_group == Some(pg))
-        .map(|s| s.id)
-        .collect()
+    cloud.servers_in_placement_group(pg).map(|s| s.id).collect()
 }
 
 // ------------------------------------------------------------------ server
@@ -536,9 +531,8 @@ fn check_placement(cloud: &Cloud, pg: u64, me: u64) -> R {
         return Err(not_found(format!("placement group {pg} not found")));
     };
     let members = cloud
-        .servers
-        .iter()
-        .filter(|s| s.placement_group == Some(pg) && s.id != me)
+        .servers_in_placement_group(pg)
+        .filter(|s| s.id != me)
         .count();
     if group.kind == "spread" && members >= SPREAD_LIMIT {
         return Err(ApiError::new(

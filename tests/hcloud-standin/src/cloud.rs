@@ -330,6 +330,27 @@ impl Cloud {
         self.placement_groups.iter().find(|g| g.id == id)
     }
 
+    /// The servers in placement group `pg`.
+    pub fn servers_in_placement_group(&self, pg: u64) -> impl Iterator<Item = &Server> {
+        self.servers
+            .iter()
+            .filter(move |s| s.placement_group == Some(pg))
+    }
+
+    /// The servers attached to network `net`.
+    pub fn servers_in_network(&self, net: u64) -> impl Iterator<Item = &Server> {
+        self.servers
+            .iter()
+            .filter(move |s| s.private_net.iter().any(|p| p.network == net))
+    }
+
+    /// The firewalls applied to server `srv`.
+    pub fn firewalls_of(&self, srv: u64) -> impl Iterator<Item = &Firewall> {
+        self.firewalls
+            .iter()
+            .filter(move |f| f.applied_to.iter().any(|a| a.server == Some(srv)))
+    }
+
     /// A new ID and a `created` timestamp.
     pub fn new_id(&mut self) -> (u64, String) {
         self.last_id += 1;

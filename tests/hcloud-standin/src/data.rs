@@ -6,6 +6,7 @@ use tf_provider::value::ValueAny as V;
 
 use crate::catalog::catalog;
 use crate::cloud::{Cloud, Labels};
+use crate::named::Named;
 use crate::values::{flag, get, id, list_n, list_s, map_s, n, object, put, s, strings, text};
 
 /// Whether `labels` match a label selector (`k=v`, `k==v`, `k!=v`, `k`, `!k`,
@@ -140,6 +141,29 @@ fn pick<'a, T>(
     }
 }
 
+/// [`pick`] among objects of the fake cloud, found by ID, name or label selector.
+fn pick_named<'a, T: Named>(
+    all: &'a [T],
+    key: &Key,
+    what: &str,
+    most_recent: bool,
+) -> Result<&'a T, String> {
+    pick(
+        all,
+        key,
+        what,
+        |x| (x.id(), x.name(), "", x.labels()),
+        most_recent,
+    )
+}
+
+/// The attributes of every data source of a fake-cloud object: `id`, `name`, `labels`.
+fn put_named(out: &mut V, x: &impl Named) {
+    put(out, "id", n(x.id()));
+    put(out, "name", s(x.name()));
+    put(out, "labels", map_s(x.labels()));
+}
+
 /// The first catalogue entry among `all` whose (name, id) `facts` match `config`'s
 /// `name` or `id`, or the provider's "not found" error naming what `config` asked for.
 fn by_name_or_id<'a, T>(
@@ -178,8 +202,7 @@ pub fn read(cloud: &Cloud, kind: &str, config: &V, out: &mut V) -> Result<(), St
                 |p| (p.id, &p.name, &p.ip, &p.labels),
                 false,
             )?;
-            put(out, "id", n(ip.id));
-            put(out, "name", s(&ip.name));
+            put_named(out, ip);
             put(out, "type", s(&ip.kind));
             put(out, "ip_address", s(&ip.ip));
             put(out, "ip_network", s(&ip.ip_network));
@@ -188,7 +211,6 @@ pub fn read(cloud: &Cloud, kind: &str, config: &V, out: &mut V) -> Result<(), St
             put(out, "assignee_type", s(&ip.assignee_type));
             put(out, "auto_delete", V::Bool(ip.auto_delete));
             put(out, "delete_protection", V::Bool(ip.delete_protection));
-            put(out, "labels", map_s(&ip.labels));
         }
         "hcloud_ssh_key" => {
             let k = key(
@@ -211,26 +233,16 @@ pub fn read(cloud: &Cloud, kind: &str, config: &V, out: &mut V) -> Result<(), St
                 },
                 false,
             )?;
-            put(out, "id", n(key.id));
-            put(out, "name", s(&key.name));
+            put_named(out, key);
             put(out, "fingerprint", s(&key.fingerprint));
             put(out, "public_key", s(&key.public_key));
-            put(out, "labels", map_s(&key.labels));
         }
         "hcloud_network" => {
             let k = key(config, &["id", "name", "with_selector"])
                 .ok_or("please specify an id, a name or a selector to lookup the network")?;
-            let net = pick(
-                &cloud.networks,
-                &k,
-                "network",
-                |x| (x.id, &x.name, "", &x.labels),
-                false,
-            )?;
-            put(out, "id", n(net.id));
-            put(out, "name", s(&net.name));
+            let net = pick_named(&cloud.networks, &k, "network", false)?;
+            put_named(out, net);
             put(out, "ip_range", s(&net.ip_range));
-            put(out, "labels", map_s(&net.labels));
             put(out, "delete_protection", V::Bool(net.delete_protection));
             put(
                 out,
@@ -242,16 +254,8 @@ pub fn read(cloud: &Cloud, kind: &str, config: &V, out: &mut V) -> Result<(), St
             let k = key(config, &["id", "name", "with_selector"])
                 .ok_or("please specify an id, a name or a selector to lookup the firewall")?;
             let most_recent = flag(get(config, "most_recent")).unwrap_or(false);
-            let fw = pick(
-                &cloud.firewalls,
-                &k,
-                "firewall",
-                |x| (x.id, &x.name, "", &x.labels),
-                most_recent,
-            )?;
-            put(out, "id", n(fw.id));
-            put(out, "name", s(&fw.name));
-            put(out, "labels", map_s(&fw.labels));
+            let fw = pick_named(&cloud.firewalls, &k, "firewall", most_recent)?;
+            put_named(out, fw);
             let rules = fw
                 .rules
                 .iter()
@@ -292,21 +296,13 @@ pub fn read(cloud: &Cloud, kind: &str, config: &V, out: &mut V) -> Result<(), St
                 .filter(|x| statuses.is_empty() || statuses.contains(&x.status))
                 .cloned()
                 .collect();
-            let srv = pick(
-                &candidates,
-                &k,
-                "server",
-                |x| (x.id, &x.name, "", &x.labels),
-                false,
-            )?;
-            put(out, "id", n(srv.id));
-            put(out, "name", s(&srv.name));
+            let srv = pick_named(&candidates, &k, "server", false)?;
+            put_named(out, srv);
             put(out, "server_type", s(&srv.server_type));
             put(out, "image", s(&srv.image));
             put(out, "location", s(&srv.location));
             put(out, "datacenter", s(&srv.datacenter));
             put(out, "status", s(&srv.status));
-            put(out, "labels", map_s(&srv.labels));
             for (k, v) in cloud.public_addresses(srv) {
                 put(out, k, s(v));
             }
@@ -322,11 +318,7 @@ pub fn read(cloud: &Cloud, kind: &str, config: &V, out: &mut V) -> Result<(), St
                 "placement_group_id",
                 srv.placement_group.map_or(V::Null, n),
             );
-            let firewalls = cloud
-                .firewalls
-                .iter()
-                .filter(|f| f.applied_to.iter().any(|a| a.server == Some(srv.id)))
-                .map(|f| f.id);
+            let firewalls = cloud.firewalls_of(srv.id).map(|f| f.id);
             put(out, "firewall_ids", list_n(firewalls));
             let networks = srv
                 .private_net

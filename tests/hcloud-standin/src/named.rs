@@ -1,7 +1,8 @@
 //! What every kind of object in the fake cloud has: an ID, a name unique per kind,
-//! labels, and (for most kinds) delete protection. The API's create and update rules
-//! that only touch these (`api::unique_in`, `api::update_common`) serve every kind
-//! through this trait instead of one copy per kind.
+//! labels, a `created` timestamp and (for most kinds) delete protection. The API's
+//! create and update rules that only touch these (`api::unique_in`,
+//! `api::update_common`) and the CLI's common columns serve every kind through this
+//! trait instead of one copy per kind.
 
 use crate::cloud::{
     Firewall, FloatingIp, Labels, LoadBalancer, Network, PlacementGroup, PrimaryIp, Server, SshKey,
@@ -13,6 +14,8 @@ pub trait Named {
     fn id(&self) -> u64;
     fn name(&self) -> &str;
     fn labels(&self) -> &Labels;
+    /// The `created` timestamp.
+    fn created(&self) -> &str;
     fn set_name(&mut self, name: String);
     fn set_labels(&mut self, labels: Labels);
     /// The delete protection, for the kinds that have one.
@@ -36,6 +39,9 @@ macro_rules! named {
             }
             fn labels(&self) -> &Labels {
                 &self.labels
+            }
+            fn created(&self) -> &str {
+                &self.created
             }
             fn set_name(&mut self, name: String) {
                 self.name = name;

@@ -906,19 +906,24 @@ mod tests {
         eval(&parse(src).unwrap(), &scope()).unwrap()
     }
 
+    /// Asserts that each source evaluates to its value.
+    fn evaluates<const N: usize>(cases: [(&str, Value); N]) {
+        for (src, want) in cases {
+            assert_eq!(ev(src), want, "{src}");
+        }
+    }
+
     #[test]
     fn literals_as_documented() {
         // docs, "Literals": null, boolean, number (any JSON number format, hex, exponent), string in single quotes.
-        for (src, want) in [
+        evaluates([
             ("null", Value::Null),
             ("true", Value::Bool(true)),
             ("0xff", Value::Num(255.0)),
             ("-9.2", Value::Num(-9.2)),
             ("-2.99e-2", Value::Num(-0.0299)),
             ("'It''s open source!'", Value::str("It's open source!")),
-        ] {
-            assert_eq!(ev(src), want, "{src}");
-        }
+        ]);
         assert!(
             parse("\"double\"").is_err(),
             "double quotes are not string delimiters"
@@ -946,7 +951,7 @@ mod tests {
     #[test]
     fn loose_equality_coerces_to_numbers_and_ignores_case() {
         // docs, "Operators": different types coerce to numbers; strings compare ignoring case.
-        for (src, want) in [
+        evaluates([
             ("'ABC' == 'abc'", Value::Bool(true)),
             ("null == 0", Value::Bool(true)),
             ("true == 1", Value::Bool(true)),
@@ -960,28 +965,24 @@ mod tests {
             // arrays equal only as one instance
             ("fromJSON('[]') == fromJSON('[]')", Value::Bool(false)),
             ("'a' != 'A'", Value::Bool(false)),
-        ] {
-            assert_eq!(ev(src), want, "{src}");
-        }
+        ]);
     }
 
     #[test]
     fn ordering_compares_strings_ignoring_case_and_coerces_otherwise() {
-        for (src, want) in [
+        evaluates([
             ("'a' < 'B'", Value::Bool(true)),
             ("'10' > 9", Value::Bool(true)),
             // NaN compares false both ways
             ("'x' < 1 || 'x' >= 1", Value::Bool(false)),
             ("inputs.n <= 3", Value::Bool(true)),
-        ] {
-            assert_eq!(ev(src), want, "{src}");
-        }
+        ]);
     }
 
     #[test]
     fn and_or_return_operands_and_precedence_is_documented_order() {
         // docs: `&&` binds tighter than `||`; the ternary idiom returns an operand.
-        for (src, want) in [
+        evaluates([
             (
                 "inputs.environment == 'dev' && 'small' || 'large'",
                 Value::str("small"),
@@ -992,21 +993,17 @@ mod tests {
             ),
             ("!inputs.flag && 1 < 2 == true", Value::Bool(true)),
             ("(true || false) && ''", Value::str("")),
-        ] {
-            assert_eq!(ev(src), want, "{src}");
-        }
+        ]);
     }
 
     #[test]
     fn property_access_is_case_insensitive_and_missing_is_null() {
-        for (src, want) in [
+        evaluates([
             ("inputs.ENVIRONMENT", Value::str("dev")),
             ("inputs['environment']", Value::str("dev")),
             ("needs.a.outputs.nope", Value::Null),
             ("needs.zzz.outputs.ip", Value::Null),
-        ] {
-            assert_eq!(ev(src), want, "{src}");
-        }
+        ]);
         let err = eval(&parse("secrets.X").unwrap(), &scope()).unwrap_err();
         assert!(err.contains("unrecognized named-value"), "{err}");
     }
@@ -1014,7 +1011,7 @@ mod tests {
     #[test]
     fn object_filter_maps_over_values() {
         // docs, "Object filters": `needs.*.result` is an array of every result.
-        for (src, want) in [
+        evaluates([
             (
                 "needs.*.result",
                 Value::Arr(vec![
@@ -1026,24 +1023,20 @@ mod tests {
             ("contains(needs.*.result, 'failure')", Value::Bool(true)),
             ("contains(needs.*.result, 'cancelled')", Value::Bool(false)),
             ("contains(github.labels.*.name, 'bug')", Value::Bool(true)),
-        ] {
-            assert_eq!(ev(src), want, "{src}");
-        }
+        ]);
     }
 
     #[test]
     fn string_functions_ignore_case_and_cast() {
-        for (src, want) in [
+        evaluates([
             ("contains('Hello world', 'llo W')", Value::Bool(true)),
             ("startsWith('Hello', 'he')", Value::Bool(true)),
             ("endsWith('Hello', 'LO')", Value::Bool(true)),
             ("contains(fromJSON('[1, 2]'), '2')", Value::Bool(true)),
             ("format('{0} {{x}} {1}', 'a', 3)", Value::str("a {x} 3")),
-        ] {
-            assert_eq!(ev(src), want, "{src}");
-        }
+        ]);
         assert!(eval(&parse("format('{2}', 1)").unwrap(), &scope()).is_err());
-        for (src, want) in [
+        evaluates([
             (
                 "join(fromJSON('[\"a\", 1, true]'), '-')",
                 Value::str("a-1-true"),
@@ -1055,15 +1048,13 @@ mod tests {
                 Value::str("{\n  \"a\": [\n    1\n  ]\n}"),
             ),
             ("fromJSON('true') == true", Value::Bool(true)),
-        ] {
-            assert_eq!(ev(src), want, "{src}");
-        }
+        ]);
     }
 
     #[test]
     fn the_documentation_examples() {
         // Each example of the docs' "Functions" section, with its documented result.
-        for (src, want) in [
+        evaluates([
             ("contains('Hello world', 'llo')", Value::Bool(true)),
             (
                 "contains(fromJSON('[\"push\", \"pull_request\"]'), github.event_name)",
@@ -1081,9 +1072,7 @@ mod tests {
             ),
             ("join(github.labels.*.name, ', ')", Value::str("Bug, x")),
             ("fromJSON('{\"a\": 1}').a", Value::Num(1.0)),
-        ] {
-            assert_eq!(ev(src), want, "{src}");
-        }
+        ]);
     }
 
     #[test]

@@ -262,15 +262,13 @@ fn assert_monitoring_before_gitops(p: &Project, control: &str, env: &str, report
         .iter()
         .filter_map(|s| s.as_str())
         .collect();
-    assert!(sets.contains(&"grafana.enabled=false"), "{sets:?}");
-    assert!(
-        sets.contains(&"prometheus.prometheusSpec.retention=30d"),
-        "{sets:?}"
-    );
-    assert!(
-        sets.contains(&"prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage=20Gi"),
-        "{sets:?}"
-    );
+    for set in [
+        "grafana.enabled=false",
+        "prometheus.prometheusSpec.retention=30d",
+        "prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage=20Gi",
+    ] {
+        assert!(sets.contains(&set), "{set}: {sets:?}");
+    }
     let grafana = release("grafana-operator");
     assert_eq!(
         grafana["version"].as_str().unwrap(),

@@ -68,6 +68,31 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.into()
 }
 
+/// A Primary or Floating IP's address column: the IPv6 network, or the IPv4 address.
+fn ip_or_network(ip: &str, network: &str) -> String {
+    if network.is_empty() { ip } else { network }.into()
+}
+
+/// The `servers` column of networks and placement groups.
+fn servers_text(count: usize) -> String {
+    if count == 1 {
+        "1 server".into()
+    } else {
+        format!("{count} servers")
+    }
+}
+
+/// The API's `dns_ptr` list of an address: its reverse DNS entry, if it has one.
+fn dns_ptr_json(cloud: &Cloud, ip: &str) -> Json {
+    json!(
+        cloud
+            .rdns
+            .get(ip)
+            .map(|d| vec![json!({"ip": ip, "dns_ptr": d})])
+            .unwrap_or_default()
+    )
+}
+
 /// util.LabelsToString.
 fn labels_text(l: &Labels) -> String {
     l.iter()
@@ -262,20 +287,20 @@ impl<'a> Obj<'a> {
     pub fn column(&self, col: &str) -> String {
         let c = self.cloud;
         let i = self.index;
-        let common = |created: &str, labels: &Labels, protect: bool| -> Option<String> {
-            Some(match col {
-                "created" => datetime(created),
-                "age" => age(created),
-                "labels" => labels_text(labels),
-                "protection" => {
-                    if protect {
-                        "delete".into()
-                    } else {
-                        String::new()
-                    }
-                }
-                _ => return None,
-            })
+        match col {
+            "id" => return self.id().to_string(),
+            "name" => return na(self.name()),
+            _ => {}
+        }
+        // The columns every kind but the firewall shares.
+        let common = |protect: bool| -> String {
+            match col {
+                "created" => datetime(self.created()),
+                "age" => age(self.created()),
+                "labels" => labels_text(self.labels()),
+                "protection" if protect => "delete".into(),
+                _ => String::new(),
+            }
         };
         match self.kind {
             "server" => {
@@ -291,8 +316,6 @@ impl<'a> Obj<'a> {
                     p.join(", ")
                 };
                 match col {
-                    "id" => s.id.to_string(),
-                    "name" => na(&s.name),
                     "status" => na(&s.status),
                     "backup_window" => "-".into(),
                     "rescue_enabled" | "locked" => "no".into(),
@@ -336,28 +359,24 @@ impl<'a> Obj<'a> {
                     "placement_group" => c
                         .placement_group_of(s)
                         .map_or("-".into(), |p| p.name.clone()),
-                    _ => common(&s.created, &s.labels, false).unwrap_or_default(),
+                    _ => common(false),
                 }
             }
             "volume" => {
                 let v = &c.volumes[i];
                 match col {
-                    "id" => v.id.to_string(),
-                    "name" => na(&v.name),
                     "status" => "available".into(),
                     "linux_device" => na(&v.linux_device),
                     "server" => na(&self.server_name(v.server)),
                     // humanize.Bytes(size * GByte): SI units.
                     "size" => format!("{} GB", v.size),
                     "location" => v.location.clone(),
-                    _ => common(&v.created, &v.labels, v.delete_protection).unwrap_or_default(),
+                    _ => common(v.delete_protection),
                 }
             }
             "load-balancer" => {
                 let l = &c.load_balancers[i];
                 match col {
-                    "id" => l.id.to_string(),
-                    "name" => na(&l.name),
                     "ipv4" => l.ipv4.clone(),
                     "ipv6" => l.ipv6.clone(),
                     "type" => l.load_balancer_type.clone(),
@@ -365,57 +384,34 @@ impl<'a> Obj<'a> {
                     "network_zone" => l.network_zone.clone(),
                     // Health: no services, so no target reports a status.
                     "health" => "unknown".into(),
-                    _ => common(&l.created, &l.labels, l.delete_protection).unwrap_or_default(),
+                    _ => common(l.delete_protection),
                 }
             }
             "floating-ip" => {
                 let f = &c.floating_ips[i];
                 match col {
-                    "id" => f.id.to_string(),
-                    "name" => na(&f.name),
                     "type" => f.kind.clone(),
                     "description" => na(f.description.as_deref().unwrap_or("")),
                     "blocked" => "no".into(),
-                    "ip" => {
-                        if f.ip_network.is_empty() {
-                            f.ip.clone()
-                        } else {
-                            f.ip_network.clone()
-                        }
-                    }
+                    "ip" => ip_or_network(&f.ip, &f.ip_network),
                     "home" => f.home_location.clone(),
                     "server" => na(&self.server_name(f.server)),
                     "dns" => na(c.rdns.get(&f.ip).map_or("", String::as_str)),
-                    _ => common(&f.created, &f.labels, f.delete_protection).unwrap_or_default(),
+                    _ => common(f.delete_protection),
                 }
             }
             "network" => {
                 let n = &c.networks[i];
                 match col {
-                    "id" => n.id.to_string(),
-                    "name" => na(&n.name),
                     "expose_routes_to_v_switch" => yes_no(n.expose_routes_to_vswitch),
                     "ip_range" => n.ip_range.clone(),
-                    "servers" => {
-                        let count = c
-                            .servers
-                            .iter()
-                            .filter(|s| s.private_net.iter().any(|p| p.network == n.id))
-                            .count();
-                        if count == 1 {
-                            "1 server".into()
-                        } else {
-                            format!("{count} servers")
-                        }
-                    }
-                    _ => common(&n.created, &n.labels, n.delete_protection).unwrap_or_default(),
+                    "servers" => servers_text(c.servers_in_network(n.id).count()),
+                    _ => common(n.delete_protection),
                 }
             }
             "firewall" => {
                 let f = &c.firewalls[i];
                 match col {
-                    "id" => f.id.to_string(),
-                    "name" => na(&f.name),
                     "rules_count" => {
                         if f.rules.len() == 1 {
                             "1 Rule".into()
@@ -446,58 +442,35 @@ impl<'a> Obj<'a> {
             "ssh-key" => {
                 let k = &c.ssh_keys[i];
                 match col {
-                    "id" => k.id.to_string(),
-                    "name" => na(&k.name),
                     "fingerprint" => na(&k.fingerprint),
                     "public_key" => na(&k.public_key),
-                    _ => common(&k.created, &k.labels, false).unwrap_or_default(),
+                    _ => common(false),
                 }
             }
             "placement-group" => {
                 let p = &c.placement_groups[i];
                 match col {
-                    "id" => p.id.to_string(),
-                    "name" => na(&p.name),
                     "type" => na(&p.kind),
-                    "servers" => {
-                        let count = c
-                            .servers
-                            .iter()
-                            .filter(|s| s.placement_group == Some(p.id))
-                            .count();
-                        if count == 1 {
-                            "1 server".into()
-                        } else {
-                            format!("{count} servers")
-                        }
-                    }
-                    _ => common(&p.created, &p.labels, false).unwrap_or_default(),
+                    "servers" => servers_text(c.servers_in_placement_group(p.id).count()),
+                    _ => common(false),
                 }
             }
             _ => {
                 let p = &c.primary_ips[i];
                 match col {
-                    "id" => p.id.to_string(),
-                    "name" => na(&p.name),
                     "type" => na(&p.kind),
                     "assignee_id" => p.assignee_id.unwrap_or(0).to_string(),
                     "assignee_type" => na(&p.assignee_type),
                     "auto_delete" => yes_no(p.auto_delete),
                     "blocked" => "no".into(),
-                    "ip" => {
-                        if p.ip_network.is_empty() {
-                            p.ip.clone()
-                        } else {
-                            p.ip_network.clone()
-                        }
-                    }
+                    "ip" => ip_or_network(&p.ip, &p.ip_network),
                     "assignee" => na(&p
                         .assignee_id
                         .filter(|_| p.assignee_type == "server")
                         .map(|id| format!("Server {}", self.server_name(Some(id))))
                         .unwrap_or_default()),
                     "dns" => na(c.rdns.get(&p.ip).map_or("", String::as_str)),
-                    _ => common(&p.created, &p.labels, p.delete_protection).unwrap_or_default(),
+                    _ => common(p.delete_protection),
                 }
             }
         }
@@ -781,8 +754,7 @@ impl<'a> Obj<'a> {
                     "id": s.id, "name": s.name, "status": s.status, "created": s.created,
                     "public_net": {
                         "ipv4": pn(&s.public_net.ipv4), "ipv6": pn(&s.public_net.ipv6),
-                        "floating_ips": [], "firewalls": c.firewalls.iter()
-                            .filter(|f| f.applied_to.iter().any(|a| a.server == Some(s.id)))
+                        "floating_ips": [], "firewalls": c.firewalls_of(s.id)
                             .map(|f| json!({"id": f.id, "status": "applied"})).collect::<Vec<_>>(),
                     },
                     "private_net": s.private_net.iter().map(|p| json!({
@@ -830,7 +802,7 @@ impl<'a> Obj<'a> {
                     "type": f.kind, "server": f.server, "home_location": location_json(&f.home_location),
                     "blocked": false, "protection": protection(f.delete_protection),
                     "labels": labels(&f.labels), "created": f.created,
-                    "dns_ptr": c.rdns.get(&f.ip).map(|d| vec![json!({"ip": f.ip, "dns_ptr": d})]).unwrap_or_default(),
+                    "dns_ptr": dns_ptr_json(c, &f.ip),
                 })
             }
             "network" => {
@@ -842,7 +814,7 @@ impl<'a> Obj<'a> {
                         "gateway": s.gateway, "vswitch_id": s.vswitch_id,
                     })).collect::<Vec<_>>(),
                     "routes": [],
-                    "servers": c.servers.iter().filter(|s| s.private_net.iter().any(|p| p.network == n.id)).map(|s| s.id).collect::<Vec<_>>(),
+                    "servers": c.servers_in_network(n.id).map(|s| s.id).collect::<Vec<_>>(),
                     "protection": protection(n.delete_protection), "labels": labels(&n.labels),
                     "created": n.created, "expose_routes_to_vswitch": n.expose_routes_to_vswitch,
                 })
@@ -875,7 +847,7 @@ impl<'a> Obj<'a> {
                 json!({
                     "id": p.id, "name": p.name, "labels": labels(&p.labels), "type": p.kind,
                     "created": p.created,
-                    "servers": c.servers.iter().filter(|s| s.placement_group == Some(p.id)).map(|s| s.id).collect::<Vec<_>>(),
+                    "servers": c.servers_in_placement_group(p.id).map(|s| s.id).collect::<Vec<_>>(),
                 })
             }
             _ => {
@@ -885,7 +857,7 @@ impl<'a> Obj<'a> {
                     "assignee_id": p.assignee_id, "assignee_type": p.assignee_type,
                     "auto_delete": p.auto_delete, "blocked": false,
                     "datacenter": datacenter_json(&p.datacenter),
-                    "dns_ptr": c.rdns.get(&p.ip).map(|d| vec![json!({"ip": p.ip, "dns_ptr": d})]).unwrap_or_default(),
+                    "dns_ptr": dns_ptr_json(c, &p.ip),
                     "labels": labels(&p.labels), "protection": protection(p.delete_protection),
                     "created": p.created,
                 })
@@ -902,7 +874,7 @@ impl<'a> Obj<'a> {
             "ID:\t\t{}\nName:\t\t{}\nCreated:\t{}\n",
             self.id(),
             self.name(),
-            datetime(&self.created())
+            datetime(self.created())
         );
         match self.kind {
             "server" => {
@@ -947,20 +919,8 @@ impl<'a> Obj<'a> {
         out
     }
 
-    fn created(&self) -> String {
-        let c = self.cloud;
-        let i = self.index;
-        match self.kind {
-            "server" => c.servers[i].created.clone(),
-            "volume" => c.volumes[i].created.clone(),
-            "load-balancer" => c.load_balancers[i].created.clone(),
-            "floating-ip" => c.floating_ips[i].created.clone(),
-            "network" => c.networks[i].created.clone(),
-            "firewall" => c.firewalls[i].created.clone(),
-            "ssh-key" => c.ssh_keys[i].created.clone(),
-            "placement-group" => c.placement_groups[i].created.clone(),
-            _ => c.primary_ips[i].created.clone(),
-        }
+    fn created(&self) -> &'a str {
+        self.named().created()
     }
 }
 
@@ -980,7 +940,7 @@ pub fn sort(objs: &mut [Obj<'_>], sorts: &[String]) -> Result<(), String> {
         let cmp = |a: &Obj<'_>, b: &Obj<'_>| match field {
             "id" => a.id().cmp(&b.id()),
             "name" => a.name().cmp(b.name()),
-            _ => epoch(&a.created()).cmp(&epoch(&b.created())),
+            _ => epoch(a.created()).cmp(&epoch(b.created())),
         };
         if !["id", "name", "created"].contains(&field) {
             return Err(format!(
