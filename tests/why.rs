@@ -28,18 +28,6 @@ const NOT_YET_EXACT: &[(&str, &str)] = &[
         "4/81 lines miss it, e.g. .github/workflows/hcloud-maintenance.yml:118: a workflow line shows a value composed in the template (`~`, arithmetic, a conditional word) that carries no origin",
     ),
     (
-        "cluster `k3s-trading` › ip-plan › range `infrastructure` › reserved",
-        "2/2 lines miss it, e.g. TOPOLOGY.md:57: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
-        "cluster `k3s-trading` › ip-plan › range `expansion` › reserved",
-        "2/2 lines miss it, e.g. TOPOLOGY.md:58: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
-        "cluster `k3s-trading` › ip-plan › range `dhcp` › reserved",
-        "2/2 lines miss it, e.g. TOPOLOGY.md:59: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
         "cluster `k3s-trading` › pool `control` › name",
         "4/306 lines miss it, e.g. environments/dev.tfvars:53: a Terraform line composed in the template (a comment's figures, `~`) carries no origin",
     ),
@@ -76,20 +64,12 @@ const NOT_YET_EXACT: &[(&str, &str)] = &[
         "2/4 lines miss it, e.g. k8s/dev/strimzi/kafkanodepool-kafka.yaml:19: a Kubernetes YAML line (a renamed file's fixed fields, a value the emitter composes) carries no origin",
     ),
     (
-        "cluster `k3s-trading` › secrets › secret `ARGOCD_ADMIN_PASSWORD` › optional",
-        "2/2 lines miss it, e.g. TOPOLOGY.md:137: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
         "cluster `k3s-trading` › environment `dev` › name",
         "2/723 lines miss it, e.g. .github/workflows/hcloud-maintenance.yml:118: a workflow line shows a value composed in the template (`~`, arithmetic, a conditional word) that carries no origin",
     ),
     (
         "cluster `k3s-trading` › environment `prod` › name",
         "2/722 lines miss it, e.g. .github/workflows/hcloud-maintenance.yml:129: a workflow line shows a value composed in the template (`~`, arithmetic, a conditional word) that carries no origin",
-    ),
-    (
-        "cluster `k3s-trading` › environment `prod` › production",
-        "2/2 lines miss it, e.g. TOPOLOGY.md:8: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
     ),
 ];
 

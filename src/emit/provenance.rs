@@ -36,7 +36,9 @@
 //!
 //! Any other value is matched to the model by its text: a value whose text two
 //! leaves share names both (`exact` is false). An emitter that knows which
-//! values it wrote names them by span instead ([`spans_at`], [`derived`]).
+//! values it wrote names them by span instead ([`spans_at`], [`derived`]),
+//! and a text it composes for a template (a sentence with a name in it, a
+//! word a flag decides) carries their set by identity ([`composed`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
@@ -728,6 +730,31 @@ pub(super) fn node_text(n: &NodeCtx, field: TextField) -> Option<Value> {
     out
 }
 
+/// A text an emitter composed of the values at `spans` (a sentence that
+/// names a pool, a word a flag decides) for a template's context: while this
+/// thread records, a text of its own whose address names their set, found
+/// by identity as a node's text is ([`node_text`]); else the plain text.
+/// Empty, it names the line it stands on (a word left out decides it too).
+pub(crate) fn composed(text: String, spans: impl IntoIterator<Item = Span>) -> Value {
+    let mut out = None;
+    if active() {
+        with(|r| {
+            let ids: Vec<u32> = spans
+                .into_iter()
+                .filter_map(|s| r.by_offset.get(&s.offset).copied())
+                .collect();
+            if ids.is_empty() {
+                return;
+            }
+            let set = r.intern_given(&ids);
+            let text: Arc<str> = Arc::from(text.as_str());
+            out = Some(Value::from(Arc::clone(&text)));
+            r.read.insert(text.as_ptr() as usize, (text, set));
+        });
+    }
+    out.unwrap_or_else(|| Value::from(text))
+}
+
 /// An emitter put text field `field` of node `n` into a template's context
 /// as plain text (not the node): the text has the node's origins.
 pub(super) fn node_fact(n: &NodeCtx, field: TextField) {
@@ -1035,7 +1062,11 @@ fn formatted_on(
             r.pending.push((start, end - start, set));
         } else {
             let text = text();
-            if !text.is_empty() {
+            if text.is_empty() {
+                // nothing written (an empty composed word): a point, on
+                // the line it stands on
+                r.pending.push((start, 0, set));
+            } else {
                 r.captured.push((text, set));
                 r.captured_age = 0;
             }

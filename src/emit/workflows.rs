@@ -498,7 +498,7 @@ impl<'a> WorkflowCtx<'a> {
                 e.topo
                     .secrets
                     .iter()
-                    .filter(|s| s.optional)
+                    .filter(|s| s.optional.value)
                     .map(|s| snake(s.usage.value))
                     .collect()
             })
