@@ -40,14 +40,6 @@ const NOT_YET_EXACT: &[(&str, &str)] = &[
         "12/82 lines miss it, e.g. TOPOLOGY.md:45: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
     ),
     (
-        "cluster `k3s-trading` › pool `kafka` › primary-ip › node",
-        "2/32 lines miss it, e.g. TOPOLOGY.md:40: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
-        "cluster `k3s-trading` › pool `worker` › count",
-        "2/38 lines miss it, e.g. TOPOLOGY.md:45: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
         "cluster `k3s-trading` › kafka `trading-cluster` › brokers",
         "7/413 lines miss it, e.g. environments/dev.tfvars:52: a Terraform line composed in the template (a comment's figures, `~`) carries no origin",
     ),

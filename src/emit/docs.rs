@@ -80,6 +80,9 @@ struct Drawn {
     shown: Nodes,
     /// The box for the others, when the pool has more than [`DRAWN`] nodes.
     rest: Option<Rest>,
+    /// The label of the arrow to a node without the Primary IP: which nodes
+    /// there are and which holds it decide where it is drawn.
+    ephemeral: Value,
 }
 
 /// The most nodes of one pool the diagram draws one by one.
@@ -123,7 +126,16 @@ impl Drawn {
             };
             (Nodes::of(&one), Some(rest))
         };
-        Self { shown, rest }
+        let held = p.pool.primary_ip.as_ref().map(|ip| ip.node.span);
+        let ephemeral = composed(
+            "ephemeral IPv4".to_owned(),
+            [p.name.span, p.count.span].into_iter().chain(held),
+        );
+        Self {
+            shown,
+            rest,
+            ephemeral,
+        }
     }
 }
 
