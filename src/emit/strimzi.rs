@@ -380,12 +380,30 @@ fn kafka_file(
         header.push_str(&format!(
             "# advertisedHost is not recorded in cluster.kdl (`primary-ip address=`):\n\
              # before applying this file, the deploy-strimzi workflow looks up the\n\
-             # address of the Primary IP named `{}` and adds it\n\
-             # (JSON Patch `add`) at each of these JSON pointers:\n",
+             # address of the Primary IP named `{}` and adds it\n",
             oneline_text(&ext.via_primary_ip)
         ));
+        let pool = k.broker_pool.and_then(|i| env.pools.get(i));
+        if super::provenance::active() {
+            // the Primary IP's name: its pool's, the cluster's, the
+            // environment's, and which node holds it
+            let t = env.topo;
+            let held = pool.and_then(|p| p.pool.primary_ip.as_ref().map(|ip| ip.node.span));
+            super::provenance::spans_at(
+                header.len(),
+                [k.kafka.brokers.span, t.cluster.span, t.env.name.span]
+                    .into_iter()
+                    .chain(pool.map(|p| p.name.span))
+                    .chain(held),
+            );
+        }
+        header.push_str("# (JSON Patch `add`) at each of these JSON pointers:\n");
         for p in advertised_host_pointers(ext) {
             header.push_str(&format!("#   {p}\n"));
+            if super::provenance::active() {
+                // one pointer per broker: the pool's count
+                super::provenance::spans_at(header.len(), pool.map(|p| p.count.span));
+            }
         }
     }
     super::yaml_document("strimzi", header, &kafka_resource(env, k))
