@@ -81,6 +81,9 @@ pub struct Origin {
     pub text: String,
 }
 
+/// Byte ranges (from, to) of a render.
+type Ranges = Vec<(usize, usize)>;
+
 /// An interned set of origins (indices into [`Provenance::origins`]).
 type SetId = u32;
 
@@ -205,6 +208,12 @@ struct Recorder {
     placed: Map<Box<str>, Vec<(usize, usize, SetId)>>,
     /// The renders of the file in progress: (line, set).
     rendered: Vec<(u32, SetId)>,
+    /// Lines of the file in progress padded to the width of others
+    /// ([`aligned`]): (first, last, the byte ranges that decide the width).
+    aligned: Vec<(u32, u32, Ranges)>,
+    /// The values of the last render (start, bytes, set), sorted: what a
+    /// padded line's width is decided by.
+    last_render: Vec<(usize, usize, SetId)>,
     /// Environment names, to tell a file's environment from its path.
     envs: Vec<String>,
     /// A written value's span offset → its origin.
@@ -237,6 +246,8 @@ impl Recorder {
             captured_age: 0,
             placed: Map::default(),
             rendered: Vec::new(),
+            aligned: Vec::new(),
+            last_render: Vec::new(),
             envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
             by_offset: Map::default(),
             only,
@@ -826,6 +837,12 @@ enum Event {
         end: usize,
         ids: Vec<u32>,
     },
+    /// Lines padded to the width of others (see [`aligned`]).
+    Aligned {
+        first: u32,
+        last: u32,
+        widest: Vec<(usize, usize)>,
+    },
     /// An emitter's composed text and its origins (replayed for every file,
     /// as [`Event::Filtered`]).
     Derived {
@@ -875,6 +892,11 @@ impl Recorder {
                 Event::Scalar { end, text, field } => scalar_on(self, end, &text, field),
                 Event::Rendered(text) => rendered_on(self, &text),
                 Event::Point { end, ids } => point_on(self, end, ids),
+                Event::Aligned {
+                    first,
+                    last,
+                    widest,
+                } => self.aligned.push((first, last, widest)),
             }
         }
         // the allocation is kept for the next render
@@ -982,6 +1004,24 @@ pub(super) fn spans_at(end: usize, spans: impl IntoIterator<Item = Span>) {
             r.log.push(Event::Point { end, ids });
         } else {
             point_on(r, end, ids);
+        }
+    });
+}
+
+/// Lines `first..=last` (1-based) of the last render were padded to the
+/// width of the bytes `widest` of it (`tfvars::align`: a chain's `=` signs
+/// or comments stand after its widest key or body): each names the values
+/// written there.
+pub(super) fn aligned(first: u32, last: u32, widest: Vec<(usize, usize)>) {
+    with(|r| {
+        if r.only.is_some() {
+            r.log.push(Event::Aligned {
+                first,
+                last,
+                widest,
+            });
+        } else {
+            r.aligned.push((first, last, widest));
         }
     });
 }
@@ -1263,8 +1303,9 @@ fn rendered_on(r: &mut Recorder, text: &[u8]) {
         let last = line + newlines(&text[start..end]);
         r.rendered.extend((line..=last).map(|l| (l, set)));
     }
+    // kept until the next render (see `aligned`), whose allocation it is
+    std::mem::swap(&mut r.last_render, &mut pending);
     pending.clear();
-    // the allocation is kept for the next render
     r.pending = pending;
 }
 
@@ -1291,6 +1332,26 @@ fn added_on(r: &mut Recorder, path: &str) {
         lines.sort_unstable();
     }
     lines.dedup();
+    // a padded line names the values whose width it was padded to
+    if !r.aligned.is_empty() {
+        let mut padded = Vec::new();
+        for (first, last, widest) in std::mem::take(&mut r.aligned) {
+            let mut sets: Vec<SetId> = Vec::new();
+            let values = &r.last_render;
+            for (from, to) in widest {
+                let at = values.partition_point(|v| v.0 < from);
+                sets.extend(values[at..].iter().take_while(|v| v.0 < to).map(|v| v.2));
+            }
+            sets.sort_unstable();
+            sets.dedup();
+            if let Some(set) = r.union(&sets) {
+                padded.extend((first..=last).map(|l| (l, set)));
+            }
+        }
+        lines.extend(padded);
+        lines.sort_unstable();
+        lines.dedup();
+    }
     // a file of one environment shows no other environment's overlay
     let env = path
         .split('/')
