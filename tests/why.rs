@@ -22,16 +22,7 @@ use topogen::model::leaves::{Leaf, LeafKind, leaves};
 use topogen::source::Source;
 
 /// Leaves not yet named on every line they change, and why.
-const NOT_YET_EXACT: &[(&str, &str)] = &[
-    (
-        "cluster `k3s-trading` › pool `kafka` › count",
-        "12/82 lines miss it, e.g. TOPOLOGY.md:45: TOPOLOGY.md shows it composed in the template (a row's text, a diagram label, a conditional word) without an origin",
-    ),
-    (
-        "cluster `k3s-trading` › kafka `trading-cluster` › storage › type",
-        "2/4 lines miss it, e.g. k8s/dev/strimzi/kafkanodepool-kafka.yaml:19: a Kubernetes YAML line (a renamed file's fixed fields, a value the emitter composes) carries no origin",
-    ),
-];
+const NOT_YET_EXACT: &[(&str, &str)] = &[];
 
 /// Leaves without another valid value (or valid coupled edit, [`COUPLED`])
 /// that changes the output, and why.
