@@ -65,7 +65,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ),
     (
         "cluster `k3s-trading` › kafka `trading-cluster` › listener `external` › type",
-        "the external listener's NodePorts need `type=nodeport`; another type with them is refused (topogen::kafka::listener)",
+        "the external listener's NodePorts need `type=nodeport`; another type with them is refused (topogen::kafka::listener-node-ports)",
     ),
     (
         "cluster `k3s-trading` › firewall › allow `ssh` › reason",
