@@ -71,7 +71,7 @@ pub fn render(project: &Project, only: Option<&str>) -> String {
                 format!("{} - {}", address(r.first), address(r.last)),
                 e.range_nodes(r).count(),
                 r.size,
-                if r.range.reserved {
+                if r.range.reserved.value {
                     format!("reserved: {}", shown(purpose))
                 } else {
                     shown(purpose).into_owned()
@@ -194,7 +194,7 @@ fn env_json(e: &Resolved<'_>) -> serde_json::Value {
                 "last": s(&address(r.last)),
                 "size": r.size,
                 "used": e.range_nodes(r).count(),
-                "reserved": r.range.reserved,
+                "reserved": r.range.reserved.value,
                 "purpose": s(r.range.purpose.as_deref().unwrap_or_default()),
             })
         })

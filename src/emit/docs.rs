@@ -9,9 +9,18 @@ use super::value::{
 };
 use super::{EmitError, Plan, Templates};
 use crate::model::Resolved;
+use crate::model::Spanned;
 use crate::model::resolve::ResolvedPool;
 use crate::model::resolve::dotted;
+use minijinja::Value;
 use std::sync::Arc;
+
+use super::provenance::composed;
+
+/// `text` when `flag` is set, else nothing: a word the flag decides.
+fn flag_text(flag: &Spanned<bool>, text: &str) -> Value {
+    composed(if flag.value { text } else { "" }.to_owned(), [flag.span])
+}
 
 /// The template, overridable by name with `--templates`.
 const TEMPLATE: &str = "docs/TOPOLOGY.md.j2";
@@ -30,6 +39,10 @@ struct Ctx<'a> {
 struct Env<'a> {
     env: &'a str,
     production: bool,
+    /// ` (production)` after the environment's name in the list, or nothing.
+    production_note: Value,
+    /// ` Production environment.` after its network, or nothing.
+    production_sentence: Value,
     /// `approval=`: the GitHub environment that gates the provision job.
     approval: Option<&'a str>,
     cluster: &'a str,
@@ -67,6 +80,9 @@ struct Drawn {
     shown: Nodes,
     /// The box for the others, when the pool has more than [`DRAWN`] nodes.
     rest: Option<Rest>,
+    /// The label of the arrow to a node without the Primary IP: which nodes
+    /// there are and which holds it decide where it is drawn.
+    ephemeral: Value,
 }
 
 /// The most nodes of one pool the diagram draws one by one.
@@ -110,7 +126,16 @@ impl Drawn {
             };
             (Nodes::of(&one), Some(rest))
         };
-        Self { shown, rest }
+        let held = p.pool.primary_ip.as_ref().map(|ip| ip.node.span);
+        let ephemeral = composed(
+            "ephemeral IPv4".to_owned(),
+            [p.name.span, p.count.span].into_iter().chain(held),
+        );
+        Self {
+            shown,
+            rest,
+            ephemeral,
+        }
     }
 }
 
@@ -175,6 +200,8 @@ struct Range<'a> {
     last: String,
     size: u32,
     reserved: bool,
+    /// The range's use when no pool takes from it: `reserved` or `free`.
+    unused: Value,
     purpose: &'a str,
     /// Names of the pools that take addresses from it.
     pools: Vec<&'a str>,
@@ -233,7 +260,8 @@ struct CostRow<'a> {
 struct Secret<'a> {
     name: &'a str,
     usage: &'static str,
-    optional: bool,
+    /// `yes`, or `no` when the workflows run without it.
+    required: Value,
     description: &'a str,
 }
 
@@ -244,6 +272,8 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
     Env {
         env: &t.env.name.value,
         production: t.env.production.value,
+        production_note: flag_text(&t.env.production, " (production)"),
+        production_sentence: flag_text(&t.env.production, " Production environment."),
         approval: t.env.approval.as_ref().map(|a| a.value.as_str()),
         cluster: &t.cluster.value,
         node_count: e.node_count,
@@ -261,7 +291,16 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
                     first: host(r.first),
                     last: host(r.last),
                     size: r.size,
-                    reserved: r.range.reserved,
+                    reserved: r.range.reserved.value,
+                    unused: composed(
+                        if r.range.reserved.value {
+                            "reserved"
+                        } else {
+                            "free"
+                        }
+                        .to_owned(),
+                        [r.range.reserved.span],
+                    ),
                     purpose: r.range.purpose.as_deref().unwrap_or_default(),
                     pools: pools.iter().map(|p| p.name.value.as_str()).collect(),
                     nodes: Nodes(pools.iter().map(|p| p.nodes.clone()).collect()),
@@ -328,7 +367,10 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
             .map(|s| Secret {
                 name: &s.name.value,
                 usage: s.usage.value.as_str(),
-                optional: s.optional,
+                required: composed(
+                    if s.optional.value { "no" } else { "yes" }.to_owned(),
+                    [s.optional.span],
+                ),
                 description: s.description.as_deref().unwrap_or_default(),
             })
             .collect(),

@@ -36,7 +36,9 @@
 //!
 //! Any other value is matched to the model by its text: a value whose text two
 //! leaves share names both (`exact` is false). An emitter that knows which
-//! values it wrote names them by span instead ([`spans_at`], [`derived`]).
+//! values it wrote names them by span instead ([`spans_at`], [`derived`]),
+//! and a text it composes for a template (a sentence with a name in it, a
+//! word a flag decides) carries their set by identity ([`composed`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,6 +80,9 @@ pub struct Origin {
     /// The value's text.
     pub text: String,
 }
+
+/// Byte ranges (from, to) of a render.
+type Ranges = Vec<(usize, usize)>;
 
 /// An interned set of origins (indices into [`Provenance::origins`]).
 type SetId = u32;
@@ -203,6 +208,12 @@ struct Recorder {
     placed: Map<Box<str>, Vec<(usize, usize, SetId)>>,
     /// The renders of the file in progress: (line, set).
     rendered: Vec<(u32, SetId)>,
+    /// Lines of the file in progress padded to the width of others
+    /// ([`aligned`]): (first, last, the byte ranges that decide the width).
+    aligned: Vec<(u32, u32, Ranges)>,
+    /// The values of the last render (start, bytes, set), sorted: what a
+    /// padded line's width is decided by.
+    last_render: Vec<(usize, usize, SetId)>,
     /// Environment names, to tell a file's environment from its path.
     envs: Vec<String>,
     /// A written value's span offset → its origin.
@@ -235,6 +246,8 @@ impl Recorder {
             captured_age: 0,
             placed: Map::default(),
             rendered: Vec::new(),
+            aligned: Vec::new(),
+            last_render: Vec::new(),
             envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
             by_offset: Map::default(),
             only,
@@ -728,6 +741,31 @@ pub(super) fn node_text(n: &NodeCtx, field: TextField) -> Option<Value> {
     out
 }
 
+/// A text an emitter composed of the values at `spans` (a sentence that
+/// names a pool, a word a flag decides) for a template's context: while this
+/// thread records, a text of its own whose address names their set, found
+/// by identity as a node's text is ([`node_text`]); else the plain text.
+/// Empty, it names the line it stands on (a word left out decides it too).
+pub(crate) fn composed(text: String, spans: impl IntoIterator<Item = Span>) -> Value {
+    let mut out = None;
+    if active() {
+        with(|r| {
+            let ids: Vec<u32> = spans
+                .into_iter()
+                .filter_map(|s| r.by_offset.get(&s.offset).copied())
+                .collect();
+            if ids.is_empty() {
+                return;
+            }
+            let set = r.intern_given(&ids);
+            let text: Arc<str> = Arc::from(text.as_str());
+            out = Some(Value::from(Arc::clone(&text)));
+            r.read.insert(text.as_ptr() as usize, (text, set));
+        });
+    }
+    out.unwrap_or_else(|| Value::from(text))
+}
+
 /// An emitter put text field `field` of node `n` into a template's context
 /// as plain text (not the node): the text has the node's origins.
 pub(super) fn node_fact(n: &NodeCtx, field: TextField) {
@@ -799,6 +837,12 @@ enum Event {
         end: usize,
         ids: Vec<u32>,
     },
+    /// Lines padded to the width of others (see [`aligned`]).
+    Aligned {
+        first: u32,
+        last: u32,
+        widest: Vec<(usize, usize)>,
+    },
     /// An emitter's composed text and its origins (replayed for every file,
     /// as [`Event::Filtered`]).
     Derived {
@@ -848,6 +892,11 @@ impl Recorder {
                 Event::Scalar { end, text, field } => scalar_on(self, end, &text, field),
                 Event::Rendered(text) => rendered_on(self, &text),
                 Event::Point { end, ids } => point_on(self, end, ids),
+                Event::Aligned {
+                    first,
+                    last,
+                    widest,
+                } => self.aligned.push((first, last, widest)),
             }
         }
         // the allocation is kept for the next render
@@ -959,6 +1008,24 @@ pub(super) fn spans_at(end: usize, spans: impl IntoIterator<Item = Span>) {
     });
 }
 
+/// Lines `first..=last` (1-based) of the last render were padded to the
+/// width of the bytes `widest` of it (`tfvars::align`: a chain's `=` signs
+/// or comments stand after its widest key or body): each names the values
+/// written there.
+pub(super) fn aligned(first: u32, last: u32, widest: Vec<(usize, usize)>) {
+    with(|r| {
+        if r.only.is_some() {
+            r.log.push(Event::Aligned {
+                first,
+                last,
+                widest,
+            });
+        } else {
+            r.aligned.push((first, last, widest));
+        }
+    });
+}
+
 /// See [`spans_at`].
 fn point_on(r: &mut Recorder, end: usize, ids: Vec<u32>) {
     if ids.is_empty() {
@@ -1035,7 +1102,11 @@ fn formatted_on(
             r.pending.push((start, end - start, set));
         } else {
             let text = text();
-            if !text.is_empty() {
+            if text.is_empty() {
+                // nothing written (an empty composed word): a point, on
+                // the line it stands on
+                r.pending.push((start, 0, set));
+            } else {
                 r.captured.push((text, set));
                 r.captured_age = 0;
             }
@@ -1232,8 +1303,9 @@ fn rendered_on(r: &mut Recorder, text: &[u8]) {
         let last = line + newlines(&text[start..end]);
         r.rendered.extend((line..=last).map(|l| (l, set)));
     }
+    // kept until the next render (see `aligned`), whose allocation it is
+    std::mem::swap(&mut r.last_render, &mut pending);
     pending.clear();
-    // the allocation is kept for the next render
     r.pending = pending;
 }
 
@@ -1260,6 +1332,26 @@ fn added_on(r: &mut Recorder, path: &str) {
         lines.sort_unstable();
     }
     lines.dedup();
+    // a padded line names the values whose width it was padded to
+    if !r.aligned.is_empty() {
+        let mut padded = Vec::new();
+        for (first, last, widest) in std::mem::take(&mut r.aligned) {
+            let mut sets: Vec<SetId> = Vec::new();
+            let values = &r.last_render;
+            for (from, to) in widest {
+                let at = values.partition_point(|v| v.0 < from);
+                sets.extend(values[at..].iter().take_while(|v| v.0 < to).map(|v| v.2));
+            }
+            sets.sort_unstable();
+            sets.dedup();
+            if let Some(set) = r.union(&sets) {
+                padded.extend((first..=last).map(|l| (l, set)));
+            }
+        }
+        lines.extend(padded);
+        lines.sort_unstable();
+        lines.dedup();
+    }
     // a file of one environment shows no other environment's overlay
     let env = path
         .split('/')

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::templates::oneline_text;
+use super::yaml::Traced;
 use super::{EmitError, Plan};
 use crate::model::resolve::{External, NodeIds, ResolvedKafka, ResolvedPool, ResolvedTopic};
 use crate::model::{KafkaOwner, Resolved};
@@ -119,7 +120,8 @@ struct BootstrapConfiguration {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct BrokerConfiguration {
-    broker: u32,
+    /// Its ID: the broker pool's count decides which there are.
+    broker: Traced<u32>,
     node_port: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     advertised_host: Option<String>,
@@ -164,8 +166,9 @@ struct Volume {
     kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     size: Option<String>,
+    /// The size of an ephemeral volume: the storage type decides the key.
     #[serde(skip_serializing_if = "Option::is_none")]
-    size_limit: Option<String>,
+    size_limit: Option<Traced<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     class: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -380,12 +383,30 @@ fn kafka_file(
         header.push_str(&format!(
             "# advertisedHost is not recorded in cluster.kdl (`primary-ip address=`):\n\
              # before applying this file, the deploy-strimzi workflow looks up the\n\
-             # address of the Primary IP named `{}` and adds it\n\
-             # (JSON Patch `add`) at each of these JSON pointers:\n",
+             # address of the Primary IP named `{}` and adds it\n",
             oneline_text(&ext.via_primary_ip)
         ));
+        let pool = k.broker_pool.and_then(|i| env.pools.get(i));
+        if super::provenance::active() {
+            // the Primary IP's name: its pool's, the cluster's, the
+            // environment's, and which node holds it
+            let t = env.topo;
+            let held = pool.and_then(|p| p.pool.primary_ip.as_ref().map(|ip| ip.node.span));
+            super::provenance::spans_at(
+                header.len(),
+                [k.kafka.brokers.span, t.cluster.span, t.env.name.span]
+                    .into_iter()
+                    .chain(pool.map(|p| p.name.span))
+                    .chain(held),
+            );
+        }
+        header.push_str("# (JSON Patch `add`) at each of these JSON pointers:\n");
         for p in advertised_host_pointers(ext) {
             header.push_str(&format!("#   {p}\n"));
+            if super::provenance::active() {
+                // one pointer per broker: the pool's count
+                super::provenance::spans_at(header.len(), pool.map(|p| p.count.span));
+            }
         }
     }
     super::yaml_document("strimzi", header, &kafka_resource(env, k))
@@ -393,6 +414,11 @@ fn kafka_file(
 
 fn kafka_resource(env: &Resolved<'_>, rk: &ResolvedKafka<'_>) -> Resource<KafkaSpec> {
     let k = rk.kafka;
+    // the broker pool's count: which brokers there are
+    let count = rk
+        .broker_pool
+        .and_then(|i| env.pools.get(i))
+        .map(|p| p.count.span);
     let listeners = k
         .listeners
         .iter()
@@ -410,7 +436,10 @@ fn kafka_resource(env: &Resolved<'_>, rk: &ResolvedKafka<'_>) -> Resource<KafkaS
                         .brokers
                         .iter()
                         .map(|b| BrokerConfiguration {
-                            broker: b.broker,
+                            broker: Traced {
+                                value: b.broker,
+                                spans: count.into_iter().collect(),
+                            },
                             node_port: b.node_port,
                             advertised_host: e.address.map(|a| a.to_string()),
                             advertised_port: b.node_port,
@@ -529,7 +558,10 @@ fn node_pool(
         id: 0,
         kind: storage.kind.value.clone(),
         size: size.clone().filter(|_| persistent),
-        size_limit: size.filter(|_| !persistent),
+        size_limit: size.filter(|_| !persistent).map(|value| Traced {
+            value,
+            spans: vec![storage.kind.span],
+        }),
         class: storage
             .class
             .as_ref()

@@ -16,8 +16,11 @@
 
 use serde::Serialize;
 
+use super::provenance::composed;
 use super::{EmitError, Plan, Templates};
+use crate::model::Spanned;
 use crate::model::{Resolved, TerraformShape};
+use minijinja::Value;
 
 /// The module's files, in the order they are rendered.
 const FILES: &[(&str, &str)] = &[
@@ -39,6 +42,8 @@ pub(crate) struct ModuleCtx {
     pub(crate) ssh_key_suffix: &'static str,
     /// Every environment's name, in file order (the `environment` validation).
     pub(crate) environments: Vec<String>,
+    /// The `environment` validation's error message, which lists them.
+    pub(crate) environments_message: Value,
     /// `versions { terraform }` (`required_version`).
     pub(crate) terraform_version: String,
     /// `versions { hcloud-provider }`.
@@ -64,6 +69,39 @@ pub(crate) struct ModulePool {
     pub(crate) everywhere: bool,
     /// Holds Kafka brokers or controllers in every environment that has it: `count >= 1`.
     pub(crate) not_empty: bool,
+    /// The error messages of its variables' validations, which name it.
+    pub(crate) messages: PoolMessages,
+}
+
+/// The error messages of a pool's validations: each names the pool, and
+/// carries its name's origin.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct PoolMessages {
+    /// Its node count is below 1 though it holds Kafka.
+    pub(crate) not_empty: Value,
+    /// Its node count is no whole number.
+    pub(crate) whole: Value,
+    /// Its private IPs are not one per node.
+    pub(crate) one_ip_each: Value,
+    /// A key of its private IPs is no node name of it.
+    pub(crate) named: Value,
+}
+
+impl PoolMessages {
+    fn of(name: &Spanned<String>) -> Self {
+        let n = &name.value;
+        let text = |t: String| composed(t, [name.span]);
+        Self {
+            not_empty: text(format!(
+                "Pool {n} holds Kafka brokers or controllers: it must have at least 1 node."
+            )),
+            whole: text(format!(
+                "The node count of pool {n} is a whole number, 0 or more."
+            )),
+            one_ip_each: text(format!("Pool {n} needs one private IP per node.")),
+            named: text(format!("The nodes of pool {n} are named {n}-<index>.")),
+        }
+    }
 }
 
 impl ModuleCtx {
@@ -88,6 +126,7 @@ impl ModuleCtx {
                     everywhere: p.server
                         || envs.iter().all(|other| other.pool(&p.name.value).is_some()),
                     not_empty: p.server || e.holds_kafka(&p.name.value),
+                    messages: PoolMessages::of(&p.name),
                 };
                 if p.server {
                     control.get_or_insert_with(pool);
@@ -104,6 +143,16 @@ impl ModuleCtx {
             cluster: first.map(|t| t.cluster.value.clone()).unwrap_or_default(),
             ssh_key_suffix: crate::model::DEPLOY_KEY_SUFFIX,
             environments: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
+            environments_message: composed(
+                format!(
+                    "Must be one of the environments of cluster.kdl: {}.",
+                    envs.iter()
+                        .map(|e| e.topo.env.name.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                envs.iter().map(|e| e.topo.env.name.span),
+            ),
             terraform_version: first
                 .map(|t| t.versions.terraform.value.clone())
                 .unwrap_or_default(),

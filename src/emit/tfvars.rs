@@ -141,6 +141,12 @@ pub(crate) fn align(text: &str) -> String {
             .max()
             .unwrap_or(0);
         eq_col[start..i].fill(max + 1);
+        if i - start > 1 && super::provenance::active() {
+            widest(text, start, i, |j| {
+                let l = &lines[j];
+                (width(l.lead) == max).then_some(l.lead)
+            });
+        }
     }
 
     // Width of each line before its comment: lead, padding, assign.
@@ -166,7 +172,16 @@ pub(crate) fn align(text: &str) -> String {
             while i < lines.len() && lines[i].comment.is_some() {
                 i += 1;
             }
-            (start..i).map(body_width).max().unwrap_or(0) + 1
+            let max = (start..i).map(body_width).max().unwrap_or(0);
+            if i - start > 1 && super::provenance::active() {
+                widest(text, start, i, |j| {
+                    let l = &lines[j];
+                    let end = l.assign.unwrap_or(l.lead);
+                    let body = offset(text, end) + end.len() - offset(text, l.lead);
+                    (body_width(j) == max).then(|| &text[offset(text, l.lead)..][..body])
+                });
+            }
+            max + 1
         } else {
             i += 1;
             0
@@ -187,6 +202,23 @@ pub(crate) fn align(text: &str) -> String {
         }
     }
     out
+}
+
+/// Lines `start..end` (0-based) of `text` were padded to the width of the
+/// parts of them `widest` gives (a key, or a key and its value): their
+/// provenance names the values written there.
+fn widest<'t>(text: &'t str, start: usize, end: usize, widest: impl Fn(usize) -> Option<&'t str>) {
+    let line = |j: usize| u32::try_from(j + 1).unwrap_or(u32::MAX);
+    let ranges = (start..end)
+        .filter_map(widest)
+        .map(|s| (offset(text, s), offset(text, s) + s.len()))
+        .collect();
+    super::provenance::aligned(line(start), line(end - 1), ranges);
+}
+
+/// Where `part`, a slice of `text`, starts in it.
+fn offset(text: &str, part: &str) -> usize {
+    part.as_ptr() as usize - text.as_ptr() as usize
 }
 
 /// The bytes that end a bare token: white space, a quote, a comment,

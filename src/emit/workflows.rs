@@ -289,6 +289,9 @@ fn cron(h: u32, m: u32, k: usize) -> String {
 struct Env<'a> {
     env: &'a str,
     cluster: &'a str,
+    /// `environment=<env>,cluster=<cluster>`: the labels that select the
+    /// environment's Hetzner resources.
+    selector: minijinja::Value,
     /// `<env>-<cluster>`.
     prefix: &'a str,
     /// The project's deploy SSH key (`<cluster>-deploy`).
@@ -419,6 +422,13 @@ impl<'a> Env<'a> {
         Self {
             env: &t.env.name.value,
             cluster: &t.cluster.value,
+            selector: super::provenance::composed(
+                format!(
+                    "environment={},cluster={}",
+                    t.env.name.value, t.cluster.value
+                ),
+                [t.env.name.span, t.cluster.span],
+            ),
             prefix: &e.prefix,
             ssh_key: &e.ssh_key,
             node_count: e.node_count,
@@ -498,7 +508,7 @@ impl<'a> WorkflowCtx<'a> {
                 e.topo
                     .secrets
                     .iter()
-                    .filter(|s| s.optional)
+                    .filter(|s| s.optional.value)
                     .map(|s| snake(s.usage.value))
                     .collect()
             })

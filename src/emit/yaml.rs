@@ -24,6 +24,28 @@ use serde::ser::{self, Serializer};
 
 use super::templates::hazard;
 
+/// A value written with spans of `cluster.kdl` that decide it besides what
+/// its text matches (a broker's ID: its pool's count; an ephemeral volume's
+/// `sizeLimit`: the storage type): while provenance is recorded, the line
+/// its scalar ends on names them ([`super::provenance::spans_at`]).
+pub(crate) struct Traced<T> {
+    pub(crate) value: T,
+    pub(crate) spans: Vec<crate::diag::Span>,
+}
+
+impl<T: Serialize> Serialize for Traced<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.value.serialize(s);
+        if super::provenance::active() {
+            super::provenance::spans_at(
+                super::provenance::WRITTEN.get(),
+                self.spans.iter().copied(),
+            );
+        }
+        r
+    }
+}
+
 /// Appends `value` to `out` as block YAML (see the module documentation).
 pub(crate) fn append<T: Serialize + ?Sized>(value: &T, out: &mut String) -> Result<(), Error> {
     let mut options = serde_saphyr::SerializerOptions::default();

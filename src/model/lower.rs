@@ -1159,7 +1159,7 @@ impl Cx<'_> {
                     name,
                     from,
                     to,
-                    reserved: self.flag(&e, "reserved"),
+                    reserved: self.bool_or(&e, "reserved", label_span(n)),
                     purpose: self.str_(&e, "purpose").map(|s| s.value),
                     span: label_span(n),
                 }
@@ -1834,7 +1834,7 @@ impl Cx<'_> {
                 .map(|&u| Secret {
                     name: Spanned::new(u.default_name().to_owned(), Span::default()),
                     usage: Spanned::new(u, Span::default()),
-                    optional: !u.required(),
+                    optional: Spanned::new(!u.required(), Span::default()),
                     description: None,
                     span: Span::default(),
                 })
@@ -1857,7 +1857,7 @@ impl Cx<'_> {
                 Some(Secret {
                     name,
                     usage: Spanned::new(u, usage.span),
-                    optional: self.flag(&e, "optional"),
+                    optional: self.bool_or(&e, "optional", label_span(n)),
                     description: self.str_(&e, "description").map(|s| s.value),
                     span: label_span(n),
                 })

@@ -245,7 +245,7 @@ pub(crate) struct IpRange {
     /// Last host offset (inclusive).
     pub(crate) to: Spanned<u32>,
     /// Not for nodes (network, gateway, DHCP, future use).
-    pub(crate) reserved: bool,
+    pub(crate) reserved: Spanned<bool>,
     /// What the range is for, shown in the IP table.
     pub(crate) purpose: Option<String>,
     /// The whole node.
@@ -773,7 +773,7 @@ pub(crate) struct Secret {
     /// What the workflows use it for.
     pub(crate) usage: Spanned<SecretUse>,
     /// The workflows run without it.
-    pub(crate) optional: bool,
+    pub(crate) optional: Spanned<bool>,
     /// One line for the README table.
     pub(crate) description: Option<String>,
     /// The node.

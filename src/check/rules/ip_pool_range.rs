@@ -55,7 +55,7 @@ fn check(t: &Topology, out: &mut Findings) {
                 let usable: Vec<&str> = t
                     .ip_plan
                     .iter()
-                    .filter(|r| !r.reserved)
+                    .filter(|r| !r.reserved.value)
                     .map(|r| r.name.value.as_str())
                     .collect();
                 let hint = support::did_you_mean(want, usable.iter().copied());
@@ -76,7 +76,7 @@ fn check(t: &Topology, out: &mut Findings) {
                     .help(help),
                 );
             }
-            Some(r) if r.reserved => out.push(
+            Some(r) if r.reserved.value => out.push(
                 Finding::new(
                     &RULE,
                     format!(

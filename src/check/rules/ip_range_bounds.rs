@@ -68,7 +68,7 @@ fn check(t: &Topology, out: &mut Findings) {
             );
             continue;
         }
-        if r.reserved {
+        if r.reserved.value {
             continue;
         }
         let mut taken = Vec::new();

@@ -66,7 +66,7 @@ fn check(t: &Topology, out: &mut Findings) {
             }
             [] => {}
             [one] => {
-                if one.optional && usage.required() {
+                if one.optional.value && usage.required() {
                     out.push(
                         Finding::new(
                             &RULE,
