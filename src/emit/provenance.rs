@@ -821,6 +821,27 @@ fn record(direct: impl FnOnce(&mut Recorder), logged: impl FnOnce() -> Event) {
 }
 
 impl Recorder {
+    /// The origins of the values at `spans` (of `cluster.kdl`, by their
+    /// offsets), as the event `event` makes of them: kept for the file in
+    /// progress when this thread records some files ([`Recorder::only`]),
+    /// recorded at once when it records every file.
+    fn ids_at(
+        &mut self,
+        spans: impl IntoIterator<Item = Span>,
+        event: impl FnOnce(Vec<u32>) -> Event,
+    ) {
+        let ids: Vec<u32> = spans
+            .into_iter()
+            .filter_map(|s| self.by_offset.get(&s.offset).copied())
+            .collect();
+        let e = event(ids);
+        if self.only.is_some() {
+            self.log.push(e);
+        } else {
+            self.apply(e, &mut Vec::new());
+        }
+    }
+
     /// Replays the events of the file in progress (see [`Event`]): all of
     /// them when it is a file recorded, else only those that later files
     /// depend on (an emitter's composed text).
@@ -828,30 +849,37 @@ impl Recorder {
         let mut marks = Vec::new();
         let mut log = std::mem::take(&mut self.log);
         for e in log.drain(..) {
-            match e {
-                Event::Derived { text, ids } => self.derive(&text, &ids),
-                _ if !all => {}
-                Event::Filtered { input, output } => filtered_on(self, &input, &output),
-                Event::Formatted {
-                    start,
-                    end,
-                    value,
-                    text,
-                } => formatted_on(self, start, end, &value, || text.unwrap_or_default()),
-                Event::Row { start, len, item } => row_on(self, start, len, &item),
-                Event::RowsWritten { start, written } => rows_written_on(self, start, &written),
-                Event::Mark => marks.push(self.pending.len()),
-                Event::Capture { start, written } => {
-                    let mark = marks.pop().unwrap_or(self.pending.len());
-                    capture_on(self, mark, start, &written);
-                }
-                Event::Scalar { end, text, field } => scalar_on(self, end, &text, field),
-                Event::Rendered(text) => rendered_on(self, &text),
-                Event::Point { end, ids } => point_on(self, end, ids),
+            if all || matches!(e, Event::Derived { .. }) {
+                self.apply(e, &mut marks);
             }
         }
         // the allocation is kept for the next render
         self.log = log;
+    }
+
+    /// Records event `e` (`marks`: the pending values' count at each
+    /// [`Event::Mark`] not yet closed by a capture).
+    fn apply(&mut self, e: Event, marks: &mut Vec<usize>) {
+        match e {
+            Event::Derived { text, ids } => self.derive(&text, &ids),
+            Event::Filtered { input, output } => filtered_on(self, &input, &output),
+            Event::Formatted {
+                start,
+                end,
+                value,
+                text,
+            } => formatted_on(self, start, end, &value, || text.unwrap_or_default()),
+            Event::Row { start, len, item } => row_on(self, start, len, &item),
+            Event::RowsWritten { start, written } => rows_written_on(self, start, &written),
+            Event::Mark => marks.push(self.pending.len()),
+            Event::Capture { start, written } => {
+                let mark = marks.pop().unwrap_or(self.pending.len());
+                capture_on(self, mark, start, &written);
+            }
+            Event::Scalar { end, text, field } => scalar_on(self, end, &text, field),
+            Event::Rendered(text) => rendered_on(self, &text),
+            Event::Point { end, ids } => point_on(self, end, ids),
+        }
     }
 }
 
@@ -946,17 +974,7 @@ pub(super) fn added(path: &str) {
 /// byte `end` of the text a YAML document is appended to (a comment of its
 /// header): the line of that byte names them, by span, not by text.
 pub(super) fn spans_at(end: usize, spans: impl IntoIterator<Item = Span>) {
-    with(|r| {
-        let ids: Vec<u32> = spans
-            .into_iter()
-            .filter_map(|s| r.by_offset.get(&s.offset).copied())
-            .collect();
-        if r.only.is_some() {
-            r.log.push(Event::Point { end, ids });
-        } else {
-            point_on(r, end, ids);
-        }
-    });
+    with(|r| r.ids_at(spans, |ids| Event::Point { end, ids }));
 }
 
 /// See [`spans_at`].
@@ -972,18 +990,10 @@ fn point_on(r: &mut Recorder, end: usize, ids: Vec<u32>) {
 /// a version's part): the text has their origins.
 pub(super) fn derived(text: &str, spans: impl IntoIterator<Item = Span>) {
     with(|r| {
-        let ids: Vec<u32> = spans
-            .into_iter()
-            .filter_map(|s| r.by_offset.get(&s.offset).copied())
-            .collect();
-        if r.only.is_some() {
-            r.log.push(Event::Derived {
-                text: text.into(),
-                ids,
-            });
-        } else {
-            r.derive(text, &ids);
-        }
+        r.ids_at(spans, |ids| Event::Derived {
+            text: text.into(),
+            ids,
+        });
     });
 }
 
