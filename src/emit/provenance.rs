@@ -172,8 +172,10 @@ struct Recorder {
     /// A YAML scalar's set and field (by address: a static name) → the
     /// values of it whose property is that field.
     keyed: Map<(SetId, usize, usize), SetId>,
-    /// A node (by address) → the union of its names' and addresses' sets.
-    nodes: Map<usize, Option<SetId>>,
+    /// A node's pool (see [`Recorder::pools`]) and which of its names and
+    /// addresses it has (a bit each, [`NODE_FIELDS`]) → the union of their
+    /// sets: the same for every node of the pool that has the same ones.
+    nodes: Map<(usize, u8), Option<SetId>>,
     /// A pool's nodes (by the address of their shared pool name) → the sets
     /// of a node's name, of its server (its server name and public address)
     /// and of its private address: a node's facts are never derived as
@@ -427,6 +429,10 @@ impl Recorder {
     /// The set of `origins` as given (unsorted, maybe twice): the nodes of a
     /// pool derive their facts from the same few lists, looked up first.
     fn intern_given(&mut self, origins: &[u32]) -> SetId {
+        // one origin (every leaf's own text): exact, nothing to sort
+        if let [one] = origins {
+            return self.intern(vec![*one], true);
+        }
         if let Some(&(_, set)) = self.recent.iter().find(|(o, _)| **o == *origins) {
             return set;
         }
@@ -601,21 +607,20 @@ impl Recorder {
             _ => {
                 // a node (a row of `rows`): its names' and addresses'
                 if let Some(n) = value.downcast_object_ref::<NodeCtx>() {
-                    // the model's nodes live as long as the recording: one
-                    // node, one address
-                    let key = std::ptr::from_ref(n) as usize;
+                    // a node's sets are its pool's, for the fields it has
+                    let has = NODE_FIELDS
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| !n.text(**f).is_empty())
+                        .fold(0u8, |m, (i, _)| m | 1 << i);
+                    let key = (pool_key(n), has);
                     if let Some(&set) = self.nodes.get(&key) {
                         return set;
                     }
-                    let mut sets: Vec<SetId> = [
-                        TextField::Name,
-                        TextField::ServerName,
-                        TextField::Ip,
-                        TextField::PublicIp,
-                    ]
-                    .into_iter()
-                    .filter_map(|f| self.node_set(n, f))
-                    .collect();
+                    let mut sets: Vec<SetId> = NODE_FIELDS
+                        .into_iter()
+                        .filter_map(|f| self.node_set(n, f))
+                        .collect();
                     sets.sort_unstable();
                     sets.dedup();
                     let set = self.union(&sets);
@@ -703,6 +708,14 @@ fn distinct_texts(ids: &[u32], origins: &[Origin]) -> bool {
 /// captured values are taken for never written (a capture's text is
 /// written right after it: in the loop iteration that made it).
 const STALE_CAPTURE: u32 = 64;
+
+/// The text fields of a node a row of `rows` shows: its names and addresses.
+const NODE_FIELDS: [TextField; 4] = [
+    TextField::Name,
+    TextField::ServerName,
+    TextField::Ip,
+    TextField::PublicIp,
+];
 
 /// The key of a node's pool in [`Recorder::pools`]: the address of the pool
 /// name its nodes share (one per pool of an environment).
@@ -1113,17 +1126,21 @@ fn rows_written_on(r: &mut Recorder, start: usize, written: &str) {
         return;
     }
     let captured = std::mem::take(&mut r.captured);
+    // one searcher per captured text, for every row (a table of 1,000
+    // nodes' rows searched for a few texts)
+    let finders: Vec<(memchr::memmem::Finder<'_>, SetId)> = captured
+        .iter()
+        .filter(|(text, _)| !text.is_empty())
+        .map(|(text, set)| (memchr::memmem::Finder::new(text.as_bytes()), *set))
+        .collect();
     let mut row_start = 0;
-    for row in written.split('\n') {
+    for row in written.as_bytes().split(|&b| b == b'\n') {
         let mut at = 0;
-        for (text, set) in &captured {
-            if text.is_empty() {
-                continue;
-            }
-            if let Some(i) = row[at..].find(text.as_str()) {
-                r.pending
-                    .push((start + row_start + at + i, text.len(), *set));
-                at += i + text.len();
+        for (finder, set) in &finders {
+            if let Some(i) = finder.find(&row[at..]) {
+                let len = finder.needle().len();
+                r.pending.push((start + row_start + at + i, len, *set));
+                at += i + len;
             }
         }
         row_start += row.len() + 1;
@@ -1226,9 +1243,11 @@ fn rendered_on(r: &mut Recorder, text: &[u8]) {
     r.captured.clear();
     r.placed.clear();
     let mut pending = std::mem::take(&mut r.pending);
-    // in the order written but for captures and YAML scalars' ends
+    // in the order written but for captures and YAML scalars' ends: a few
+    // sorted runs (a table's rows, then the captured texts placed in them),
+    // which a stable sort merges in linear time
     if !pending.is_sorted_by_key(|p| p.0) {
-        pending.sort_unstable_by_key(|p| p.0);
+        pending.sort_by_key(|p| p.0);
     }
     let (mut counted, mut line) = (0usize, 1u32);
     for &(start, len, set) in &pending {
