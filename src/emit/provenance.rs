@@ -1126,41 +1126,26 @@ fn rows_written_on(r: &mut Recorder, start: usize, written: &str) {
         return;
     }
     let captured = std::mem::take(&mut r.captured);
-    let bytes = written.as_bytes();
-    // every place each captured text starts at (overlapping ones too), found
-    // in one pass over the whole table per text, not a search per row
-    let texts: Vec<(usize, Vec<usize>, SetId)> = captured
+    // one searcher per captured text, for every row (a table of 1,000
+    // nodes' rows searched for a few texts)
+    let finders: Vec<(memchr::memmem::Finder<'_>, SetId)> = captured
         .iter()
         .filter(|(text, _)| !text.is_empty())
-        .map(|(text, set)| {
-            let finder = memchr::memmem::Finder::new(text.as_bytes());
-            let mut found = Vec::new();
-            let mut from = 0;
-            while let Some(i) = finder.find(&bytes[from..]) {
-                found.push(from + i);
-                from += i + 1;
-            }
-            (text.len(), found, *set)
-        })
+        .map(|(text, set)| (memchr::memmem::Finder::new(text.as_bytes()), *set))
         .collect();
-    // then, per row, each text's first place from where the previous one
-    // ended, inside the row (what searching each row would find)
-    let mut next = vec![0usize; texts.len()];
+    // in order: row by row, each text after the previous one
     let mut placed = Vec::new();
     let mut row_start = 0;
-    for row in bytes.split(|&b| b == b'\n') {
-        let row_end = row_start + row.len();
-        let mut at = row_start;
-        for ((len, found, set), k) in texts.iter().zip(&mut next) {
-            *k += found[*k..].partition_point(|&i| i < at);
-            if let Some(&i) = found.get(*k)
-                && i + *len <= row_end
-            {
-                placed.push((start + i, *len, *set));
-                at = i + *len;
+    for row in written.as_bytes().split(|&b| b == b'\n') {
+        let mut at = 0;
+        for (finder, set) in &finders {
+            if let Some(i) = finder.find(&row[at..]) {
+                let len = finder.needle().len();
+                placed.push((start + row_start + at + i, len, *set));
+                at += i + len;
             }
         }
-        row_start = row_end + 1;
+        row_start += row.len() + 1;
     }
     // the rows' own ranges are the end of the pending ones: merged with
     // what was placed in them, the pending ones stay in order
