@@ -177,8 +177,10 @@ struct Recorder {
     /// A YAML scalar's set and field (by address: a static name) → the
     /// values of it whose property is that field.
     keyed: Map<(SetId, usize, usize), SetId>,
-    /// A node (by address) → the union of its names' and addresses' sets.
-    nodes: Map<usize, Option<SetId>>,
+    /// A node's pool (see [`Recorder::pools`]) and which of its names and
+    /// addresses it has (a bit each, [`NODE_FIELDS`]) → the union of their
+    /// sets: the same for every node of the pool that has the same ones.
+    nodes: Map<(usize, u8), Option<SetId>>,
     /// A pool's nodes (by the address of their shared pool name) → the sets
     /// of a node's name, of its server (its server name and public address)
     /// and of its private address: a node's facts are never derived as
@@ -440,6 +442,10 @@ impl Recorder {
     /// The set of `origins` as given (unsorted, maybe twice): the nodes of a
     /// pool derive their facts from the same few lists, looked up first.
     fn intern_given(&mut self, origins: &[u32]) -> SetId {
+        // one origin (every leaf's own text): exact, nothing to sort
+        if let [one] = origins {
+            return self.intern(vec![*one], true);
+        }
         if let Some(&(_, set)) = self.recent.iter().find(|(o, _)| **o == *origins) {
             return set;
         }
@@ -614,21 +620,20 @@ impl Recorder {
             _ => {
                 // a node (a row of `rows`): its names' and addresses'
                 if let Some(n) = value.downcast_object_ref::<NodeCtx>() {
-                    // the model's nodes live as long as the recording: one
-                    // node, one address
-                    let key = std::ptr::from_ref(n) as usize;
+                    // a node's sets are its pool's, for the fields it has
+                    let has = NODE_FIELDS
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| !n.text(**f).is_empty())
+                        .fold(0u8, |m, (i, _)| m | 1 << i);
+                    let key = (pool_key(n), has);
                     if let Some(&set) = self.nodes.get(&key) {
                         return set;
                     }
-                    let mut sets: Vec<SetId> = [
-                        TextField::Name,
-                        TextField::ServerName,
-                        TextField::Ip,
-                        TextField::PublicIp,
-                    ]
-                    .into_iter()
-                    .filter_map(|f| self.node_set(n, f))
-                    .collect();
+                    let mut sets: Vec<SetId> = NODE_FIELDS
+                        .into_iter()
+                        .filter_map(|f| self.node_set(n, f))
+                        .collect();
                     sets.sort_unstable();
                     sets.dedup();
                     let set = self.union(&sets);
@@ -716,6 +721,14 @@ fn distinct_texts(ids: &[u32], origins: &[Origin]) -> bool {
 /// captured values are taken for never written (a capture's text is
 /// written right after it: in the loop iteration that made it).
 const STALE_CAPTURE: u32 = 64;
+
+/// The text fields of a node a row of `rows` shows: its names and addresses.
+const NODE_FIELDS: [TextField; 4] = [
+    TextField::Name,
+    TextField::ServerName,
+    TextField::Ip,
+    TextField::PublicIp,
+];
 
 /// The key of a node's pool in [`Recorder::pools`]: the address of the pool
 /// name its nodes share (one per pool of an environment).
@@ -865,6 +878,27 @@ fn record(direct: impl FnOnce(&mut Recorder), logged: impl FnOnce() -> Event) {
 }
 
 impl Recorder {
+    /// The origins of the values at `spans` (of `cluster.kdl`, by their
+    /// offsets), as the event `event` makes of them: kept for the file in
+    /// progress when this thread records some files ([`Recorder::only`]),
+    /// recorded at once when it records every file.
+    fn ids_at(
+        &mut self,
+        spans: impl IntoIterator<Item = Span>,
+        event: impl FnOnce(Vec<u32>) -> Event,
+    ) {
+        let ids: Vec<u32> = spans
+            .into_iter()
+            .filter_map(|s| self.by_offset.get(&s.offset).copied())
+            .collect();
+        let e = event(ids);
+        if self.only.is_some() {
+            self.log.push(e);
+        } else {
+            self.apply(e, &mut Vec::new());
+        }
+    }
+
     /// Replays the events of the file in progress (see [`Event`]): all of
     /// them when it is a file recorded, else only those that later files
     /// depend on (an emitter's composed text).
@@ -872,35 +906,42 @@ impl Recorder {
         let mut marks = Vec::new();
         let mut log = std::mem::take(&mut self.log);
         for e in log.drain(..) {
-            match e {
-                Event::Derived { text, ids } => self.derive(&text, &ids),
-                _ if !all => {}
-                Event::Filtered { input, output } => filtered_on(self, &input, &output),
-                Event::Formatted {
-                    start,
-                    end,
-                    value,
-                    text,
-                } => formatted_on(self, start, end, &value, || text.unwrap_or_default()),
-                Event::Row { start, len, item } => row_on(self, start, len, &item),
-                Event::RowsWritten { start, written } => rows_written_on(self, start, &written),
-                Event::Mark => marks.push(self.pending.len()),
-                Event::Capture { start, written } => {
-                    let mark = marks.pop().unwrap_or(self.pending.len());
-                    capture_on(self, mark, start, &written);
-                }
-                Event::Scalar { end, text, field } => scalar_on(self, end, &text, field),
-                Event::Rendered(text) => rendered_on(self, &text),
-                Event::Point { end, ids } => point_on(self, end, ids),
-                Event::Aligned {
-                    first,
-                    last,
-                    widest,
-                } => self.aligned.push((first, last, widest)),
+            if all || matches!(e, Event::Derived { .. }) {
+                self.apply(e, &mut marks);
             }
         }
         // the allocation is kept for the next render
         self.log = log;
+    }
+
+    /// Records event `e` (`marks`: the pending values' count at each
+    /// [`Event::Mark`] not yet closed by a capture).
+    fn apply(&mut self, e: Event, marks: &mut Vec<usize>) {
+        match e {
+            Event::Derived { text, ids } => self.derive(&text, &ids),
+            Event::Filtered { input, output } => filtered_on(self, &input, &output),
+            Event::Formatted {
+                start,
+                end,
+                value,
+                text,
+            } => formatted_on(self, start, end, &value, || text.unwrap_or_default()),
+            Event::Row { start, len, item } => row_on(self, start, len, &item),
+            Event::RowsWritten { start, written } => rows_written_on(self, start, &written),
+            Event::Mark => marks.push(self.pending.len()),
+            Event::Capture { start, written } => {
+                let mark = marks.pop().unwrap_or(self.pending.len());
+                capture_on(self, mark, start, &written);
+            }
+            Event::Scalar { end, text, field } => scalar_on(self, end, &text, field),
+            Event::Rendered(text) => rendered_on(self, &text),
+            Event::Point { end, ids } => point_on(self, end, ids),
+            Event::Aligned {
+                first,
+                last,
+                widest,
+            } => self.aligned.push((first, last, widest)),
+        }
     }
 }
 
@@ -995,17 +1036,7 @@ pub(super) fn added(path: &str) {
 /// byte `end` of the text a YAML document is appended to (a comment of its
 /// header): the line of that byte names them, by span, not by text.
 pub(super) fn spans_at(end: usize, spans: impl IntoIterator<Item = Span>) {
-    with(|r| {
-        let ids: Vec<u32> = spans
-            .into_iter()
-            .filter_map(|s| r.by_offset.get(&s.offset).copied())
-            .collect();
-        if r.only.is_some() {
-            r.log.push(Event::Point { end, ids });
-        } else {
-            point_on(r, end, ids);
-        }
-    });
+    with(|r| r.ids_at(spans, |ids| Event::Point { end, ids }));
 }
 
 /// Lines `first..=last` (1-based) of the last render were padded to the
@@ -1039,18 +1070,10 @@ fn point_on(r: &mut Recorder, end: usize, ids: Vec<u32>) {
 /// a version's part): the text has their origins.
 pub(super) fn derived(text: &str, spans: impl IntoIterator<Item = Span>) {
     with(|r| {
-        let ids: Vec<u32> = spans
-            .into_iter()
-            .filter_map(|s| r.by_offset.get(&s.offset).copied())
-            .collect();
-        if r.only.is_some() {
-            r.log.push(Event::Derived {
-                text: text.into(),
-                ids,
-            });
-        } else {
-            r.derive(text, &ids);
-        }
+        r.ids_at(spans, |ids| Event::Derived {
+            text: text.into(),
+            ids,
+        });
     });
 }
 
@@ -1174,21 +1197,42 @@ fn rows_written_on(r: &mut Recorder, start: usize, written: &str) {
         return;
     }
     let captured = std::mem::take(&mut r.captured);
+    // one searcher per captured text, for every row (a table of 1,000
+    // nodes' rows searched for a few texts)
+    let finders: Vec<(memchr::memmem::Finder<'_>, SetId)> = captured
+        .iter()
+        .filter(|(text, _)| !text.is_empty())
+        .map(|(text, set)| (memchr::memmem::Finder::new(text.as_bytes()), *set))
+        .collect();
+    // in order: row by row, each text after the previous one
+    let mut placed = Vec::new();
     let mut row_start = 0;
-    for row in written.split('\n') {
+    for row in written.as_bytes().split(|&b| b == b'\n') {
         let mut at = 0;
-        for (text, set) in &captured {
-            if text.is_empty() {
-                continue;
-            }
-            if let Some(i) = row[at..].find(text.as_str()) {
-                r.pending
-                    .push((start + row_start + at + i, text.len(), *set));
-                at += i + text.len();
+        for (finder, set) in &finders {
+            if let Some(i) = finder.find(&row[at..]) {
+                let len = finder.needle().len();
+                placed.push((start + row_start + at + i, len, *set));
+                at += i + len;
             }
         }
         row_start += row.len() + 1;
     }
+    // the rows' own ranges are the end of the pending ones: merged with
+    // what was placed in them, the pending ones stay in order
+    let from = r
+        .pending
+        .iter()
+        .rposition(|p| p.0 < start)
+        .map_or(0, |i| i + 1);
+    let rows = r.pending.split_off(from);
+    let (mut a, mut b) = (rows.into_iter().peekable(), placed.into_iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        let take = if y.0 < x.0 { b.next() } else { a.next() };
+        r.pending.extend(take);
+    }
+    r.pending.extend(a);
+    r.pending.extend(b);
 }
 
 /// The values recorded since `mark` were written into a capture, not the
@@ -1287,9 +1331,11 @@ fn rendered_on(r: &mut Recorder, text: &[u8]) {
     r.captured.clear();
     r.placed.clear();
     let mut pending = std::mem::take(&mut r.pending);
-    // in the order written but for captures and YAML scalars' ends
+    // in the order written but for captures and YAML scalars' ends: a few
+    // sorted runs (a table's rows, then the captured texts placed in them),
+    // which a stable sort merges in linear time
     if !pending.is_sorted_by_key(|p| p.0) {
-        pending.sort_unstable_by_key(|p| p.0);
+        pending.sort_by_key(|p| p.0);
     }
     let (mut counted, mut line) = (0usize, 1u32);
     for &(start, len, set) in &pending {
