@@ -763,10 +763,7 @@ pub(crate) fn composed(text: String, spans: impl IntoIterator<Item = Span>) -> V
     let mut out = None;
     if active() {
         with(|r| {
-            let ids: Vec<u32> = spans
-                .into_iter()
-                .filter_map(|s| r.by_offset.get(&s.offset).copied())
-                .collect();
+            let ids = r.ids_of(spans);
             if ids.is_empty() {
                 return;
             }
@@ -878,6 +875,15 @@ fn record(direct: impl FnOnce(&mut Recorder), logged: impl FnOnce() -> Event) {
 }
 
 impl Recorder {
+    /// The origin ids of the values at `spans` (of `cluster.kdl`, by their
+    /// offsets); a span that is not a leaf's has none.
+    fn ids_of(&self, spans: impl IntoIterator<Item = Span>) -> Vec<u32> {
+        spans
+            .into_iter()
+            .filter_map(|s| self.by_offset.get(&s.offset).copied())
+            .collect()
+    }
+
     /// The origins of the values at `spans` (of `cluster.kdl`, by their
     /// offsets), as the event `event` makes of them: kept for the file in
     /// progress when this thread records some files ([`Recorder::only`]),
@@ -887,11 +893,7 @@ impl Recorder {
         spans: impl IntoIterator<Item = Span>,
         event: impl FnOnce(Vec<u32>) -> Event,
     ) {
-        let ids: Vec<u32> = spans
-            .into_iter()
-            .filter_map(|s| self.by_offset.get(&s.offset).copied())
-            .collect();
-        let e = event(ids);
+        let e = event(self.ids_of(spans));
         if self.only.is_some() {
             self.log.push(e);
         } else {
