@@ -1250,14 +1250,20 @@ fn why_cmd(input: &Input, target: &str, templates: Option<&Path>) -> ExitStatus 
         });
     }
     let line_text = text.lines().nth(line - 1).unwrap_or_default();
-    let found = why::lookup(&prov, &key, line);
-    let file = prov.file(&key);
+    let found = why::Found {
+        src: &c.source,
+        path,
+        line,
+        text: line_text,
+        origins: why::lookup(&prov, &key, line),
+        file: prov.file(&key),
+    };
     if input.format == Format::Human {
         let color = colored(input, std::io::stdout().is_terminal());
-        let out = why::human(&c.source, path, line, line_text, found, &file, color);
+        let out = found.human(color);
         let _ = std::io::stdout().write_all(out.as_bytes());
     } else {
-        let doc = why::json(&c.source, path, line, line_text, found, &file);
+        let doc = found.json();
         reported.document(input, None, member("why", doc));
     }
     std::mem::forget(prov);

@@ -135,124 +135,145 @@ struct Answer {
     help: Option<String>,
 }
 
-/// The human answer: the line, then each origin as a snippet of
-/// `cluster.kdl`.
-pub(crate) fn human(
-    src: &Source,
-    shown_path: &str,
-    line: usize,
-    text: &str,
-    found: Option<(Vec<&Origin>, bool)>,
-    file: &[&Origin],
-    color: bool,
-) -> String {
-    let mut out = String::new();
-    let shown_line = crate::term::shown(text);
-    let for_file = if file.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "\n  = the file is generated for {}",
-            file.iter()
-                .map(|o| {
-                    let (l, _) = src.line_col(o.span.offset);
-                    format!("{} ({}:{l})", o.path, src.name)
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let Some((origins, exact)) = found.filter(|(o, _)| !o.is_empty()) else {
-        let _ = writeln!(
-            out,
-            "{shown_path}:{line}: {shown_line}\n  = template text: no value of {} is on this line{for_file}",
-            src.name
-        );
-        return out;
-    };
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
-    let labels = origins
-        .iter()
-        .map(|o| {
-            let what = match &o.kind {
-                LeafKind::Written => "written here".to_owned(),
-                LeafKind::Overlay(env) => format!("environment `{env}` overrides the base here"),
-                LeafKind::Default(key) => {
-                    format!("default of `{key}`, not written in {}", src.name)
-                }
-            };
-            LabeledSpan::new(
-                Some(format!("{}: {what}", o.path)),
-                o.span.offset,
-                o.span.len,
-            )
-        })
-        .collect();
-    let answer = Answer {
-        message: format!("{shown_path}:{line}: {shown_line}"),
-        src: NamedSource::new(src.name.clone(), Arc::clone(&src.text)),
-        labels,
-        help: Some(if exact {
-            origins
-                .iter()
-                .map(|o| said(o))
-                .collect::<Vec<_>>()
-                .join("; ")
-        } else {
-            "a value on this line has the text of more than one value of cluster.kdl: every one is shown".to_owned()
-        }),
-    };
-    let _ = handler.render_report(&mut out, &answer);
-    if !for_file.is_empty() {
-        let _ = writeln!(out, "{}", for_file.trim_start_matches('\n'));
-    }
-    out
+/// What `why` found for one line of a generated file, printed in the human
+/// format ([`Found::human`]) or as JSON ([`Found::json`]).
+pub(crate) struct Found<'a> {
+    /// `cluster.kdl`.
+    pub(crate) src: &'a Source,
+    /// The generated file, as the user named it.
+    pub(crate) path: &'a str,
+    pub(crate) line: usize,
+    /// The line's text.
+    pub(crate) text: &'a str,
+    /// The line's origins ([`lookup`]) and whether they are exact.
+    pub(crate) origins: Option<(Vec<&'a Origin>, bool)>,
+    /// The values the whole file is generated for.
+    pub(crate) file: Vec<&'a Origin>,
 }
 
-/// The JSON answer (`why` member, docs/formats.md).
-pub(crate) fn json(
-    src: &Source,
-    path: &str,
-    line: usize,
-    text: &str,
-    found: Option<(Vec<&Origin>, bool)>,
-    file: &[&Origin],
-) -> serde_json::Value {
-    let (origins, exact) = found.unwrap_or((Vec::new(), true));
-    let one = |o: &&Origin| {
-        let (l, c) = src.line_col(o.span.offset);
-        let mut v = serde_json::json!({
-            "source": kind_name(&o.kind),
-            "path": o.path,
-            "value": o.text,
-            "line": l,
-            "column": c,
-            "offset": o.span.offset,
-            "length": o.span.len,
-        });
-        match &o.kind {
-            LeafKind::Overlay(env) => v["environment"] = env.as_str().into(),
-            LeafKind::Default(key) => v["property"] = (*key).into(),
-            LeafKind::Written => {}
+impl Found<'_> {
+    /// The human answer: the line, then each origin as a snippet of
+    /// `cluster.kdl`.
+    pub(crate) fn human(self, color: bool) -> String {
+        let Found {
+            src,
+            path: shown_path,
+            line,
+            text,
+            origins: found,
+            file,
+        } = self;
+        let mut out = String::new();
+        let shown_line = crate::term::shown(text);
+        let for_file = if file.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\n  = the file is generated for {}",
+                file.iter()
+                    .map(|o| {
+                        let (l, _) = src.line_col(o.span.offset);
+                        format!("{} ({}:{l})", o.path, src.name)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let Some((origins, exact)) = found.filter(|(o, _)| !o.is_empty()) else {
+            let _ = writeln!(
+                out,
+                "{shown_path}:{line}: {shown_line}\n  = template text: no value of {} is on this line{for_file}",
+                src.name
+            );
+            return out;
+        };
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+        let labels = origins
+            .iter()
+            .map(|o| {
+                let what = match &o.kind {
+                    LeafKind::Written => "written here".to_owned(),
+                    LeafKind::Overlay(env) => {
+                        format!("environment `{env}` overrides the base here")
+                    }
+                    LeafKind::Default(key) => {
+                        format!("default of `{key}`, not written in {}", src.name)
+                    }
+                };
+                LabeledSpan::new(
+                    Some(format!("{}: {what}", o.path)),
+                    o.span.offset,
+                    o.span.len,
+                )
+            })
+            .collect();
+        let answer = Answer {
+            message: format!("{shown_path}:{line}: {shown_line}"),
+            src: NamedSource::new(src.name.clone(), Arc::clone(&src.text)),
+            labels,
+            help: Some(if exact {
+                origins
+                    .iter()
+                    .map(|o| said(o))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            } else {
+                "a value on this line has the text of more than one value of cluster.kdl: every one is shown".to_owned()
+            }),
+        };
+        let _ = handler.render_report(&mut out, &answer);
+        if !for_file.is_empty() {
+            let _ = writeln!(out, "{}", for_file.trim_start_matches('\n'));
         }
-        v
-    };
-    let origins: Vec<serde_json::Value> = origins.iter().map(one).collect();
-    let file: Vec<serde_json::Value> = file.iter().map(one).collect();
-    serde_json::json!({
-        "file": path,
-        "line": line,
-        "text": text,
-        "template_text": origins.is_empty(),
-        "exact": exact,
-        "origins": origins,
-        "file_origins": file,
-    })
+        out
+    }
+
+    /// The JSON answer (`why` member, docs/formats.md).
+    pub(crate) fn json(self) -> serde_json::Value {
+        let Found {
+            src,
+            path,
+            line,
+            text,
+            origins: found,
+            file,
+        } = self;
+        let (origins, exact) = found.unwrap_or((Vec::new(), true));
+        let one = |o: &&Origin| {
+            let (l, c) = src.line_col(o.span.offset);
+            let mut v = serde_json::json!({
+                "source": kind_name(&o.kind),
+                "path": o.path,
+                "value": o.text,
+                "line": l,
+                "column": c,
+                "offset": o.span.offset,
+                "length": o.span.len,
+            });
+            match &o.kind {
+                LeafKind::Overlay(env) => v["environment"] = env.as_str().into(),
+                LeafKind::Default(key) => v["property"] = (*key).into(),
+                LeafKind::Written => {}
+            }
+            v
+        };
+        let origins: Vec<serde_json::Value> = origins.iter().map(one).collect();
+        let file: Vec<serde_json::Value> = file.iter().map(one).collect();
+        serde_json::json!({
+            "file": path,
+            "line": line,
+            "text": text,
+            "template_text": origins.is_empty(),
+            "exact": exact,
+            "origins": origins,
+            "file_origins": file,
+        })
+    }
 }
 
 /// The origins of `path:line` in `prov`.
