@@ -179,6 +179,8 @@ struct Range<'a> {
     /// Names of the pools that take addresses from it.
     pools: Vec<&'a str>,
     nodes: Nodes,
+    /// How many nodes it holds (`nodes`' length, without a filter call).
+    used: usize,
 }
 
 /// A scheduling profile.
@@ -229,11 +231,12 @@ struct CostRow<'a> {
     total_eur: Option<f64>,
 }
 
+/// A row of the secrets table (`rows`: every field is written).
 #[derive(Serialize)]
 struct Secret<'a> {
     name: &'a str,
-    usage: &'static str,
-    optional: bool,
+    /// `yes`, or `no` for an optional secret.
+    required: &'static str,
     description: &'a str,
 }
 
@@ -265,6 +268,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
                     purpose: r.range.purpose.as_deref().unwrap_or_default(),
                     pools: pools.iter().map(|p| p.name.value.as_str()).collect(),
                     nodes: Nodes(pools.iter().map(|p| p.nodes.clone()).collect()),
+                    used: pools.iter().map(|p| p.nodes.len()).sum(),
                 }
             })
             .collect(),
@@ -327,8 +331,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
             .iter()
             .map(|s| Secret {
                 name: &s.name.value,
-                usage: s.usage.value.as_str(),
-                optional: s.optional,
+                required: if s.optional { "no" } else { "yes" },
                 description: s.description.as_deref().unwrap_or_default(),
             })
             .collect(),
