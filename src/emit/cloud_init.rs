@@ -23,6 +23,10 @@ struct Ctx<'a> {
     /// The environment, converted once for all its pools.
     env: &'a minijinja::Value,
     pool: PoolValue<'a>,
+    /// The pool's labels as K3s takes them, `key=value` (one shell word each).
+    labels: Vec<String>,
+    /// Its taints, `key=value:effect` or `key:effect`.
+    taints: Vec<String>,
 }
 
 /// What a node's setup needs of its environment.
@@ -54,6 +58,15 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
             let ctx = Ctx {
                 env: &value,
                 pool: PoolValue::new(pool),
+                labels: (pool.pool.labels.iter())
+                    .map(|l| format!("{}={}", l.key.value, l.value.value))
+                    .collect(),
+                taints: (pool.pool.taints.iter())
+                    .map(|x| match x.value.value.as_str() {
+                        "" => format!("{}:{}", x.key.value, x.effect.value),
+                        v => format!("{}={v}:{}", x.key.value, x.effect.value),
+                    })
+                    .collect(),
             };
             let text = t.render(TEMPLATE, ctx)?;
             plan.add(format!("cloud-init/{name}/{}.yaml", pool.name.value), text);

@@ -206,6 +206,8 @@ struct Range<'a> {
     /// Names of the pools that take addresses from it.
     pools: Vec<&'a str>,
     nodes: Nodes,
+    /// How many nodes it holds (`nodes`' length, without a filter call).
+    used: usize,
 }
 
 /// A scheduling profile.
@@ -256,6 +258,7 @@ struct CostRow<'a> {
     total_eur: Option<f64>,
 }
 
+/// A row of the secrets table (`rows`: every field is written).
 #[derive(Serialize)]
 struct Secret<'a> {
     name: &'a str,
@@ -304,6 +307,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
                     purpose: r.range.purpose.as_deref().unwrap_or_default(),
                     pools: pools.iter().map(|p| p.name.value.as_str()).collect(),
                     nodes: Nodes(pools.iter().map(|p| p.nodes.clone()).collect()),
+                    used: pools.iter().map(|p| p.nodes.len()).sum(),
                 }
             })
             .collect(),

@@ -70,6 +70,7 @@ impl Filter {
             Self::Hcl => hcl_quote(s).into(),
             Self::Yaml => yaml_quote(s).into(),
             Self::Md => md_cell(s).into(),
+            Self::Mermaid if md_plain(s) && !s.contains('"') => Cow::Borrowed(s),
             Self::Mermaid => mermaid_label(s).into(),
             Self::Oneline => oneline_text(s),
         }
