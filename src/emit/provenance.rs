@@ -746,10 +746,7 @@ pub(super) fn node_text(n: &NodeCtx, field: TextField) -> Option<Value> {
         let Some(set) = r.node_set(n, field) else {
             return;
         };
-        let text: Arc<str> = Arc::from(n.text(field));
-        let value = Value::from(Arc::clone(&text));
-        r.read.insert(text.as_ptr() as usize, (text, set));
-        out = Some(value);
+        out = Some(r.by_identity(n.text(field), set));
     });
     out
 }
@@ -768,9 +765,7 @@ pub(crate) fn composed(text: String, spans: impl IntoIterator<Item = Span>) -> V
                 return;
             }
             let set = r.intern_given(&ids);
-            let text: Arc<str> = Arc::from(text.as_str());
-            out = Some(Value::from(Arc::clone(&text)));
-            r.read.insert(text.as_ptr() as usize, (text, set));
+            out = Some(r.by_identity(&text, set));
         });
     }
     out.unwrap_or_else(|| Value::from(text))
@@ -784,15 +779,10 @@ pub(super) fn node_fact(n: &NodeCtx, field: TextField) {
             return;
         };
         let ids = r.out.sets[set as usize].ids.to_vec();
-        let text = n.text(field);
-        if r.only.is_some() {
-            r.log.push(Event::Derived {
-                text: text.into(),
-                ids,
-            });
-        } else {
-            r.derive(text, &ids);
-        }
+        r.log_or_apply(Event::Derived {
+            text: n.text(field).into(),
+            ids,
+        });
     });
 }
 
@@ -894,11 +884,28 @@ impl Recorder {
         event: impl FnOnce(Vec<u32>) -> Event,
     ) {
         let e = event(self.ids_of(spans));
+        self.log_or_apply(e);
+    }
+
+    /// Keeps event `e` for the file in progress when this thread records
+    /// some files ([`Recorder::only`]), records it at once when it records
+    /// every file: [`record`] for an event made already (a hook whose event
+    /// would copy what it records at once goes through [`record`]).
+    fn log_or_apply(&mut self, e: Event) {
         if self.only.is_some() {
             self.log.push(e);
         } else {
             self.apply(e, &mut Vec::new());
         }
+    }
+
+    /// `text` as a template value of its own, whose address names `set`
+    /// (see [`Recorder::read`]): the formatter finds it by identity.
+    fn by_identity(&mut self, text: &str, set: SetId) -> Value {
+        let text: Arc<str> = Arc::from(text);
+        let value = Value::from(Arc::clone(&text));
+        self.read.insert(text.as_ptr() as usize, (text, set));
+        value
     }
 
     /// Replays the events of the file in progress (see [`Event`]): all of
@@ -1047,15 +1054,11 @@ pub(super) fn spans_at(end: usize, spans: impl IntoIterator<Item = Span>) {
 /// written there.
 pub(super) fn aligned(first: u32, last: u32, widest: Vec<(usize, usize)>) {
     with(|r| {
-        if r.only.is_some() {
-            r.log.push(Event::Aligned {
-                first,
-                last,
-                widest,
-            });
-        } else {
-            r.aligned.push((first, last, widest));
-        }
+        r.log_or_apply(Event::Aligned {
+            first,
+            last,
+            widest,
+        });
     });
 }
 
