@@ -17,9 +17,10 @@ use std::sync::Arc;
 
 use super::provenance::composed;
 
-/// `text` when `flag` is set, else nothing: a word the flag decides.
-fn flag_text(flag: &Spanned<bool>, text: &str) -> Value {
-    composed(if flag.value { text } else { "" }.to_owned(), [flag.span])
+/// `on` when `flag` is set, else `off`: a word the flag decides, with its
+/// origin.
+fn word(flag: &Spanned<bool>, on: &str, off: &str) -> Value {
+    composed(if flag.value { on } else { off }.to_owned(), [flag.span])
 }
 
 /// The template, overridable by name with `--templates`.
@@ -275,8 +276,8 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
     Env {
         env: &t.env.name.value,
         production: t.env.production.value,
-        production_note: flag_text(&t.env.production, " (production)"),
-        production_sentence: flag_text(&t.env.production, " Production environment."),
+        production_note: word(&t.env.production, " (production)", ""),
+        production_sentence: word(&t.env.production, " Production environment.", ""),
         approval: t.env.approval.as_ref().map(|a| a.value.as_str()),
         cluster: &t.cluster.value,
         node_count: e.node_count,
@@ -295,15 +296,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
                     last: host(r.last),
                     size: r.size,
                     reserved: r.range.reserved.value,
-                    unused: composed(
-                        if r.range.reserved.value {
-                            "reserved"
-                        } else {
-                            "free"
-                        }
-                        .to_owned(),
-                        [r.range.reserved.span],
-                    ),
+                    unused: word(&r.range.reserved, "reserved", "free"),
                     purpose: r.range.purpose.as_deref().unwrap_or_default(),
                     pools: pools.iter().map(|p| p.name.value.as_str()).collect(),
                     nodes: Nodes(pools.iter().map(|p| p.nodes.clone()).collect()),
@@ -371,10 +364,7 @@ fn env<'a>(e: &'a Resolved<'_>) -> Env<'a> {
             .map(|s| Secret {
                 name: &s.name.value,
                 usage: s.usage.value.as_str(),
-                required: composed(
-                    if s.optional.value { "no" } else { "yes" }.to_owned(),
-                    [s.optional.span],
-                ),
+                required: word(&s.optional, "no", "yes"),
                 description: s.description.as_deref().unwrap_or_default(),
             })
             .collect(),
