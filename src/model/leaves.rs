@@ -70,9 +70,21 @@ fn label(node: &KdlNode) -> String {
         .find(|e| e.name().is_none())
         .and_then(|e| value_text(e.value()))
     {
-        Some(arg) => format!("{name} `{arg}`"),
+        Some(arg) => [name, " `", &arg, "`"].concat(),
         None => name.to_owned(),
     }
+}
+
+/// The path of `name` under `parent` (`parent › name`): the text of every
+/// leaf's path, built without the formatting machinery (a few hundred paths
+/// each time `why` runs).
+fn under(parent: &str, name: &str) -> String {
+    const SEP: &str = " › ";
+    let mut path = String::with_capacity(parent.len() + SEP.len() + name.len());
+    path.push_str(parent);
+    path.push_str(SEP);
+    path.push_str(name);
+    path
 }
 
 fn walk(
@@ -85,7 +97,7 @@ fn walk(
     let here = if parent.is_empty() {
         label(node)
     } else {
-        format!("{parent} › {}", label(node))
+        under(parent, &label(node))
     };
     let kind = || match env {
         Some(e) => LeafKind::Overlay(e.to_owned()),
@@ -98,13 +110,13 @@ fn walk(
         };
         let key = entry.name().map(|k| k.value().to_owned());
         let path = match &key {
-            Some(k) => format!("{here} › {k}"),
+            Some(k) => under(&here, k),
             None => {
                 arg += 1;
                 let name = schema
                     .and_then(|s| s.arg(arg - 1))
                     .map_or("argument", |f| f.name);
-                format!("{here} › {}", name.to_lowercase())
+                under(&here, &name.to_lowercase())
             }
         };
         out.push(Leaf {
@@ -135,7 +147,7 @@ fn walk(
             out.push(Leaf {
                 span: node.name().span().into(),
                 text,
-                path: format!("{here} › {}", field.name),
+                path: under(&here, field.name),
                 kind: LeafKind::Default(field.name),
                 key: Some(field.name.to_owned()),
                 scalar: false,
