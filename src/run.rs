@@ -201,8 +201,9 @@ pub fn trace(
     trace_files(c, templates, None)
 }
 
-/// [`trace`] with provenance recorded only for the files at the plan paths
-/// `only` (what `topogen why` asks about), or for every file when `None`.
+/// [`trace`] with provenance recorded only for one file, the first at one
+/// of the plan paths `only` (what `topogen why` asks about, as it may be
+/// named), or for every file when `None`.
 pub fn trace_files(
     c: &Compiled,
     templates: &crate::emit::Templates,

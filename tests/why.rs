@@ -889,32 +889,50 @@ fn check_names_the_lines_of_cluster_kdl_that_own_each_drifted_hunk() {
     );
 }
 
-/// `topogen why` records only the file asked about: for every file of the
-/// bundled `cluster.kdl`, that file's lines name the same origins (and the
-/// same exactness) as when every file is recorded, and nothing else is
-/// recorded.
+/// `topogen why` records only the file asked about (every other file
+/// renders as in a build, and recording ends once the file is added): for
+/// every file of the bundled `cluster.kdl` and of the large example, that
+/// file's lines name the same origins (and the same exactness) as when every
+/// file is recorded, and nothing else is recorded.
 #[test]
 fn recording_one_file_answers_as_recording_every_file() {
-    let c = topogen::compile(Source::new("cluster.kdl", bundled()));
-    let t = Templates::new(None).unwrap();
-    let (plan, all) = topogen::run::trace(&c, &t).unwrap();
-    let plan = plan.unwrap();
-    let mut lines = 0;
-    for (path, text) in &plan.files {
-        let (one_plan, one) =
-            topogen::run::trace_files(&c, &t, Some(vec!["no/such/file".into(), path.clone()]))
-                .unwrap();
-        assert_eq!(one_plan.unwrap().files, plan.files, "{path}: the output");
-        assert_eq!(
-            one.files.keys().collect::<Vec<_>>(),
-            [path],
-            "{path}: only it is recorded"
-        );
-        assert_eq!(one.file(path), all.file(path), "{path}: the file's origins");
-        for line in 1..=text.lines().count() {
-            assert_eq!(one.line(path, line), all.line(path, line), "{path}:{line}");
-            lines += usize::from(all.line(path, line).is_some());
+    let large = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/large/cluster.kdl");
+    for (name, text) in [
+        ("cluster.kdl", bundled()),
+        ("examples/large", std::fs::read_to_string(large).unwrap()),
+    ] {
+        let c = topogen::compile(Source::new("cluster.kdl", text));
+        let t = Templates::new(None).unwrap();
+        let (plan, all) = topogen::run::trace(&c, &t).unwrap();
+        let plan = plan.unwrap();
+        let mut lines = 0;
+        for (path, text) in &plan.files {
+            let asked = Some(vec!["no/such/file".into(), path.clone()]);
+            let (one_plan, one) = topogen::run::trace_files(&c, &t, asked).unwrap();
+            assert_eq!(
+                one_plan.unwrap().files,
+                plan.files,
+                "{name}: {path}: the output"
+            );
+            assert_eq!(
+                one.files.keys().collect::<Vec<_>>(),
+                [path],
+                "{name}: {path}: only it is recorded"
+            );
+            assert_eq!(
+                one.file(path),
+                all.file(path),
+                "{name}: {path}: the file's origins"
+            );
+            for line in 1..=text.lines().count() {
+                assert_eq!(
+                    one.line(path, line),
+                    all.line(path, line),
+                    "{name}: {path}:{line}"
+                );
+                lines += usize::from(all.line(path, line).is_some());
+            }
         }
+        assert!(lines > 500, "{name}: only {lines} lines name a value");
     }
-    assert!(lines > 500, "only {lines} lines name a value");
 }

@@ -25,6 +25,8 @@ fn word(flag: &Spanned<bool>, on: &str, off: &str) -> Value {
 
 /// The template, overridable by name with `--templates`.
 const TEMPLATE: &str = "docs/TOPOLOGY.md.j2";
+/// Where it goes, at the top of the output.
+const PATH: &str = "TOPOLOGY.md";
 
 /// What `docs/TOPOLOGY.md.j2` reads.
 #[derive(Serialize)]
@@ -408,6 +410,7 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
         cluster: envs.first().map_or("", |e| e.topo.cluster.value.as_str()),
         envs: envs.iter().map(env).collect(),
     };
-    plan.add("TOPOLOGY.md", t.render(TEMPLATE, ctx)?);
+    let _recording = super::provenance::file(PATH);
+    plan.add(PATH, t.render(TEMPLATE, ctx)?);
     Ok(())
 }

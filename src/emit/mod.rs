@@ -62,6 +62,14 @@ impl Destination {
     /// Where [`Destination::Workflows`] files go inside the output directory
     /// when `output workflows` is not set.
     pub(crate) const WORKFLOWS_IN_OUTPUT: &'static str = ".github/workflows";
+
+    /// The plan path of the file `name` of this destination (see [`Plan`]).
+    pub(crate) fn plan_path(self, name: &str) -> String {
+        match self {
+            Destination::Output => name.to_owned(),
+            Destination::Workflows => format!("{}/{name}", Self::WORKFLOWS_IN_OUTPUT),
+        }
+    }
 }
 
 /// Every file a build produces: path relative to the output root → contents.
@@ -98,10 +106,7 @@ impl Plan {
 
     /// Adds a file `name` to `dest` (see [`Plan`]).
     pub(crate) fn add_to(&mut self, dest: Destination, name: &str, contents: String) {
-        let path = match dest {
-            Destination::Output => name.to_owned(),
-            Destination::Workflows => format!("{}/{name}", Destination::WORKFLOWS_IN_OUTPUT),
-        };
+        let path = dest.plan_path(name);
         if dest != Destination::Output {
             self.placed.insert(path.clone(), (dest, name.to_owned()));
         }
@@ -167,8 +172,8 @@ pub fn plan(project: &Project, templates: &Templates) -> Result<Plan, EmitError>
 }
 
 /// [`plan_with`] with provenance recorded: which `leaves` of `cluster.kdl`
-/// made each line (see [`provenance`]) of every file, or of the files at the
-/// plan paths `only`.
+/// made each line (see [`provenance`]) of every file, or of the first file
+/// at one of the plan paths `only`.
 pub fn plan_traced(
     project: &Project,
     envs: &[Resolved<'_>],

@@ -39,11 +39,10 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
         let charts = env.topo.monitoring.iter().flat_map(|m| m.charts());
         for (tool, version) in strimzi.into_iter().chain(charts) {
             let version = &version.value;
+            let path = format!("pins/{}/{tool}.version", env.topo.env.name.value);
+            let _recording = super::provenance::file(&path);
             let text = t.render(TEMPLATE, Ctx { version })?;
-            plan.add(
-                format!("pins/{}/{tool}.version", env.topo.env.name.value),
-                text,
-            );
+            plan.add(path, text);
         }
     }
     Ok(())

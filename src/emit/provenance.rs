@@ -26,13 +26,13 @@
 //!   in one pass over the file's newlines; a line's origins are the union of
 //!   its sets, taken when asked ([`Provenance::line`]).
 //!
-//! `topogen why` asks about one file: recording only it ([`traced`]'s
-//! `only`), every render keeps what the hooks report as it comes (an
-//! [`Event`]: a range and the template value, no lookup), and when the file
-//! is added to the plan its events are replayed through the same code as
-//! above, or dropped if it is not the file asked about (but for the texts
-//! emitters composed, [`derived`], which a later file may show). The
-//! answer is the one recording every file gives (tests/why.rs).
+//! `topogen why` asks about one file ([`traced`]'s `only`: the plan paths
+//! it may have). Each emitter announces the file it is about to render
+//! ([`file`]): recording pauses for any other file, which renders as in a
+//! build (but for what an emitter derives for later files while it builds
+//! its context, [`derived`], recorded outside the pause), and ends once the
+//! file asked about is added: nothing rendered after it changes its lines.
+//! The answer is the one recording every file gives (tests/why.rs).
 //!
 //! Any other value is matched to the model by its text: a value whose text two
 //! leaves share names both (`exact` is false). An emitter that knows which
@@ -66,6 +66,38 @@ thread_local! {
 #[inline]
 pub(crate) fn active() -> bool {
     ACTIVE.get()
+}
+
+/// Recording paused for one file (see [`file`]); resumes when dropped.
+#[must_use = "recording resumes when this is dropped: keep it until the file is added"]
+pub(crate) struct Paused(bool);
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        if self.0 {
+            ACTIVE.set(true);
+        }
+    }
+}
+
+/// An emitter is about to render the file it adds to the plan as `path`:
+/// while this thread records only some files (`why`) and `path` is not one
+/// of them, recording pauses until the result is dropped, and the file
+/// costs what it costs in a build (every hook sees [`active`] false). Taken
+/// right before the render, after the emitter's context is built: what an
+/// emitter derives for later files ([`derived`], [`node_fact`]) is recorded
+/// outside it.
+pub(crate) fn file(path: &str) -> Paused {
+    let skip = active()
+        && RECORDER.with_borrow(|r| {
+            r.as_ref()
+                .and_then(|r| r.only.as_ref())
+                .is_some_and(|only| !only.iter().any(|p| p == path))
+        });
+    if skip {
+        ACTIVE.set(false);
+    }
+    Paused(skip)
 }
 
 /// Where a value comes from: a leaf of `cluster.kdl`.
@@ -220,10 +252,8 @@ struct Recorder {
     envs: Vec<String>,
     /// A written value's span offset → its origin.
     by_offset: Map<usize, u32>,
-    /// Record only the files at these plan paths (see [`Event`]).
+    /// Record only the file at one of these plan paths (see [`file`]).
     only: Option<Vec<String>>,
-    /// The events of the render in progress, when recording [`Self::only`].
-    log: Vec<Event>,
 }
 
 impl Recorder {
@@ -231,6 +261,7 @@ impl Recorder {
         let mut r = Self {
             out: Provenance {
                 origins: Vec::with_capacity(leaves.len()),
+                sets: Vec::with_capacity(leaves.len()),
                 ..Provenance::default()
             },
             interned: Map::default(),
@@ -253,7 +284,6 @@ impl Recorder {
             envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
             by_offset: Map::default(),
             only,
-            log: Vec::new(),
         };
         let mut by_offset: Map<usize, u32> = Map::default();
         for leaf in leaves {
@@ -267,7 +297,14 @@ impl Recorder {
                 kind: leaf.kind,
                 text: leaf.text,
             });
-            r.derive_text(i as usize, &[i]);
+            // the set of one origin is the origin's own id (see `intern`)
+            r.out.sets.push(Set {
+                ids: Box::new([i]),
+                exact: true,
+            });
+        }
+        for i in 0..r.out.origins.len() {
+            r.derive_text(i, &[i as u32]);
         }
         // derived facts: a node's names and addresses
         for env in envs {
@@ -442,9 +479,9 @@ impl Recorder {
     /// The set of `origins` as given (unsorted, maybe twice): the nodes of a
     /// pool derive their facts from the same few lists, looked up first.
     fn intern_given(&mut self, origins: &[u32]) -> SetId {
-        // one origin (every leaf's own text): exact, nothing to sort
+        // one origin (every leaf's own text): its own set
         if let [one] = origins {
-            return self.intern(vec![*one], true);
+            return *one;
         }
         if let Some(&(_, set)) = self.recent.iter().find(|(o, _)| **o == *origins) {
             return set;
@@ -463,6 +500,10 @@ impl Recorder {
 
     /// The id of the set `ids` (sorted, each once).
     fn intern(&mut self, ids: Vec<u32>, exact: bool) -> SetId {
+        // the set of one origin, exact, is made with the origin
+        if exact && let [one] = ids[..] {
+            return one;
+        }
         let key = (ids.into_boxed_slice(), exact);
         if let Some(&id) = self.interned.get(&key) {
             return id;
@@ -779,10 +820,7 @@ pub(super) fn node_fact(n: &NodeCtx, field: TextField) {
             return;
         };
         let ids = r.out.sets[set as usize].ids.to_vec();
-        r.log_or_apply(Event::Derived {
-            text: n.text(field).into(),
-            ids,
-        });
+        r.derive(n.text(field), &ids);
     });
 }
 
@@ -791,75 +829,6 @@ fn with(f: impl FnOnce(&mut Recorder)) {
     RECORDER.with_borrow_mut(|r| {
         if let Some(r) = r {
             f(r);
-        }
-    });
-}
-
-/// What a render reported while recording only some files
-/// ([`Recorder::only`]): kept, as it came, until the render is added to the
-/// plan; replayed ([`Recorder::replay`]) when it is one of those files,
-/// dropped when not. Nothing is looked up for a file no one asked about.
-enum Event {
-    Formatted {
-        start: usize,
-        end: usize,
-        value: Value,
-        /// What was written, when it did not reach the file (`start == end`).
-        text: Option<String>,
-    },
-    Row {
-        start: usize,
-        len: usize,
-        item: Value,
-    },
-    RowsWritten {
-        start: usize,
-        written: String,
-    },
-    Mark,
-    Capture {
-        start: usize,
-        written: String,
-    },
-    Scalar {
-        end: usize,
-        text: Box<str>,
-        field: Option<&'static str>,
-    },
-    Rendered(Box<[u8]>),
-    /// A filter's output and input.
-    Filtered {
-        input: Value,
-        output: Box<str>,
-    },
-    /// A point an emitter wrote values at (see [`spans_at`]).
-    Point {
-        end: usize,
-        ids: Vec<u32>,
-    },
-    /// Lines padded to the width of others (see [`aligned`]).
-    Aligned {
-        first: u32,
-        last: u32,
-        widest: Vec<(usize, usize)>,
-    },
-    /// An emitter's composed text and its origins (replayed for every file,
-    /// as [`Event::Filtered`]).
-    Derived {
-        text: Box<str>,
-        ids: Vec<u32>,
-    },
-}
-
-/// Runs `direct` on the recorder when this thread records every file, or
-/// keeps the event `logged` makes for the file in progress when it records
-/// some ([`Recorder::only`]).
-fn record(direct: impl FnOnce(&mut Recorder), logged: impl FnOnce() -> Event) {
-    with(|r| {
-        if r.only.is_some() {
-            r.log.push(logged());
-        } else {
-            direct(r);
         }
     });
 }
@@ -874,31 +843,6 @@ impl Recorder {
             .collect()
     }
 
-    /// The origins of the values at `spans` (of `cluster.kdl`, by their
-    /// offsets), as the event `event` makes of them: kept for the file in
-    /// progress when this thread records some files ([`Recorder::only`]),
-    /// recorded at once when it records every file.
-    fn ids_at(
-        &mut self,
-        spans: impl IntoIterator<Item = Span>,
-        event: impl FnOnce(Vec<u32>) -> Event,
-    ) {
-        let e = event(self.ids_of(spans));
-        self.log_or_apply(e);
-    }
-
-    /// Keeps event `e` for the file in progress when this thread records
-    /// some files ([`Recorder::only`]), records it at once when it records
-    /// every file: [`record`] for an event made already (a hook whose event
-    /// would copy what it records at once goes through [`record`]).
-    fn log_or_apply(&mut self, e: Event) {
-        if self.only.is_some() {
-            self.log.push(e);
-        } else {
-            self.apply(e, &mut Vec::new());
-        }
-    }
-
     /// `text` as a template value of its own, whose address names `set`
     /// (see [`Recorder::read`]): the formatter finds it by identity.
     fn by_identity(&mut self, text: &str, set: SetId) -> Value {
@@ -907,137 +851,66 @@ impl Recorder {
         self.read.insert(text.as_ptr() as usize, (text, set));
         value
     }
-
-    /// Replays the events of the file in progress (see [`Event`]): all of
-    /// them when it is a file recorded, else only those that later files
-    /// depend on (an emitter's composed text).
-    fn replay(&mut self, all: bool) {
-        let mut marks = Vec::new();
-        let mut log = std::mem::take(&mut self.log);
-        for e in log.drain(..) {
-            if all || matches!(e, Event::Derived { .. }) {
-                self.apply(e, &mut marks);
-            }
-        }
-        // the allocation is kept for the next render
-        self.log = log;
-    }
-
-    /// Records event `e` (`marks`: the pending values' count at each
-    /// [`Event::Mark`] not yet closed by a capture).
-    fn apply(&mut self, e: Event, marks: &mut Vec<usize>) {
-        match e {
-            Event::Derived { text, ids } => self.derive(&text, &ids),
-            Event::Filtered { input, output } => filtered_on(self, &input, &output),
-            Event::Formatted {
-                start,
-                end,
-                value,
-                text,
-            } => formatted_on(self, start, end, &value, || text.unwrap_or_default()),
-            Event::Row { start, len, item } => row_on(self, start, len, &item),
-            Event::RowsWritten { start, written } => rows_written_on(self, start, &written),
-            Event::Mark => marks.push(self.pending.len()),
-            Event::Capture { start, written } => {
-                let mark = marks.pop().unwrap_or(self.pending.len());
-                capture_on(self, mark, start, &written);
-            }
-            Event::Scalar { end, text, field } => scalar_on(self, end, &text, field),
-            Event::Rendered(text) => rendered_on(self, &text),
-            Event::Point { end, ids } => point_on(self, end, ids),
-            Event::Aligned {
-                first,
-                last,
-                widest,
-            } => self.aligned.push((first, last, widest)),
-        }
-    }
 }
 
 /// See [`formatted_on`].
 pub(super) fn formatted(start: usize, end: usize, value: &Value, text: impl FnOnce() -> String) {
-    with(|r| {
-        if r.only.is_some() {
-            r.log.push(Event::Formatted {
-                start,
-                end,
-                value: value.clone(),
-                text: (end == start).then(text),
-            });
-        } else {
-            formatted_on(r, start, end, value, text);
-        }
-    });
+    with(|r| formatted_on(r, start, end, value, text));
 }
 
 /// See [`row_on`].
 pub(super) fn row(start: usize, len: usize, item: &Value) {
-    record(
-        |r| row_on(r, start, len, item),
-        || Event::Row {
-            start,
-            len,
-            item: item.clone(),
-        },
-    );
+    with(|r| row_on(r, start, len, item));
 }
 
 /// See [`rows_written_on`].
 pub(super) fn rows_written(start: usize, written: &str) {
-    record(
-        |r| rows_written_on(r, start, written),
-        || Event::RowsWritten {
-            start,
-            written: written.to_owned(),
-        },
-    );
+    with(|r| rows_written_on(r, start, written));
 }
 
 /// How many values are pending: a mark for [`capture`].
 pub(super) fn mark() -> usize {
     let mut mark = 0;
-    record(|r| mark = r.pending.len(), || Event::Mark);
+    with(|r| mark = r.pending.len());
     mark
 }
 
 /// See [`capture_on`].
 pub(super) fn capture(mark: usize, start: usize, written: &str) {
-    record(
-        |r| capture_on(r, mark, start, written),
-        || Event::Capture {
-            start,
-            written: written.to_owned(),
-        },
-    );
+    with(|r| capture_on(r, mark, start, written));
 }
 
 /// See [`scalar_on`].
 pub(super) fn scalar(end: usize, text: &str, field: Option<&'static str>) {
-    record(
-        |r| scalar_on(r, end, text, field),
-        || Event::Scalar {
-            end,
-            text: text.into(),
-            field,
-        },
-    );
+    with(|r| scalar_on(r, end, text, field));
 }
 
 /// See [`rendered_on`].
 pub(super) fn rendered(text: &[u8]) {
-    record(|r| rendered_on(r, text), || Event::Rendered(text.into()));
+    with(|r| rendered_on(r, text));
 }
 
-/// See [`added_on`]: when this thread records only some files, the events
-/// of one of them are replayed first, those of any other file dropped.
+/// See [`added_on`]: when this thread records only some files, what the
+/// render of any other file left (a file an emitter did not announce with
+/// [`file`]) is dropped.
 pub(super) fn added(path: &str) {
-    with(|r| match &r.only {
-        None => added_on(r, path),
-        Some(only) if only.iter().any(|p| p == path) => {
-            r.replay(true);
+    with(|r| {
+        if r.only.is_none() {
             added_on(r, path);
+        } else if r
+            .only
+            .as_ref()
+            .is_some_and(|only| only.iter().any(|p| p == path))
+        {
+            added_on(r, path);
+            // the file asked about is recorded: what is rendered after it
+            // cannot change its lines, and renders as in a build
+            ACTIVE.set(false);
+        } else {
+            r.rendered.clear();
+            r.aligned.clear();
+            r.filtered.clear();
         }
-        Some(_) => r.replay(false),
     });
 }
 
@@ -1045,7 +918,13 @@ pub(super) fn added(path: &str) {
 /// byte `end` of the text a YAML document is appended to (a comment of its
 /// header): the line of that byte names them, by span, not by text.
 pub(super) fn spans_at(end: usize, spans: impl IntoIterator<Item = Span>) {
-    with(|r| r.ids_at(spans, |ids| Event::Point { end, ids }));
+    with(|r| {
+        let ids = r.ids_of(spans);
+        if !ids.is_empty() {
+            let set = r.intern_given(&ids);
+            r.pending.push((end.saturating_sub(1), 0, set));
+        }
+    });
 }
 
 /// Lines `first..=last` (1-based) of the last render were padded to the
@@ -1053,38 +932,22 @@ pub(super) fn spans_at(end: usize, spans: impl IntoIterator<Item = Span>) {
 /// or comments stand after its widest key or body): each names the values
 /// written there.
 pub(super) fn aligned(first: u32, last: u32, widest: Vec<(usize, usize)>) {
-    with(|r| {
-        r.log_or_apply(Event::Aligned {
-            first,
-            last,
-            widest,
-        });
-    });
-}
-
-/// See [`spans_at`].
-fn point_on(r: &mut Recorder, end: usize, ids: Vec<u32>) {
-    if ids.is_empty() {
-        return;
-    }
-    let set = r.intern_given(&ids);
-    r.pending.push((end.saturating_sub(1), 0, set));
+    with(|r| r.aligned.push((first, last, widest)));
 }
 
 /// An emitter composed `text` of the values at `spans` (a label selector,
 /// a version's part): the text has their origins.
 pub(super) fn derived(text: &str, spans: impl IntoIterator<Item = Span>) {
     with(|r| {
-        r.ids_at(spans, |ids| Event::Derived {
-            text: text.into(),
-            ids,
-        });
+        let ids = r.ids_of(spans);
+        r.derive(text, &ids);
     });
 }
 
 /// Runs `f` with recording on; returns its result and what was recorded:
-/// for every file, or for the files at the plan paths `only` (what `why`
-/// asks about: the others' values are never looked up).
+/// for every file, or for one file, the first the plan adds at one of the
+/// plan paths `only` (what `why` asks about, as it may be named: no other
+/// file's values are looked up, and recording ends with it).
 pub(crate) fn traced<R>(
     leaves: Vec<Leaf>,
     envs: &[Resolved<'_>],
@@ -1301,13 +1164,7 @@ fn scalar_on(r: &mut Recorder, end: usize, text: &str, field: Option<&'static st
 
 /// A filter made `output` of `input`: the output has the input's origins.
 pub(super) fn filtered(input: &Value, output: &str) {
-    record(
-        |r| filtered_on(r, input, output),
-        || Event::Filtered {
-            input: input.clone(),
-            output: output.into(),
-        },
-    );
+    with(|r| filtered_on(r, input, output));
 }
 
 /// See [`filtered`].

@@ -90,11 +90,10 @@ pub(crate) fn emit(
             module,
             absent_pools,
         };
+        let path = format!("environments/{}.tfvars", topo.env.name.value);
+        let _recording = super::provenance::file(&path);
         let text = t.render(TEMPLATE, ctx)?;
-        plan.add(
-            format!("environments/{}.tfvars", topo.env.name.value),
-            align(&text),
-        );
+        plan.add(path, align(&text));
     }
     Ok(())
 }
