@@ -505,7 +505,7 @@ impl Job {
             .collect();
         let (plan, prov) = if trace {
             let leaves = run::leaves(&c).unwrap_or_default();
-            let (plan, prov) = emit::plan_traced(project, &envs, &templates, leaves, None);
+            let (plan, prov) = emit::plan_traced(project, &envs, &templates, leaves, None, None);
             (plan, Some(prov))
         } else {
             (emit::plan_with(project, &envs, &templates), None)
@@ -1204,9 +1204,10 @@ fn why_cmd(input: &Input, target: &str, templates: Option<&Path>) -> ExitStatus 
         Err(e) => return print_error(e),
     };
     let output = &c.project.as_ref().expect("checked above").output;
-    // only the file asked about is recorded (by every name it may have)
+    // only the line asked about is recorded, in the file asked about (by
+    // every name it may have)
     let only = why::candidates(path, &output.dir, output.workflows.as_deref());
-    let Some((plan, prov)) = run::trace_files(&c, &templates, Some(only)) else {
+    let Some((plan, prov)) = run::trace_line(&c, &templates, only, line) else {
         return ExitStatus::Failure;
     };
     let plan = match plan {

@@ -212,6 +212,34 @@ pub fn trace_files(
     Result<crate::emit::Plan, crate::emit::EmitError>,
     crate::emit::provenance::Provenance,
 )> {
+    traced(c, templates, only, None)
+}
+
+/// [`trace_files`] for one line of the file (`topogen why PATH:LINE`): only
+/// that line's values are looked up, so only that line's origins are
+/// recorded (every line, for a file whose lines are padded to the width of
+/// others: `tfvars`, Terraform).
+pub fn trace_line(
+    c: &Compiled,
+    templates: &crate::emit::Templates,
+    only: Vec<String>,
+    line: usize,
+) -> Option<(
+    Result<crate::emit::Plan, crate::emit::EmitError>,
+    crate::emit::provenance::Provenance,
+)> {
+    traced(c, templates, Some(only), u32::try_from(line).ok())
+}
+
+fn traced(
+    c: &Compiled,
+    templates: &crate::emit::Templates,
+    only: Option<Vec<String>>,
+    line: Option<u32>,
+) -> Option<(
+    Result<crate::emit::Plan, crate::emit::EmitError>,
+    crate::emit::provenance::Provenance,
+)> {
     let project = c.project.as_ref()?;
     let leaves = leaves(c)?;
     let envs: Vec<crate::model::Resolved<'_>> = project
@@ -220,6 +248,6 @@ pub fn trace_files(
         .map(crate::model::Resolved::new)
         .collect();
     Some(crate::emit::plan_traced(
-        project, &envs, templates, leaves, only,
+        project, &envs, templates, leaves, only, line,
     ))
 }

@@ -889,6 +889,46 @@ fn check_names_the_lines_of_cluster_kdl_that_own_each_drifted_hunk() {
     );
 }
 
+/// `topogen why PATH:LINE` records only the line asked about (but for the
+/// padded files, tfvars and Terraform, recorded whole): for lines of every
+/// file of the bundled `cluster.kdl` and of the large example — every line
+/// of a file up to 60 lines, about 60 spread over a longer one, and each
+/// line that names a value in the first 400 of TOPOLOGY.md — the line names
+/// the same origins (and the same exactness) as when every file is recorded.
+#[test]
+fn recording_one_line_answers_as_recording_every_file() {
+    let large = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/large/cluster.kdl");
+    for (name, text) in [
+        ("cluster.kdl", bundled()),
+        ("examples/large", std::fs::read_to_string(large).unwrap()),
+    ] {
+        let c = topogen::compile(Source::new("cluster.kdl", text));
+        let t = Templates::new(None).unwrap();
+        let (plan, all) = topogen::run::trace(&c, &t).unwrap();
+        let plan = plan.unwrap();
+        let mut asked = 0;
+        for (path, text) in &plan.files {
+            let n = text.lines().count();
+            let step = n.div_ceil(60).max(1);
+            for line in 1..=n {
+                let named = all.line(path, line).is_some();
+                let topology = path == "TOPOLOGY.md" && line <= 400 && named;
+                if line % step != path.len() % step && !topology {
+                    continue;
+                }
+                let (_, one) = topogen::run::trace_line(&c, &t, vec![path.clone()], line).unwrap();
+                assert_eq!(
+                    one.line(path, line),
+                    all.line(path, line),
+                    "{name}: {path}:{line}"
+                );
+                asked += 1;
+            }
+        }
+        assert!(asked > 500, "{name}: only {asked} lines asked");
+    }
+}
+
 /// `topogen why` records only the file asked about (every other file
 /// renders as in a build, and recording ends once the file is added): for
 /// every file of the bundled `cluster.kdl` and of the large example, that

@@ -53,6 +53,8 @@ struct Capped {
     over: bool,
     /// Provenance is recorded: keep its count of bytes written.
     record: bool,
+    /// One line of it is recorded: find that line's bytes, until it ends.
+    line: Option<super::provenance::Line>,
 }
 
 impl io::Write for Capped {
@@ -62,9 +64,15 @@ impl io::Write for Capped {
             return Err(io::Error::other("the rendered files are too large"));
         }
         self.left -= b.len();
+        let at = self.buf.len();
         self.buf.extend_from_slice(b);
         if self.record {
             super::provenance::WRITTEN.set(self.buf.len());
+            if let Some(line) = &self.line
+                && !line.wrote(at, b)
+            {
+                self.line = None;
+            }
         }
         Ok(b.len())
     }
@@ -89,8 +97,10 @@ pub(crate) fn render<S: serde::Serialize>(t: &Template<'_, '_>, ctx: S) -> Resul
         left: MAX_RENDERED_BYTES.saturating_sub(written),
         over: false,
         record: super::provenance::active(),
+        line: None,
     };
     if out.record {
+        out.line = super::provenance::line();
         super::provenance::WRITTEN.set(0);
     }
     let spent = match t.render_captured_to(Value::from(Serde(ctx)), &mut out) {

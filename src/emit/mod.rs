@@ -173,15 +173,18 @@ pub fn plan(project: &Project, templates: &Templates) -> Result<Plan, EmitError>
 
 /// [`plan_with`] with provenance recorded: which `leaves` of `cluster.kdl`
 /// made each line (see [`provenance`]) of every file, or of the first file
-/// at one of the plan paths `only`.
+/// at one of the plan paths `only` (of its line `line` only, when given).
 pub fn plan_traced(
     project: &Project,
     envs: &[Resolved<'_>],
     templates: &Templates,
     leaves: Vec<crate::model::leaves::Leaf>,
     only: Option<Vec<String>>,
+    line: Option<u32>,
 ) -> (Result<Plan, EmitError>, provenance::Provenance) {
-    provenance::traced(leaves, envs, only, || plan_with(project, envs, templates))
+    provenance::traced(leaves, envs, only, line, || {
+        plan_with(project, envs, templates)
+    })
 }
 
 /// Renders every artifact from environments the caller resolved (and may

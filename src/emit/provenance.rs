@@ -32,7 +32,13 @@
 //! build (but for what an emitter derives for later files while it builds
 //! its context, [`derived`], recorded outside the pause), and ends once the
 //! file asked about is added: nothing rendered after it changes its lines.
-//! The answer is the one recording every file gives (tests/why.rs).
+//! Asked about one line of it ([`traced`]'s `line`), the file's writer finds
+//! that line's bytes as it writes ([`Line`]), and a value or a row of `rows`
+//! written elsewhere is not looked up (a captured value, which waits for its
+//! text, still is); a file whose lines are padded to the width of others
+//! after it renders (tfvars, Terraform: [`padded_file`]) is recorded whole.
+//! The answer is the one recording every file gives (tests/why.rs, for
+//! every file and for lines of each).
 //!
 //! Any other value is matched to the model by its text: a value whose text two
 //! leaves share names both (`exact` is false). An emitter that knows which
@@ -58,6 +64,12 @@ thread_local! {
     /// Bytes written so far by the render in progress (kept by the writer of
     /// [`super::budget::render`] while recording).
     pub(super) static WRITTEN: Cell<usize> = const { Cell::new(0) };
+    /// While one line of the render in progress is recorded
+    /// ([`Recorder::window`]): the line feeds its writer has seen, and the
+    /// bytes of that line as far as they are known — from its first byte
+    /// (`usize::MAX` until it starts) to its line feed (`usize::MAX` until
+    /// it ends) — kept by the writer ([`Line::wrote`]).
+    static LINE: Cell<(u32, usize, usize)> = const { Cell::new((0, usize::MAX, usize::MAX)) };
     /// The struct field the YAML serializer writes next (`yaml.rs`).
     pub(super) static FIELD: Cell<Option<&'static str>> = const { Cell::new(None) };
 }
@@ -86,18 +98,80 @@ impl Drop for Paused {
 /// costs what it costs in a build (every hook sees [`active`] false). Taken
 /// right before the render, after the emitter's context is built: what an
 /// emitter derives for later files ([`derived`], [`node_fact`]) is recorded
-/// outside it.
+/// outside it. When `path` is the file asked about and `why` asks about one
+/// line of it, only the values on that line are looked up ([`Recorder::window`]).
 pub(crate) fn file(path: &str) -> Paused {
-    let skip = active()
-        && RECORDER.with_borrow(|r| {
-            r.as_ref()
-                .and_then(|r| r.only.as_ref())
-                .is_some_and(|only| !only.iter().any(|p| p == path))
-        });
+    announce(path, true)
+}
+
+/// [`file`] for a file whose lines are padded to the width of other lines
+/// after it is rendered (`tfvars::align`): a padded line names the values of
+/// the lines that decide its width, so every line of it is recorded.
+pub(crate) fn padded_file(path: &str) -> Paused {
+    announce(path, false)
+}
+
+fn announce(path: &str, by_line: bool) -> Paused {
+    if !active() {
+        return Paused(false);
+    }
+    let mut skip = false;
+    with(|r| {
+        let Some(only) = &r.only else { return };
+        if only.iter().any(|p| p == path) {
+            r.window = r.line.filter(|_| by_line);
+        } else {
+            skip = true;
+        }
+    });
     if skip {
         ACTIVE.set(false);
     }
     Paused(skip)
+}
+
+/// The line the render in progress records, for its writer to find
+/// ([`Line::wrote`]): `None` when it records every line, or none.
+pub(super) fn line() -> Option<Line> {
+    let mut line = None;
+    with(|r| line = r.window);
+    let line = line?;
+    LINE.set((0, if line == 1 { 0 } else { usize::MAX }, usize::MAX));
+    Some(Line(line))
+}
+
+/// The line (from 1) a render records, found by its writer.
+pub(super) struct Line(u32);
+
+impl Line {
+    /// The writer wrote `b` from byte `at`: finds where the line starts and
+    /// ends. False once it has ended (nothing more to find).
+    pub(super) fn wrote(&self, at: usize, b: &[u8]) -> bool {
+        let (mut feeds, mut first, mut last) = LINE.get();
+        for i in memchr::memchr_iter(b'\n', b) {
+            feeds += 1;
+            if feeds + 1 == self.0 {
+                first = at + i + 1;
+            } else if feeds == self.0 {
+                last = at + i;
+                break;
+            }
+        }
+        LINE.set((feeds, first, last));
+        last == usize::MAX
+    }
+}
+
+/// Whether bytes `start..end` of the render in progress touch the line it
+/// records, as `rendered_on` gives a range its lines (from the line of its
+/// first byte to the line after each line feed it holds); true when it
+/// records every line.
+fn on_line(r: &Recorder, start: usize, end: usize) -> bool {
+    if r.window.is_none() {
+        return true;
+    }
+    let (_, first, last) = LINE.get();
+    start <= last && end >= first
 }
 
 /// Where a value comes from: a leaf of `cluster.kdl`.
@@ -122,7 +196,7 @@ type SetId = u32;
 /// A set of origins: sorted, each once.
 #[derive(Clone, Debug)]
 struct Set {
-    ids: Box<[u32]>,
+    ids: Arc<[u32]>,
     /// False when the value matched more than one leaf.
     exact: bool,
 }
@@ -201,7 +275,7 @@ type Map<K, V> = rustc_hash::FxHashMap<K, V>;
 struct Recorder {
     out: Provenance,
     /// The sets, interned: a set's origins and exactness → its id.
-    interned: Map<(Box<[u32]>, bool), SetId>,
+    interned: Map<(Arc<[u32]>, bool), SetId>,
     /// The last origin lists given to [`Recorder::derive`], with their sets.
     recent: Vec<(Box<[u32]>, SetId)>,
     /// The last unions of sets made, with their sets.
@@ -254,10 +328,27 @@ struct Recorder {
     by_offset: Map<usize, u32>,
     /// Record only the file at one of these plan paths (see [`file`]).
     only: Option<Vec<String>>,
+    /// The line of that file `why` asks about, if one.
+    line: Option<u32>,
+    /// The line the render in progress is recorded for, when only one is
+    /// (the file asked about, but for a padded one: [`padded_file`]): a
+    /// value written on other lines is not looked up, a row of `rows` on
+    /// other lines neither. Lines are found by the writer's count of line
+    /// feeds ([`LINES`]), as the values are written.
+    window: Option<u32>,
+    /// The rows `rows` wrote (start, bytes, item) while recording one line,
+    /// looked up when it is known where they went: to the file (only those
+    /// on the line) or into a capture (every one).
+    rows: Vec<(usize, usize, Value)>,
 }
 
 impl Recorder {
-    fn new(leaves: Vec<Leaf>, envs: &[Resolved<'_>], only: Option<Vec<String>>) -> Self {
+    fn new(
+        leaves: Vec<Leaf>,
+        envs: &[Resolved<'_>],
+        only: Option<Vec<String>>,
+        line: Option<u32>,
+    ) -> Self {
         let mut r = Self {
             out: Provenance {
                 origins: Vec::with_capacity(leaves.len()),
@@ -284,6 +375,9 @@ impl Recorder {
             envs: envs.iter().map(|e| e.topo.env.name.value.clone()).collect(),
             by_offset: Map::default(),
             only,
+            line,
+            window: None,
+            rows: Vec::new(),
         };
         let mut by_offset: Map<usize, u32> = Map::default();
         for leaf in leaves {
@@ -299,7 +393,7 @@ impl Recorder {
             });
             // the set of one origin is the origin's own id (see `intern`)
             r.out.sets.push(Set {
-                ids: Box::new([i]),
+                ids: Arc::new([i]),
                 exact: true,
             });
         }
@@ -504,13 +598,13 @@ impl Recorder {
         if exact && let [one] = ids[..] {
             return one;
         }
-        let key = (ids.into_boxed_slice(), exact);
+        let key: (Arc<[u32]>, bool) = (ids.into(), exact);
         if let Some(&id) = self.interned.get(&key) {
             return id;
         }
         let id = self.out.sets.len() as SetId;
         self.out.sets.push(Set {
-            ids: key.0.clone(),
+            ids: Arc::clone(&key.0),
             exact,
         });
         self.interned.insert(key, id);
@@ -702,33 +796,35 @@ impl Recorder {
 fn costs(r: &mut Recorder, env: &Resolved<'_>, by_offset: &Map<usize, u32>) {
     let topo = env.topo;
     let at = |s: Span| by_offset.get(&s.offset).copied();
-    let find = |r: &Recorder, suffix: &str| {
-        r.out
-            .origins
-            .iter()
-            .position(|o| o.path.ends_with(suffix))
-            .map(|i| i as u32)
-    };
+    // the catalog's prices, by the path of their leaves, found in one pass
+    let mut prices: Map<&str, u32> = Map::default();
+    for (i, o) in r.out.origins.iter().enumerate() {
+        if let Some(head) = o.path.strip_suffix(" › eur-per-month")
+            && let Some((_, what)) = head.rsplit_once("catalog › ")
+        {
+            prices.entry(what).or_insert(i as u32);
+        }
+    }
+    let price = |what: &str| prices.get(what).copied();
     let mut all = Vec::new();
+    let mut rows = Vec::new();
     for (row, pool) in env.cost.rows.iter().zip(&env.pools) {
         let p = pool.pool;
         let mut o: Vec<u32> = [p.server_type.span, p.count.span]
             .into_iter()
             .filter_map(at)
             .collect();
-        o.extend(find(
-            r,
-            &format!(
-                "catalog › server-type `{}` › eur-per-month",
-                row.server_type
-            ),
-        ));
-        if let Some(total) = row.total_eur {
+        o.extend(price(&format!("server-type `{}`", row.server_type)));
+        rows.push((row.total_eur, o));
+    }
+    let ip_price = price("primary-ip");
+    drop(prices);
+    for (total, o) in rows {
+        if let Some(total) = total {
             r.derive(&total.to_string(), &o);
         }
         all.extend(o);
     }
-    let ip_price = find(r, "catalog › primary-ip › eur-per-month");
     all.extend(ip_price);
     let c = &env.cost;
     r.derive(
@@ -855,12 +951,22 @@ impl Recorder {
 
 /// See [`formatted_on`].
 pub(super) fn formatted(start: usize, end: usize, value: &Value, text: impl FnOnce() -> String) {
-    with(|r| formatted_on(r, start, end, value, text));
+    with(|r| {
+        let here = on_line(r, start, end);
+        formatted_on(r, start, end, here, value, text);
+    });
 }
 
-/// See [`row_on`].
+/// See [`row_on`]: while one line is recorded, kept until it is known
+/// where the rows went ([`rows_written`], [`capture`]).
 pub(super) fn row(start: usize, len: usize, item: &Value) {
-    with(|r| row_on(r, start, len, item));
+    with(|r| {
+        if r.window.is_some() {
+            r.rows.push((start, len, item.clone()));
+        } else {
+            row_on(r, start, len, item);
+        }
+    });
 }
 
 /// See [`rows_written_on`].
@@ -875,9 +981,14 @@ pub(super) fn mark() -> usize {
     mark
 }
 
-/// See [`capture_on`].
+/// See [`capture_on`]: rows written into a capture may be shown anywhere.
 pub(super) fn capture(mark: usize, start: usize, written: &str) {
-    with(|r| capture_on(r, mark, start, written));
+    with(|r| {
+        for (start, len, item) in std::mem::take(&mut r.rows) {
+            row_on(r, start, len, &item);
+        }
+        capture_on(r, mark, start, written);
+    });
 }
 
 /// See [`scalar_on`].
@@ -895,6 +1006,7 @@ pub(super) fn rendered(text: &[u8]) {
 /// [`file`]) is dropped.
 pub(super) fn added(path: &str) {
     with(|r| {
+        r.window = None;
         if r.only.is_none() {
             added_on(r, path);
         } else if r
@@ -947,11 +1059,13 @@ pub(super) fn derived(text: &str, spans: impl IntoIterator<Item = Span>) {
 /// Runs `f` with recording on; returns its result and what was recorded:
 /// for every file, or for one file, the first the plan adds at one of the
 /// plan paths `only` (what `why` asks about, as it may be named: no other
-/// file's values are looked up, and recording ends with it).
+/// file's values are looked up, and recording ends with it) — for its line
+/// `line` only, when given (but for a padded file, see [`padded_file`]).
 pub(crate) fn traced<R>(
     leaves: Vec<Leaf>,
     envs: &[Resolved<'_>],
     only: Option<Vec<String>>,
+    line: Option<u32>,
     f: impl FnOnce() -> R,
 ) -> (R, Provenance) {
     struct Off;
@@ -961,7 +1075,7 @@ pub(crate) fn traced<R>(
             RECORDER.with_borrow_mut(|r| *r = None);
         }
     }
-    RECORDER.with_borrow_mut(|r| *r = Some(Recorder::new(leaves, envs, only)));
+    RECORDER.with_borrow_mut(|r| *r = Some(Recorder::new(leaves, envs, only, line)));
     ACTIVE.set(true);
     let off = Off;
     let result = f();
@@ -977,18 +1091,24 @@ pub(crate) fn traced<R>(
 /// (nothing reached the file when they are equal: the value was empty, or
 /// written into a capture; `text` makes what it wrote). A safe string that
 /// holds captured values (the text of a `{{% set %}}` block) places them:
-/// each where its text is, in the order they were written.
+/// each where its text is, in the order they were written. `here`: the
+/// value is written on the line recorded ([`Recorder::window`]); a value
+/// written elsewhere is not looked up (a captured value, which waits for its
+/// text, is).
 fn formatted_on(
     r: &mut Recorder,
     start: usize,
     end: usize,
+    here: bool,
     value: &Value,
     text: impl FnOnce() -> String,
 ) {
     let placed = end > start;
     // the value's own range first: the values placed inside it follow, in
     // order of position
-    if let Some(set) = r.find(value) {
+    if (here || !placed)
+        && let Some(set) = r.find(value)
+    {
         if placed {
             r.pending.push((start, end - start, set));
         } else {
@@ -996,7 +1116,9 @@ fn formatted_on(
             if text.is_empty() {
                 // nothing written (an empty composed word): a point, on
                 // the line it stands on
-                r.pending.push((start, 0, set));
+                if here {
+                    r.pending.push((start, 0, set));
+                }
             } else {
                 r.captured.push((text, set));
                 r.captured_age = 0;
@@ -1041,6 +1163,9 @@ fn formatted_on(
         } else if let Some(values) = r.placed.get(written) {
             found.clone_from(values);
         }
+        if !here {
+            return;
+        }
         r.pending.extend(
             found
                 .into_iter()
@@ -1059,8 +1184,14 @@ fn row_on(r: &mut Recorder, start: usize, len: usize, item: &Value) {
 
 /// `rows` wrote `written` from `start`: captured values handed to it as a
 /// keyword argument (a `{{% set %}}` block's text) are placed in every row
-/// that shows them.
+/// that shows them. While one line is recorded, only the rows on it are
+/// looked up, and searched.
 fn rows_written_on(r: &mut Recorder, start: usize, written: &str) {
+    for (at, len, item) in std::mem::take(&mut r.rows) {
+        if on_line(r, at, at + len) {
+            row_on(r, at, len, &item);
+        }
+    }
     if r.captured.is_empty() {
         return;
     }
@@ -1074,8 +1205,7 @@ fn rows_written_on(r: &mut Recorder, start: usize, written: &str) {
         .collect();
     // in order: row by row, each text after the previous one
     let mut placed = Vec::new();
-    let mut row_start = 0;
-    for row in written.as_bytes().split(|&b| b == b'\n') {
+    let mut search = |row_start: usize, row: &[u8]| {
         let mut at = 0;
         for (finder, set) in &finders {
             if let Some(i) = finder.find(&row[at..]) {
@@ -1084,7 +1214,23 @@ fn rows_written_on(r: &mut Recorder, start: usize, written: &str) {
                 at += i + len;
             }
         }
-        row_start += row.len() + 1;
+    };
+    let bytes = written.as_bytes();
+    match r.window.map(|_| LINE.get()) {
+        None => {
+            let mut row_start = 0;
+            for row in bytes.split(|&b| b == b'\n') {
+                search(row_start, row);
+                row_start += row.len() + 1;
+            }
+        }
+        // only the row on the line recorded
+        Some((_, first, last)) if first <= start + bytes.len() && last >= start => {
+            let from = first.saturating_sub(start);
+            let to = memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i);
+            search(from, &bytes[from..to]);
+        }
+        Some(_) => {}
     }
     // the rows' own ranges are the end of the pending ones: merged with
     // what was placed in them, the pending ones stay in order
@@ -1190,6 +1336,7 @@ fn filtered_on(r: &mut Recorder, input: &Value, output: &str) {
 /// A render finished with `text`: its recorded values become lines, in one
 /// pass over its newlines.
 fn rendered_on(r: &mut Recorder, text: &[u8]) {
+    r.rows.clear();
     r.captured.clear();
     r.placed.clear();
     let mut pending = std::mem::take(&mut r.pending);

@@ -91,7 +91,7 @@ pub(crate) fn emit(
             absent_pools,
         };
         let path = format!("environments/{}.tfvars", topo.env.name.value);
-        let _recording = super::provenance::file(&path);
+        let _recording = super::provenance::padded_file(&path);
         let text = t.render(TEMPLATE, ctx)?;
         plan.add(path, align(&text));
     }
