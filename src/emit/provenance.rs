@@ -171,6 +171,14 @@ fn on_line(r: &Recorder, start: usize, end: usize) -> bool {
         return true;
     }
     let (_, first, last) = LINE.get();
+    touches(start, end, first, last)
+}
+
+/// Whether bytes `start..end` touch the line whose bytes run from `first`
+/// to its line feed `last` (`usize::MAX` when not written yet), as
+/// `rendered_on` gives a range its lines: it ends after the line's start,
+/// counting a line feed it ends with, and starts at or before its end.
+fn touches(start: usize, end: usize, first: usize, last: usize) -> bool {
     start <= last && end >= first
 }
 
@@ -1427,7 +1435,40 @@ fn added_on(r: &mut Recorder, path: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::newlines;
+    use super::{LINE, Line, newlines, touches};
+
+    /// The lines `rendered_on` gives bytes `start..end` of `text`.
+    fn lines_of(text: &[u8], start: usize, end: usize) -> std::ops::RangeInclusive<u32> {
+        let line = 1 + newlines(&text[..start]);
+        line..=line + newlines(&text[start..end])
+    }
+
+    #[test]
+    fn a_line_found_as_written_is_touched_as_rendered_on_counts_lines() {
+        let text = b"\nab\n\ncd\nef\n\n";
+        for line in 1..=8u32 {
+            for chunk in 1..=text.len() {
+                // the writer's scan, in writes of `chunk` bytes
+                LINE.set((0, if line == 1 { 0 } else { usize::MAX }, usize::MAX));
+                let finder = Line(line);
+                for (i, part) in text.chunks(chunk).enumerate() {
+                    if !finder.wrote(i * chunk, part) {
+                        break;
+                    }
+                }
+                let (_, first, last) = LINE.get();
+                for start in 0..=text.len() {
+                    for end in start..=text.len() {
+                        assert_eq!(
+                            touches(start, end, first, last),
+                            lines_of(text, start, end).contains(&line),
+                            "line {line}, bytes {start}..{end}, writes of {chunk}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn newlines_counts_every_line_feed_and_nothing_else() {
