@@ -897,15 +897,7 @@ fn check_names_the_lines_of_cluster_kdl_that_own_each_drifted_hunk() {
 /// the same origins (and the same exactness) as when every file is recorded.
 #[test]
 fn recording_one_line_answers_as_recording_every_file() {
-    let large = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/large/cluster.kdl");
-    for (name, text) in [
-        ("cluster.kdl", bundled()),
-        ("examples/large", std::fs::read_to_string(large).unwrap()),
-    ] {
-        let c = topogen::compile(Source::new("cluster.kdl", text));
-        let t = Templates::new(None).unwrap();
-        let (plan, all) = topogen::run::trace(&c, &t).unwrap();
-        let plan = plan.unwrap();
+    for_every_example(|name, c, t, plan, all| {
         let mut asked = 0;
         for (path, text) in &plan.files {
             let n = text.lines().count();
@@ -916,7 +908,7 @@ fn recording_one_line_answers_as_recording_every_file() {
                 if line % step != path.len() % step && !topology {
                     continue;
                 }
-                let (_, one) = topogen::run::trace_line(&c, &t, vec![path.clone()], line).unwrap();
+                let (_, one) = topogen::run::trace_line(c, t, vec![path.clone()], line).unwrap();
                 assert_eq!(
                     one.line(path, line),
                     all.line(path, line),
@@ -926,7 +918,7 @@ fn recording_one_line_answers_as_recording_every_file() {
             }
         }
         assert!(asked > 500, "{name}: only {asked} lines asked");
-    }
+    });
 }
 
 /// `topogen why` records only the file asked about (every other file
@@ -936,19 +928,11 @@ fn recording_one_line_answers_as_recording_every_file() {
 /// file is recorded, and nothing else is recorded.
 #[test]
 fn recording_one_file_answers_as_recording_every_file() {
-    let large = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/large/cluster.kdl");
-    for (name, text) in [
-        ("cluster.kdl", bundled()),
-        ("examples/large", std::fs::read_to_string(large).unwrap()),
-    ] {
-        let c = topogen::compile(Source::new("cluster.kdl", text));
-        let t = Templates::new(None).unwrap();
-        let (plan, all) = topogen::run::trace(&c, &t).unwrap();
-        let plan = plan.unwrap();
+    for_every_example(|name, c, t, plan, all| {
         let mut lines = 0;
         for (path, text) in &plan.files {
             let asked = Some(vec!["no/such/file".into(), path.clone()]);
-            let (one_plan, one) = topogen::run::trace_files(&c, &t, asked).unwrap();
+            let (one_plan, one) = topogen::run::trace_files(c, t, asked).unwrap();
             assert_eq!(
                 one_plan.unwrap().files,
                 plan.files,
@@ -974,5 +958,22 @@ fn recording_one_file_answers_as_recording_every_file() {
             }
         }
         assert!(lines > 500, "{name}: only {lines} lines name a value");
+    });
+}
+
+/// Runs `check` on the bundled `cluster.kdl` and on the large example, each
+/// compiled, with the built-in templates, its plan and every file recorded.
+fn for_every_example(
+    mut check: impl FnMut(&str, &topogen::run::Compiled, &Templates, &topogen::emit::Plan, &Provenance),
+) {
+    let large = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/large/cluster.kdl");
+    for (name, text) in [
+        ("cluster.kdl", bundled()),
+        ("examples/large", std::fs::read_to_string(large).unwrap()),
+    ] {
+        let c = topogen::compile(Source::new("cluster.kdl", text));
+        let t = Templates::new(None).unwrap();
+        let (plan, all) = topogen::run::trace(&c, &t).unwrap();
+        check(name, &c, &t, &plan.unwrap(), &all);
     }
 }
