@@ -71,6 +71,9 @@ else
   BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug/topogen"
 fi
 export TOPOGEN_BIN="$BIN"
+# shellcheck source=scripts/protoc.sh
+source "$REPO/scripts/protoc.sh"
+need_protoc
 if cargo build --locked --quiet --manifest-path "$REPO/tests/hcloud-standin/Cargo.toml" \
   --bin hcloud --bin terraform-provider-hcloud; then
   pass "build tests/hcloud-standin (hcloud CLI and provider stand-ins)"

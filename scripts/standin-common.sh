@@ -15,9 +15,12 @@ finish() {
   [ "$failed" -eq 0 ]
 }
 
+# shellcheck source=scripts/protoc.sh
+source "$REPO/scripts/protoc.sh"
+
 # standin_tools WHY: Terraform must be installed (else the summary line and exit 1,
-# saying WHY it is needed); Debian's protobuf-compiler is installed when `protoc` is
-# missing (tf-provider's build runs tonic-build).
+# saying WHY it is needed); protoc and protobuf's well-known types are installed when
+# missing (`need_protoc`: tf-provider's build runs tonic-build).
 standin_tools() {
   if ! command -v terraform >/dev/null 2>&1; then
     echo "terraform is not installed: $1" >&2
@@ -25,12 +28,7 @@ standin_tools() {
     finish
     exit 1
   fi
-  if ! command -v protoc >/dev/null 2>&1; then
-    if ! find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -60 2>/dev/null | grep -c . >/dev/null; then
-      apt-get update -qq
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends protobuf-compiler > /dev/null
-  fi
+  need_protoc
 }
 
 # standin_build WHAT: builds the crate (debug, every target) from inside it, printing

@@ -6,8 +6,9 @@
 # Last line:
 #   standin: N passed, M failed
 #
-# Installs Debian's protobuf-compiler when `protoc` is missing (tf-provider's build runs
-# tonic-build). The build is a debug build: on 2 cores it is the faster end to end (the
+# Installs Debian's protobuf-compiler and libprotobuf-dev when `protoc` or protobuf's
+# well-known types are missing (scripts/protoc.sh: tf-provider's build runs tonic-build).
+# The build is a debug build: on 2 cores it is the faster end to end (the
 # Terraform runs take seconds either way; cold: 2m18s of CPU against 4m57s for release).
 # The crate has its own workspace, lock file and target directory
 # (tests/hcloud-standin/target/; override with CARGO_TARGET_DIR).
