@@ -69,9 +69,7 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
                     .collect(),
             };
             let path = format!("cloud-init/{name}/{}.yaml", pool.name.value);
-            let _recording = super::provenance::file(&path);
-            let text = t.render(TEMPLATE, ctx)?;
-            plan.add(path, text);
+            plan.render(path, || t.render(TEMPLATE, ctx))?;
         }
     }
     Ok(())

@@ -410,7 +410,5 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
         cluster: envs.first().map_or("", |e| e.topo.cluster.value.as_str()),
         envs: envs.iter().map(env).collect(),
     };
-    let _recording = super::provenance::file(PATH);
-    plan.add(PATH, t.render(TEMPLATE, ctx)?);
-    Ok(())
+    plan.render(PATH, || t.render(TEMPLATE, ctx))
 }

@@ -104,6 +104,56 @@ impl Plan {
         self.files.insert(path, contents);
     }
 
+    /// Adds the file `make` renders at plan path `path`. The file is announced
+    /// to the provenance recorder before it is rendered
+    /// ([`provenance::file`]): `why` records only the file it asks about.
+    pub(crate) fn render(
+        &mut self,
+        path: impl Into<String>,
+        make: impl FnOnce() -> Result<String, EmitError>,
+    ) -> Result<(), EmitError> {
+        self.render_as(Destination::Output, &path.into(), false, make)
+    }
+
+    /// [`Plan::render`] for a file whose lines are padded to the width of
+    /// others after it renders (`tfvars::align`): recorded whole
+    /// ([`provenance::padded_file`]).
+    pub(crate) fn render_padded(
+        &mut self,
+        path: impl Into<String>,
+        make: impl FnOnce() -> Result<String, EmitError>,
+    ) -> Result<(), EmitError> {
+        self.render_as(Destination::Output, &path.into(), true, make)
+    }
+
+    /// [`Plan::render`] for a file `name` of `dest` (see [`Plan::add_to`]).
+    pub(crate) fn render_to(
+        &mut self,
+        dest: Destination,
+        name: &str,
+        make: impl FnOnce() -> Result<String, EmitError>,
+    ) -> Result<(), EmitError> {
+        self.render_as(dest, name, false, make)
+    }
+
+    fn render_as(
+        &mut self,
+        dest: Destination,
+        name: &str,
+        padded: bool,
+        make: impl FnOnce() -> Result<String, EmitError>,
+    ) -> Result<(), EmitError> {
+        let path = dest.plan_path(name);
+        let _recording = if padded {
+            provenance::padded_file(&path)
+        } else {
+            provenance::file(&path)
+        };
+        let text = make()?;
+        self.add_to(dest, name, text);
+        Ok(())
+    }
+
     /// Adds a file `name` to `dest` (see [`Plan`]).
     pub(crate) fn add_to(&mut self, dest: Destination, name: &str, contents: String) {
         let path = dest.plan_path(name);

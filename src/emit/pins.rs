@@ -40,9 +40,7 @@ pub(crate) fn emit(envs: &[Resolved<'_>], t: &Templates, plan: &mut Plan) -> Res
         for (tool, version) in strimzi.into_iter().chain(charts) {
             let version = &version.value;
             let path = format!("pins/{}/{tool}.version", env.topo.env.name.value);
-            let _recording = super::provenance::file(&path);
-            let text = t.render(TEMPLATE, Ctx { version })?;
-            plan.add(path, text);
+            plan.render(path, || t.render(TEMPLATE, Ctx { version }))?;
         }
     }
     Ok(())

@@ -27,8 +27,8 @@
 //!   its sets, taken when asked ([`Provenance::line`]).
 //!
 //! `topogen why` asks about one file ([`traced`]'s `only`: the plan paths
-//! it may have). Each emitter announces the file it is about to render
-//! ([`file`]): recording pauses for any other file, which renders as in a
+//! it may have). The plan announces each file before an emitter renders it
+//! ([`super::Plan::render`], [`file`]): recording pauses for any other file, which renders as in a
 //! build (but for what an emitter derives for later files while it builds
 //! its context, [`derived`], recorded outside the pause), and ends once the
 //! file asked about is added: nothing rendered after it changes its lines.
@@ -92,13 +92,13 @@ impl Drop for Paused {
     }
 }
 
-/// An emitter is about to render the file it adds to the plan as `path`:
-/// while this thread records only some files (`why`) and `path` is not one
-/// of them, recording pauses until the result is dropped, and the file
-/// costs what it costs in a build (every hook sees [`active`] false). Taken
-/// right before the render, after the emitter's context is built: what an
-/// emitter derives for later files ([`derived`], [`node_fact`]) is recorded
-/// outside it. When `path` is the file asked about and `why` asks about one
+/// The plan is about to render the file it adds as `path`
+/// ([`super::Plan::render`]): while this thread records only some files
+/// (`why`) and `path` is not one of them, recording pauses until the result
+/// is dropped, and the file costs what it costs in a build (every hook sees
+/// [`active`] false). Taken right before the render, after the emitter's
+/// context is built: what an emitter derives for later files ([`derived`],
+/// [`node_fact`]) is recorded outside it. When `path` is the file asked about and `why` asks about one
 /// line of it, only the values on that line are looked up ([`Recorder::window`]).
 pub(crate) fn file(path: &str) -> Paused {
     announce(path, true)
@@ -117,8 +117,10 @@ fn announce(path: &str, by_line: bool) -> Paused {
     }
     let mut skip = false;
     with(|r| {
-        let Some(only) = &r.only else { return };
-        if only.iter().any(|p| p == path) {
+        if r.only.is_none() {
+            return;
+        }
+        if r.records(path) {
             r.window = r.line.filter(|_| by_line);
         } else {
             skip = true;
@@ -135,15 +137,20 @@ fn announce(path: &str, by_line: bool) -> Paused {
 pub(super) fn line() -> Option<Line> {
     let mut line = None;
     with(|r| line = r.window);
-    let line = line?;
-    LINE.set((0, if line == 1 { 0 } else { usize::MAX }, usize::MAX));
-    Some(Line(line))
+    line.map(Line::new)
 }
 
 /// The line (from 1) a render records, found by its writer.
 pub(super) struct Line(u32);
 
 impl Line {
+    /// Line `line` of a render that starts: its first byte is known only
+    /// for the first line.
+    fn new(line: u32) -> Self {
+        LINE.set((0, if line == 1 { 0 } else { usize::MAX }, usize::MAX));
+        Self(line)
+    }
+
     /// The writer wrote `b` from byte `at`: finds where the line starts and
     /// ends. False once it has ended (nothing more to find).
     pub(super) fn wrote(&self, at: usize, b: &[u8]) -> bool {
@@ -341,8 +348,8 @@ struct Recorder {
     /// The line the render in progress is recorded for, when only one is
     /// (the file asked about, but for a padded one: [`padded_file`]): a
     /// value written on other lines is not looked up, a row of `rows` on
-    /// other lines neither. Lines are found by the writer's count of line
-    /// feeds ([`LINES`]), as the values are written.
+    /// other lines neither. The line's bytes are found by the writer as the
+    /// values are written ([`Line`]).
     window: Option<u32>,
     /// The rows `rows` wrote (start, bytes, item) while recording one line,
     /// looked up when it is known where they went: to the file (only those
@@ -938,6 +945,14 @@ fn with(f: impl FnOnce(&mut Recorder)) {
 }
 
 impl Recorder {
+    /// Whether the file at plan path `path` is recorded: every file is, or
+    /// the one at one of the paths [`Self::only`].
+    fn records(&self, path: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|p| p == path))
+    }
+
     /// The origin ids of the values at `spans` (of `cluster.kdl`, by their
     /// offsets); a span that is not a leaf's has none.
     fn ids_of(&self, spans: impl IntoIterator<Item = Span>) -> Vec<u32> {
@@ -1015,17 +1030,13 @@ pub(super) fn rendered(text: &[u8]) {
 pub(super) fn added(path: &str) {
     with(|r| {
         r.window = None;
-        if r.only.is_none() {
-            added_on(r, path);
-        } else if r
-            .only
-            .as_ref()
-            .is_some_and(|only| only.iter().any(|p| p == path))
-        {
+        if r.records(path) {
             added_on(r, path);
             // the file asked about is recorded: what is rendered after it
             // cannot change its lines, and renders as in a build
-            ACTIVE.set(false);
+            if r.only.is_some() {
+                ACTIVE.set(false);
+            }
         } else {
             r.rendered.clear();
             r.aligned.clear();
@@ -1449,8 +1460,7 @@ mod tests {
         for line in 1..=8u32 {
             for chunk in 1..=text.len() {
                 // the writer's scan, in writes of `chunk` bytes
-                LINE.set((0, if line == 1 { 0 } else { usize::MAX }, usize::MAX));
-                let finder = Line(line);
+                let finder = Line::new(line);
                 for (i, part) in text.chunks(chunk).enumerate() {
                     if !finder.wrote(i * chunk, part) {
                         break;

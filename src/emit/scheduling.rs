@@ -174,16 +174,12 @@ pub(crate) fn emit(envs: &[Resolved<'_>], plan: &mut Plan) -> Result<(), EmitErr
         let dir = format!("k8s/{}/scheduling", env.topo.env.name.value);
         for p in &env.topo.profiles {
             let name = &p.name.value;
-            let path = format!("{dir}/{name}-affinity.yaml");
-            let recording = super::provenance::file(&path);
-            let text = super::yaml_document("scheduling", HEADER.to_owned(), &affinity(p))?;
-            plan.add(path, text);
-            drop(recording);
-            let path = format!("{dir}/{name}-node-selector.yaml");
-            let _recording = super::provenance::file(&path);
-            let text =
-                super::yaml_document("scheduling", node_selector_header(p), &node_selector(p))?;
-            plan.add(path, text);
+            plan.render(format!("{dir}/{name}-affinity.yaml"), || {
+                super::yaml_document("scheduling", HEADER.to_owned(), &affinity(p))
+            })?;
+            plan.render(format!("{dir}/{name}-node-selector.yaml"), || {
+                super::yaml_document("scheduling", node_selector_header(p), &node_selector(p))
+            })?;
         }
     }
     Ok(())

@@ -323,22 +323,19 @@ pub(crate) fn emit(envs: &[Resolved<'_>], plan: &mut Plan) -> Result<(), EmitErr
         let Some(kafka) = &env.kafka else { continue };
         let dir = format!("k8s/{}/strimzi", env.topo.env.name.value);
         let header = header(env);
-        let path = format!("{dir}/kafka.yaml");
-        let recording = super::provenance::file(&path);
-        let text = kafka_file(env, kafka, &header)?;
-        plan.add(path, text);
-        drop(recording);
+        plan.render(format!("{dir}/kafka.yaml"), || {
+            kafka_file(env, kafka, &header)
+        })?;
         for np in node_pools(env, kafka) {
-            let path = format!("{dir}/kafkanodepool-{}.yaml", np.metadata.name);
-            let _recording = super::provenance::file(&path);
-            let text = super::yaml_document("strimzi", header.clone(), &np)?;
-            plan.add(path, text);
+            plan.render(
+                format!("{dir}/kafkanodepool-{}.yaml", np.metadata.name),
+                || super::yaml_document("strimzi", header.clone(), &np),
+            )?;
         }
         for t in &kafka.topics {
-            let path = format!("{dir}/kafkatopic-{}.yaml", t.resource);
-            let _recording = super::provenance::file(&path);
-            let text = super::yaml_document("strimzi", header.clone(), &topic_resource(kafka, t))?;
-            plan.add(path, text);
+            plan.render(format!("{dir}/kafkatopic-{}.yaml", t.resource), || {
+                super::yaml_document("strimzi", header.clone(), &topic_resource(kafka, t))
+            })?;
         }
     }
     Ok(())

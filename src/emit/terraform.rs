@@ -177,9 +177,9 @@ pub(crate) fn emit(module: &ModuleCtx, t: &Templates, plan: &mut Plan) -> Result
         return Ok(());
     }
     for (template, path) in FILES {
-        let _recording = super::provenance::padded_file(path);
-        let text = t.render(template, Ctx { module })?;
-        plan.add(*path, super::tfvars::align(&text));
+        plan.render_padded(*path, || {
+            Ok(super::tfvars::align(&t.render(template, Ctx { module })?))
+        })?;
     }
     Ok(())
 }

@@ -91,9 +91,7 @@ pub(crate) fn emit(
             absent_pools,
         };
         let path = format!("environments/{}.tfvars", topo.env.name.value);
-        let _recording = super::provenance::padded_file(&path);
-        let text = t.render(TEMPLATE, ctx)?;
-        plan.add(path, align(&text));
+        plan.render_padded(path, || Ok(align(&t.render(TEMPLATE, ctx)?)))?;
     }
     Ok(())
 }

@@ -649,9 +649,9 @@ pub(crate) fn emit(
         if *file == KAFKA_TOPICS && envs.iter().all(|e| Env::kafka_server(e).is_empty()) {
             continue;
         }
-        let _recording = super::provenance::file(&Destination::Workflows.plan_path(file));
-        let text = t.render(&format!("workflows/{file}.j2"), &ctx)?;
-        plan.add_to(Destination::Workflows, file, text);
+        plan.render_to(Destination::Workflows, file, || {
+            t.render(&format!("workflows/{file}.j2"), &ctx)
+        })?;
     }
     Ok(())
 }
